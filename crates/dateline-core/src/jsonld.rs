@@ -1,0 +1,200 @@
+//! schema.org `NewsArticle` as search engines and aggregators read it
+//! (https://schema.org/NewsArticle, Google's "Article" structured-data guidelines).
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::{Value, json};
+
+use crate::provenance::DigitalSourceType;
+
+pub struct Publisher<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    pub logo_url: &'a str,
+    pub logo_width: u32,
+    pub logo_height: u32,
+}
+
+pub struct PersonLd<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+}
+
+pub struct ImageLd<'a> {
+    pub url: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub caption: Option<&'a str>,
+    pub credit: Option<&'a str>,
+    pub source_type: Option<DigitalSourceType>,
+}
+
+pub struct NewsArticleLd<'a> {
+    pub url: &'a str,
+    pub headline: &'a str,
+    pub description: &'a str,
+    pub section: &'a str,
+    pub keywords: Vec<&'a str>,
+    pub date_published: Timestamp,
+    pub date_modified: Timestamp,
+    pub time_zone: &'a TimeZone,
+    pub language: &'a str,
+    pub word_count: usize,
+    pub authors: Vec<PersonLd<'a>>,
+    pub images: Vec<ImageLd<'a>>,
+    pub publisher: Publisher<'a>,
+}
+
+/// ISO 8601 with the site's UTC offset, e.g. `2026-01-08T09:05:00-05:00`: schema.org and Google
+/// ask for a time zone on every date.
+pub fn iso_with_offset(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned_datetime(zone.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+impl NewsArticleLd<'_> {
+    pub fn to_value(&self) -> Value {
+        let authors: Vec<Value> = self
+            .authors
+            .iter()
+            .map(|a| json!({"@type": "Person", "name": a.name, "url": a.url}))
+            .collect();
+        let images: Vec<Value> = self
+            .images
+            .iter()
+            .map(|image| {
+                let mut object = json!({
+                    "@type": "ImageObject",
+                    "url": image.url,
+                    "contentUrl": image.url,
+                    "width": image.width,
+                    "height": image.height,
+                });
+                if let Some(caption) = image.caption {
+                    object["caption"] = json!(caption);
+                }
+                if let Some(credit) = image.credit {
+                    object["creditText"] = json!(credit);
+                }
+                if let Some(source_type) = image.source_type {
+                    object["digitalSourceType"] = json!(source_type.uri());
+                }
+                object
+            })
+            .collect();
+        let mut value = json!({
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "mainEntityOfPage": {"@type": "WebPage", "@id": self.url},
+            "url": self.url,
+            "headline": self.headline,
+            "description": self.description,
+            "articleSection": self.section,
+            "datePublished": iso_with_offset(self.date_published, self.time_zone),
+            "dateModified": iso_with_offset(self.date_modified, self.time_zone),
+            "inLanguage": self.language,
+            "wordCount": self.word_count,
+            "author": authors,
+            "image": images,
+            "isAccessibleForFree": true,
+            "publisher": {
+                "@type": "NewsMediaOrganization",
+                "name": self.publisher.name,
+                "url": self.publisher.url,
+                "logo": {
+                    "@type": "ImageObject",
+                    "url": self.publisher.logo_url,
+                    "width": self.publisher.logo_width,
+                    "height": self.publisher.logo_height,
+                },
+            },
+        });
+        if !self.keywords.is_empty() {
+            value["keywords"] = json!(self.keywords);
+        }
+        value
+    }
+}
+
+/// Serialises JSON for a `<script type="application/ld+json">` element: `<`, `>` and `&` are
+/// escaped so no text in an article can close the element early (HTML spec, "script data").
+pub fn to_script_json(value: &Value) -> String {
+    let raw = value.to_string();
+    let mut safe = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            '<' => safe.push_str("\\u003c"),
+            '>' => safe.push_str("\\u003e"),
+            '&' => safe.push_str("\\u0026"),
+            '\u{2028}' => safe.push_str("\\u2028"),
+            '\u{2029}' => safe.push_str("\\u2029"),
+            other => safe.push(other),
+        }
+    }
+    safe
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(zone: &TimeZone) -> NewsArticleLd<'_> {
+        NewsArticleLd {
+            url: "https://news.example/politics/story",
+            headline: "Headline </script><script>alert(1)</script>",
+            description: "Standfirst",
+            section: "Politics",
+            keywords: vec!["Colombia"],
+            date_published: "2026-01-08T14:05:00Z".parse().expect("timestamp"),
+            date_modified: "2026-01-08T16:00:00Z".parse().expect("timestamp"),
+            time_zone: zone,
+            language: "en",
+            word_count: 640,
+            authors: vec![PersonLd {
+                name: "James Thompson",
+                url: "https://news.example/authors/james-thompson",
+            }],
+            images: vec![ImageLd {
+                url: "https://news.example/media/a.jpg",
+                width: 1600,
+                height: 900,
+                caption: Some("Caption"),
+                credit: Some("Dateline Studio"),
+                source_type: Some(DigitalSourceType::TrainedAlgorithmicMedia),
+            }],
+            publisher: Publisher {
+                name: "The Dateline",
+                url: "https://news.example",
+                logo_url: "https://news.example/static/logo.png",
+                logo_width: 600,
+                logo_height: 60,
+            },
+        }
+    }
+
+    #[test]
+    fn carries_the_fields_design_lists() {
+        let zone = TimeZone::get("America/New_York").expect("tzdb");
+        let value = sample(&zone).to_value();
+        assert_eq!(value["@type"], "NewsArticle");
+        assert_eq!(value["datePublished"], "2026-01-08T09:05:00-05:00");
+        assert_eq!(value["author"][0]["@type"], "Person");
+        assert_eq!(value["publisher"]["@type"], "NewsMediaOrganization");
+        assert_eq!(value["image"][0]["creditText"], "Dateline Studio");
+        assert_eq!(
+            value["image"][0]["digitalSourceType"],
+            "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+        );
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_element() {
+        let zone = TimeZone::UTC;
+        let text = to_script_json(&sample(&zone).to_value());
+        assert!(!text.contains("</script"));
+        assert!(!text.contains('<'));
+        let back: Value = serde_json::from_str(&text).expect("still JSON");
+        assert!(back["headline"].as_str().expect("str").contains("</script>"));
+    }
+}

@@ -1,0 +1,13 @@
+//! Dateline's domain, free of IO: what an article, a section and an author are, and the rules that
+//! turn them into what readers and machines see (reading time, Markdown, slugs, JSON-LD, provenance).
+//!
+//! Everything here is deterministic and cheap to test; the store, the web layer and the CLI build on it.
+
+pub mod jsonld;
+pub mod markdown;
+pub mod model;
+pub mod provenance;
+pub mod reading_time;
+pub mod slug;
+
+pub use model::*;
