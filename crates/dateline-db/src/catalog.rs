@@ -1,0 +1,353 @@
+//! Settings, sections, authors, tags and images: the things articles point at.
+
+use dateline_core::cache_tags;
+use dateline_core::provenance::DigitalSourceType;
+use dateline_core::{Author, Image, ImageVariant, Section, SiteSettings, Tag, paths, slug};
+
+use crate::changes::record_change;
+use crate::rows::{AuthorRow, ImageRow, SectionRow, TagRow};
+use crate::{DbError, Result, Store, on_reader, on_writer, to_micros};
+
+#[derive(Debug, Clone)]
+pub struct SectionInput {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthorInput {
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+    pub bio: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImageInput {
+    pub original_key: String,
+    pub original_mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub source_type: Option<DigitalSourceType>,
+    pub variants: Vec<ImageVariant>,
+}
+
+const SETTINGS_KEY: &str = "site";
+
+impl SectionInput {
+    fn validate(&self) -> Result<()> {
+        if !slug::is_valid_slug(&self.slug) {
+            return Err(DbError::Invalid(format!(
+                "“{}” is not a valid slug: use lowercase letters, digits and single hyphens",
+                self.slug
+            )));
+        }
+        if paths::RESERVED_SECTION_SLUGS.contains(&self.slug.as_str()) {
+            return Err(DbError::Invalid(format!(
+                "“{}” is reserved for the site's own pages",
+                self.slug
+            )));
+        }
+        if self.name.trim().is_empty() {
+            return Err(DbError::Invalid("a section needs a name".to_owned()));
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn settings(&self) -> Result<SiteSettings> {
+        let value: Option<String> = on_reader!(self, pool => {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(SETTINGS_KEY)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(value
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default())
+    }
+
+    pub async fn save_settings(&self, settings: &SiteSettings) -> Result<()> {
+        let json = serde_json::to_string(settings)
+            .map_err(|e| DbError::Invalid(format!("settings: {e}")))?;
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(SETTINGS_KEY)
+            .bind(&json)
+            .execute(&mut *tx)
+            .await?;
+            record_change!(tx, "settings", None::<i64>, [cache_tags::SITE.to_owned()]);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn create_section(&self, input: &SectionInput) -> Result<Section> {
+        input.validate()?;
+        let row: SectionRow = on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row: SectionRow = sqlx::query_as(
+                "INSERT INTO sections (slug, name, description, position) VALUES ($1, $2, $3, $4) \
+                 RETURNING id, slug, name, description, position",
+            )
+            .bind(&input.slug)
+            .bind(&input.name)
+            .bind(&input.description)
+            .bind(i64::from(input.position))
+            .fetch_one(&mut *tx)
+            .await?;
+            record_change!(tx, "section", Some(row.id), [cache_tags::SITE.to_owned()]);
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+
+    /// Renames or moves a section. Its old slug keeps working as a redirect.
+    pub async fn update_section(&self, id: i64, input: &SectionInput) -> Result<Section> {
+        input.validate()?;
+        let row: SectionRow = on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let old_slug: String = sqlx::query_scalar("SELECT slug FROM sections WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let row: SectionRow = sqlx::query_as(
+                "UPDATE sections SET slug = $1, name = $2, description = $3, position = $4 \
+                 WHERE id = $5 RETURNING id, slug, name, description, position",
+            )
+            .bind(&input.slug)
+            .bind(&input.name)
+            .bind(&input.description)
+            .bind(i64::from(input.position))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if old_slug != input.slug {
+                // A slug given back to this section stops being a redirect.
+                sqlx::query("DELETE FROM section_redirects WHERE old_slug = $1")
+                    .bind(&input.slug)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO section_redirects (old_slug, section_id) VALUES ($1, $2) \
+                     ON CONFLICT (old_slug) DO UPDATE SET section_id = excluded.section_id",
+                )
+                .bind(&old_slug)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            record_change!(
+                tx,
+                "section",
+                Some(id),
+                [
+                    cache_tags::SITE.to_owned(),
+                    cache_tags::section(id),
+                    cache_tags::section_list(id)
+                ]
+            );
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+
+    pub async fn sections(&self) -> Result<Vec<Section>> {
+        let rows: Vec<SectionRow> = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, slug, name, description, position FROM sections ORDER BY position, name",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(Section::from).collect())
+    }
+
+    pub async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>> {
+        let row: Option<SectionRow> = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, slug, name, description, position FROM sections WHERE slug = $1",
+            )
+            .bind(slug)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(Section::from))
+    }
+
+    /// The section that used to be at `old_slug`, if any.
+    pub async fn section_by_old_slug(&self, old_slug: &str) -> Result<Option<Section>> {
+        let row: Option<SectionRow> = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.id, s.slug, s.name, s.description, s.position FROM section_redirects r \
+                 JOIN sections s ON s.id = r.section_id WHERE r.old_slug = $1",
+            )
+            .bind(old_slug)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(Section::from))
+    }
+
+    pub async fn create_author(&self, input: &AuthorInput) -> Result<Author> {
+        if !slug::is_valid_slug(&input.slug) {
+            return Err(DbError::Invalid(format!(
+                "“{}” is not a valid slug",
+                input.slug
+            )));
+        }
+        let row: AuthorRow = on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row: AuthorRow = sqlx::query_as(
+                "INSERT INTO authors (slug, name, role, bio) VALUES ($1, $2, $3, $4) \
+                 RETURNING id, slug, name, role, bio",
+            )
+            .bind(&input.slug)
+            .bind(&input.name)
+            .bind(&input.role)
+            .bind(&input.bio)
+            .fetch_one(&mut *tx)
+            .await?;
+            record_change!(tx, "author", Some(row.id), [cache_tags::author(row.id)]);
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+
+    pub async fn update_author(&self, id: i64, input: &AuthorInput) -> Result<Author> {
+        if !slug::is_valid_slug(&input.slug) {
+            return Err(DbError::Invalid(format!(
+                "“{}” is not a valid slug",
+                input.slug
+            )));
+        }
+        let row: AuthorRow = on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row: AuthorRow = sqlx::query_as(
+                "UPDATE authors SET slug = $1, name = $2, role = $3, bio = $4 WHERE id = $5 \
+                 RETURNING id, slug, name, role, bio",
+            )
+            .bind(&input.slug)
+            .bind(&input.name)
+            .bind(&input.role)
+            .bind(&input.bio)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            record_change!(tx, "author", Some(id), [cache_tags::author(id)]);
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+
+    pub async fn authors(&self) -> Result<Vec<Author>> {
+        let rows: Vec<AuthorRow> = on_reader!(self, pool => {
+            sqlx::query_as("SELECT id, slug, name, role, bio FROM authors ORDER BY name")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().map(Author::from).collect())
+    }
+
+    pub async fn author_by_slug(&self, slug: &str) -> Result<Option<Author>> {
+        let row: Option<AuthorRow> = on_reader!(self, pool => {
+            sqlx::query_as("SELECT id, slug, name, role, bio FROM authors WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(Author::from))
+    }
+
+    pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
+        let row: Option<TagRow> = on_reader!(self, pool => {
+            sqlx::query_as("SELECT id, slug, name FROM tags WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(Tag::from))
+    }
+
+    pub async fn insert_image(&self, input: &ImageInput) -> Result<Image> {
+        if input.alt.trim().is_empty() {
+            return Err(DbError::Invalid(
+                "alt text is required: describe the picture for readers who cannot see it"
+                    .to_owned(),
+            ));
+        }
+        let variants = serde_json::to_string(&input.variants)
+            .map_err(|e| DbError::Invalid(format!("variants: {e}")))?;
+        let row: ImageRow = on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row: ImageRow = sqlx::query_as(
+                "INSERT INTO images (original_key, original_mime, width, height, alt, caption, \
+                 credit, source_type, variants, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 RETURNING id, original_key, original_mime, width, height, alt, caption, credit, \
+                 source_type, variants",
+            )
+            .bind(&input.original_key)
+            .bind(&input.original_mime)
+            .bind(i64::from(input.width))
+            .bind(i64::from(input.height))
+            .bind(&input.alt)
+            .bind(&input.caption)
+            .bind(&input.credit)
+            .bind(input.source_type.map(|t| t.uri()))
+            .bind(&variants)
+            .bind(to_micros(jiff::Timestamp::now()))
+            .fetch_one(&mut *tx)
+            .await?;
+            record_change!(tx, "image", Some(row.id), [cache_tags::image(row.id)]);
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+
+    pub async fn image(&self, id: i64) -> Result<Option<Image>> {
+        Ok(self.images_by_ids(&[id]).await?.into_iter().next())
+    }
+
+    pub async fn images_by_ids(&self, ids: &[i64]) -> Result<Vec<Image>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, original_key, original_mime, width, height, alt, caption, credit, \
+             source_type, variants FROM images WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let rows: Vec<ImageRow> = on_reader!(self, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Image::from).collect())
+    }
+}
+
+/// `$first, $first+1, …` for `count` bound values. Only numbers are interpolated into SQL.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

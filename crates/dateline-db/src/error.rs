@@ -1,0 +1,30 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    /// Someone saved a newer version first (optimistic locking).
+    #[error("the article was changed by someone else (now at version {current_version})")]
+    Conflict { current_version: i64 },
+    #[error("{0} is already taken")]
+    Duplicate(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Sqlx(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Self::Duplicate(db.constraint().unwrap_or("value").to_owned())
+            }
+            _ => Self::Sqlx(error),
+        }
+    }
+}

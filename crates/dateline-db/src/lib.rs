@@ -1,0 +1,213 @@
+//! Dateline's store: one API over SQLite (the embedded default) and PostgreSQL (several nodes).
+//!
+//! The backend is chosen at run time from the database URL. Each backend has its own migration
+//! tree; query texts are shared wherever the dialects agree (`$1` placeholders work in both), and
+//! split only where they differ. All SQL of the project lives in this crate.
+
+mod articles;
+mod catalog;
+mod changes;
+mod error;
+mod jobs;
+mod rows;
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use articles::{ArticleInput, ArticleLookup, ArticleStats, StoryFilter};
+pub use catalog::{AuthorInput, ImageInput, SectionInput};
+pub use changes::Change;
+pub use error::DbError;
+pub use jobs::{Job, JobOutcome, NewJob};
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// The database handle. Cheap to clone; every clone shares the pools.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    /// SQLite allows one writer at a time: a single-connection writer pool queues writes in our
+    /// process instead of failing with SQLITE_BUSY, while readers run in parallel (WAL).
+    Sqlite {
+        reader: SqlitePool,
+        writer: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to a pool for reading, whatever the backend.
+macro_rules! on_reader {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite { reader, .. } => {
+                let $pool = reader;
+                $body
+            }
+            $crate::Backend::Postgres(pg) => {
+                let $pool = pg;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the pool that may write.
+macro_rules! on_writer {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite { writer, .. } => {
+                let $pool = writer;
+                $body
+            }
+            $crate::Backend::Postgres(pg) => {
+                let $pool = pg;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use {on_reader, on_writer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+impl Store {
+    /// Opens `sqlite://path` (created when missing) or `postgres://…`, and brings the schema up to
+    /// date.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            Self::open_postgres(options).await?
+        } else if url.starts_with("sqlite:") {
+            Self::open_sqlite(url).await?
+        } else {
+            return Err(DbError::Invalid(format!(
+                "database URL must start with sqlite: or postgres:// (got {})",
+                redact_url(url)
+            )));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens PostgreSQL with explicit options (tests use this to pick a schema per test).
+    pub async fn open_postgres(options: PgConnectOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            backend: Backend::Postgres(pool),
+        })
+    }
+
+    async fn open_sqlite(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self {
+            backend: Backend::Sqlite { reader, writer },
+        })
+    }
+
+    pub fn backend_kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite { .. } => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Applies pending migrations. Migrations are expand/contract so old and new nodes can run
+    /// side by side during a rolling deploy.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                sqlx::migrate!("./migrations/sqlite").run(writer).await?
+            }
+            Backend::Postgres(pg) => sqlx::migrate!("./migrations/postgres").run(pg).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { reader, writer } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Backend::Postgres(pg) => pg.close().await,
+        }
+    }
+}
+
+/// A database URL without its password, safe for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Microseconds since the epoch, the storage form of every time in both backends.
+pub(crate) fn to_micros(at: jiff::Timestamp) -> i64 {
+    at.as_microsecond()
+}
+
+pub(crate) fn from_micros(micros: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_microsecond(micros).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://dateline:hunter2@db.internal/news"),
+            "postgres://dateline:***@db.internal/news"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/db.sqlite"),
+            "sqlite://data/db.sqlite"
+        );
+    }
+}
