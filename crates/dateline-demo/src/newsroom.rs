@@ -1,0 +1,258 @@
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+use dateline_core::provenance::DigitalSourceType;
+use dateline_core::{ArticleStatus, ImageVariant, SiteSettings};
+use dateline_db::{ArticleInput, AuthorInput, ImageInput, SectionInput, Store};
+use dateline_storage::{ImageLimits, MediaStore, VariantFormat};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+
+use crate::{DemoError, art};
+
+const NEWSROOM_TOML: &str = include_str!("../demo/newsroom.toml");
+
+/// Demo pictures are drawn at this size: wide enough for every variant width.
+pub(crate) const PICTURE_WIDTH: u32 = 1600;
+pub(crate) const PICTURE_HEIGHT: u32 = 900;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Newsroom {
+    pub site: SiteDoc,
+    pub section: Vec<SectionDoc>,
+    pub author: Vec<AuthorDoc>,
+    pub article: Vec<ArticleDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SiteDoc {
+    pub name: String,
+    pub tagline: String,
+    pub language: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SectionDoc {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthorDoc {
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+    pub bio: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ArticleDoc {
+    pub slug: String,
+    pub section: String,
+    pub authors: Vec<String>,
+    pub tags: Vec<String>,
+    pub published_hours_ago: i64,
+    pub updated_hours_after: Option<i64>,
+    pub dateline_place: Option<String>,
+    pub headline: String,
+    pub standfirst: String,
+    pub body: String,
+    pub image: PictureDoc,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PictureDoc {
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: String,
+    pub source_type: String,
+    pub motif: String,
+    pub palette: Vec<String>,
+}
+
+pub(crate) fn newsroom() -> Result<Newsroom, DemoError> {
+    toml::from_str(NEWSROOM_TOML).map_err(|e| DemoError::Content(e.to_string()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoReport {
+    pub sections: usize,
+    pub authors: usize,
+    pub articles: usize,
+    pub lead_path: String,
+}
+
+/// The newsroom's time zone in the demo: shown dates and schedules use it.
+const DEMO_TIME_ZONE: &str = "America/New_York";
+
+/// Loads the demo newsroom into an empty store, with times relative to `now`.
+pub async fn load_newsroom(
+    store: &Store,
+    media: &MediaStore,
+    now: Timestamp,
+) -> Result<DemoReport, DemoError> {
+    let newsroom = newsroom()?;
+    store
+        .save_settings(&SiteSettings {
+            name: newsroom.site.name.clone(),
+            tagline: newsroom.site.tagline.clone(),
+            language: newsroom.site.language.clone(),
+            time_zone: DEMO_TIME_ZONE.to_owned(),
+        })
+        .await?;
+    let mut sections = HashMap::new();
+    for (position, doc) in newsroom.section.iter().enumerate() {
+        let section = store
+            .create_section(&SectionInput {
+                slug: doc.slug.clone(),
+                name: doc.name.clone(),
+                description: doc.description.clone(),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+            })
+            .await?;
+        sections.insert(doc.slug.clone(), section);
+    }
+    let mut authors = HashMap::new();
+    for doc in &newsroom.author {
+        let author = store
+            .create_author(&AuthorInput {
+                slug: doc.slug.clone(),
+                name: doc.name.clone(),
+                role: doc.role.clone(),
+                bio: doc.bio.clone(),
+            })
+            .await?;
+        authors.insert(doc.slug.clone(), author.id);
+    }
+    // Oldest first, so the change log and ids follow publication order like a real newsroom's.
+    let mut articles: Vec<(usize, &ArticleDoc)> = newsroom.article.iter().enumerate().collect();
+    articles.sort_by_key(|(_, doc)| std::cmp::Reverse(doc.published_hours_ago));
+    // Drawing and encoding pictures is the slow part: use every core.
+    let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let pictures: Vec<dateline_core::Image> =
+        futures_util::stream::iter(articles.iter().map(|(index, doc)| {
+            store_picture(store, media, &doc.image, *index as u64 + 1)
+        }))
+        .buffered(parallel)
+        .try_collect()
+        .await?;
+    let mut lead_path = String::new();
+    for ((index, doc), image) in articles.into_iter().zip(pictures) {
+        let section = sections.get(&doc.section).ok_or_else(|| {
+            DemoError::Content(format!("{}: unknown section {}", doc.slug, doc.section))
+        })?;
+        let author_ids = doc
+            .authors
+            .iter()
+            .map(|slug| {
+                authors.get(slug).copied().ok_or_else(|| {
+                    DemoError::Content(format!("{}: unknown author {slug}", doc.slug))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let published = now - SignedDuration::from_hours(doc.published_hours_ago);
+        let updated = doc
+            .updated_hours_after
+            .map(|hours| published + SignedDuration::from_hours(hours));
+        store
+            .create_article(&ArticleInput {
+                section_id: section.id,
+                slug: doc.slug.clone(),
+                headline: doc.headline.clone(),
+                standfirst: doc.standfirst.clone(),
+                body: doc.body.trim().to_owned(),
+                dateline_place: doc.dateline_place.clone(),
+                hero_image_id: Some(image.id),
+                author_ids,
+                tags: doc.tags.clone(),
+                language: newsroom.site.language.clone(),
+                comments_open: true,
+                status: ArticleStatus::Published,
+                first_published_at: Some(published),
+                updated_at: updated,
+            })
+            .await?;
+        if index == 0 {
+            lead_path = dateline_core::paths::article(&section.slug, &doc.slug);
+        }
+    }
+    Ok(DemoReport {
+        sections: sections.len(),
+        authors: authors.len(),
+        articles: newsroom.article.len(),
+        lead_path,
+    })
+}
+
+/// Draws a demo picture, ingests it like an upload and records it with its provenance.
+pub(crate) async fn store_picture(
+    store: &Store,
+    media: &MediaStore,
+    doc: &PictureDoc,
+    seed: u64,
+) -> Result<dateline_core::Image, DemoError> {
+    let motif: art::Motif = doc
+        .motif
+        .parse()
+        .map_err(|_| DemoError::Content(format!("unknown motif {}", doc.motif)))?;
+    let palette: Vec<[u8; 3]> = doc
+        .palette
+        .iter()
+        .map(|hex| {
+            art::parse_hex_color(hex)
+                .ok_or_else(|| DemoError::Content(format!("bad colour {hex}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let jpeg = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        let picture = art::illustration(motif, &palette, seed, PICTURE_WIDTH, PICTURE_HEIGHT);
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+            .encode_image(&picture)
+            .map_err(|e| e.to_string())?;
+        Ok(jpeg)
+    })
+    .await
+    .map_err(|e| DemoError::Picture(e.to_string()))?
+    .map_err(DemoError::Picture)?;
+    let stored = media
+        .ingest_image(Bytes::from(jpeg), &ImageLimits::default())
+        .await?;
+    let source_type = DigitalSourceType::from_uri_or_code(&doc.source_type).ok_or_else(|| {
+        DemoError::Content(format!("unknown digital source type {}", doc.source_type))
+    })?;
+    let image = store
+        .insert_image(&ImageInput {
+            original_key: stored.original_key.clone(),
+            original_mime: stored.original_mime.to_owned(),
+            width: stored.width,
+            height: stored.height,
+            alt: doc.alt.clone(),
+            caption: doc.caption.clone(),
+            credit: Some(doc.credit.clone()),
+            source_type: Some(source_type),
+            variants: stored
+                .variants
+                .iter()
+                .map(|v| ImageVariant {
+                    key: v.key.clone(),
+                    format: match v.format {
+                        VariantFormat::Jpeg => "jpeg",
+                        VariantFormat::Webp => "webp",
+                    }
+                    .to_owned(),
+                    width: v.width,
+                    height: v.height,
+                })
+                .collect(),
+        })
+        .await?;
+    Ok(image)
+}

@@ -1,0 +1,138 @@
+//! Background work: a worker claims jobs from the store's queue and runs the handler registered
+//! for their kind. Any number of nodes may run workers against one database; leases make a dead
+//! worker's job claimable again, so handlers must be idempotent.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dateline_db::{Job, JobOutcome, NewJob, Store};
+use jiff::Timestamp;
+
+type HandlerFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
+type Handler = Arc<dyn Fn(Job) -> HandlerFuture + Send + Sync>;
+
+/// Maintenance: keep the change log and the finished-jobs table from growing forever.
+pub const MAINTENANCE: &str = "maintenance";
+/// How long finished jobs and applied changes are kept (a node that was down longer than this
+/// starts with an empty page cache anyway).
+pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+pub struct Worker {
+    store: Store,
+    name: String,
+    handlers: HashMap<String, Handler>,
+    lease: Duration,
+    idle_wait: Duration,
+}
+
+impl Worker {
+    pub fn new(store: Store, name: impl Into<String>) -> Self {
+        let mut worker = Self {
+            store,
+            name: name.into(),
+            handlers: HashMap::new(),
+            lease: Duration::from_secs(300),
+            idle_wait: Duration::from_secs(1),
+        };
+        let store = worker.store.clone();
+        worker.register(MAINTENANCE, move |_job| {
+            let store = store.clone();
+            async move { run_maintenance(&store).await }
+        });
+        worker
+    }
+
+    pub fn with_idle_wait(mut self, wait: Duration) -> Self {
+        self.idle_wait = wait;
+        self
+    }
+
+    pub fn register<F, Fut>(&mut self, kind: &str, handler: F)
+    where
+        F: Fn(Job) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        self.handlers
+            .insert(kind.to_owned(), Arc::new(move |job| Box::pin(handler(job))));
+    }
+
+    /// Claims and runs one due job; `Ok(false)` when there was none.
+    pub async fn run_once(&self) -> anyhow::Result<bool> {
+        let kinds: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
+        let Some(job) = self
+            .store
+            .claim_job(&self.name, &kinds, self.lease, Timestamp::now())
+            .await?
+        else {
+            return Ok(false);
+        };
+        let Some(handler) = self.handlers.get(&job.kind).cloned() else {
+            // Claimed only kinds we registered; defensive all the same.
+            self.store
+                .fail_job(job.id, "no handler for this kind", Timestamp::now())
+                .await?;
+            return Ok(true);
+        };
+        let id = job.id;
+        let kind = job.kind.clone();
+        // A panicking handler must not take the worker down with it.
+        let result = tokio::spawn(handler(job)).await;
+        let error = match result {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(format!("{error:#}")),
+            Err(join_error) => Some(format!("handler panicked: {join_error}")),
+        };
+        match error {
+            None => self.store.complete_job(id).await?,
+            Some(error) => match self.store.fail_job(id, &error, Timestamp::now()).await? {
+                JobOutcome::Retrying { at } => {
+                    tracing::warn!(job = id, kind, %error, retry_at = %at, "job failed; will retry")
+                }
+                JobOutcome::Failed => {
+                    tracing::error!(job = id, kind, %error, "job failed for the last time")
+                }
+            },
+        }
+        Ok(true)
+    }
+
+    /// Runs until the process ends. Errors talking to the store are logged and retried.
+    pub async fn run(self) {
+        schedule_maintenance(&self.store).await;
+        let mut last_maintenance = tokio::time::Instant::now();
+        loop {
+            match self.run_once().await {
+                Ok(true) => continue,
+                Ok(false) => tokio::time::sleep(self.idle_wait).await,
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "job queue unavailable");
+                    tokio::time::sleep(self.idle_wait * 5).await;
+                }
+            }
+            if last_maintenance.elapsed() > Duration::from_secs(3600) {
+                schedule_maintenance(&self.store).await;
+                last_maintenance = tokio::time::Instant::now();
+            }
+        }
+    }
+}
+
+async fn schedule_maintenance(store: &Store) {
+    let mut job = NewJob::now(MAINTENANCE, serde_json::json!({}));
+    job.dedup_key = Some(MAINTENANCE.to_owned());
+    job.priority = -10;
+    if let Err(error) = store.enqueue(&job).await {
+        tracing::warn!(%error, "could not schedule maintenance");
+    }
+}
+
+async fn run_maintenance(store: &Store) -> anyhow::Result<()> {
+    let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(RETENTION)?;
+    let changes = store.prune_changes(cutoff).await?;
+    let jobs = store.prune_finished_jobs(cutoff).await?;
+    tracing::info!(changes, jobs, "maintenance pruned old rows");
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! Dateline's HTTP side: the public pages readers see, served from a page cache.
+//!
+//! Handlers stay short — parse, load one view model from the store, render — and everything about
+//! caching, compression, validators and security headers happens in one place (`serve`).
+
+mod cache;
+mod error;
+mod public;
+mod serve;
+mod theme;
+mod views;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use dateline_db::Store;
+use dateline_storage::MediaStore;
+
+pub use cache::{CachedPage, PageCache};
+pub use error::WebError;
+pub use theme::{Theme, ThemeError};
+
+/// What the web layer needs to know from the operator's configuration.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Absolute base URL for canonical links and metadata, without a trailing slash.
+    pub base_url: String,
+    /// A folder whose files override the embedded theme's.
+    pub theme_folder: Option<PathBuf>,
+    /// Memory the page cache may use.
+    pub page_cache_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "http://127.0.0.1:8080".to_owned(),
+            theme_folder: None,
+            page_cache_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    media: MediaStore,
+    theme: Theme,
+    cache: PageCache,
+    config: WebConfig,
+    /// The last change of the `changes` log this node has applied to its cache.
+    applied_change: tokio::sync::Mutex<i64>,
+}
+
+impl AppState {
+    pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> Result<Self, WebError> {
+        let theme = Theme::load(config.theme_folder.as_deref())?;
+        let latest = store.latest_change_id().await?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                cache: PageCache::new(config.page_cache_bytes),
+                store,
+                media,
+                theme,
+                config,
+                applied_change: tokio::sync::Mutex::new(latest),
+            }),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+    pub fn media(&self) -> &MediaStore {
+        &self.inner.media
+    }
+    pub fn theme(&self) -> &Theme {
+        &self.inner.theme
+    }
+    pub fn cache(&self) -> &PageCache {
+        &self.inner.cache
+    }
+    pub fn config(&self) -> &WebConfig {
+        &self.inner.config
+    }
+
+    /// Applies new entries of the `changes` log to this node's page cache; returns how many.
+    pub async fn apply_changes(&self) -> Result<usize, WebError> {
+        let mut applied = self.inner.applied_change.lock().await;
+        let mut count = 0;
+        loop {
+            let changes = self.store().changes_since(*applied, 500).await?;
+            let Some(last) = changes.last() else {
+                break;
+            };
+            *applied = last.id;
+            for change in &changes {
+                self.cache().invalidate(&change.cache_tags);
+            }
+            count += changes.len();
+        }
+        Ok(count)
+    }
+
+    /// Follows the `changes` log forever, so a change made on any node reaches this node's cache
+    /// within `interval`.
+    pub async fn follow_changes(self, interval: Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(error) = self.apply_changes().await {
+                tracing::warn!(%error, "could not follow the changes log");
+            }
+        }
+    }
+}
+
+/// The whole site as one router.
+pub fn router(state: AppState) -> Router {
+    public::routes()
+        .fallback(public::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            serve::cached_pages,
+        ))
+        .with_state(state)
+}

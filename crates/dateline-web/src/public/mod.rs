@@ -1,0 +1,23 @@
+//! What readers see: the front page, sections, articles, authors, tags, and the small files
+//! crawlers ask for.
+
+mod pages;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::AppState;
+
+pub use pages::not_found;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::front))
+        .route("/healthz", get(pages::healthz))
+        .route("/robots.txt", get(pages::robots))
+        .route("/media/{*key}", get(pages::media))
+        .route("/authors/{slug}", get(pages::author))
+        .route("/tags/{slug}", get(pages::tag))
+        .route("/{section}", get(pages::section))
+        .route("/{section}/{slug}", get(pages::article))
+}

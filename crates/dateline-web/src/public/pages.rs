@@ -1,0 +1,677 @@
+use std::collections::BTreeSet;
+
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use dateline_core::{ArticlePage, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths};
+use dateline_db::{ArticleLookup, StoryFilter};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderValue, StatusCode};
+use serde_json::{Value, json};
+
+use crate::serve::{Cacheable, PAGE_CACHE_CONTROL, security_headers};
+use crate::views::{
+    self, AssetsView, CARD_SIZES, Clock, HERO_SIZES, LEAD_SIZES, MetaTag, NavItem, PageMeta,
+    SiteView,
+};
+use crate::{AppState, WebError};
+
+const LIST_PAGE_SIZE: i64 = 20;
+const MORE_IN_SECTION: i64 = 5;
+const TOP_STORIES: i64 = 6;
+const STORIES_PER_SECTION_BLOCK: i64 = 4;
+
+/// Everything every page shows (masthead, navigation, assets), and the tags that come with it.
+struct Frame {
+    settings: SiteSettings,
+    sections: Vec<Section>,
+    clock: Clock,
+    tags: BTreeSet<String>,
+}
+
+impl Frame {
+    async fn load(state: &AppState) -> Result<Self, WebError> {
+        let settings = state.store().settings().await?;
+        let sections = state.store().sections().await?;
+        let clock = Clock::for_settings(&settings);
+        Ok(Self {
+            settings,
+            sections,
+            clock,
+            tags: BTreeSet::from([cache_tags::SITE.to_owned()]),
+        })
+    }
+
+    fn tag_story(&mut self, story: &StorySummary) {
+        self.tags.insert(cache_tags::article(story.id));
+        self.tags.insert(cache_tags::section(story.section.id));
+        self.tags
+            .extend(story.authors.iter().map(|a| cache_tags::author(a.id)));
+        if let Some(image) = &story.hero {
+            self.tags.insert(cache_tags::image(image.id));
+        }
+    }
+
+    fn stories(&mut self, stories: &[StorySummary], sizes: &'static str) -> Vec<views::StoryView> {
+        stories
+            .iter()
+            .map(|story| {
+                self.tag_story(story);
+                views::story_view(story, &self.clock, sizes)
+            })
+            .collect()
+    }
+
+    /// The context every template gets, plus `extra`.
+    fn context(
+        &self,
+        state: &AppState,
+        current_section: Option<i64>,
+        meta: PageMeta,
+        tags_meta: Vec<MetaTag>,
+        jsonld: Option<String>,
+        extra: Value,
+    ) -> Value {
+        let base_url = &state.config().base_url;
+        let theme = state.theme();
+        let site = SiteView {
+            name: self.settings.name.clone(),
+            tagline: self.settings.tagline.clone(),
+            language: self.settings.language.clone(),
+            base_url: base_url.clone(),
+            logo_url: format!("{base_url}{}", theme.asset_url("logo.svg")),
+        };
+        let nav: Vec<NavItem> = self
+            .sections
+            .iter()
+            .map(|section| NavItem {
+                name: section.name.clone(),
+                url: paths::section(&section.slug),
+                current: Some(section.id) == current_section,
+            })
+            .collect();
+        let mut context = json!({
+            "site": site,
+            "assets": AssetsView {
+                css: theme.asset_url("site.css").to_owned(),
+                js: theme.asset_url("site.js").to_owned(),
+                favicon: theme.asset_url("favicon.svg").to_owned(),
+            },
+            "nav": nav,
+            "page": meta,
+            "meta": tags_meta,
+            "jsonld": jsonld,
+            "feeds": [],
+        });
+        if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
+            context.extend(extra);
+        }
+        context
+    }
+
+    fn render(
+        self,
+        state: &AppState,
+        template: &str,
+        context: Value,
+        status: StatusCode,
+    ) -> Result<Response, WebError> {
+        let html = state
+            .theme()
+            .render(template, minijinja::Value::from(minijinja::value::Serde(&context)))?;
+        let mut response = (status, html).into_response();
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        if status == StatusCode::OK {
+            response.extensions_mut().insert(Cacheable {
+                tags: self.tags.into_iter().collect(),
+                cache_control: PAGE_CACHE_CONTROL,
+            });
+        } else {
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            security_headers(response.headers_mut());
+        }
+        Ok(response)
+    }
+}
+
+fn absolute(state: &AppState, path: &str) -> String {
+    format!("{}{path}", state.config().base_url)
+}
+
+/// `?page=N` for lists: absent means 1; anything but a canonical positive number is not a page.
+fn requested_page(query: Option<&str>) -> Option<i64> {
+    let Some(value) = query.and_then(|q| q.split('&').find_map(|p| p.strip_prefix("page="))) else {
+        return Some(1);
+    };
+    let page: i64 = value.parse().ok()?;
+    (page >= 1 && page.to_string() == value && page <= 100_000).then_some(page)
+}
+
+fn website_meta(frame: &Frame, state: &AppState, title: &str, description: &str, path: &str) -> Vec<MetaTag> {
+    vec![
+        MetaTag::property("og:type", "website"),
+        MetaTag::property("og:site_name", frame.settings.name.clone()),
+        MetaTag::property("og:title", title),
+        MetaTag::property("og:description", description),
+        MetaTag::property("og:url", absolute(state, path)),
+        MetaTag::name("twitter:card", "summary"),
+        MetaTag::name("twitter:title", title),
+        MetaTag::name("twitter:description", description),
+    ]
+}
+
+pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> {
+    let mut frame = Frame::load(&state).await?;
+    frame.tags.insert(cache_tags::FRONT_LIST.to_owned());
+    let latest = state
+        .store()
+        .stories(StoryFilter::All, 1 + TOP_STORIES, 0, &[])
+        .await?;
+    let mut shown: Vec<i64> = latest.iter().map(|s| s.id).collect();
+    let lead = latest.first().map(|story| {
+        frame.tag_story(story);
+        views::story_view(story, &frame.clock, LEAD_SIZES)
+    });
+    let top = frame.stories(latest.get(1..).unwrap_or_default(), CARD_SIZES);
+    let mut blocks = Vec::new();
+    for section in frame.sections.clone() {
+        frame.tags.insert(cache_tags::section_list(section.id));
+        let stories = state
+            .store()
+            .stories(StoryFilter::Section(section.id), STORIES_PER_SECTION_BLOCK, 0, &shown)
+            .await?;
+        if stories.is_empty() {
+            continue;
+        }
+        shown.extend(stories.iter().map(|s| s.id));
+        blocks.push(json!({
+            "section": {"name": section.name, "url": paths::section(&section.slug)},
+            "stories": frame.stories(&stories, CARD_SIZES),
+        }));
+    }
+    let title = frame.settings.name.clone();
+    let description = frame.settings.tagline.clone();
+    let meta = PageMeta {
+        title: title.clone(),
+        description: description.clone(),
+        canonical: absolute(&state, "/"),
+        robots: None,
+    };
+    let og = website_meta(&frame, &state, &title, &description, "/");
+    let jsonld = jsonld::to_script_json(&json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": title,
+        "url": absolute(&state, "/"),
+        "publisher": {"@type": "NewsMediaOrganization", "name": frame.settings.name},
+    }));
+    let context = frame.context(
+        &state,
+        None,
+        meta,
+        og,
+        Some(jsonld),
+        json!({"lead": lead, "top": top, "sections": blocks}),
+    );
+    frame.render(&state, "front.html", context, StatusCode::OK)
+}
+
+pub async fn section(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let Some(section) = state.store().section_by_slug(&slug).await? else {
+        if let Some(moved) = state.store().section_by_old_slug(&slug).await? {
+            return Ok(permanent_redirect(&paths::section(&moved.slug)));
+        }
+        return not_found_page(&state).await;
+    };
+    let Some(page) = requested_page(query.as_deref()) else {
+        return not_found_page(&state).await;
+    };
+    let filter = StoryFilter::Section(section.id);
+    let listing = json!({
+        "kind": "section",
+        "heading": section.name,
+        "description": (!section.description.is_empty()).then_some(&section.description),
+    });
+    let mut frame = Frame::load(&state).await?;
+    frame.tags.insert(cache_tags::section(section.id));
+    frame.tags.insert(cache_tags::section_list(section.id));
+    listing_page(
+        state,
+        frame,
+        filter,
+        page,
+        &paths::section(&section.slug),
+        Some(section.id),
+        &section.name,
+        &section.description,
+        listing,
+    )
+    .await
+}
+
+pub async fn author(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let (Some(author), Some(page)) = (
+        state.store().author_by_slug(&slug).await?,
+        requested_page(query.as_deref()),
+    ) else {
+        return not_found_page(&state).await;
+    };
+    let mut frame = Frame::load(&state).await?;
+    frame.tags.insert(cache_tags::author(author.id));
+    frame.tags.insert(cache_tags::author_list(author.id));
+    let listing = json!({
+        "kind": "author",
+        "heading": author.name,
+        "role": (!author.role.is_empty()).then_some(&author.role),
+        "bio": (!author.bio.is_empty()).then_some(&author.bio),
+    });
+    let description = if author.role.is_empty() {
+        format!("Stories by {}", author.name)
+    } else {
+        format!("{}, {}", author.name, author.role)
+    };
+    listing_page(
+        state,
+        frame,
+        StoryFilter::Author(author.id),
+        page,
+        &paths::author(&author.slug),
+        None,
+        &author.name,
+        &description,
+        listing,
+    )
+    .await
+}
+
+pub async fn tag(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let (Some(tag), Some(page)) = (
+        state.store().tag_by_slug(&slug).await?,
+        requested_page(query.as_deref()),
+    ) else {
+        return not_found_page(&state).await;
+    };
+    let mut frame = Frame::load(&state).await?;
+    frame.tags.insert(cache_tags::tag(tag.id));
+    frame.tags.insert(cache_tags::tag_list(tag.id));
+    let listing = json!({"kind": "tag", "heading": tag.name});
+    let description = format!("Stories about {}", tag.name);
+    listing_page(
+        state,
+        frame,
+        StoryFilter::Tag(tag.id),
+        page,
+        &paths::tag(&tag.slug),
+        None,
+        &tag.name,
+        &description,
+        listing,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn listing_page(
+    state: AppState,
+    mut frame: Frame,
+    filter: StoryFilter,
+    page: i64,
+    path: &str,
+    current_section: Option<i64>,
+    title: &str,
+    description: &str,
+    listing: Value,
+) -> Result<Response, WebError> {
+    let total = state.store().count_stories(filter).await?;
+    let pages = ((total + LIST_PAGE_SIZE - 1) / LIST_PAGE_SIZE).max(1);
+    if page > pages {
+        return not_found_page(&state).await;
+    }
+    let stories = state
+        .store()
+        .stories(filter, LIST_PAGE_SIZE, (page - 1) * LIST_PAGE_SIZE, &[])
+        .await?;
+    let page_url = |n: i64| {
+        if n == 1 {
+            path.to_owned()
+        } else {
+            format!("{path}?page={n}")
+        }
+    };
+    let pagination = json!({
+        "page": page,
+        "pages": pages,
+        "prev_url": (page > 1).then(|| page_url(page - 1)),
+        "next_url": (page < pages).then(|| page_url(page + 1)),
+    });
+    // The theme appends the site name.
+    let full_title = if page > 1 {
+        format!("{title}, page {page}")
+    } else {
+        title.to_owned()
+    };
+    let canonical_path = page_url(page);
+    let meta = PageMeta {
+        title: full_title.clone(),
+        description: description.to_owned(),
+        canonical: absolute(&state, &canonical_path),
+        robots: None,
+    };
+    let og = website_meta(&frame, &state, &full_title, description, &canonical_path);
+    let story_views = frame.stories(&stories, CARD_SIZES);
+    let context = frame.context(
+        &state,
+        current_section,
+        meta,
+        og,
+        None,
+        json!({"listing": listing, "stories": story_views, "pagination": pagination}),
+    );
+    frame.render(&state, "listing.html", context, StatusCode::OK)
+}
+
+pub async fn article(
+    State(state): State<AppState>,
+    Path((section_slug, slug)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let page = match state.store().published_article_at(&section_slug, &slug).await? {
+        ArticleLookup::Found(page) => page,
+        ArticleLookup::MovedTo(path) => return Ok(permanent_redirect(&path)),
+        ArticleLookup::NotFound => return not_found_page(&state).await,
+    };
+    let mut frame = Frame::load(&state).await?;
+    let more = state
+        .store()
+        .stories(
+            StoryFilter::Section(page.section.id),
+            MORE_IN_SECTION,
+            0,
+            &[page.article.id],
+        )
+        .await?;
+    tag_article(&mut frame, &page);
+    let view = views::article_view(&page, &frame.clock, &state.config().base_url);
+    let jsonld = article_jsonld(&state, &frame, &page, &view.url);
+    let meta_tags = article_meta(&state, &frame, &page, &view);
+    let meta = PageMeta {
+        title: page.article.headline.clone(),
+        description: page.article.standfirst.clone(),
+        canonical: view.url.clone(),
+        robots: Some("max-image-preview:large".to_owned()),
+    };
+    let share = views::share_links(&view.url, &page.article.headline);
+    let more_views = frame.stories(&more, CARD_SIZES);
+    let context = frame.context(
+        &state,
+        Some(page.section.id),
+        meta,
+        meta_tags,
+        Some(jsonld),
+        json!({"article": view, "share": share, "more_in_section": more_views}),
+    );
+    frame.render(&state, "article.html", context, StatusCode::OK)
+}
+
+fn tag_article(frame: &mut Frame, page: &ArticlePage) {
+    let tags = &mut frame.tags;
+    tags.insert(cache_tags::article(page.article.id));
+    tags.insert(cache_tags::section(page.section.id));
+    // "More in <Section>" lists the section's latest stories.
+    tags.insert(cache_tags::section_list(page.section.id));
+    tags.extend(page.authors.iter().map(|a| cache_tags::author(a.id)));
+    tags.extend(page.tags.iter().map(|t| cache_tags::tag(t.id)));
+    if let Some(image) = &page.hero {
+        tags.insert(cache_tags::image(image.id));
+    }
+}
+
+fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str) -> String {
+    let base_url = &state.config().base_url;
+    let author_urls: Vec<String> = page
+        .authors
+        .iter()
+        .map(|a| absolute(state, &paths::author(&a.slug)))
+        .collect();
+    let image = page
+        .hero
+        .as_ref()
+        .map(|image| (image, views::image_view(image, HERO_SIZES, 1600)));
+    let image_url = image.as_ref().map(|(_, view)| absolute(state, &view.src));
+    let logo_url = format!("{base_url}{}", state.theme().asset_url("logo.svg"));
+    let article = &page.article;
+    let document = jsonld::NewsArticleLd {
+        url,
+        headline: &article.headline,
+        description: &article.standfirst,
+        section: &page.section.name,
+        keywords: page.tags.iter().map(|t| t.name.as_str()).collect(),
+        date_published: article.first_published_at.unwrap_or(article.updated_at),
+        date_modified: article.updated_at,
+        time_zone: &frame.clock.zone,
+        language: &article.language,
+        word_count: dateline_core::markdown::body_stats(&article.body).words,
+        authors: page
+            .authors
+            .iter()
+            .zip(&author_urls)
+            .map(|(a, url)| jsonld::PersonLd { name: &a.name, url })
+            .collect(),
+        images: image
+            .iter()
+            .zip(&image_url)
+            .map(|((image, view), url)| jsonld::ImageLd {
+                url,
+                width: view.width,
+                height: view.height,
+                caption: image.caption.as_deref(),
+                credit: image.credit.as_deref(),
+                source_type: image.source_type,
+            })
+            .collect(),
+        publisher: jsonld::Publisher {
+            name: &frame.settings.name,
+            url: base_url,
+            logo_url: &logo_url,
+            logo_width: 600,
+            logo_height: 60,
+        },
+    };
+    jsonld::to_script_json(&document.to_value())
+}
+
+fn article_meta(
+    state: &AppState,
+    frame: &Frame,
+    page: &ArticlePage,
+    view: &views::ArticleView,
+) -> Vec<MetaTag> {
+    let article = &page.article;
+    let mut tags = vec![
+        MetaTag::property("og:type", "article"),
+        MetaTag::property("og:site_name", frame.settings.name.clone()),
+        MetaTag::property("og:title", article.headline.clone()),
+        MetaTag::property("og:description", article.standfirst.clone()),
+        MetaTag::property("og:url", view.url.clone()),
+        MetaTag::property("og:locale", article.language.replace('-', "_")),
+        MetaTag::property("article:published_time", view.published.iso.clone()),
+        MetaTag::property(
+            "article:modified_time",
+            frame.clock.time(article.updated_at).iso,
+        ),
+        MetaTag::property("article:section", page.section.name.clone()),
+    ];
+    for author in &page.authors {
+        tags.push(MetaTag::property(
+            "article:author",
+            absolute(state, &paths::author(&author.slug)),
+        ));
+    }
+    for tag in &page.tags {
+        tags.push(MetaTag::property("article:tag", tag.name.clone()));
+    }
+    tags.push(MetaTag::name(
+        "twitter:card",
+        if view.image.is_some() {
+            "summary_large_image"
+        } else {
+            "summary"
+        },
+    ));
+    tags.push(MetaTag::name("twitter:title", article.headline.clone()));
+    tags.push(MetaTag::name("twitter:description", article.standfirst.clone()));
+    if let (Some(hero), Some(image)) = (&page.hero, &view.image) {
+        let large = views::image_view(hero, HERO_SIZES, 1600);
+        let url = absolute(state, &large.src);
+        tags.push(MetaTag::property("og:image", url.clone()));
+        tags.push(MetaTag::property("og:image:width", large.width.to_string()));
+        tags.push(MetaTag::property("og:image:height", large.height.to_string()));
+        tags.push(MetaTag::property("og:image:alt", image.alt.clone()));
+        tags.push(MetaTag::name("twitter:image", url));
+        tags.push(MetaTag::name("twitter:image:alt", image.alt.clone()));
+    }
+    if let Some(names) = page
+        .authors
+        .first()
+        .map(|_| page.authors.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "))
+    {
+        tags.push(MetaTag::name("author", names));
+    }
+    tags
+}
+
+fn permanent_redirect(path: &str) -> Response {
+    // 301, not 308: every crawler and feed reader treats 301 as "update your link".
+    let location = HeaderValue::from_str(path).unwrap_or(HeaderValue::from_static("/"));
+    (
+        StatusCode::MOVED_PERMANENTLY,
+        [
+            (http::header::LOCATION, location),
+            (CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+    )
+        .into_response()
+}
+
+pub async fn robots(State(state): State<AppState>) -> Response {
+    let body = format!(
+        "# Dateline\nUser-agent: *\nAllow: /\nDisallow: /newsroom\nDisallow: /api/\n\n# Host: {}\n",
+        state.config().base_url
+    );
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response.extensions_mut().insert(Cacheable {
+        tags: vec![cache_tags::SITE.to_owned()],
+        cache_control: PAGE_CACHE_CONTROL,
+    });
+    response
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store().latest_change_id().await {
+        Ok(_) => (
+            [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            "ok\n",
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+                "database unreachable\n",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Images and other media. Keys are content-addressed, so a URL's bytes never change.
+pub async fn media(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    let valid = !key.is_empty()
+        && key.len() < 300
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-' | b'_'));
+    if !valid {
+        return (StatusCode::NOT_FOUND, "Not found").into_response();
+    }
+    match state.media().get(&key).await {
+        Ok(Some(bytes)) => {
+            let content_type = match key.rsplit_once('.').map(|(_, ext)| ext) {
+                Some("jpg" | "jpeg") => "image/jpeg",
+                Some("webp") => "image/webp",
+                Some("png") => "image/png",
+                Some("gif") => "image/gif",
+                Some("avif") => "image/avif",
+                _ => "application/octet-stream",
+            };
+            (
+                [
+                    (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+                    (
+                        CACHE_CONTROL,
+                        HeaderValue::from_static("public, max-age=31536000, immutable"),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "Not found").into_response(),
+        Err(error) => {
+            tracing::error!(%error, key, "media read failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Could not read the file").into_response()
+        }
+    }
+}
+
+/// The themed 404 for any path no route claims.
+pub async fn not_found(State(state): State<AppState>, OriginalUri(_uri): OriginalUri) -> Response {
+    match not_found_page(&state).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn not_found_page(state: &AppState) -> Result<Response, WebError> {
+    let mut frame = Frame::load(state).await?;
+    let latest = state.store().stories(StoryFilter::All, 4, 0, &[]).await?;
+    let suggestions = frame.stories(&latest, CARD_SIZES);
+    let meta = PageMeta {
+        title: "Page not found".to_owned(),
+        description: "This page does not exist or has moved.".to_owned(),
+        canonical: absolute(state, "/"),
+        robots: Some("noindex".to_owned()),
+    };
+    let context = frame.context(
+        state,
+        None,
+        meta,
+        Vec::new(),
+        None,
+        json!({"suggestions": suggestions}),
+    );
+    frame.render(state, "not_found.html", context, StatusCode::NOT_FOUND)
+}

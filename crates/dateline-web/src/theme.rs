@@ -1,0 +1,161 @@
+//! The theme: minijinja templates and static assets, embedded in the binary so a fresh start
+//! needs no files, and overridable file by file from a folder at run time.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use minijinja::Environment;
+use sha2::{Digest, Sha256};
+
+use crate::cache::CachedPage;
+
+macro_rules! embedded {
+    ($($name:literal),+ $(,)?) => {
+        &[$(($name, include_str!(concat!("../themes/default/", $name)))),+]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = embedded!(
+    "templates/base.html",
+    "templates/article.html",
+    "templates/front.html",
+    "templates/listing.html",
+    "templates/not_found.html",
+    "templates/partials/card.html",
+    "templates/partials/share.html",
+    "templates/partials/pagination.html",
+    "templates/partials/icons.html",
+);
+
+const STATIC_FILES: &[(&str, &str)] = embedded!(
+    "static/site.css",
+    "static/site.js",
+    "static/logo.svg",
+    "static/favicon.svg",
+);
+
+/// A static file, served at a URL that names its content so it can be cached forever.
+pub struct Asset {
+    pub url: String,
+    pub page: Arc<CachedPage>,
+}
+
+pub struct Theme {
+    env: Environment<'static>,
+    /// Keyed by file name ("site.css").
+    assets: HashMap<String, Asset>,
+    /// Fingerprinted URL path → file name.
+    by_url: HashMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    #[error("theme file {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("template {name}: {source}")]
+    Template {
+        name: String,
+        #[source]
+        source: minijinja::Error,
+    },
+}
+
+impl Theme {
+    /// The embedded default theme, with files from `override_folder` (laid out like
+    /// `themes/default/`: `templates/…`, `static/…`) taking precedence.
+    pub fn load(override_folder: Option<&Path>) -> Result<Self, ThemeError> {
+        let mut env = Environment::new();
+        for (path, source) in TEMPLATES {
+            let source = read_override(override_folder, path)?.unwrap_or_else(|| (*source).to_owned());
+            let name = path.trim_start_matches("templates/").to_owned();
+            env.add_template_owned(name.clone(), source)
+                .map_err(|source| ThemeError::Template { name, source })?;
+        }
+        let mut assets = HashMap::new();
+        let mut by_url = HashMap::new();
+        for (path, source) in STATIC_FILES {
+            let body = read_override(override_folder, path)?.unwrap_or_else(|| (*source).to_owned());
+            let file = path.trim_start_matches("static/").to_owned();
+            let digest = hex::encode(&Sha256::digest(body.as_bytes())[..5]);
+            let (stem, extension) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
+            let url = format!("/static/{stem}.{digest}.{extension}");
+            let content_type = match extension {
+                "css" => "text/css; charset=utf-8",
+                "js" => "text/javascript; charset=utf-8",
+                "svg" => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            let page = Arc::new(CachedPage::new(
+                content_type,
+                "public, max-age=31536000, immutable",
+                Bytes::from(body),
+                Vec::new(),
+            ));
+            by_url.insert(url.clone(), file.clone());
+            assets.insert(file, Asset { url, page });
+        }
+        Ok(Self { env, assets, by_url })
+    }
+
+    pub fn render(&self, template: &str, context: minijinja::Value) -> Result<String, minijinja::Error> {
+        self.env.get_template(template)?.render(context)
+    }
+
+    /// The fingerprinted URL of a static file, e.g. `/static/site.3f2a9c1d0e.css`.
+    pub fn asset_url(&self, file: &str) -> &str {
+        self.assets.get(file).map(|asset| asset.url.as_str()).unwrap_or("")
+    }
+
+    /// The asset at a fingerprinted URL path; an old fingerprint is not found, so a stale URL can
+    /// never be cached forever with new content.
+    pub fn asset_at(&self, url_path: &str) -> Option<&Arc<CachedPage>> {
+        let file = self.by_url.get(url_path)?;
+        self.assets.get(file).map(|asset| &asset.page)
+    }
+}
+
+fn read_override(folder: Option<&Path>, path: &str) -> Result<Option<String>, ThemeError> {
+    let Some(folder) = folder else {
+        return Ok(None);
+    };
+    let full = folder.join(path);
+    match std::fs::read_to_string(&full) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ThemeError::Read {
+            path: full.display().to_string(),
+            source,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_theme_loads_and_fingerprints_assets() {
+        let theme = Theme::load(None).expect("default theme");
+        let css = theme.asset_url("site.css");
+        assert!(css.starts_with("/static/site.") && css.ends_with(".css"), "{css}");
+        assert!(theme.asset_at(css).is_some());
+        assert!(theme.asset_at("/static/site.css").is_none());
+    }
+
+    #[test]
+    fn folder_overrides_a_file() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(folder.path().join("static")).expect("mkdir");
+        std::fs::write(folder.path().join("static/site.css"), "body{color:red}").expect("write");
+        let default = Theme::load(None).expect("default");
+        let themed = Theme::load(Some(folder.path())).expect("override");
+        assert_ne!(default.asset_url("site.css"), themed.asset_url("site.css"));
+        assert_eq!(default.asset_url("site.js"), themed.asset_url("site.js"));
+    }
+}

@@ -1,0 +1,349 @@
+//! View models: what the templates get (see `themes/default/CONTEXT.md`), built from domain types.
+
+use dateline_core::{
+    ArticlePage, Image, SectionRef, SiteSettings, StorySummary, jsonld, markdown, paths,
+};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct SiteView {
+    pub name: String,
+    pub tagline: String,
+    pub language: String,
+    pub base_url: String,
+    pub logo_url: String,
+}
+
+#[derive(Serialize)]
+pub struct AssetsView {
+    pub css: String,
+    pub js: String,
+    pub favicon: String,
+}
+
+#[derive(Serialize)]
+pub struct NavItem {
+    pub name: String,
+    pub url: String,
+    pub current: bool,
+}
+
+#[derive(Serialize)]
+pub struct PageMeta {
+    pub title: String,
+    pub description: String,
+    pub canonical: String,
+    pub robots: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct MetaTag {
+    pub property: Option<&'static str>,
+    pub name: Option<&'static str>,
+    pub content: String,
+}
+
+impl MetaTag {
+    pub fn property(property: &'static str, content: impl Into<String>) -> Self {
+        Self {
+            property: Some(property),
+            name: None,
+            content: content.into(),
+        }
+    }
+    pub fn name(name: &'static str, content: impl Into<String>) -> Self {
+        Self {
+            property: None,
+            name: Some(name),
+            content: content.into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TimeView {
+    pub iso: String,
+    pub display: String,
+    pub display_time: String,
+}
+
+/// Formats times in the newsroom's zone, as readers of that newsroom expect.
+pub struct Clock {
+    pub zone: TimeZone,
+}
+
+impl Clock {
+    pub fn for_settings(settings: &SiteSettings) -> Self {
+        Self {
+            zone: TimeZone::get(&settings.time_zone).unwrap_or(TimeZone::UTC),
+        }
+    }
+
+    pub fn time(&self, at: Timestamp) -> TimeView {
+        let zoned = at.to_zoned_datetime(self.zone.clone());
+        TimeView {
+            iso: jsonld::iso_with_offset(at, &self.zone),
+            display: zoned.strftime("%-d %B %Y").to_string(),
+            display_time: format!(
+                "{} {}",
+                zoned.strftime("%-I:%M %P"),
+                zoned.strftime("%Z")
+            ),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct LinkView {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct ImageView {
+    pub src: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub label: Option<&'static str>,
+    pub srcset_webp: String,
+    pub srcset_jpeg: String,
+    pub sizes: &'static str,
+}
+
+/// How wide pictures are drawn, for `sizes`: the hero spans the article column, cards a third.
+pub const HERO_SIZES: &str = "(min-width: 64rem) 60rem, 100vw";
+pub const CARD_SIZES: &str = "(min-width: 64rem) 20rem, (min-width: 40rem) 50vw, 100vw";
+pub const LEAD_SIZES: &str = "(min-width: 64rem) 40rem, 100vw";
+
+pub fn image_view(image: &Image, sizes: &'static str, preferred_width: u32) -> ImageView {
+    let srcset = |format: &str| {
+        image
+            .variants_of(format)
+            .iter()
+            .map(|v| format!("{} {}w", paths::media(&v.key), v.width))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let jpegs = image.variants_of("jpeg");
+    let fallback = jpegs
+        .iter()
+        .find(|v| v.width >= preferred_width)
+        .or(jpegs.last())
+        .copied();
+    let (src, width, height) = match fallback {
+        Some(v) => (paths::media(&v.key), v.width, v.height),
+        None => (paths::media(&image.original_key), image.width, image.height),
+    };
+    ImageView {
+        src,
+        width,
+        height,
+        alt: image.alt.clone(),
+        caption: image.caption.clone(),
+        credit: image.credit.clone(),
+        label: image.provenance_label(),
+        srcset_webp: srcset("webp"),
+        srcset_jpeg: srcset("jpeg"),
+        sizes,
+    }
+}
+
+#[derive(Serialize)]
+pub struct StoryView {
+    pub id: i64,
+    pub headline: String,
+    pub standfirst: String,
+    pub url: String,
+    pub section: LinkView,
+    pub authors: Vec<LinkView>,
+    pub published: TimeView,
+    pub reading_minutes: u32,
+    pub image: Option<ImageView>,
+}
+
+pub fn section_link(section: &SectionRef) -> LinkView {
+    LinkView {
+        name: section.name.clone(),
+        url: paths::section(&section.slug),
+    }
+}
+
+pub fn story_view(story: &StorySummary, clock: &Clock, sizes: &'static str) -> StoryView {
+    StoryView {
+        id: story.id,
+        headline: story.headline.clone(),
+        standfirst: story.standfirst.clone(),
+        url: paths::article(&story.section.slug, &story.slug),
+        section: section_link(&story.section),
+        authors: story
+            .authors
+            .iter()
+            .map(|a| LinkView {
+                name: a.name.clone(),
+                url: paths::author(&a.slug),
+            })
+            .collect(),
+        published: clock.time(story.first_published_at),
+        reading_minutes: story.reading_minutes,
+        image: story.hero.as_ref().map(|image| image_view(image, sizes, 480)),
+    }
+}
+
+#[derive(Serialize)]
+pub struct ArticleView {
+    pub id: i64,
+    pub headline: String,
+    pub standfirst: String,
+    pub section: LinkView,
+    pub authors: Vec<LinkView>,
+    pub reading_minutes: u32,
+    pub published: TimeView,
+    pub updated: Option<TimeView>,
+    pub image: Option<ImageView>,
+    pub body_html: String,
+    pub url: String,
+    pub dateline_place: Option<String>,
+    pub tags: Vec<LinkView>,
+}
+
+/// An update is shown when the text changed more than a few minutes after publication: fixing
+/// a typo in the first minutes is not news to readers.
+const UPDATE_THRESHOLD_SECONDS: i64 = 5 * 60;
+
+pub fn article_view(page: &ArticlePage, clock: &Clock, base_url: &str) -> ArticleView {
+    let article = &page.article;
+    let published_at = article.first_published_at.unwrap_or(article.updated_at);
+    let updated = (article.updated_at.as_second() - published_at.as_second()
+        > UPDATE_THRESHOLD_SECONDS)
+        .then(|| clock.time(article.updated_at));
+    ArticleView {
+        id: article.id,
+        headline: article.headline.clone(),
+        standfirst: article.standfirst.clone(),
+        section: LinkView {
+            name: page.section.name.clone(),
+            url: paths::section(&page.section.slug),
+        },
+        authors: page
+            .authors
+            .iter()
+            .map(|a| LinkView {
+                name: a.name.clone(),
+                url: paths::author(&a.slug),
+            })
+            .collect(),
+        reading_minutes: article.reading_minutes,
+        published: clock.time(published_at),
+        updated,
+        image: page.hero.as_ref().map(|image| image_view(image, HERO_SIZES, 960)),
+        body_html: markdown::render_html(&article.body),
+        url: format!(
+            "{base_url}{}",
+            paths::article(&page.section.slug, &article.slug)
+        ),
+        dateline_place: article.dateline_place.clone(),
+        tags: page
+            .tags
+            .iter()
+            .map(|t| LinkView {
+                name: t.name.clone(),
+                url: paths::tag(&t.slug),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct ShareLink {
+    pub network: &'static str,
+    pub label: &'static str,
+    pub url: String,
+}
+
+/// Share links are plain links to each network's documented share endpoint: nothing loads from
+/// those hosts until the reader clicks.
+pub fn share_links(url: &str, headline: &str) -> Vec<ShareLink> {
+    let u = utf8_percent_encode(url, NON_ALPHANUMERIC).to_string();
+    let t = utf8_percent_encode(headline, NON_ALPHANUMERIC).to_string();
+    let text_and_url =
+        utf8_percent_encode(&format!("{headline} {url}"), NON_ALPHANUMERIC).to_string();
+    vec![
+        ShareLink {
+            network: "x",
+            label: "Share on X",
+            url: format!("https://x.com/intent/post?url={u}&text={t}"),
+        },
+        ShareLink {
+            network: "facebook",
+            label: "Share on Facebook",
+            url: format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
+        },
+        ShareLink {
+            network: "linkedin",
+            label: "Share on LinkedIn",
+            url: format!("https://www.linkedin.com/sharing/share-offsite/?url={u}"),
+        },
+        ShareLink {
+            network: "whatsapp",
+            label: "Share on WhatsApp",
+            url: format!("https://wa.me/?text={text_and_url}"),
+        },
+        ShareLink {
+            network: "bluesky",
+            label: "Share on Bluesky",
+            url: format!("https://bsky.app/intent/compose?text={text_and_url}"),
+        },
+        ShareLink {
+            network: "threads",
+            label: "Share on Threads",
+            url: format!("https://www.threads.net/intent/post?text={text_and_url}"),
+        },
+        ShareLink {
+            network: "reddit",
+            label: "Share on Reddit",
+            url: format!("https://www.reddit.com/submit?url={u}&title={t}"),
+        },
+        ShareLink {
+            network: "telegram",
+            label: "Share on Telegram",
+            url: format!("https://t.me/share/url?url={u}&text={t}"),
+        },
+        ShareLink {
+            network: "email",
+            label: "Share by email",
+            url: format!("mailto:?subject={t}&body={u}"),
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_links_encode_url_and_text() {
+        let links = share_links("https://news.example/politics/a?b=c", "Petro & Trump");
+        assert_eq!(links.len(), 9);
+        let x = &links[0];
+        assert!(x.url.contains("url=https%3A%2F%2Fnews%2Eexample%2Fpolitics%2Fa%3Fb%3Dc"));
+        assert!(x.url.contains("text=Petro%20%26%20Trump"));
+        assert!(links.iter().any(|l| l.url.starts_with("mailto:?subject=")));
+    }
+
+    #[test]
+    fn times_show_in_the_newsroom_zone() {
+        let clock = Clock {
+            zone: TimeZone::get("America/Bogota").expect("tz"),
+        };
+        let view = clock.time("2026-01-08T14:05:00Z".parse().expect("ts"));
+        assert_eq!(view.iso, "2026-01-08T09:05:00-05:00");
+        assert_eq!(view.display, "8 January 2026");
+        assert!(view.display_time.starts_with("9:05 am"), "{}", view.display_time);
+    }
+}

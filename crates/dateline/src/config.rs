@@ -1,0 +1,260 @@
+//! Configuration: `dateline.toml` < `DATELINE_*` environment variables < command-line flags.
+//! Every path derives from one data folder, so a bare `dateline serve` needs nothing.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// The keys `dateline.toml` may hold. An unknown key is an error: a typo must not silently fall
+/// back to a default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub base_url: Option<String>,
+    pub theme_dir: Option<PathBuf>,
+    pub page_cache_mb: Option<usize>,
+    pub log_format: Option<String>,
+}
+
+/// Settings given on the command line (all optional; they win over everything else).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Address to listen on [default: 127.0.0.1:8080; env DATELINE_LISTEN]
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Folder for the database, media and index [default: ./dateline-data; env DATELINE_DATA_DIR]
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// sqlite://… or postgres://… [default: SQLite in the data folder; env DATELINE_DATABASE_URL]
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Public URL of the site, for canonical links [default: http://<listen>; env DATELINE_BASE_URL]
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Folder whose templates/ and static/ files override the default theme [env DATELINE_THEME_DIR]
+    #[arg(long)]
+    pub theme_dir: Option<PathBuf>,
+    /// Configuration file [default: ./dateline.toml if present; env DATELINE_CONFIG]
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub base_url: String,
+    pub theme_dir: Option<PathBuf>,
+    pub page_cache_bytes: usize,
+    pub log_json: bool,
+}
+
+const ENV_KEYS: &[&str] = &[
+    "DATELINE_LISTEN",
+    "DATELINE_DATA_DIR",
+    "DATELINE_DATABASE_URL",
+    "DATELINE_BASE_URL",
+    "DATELINE_THEME_DIR",
+    "DATELINE_PAGE_CACHE_MB",
+    "DATELINE_LOG_FORMAT",
+    "DATELINE_CONFIG",
+    "DATELINE_LOG",
+];
+
+impl Config {
+    pub fn resolve(flags: &Overrides) -> anyhow::Result<Self> {
+        Self::resolve_with(flags, |key| std::env::var(key).ok())
+    }
+
+    /// Resolution with an injectable environment, so tests need not touch the process's.
+    pub fn resolve_with(
+        flags: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let config_path = flags
+            .config
+            .clone()
+            .or_else(|| env("DATELINE_CONFIG").map(PathBuf::from));
+        let file = match &config_path {
+            Some(path) => read_file(path)?,
+            None if Path::new("dateline.toml").exists() => read_file(Path::new("dateline.toml"))?,
+            None => FileConfig::default(),
+        };
+        let listen_text = flags
+            .listen
+            .clone()
+            .or_else(|| env("DATELINE_LISTEN"))
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen: SocketAddr = listen_text.parse().with_context(|| {
+            format!("listen address “{listen_text}” is not of the form 127.0.0.1:8080")
+        })?;
+        let data_dir = flags
+            .data_dir
+            .clone()
+            .or_else(|| env("DATELINE_DATA_DIR").map(PathBuf::from))
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("dateline-data"));
+        let database_url = flags
+            .database_url
+            .clone()
+            .or_else(|| env("DATELINE_DATABASE_URL"))
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("dateline.sqlite").display()));
+        let base_url = flags
+            .base_url
+            .clone()
+            .or_else(|| env("DATELINE_BASE_URL"))
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            bail!("base URL “{base_url}” must start with http:// or https://");
+        }
+        let theme_dir = flags
+            .theme_dir
+            .clone()
+            .or_else(|| env("DATELINE_THEME_DIR").map(PathBuf::from))
+            .or(file.theme_dir);
+        let page_cache_mb = match env("DATELINE_PAGE_CACHE_MB") {
+            Some(text) => Some(text.parse::<usize>().with_context(|| {
+                format!("DATELINE_PAGE_CACHE_MB “{text}” is not a whole number of megabytes")
+            })?),
+            None => file.page_cache_mb,
+        }
+        .unwrap_or(32);
+        let log_format = env("DATELINE_LOG_FORMAT")
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".to_owned());
+        let log_json = match log_format.as_str() {
+            "json" => true,
+            "text" => false,
+            other => bail!("log format “{other}” is not text or json"),
+        };
+        Ok(Self {
+            listen,
+            data_dir,
+            database_url,
+            base_url,
+            theme_dir,
+            page_cache_bytes: page_cache_mb * 1024 * 1024,
+            log_json,
+        })
+    }
+
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("configuration file {}", path.display()))
+}
+
+/// `DATELINE_*` variables we do not know, most likely typos: worth a warning at start.
+pub fn unknown_env_keys() -> Vec<String> {
+    std::env::vars()
+        .map(|(key, _)| key)
+        .filter(|key| {
+            key.starts_with("DATELINE_")
+                && !key.starts_with("DATELINE_TEST_")
+                && !ENV_KEYS.contains(&key.as_str())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |key| map.get(key).cloned()
+    }
+
+    #[test]
+    fn defaults_derive_from_the_data_folder() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let flags = Overrides {
+            config: Some(folder.path().join("none.toml")),
+            ..Overrides::default()
+        };
+        // A named file that does not exist is an error, not a silent default.
+        assert!(Config::resolve_with(&flags, env(&[])).is_err());
+        std::fs::write(folder.path().join("empty.toml"), "").expect("write");
+        let flags = Overrides {
+            config: Some(folder.path().join("empty.toml")),
+            ..Overrides::default()
+        };
+        let config = Config::resolve_with(&flags, env(&[])).expect("config");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite://dateline-data/dateline.sqlite");
+        assert_eq!(config.base_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("dateline.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/news\"\n")
+            .expect("write");
+        let mut flags = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        let from_file = Config::resolve_with(&flags, env(&[])).expect("config");
+        assert_eq!(from_file.listen.port(), 9000);
+        assert_eq!(from_file.data_dir, PathBuf::from("/srv/news"));
+        let from_env =
+            Config::resolve_with(&flags, env(&[("DATELINE_LISTEN", "127.0.0.1:9100")]))
+                .expect("config");
+        assert_eq!(from_env.listen.port(), 9100);
+        flags.listen = Some("127.0.0.1:9200".to_owned());
+        let from_flag =
+            Config::resolve_with(&flags, env(&[("DATELINE_LISTEN", "127.0.0.1:9100")]))
+                .expect("config");
+        assert_eq!(from_flag.listen.port(), 9200);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_errors() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("dateline.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:9000\"\n").expect("write");
+        let flags = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        let error = Config::resolve_with(&flags, env(&[])).expect_err("typo refused");
+        assert!(format!("{error:#}").contains("lisen"), "{error:#}");
+    }
+
+    #[test]
+    fn bad_values_say_what_is_wrong() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        std::fs::write(folder.path().join("e.toml"), "").expect("write");
+        let flags = Overrides {
+            config: Some(folder.path().join("e.toml")),
+            listen: Some("localhost".to_owned()),
+            ..Overrides::default()
+        };
+        let error = Config::resolve_with(&flags, env(&[])).expect_err("bad listen");
+        assert!(error.to_string().contains("localhost"));
+    }
+}

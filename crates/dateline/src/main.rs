@@ -1,0 +1,195 @@
+//! `dateline`: the one binary a newsroom runs. It parses the command line, resolves the
+//! configuration and wires the crates together; the work happens in the library crates.
+
+mod config;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use dateline_db::Store;
+use dateline_storage::MediaStore;
+use dateline_web::{AppState, WebConfig};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(name = "dateline", version, about = "Dateline, a news publishing platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the site (creates the data folder and loads the demo newsroom on first start)
+    Serve {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// Start with an empty newsroom instead of the demo
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Add generated demo articles (for benchmarks); loads the demo newsroom first if empty
+    Demo {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// How many articles to add
+        #[arg(long, default_value_t = 0)]
+        articles: usize,
+    },
+    /// Apply database migrations and exit
+    Migrate {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { overrides, no_demo } => serve(&overrides, no_demo).await,
+            Command::Demo {
+                overrides,
+                articles,
+            } => demo(&overrides, articles).await,
+            Command::Migrate { overrides } => {
+                let config = setup(&overrides)?;
+                open(&config).await?;
+                println!("Database is up to date.");
+                Ok(())
+            }
+        }
+    })
+}
+
+fn setup(overrides: &Overrides) -> anyhow::Result<Config> {
+    let config = Config::resolve(overrides)?;
+    let filter = EnvFilter::try_from_env("DATELINE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if config.log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    for key in config::unknown_env_keys() {
+        tracing::warn!(key, "unknown DATELINE_ environment variable ignored (a typo?)");
+    }
+    Ok(config)
+}
+
+async fn open(config: &Config) -> anyhow::Result<(Store, MediaStore)> {
+    for folder in [&config.data_dir, &config.media_dir(), &config.index_dir()] {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating data folder {}", folder.display()))?;
+    }
+    let store = Store::open(&config.database_url).await.with_context(|| {
+        format!(
+            "opening the database {}",
+            dateline_db::redact_url(&config.database_url)
+        )
+    })?;
+    let media = MediaStore::local(&config.media_dir())
+        .with_context(|| format!("opening media folder {}", config.media_dir().display()))?;
+    Ok((store, media))
+}
+
+async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
+    let config = setup(overrides)?;
+    let (store, media) = open(&config).await?;
+    if !no_demo && dateline_demo::store_is_empty(&store).await? {
+        tracing::info!("empty database: loading the demo newsroom");
+        let report = dateline_demo::load_newsroom(&store, &media, jiff::Timestamp::now())
+            .await
+            .context("loading the demo newsroom")?;
+        tracing::info!(
+            articles = report.articles,
+            sections = report.sections,
+            authors = report.authors,
+            lead = report.lead_path,
+            "demo newsroom ready"
+        );
+    }
+    let state = AppState::new(
+        store.clone(),
+        media,
+        WebConfig {
+            base_url: config.base_url.clone(),
+            theme_folder: config.theme_dir.clone(),
+            page_cache_bytes: config.page_cache_bytes,
+        },
+    )
+    .await?;
+    tokio::spawn(state.clone().follow_changes(Duration::from_millis(500)));
+    let worker_name = format!("{}-{}", hostname(), std::process::id());
+    tokio::spawn(dateline_jobs::Worker::new(store.clone(), worker_name).run());
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    println!("Dateline is running at http://{address}/");
+    tracing::info!(%address, base_url = config.base_url, "serving");
+    axum::serve(listener, dateline_web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    store.close().await;
+    Ok(())
+}
+
+async fn demo(overrides: &Overrides, articles: usize) -> anyhow::Result<()> {
+    let config = setup(overrides)?;
+    let (store, media) = open(&config).await?;
+    let started = std::time::Instant::now();
+    let added = dateline_demo::add_generated_articles(&store, &media, articles, |done| {
+        eprint!("\r{done} of {articles} articles written");
+    })
+    .await?;
+    if articles > 0 {
+        eprintln!();
+    }
+    let stats = store.article_stats().await?;
+    println!(
+        "Added {added} generated articles in {:.1} s; the newsroom now has {} published articles.",
+        started.elapsed().as_secs_f64(),
+        stats.published
+    );
+    store.close().await;
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "node".to_owned())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
