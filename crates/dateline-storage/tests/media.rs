@@ -1,0 +1,534 @@
+//! Media storage through its public API, on real folders: what is stored, under which keys, what
+//! the variants decode to, and what is refused with which message.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use bytes::Bytes;
+use dateline_storage::{
+    ImageLimits, MediaError, MediaStore, StoredImage, VARIANT_WIDTHS, VariantFormat,
+};
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
+use sha2::{Digest, Sha256};
+
+fn store() -> (tempfile::TempDir, MediaStore) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let store = MediaStore::local(dir.path()).expect("store in the temporary folder");
+    (dir, store)
+}
+
+/// A picture with structure at every scale, so resizing and compression have real work to do.
+fn scene(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        let stripe = if (x / 7 + y / 11) % 2 == 0 { 40 } else { 0 };
+        Rgb([
+            (x * 255 / width) as u8,
+            (y * 255 / height) as u8,
+            (120 + stripe) as u8,
+        ])
+    })
+}
+
+fn encode(picture: &DynamicImage, format: ImageFormat) -> Bytes {
+    let mut out = Cursor::new(Vec::new());
+    picture
+        .write_to(&mut out, format)
+        .expect("test picture encodes");
+    Bytes::from(out.into_inner())
+}
+
+fn jpeg(width: u32, height: u32) -> Bytes {
+    encode(
+        &DynamicImage::ImageRgb8(scene(width, height)),
+        ImageFormat::Jpeg,
+    )
+}
+
+/// CRC-32 as PNG chunks use it (ISO 3309 / ITU-T V.42, reflected, polynomial 0xEDB88320).
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A real, valid 1×1 PNG whose IHDR then claims `width` × `height`, with a correct CRC, so the
+/// only thing wrong with it is the promise of an enormous picture.
+fn png_claiming(width: u32, height: u32) -> Bytes {
+    let tiny = DynamicImage::ImageRgb8(RgbImage::new(1, 1));
+    let mut png = encode(&tiny, ImageFormat::Png).to_vec();
+    // Signature (8), length (4), "IHDR" (4), then width and height.
+    assert_eq!(&png[12..16], b"IHDR");
+    png[16..20].copy_from_slice(&width.to_be_bytes());
+    png[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    Bytes::from(png)
+}
+
+/// A valid one-pixel GIF whose logical screen claims `width` × `height` (GIF89a, section 18).
+fn gif_claiming(width: u16, height: u16) -> Bytes {
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend(width.to_le_bytes());
+    gif.extend(height.to_le_bytes());
+    gif.extend([0x80, 0, 0]); // two-colour global palette, background 0, square pixels
+    gif.extend([0, 0, 0, 255, 255, 255]); // the palette: black, white
+    gif.extend([0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0]); // a 1×1 frame at the origin
+    gif.extend([0x02, 0x02, 0x44, 0x01, 0x00]); // LZW: clear, pixel 0, end; then block end
+    gif.push(0x3B); // trailer
+    Bytes::from(gif)
+}
+
+/// Inserts an EXIF APP1 segment carrying only an Orientation tag right after the JPEG's SOI.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Bytes {
+    let mut tiff = b"MM\0\x2A\0\0\0\x08".to_vec(); // big-endian TIFF header, IFD at offset 8
+    tiff.extend(1u16.to_be_bytes()); // one entry
+    tiff.extend(0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend(3u16.to_be_bytes()); // SHORT
+    tiff.extend(1u32.to_be_bytes()); // one value
+    tiff.extend(orientation.to_be_bytes());
+    tiff.extend([0, 0]); // value padded to four bytes
+    tiff.extend(0u32.to_be_bytes()); // no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(
+        u16::try_from(app1.len() + 2)
+            .expect("short segment")
+            .to_be_bytes(),
+    );
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    Bytes::from(out)
+}
+
+async fn ingest(store: &MediaStore, bytes: Bytes) -> Result<StoredImage, MediaError> {
+    store.ingest_image(bytes, &ImageLimits::default()).await
+}
+
+async fn decode_variant(store: &MediaStore, key: &str, format: VariantFormat) -> DynamicImage {
+    let bytes = store
+        .get(key)
+        .await
+        .expect("store readable")
+        .expect("variant stored");
+    let format = match format {
+        VariantFormat::Jpeg => ImageFormat::Jpeg,
+        VariantFormat::Webp => ImageFormat::WebP,
+    };
+    image::load_from_memory_with_format(&bytes, format).expect("variant decodes")
+}
+
+#[tokio::test]
+async fn put_and_get_round_trip_and_missing_is_none() {
+    let (_dir, store) = store();
+    store
+        .put("audio/ab/episode.mp3", Bytes::from_static(b"ID3 tag"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get("audio/ab/episode.mp3").await.unwrap().as_deref(),
+        Some(&b"ID3 tag"[..])
+    );
+    store
+        .put("audio/ab/episode.mp3", Bytes::from_static(b"replaced"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get("audio/ab/episode.mp3").await.unwrap().as_deref(),
+        Some(&b"replaced"[..])
+    );
+    assert_eq!(store.get("audio/ab/nothing.mp3").await.unwrap(), None);
+    assert_eq!(store.get("never-written").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn keys_cannot_leave_the_store() {
+    let (dir, store) = store();
+    for key in ["../outside", "a/../../b", "/etc/passwd", "a//b", ""] {
+        let put = store.put(key, Bytes::from_static(b"x")).await;
+        assert!(matches!(put, Err(MediaError::InvalidKey(_))), "{key}");
+        assert!(matches!(
+            store.get(key).await,
+            Err(MediaError::InvalidKey(_))
+        ));
+    }
+    assert!(!dir.path().parent().unwrap().join("outside").exists());
+}
+
+#[tokio::test]
+async fn local_creates_missing_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("data").join("media");
+    let store = MediaStore::local(&root).unwrap();
+    store.put("k", Bytes::from_static(b"v")).await.unwrap();
+    assert!(root.join("k").is_file());
+}
+
+#[tokio::test]
+async fn a_photo_gets_every_variant_that_does_not_upscale() {
+    let (dir, store) = store();
+    let original = jpeg(2000, 1125);
+    let stored = ingest(&store, original.clone()).await.unwrap();
+
+    let hash = hex::encode(Sha256::digest(&original));
+    let folder = format!("images/{}/{hash}", &hash[..2]);
+    assert_eq!(stored.original_key, format!("{folder}/original.jpg"));
+    assert_eq!(stored.original_mime, "image/jpeg");
+    assert_eq!((stored.width, stored.height), (2000, 1125));
+    assert_eq!(
+        store.get(&stored.original_key).await.unwrap(),
+        Some(original),
+        "the original is kept byte for byte"
+    );
+
+    let expected: Vec<(String, VariantFormat, u32, u32)> = [(480, 270), (960, 540), (1600, 900)]
+        .into_iter()
+        .flat_map(|(w, h)| {
+            [
+                (format!("{folder}/w{w}.jpg"), VariantFormat::Jpeg, w, h),
+                (format!("{folder}/w{w}.webp"), VariantFormat::Webp, w, h),
+            ]
+        })
+        .collect();
+    let actual: Vec<(String, VariantFormat, u32, u32)> = stored
+        .variants
+        .iter()
+        .map(|v| (v.key.clone(), v.format, v.width, v.height))
+        .collect();
+    assert_eq!(actual, expected);
+
+    for variant in &stored.variants {
+        let file = dir.path().join(&variant.key);
+        assert_eq!(std::fs::metadata(&file).unwrap().len(), variant.bytes);
+        let picture = decode_variant(&store, &variant.key, variant.format).await;
+        assert_eq!(
+            (picture.width(), picture.height()),
+            (variant.width, variant.height)
+        );
+        // Resized, not cropped or blanked: the left-to-right red ramp survives.
+        let rgb = picture.to_rgb8();
+        let row = variant.height / 2;
+        let left = rgb.get_pixel(2, row)[0];
+        let right = rgb.get_pixel(variant.width - 3, row)[0];
+        assert!(left < 20 && right > 235, "{}: {left}..{right}", variant.key);
+    }
+    // WebP earns its place by being smaller than the JPEG at the same size.
+    for pair in stored.variants.chunks(2) {
+        assert!(pair[1].bytes < pair[0].bytes, "{pair:?}");
+    }
+}
+
+#[tokio::test]
+async fn ingesting_the_same_bytes_twice_changes_nothing() {
+    let (dir, store) = store();
+    let original = jpeg(1000, 700);
+    let first = ingest(&store, original.clone()).await.unwrap();
+    let written: Vec<_> = first
+        .variants
+        .iter()
+        .map(|v| {
+            std::fs::metadata(dir.path().join(&v.key))
+                .unwrap()
+                .modified()
+                .unwrap()
+        })
+        .collect();
+
+    let second = ingest(&store, original.clone()).await.unwrap();
+    assert_eq!(first, second);
+    let again: Vec<_> = second
+        .variants
+        .iter()
+        .map(|v| {
+            std::fs::metadata(dir.path().join(&v.key))
+                .unwrap()
+                .modified()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(written, again, "nothing was rewritten");
+
+    // A missing variant (say, a crash halfway) is produced again on the next ingest.
+    std::fs::remove_file(dir.path().join(&first.variants[1].key)).unwrap();
+    let third = ingest(&store, original).await.unwrap();
+    assert_eq!(first, third);
+    assert!(dir.path().join(&first.variants[1].key).is_file());
+
+    // Different bytes, different keys.
+    let other = ingest(&store, jpeg(1000, 701)).await.unwrap();
+    assert_ne!(other.original_key, first.original_key);
+}
+
+#[tokio::test]
+async fn a_small_picture_gets_one_variant_at_its_own_width() {
+    let (_dir, store) = store();
+    let stored = ingest(&store, jpeg(300, 200)).await.unwrap();
+    assert!(300 < VARIANT_WIDTHS[0]);
+    let sizes: Vec<_> = stored
+        .variants
+        .iter()
+        .map(|v| (v.format, v.width, v.height))
+        .collect();
+    assert_eq!(
+        sizes,
+        [
+            (VariantFormat::Jpeg, 300, 200),
+            (VariantFormat::Webp, 300, 200)
+        ]
+    );
+    for variant in &stored.variants {
+        let picture = decode_variant(&store, &variant.key, variant.format).await;
+        assert_eq!((picture.width(), picture.height()), (300, 200));
+    }
+}
+
+#[tokio::test]
+async fn transparency_is_flattened_on_white() {
+    let (_dir, store) = store();
+    // Left half transparent, right half opaque dark blue.
+    let rgba = RgbaImage::from_fn(600, 300, |x, _| {
+        if x < 300 {
+            Rgba([0, 0, 0, 0])
+        } else {
+            Rgba([10, 20, 120, 255])
+        }
+    });
+    let stored = ingest(
+        &store,
+        encode(&DynamicImage::ImageRgba8(rgba), ImageFormat::Png),
+    )
+    .await
+    .unwrap();
+    assert_eq!(stored.original_mime, "image/png");
+    assert!(stored.original_key.ends_with("/original.png"));
+    for variant in &stored.variants {
+        let rgb = decode_variant(&store, &variant.key, variant.format)
+            .await
+            .to_rgb8();
+        let white = rgb.get_pixel(variant.width / 8, variant.height / 2);
+        let blue = rgb.get_pixel(variant.width * 7 / 8, variant.height / 2);
+        assert!(
+            white.0.iter().all(|&c| c > 245),
+            "{}: {white:?}",
+            variant.key
+        );
+        assert!(blue[2] > 100 && blue[0] < 40, "{}: {blue:?}", variant.key);
+    }
+}
+
+#[tokio::test]
+async fn grey_16_bit_webp_and_gif_inputs_are_accepted() {
+    let (_dir, store) = store();
+    let grey16 = image::ImageBuffer::from_fn(640, 480, |x, _| image::Luma([(x * 100) as u16]));
+    let cases = [
+        (
+            encode(&DynamicImage::ImageLuma16(grey16), ImageFormat::Png),
+            "image/png",
+        ),
+        (
+            encode(
+                &DynamicImage::ImageRgba8(DynamicImage::ImageRgb8(scene(500, 400)).to_rgba8()),
+                ImageFormat::WebP,
+            ),
+            "image/webp",
+        ),
+        (
+            encode(
+                &DynamicImage::ImageRgba8(DynamicImage::ImageRgb8(scene(200, 100)).to_rgba8()),
+                ImageFormat::Gif,
+            ),
+            "image/gif",
+        ),
+    ];
+    for (bytes, mime) in cases {
+        let stored = ingest(&store, bytes).await.unwrap();
+        assert_eq!(stored.original_mime, mime);
+        assert!(!stored.variants.is_empty());
+        for variant in &stored.variants {
+            let picture = decode_variant(&store, &variant.key, variant.format).await;
+            assert_eq!(
+                (picture.width(), picture.height()),
+                (variant.width, variant.height)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn exif_orientation_is_applied_to_size_and_variants() {
+    let (_dir, store) = store();
+    // Stored landscape, camera says "rotate 90° clockwise to display" (EXIF orientation 6).
+    let stored = ingest(&store, with_exif_orientation(&jpeg(800, 500), 6))
+        .await
+        .unwrap();
+    assert_eq!((stored.width, stored.height), (500, 800));
+    let first = &stored.variants[0];
+    assert_eq!((first.width, first.height), (480, 768));
+    let picture = decode_variant(&store, &first.key, first.format).await;
+    assert_eq!((picture.width(), picture.height()), (480, 768));
+}
+
+#[tokio::test]
+async fn a_header_promising_too_many_pixels_is_refused_before_decoding() {
+    let (dir, store) = store();
+    // 11,000 × 11,000 fits the side limit but is 121 megapixels.
+    let bomb = png_claiming(11_000, 11_000);
+    assert!(bomb.len() < 100);
+    let refused = ingest(&store, bomb).await.unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            MediaError::TooManyPixels {
+                width: 11_000,
+                height: 11_000,
+                max_pixels: 50_000_000
+            }
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.to_string(),
+        "The image is 121 megapixels (11000 × 11000); the limit is 50."
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing stored"
+    );
+}
+
+#[tokio::test]
+async fn a_header_promising_an_enormous_side_is_refused() {
+    let (_dir, store) = store();
+    let refused = ingest(&store, gif_claiming(65_535, 65_535))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            MediaError::TooWide {
+                width: 65_535,
+                height: 65_535,
+                max: 12_000
+            }
+        ),
+        "{refused:?}"
+    );
+    let refused = ingest(&store, png_claiming(40_000, 10)).await.unwrap_err();
+    assert!(matches!(refused, MediaError::TooWide { .. }), "{refused:?}");
+}
+
+#[tokio::test]
+async fn limits_are_the_callers() {
+    let (_dir, store) = store();
+    let tight = ImageLimits {
+        max_bytes: 1_000_000,
+        max_pixels: 1_000,
+        max_dimension: 100,
+    };
+    let refused = store.ingest_image(jpeg(50, 50), &tight).await.unwrap_err();
+    assert!(
+        matches!(refused, MediaError::TooManyPixels { .. }),
+        "{refused:?}"
+    );
+    let refused = store.ingest_image(jpeg(101, 5), &tight).await.unwrap_err();
+    assert!(matches!(refused, MediaError::TooWide { .. }), "{refused:?}");
+    assert!(store.ingest_image(jpeg(20, 20), &tight).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_oversized_file_is_refused_by_its_byte_count() {
+    let (_dir, store) = store();
+    let limits = ImageLimits {
+        max_bytes: 10_000,
+        ..ImageLimits::default()
+    };
+    let big = jpeg(400, 400);
+    assert!(big.len() > 10_000);
+    let refused = store.ingest_image(big.clone(), &limits).await.unwrap_err();
+    assert!(
+        matches!(refused, MediaError::TooLarge { bytes, max: 10_000 } if bytes == big.len()),
+        "{refused:?}"
+    );
+    assert_eq!(ImageLimits::default().max_bytes, 25_000_000);
+    assert_eq!(ImageLimits::default().max_pixels, 50_000_000);
+    assert_eq!(ImageLimits::default().max_dimension, 12_000);
+}
+
+#[tokio::test]
+async fn truncated_files_are_refused_as_broken() {
+    let (dir, store) = store();
+    let whole = jpeg(800, 600);
+    let cut = whole.slice(..whole.len() * 6 / 10);
+    let refused = ingest(&store, cut).await.unwrap_err();
+    assert!(matches!(refused, MediaError::Broken(_)), "{refused:?}");
+    assert!(
+        refused
+            .to_string()
+            .starts_with("The image file is damaged or incomplete")
+    );
+
+    let png = encode(&DynamicImage::ImageRgb8(scene(800, 600)), ImageFormat::Png);
+    let refused = ingest(&store, png.slice(..png.len() / 2))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, MediaError::Broken(_)), "{refused:?}");
+
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing stored"
+    );
+}
+
+#[tokio::test]
+async fn other_formats_are_refused_as_unsupported() {
+    let (_dir, store) = store();
+    let samples: [&[u8]; 4] = [
+        b"%PDF-1.7\n1 0 obj << >> endobj",
+        b"BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0", // a BMP header
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        b"",
+    ];
+    for sample in samples {
+        let refused = ingest(&store, Bytes::from_static(sample))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, MediaError::UnsupportedFormat),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(
+        MediaError::UnsupportedFormat.to_string(),
+        "This file is not an image we can use: upload a JPEG, PNG, WebP or GIF."
+    );
+}
+
+#[test]
+fn keys_are_safe_url_paths() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (_dir, store) = store();
+    let stored = runtime.block_on(ingest(&store, jpeg(500, 300))).unwrap();
+    let keys = std::iter::once(&stored.original_key).chain(stored.variants.iter().map(|v| &v.key));
+    for key in keys {
+        assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/._".contains(&b)),
+            "{key}"
+        );
+        assert!(Path::new(key).components().count() == 4, "{key}");
+    }
+}
