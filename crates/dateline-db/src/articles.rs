@@ -307,11 +307,11 @@ impl Store {
                 }
                 (None, _) => input.first_published_at.map(to_micros),
             };
-            sqlx::query(
+            let updated = sqlx::query(
                 "UPDATE articles SET section_id = $1, slug = $2, headline = $3, standfirst = $4, \
                  body = $5, dateline_place = $6, status = $7, first_published_at = $8, \
                  updated_at = $9, hero_image_id = $10, comments_open = $11, language = $12, \
-                 reading_minutes = $13, version = version + 1 WHERE id = $14",
+                 reading_minutes = $13, version = version + 1 WHERE id = $14 AND version = $15",
             )
             .bind(input.section_id)
             .bind(&input.slug)
@@ -327,8 +327,19 @@ impl Store {
             .bind(&input.language)
             .bind(input.reading_minutes())
             .bind(id)
+            .bind(expected_version)
             .execute(&mut *tx)
             .await?;
+            if updated.rows_affected() == 0 {
+                // Another save committed between our read and our write (PostgreSQL runs them
+                // side by side): that row lock made us wait, and the version no longer matches.
+                let current_version: i64 =
+                    sqlx::query_scalar("SELECT version FROM articles WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                return Err(DbError::Conflict { current_version });
+            }
             let new_section_slug: String =
                 sqlx::query_scalar("SELECT slug FROM sections WHERE id = $1")
                     .bind(input.section_id)

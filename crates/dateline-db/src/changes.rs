@@ -24,6 +24,11 @@ struct ChangeRow {
 macro_rules! record_change {
     ($tx:expr, $kind:expr, $entity:expr, $tags:expr) => {{
         let tags: &[String] = &$tags;
+        // Appends one at a time, each holding this row until it commits, so changes become
+        // visible in id order and a follower's cursor never passes one still in flight.
+        sqlx::query("UPDATE change_log_head SET appends = appends + 1 WHERE only_row = 1")
+            .execute(&mut *$tx)
+            .await?;
         sqlx::query(
             "INSERT INTO changes (kind, entity_id, cache_tags, created_at) VALUES ($1, $2, $3, $4)",
         )

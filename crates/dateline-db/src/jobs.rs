@@ -188,7 +188,7 @@ impl Store {
             JobOutcome::Failed => ("failed", to_micros(now)),
         };
         let truncated: String = error.chars().take(2000).collect();
-        on_writer!(self, pool => {
+        let requeued: Result<_, sqlx::Error> = on_writer!(self, pool => {
             sqlx::query(
                 "UPDATE jobs SET state = $1, run_at = $2, last_error = $3, locked_by = NULL, \
                  locked_until = NULL, finished_at = CASE WHEN $1 = 'failed' THEN $4 ELSE NULL END \
@@ -200,8 +200,28 @@ impl Store {
             .bind(to_micros(now))
             .bind(id)
             .execute(pool)
-            .await?;
+            .await
+            .map(|_| ())
         });
+        match requeued.map_err(DbError::from) {
+            Ok(_) => {}
+            // The same work was queued again after this attempt started: that waiting job is the
+            // retry, so this one ends here.
+            Err(DbError::Duplicate(_)) if state == "queued" => {
+                on_writer!(self, pool => {
+                    sqlx::query(
+                        "UPDATE jobs SET state = 'failed', last_error = $1, locked_by = NULL, \
+                         locked_until = NULL, finished_at = $2 WHERE id = $3",
+                    )
+                    .bind(&truncated)
+                    .bind(to_micros(now))
+                    .bind(id)
+                    .execute(pool)
+                    .await?;
+                });
+            }
+            Err(other) => return Err(other),
+        }
         Ok(outcome)
     }
 

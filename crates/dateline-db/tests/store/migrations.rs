@@ -1,0 +1,82 @@
+//! The schema: a fresh store is fully migrated and empty, and migrating again changes nothing.
+
+use dateline_core::SiteSettings;
+use dateline_db::testing::TestStore;
+use dateline_db::{ArticleStats, NewJob, StoryFilter};
+
+use crate::support::{article_input, author, image, section};
+
+dateline_db::both_backends!(
+    fresh_store_has_every_table_and_nothing_in_them,
+    migrating_twice_is_a_no_op,
+);
+
+async fn fresh_store_has_every_table_and_nothing_in_them(store: TestStore) {
+    // Each read touches one table of the migration; a missing table or column fails here.
+    assert_eq!(store.settings().await.unwrap(), SiteSettings::default());
+    assert!(store.sections().await.unwrap().is_empty());
+    assert!(
+        store
+            .section_by_old_slug("politics")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.authors().await.unwrap().is_empty());
+    assert!(store.tag_by_slug("colombia").await.unwrap().is_none());
+    assert!(store.images_by_ids(&[1, 2]).await.unwrap().is_empty());
+    assert!(store.article(1).await.unwrap().is_none());
+    assert_eq!(
+        store.article_stats().await.unwrap(),
+        ArticleStats {
+            total: 0,
+            published: 0
+        }
+    );
+    assert!(
+        store
+            .stories(StoryFilter::All, 10, 0, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.count_stories(StoryFilter::All).await.unwrap(), 0);
+    assert_eq!(store.latest_change_id().await.unwrap(), 0);
+    assert!(store.changes_since(0, 10).await.unwrap().is_empty());
+    assert!(store.job_counts().await.unwrap().is_empty());
+}
+
+async fn migrating_twice_is_a_no_op(store: TestStore) {
+    // Some data first, so a migration that recreated or emptied a table would show.
+    let politics = section(&store, "politics", 1).await;
+    let ann = author(&store, "ann-lee").await;
+    let photo = image(&store, "capitol").await;
+    let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
+    input.tags = vec!["Colombia".to_owned()];
+    input.hero_image_id = Some(photo.id);
+    let article = store.create_article(&input).await.unwrap();
+    let job = store
+        .enqueue(&NewJob::now(
+            "resize",
+            serde_json::json!({"image": photo.id}),
+        ))
+        .await
+        .unwrap();
+    assert!(job.is_some());
+    let latest = store.latest_change_id().await.unwrap();
+
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+
+    assert_eq!(store.sections().await.unwrap(), vec![politics]);
+    assert_eq!(store.authors().await.unwrap(), vec![ann]);
+    assert_eq!(store.image(photo.id).await.unwrap(), Some(photo));
+    assert_eq!(store.article(article.id).await.unwrap(), Some(article));
+    assert!(store.tag_by_slug("colombia").await.unwrap().is_some());
+    assert_eq!(
+        store.job_counts().await.unwrap(),
+        vec![("queued".to_owned(), 1)]
+    );
+    // Migrating is not a write anybody's cache has to hear about.
+    assert_eq!(store.latest_change_id().await.unwrap(), latest);
+}
