@@ -195,6 +195,11 @@ mod tests {
         assert!(!text.contains("</script"));
         assert!(!text.contains('<'));
         let back: Value = serde_json::from_str(&text).expect("still JSON");
-        assert!(back["headline"].as_str().expect("str").contains("</script>"));
+        assert!(
+            back["headline"]
+                .as_str()
+                .expect("str")
+                .contains("</script>")
+        );
     }
 }

@@ -85,10 +85,18 @@ pub fn plain_text(markdown: &str) -> String {
 /// Words and pictures in a body, the inputs of the reading-time rule.
 pub fn body_stats(markdown: &str) -> BodyStats {
     let mut stats = BodyStats::default();
+    // Alt text is for readers who cannot see the picture; the others spend picture time on it.
+    let mut inside_image = 0usize;
     for event in Parser::new_ext(markdown, options()) {
         match event {
-            Event::Text(t) | Event::Code(t) => stats.words += reading_time::count_words(&t),
-            Event::Start(Tag::Image { .. }) => stats.images += 1,
+            Event::Text(t) | Event::Code(t) if inside_image == 0 => {
+                stats.words += reading_time::count_words(&t)
+            }
+            Event::Start(Tag::Image { .. }) => {
+                stats.images += 1;
+                inside_image += 1;
+            }
+            Event::End(TagEnd::Image) => inside_image = inside_image.saturating_sub(1),
             _ => {}
         }
     }
@@ -141,6 +149,12 @@ mod tests {
     #[test]
     fn counts_images_in_body() {
         let stats = body_stats("Words here.\n\n![alt](/media/x.jpg)\n\nMore words.");
-        assert_eq!(stats, BodyStats { words: 4, images: 1 });
+        assert_eq!(
+            stats,
+            BodyStats {
+                words: 4,
+                images: 1
+            }
+        );
     }
 }

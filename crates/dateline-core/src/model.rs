@@ -59,8 +59,11 @@ pub struct Image {
 impl Image {
     /// Variants of one format, narrowest first.
     pub fn variants_of(&self, format: &str) -> Vec<&ImageVariant> {
-        let mut found: Vec<&ImageVariant> =
-            self.variants.iter().filter(|v| v.format == format).collect();
+        let mut found: Vec<&ImageVariant> = self
+            .variants
+            .iter()
+            .filter(|v| v.format == format)
+            .collect();
         found.sort_by_key(|v| v.width);
         found
     }

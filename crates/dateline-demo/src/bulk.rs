@@ -44,8 +44,16 @@ pub async fn add_generated_articles(
         .map(str::trim)
         .filter(|p| !p.is_empty() && !p.starts_with('#') && !p.starts_with('-'))
         .collect();
-    let headlines: Vec<&str> = newsroom.article.iter().map(|d| d.headline.as_str()).collect();
-    let standfirsts: Vec<&str> = newsroom.article.iter().map(|d| d.standfirst.as_str()).collect();
+    let headlines: Vec<&str> = newsroom
+        .article
+        .iter()
+        .map(|d| d.headline.as_str())
+        .collect();
+    let standfirsts: Vec<&str> = newsroom
+        .article
+        .iter()
+        .map(|d| d.standfirst.as_str())
+        .collect();
     let tags: Vec<&str> = newsroom
         .article
         .iter()
@@ -57,11 +65,7 @@ pub async fn add_generated_articles(
     let span = 3 * 365 * 24 * 3600;
     for n in 0..count {
         let number = first_number + n;
-        let headline = format!(
-            "{} ({})",
-            headlines[random.below(headlines.len())],
-            number
-        );
+        let headline = format!("{} ({})", headlines[random.below(headlines.len())], number);
         let body_len = 4 + random.below(4);
         let body = (0..body_len)
             .map(|_| paragraphs[random.below(paragraphs.len())])

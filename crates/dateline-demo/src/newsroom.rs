@@ -1,11 +1,11 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use futures_util::{StreamExt, TryStreamExt};
 use dateline_core::provenance::DigitalSourceType;
 use dateline_core::{ArticleStatus, ImageVariant, SiteSettings};
 use dateline_db::{ArticleInput, AuthorInput, ImageInput, SectionInput, Store};
 use dateline_storage::{ImageLimits, MediaStore, VariantFormat};
+use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
@@ -137,13 +137,14 @@ pub async fn load_newsroom(
     articles.sort_by_key(|(_, doc)| std::cmp::Reverse(doc.published_hours_ago));
     // Drawing and encoding pictures is the slow part: use every core.
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let pictures: Vec<dateline_core::Image> =
-        futures_util::stream::iter(articles.iter().map(|(index, doc)| {
-            store_picture(store, media, &doc.image, *index as u64 + 1)
-        }))
-        .buffered(parallel)
-        .try_collect()
-        .await?;
+    let pictures: Vec<dateline_core::Image> = futures_util::stream::iter(
+        articles
+            .iter()
+            .map(|(index, doc)| store_picture(store, media, &doc.image, *index as u64 + 1)),
+    )
+    .buffered(parallel)
+    .try_collect()
+    .await?;
     let mut lead_path = String::new();
     for ((index, doc), image) in articles.into_iter().zip(pictures) {
         let section = sections.get(&doc.section).ok_or_else(|| {
@@ -207,8 +208,7 @@ pub(crate) async fn store_picture(
         .palette
         .iter()
         .map(|hex| {
-            art::parse_hex_color(hex)
-                .ok_or_else(|| DemoError::Content(format!("bad colour {hex}")))
+            art::parse_hex_color(hex).ok_or_else(|| DemoError::Content(format!("bad colour {hex}")))
         })
         .collect::<Result<_, _>>()?;
     let jpeg = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {

@@ -167,9 +167,7 @@ fn cache_key(uri: &http::Uri) -> String {
 }
 
 fn page_number(query: &str) -> Option<&str> {
-    query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("page="))
+    query.split('&').find_map(|pair| pair.strip_prefix("page="))
 }
 
 /// Middleware: serve from the page cache when possible; otherwise run the handler and, if it
@@ -255,7 +253,10 @@ mod tests {
 
     fn headers(accept: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT_ENCODING, HeaderValue::from_str(accept).expect("header"));
+        headers.insert(
+            ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).expect("header"),
+        );
         headers
     }
 

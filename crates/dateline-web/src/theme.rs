@@ -71,8 +71,10 @@ impl Theme {
     /// `themes/default/`: `templates/…`, `static/…`) taking precedence.
     pub fn load(override_folder: Option<&Path>) -> Result<Self, ThemeError> {
         let mut env = Environment::new();
+        env.set_formatter(escape_html_text);
         for (path, source) in TEMPLATES {
-            let source = read_override(override_folder, path)?.unwrap_or_else(|| (*source).to_owned());
+            let source =
+                read_override(override_folder, path)?.unwrap_or_else(|| (*source).to_owned());
             let name = path.trim_start_matches("templates/").to_owned();
             env.add_template_owned(name.clone(), source)
                 .map_err(|source| ThemeError::Template { name, source })?;
@@ -80,7 +82,8 @@ impl Theme {
         let mut assets = HashMap::new();
         let mut by_url = HashMap::new();
         for (path, source) in STATIC_FILES {
-            let body = read_override(override_folder, path)?.unwrap_or_else(|| (*source).to_owned());
+            let body =
+                read_override(override_folder, path)?.unwrap_or_else(|| (*source).to_owned());
             let file = path.trim_start_matches("static/").to_owned();
             let digest = hex::encode(&Sha256::digest(body.as_bytes())[..5]);
             let (stem, extension) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
@@ -100,16 +103,27 @@ impl Theme {
             by_url.insert(url.clone(), file.clone());
             assets.insert(file, Asset { url, page });
         }
-        Ok(Self { env, assets, by_url })
+        Ok(Self {
+            env,
+            assets,
+            by_url,
+        })
     }
 
-    pub fn render(&self, template: &str, context: minijinja::Value) -> Result<String, minijinja::Error> {
+    pub fn render(
+        &self,
+        template: &str,
+        context: minijinja::Value,
+    ) -> Result<String, minijinja::Error> {
         self.env.get_template(template)?.render(context)
     }
 
     /// The fingerprinted URL of a static file, e.g. `/static/site.3f2a9c1d0e.css`.
     pub fn asset_url(&self, file: &str) -> &str {
-        self.assets.get(file).map(|asset| asset.url.as_str()).unwrap_or("")
+        self.assets
+            .get(file)
+            .map(|asset| asset.url.as_str())
+            .unwrap_or("")
     }
 
     /// The asset at a fingerprinted URL path; an old fingerprint is not found, so a stale URL can
@@ -118,6 +132,36 @@ impl Theme {
         let file = self.by_url.get(url_path)?;
         self.assets.get(file).map(|asset| &asset.page)
     }
+}
+
+/// HTML escaping of `& < > " '` (what the HTML spec needs in text and quoted attributes).
+/// minijinja's default also escapes `/`, which turns every URL into `&#x2f;` soup: valid, but
+/// heavier pages and unreadable source.
+fn escape_html_text(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if *state.auto_escape() != minijinja::AutoEscape::Html || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = value.to_string();
+    let mut start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[start..index])?;
+        out.write_str(entity)?;
+        start = index + 1;
+    }
+    out.write_str(&text[start..])?;
+    Ok(())
 }
 
 fn read_override(folder: Option<&Path>, path: &str) -> Result<Option<String>, ThemeError> {
@@ -143,9 +187,36 @@ mod tests {
     fn embedded_theme_loads_and_fingerprints_assets() {
         let theme = Theme::load(None).expect("default theme");
         let css = theme.asset_url("site.css");
-        assert!(css.starts_with("/static/site.") && css.ends_with(".css"), "{css}");
+        assert!(
+            css.starts_with("/static/site.") && css.ends_with(".css"),
+            "{css}"
+        );
         assert!(theme.asset_at(css).is_some());
         assert!(theme.asset_at("/static/site.css").is_none());
+    }
+
+    #[test]
+    fn escapes_markup_but_not_slashes() {
+        let mut env = Environment::new();
+        env.set_formatter(escape_html_text);
+        env.add_template(
+            "t.html",
+            "<a href=\"{{ url }}\">{{ text }}</a>{{ none_value }}",
+        )
+        .expect("template");
+        let html = env
+            .get_template("t.html")
+            .expect("get")
+            .render(minijinja::context! {
+                url => "/politics/a?b=1&c=2",
+                text => "<script>\"x\" & 'y'",
+                none_value => minijinja::Value::UNDEFINED,
+            })
+            .expect("render");
+        assert_eq!(
+            html,
+            "<a href=\"/politics/a?b=1&amp;c=2\">&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;</a>"
+        );
     }
 
     #[test]

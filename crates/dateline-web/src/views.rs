@@ -87,11 +87,7 @@ impl Clock {
         TimeView {
             iso: jsonld::iso_with_offset(at, &self.zone),
             display: zoned.strftime("%-d %B %Y").to_string(),
-            display_time: format!(
-                "{} {}",
-                zoned.strftime("%-I:%M %P"),
-                zoned.strftime("%Z")
-            ),
+            display_time: format!("{} {}", zoned.strftime("%-I:%M %P"), zoned.strftime("%Z")),
         }
     }
 }
@@ -191,7 +187,10 @@ pub fn story_view(story: &StorySummary, clock: &Clock, sizes: &'static str) -> S
             .collect(),
         published: clock.time(story.first_published_at),
         reading_minutes: story.reading_minutes,
-        image: story.hero.as_ref().map(|image| image_view(image, sizes, 480)),
+        image: story
+            .hero
+            .as_ref()
+            .map(|image| image_view(image, sizes, 480)),
     }
 }
 
@@ -241,7 +240,10 @@ pub fn article_view(page: &ArticlePage, clock: &Clock, base_url: &str) -> Articl
         reading_minutes: article.reading_minutes,
         published: clock.time(published_at),
         updated,
-        image: page.hero.as_ref().map(|image| image_view(image, HERO_SIZES, 960)),
+        image: page
+            .hero
+            .as_ref()
+            .map(|image| image_view(image, HERO_SIZES, 960)),
         body_html: markdown::render_html(&article.body),
         url: format!(
             "{base_url}{}",
@@ -331,7 +333,10 @@ mod tests {
         let links = share_links("https://news.example/politics/a?b=c", "Petro & Trump");
         assert_eq!(links.len(), 9);
         let x = &links[0];
-        assert!(x.url.contains("url=https%3A%2F%2Fnews%2Eexample%2Fpolitics%2Fa%3Fb%3Dc"));
+        assert!(
+            x.url
+                .contains("url=https%3A%2F%2Fnews%2Eexample%2Fpolitics%2Fa%3Fb%3Dc")
+        );
         assert!(x.url.contains("text=Petro%20%26%20Trump"));
         assert!(links.iter().any(|l| l.url.starts_with("mailto:?subject=")));
     }
@@ -344,6 +349,10 @@ mod tests {
         let view = clock.time("2026-01-08T14:05:00Z".parse().expect("ts"));
         assert_eq!(view.iso, "2026-01-08T09:05:00-05:00");
         assert_eq!(view.display, "8 January 2026");
-        assert!(view.display_time.starts_with("9:05 am"), "{}", view.display_time);
+        assert!(
+            view.display_time.starts_with("9:05 am"),
+            "{}",
+            view.display_time
+        );
     }
 }

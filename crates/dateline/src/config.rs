@@ -204,7 +204,10 @@ mod tests {
         };
         let config = Config::resolve_with(&flags, env(&[])).expect("config");
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(config.database_url, "sqlite://dateline-data/dateline.sqlite");
+        assert_eq!(
+            config.database_url,
+            "sqlite://dateline-data/dateline.sqlite"
+        );
         assert_eq!(config.base_url, "http://127.0.0.1:8080");
     }
 
@@ -212,8 +215,11 @@ mod tests {
     fn file_then_env_then_flags() {
         let folder = tempfile::tempdir().expect("tempdir");
         let path = folder.path().join("dateline.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/news\"\n")
-            .expect("write");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/news\"\n",
+        )
+        .expect("write");
         let mut flags = Overrides {
             config: Some(path),
             ..Overrides::default()
@@ -221,14 +227,12 @@ mod tests {
         let from_file = Config::resolve_with(&flags, env(&[])).expect("config");
         assert_eq!(from_file.listen.port(), 9000);
         assert_eq!(from_file.data_dir, PathBuf::from("/srv/news"));
-        let from_env =
-            Config::resolve_with(&flags, env(&[("DATELINE_LISTEN", "127.0.0.1:9100")]))
-                .expect("config");
+        let from_env = Config::resolve_with(&flags, env(&[("DATELINE_LISTEN", "127.0.0.1:9100")]))
+            .expect("config");
         assert_eq!(from_env.listen.port(), 9100);
         flags.listen = Some("127.0.0.1:9200".to_owned());
-        let from_flag =
-            Config::resolve_with(&flags, env(&[("DATELINE_LISTEN", "127.0.0.1:9100")]))
-                .expect("config");
+        let from_flag = Config::resolve_with(&flags, env(&[("DATELINE_LISTEN", "127.0.0.1:9100")]))
+            .expect("config");
         assert_eq!(from_flag.listen.port(), 9200);
     }
 

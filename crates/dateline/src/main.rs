@@ -15,7 +15,11 @@ use tracing_subscriber::EnvFilter;
 use crate::config::{Config, Overrides};
 
 #[derive(Parser)]
-#[command(name = "dateline", version, about = "Dateline, a news publishing platform")]
+#[command(
+    name = "dateline",
+    version,
+    about = "Dateline, a news publishing platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -80,7 +84,10 @@ fn setup(overrides: &Overrides) -> anyhow::Result<Config> {
         builder.init();
     }
     for key in config::unknown_env_keys() {
-        tracing::warn!(key, "unknown DATELINE_ environment variable ignored (a typo?)");
+        tracing::warn!(
+            key,
+            "unknown DATELINE_ environment variable ignored (a typo?)"
+        );
     }
     Ok(config)
 }

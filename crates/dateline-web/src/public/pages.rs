@@ -115,9 +115,10 @@ impl Frame {
         context: Value,
         status: StatusCode,
     ) -> Result<Response, WebError> {
-        let html = state
-            .theme()
-            .render(template, minijinja::Value::from(minijinja::value::Serde(&context)))?;
+        let html = state.theme().render(
+            template,
+            minijinja::Value::from(minijinja::value::Serde(&context)),
+        )?;
         let mut response = (status, html).into_response();
         response.headers_mut().insert(
             CONTENT_TYPE,
@@ -151,7 +152,13 @@ fn requested_page(query: Option<&str>) -> Option<i64> {
     (page >= 1 && page.to_string() == value && page <= 100_000).then_some(page)
 }
 
-fn website_meta(frame: &Frame, state: &AppState, title: &str, description: &str, path: &str) -> Vec<MetaTag> {
+fn website_meta(
+    frame: &Frame,
+    state: &AppState,
+    title: &str,
+    description: &str,
+    path: &str,
+) -> Vec<MetaTag> {
     vec![
         MetaTag::property("og:type", "website"),
         MetaTag::property("og:site_name", frame.settings.name.clone()),
@@ -182,7 +189,12 @@ pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> 
         frame.tags.insert(cache_tags::section_list(section.id));
         let stories = state
             .store()
-            .stories(StoryFilter::Section(section.id), STORIES_PER_SECTION_BLOCK, 0, &shown)
+            .stories(
+                StoryFilter::Section(section.id),
+                STORIES_PER_SECTION_BLOCK,
+                0,
+                &shown,
+            )
             .await?;
         if stories.is_empty() {
             continue;
@@ -390,7 +402,11 @@ pub async fn article(
     State(state): State<AppState>,
     Path((section_slug, slug)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let page = match state.store().published_article_at(&section_slug, &slug).await? {
+    let page = match state
+        .store()
+        .published_article_at(&section_slug, &slug)
+        .await?
+    {
         ArticleLookup::Found(page) => page,
         ArticleLookup::MovedTo(path) => return Ok(permanent_redirect(&path)),
         ArticleLookup::NotFound => return not_found_page(&state).await,
@@ -534,22 +550,30 @@ fn article_meta(
         },
     ));
     tags.push(MetaTag::name("twitter:title", article.headline.clone()));
-    tags.push(MetaTag::name("twitter:description", article.standfirst.clone()));
+    tags.push(MetaTag::name(
+        "twitter:description",
+        article.standfirst.clone(),
+    ));
     if let (Some(hero), Some(image)) = (&page.hero, &view.image) {
         let large = views::image_view(hero, HERO_SIZES, 1600);
         let url = absolute(state, &large.src);
         tags.push(MetaTag::property("og:image", url.clone()));
         tags.push(MetaTag::property("og:image:width", large.width.to_string()));
-        tags.push(MetaTag::property("og:image:height", large.height.to_string()));
+        tags.push(MetaTag::property(
+            "og:image:height",
+            large.height.to_string(),
+        ));
         tags.push(MetaTag::property("og:image:alt", image.alt.clone()));
         tags.push(MetaTag::name("twitter:image", url));
         tags.push(MetaTag::name("twitter:image:alt", image.alt.clone()));
     }
-    if let Some(names) = page
-        .authors
-        .first()
-        .map(|_| page.authors.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "))
-    {
+    if let Some(names) = page.authors.first().map(|_| {
+        page.authors
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }) {
         tags.push(MetaTag::name("author", names));
     }
     tags
@@ -562,7 +586,10 @@ fn permanent_redirect(path: &str) -> Response {
         StatusCode::MOVED_PERMANENTLY,
         [
             (http::header::LOCATION, location),
-            (CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+            (
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
         ],
     )
         .into_response()
@@ -614,7 +641,13 @@ pub async fn media(State(state): State<AppState>, Path(key): Path<String>) -> Re
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-' | b'_'));
-    if !valid {
+    // Originals keep the uploader's metadata (EXIF, possibly GPS); readers get variants only,
+    // which are re-encoded without it.
+    let original = key
+        .rsplit('/')
+        .next()
+        .is_some_and(|file| file.starts_with("original."));
+    if !valid || original {
         return (StatusCode::NOT_FOUND, "Not found").into_response();
     }
     match state.media().get(&key).await {

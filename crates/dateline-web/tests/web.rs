@@ -1,0 +1,542 @@
+//! Handler tests through the front door (`tower::ServiceExt::oneshot`), on SQLite and PostgreSQL.
+
+use axum::Router;
+use axum::body::Body;
+use dateline_core::{ArticleStatus, paths};
+use dateline_db::testing::TestStore;
+use dateline_db::{ArticleInput, AuthorInput, SectionInput, Store};
+use dateline_storage::MediaStore;
+use dateline_web::{AppState, WebConfig};
+use http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+struct Site {
+    state: AppState,
+    app: Router,
+    _media: tempfile::TempDir,
+    _store: TestStore,
+}
+
+async fn site(store: TestStore) -> Site {
+    let media_folder = tempfile::tempdir().expect("media folder");
+    let media = MediaStore::local(media_folder.path()).expect("media store");
+    let state = AppState::new(
+        store.store.clone(),
+        media,
+        WebConfig {
+            base_url: "https://news.example".to_owned(),
+            ..WebConfig::default()
+        },
+    )
+    .await
+    .expect("app state");
+    Site {
+        app: dateline_web::router(state.clone()),
+        state,
+        _media: media_folder,
+        _store: store,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: String,
+}
+
+async fn get_with(app: &Router, uri: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut request = Request::get(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn get(app: &Router, uri: &str) -> Answer {
+    get_with(app, uri, &[]).await
+}
+
+/// Two sections, one author, three published articles: two in Politics, one in World.
+struct Newsroom {
+    politics: i64,
+    world: i64,
+    author: i64,
+    first: i64,
+}
+
+fn article(
+    section_id: i64,
+    author: i64,
+    slug: &str,
+    headline: &str,
+    hours_ago: i64,
+) -> ArticleInput {
+    ArticleInput {
+        section_id,
+        slug: slug.to_owned(),
+        headline: headline.to_owned(),
+        standfirst: format!("Standfirst of {headline}."),
+        body: "One paragraph of body text.\n\nAnother paragraph.".to_owned(),
+        dateline_place: None,
+        hero_image_id: None,
+        author_ids: vec![author],
+        tags: vec!["Elections".to_owned()],
+        language: "en".to_owned(),
+        comments_open: true,
+        status: ArticleStatus::Published,
+        first_published_at: Some(
+            jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours_ago),
+        ),
+        updated_at: None,
+    }
+}
+
+async fn newsroom(store: &Store) -> Newsroom {
+    let politics = store
+        .create_section(&SectionInput {
+            slug: "politics".into(),
+            name: "Politics".into(),
+            description: "Government and elections.".into(),
+            position: 0,
+        })
+        .await
+        .expect("section");
+    let world = store
+        .create_section(&SectionInput {
+            slug: "world".into(),
+            name: "World".into(),
+            description: String::new(),
+            position: 1,
+        })
+        .await
+        .expect("section");
+    let author = store
+        .create_author(&AuthorInput {
+            slug: "ada-reporter".into(),
+            name: "Ada Reporter".into(),
+            role: "Correspondent".into(),
+            bio: "Ada covers everything.".into(),
+        })
+        .await
+        .expect("author");
+    let first = store
+        .create_article(&article(
+            politics.id,
+            author.id,
+            "budget-vote",
+            "Budget vote passes",
+            5,
+        ))
+        .await
+        .expect("article");
+    store
+        .create_article(&article(
+            politics.id,
+            author.id,
+            "senate-race",
+            "Senate race tightens",
+            4,
+        ))
+        .await
+        .expect("article");
+    store
+        .create_article(&article(
+            world.id,
+            author.id,
+            "summit-opens",
+            "Summit opens",
+            3,
+        ))
+        .await
+        .expect("article");
+    Newsroom {
+        politics: politics.id,
+        world: world.id,
+        author: author.id,
+        first: first.id,
+    }
+}
+
+async fn article_page_has_metadata_and_headers(store: TestStore) {
+    let room = newsroom(&store).await;
+    let site = site(store).await;
+    let page = get(&site.app, "/politics/budget-vote").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Budget vote passes"));
+    assert!(
+        page.body.contains(r#"href="/authors/ada-reporter""#),
+        "byline links to author"
+    );
+    assert!(page.body.contains("1 min read"));
+    assert!(page.body.contains(r#""@type":"NewsArticle""#));
+    assert!(page.body.contains(r#"property="og:title""#));
+    assert!(
+        page.body
+            .contains(r#"rel="canonical" href="https://news.example/politics/budget-vote""#)
+    );
+    for network in [
+        "x", "facebook", "linkedin", "whatsapp", "bluesky", "threads", "reddit", "telegram",
+        "email",
+    ] {
+        assert!(
+            page.body.contains(&format!(r#"data-network="{network}""#)),
+            "share {network}"
+        );
+    }
+    assert!(
+        page.body.contains("Senate race tightens"),
+        "More in Politics lists the other story"
+    );
+    assert!(
+        !page.body.contains("Summit opens"),
+        "World story is not in More in Politics"
+    );
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .expect("csp");
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let keys = page.headers["surrogate-key"].to_str().expect("keys");
+    assert!(keys.contains(&format!("article:{}", room.first)));
+    assert!(
+        page.headers[header::CACHE_CONTROL]
+            .to_str()
+            .expect("cc")
+            .contains("s-maxage")
+    );
+    let etag = page.headers[header::ETAG]
+        .to_str()
+        .expect("etag")
+        .to_owned();
+
+    let again = get_with(
+        &site.app,
+        "/politics/budget-vote",
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+
+    let gzip = get_with(
+        &site.app,
+        "/politics/budget-vote",
+        &[("accept-encoding", "gzip")],
+    )
+    .await;
+    assert_eq!(gzip.headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(gzip.headers[header::VARY], "accept-encoding");
+    let brotli = get_with(
+        &site.app,
+        "/politics/budget-vote",
+        &[("accept-encoding", "gzip, br")],
+    )
+    .await;
+    assert_eq!(brotli.headers[header::CONTENT_ENCODING], "br");
+
+    let head = site
+        .app
+        .clone()
+        .oneshot(
+            Request::head("/politics/budget-vote")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(head.status(), StatusCode::OK);
+    let length: usize = head.headers()[header::CONTENT_LENGTH]
+        .to_str()
+        .expect("len")
+        .parse()
+        .expect("n");
+    assert_eq!(length, page.body.len());
+    let bytes = axum::body::to_bytes(head.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    assert!(bytes.is_empty(), "HEAD has no body");
+}
+
+async fn editing_an_article_drops_exactly_the_pages_that_show_it(store: TestStore) {
+    let room = newsroom(&store).await;
+    let site = site(store).await;
+    let watched = [
+        "/politics/budget-vote",
+        "/politics/senate-race",
+        "/world/summit-opens",
+        "/politics",
+        "/world",
+        "/",
+        "/authors/ada-reporter",
+    ];
+    for path in watched {
+        assert_eq!(get(&site.app, path).await.status, StatusCode::OK, "{path}");
+        assert!(site.state.cache().contains(path), "{path} cached");
+    }
+    let current = site
+        .state
+        .store()
+        .article(room.first)
+        .await
+        .expect("load")
+        .expect("exists");
+    let mut edit = article(
+        room.politics,
+        room.author,
+        "budget-vote",
+        "Budget vote passes narrowly",
+        5,
+    );
+    edit.first_published_at = current.first_published_at;
+    site.state
+        .store()
+        .update_article(room.first, current.version, &edit)
+        .await
+        .expect("edit");
+    site.state.apply_changes().await.expect("follow changes");
+
+    for path in [
+        "/politics/budget-vote",
+        "/politics/senate-race",
+        "/politics",
+        "/",
+        "/authors/ada-reporter",
+    ] {
+        assert!(
+            !site.state.cache().contains(path),
+            "{path} shows the article and was dropped"
+        );
+        assert!(
+            get(&site.app, path)
+                .await
+                .body
+                .contains("Budget vote passes narrowly"),
+            "{path}"
+        );
+    }
+    assert!(
+        site.state.cache().contains("/world/summit-opens"),
+        "unrelated article stays cached"
+    );
+    assert!(
+        site.state.cache().contains("/world"),
+        "unrelated section stays cached"
+    );
+}
+
+async fn moving_an_article_redirects_its_old_urls(store: TestStore) {
+    let room = newsroom(&store).await;
+    let site = site(store).await;
+    let current = site
+        .state
+        .store()
+        .article(room.first)
+        .await
+        .expect("load")
+        .expect("exists");
+    let mut edit = article(
+        room.world,
+        room.author,
+        "budget-vote-abroad",
+        "Budget vote passes",
+        5,
+    );
+    edit.first_published_at = current.first_published_at;
+    site.state
+        .store()
+        .update_article(room.first, current.version, &edit)
+        .await
+        .expect("edit");
+    let old = get(&site.app, "/politics/budget-vote").await;
+    assert_eq!(old.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(old.headers[header::LOCATION], "/world/budget-vote-abroad");
+    assert_eq!(
+        get(&site.app, "/world/budget-vote-abroad").await.status,
+        StatusCode::OK
+    );
+
+    let section = site
+        .state
+        .store()
+        .section_by_slug("politics")
+        .await
+        .expect("q")
+        .expect("s");
+    site.state
+        .store()
+        .update_section(
+            section.id,
+            &SectionInput {
+                slug: "government".into(),
+                name: "Government".into(),
+                description: section.description.clone(),
+                position: section.position,
+            },
+        )
+        .await
+        .expect("rename section");
+    let old_section = get(&site.app, "/politics").await;
+    assert_eq!(old_section.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(old_section.headers[header::LOCATION], "/government");
+    let old_article = get(&site.app, "/politics/senate-race").await;
+    assert_eq!(old_article.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(
+        old_article.headers[header::LOCATION],
+        paths::article("government", "senate-race")
+    );
+}
+
+async fn bad_input_never_fails_the_server(store: TestStore) {
+    newsroom(&store).await;
+    let site = site(store).await;
+    let missing = get(&site.app, "/no-such-page/at-all/here").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("<html"), "themed 404");
+    assert_eq!(
+        get(&site.app, "/politics/no-such-story").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&site.app, "/nowhere").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let malformed = get(&site.app, "/%zz/%C3%28").await;
+    assert!(malformed.status.is_client_error(), "{}", malformed.status);
+    assert_eq!(
+        get(&site.app, "/politics?page=abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&site.app, "/politics?page=0").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&site.app, "/politics?page=99").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&site.app, "/politics?utm_source=mail&x=%zz")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let huge = "x".repeat(16 * 1024);
+    assert_eq!(
+        get_with(&site.app, "/", &[("x-huge", &huge)]).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&site.app, "/media/../../etc/passwd").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&site.app, "/media/images/none.jpg").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let robots = get(&site.app, "/robots.txt").await;
+    assert_eq!(robots.status, StatusCode::OK);
+    assert!(robots.body.contains("User-agent: *"));
+    assert_eq!(get(&site.app, "/healthz").await.status, StatusCode::OK);
+}
+
+async fn listing_pages_paginate(store: TestStore) {
+    let room = newsroom(&store).await;
+    for n in 0..25 {
+        store
+            .create_article(&article(
+                room.world,
+                room.author,
+                &format!("dispatch-{n}"),
+                &format!("Dispatch {n}"),
+                10 + n,
+            ))
+            .await
+            .expect("article");
+    }
+    let site = site(store).await;
+    let first = get(&site.app, "/world").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.contains("Dispatch 0"));
+    assert!(first.body.contains(r#"rel="next""#));
+    let second = get(&site.app, "/world?page=2").await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.body.contains("Dispatch 24"));
+    assert!(!second.body.contains("Dispatch 0<"));
+    assert!(second.body.contains(r#"rel="prev""#));
+    let tag = get(&site.app, "/tags/elections").await;
+    assert_eq!(tag.status, StatusCode::OK);
+    assert!(tag.body.contains("Budget vote passes"));
+    let author = get(&site.app, "/authors/ada-reporter").await;
+    assert!(author.body.contains("Ada covers everything."));
+}
+
+/// The demo newsroom's lead is the reference article, complete.
+async fn reference_article_from_the_demo(store: TestStore) {
+    let site = site(store).await;
+    let report = dateline_demo::load_newsroom(
+        site.state.store(),
+        site.state.media(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("demo loads");
+    assert!(report.articles >= 30);
+    let path = "/politics/trump-invites-colombias-gustavo-petro-to-white-house-after-confrontation";
+    assert_eq!(report.lead_path, path);
+    let page = get(&site.app, path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = &page.body;
+    assert!(
+        html.contains("Trump Invites Colombia’s Gustavo Petro to White House After Confrontation")
+    );
+    assert!(
+        html.contains("3 min read"),
+        "reading time of the reference article"
+    );
+    assert!(html.contains("AI-generated illustration"));
+    assert!(html.contains("James Thompson"));
+    assert!(html.contains("srcset="));
+    assert!(html.contains("image/webp"));
+    assert!(html.contains("trainedAlgorithmicMedia"));
+    assert!(html.contains(r#"More in <a href="/politics">Politics</a>"#));
+    let front = get(&site.app, "/").await;
+    let lead_at = front.body.find(path).expect("front links the lead");
+    let others = front.body.find("/world/").unwrap_or(usize::MAX);
+    assert!(
+        lead_at < others,
+        "the front page leads with the reference article"
+    );
+    // Every picture on the page is served by us.
+    let src_start = html.find("/media/images/").expect("an image URL");
+    let src_end = src_start + html[src_start..].find(['"', ' ']).expect("end");
+    let image = get(&site.app, &html[src_start..src_end]).await;
+    assert_eq!(image.status, StatusCode::OK);
+    assert!(
+        image.headers[header::CACHE_CONTROL]
+            .to_str()
+            .expect("cc")
+            .contains("immutable")
+    );
+}
+
+dateline_db::both_backends!(
+    article_page_has_metadata_and_headers,
+    editing_an_article_drops_exactly_the_pages_that_show_it,
+    moving_an_article_redirects_its_old_urls,
+    bad_input_never_fails_the_server,
+    listing_pages_paginate,
+    reference_article_from_the_demo,
+);
