@@ -1,0 +1,82 @@
+'use strict';
+// Shared set-up for the end-to-end checks of a running Dateline server.
+//
+// DATELINE_URL (required) is the server under test, e.g. http://127.0.0.1:41234.
+// CHROMIUM (optional) is the browser binary; Debian's chromium by default. Nothing here downloads a
+// browser: playwright-core only drives the one installed on the machine.
+// DATELINE_ARTIFACTS_DIR (optional) is where screenshots go; <repo>/target/browser-artifacts by default.
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const BASE = (process.env.DATELINE_URL || '').replace(/\/+$/, '');
+if (!BASE) {
+  throw new Error('DATELINE_URL is not set: start `dateline serve` and point DATELINE_URL at it (scripts/test does both)');
+}
+const ORIGIN = new URL(BASE).origin;
+
+// The demo newsroom's lead story; every page-level check starts from it.
+const REFERENCE_ARTICLE = '/politics/trump-invites-colombias-gustavo-petro-to-white-house-after-confrontation';
+const REFERENCE_HEADLINE = 'Trump Invites Colombia’s Gustavo Petro to White House After Confrontation';
+
+// The reader-facing page types, each at one demo URL.
+const PAGES = [
+  { name: 'article', path: REFERENCE_ARTICLE },
+  { name: 'front', path: '/' },
+  { name: 'section', path: '/politics' },
+  { name: 'author', path: '/authors/james-thompson' },
+];
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// Flags that keep Chromium from talking to anything but the server under test: this machine's
+// network is closed, and a browser that phones home produces noise and slow starts.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+const ARTIFACTS = process.env.DATELINE_ARTIFACTS_DIR
+  || path.resolve(__dirname, '..', '..', '..', 'target', 'browser-artifacts');
+
+/** Launches Debian's Chromium with a fresh, empty profile (removed on close). */
+async function launchBrowser() {
+  const { chromium } = require('playwright-core');
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) or set CHROMIUM`);
+  }
+  // launchPersistentContext would tie us to one context; launch() gives every run its own new
+  // temporary --user-data-dir, which is what we want (a fresh profile, no state between runs).
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+}
+
+function url(p) {
+  return BASE + p;
+}
+
+function tmpDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Text compared loosely: case, runs of white space and curly vs straight quotes do not matter. */
+function loose(s) {
+  return String(s).replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/** Formats a list for a failure message, one item a line. */
+function lines(items) {
+  return items.map((s) => `  - ${s}`).join('\n');
+}
+
+module.exports = {
+  BASE, ORIGIN, REFERENCE_ARTICLE, REFERENCE_HEADLINE, PAGES, CHROMIUM, ARTIFACTS,
+  launchBrowser, url, tmpDir, lines, loose,
+};
