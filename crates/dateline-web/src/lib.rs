@@ -123,6 +123,46 @@ impl AppState {
     }
 }
 
+/// The site as the server runs it: cached pages are answered before routing, everything else
+/// goes to the router (`router`).
+pub fn service(state: AppState) -> CacheFirst {
+    CacheFirst {
+        inner: router(state.clone()),
+        state,
+    }
+}
+
+/// Answers page-cache hits without touching the router: a hit is a hash lookup and a few header
+/// inserts, which is what lets one node keep up with nginx serving static files.
+#[derive(Clone)]
+pub struct CacheFirst {
+    state: AppState,
+    inner: Router,
+}
+
+impl tower::Service<axum::extract::Request> for CacheFirst {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = futures_util::future::Either<
+        std::future::Ready<Result<Self::Response, Self::Error>>,
+        <Router as tower::Service<axum::extract::Request>>::Future,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        tower::Service::<axum::extract::Request>::poll_ready(&mut self.inner, cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        match serve::from_cache(&self.state, &request) {
+            Some(response) => futures_util::future::Either::Left(std::future::ready(Ok(response))),
+            None => futures_util::future::Either::Right(self.inner.call(request)),
+        }
+    }
+}
+
 /// The whole site as one router.
 pub fn router(state: AppState) -> Router {
     public::routes()

@@ -170,6 +170,25 @@ fn page_number(query: &str) -> Option<&str> {
     query.split('&').find_map(|pair| pair.strip_prefix("page="))
 }
 
+/// The answer from the page cache or the theme's assets, if either has this request's page.
+pub fn from_cache<B>(state: &AppState, request: &http::Request<B>) -> Option<Response> {
+    let method = request.method();
+    if method != Method::GET && method != Method::HEAD {
+        return None;
+    }
+    let page = match state.theme().asset_at(request.uri().path()) {
+        Some(asset) => Arc::clone(asset),
+        None => state.cache().get(&cache_key(request.uri()))?,
+    };
+    let headers = request.headers();
+    Some(respond(
+        &page,
+        method,
+        negotiate(headers),
+        headers.get(IF_NONE_MATCH),
+    ))
+}
+
 /// Middleware: serve from the page cache when possible; otherwise run the handler and, if it
 /// marked its page cacheable, store it and answer from the stored copy.
 pub async fn cached_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -179,15 +198,12 @@ pub async fn cached_pages(State(state): State<AppState>, request: Request, next:
         security_headers(response.headers_mut());
         return response;
     }
+    if let Some(response) = from_cache(&state, &request) {
+        return response;
+    }
     let encoding = negotiate(request.headers());
     let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
-    if let Some(asset) = state.theme().asset_at(request.uri().path()) {
-        return respond(asset, &method, encoding, if_none_match.as_ref());
-    }
     let key = cache_key(request.uri());
-    if let Some(page) = state.cache().get(&key) {
-        return respond(&page, &method, encoding, if_none_match.as_ref());
-    }
     let generation = state.cache().generation();
     let response = next.run(request).await;
     let Some(cacheable) = response.extensions().get::<Cacheable>().cloned() else {

@@ -142,9 +142,17 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
+    // A response goes out in one write; Nagle's algorithm would only hold back its last segment.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     println!("Dateline is running at http://{address}/");
     tracing::info!(%address, base_url = config.base_url, "serving");
-    axum::serve(listener, dateline_web::router(state))
+    // Cache hits are answered before routing (`dateline_web::service`).
+    let site = tower::make::Shared::new(dateline_web::service(state));
+    axum::serve(listener, site)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;

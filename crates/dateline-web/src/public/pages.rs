@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use dateline_core::{ArticlePage, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths};
 use dateline_db::{ArticleLookup, StoryFilter};
@@ -681,7 +681,7 @@ pub async fn media(State(state): State<AppState>, Path(key): Path<String>) -> Re
 }
 
 /// The themed 404 for any path no route claims.
-pub async fn not_found(State(state): State<AppState>, OriginalUri(_uri): OriginalUri) -> Response {
+pub async fn not_found(State(state): State<AppState>) -> Response {
     match not_found_page(&state).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
