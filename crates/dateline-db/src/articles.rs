@@ -381,6 +381,12 @@ impl Store {
         let now = to_micros(Timestamp::now());
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
+            // Takes the row lock first (PostgreSQL), so the placement read next cannot be made
+            // stale by a concurrent save: the change must name the lists the article really left.
+            sqlx::query("UPDATE articles SET version = version WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             let before = read_placement!(tx, id).ok_or(DbError::NotFound)?;
             sqlx::query(
                 "UPDATE articles SET status = $1, \
