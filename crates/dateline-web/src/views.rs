@@ -268,60 +268,72 @@ pub struct ShareLink {
     pub url: String,
 }
 
-/// Share links are plain links to each network's documented share endpoint: nothing loads from
-/// those hosts until the reader clicks.
+/// Each network's documented share endpoint; `{url}`, `{title}` and `{text}` (title and URL
+/// together, for networks that take one text field) are filled in percent-encoded.
+const SHARE_ENDPOINTS: &[(&str, &str, &str)] = &[
+    (
+        "x",
+        "Share on X",
+        "https://x.com/intent/post?url={url}&text={title}",
+    ),
+    (
+        "facebook",
+        "Share on Facebook",
+        "https://www.facebook.com/sharer/sharer.php?u={url}",
+    ),
+    (
+        "linkedin",
+        "Share on LinkedIn",
+        "https://www.linkedin.com/sharing/share-offsite/?url={url}",
+    ),
+    (
+        "whatsapp",
+        "Share on WhatsApp",
+        "https://wa.me/?text={text}",
+    ),
+    (
+        "bluesky",
+        "Share on Bluesky",
+        "https://bsky.app/intent/compose?text={text}",
+    ),
+    (
+        "threads",
+        "Share on Threads",
+        "https://www.threads.net/intent/post?text={text}",
+    ),
+    (
+        "reddit",
+        "Share on Reddit",
+        "https://www.reddit.com/submit?url={url}&title={title}",
+    ),
+    (
+        "telegram",
+        "Share on Telegram",
+        "https://t.me/share/url?url={url}&text={title}",
+    ),
+    (
+        "email",
+        "Share by email",
+        "mailto:?subject={title}&body={url}",
+    ),
+];
+
+/// Share links are plain links: nothing loads from those hosts until the reader clicks.
 pub fn share_links(url: &str, headline: &str) -> Vec<ShareLink> {
-    let u = utf8_percent_encode(url, NON_ALPHANUMERIC).to_string();
-    let t = utf8_percent_encode(headline, NON_ALPHANUMERIC).to_string();
-    let text_and_url =
-        utf8_percent_encode(&format!("{headline} {url}"), NON_ALPHANUMERIC).to_string();
-    vec![
-        ShareLink {
-            network: "x",
-            label: "Share on X",
-            url: format!("https://x.com/intent/post?url={u}&text={t}"),
-        },
-        ShareLink {
-            network: "facebook",
-            label: "Share on Facebook",
-            url: format!("https://www.facebook.com/sharer/sharer.php?u={u}"),
-        },
-        ShareLink {
-            network: "linkedin",
-            label: "Share on LinkedIn",
-            url: format!("https://www.linkedin.com/sharing/share-offsite/?url={u}"),
-        },
-        ShareLink {
-            network: "whatsapp",
-            label: "Share on WhatsApp",
-            url: format!("https://wa.me/?text={text_and_url}"),
-        },
-        ShareLink {
-            network: "bluesky",
-            label: "Share on Bluesky",
-            url: format!("https://bsky.app/intent/compose?text={text_and_url}"),
-        },
-        ShareLink {
-            network: "threads",
-            label: "Share on Threads",
-            url: format!("https://www.threads.net/intent/post?text={text_and_url}"),
-        },
-        ShareLink {
-            network: "reddit",
-            label: "Share on Reddit",
-            url: format!("https://www.reddit.com/submit?url={u}&title={t}"),
-        },
-        ShareLink {
-            network: "telegram",
-            label: "Share on Telegram",
-            url: format!("https://t.me/share/url?url={u}&text={t}"),
-        },
-        ShareLink {
-            network: "email",
-            label: "Share by email",
-            url: format!("mailto:?subject={t}&body={u}"),
-        },
-    ]
+    let encode = |value: &str| utf8_percent_encode(value, NON_ALPHANUMERIC).to_string();
+    let (url_part, title_part) = (encode(url), encode(headline));
+    let text_part = encode(&format!("{headline} {url}"));
+    SHARE_ENDPOINTS
+        .iter()
+        .map(|(network, label, template)| ShareLink {
+            network,
+            label,
+            url: template
+                .replace("{url}", &url_part)
+                .replace("{title}", &title_part)
+                .replace("{text}", &text_part),
+        })
+        .collect()
 }
 
 #[cfg(test)]
