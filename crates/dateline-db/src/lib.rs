@@ -4,12 +4,15 @@
 //! tree; query texts are shared wherever the dialects agree (`$1` placeholders work in both), and
 //! split only where they differ. All SQL of the project lives in this crate.
 
+mod api;
 mod articles;
 mod catalog;
 mod changes;
 mod error;
+mod feeds;
 mod jobs;
 mod rows;
+mod sitemaps;
 pub mod testing;
 
 use std::str::FromStr;

@@ -3,10 +3,13 @@
 //! Handlers stay short — parse, load one view model from the store, render — and everything about
 //! caching, compression, validators and security headers happens in one place (`serve`).
 
+mod api;
 mod cache;
 mod error;
+mod feeds;
 mod public;
 mod serve;
+mod sitemaps;
 mod theme;
 mod views;
 
@@ -166,6 +169,9 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
 /// The whole site as one router.
 pub fn router(state: AppState) -> Router {
     public::routes()
+        .merge(feeds::routes())
+        .merge(sitemaps::routes())
+        .merge(api::routes())
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1,5 +1,12 @@
 //! Handler tests through the front door (`tower::ServiceExt::oneshot`), on SQLite and PostgreSQL.
 
+#[path = "web/api.rs"]
+mod api;
+#[path = "web/feeds.rs"]
+mod feeds;
+#[path = "web/sitemaps.rs"]
+mod sitemaps;
+
 use axum::Router;
 use axum::body::Body;
 use dateline_core::{ArticleStatus, paths};

@@ -1,0 +1,5 @@
+//! (being written)
+
+use crate::Store;
+
+impl Store {}
