@@ -1,5 +1,238 @@
-//! (being written)
+//! What sitemaps list (sitemaps.org 0.9, Google's image and news extensions): the months that have
+//! published articles, the articles first published in a time range with their hero picture, and
+//! the authors who have a public byline.
 
-use crate::Store;
+use std::collections::HashMap;
 
-impl Store {}
+use dateline_core::{AuthorRef, Image};
+use jiff::Timestamp;
+
+use crate::{Backend, Result, Store, from_micros, on_reader, to_micros};
+
+/// One calendar month (UTC) with published articles: one monthly article sitemap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitemapMonth {
+    pub year: i16,
+    pub month: i8,
+    /// Published articles first published in this month.
+    pub articles: i64,
+    /// The newest `updated_at` among them: the sitemap's `lastmod` in the index.
+    pub last_modified: Timestamp,
+}
+
+impl SitemapMonth {
+    /// The first instant of the month and of the next one, in UTC: the range the month's
+    /// sitemap lists.
+    pub fn range(&self) -> Option<(Timestamp, Timestamp)> {
+        month_range(self.year, self.month)
+    }
+}
+
+/// `[start of month, start of next month)` in UTC, or `None` for a month that does not exist.
+pub fn month_range(year: i16, month: i8) -> Option<(Timestamp, Timestamp)> {
+    let first_instant = |year: i16, month: i8| {
+        let date = jiff::civil::Date::new(year, month, 1).ok()?;
+        jiff::tz::Offset::UTC
+            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .ok()
+    };
+    let (next_year, next_month) = if month == 12 {
+        (year.checked_add(1)?, 1)
+    } else {
+        (year, month + 1)
+    };
+    Some((
+        first_instant(year, month)?,
+        first_instant(next_year, next_month)?,
+    ))
+}
+
+/// One published article as a sitemap lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitemapArticle {
+    pub id: i64,
+    pub slug: String,
+    pub section_id: i64,
+    pub section_slug: String,
+    pub headline: String,
+    pub language: String,
+    pub first_published_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub hero: Option<Image>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MonthRow {
+    month: String,
+    articles: i64,
+    last_modified: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SitemapArticleRow {
+    id: i64,
+    slug: String,
+    section_id: i64,
+    section_slug: String,
+    headline: String,
+    language: String,
+    first_published_at: i64,
+    updated_at: i64,
+    hero_image_id: Option<i64>,
+}
+
+const SITEMAP_ARTICLE_COLUMNS: &str = "a.id, a.slug, a.section_id, s.slug AS section_slug, \
+     a.headline, a.language, a.first_published_at, a.updated_at, a.hero_image_id";
+
+impl Store {
+    /// Every month (UTC) with published articles, oldest first, with its article count and
+    /// newest update. Month buckets need date functions, which differ between the dialects.
+    pub async fn sitemap_months(&self) -> Result<Vec<SitemapMonth>> {
+        let rows: Vec<MonthRow> =
+            match &self.backend {
+                Backend::Sqlite { reader, .. } => sqlx::query_as(
+                    "SELECT strftime('%Y-%m', first_published_at / 1000000, 'unixepoch') AS month, \
+                     COUNT(*) AS articles, MAX(updated_at) AS last_modified FROM articles \
+                     WHERE status = 'published' AND first_published_at IS NOT NULL \
+                     GROUP BY month ORDER BY month",
+                )
+                .fetch_all(reader)
+                .await?,
+                Backend::Postgres(pg) => sqlx::query_as(
+                    "SELECT to_char(to_timestamp(first_published_at / 1000000) AT TIME ZONE 'UTC', \
+                     'YYYY-MM') AS month, COUNT(*) AS articles, MAX(updated_at) AS last_modified \
+                     FROM articles WHERE status = 'published' AND first_published_at IS NOT NULL \
+                     GROUP BY month ORDER BY month",
+                )
+                .fetch_all(pg)
+                .await?,
+            };
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let (year, month) = row.month.split_once('-')?;
+                Some(SitemapMonth {
+                    year: year.parse().ok()?,
+                    month: month.parse().ok()?,
+                    articles: row.articles,
+                    last_modified: from_micros(row.last_modified),
+                })
+            })
+            .collect())
+    }
+
+    /// Published articles first published in `[from, until)`, oldest first (a stable order, so
+    /// the parts of a split month never overlap), `limit` of them after skipping `offset`.
+    pub async fn sitemap_articles(
+        &self,
+        from: Timestamp,
+        until: Timestamp,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<SitemapArticle>> {
+        let sql = format!(
+            "SELECT {SITEMAP_ARTICLE_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.status = 'published' AND a.first_published_at >= $1 \
+             AND a.first_published_at < $2 \
+             ORDER BY a.first_published_at, a.id LIMIT $3 OFFSET $4"
+        );
+        let rows: Vec<SitemapArticleRow> = on_reader!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(to_micros(from))
+                .bind(to_micros(until))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?
+        });
+        self.attach_heroes(rows).await
+    }
+
+    /// The Google News sitemap's articles: published ones first published in the `window`
+    /// before `now` (and not after it), newest first, at most `limit`. `now` is a parameter so
+    /// tests can fix the clock.
+    pub async fn news_sitemap_articles(
+        &self,
+        now: Timestamp,
+        window: jiff::SignedDuration,
+        limit: i64,
+    ) -> Result<Vec<SitemapArticle>> {
+        let sql = format!(
+            "SELECT {SITEMAP_ARTICLE_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.status = 'published' AND a.first_published_at >= $1 \
+             AND a.first_published_at <= $2 \
+             ORDER BY a.first_published_at DESC, a.id DESC LIMIT $3"
+        );
+        let since = now.checked_sub(window).unwrap_or(Timestamp::MIN);
+        let rows: Vec<SitemapArticleRow> = on_reader!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(to_micros(since))
+                .bind(to_micros(now))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        self.attach_heroes(rows).await
+    }
+
+    /// Authors with at least one published article: the author pages worth crawling.
+    pub async fn sitemap_authors(&self) -> Result<Vec<AuthorRef>> {
+        let rows: Vec<(i64, String, String)> = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT au.id, au.slug, au.name FROM authors au WHERE EXISTS (\
+                 SELECT 1 FROM article_authors aa JOIN articles a ON a.id = aa.article_id \
+                 WHERE aa.author_id = au.id AND a.status = 'published') ORDER BY au.slug",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, slug, name)| AuthorRef { id, slug, name })
+            .collect())
+    }
+
+    async fn attach_heroes(&self, rows: Vec<SitemapArticleRow>) -> Result<Vec<SitemapArticle>> {
+        let mut image_ids: Vec<i64> = rows.iter().filter_map(|row| row.hero_image_id).collect();
+        image_ids.sort_unstable();
+        image_ids.dedup();
+        let mut images: HashMap<i64, Image> = HashMap::new();
+        // Bound the number of placeholders per query (SQLite allows 32,766; PostgreSQL 65,535).
+        for chunk in image_ids.chunks(1000) {
+            images.extend(
+                self.images_by_ids(chunk)
+                    .await?
+                    .into_iter()
+                    .map(|image| (image.id, image)),
+            );
+        }
+        Ok(rows
+            .into_iter()
+            .map(|row| SitemapArticle {
+                hero: row.hero_image_id.and_then(|id| images.get(&id).cloned()),
+                id: row.id,
+                slug: row.slug,
+                section_id: row.section_id,
+                section_slug: row.section_slug,
+                headline: row.headline,
+                language: row.language,
+                first_published_at: from_micros(row.first_published_at),
+                updated_at: from_micros(row.updated_at),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_ranges_are_utc_and_cross_years() {
+        let (start, end) = month_range(2026, 12).expect("December");
+        assert_eq!(start.to_string(), "2026-12-01T00:00:00Z");
+        assert_eq!(end.to_string(), "2027-01-01T00:00:00Z");
+        assert!(month_range(2026, 13).is_none());
+        assert!(month_range(2026, 0).is_none());
+    }
+}
