@@ -240,6 +240,9 @@ pub mod cache_tags {
     pub const SITE: &str = "site";
     /// Membership and order of the front page's lists.
     pub const FRONT_LIST: &str = "list:front";
+    /// Any change to any article. For documents that list the whole archive (sitemaps), where
+    /// one tag per article would make a `Surrogate-Key` header of megabytes.
+    pub const ANY_ARTICLE: &str = "articles";
 
     pub fn article(id: i64) -> String {
         format!("article:{id}")

@@ -124,7 +124,7 @@ impl Placement {
 /// Tags for a change from `before` to `after`: the article itself always; the lists only when
 /// which lists hold it, or where in them, could have changed.
 fn change_tags(id: i64, before: Option<&Placement>, after: &Placement) -> Vec<String> {
-    let mut tags = BTreeSet::from([cache_tags::article(id)]);
+    let mut tags = BTreeSet::from([cache_tags::article(id), cache_tags::ANY_ARTICLE.to_owned()]);
     let visible_before = before.is_some_and(|p| p.published);
     if (visible_before || after.published) && before != Some(after) {
         if let Some(before) = before.filter(|p| p.published) {

@@ -23,11 +23,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use api::{ApiArticleQuery, ArchivePosition};
 pub use articles::{ArticleInput, ArticleLookup, ArticleStats, StoryFilter};
 pub use catalog::{AuthorInput, ImageInput, SectionInput};
 pub use changes::Change;
 pub use error::DbError;
+pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
+pub use sitemaps::{SitemapArticle, SitemapMonth, month_range};
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 

@@ -12,6 +12,7 @@ mod serve;
 mod sitemaps;
 mod theme;
 mod views;
+mod xml;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -106,7 +106,7 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
 }
 
 /// Weak comparison (RFC 9110 §13.1.2): a list, `*`, or a `W/`-prefixed tag all match.
-fn etag_matches(if_none_match: Option<&HeaderValue>, etag: &HeaderValue) -> bool {
+pub(crate) fn etag_matches(if_none_match: Option<&HeaderValue>, etag: &HeaderValue) -> bool {
     let Some(value) = if_none_match.and_then(|v| v.to_str().ok()) else {
         return false;
     };
@@ -246,6 +246,9 @@ fn static_content_type(value: &str) -> &'static str {
         "text/plain; charset=utf-8" => "text/plain; charset=utf-8",
         "application/xml; charset=utf-8" => "application/xml; charset=utf-8",
         "application/json" => "application/json",
+        crate::feeds::RSS_CONTENT_TYPE => crate::feeds::RSS_CONTENT_TYPE,
+        crate::feeds::ATOM_CONTENT_TYPE => crate::feeds::ATOM_CONTENT_TYPE,
+        crate::feeds::JSON_FEED_CONTENT_TYPE => crate::feeds::JSON_FEED_CONTENT_TYPE,
         _ => "text/html; charset=utf-8",
     }
 }

@@ -420,6 +420,19 @@ async fn bad_input_never_fails_the_server(store: TestStore) {
         get(&site.app, "/nowhere").await.status,
         StatusCode::NOT_FOUND
     );
+    for nul in [
+        "/%00",
+        "/politics/%00",
+        "/authors/a%00b",
+        "/tags/%00",
+        "/politics/a%00",
+    ] {
+        assert_eq!(
+            get(&site.app, nul).await.status,
+            StatusCode::NOT_FOUND,
+            "{nul}"
+        );
+    }
     let malformed = get(&site.app, "/%zz/%C3%28").await;
     assert!(malformed.status.is_client_error(), "{}", malformed.status);
     assert_eq!(

@@ -107,7 +107,10 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
 
     input.headline = "A sharper headline".to_owned();
     store.update_article(article.id, 1, &input).await.unwrap();
-    let only_article = tags([cache_tags::article(article.id)]);
+    let only_article = tags([
+        cache_tags::article(article.id),
+        cache_tags::ANY_ARTICLE.to_owned(),
+    ]);
     mark = expect_one_change(&store, mark, "article", Some(article.id), only_article).await;
     ids.push(mark);
 
@@ -165,7 +168,10 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned(), "Diplomacy".to_owned()];
     let article = store.create_article(&input).await.unwrap();
-    let only_article = tags([cache_tags::article(article.id)]);
+    let only_article = tags([
+        cache_tags::article(article.id),
+        cache_tags::ANY_ARTICLE.to_owned(),
+    ]);
 
     let edits: [fn(&mut ArticleInput); 5] = [
         |input| input.headline = "Petro accepts Trump's invitation".to_owned(),
@@ -215,7 +221,10 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     // Created as a draft: no list can show it yet.
     let mark = store.latest_change_id().await.unwrap();
     let article = store.create_article(&input).await.unwrap();
-    let only_article = tags([cache_tags::article(article.id)]);
+    let only_article = tags([
+        cache_tags::article(article.id),
+        cache_tags::ANY_ARTICLE.to_owned(),
+    ]);
     expect_one_change(&store, mark, "article", Some(article.id), only_article).await;
 
     let topic_ids = tag_ids(&store, &["colombia", "diplomacy"]).await;
@@ -304,6 +313,7 @@ async fn byline_and_tag_edits_name_the_old_and_new_lists(store: TestStore) {
     let named = tag_set(&change);
     let old_and_new = [
         cache_tags::article(article.id),
+        cache_tags::ANY_ARTICLE.to_owned(),
         cache_tags::author_list(ann.id),
         cache_tags::author_list(bo.id),
     ]
@@ -327,7 +337,10 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     let mut input = article_input(politics.id, "in-the-works", &[ann.id]);
     input.status = ArticleStatus::Draft;
     let draft = store.create_article(&input).await.unwrap();
-    let only_article = tags([cache_tags::article(draft.id)]);
+    let only_article = tags([
+        cache_tags::article(draft.id),
+        cache_tags::ANY_ARTICLE.to_owned(),
+    ]);
 
     let edits: [fn(&mut ArticleInput); 4] = [
         |input| input.headline = "Working title".to_owned(),
@@ -390,7 +403,10 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
         mark,
         "article",
         Some(published.id),
-        tags([cache_tags::article(published.id)]),
+        tags([
+            cache_tags::article(published.id),
+            cache_tags::ANY_ARTICLE.to_owned(),
+        ]),
     )
     .await;
 }

@@ -152,6 +152,7 @@ pub fn article_and_lists(
 ) -> BTreeSet<String> {
     let mut tags = BTreeSet::from([
         cache_tags::article(article_id),
+        cache_tags::ANY_ARTICLE.to_owned(),
         cache_tags::FRONT_LIST.to_owned(),
     ]);
     tags.extend(section_ids.iter().map(|id| cache_tags::section_list(*id)));

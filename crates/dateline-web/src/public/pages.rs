@@ -2,12 +2,15 @@ use std::collections::BTreeSet;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use dateline_core::{ArticlePage, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths};
+use dateline_core::{
+    ArticlePage, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths, slug,
+};
 use dateline_db::{ArticleLookup, StoryFilter};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 use serde_json::{Value, json};
 
+use crate::feeds;
 use crate::serve::{Cacheable, PAGE_CACHE_CONTROL, security_headers};
 use crate::views::{
     self, AssetsView, CARD_SIZES, Clock, HERO_SIZES, LEAD_SIZES, MetaTag, NavItem, PageMeta,
@@ -26,6 +29,8 @@ struct Frame {
     sections: Vec<Section>,
     clock: Clock,
     tags: BTreeSet<String>,
+    /// Feed autodiscovery links for the head: the site's, plus the page's section or author.
+    feeds: Vec<feeds::FeedLink>,
 }
 
 impl Frame {
@@ -34,6 +39,7 @@ impl Frame {
         let sections = state.store().sections().await?;
         let clock = Clock::for_settings(&settings);
         Ok(Self {
+            feeds: feeds::site_links(&settings),
             settings,
             sections,
             clock,
@@ -100,7 +106,7 @@ impl Frame {
             "page": meta,
             "meta": tags_meta,
             "jsonld": jsonld,
-            "feeds": [],
+            "feeds": self.feeds,
         });
         if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
             context.extend(extra);
@@ -237,6 +243,9 @@ pub async fn section(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
+    if !slug::is_valid_slug(&slug) {
+        return not_found_page(&state).await;
+    }
     let Some(section) = state.store().section_by_slug(&slug).await? else {
         if let Some(moved) = state.store().section_by_old_slug(&slug).await? {
             return Ok(permanent_redirect(&paths::section(&moved.slug)));
@@ -255,6 +264,8 @@ pub async fn section(
     let mut frame = Frame::load(&state).await?;
     frame.tags.insert(cache_tags::section(section.id));
     frame.tags.insert(cache_tags::section_list(section.id));
+    let section_feeds = feeds::section_links(&frame.settings, &section.slug, &section.name);
+    frame.feeds.extend(section_feeds);
     listing_page(
         state,
         frame,
@@ -274,6 +285,9 @@ pub async fn author(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
+    if !slug::is_valid_slug(&slug) {
+        return not_found_page(&state).await;
+    }
     let (Some(author), Some(page)) = (
         state.store().author_by_slug(&slug).await?,
         requested_page(query.as_deref()),
@@ -283,6 +297,8 @@ pub async fn author(
     let mut frame = Frame::load(&state).await?;
     frame.tags.insert(cache_tags::author(author.id));
     frame.tags.insert(cache_tags::author_list(author.id));
+    let author_feeds = feeds::author_links(&frame.settings, &author.slug, &author.name);
+    frame.feeds.extend(author_feeds);
     let listing = json!({
         "kind": "author",
         "heading": author.name,
@@ -313,6 +329,9 @@ pub async fn tag(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
+    if !slug::is_valid_slug(&slug) {
+        return not_found_page(&state).await;
+    }
     let (Some(tag), Some(page)) = (
         state.store().tag_by_slug(&slug).await?,
         requested_page(query.as_deref()),
@@ -402,6 +421,11 @@ pub async fn article(
     State(state): State<AppState>,
     Path((section_slug, slug)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
+    // Slugs are checked before they reach the database: PostgreSQL refuses text with a NUL
+    // byte, and nothing that is not a slug can name a page.
+    if !slug::is_valid_slug(&section_slug) || !slug::is_valid_slug(&slug) {
+        return not_found_page(&state).await;
+    }
     let page = match state
         .store()
         .published_article_at(&section_slug, &slug)
@@ -422,6 +446,9 @@ pub async fn article(
         )
         .await?;
     tag_article(&mut frame, &page);
+    let section_feeds =
+        feeds::section_links(&frame.settings, &page.section.slug, &page.section.name);
+    frame.feeds.extend(section_feeds);
     let view = views::article_view(&page, &frame.clock, &state.config().base_url);
     let jsonld = article_jsonld(&state, &frame, &page, &view.url);
     let meta_tags = article_meta(&state, &frame, &page, &view);
@@ -597,8 +624,10 @@ fn permanent_redirect(path: &str) -> Response {
 
 pub async fn robots(State(state): State<AppState>) -> Response {
     let body = format!(
-        "# Dateline\nUser-agent: *\nAllow: /\nDisallow: /newsroom\nDisallow: /api/\n\n# Host: {}\n",
-        state.config().base_url
+        "# Dateline\nUser-agent: *\nAllow: /\nDisallow: /newsroom\nDisallow: /api/\n\n# Host: {base}\n\
+         # The sitemap index (sitemaps.org: a Sitemap line takes an absolute URL).\n\
+         Sitemap: {base}/sitemap.xml\n",
+        base = state.config().base_url
     );
     let mut response = body.into_response();
     response.headers_mut().insert(
