@@ -1,0 +1,606 @@
+//! The embedded search index: tantivy in a folder of its own under the data folder.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur,
+    PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{
+    DateOptions, Field, INDEXED, IndexRecordOption, NumericOptions, OwnedValue, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{
+    DateTime, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, Searcher,
+    TantivyDocument, Term,
+};
+
+use crate::html;
+use crate::reader_query::{self, Clause, STOP_WORDS};
+use crate::{
+    MAX_LIMIT, MAX_OFFSET, Result, SearchDocument, SearchError, SearchHit, SearchIndex,
+    SearchOrder, SearchQuery, SearchResults,
+};
+
+/// Name under which [`analyzer`] is registered; stored in the schema, so renaming it means a
+/// reindex.
+const ANALYZER: &str = "dateline_en";
+/// One writer, two indexing threads sharing a modest budget (tantivy wants at least 15 MB a
+/// thread): articles arrive one at a time, and a full reindex gets both cores of a small server.
+const WRITER_THREADS: usize = 2;
+const WRITER_MEMORY_BYTES: usize = 50_000_000;
+/// Spellings within one typo whose field matches are scored, and how much they count.
+const MAX_SCORED_TYPOS: usize = 8;
+const TYPO_SCORE_SCALE: Score = 0.05;
+/// Length of the body snippet on the results page.
+const SNIPPET_CHARS: usize = 220;
+/// Indexed words within one typo of a query word that are looked for; beyond this the word is
+/// so short or common a stem that more spellings would add noise, not recall.
+const MAX_TYPO_EXPANSIONS: usize = 64;
+/// Most related articles one call may ask for.
+const MAX_RELATED: usize = 50;
+
+/// Text analysis shared by indexing and querying: words split on anything not a letter or digit,
+/// lowercased, folded to ASCII ("Bogotá" finds "Bogota"), English-stemmed ("elections" finds
+/// "election"). Absurdly long tokens (pasted URLs, base64) are dropped.
+pub(crate) fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    article_id: Field,
+    headline: Field,
+    standfirst: Field,
+    body: Field,
+    authors: Field,
+    author_slugs: Field,
+    section: Field,
+    section_slug: Field,
+    tags: Field,
+    first_published_at: Field,
+    /// Every searchable word of the article in one field, document ids only: words within one
+    /// typo are looked up in one dictionary and matched in one set of postings, instead of once
+    /// per field: half the query time, for each word being indexed twice.
+    words: Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let text = TextOptions::default().set_indexing_options(indexing);
+        let words = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER)
+                .set_index_option(IndexRecordOption::Basic),
+        );
+        // Stored: what results show, and what "related" reads back to find similar articles.
+        let stored_text = text.clone().set_stored();
+        let mut builder = Schema::builder();
+        let fields = Fields {
+            article_id: builder.add_i64_field(
+                "article_id",
+                NumericOptions::default()
+                    .set_indexed()
+                    .set_stored()
+                    .set_fast(),
+            ),
+            headline: builder.add_text_field("headline", stored_text.clone()),
+            standfirst: builder.add_text_field("standfirst", stored_text.clone()),
+            body: builder.add_text_field("body", stored_text.clone()),
+            authors: builder.add_text_field("authors", text.clone()),
+            author_slugs: builder.add_text_field("author_slugs", STRING),
+            section: builder.add_text_field("section", text),
+            section_slug: builder.add_text_field("section_slug", STRING),
+            tags: builder.add_text_field("tags", stored_text),
+            first_published_at: builder.add_date_field(
+                "first_published_at",
+                DateOptions::from(INDEXED | STORED).set_fast(),
+            ),
+            words: builder.add_text_field("words", words),
+        };
+        (builder.build(), fields)
+    }
+
+    /// Fields a reader's words are looked for in, and how much a match in each counts.
+    fn weighted_text(&self) -> [(Field, Score); 6] {
+        [
+            (self.headline, 3.0),
+            (self.standfirst, 1.5),
+            (self.body, 1.0),
+            (self.authors, 2.0),
+            (self.section, 1.0),
+            (self.tags, 2.0),
+        ]
+    }
+
+    /// Fields whose words say what an article is about, for "related".
+    fn about(&self) -> [Field; 4] {
+        [self.headline, self.standfirst, self.body, self.tags]
+    }
+}
+
+/// Analysed terms to mark in headlines and snippets (the scores weigh snippet fragments).
+type Highlight = BTreeMap<String, Score>;
+
+/// The tantivy implementation of [`SearchIndex`].
+pub struct TantivyIndex {
+    index: Index,
+    fields: Fields,
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+}
+
+impl TantivyIndex {
+    /// Opens the index in `folder`, creating the folder and an empty index if needed.
+    ///
+    /// An index written with a different schema is [`SearchError::SchemaChanged`], and a folder
+    /// another process writes to is [`SearchError::Locked`].
+    pub fn open(folder: &Path) -> Result<Self> {
+        std::fs::create_dir_all(folder).map_err(|source| SearchError::Folder {
+            path: folder.to_owned(),
+            source,
+        })?;
+        let directory = MmapDirectory::open(folder).map_err(tantivy::TantivyError::from)?;
+        let (schema, fields) = Fields::schema();
+        let index = Index::open_or_create(directory, schema).map_err(|error| match error {
+            tantivy::TantivyError::SchemaError(_) => SearchError::SchemaChanged {
+                path: folder.to_owned(),
+            },
+            error => SearchError::Engine(error),
+        })?;
+        Self::with_index(index, fields).map_err(|error| match error {
+            SearchError::Engine(tantivy::TantivyError::LockFailure(..)) => SearchError::Locked {
+                path: folder.to_owned(),
+            },
+            error => error,
+        })
+    }
+
+    /// An index that lives only as long as this value: for tests and demos.
+    pub fn in_memory() -> Result<Self> {
+        let (schema, fields) = Fields::schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self> {
+        // Analysers are not stored in the index: register ours on every open.
+        index.tokenizers().register(ANALYZER, analyzer());
+        let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES)?;
+        // Reloaded by `commit`, so a search right after a commit sees it.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            fields,
+            writer: Mutex::new(writer),
+            reader,
+        })
+    }
+
+    fn writer(&self) -> Result<MutexGuard<'_, IndexWriter>> {
+        self.writer.lock().map_err(|_| SearchError::Poisoned)
+    }
+
+    fn analyzer(&self) -> Result<TextAnalyzer> {
+        Ok(self.index.tokenizer_for_field(self.fields.body)?)
+    }
+
+    fn id_term(&self, article_id: i64) -> Term {
+        Term::from_field_i64(self.fields.article_id, article_id)
+    }
+
+    /// The query for what a reader typed, and the terms to highlight; `None` when nothing
+    /// searchable was typed.
+    fn text_query(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+    ) -> Result<Option<(Box<dyn Query>, Highlight)>> {
+        let clauses = reader_query::parse(text, &mut self.analyzer()?);
+        if clauses.is_empty() {
+            return Ok(None);
+        }
+        let mut highlight = BTreeMap::new();
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for clause in clauses {
+            let query: Box<dyn Query> = match clause {
+                Clause::Word(word) => {
+                    highlight.insert(word.term.clone(), 1.0);
+                    let exact = self.any_field(|field| {
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, &word.term),
+                            IndexRecordOption::WithFreqs,
+                        ))
+                    });
+                    if word.fuzzy {
+                        self.fuzzy_word(searcher, &word.term, exact, &mut highlight)?
+                    } else {
+                        exact
+                    }
+                }
+                Clause::Phrase(terms) => {
+                    for term in &terms {
+                        highlight.insert(term.clone(), 1.0);
+                    }
+                    self.any_field(|field| {
+                        Box::new(PhraseQuery::new(
+                            terms
+                                .iter()
+                                .map(|term| Term::from_field_text(field, term))
+                                .collect(),
+                        ))
+                    })
+                }
+            };
+            must.push((Occur::Must, query));
+        }
+        Ok(Some((Box::new(BooleanQuery::new(must)), highlight)))
+    }
+
+    /// Matches in any of the searched fields, each weighted.
+    fn any_field(&self, query_for: impl Fn(Field) -> Box<dyn Query>) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            self.fields
+                .weighted_text()
+                .into_iter()
+                .map(|(field, weight)| {
+                    let query: Box<dyn Query> = Box::new(BoostQuery::new(query_for(field), weight));
+                    (Occur::Should, query)
+                })
+                .collect(),
+        ))
+    }
+
+    /// A word that also matches with one typo (an insertion, deletion, substitution or
+    /// transposition). Typo matches score 0.5 plus a twentieth of their weighted BM25, and an
+    /// exact match earns a flat 1.0 on top of its full BM25 score, so the exact spelling ranks
+    /// first.
+    ///
+    /// The indexed words within one typo are listed from the `words` field's dictionary; they
+    /// match through a term set and are marked in snippets ("Colmbia" marks "Colombia"), which
+    /// tantivy's own fuzzy query cannot tell the snippet generator.
+    fn fuzzy_word(
+        &self,
+        searcher: &Searcher,
+        term: &str,
+        exact: Box<dyn Query>,
+        highlight: &mut Highlight,
+    ) -> Result<Box<dyn Query>> {
+        let words = self.fields.words;
+        let automaton =
+            FuzzyTermQuery::new(Term::from_field_text(words, term), 1, true).automaton()?;
+        let mut near: BTreeSet<String> = BTreeSet::new();
+        'segments: for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(words)?;
+            let mut stream = inverted
+                .terms()
+                .search(&automaton)
+                .into_stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                if near.len() >= MAX_TYPO_EXPANSIONS {
+                    break 'segments;
+                }
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    near.insert(word.to_owned());
+                }
+            }
+        }
+        let bonus = TermQuery::new(Term::from_field_text(words, term), IndexRecordOption::Basic);
+        let typos = TermSetQuery::new(near.iter().map(|word| Term::from_field_text(words, word)));
+        // Among typo matches, a headline match should still rank above a body match: score the
+        // first few spellings by field, scaled well below the exact-match bonus.
+        let mut by_field: Vec<(Occur, Box<dyn Query>)> = near
+            .iter()
+            .filter(|word| String::as_str(word) != term)
+            .take(MAX_SCORED_TYPOS)
+            .map(|word| {
+                let query = self.any_field(|field| {
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, word),
+                        IndexRecordOption::WithFreqs,
+                    ))
+                });
+                let query: Box<dyn Query> = Box::new(BoostQuery::new(query, TYPO_SCORE_SCALE));
+                (Occur::Should, query)
+            })
+            .collect();
+        for word in near {
+            highlight.insert(word, 1.0);
+        }
+        by_field.extend([
+            (
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(bonus), 1.0)) as Box<dyn Query>,
+            ),
+            (Occur::Should, exact),
+            (
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(Box::new(typos), 0.5)),
+            ),
+        ]);
+        Ok(Box::new(BooleanQuery::new(by_field)))
+    }
+
+    /// Section, author and date filters; they narrow results without changing their order.
+    fn filters(&self, query: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        if let Some(slug) = &query.section_slug {
+            filters.push(Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.section_slug, slug),
+                IndexRecordOption::Basic,
+            )));
+        }
+        if let Some(slug) = &query.author_slug {
+            filters.push(Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.author_slugs, slug),
+                IndexRecordOption::Basic,
+            )));
+        }
+        if query.from.is_some() || query.until.is_some() {
+            let bound = |at: jiff::Timestamp| {
+                Term::from_field_date(self.fields.first_published_at, date_time(at))
+            };
+            filters.push(Box::new(RangeQuery::new(
+                query
+                    .from
+                    .map_or(Bound::Unbounded, |at| Bound::Included(bound(at))),
+                query
+                    .until
+                    .map_or(Bound::Unbounded, |at| Bound::Excluded(bound(at))),
+            )));
+        }
+        filters
+            .into_iter()
+            .map(|filter| {
+                let filter: Box<dyn Query> = Box::new(ConstScoreQuery::new(filter, 0.0));
+                (Occur::Must, filter)
+            })
+            .collect()
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        score: Score,
+        analyzer: &mut TextAnalyzer,
+        highlight: &BTreeMap<String, Score>,
+        body_snippets: &SnippetGenerator,
+    ) -> Result<SearchHit> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+        let headline_html = html::highlight_all(analyzer, text(self.fields.headline), highlight);
+        let mut snippet = body_snippets.snippet(text(self.fields.body));
+        let snippet_html = if snippet.is_empty() {
+            // Nothing matched in the body: the standfirst, marked where it matched, is the best
+            // summary.
+            let standfirst = text(self.fields.standfirst);
+            if standfirst.is_empty() {
+                html::lead(text(self.fields.body), SNIPPET_CHARS)
+            } else {
+                html::highlight_all(analyzer, standfirst, highlight)
+            }
+        } else {
+            snippet.set_snippet_prefix_postfix(html::MARK_OPEN, html::MARK_CLOSE);
+            // `to_html` escapes the text around the marks.
+            snippet.to_html()
+        };
+        Ok(SearchHit {
+            article_id: self.stored_id(&doc),
+            score,
+            headline_html,
+            snippet_html,
+        })
+    }
+
+    fn article_id(&self, searcher: &Searcher, address: DocAddress) -> Result<i64> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(self.stored_id(&doc))
+    }
+
+    fn stored_id(&self, doc: &TantivyDocument) -> i64 {
+        doc.get_first(self.fields.article_id)
+            .and_then(|v| v.as_i64())
+            .unwrap_or_default()
+    }
+
+    fn find(&self, searcher: &Searcher, article_id: i64) -> Result<Option<DocAddress>> {
+        let query = TermQuery::new(self.id_term(article_id), IndexRecordOption::Basic);
+        let found = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(found.first().map(|(_, address)| *address))
+    }
+}
+
+/// Whole seconds, the precision tantivy keeps for date fast fields: indexing and filtering
+/// agree, and no newsroom sorts by the millisecond.
+fn date_time(at: jiff::Timestamp) -> DateTime {
+    DateTime::from_timestamp_secs(at.as_second())
+}
+
+impl SearchIndex for TantivyIndex {
+    fn upsert(&self, doc: &SearchDocument) -> Result<()> {
+        let f = &self.fields;
+        let mut indexed = TantivyDocument::new();
+        indexed.add_i64(f.article_id, doc.article_id);
+        indexed.add_text(f.headline, &doc.headline);
+        indexed.add_text(f.standfirst, &doc.standfirst);
+        indexed.add_text(f.body, &doc.body_text);
+        for author in &doc.authors {
+            indexed.add_text(f.authors, author);
+        }
+        for slug in &doc.author_slugs {
+            indexed.add_text(f.author_slugs, slug);
+        }
+        indexed.add_text(f.section, &doc.section);
+        indexed.add_text(f.section_slug, &doc.section_slug);
+        for tag in &doc.tags {
+            indexed.add_text(f.tags, tag);
+        }
+        indexed.add_date(f.first_published_at, date_time(doc.first_published_at));
+        for text in [&doc.headline, &doc.standfirst, &doc.body_text, &doc.section]
+            .into_iter()
+            .chain(&doc.authors)
+            .chain(&doc.tags)
+        {
+            indexed.add_text(f.words, text);
+        }
+        let writer = self.writer()?;
+        // Deletes apply to documents added before them, so the new version survives.
+        writer.delete_term(self.id_term(doc.article_id));
+        writer.add_document(indexed)?;
+        Ok(())
+    }
+
+    fn remove(&self, article_id: i64) -> Result<()> {
+        self.writer()?.delete_term(self.id_term(article_id));
+        Ok(())
+    }
+
+    fn commit(&self) -> Result<()> {
+        self.writer()?.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let Some((text_query, highlight)) = self.text_query(&searcher, &query.text)? else {
+            return Ok(SearchResults::default());
+        };
+        let mut clauses = vec![(Occur::Must, text_query)];
+        clauses.extend(self.filters(query));
+        let full = BooleanQuery::new(clauses);
+
+        let limit = query.limit.min(MAX_LIMIT);
+        let offset = query.offset.min(MAX_OFFSET);
+        if limit == 0 {
+            let total = searcher.search(&full, &Count)?;
+            return Ok(SearchResults {
+                total,
+                hits: Vec::new(),
+            });
+        }
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let (total, found): (usize, Vec<(Score, DocAddress)>) = match query.order {
+            SearchOrder::Relevance => searcher.search(&full, &(Count, top.order_by_score()))?,
+            SearchOrder::Newest => {
+                let (total, found) = searcher.search(
+                    &full,
+                    &(
+                        Count,
+                        top.order_by_fast_field::<DateTime>("first_published_at", Order::Desc),
+                    ),
+                )?;
+                (
+                    total,
+                    found
+                        .into_iter()
+                        .map(|(_, address)| (0.0, address))
+                        .collect(),
+                )
+            }
+        };
+
+        let mut analyzer = self.analyzer()?;
+        let mut body_snippets = SnippetGenerator::new(
+            highlight.clone(),
+            analyzer.clone(),
+            self.fields.body,
+            SNIPPET_CHARS,
+        );
+        body_snippets.set_max_num_chars(SNIPPET_CHARS);
+        let hits = found
+            .into_iter()
+            .map(|(score, address)| {
+                self.hit(
+                    &searcher,
+                    address,
+                    score,
+                    &mut analyzer,
+                    &highlight,
+                    &body_snippets,
+                )
+            })
+            .collect::<Result<_>>()?;
+        Ok(SearchResults { total, hits })
+    }
+
+    fn related(&self, article_id: i64, limit: usize, exclude: &[i64]) -> Result<Vec<i64>> {
+        let limit = limit.min(MAX_RELATED);
+        let searcher = self.reader.searcher();
+        let Some(address) = self.find(&searcher, article_id)? else {
+            return Ok(Vec::new());
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let about = self
+            .fields
+            .about()
+            .into_iter()
+            .map(|field| {
+                let values = doc
+                    .get_all(field)
+                    .filter_map(|v| v.as_str())
+                    .map(|text| OwnedValue::Str(text.to_owned()))
+                    .collect();
+                (field, values)
+            })
+            .collect();
+        // The defaults suit a corpus of millions; a newsroom's archive starts small, so every
+        // word counts, and stop words are noise however rare.
+        let similar = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_min_term_frequency(1)
+            .with_min_word_length(3)
+            .with_max_query_terms(25)
+            .with_stop_words(STOP_WORDS.iter().map(|&w| w.to_owned()).collect())
+            .with_document_fields(about);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(similar))];
+        for id in std::iter::once(article_id).chain(exclude.iter().copied()) {
+            clauses.push((
+                Occur::MustNot,
+                Box::new(TermQuery::new(self.id_term(id), IndexRecordOption::Basic)),
+            ));
+        }
+        let found = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit).order_by_score(),
+        )?;
+        found
+            .into_iter()
+            .map(|(_, address)| self.article_id(&searcher, address))
+            .collect()
+    }
+
+    fn clear(&self) -> Result<()> {
+        self.writer()?.delete_all_documents()?;
+        Ok(())
+    }
+
+    fn doc_count(&self) -> Result<u64> {
+        Ok(self.reader.searcher().num_docs())
+    }
+}
