@@ -266,18 +266,15 @@ pub async fn section(
     frame.tags.insert(cache_tags::section_list(section.id));
     let section_feeds = feeds::section_links(&frame.settings, &section.slug, &section.name);
     frame.feeds.extend(section_feeds);
-    listing_page(
-        state,
-        frame,
+    let listing = Listing {
         filter,
-        page,
-        &paths::section(&section.slug),
-        Some(section.id),
-        &section.name,
-        &section.description,
-        listing,
-    )
-    .await
+        path: paths::section(&section.slug),
+        current_section: Some(section.id),
+        title: section.name.clone(),
+        description: section.description.clone(),
+        context: listing,
+    };
+    listing_page(state, frame, listing, page).await
 }
 
 pub async fn author(
@@ -310,18 +307,15 @@ pub async fn author(
     } else {
         format!("{}, {}", author.name, author.role)
     };
-    listing_page(
-        state,
-        frame,
-        StoryFilter::Author(author.id),
-        page,
-        &paths::author(&author.slug),
-        None,
-        &author.name,
-        &description,
-        listing,
-    )
-    .await
+    let listing = Listing {
+        filter: StoryFilter::Author(author.id),
+        path: paths::author(&author.slug),
+        current_section: None,
+        title: author.name.clone(),
+        description,
+        context: listing,
+    };
+    listing_page(state, frame, listing, page).await
 }
 
 pub async fn tag(
@@ -343,32 +337,43 @@ pub async fn tag(
     frame.tags.insert(cache_tags::tag_list(tag.id));
     let listing = json!({"kind": "tag", "heading": tag.name});
     let description = format!("Stories about {}", tag.name);
-    listing_page(
-        state,
-        frame,
-        StoryFilter::Tag(tag.id),
-        page,
-        &paths::tag(&tag.slug),
-        None,
-        &tag.name,
-        &description,
-        listing,
-    )
-    .await
+    let listing = Listing {
+        filter: StoryFilter::Tag(tag.id),
+        path: paths::tag(&tag.slug),
+        current_section: None,
+        title: tag.name.clone(),
+        description,
+        context: listing,
+    };
+    listing_page(state, frame, listing, page).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a section, author or tag page lists, and how it introduces the list.
+struct Listing {
+    filter: StoryFilter,
+    path: String,
+    current_section: Option<i64>,
+    title: String,
+    description: String,
+    /// The template's `listing` object.
+    context: Value,
+}
+
 async fn listing_page(
     state: AppState,
     mut frame: Frame,
-    filter: StoryFilter,
+    listing: Listing,
     page: i64,
-    path: &str,
-    current_section: Option<i64>,
-    title: &str,
-    description: &str,
-    listing: Value,
 ) -> Result<Response, WebError> {
+    let Listing {
+        filter,
+        path,
+        current_section,
+        title,
+        description,
+        context: listing,
+    } = listing;
+    let (path, title, description) = (path.as_str(), title.as_str(), description.as_str());
     let total = state.store().count_stories(filter).await?;
     let pages = ((total + LIST_PAGE_SIZE - 1) / LIST_PAGE_SIZE).max(1);
     if page > pages {
