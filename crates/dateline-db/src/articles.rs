@@ -9,7 +9,7 @@ use dateline_core::{
 };
 use jiff::Timestamp;
 
-use crate::catalog::placeholders;
+use crate::catalog::{check_slug, placeholders};
 use crate::changes::record_change;
 use crate::rows::{
     ARTICLE_COLUMNS, ArticleRow, AuthorRow, BylineRow, SectionRow, StoryRow, TagRow,
@@ -45,12 +45,7 @@ impl ArticleInput {
         if self.headline.trim().is_empty() {
             return Err(DbError::Invalid("an article needs a headline".to_owned()));
         }
-        if !slug::is_valid_slug(&self.slug) {
-            return Err(DbError::Invalid(format!(
-                "“{}” is not a valid slug: use lowercase letters, digits and single hyphens",
-                self.slug
-            )));
-        }
+        check_slug(&self.slug)?;
         if self.author_ids.is_empty() && self.status == ArticleStatus::Published {
             return Err(DbError::Invalid(
                 "a published article needs at least one author".to_owned(),

@@ -41,12 +41,7 @@ const SETTINGS_KEY: &str = "site";
 
 impl SectionInput {
     fn validate(&self) -> Result<()> {
-        if !slug::is_valid_slug(&self.slug) {
-            return Err(DbError::Invalid(format!(
-                "“{}” is not a valid slug: use lowercase letters, digits and single hyphens",
-                self.slug
-            )));
-        }
+        check_slug(&self.slug)?;
         if paths::RESERVED_SECTION_SLUGS.contains(&self.slug.as_str()) {
             return Err(DbError::Invalid(format!(
                 "“{}” is reserved for the site's own pages",
@@ -202,12 +197,7 @@ impl Store {
     }
 
     pub async fn create_author(&self, input: &AuthorInput) -> Result<Author> {
-        if !slug::is_valid_slug(&input.slug) {
-            return Err(DbError::Invalid(format!(
-                "“{}” is not a valid slug",
-                input.slug
-            )));
-        }
+        check_slug(&input.slug)?;
         let row: AuthorRow = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let row: AuthorRow = sqlx::query_as(
@@ -228,12 +218,7 @@ impl Store {
     }
 
     pub async fn update_author(&self, id: i64, input: &AuthorInput) -> Result<Author> {
-        if !slug::is_valid_slug(&input.slug) {
-            return Err(DbError::Invalid(format!(
-                "“{}” is not a valid slug",
-                input.slug
-            )));
-        }
+        check_slug(&input.slug)?;
         let row: AuthorRow = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let row: AuthorRow = sqlx::query_as(
@@ -341,6 +326,17 @@ impl Store {
             query.fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Image::from).collect())
+    }
+}
+
+/// Refuses a slug a person typed that would not survive `slugify` unchanged, saying what is allowed.
+pub(crate) fn check_slug(candidate: &str) -> Result<()> {
+    if slug::is_valid_slug(candidate) {
+        Ok(())
+    } else {
+        Err(DbError::Invalid(format!(
+            "“{candidate}” is not a valid slug: use lowercase letters, digits and single hyphens"
+        )))
     }
 }
 
