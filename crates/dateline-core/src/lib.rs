@@ -9,5 +9,7 @@ pub mod model;
 pub mod provenance;
 pub mod reading_time;
 pub mod slug;
+pub mod staff;
 
 pub use model::*;
+pub use staff::{Role, StaffMember};

@@ -13,6 +13,7 @@ mod feeds;
 mod jobs;
 mod rows;
 mod sitemaps;
+mod staff;
 pub mod testing;
 
 use std::str::FromStr;
@@ -31,6 +32,7 @@ pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use sitemaps::{SitemapArticle, SitemapMonth, month_range};
+pub use staff::{NewStaff, normalise_email};
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 

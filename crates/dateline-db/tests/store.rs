@@ -27,6 +27,8 @@ mod jobs;
 mod migrations;
 #[path = "store/sections.rs"]
 mod sections;
+#[path = "store/staff.rs"]
+mod staff;
 #[path = "store/stories.rs"]
 mod stories;
 #[path = "store/urls.rs"]

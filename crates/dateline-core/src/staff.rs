@@ -1,0 +1,77 @@
+//! The newsroom's people: staff accounts and their roles.
+//!
+//! Staff are separate from bylines ([`crate::Author`]): a staff member may write under an author
+//! profile, but wire copy and guest bylines have no account, and an admin may have no byline.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// What a staff member may do, from least to most trusted. The order is meaningful: each role
+/// can do everything the ones before it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Writes drafts and submits them for review.
+    Contributor,
+    /// Also publishes their own articles.
+    Author,
+    /// Publishes anything, corrects, moderates, triages tips.
+    Editor,
+    /// Also manages users, sections and settings.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Contributor, Role::Author, Role::Editor, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Contributor => "contributor",
+            Role::Author => "author",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A staff account, without its secrets (the password hash never leaves the store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    pub id: i64,
+    /// Stored lower-cased; the login name.
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The byline this person writes under, if any.
+    pub author_id: Option<i64>,
+    pub created_at: Timestamp,
+    /// Disabled accounts cannot log in; they stay for the audit trail and revision history.
+    pub disabled_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_by_trust_and_round_trip_through_text() {
+        assert!(Role::Contributor < Role::Author);
+        assert!(Role::Author < Role::Editor);
+        assert!(Role::Editor < Role::Admin);
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("Admin"), None);
+        assert_eq!(Role::parse("superuser"), None);
+    }
+}

@@ -1,0 +1,106 @@
+//! Staff accounts: creation, lookup by case-insensitive email, and password hashes kept apart.
+
+use dateline_core::Role;
+use dateline_db::testing::TestStore;
+use dateline_db::{DbError, NewStaff};
+use jiff::Timestamp;
+
+dateline_db::both_backends!(
+    staff_accounts_round_trip_and_emails_ignore_case,
+    a_taken_email_is_a_duplicate_and_bad_input_is_refused,
+    password_hashes_are_set_and_read_apart_from_the_account,
+);
+
+fn new_staff(email: &str, role: Role) -> NewStaff {
+    NewStaff {
+        email: email.to_owned(),
+        display_name: "Ana Pérez".to_owned(),
+        role,
+        password_hash: None,
+        author_id: None,
+    }
+}
+
+async fn staff_accounts_round_trip_and_emails_ignore_case(store: TestStore) {
+    let now = Timestamp::from_second(1_790_000_000).unwrap();
+    let created = store
+        .create_staff(&new_staff("  Ana@Example.ORG ", Role::Editor), now)
+        .await
+        .unwrap();
+    assert_eq!(created.email, "ana@example.org");
+    assert_eq!(created.role, Role::Editor);
+    assert_eq!(created.created_at, now);
+    assert_eq!(created.disabled_at, None);
+
+    assert_eq!(store.staff_by_id(created.id).await.unwrap(), created);
+    assert_eq!(
+        store.staff_by_email("ANA@example.org").await.unwrap(),
+        created
+    );
+    assert!(matches!(
+        store.staff_by_email("nobody@example.org").await,
+        Err(DbError::NotFound)
+    ));
+    assert_eq!(store.staff_members().await.unwrap(), vec![created]);
+}
+
+async fn a_taken_email_is_a_duplicate_and_bad_input_is_refused(store: TestStore) {
+    let now = Timestamp::now();
+    store
+        .create_staff(&new_staff("ana@example.org", Role::Author), now)
+        .await
+        .unwrap();
+    let again = store
+        .create_staff(&new_staff("ANA@example.org", Role::Admin), now)
+        .await;
+    assert!(matches!(again, Err(DbError::Duplicate(_))), "{again:?}");
+
+    for email in [
+        "",
+        "ana",
+        "ana@localhost",
+        "a na@example.org",
+        "@example.org",
+    ] {
+        let refused = store
+            .create_staff(&new_staff(email, Role::Author), now)
+            .await;
+        assert!(
+            matches!(refused, Err(DbError::Invalid(_))),
+            "{email:?}: {refused:?}"
+        );
+    }
+    let mut nameless = new_staff("bo@example.org", Role::Author);
+    nameless.display_name = "   ".to_owned();
+    assert!(matches!(
+        store.create_staff(&nameless, now).await,
+        Err(DbError::Invalid(_))
+    ));
+}
+
+async fn password_hashes_are_set_and_read_apart_from_the_account(store: TestStore) {
+    let member = store
+        .create_staff(
+            &new_staff("ana@example.org", Role::Contributor),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.staff_password_hash(member.id).await.unwrap(), None);
+    store
+        .set_staff_password_hash(member.id, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .staff_password_hash(member.id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
+    );
+    assert!(matches!(
+        store.set_staff_password_hash(member.id + 1000, "x").await,
+        Err(DbError::NotFound)
+    ));
+}
