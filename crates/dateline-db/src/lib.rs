@@ -6,6 +6,7 @@
 
 mod api;
 mod articles;
+mod audit;
 mod catalog;
 mod changes;
 mod error;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{
 
 pub use api::{ApiArticleQuery, ArchivePosition};
 pub use articles::{ArticleInput, ArticleLookup, ArticleStats, StoryFilter};
+pub use audit::{Actor, AuditEntry, AuditRecord};
 pub use catalog::{AuthorInput, ImageInput, SectionInput};
 pub use changes::Change;
 pub use error::DbError;

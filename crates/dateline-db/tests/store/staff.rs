@@ -9,6 +9,7 @@ dateline_db::both_backends!(
     staff_accounts_round_trip_and_emails_ignore_case,
     a_taken_email_is_a_duplicate_and_bad_input_is_refused,
     password_hashes_are_set_and_read_apart_from_the_account,
+    the_audit_log_appends_and_pages_newest_first,
 );
 
 fn new_staff(email: &str, role: Role) -> NewStaff {
@@ -103,4 +104,49 @@ async fn password_hashes_are_set_and_read_apart_from_the_account(store: TestStor
         store.set_staff_password_hash(member.id + 1000, "x").await,
         Err(DbError::NotFound)
     ));
+}
+
+async fn the_audit_log_appends_and_pages_newest_first(store: TestStore) {
+    use dateline_db::{Actor, AuditEntry};
+
+    let admin = store
+        .create_staff(
+            &new_staff("admin@example.org", Role::Admin),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let start = Timestamp::from_second(1_790_000_000).unwrap();
+    for (index, action) in ["staff.create", "staff.role", "article.publish"]
+        .iter()
+        .enumerate()
+    {
+        let entry = AuditEntry {
+            actor: Actor::staff(admin.id, "Ana Pérez"),
+            action: (*action).to_owned(),
+            subject_kind: if index < 2 { "staff" } else { "article" }.to_owned(),
+            subject_id: Some(7),
+            detail: format!("step {index}"),
+        };
+        store
+            .append_audit(
+                &entry,
+                start + jiff::SignedDuration::from_secs(index as i64),
+            )
+            .await
+            .unwrap();
+    }
+    let newest = store.audit_log(None, 2).await.unwrap();
+    let actions: Vec<&str> = newest.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["article.publish", "staff.role"]);
+    assert_eq!(newest[0].actor, Actor::staff(admin.id, "Ana Pérez"));
+    assert_eq!(newest[0].at, start + jiff::SignedDuration::from_secs(2));
+    let older = store.audit_log(Some(newest[1].id), 10).await.unwrap();
+    assert_eq!(older.len(), 1);
+    assert_eq!(older[0].action, "staff.create");
+    assert_eq!(older[0].detail, "step 0");
+
+    let about_staff = store.audit_for("staff", 7).await.unwrap();
+    assert_eq!(about_staff.len(), 2);
+    assert_eq!(about_staff[0].action, "staff.create");
 }
