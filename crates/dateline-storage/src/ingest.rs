@@ -4,6 +4,7 @@
 use std::io::{Cursor, ErrorKind};
 
 use bytes::Bytes;
+use dateline_provenance::{ImageFormat as MetadataFormat, Provenance, embed_source_type};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
 use image::metadata::Orientation;
@@ -50,6 +51,15 @@ impl SourceFormat {
         }
     }
 
+    fn metadata_format(self) -> MetadataFormat {
+        match self {
+            SourceFormat::Jpeg => MetadataFormat::Jpeg,
+            SourceFormat::Png => MetadataFormat::Png,
+            SourceFormat::Webp => MetadataFormat::Webp,
+            SourceFormat::Gif => MetadataFormat::Gif,
+        }
+    }
+
     fn mime(self) -> &'static str {
         match self {
             SourceFormat::Jpeg => "image/jpeg",
@@ -80,6 +90,8 @@ pub(crate) struct Plan {
     height: u32,
     /// Keys and sizes to produce; `bytes` is filled in once encoded or found in the store.
     pub(crate) variants: Vec<ImageVariant>,
+    /// What the original's own metadata declares about how it was made.
+    pub(crate) provenance: Provenance,
 }
 
 impl Plan {
@@ -151,6 +163,8 @@ pub(crate) fn plan(original: &[u8], limits: &ImageLimits) -> Result<Plan, MediaE
             })
         })
         .collect();
+    // Only once the file has passed every check: the C2PA reader hashes the whole upload.
+    let provenance = dateline_provenance::read_provenance(original, format.metadata_format());
     Ok(Plan {
         format,
         orientation,
@@ -158,6 +172,7 @@ pub(crate) fn plan(original: &[u8], limits: &ImageLimits) -> Result<Plan, MediaE
         width,
         height,
         variants,
+        provenance,
     })
 }
 
@@ -197,6 +212,7 @@ pub(crate) fn encode_variants(
                 VariantFormat::Jpeg => encode_jpeg(source)?,
                 VariantFormat::Webp => encode_webp(source)?,
             };
+            let bytes = with_source_type(bytes, variant.format, &plan.provenance)?;
             out.push((
                 ImageVariant {
                     bytes: bytes.len() as u64,
@@ -340,6 +356,27 @@ fn encode_webp(picture: &RgbImage) -> Result<Bytes, MediaError> {
         .encode_advanced(&config)
         .map_err(|error| MediaError::Processing(format!("WebP encoding: {error:?}")))?;
     Ok(Bytes::copy_from_slice(&encoded))
+}
+
+/// Re-encoding drops all metadata, which is what public variants want (no GPS, no camera serial
+/// numbers), except the digital source type: a picture saved from the site must still say it was
+/// AI-generated. So the original's term, if it declared an IPTC one, goes back in as XMP. A
+/// C2PA manifest cannot follow: its signature covers the original's bytes only.
+fn with_source_type(
+    encoded: Bytes,
+    format: VariantFormat,
+    provenance: &Provenance,
+) -> Result<Bytes, MediaError> {
+    let Some(source_type) = provenance.source_type else {
+        return Ok(encoded);
+    };
+    let format = match format {
+        VariantFormat::Jpeg => MetadataFormat::Jpeg,
+        VariantFormat::Webp => MetadataFormat::Webp,
+    };
+    embed_source_type(&encoded, format, source_type)
+        .map(Bytes::from)
+        .map_err(|error| MediaError::Processing(format!("writing the source type: {error}")))
 }
 
 /// Refuses a JPEG that stops before its End Of Image marker, typically an upload cut off in

@@ -16,6 +16,7 @@ use object_store::local::LocalFileSystem;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 
+pub use dateline_provenance::{DigitalSourceType, Origin, Provenance};
 pub use error::MediaError;
 
 /// Widths of the responsive variants, in CSS pixels at 1x: a phone column, a tablet or 2x phone,
@@ -62,8 +63,17 @@ pub struct StoredImage {
     pub variants: Vec<ImageVariant>,
 }
 
+/// An ingested picture together with what its own metadata says about how it was made, for the
+/// newsroom's upload form to pre-fill and explain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngestedImage {
+    pub stored: StoredImage,
+    pub provenance: Provenance,
+}
+
 /// One resized, re-encoded copy of a picture. Variants carry no metadata (no EXIF, no GPS), so
-/// they are what public pages should serve.
+/// they are what public pages should serve; the one exception is the original's IPTC digital
+/// source type, written back as XMP so a copy saved from the site still declares it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageVariant {
     pub key: String,
@@ -150,13 +160,31 @@ impl MediaStore {
         original: Bytes,
         limits: &ImageLimits,
     ) -> Result<StoredImage, MediaError> {
+        Ok(self
+            .ingest_image_with_provenance(original, limits)
+            .await?
+            .stored)
+    }
+
+    /// [`Self::ingest_image`], also saying what the original's metadata declares about how it
+    /// was made (C2PA manifest or XMP, see [`dateline_provenance::read_provenance`]). Unreadable
+    /// metadata never refuses an upload; it shows up in [`Provenance::warnings`].
+    pub async fn ingest_image_with_provenance(
+        &self,
+        original: Bytes,
+        limits: &ImageLimits,
+    ) -> Result<IngestedImage, MediaError> {
         let limits = *limits;
         let upload = original.clone();
-        // Hashing 25 MB and parsing headers is milliseconds of CPU: off the async workers.
+        // Hashing 25 MB, parsing headers and reading the C2PA manifest is CPU work: off the async
+        // workers.
         let plan = blocking(move || ingest::plan(&upload, &limits)).await??;
 
         if let Some(stored) = self.already_stored(&plan).await? {
-            return Ok(stored);
+            return Ok(IngestedImage {
+                stored,
+                provenance: plan.provenance,
+            });
         }
 
         let encode_plan = plan.clone();
@@ -171,7 +199,10 @@ impl MediaStore {
             .chain([self.put(&plan.original_key, original)]);
         futures_util::future::try_join_all(writes).await?;
 
-        Ok(plan.stored(variants))
+        Ok(IngestedImage {
+            stored: plan.stored(variants),
+            provenance: plan.provenance,
+        })
     }
 
     /// The answer for an upload whose objects are all in place already, with sizes read back

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use bytes::Bytes;
 use dateline_storage::{
-    ImageLimits, MediaError, MediaStore, StoredImage, VARIANT_WIDTHS, VariantFormat,
+    DigitalSourceType, ImageLimits, MediaError, MediaStore, Origin, Provenance, StoredImage,
+    VARIANT_WIDTHS, VariantFormat,
 };
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use sha2::{Digest, Sha256};
@@ -531,4 +532,163 @@ fn keys_are_safe_url_paths() {
         );
         assert!(Path::new(key).components().count() == 4, "{key}");
     }
+}
+
+// Provenance: what the original's metadata declares, and that variants keep it.
+
+const AI_GENERATED: &str = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
+
+/// The JPEG with an XMP APP1 segment after SOI declaring `source_type` in the element form, under
+/// a namespace prefix of the writer's choosing, as some DAM tools write it.
+fn with_xmp_source_type(jpeg: &[u8], source_type: &str) -> Bytes {
+    let packet = format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\
+         <x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF \
+         xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\
+         <rdf:Description rdf:about=\"\" \
+         xmlns:ext=\"http://iptc.org/std/Iptc4xmpExt/2008-02-29/\">\
+         <ext:DigitalSourceType>{source_type}</ext:DigitalSourceType>\
+         </rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>"
+    );
+    let mut app1 = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+    app1.extend(packet.as_bytes());
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(
+        u16::try_from(app1.len() + 2)
+            .expect("short segment")
+            .to_be_bytes(),
+    );
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    Bytes::from(out)
+}
+
+async fn variant_provenance(
+    store: &MediaStore,
+    variant: &dateline_storage::ImageVariant,
+) -> Provenance {
+    let bytes = store
+        .get(&variant.key)
+        .await
+        .expect("store readable")
+        .expect("variant stored");
+    let format = match variant.format {
+        VariantFormat::Jpeg => dateline_provenance::ImageFormat::Jpeg,
+        VariantFormat::Webp => dateline_provenance::ImageFormat::Webp,
+    };
+    dateline_provenance::read_provenance(&bytes, format)
+}
+
+#[tokio::test]
+async fn xmp_source_type_is_reported_and_every_variant_keeps_it() {
+    let (_dir, store) = store();
+    let upload = with_xmp_source_type(&jpeg(1000, 600), AI_GENERATED);
+    let ingested = store
+        .ingest_image_with_provenance(upload.clone(), &ImageLimits::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        ingested.provenance.source_type,
+        Some(DigitalSourceType::TrainedAlgorithmicMedia)
+    );
+    assert_eq!(ingested.provenance.origin, Origin::Xmp);
+    assert_eq!(ingested.provenance.explanation(), "from XMP");
+    assert_eq!(ingested.stored.variants.len(), 4);
+
+    for variant in &ingested.stored.variants {
+        let carried = variant_provenance(&store, variant).await;
+        assert_eq!(
+            carried.source_type,
+            Some(DigitalSourceType::TrainedAlgorithmicMedia),
+            "{}",
+            variant.key
+        );
+        assert_eq!(carried.origin, Origin::Xmp, "{}", variant.key);
+        assert!(carried.warnings.is_empty(), "{:?}", carried.warnings);
+        // Still a picture every decoder opens, at the size the listing says.
+        let decoded = decode_variant(&store, &variant.key, variant.format).await;
+        assert_eq!(
+            (decoded.width(), decoded.height()),
+            (variant.width, variant.height)
+        );
+        let stored = store.get(&variant.key).await.unwrap().unwrap();
+        assert_eq!(variant.bytes, stored.len() as u64);
+    }
+
+    // The original is stored untouched, its own XMP included.
+    let original = store
+        .get(&ingested.stored.original_key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(original, upload);
+
+    // A second upload of the same bytes finds everything in place and says the same.
+    let again = store
+        .ingest_image_with_provenance(upload.clone(), &ImageLimits::default())
+        .await
+        .unwrap();
+    assert_eq!(again, ingested);
+    // The old entry point answers as before for callers that do not need provenance.
+    assert_eq!(ingest(&store, upload).await.unwrap(), ingested.stored);
+}
+
+#[tokio::test]
+async fn a_png_without_metadata_declares_nothing_and_its_variants_carry_nothing() {
+    let (_dir, store) = store();
+    let png = encode(&DynamicImage::ImageRgb8(scene(600, 400)), ImageFormat::Png);
+    let ingested = store
+        .ingest_image_with_provenance(png, &ImageLimits::default())
+        .await
+        .unwrap();
+    assert_eq!(ingested.provenance, Provenance::none());
+    for variant in &ingested.stored.variants {
+        let carried = variant_provenance(&store, variant).await;
+        assert_eq!(carried, Provenance::none(), "{}", variant.key);
+    }
+}
+
+#[tokio::test]
+async fn metadata_does_not_rescue_a_truncated_file_or_a_bomb() {
+    let (dir, store) = store();
+    let whole = with_xmp_source_type(&jpeg(800, 600), AI_GENERATED);
+    let refused = store
+        .ingest_image_with_provenance(whole.slice(..whole.len() / 2), &ImageLimits::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, MediaError::Broken(_)), "{refused:?}");
+
+    let refused = store
+        .ingest_image_with_provenance(png_claiming(100_000, 100_000), &ImageLimits::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            MediaError::TooWide { .. } | MediaError::TooManyPixels { .. }
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn unreadable_metadata_is_a_warning_not_a_refusal() {
+    let (_dir, store) = store();
+    let upload = with_xmp_source_type(&jpeg(300, 200), "<not closed");
+    let ingested = store
+        .ingest_image_with_provenance(upload, &ImageLimits::default())
+        .await
+        .unwrap();
+    assert_eq!(ingested.provenance.source_type, None);
+    assert_eq!(ingested.provenance.origin, Origin::None);
+    assert_eq!(
+        ingested.provenance.warnings.len(),
+        1,
+        "{:?}",
+        ingested.provenance.warnings
+    );
+    assert!(ingested.provenance.warnings[0].contains("not well-formed"));
+    assert_eq!(ingested.stored.variants.len(), 2);
 }
