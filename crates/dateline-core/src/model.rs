@@ -243,6 +243,9 @@ pub mod cache_tags {
     /// Any change to any article. For documents that list the whole archive (sitemaps), where
     /// one tag per article would make a `Surrogate-Key` header of megabytes.
     pub const ANY_ARTICLE: &str = "articles";
+    /// Pages with a "Related" list chosen by the search index: dropped when a node rebuilds its
+    /// index, since any of those lists may then change (on a first start, they were empty).
+    pub const RELATED_LISTS: &str = "related";
 
     pub fn article(id: i64) -> String {
         format!("article:{id}")

@@ -577,7 +577,10 @@ impl Store {
         Ok(ArticleStats { total, published })
     }
 
-    async fn attach_bylines_and_pictures(&self, rows: Vec<StoryRow>) -> Result<Vec<StorySummary>> {
+    pub(crate) async fn attach_bylines_and_pictures(
+        &self,
+        rows: Vec<StoryRow>,
+    ) -> Result<Vec<StorySummary>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }

@@ -13,6 +13,7 @@ mod error;
 mod feeds;
 mod jobs;
 mod rows;
+mod search_sources;
 mod sitemaps;
 mod staff;
 pub mod testing;
@@ -33,6 +34,7 @@ pub use changes::Change;
 pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
+pub use search_sources::SearchSource;
 pub use sitemaps::{SitemapArticle, SitemapMonth, month_range};
 pub use staff::{NewStaff, normalise_email};
 
@@ -151,6 +153,15 @@ impl Store {
         match self.backend {
             Backend::Sqlite { .. } => BackendKind::Sqlite,
             Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// The PostgreSQL pool, for the search index that lives in the same database
+    /// (`dateline_search::PostgresIndex`); `None` on SQLite.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.backend {
+            Backend::Sqlite { .. } => None,
+            Backend::Postgres(pg) => Some(pg),
         }
     }
 

@@ -18,6 +18,12 @@ pub enum WebError {
     Theme(#[from] crate::theme::ThemeError),
     #[error("template: {0}")]
     Render(#[from] minijinja::Error),
+    #[error(transparent)]
+    Search(#[from] dateline_search::SearchError),
+    #[error("background task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl IntoResponse for WebError {

@@ -8,6 +8,7 @@ mod cache;
 mod error;
 mod feeds;
 mod public;
+mod search;
 mod serve;
 mod sitemaps;
 mod theme;
@@ -24,6 +25,7 @@ use dateline_storage::MediaStore;
 
 pub use cache::{CachedPage, PageCache};
 pub use error::WebError;
+pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use theme::{Theme, ThemeError};
 
 /// What the web layer needs to know from the operator's configuration.
@@ -59,6 +61,8 @@ struct Inner {
     theme: Theme,
     cache: PageCache,
     config: WebConfig,
+    /// Absent only where a test builds a site without search.
+    search: std::sync::OnceLock<Arc<SiteSearch>>,
     /// The last change of the `changes` log this node has applied to its cache.
     applied_change: tokio::sync::Mutex<i64>,
 }
@@ -74,6 +78,7 @@ impl AppState {
                 media,
                 theme,
                 config,
+                search: std::sync::OnceLock::new(),
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
@@ -93,6 +98,18 @@ impl AppState {
     }
     pub fn config(&self) -> &WebConfig {
         &self.inner.config
+    }
+    pub fn search(&self) -> Option<&Arc<SiteSearch>> {
+        self.inner.search.get()
+    }
+
+    /// The same site with `search` behind `/search`, the search API and "Related" lists. A
+    /// site gets its search once; a second call changes nothing.
+    pub fn with_search(self, search: Arc<SiteSearch>) -> Self {
+        if self.inner.search.set(search).is_err() {
+            tracing::warn!("the site already has a search index; keeping the first");
+        }
+        self
     }
 
     /// Applies new entries of the `changes` log to this node's page cache; returns how many.
@@ -122,6 +139,38 @@ impl AppState {
             ticker.tick().await;
             if let Err(error) = self.apply_changes().await {
                 tracing::warn!(%error, "could not follow the changes log");
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// Brings this node's search index up to date with the `changes` log. After a rebuild the
+    /// cached pages with a "Related" list are dropped, since any of those lists may change.
+    pub async fn sync_search(&self) -> Result<SyncReport, WebError> {
+        let Some(search) = self.search() else {
+            return Ok(SyncReport::default());
+        };
+        let report = search.sync(self.store()).await?;
+        if report.rebuilt {
+            self.cache()
+                .invalidate(&[dateline_core::cache_tags::RELATED_LISTS]);
+        }
+        Ok(report)
+    }
+
+    /// Runs [`sync_search`](Self::sync_search) every `interval`, forever.
+    pub async fn follow_search(self, interval: Duration) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match self.sync_search().await {
+                Ok(report) if report.rebuilt => {
+                    tracing::info!(articles = report.indexed, "search index rebuilt");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not update the search index"),
             }
         }
     }

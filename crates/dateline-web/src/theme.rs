@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/front.html",
     "templates/listing.html",
     "templates/not_found.html",
+    "templates/search.html",
     "templates/partials/card.html",
     "templates/partials/share.html",
     "templates/partials/pagination.html",

@@ -4,6 +4,8 @@
 mod api;
 #[path = "web/feeds.rs"]
 mod feeds;
+#[path = "web/search.rs"]
+mod search;
 #[path = "web/sitemaps.rs"]
 mod sitemaps;
 

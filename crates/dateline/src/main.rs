@@ -3,13 +3,15 @@
 
 mod config;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dateline_db::Store;
+use dateline_search::TantivyIndex;
 use dateline_storage::MediaStore;
-use dateline_web::{AppState, WebConfig};
+use dateline_web::{AppState, SearchCursor, SiteSearch, WebConfig};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Overrides};
@@ -43,6 +45,12 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         articles: usize,
     },
+    /// Rebuild this node's search index from the published articles (stop `serve` first: one
+    /// process writes an index folder)
+    Reindex {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
     /// Apply database migrations and exit
     Migrate {
         #[command(flatten)]
@@ -63,6 +71,7 @@ fn main() -> anyhow::Result<()> {
                 overrides,
                 articles,
             } => demo(&overrides, articles).await,
+            Command::Reindex { overrides } => reindex(&overrides).await,
             Command::Migrate { overrides } => {
                 let config = setup(&overrides)?;
                 open(&config).await?;
@@ -134,7 +143,12 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         },
     )
     .await?;
+    let search = open_search(&config)?;
+    let state = state.with_search(search);
     tokio::spawn(state.clone().follow_changes(Duration::from_millis(500)));
+    // The first round rebuilds a missing or stale index in the background; the site serves
+    // meanwhile, its search answering from what is indexed so far.
+    tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     tokio::spawn(dateline_jobs::Worker::new(store.clone(), worker_name).run());
 
@@ -156,6 +170,44 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
+    store.close().await;
+    Ok(())
+}
+
+/// This node's search index: tantivy in the data folder, with its `changes` cursor beside it.
+fn open_search(config: &Config) -> anyhow::Result<Arc<SiteSearch>> {
+    let folder = config.index_dir().join("articles");
+    let index = TantivyIndex::open(&folder)
+        .with_context(|| format!("opening the search index {}", folder.display()))?;
+    Ok(Arc::new(SiteSearch::new(
+        Arc::new(index),
+        SearchCursor::File(config.index_dir().join("articles.cursor")),
+    )))
+}
+
+async fn reindex(overrides: &Overrides) -> anyhow::Result<()> {
+    let config = setup(overrides)?;
+    let (store, _media) = open(&config).await?;
+    let search = open_search(&config)?;
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} indexing [{bar:40}] {pos}/{len} articles ({per_sec}, {eta} left)",
+        )
+        .context("progress bar template")?
+        .progress_chars("=> "),
+    );
+    let indexed = search
+        .rebuild(&store, |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "Indexed {indexed} published articles in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
     store.close().await;
     Ok(())
 }

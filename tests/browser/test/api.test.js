@@ -47,7 +47,7 @@ describe('Content API (OpenAPI 3.1)', { timeout: 150_000 }, () => {
     const doc = JSON.parse(fs.readFileSync(specFile, 'utf8'));
     assert.match(doc.openapi, /^3\.1\./);
     assert.deepEqual(Object.keys(doc.paths).sort(), [
-      '/api/v1/articles', '/api/v1/articles/{id}', '/api/v1/authors', '/api/v1/sections',
+      '/api/v1/articles', '/api/v1/articles/{id}', '/api/v1/authors', '/api/v1/search', '/api/v1/sections',
     ]);
   });
 

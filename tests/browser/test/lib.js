@@ -26,6 +26,7 @@ const PAGES = [
   { name: 'front', path: '/' },
   { name: 'section', path: '/politics' },
   { name: 'author', path: '/authors/james-thompson' },
+  { name: 'search', path: '/search?q=Colombia' },
 ];
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';

@@ -21,6 +21,7 @@
 //! and `Surrogate-Key` lets a change purge it as it purges pages.
 
 mod schema;
+mod search;
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -56,7 +57,13 @@ const MAX_LIMIT: i64 = 100;
                        Dateline newsroom. Lists paginate by an opaque cursor; unknown filter \
                        slugs give an empty list."
     ),
-    paths(list_articles, get_article, list_sections, list_authors),
+    paths(
+        list_articles,
+        get_article,
+        list_sections,
+        list_authors,
+        search::search_articles
+    ),
     components(schemas(
         ArticleList,
         ApiArticle,
@@ -69,7 +76,9 @@ const MAX_LIMIT: i64 = 100;
         AuthorList,
         ApiAuthor,
         ApiError,
-        ErrorDetail
+        ErrorDetail,
+        search::SearchResultList,
+        search::SearchResult
     ))
 )]
 pub struct ApiDoc;
@@ -79,6 +88,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/articles", get(list_articles).options(preflight))
         .route("/api/v1/articles/{id}", get(get_article).options(preflight))
         .route("/api/v1/sections", get(list_sections).options(preflight))
+        .route(
+            "/api/v1/search",
+            get(search::search_articles).options(preflight),
+        )
         .route("/api/v1/authors", get(list_authors).options(preflight))
         .route("/api/v1/openapi.json", get(openapi).options(preflight))
         // Unknown API paths answer in the API's error shape, not with the site's HTML 404.

@@ -2,6 +2,7 @@
 //! crawlers ask for.
 
 mod pages;
+mod search;
 
 use axum::Router;
 use axum::routing::get;
@@ -15,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(pages::front))
         .route("/healthz", get(pages::healthz))
         .route("/robots.txt", get(pages::robots))
+        .route("/search", get(search::search_page))
         .route("/media/{*key}", get(pages::media))
         .route("/authors/{slug}", get(pages::author))
         .route("/tags/{slug}", get(pages::tag))

@@ -20,21 +20,22 @@ use crate::{AppState, WebError};
 
 const LIST_PAGE_SIZE: i64 = 20;
 const MORE_IN_SECTION: i64 = 5;
+const RELATED: usize = 4;
 const TOP_STORIES: i64 = 6;
 const STORIES_PER_SECTION_BLOCK: i64 = 4;
 
 /// Everything every page shows (masthead, navigation, assets), and the tags that come with it.
-struct Frame {
-    settings: SiteSettings,
-    sections: Vec<Section>,
-    clock: Clock,
+pub(super) struct Frame {
+    pub(super) settings: SiteSettings,
+    pub(super) sections: Vec<Section>,
+    pub(super) clock: Clock,
     tags: BTreeSet<String>,
     /// Feed autodiscovery links for the head: the site's, plus the page's section or author.
     feeds: Vec<feeds::FeedLink>,
 }
 
 impl Frame {
-    async fn load(state: &AppState) -> Result<Self, WebError> {
+    pub(super) async fn load(state: &AppState) -> Result<Self, WebError> {
         let settings = state.store().settings().await?;
         let sections = state.store().sections().await?;
         let clock = Clock::for_settings(&settings);
@@ -57,7 +58,11 @@ impl Frame {
         }
     }
 
-    fn stories(&mut self, stories: &[StorySummary], sizes: &'static str) -> Vec<views::StoryView> {
+    pub(super) fn stories(
+        &mut self,
+        stories: &[StorySummary],
+        sizes: &'static str,
+    ) -> Vec<views::StoryView> {
         stories
             .iter()
             .map(|story| {
@@ -68,7 +73,7 @@ impl Frame {
     }
 
     /// The context every template gets, plus `extra`.
-    fn context(
+    pub(super) fn context(
         &self,
         state: &AppState,
         current_section: Option<i64>,
@@ -114,12 +119,35 @@ impl Frame {
         context
     }
 
-    fn render(
+    pub(super) fn render(
         self,
         state: &AppState,
         template: &str,
         context: Value,
         status: StatusCode,
+    ) -> Result<Response, WebError> {
+        self.render_with(state, template, context, status, true)
+    }
+
+    /// For pages that depend on more than the path and `?page=` (search results): never stored
+    /// in the page cache, which keys on those alone.
+    pub(super) fn render_uncached(
+        self,
+        state: &AppState,
+        template: &str,
+        context: Value,
+        status: StatusCode,
+    ) -> Result<Response, WebError> {
+        self.render_with(state, template, context, status, false)
+    }
+
+    fn render_with(
+        self,
+        state: &AppState,
+        template: &str,
+        context: Value,
+        status: StatusCode,
+        cacheable: bool,
     ) -> Result<Response, WebError> {
         let html = state.theme().render(
             template,
@@ -130,7 +158,7 @@ impl Frame {
             CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
-        if status == StatusCode::OK {
+        if status == StatusCode::OK && cacheable {
             response.extensions_mut().insert(Cacheable {
                 tags: self.tags.into_iter().collect(),
                 cache_control: PAGE_CACHE_CONTROL,
@@ -145,7 +173,7 @@ impl Frame {
     }
 }
 
-fn absolute(state: &AppState, path: &str) -> String {
+pub(super) fn absolute(state: &AppState, path: &str) -> String {
     format!("{}{path}", state.config().base_url)
 }
 
@@ -465,15 +493,49 @@ pub async fn article(
     };
     let share = views::share_links(&view.url, &page.article.headline);
     let more_views = frame.stories(&more, CARD_SIZES);
+    let related = related_stories(&state, page.article.id, &more).await;
+    let related_views = frame.stories(&related, CARD_SIZES);
     let context = frame.context(
         &state,
         Some(page.section.id),
         meta,
         meta_tags,
         Some(jsonld),
-        json!({"article": view, "share": share, "more_in_section": more_views}),
+        json!({
+            "article": view,
+            "share": share,
+            "more_in_section": more_views,
+            "related": related_views,
+        }),
     );
     frame.render(&state, "article.html", context, StatusCode::OK)
+}
+
+/// "Related": the stories most like this one by content, leaving out what "More in <Section>"
+/// already shows. A page without it beats no page, so an index failure only drops the list.
+async fn related_stories(
+    state: &AppState,
+    article_id: i64,
+    more_in_section: &[StorySummary],
+) -> Vec<StorySummary> {
+    let Some(search) = state.search() else {
+        return Vec::new();
+    };
+    let exclude = more_in_section.iter().map(|story| story.id).collect();
+    let ids = match search.related(article_id, RELATED, exclude).await {
+        Ok(ids) => ids,
+        Err(error) => {
+            tracing::warn!(%error, article_id, "could not find related stories");
+            return Vec::new();
+        }
+    };
+    match state.store().stories_by_ids(&ids).await {
+        Ok(stories) => stories,
+        Err(error) => {
+            tracing::warn!(%error, article_id, "could not load related stories");
+            Vec::new()
+        }
+    }
 }
 
 fn tag_article(frame: &mut Frame, page: &ArticlePage) {
@@ -482,6 +544,7 @@ fn tag_article(frame: &mut Frame, page: &ArticlePage) {
     tags.insert(cache_tags::section(page.section.id));
     // "More in <Section>" lists the section's latest stories.
     tags.insert(cache_tags::section_list(page.section.id));
+    tags.insert(cache_tags::RELATED_LISTS.to_owned());
     tags.extend(page.authors.iter().map(|a| cache_tags::author(a.id)));
     tags.extend(page.tags.iter().map(|t| cache_tags::tag(t.id)));
     if let Some(image) = &page.hero {
