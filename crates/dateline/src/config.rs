@@ -67,6 +67,14 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_LOG",
 ];
 
+/// Read by the test and benchmark scripts, not by the server: not a typo.
+const TOOLING_ENV_KEYS: &[&str] = &[
+    "DATELINE_BIN",
+    "DATELINE_URL",
+    "DATELINE_PG_BINDIR",
+    "DATELINE_ARTIFACTS_DIR",
+];
+
 impl Config {
     pub fn resolve(flags: &Overrides) -> anyhow::Result<Self> {
         Self::resolve_with(flags, |key| std::env::var(key).ok())
@@ -171,6 +179,7 @@ pub fn unknown_env_keys() -> Vec<String> {
             key.starts_with("DATELINE_")
                 && !key.starts_with("DATELINE_TEST_")
                 && !ENV_KEYS.contains(&key.as_str())
+                && !TOOLING_ENV_KEYS.contains(&key.as_str())
         })
         .collect()
 }

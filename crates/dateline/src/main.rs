@@ -85,7 +85,7 @@ fn main() -> anyhow::Result<()> {
 fn setup(overrides: &Overrides) -> anyhow::Result<Config> {
     let config = Config::resolve(overrides)?;
     let filter = EnvFilter::try_from_env("DATELINE_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn,c2pa=error"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if config.log_json {
         builder.json().init();
