@@ -106,6 +106,7 @@ pub async fn load_newsroom(
             tagline: newsroom.site.tagline.clone(),
             language: newsroom.site.language.clone(),
             time_zone: DEMO_TIME_ZONE.to_owned(),
+            ..SiteSettings::default()
         })
         .await?;
     let mut sections = HashMap::new();

@@ -209,6 +209,27 @@ pub struct ArticleView {
     pub url: String,
     pub dateline_place: Option<String>,
     pub tags: Vec<LinkView>,
+    /// Corrections, clarifications and updates, newest first.
+    pub notes: Vec<NoteView>,
+}
+
+/// A correction, clarification or update as readers see it.
+#[derive(Serialize)]
+pub struct NoteView {
+    /// `correction`, `clarification` or `update` (for styling).
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub text: String,
+    pub time: TimeView,
+}
+
+pub fn note_view(note: &dateline_core::ArticleNote, clock: &Clock) -> NoteView {
+    NoteView {
+        kind: note.kind.as_str(),
+        label: note.kind.label(),
+        text: note.text.clone(),
+        time: clock.time(note.published_at),
+    }
 }
 
 /// An update is shown when the text changed more than a few minutes after publication: fixing
@@ -258,6 +279,7 @@ pub fn article_view(page: &ArticlePage, clock: &Clock, base_url: &str) -> Articl
                 url: paths::tag(&t.slug),
             })
             .collect(),
+        notes: page.notes.iter().map(|n| note_view(n, clock)).collect(),
     }
 }
 

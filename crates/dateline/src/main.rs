@@ -135,6 +135,14 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     )
     .await?;
     tokio::spawn(state.clone().follow_changes(Duration::from_millis(500)));
+    // Articles whose publication time passed while no node was running go out now, before the
+    // first request is served, rather than whenever the worker reaches their job.
+    let caught_up = dateline_jobs::publish_scheduled(&store, jiff::Timestamp::now())
+        .await
+        .context("publishing overdue scheduled articles")?;
+    if caught_up > 0 {
+        tracing::info!(articles = caught_up, "published overdue scheduled articles");
+    }
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     tokio::spawn(dateline_jobs::Worker::new(store.clone(), worker_name).run());
 

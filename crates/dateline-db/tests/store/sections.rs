@@ -177,6 +177,9 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         tagline: "Independent reporting from every dateline, carefully checked.".to_owned(),
         language: "en".to_owned(),
         time_zone: "America/New_York".to_owned(),
+        corrections_policy_url: Some("https://courier.example/corrections-policy".to_owned()),
+        ethics_policy_url: Some("/about/ethics".to_owned()),
+        ai_policy_url: None,
     };
     store.save_settings(&courier).await.unwrap();
     assert_eq!(store.settings().await.unwrap(), courier);

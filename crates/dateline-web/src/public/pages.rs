@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use dateline_core::{
-    ArticlePage, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths, slug,
+    ArticlePage, NoteKind, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths, slug,
 };
 use dateline_db::{ArticleLookup, StoryFilter};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -502,6 +502,20 @@ fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str
         .map(|image| (image, views::image_view(image, HERO_SIZES, 1600)));
     let image_url = image.as_ref().map(|(_, view)| absolute(state, &view.src));
     let logo_url = format!("{base_url}{}", state.theme().asset_url("logo.svg"));
+    // Policy pages on the site itself are given as paths in settings; JSON-LD needs URLs.
+    let policy_urls = [
+        &frame.settings.corrections_policy_url,
+        &frame.settings.ethics_policy_url,
+    ]
+    .map(|url| {
+        url.as_ref().map(|url| {
+            if url.starts_with('/') {
+                absolute(state, url)
+            } else {
+                url.clone()
+            }
+        })
+    });
     let article = &page.article;
     let document = jsonld::NewsArticleLd {
         url,
@@ -538,7 +552,18 @@ fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str
             logo_url: &logo_url,
             logo_width: 600,
             logo_height: 60,
+            corrections_policy_url: policy_urls[0].as_deref(),
+            ethics_policy_url: policy_urls[1].as_deref(),
         },
+        corrections: page
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::Correction)
+            .map(|n| jsonld::CorrectionLd {
+                text: &n.text,
+                date_published: n.published_at,
+            })
+            .collect(),
     };
     jsonld::to_script_json(&document.to_value())
 }
