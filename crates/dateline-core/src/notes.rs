@@ -71,6 +71,7 @@ pub struct CorrectionEntry {
     pub note: ArticleNote,
     pub headline: String,
     pub section_slug: String,
+    pub section_name: String,
     pub article_slug: String,
 }
 

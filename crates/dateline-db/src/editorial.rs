@@ -126,6 +126,7 @@ struct CorrectionRow {
     note: NoteRow,
     headline: String,
     section_slug: String,
+    section_name: String,
     article_slug: String,
 }
 
@@ -557,7 +558,7 @@ impl Store {
         let rows: Vec<CorrectionRow> = on_reader!(self, pool => {
             sqlx::query_as(
                 "SELECT n.id, n.article_id, n.kind, n.body, n.published_at, a.headline, \
-                 s.slug AS section_slug, a.slug AS article_slug FROM article_notes n \
+                 s.slug AS section_slug, s.name AS section_name, a.slug AS article_slug FROM article_notes n \
                  JOIN articles a ON a.id = n.article_id JOIN sections s ON s.id = a.section_id \
                  WHERE n.kind = 'correction' AND a.status = 'published' \
                  ORDER BY n.published_at DESC, n.id DESC LIMIT $1 OFFSET $2",
@@ -573,6 +574,7 @@ impl Store {
                 note: row.note.into(),
                 headline: row.headline,
                 section_slug: row.section_slug,
+                section_name: row.section_name,
                 article_slug: row.article_slug,
             })
             .collect())

@@ -211,11 +211,14 @@ pub struct ArticleView {
     pub tags: Vec<LinkView>,
     /// Corrections, clarifications and updates, newest first.
     pub notes: Vec<NoteView>,
+    pub has_corrections: bool,
 }
 
 /// A correction, clarification or update as readers see it.
 #[derive(Serialize)]
 pub struct NoteView {
+    /// For the `#note-{id}` anchor the corrections feeds link to.
+    pub id: i64,
     /// `correction`, `clarification` or `update` (for styling).
     pub kind: &'static str,
     pub label: &'static str,
@@ -225,6 +228,7 @@ pub struct NoteView {
 
 pub fn note_view(note: &dateline_core::ArticleNote, clock: &Clock) -> NoteView {
     NoteView {
+        id: note.id,
         kind: note.kind.as_str(),
         label: note.kind.label(),
         text: note.text.clone(),
@@ -280,6 +284,10 @@ pub fn article_view(page: &ArticlePage, clock: &Clock, base_url: &str) -> Articl
             })
             .collect(),
         notes: page.notes.iter().map(|n| note_view(n, clock)).collect(),
+        has_corrections: page
+            .notes
+            .iter()
+            .any(|n| n.kind == dateline_core::NoteKind::Correction),
     }
 }
 
