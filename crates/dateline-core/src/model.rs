@@ -343,3 +343,49 @@ pub mod cache_tags {
     /// The site-wide corrections log and its feeds.
     pub const CORRECTIONS_LIST: &str = "list:corrections";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_refuse_unknown_zones_and_odd_policy_links() {
+        let good = SiteSettings {
+            time_zone: "America/Bogota".to_owned(),
+            corrections_policy_url: Some("/about/corrections".to_owned()),
+            ethics_policy_url: Some("https://news.example/ethics".to_owned()),
+            ..SiteSettings::default()
+        };
+        assert_eq!(good.validate(), Ok(()));
+        for bad in [
+            SiteSettings {
+                time_zone: "Mars/Olympus".to_owned(),
+                ..good.clone()
+            },
+            SiteSettings {
+                ai_policy_url: Some("javascript:alert(1)".to_owned()),
+                ..good.clone()
+            },
+            SiteSettings {
+                corrections_policy_url: Some("//elsewhere.example/x".to_owned()),
+                ..good.clone()
+            },
+            SiteSettings {
+                ethics_policy_url: Some("/our ethics".to_owned()),
+                ..good.clone()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn settings_saved_before_the_policy_links_still_load() {
+        let old: SiteSettings = serde_json::from_str(
+            r#"{"name":"Courier","tagline":"News","language":"en","time_zone":"UTC"}"#,
+        )
+        .expect("old settings load");
+        assert_eq!(old.name, "Courier");
+        assert_eq!(old.corrections_policy_url, None);
+    }
+}

@@ -15,6 +15,30 @@ pub struct SiteView {
     pub language: String,
     pub base_url: String,
     pub logo_url: String,
+    /// The corrections log and the policy pages set in settings, for the footer.
+    pub standards: Vec<LinkView>,
+}
+
+/// The links that say how the newsroom works: the corrections log always, the policies when
+/// settings name them.
+pub fn standards_links(settings: &SiteSettings) -> Vec<LinkView> {
+    let mut links = vec![LinkView {
+        name: "Corrections".to_owned(),
+        url: paths::CORRECTIONS.to_owned(),
+    }];
+    for (name, url) in [
+        ("Corrections policy", &settings.corrections_policy_url),
+        ("Ethics policy", &settings.ethics_policy_url),
+        ("How we use AI", &settings.ai_policy_url),
+    ] {
+        if let Some(url) = url {
+            links.push(LinkView {
+                name: name.to_owned(),
+                url: url.clone(),
+            });
+        }
+    }
+    links
 }
 
 #[derive(Serialize)]

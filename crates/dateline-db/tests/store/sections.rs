@@ -193,4 +193,20 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
     };
     store.save_settings(&renamed).await.unwrap();
     assert_eq!(store.settings().await.unwrap(), renamed);
+
+    // A typo in the zone or a policy link that is not a web address loses nothing saved.
+    let typo = SiteSettings {
+        time_zone: "Europe/Pariss".to_owned(),
+        ..renamed.clone()
+    };
+    assert!(matches!(
+        store.save_settings(&typo).await,
+        Err(dateline_db::DbError::Invalid(_))
+    ));
+    let bad_link = SiteSettings {
+        corrections_policy_url: Some("javascript:alert(1)".to_owned()),
+        ..renamed.clone()
+    };
+    assert!(store.save_settings(&bad_link).await.is_err());
+    assert_eq!(store.settings().await.unwrap(), renamed);
 }

@@ -86,6 +86,7 @@ impl Frame {
             language: self.settings.language.clone(),
             base_url: base_url.clone(),
             logo_url: format!("{base_url}{}", theme.asset_url("logo.svg")),
+            standards: views::standards_links(&self.settings),
         };
         let nav: Vec<NavItem> = self
             .sections
