@@ -162,5 +162,8 @@ async fn run_maintenance(store: &Store) -> anyhow::Result<()> {
     let changes = store.prune_changes(cutoff).await?;
     let jobs = store.prune_finished_jobs(cutoff).await?;
     tracing::info!(changes, jobs, "maintenance pruned old rows");
+    // A publication job that failed for good (the database was away through all its retries)
+    // would leave its article waiting until the next restart: the hourly sweep catches it.
+    publish_scheduled(store, Timestamp::now()).await?;
     Ok(())
 }

@@ -26,6 +26,8 @@ const PAGES = [
   { name: 'front', path: '/' },
   { name: 'section', path: '/politics' },
   { name: 'author', path: '/authors/james-thompson' },
+  { name: 'corrected-article', path: '/politics/early-turnout-climbs-in-brennan-falls-mayors-race' },
+  { name: 'corrections', path: '/corrections' },
 ];
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
