@@ -13,6 +13,16 @@ pub struct Publisher<'a> {
     pub logo_url: &'a str,
     pub logo_width: u32,
     pub logo_height: u32,
+    /// schema.org `correctionsPolicy`: how the newsroom handles its mistakes.
+    pub corrections_policy_url: Option<&'a str>,
+    /// schema.org `ethicsPolicy`, also given as `publishingPrinciples`.
+    pub ethics_policy_url: Option<&'a str>,
+}
+
+/// A published correction, as schema.org `CorrectionComment`.
+pub struct CorrectionLd<'a> {
+    pub text: &'a str,
+    pub date_published: Timestamp,
 }
 
 pub struct PersonLd<'a> {
@@ -43,6 +53,8 @@ pub struct NewsArticleLd<'a> {
     pub authors: Vec<PersonLd<'a>>,
     pub images: Vec<ImageLd<'a>>,
     pub publisher: Publisher<'a>,
+    /// Corrections only (not clarifications or updates), newest first.
+    pub corrections: Vec<CorrectionLd<'a>>,
 }
 
 /// ISO 8601 with the site's UTC offset, e.g. `2026-01-08T09:05:00-05:00`: schema.org and Google
@@ -113,6 +125,27 @@ impl NewsArticleLd<'_> {
         if !self.keywords.is_empty() {
             value["keywords"] = json!(self.keywords);
         }
+        if let Some(url) = self.publisher.corrections_policy_url {
+            value["publisher"]["correctionsPolicy"] = json!(url);
+        }
+        if let Some(url) = self.publisher.ethics_policy_url {
+            value["publisher"]["ethicsPolicy"] = json!(url);
+            value["publisher"]["publishingPrinciples"] = json!(url);
+        }
+        if !self.corrections.is_empty() {
+            let corrections: Vec<Value> = self
+                .corrections
+                .iter()
+                .map(|c| {
+                    json!({
+                        "@type": "CorrectionComment",
+                        "text": c.text,
+                        "datePublished": iso_with_offset(c.date_published, self.time_zone),
+                    })
+                })
+                .collect();
+            value["correction"] = json!(corrections);
+        }
         value
     }
 }
@@ -169,7 +202,13 @@ mod tests {
                 logo_url: "https://news.example/static/logo.png",
                 logo_width: 600,
                 logo_height: 60,
+                corrections_policy_url: Some("https://news.example/corrections-policy"),
+                ethics_policy_url: None,
             },
+            corrections: vec![CorrectionLd {
+                text: "An earlier version gave the wrong date of the visit.",
+                date_published: "2026-01-09T15:30:00Z".parse().expect("timestamp"),
+            }],
         }
     }
 
@@ -186,6 +225,24 @@ mod tests {
             value["image"][0]["digitalSourceType"],
             "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
         );
+        assert_eq!(value["correction"][0]["@type"], "CorrectionComment");
+        assert_eq!(
+            value["correction"][0]["datePublished"],
+            "2026-01-09T10:30:00-05:00"
+        );
+        assert_eq!(
+            value["publisher"]["correctionsPolicy"],
+            "https://news.example/corrections-policy"
+        );
+        assert!(value["publisher"].get("ethicsPolicy").is_none());
+    }
+
+    #[test]
+    fn no_corrections_means_no_correction_property() {
+        let zone = TimeZone::UTC;
+        let mut document = sample(&zone);
+        document.corrections.clear();
+        assert!(document.to_value().get("correction").is_none());
     }
 
     #[test]

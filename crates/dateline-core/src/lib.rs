@@ -6,10 +6,15 @@
 pub mod jsonld;
 pub mod markdown;
 pub mod model;
+pub mod notes;
 pub mod provenance;
 pub mod reading_time;
+pub mod revisions;
 pub mod slug;
 pub mod staff;
+pub mod workflow;
 
 pub use model::*;
+pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
+pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};

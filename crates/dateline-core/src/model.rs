@@ -95,16 +95,35 @@ impl ArticleStatus {
         }
     }
 
+    pub const ALL: [Self; 5] = [
+        Self::Draft,
+        Self::InReview,
+        Self::Scheduled,
+        Self::Published,
+        Self::Unpublished,
+    ];
+
     pub fn parse(value: &str) -> Option<Self> {
-        [
-            Self::Draft,
-            Self::InReview,
-            Self::Scheduled,
-            Self::Published,
-            Self::Unpublished,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == value)
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == value)
+    }
+
+    /// How the newsroom says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::InReview => "in review",
+            Self::Scheduled => "scheduled",
+            Self::Published => "published",
+            Self::Unpublished => "unpublished",
+        }
+    }
+}
+
+impl std::fmt::Display for ArticleStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
     }
 }
 
@@ -119,6 +138,8 @@ pub struct Article {
     pub body: String,
     pub dateline_place: Option<String>,
     pub status: ArticleStatus,
+    /// When a scheduled article goes out (its embargo); `None` unless scheduled.
+    pub scheduled_for: Option<Timestamp>,
     /// When readers first could see it; never moves once set, so "Published" stays honest.
     pub first_published_at: Option<Timestamp>,
     /// When the text readers see last changed ("Updated …", `dateModified`).
@@ -140,6 +161,8 @@ pub struct ArticlePage {
     pub authors: Vec<Author>,
     pub tags: Vec<Tag>,
     pub hero: Option<Image>,
+    /// Corrections, clarifications and updates, newest first.
+    pub notes: Vec<crate::notes::ArticleNote>,
 }
 
 /// The short reference to a story that lists, cards and "More in …" use.
@@ -173,12 +196,52 @@ pub struct AuthorRef {
 
 /// Site-wide settings the pages and metadata need.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// Settings saved before a field existed still load, with that field's default.
+#[serde(default)]
 pub struct SiteSettings {
     pub name: String,
     pub tagline: String,
     pub language: String,
     /// IANA zone in which dates are shown and schedules are read, e.g. "America/New_York".
     pub time_zone: String,
+    /// The page that says how the newsroom corrects its mistakes (schema.org `correctionsPolicy`).
+    pub corrections_policy_url: Option<String>,
+    /// The newsroom's ethics code (schema.org `ethicsPolicy` and `publishingPrinciples`).
+    pub ethics_policy_url: Option<String>,
+    /// How the newsroom does and does not use AI (no schema.org property; linked for readers).
+    pub ai_policy_url: Option<String>,
+}
+
+impl SiteSettings {
+    /// Refuses what would make a broken page: an unknown time zone, a policy link that is not a
+    /// web address or a path on the site.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("the site needs a name".to_owned());
+        }
+        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
+            return Err(format!(
+                "“{}” is not a time zone: use an IANA name such as America/Bogota",
+                self.time_zone
+            ));
+        }
+        for (what, url) in [
+            ("corrections policy", &self.corrections_policy_url),
+            ("ethics policy", &self.ethics_policy_url),
+            ("AI-use policy", &self.ai_policy_url),
+        ] {
+            let Some(url) = url else { continue };
+            let web_or_site = url.starts_with("https://")
+                || url.starts_with("http://")
+                || (url.starts_with('/') && !url.starts_with("//"));
+            if !web_or_site || url.chars().any(char::is_whitespace) {
+                return Err(format!(
+                    "the {what} link must start with https://, http:// or / and have no spaces"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for SiteSettings {
@@ -188,6 +251,9 @@ impl Default for SiteSettings {
             tagline: "Independent journalism".to_owned(),
             language: "en".to_owned(),
             time_zone: "UTC".to_owned(),
+            corrections_policy_url: None,
+            ethics_policy_url: None,
+            ai_policy_url: None,
         }
     }
 }
@@ -208,6 +274,11 @@ pub mod paths {
     }
     pub fn media(key: &str) -> String {
         format!("/media/{key}")
+    }
+    /// The public log of corrections.
+    pub const CORRECTIONS: &str = "/corrections";
+    pub fn corrections_feed(file: &str) -> String {
+        format!("/corrections/{file}")
     }
 
     /// First path segments that belong to the application, so no section may take them.
@@ -271,5 +342,53 @@ pub mod cache_tags {
     }
     pub fn tag_list(id: i64) -> String {
         format!("list:tag:{id}")
+    }
+    /// The site-wide corrections log and its feeds.
+    pub const CORRECTIONS_LIST: &str = "list:corrections";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_refuse_unknown_zones_and_odd_policy_links() {
+        let good = SiteSettings {
+            time_zone: "America/Bogota".to_owned(),
+            corrections_policy_url: Some("/about/corrections".to_owned()),
+            ethics_policy_url: Some("https://news.example/ethics".to_owned()),
+            ..SiteSettings::default()
+        };
+        assert_eq!(good.validate(), Ok(()));
+        for bad in [
+            SiteSettings {
+                time_zone: "Mars/Olympus".to_owned(),
+                ..good.clone()
+            },
+            SiteSettings {
+                ai_policy_url: Some("javascript:alert(1)".to_owned()),
+                ..good.clone()
+            },
+            SiteSettings {
+                corrections_policy_url: Some("//elsewhere.example/x".to_owned()),
+                ..good.clone()
+            },
+            SiteSettings {
+                ethics_policy_url: Some("/our ethics".to_owned()),
+                ..good.clone()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn settings_saved_before_the_policy_links_still_load() {
+        let old: SiteSettings = serde_json::from_str(
+            r#"{"name":"Courier","tagline":"News","language":"en","time_zone":"UTC"}"#,
+        )
+        .expect("old settings load");
+        assert_eq!(old.name, "Courier");
+        assert_eq!(old.corrections_policy_url, None);
     }
 }

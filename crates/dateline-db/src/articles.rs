@@ -4,11 +4,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use dateline_core::{
-    Article, ArticlePage, ArticleStatus, Author, AuthorRef, StorySummary, Tag, cache_tags,
-    markdown, paths, slug,
+    Article, ArticlePage, ArticleSnapshot, ArticleStatus, Author, AuthorRef, StorySummary, Tag,
+    cache_tags, markdown, paths, slug,
 };
 use jiff::Timestamp;
 
+use crate::audit::Actor;
 use crate::catalog::{check_slug, placeholders};
 use crate::changes::record_change;
 use crate::rows::{
@@ -46,16 +47,64 @@ impl ArticleInput {
             return Err(DbError::Invalid("an article needs a headline".to_owned()));
         }
         check_slug(&self.slug)?;
-        if self.author_ids.is_empty() && self.status == ArticleStatus::Published {
-            return Err(DbError::Invalid(
-                "a published article needs at least one author".to_owned(),
-            ));
+        if self.author_ids.is_empty()
+            && matches!(
+                self.status,
+                ArticleStatus::Published | ArticleStatus::Scheduled
+            )
+        {
+            return Err(DbError::Invalid(format!(
+                "a {} article needs at least one author",
+                self.status
+            )));
         }
         let unique: BTreeSet<i64> = self.author_ids.iter().copied().collect();
         if unique.len() != self.author_ids.len() {
             return Err(DbError::Invalid("an author is listed twice".to_owned()));
         }
         Ok(())
+    }
+
+    /// The editable fields as a revision stores them.
+    pub fn snapshot(&self) -> ArticleSnapshot {
+        ArticleSnapshot {
+            section_id: self.section_id,
+            slug: self.slug.clone(),
+            headline: self.headline.clone(),
+            standfirst: self.standfirst.clone(),
+            body: self.body.clone(),
+            dateline_place: self.dateline_place.clone(),
+            hero_image_id: self.hero_image_id,
+            author_ids: self.author_ids.clone(),
+            tags: self
+                .tags
+                .iter()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !slug::slugify(t).is_empty())
+                .collect(),
+            language: self.language.clone(),
+            comments_open: self.comments_open,
+        }
+    }
+
+    /// A save that brings back `snapshot` (restoring a revision); `status` is the article's own.
+    pub fn from_snapshot(snapshot: ArticleSnapshot, status: ArticleStatus) -> Self {
+        Self {
+            section_id: snapshot.section_id,
+            slug: snapshot.slug,
+            headline: snapshot.headline,
+            standfirst: snapshot.standfirst,
+            body: snapshot.body,
+            dateline_place: snapshot.dateline_place,
+            hero_image_id: snapshot.hero_image_id,
+            author_ids: snapshot.author_ids,
+            tags: snapshot.tags,
+            language: snapshot.language,
+            comments_open: snapshot.comments_open,
+            status,
+            first_published_at: None,
+            updated_at: None,
+        }
     }
 
     fn reading_minutes(&self) -> i64 {
@@ -92,12 +141,12 @@ pub struct ArticleStats {
 
 /// What an article's lists depend on: used to name the cache tags a change touches.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Placement {
-    published: bool,
-    first_published_at: Option<i64>,
-    section_id: i64,
-    author_ids: Vec<i64>,
-    tag_ids: Vec<i64>,
+pub(crate) struct Placement {
+    pub published: bool,
+    pub first_published_at: Option<i64>,
+    pub section_id: i64,
+    pub author_ids: Vec<i64>,
+    pub tag_ids: Vec<i64>,
 }
 
 impl Placement {
@@ -118,7 +167,7 @@ impl Placement {
 
 /// Tags for a change from `before` to `after`: the article itself always; the lists only when
 /// which lists hold it, or where in them, could have changed.
-fn change_tags(id: i64, before: Option<&Placement>, after: &Placement) -> Vec<String> {
+pub(crate) fn change_tags(id: i64, before: Option<&Placement>, after: &Placement) -> Vec<String> {
     let mut tags = BTreeSet::from([cache_tags::article(id), cache_tags::ANY_ARTICLE.to_owned()]);
     let visible_before = before.is_some_and(|p| p.published);
     if (visible_before || after.published) && before != Some(after) {
@@ -209,7 +258,7 @@ macro_rules! read_placement {
                         .fetch_all(&mut *$tx)
                         .await?;
                 tag_ids.sort_unstable();
-                Some(Placement {
+                Some($crate::articles::Placement {
                     published: status == ArticleStatus::Published.as_str(),
                     first_published_at,
                     section_id,
@@ -221,8 +270,79 @@ macro_rules! read_placement {
     }};
 }
 
+/// Appends the next revision of article `$id` (as it now is in `$tx`) with `$snapshot`, saved by
+/// `$actor` at `$at`; `$restored_from` names the revision number a restore brought back.
+macro_rules! write_revision {
+    ($tx:expr, $id:expr, $snapshot:expr, $actor:expr, $at:expr, $restored_from:expr) => {{
+        let snapshot = serde_json::to_string(&$snapshot)
+            .map_err(|e| DbError::Invalid(format!("revision: {e}")))?;
+        let actor: &Actor = $actor;
+        let restored_from: Option<i64> = $restored_from;
+        sqlx::query(
+            "INSERT INTO article_revisions (article_id, number, article_version, saved_at, \
+             saved_by_staff_id, saved_by_name, restored_from, snapshot) \
+             SELECT $1, COALESCE(MAX(r.number), 0) + 1, (SELECT version FROM articles WHERE id = $1), \
+             $2, $3, $4, $5, $6 FROM article_revisions r WHERE r.article_id = $1",
+        )
+        .bind($id)
+        .bind(to_micros($at))
+        .bind(actor.staff_id)
+        .bind(&actor.name)
+        .bind(restored_from)
+        .bind(&snapshot)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// The corrections log's tag when article `$id` has corrections (its visibility changing moves
+/// them in or out of the log), inside `$tx`.
+macro_rules! corrections_list_tag {
+    ($tx:expr, $id:expr) => {{
+        let corrections: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM article_notes WHERE article_id = $1 AND kind = 'correction'",
+        )
+        .bind($id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        (corrections > 0).then(|| dateline_core::cache_tags::CORRECTIONS_LIST.to_owned())
+    }};
+}
+pub(crate) use {corrections_list_tag, read_placement};
+
+/// Who saved an article when no person did: the demo loader, imports and tests.
+pub(crate) const IMPORT_ACTOR: &str = "import";
+
+/// What a save does with `ArticleInput::status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatusOnSave {
+    /// Imports and the demo set the status they carry.
+    AsGiven,
+    /// The newsroom's saves keep the article's status: changing it is a workflow step.
+    Keep,
+}
+
 impl Store {
+    /// Writes an article as an import does (status as given; the revision is saved by "import").
     pub async fn create_article(&self, input: &ArticleInput) -> Result<Article> {
+        self.insert_article(input, &Actor::system(IMPORT_ACTOR))
+            .await
+    }
+
+    /// A new article from the newsroom: it starts as a draft or in review (publishing and
+    /// scheduling are workflow steps, see `transition_article`), and its first revision is
+    /// `actor`'s.
+    pub async fn create_article_as(&self, input: &ArticleInput, actor: &Actor) -> Result<Article> {
+        if !matches!(input.status, ArticleStatus::Draft | ArticleStatus::InReview) {
+            return Err(DbError::Invalid(format!(
+                "a new article starts as a draft or in review, not {}; publish or schedule it next",
+                input.status
+            )));
+        }
+        self.insert_article(input, actor).await
+    }
+
+    async fn insert_article(&self, input: &ArticleInput, actor: &Actor) -> Result<Article> {
         input.validate()?;
         let now = Timestamp::now();
         let first_published_at = match input.status {
@@ -255,6 +375,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let tag_ids = write_byline_and_tags!(tx, id, input);
+            write_revision!(tx, id, input.snapshot(), actor, now, None);
             let after = Placement {
                 published: input.status == ArticleStatus::Published,
                 first_published_at: first_published_at.map(to_micros),
@@ -269,31 +390,80 @@ impl Store {
         self.article(id).await?.ok_or(DbError::NotFound)
     }
 
-    /// Saves a new version of an article. `expected_version` is the version the writer started
-    /// from: if someone saved in between, nothing is written and `Conflict` says so.
+    /// Saves a new version of an article as an import does: the status is set as given and the
+    /// revision is saved by "import". The newsroom uses [`Store::save_article`].
     pub async fn update_article(
         &self,
         id: i64,
         expected_version: i64,
         input: &ArticleInput,
     ) -> Result<Article> {
-        input.validate()?;
+        self.write_article(
+            id,
+            expected_version,
+            input,
+            &Actor::system(IMPORT_ACTOR),
+            StatusOnSave::AsGiven,
+            None,
+        )
+        .await
+    }
+
+    /// Saves a new version of an article from the newsroom, as a new revision by `actor`.
+    /// `expected_version` is the version the writer started from: if someone saved in between,
+    /// nothing is written and `Conflict` carries the current version (load
+    /// [`Store::latest_revision`] to show it next to what was typed). The status is not changed
+    /// by a save (`input.status` is ignored): that is [`Store::transition_article`]'s job.
+    pub async fn save_article(
+        &self,
+        id: i64,
+        expected_version: i64,
+        input: &ArticleInput,
+        actor: &Actor,
+    ) -> Result<Article> {
+        self.write_article(id, expected_version, input, actor, StatusOnSave::Keep, None)
+            .await
+    }
+
+    pub(crate) async fn write_article(
+        &self,
+        id: i64,
+        expected_version: i64,
+        input: &ArticleInput,
+        actor: &Actor,
+        status_on_save: StatusOnSave,
+        restored_from: Option<i64>,
+    ) -> Result<Article> {
         let now = Timestamp::now();
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
-            let current: Option<(i64, String, String, Option<i64>)> = sqlx::query_as(
-                "SELECT a.version, a.slug, s.slug, a.first_published_at FROM articles a \
+            let current: Option<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
+                "SELECT a.version, a.slug, s.slug, a.first_published_at, a.status FROM articles a \
                  JOIN sections s ON s.id = a.section_id WHERE a.id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((version, old_slug, old_section_slug, old_first_published)) = current else {
+            let Some((version, old_slug, old_section_slug, old_first_published, old_status)) =
+                current
+            else {
                 return Err(DbError::NotFound);
             };
             if version != expected_version {
                 return Err(DbError::Conflict { current_version: version });
             }
+            let kept;
+            let input = match status_on_save {
+                StatusOnSave::AsGiven => input,
+                StatusOnSave::Keep => {
+                    let mut with_status = input.clone();
+                    with_status.status =
+                        ArticleStatus::parse(&old_status).unwrap_or(ArticleStatus::Draft);
+                    kept = with_status;
+                    &kept
+                }
+            };
+            input.validate()?;
             let before = read_placement!(tx, id);
             let first_published_at = match (old_first_published, input.status) {
                 (Some(first), _) => Some(first),
@@ -306,7 +476,9 @@ impl Store {
                 "UPDATE articles SET section_id = $1, slug = $2, headline = $3, standfirst = $4, \
                  body = $5, dateline_place = $6, status = $7, first_published_at = $8, \
                  updated_at = $9, hero_image_id = $10, comments_open = $11, language = $12, \
-                 reading_minutes = $13, version = version + 1 WHERE id = $14 AND version = $15",
+                 reading_minutes = $13, version = version + 1, \
+                 scheduled_for = CASE WHEN $7 = 'scheduled' THEN scheduled_for ELSE NULL END \
+                 WHERE id = $14 AND version = $15",
             )
             .bind(input.section_id)
             .bind(&input.slug)
@@ -358,6 +530,7 @@ impl Store {
                 .await?;
             }
             let tag_ids = write_byline_and_tags!(tx, id, input);
+            write_revision!(tx, id, input.snapshot(), actor, now, restored_from);
             let after = Placement {
                 published: input.status == ArticleStatus::Published,
                 first_published_at,
@@ -365,40 +538,21 @@ impl Store {
                 author_ids: input.author_ids.clone(),
                 tag_ids,
             };
-            record_change!(tx, "article", Some(id), change_tags(id, before.as_ref(), &after));
+            let mut tags = change_tags(id, before.as_ref(), &after);
+            if before.as_ref().is_some_and(|b| b.published != after.published) {
+                tags.extend(corrections_list_tag!(tx, id));
+            }
+            record_change!(tx, "article", Some(id), tags);
             tx.commit().await?;
         });
         self.article(id).await?.ok_or(DbError::NotFound)
     }
 
-    /// Makes an article visible (keeping its first publication time if it had one) or hides it.
+    /// Moves an article to `status` as the platform itself: the workflow rules apply as they do
+    /// to [`Store::transition_article`], which the newsroom calls with its own actor.
     pub async fn set_article_status(&self, id: i64, status: ArticleStatus) -> Result<Article> {
-        let now = to_micros(Timestamp::now());
-        on_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
-            // Takes the row lock first (PostgreSQL), so the placement read next cannot be made
-            // stale by a concurrent save: the change must name the lists the article really left.
-            sqlx::query("UPDATE articles SET version = version WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let before = read_placement!(tx, id).ok_or(DbError::NotFound)?;
-            sqlx::query(
-                "UPDATE articles SET status = $1, \
-                 first_published_at = CASE WHEN $2 AND first_published_at IS NULL THEN $3 \
-                 ELSE first_published_at END, version = version + 1 WHERE id = $4",
-            )
-            .bind(status.as_str())
-            .bind(status == ArticleStatus::Published)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            let after = read_placement!(tx, id).ok_or(DbError::NotFound)?;
-            record_change!(tx, "article", Some(id), change_tags(id, Some(&before), &after));
-            tx.commit().await?;
-        });
-        self.article(id).await?.ok_or(DbError::NotFound)
+        self.transition_article(id, status, &Actor::system(IMPORT_ACTOR), Timestamp::now())
+            .await
     }
 
     pub async fn article(&self, id: i64) -> Result<Option<Article>> {
@@ -442,7 +596,9 @@ impl Store {
             Some(image_id) => self.image(image_id).await?,
             None => None,
         };
+        let notes = self.article_notes(id).await?;
         Ok(Some(ArticlePage {
+            notes,
             article,
             section: section.into(),
             authors: authors.into_iter().map(Author::from).collect(),

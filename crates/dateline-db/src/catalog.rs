@@ -69,6 +69,7 @@ impl Store {
     }
 
     pub async fn save_settings(&self, settings: &SiteSettings) -> Result<()> {
+        settings.validate().map_err(DbError::Invalid)?;
         let json = serde_json::to_string(settings)
             .map_err(|e| DbError::Invalid(format!("settings: {e}")))?;
         on_writer!(self, pool => {

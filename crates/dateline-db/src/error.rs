@@ -11,6 +11,9 @@ pub enum DbError {
     Duplicate(String),
     #[error("{0}")]
     Invalid(String),
+    /// A status change the editorial workflow does not allow (now, or ever).
+    #[error(transparent)]
+    Workflow(#[from] dateline_core::workflow::WorkflowError),
     #[error("database error: {0}")]
     Sqlx(#[source] sqlx::Error),
     #[error("migration failed: {0}")]

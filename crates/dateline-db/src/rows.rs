@@ -103,7 +103,7 @@ impl From<ImageRow> for Image {
 
 pub(crate) const ARTICLE_COLUMNS: &str = "a.id, a.section_id, a.slug, a.headline, a.standfirst, \
      a.body, a.dateline_place, a.status, a.first_published_at, a.updated_at, a.created_at, \
-     a.hero_image_id, a.comments_open, a.language, a.reading_minutes, a.version";
+     a.hero_image_id, a.comments_open, a.language, a.reading_minutes, a.version, a.scheduled_for";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ArticleRow {
@@ -123,6 +123,7 @@ pub(crate) struct ArticleRow {
     pub language: String,
     pub reading_minutes: i64,
     pub version: i64,
+    pub scheduled_for: Option<i64>,
 }
 
 impl From<ArticleRow> for Article {
@@ -137,6 +138,7 @@ impl From<ArticleRow> for Article {
             dateline_place: row.dateline_place,
             // The CHECK constraint admits only known statuses.
             status: ArticleStatus::parse(&row.status).unwrap_or(ArticleStatus::Draft),
+            scheduled_for: row.scheduled_for.map(from_micros),
             first_published_at: row.first_published_at.map(from_micros),
             updated_at: from_micros(row.updated_at),
             created_at: from_micros(row.created_at),

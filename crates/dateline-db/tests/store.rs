@@ -21,6 +21,8 @@ mod articles;
 mod catalog;
 #[path = "store/changes.rs"]
 mod changes;
+#[path = "store/editorial.rs"]
+mod editorial;
 #[path = "store/jobs.rs"]
 mod jobs;
 #[path = "store/migrations.rs"]

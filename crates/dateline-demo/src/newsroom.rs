@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
-use dateline_core::{ArticleStatus, ImageVariant, SiteSettings};
-use dateline_db::{ArticleInput, AuthorInput, ImageInput, SectionInput, Store};
+use dateline_core::{ArticleStatus, ImageVariant, NoteKind, SiteSettings};
+use dateline_db::{Actor, ArticleInput, AuthorInput, ImageInput, SectionInput, Store};
 use dateline_storage::{ImageLimits, MediaStore, VariantFormat};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
@@ -65,6 +65,19 @@ pub(crate) struct ArticleDoc {
     pub standfirst: String,
     pub body: String,
     pub image: PictureDoc,
+    /// Corrections, clarifications and updates published after the article.
+    #[serde(default)]
+    pub note: Vec<NoteDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoteDoc {
+    /// "correction", "clarification" or "update".
+    pub kind: String,
+    /// Hours after publication.
+    pub hours_after: i64,
+    pub text: String,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +119,7 @@ pub async fn load_newsroom(
             tagline: newsroom.site.tagline.clone(),
             language: newsroom.site.language.clone(),
             time_zone: DEMO_TIME_ZONE.to_owned(),
+            ..SiteSettings::default()
         })
         .await?;
     let mut sections = HashMap::new();
@@ -163,7 +177,7 @@ pub async fn load_newsroom(
         let updated = doc
             .updated_hours_after
             .map(|hours| published + SignedDuration::from_hours(hours));
-        store
+        let article = store
             .create_article(&ArticleInput {
                 section_id: section.id,
                 slug: doc.slug.clone(),
@@ -181,6 +195,20 @@ pub async fn load_newsroom(
                 updated_at: updated,
             })
             .await?;
+        for note in &doc.note {
+            let kind = NoteKind::parse(&note.kind).ok_or_else(|| {
+                DemoError::Content(format!("{}: unknown note kind {}", doc.slug, note.kind))
+            })?;
+            store
+                .add_article_note(
+                    article.id,
+                    kind,
+                    &note.text,
+                    &Actor::system("demo"),
+                    published + SignedDuration::from_hours(note.hours_after),
+                )
+                .await?;
+        }
         if index == 0 {
             lead_path = dateline_core::paths::article(&section.slug, &doc.slug);
         }

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dateline_db::{Job, JobOutcome, NewJob, Store};
+use dateline_db::{Job, JobOutcome, NewJob, SCHEDULED_PUBLISH_JOB, Store};
 use jiff::Timestamp;
 
 type HandlerFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
@@ -41,6 +41,17 @@ impl Worker {
         worker.register(MAINTENANCE, move |_job| {
             let store = store.clone();
             async move { run_maintenance(&store).await }
+        });
+        let store = worker.store.clone();
+        worker.register(SCHEDULED_PUBLISH_JOB, move |_job| {
+            let store = store.clone();
+            // Whichever article the job was queued for, everything due goes out: a job that
+            // was delayed must not leave an earlier embargo waiting.
+            async move {
+                publish_scheduled(&store, Timestamp::now())
+                    .await
+                    .map(|_| ())
+            }
         });
         worker
     }
@@ -120,6 +131,23 @@ impl Worker {
     }
 }
 
+/// Publishes every scheduled article due by `now` and makes sure the rest have their job
+/// waiting; returns how many were published. The worker runs it for each scheduled-publish job,
+/// and the server runs it once at start-up, so articles whose time passed while no node was
+/// running go out at once instead of being missed.
+pub async fn publish_scheduled(store: &Store, now: Timestamp) -> anyhow::Result<usize> {
+    let published = store.publish_due(now).await?;
+    for article in &published {
+        tracing::info!(
+            article = article.id,
+            headline = article.headline,
+            "scheduled article published"
+        );
+    }
+    store.queue_scheduled_publications().await?;
+    Ok(published.len())
+}
+
 async fn schedule_maintenance(store: &Store) {
     let mut job = NewJob::now(MAINTENANCE, serde_json::json!({}));
     job.dedup_key = Some(MAINTENANCE.to_owned());
@@ -134,5 +162,8 @@ async fn run_maintenance(store: &Store) -> anyhow::Result<()> {
     let changes = store.prune_changes(cutoff).await?;
     let jobs = store.prune_finished_jobs(cutoff).await?;
     tracing::info!(changes, jobs, "maintenance pruned old rows");
+    // A publication job that failed for good (the database was away through all its retries)
+    // would leave its article waiting until the next restart: the hourly sweep catches it.
+    publish_scheduled(store, Timestamp::now()).await?;
     Ok(())
 }

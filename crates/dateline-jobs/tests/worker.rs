@@ -97,7 +97,107 @@ async fn maintenance_prunes_old_rows_but_keeps_the_log_head(store: TestStore) {
     );
 }
 
+/// The server was down while two articles' publication times passed: start-up publishes them at
+/// once, and the worker's jobs for them afterwards find nothing left to do (exactly once).
+async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: TestStore) {
+    use dateline_core::ArticleStatus;
+    use jiff::{SignedDuration, Timestamp};
+
+    let section = store
+        .create_section(&dateline_db::SectionInput {
+            slug: "politics".into(),
+            name: "Politics".into(),
+            description: String::new(),
+            position: 0,
+        })
+        .await
+        .expect("section");
+    let author = store
+        .create_author(&dateline_db::AuthorInput {
+            slug: "ada".into(),
+            name: "Ada".into(),
+            role: String::new(),
+            bio: String::new(),
+        })
+        .await
+        .expect("author");
+    let editor = dateline_db::Actor::system("test editor");
+    let yesterday = Timestamp::now() - SignedDuration::from_hours(24);
+    let mut ids = Vec::new();
+    for (slug, hours_after_yesterday) in [("early", 2), ("late", 20), ("tomorrow", 48)] {
+        let article = store
+            .create_article(&dateline_db::ArticleInput {
+                section_id: section.id,
+                slug: slug.into(),
+                headline: format!("The {slug} story"),
+                standfirst: String::new(),
+                body: "Body.".into(),
+                dateline_place: None,
+                hero_image_id: None,
+                author_ids: vec![author.id],
+                tags: Vec::new(),
+                language: "en".into(),
+                comments_open: true,
+                status: ArticleStatus::Draft,
+                first_published_at: None,
+                updated_at: None,
+            })
+            .await
+            .expect("draft");
+        let at = yesterday + SignedDuration::from_hours(hours_after_yesterday);
+        store
+            .schedule_article(article.id, at, &editor, yesterday)
+            .await
+            .expect("schedule");
+        ids.push(article.id);
+    }
+
+    // Start-up, before any worker has run.
+    let published = dateline_jobs::publish_scheduled(&store, Timestamp::now())
+        .await
+        .expect("catch up");
+    assert_eq!(published, 2);
+    for id in &ids[..2] {
+        let article = store.article(*id).await.expect("read").expect("exists");
+        assert_eq!(article.status, ArticleStatus::Published);
+    }
+    assert_eq!(
+        store
+            .article(ids[2])
+            .await
+            .expect("read")
+            .expect("exists")
+            .status,
+        ArticleStatus::Scheduled
+    );
+
+    // Then the worker drains the overdue jobs: nothing is published twice.
+    let worker = Worker::new(store.store.clone(), "catch-up-worker");
+    while worker.run_once().await.expect("run") {}
+    for id in &ids {
+        let publishes = store
+            .audit_for("article", *id)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|entry| entry.action == "article.publish")
+            .count();
+        assert_eq!(publishes, usize::from(*id != ids[2]), "article {id}");
+    }
+    // The future one still waits for its own job.
+    let queued: i64 = store
+        .job_counts()
+        .await
+        .expect("counts")
+        .into_iter()
+        .find(|(state, _)| state == "queued")
+        .map(|(_, n)| n)
+        .unwrap_or(0);
+    assert_eq!(queued, 1);
+}
+
 dateline_db::both_backends!(
+    overdue_scheduled_articles_publish_at_start_up_exactly_once,
     runs_registered_jobs_and_retries_failures,
     maintenance_prunes_old_rows_but_keeps_the_log_head,
 );

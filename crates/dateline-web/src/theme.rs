@@ -20,6 +20,7 @@ macro_rules! embedded {
 const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/base.html",
     "templates/article.html",
+    "templates/corrections.html",
     "templates/front.html",
     "templates/listing.html",
     "templates/not_found.html",

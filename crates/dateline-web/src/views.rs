@@ -15,6 +15,30 @@ pub struct SiteView {
     pub language: String,
     pub base_url: String,
     pub logo_url: String,
+    /// The corrections log and the policy pages set in settings, for the footer.
+    pub standards: Vec<LinkView>,
+}
+
+/// The links that say how the newsroom works: the corrections log always, the policies when
+/// settings name them.
+pub fn standards_links(settings: &SiteSettings) -> Vec<LinkView> {
+    let mut links = vec![LinkView {
+        name: "Corrections".to_owned(),
+        url: paths::CORRECTIONS.to_owned(),
+    }];
+    for (name, url) in [
+        ("Corrections policy", &settings.corrections_policy_url),
+        ("Ethics policy", &settings.ethics_policy_url),
+        ("How we use AI", &settings.ai_policy_url),
+    ] {
+        if let Some(url) = url {
+            links.push(LinkView {
+                name: name.to_owned(),
+                url: url.clone(),
+            });
+        }
+    }
+    links
 }
 
 #[derive(Serialize)]
@@ -209,6 +233,31 @@ pub struct ArticleView {
     pub url: String,
     pub dateline_place: Option<String>,
     pub tags: Vec<LinkView>,
+    /// Corrections, clarifications and updates, newest first.
+    pub notes: Vec<NoteView>,
+    pub has_corrections: bool,
+}
+
+/// A correction, clarification or update as readers see it.
+#[derive(Serialize)]
+pub struct NoteView {
+    /// For the `#note-{id}` anchor the corrections feeds link to.
+    pub id: i64,
+    /// `correction`, `clarification` or `update` (for styling).
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub text: String,
+    pub time: TimeView,
+}
+
+pub fn note_view(note: &dateline_core::ArticleNote, clock: &Clock) -> NoteView {
+    NoteView {
+        id: note.id,
+        kind: note.kind.as_str(),
+        label: note.kind.label(),
+        text: note.text.clone(),
+        time: clock.time(note.published_at),
+    }
 }
 
 /// An update is shown when the text changed more than a few minutes after publication: fixing
@@ -258,6 +307,11 @@ pub fn article_view(page: &ArticlePage, clock: &Clock, base_url: &str) -> Articl
                 url: paths::tag(&t.slug),
             })
             .collect(),
+        notes: page.notes.iter().map(|n| note_view(n, clock)).collect(),
+        has_corrections: page
+            .notes
+            .iter()
+            .any(|n| n.kind == dateline_core::NoteKind::Correction),
     }
 }
 

@@ -2,6 +2,8 @@
 
 #[path = "web/api.rs"]
 mod api;
+#[path = "web/corrections.rs"]
+mod corrections;
 #[path = "web/feeds.rs"]
 mod feeds;
 #[path = "web/search.rs"]

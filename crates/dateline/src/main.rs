@@ -146,6 +146,14 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     let search = open_search(&config)?;
     let state = state.with_search(search);
     tokio::spawn(state.clone().follow_changes(Duration::from_millis(500)));
+    // Articles whose publication time passed while no node was running go out now, before the
+    // first request is served, rather than whenever the worker reaches their job.
+    let caught_up = dateline_jobs::publish_scheduled(&store, jiff::Timestamp::now())
+        .await
+        .context("publishing overdue scheduled articles")?;
+    if caught_up > 0 {
+        tracing::info!(articles = caught_up, "published overdue scheduled articles");
+    }
     // The first round rebuilds a missing or stale index in the background; the site serves
     // meanwhile, its search answering from what is indexed so far.
     tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));

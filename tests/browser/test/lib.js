@@ -27,6 +27,8 @@ const PAGES = [
   { name: 'section', path: '/politics' },
   { name: 'author', path: '/authors/james-thompson' },
   { name: 'search', path: '/search?q=Colombia' },
+  { name: 'corrected-article', path: '/politics/early-turnout-climbs-in-brennan-falls-mayors-race' },
+  { name: 'corrections', path: '/corrections' },
 ];
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';

@@ -177,6 +177,9 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         tagline: "Independent reporting from every dateline, carefully checked.".to_owned(),
         language: "en".to_owned(),
         time_zone: "America/New_York".to_owned(),
+        corrections_policy_url: Some("https://courier.example/corrections-policy".to_owned()),
+        ethics_policy_url: Some("/about/ethics".to_owned()),
+        ai_policy_url: None,
     };
     store.save_settings(&courier).await.unwrap();
     assert_eq!(store.settings().await.unwrap(), courier);
@@ -189,5 +192,21 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         ..courier
     };
     store.save_settings(&renamed).await.unwrap();
+    assert_eq!(store.settings().await.unwrap(), renamed);
+
+    // A typo in the zone or a policy link that is not a web address loses nothing saved.
+    let typo = SiteSettings {
+        time_zone: "Europe/Pariss".to_owned(),
+        ..renamed.clone()
+    };
+    assert!(matches!(
+        store.save_settings(&typo).await,
+        Err(dateline_db::DbError::Invalid(_))
+    ));
+    let bad_link = SiteSettings {
+        corrections_policy_url: Some("javascript:alert(1)".to_owned()),
+        ..renamed.clone()
+    };
+    assert!(store.save_settings(&bad_link).await.is_err());
     assert_eq!(store.settings().await.unwrap(), renamed);
 }

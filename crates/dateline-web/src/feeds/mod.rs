@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/feeds/{file}", get(site_feed))
         .route("/feeds/sections/{slug}/{file}", get(section_feed))
         .route("/feeds/authors/{slug}/{file}", get(author_feed))
+        .route("/feeds/corrections/{file}", get(corrections_feed))
 }
 
 /// The three formats, each at a fixed file name under a feed's folder.
@@ -99,6 +100,7 @@ fn folder(scope: Scope<'_>) -> String {
         Scope::Site => "/feeds".to_owned(),
         Scope::Section(slug) => format!("/feeds/sections/{slug}"),
         Scope::Author(slug) => format!("/feeds/authors/{slug}"),
+        Scope::Corrections => "/feeds/corrections".to_owned(),
     }
 }
 
@@ -107,6 +109,7 @@ enum Scope<'a> {
     Site,
     Section(&'a str),
     Author(&'a str),
+    Corrections,
 }
 
 /// One `<link rel="alternate">` of a page's head (the `feeds` list of the theme's context).
@@ -148,6 +151,14 @@ pub fn author_links(settings: &SiteSettings, author_slug: &str, name: &str) -> V
     links(
         Scope::Author(author_slug),
         &format!("{} – {name}", settings.name),
+    )
+}
+
+/// The corrections log's feeds, announced on `/corrections`.
+pub fn corrections_links(settings: &SiteSettings) -> Vec<FeedLink> {
+    links(
+        Scope::Corrections,
+        &format!("{} – Corrections", settings.name),
     )
 }
 
@@ -287,6 +298,80 @@ pub async fn author_feed(
     respond(&state, &settings, list, format).await
 }
 
+/// The latest corrections, newest first: one entry per correction, linking to the note on its
+/// article (so two corrections to one story are two entries with their own ids).
+pub async fn corrections_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
+    let format = Format::from_file(&file).ok_or(WebError::NotFound)?;
+    let settings = state.store().settings().await?;
+    let corrections = state.store().corrections(FEED_LENGTH, 0).await?;
+    let mut tags = BTreeSet::from([
+        cache_tags::SITE.to_owned(),
+        cache_tags::CORRECTIONS_LIST.to_owned(),
+    ]);
+    tags.extend(
+        corrections
+            .iter()
+            .map(|c| cache_tags::article(c.note.article_id)),
+    );
+    let base_url = &state.config().base_url;
+    let publisher = Person {
+        name: settings.name.clone(),
+        url: base_url.clone(),
+    };
+    let entries: Vec<Entry> = corrections
+        .iter()
+        .map(|c| {
+            let url = format!("{base_url}{}#note-{}", c.article_path(), c.note.id);
+            Entry {
+                content_html: format!(
+                    "<p>{}</p><p><a href=\"{}\">{}</a></p>",
+                    xml::escape(&c.note.text),
+                    xml::escape(&url),
+                    xml::escape(&c.headline)
+                ),
+                title: format!("Correction: {}", c.headline),
+                summary: c.note.text.clone(),
+                url,
+                published: c.note.published_at,
+                modified: c.note.published_at,
+                authors: vec![Person {
+                    name: publisher.name.clone(),
+                    url: publisher.url.clone(),
+                }],
+                section: Category {
+                    slug: c.section_slug.clone(),
+                    name: c.section_name.clone(),
+                },
+                tags: Vec::new(),
+                image: None,
+                language: settings.language.clone(),
+            }
+        })
+        .collect();
+    let feed = Feed {
+        updated: entries
+            .iter()
+            .map(|e| e.modified)
+            .max()
+            .unwrap_or_else(Timestamp::now),
+        title: format!("{} – Corrections", settings.name),
+        description: format!(
+            "Every correction {} has made to a published story, newest first",
+            settings.name
+        ),
+        language: settings.language.clone(),
+        home_url: format!("{base_url}{}", paths::CORRECTIONS),
+        folder_url: format!("{base_url}{}", folder(Scope::Corrections)),
+        zone: TimeZone::get(&settings.time_zone).unwrap_or(TimeZone::UTC),
+        generator: "Dateline",
+        entries,
+    };
+    Ok(feed_response(&feed, format, tags))
+}
+
 /// Slugs are lowercase words and hyphens: anything else names nothing, and is answered 404
 /// before it reaches the database (PostgreSQL rejects a NUL byte in text with an error).
 fn known_shape(slug: &str) -> Result<(), WebError> {
@@ -340,10 +425,15 @@ async fn respond(
         generator: "Dateline",
         entries,
     };
+    Ok(feed_response(&feed, format, tags))
+}
+
+/// `feed` written in `format`, cacheable under `tags`.
+fn feed_response(feed: &Feed, format: Format, tags: BTreeSet<String>) -> Response {
     let body = match format {
-        Format::Rss => rss::write(&feed),
-        Format::Atom => atom::write(&feed),
-        Format::Json => json::write(&feed),
+        Format::Rss => rss::write(feed),
+        Format::Atom => atom::write(feed),
+        Format::Json => json::write(feed),
     };
     let mut response = body.into_response();
     response.headers_mut().insert(
@@ -354,7 +444,7 @@ async fn respond(
         tags: tags.into_iter().collect(),
         cache_control: PAGE_CACHE_CONTROL,
     });
-    Ok(response)
+    response
 }
 
 /// What an entry shows: the article, its section, byline, picture and tags.

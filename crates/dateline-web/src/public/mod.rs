@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/media/{*key}", get(pages::media))
         .route("/authors/{slug}", get(pages::author))
         .route("/tags/{slug}", get(pages::tag))
+        .route("/corrections", get(pages::corrections))
         .route("/{section}", get(pages::section))
         .route("/{section}/{slug}", get(pages::article))
 }

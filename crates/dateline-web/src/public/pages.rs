@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use dateline_core::{
-    ArticlePage, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths, slug,
+    ArticlePage, NoteKind, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths, slug,
 };
 use dateline_db::{ArticleLookup, StoryFilter};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -22,6 +22,7 @@ const LIST_PAGE_SIZE: i64 = 20;
 const MORE_IN_SECTION: i64 = 5;
 const RELATED: usize = 4;
 const TOP_STORIES: i64 = 6;
+const CORRECTIONS_PAGE_SIZE: i64 = 25;
 const STORIES_PER_SECTION_BLOCK: i64 = 4;
 
 /// Everything every page shows (masthead, navigation, assets), and the tags that come with it.
@@ -90,6 +91,7 @@ impl Frame {
             language: self.settings.language.clone(),
             base_url: base_url.clone(),
             logo_url: format!("{base_url}{}", theme.asset_url("logo.svg")),
+            standards: views::standards_links(&self.settings),
         };
         let nav: Vec<NavItem> = self
             .sections
@@ -184,6 +186,25 @@ fn requested_page(query: Option<&str>) -> Option<i64> {
     };
     let page: i64 = value.parse().ok()?;
     (page >= 1 && page.to_string() == value && page <= 100_000).then_some(page)
+}
+
+/// The address of page `n` of the list at `path`.
+fn page_url(path: &str, n: i64) -> String {
+    if n == 1 {
+        path.to_owned()
+    } else {
+        format!("{path}?page={n}")
+    }
+}
+
+/// The theme's `pagination` context for page `page` of `pages`.
+fn pagination(path: &str, page: i64, pages: i64) -> Value {
+    json!({
+        "page": page,
+        "pages": pages,
+        "prev_url": (page > 1).then(|| page_url(path, page - 1)),
+        "next_url": (page < pages).then(|| page_url(path, page + 1)),
+    })
 }
 
 fn website_meta(
@@ -411,26 +432,14 @@ async fn listing_page(
         .store()
         .stories(filter, LIST_PAGE_SIZE, (page - 1) * LIST_PAGE_SIZE, &[])
         .await?;
-    let page_url = |n: i64| {
-        if n == 1 {
-            path.to_owned()
-        } else {
-            format!("{path}?page={n}")
-        }
-    };
-    let pagination = json!({
-        "page": page,
-        "pages": pages,
-        "prev_url": (page > 1).then(|| page_url(page - 1)),
-        "next_url": (page < pages).then(|| page_url(page + 1)),
-    });
+    let pagination = pagination(path, page, pages);
     // The theme appends the site name.
     let full_title = if page > 1 {
         format!("{title}, page {page}")
     } else {
         title.to_owned()
     };
-    let canonical_path = page_url(page);
+    let canonical_path = page_url(path, page);
     let meta = PageMeta {
         title: full_title.clone(),
         description: description.to_owned(),
@@ -538,6 +547,78 @@ async fn related_stories(
     }
 }
 
+/// `/corrections`: every correction on a published story, newest first, with its feeds.
+pub async fn corrections(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let Some(page) = requested_page(query.as_deref()) else {
+        return not_found_page(&state).await;
+    };
+    let total = state.store().count_corrections().await?;
+    let pages = ((total + CORRECTIONS_PAGE_SIZE - 1) / CORRECTIONS_PAGE_SIZE).max(1);
+    if page > pages {
+        return not_found_page(&state).await;
+    }
+    let entries = state
+        .store()
+        .corrections(CORRECTIONS_PAGE_SIZE, (page - 1) * CORRECTIONS_PAGE_SIZE)
+        .await?;
+    let mut frame = Frame::load(&state).await?;
+    // A new correction, or an unpublished or republished story with corrections, changes the
+    // list; an edited headline changes an entry.
+    frame.tags.insert(cache_tags::CORRECTIONS_LIST.to_owned());
+    for entry in &entries {
+        frame
+            .tags
+            .insert(cache_tags::article(entry.note.article_id));
+    }
+    let corrections_feeds = feeds::corrections_links(&frame.settings);
+    frame.feeds.extend(corrections_feeds);
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|entry| {
+            json!({
+                "headline": entry.headline,
+                "url": format!("{}#note-{}", entry.article_path(), entry.note.id),
+                "text": entry.note.text,
+                "time": frame.clock.time(entry.note.published_at),
+            })
+        })
+        .collect();
+    let path = paths::CORRECTIONS;
+    let title = if page > 1 {
+        format!("Corrections, page {page}")
+    } else {
+        "Corrections".to_owned()
+    };
+    let description = format!(
+        "Every correction {} has made to a published story, newest first.",
+        frame.settings.name
+    );
+    let canonical_path = page_url(path, page);
+    let meta = PageMeta {
+        title: title.clone(),
+        description: description.clone(),
+        canonical: absolute(&state, &canonical_path),
+        robots: None,
+    };
+    let og = website_meta(&frame, &state, &title, &description, &canonical_path);
+    let context = frame.context(
+        &state,
+        None,
+        meta,
+        og,
+        None,
+        json!({
+            "corrections": items,
+            "corrections_policy_url": frame.settings.corrections_policy_url,
+            "pagination": pagination(path, page, pages),
+        }),
+    );
+    frame.render(&state, "corrections.html", context, StatusCode::OK)
+}
+
 fn tag_article(frame: &mut Frame, page: &ArticlePage) {
     let tags = &mut frame.tags;
     tags.insert(cache_tags::article(page.article.id));
@@ -565,6 +646,20 @@ fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str
         .map(|image| (image, views::image_view(image, HERO_SIZES, 1600)));
     let image_url = image.as_ref().map(|(_, view)| absolute(state, &view.src));
     let logo_url = format!("{base_url}{}", state.theme().asset_url("logo.svg"));
+    // Policy pages on the site itself are given as paths in settings; JSON-LD needs URLs.
+    let policy_urls = [
+        &frame.settings.corrections_policy_url,
+        &frame.settings.ethics_policy_url,
+    ]
+    .map(|url| {
+        url.as_ref().map(|url| {
+            if url.starts_with('/') {
+                absolute(state, url)
+            } else {
+                url.clone()
+            }
+        })
+    });
     let article = &page.article;
     let document = jsonld::NewsArticleLd {
         url,
@@ -601,7 +696,18 @@ fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str
             logo_url: &logo_url,
             logo_width: 600,
             logo_height: 60,
+            corrections_policy_url: policy_urls[0].as_deref(),
+            ethics_policy_url: policy_urls[1].as_deref(),
         },
+        corrections: page
+            .notes
+            .iter()
+            .filter(|n| n.kind == NoteKind::Correction)
+            .map(|n| jsonld::CorrectionLd {
+                text: &n.text,
+                date_published: n.published_at,
+            })
+            .collect(),
     };
     jsonld::to_script_json(&document.to_value())
 }
