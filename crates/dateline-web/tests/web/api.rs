@@ -370,6 +370,7 @@ async fn openapi_document_lists_the_paths(store: TestStore) {
             "/api/v1/articles/{id}",
             "/api/v1/sections",
             "/api/v1/authors",
+            "/api/v1/search",
         ])
     );
     let params: Vec<&str> = doc["paths"]["/api/v1/articles"]["get"]["parameters"]
