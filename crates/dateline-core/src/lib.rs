@@ -6,10 +6,12 @@
 pub mod jsonld;
 pub mod markdown;
 pub mod model;
+pub mod permissions;
 pub mod provenance;
 pub mod reading_time;
 pub mod slug;
 pub mod staff;
 
 pub use model::*;
+pub use permissions::{Action, permits};
 pub use staff::{Role, StaffMember};
