@@ -7,6 +7,7 @@ mod api;
 mod cache;
 mod error;
 mod feeds;
+pub mod newsroom;
 mod public;
 mod serve;
 mod sitemaps;
@@ -24,6 +25,7 @@ use dateline_storage::MediaStore;
 
 pub use cache::{CachedPage, PageCache};
 pub use error::WebError;
+pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use theme::{Theme, ThemeError};
 
 /// What the web layer needs to know from the operator's configuration.
@@ -59,6 +61,7 @@ struct Inner {
     theme: Theme,
     cache: PageCache,
     config: WebConfig,
+    newsroom: newsroom::NewsroomState,
     /// The last change of the `changes` log this node has applied to its cache.
     applied_change: tokio::sync::Mutex<i64>,
 }
@@ -74,6 +77,7 @@ impl AppState {
                 media,
                 theme,
                 config,
+                newsroom: newsroom::NewsroomState::new(),
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
@@ -93,6 +97,9 @@ impl AppState {
     }
     pub fn config(&self) -> &WebConfig {
         &self.inner.config
+    }
+    pub(crate) fn newsroom(&self) -> &newsroom::NewsroomState {
+        &self.inner.newsroom
     }
 
     /// Applies new entries of the `changes` log to this node's page cache; returns how many.
@@ -173,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::routes())
         .merge(sitemaps::routes())
         .merge(api::routes())
+        .merge(newsroom::routes(state.clone()))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
