@@ -4,6 +4,8 @@
 mod api;
 #[path = "web/feeds.rs"]
 mod feeds;
+#[path = "web/newsroom_auth.rs"]
+mod newsroom_auth;
 #[path = "web/sitemaps.rs"]
 mod sitemaps;
 

@@ -394,7 +394,11 @@ pub async fn audit(
     let more = entries.len() as i64 > AUDIT_PAGE;
     entries.truncate(AUDIT_PAGE as usize);
     let older_url = more
-        .then(|| entries.last().map(|e| format!("/newsroom/audit?before={}", e.id)))
+        .then(|| {
+            entries
+                .last()
+                .map(|e| format!("/newsroom/audit?before={}", e.id))
+        })
         .flatten();
     let rows: Vec<Value> = entries
         .iter()

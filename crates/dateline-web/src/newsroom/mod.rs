@@ -39,7 +39,7 @@ use serde_json::{Value, json};
 use crate::{AppState, WebError};
 pub use admin::{PASSWORD_LINK_VALID_FOR, issue_password_link};
 pub use admin_api::{ApiAuthError, ApiCaller};
-pub use session::{CurrentStaff, Csrf};
+pub use session::{Csrf, CurrentStaff};
 
 /// Answers about people and their sessions are for that browser only, never for a shared cache.
 pub const PRIVATE_NO_STORE: &str = "private, no-store";
@@ -72,7 +72,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/newsroom/users/{id}/role", post(admin::change_role))
         .route("/newsroom/users/{id}/disable", post(admin::disable))
         .route("/newsroom/users/{id}/enable", post(admin::enable))
-        .route("/newsroom/users/{id}/password-link", post(admin::password_link))
+        .route(
+            "/newsroom/users/{id}/password-link",
+            post(admin::password_link),
+        )
         .route("/newsroom/audit", get(admin::audit))
         .route(
             "/newsroom/tokens",
@@ -258,7 +261,11 @@ fn menu(staff: &CurrentStaff) -> Vec<Value> {
         ("Users", "/newsroom/users", Action::ManageUsers),
         ("API tokens", "/newsroom/tokens", Action::ManageApiTokens),
         ("Audit log", "/newsroom/audit", Action::ViewAuditLog),
-        ("Change password", "/newsroom/password", Action::ChangeOwnPassword),
+        (
+            "Change password",
+            "/newsroom/password",
+            Action::ChangeOwnPassword,
+        ),
     ]
     .into_iter()
     .filter(|(_, _, action)| staff.may(*action, false))
@@ -484,7 +491,9 @@ fn first_multipart_field(prefix: &[u8], name: &str) -> Option<String> {
     let part = &text[first_line_end + 2..];
     let (part_headers, rest) = part.split_once("\r\n\r\n")?;
     let disposition = format!("name=\"{name}\"");
-    if !part_headers.to_ascii_lowercase().contains("content-disposition")
+    if !part_headers
+        .to_ascii_lowercase()
+        .contains("content-disposition")
         || !part_headers.contains(&disposition)
     {
         return None;

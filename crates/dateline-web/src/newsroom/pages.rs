@@ -144,10 +144,9 @@ pub async fn login(
             let set_session = session::start(&state, &member).await?;
             let mut response = Redirect::to(safe_next(&form.next)).into_response();
             response.headers_mut().append(SET_COOKIE, set_session);
-            response.headers_mut().append(
-                SET_COOKIE,
-                cookie(&state, "dateline_form", "", Some(0)),
-            );
+            response
+                .headers_mut()
+                .append(SET_COOKIE, cookie(&state, "dateline_form", "", Some(0)));
             Ok(response)
         }
         member => {
@@ -164,7 +163,8 @@ pub async fn login(
                 None => 1,
             };
             // A growing pause per account slows guessing further without locking anyone out.
-            let pause = Duration::from_millis(100 * u64::try_from(failures.clamp(1, 10)).unwrap_or(1));
+            let pause =
+                Duration::from_millis(100 * u64::try_from(failures.clamp(1, 10)).unwrap_or(1));
             tokio::time::sleep(pause).await;
             again(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED).await
         }
@@ -244,7 +244,10 @@ pub async fn change_password(
             .await
             .unwrap_or(false);
     if !current_ok {
-        errors.insert("current".into(), "This is not your current password.".into());
+        errors.insert(
+            "current".into(),
+            "This is not your current password.".into(),
+        );
     }
     if let Some(problem) = secrets::password_problem(&form.new_password, &staff.member.email) {
         errors.insert("new_password".into(), problem.into());

@@ -57,9 +57,7 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         return false;
     };
     match hasher() {
-        Ok(argon2) => argon2
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(argon2) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -89,7 +87,10 @@ mod tests {
     #[test]
     fn hashes_verify_and_carry_owasp_parameters() {
         let hash = hash_password("correct horse battery").expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("correct horse batterx", &hash));
         assert!(!verify_password("anything", "not a phc string"));

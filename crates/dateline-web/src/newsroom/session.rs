@@ -68,7 +68,8 @@ pub struct SignInFirst(String);
 
 impl IntoResponse for SignInFirst {
     fn into_response(self) -> Response {
-        let next = percent_encoding::utf8_percent_encode(&self.0, percent_encoding::NON_ALPHANUMERIC);
+        let next =
+            percent_encoding::utf8_percent_encode(&self.0, percent_encoding::NON_ALPHANUMERIC);
         Redirect::to(&format!("/newsroom/login?next={next}")).into_response()
     }
 }
