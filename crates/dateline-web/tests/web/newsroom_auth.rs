@@ -162,9 +162,14 @@ fn assert_private(answer: &Answer) {
     let csp = answer.headers[header::CONTENT_SECURITY_POLICY]
         .to_str()
         .expect("csp");
+    assert!(
+        csp.starts_with("default-src 'none'"),
+        "the newsroom's own CSP: {csp}"
+    );
     assert!(csp.contains("script-src 'self'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(answer.headers[header::REFERRER_POLICY], "same-origin");
 }
 
 async fn signing_in_and_out(store: TestStore) {
@@ -289,7 +294,12 @@ async fn forms_need_the_token_and_our_origin(store: TestStore) {
     };
     let as_refs =
         |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
-    let cases: Vec<(&str, Vec<(&str, String)>, Vec<(&str, &str)>)> = vec![
+    type Case = (
+        &'static str,
+        Vec<(&'static str, String)>,
+        Vec<(&'static str, &'static str)>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "no token",
             as_refs(&change("")[1..]),
@@ -361,7 +371,13 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
         .expect("admin");
     let site = site(store).await;
     let target_path = |action: &str| format!("/newsroom/users/{}/{action}", target.id);
-    let pages: Vec<(&str, String, Vec<(&str, &str)>, Action)> = vec![
+    type Route = (
+        &'static str,
+        String,
+        Vec<(&'static str, &'static str)>,
+        Action,
+    );
+    let pages: Vec<Route> = vec![
         ("GET", "/newsroom".into(), vec![], Action::UseNewsroom),
         (
             "GET",
