@@ -273,6 +273,27 @@ async fn repeated_failures_lock_the_account(store: TestStore) {
     );
     assert!(locked.body.contains("That email and password do not match"));
     assert!(!browser.cookies.contains_key(SESSION));
+
+    // One client failing across many accounts hits the per-client limit (kept in memory).
+    let mut guesser = Browser::new(&site.app);
+    let mut limited = None;
+    for n in 0..25 {
+        let answer = guesser
+            .sign_in(&format!("guess{n}@example.org"), "wrong password!!")
+            .await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(n);
+            assert!(
+                answer
+                    .body
+                    .contains("Too many failed sign-ins from your network")
+            );
+            break;
+        }
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    }
+    // Six failures came from this client already (the test clients share one unknown address).
+    assert_eq!(limited, Some(14), "20 failures per client, then refused");
 }
 
 async fn forms_need_the_token_and_our_origin(store: TestStore) {
