@@ -524,6 +524,39 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
             assert_eq!(answer.status, expected, "{role} token {path}");
         }
     }
+
+    // A token never acts above its creator's current role: demoting the creator demotes it.
+    let editor = accounts
+        .iter()
+        .find(|(role, _)| *role == Role::Editor)
+        .map(|(_, m)| m.clone())
+        .expect("editor");
+    let secret = "dlt_editor_made";
+    let now = jiff::Timestamp::now();
+    let store = site.state.store();
+    store
+        .create_api_token(
+            "desk",
+            Role::Editor,
+            &secrets::token_digest(secret),
+            &Actor::staff(editor.id, "editor"),
+            now,
+        )
+        .await
+        .expect("token");
+    store
+        .set_staff_role(
+            editor.id,
+            Role::Contributor,
+            &Actor::staff(admin.id, "admin"),
+            now,
+        )
+        .await
+        .expect("demote");
+    let answer = api_get(&site.app, "/api/v1/admin/whoami", Some(secret)).await;
+    let json: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
+    assert_eq!(json["token"]["role"], "editor");
+    assert_eq!(json["role"], "contributor");
 }
 
 async fn api_get(app: &Router, uri: &str, token: Option<&str>) -> Answer {
