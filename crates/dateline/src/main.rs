@@ -166,8 +166,9 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         .await
         .context("issuing the demo admin's set-password link")?;
         println!(
-            "Newsroom: set a password for the demo admin ({}) once, at\n  {link}",
-            report.admin_email
+            "Newsroom: set a password for the demo admin ({email}) once, at\n  {link}\n\
+             (a new link: dateline user set-password-link --email {email})",
+            email = report.admin_email
         );
     }
     let state = AppState::new(
