@@ -7,6 +7,7 @@ pub mod jsonld;
 pub mod markdown;
 pub mod model;
 pub mod notes;
+pub mod permissions;
 pub mod provenance;
 pub mod reading_time;
 pub mod revisions;
@@ -16,5 +17,6 @@ pub mod workflow;
 
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
+pub use permissions::{Action, permits};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};

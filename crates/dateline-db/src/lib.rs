@@ -7,6 +7,7 @@
 mod api;
 mod articles;
 mod audit;
+mod auth;
 mod catalog;
 mod changes;
 mod editorial;
@@ -30,6 +31,7 @@ use sqlx::sqlite::{
 pub use api::{ApiArticleQuery, ArchivePosition};
 pub use articles::{ArticleInput, ArticleLookup, ArticleStats, StoryFilter};
 pub use audit::{Actor, AuditEntry, AuditRecord};
+pub use auth::{ApiToken, LockoutRule, LoginThrottle, SessionLimits, StaffSession};
 pub use catalog::{AuthorInput, ImageInput, SectionInput};
 pub use changes::Change;
 pub use editorial::{Revision, RevisionSummary, SCHEDULED_PUBLISH_JOB, SCHEDULER_ACTOR};

@@ -4,7 +4,7 @@
 use dateline_core::{Role, StaffMember};
 use jiff::Timestamp;
 
-use crate::{DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
+use crate::{DbError, Result, Store, from_micros, on_reader, on_writer};
 
 /// A new staff account.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct NewStaff {
 }
 
 #[derive(sqlx::FromRow)]
-struct StaffRow {
+pub(crate) struct StaffRow {
     id: i64,
     email: String,
     display_name: String,
@@ -29,7 +29,8 @@ struct StaffRow {
     disabled_at: Option<i64>,
 }
 
-const STAFF_COLUMNS: &str = "id, email, display_name, role, author_id, created_at, disabled_at";
+pub(crate) const STAFF_COLUMNS: &str =
+    "id, email, display_name, role, author_id, created_at, disabled_at";
 
 impl TryFrom<StaffRow> for StaffMember {
     type Error = DbError;
@@ -54,7 +55,7 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn check_staff_input(input: &NewStaff) -> Result<()> {
+pub(crate) fn check_staff_input(input: &NewStaff) -> Result<()> {
     let email = input.email.trim();
     let plausible = email.len() <= 254
         && email
@@ -76,7 +77,9 @@ fn check_staff_input(input: &NewStaff) -> Result<()> {
 }
 
 impl Store {
-    /// Creates a staff account; a taken email is [`DbError::Duplicate`].
+    /// Creates a staff account without an audit entry (test fixtures); a taken email is
+    /// [`DbError::Duplicate`]. Newsroom pages, the command line and the demo use
+    /// [`Store::create_staff_as`], which records who created the account.
     pub async fn create_staff(&self, input: &NewStaff, now: Timestamp) -> Result<StaffMember> {
         check_staff_input(input)?;
         let sql = format!(
@@ -90,7 +93,7 @@ impl Store {
                 .bind(input.role.as_str())
                 .bind(&input.password_hash)
                 .bind(input.author_id)
-                .bind(to_micros(now))
+                .bind(crate::to_micros(now))
                 .fetch_one(pool)
                 .await?
         });

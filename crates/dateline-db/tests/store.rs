@@ -17,6 +17,8 @@ mod support;
 
 #[path = "store/articles.rs"]
 mod articles;
+#[path = "store/auth.rs"]
+mod auth;
 #[path = "store/catalog.rs"]
 mod catalog;
 #[path = "store/changes.rs"]

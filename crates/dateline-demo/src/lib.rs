@@ -9,7 +9,7 @@ mod bulk;
 mod newsroom;
 
 pub use bulk::add_generated_articles;
-pub use newsroom::{DemoReport, load_newsroom};
+pub use newsroom::{DEMO_ADMIN_EMAIL, DemoReport, load_newsroom};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {

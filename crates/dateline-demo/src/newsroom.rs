@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
-use dateline_core::{ArticleStatus, ImageVariant, NoteKind, SiteSettings};
-use dateline_db::{Actor, ArticleInput, AuthorInput, ImageInput, SectionInput, Store};
+use dateline_core::{ArticleStatus, ImageVariant, NoteKind, Role, SiteSettings};
+use dateline_db::{Actor, ArticleInput, AuthorInput, ImageInput, NewStaff, SectionInput, Store};
 use dateline_storage::{ImageLimits, MediaStore, VariantFormat};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
@@ -101,7 +101,13 @@ pub struct DemoReport {
     pub authors: usize,
     pub articles: usize,
     pub lead_path: String,
+    /// The demo's admin account. It has no password: `dateline serve` prints a one-time link to
+    /// set one, so no known password ever ships.
+    pub admin_id: i64,
+    pub admin_email: String,
 }
+
+pub const DEMO_ADMIN_EMAIL: &str = "editor@dateline.example";
 
 /// The newsroom's time zone in the demo: shown dates and schedules use it.
 const DEMO_TIME_ZONE: &str = "America/New_York";
@@ -145,6 +151,35 @@ pub async fn load_newsroom(
             })
             .await?;
         authors.insert(doc.slug.clone(), author.id);
+    }
+    let admin = store
+        .create_staff_as(
+            &Actor::system("demo"),
+            &NewStaff {
+                email: DEMO_ADMIN_EMAIL.to_owned(),
+                display_name: "Demo Editor-in-Chief".to_owned(),
+                role: Role::Admin,
+                password_hash: None,
+                author_id: None,
+            },
+            now,
+        )
+        .await?;
+    // One reporter with an account under their byline, so the roles can be tried side by side.
+    if let Some(doc) = newsroom.author.first() {
+        store
+            .create_staff_as(
+                &Actor::system("demo"),
+                &NewStaff {
+                    email: format!("{}@dateline.example", doc.slug),
+                    display_name: doc.name.clone(),
+                    role: Role::Author,
+                    password_hash: None,
+                    author_id: authors.get(&doc.slug).copied(),
+                },
+                now,
+            )
+            .await?;
     }
     // Oldest first, so the change log and ids follow publication order like a real newsroom's.
     let mut articles: Vec<(usize, &ArticleDoc)> = newsroom.article.iter().enumerate().collect();
@@ -218,6 +253,8 @@ pub async fn load_newsroom(
         authors: authors.len(),
         articles: newsroom.article.len(),
         lead_path,
+        admin_id: admin.id,
+        admin_email: admin.email,
     })
 }
 

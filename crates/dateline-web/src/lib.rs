@@ -7,6 +7,7 @@ mod api;
 mod cache;
 mod error;
 mod feeds;
+pub mod newsroom;
 mod public;
 mod search;
 mod serve;
@@ -25,6 +26,7 @@ use dateline_storage::MediaStore;
 
 pub use cache::{CachedPage, PageCache};
 pub use error::WebError;
+pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use theme::{Theme, ThemeError};
 
@@ -63,6 +65,7 @@ struct Inner {
     config: WebConfig,
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
+    newsroom: newsroom::NewsroomState,
     /// The last change of the `changes` log this node has applied to its cache.
     applied_change: tokio::sync::Mutex<i64>,
 }
@@ -79,6 +82,7 @@ impl AppState {
                 theme,
                 config,
                 search: std::sync::OnceLock::new(),
+                newsroom: newsroom::NewsroomState::new(),
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
@@ -110,6 +114,10 @@ impl AppState {
             tracing::warn!("the site already has a search index; keeping the first");
         }
         self
+    }
+
+    pub(crate) fn newsroom(&self) -> &newsroom::NewsroomState {
+        &self.inner.newsroom
     }
 
     /// Applies new entries of the `changes` log to this node's page cache; returns how many.
@@ -222,6 +230,7 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::routes())
         .merge(sitemaps::routes())
         .merge(api::routes())
+        .merge(newsroom::routes(state.clone()))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -29,6 +29,17 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/partials/share.html",
     "templates/partials/pagination.html",
     "templates/partials/icons.html",
+    "templates/newsroom/base.html",
+    "templates/newsroom/forbidden.html",
+    "templates/newsroom/login.html",
+    "templates/newsroom/dashboard.html",
+    "templates/newsroom/password.html",
+    "templates/newsroom/set_password.html",
+    "templates/newsroom/users.html",
+    "templates/newsroom/user_new.html",
+    "templates/newsroom/user_link.html",
+    "templates/newsroom/audit.html",
+    "templates/newsroom/tokens.html",
 );
 
 const STATIC_FILES: &[(&str, &str)] = embedded!(

@@ -6,6 +6,8 @@ mod api;
 mod corrections;
 #[path = "web/feeds.rs"]
 mod feeds;
+#[path = "web/newsroom_auth.rs"]
+mod newsroom_auth;
 #[path = "web/search.rs"]
 mod search;
 #[path = "web/sitemaps.rs"]
@@ -518,6 +520,16 @@ async fn reference_article_from_the_demo(store: TestStore) {
     .await
     .expect("demo loads");
     assert!(report.articles >= 30);
+    // The demo admin ships without a password (a one-time link is printed on first start).
+    assert_eq!(report.admin_email, dateline_demo::DEMO_ADMIN_EMAIL);
+    assert_eq!(
+        site.state
+            .store()
+            .staff_password_hash(report.admin_id)
+            .await
+            .expect("hash"),
+        None
+    );
     let path = "/politics/trump-invites-colombias-gustavo-petro-to-white-house-after-confrontation";
     assert_eq!(report.lead_path, path);
     let page = get(&site.app, path).await;

@@ -2,6 +2,7 @@
 //! configuration and wires the crates together; the work happens in the library crates.
 
 mod config;
+mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +57,37 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// Newsroom staff accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account; the password is asked for (or read from stdin), never a flag
+    Create {
+        #[command(flatten)]
+        overrides: Overrides,
+        #[arg(long)]
+        email: String,
+        /// The name shown in the newsroom and the audit log
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "editor", "author", "contributor"])]
+        role: String,
+        /// The byline (author slug) this person writes under
+        #[arg(long)]
+        author_slug: Option<String>,
+    },
+    /// Print a one-time link to set the password of an account
+    SetPasswordLink {
+        #[command(flatten)]
+        overrides: Overrides,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -72,6 +104,7 @@ fn main() -> anyhow::Result<()> {
                 articles,
             } => demo(&overrides, articles).await,
             Command::Reindex { overrides } => reindex(&overrides).await,
+            Command::User { command } => user(command).await,
             Command::Migrate { overrides } => {
                 let config = setup(&overrides)?;
                 open(&config).await?;
@@ -132,6 +165,20 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             lead = report.lead_path,
             "demo newsroom ready"
         );
+        // The demo admin has no password; a one-time link lets the newcomer choose one.
+        let link = dateline_web::newsroom::issue_password_link(
+            &store,
+            &config.base_url,
+            report.admin_id,
+            &dateline_db::Actor::system("demo"),
+        )
+        .await
+        .context("issuing the demo admin's set-password link")?;
+        println!(
+            "Newsroom: set a password for the demo admin ({email}) once, at\n  {link}\n\
+             (a new link: dateline user set-password-link --email {email})",
+            email = report.admin_email
+        );
     }
     let state = AppState::new(
         store.clone(),
@@ -173,7 +220,10 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     println!("Dateline is running at http://{address}/");
     tracing::info!(%address, base_url = config.base_url, "serving");
     // Cache hits are answered before routing (`dateline_web::service`).
-    let site = tower::make::Shared::new(dateline_web::service(state));
+    // Connect info gives handlers the peer address (the newsroom's per-client sign-in limit).
+    let site = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+        std::net::SocketAddr,
+    >(dateline_web::service(state));
     axum::serve(listener, site)
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -218,6 +268,38 @@ async fn reindex(overrides: &Overrides) -> anyhow::Result<()> {
     );
     store.close().await;
     Ok(())
+}
+
+async fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create {
+            overrides,
+            email,
+            name,
+            role,
+            author_slug,
+        } => {
+            let config = setup(&overrides)?;
+            let (store, _) = open(&config).await?;
+            let role = dateline_core::Role::parse(&role).context("unknown role")?;
+            let user = users::NewUser {
+                email,
+                name,
+                role,
+                author_slug,
+            };
+            let result = users::create(&store, user).await;
+            store.close().await;
+            result
+        }
+        UserCommand::SetPasswordLink { overrides, email } => {
+            let config = setup(&overrides)?;
+            let (store, _) = open(&config).await?;
+            let result = users::set_password_link(&store, &config.base_url, &email).await;
+            store.close().await;
+            result
+        }
+    }
 }
 
 async fn demo(overrides: &Overrides, articles: usize) -> anyhow::Result<()> {

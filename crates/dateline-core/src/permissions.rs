@@ -1,0 +1,229 @@
+//! Who may do what in the newsroom: the one permission check behind every newsroom page and every
+//! Admin API endpoint.
+//!
+//! Roles are ordered by trust (contributor < author < editor < admin), so a rule is "the least
+//! trusted role that may do this" — once for the staff member's own work (an article they write,
+//! an image they uploaded, their own author profile) and once for anyone else's. Whether the
+//! subject is one's own is for the caller to decide from the data; actions that are not about a
+//! particular piece of work ignore it.
+
+use serde::Serialize;
+
+use crate::Role;
+
+/// Everything a staff member or an API token can do in the newsroom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Open the newsroom at all (dashboard, own account).
+    UseNewsroom,
+    /// Change one's own password.
+    ChangeOwnPassword,
+    /// Start a new article; it is a draft of its author.
+    CreateDraft,
+    /// Edit an article that is a draft or in review.
+    EditDraft,
+    /// Edit an article that is scheduled, published or unpublished.
+    EditPublished,
+    /// List and compare an article's revisions, and restore one as a new revision.
+    UseRevisions,
+    /// Move a draft to review.
+    SubmitForReview,
+    /// Publish now.
+    Publish,
+    /// Set a future publication time or an embargo.
+    Schedule,
+    /// Take a published article off the site.
+    Unpublish,
+    /// Add a correction, clarification or update note to a published article.
+    AddUpdateNote,
+    /// Upload pictures to the image library.
+    UploadImages,
+    /// Change an image's alt text, caption, credit and source type; delete it.
+    EditImage,
+    /// Approve, reject and feature comments; suspend and ban readers.
+    ModerateComments,
+    /// Read, assign and resolve tips.
+    TriageTips,
+    /// Edit an author profile (bio, photo, links).
+    EditAuthorProfile,
+    /// Create sections, reorder them, change their descriptions.
+    ManageSections,
+    /// Site name, logo, language, time zone, policies.
+    ManageSettings,
+    /// Create staff accounts, change roles, disable, issue set-password links.
+    ManageUsers,
+    /// Read the audit log.
+    ViewAuditLog,
+    /// Create and revoke Admin API tokens.
+    ManageApiTokens,
+}
+
+impl Action {
+    pub const ALL: [Action; 21] = [
+        Action::UseNewsroom,
+        Action::ChangeOwnPassword,
+        Action::CreateDraft,
+        Action::EditDraft,
+        Action::EditPublished,
+        Action::UseRevisions,
+        Action::SubmitForReview,
+        Action::Publish,
+        Action::Schedule,
+        Action::Unpublish,
+        Action::AddUpdateNote,
+        Action::UploadImages,
+        Action::EditImage,
+        Action::ModerateComments,
+        Action::TriageTips,
+        Action::EditAuthorProfile,
+        Action::ManageSections,
+        Action::ManageSettings,
+        Action::ManageUsers,
+        Action::ViewAuditLog,
+        Action::ManageApiTokens,
+    ];
+
+    /// The least trusted role that may take this action, on one's own work and on anyone else's.
+    fn least_role(self) -> (Role, Role) {
+        use Role::{Admin, Author, Contributor, Editor};
+        match self {
+            Action::UseNewsroom | Action::ChangeOwnPassword | Action::CreateDraft => {
+                (Contributor, Contributor)
+            }
+            // A contributor writes and submits drafts; other people's work is an editor's.
+            Action::EditDraft | Action::UseRevisions | Action::SubmitForReview => {
+                (Contributor, Editor)
+            }
+            // "An author may also publish their own": what readers see is an author's at least.
+            Action::EditPublished | Action::Publish | Action::Schedule | Action::Unpublish => {
+                (Author, Editor)
+            }
+            // Corrections are an editorial decision, whoever wrote the story.
+            Action::AddUpdateNote => (Editor, Editor),
+            // Contributors illustrate their drafts; the shared library is the desk's.
+            Action::UploadImages => (Contributor, Contributor),
+            Action::EditImage => (Contributor, Editor),
+            Action::ModerateComments | Action::TriageTips => (Editor, Editor),
+            Action::EditAuthorProfile => (Contributor, Admin),
+            Action::ManageSections
+            | Action::ManageSettings
+            | Action::ManageUsers
+            | Action::ViewAuditLog
+            | Action::ManageApiTokens => (Admin, Admin),
+        }
+    }
+
+    /// Whether the answer can depend on whose work the subject is.
+    pub fn depends_on_ownership(self) -> bool {
+        let (own, others) = self.least_role();
+        own != others
+    }
+}
+
+/// The permission check. `owns_subject` says whether the subject is the staff member's own work
+/// (they are among the article's authors, they uploaded the image, it is their author profile);
+/// pass `false` when unsure — it never grants more.
+pub fn permits(role: Role, action: Action, owns_subject: bool) -> bool {
+    let (own, others) = action.least_role();
+    role >= if owns_subject { own } else { others }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole matrix, written out: for each action, which of contributor, author, editor and
+    /// admin may act on their own work, then on someone else's.
+    const EXPECTED: &[(Action, [bool; 4], [bool; 4])] = {
+        const ALL: [bool; 4] = [true, true, true, true];
+        const AUTHOR_UP: [bool; 4] = [false, true, true, true];
+        const EDITOR_UP: [bool; 4] = [false, false, true, true];
+        const ADMIN: [bool; 4] = [false, false, false, true];
+        &[
+            (Action::UseNewsroom, ALL, ALL),
+            (Action::ChangeOwnPassword, ALL, ALL),
+            (Action::CreateDraft, ALL, ALL),
+            (Action::EditDraft, ALL, EDITOR_UP),
+            (Action::EditPublished, AUTHOR_UP, EDITOR_UP),
+            (Action::UseRevisions, ALL, EDITOR_UP),
+            (Action::SubmitForReview, ALL, EDITOR_UP),
+            (Action::Publish, AUTHOR_UP, EDITOR_UP),
+            (Action::Schedule, AUTHOR_UP, EDITOR_UP),
+            (Action::Unpublish, AUTHOR_UP, EDITOR_UP),
+            (Action::AddUpdateNote, EDITOR_UP, EDITOR_UP),
+            (Action::UploadImages, ALL, ALL),
+            (Action::EditImage, ALL, EDITOR_UP),
+            (Action::ModerateComments, EDITOR_UP, EDITOR_UP),
+            (Action::TriageTips, EDITOR_UP, EDITOR_UP),
+            (Action::EditAuthorProfile, ALL, ADMIN),
+            (Action::ManageSections, ADMIN, ADMIN),
+            (Action::ManageSettings, ADMIN, ADMIN),
+            (Action::ManageUsers, ADMIN, ADMIN),
+            (Action::ViewAuditLog, ADMIN, ADMIN),
+            (Action::ManageApiTokens, ADMIN, ADMIN),
+        ]
+    };
+
+    #[test]
+    fn every_role_and_action_matches_the_written_table() {
+        assert_eq!(
+            EXPECTED.len(),
+            Action::ALL.len(),
+            "every action has a row in the table"
+        );
+        for action in Action::ALL {
+            let (_, own, others) = EXPECTED
+                .iter()
+                .find(|(listed, _, _)| *listed == action)
+                .unwrap_or_else(|| panic!("{action:?} is missing from the table"));
+            for (index, role) in Role::ALL.into_iter().enumerate() {
+                assert_eq!(
+                    permits(role, action, true),
+                    own[index],
+                    "{role} {action:?} on own work"
+                );
+                assert_eq!(
+                    permits(role, action, false),
+                    others[index],
+                    "{role} {action:?} on someone else's"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn issue_three_role_definitions_hold() {
+        // Contributor writes drafts and submits them, but publishes nothing.
+        assert!(permits(Role::Contributor, Action::SubmitForReview, true));
+        assert!(!permits(Role::Contributor, Action::Publish, true));
+        // Author also publishes their own, not anyone else's.
+        assert!(permits(Role::Author, Action::Publish, true));
+        assert!(!permits(Role::Author, Action::Publish, false));
+        // Editor publishes anything, corrects, moderates, triages tips; manages no users.
+        for action in [
+            Action::Publish,
+            Action::AddUpdateNote,
+            Action::ModerateComments,
+            Action::TriageTips,
+        ] {
+            assert!(permits(Role::Editor, action, false), "{action:?}");
+        }
+        assert!(!permits(Role::Editor, Action::ManageUsers, false));
+        // Admin can do everything.
+        for action in Action::ALL {
+            assert!(permits(Role::Admin, action, false), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn owning_the_subject_never_takes_a_permission_away() {
+        for action in Action::ALL {
+            for role in Role::ALL {
+                if permits(role, action, false) {
+                    assert!(permits(role, action, true), "{role} {action:?}");
+                }
+            }
+        }
+    }
+}

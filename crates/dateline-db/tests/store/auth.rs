@@ -1,0 +1,432 @@
+//! Signing in: sessions with expiry and idle timeout, failed-login lockout shared through the
+//! database, single-use set-password links, API tokens, and the audit trail of staff changes.
+
+use dateline_core::{Role, StaffMember};
+use dateline_db::testing::TestStore;
+use dateline_db::{Actor, DbError, LockoutRule, NewStaff, SessionLimits};
+use jiff::{SignedDuration, Timestamp};
+
+dateline_db::both_backends!(
+    sessions_expire_idle_out_and_end_on_revocation,
+    password_change_and_disabling_sign_out_everywhere,
+    failed_logins_lock_the_account_and_are_forgotten,
+    password_links_are_single_use_and_expire,
+    api_tokens_act_as_their_creator_within_its_role,
+    staff_changes_are_audited_and_keep_one_admin,
+);
+
+const LIMITS: SessionLimits = SessionLimits {
+    lifetime: SignedDuration::from_hours(12),
+    idle_timeout: SignedDuration::from_mins(60),
+};
+
+fn start() -> Timestamp {
+    Timestamp::from_second(1_790_000_000).unwrap()
+}
+
+async fn staff(store: &TestStore, email: &str, role: Role) -> StaffMember {
+    store
+        .create_staff(
+            &NewStaff {
+                email: email.to_owned(),
+                display_name: email.split('@').next().unwrap().to_owned(),
+                role,
+                password_hash: Some("$argon2id$placeholder".to_owned()),
+                author_id: None,
+            },
+            start(),
+        )
+        .await
+        .unwrap()
+}
+
+fn actor(of: &StaffMember) -> Actor {
+    Actor::staff(of.id, of.display_name.clone())
+}
+
+async fn sessions_expire_idle_out_and_end_on_revocation(store: TestStore) {
+    let ana = staff(&store, "ana@example.org", Role::Author).await;
+    let t0 = start();
+    let id = store
+        .create_session(ana.id, "hash-a", "csrf-a", LIMITS, t0)
+        .await
+        .unwrap();
+    let session = store.session("hash-a", LIMITS, t0).await.unwrap().unwrap();
+    assert_eq!(session.id, id);
+    assert_eq!(session.staff, ana);
+    assert_eq!(session.csrf_token, "csrf-a");
+    assert_eq!(session.expires_at, t0 + LIMITS.lifetime);
+    assert!(store.session("hash-b", LIMITS, t0).await.unwrap().is_none());
+
+    // Idle for longer than the idle timeout: gone; kept alive by use: still there.
+    let idle = t0 + SignedDuration::from_mins(61);
+    assert!(
+        store
+            .session("hash-a", LIMITS, idle)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .touch_session(id, t0 + SignedDuration::from_mins(50))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session("hash-a", LIMITS, idle)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Past the absolute lifetime, however busy.
+    let late = t0 + SignedDuration::from_hours(12) + SignedDuration::from_secs(1);
+    store
+        .touch_session(id, late - SignedDuration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session("hash-a", LIMITS, late)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    store
+        .create_session(ana.id, "hash-c", "csrf-c", LIMITS, t0)
+        .await
+        .unwrap();
+    store.revoke_session("hash-c", t0).await.unwrap();
+    assert!(store.session("hash-c", LIMITS, t0).await.unwrap().is_none());
+}
+
+async fn password_change_and_disabling_sign_out_everywhere(store: TestStore) {
+    let admin = staff(&store, "boss@example.org", Role::Admin).await;
+    let ana = staff(&store, "ana@example.org", Role::Author).await;
+    let t0 = start();
+    let here = store
+        .create_session(ana.id, "here", "c1", LIMITS, t0)
+        .await
+        .unwrap();
+    store
+        .create_session(ana.id, "phone", "c2", LIMITS, t0)
+        .await
+        .unwrap();
+    store
+        .change_staff_password(ana.id, "$argon2id$new", Some(here), &actor(&ana), t0)
+        .await
+        .unwrap();
+    assert!(store.session("here", LIMITS, t0).await.unwrap().is_some());
+    assert!(store.session("phone", LIMITS, t0).await.unwrap().is_none());
+    assert_eq!(
+        store.staff_password_hash(ana.id).await.unwrap().as_deref(),
+        Some("$argon2id$new")
+    );
+
+    let disabled = store
+        .set_staff_disabled(ana.id, true, &actor(&admin), t0)
+        .await
+        .unwrap();
+    assert!(disabled.disabled_at.is_some());
+    assert!(store.session("here", LIMITS, t0).await.unwrap().is_none());
+    // A new session row for a disabled account never loads either.
+    store
+        .create_session(ana.id, "sneaky", "c3", LIMITS, t0)
+        .await
+        .unwrap();
+    assert!(store.session("sneaky", LIMITS, t0).await.unwrap().is_none());
+    let enabled = store
+        .set_staff_disabled(ana.id, false, &actor(&admin), t0)
+        .await
+        .unwrap();
+    assert_eq!(enabled.disabled_at, None);
+    assert!(
+        store.session("here", LIMITS, t0).await.unwrap().is_none(),
+        "re-enabling does not bring revoked sessions back"
+    );
+}
+
+async fn failed_logins_lock_the_account_and_are_forgotten(store: TestStore) {
+    let ana = staff(&store, "ana@example.org", Role::Author).await;
+    let rule = LockoutRule {
+        lock_after: 3,
+        lock_for: SignedDuration::from_mins(15),
+        forget_after: SignedDuration::from_hours(1),
+    };
+    let t0 = start();
+    assert_eq!(store.login_throttle(ana.id).await.unwrap().failures, 0);
+    let first = store.record_login_failure(ana.id, rule, t0).await.unwrap();
+    assert_eq!((first.failures, first.locked_until), (1, None));
+    store.record_login_failure(ana.id, rule, t0).await.unwrap();
+    let third = store.record_login_failure(ana.id, rule, t0).await.unwrap();
+    assert_eq!(third.failures, 3);
+    assert_eq!(third.locked_until, Some(t0 + rule.lock_for));
+    let read = store.login_throttle(ana.id).await.unwrap();
+    assert_eq!(read, third);
+    assert!(read.is_locked(t0 + SignedDuration::from_mins(14)));
+    assert!(!read.is_locked(t0 + SignedDuration::from_mins(16)));
+
+    // Failing again straight after the lock ends locks again.
+    let t1 = t0 + SignedDuration::from_mins(16);
+    let again = store.record_login_failure(ana.id, rule, t1).await.unwrap();
+    assert_eq!(again.failures, 4);
+    assert_eq!(again.locked_until, Some(t1 + rule.lock_for));
+
+    // A failure long after the last one starts the count again.
+    let t2 = t1 + SignedDuration::from_hours(2);
+    let fresh = store.record_login_failure(ana.id, rule, t2).await.unwrap();
+    assert_eq!(fresh.failures, 1);
+    assert!(!fresh.is_locked(t2));
+
+    // Signing in clears the count.
+    store
+        .create_session(ana.id, "s", "c", LIMITS, t2)
+        .await
+        .unwrap();
+    assert_eq!(store.login_throttle(ana.id).await.unwrap().failures, 0);
+}
+
+async fn password_links_are_single_use_and_expire(store: TestStore) {
+    let admin = staff(&store, "boss@example.org", Role::Admin).await;
+    let ana = staff(&store, "ana@example.org", Role::Author).await;
+    let t0 = start();
+    let in_a_day = t0 + SignedDuration::from_hours(24);
+    store
+        .create_session(ana.id, "old-session", "c", LIMITS, t0)
+        .await
+        .unwrap();
+    store
+        .create_password_link(ana.id, "link-1", in_a_day, &actor(&admin), t0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .password_link_staff("link-1", t0)
+            .await
+            .unwrap()
+            .map(|s| s.id),
+        Some(ana.id)
+    );
+    // A second link supersedes the first.
+    store
+        .create_password_link(ana.id, "link-2", in_a_day, &actor(&admin), t0)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .password_link_staff("link-1", t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store.use_password_link("link-1", "$argon2id$x", t0).await,
+        Err(DbError::NotFound)
+    ));
+
+    let used = store
+        .use_password_link("link-2", "$argon2id$chosen", t0)
+        .await
+        .unwrap();
+    assert_eq!(used.id, ana.id);
+    assert_eq!(
+        store.staff_password_hash(ana.id).await.unwrap().as_deref(),
+        Some("$argon2id$chosen")
+    );
+    assert!(
+        store
+            .session("old-session", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store
+            .use_password_link("link-2", "$argon2id$again", t0)
+            .await,
+        Err(DbError::NotFound)
+    ));
+
+    store
+        .create_password_link(ana.id, "link-3", in_a_day, &actor(&admin), t0)
+        .await
+        .unwrap();
+    let expired = in_a_day + SignedDuration::from_secs(1);
+    assert!(
+        store
+            .password_link_staff("link-3", expired)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store
+            .use_password_link("link-3", "$argon2id$late", expired)
+            .await,
+        Err(DbError::NotFound)
+    ));
+
+    let actions: Vec<String> = store
+        .audit_for("staff", ana.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "staff.password_link",
+            "staff.password_link",
+            "staff.password",
+            "staff.password_link"
+        ]
+    );
+}
+
+async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
+    let admin = staff(&store, "boss@example.org", Role::Admin).await;
+    let editor = staff(&store, "ed@example.org", Role::Editor).await;
+    let t0 = start();
+    let refused = store
+        .create_api_token("too strong", Role::Admin, "s0", &actor(&editor), t0)
+        .await;
+    assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
+    assert!(matches!(
+        store
+            .create_api_token("  ", Role::Author, "s0", &actor(&editor), t0)
+            .await,
+        Err(DbError::Invalid(_))
+    ));
+
+    let token = store
+        .create_api_token("Wire importer", Role::Author, "s1", &actor(&editor), t0)
+        .await
+        .unwrap();
+    assert_eq!(token.name, "Wire importer");
+    assert_eq!(token.role, Role::Author);
+    assert_eq!(token.created_by, editor.id);
+    assert_eq!(token.created_by_name, "ed");
+    assert_eq!(token.last_used_at, None);
+
+    let (found, acting) = store.api_token_by_secret("s1", t0).await.unwrap().unwrap();
+    assert_eq!(found.id, token.id);
+    assert_eq!(acting.id, editor.id);
+    assert_eq!(
+        store.api_tokens().await.unwrap()[0].last_used_at,
+        Some(t0),
+        "use is noted"
+    );
+    assert!(store.api_token_by_secret("s2", t0).await.unwrap().is_none());
+
+    // The creator's account being disabled stops the token.
+    store
+        .set_staff_disabled(editor.id, true, &actor(&admin), t0)
+        .await
+        .unwrap();
+    assert!(store.api_token_by_secret("s1", t0).await.unwrap().is_none());
+    store
+        .set_staff_disabled(editor.id, false, &actor(&admin), t0)
+        .await
+        .unwrap();
+    assert!(store.api_token_by_secret("s1", t0).await.unwrap().is_some());
+
+    store
+        .revoke_api_token(token.id, &actor(&admin), t0)
+        .await
+        .unwrap();
+    assert!(store.api_token_by_secret("s1", t0).await.unwrap().is_none());
+    assert!(matches!(
+        store.revoke_api_token(token.id, &actor(&admin), t0).await,
+        Err(DbError::NotFound)
+    ));
+    assert!(store.api_tokens().await.unwrap()[0].revoked_at.is_some());
+    let actions: Vec<String> = store
+        .audit_for("api_token", token.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect();
+    assert_eq!(actions, ["api_token.create", "api_token.revoke"]);
+}
+
+async fn staff_changes_are_audited_and_keep_one_admin(store: TestStore) {
+    let t0 = start();
+    let admin = staff(&store, "boss@example.org", Role::Admin).await;
+    let ana = store
+        .create_staff_as(
+            &actor(&admin),
+            &NewStaff {
+                email: "ana@example.org".to_owned(),
+                display_name: "Ana".to_owned(),
+                role: Role::Contributor,
+                password_hash: None,
+                author_id: None,
+            },
+            t0,
+        )
+        .await
+        .unwrap();
+    let promoted = store
+        .set_staff_role(ana.id, Role::Editor, &actor(&admin), t0)
+        .await
+        .unwrap();
+    assert_eq!(promoted.role, Role::Editor);
+
+    // The only admin can neither be demoted nor disabled.
+    for refused in [
+        store
+            .set_staff_role(admin.id, Role::Editor, &actor(&admin), t0)
+            .await,
+        store
+            .set_staff_disabled(admin.id, true, &actor(&admin), t0)
+            .await,
+    ] {
+        assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
+    }
+    assert_eq!(store.staff_by_id(admin.id).await.unwrap().role, Role::Admin);
+    store
+        .set_staff_role(ana.id, Role::Admin, &actor(&admin), t0)
+        .await
+        .unwrap();
+    store
+        .set_staff_role(admin.id, Role::Editor, &actor(&ana), t0)
+        .await
+        .unwrap();
+
+    let log = store.audit_for("staff", ana.id).await.unwrap();
+    let summary: Vec<(String, String, Option<i64>)> = log
+        .iter()
+        .map(|e| (e.action.clone(), e.detail.clone(), e.actor.staff_id))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "staff.create".to_owned(),
+                "Ana <ana@example.org> as contributor".to_owned(),
+                Some(admin.id)
+            ),
+            (
+                "staff.role".to_owned(),
+                "Ana: role contributor → editor".to_owned(),
+                Some(admin.id)
+            ),
+            (
+                "staff.role".to_owned(),
+                "Ana: role editor → admin".to_owned(),
+                Some(admin.id)
+            ),
+        ]
+    );
+    let boss_log = store.audit_for("staff", admin.id).await.unwrap();
+    assert_eq!(
+        boss_log.len(),
+        1,
+        "fixture accounts are created without an entry"
+    );
+    assert_eq!(boss_log[0].action, "staff.role");
+    assert_eq!(boss_log[0].actor.staff_id, Some(ana.id));
+}

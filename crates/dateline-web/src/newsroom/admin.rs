@@ -1,0 +1,565 @@
+//! Admin pages: staff accounts, one-time set-password links, the audit log and API tokens.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::{Action, Role};
+use dateline_db::{Actor, DbError, NewStaff, Store};
+use http::StatusCode;
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Csrf, CurrentStaff, NewsroomError, render, secrets};
+use crate::AppState;
+
+/// Long enough to reach someone over a weekend; short enough that an old email is harmless.
+pub const PASSWORD_LINK_VALID_FOR: SignedDuration = SignedDuration::from_hours(72);
+
+/// API tokens show this prefix, so a leaked one is recognisable in logs and secret scanners.
+pub const API_TOKEN_PREFIX: &str = "dlt_";
+
+const AUDIT_PAGE: i64 = 50;
+
+/// Issues a one-time set-password link for a staff member and returns it (absolute, on
+/// `base_url`). The token exists only in the link; the database keeps its digest.
+pub async fn issue_password_link(
+    store: &Store,
+    base_url: &str,
+    staff_id: i64,
+    actor: &Actor,
+) -> Result<String, NewsroomError> {
+    let token = secrets::new_token()?;
+    let now = Timestamp::now();
+    store
+        .create_password_link(
+            staff_id,
+            &secrets::token_digest(&token),
+            now + PASSWORD_LINK_VALID_FOR,
+            actor,
+            now,
+        )
+        .await?;
+    Ok(format!(
+        "{}/newsroom/set-password/{token}",
+        base_url.trim_end_matches('/')
+    ))
+}
+
+fn role_options() -> Vec<Value> {
+    Role::ALL
+        .into_iter()
+        .map(|role| json!({ "value": role.as_str(), "label": role.as_str() }))
+        .collect()
+}
+
+async fn users_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, NewsroomError> {
+    let members = state.store().staff_members().await?;
+    let members: Vec<Value> = members
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "display_name": m.display_name,
+                "email": m.email,
+                "role": m.role,
+                "disabled": m.disabled_at.is_some(),
+                "is_me": m.id == staff.member.id,
+            })
+        })
+        .collect();
+    let mut context = json!({ "members": members, "roles": role_options() });
+    if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        context.extend(extra);
+    }
+    render(
+        state,
+        Some(staff),
+        csrf,
+        "newsroom/users.html",
+        status,
+        context,
+    )
+    .await
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageUsers)?;
+    users_page(&state, &staff, &csrf, StatusCode::OK, json!({})).await
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    author_slug: String,
+}
+
+async fn new_user_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    form: &NewUserForm,
+    errors: serde_json::Map<String, Value>,
+) -> Result<Response, NewsroomError> {
+    let authors: Vec<Value> = state
+        .store()
+        .authors()
+        .await?
+        .into_iter()
+        .map(|a| json!({ "slug": a.slug, "name": a.name }))
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        state,
+        Some(staff),
+        csrf,
+        "newsroom/user_new.html",
+        status,
+        json!({ "form": form, "errors": errors, "roles": role_options(), "authors": authors }),
+    )
+    .await
+}
+
+pub async fn new_user_form(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageUsers)?;
+    let form = NewUserForm {
+        role: Role::Author.as_str().to_owned(),
+        ..NewUserForm::default()
+    };
+    new_user_page(&state, &staff, &csrf, &form, serde_json::Map::new()).await
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Form(form): Form<NewUserForm>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageUsers)?;
+    let mut errors = serde_json::Map::new();
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.insert("role".into(), "Choose a role.".into());
+    }
+    let author_id = if form.author_slug.is_empty() {
+        None
+    } else {
+        match state.store().author_by_slug(&form.author_slug).await? {
+            Some(author) => Some(author.id),
+            None => {
+                errors.insert("author_slug".into(), "There is no such byline.".into());
+                None
+            }
+        }
+    };
+    if form.display_name.trim().is_empty() {
+        errors.insert("display_name".into(), "Give the person's name.".into());
+    }
+    if let (Some(role), true) = (role, errors.is_empty()) {
+        let input = NewStaff {
+            email: form.email.clone(),
+            display_name: form.display_name.clone(),
+            role,
+            password_hash: None,
+            author_id,
+        };
+        match state
+            .store()
+            .create_staff_as(&staff.actor(), &input, Timestamp::now())
+            .await
+        {
+            Ok(member) => {
+                let link = issue_password_link(
+                    state.store(),
+                    &state.config().base_url,
+                    member.id,
+                    &staff.actor(),
+                )
+                .await?;
+                return link_page(&state, &staff, &csrf, &member.display_name, &link, true).await;
+            }
+            Err(DbError::Duplicate(_)) => {
+                errors.insert(
+                    "email".into(),
+                    "Someone already has an account with this email.".into(),
+                );
+            }
+            Err(DbError::Invalid(message)) => {
+                let field = if message.contains("email") {
+                    "email"
+                } else {
+                    "display_name"
+                };
+                errors.insert(field.into(), capitalise(&message).into());
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    new_user_page(&state, &staff, &csrf, &form, errors).await
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+async fn link_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    name: &str,
+    link: &str,
+    created: bool,
+) -> Result<Response, NewsroomError> {
+    render(
+        state,
+        Some(staff),
+        csrf,
+        "newsroom/user_link.html",
+        StatusCode::OK,
+        json!({
+            "name": name,
+            "link": link,
+            "created": created,
+            "valid_hours": PASSWORD_LINK_VALID_FOR.as_hours(),
+        }),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// Changing one's own role or disabling oneself is refused: an admin locking themselves out is
+/// never what they meant.
+fn not_self(staff: &CurrentStaff, id: i64) -> Result<(), NewsroomError> {
+    if staff.member.id == id {
+        Err(NewsroomError::Forbidden(
+            "You cannot change your own role or disable your own account; ask another admin."
+                .to_owned(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+async fn after_change(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    result: Result<dateline_core::StaffMember, DbError>,
+) -> Result<Response, NewsroomError> {
+    match result {
+        Ok(_) => Ok(Redirect::to("/newsroom/users").into_response()),
+        Err(DbError::Invalid(message)) => {
+            users_page(
+                state,
+                staff,
+                csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "error": capitalise(&message) }),
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageUsers)?;
+    not_self(&staff, id)?;
+    let Some(role) = Role::parse(&form.role) else {
+        return users_page(
+            &state,
+            &staff,
+            &csrf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "error": "Choose a role." }),
+        )
+        .await;
+    };
+    let result = state
+        .store()
+        .set_staff_role(id, role, &staff.actor(), Timestamp::now())
+        .await;
+    after_change(&state, &staff, &csrf, result).await
+}
+
+async fn set_disabled(
+    state: AppState,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    id: i64,
+    disabled: bool,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageUsers)?;
+    not_self(&staff, id)?;
+    let result = state
+        .store()
+        .set_staff_disabled(id, disabled, &staff.actor(), Timestamp::now())
+        .await;
+    after_change(&state, &staff, &csrf, result).await
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+) -> Result<Response, NewsroomError> {
+    set_disabled(state, staff, csrf, id, true).await
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+) -> Result<Response, NewsroomError> {
+    set_disabled(state, staff, csrf, id, false).await
+}
+
+pub async fn password_link(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageUsers)?;
+    let member = state.store().staff_by_id(id).await?;
+    let link = issue_password_link(
+        state.store(),
+        &state.config().base_url,
+        member.id,
+        &staff.actor(),
+    )
+    .await?;
+    link_page(&state, &staff, &csrf, &member.display_name, &link, false).await
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    before: Option<i64>,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ViewAuditLog)?;
+    let settings = state.store().settings().await?;
+    let clock = crate::views::Clock::for_settings(&settings);
+    let mut entries = state
+        .store()
+        .audit_log(query.before, AUDIT_PAGE + 1)
+        .await?;
+    let more = entries.len() as i64 > AUDIT_PAGE;
+    entries.truncate(AUDIT_PAGE as usize);
+    let older_url = more
+        .then(|| {
+            entries
+                .last()
+                .map(|e| format!("/newsroom/audit?before={}", e.id))
+        })
+        .flatten();
+    let rows: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "at": clock.time(e.at),
+                "actor": e.actor.name,
+                "action": e.action,
+                "subject": match e.subject_id {
+                    Some(id) => format!("{} {id}", e.subject_kind),
+                    None => e.subject_kind.clone(),
+                },
+                "detail": e.detail,
+            })
+        })
+        .collect();
+    render(
+        &state,
+        Some(&staff),
+        &csrf,
+        "newsroom/audit.html",
+        StatusCode::OK,
+        json!({
+            "entries": rows,
+            "older_url": older_url,
+            "newest_url": query.before.map(|_| "/newsroom/audit"),
+        }),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default, serde::Serialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, NewsroomError> {
+    let settings = state.store().settings().await?;
+    let clock = crate::views::Clock::for_settings(&settings);
+    let tokens: Vec<Value> = state
+        .store()
+        .api_tokens()
+        .await?
+        .into_iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "name": t.name,
+                "role": t.role,
+                "created_by": t.created_by_name,
+                "created_at": clock.time(t.created_at),
+                "last_used_at": t.last_used_at.map(|at| clock.time(at)),
+                "revoked": t.revoked_at.is_some(),
+            })
+        })
+        .collect();
+    let roles: Vec<Value> = Role::ALL
+        .into_iter()
+        .filter(|role| *role <= staff.member.role)
+        .map(|role| json!({ "value": role.as_str(), "label": role.as_str() }))
+        .collect();
+    let mut context = json!({
+        "tokens": tokens,
+        "roles": roles,
+        "form": TokenForm { role: Role::Editor.as_str().to_owned(), ..TokenForm::default() },
+        "errors": {},
+    });
+    if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        context.extend(extra);
+    }
+    render(
+        state,
+        Some(staff),
+        csrf,
+        "newsroom/tokens.html",
+        status,
+        context,
+    )
+    .await
+}
+
+pub async fn tokens(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageApiTokens)?;
+    tokens_page(&state, &staff, &csrf, StatusCode::OK, json!({})).await
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageApiTokens)?;
+    let mut errors = serde_json::Map::new();
+    let role = Role::parse(&form.role).filter(|role| *role <= staff.member.role);
+    if role.is_none() {
+        errors.insert("role".into(), "Choose a role no higher than yours.".into());
+    }
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        errors.insert(
+            "name".into(),
+            "Name the token (up to 80 characters), e.g. after the system that uses it.".into(),
+        );
+    }
+    let Some(role) = role.filter(|_| errors.is_empty()) else {
+        return tokens_page(
+            &state,
+            &staff,
+            &csrf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "form": form, "errors": errors }),
+        )
+        .await;
+    };
+    let secret = format!("{API_TOKEN_PREFIX}{}", secrets::new_token()?);
+    let token = state
+        .store()
+        .create_api_token(
+            name,
+            role,
+            &secrets::token_digest(&secret),
+            &staff.actor(),
+            Timestamp::now(),
+        )
+        .await?;
+    tokens_page(
+        &state,
+        &staff,
+        &csrf,
+        StatusCode::OK,
+        json!({ "new_token": { "name": token.name, "secret": secret } }),
+    )
+    .await
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    Path(id): Path<i64>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ManageApiTokens)?;
+    match state
+        .store()
+        .revoke_api_token(id, &staff.actor(), Timestamp::now())
+        .await
+    {
+        Ok(()) | Err(DbError::NotFound) => Ok(Redirect::to("/newsroom/tokens").into_response()),
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,378 @@
+//! Signing in and out, the dashboard, and one's own password.
+
+use std::time::Duration;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::Action;
+use dateline_db::{DbError, LockoutRule};
+use http::header::SET_COOKIE;
+use http::{Extensions, HeaderMap, StatusCode};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Csrf, CurrentStaff, NewsroomError, client_address, cookie, render, secrets, session};
+use crate::{AppState, WebError};
+
+/// Five wrong passwords in a row lock an account for a quarter of an hour (every node sees the
+/// count: it is in the database); a quiet hour forgets earlier failures.
+pub const LOCKOUT: LockoutRule = LockoutRule {
+    lock_after: 5,
+    lock_for: SignedDuration::from_mins(15),
+    forget_after: SignedDuration::from_hours(1),
+};
+
+/// The same words whatever went wrong, so the form says nothing about which accounts exist.
+pub const SIGN_IN_FAILED: &str = "That email and password do not match an active account, or \
+     the account is paused for a few minutes after too many attempts.";
+
+const CLIENT_BLOCKED: &str = "Too many failed sign-ins from your network. Wait a quarter of an \
+     hour and try again.";
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    done: String,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only newsroom paths, so the sign-in page cannot be used to send people elsewhere.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with("/newsroom") && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/newsroom"
+    }
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    staff: Option<CurrentStaff>,
+    csrf: Csrf,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, NewsroomError> {
+    if staff.is_some() {
+        return Ok(Redirect::to(safe_next(&query.next)).into_response());
+    }
+    let notice = (query.done == "password").then_some("Your password is set. Sign in with it.");
+    render(
+        &state,
+        None,
+        &csrf,
+        "newsroom/login.html",
+        StatusCode::OK,
+        json!({ "next": safe_next(&query.next), "email": "", "notice": notice }),
+    )
+    .await
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for CurrentStaff {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<CurrentStaff>().cloned())
+    }
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    csrf: Csrf,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, NewsroomError> {
+    let client = client_address(&extensions);
+    let newsroom = state.newsroom();
+    let again = |message: &'static str, status: StatusCode| {
+        let state = state.clone();
+        let csrf = csrf.clone();
+        let email = form.email.trim().to_owned();
+        let next = safe_next(&form.next).to_owned();
+        async move {
+            render(
+                &state,
+                None,
+                &csrf,
+                "newsroom/login.html",
+                status,
+                json!({ "next": next, "email": email, "error": message }),
+            )
+            .await
+        }
+    };
+    if newsroom.client_blocked(client) {
+        return again(CLIENT_BLOCKED, StatusCode::TOO_MANY_REQUESTS).await;
+    }
+    let now = Timestamp::now();
+    let member = match state.store().staff_by_email(&form.email).await {
+        Ok(member) if member.disabled_at.is_none() => Some(member),
+        Ok(_) | Err(DbError::NotFound | DbError::Invalid(_)) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let (stored_hash, throttle) = match &member {
+        Some(member) => (
+            state.store().staff_password_hash(member.id).await?,
+            state.store().login_throttle(member.id).await?,
+        ),
+        None => (None, Default::default()),
+    };
+    let locked = throttle.is_locked(now);
+    let hash = stored_hash
+        .filter(|_| !locked)
+        .unwrap_or_else(|| newsroom.dummy_hash().to_owned());
+    let password = form.password;
+    let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    match member {
+        Some(member) if matches && !locked => {
+            let set_session = session::start(&state, &member).await?;
+            let mut response = Redirect::to(safe_next(&form.next)).into_response();
+            response.headers_mut().append(SET_COOKIE, set_session);
+            response
+                .headers_mut()
+                .append(SET_COOKIE, cookie(&state, "dateline_form", "", Some(0)));
+            Ok(response)
+        }
+        member => {
+            newsroom.client_failed(client);
+            let failures = match member {
+                Some(member) if !locked => {
+                    state
+                        .store()
+                        .record_login_failure(member.id, LOCKOUT, now)
+                        .await?
+                        .failures
+                }
+                Some(_) => LOCKOUT.lock_after,
+                None => 1,
+            };
+            // A growing pause per account slows guessing further without locking anyone out.
+            let pause =
+                Duration::from_millis(100 * u64::try_from(failures.clamp(1, 10)).unwrap_or(1));
+            tokio::time::sleep(pause).await;
+            again(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED).await
+        }
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, NewsroomError> {
+    let clear = session::end(&state, &headers).await?;
+    let mut response = Redirect::to("/newsroom/login").into_response();
+    response.headers_mut().append(SET_COOKIE, clear);
+    Ok(response)
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::UseNewsroom)?;
+    render(
+        &state,
+        Some(&staff),
+        &csrf,
+        "newsroom/dashboard.html",
+        StatusCode::OK,
+        json!({}),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ChangeOwnPassword)?;
+    render(
+        &state,
+        Some(&staff),
+        &csrf,
+        "newsroom/password.html",
+        StatusCode::OK,
+        json!({ "errors": {} }),
+    )
+    .await
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ChangeOwnPassword)?;
+    let mut errors = serde_json::Map::new();
+    let stored = state
+        .store()
+        .staff_password_hash(staff.member.id)
+        .await?
+        .unwrap_or_default();
+    let current = form.current;
+    let current_ok =
+        tokio::task::spawn_blocking(move || secrets::verify_password(&current, &stored))
+            .await
+            .unwrap_or(false);
+    if !current_ok {
+        errors.insert(
+            "current".into(),
+            "This is not your current password.".into(),
+        );
+    }
+    if let Some(problem) = secrets::password_problem(&form.new_password, &staff.member.email) {
+        errors.insert("new_password".into(), problem.into());
+    } else if form.new_password != form.confirm {
+        errors.insert("confirm".into(), "The two new passwords differ.".into());
+    }
+    if !errors.is_empty() {
+        return render(
+            &state,
+            Some(&staff),
+            &csrf,
+            "newsroom/password.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "errors": errors }),
+        )
+        .await;
+    }
+    let hash = hash_password(form.new_password).await?;
+    state
+        .store()
+        .change_staff_password(
+            staff.member.id,
+            &hash,
+            Some(staff.session_id),
+            &staff.actor(),
+            Timestamp::now(),
+        )
+        .await?;
+    render(
+        &state,
+        Some(&staff),
+        &csrf,
+        "newsroom/password.html",
+        StatusCode::OK,
+        json!({ "errors": {}, "notice": "Your password is changed. Other devices are signed out." }),
+    )
+    .await
+}
+
+/// Hashes off the async threads: argon2id is slow by design.
+pub(super) async fn hash_password(password: String) -> Result<String, NewsroomError> {
+    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await
+        .map_err(|error| NewsroomError::Web(WebError::BadRequest(error.to_string())))?
+        .map_err(Into::into)
+}
+
+#[derive(Deserialize)]
+pub struct SetPasswordForm {
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn link_gone(state: &AppState, csrf: &Csrf) -> Result<Response, NewsroomError> {
+    render(
+        state,
+        None,
+        csrf,
+        "newsroom/set_password.html",
+        StatusCode::NOT_FOUND,
+        json!({ "gone": true, "errors": {} }),
+    )
+    .await
+}
+
+pub async fn set_password_form(
+    State(state): State<AppState>,
+    csrf: Csrf,
+    Path(token): Path<String>,
+) -> Result<Response, NewsroomError> {
+    let digest = secrets::token_digest(&token);
+    match state
+        .store()
+        .password_link_staff(&digest, Timestamp::now())
+        .await?
+    {
+        Some(member) => {
+            render(
+                &state,
+                None,
+                &csrf,
+                "newsroom/set_password.html",
+                StatusCode::OK,
+                json!({ "gone": false, "email": member.email, "errors": {} }),
+            )
+            .await
+        }
+        None => link_gone(&state, &csrf).await,
+    }
+}
+
+pub async fn set_password(
+    State(state): State<AppState>,
+    csrf: Csrf,
+    Path(token): Path<String>,
+    Form(form): Form<SetPasswordForm>,
+) -> Result<Response, NewsroomError> {
+    let digest = secrets::token_digest(&token);
+    let now = Timestamp::now();
+    let Some(member) = state.store().password_link_staff(&digest, now).await? else {
+        return link_gone(&state, &csrf).await;
+    };
+    let mut errors = serde_json::Map::new();
+    if let Some(problem) = secrets::password_problem(&form.new_password, &member.email) {
+        errors.insert("new_password".into(), problem.into());
+    } else if form.new_password != form.confirm {
+        errors.insert("confirm".into(), "The two passwords differ.".into());
+    }
+    if !errors.is_empty() {
+        return render(
+            &state,
+            None,
+            &csrf,
+            "newsroom/set_password.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "gone": false, "email": member.email, "errors": errors }),
+        )
+        .await;
+    }
+    let hash = hash_password(form.new_password).await?;
+    match state.store().use_password_link(&digest, &hash, now).await {
+        Ok(_) => Ok(Redirect::to("/newsroom/login?done=password").into_response()),
+        Err(DbError::NotFound) => link_gone(&state, &csrf).await,
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,101 @@
+//! `dateline user …`: staff accounts from a shell. Passwords are read from the terminal without
+//! echo (asked twice) or, when stdin is not a terminal, from its first line — never from a flag,
+//! where they would end up in shell history and process listings.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use dateline_core::Role;
+use dateline_db::{Actor, NewStaff, Store};
+use dateline_web::newsroom::{PASSWORD_LINK_VALID_FOR, issue_password_link, secrets};
+
+/// Who the audit log names for what the command line does.
+fn actor() -> Actor {
+    Actor::system("command line")
+}
+
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub author_slug: Option<String>,
+}
+
+pub async fn create(store: &Store, user: NewUser) -> anyhow::Result<()> {
+    let author_id = match &user.author_slug {
+        Some(slug) => Some(
+            store
+                .author_by_slug(slug)
+                .await?
+                .with_context(|| format!("there is no author with the slug {slug:?}"))?
+                .id,
+        ),
+        None => None,
+    };
+    let password = read_new_password(&user.email)?;
+    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await
+        .context("hashing the password")??;
+    let member = store
+        .create_staff_as(
+            &actor(),
+            &NewStaff {
+                email: user.email,
+                display_name: user.name,
+                role: user.role,
+                password_hash: Some(hash),
+                author_id,
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .context("creating the account")?;
+    println!(
+        "Created {} <{}> as {}. They can sign in at /newsroom/login.",
+        member.display_name, member.email, member.role
+    );
+    Ok(())
+}
+
+pub async fn set_password_link(store: &Store, base_url: &str, email: &str) -> anyhow::Result<()> {
+    let member = store
+        .staff_by_email(email)
+        .await
+        .with_context(|| format!("no staff account has the email {email:?}"))?;
+    let link = issue_password_link(store, base_url, member.id, &actor())
+        .await
+        .context("issuing the link")?;
+    println!(
+        "One-time link for {} (valid {} hours, replaces earlier links):\n{link}",
+        member.display_name,
+        PASSWORD_LINK_VALID_FOR.as_hours()
+    );
+    Ok(())
+}
+
+fn read_new_password(email: &str) -> anyhow::Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")
+            .context("reading the password")?;
+        if let Some(problem) = secrets::password_problem(&first, email) {
+            bail!("{problem}");
+        }
+        let second =
+            rpassword::prompt_password("Password again: ").context("reading the password")?;
+        if first != second {
+            bail!("the two passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if let Some(problem) = secrets::password_problem(&password, email) {
+        bail!("{problem}");
+    }
+    Ok(password)
+}
