@@ -3,16 +3,21 @@
 //!
 //! The engine knows nothing of HTTP or SQL: callers hand it [`SearchDocument`]s (built from
 //! published articles only) and ask [`SearchQuery`]s. [`SearchIndex`] is the seam; the embedded
-//! default is [`TantivyIndex`]. Every method blocks, so async callers wrap them in
-//! `tokio::task::spawn_blocking`.
+//! default is [`TantivyIndex`], and [`PostgresIndex`] serves several nodes sharing one PostgreSQL
+//! database. Every method blocks, so async callers wrap them in `tokio::task::spawn_blocking`.
+//!
+//! Both implementations analyse text with the same analyser and read queries with the same
+//! reader query language, so a query finds the same articles on either.
 
 mod html;
+mod postgres_index;
 mod reader_query;
 mod tantivy_index;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub use postgres_index::PostgresIndex;
 pub use reader_query::{MAX_QUERY_CHARS, MAX_QUERY_TERMS};
 pub use tantivy_index::TantivyIndex;
 
@@ -20,6 +25,13 @@ pub use tantivy_index::TantivyIndex;
 pub const MAX_LIMIT: usize = 100;
 /// Deepest a reader may page; beyond it nobody is reading, only crawling.
 pub const MAX_OFFSET: usize = 10_000;
+
+/// A word in this many articles or more is taken as spelt the way the reader meant it: its
+/// typo tolerance is off. Its neighbours one typo away are other real words ("state" for
+/// "stage"), which add noise rather than forgive a typo; and looking them up in every segment
+/// was most of the cost of a query on a large archive. A misspelling is rare by nature, so a
+/// misspelt word still finds what it meant.
+pub const COMMON_WORD_ARTICLES: u64 = 1_000;
 
 /// What the index knows about one published article.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,6 +131,12 @@ pub enum SearchError {
     Locked { path: std::path::PathBuf },
     #[error("search index writer was poisoned by a panic in another thread")]
     Poisoned,
+    #[error("search index database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// [`PostgresIndex`] drives its queries from the caller's thread and needs the runtime's own
+    /// threads to run the connections meanwhile.
+    #[error("the PostgreSQL search index needs a multi-threaded tokio runtime")]
+    CurrentThreadRuntime,
 }
 
 pub type Result<T, E = SearchError> = std::result::Result<T, E>;

@@ -1,6 +1,6 @@
 //! The embedded search index: tantivy in a folder of its own under the data folder.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -15,10 +15,9 @@ use tantivy::schema::{
     DateOptions, Field, INDEXED, IndexRecordOption, NumericOptions, OwnedValue, STORED, STRING,
     Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer,
 };
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, Searcher,
@@ -42,8 +41,8 @@ const WRITER_MEMORY_BYTES: usize = 50_000_000;
 /// Spellings within one typo whose field matches are scored, and how much they count.
 const MAX_SCORED_TYPOS: usize = 8;
 const TYPO_SCORE_SCALE: Score = 0.05;
-/// Length of the body snippet on the results page.
-const SNIPPET_CHARS: usize = 220;
+/// How much more a headline match counts than a body match.
+const HEADLINE_WEIGHT: Score = 3.0;
 /// Indexed words within one typo of a query word that are looked for; beyond this the word is
 /// so short or common a stem that more spellings would add noise, not recall.
 const MAX_TYPO_EXPANSIONS: usize = 64;
@@ -55,9 +54,29 @@ const MAX_RELATED: usize = 50;
 /// "election"). Absurdly long tokens (pasted URLs, base64) are dropped.
 pub(crate) fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Longer tokens are not words.
+const MAX_WORD_BYTES: usize = 40;
+
+/// [`analyzer`] without its last step: [`stemmer`] applied to each of these words gives the
+/// words of [`analyzer`]. Highlighting uses the two apart, to stem only the words that may match.
+pub(crate) fn unstemmed_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The last step of [`analyzer`], for one word of [`unstemmed_analyzer`].
+pub(crate) fn stemmer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -122,7 +141,7 @@ impl Fields {
     /// Fields a reader's words are looked for in, and how much a match in each counts.
     fn weighted_text(&self) -> [(Field, Score); 6] {
         [
-            (self.headline, 3.0),
+            (self.headline, HEADLINE_WEIGHT),
             (self.standfirst, 1.5),
             (self.body, 1.0),
             (self.authors, 2.0),
@@ -137,8 +156,8 @@ impl Fields {
     }
 }
 
-/// Analysed terms to mark in headlines and snippets (the scores weigh snippet fragments).
-type Highlight = BTreeMap<String, Score>;
+/// Analysed terms to mark in headlines and snippets.
+type Highlight = BTreeSet<String>;
 
 /// The tantivy implementation of [`SearchIndex`].
 pub struct TantivyIndex {
@@ -184,10 +203,12 @@ impl TantivyIndex {
         // Analysers are not stored in the index: register ours on every open.
         index.tokenizers().register(ANALYZER, analyzer());
         let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES)?;
-        // Reloaded by `commit`, so a search right after a commit sees it.
+        // Reloaded by `commit`, so a search right after a commit sees it, and again whenever a
+        // background merge lands: a reindex leaves dozens of segments that merges fold into a
+        // few, and each segment searched costs a dictionary walk per typo-tolerant word.
         let reader = index
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()?;
         Ok(Self {
             index,
@@ -220,19 +241,22 @@ impl TantivyIndex {
         if clauses.is_empty() {
             return Ok(None);
         }
-        let mut highlight = BTreeMap::new();
+        let mut highlight = BTreeSet::new();
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for clause in clauses {
             let query: Box<dyn Query> = match clause {
                 Clause::Word(word) => {
-                    highlight.insert(word.term.clone(), 1.0);
+                    highlight.insert(word.term.clone());
                     let exact = self.any_field(|field| {
                         Box::new(TermQuery::new(
                             Term::from_field_text(field, &word.term),
                             IndexRecordOption::WithFreqs,
                         ))
                     });
-                    if word.fuzzy {
+                    let common = searcher
+                        .doc_freq(&Term::from_field_text(self.fields.words, &word.term))?
+                        >= crate::COMMON_WORD_ARTICLES;
+                    if word.fuzzy && !common {
                         self.fuzzy_word(searcher, &word.term, exact, &mut highlight)?
                     } else {
                         exact
@@ -240,7 +264,7 @@ impl TantivyIndex {
                 }
                 Clause::Phrase(terms) => {
                     for term in &terms {
-                        highlight.insert(term.clone(), 1.0);
+                        highlight.insert(term.clone());
                     }
                     self.any_field(|field| {
                         Box::new(PhraseQuery::new(
@@ -272,13 +296,13 @@ impl TantivyIndex {
     }
 
     /// A word that also matches with one typo (an insertion, deletion, substitution or
-    /// transposition). Typo matches score 0.5 plus a twentieth of their weighted BM25, and an
+    /// transposition). Typo matches score 0.5 plus a twentieth of their headline BM25, and an
     /// exact match earns a flat 1.0 on top of its full BM25 score, so the exact spelling ranks
     /// first.
     ///
     /// The indexed words within one typo are listed from the `words` field's dictionary; they
     /// match through a term set and are marked in snippets ("Colmbia" marks "Colombia"), which
-    /// tantivy's own fuzzy query cannot tell the snippet generator.
+    /// tantivy's own fuzzy query could not say.
     fn fuzzy_word(
         &self,
         searcher: &Searcher,
@@ -309,25 +333,25 @@ impl TantivyIndex {
         let bonus = TermQuery::new(Term::from_field_text(words, term), IndexRecordOption::Basic);
         let typos = TermSetQuery::new(near.iter().map(|word| Term::from_field_text(words, word)));
         // Among typo matches, a headline match should still rank above a body match: score the
-        // first few spellings by field, scaled well below the exact-match bonus.
+        // first few spellings in the headline, scaled well below the exact-match bonus. Only the
+        // headline: scoring every field for every spelling was a third of the query time, for
+        // an order among typo matches that the headline decides anyway.
         let mut by_field: Vec<(Occur, Box<dyn Query>)> = near
             .iter()
             .filter(|word| String::as_str(word) != term)
             .take(MAX_SCORED_TYPOS)
             .map(|word| {
-                let query = self.any_field(|field| {
+                let query: Box<dyn Query> = Box::new(BoostQuery::new(
                     Box::new(TermQuery::new(
-                        Term::from_field_text(field, word),
+                        Term::from_field_text(self.fields.headline, word),
                         IndexRecordOption::WithFreqs,
-                    ))
-                });
-                let query: Box<dyn Query> = Box::new(BoostQuery::new(query, TYPO_SCORE_SCALE));
+                    )),
+                    TYPO_SCORE_SCALE * HEADLINE_WEIGHT,
+                ));
                 (Occur::Should, query)
             })
             .collect();
-        for word in near {
-            highlight.insert(word, 1.0);
-        }
+        highlight.extend(near);
         by_field.extend([
             (
                 Occur::Should,
@@ -384,34 +408,20 @@ impl TantivyIndex {
         searcher: &Searcher,
         address: DocAddress,
         score: Score,
-        analyzer: &mut TextAnalyzer,
-        highlight: &BTreeMap<String, Score>,
-        body_snippets: &SnippetGenerator,
+        marker: &mut html::Marker<'_>,
     ) -> Result<SearchHit> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
-        let headline_html = html::highlight_all(analyzer, text(self.fields.headline), highlight);
-        let mut snippet = body_snippets.snippet(text(self.fields.body));
-        let snippet_html = if snippet.is_empty() {
-            // Nothing matched in the body: the standfirst, marked where it matched, is the best
-            // summary.
-            let standfirst = text(self.fields.standfirst);
-            if standfirst.is_empty() {
-                html::lead(text(self.fields.body), SNIPPET_CHARS)
-            } else {
-                html::highlight_all(analyzer, standfirst, highlight)
-            }
-        } else {
-            snippet.set_snippet_prefix_postfix(html::MARK_OPEN, html::MARK_CLOSE);
-            // `to_html` escapes the text around the marks.
-            snippet.to_html()
-        };
-        Ok(SearchHit {
-            article_id: self.stored_id(&doc),
+        Ok(html::search_hit(
+            self.stored_id(&doc),
             score,
-            headline_html,
-            snippet_html,
-        })
+            marker,
+            html::ArticleText {
+                headline: text(self.fields.headline),
+                standfirst: text(self.fields.standfirst),
+                body: text(self.fields.body),
+            },
+        ))
     }
 
     fn article_id(&self, searcher: &Searcher, address: DocAddress) -> Result<i64> {
@@ -522,26 +532,10 @@ impl SearchIndex for TantivyIndex {
             }
         };
 
-        let mut analyzer = self.analyzer()?;
-        let mut body_snippets = SnippetGenerator::new(
-            highlight.clone(),
-            analyzer.clone(),
-            self.fields.body,
-            SNIPPET_CHARS,
-        );
-        body_snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut marker = html::Marker::new(&highlight);
         let hits = found
             .into_iter()
-            .map(|(score, address)| {
-                self.hit(
-                    &searcher,
-                    address,
-                    score,
-                    &mut analyzer,
-                    &highlight,
-                    &body_snippets,
-                )
-            })
+            .map(|(score, address)| self.hit(&searcher, address, score, &mut marker))
             .collect::<Result<_>>()?;
         Ok(SearchResults { total, hits })
     }

@@ -1,7 +1,10 @@
-//! The search index through its public API, on a small newsroom archive.
+//! The search index through its public API, on a small newsroom archive: one contract, run on
+//! both implementations (tantivy, and PostgreSQL on the test server `scripts/test` starts).
 
+use dateline_db::testing::TestStore;
 use dateline_search::{
-    SearchDocument, SearchIndex, SearchOrder, SearchQuery, SearchResults, TantivyIndex,
+    PostgresIndex, SearchDocument, SearchIndex, SearchOrder, SearchQuery, SearchResults,
+    TantivyIndex,
 };
 use jiff::Timestamp;
 
@@ -100,8 +103,71 @@ fn archive() -> Vec<SearchDocument> {
     ]
 }
 
-fn indexed(docs: &[SearchDocument]) -> Result<TantivyIndex, Box<dyn std::error::Error>> {
-    let index = TantivyIndex::in_memory()?;
+/// The implementations every contract test runs on.
+#[derive(Debug, Clone, Copy)]
+enum Engine {
+    Tantivy,
+    Postgres,
+}
+
+/// An index under test, with what keeps it alive: for PostgreSQL a fresh schema on the test
+/// server and the runtime its connections run on.
+struct Fixture {
+    index: Option<Box<dyn SearchIndex>>,
+    postgres: Option<(TestStore, tokio::runtime::Runtime)>,
+}
+
+impl Fixture {
+    fn new(engine: Engine) -> Result<Self, Box<dyn std::error::Error>> {
+        match engine {
+            Engine::Tantivy => Ok(Self {
+                index: Some(Box::new(TantivyIndex::in_memory()?)),
+                postgres: None,
+            }),
+            Engine::Postgres => {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                let store = runtime.block_on(dateline_db::testing::postgres());
+                let mut fixture = Self {
+                    index: None,
+                    postgres: Some((store, runtime)),
+                };
+                fixture.index = Some(Box::new(fixture.another_node()?));
+                Ok(fixture)
+            }
+        }
+    }
+
+    /// A second PostgreSQL index on the same database, as another node has.
+    fn another_node(&self) -> Result<PostgresIndex, Box<dyn std::error::Error>> {
+        let (store, runtime) = self.postgres.as_ref().ok_or("not PostgreSQL")?;
+        let pool = store.postgres_pool().ok_or("not a PostgreSQL store")?;
+        Ok(PostgresIndex::new(pool.clone(), runtime.handle().clone())?)
+    }
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = dyn SearchIndex;
+    fn deref(&self) -> &Self::Target {
+        self.index.as_deref().expect("index present until drop")
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        // Connections go back to their pool on a runtime task.
+        if let Some((store, runtime)) = self.postgres.take() {
+            let _entered = runtime.enter();
+            drop(self.index.take());
+            drop(store);
+        }
+    }
+}
+
+fn indexed(engine: Engine, docs: &[SearchDocument]) -> Result<Fixture, Box<dyn std::error::Error>> {
+    let index = Fixture::new(engine)?;
     for doc in docs {
         index.upsert(doc)?;
     }
@@ -113,60 +179,58 @@ fn ids(results: &SearchResults) -> Vec<i64> {
     results.hits.iter().map(|hit| hit.article_id).collect()
 }
 
-fn search(index: &TantivyIndex, text: &str) -> Result<SearchResults, Box<dyn std::error::Error>> {
+fn search(
+    index: &dyn SearchIndex,
+    text: &str,
+) -> Result<SearchResults, Box<dyn std::error::Error>> {
     Ok(index.search(&SearchQuery::new(text))?)
 }
 
-#[test]
-fn headline_matches_rank_above_body_matches() -> TestResult {
-    let index = indexed(&archive())?;
-    let results = search(&index, "colombia")?;
+fn headline_matches_rank_above_body_matches(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
+    let results = search(&*index, "colombia")?;
     assert_eq!(ids(&results), vec![1, 2]);
     assert_eq!(results.total, 2);
     assert!(results.hits[0].score > results.hits[1].score);
     Ok(())
 }
 
-#[test]
-fn all_words_must_match_in_any_order() -> TestResult {
-    let index = indexed(&archive())?;
-    assert_eq!(ids(&search(&index, "havana colombia")?), vec![1]);
-    assert_eq!(ids(&search(&index, "metro coffee")?), Vec::<i64>::new());
+fn all_words_must_match_in_any_order(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
+    assert_eq!(ids(&search(&*index, "havana colombia")?), vec![1]);
+    assert_eq!(ids(&search(&*index, "metro coffee")?), Vec::<i64>::new());
     Ok(())
 }
 
-#[test]
-fn quoted_phrases_need_adjacent_words() -> TestResult {
-    let index = indexed(&archive())?;
-    let words = search(&index, "peace talks")?;
+fn quoted_phrases_need_adjacent_words(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
+    let words = search(&*index, "peace talks")?;
     assert_eq!(ids(&words), vec![1, 2]);
-    let phrase = search(&index, "\"peace talks\"")?;
+    let phrase = search(&*index, "\"peace talks\"")?;
     assert_eq!(ids(&phrase), vec![1]);
-    let reversed = search(&index, "\"talks peace\"")?;
+    let reversed = search(&*index, "\"talks peace\"")?;
     assert_eq!(ids(&reversed), Vec::<i64>::new());
     Ok(())
 }
 
-#[test]
-fn one_typo_is_forgiven_in_long_words_only() -> TestResult {
-    let index = indexed(&archive())?;
-    assert_eq!(ids(&search(&index, "Colmbia")?), vec![1, 2]);
+fn one_typo_is_forgiven_in_long_words_only(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
+    assert_eq!(ids(&search(&*index, "Colmbia")?), vec![1, 2]);
     assert_eq!(
-        ids(&search(&index, "Colobmia")?),
+        ids(&search(&*index, "Colobmia")?),
         vec![1, 2],
         "transposition"
     );
-    assert_eq!(ids(&search(&index, "Havanna")?), vec![1]);
+    assert_eq!(ids(&search(&*index, "Havanna")?), vec![1]);
     // Four letters: "Lina" is not "Lima".
-    assert_eq!(ids(&search(&index, "Lina")?), Vec::<i64>::new());
-    assert_eq!(ids(&search(&index, "Lima")?), vec![4]);
+    assert_eq!(ids(&search(&*index, "Lina")?), Vec::<i64>::new());
+    assert_eq!(ids(&search(&*index, "Lima")?), vec![4]);
     // Two typos are too many.
-    assert_eq!(ids(&search(&index, "Clmbiaa")?), Vec::<i64>::new());
+    assert_eq!(ids(&search(&*index, "Clmbiaa")?), Vec::<i64>::new());
     Ok(())
 }
 
-#[test]
-fn exact_spelling_ranks_above_a_typo_match() -> TestResult {
+fn exact_spelling_ranks_above_a_typo_match(engine: Engine) -> TestResult {
     let mut docs = archive();
     // The misspelt word sits in a headline, which weighs more than a body.
     docs.push(article(
@@ -187,39 +251,36 @@ fn exact_spelling_ranks_above_a_typo_match() -> TestResult {
         "mia-chen",
         22,
     ));
-    let index = indexed(&docs)?;
-    assert_eq!(ids(&search(&index, "cartagena")?), vec![7, 6]);
-    assert_eq!(ids(&search(&index, "cartagana")?), vec![6, 7]);
+    let index = indexed(engine, &docs)?;
+    assert_eq!(ids(&search(&*index, "cartagena")?), vec![7, 6]);
+    assert_eq!(ids(&search(&*index, "cartagana")?), vec![6, 7]);
     Ok(())
 }
 
-#[test]
-fn case_and_accents_do_not_matter_and_words_are_stemmed() -> TestResult {
-    let index = indexed(&archive())?;
-    assert_eq!(ids(&search(&index, "BOGOTA")?), vec![3]);
-    assert_eq!(ids(&search(&index, "bogotá")?), vec![3]);
-    assert_eq!(ids(&search(&index, "farmer")?), vec![2]);
-    assert_eq!(ids(&search(&index, "passenger")?), vec![3]);
+fn case_and_accents_do_not_matter_and_words_are_stemmed(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
+    assert_eq!(ids(&search(&*index, "BOGOTA")?), vec![3]);
+    assert_eq!(ids(&search(&*index, "bogotá")?), vec![3]);
+    assert_eq!(ids(&search(&*index, "farmer")?), vec![2]);
+    assert_eq!(ids(&search(&*index, "passenger")?), vec![3]);
     Ok(())
 }
 
-#[test]
-fn authors_sections_and_tags_are_searchable() -> TestResult {
+fn authors_sections_and_tags_are_searchable(engine: Engine) -> TestResult {
     let mut docs = archive();
     docs[4].tags = vec!["Stage".to_owned()];
-    let index = indexed(&docs)?;
-    let mut by_author = ids(&search(&index, "mendez")?);
+    let index = indexed(engine, &docs)?;
+    let mut by_author = ids(&search(&*index, "mendez")?);
     by_author.sort_unstable();
     assert_eq!(by_author, vec![2, 3]);
-    assert_eq!(ids(&search(&index, "culture")?), vec![5]);
+    assert_eq!(ids(&search(&*index, "culture")?), vec![5]);
     // The tag first, then "United States" one typo away.
-    assert_eq!(ids(&search(&index, "stage")?), vec![5, 2]);
+    assert_eq!(ids(&search(&*index, "stage")?), vec![5, 2]);
     Ok(())
 }
 
-#[test]
-fn filters_narrow_by_section_author_and_date() -> TestResult {
-    let index = indexed(&archive())?;
+fn filters_narrow_by_section_author_and_date(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
     let base = SearchQuery {
         order: SearchOrder::Newest,
         ..SearchQuery::new("the")
@@ -261,8 +322,7 @@ fn filters_narrow_by_section_author_and_date() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn newest_order_and_pagination() -> TestResult {
+fn newest_order_and_pagination(engine: Engine) -> TestResult {
     let docs: Vec<SearchDocument> = (1..=25)
         .map(|i| {
             article(
@@ -276,7 +336,7 @@ fn newest_order_and_pagination() -> TestResult {
             )
         })
         .collect();
-    let index = indexed(&docs)?;
+    let index = indexed(engine, &docs)?;
     let page = |offset: usize, limit: usize| SearchQuery {
         order: SearchOrder::Newest,
         offset,
@@ -311,15 +371,18 @@ fn newest_order_and_pagination() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn remove_upsert_and_clear_take_effect_at_commit() -> TestResult {
-    let index = indexed(&archive())?;
+fn remove_upsert_and_clear_take_effect_at_commit(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
     assert_eq!(index.doc_count()?, 5);
 
     index.remove(3)?;
-    assert_eq!(ids(&search(&index, "metro")?), vec![3], "not yet committed");
+    assert_eq!(
+        ids(&search(&*index, "metro")?),
+        vec![3],
+        "not yet committed"
+    );
     index.commit()?;
-    assert_eq!(ids(&search(&index, "metro")?), Vec::<i64>::new());
+    assert_eq!(ids(&search(&*index, "metro")?), Vec::<i64>::new());
     assert_eq!(index.doc_count()?, 4);
     index.remove(999)?;
     index.commit()?;
@@ -331,21 +394,20 @@ fn remove_upsert_and_clear_take_effect_at_commit() -> TestResult {
     index.upsert(&rewritten)?;
     index.commit()?;
     assert_eq!(index.doc_count()?, 4);
-    assert_eq!(ids(&search(&index, "quito")?), vec![4]);
-    assert_eq!(ids(&search(&index, "lima")?), Vec::<i64>::new());
+    assert_eq!(ids(&search(&*index, "quito")?), vec![4]);
+    assert_eq!(ids(&search(&*index, "lima")?), Vec::<i64>::new());
 
     index.clear()?;
     assert_eq!(index.doc_count()?, 4, "not yet committed");
     index.upsert(&archive()[0])?;
     index.commit()?;
     assert_eq!(index.doc_count()?, 1);
-    assert_eq!(ids(&search(&index, "quito")?), Vec::<i64>::new());
-    assert_eq!(ids(&search(&index, "havana")?), vec![1]);
+    assert_eq!(ids(&search(&*index, "quito")?), Vec::<i64>::new());
+    assert_eq!(ids(&search(&*index, "havana")?), vec![1]);
     Ok(())
 }
 
-#[test]
-fn related_finds_similar_articles_and_excludes_itself_and_the_list() -> TestResult {
+fn related_finds_similar_articles_and_excludes_itself_and_the_list(engine: Engine) -> TestResult {
     let mut docs = archive();
     docs.push(article(
         8,
@@ -365,7 +427,7 @@ fn related_finds_similar_articles_and_excludes_itself_and_the_list() -> TestResu
         "luis-mendez",
         26,
     ));
-    let index = indexed(&docs)?;
+    let index = indexed(engine, &docs)?;
 
     let related = index.related(1, 3, &[])?;
     assert!(!related.contains(&1), "{related:?}");
@@ -384,17 +446,18 @@ fn related_finds_similar_articles_and_excludes_itself_and_the_list() -> TestResu
     Ok(())
 }
 
-#[test]
-fn hostile_queries_are_harmless() -> TestResult {
-    let index = indexed(&archive())?;
+fn hostile_queries_are_harmless(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
     let long = "Colombia ".repeat(1_200);
     let random: String = (0..10_000)
         .map(|i| char::from_u32(0x20 + (i * 7919) % 0x2FF).unwrap_or('?'))
         .collect();
+    let kilobytes = "x".repeat(10_240);
     for text in [
         "",
         "   ",
         "AND OR NOT (((",
+        "the of and to in",
         "title:foo",
         "headline:colombia",
         "\"",
@@ -403,30 +466,50 @@ fn hostile_queries_are_harmless() -> TestResult {
         "colombia\"",
         "*",
         "colo*",
+        "colombia:*",
         "~2",
         "colombia~2",
         "+colombia -havana",
         "[a TO z]",
+        "& | ! ( ) : * \\ '",
+        "colombia & | havana",
+        "!colombia",
+        "'colombia'",
+        "o'neil's",
+        "colombia <-> havana",
+        "colombia <2> havana",
         "\\",
         "\u{0}",
+        "colombia\u{0}havana",
+        "\u{0}\u{0}\u{0}",
         "🇨🇴 🎉",
         "ﷺ",
         long.as_str(),
         random.as_str(),
+        kilobytes.as_str(),
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     ] {
-        let results = index.search(&SearchQuery::new(text));
-        assert!(results.is_ok(), "{text:?}: {results:?}");
+        for order in [SearchOrder::Relevance, SearchOrder::Newest] {
+            let results = index.search(&SearchQuery {
+                order,
+                ..SearchQuery::new(text)
+            });
+            assert!(results.is_ok(), "{text:?}: {results:?}");
+        }
     }
-    assert_eq!(search(&index, "")?.total, 0);
-    assert_eq!(search(&index, "AND OR NOT (((")?.total, 0);
-    assert_eq!(ids(&search(&index, "\"colombia")?), vec![1, 2]);
-    assert_eq!(ids(&search(&index, &long)?), vec![1, 2]);
+    assert_eq!(search(&*index, "")?.total, 0);
+    assert_eq!(search(&*index, "AND OR NOT (((")?.total, 0);
+    assert_eq!(search(&*index, "the of and to in")?.total, 0);
+    assert_eq!(search(&*index, "& | ! ( ) : * \\ '")?.total, 0);
+    assert_eq!(ids(&search(&*index, "colombia & | havana")?), vec![1]);
+    assert_eq!(ids(&search(&*index, "!colombia")?), vec![1, 2]);
+    assert_eq!(ids(&search(&*index, "colombia\u{0}havana")?), vec![1]);
+    assert_eq!(ids(&search(&*index, "\"colombia")?), vec![1, 2]);
+    assert_eq!(ids(&search(&*index, &long)?), vec![1, 2]);
     Ok(())
 }
 
-#[test]
-fn snippets_mark_matches_and_escape_everything_else() -> TestResult {
+fn snippets_mark_matches_and_escape_everything_else(engine: Engine) -> TestResult {
     let mut docs = archive();
     docs.push(article(
         10,
@@ -437,8 +520,8 @@ fn snippets_mark_matches_and_escape_everything_else() -> TestResult {
         "mia-chen",
         27,
     ));
-    let index = indexed(&docs)?;
-    let results = search(&index, "colombia")?;
+    let index = indexed(engine, &docs)?;
+    let results = search(&*index, "colombia")?;
     let hit = results
         .hits
         .iter()
@@ -456,7 +539,7 @@ fn snippets_mark_matches_and_escape_everything_else() -> TestResult {
     assert!(!hit.snippet_html.contains("<b>"), "{hit:?}");
 
     // A typo still marks the word as spelt in the article.
-    let fuzzy = search(&index, "colmbia")?;
+    let fuzzy = search(&*index, "colmbia")?;
     assert!(
         fuzzy
             .hits
@@ -465,7 +548,7 @@ fn snippets_mark_matches_and_escape_everything_else() -> TestResult {
         "{fuzzy:?}"
     );
     // A match only in the headline still shows a snippet: the standfirst.
-    let metro = search(&index, "metro")?;
+    let metro = search(&*index, "metro")?;
     assert_eq!(
         metro.hits[0].headline_html,
         "Bogotá opens its first <mark>metro</mark> line"
@@ -491,11 +574,13 @@ fn an_index_on_disk_survives_reopening() -> TestResult {
     Ok(())
 }
 
-#[test]
-fn the_trait_is_object_safe_for_sharing() -> TestResult {
-    let index: std::sync::Arc<dyn SearchIndex> = std::sync::Arc::new(indexed(&archive())?);
-    let clone = std::sync::Arc::clone(&index);
-    let count = std::thread::spawn(move || clone.doc_count()).join();
+fn the_trait_is_object_safe_for_sharing(engine: Engine) -> TestResult {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<TantivyIndex>();
+    shareable::<PostgresIndex>();
+    let fixture = indexed(engine, &archive())?;
+    let index: &dyn SearchIndex = &*fixture;
+    let count = std::thread::scope(|scope| scope.spawn(|| index.doc_count()).join());
     assert!(matches!(count, Ok(Ok(5))));
     Ok(())
 }
@@ -512,3 +597,181 @@ fn a_folder_has_one_writer() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn hostile_documents_are_indexed_and_found() -> TestResult {
+    for engine in [Engine::Tantivy, Engine::Postgres] {
+        let mut doc = archive()[0].clone();
+        doc.headline = "O'Neil\\ & | ! ( ) : * <-> 'quoted' \u{0}Colombia".to_owned();
+        doc.body_text = "nul\u{0}byte and a long word ".to_owned() + &"z".repeat(5_000);
+        doc.tags = vec!["\u{0}".to_owned(), String::new()];
+        let index = indexed(engine, &[doc])?;
+        assert_eq!(
+            ids(&search(&*index, "o'neil colombia")?),
+            vec![1],
+            "{engine:?}"
+        );
+        assert_eq!(ids(&search(&*index, "quoted")?), vec![1], "{engine:?}");
+        assert_eq!(ids(&search(&*index, "byte")?), vec![1], "{engine:?}");
+    }
+    Ok(())
+}
+
+/// Two nodes on one database: what one commits, the other finds; what one has not committed,
+/// nobody sees, and a reindex swaps the whole index at once.
+#[test]
+fn postgres_nodes_share_one_index() -> TestResult {
+    let first = indexed(Engine::Postgres, &archive())?;
+    let second = first.another_node()?;
+    assert_eq!(second.doc_count()?, 5);
+    assert_eq!(ids(&second.search(&SearchQuery::new("havana"))?), vec![1]);
+
+    second.clear()?;
+    second.upsert(&archive()[2])?;
+    assert_eq!(first.doc_count()?, 5, "not yet committed");
+    assert_eq!(ids(&search(&*first, "havana")?), vec![1]);
+    second.commit()?;
+    assert_eq!(first.doc_count()?, 1);
+    assert_eq!(ids(&search(&*first, "havana")?), Vec::<i64>::new());
+    assert_eq!(ids(&search(&*first, "metro")?), vec![3]);
+
+    // The lexicon follows: a word no article holds any more is no typo candidate.
+    assert_eq!(ids(&search(&*first, "metrro")?), vec![3]);
+    assert_eq!(ids(&search(&*first, "havanna")?), Vec::<i64>::new());
+    first.upsert(&archive()[0])?;
+    first.commit()?;
+    assert_eq!(ids(&second.search(&SearchQuery::new("havanna"))?), vec![1]);
+    first.remove(1)?;
+    first.commit()?;
+    assert_eq!(
+        ids(&second.search(&SearchQuery::new("havanna"))?),
+        Vec::<i64>::new()
+    );
+    Ok(())
+}
+
+#[test]
+fn postgres_index_needs_a_multi_threaded_runtime() -> TestResult {
+    let fixture = Fixture::new(Engine::Postgres)?;
+    let (store, _) = fixture.postgres.as_ref().ok_or("not PostgreSQL")?;
+    let pool = store
+        .postgres_pool()
+        .ok_or("not a PostgreSQL store")?
+        .clone();
+    let single = tokio::runtime::Builder::new_current_thread().build()?;
+    let index = PostgresIndex::new(pool, single.handle().clone());
+    assert!(
+        matches!(
+            index,
+            Err(dateline_search::SearchError::CurrentThreadRuntime)
+        ),
+        "{:?}",
+        index.err()
+    );
+    Ok(())
+}
+
+/// A full reindex larger than one write batch, and paging through it.
+fn a_reindex_larger_than_a_batch_swaps_at_commit(engine: Engine) -> TestResult {
+    let index = indexed(engine, &archive())?;
+    index.clear()?;
+    for i in 1..=450 {
+        let mut doc = archive()[(i % 5) as usize].clone();
+        doc.article_id = i;
+        doc.headline = format!("{} number{i}", doc.headline);
+        index.upsert(&doc)?;
+    }
+    assert_eq!(index.doc_count()?, 5, "not yet committed");
+    index.commit()?;
+    assert_eq!(index.doc_count()?, 450);
+    assert_eq!(search(&*index, "havana")?.total, 90);
+    assert_eq!(ids(&search(&*index, "number321")?), vec![321]);
+    Ok(())
+}
+
+/// A word in `COMMON_WORD_ARTICLES` articles is taken as spelt as meant; a rarer one still
+/// forgives a typo.
+fn common_words_are_taken_as_spelt(engine: Engine) -> TestResult {
+    let common = usize::try_from(dateline_search::COMMON_WORD_ARTICLES)?;
+    let mut docs: Vec<SearchDocument> = (1..common)
+        .map(|i| {
+            let mut doc = archive()[4].clone();
+            doc.article_id = i64::try_from(i).unwrap_or_default();
+            doc.headline = "Election night".to_owned();
+            doc
+        })
+        .collect();
+    let mut selection = archive()[4].clone();
+    selection.article_id = 5_000;
+    selection.headline = "Selection committee".to_owned();
+    docs.push(selection.clone());
+    let index = indexed(engine, &docs)?;
+    // One article short of common: "election" still reaches "selection", ranked last.
+    let below = search(&*index, "elections")?;
+    assert_eq!(below.total, common);
+    let by_date = index.search(&SearchQuery {
+        order: SearchOrder::Newest,
+        limit: 1,
+        offset: common - 1,
+        ..SearchQuery::new("elections")
+    })?;
+    assert_eq!(by_date.total, common);
+    assert_eq!(ids(&search(&*index, "selaction")?), vec![5_000]);
+
+    let mut one_more = archive()[4].clone();
+    one_more.article_id = 6_000;
+    one_more.headline = "Election night".to_owned();
+    index.upsert(&one_more)?;
+    index.commit()?;
+    assert_eq!(search(&*index, "elections")?.total, common);
+    assert_eq!(ids(&search(&*index, "selaction")?), vec![5_000]);
+    // A rare word keeps its tolerance, even towards a common one; the exact spelling first.
+    let selection = search(&*index, "selection")?;
+    assert_eq!(selection.total, common + 1);
+    assert_eq!(
+        selection.hits.first().map(|hit| hit.article_id),
+        Some(5_000)
+    );
+    Ok(())
+}
+
+/// Each contract test, once per implementation.
+macro_rules! contract {
+    ($($name:ident),+ $(,)?) => {
+        mod tantivy {
+            $(
+                #[test]
+                fn $name() -> super::TestResult {
+                    super::$name(super::Engine::Tantivy)
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() -> super::TestResult {
+                    super::$name(super::Engine::Postgres)
+                }
+            )+
+        }
+    };
+}
+
+contract!(
+    headline_matches_rank_above_body_matches,
+    all_words_must_match_in_any_order,
+    quoted_phrases_need_adjacent_words,
+    one_typo_is_forgiven_in_long_words_only,
+    exact_spelling_ranks_above_a_typo_match,
+    case_and_accents_do_not_matter_and_words_are_stemmed,
+    authors_sections_and_tags_are_searchable,
+    filters_narrow_by_section_author_and_date,
+    newest_order_and_pagination,
+    remove_upsert_and_clear_take_effect_at_commit,
+    related_finds_similar_articles_and_excludes_itself_and_the_list,
+    hostile_queries_are_harmless,
+    snippets_mark_matches_and_escape_everything_else,
+    the_trait_is_object_safe_for_sharing,
+    a_reindex_larger_than_a_batch_swaps_at_commit,
+    common_words_are_taken_as_spelt,
+);
