@@ -15,6 +15,7 @@ mod error;
 mod feeds;
 mod jobs;
 mod rows;
+mod search_cursor;
 mod search_sources;
 mod sitemaps;
 mod staff;

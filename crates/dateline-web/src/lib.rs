@@ -30,6 +30,9 @@ pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use theme::{Theme, ThemeError};
 
+/// The job that brings a shared search index up to date (see [`AppState::follow_search`]).
+pub const SEARCH_SYNC_JOB: &str = "search.sync";
+
 /// What the web layer needs to know from the operator's configuration.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -167,20 +170,39 @@ impl AppState {
         Ok(report)
     }
 
-    /// Runs [`sync_search`](Self::sync_search) every `interval`, forever.
+    /// Keeps the search index current, every `interval`, forever. A per-node index is synced
+    /// here; a shared one is synced by whichever node's worker takes the `search.sync` job this
+    /// loop enqueues when the log has moved on (one waiting job at a time).
     pub async fn follow_search(self, interval: Duration) {
+        let Some(search) = self.search().cloned() else {
+            return;
+        };
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match self.sync_search().await {
-                Ok(report) if report.rebuilt => {
-                    tracing::info!(articles = report.indexed, "search index rebuilt");
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "could not update the search index"),
+            let outcome = if search.is_shared() {
+                self.enqueue_search_sync(&search).await
+            } else {
+                self.sync_search().await.map(|report| {
+                    if report.rebuilt {
+                        tracing::info!(articles = report.indexed, "search index rebuilt");
+                    }
+                })
+            };
+            if let Err(error) = outcome {
+                tracing::warn!(%error, "could not update the search index");
             }
         }
+    }
+
+    async fn enqueue_search_sync(&self, search: &SiteSearch) -> Result<(), WebError> {
+        if search.is_behind(self.store()).await? {
+            let mut job = dateline_db::NewJob::now(SEARCH_SYNC_JOB, serde_json::Value::Null);
+            job.dedup_key = Some(SEARCH_SYNC_JOB.to_owned());
+            self.store().enqueue(&job).await?;
+        }
+        Ok(())
     }
 }
 

@@ -31,6 +31,8 @@ pub enum SearchCursor {
     File(PathBuf),
     /// Nothing is kept: every start rebuilds (tests, throwaway indexes).
     Memory,
+    /// In the database, for the one index every node shares (PostgreSQL full-text search).
+    Shared,
 }
 
 /// The search index of this node and its cursor.
@@ -62,6 +64,20 @@ impl SiteSearch {
 
     pub fn index(&self) -> Arc<dyn SearchIndex> {
         self.index.clone()
+    }
+
+    /// Whether every node shares this index (then one job keeps it up to date, not each node).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.cursor, SearchCursor::Shared)
+    }
+
+    /// Whether the `changes` log holds anything this index has not applied yet.
+    pub async fn is_behind(&self, store: &Store) -> Result<bool, WebError> {
+        let latest = store.latest_change_id().await?;
+        Ok(self
+            .load_cursor(store)
+            .await?
+            .is_none_or(|cursor| cursor < latest))
     }
 
     /// Runs a reader's search off the async threads.
@@ -119,14 +135,14 @@ impl SiteSearch {
         }
         let index = self.index.clone();
         blocking(move || index.commit()).await?;
-        self.save_cursor(cursor)?;
+        self.save_cursor(store, cursor, true).await?;
         Ok(done)
     }
 
     /// Applies the changes made since the last sync, or rebuilds when catching up is not
     /// possible (see the module documentation).
     pub async fn sync(&self, store: &Store) -> Result<SyncReport, WebError> {
-        let cursor = self.load_cursor()?;
+        let cursor = self.load_cursor(store).await?;
         let needs_rebuild = match cursor {
             None => true,
             Some(cursor) => {
@@ -146,7 +162,7 @@ impl SiteSearch {
             });
         }
         let _one_at_a_time = self.sync.lock().await;
-        let mut cursor = self.load_cursor()?.unwrap_or(0);
+        let mut cursor = self.load_cursor(store).await?.unwrap_or(0);
         let mut report = SyncReport::default();
         loop {
             let changes = store.changes_since(cursor, CHANGES_BATCH).await?;
@@ -198,13 +214,14 @@ impl SiteSearch {
             let index = self.index.clone();
             blocking(move || index.commit()).await?;
             cursor = last.id;
-            self.save_cursor(cursor)?;
+            self.save_cursor(store, cursor, false).await?;
         }
         Ok(report)
     }
 
-    fn load_cursor(&self) -> Result<Option<i64>, WebError> {
+    async fn load_cursor(&self, store: &Store) -> Result<Option<i64>, WebError> {
         match &self.cursor {
+            SearchCursor::Shared => Ok(store.shared_search_cursor().await?),
             SearchCursor::Memory => Ok(*self
                 .in_memory_cursor
                 .lock()
@@ -220,8 +237,9 @@ impl SiteSearch {
         }
     }
 
-    fn save_cursor(&self, cursor: i64) -> Result<(), WebError> {
+    async fn save_cursor(&self, store: &Store, cursor: i64, reset: bool) -> Result<(), WebError> {
         match &self.cursor {
+            SearchCursor::Shared => Ok(store.advance_shared_search_cursor(cursor, reset).await?),
             SearchCursor::Memory => {
                 *self
                     .in_memory_cursor

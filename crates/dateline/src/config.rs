@@ -19,6 +19,7 @@ pub struct FileConfig {
     pub theme_dir: Option<PathBuf>,
     pub page_cache_mb: Option<usize>,
     pub log_format: Option<String>,
+    pub search: Option<String>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -53,6 +54,17 @@ pub struct Config {
     pub theme_dir: Option<PathBuf>,
     pub page_cache_bytes: usize,
     pub log_json: bool,
+    pub search: SearchEngine,
+}
+
+/// Where the search index lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchEngine {
+    /// A tantivy index in each node's data folder, following the `changes` log (the default,
+    /// also with several nodes: it is a cache every node rebuilds by itself).
+    Tantivy,
+    /// One PostgreSQL full-text index shared by every node, kept up to date by a job.
+    Postgres,
 }
 
 const ENV_KEYS: &[&str] = &[
@@ -65,6 +77,7 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_LOG_FORMAT",
     "DATELINE_CONFIG",
     "DATELINE_LOG",
+    "DATELINE_SEARCH",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -145,6 +158,16 @@ impl Config {
             "text" => false,
             other => bail!("log format “{other}” is not text or json"),
         };
+        let search = match env("DATELINE_SEARCH")
+            .or(file.search)
+            .unwrap_or_else(|| "tantivy".to_owned())
+            .as_str()
+        {
+            "tantivy" => SearchEngine::Tantivy,
+            "postgres" if database_url.starts_with("postgres") => SearchEngine::Postgres,
+            "postgres" => bail!("search = “postgres” needs a postgres:// database URL"),
+            other => bail!("search engine “{other}” is not tantivy or postgres"),
+        };
         Ok(Self {
             listen,
             data_dir,
@@ -153,6 +176,7 @@ impl Config {
             theme_dir,
             page_cache_bytes: page_cache_mb * 1024 * 1024,
             log_json,
+            search,
         })
     }
 
@@ -269,5 +293,30 @@ mod tests {
         };
         let error = Config::resolve_with(&flags, env(&[])).expect_err("bad listen");
         assert!(error.to_string().contains("localhost"));
+    }
+
+    #[test]
+    fn the_search_engine_is_tantivy_unless_postgres_is_asked_for_with_postgres() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        std::fs::write(folder.path().join("e.toml"), "").expect("write");
+        let flags = Overrides {
+            config: Some(folder.path().join("e.toml")),
+            ..Overrides::default()
+        };
+        let default = Config::resolve_with(&flags, env(&[])).expect("config");
+        assert_eq!(default.search, SearchEngine::Tantivy);
+        let on_sqlite = Config::resolve_with(&flags, env(&[("DATELINE_SEARCH", "postgres")]));
+        assert!(format!("{:#}", on_sqlite.expect_err("needs postgres")).contains("postgres://"));
+        let shared = Config::resolve_with(
+            &flags,
+            env(&[
+                ("DATELINE_SEARCH", "postgres"),
+                ("DATELINE_DATABASE_URL", "postgres://db.internal/news"),
+            ]),
+        )
+        .expect("config");
+        assert_eq!(shared.search, SearchEngine::Postgres);
+        let typo = Config::resolve_with(&flags, env(&[("DATELINE_SEARCH", "elastic")]));
+        assert!(format!("{:#}", typo.expect_err("unknown")).contains("elastic"));
     }
 }

@@ -10,12 +10,12 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dateline_db::Store;
-use dateline_search::TantivyIndex;
+use dateline_search::{PostgresIndex, TantivyIndex};
 use dateline_storage::MediaStore;
 use dateline_web::{AppState, SearchCursor, SiteSearch, WebConfig};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Config, Overrides};
+use crate::config::{Config, Overrides, SearchEngine};
 
 #[derive(Parser)]
 #[command(
@@ -190,7 +190,7 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         },
     )
     .await?;
-    let search = open_search(&config)?;
+    let search = open_search(&config, &store)?;
     let state = state.with_search(search);
     tokio::spawn(state.clone().follow_changes(Duration::from_millis(500)));
     // Articles whose publication time passed while no node was running go out now, before the
@@ -205,7 +205,16 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     // meanwhile, its search answering from what is indexed so far.
     tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
-    tokio::spawn(dateline_jobs::Worker::new(store.clone(), worker_name).run());
+    let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name);
+    let syncing = state.clone();
+    worker.register(dateline_web::SEARCH_SYNC_JOB, move |_job| {
+        let state = syncing.clone();
+        async move {
+            state.sync_search().await?;
+            Ok(())
+        }
+    });
+    tokio::spawn(worker.run());
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -232,21 +241,38 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// This node's search index: tantivy in the data folder, with its `changes` cursor beside it.
-fn open_search(config: &Config) -> anyhow::Result<Arc<SiteSearch>> {
-    let folder = config.index_dir().join("articles");
-    let index = TantivyIndex::open(&folder)
-        .with_context(|| format!("opening the search index {}", folder.display()))?;
-    Ok(Arc::new(SiteSearch::new(
-        Arc::new(index),
-        SearchCursor::File(config.index_dir().join("articles.cursor")),
-    )))
+/// The search index: tantivy in this node's data folder with its `changes` cursor beside it, or
+/// the PostgreSQL full-text index every node shares, with its cursor in the database.
+fn open_search(config: &Config, store: &Store) -> anyhow::Result<Arc<SiteSearch>> {
+    match config.search {
+        SearchEngine::Tantivy => {
+            let folder = config.index_dir().join("articles");
+            let index = TantivyIndex::open(&folder)
+                .with_context(|| format!("opening the search index {}", folder.display()))?;
+            Ok(Arc::new(SiteSearch::new(
+                Arc::new(index),
+                SearchCursor::File(config.index_dir().join("articles.cursor")),
+            )))
+        }
+        SearchEngine::Postgres => {
+            let pool = store
+                .postgres_pool()
+                .context("the shared search index needs PostgreSQL")?
+                .clone();
+            let index = PostgresIndex::new(pool, tokio::runtime::Handle::current())
+                .context("opening the PostgreSQL search index")?;
+            Ok(Arc::new(SiteSearch::new(
+                Arc::new(index),
+                SearchCursor::Shared,
+            )))
+        }
+    }
 }
 
 async fn reindex(overrides: &Overrides) -> anyhow::Result<()> {
     let config = setup(overrides)?;
     let (store, _media) = open(&config).await?;
-    let search = open_search(&config)?;
+    let search = open_search(&config, &store)?;
     let started = std::time::Instant::now();
     let bar = indicatif::ProgressBar::new(0).with_style(
         indicatif::ProgressStyle::with_template(

@@ -35,3 +35,10 @@ CREATE TABLE search_lexicon (
     documents BIGINT NOT NULL
 );
 CREATE INDEX search_lexicon_variants ON search_lexicon USING GIN (variants);
+
+-- How far along the `changes` log the shared index is. One row; advanced only forwards, so two
+-- nodes finishing out of order never move it back.
+CREATE TABLE search_cursor (
+    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+    change_id BIGINT NOT NULL
+);

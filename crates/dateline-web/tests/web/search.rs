@@ -406,3 +406,70 @@ dateline_db::both_backends!(
     the_article_page_lists_related_stories_outside_its_section,
     a_node_rebuilds_when_it_missed_pruned_changes,
 );
+
+/// Several nodes sharing one PostgreSQL full-text index: one sync (the `search.sync` job) serves
+/// them all, and its cursor lives in the database, so a second node is not behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_share_a_postgres_index_and_its_cursor() {
+    let store = dateline_db::testing::postgres().await;
+    let room = newsroom(&store).await;
+    let handle = store.store.clone();
+    let pool = handle.postgres_pool().expect("postgres").clone();
+    let shared_index = |pool: sqlx::PgPool| {
+        let runtime = tokio::runtime::Handle::current();
+        Arc::new(SiteSearch::new(
+            Arc::new(dateline_search::PostgresIndex::new(pool, runtime).expect("index")),
+            SearchCursor::Shared,
+        ))
+    };
+    let site = site(store).await;
+    let first_node = shared_index(pool.clone());
+    assert!(first_node.is_shared());
+    let state = site.state.clone().with_search(first_node.clone());
+    assert!(first_node.is_behind(&handle).await.expect("behind?"));
+    let report = state.sync_search().await.expect("first sync");
+    assert!(report.rebuilt, "no cursor in the database yet");
+    assert_eq!(report.indexed, 3);
+
+    let second_node = shared_index(pool);
+    assert!(
+        !second_node.is_behind(&handle).await.expect("behind?"),
+        "the cursor is shared"
+    );
+    handle
+        .create_article(&article(
+            room.world,
+            room.author,
+            "harbour",
+            "Harbour strike ends",
+            1,
+        ))
+        .await
+        .expect("article");
+    assert!(second_node.is_behind(&handle).await.expect("behind?"));
+    let report = second_node.sync(&handle).await.expect("sync");
+    assert!(!report.rebuilt);
+    assert_eq!(report.indexed, 1);
+    assert!(!first_node.is_behind(&handle).await.expect("behind?"));
+    let app = dateline_web::router(state);
+    assert_eq!(
+        api(&app, "q=harbour").await["total"],
+        1,
+        "the first node finds it too"
+    );
+
+    // The cursor never moves back when a slower node finishes later.
+    let cursor = handle
+        .shared_search_cursor()
+        .await
+        .expect("cursor")
+        .expect("set");
+    handle
+        .advance_shared_search_cursor(cursor - 1, false)
+        .await
+        .expect("advance");
+    assert_eq!(
+        handle.shared_search_cursor().await.expect("cursor"),
+        Some(cursor)
+    );
+}
