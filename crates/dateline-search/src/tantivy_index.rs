@@ -443,9 +443,11 @@ impl TantivyIndex {
 }
 
 /// Whole seconds, the precision tantivy keeps for date fast fields: indexing and filtering
-/// agree, and no newsroom sorts by the millisecond.
+/// agree, and no newsroom sorts by the millisecond. Tantivy counts nanoseconds in an i64 (years
+/// 1678 to 2261), so instants beyond are clamped to its ends rather than overflowing.
 fn date_time(at: jiff::Timestamp) -> DateTime {
-    DateTime::from_timestamp_secs(at.as_second())
+    const LIMIT_SECONDS: i64 = i64::MAX / 1_000_000_000 - 1;
+    DateTime::from_timestamp_secs(at.as_second().clamp(-LIMIT_SECONDS, LIMIT_SECONDS))
 }
 
 impl SearchIndex for TantivyIndex {

@@ -312,6 +312,20 @@ fn filters_narrow_by_section_author_and_date(engine: Engine) -> TestResult {
     // `until` is exclusive: the article of the 10th is not before the 10th.
     assert_eq!(ids(&index.search(&in_march(None, Some(10)))?), vec![1]);
     assert_eq!(ids(&index.search(&in_march(Some(2), Some(15)))?), vec![3]);
+    // Bounds far outside any engine's calendar are fine: the year 245 and the year 9999.
+    let ancient: Timestamp = "0245-03-12T00:00:00Z".parse()?;
+    let far: Timestamp = "9999-12-30T00:00:00Z".parse()?;
+    let wide = SearchQuery {
+        from: Some(ancient),
+        until: Some(far),
+        ..in_march(None, None)
+    };
+    assert_eq!(ids(&index.search(&wide)?), vec![4, 3, 1]);
+    let before_history = SearchQuery {
+        until: Some(ancient),
+        ..in_march(None, None)
+    };
+    assert_eq!(ids(&index.search(&before_history)?), Vec::<i64>::new());
     assert_eq!(
         ids(&index.search(&SearchQuery {
             section_slug: Some("nowhere".to_owned()),
