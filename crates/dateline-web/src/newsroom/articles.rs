@@ -587,6 +587,7 @@ pub async fn create(
         .store()
         .create_article_as(&input, &staff.actor())
         .await
+        .map_err(taken_slug)
     {
         Ok(article) => Ok(
             Redirect::to(&format!("/newsroom/articles/{}/edit?saved=1", article.id))
@@ -607,6 +608,16 @@ pub async fn create(
             .await
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// The one unique value a person types is the address: say so next to it.
+fn taken_slug(error: DbError) -> DbError {
+    match error {
+        DbError::Duplicate(_) => DbError::Invalid(
+            "Another article in this section already has this slug; choose another one.".to_owned(),
+        ),
+        other => other,
     }
 }
 
@@ -732,6 +743,7 @@ pub async fn save(
         .store()
         .save_article(id, expected_version, &input, &staff.actor())
         .await
+        .map_err(taken_slug)
     {
         Ok(saved) if autosave => {
             let zone = Zone::load(&state).await?;

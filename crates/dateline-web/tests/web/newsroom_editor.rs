@@ -2,9 +2,9 @@
 //! revisions, the workflow per role, scheduling in the newsroom's zone, corrections, preview and
 //! the form token — on both backends.
 
-use dateline_core::{ArticleStatus, Role};
+use dateline_core::{Action, ArticleStatus, Role, permits};
 use dateline_db::testing::TestStore;
-use dateline_db::{AuthorInput, NewStaff, SectionInput, Store};
+use dateline_db::{Actor, ArticleInput, AuthorInput, NewStaff, SectionInput, Store};
 use dateline_web::newsroom::secrets;
 use http::{StatusCode, header};
 
@@ -20,6 +20,7 @@ dateline_db::both_backends!(
     every_editor_form_needs_the_token,
     preview_renders_the_body_as_the_public_page_does,
     the_list_filters_and_shows_contributors_their_own_work,
+    every_role_on_own_and_others_articles_gets_what_the_table_allows,
 );
 
 struct Desk {
@@ -860,4 +861,175 @@ async fn the_list_filters_and_shows_contributors_their_own_work(store: TestStore
             && !own.body.contains("Edna world story")
             && !own.body.contains("Edna politics story")
     );
+}
+
+/// A fresh article in `status`, started by `actor` with `author` on the byline.
+async fn article_in(
+    db: &Store,
+    section: i64,
+    author: i64,
+    actor: &Actor,
+    status: ArticleStatus,
+    slug: &str,
+) -> i64 {
+    let input = ArticleInput {
+        section_id: section,
+        slug: slug.to_owned(),
+        headline: format!("Headline {slug}"),
+        standfirst: String::new(),
+        body: "Text.".to_owned(),
+        dateline_place: None,
+        hero_image_id: None,
+        author_ids: vec![author],
+        tags: Vec::new(),
+        language: "en".to_owned(),
+        comments_open: true,
+        status: ArticleStatus::Draft,
+        first_published_at: None,
+        updated_at: None,
+    };
+    let id = db
+        .create_article_as(&input, actor)
+        .await
+        .expect("article")
+        .id;
+    let now = jiff::Timestamp::now();
+    if status == ArticleStatus::InReview || status == ArticleStatus::Published {
+        db.transition_article(id, status, actor, now)
+            .await
+            .expect("status");
+    }
+    id
+}
+
+async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store: TestStore) {
+    let room = desk(&store).await;
+    let db = store.store.clone();
+    let site = site(store).await;
+    let other_author = db
+        .create_author(&AuthorInput {
+            slug: "someone-else".into(),
+            name: "Someone Else".into(),
+            role: String::new(),
+            bio: String::new(),
+        })
+        .await
+        .expect("author");
+    let other = Actor::system("someone else");
+    let mut n = 0;
+    for role in Role::ALL {
+        let name = format!("{role} writer");
+        let (mut browser, my_author) = writer(&db, &site.app, &name, role).await;
+        let me = db
+            .staff_by_email(&format!("{role}-writer@example.org"))
+            .await
+            .expect("me");
+        let me = Actor::staff(me.id, me.display_name);
+        for owns in [true, false] {
+            let (author, actor) = if owns {
+                (my_author, &me)
+            } else {
+                (other_author.id, &other)
+            };
+            let mut fresh = async |status| {
+                n += 1;
+                article_in(&db, room.politics, author, actor, status, &format!("a{n}")).await
+            };
+            let draft = fresh(ArticleStatus::Draft).await;
+            let in_review = fresh(ArticleStatus::InReview).await;
+            let published = fresh(ArticleStatus::Published).await;
+            let draft_b = fresh(ArticleStatus::Draft).await;
+            let published_b = fresh(ArticleStatus::Published).await;
+            let version = db.article(draft).await.expect("ok").expect("ok").version;
+            let save = edit_fields(version, room.politics, author, "Changed", "Changed.");
+            let mut save: Vec<(String, String)> = save;
+            save.push(("slug".into(), format!("changed-{draft}")));
+            type Check = (&'static str, String, Vec<(String, String)>, Action);
+            let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+            let checks: Vec<Check> = vec![
+                (
+                    "GET",
+                    format!("/newsroom/articles/{draft}/edit"),
+                    vec![],
+                    Action::EditDraft,
+                ),
+                (
+                    "POST",
+                    format!("/newsroom/articles/{draft}/edit"),
+                    save,
+                    Action::EditDraft,
+                ),
+                (
+                    "GET",
+                    format!("/newsroom/articles/{published}/edit"),
+                    vec![],
+                    Action::EditPublished,
+                ),
+                (
+                    "GET",
+                    format!("/newsroom/articles/{draft}/revisions"),
+                    vec![],
+                    Action::UseRevisions,
+                ),
+                (
+                    "POST",
+                    format!("/newsroom/articles/{draft_b}/status"),
+                    vec![pair("to", "in_review")],
+                    Action::SubmitForReview,
+                ),
+                (
+                    "POST",
+                    format!("/newsroom/articles/{in_review}/status"),
+                    vec![pair("to", "published")],
+                    Action::Publish,
+                ),
+                (
+                    "POST",
+                    format!("/newsroom/articles/{draft_b}/schedule"),
+                    vec![pair("publish_at", "2040-01-01T09:00")],
+                    Action::Schedule,
+                ),
+                (
+                    "POST",
+                    format!("/newsroom/articles/{published}/status"),
+                    vec![pair("to", "unpublished")],
+                    Action::Unpublish,
+                ),
+                (
+                    "POST",
+                    format!("/newsroom/articles/{published_b}/notes"),
+                    vec![pair("kind", "update"), pair("text", "More.")],
+                    Action::AddUpdateNote,
+                ),
+            ];
+            for (method, path, fields, action) in checks {
+                let before = db.audit_log(None, 1).await.expect("audit");
+                let answer = if method == "GET" {
+                    browser.get(&path).await
+                } else {
+                    post(&mut browser, "/newsroom/articles", &path, &fields).await
+                };
+                let whose = if owns { "own" } else { "other's" };
+                if permits(role, action, owns) {
+                    assert!(
+                        answer.status == StatusCode::OK || answer.status == StatusCode::SEE_OTHER,
+                        "{role} {method} {path} ({whose}): {} {}",
+                        answer.status,
+                        answer.body
+                    );
+                } else {
+                    assert_eq!(
+                        answer.status,
+                        StatusCode::FORBIDDEN,
+                        "{role} {method} {path} ({whose})"
+                    );
+                    assert_eq!(
+                        db.audit_log(None, 1).await.expect("audit"),
+                        before,
+                        "a refusal changes nothing"
+                    );
+                }
+            }
+        }
+    }
 }
