@@ -57,7 +57,8 @@
     }).then(function (result) {
       if (result.code === 200) {
         version.value = String(result.answer.version);
-        last = now;
+        // The new version is part of the form now; only later typing counts as a change.
+        last = snapshot();
         status.textContent = "Saved at " + result.answer.saved_at;
       } else if (result.code === 409) {
         stopped = true;
