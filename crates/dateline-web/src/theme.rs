@@ -40,11 +40,17 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/user_link.html",
     "templates/newsroom/audit.html",
     "templates/newsroom/tokens.html",
+    "templates/newsroom/articles.html",
+    "templates/newsroom/article_fields.html",
+    "templates/newsroom/article_edit.html",
+    "templates/newsroom/article_conflict.html",
+    "templates/newsroom/article_revisions.html",
 );
 
 const STATIC_FILES: &[(&str, &str)] = embedded!(
     "static/site.css",
     "static/site.js",
+    "static/newsroom-editor.js",
     "static/logo.svg",
     "static/favicon.svg",
 );

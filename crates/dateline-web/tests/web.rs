@@ -8,6 +8,8 @@ mod corrections;
 mod feeds;
 #[path = "web/newsroom_auth.rs"]
 mod newsroom_auth;
+#[path = "web/newsroom_editor.rs"]
+mod newsroom_editor;
 #[path = "web/search.rs"]
 mod search;
 #[path = "web/sitemaps.rs"]

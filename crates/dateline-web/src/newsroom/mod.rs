@@ -16,6 +16,7 @@
 
 mod admin;
 mod admin_api;
+mod articles;
 mod pages;
 pub mod secrets;
 mod session;
@@ -63,6 +64,33 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/newsroom/set-password/{token}",
             get(pages::set_password_form).post(pages::set_password),
+        )
+        .route("/newsroom/articles", get(articles::list))
+        .route(
+            "/newsroom/articles/new",
+            get(articles::new_form).post(articles::create),
+        )
+        .route(
+            "/newsroom/articles/preview-body",
+            post(articles::preview_body),
+        )
+        .route(
+            "/newsroom/articles/{id}/edit",
+            get(articles::edit_form).post(articles::save),
+        )
+        .route(
+            "/newsroom/articles/{id}/status",
+            post(articles::change_status),
+        )
+        .route("/newsroom/articles/{id}/schedule", post(articles::schedule))
+        .route("/newsroom/articles/{id}/notes", post(articles::add_note))
+        .route(
+            "/newsroom/articles/{id}/revisions",
+            get(articles::revisions),
+        )
+        .route(
+            "/newsroom/articles/{id}/revisions/{number}/restore",
+            post(articles::restore),
         )
         .route("/newsroom/users", get(admin::users))
         .route(
@@ -258,6 +286,7 @@ pub(crate) async fn render(
 fn menu(staff: &CurrentStaff) -> Vec<Value> {
     [
         ("Dashboard", "/newsroom", Action::UseNewsroom),
+        ("Articles", "/newsroom/articles", Action::CreateDraft),
         ("Users", "/newsroom/users", Action::ManageUsers),
         ("API tokens", "/newsroom/tokens", Action::ManageApiTokens),
         ("Audit log", "/newsroom/audit", Action::ViewAuditLog),

@@ -10,6 +10,7 @@ use axum::routing::get;
 use crate::AppState;
 
 pub use pages::not_found;
+pub(crate) use pages::{ArticleMode, render_article};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -477,7 +477,29 @@ pub async fn article(
         ArticleLookup::MovedTo(path) => return Ok(permanent_redirect(&path)),
         ArticleLookup::NotFound => return not_found_page(&state).await,
     };
-    let mut frame = Frame::load(&state).await?;
+    render_article(&state, &page, ArticleMode::Public).await
+}
+
+/// Whether the article page is the public one or the newsroom's preview of unsaved text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ArticleMode<'a> {
+    Public,
+    /// Shown with a banner, never indexed, never stored in the page cache. The banner is a form
+    /// carrying what was typed (`action`, `fields`) back to the editor, so nothing is lost.
+    Preview {
+        action: &'a str,
+        fields: &'a Value,
+    },
+}
+
+/// The article page exactly as readers get it; the newsroom's preview renders through here so
+/// that what an editor checks is what goes out.
+pub(crate) async fn render_article(
+    state: &AppState,
+    page: &ArticlePage,
+    mode: ArticleMode<'_>,
+) -> Result<Response, WebError> {
+    let mut frame = Frame::load(state).await?;
     let more = state
         .store()
         .stories(
@@ -487,25 +509,31 @@ pub async fn article(
             &[page.article.id],
         )
         .await?;
-    tag_article(&mut frame, &page);
+    tag_article(&mut frame, page);
     let section_feeds =
         feeds::section_links(&frame.settings, &page.section.slug, &page.section.name);
     frame.feeds.extend(section_feeds);
-    let view = views::article_view(&page, &frame.clock, &state.config().base_url);
-    let jsonld = article_jsonld(&state, &frame, &page, &view.url);
-    let meta_tags = article_meta(&state, &frame, &page, &view);
+    let view = views::article_view(page, &frame.clock, &state.config().base_url);
+    let jsonld = article_jsonld(state, &frame, page, &view.url);
+    let meta_tags = article_meta(state, &frame, page, &view);
     let meta = PageMeta {
         title: page.article.headline.clone(),
         description: page.article.standfirst.clone(),
         canonical: view.url.clone(),
-        robots: Some("max-image-preview:large".to_owned()),
+        robots: Some(
+            match mode {
+                ArticleMode::Public => "max-image-preview:large",
+                ArticleMode::Preview { .. } => "noindex, nofollow",
+            }
+            .to_owned(),
+        ),
     };
     let share = views::share_links(&view.url, &page.article.headline);
     let more_views = frame.stories(&more, CARD_SIZES);
-    let related = related_stories(&state, page.article.id, &more).await;
+    let related = related_stories(state, page.article.id, &more).await;
     let related_views = frame.stories(&related, CARD_SIZES);
     let context = frame.context(
-        &state,
+        state,
         Some(page.section.id),
         meta,
         meta_tags,
@@ -515,9 +543,20 @@ pub async fn article(
             "share": share,
             "more_in_section": more_views,
             "related": related_views,
+            "preview": match mode {
+                ArticleMode::Public => Value::Null,
+                ArticleMode::Preview { action, fields } => {
+                    json!({ "action": action, "fields": fields })
+                }
+            },
         }),
     );
-    frame.render(&state, "article.html", context, StatusCode::OK)
+    match mode {
+        ArticleMode::Public => frame.render(state, "article.html", context, StatusCode::OK),
+        ArticleMode::Preview { .. } => {
+            frame.render_uncached(state, "article.html", context, StatusCode::OK)
+        }
+    }
 }
 
 /// "Related": the stories most like this one by content, leaving out what "More in <Section>"

@@ -1,0 +1,1248 @@
+//! The editor: the article list, writing and editing with preview, the workflow buttons,
+//! scheduling in the newsroom's time zone, revisions and their comparison, and the notes a
+//! published story gets when it changes.
+//!
+//! Whose work an article is follows one rule everywhere (list, edit, workflow): the staff member
+//! started it (saved its first revision) or their linked author profile is on its byline
+//! ([`dateline_db::Store::staff_owns_article`]).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::revisions::compare;
+use dateline_core::workflow::{next_statuses, parse_local_date_time, resolve_local_time};
+use dateline_core::{Action, Article, ArticlePage, ArticleStatus, NoteKind, Tag, markdown, slug};
+use dateline_db::{ArticleInput, DbError, DeskFilter, Owner, Revision};
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, StatusCode};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{Csrf, CurrentStaff, NewsroomError, render};
+use crate::public::{ArticleMode, render_article};
+use crate::{AppState, WebError};
+
+const PAGE_SIZE: i64 = 25;
+/// Byline rows the form offers; more authors than this on one story is not a newsroom's need.
+const AUTHOR_ROWS: usize = 5;
+const HERO_CHOICES: i64 = 50;
+
+fn owner(staff: &CurrentStaff) -> Owner {
+    Owner {
+        staff_id: staff.member.id,
+        author_id: staff.member.author_id,
+    }
+}
+
+/// The permission editing an article in `status` needs.
+fn edit_action(status: ArticleStatus) -> Action {
+    match status {
+        ArticleStatus::Draft | ArticleStatus::InReview => Action::EditDraft,
+        _ => Action::EditPublished,
+    }
+}
+
+/// The permission moving an article from `from` to `to` needs.
+fn transition_action(from: ArticleStatus, to: ArticleStatus) -> Action {
+    match to {
+        ArticleStatus::InReview => Action::SubmitForReview,
+        ArticleStatus::Published => Action::Publish,
+        ArticleStatus::Unpublished => Action::Unpublish,
+        ArticleStatus::Scheduled => Action::Schedule,
+        ArticleStatus::Draft => match from {
+            // Whoever may submit may take it back.
+            ArticleStatus::InReview => Action::SubmitForReview,
+            ArticleStatus::Scheduled => Action::Schedule,
+            _ => Action::EditPublished,
+        },
+    }
+}
+
+fn transition_label(from: ArticleStatus, to: ArticleStatus) -> &'static str {
+    match to {
+        ArticleStatus::InReview => "Submit for review",
+        ArticleStatus::Published if from == ArticleStatus::Unpublished => "Publish again",
+        ArticleStatus::Published => "Publish now",
+        ArticleStatus::Unpublished => "Unpublish",
+        ArticleStatus::Scheduled => "Schedule",
+        ArticleStatus::Draft => "Back to draft",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    section: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::UseNewsroom)?;
+    let filter = DeskFilter {
+        status: ArticleStatus::parse(&query.status),
+        section_id: query.section.parse().ok(),
+        author_id: query.author.parse().ok(),
+        headline_contains: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()),
+        // Who cannot touch other people's drafts sees only their own work.
+        owned_by: (!staff.may(Action::EditDraft, false)).then(|| owner(&staff)),
+    };
+    let page = query.page.parse::<i64>().unwrap_or(1).max(1);
+    let store = state.store();
+    let total = store.count_desk_articles(&filter).await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let articles = store
+        .desk_articles(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .await?;
+    let zone = Zone::load(&state).await?;
+    let rows: Vec<Value> = articles
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "headline": a.headline,
+                "status": a.status.as_str(),
+                "status_label": a.status.label(),
+                "section": a.section_name,
+                "authors": a.authors.iter().map(|au| au.name.as_str()).collect::<Vec<_>>().join(", "),
+                "updated": zone.display(a.updated_at),
+                "scheduled_for": a.scheduled_for.map(|t| zone.display(t)),
+            })
+        })
+        .collect();
+    let keep = |n: i64| {
+        let mut url = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("status", &query.status),
+            ("section", &query.section),
+            ("author", &query.author),
+            ("q", &query.q),
+        ] {
+            if !value.is_empty() {
+                url.append_pair(key, value);
+            }
+        }
+        url.append_pair("page", &n.to_string());
+        format!("/newsroom/articles?{}", url.finish())
+    };
+    render(
+        &state,
+        Some(&staff),
+        &csrf,
+        "newsroom/articles.html",
+        StatusCode::OK,
+        json!({
+            "articles": rows,
+            "total": total,
+            "filter": {
+                "status": query.status, "section": query.section,
+                "author": query.author, "q": query.q,
+            },
+            "statuses": ArticleStatus::ALL.iter().map(|s| json!({"value": s.as_str(), "label": s.label()})).collect::<Vec<_>>(),
+            "sections": store.sections().await?,
+            "authors": store.authors().await?,
+            "may_create": staff.may(Action::CreateDraft, true),
+            "pagination": {
+                "page": page, "pages": pages,
+                "previous": (page > 1).then(|| keep(page - 1)),
+                "next": (page < pages).then(|| keep(page + 1)),
+            },
+        }),
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The form
+
+/// What the form holds, exactly as typed (so a refused form shows it again unchanged).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+struct ArticleFields {
+    headline: String,
+    standfirst: String,
+    slug: String,
+    section_id: String,
+    /// One entry per byline row, in order; empty rows are blank.
+    authors: Vec<String>,
+    tags: String,
+    dateline_place: String,
+    body: String,
+    hero_image_id: String,
+    comments_open: bool,
+    language: String,
+    expected_version: String,
+    intent: String,
+}
+
+impl ArticleFields {
+    fn parse(body: &[u8]) -> Self {
+        let mut fields = Self::default();
+        for (key, value) in form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "headline" => fields.headline = value,
+                "standfirst" => fields.standfirst = value,
+                "slug" => fields.slug = value,
+                "section_id" => fields.section_id = value,
+                "author" => fields.authors.push(value),
+                "tags" => fields.tags = value,
+                "dateline_place" => fields.dateline_place = value,
+                "body" => fields.body = value,
+                "hero_image_id" => fields.hero_image_id = value,
+                "comments_open" => fields.comments_open = true,
+                "language" => fields.language = value,
+                "expected_version" => fields.expected_version = value,
+                "intent" => fields.intent = value,
+                _ => {}
+            }
+        }
+        fields.pad_authors();
+        fields
+    }
+
+    fn pad_authors(&mut self) {
+        let mut named: Vec<String> = self
+            .authors
+            .iter()
+            .filter(|a| !a.trim().is_empty())
+            .cloned()
+            .collect();
+        named.resize(AUTHOR_ROWS.max(named.len()), String::new());
+        self.authors = named;
+    }
+
+    fn from_article(page: &ArticlePage) -> Self {
+        let article = &page.article;
+        let mut fields = Self {
+            headline: article.headline.clone(),
+            standfirst: article.standfirst.clone(),
+            slug: article.slug.clone(),
+            section_id: article.section_id.to_string(),
+            authors: page.authors.iter().map(|a| a.id.to_string()).collect(),
+            tags: page
+                .tags
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            dateline_place: article.dateline_place.clone().unwrap_or_default(),
+            body: article.body.clone(),
+            hero_image_id: article
+                .hero_image_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            comments_open: article.comments_open,
+            language: article.language.clone(),
+            expected_version: article.version.to_string(),
+            intent: String::new(),
+        };
+        fields.pad_authors();
+        fields
+    }
+
+    /// The typed values as hidden fields, for the preview's way back to the form.
+    fn as_hidden_fields(&self, csrf: &str) -> Value {
+        let mut list = vec![
+            ("csrf", csrf.to_owned()),
+            ("headline", self.headline.clone()),
+            ("standfirst", self.standfirst.clone()),
+            ("slug", self.slug.clone()),
+            ("section_id", self.section_id.clone()),
+            ("tags", self.tags.clone()),
+            ("dateline_place", self.dateline_place.clone()),
+            ("body", self.body.clone()),
+            ("hero_image_id", self.hero_image_id.clone()),
+            ("language", self.language.clone()),
+            ("expected_version", self.expected_version.clone()),
+        ];
+        list.extend(
+            self.authors
+                .iter()
+                .filter(|a| !a.is_empty())
+                .map(|a| ("author", a.clone())),
+        );
+        if self.comments_open {
+            list.push(("comments_open", "on".to_owned()));
+        }
+        Value::Array(
+            list.into_iter()
+                .map(|(name, value)| json!({ "name": name, "value": value }))
+                .collect(),
+        )
+    }
+
+    /// Checks what was typed; errors are keyed by field, worded for the person at the form.
+    async fn validate(
+        &self,
+        state: &AppState,
+    ) -> Result<Result<ArticleInput, Map<String, Value>>, NewsroomError> {
+        let store = state.store();
+        let mut errors = Map::new();
+        let headline = self.headline.trim();
+        if headline.is_empty() {
+            errors.insert("headline".into(), "Write a headline.".into());
+        }
+        let sections = store.sections().await?;
+        let section_id = self
+            .section_id
+            .parse::<i64>()
+            .ok()
+            .filter(|id| sections.iter().any(|s| s.id == *id));
+        if section_id.is_none() {
+            errors.insert("section_id".into(), "Choose a section.".into());
+        }
+        let slug_text = if self.slug.trim().is_empty() {
+            slug::slugify(headline)
+        } else {
+            self.slug.trim().to_owned()
+        };
+        if !headline.is_empty() && !slug::is_valid_slug(&slug_text) {
+            errors.insert(
+                "slug".into(),
+                "Use lowercase letters, digits and single hyphens, e.g. “budget-vote-delayed”."
+                    .into(),
+            );
+        }
+        let known_authors = store.authors().await?;
+        let mut author_ids = Vec::new();
+        for text in self.authors.iter().filter(|a| !a.trim().is_empty()) {
+            match text.parse::<i64>() {
+                Ok(id) if known_authors.iter().any(|a| a.id == id) => {
+                    if author_ids.contains(&id) {
+                        errors.insert("authors".into(), "An author is listed twice.".into());
+                    }
+                    author_ids.push(id);
+                }
+                _ => {
+                    errors.insert("authors".into(), "Choose authors from the list.".into());
+                }
+            }
+        }
+        let hero_image_id = match self.hero_image_id.trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(id) if store.image(id).await?.is_some() => Some(id),
+                _ => {
+                    errors.insert(
+                        "hero_image_id".into(),
+                        "That image is not in the library.".into(),
+                    );
+                    None
+                }
+            },
+        };
+        let language = self.language.trim();
+        if language.is_empty()
+            || language.len() > 35
+            || !language
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            errors.insert(
+                "language".into(),
+                "Give a language tag such as “en” or “es-CO”.".into(),
+            );
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        Ok(Ok(ArticleInput {
+            section_id: section_id.unwrap_or_default(),
+            slug: slug_text,
+            headline: headline.to_owned(),
+            standfirst: self.standfirst.trim().to_owned(),
+            body: self.body.clone(),
+            dateline_place: Some(self.dateline_place.trim().to_owned()).filter(|p| !p.is_empty()),
+            hero_image_id,
+            author_ids,
+            tags: self
+                .tags
+                .split(',')
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            language: language.to_owned(),
+            comments_open: self.comments_open,
+            status: ArticleStatus::Draft,
+            first_published_at: None,
+            updated_at: None,
+        }))
+    }
+}
+
+/// The newsroom's time zone, for showing and reading times.
+struct Zone {
+    name: String,
+    zone: jiff::tz::TimeZone,
+}
+
+impl Zone {
+    async fn load(state: &AppState) -> Result<Self, NewsroomError> {
+        let settings = state.store().settings().await?;
+        let zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        Ok(Self {
+            name: settings.time_zone,
+            zone,
+        })
+    }
+
+    fn display(&self, at: Timestamp) -> String {
+        at.to_zoned_datetime(self.zone.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+
+    /// The `datetime-local` form of an instant.
+    fn local_input(&self, at: Timestamp) -> String {
+        at.to_zoned_datetime(self.zone.clone())
+            .strftime("%Y-%m-%dT%H:%M")
+            .to_string()
+    }
+}
+
+/// What else the edit page shows besides the fields.
+#[derive(Default)]
+struct PageExtras {
+    errors: Map<String, Value>,
+    notice: Option<String>,
+    schedule_value: Option<String>,
+    schedule_error: Option<String>,
+    note_kind: String,
+    note_text: String,
+    note_error: Option<String>,
+}
+
+async fn form_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    article: Option<&Article>,
+    fields: &ArticleFields,
+    extras: PageExtras,
+    status: StatusCode,
+) -> Result<Response, NewsroomError> {
+    let store = state.store();
+    let zone = Zone::load(state).await?;
+    let mut context = json!({
+        "fields": fields,
+        "errors": extras.errors,
+        "notice": extras.notice,
+        "sections": store.sections().await?,
+        "authors": store.authors().await?,
+        "images": store.recent_images(HERO_CHOICES).await?,
+        "zone": zone.name,
+        "action": article.map_or("/newsroom/articles/new".to_owned(), |a| format!("/newsroom/articles/{}/edit", a.id)),
+        "editor_js": state.theme().asset_url("newsroom-editor.js"),
+    });
+    if let (Some(article), Some(object)) = (article, context.as_object_mut()) {
+        let owns = store.staff_owns_article(article.id, owner(staff)).await?;
+        let buttons: Vec<Value> = next_statuses(article.status)
+            .iter()
+            .filter(|to| **to != ArticleStatus::Scheduled)
+            .filter(|to| staff.may(transition_action(article.status, **to), owns))
+            .map(|to| json!({ "to": to.as_str(), "label": transition_label(article.status, *to) }))
+            .collect();
+        let may_schedule = next_statuses(article.status).contains(&ArticleStatus::Scheduled)
+            && staff.may(Action::Schedule, owns);
+        let notes = store.article_notes(article.id).await?;
+        object.extend([
+            (
+                "article".to_owned(),
+                json!({
+                    "id": article.id,
+                    "status": article.status.as_str(),
+                    "status_label": article.status.label(),
+                    "version": article.version,
+                    "updated": zone.display(article.updated_at),
+                    "scheduled_for": article.scheduled_for.map(|t| zone.display(t)),
+                }),
+            ),
+            ("workflow".to_owned(), Value::from(buttons)),
+            (
+                "schedule".to_owned(),
+                json!({
+                    "allowed": may_schedule,
+                    "value": extras.schedule_value.or(article.scheduled_for.map(|t| zone.local_input(t))).unwrap_or_default(),
+                    "error": extras.schedule_error,
+                }),
+            ),
+            (
+                "notes".to_owned(),
+                json!({
+                    "allowed": article.status == ArticleStatus::Published
+                        && staff.may(Action::AddUpdateNote, owns),
+                    "list": notes.iter().map(|n| json!({
+                        "label": n.kind.label(), "text": n.text, "time": zone.display(n.published_at),
+                    })).collect::<Vec<_>>(),
+                    "kinds": NoteKind::ALL.iter().map(|k| json!({"value": k.as_str(), "label": k.label()})).collect::<Vec<_>>(),
+                    "kind": extras.note_kind,
+                    "text": extras.note_text,
+                    "error": extras.note_error,
+                }),
+            ),
+            (
+                "may_revisions".to_owned(),
+                Value::from(staff.may(Action::UseRevisions, owns)),
+            ),
+        ]);
+    }
+    render(
+        state,
+        Some(staff),
+        csrf,
+        "newsroom/article_edit.html",
+        status,
+        context,
+    )
+    .await
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::CreateDraft)?;
+    let settings = state.store().settings().await?;
+    let mut fields = ArticleFields {
+        language: settings.language,
+        comments_open: true,
+        ..ArticleFields::default()
+    };
+    if let Some(author) = staff.member.author_id {
+        fields.authors.push(author.to_string());
+    }
+    fields.pad_authors();
+    form_page(
+        &state,
+        &staff,
+        &csrf,
+        None,
+        &fields,
+        PageExtras::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    body: Bytes,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::CreateDraft)?;
+    let fields = ArticleFields::parse(&body);
+    let refused = |errors: Map<String, Value>| PageExtras {
+        errors,
+        ..PageExtras::default()
+    };
+    match fields.intent.as_str() {
+        "preview" => return preview(&state, &csrf, None, &fields, "/newsroom/articles/new").await,
+        "edit" => {
+            return form_page(
+                &state,
+                &staff,
+                &csrf,
+                None,
+                &fields,
+                PageExtras::default(),
+                StatusCode::OK,
+            )
+            .await;
+        }
+        _ => {}
+    }
+    let input = match fields.validate(&state).await? {
+        Ok(input) => input,
+        Err(errors) => {
+            return form_page(
+                &state,
+                &staff,
+                &csrf,
+                None,
+                &fields,
+                refused(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match state
+        .store()
+        .create_article_as(&input, &staff.actor())
+        .await
+        .map_err(taken_slug)
+    {
+        Ok(article) => Ok(
+            Redirect::to(&format!("/newsroom/articles/{}/edit?saved=1", article.id))
+                .into_response(),
+        ),
+        Err(DbError::Invalid(message)) => {
+            let mut errors = Map::new();
+            errors.insert(field_of(&message).into(), message.into());
+            form_page(
+                &state,
+                &staff,
+                &csrf,
+                None,
+                &fields,
+                refused(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The one unique value a person types is the address: say so next to it.
+fn taken_slug(error: DbError) -> DbError {
+    match error {
+        DbError::Duplicate(_) => DbError::Invalid(
+            "Another article in this section already has this slug; choose another one.".to_owned(),
+        ),
+        other => other,
+    }
+}
+
+/// Which field a store refusal is about, so the message lands next to it.
+fn field_of(message: &str) -> &'static str {
+    if message.contains("slug") {
+        "slug"
+    } else if message.contains("author") {
+        "authors"
+    } else if message.contains("section") {
+        "section_id"
+    } else {
+        "form"
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct EditQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+/// Loads an article and checks the viewer may edit it as it stands.
+async fn editable(
+    state: &AppState,
+    staff: &CurrentStaff,
+    id: i64,
+) -> Result<(ArticlePage, bool), NewsroomError> {
+    let page = state
+        .store()
+        .article_page(id)
+        .await?
+        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let owns = state.store().staff_owns_article(id, owner(staff)).await?;
+    staff.require_on(edit_action(page.article.status), owns)?;
+    Ok((page, owns))
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    Query(query): Query<EditQuery>,
+) -> Result<Response, NewsroomError> {
+    let (page, _) = editable(&state, &staff, id).await?;
+    let extras = PageExtras {
+        notice: (query.saved == "1").then(|| "Saved.".to_owned()),
+        ..PageExtras::default()
+    };
+    form_page(
+        &state,
+        &staff,
+        &csrf,
+        Some(&page.article),
+        &ArticleFields::from_article(&page),
+        extras,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, NewsroomError> {
+    let (page, _) = editable(&state, &staff, id).await?;
+    let fields = ArticleFields::parse(&body);
+    let autosave = fields.intent == "autosave";
+    match fields.intent.as_str() {
+        "preview" => {
+            let action = format!("/newsroom/articles/{id}/edit");
+            return preview(&state, &csrf, Some(&page), &fields, &action).await;
+        }
+        "edit" => {
+            return form_page(
+                &state,
+                &staff,
+                &csrf,
+                Some(&page.article),
+                &fields,
+                PageExtras::default(),
+                StatusCode::OK,
+            )
+            .await;
+        }
+        _ => {}
+    }
+    let refused = |errors: Map<String, Value>| PageExtras {
+        errors,
+        ..PageExtras::default()
+    };
+    let input = match fields.validate(&state).await? {
+        Ok(input) => input,
+        Err(errors) if autosave => {
+            return Ok(autosave_answer(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "errors": errors }),
+            ));
+        }
+        Err(errors) => {
+            return form_page(
+                &state,
+                &staff,
+                &csrf,
+                Some(&page.article),
+                &fields,
+                refused(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let Ok(expected_version) = fields.expected_version.parse::<i64>() else {
+        return Err(NewsroomError::Web(WebError::BadRequest(
+            "the form lacks the version it was opened at".to_owned(),
+        )));
+    };
+    match state
+        .store()
+        .save_article(id, expected_version, &input, &staff.actor())
+        .await
+        .map_err(taken_slug)
+    {
+        Ok(saved) if autosave => {
+            let zone = Zone::load(&state).await?;
+            Ok(autosave_answer(
+                StatusCode::OK,
+                json!({ "version": saved.version, "saved_at": zone.display(saved.updated_at) }),
+            ))
+        }
+        Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?saved=1")).into_response()),
+        Err(DbError::Conflict { current_version }) if autosave => Ok(autosave_answer(
+            StatusCode::CONFLICT,
+            json!({ "current_version": current_version }),
+        )),
+        Err(DbError::Conflict { current_version }) => {
+            conflict_page(&state, &staff, &csrf, id, current_version, &fields, &input).await
+        }
+        Err(DbError::Invalid(message)) if autosave => Ok(autosave_answer(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "errors": { "form": message } }),
+        )),
+        Err(DbError::Invalid(message)) => {
+            let mut errors = Map::new();
+            errors.insert(field_of(&message).into(), message.into());
+            form_page(
+                &state,
+                &staff,
+                &csrf,
+                Some(&page.article),
+                &fields,
+                refused(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn autosave_answer(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Someone saved since this form was opened: both versions side by side, the typed one still in
+/// an editable form based on the current version, so sending it again saves it on top.
+async fn conflict_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    id: i64,
+    current_version: i64,
+    fields: &ArticleFields,
+    typed: &ArticleInput,
+) -> Result<Response, NewsroomError> {
+    let store = state.store();
+    let latest: Revision = store
+        .latest_revision(id)
+        .await?
+        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let zone = Zone::load(state).await?;
+    let mut yours = fields.clone();
+    yours.expected_version = current_version.to_string();
+    let diff = compare(&latest.snapshot, &typed.snapshot());
+    render(
+        state,
+        Some(staff),
+        csrf,
+        "newsroom/article_conflict.html",
+        StatusCode::CONFLICT,
+        json!({
+            "id": id,
+            "fields": yours,
+            "theirs": {
+                "number": latest.number,
+                "saved_by": latest.saved_by.name,
+                "saved_at": zone.display(latest.saved_at),
+                "headline": latest.snapshot.headline,
+                "standfirst": latest.snapshot.standfirst,
+                "body": latest.snapshot.body,
+            },
+            "diff": diff,
+        }),
+    )
+    .await
+}
+
+/// The article as readers would see it with what was typed, without saving anything.
+async fn preview(
+    state: &AppState,
+    csrf: &Csrf,
+    saved: Option<&ArticlePage>,
+    fields: &ArticleFields,
+    back_to: &str,
+) -> Result<Response, NewsroomError> {
+    let store = state.store();
+    let sections = store.sections().await?;
+    let section = fields
+        .section_id
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| sections.iter().find(|s| s.id == id))
+        .or(saved.map(|p| &p.section))
+        .or(sections.first())
+        .cloned()
+        .ok_or(NewsroomError::Web(WebError::BadRequest(
+            "there is no section to preview the article in".to_owned(),
+        )))?;
+    let authors = store.authors().await?;
+    let byline = fields
+        .authors
+        .iter()
+        .filter_map(|text| text.parse::<i64>().ok())
+        .filter_map(|id| authors.iter().find(|a| a.id == id).cloned())
+        .collect();
+    let hero = match fields.hero_image_id.trim().parse::<i64>() {
+        Ok(id) => store.image(id).await?,
+        Err(_) => None,
+    };
+    let now = Timestamp::now();
+    let headline = fields.headline.trim().to_owned();
+    let article = Article {
+        id: saved.map_or(0, |p| p.article.id),
+        section_id: section.id,
+        slug: Some(fields.slug.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| slug::slugify(&headline)),
+        headline,
+        standfirst: fields.standfirst.trim().to_owned(),
+        body: fields.body.clone(),
+        dateline_place: Some(fields.dateline_place.trim().to_owned()).filter(|p| !p.is_empty()),
+        status: saved.map_or(ArticleStatus::Draft, |p| p.article.status),
+        scheduled_for: saved.and_then(|p| p.article.scheduled_for),
+        first_published_at: saved.and_then(|p| p.article.first_published_at),
+        updated_at: now,
+        created_at: saved.map_or(now, |p| p.article.created_at),
+        hero_image_id: hero.as_ref().map(|h| h.id),
+        comments_open: fields.comments_open,
+        language: fields.language.trim().to_owned(),
+        reading_minutes: markdown::article_reading_minutes(&fields.body, hero.is_some()),
+        version: saved.map_or(0, |p| p.article.version),
+    };
+    let page = ArticlePage {
+        article,
+        section,
+        authors: byline,
+        tags: fields
+            .tags
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !slug::slugify(t).is_empty())
+            .map(|name| Tag {
+                id: 0,
+                slug: slug::slugify(name),
+                name: name.to_owned(),
+            })
+            .collect(),
+        hero,
+        notes: saved.map(|p| p.notes.clone()).unwrap_or_default(),
+    };
+    let hidden = fields.as_hidden_fields(&csrf.0);
+    Ok(render_article(
+        state,
+        &page,
+        ArticleMode::Preview {
+            action: back_to,
+            fields: &hidden,
+        },
+    )
+    .await?)
+}
+
+/// The body's HTML as the article page renders it, for preview-as-you-type.
+pub async fn preview_body(staff: CurrentStaff, body: Bytes) -> Result<Response, NewsroomError> {
+    staff.require(Action::CreateDraft)?;
+    let fields = ArticleFields::parse(&body);
+    let mut response = markdown::render_html(&fields.body).into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflow
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    to: String,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<StatusForm>,
+) -> Result<Response, NewsroomError> {
+    let store = state.store();
+    let article = store
+        .article(id)
+        .await?
+        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let to = ArticleStatus::parse(&form.to).ok_or(NewsroomError::Web(WebError::BadRequest(
+        format!("“{}” is not a status", form.to),
+    )))?;
+    let owns = store.staff_owns_article(id, owner(&staff)).await?;
+    staff.require_on(transition_action(article.status, to), owns)?;
+    match store
+        .transition_article(id, to, &staff.actor(), Timestamp::now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit")).into_response()),
+        Err(DbError::Invalid(message)) => status_refused(&state, &staff, &csrf, id, message).await,
+        Err(DbError::Workflow(error)) => {
+            status_refused(&state, &staff, &csrf, id, error.to_string()).await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn status_refused(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    id: i64,
+    message: String,
+) -> Result<Response, NewsroomError> {
+    let page = state
+        .store()
+        .article_page(id)
+        .await?
+        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let mut errors = Map::new();
+    errors.insert("workflow".into(), message.into());
+    form_page(
+        state,
+        staff,
+        csrf,
+        Some(&page.article),
+        &ArticleFields::from_article(&page),
+        PageExtras {
+            errors,
+            ..PageExtras::default()
+        },
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    publish_at: String,
+}
+
+pub async fn schedule(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ScheduleForm>,
+) -> Result<Response, NewsroomError> {
+    let store = state.store();
+    let page = store
+        .article_page(id)
+        .await?
+        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let owns = store.staff_owns_article(id, owner(&staff)).await?;
+    staff.require_on(Action::Schedule, owns)?;
+    let zone = Zone::load(&state).await?;
+    let resolved = parse_local_date_time(&form.publish_at)
+        .and_then(|local| resolve_local_time(local, &zone.name));
+    let outcome = match resolved {
+        Ok(time) => store
+            .schedule_article(id, time.at, &staff.actor(), Timestamp::now())
+            .await
+            .map(|article| (article, time.notice()))
+            .map_err(|error| match error {
+                DbError::Invalid(message) => Ok(message),
+                DbError::Workflow(error) => Ok(error.to_string()),
+                other => Err(other),
+            }),
+        Err(error) => Err(Ok(error.to_string())),
+    };
+    let (article, extras, status) = match outcome {
+        Ok((article, notice)) => {
+            let notice = format!(
+                "Scheduled for {}.{}",
+                article
+                    .scheduled_for
+                    .map(|t| zone.display(t))
+                    .unwrap_or_default(),
+                notice.map(|n| format!(" {n}")).unwrap_or_default()
+            );
+            (
+                article,
+                PageExtras {
+                    notice: Some(notice),
+                    ..PageExtras::default()
+                },
+                StatusCode::OK,
+            )
+        }
+        Err(Ok(message)) => (
+            page.article.clone(),
+            PageExtras {
+                schedule_value: Some(form.publish_at.clone()),
+                schedule_error: Some(message),
+                ..PageExtras::default()
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(Err(error)) => return Err(error.into()),
+    };
+    let mut fields = ArticleFields::from_article(&page);
+    fields.expected_version = article.version.to_string();
+    form_page(
+        &state,
+        &staff,
+        &csrf,
+        Some(&article),
+        &fields,
+        extras,
+        status,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notes
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<NoteForm>,
+) -> Result<Response, NewsroomError> {
+    let store = state.store();
+    let page = store
+        .article_page(id)
+        .await?
+        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let owns = store.staff_owns_article(id, owner(&staff)).await?;
+    staff.require_on(Action::AddUpdateNote, owns)?;
+    let refused = |message: String| PageExtras {
+        note_kind: form.kind.clone(),
+        note_text: form.text.clone(),
+        note_error: Some(message),
+        ..PageExtras::default()
+    };
+    let outcome = match NoteKind::parse(&form.kind) {
+        None => Err("Choose correction, clarification or update.".to_owned()),
+        Some(kind) => match store
+            .add_article_note(id, kind, &form.text, &staff.actor(), Timestamp::now())
+            .await
+        {
+            Ok(note) => Ok(note),
+            Err(DbError::Invalid(message)) => Err(message),
+            Err(DbError::Workflow(error)) => Err(error.to_string()),
+            Err(error) => return Err(error.into()),
+        },
+    };
+    match outcome {
+        Ok(note) => {
+            let page = store.article_page(id).await?.unwrap_or(page);
+            let extras = PageExtras {
+                notice: Some(format!("{} added.", note.kind.label())),
+                ..PageExtras::default()
+            };
+            form_page(
+                &state,
+                &staff,
+                &csrf,
+                Some(&page.article),
+                &ArticleFields::from_article(&page),
+                extras,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(message) => {
+            form_page(
+                &state,
+                &staff,
+                &csrf,
+                Some(&page.article),
+                &ArticleFields::from_article(&page),
+                refused(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revisions
+
+#[derive(Deserialize, Default)]
+pub struct CompareQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    stale: String,
+}
+
+pub async fn revisions(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    Query(query): Query<CompareQuery>,
+) -> Result<Response, NewsroomError> {
+    let store = state.store();
+    let article = store
+        .article(id)
+        .await?
+        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let owns = store.staff_owns_article(id, owner(&staff)).await?;
+    staff.require_on(Action::UseRevisions, owns)?;
+    let zone = Zone::load(&state).await?;
+    let list = store.article_revisions(id).await?;
+    let comparison = match (query.from.parse::<i64>(), query.to.parse::<i64>()) {
+        (Ok(from), Ok(to)) => match store.compare_revisions(id, from, to).await {
+            Ok(diff) => Some(json!({ "from": from, "to": to, "diff": diff })),
+            Err(DbError::NotFound) => return Err(NewsroomError::Web(WebError::NotFound)),
+            Err(error) => return Err(error.into()),
+        },
+        _ => None,
+    };
+    render(
+        &state,
+        Some(&staff),
+        &csrf,
+        "newsroom/article_revisions.html",
+        StatusCode::OK,
+        json!({
+            "article": { "id": id, "headline": article.headline, "version": article.version },
+            "revisions": list.iter().map(|r| json!({
+                "number": r.number,
+                "saved_by": r.saved_by.name,
+                "saved_at": zone.display(r.saved_at),
+                "restored_from": r.restored_from,
+                "headline": r.headline,
+            })).collect::<Vec<_>>(),
+            "comparison": comparison,
+            "stale": query.stale == "1",
+            "may_restore": staff.may(edit_action(article.status), owns),
+        }),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct RestoreForm {
+    #[serde(default)]
+    expected_version: String,
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    Path((id, number)): Path<(i64, i64)>,
+    axum::Form(form): axum::Form<RestoreForm>,
+) -> Result<Response, NewsroomError> {
+    let store = state.store();
+    let article = store
+        .article(id)
+        .await?
+        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let owns = store.staff_owns_article(id, owner(&staff)).await?;
+    staff.require_on(Action::UseRevisions, owns)?;
+    staff.require_on(edit_action(article.status), owns)?;
+    let expected = form.expected_version.parse::<i64>().unwrap_or(-1);
+    match store
+        .restore_revision(id, number, expected, &staff.actor())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?saved=1")).into_response()),
+        // Someone saved after the history was opened: show it again, with what changed.
+        Err(DbError::Conflict { .. }) => {
+            Ok(Redirect::to(&format!("/newsroom/articles/{id}/revisions?stale=1")).into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
