@@ -14,6 +14,7 @@ mod editorial;
 mod error;
 mod feeds;
 mod jobs;
+mod library;
 mod rows;
 mod search_sources;
 mod sitemaps;
@@ -38,6 +39,7 @@ pub use editorial::{Revision, RevisionSummary, SCHEDULED_PUBLISH_JOB, SCHEDULER_
 pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
+pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
 pub use search_sources::SearchSource;
 pub use sitemaps::{SitemapArticle, SitemapMonth, month_range};
 pub use staff::{NewStaff, normalise_email};

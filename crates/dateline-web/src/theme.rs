@@ -40,6 +40,12 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/user_link.html",
     "templates/newsroom/audit.html",
     "templates/newsroom/tokens.html",
+    "templates/newsroom/images.html",
+    "templates/newsroom/image_new.html",
+    "templates/newsroom/image_edit.html",
+    "templates/newsroom/sections.html",
+    "templates/newsroom/section_edit.html",
+    "templates/newsroom/settings.html",
 );
 
 const STATIC_FILES: &[(&str, &str)] = embedded!(
