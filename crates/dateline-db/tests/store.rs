@@ -27,6 +27,8 @@ mod changes;
 mod editorial;
 #[path = "store/jobs.rs"]
 mod jobs;
+#[path = "store/library.rs"]
+mod library;
 #[path = "store/migrations.rs"]
 mod migrations;
 #[path = "store/sections.rs"]
