@@ -8,6 +8,8 @@ mod corrections;
 mod feeds;
 #[path = "web/newsroom_auth.rs"]
 mod newsroom_auth;
+#[path = "web/newsroom_library.rs"]
+mod newsroom_library;
 #[path = "web/search.rs"]
 mod search;
 #[path = "web/sitemaps.rs"]

@@ -15,25 +15,25 @@ use tower::ServiceExt;
 
 use super::{Answer, site};
 
-const ORIGIN: &str = "https://news.example";
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const ORIGIN: &str = "https://news.example";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 const SESSION: &str = "__Host-dateline_session";
 
 /// A browser: keeps cookies, sends the site's Origin on forms unless told otherwise.
-struct Browser {
+pub(crate) struct Browser {
     app: Router,
     cookies: HashMap<String, String>,
 }
 
 impl Browser {
-    fn new(app: &Router) -> Self {
+    pub(crate) fn new(app: &Router) -> Self {
         Self {
             app: app.clone(),
             cookies: HashMap::new(),
         }
     }
 
-    async fn send(&mut self, request: http::request::Builder, body: Body) -> Answer {
+    pub(crate) async fn send(&mut self, request: http::request::Builder, body: Body) -> Answer {
         let cookie = self
             .cookies
             .iter()
@@ -73,12 +73,17 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, uri: &str) -> Answer {
+    pub(crate) async fn get(&mut self, uri: &str) -> Answer {
         self.send(Request::get(uri), Body::empty()).await
     }
 
     /// Posts a form the way a browser would from our own page: with the page's token.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn submit(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Answer {
         let token = csrf_in(&self.get(page).await.body);
         let mut all = vec![("csrf", token.as_str())];
         all.extend_from_slice(fields);
@@ -105,7 +110,7 @@ impl Browser {
         self.send(request, Body::from(body)).await
     }
 
-    async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
         self.submit(
             "/newsroom/login",
             "/newsroom/login",
@@ -119,7 +124,7 @@ fn urlencode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     let start = html
         .find(r#"name="csrf" value=""#)
         .unwrap_or_else(|| panic!("a form token in {html}"))
@@ -127,7 +132,7 @@ fn csrf_in(html: &str) -> String {
     html[start..start + html[start..].find('"').expect("end")].to_owned()
 }
 
-fn input_value(html: &str, id: &str) -> String {
+pub(crate) fn input_value(html: &str, id: &str) -> String {
     let at = html
         .find(&format!(r#"id="{id}""#))
         .unwrap_or_else(|| panic!("#{id} in {html}"));
@@ -135,7 +140,12 @@ fn input_value(html: &str, id: &str) -> String {
     html[start..start + html[start..].find('"').expect("end")].to_owned()
 }
 
-async fn staff(store: &Store, email: &str, role: Role, password: Option<&str>) -> StaffMember {
+pub(crate) async fn staff(
+    store: &Store,
+    email: &str,
+    role: Role,
+    password: Option<&str>,
+) -> StaffMember {
     store
         .create_staff(
             &NewStaff {
