@@ -46,6 +46,8 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/sections.html",
     "templates/newsroom/section_edit.html",
     "templates/newsroom/settings.html",
+    "templates/newsroom/authors.html",
+    "templates/newsroom/author_edit.html",
 );
 
 const STATIC_FILES: &[(&str, &str)] = embedded!(

@@ -6,3 +6,7 @@ ALTER TABLE images ADD COLUMN source_type_detail TEXT NOT NULL DEFAULT '';
 ALTER TABLE images ADD COLUMN uploaded_by BIGINT REFERENCES staff(id);
 ALTER TABLE images ADD COLUMN updated_by BIGINT REFERENCES staff(id);
 ALTER TABLE images ADD COLUMN updated_at BIGINT;
+
+-- Author profiles: a photo from the library and links (JSON list of {label, url}).
+ALTER TABLE authors ADD COLUMN photo_image_id BIGINT REFERENCES images(id);
+ALTER TABLE authors ADD COLUMN links TEXT NOT NULL DEFAULT '[]';

@@ -3,7 +3,10 @@
 use dateline_core::Role;
 use dateline_core::provenance::DigitalSourceType;
 use dateline_db::testing::TestStore;
-use dateline_db::{Actor, DbError, ImageEdit, NewStaff, SourceTypeOrigin, Store};
+use dateline_db::{
+    Actor, AuthorInput, AuthorLink, AuthorProfileInput, DbError, ImageEdit, NewStaff,
+    SourceTypeOrigin, Store,
+};
 use jiff::Timestamp;
 
 use crate::support::{base_time, hours_after_base, image_input};
@@ -13,6 +16,7 @@ dateline_db::both_backends!(
     editing_the_source_type_makes_it_the_editors,
     the_library_pages_newest_first_and_searches_descriptions,
     edits_need_alt_text_and_an_existing_image,
+    author_profiles_keep_a_library_photo_and_links,
 );
 
 async fn staff_actor(store: &Store, email: &str, name: &str) -> Actor {
@@ -213,4 +217,78 @@ async fn edits_need_alt_text_and_an_existing_image(store: TestStore) {
         .await;
     assert!(matches!(missing, Err(DbError::NotFound)), "{missing:?}");
     assert_eq!(store.library_image(9_999).await.unwrap(), None);
+}
+
+async fn author_profiles_keep_a_library_photo_and_links(store: TestStore) {
+    let ana = staff_actor(&store, "ana@example.org", "Ana Ruiz").await;
+    let photo = store
+        .add_library_image(
+            &image_input("portrait"),
+            &SourceTypeOrigin::None,
+            &ana,
+            base_time(),
+        )
+        .await
+        .unwrap();
+    let mut input = AuthorProfileInput {
+        author: AuthorInput {
+            slug: "lucia-mendez".to_owned(),
+            name: "Lucía Méndez".to_owned(),
+            role: "Climate correspondent".to_owned(),
+            bio: "Covers the Andes.".to_owned(),
+        },
+        photo_image_id: Some(photo.image.id),
+        links: vec![AuthorLink {
+            label: "Mastodon".to_owned(),
+            url: "https://social.example/@lucia".to_owned(),
+        }],
+    };
+    let created = store
+        .save_author_profile(None, &input, &ana, base_time())
+        .await
+        .unwrap();
+    assert_eq!(created.photo_image_id, Some(photo.image.id));
+    assert_eq!(created.links, input.links);
+    assert_eq!(
+        store.author_profile_by_slug("lucia-mendez").await.unwrap(),
+        Some(created.clone())
+    );
+    // The plain byline reads the same row.
+    assert_eq!(
+        store.author_by_slug("lucia-mendez").await.unwrap(),
+        Some(created.author.clone())
+    );
+
+    input.photo_image_id = Some(9_999);
+    let refused = store
+        .save_author_profile(Some(created.author.id), &input, &ana, hours_after_base(1))
+        .await;
+    assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
+    input.photo_image_id = None;
+    input.links.push(AuthorLink {
+        label: "Site".to_owned(),
+        url: "javascript:alert(1)".to_owned(),
+    });
+    let refused = store
+        .save_author_profile(Some(created.author.id), &input, &ana, hours_after_base(1))
+        .await;
+    assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
+    assert_eq!(
+        store.author_profile(created.author.id).await.unwrap(),
+        Some(created.clone()),
+        "refusals change nothing"
+    );
+
+    input.links.pop();
+    input.author.role = "Environment editor".to_owned();
+    let updated = store
+        .save_author_profile(Some(created.author.id), &input, &ana, hours_after_base(2))
+        .await
+        .unwrap();
+    assert_eq!(updated.photo_image_id, None);
+    assert_eq!(updated.author.role, "Environment editor");
+    assert_eq!(store.author_profiles().await.unwrap(), vec![updated]);
+    let audit = store.audit_for("author", created.author.id).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["author.create", "author.update"]);
 }

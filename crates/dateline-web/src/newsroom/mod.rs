@@ -16,6 +16,7 @@
 
 mod admin;
 mod admin_api;
+mod authors;
 mod library;
 mod pages;
 pub mod secrets;
@@ -103,6 +104,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/newsroom/sections/{id}",
             get(site::section_form).post(site::update_section),
+        )
+        .route(
+            "/newsroom/authors",
+            get(authors::list).post(authors::create),
+        )
+        .route(
+            "/newsroom/authors/{id}",
+            get(authors::edit_form).post(authors::save),
         )
         .route(
             "/newsroom/settings",
@@ -285,6 +294,7 @@ fn menu(staff: &CurrentStaff) -> Vec<Value> {
     [
         ("Dashboard", "/newsroom", Action::UseNewsroom),
         ("Images", "/newsroom/images", Action::UploadImages),
+        ("Authors", "/newsroom/authors", Action::UseNewsroom),
         ("Sections", "/newsroom/sections", Action::ManageSections),
         ("Settings", "/newsroom/settings", Action::ManageSettings),
         ("Users", "/newsroom/users", Action::ManageUsers),

@@ -326,6 +326,9 @@ pub async fn section(
     listing_page(state, frame, listing, page).await
 }
 
+/// The author's photo is drawn small beside their name.
+const AUTHOR_PHOTO_SIZES: &str = "10rem";
+
 pub async fn author(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -334,15 +337,27 @@ pub async fn author(
     if !slug::is_valid_slug(&slug) {
         return not_found_page(&state).await;
     }
-    let (Some(author), Some(page)) = (
-        state.store().author_by_slug(&slug).await?,
+    let (Some(profile), Some(page)) = (
+        state.store().author_profile_by_slug(&slug).await?,
         requested_page(query.as_deref()),
     ) else {
         return not_found_page(&state).await;
     };
+    let author = profile.author;
     let mut frame = Frame::load(&state).await?;
     frame.tags.insert(cache_tags::author(author.id));
     frame.tags.insert(cache_tags::author_list(author.id));
+    let photo = match profile.photo_image_id {
+        Some(id) => {
+            frame.tags.insert(cache_tags::image(id));
+            state
+                .store()
+                .image(id)
+                .await?
+                .map(|image| crate::views::image_view(&image, AUTHOR_PHOTO_SIZES, 480))
+        }
+        None => None,
+    };
     let author_feeds = feeds::author_links(&frame.settings, &author.slug, &author.name);
     frame.feeds.extend(author_feeds);
     let listing = json!({
@@ -350,6 +365,8 @@ pub async fn author(
         "heading": author.name,
         "role": (!author.role.is_empty()).then_some(&author.role),
         "bio": (!author.bio.is_empty()).then_some(&author.bio),
+        "photo": photo,
+        "links": profile.links,
     });
     let description = if author.role.is_empty() {
         format!("Stories by {}", author.name)

@@ -402,6 +402,23 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
         .expect("admin");
     let site = site(store).await;
     let target_path = |action: &str| format!("/newsroom/users/{}/{action}", target.id);
+    // A picture nobody in the matrix uploaded: editing it is editing someone else's work.
+    let picture = site
+        .state
+        .store()
+        .insert_image(&dateline_db::ImageInput {
+            original_key: "originals/matrix.jpg".to_owned(),
+            original_mime: "image/jpeg".to_owned(),
+            width: 10,
+            height: 10,
+            alt: "Matrix".to_owned(),
+            caption: None,
+            credit: None,
+            source_type: None,
+            variants: Vec::new(),
+        })
+        .await
+        .expect("image");
     type Route = (
         &'static str,
         String,
@@ -466,6 +483,60 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
             "/newsroom/tokens/999999/revoke".into(),
             vec![],
             Action::ManageApiTokens,
+        ),
+        (
+            "GET",
+            "/newsroom/images".into(),
+            vec![],
+            Action::UseNewsroom,
+        ),
+        (
+            "GET",
+            "/newsroom/images/new".into(),
+            vec![],
+            Action::UploadImages,
+        ),
+        (
+            "POST",
+            format!("/newsroom/images/{}", picture.id),
+            vec![("alt", "Matrix, described")],
+            Action::EditImage,
+        ),
+        (
+            "GET",
+            "/newsroom/sections".into(),
+            vec![],
+            Action::ManageSections,
+        ),
+        (
+            "POST",
+            "/newsroom/sections".into(),
+            vec![("name", "")],
+            Action::ManageSections,
+        ),
+        (
+            "GET",
+            "/newsroom/authors".into(),
+            vec![],
+            Action::UseNewsroom,
+        ),
+        (
+            "POST",
+            "/newsroom/authors".into(),
+            vec![("name", "")],
+            Action::EditAuthorProfile,
+        ),
+        (
+            "GET",
+            "/newsroom/settings".into(),
+            vec![],
+            Action::ManageSettings,
+        ),
+        (
+            "POST",
+            "/newsroom/settings".into(),
+            vec![("name", "")],
+            Action::ManageSettings,
         ),
     ];
     for (role, member) in &accounts {

@@ -145,6 +145,7 @@ dateline_db::both_backends!(
     broken_files_and_missing_alt_text_are_refused_keeping_what_was_typed,
     editing_the_source_type_says_who_set_it_and_roles_are_checked,
     sections_and_settings_are_managed_with_errors_beside_fields,
+    author_profiles_get_a_photo_and_links_on_the_public_page,
 );
 
 async fn uploads_take_the_source_type_from_the_files_own_metadata(store: TestStore) {
@@ -563,5 +564,137 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
         entry.detail.contains("“America/Bogota”"),
         "{}",
         entry.detail
+    );
+}
+
+async fn author_profiles_get_a_photo_and_links_on_the_public_page(store: TestStore) {
+    staff(&store, "admin@example.org", Role::Admin, Some(PASSWORD)).await;
+    let site = site(store).await;
+    let mut admin = signed_in(&site.app, "admin@example.org").await;
+    let portrait = upload(
+        &mut admin,
+        &[("alt", "Lucía Méndez on the Quindío ridge")],
+        &encode(&scene(900, 900), ImageFormat::Jpeg),
+    )
+    .await;
+    assert_eq!(portrait.status, StatusCode::SEE_OTHER, "{}", portrait.body);
+    let photo_id = location(&portrait)
+        .trim_end_matches("?uploaded=1")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let typed = [
+        ("name", "Lucía Méndez"),
+        ("slug", ""),
+        ("role", "Climate correspondent"),
+        ("bio", "Covers the Andes & the coast."),
+        ("photo_image_id", photo_id.as_str()),
+        ("links", "Mastodon https://social.example/@lucia\nfeed:nope"),
+    ];
+    let refused = admin
+        .submit("/newsroom/authors", "/newsroom/authors", &typed)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains(r#"id="links-error""#),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains(">Covers the Andes &amp; the coast.</textarea>")
+    );
+    assert_eq!(
+        selected_option(&refused.body, "photo_image_id").as_deref(),
+        Some(photo_id.as_str()),
+        "the chosen photo stays chosen"
+    );
+
+    let mut fixed = typed;
+    fixed[5] = (
+        "links",
+        "Mastodon https://social.example/@lucia\nhttps://www.lucia.example/",
+    );
+    let created = admin
+        .submit("/newsroom/authors", "/newsroom/authors", &fixed)
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let profile = site
+        .state
+        .store()
+        .author_profile_by_slug("lucia-mendez")
+        .await
+        .unwrap()
+        .expect("the slug is made from the name");
+    assert_eq!(profile.photo_image_id, Some(photo_id.parse().unwrap()));
+    assert_eq!(profile.links[1].label, "lucia.example");
+
+    let public = super::get_with(&site.app, "/authors/lucia-mendez", &[]).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.body.contains(r#"class="listing-photo""#),
+        "{}",
+        public.body
+    );
+    assert!(
+        public
+            .body
+            .contains(r#"alt="Lucía Méndez on the Quindío ridge""#)
+    );
+    assert!(
+        public
+            .body
+            .contains(r#"<a href="https://social.example/@lucia" rel="me">Mastodon</a>"#)
+    );
+    assert!(public.body.contains(">lucia.example</a>"));
+
+    // The byline's own writer edits it; another author may not.
+    let store = site.state.store();
+    for (email, author_id) in [
+        ("lucia@example.org", Some(profile.author.id)),
+        ("other@example.org", None),
+    ] {
+        store
+            .create_staff(
+                &dateline_db::NewStaff {
+                    email: email.to_owned(),
+                    display_name: email.to_owned(),
+                    role: Role::Author,
+                    password_hash: Some(
+                        dateline_web::newsroom::secrets::hash_password(PASSWORD).unwrap(),
+                    ),
+                    author_id,
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+    }
+    let url = format!("/newsroom/authors/{}", profile.author.id);
+    let mut lucia = signed_in(&site.app, "lucia@example.org").await;
+    let mut other = signed_in(&site.app, "other@example.org").await;
+    assert_eq!(other.get(&url).await.status, StatusCode::FORBIDDEN);
+    let mut own = fixed;
+    own[3] = ("bio", "Covers the Andes, the coast and the rivers between.");
+    let saved = lucia.submit(&url, &url, &own).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(lucia.get(&location(&saved)).await.body.contains("Saved."));
+    let refused = other.submit(&url, &url, &own).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let audit = store.audit_for("author", profile.author.id).await.unwrap();
+    let actors: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor.name.as_str()))
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            ("author.create", "admin person"),
+            ("author.update", "lucia@example.org")
+        ]
     );
 }
