@@ -322,6 +322,9 @@ pub async fn update_section(
     }
 }
 
+/// How many recent library pictures the logo picker offers.
+const LOGO_CHOICES: i64 = 200;
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SettingsForm {
     #[serde(default)]
@@ -338,6 +341,8 @@ pub struct SettingsForm {
     ethics_policy_url: String,
     #[serde(default)]
     ai_policy_url: String,
+    #[serde(default)]
+    logo_image_id: String,
 }
 
 fn optional(text: &str) -> Option<String> {
@@ -355,6 +360,10 @@ impl SettingsForm {
             corrections_policy_url: settings.corrections_policy_url.clone().unwrap_or_default(),
             ethics_policy_url: settings.ethics_policy_url.clone().unwrap_or_default(),
             ai_policy_url: settings.ai_policy_url.clone().unwrap_or_default(),
+            logo_image_id: settings
+                .logo_image_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -369,6 +378,7 @@ impl SettingsForm {
             corrections_policy_url: optional(&self.corrections_policy_url),
             ethics_policy_url: optional(&self.ethics_policy_url),
             ai_policy_url: optional(&self.ai_policy_url),
+            logo_image_id: None,
         };
         let mut errors = Map::new();
         let base = SiteSettings {
@@ -433,8 +443,21 @@ impl SettingsForm {
                 "Use a language tag such as en, es or pt-BR.".into(),
             );
         }
+        let logo_image_id = match self.logo_image_id.trim() {
+            "" => None,
+            typed => match typed.parse::<i64>() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.insert("logo_image_id".into(), "Choose a picture.".into());
+                    None
+                }
+            },
+        };
         if errors.is_empty() {
-            Ok(settings)
+            Ok(SiteSettings {
+                logo_image_id,
+                ..settings
+            })
         } else {
             Err(errors)
         }
@@ -462,13 +485,28 @@ async fn settings_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let logos: Vec<Value> = state
+        .store()
+        .library_images("", 0, LOGO_CHOICES)
+        .await?
+        .images
+        .iter()
+        .map(|i| {
+            let value = i.image.id.to_string();
+            json!({
+                "value": value,
+                "label": format!("#{} {}", i.image.id, i.image.alt),
+                "selected": value == form.logo_image_id.trim(),
+            })
+        })
+        .collect();
     render(
         state,
         Some(staff),
         csrf,
         "newsroom/settings.html",
         status,
-        json!({ "form": form, "errors": errors, "notice": notice }),
+        json!({ "form": form, "errors": errors, "notice": notice, "logos": logos }),
     )
     .await
 }
@@ -504,6 +542,16 @@ pub async fn save_settings(
         Ok(settings) => settings,
         Err(errors) => return settings_page(&state, &staff, &csrf, &form, errors, None).await,
     };
+    if let Some(id) = settings.logo_image_id
+        && state.store().image(id).await?.is_none()
+    {
+        let mut errors = Map::new();
+        errors.insert(
+            "logo_image_id".into(),
+            "That picture is no longer in the library.".into(),
+        );
+        return settings_page(&state, &staff, &csrf, &form, errors, None).await;
+    }
     let before = state.store().settings().await?;
     state.store().save_settings(&settings).await?;
     let mut changed = Vec::new();
@@ -531,6 +579,12 @@ pub async fn save_settings(
         "AI-use policy",
         &url(&before.ai_policy_url),
         &url(&settings.ai_policy_url),
+    );
+    let logo = |id: Option<i64>| id.map(|id| format!("image {id}")).unwrap_or_default();
+    note(
+        "logo",
+        &logo(before.logo_image_id),
+        &logo(settings.logo_image_id),
     );
     let detail = if changed.is_empty() {
         "saved unchanged".to_owned()

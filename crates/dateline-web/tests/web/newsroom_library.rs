@@ -538,9 +538,32 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
         "The Harbour Times"
     );
 
-    let mut fixed = settings;
+    let logo = upload(
+        &mut admin,
+        &[("alt", "The Harbour Times wordmark")],
+        &encode(&scene(1200, 200), ImageFormat::Png),
+    )
+    .await;
+    let logo_id = location(&logo)
+        .trim_end_matches("?uploaded=1")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut fixed = settings.to_vec();
     fixed[3] = ("time_zone", "America/Bogota");
     fixed[5] = ("ethics_policy_url", "https://harbour.example/ethics");
+    fixed.push(("logo_image_id", "999999"));
+    let gone = admin
+        .submit("/newsroom/settings", "/newsroom/settings", &fixed)
+        .await;
+    assert_eq!(gone.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        gone.body.contains(r#"id="logo-image-id-error""#),
+        "{}",
+        gone.body
+    );
+    fixed[7] = ("logo_image_id", logo_id.as_str());
     let saved = admin
         .submit("/newsroom/settings", "/newsroom/settings", &fixed)
         .await;
@@ -550,6 +573,15 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
     assert_eq!(stored.name, "The Harbour Times");
     assert_eq!(stored.time_zone, "America/Bogota");
     assert_eq!(stored.ai_policy_url, None);
+    assert_eq!(stored.logo_image_id, Some(logo_id.parse().unwrap()));
+    let front = super::get_with(&site.app, "/", &[]).await;
+    assert_eq!(front.status, StatusCode::OK);
+    assert!(
+        front.body.contains(r#"class="site-logo" src="/media/"#),
+        "the masthead shows the library logo: {}",
+        front.body
+    );
+    assert!(front.body.contains(r#"alt="The Harbour Times""#));
     let entry = site
         .state
         .store()
