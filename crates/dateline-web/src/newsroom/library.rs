@@ -44,6 +44,9 @@ pub enum UploadError {
         field: &'static str,
         message: String,
     },
+    /// Storage or encoding failed: not the uploader's fault, and nothing was added.
+    #[error(transparent)]
+    Media(MediaError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -103,9 +106,7 @@ pub async fn upload_image(
         .ingest_image_with_provenance(bytes, limits)
         .await
         .map_err(|error| match error {
-            MediaError::Storage(_) | MediaError::Processing(_) => {
-                UploadError::Db(DbError::Invalid(error.to_string()))
-            }
+            MediaError::Storage(_) | MediaError::Processing(_) => UploadError::Media(error),
             refused => UploadError::field("file", refused.to_string()),
         })?;
     let provenance = &ingested.provenance;
@@ -374,6 +375,7 @@ pub async fn upload(
             errors.insert(field.into(), message.into());
             upload_page(&state, &staff, &csrf, &fields, errors).await
         }
+        Err(UploadError::Media(error)) => Err(NewsroomError::Web(error.into())),
         Err(UploadError::Db(error)) => Err(error.into()),
     }
 }
