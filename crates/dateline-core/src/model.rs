@@ -210,6 +210,9 @@ pub struct SiteSettings {
     pub ethics_policy_url: Option<String>,
     /// How the newsroom does and does not use AI (no schema.org property; linked for readers).
     pub ai_policy_url: Option<String>,
+    /// A picture from the image library for the masthead and the publisher's logo in JSON-LD;
+    /// the theme's own logo when none.
+    pub logo_image_id: Option<i64>,
 }
 
 impl SiteSettings {
@@ -254,6 +257,7 @@ impl Default for SiteSettings {
             corrections_policy_url: None,
             ethics_policy_url: None,
             ai_policy_url: None,
+            logo_image_id: None,
         }
     }
 }

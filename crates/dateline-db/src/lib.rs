@@ -15,6 +15,8 @@ mod editorial;
 mod error;
 mod feeds;
 mod jobs;
+mod library;
+mod profiles;
 mod rows;
 mod search_cursor;
 mod search_sources;
@@ -41,6 +43,8 @@ pub use editorial::{Revision, RevisionSummary, SCHEDULED_PUBLISH_JOB, SCHEDULER_
 pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
+pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
+pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use search_sources::SearchSource;
 pub use sitemaps::{SitemapArticle, SitemapMonth, month_range};
 pub use staff::{NewStaff, normalise_email};

@@ -29,6 +29,8 @@ mod desk;
 mod editorial;
 #[path = "store/jobs.rs"]
 mod jobs;
+#[path = "store/library.rs"]
+mod library;
 #[path = "store/migrations.rs"]
 mod migrations;
 #[path = "store/sections.rs"]

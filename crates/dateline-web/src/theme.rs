@@ -45,6 +45,14 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/article_edit.html",
     "templates/newsroom/article_conflict.html",
     "templates/newsroom/article_revisions.html",
+    "templates/newsroom/images.html",
+    "templates/newsroom/image_new.html",
+    "templates/newsroom/image_edit.html",
+    "templates/newsroom/sections.html",
+    "templates/newsroom/section_edit.html",
+    "templates/newsroom/settings.html",
+    "templates/newsroom/authors.html",
+    "templates/newsroom/author_edit.html",
 );
 
 const STATIC_FILES: &[(&str, &str)] = embedded!(

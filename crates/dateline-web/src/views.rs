@@ -15,6 +15,8 @@ pub struct SiteView {
     pub language: String,
     pub base_url: String,
     pub logo_url: String,
+    /// The library picture chosen as the logo in settings, if any.
+    pub logo: Option<ImageView>,
     /// The corrections log and the policy pages set in settings, for the footer.
     pub standards: Vec<LinkView>,
 }

@@ -10,6 +10,8 @@ mod feeds;
 mod newsroom_auth;
 #[path = "web/newsroom_editor.rs"]
 mod newsroom_editor;
+#[path = "web/newsroom_library.rs"]
+mod newsroom_library;
 #[path = "web/search.rs"]
 mod search;
 #[path = "web/sitemaps.rs"]

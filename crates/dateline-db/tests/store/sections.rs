@@ -180,6 +180,7 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         corrections_policy_url: Some("https://courier.example/corrections-policy".to_owned()),
         ethics_policy_url: Some("/about/ethics".to_owned()),
         ai_policy_url: None,
+        logo_image_id: Some(7),
     };
     store.save_settings(&courier).await.unwrap();
     assert_eq!(store.settings().await.unwrap(), courier);

@@ -17,9 +17,12 @@
 mod admin;
 mod admin_api;
 mod articles;
+mod authors;
+mod library;
 mod pages;
 pub mod secrets;
 mod session;
+mod site;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -40,6 +43,7 @@ use serde_json::{Value, json};
 use crate::{AppState, WebError};
 pub use admin::{PASSWORD_LINK_VALID_FOR, issue_password_link};
 pub use admin_api::{ApiAuthError, ApiCaller};
+pub use library::{UploadError, UploadFields, upload_body_limit, upload_image};
 pub use session::{Csrf, CurrentStaff};
 
 /// Answers about people and their sessions are for that browser only, never for a shared cache.
@@ -109,7 +113,38 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/newsroom/tokens",
             get(admin::tokens).post(admin::create_token),
         )
-        .route("/newsroom/tokens/{id}/revoke", post(admin::revoke_token));
+        .route("/newsroom/tokens/{id}/revoke", post(admin::revoke_token))
+        .route(
+            "/newsroom/images",
+            get(library::list)
+                .post(library::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(upload_body_limit())),
+        )
+        .route("/newsroom/images/new", get(library::new_form))
+        .route(
+            "/newsroom/images/{id}",
+            get(library::edit_form).post(library::save),
+        )
+        .route(
+            "/newsroom/sections",
+            get(site::sections).post(site::create_section),
+        )
+        .route(
+            "/newsroom/sections/{id}",
+            get(site::section_form).post(site::update_section),
+        )
+        .route(
+            "/newsroom/authors",
+            get(authors::list).post(authors::create),
+        )
+        .route(
+            "/newsroom/authors/{id}",
+            get(authors::edit_form).post(authors::save),
+        )
+        .route(
+            "/newsroom/settings",
+            get(site::settings).post(site::save_settings),
+        );
     let api = Router::new()
         .route("/api/v1/admin/whoami", get(admin_api::whoami))
         .layer(axum::middleware::from_fn(private_answers));
@@ -287,6 +322,10 @@ fn menu(staff: &CurrentStaff) -> Vec<Value> {
     [
         ("Dashboard", "/newsroom", Action::UseNewsroom),
         ("Articles", "/newsroom/articles", Action::CreateDraft),
+        ("Images", "/newsroom/images", Action::UploadImages),
+        ("Authors", "/newsroom/authors", Action::UseNewsroom),
+        ("Sections", "/newsroom/sections", Action::ManageSections),
+        ("Settings", "/newsroom/settings", Action::ManageSettings),
         ("Users", "/newsroom/users", Action::ManageUsers),
         ("API tokens", "/newsroom/tokens", Action::ManageApiTokens),
         ("Audit log", "/newsroom/audit", Action::ViewAuditLog),

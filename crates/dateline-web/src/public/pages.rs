@@ -3,7 +3,8 @@ use std::collections::BTreeSet;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use dateline_core::{
-    ArticlePage, NoteKind, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths, slug,
+    ArticlePage, Image, NoteKind, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths,
+    slug,
 };
 use dateline_db::{ArticleLookup, StoryFilter};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -24,11 +25,17 @@ const RELATED: usize = 4;
 const TOP_STORIES: i64 = 6;
 const CORRECTIONS_PAGE_SIZE: i64 = 25;
 const STORIES_PER_SECTION_BLOCK: i64 = 4;
+/// A library logo is drawn at most this wide in the masthead; Google asks for logos of at least
+/// 112 pixels, and the narrowest variant (480) covers both.
+const LOGO_WIDTH: u32 = 480;
+const LOGO_SIZES: &str = "15rem";
 
 /// Everything every page shows (masthead, navigation, assets), and the tags that come with it.
 pub(super) struct Frame {
     pub(super) settings: SiteSettings,
     pub(super) sections: Vec<Section>,
+    /// The logo chosen in settings, if it is still in the library.
+    logo: Option<Image>,
     pub(super) clock: Clock,
     tags: BTreeSet<String>,
     /// Feed autodiscovery links for the head: the site's, plus the page's section or author.
@@ -40,13 +47,28 @@ impl Frame {
         let settings = state.store().settings().await?;
         let sections = state.store().sections().await?;
         let clock = Clock::for_settings(&settings);
+        let mut tags = BTreeSet::from([cache_tags::SITE.to_owned()]);
+        let logo = match settings.logo_image_id {
+            Some(id) => {
+                tags.insert(cache_tags::image(id));
+                state.store().image(id).await?
+            }
+            None => None,
+        };
         Ok(Self {
             feeds: feeds::site_links(&settings),
             settings,
             sections,
+            logo,
             clock,
-            tags: BTreeSet::from([cache_tags::SITE.to_owned()]),
+            tags,
         })
+    }
+
+    fn logo_view(&self) -> Option<views::ImageView> {
+        self.logo
+            .as_ref()
+            .map(|image| views::image_view(image, LOGO_SIZES, LOGO_WIDTH))
     }
 
     fn tag_story(&mut self, story: &StorySummary) {
@@ -85,12 +107,17 @@ impl Frame {
     ) -> Value {
         let base_url = &state.config().base_url;
         let theme = state.theme();
+        let logo = self.logo_view();
         let site = SiteView {
             name: self.settings.name.clone(),
             tagline: self.settings.tagline.clone(),
             language: self.settings.language.clone(),
             base_url: base_url.clone(),
-            logo_url: format!("{base_url}{}", theme.asset_url("logo.svg")),
+            logo_url: match &logo {
+                Some(view) => format!("{base_url}{}", view.src),
+                None => format!("{base_url}{}", theme.asset_url("logo.svg")),
+            },
+            logo,
             standards: views::standards_links(&self.settings),
         };
         let nav: Vec<NavItem> = self
@@ -326,6 +353,9 @@ pub async fn section(
     listing_page(state, frame, listing, page).await
 }
 
+/// The author's photo is drawn small beside their name.
+const AUTHOR_PHOTO_SIZES: &str = "10rem";
+
 pub async fn author(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -334,15 +364,27 @@ pub async fn author(
     if !slug::is_valid_slug(&slug) {
         return not_found_page(&state).await;
     }
-    let (Some(author), Some(page)) = (
-        state.store().author_by_slug(&slug).await?,
+    let (Some(profile), Some(page)) = (
+        state.store().author_profile_by_slug(&slug).await?,
         requested_page(query.as_deref()),
     ) else {
         return not_found_page(&state).await;
     };
+    let author = profile.author;
     let mut frame = Frame::load(&state).await?;
     frame.tags.insert(cache_tags::author(author.id));
     frame.tags.insert(cache_tags::author_list(author.id));
+    let photo = match profile.photo_image_id {
+        Some(id) => {
+            frame.tags.insert(cache_tags::image(id));
+            state
+                .store()
+                .image(id)
+                .await?
+                .map(|image| crate::views::image_view(&image, AUTHOR_PHOTO_SIZES, 480))
+        }
+        None => None,
+    };
     let author_feeds = feeds::author_links(&frame.settings, &author.slug, &author.name);
     frame.feeds.extend(author_feeds);
     let listing = json!({
@@ -350,6 +392,8 @@ pub async fn author(
         "heading": author.name,
         "role": (!author.role.is_empty()).then_some(&author.role),
         "bio": (!author.bio.is_empty()).then_some(&author.bio),
+        "photo": photo,
+        "links": profile.links,
     });
     let description = if author.role.is_empty() {
         format!("Stories by {}", author.name)
@@ -684,7 +728,14 @@ fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str
         .as_ref()
         .map(|image| (image, views::image_view(image, HERO_SIZES, 1600)));
     let image_url = image.as_ref().map(|(_, view)| absolute(state, &view.src));
-    let logo_url = format!("{base_url}{}", state.theme().asset_url("logo.svg"));
+    let (logo_url, logo_width, logo_height) = match frame.logo_view() {
+        Some(view) => (absolute(state, &view.src), view.width, view.height),
+        None => (
+            format!("{base_url}{}", state.theme().asset_url("logo.svg")),
+            600,
+            60,
+        ),
+    };
     // Policy pages on the site itself are given as paths in settings; JSON-LD needs URLs.
     let policy_urls = [
         &frame.settings.corrections_policy_url,
@@ -733,8 +784,8 @@ fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str
             name: &frame.settings.name,
             url: base_url,
             logo_url: &logo_url,
-            logo_width: 600,
-            logo_height: 60,
+            logo_width,
+            logo_height,
             corrections_policy_url: policy_urls[0].as_deref(),
             ethics_policy_url: policy_urls[1].as_deref(),
         },

@@ -15,25 +15,25 @@ use tower::ServiceExt;
 
 use super::{Answer, site};
 
-pub(super) const ORIGIN: &str = "https://news.example";
-pub(super) const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const ORIGIN: &str = "https://news.example";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 const SESSION: &str = "__Host-dateline_session";
 
 /// A browser: keeps cookies, sends the site's Origin on forms unless told otherwise.
-pub(super) struct Browser {
+pub(crate) struct Browser {
     app: Router,
     pub(super) cookies: HashMap<String, String>,
 }
 
 impl Browser {
-    pub(super) fn new(app: &Router) -> Self {
+    pub(crate) fn new(app: &Router) -> Self {
         Self {
             app: app.clone(),
             cookies: HashMap::new(),
         }
     }
 
-    pub(super) async fn send(&mut self, request: http::request::Builder, body: Body) -> Answer {
+    pub(crate) async fn send(&mut self, request: http::request::Builder, body: Body) -> Answer {
         let cookie = self
             .cookies
             .iter()
@@ -73,12 +73,12 @@ impl Browser {
         }
     }
 
-    pub(super) async fn get(&mut self, uri: &str) -> Answer {
+    pub(crate) async fn get(&mut self, uri: &str) -> Answer {
         self.send(Request::get(uri), Body::empty()).await
     }
 
     /// Posts a form the way a browser would from our own page: with the page's token.
-    pub(super) async fn submit(
+    pub(crate) async fn submit(
         &mut self,
         page: &str,
         action: &str,
@@ -110,7 +110,7 @@ impl Browser {
         self.send(request, Body::from(body)).await
     }
 
-    pub(super) async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
         self.submit(
             "/newsroom/login",
             "/newsroom/login",
@@ -124,7 +124,7 @@ fn urlencode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-pub(super) fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     let start = html
         .find(r#"name="csrf" value=""#)
         .unwrap_or_else(|| panic!("a form token in {html}"))
@@ -132,7 +132,7 @@ pub(super) fn csrf_in(html: &str) -> String {
     html[start..start + html[start..].find('"').expect("end")].to_owned()
 }
 
-fn input_value(html: &str, id: &str) -> String {
+pub(crate) fn input_value(html: &str, id: &str) -> String {
     let at = html
         .find(&format!(r#"id="{id}""#))
         .unwrap_or_else(|| panic!("#{id} in {html}"));
@@ -140,7 +140,12 @@ fn input_value(html: &str, id: &str) -> String {
     html[start..start + html[start..].find('"').expect("end")].to_owned()
 }
 
-async fn staff(store: &Store, email: &str, role: Role, password: Option<&str>) -> StaffMember {
+pub(crate) async fn staff(
+    store: &Store,
+    email: &str,
+    role: Role,
+    password: Option<&str>,
+) -> StaffMember {
     store
         .create_staff(
             &NewStaff {
@@ -397,6 +402,23 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
         .expect("admin");
     let site = site(store).await;
     let target_path = |action: &str| format!("/newsroom/users/{}/{action}", target.id);
+    // A picture nobody in the matrix uploaded: editing it is editing someone else's work.
+    let picture = site
+        .state
+        .store()
+        .insert_image(&dateline_db::ImageInput {
+            original_key: "originals/matrix.jpg".to_owned(),
+            original_mime: "image/jpeg".to_owned(),
+            width: 10,
+            height: 10,
+            alt: "Matrix".to_owned(),
+            caption: None,
+            credit: None,
+            source_type: None,
+            variants: Vec::new(),
+        })
+        .await
+        .expect("image");
     type Route = (
         &'static str,
         String,
@@ -461,6 +483,60 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
             "/newsroom/tokens/999999/revoke".into(),
             vec![],
             Action::ManageApiTokens,
+        ),
+        (
+            "GET",
+            "/newsroom/images".into(),
+            vec![],
+            Action::UseNewsroom,
+        ),
+        (
+            "GET",
+            "/newsroom/images/new".into(),
+            vec![],
+            Action::UploadImages,
+        ),
+        (
+            "POST",
+            format!("/newsroom/images/{}", picture.id),
+            vec![("alt", "Matrix, described")],
+            Action::EditImage,
+        ),
+        (
+            "GET",
+            "/newsroom/sections".into(),
+            vec![],
+            Action::ManageSections,
+        ),
+        (
+            "POST",
+            "/newsroom/sections".into(),
+            vec![("name", "")],
+            Action::ManageSections,
+        ),
+        (
+            "GET",
+            "/newsroom/authors".into(),
+            vec![],
+            Action::UseNewsroom,
+        ),
+        (
+            "POST",
+            "/newsroom/authors".into(),
+            vec![("name", "")],
+            Action::EditAuthorProfile,
+        ),
+        (
+            "GET",
+            "/newsroom/settings".into(),
+            vec![],
+            Action::ManageSettings,
+        ),
+        (
+            "POST",
+            "/newsroom/settings".into(),
+            vec![("name", "")],
+            Action::ManageSettings,
         ),
     ];
     for (role, member) in &accounts {

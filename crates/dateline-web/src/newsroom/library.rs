@@ -1,0 +1,522 @@
+//! The image library: upload, list and search, edit descriptions and the digital source type.
+//!
+//! [`upload_image`] is the one way a picture enters the library, shared with the Admin API: it
+//! checks the typed fields first, then the file (size, pixels, damage), and stores nothing unless
+//! everything is acceptable.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use bytes::Bytes;
+use dateline_core::Action;
+use dateline_core::paths;
+use dateline_core::provenance::DigitalSourceType;
+use dateline_db::{Actor, DbError, ImageEdit, ImageInput, LibraryImage, SourceTypeOrigin, Store};
+use dateline_storage::{ImageLimits, MediaError, MediaStore, Origin, VariantFormat};
+use http::StatusCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::{Csrf, CurrentStaff, NewsroomError, render};
+use crate::AppState;
+
+const PAGE_SIZE: i64 = 24;
+
+/// What the uploader typed beside the file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UploadFields {
+    #[serde(default)]
+    pub alt: String,
+    #[serde(default)]
+    pub caption: String,
+    #[serde(default)]
+    pub credit: String,
+    /// A source type the uploader chose; empty to take the file's own declaration.
+    #[serde(default)]
+    pub source_type: String,
+}
+
+/// Why an upload was refused, tied to the field to show it next to.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("{message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
+    /// Storage or encoding failed: not the uploader's fault, and nothing was added.
+    #[error(transparent)]
+    Media(MediaError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl UploadError {
+    fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Field {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// Whether the uploader can fix it (and so it is a 422, not a 500).
+    pub fn is_the_uploaders(&self) -> bool {
+        matches!(self, Self::Field { .. })
+    }
+}
+
+fn optional(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn parse_source_type(text: &str) -> Result<Option<DigitalSourceType>, UploadError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    DigitalSourceType::from_uri_or_code(text.trim())
+        .map(Some)
+        .ok_or_else(|| {
+            UploadError::field("source_type", "Choose a digital source type from the list.")
+        })
+}
+
+/// Checks and stores an uploaded picture and adds it to the library on `actor`'s behalf. The
+/// source type is the uploader's choice when given, otherwise what the file's C2PA manifest or
+/// XMP declares (and the library remembers which).
+pub async fn upload_image(
+    store: &Store,
+    media: &MediaStore,
+    limits: &ImageLimits,
+    bytes: Bytes,
+    fields: &UploadFields,
+    actor: &Actor,
+) -> Result<LibraryImage, UploadError> {
+    if fields.alt.trim().is_empty() {
+        return Err(UploadError::field(
+            "alt",
+            "Alt text is required: describe the picture for readers who cannot see it.",
+        ));
+    }
+    let chosen = parse_source_type(&fields.source_type)?;
+    if bytes.is_empty() {
+        return Err(UploadError::field("file", "Choose a picture to upload."));
+    }
+    let ingested = media
+        .ingest_image_with_provenance(bytes, limits)
+        .await
+        .map_err(|error| match error {
+            MediaError::Storage(_) | MediaError::Processing(_) => UploadError::Media(error),
+            refused => UploadError::field("file", refused.to_string()),
+        })?;
+    let provenance = &ingested.provenance;
+    let (source_type, origin) = match chosen {
+        Some(chosen) => (Some(chosen), SourceTypeOrigin::Staff(actor.name.clone())),
+        None => match (&provenance.origin, provenance.source_type) {
+            (Origin::C2pa { .. }, Some(found)) => (
+                Some(found),
+                SourceTypeOrigin::C2pa(provenance.explanation()),
+            ),
+            (Origin::Xmp, Some(found)) => (Some(found), SourceTypeOrigin::Xmp),
+            _ => (None, SourceTypeOrigin::None),
+        },
+    };
+    let stored = &ingested.stored;
+    let input = ImageInput {
+        original_key: stored.original_key.clone(),
+        original_mime: stored.original_mime.to_owned(),
+        width: stored.width,
+        height: stored.height,
+        alt: fields.alt.trim().to_owned(),
+        caption: optional(&fields.caption),
+        credit: optional(&fields.credit),
+        source_type,
+        variants: stored
+            .variants
+            .iter()
+            .map(|v| dateline_core::ImageVariant {
+                key: v.key.clone(),
+                format: match v.format {
+                    VariantFormat::Jpeg => "jpeg",
+                    VariantFormat::Webp => "webp",
+                }
+                .to_owned(),
+                width: v.width,
+                height: v.height,
+            })
+            .collect(),
+    };
+    Ok(store
+        .add_library_image(&input, &origin, actor, Timestamp::now())
+        .await?)
+}
+
+/// Every IPTC term with the words readers see, for the source type select.
+fn source_type_options(selected: &str) -> Vec<Value> {
+    DigitalSourceType::ALL
+        .iter()
+        .map(|term| {
+            let label = match term.reader_label() {
+                Some(label) => format!("{} — readers see “{label}”", term.code()),
+                None => format!("{} — a photograph; no label", term.code()),
+            };
+            json!({
+                "value": term.code(),
+                "label": label,
+                "description": term.description(),
+                "retired": term.is_retired(),
+                "selected": term.code() == selected,
+            })
+        })
+        .collect()
+}
+
+fn thumbnail(image: &dateline_core::Image) -> String {
+    image
+        .variants_of("jpeg")
+        .first()
+        .map(|v| paths::media(&v.key))
+        .unwrap_or_else(|| paths::media(&image.original_key))
+}
+
+fn image_view(item: &LibraryImage, staff: &CurrentStaff) -> Value {
+    let image = &item.image;
+    json!({
+        "id": image.id,
+        "url": format!("/newsroom/images/{}", image.id),
+        "thumbnail": thumbnail(image),
+        "width": image.width,
+        "height": image.height,
+        "mime": image.original_mime,
+        "alt": image.alt,
+        "caption": image.caption,
+        "credit": image.credit,
+        "source_type": image.source_type.map(|t| t.code()),
+        "source_type_label": image.source_type.and_then(|t| t.reader_label()),
+        "source_type_origin": item.source_type_origin.explanation(),
+        "editable": staff.may(Action::EditImage, owns(item, staff)),
+    })
+}
+
+fn owns(item: &LibraryImage, staff: &CurrentStaff) -> bool {
+    item.uploaded_by == Some(staff.member.id)
+}
+
+#[derive(Deserialize, Default)]
+pub struct LibraryQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    uploaded: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Query(query): Query<LibraryQuery>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::UseNewsroom)?;
+    let page = query.page.unwrap_or(1).max(1);
+    let found = state
+        .store()
+        .library_images(&query.q, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        .await?;
+    let pages = (found.total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let link = |page: i64| {
+        let mut url = format!("/newsroom/images?page={page}");
+        if !query.q.is_empty() {
+            url.push_str("&q=");
+            url.push_str(
+                &percent_encoding::utf8_percent_encode(
+                    &query.q,
+                    percent_encoding::NON_ALPHANUMERIC,
+                )
+                .to_string(),
+            );
+        }
+        url
+    };
+    let images: Vec<Value> = found.images.iter().map(|i| image_view(i, &staff)).collect();
+    render(
+        &state,
+        Some(&staff),
+        &csrf,
+        "newsroom/images.html",
+        StatusCode::OK,
+        json!({
+            "images": images,
+            "q": query.q,
+            "total": found.total,
+            "page": page,
+            "pages": pages,
+            "newer_url": (page > 1).then(|| link(page - 1)),
+            "older_url": (page < pages).then(|| link(page + 1)),
+            "may_upload": staff.may(Action::UploadImages, true),
+            "uploaded": query.uploaded,
+        }),
+    )
+    .await
+}
+
+async fn upload_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    fields: &UploadFields,
+    errors: Map<String, Value>,
+) -> Result<Response, NewsroomError> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let limits = ImageLimits::default();
+    render(
+        state,
+        Some(staff),
+        csrf,
+        "newsroom/image_new.html",
+        status,
+        json!({
+            "form": fields,
+            "errors": errors,
+            "source_types": source_type_options(&fields.source_type),
+            "limits": {
+                "megabytes": limits.max_bytes / 1_000_000,
+                "megapixels": limits.max_pixels / 1_000_000,
+                "dimension": limits.max_dimension,
+            },
+        }),
+    )
+    .await
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::UploadImages)?;
+    upload_page(&state, &staff, &csrf, &UploadFields::default(), Map::new()).await
+}
+
+/// The upload body may be as large as the biggest accepted picture plus the form around it.
+pub fn upload_body_limit() -> usize {
+    ImageLimits::default().max_bytes + 1024 * 1024
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    mut multipart: Multipart,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::UploadImages)?;
+    let mut fields = UploadFields::default();
+    let mut file = Bytes::new();
+    let mut errors = Map::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => {
+                errors.insert(
+                    "file".into(),
+                    format!(
+                        "The upload could not be read ({}). Files may be at most {} MB.",
+                        error.body_text(),
+                        ImageLimits::default().max_bytes / 1_000_000
+                    )
+                    .into(),
+                );
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let read = if name == "file" {
+            field.bytes().await.map(|bytes| file = bytes)
+        } else {
+            field.text().await.map(|text| match name.as_str() {
+                "alt" => fields.alt = text,
+                "caption" => fields.caption = text,
+                "credit" => fields.credit = text,
+                "source_type" => fields.source_type = text,
+                _ => {}
+            })
+        };
+        if let Err(error) = read {
+            errors.insert(
+                "file".into(),
+                format!("The upload could not be read ({}).", error.body_text()).into(),
+            );
+            break;
+        }
+    }
+    if !errors.is_empty() {
+        return upload_page(&state, &staff, &csrf, &fields, errors).await;
+    }
+    match upload_image(
+        state.store(),
+        state.media(),
+        &ImageLimits::default(),
+        file,
+        &fields,
+        &staff.actor(),
+    )
+    .await
+    {
+        Ok(item) => Ok(
+            Redirect::to(&format!("/newsroom/images/{}?uploaded=1", item.image.id)).into_response(),
+        ),
+        Err(UploadError::Field { field, message }) => {
+            errors.insert(field.into(), message.into());
+            upload_page(&state, &staff, &csrf, &fields, errors).await
+        }
+        Err(UploadError::Media(error)) => Err(NewsroomError::Web(error.into())),
+        Err(UploadError::Db(error)) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    alt: String,
+    #[serde(default)]
+    caption: String,
+    #[serde(default)]
+    credit: String,
+    #[serde(default)]
+    source_type: String,
+}
+
+impl EditForm {
+    fn of(image: &dateline_core::Image) -> Self {
+        EditForm {
+            alt: image.alt.clone(),
+            caption: image.caption.clone().unwrap_or_default(),
+            credit: image.credit.clone().unwrap_or_default(),
+            source_type: image
+                .source_type
+                .map(|t| t.code().to_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct EditQuery {
+    #[serde(default)]
+    uploaded: Option<u8>,
+    #[serde(default)]
+    saved: Option<u8>,
+}
+
+async fn edit_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    item: &LibraryImage,
+    form: &EditForm,
+    errors: Map<String, Value>,
+    notice: Option<&str>,
+) -> Result<Response, NewsroomError> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let uploader = match item.uploaded_by {
+        Some(id) => match state.store().staff_by_id(id).await {
+            Ok(member) => Some(member.display_name),
+            Err(DbError::NotFound) => None,
+            Err(error) => return Err(error.into()),
+        },
+        None => None,
+    };
+    render(
+        state,
+        Some(staff),
+        csrf,
+        "newsroom/image_edit.html",
+        status,
+        json!({
+            "image": image_view(item, staff),
+            "uploaded_by": uploader,
+            "form": form,
+            "errors": errors,
+            "notice": notice,
+            "source_types": source_type_options(&form.source_type),
+        }),
+    )
+    .await
+}
+
+async fn load(state: &AppState, id: i64) -> Result<LibraryImage, NewsroomError> {
+    state
+        .store()
+        .library_image(id)
+        .await?
+        .ok_or(NewsroomError::Web(crate::WebError::NotFound))
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    Query(query): Query<EditQuery>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::UseNewsroom)?;
+    let item = load(&state, id).await?;
+    let notice = if query.uploaded.is_some() {
+        Some("Uploaded. Check the source type and the descriptions, then save.")
+    } else if query.saved.is_some() {
+        Some("Saved.")
+    } else {
+        None
+    };
+    let form = EditForm::of(&item.image);
+    edit_page(&state, &staff, &csrf, &item, &form, Map::new(), notice).await
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    csrf: Csrf,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<EditForm>,
+) -> Result<Response, NewsroomError> {
+    let item = load(&state, id).await?;
+    staff.require_on(Action::EditImage, owns(&item, &staff))?;
+    let mut errors = Map::new();
+    if form.alt.trim().is_empty() {
+        errors.insert(
+            "alt".into(),
+            "Alt text is required: describe the picture for readers who cannot see it.".into(),
+        );
+    }
+    let source_type = match parse_source_type(&form.source_type) {
+        Ok(found) => found,
+        Err(error) => {
+            errors.insert("source_type".into(), error.to_string().into());
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return edit_page(&state, &staff, &csrf, &item, &form, errors, None).await;
+    }
+    let edit = ImageEdit {
+        alt: form.alt.trim().to_owned(),
+        caption: optional(&form.caption),
+        credit: optional(&form.credit),
+        source_type,
+    };
+    state
+        .store()
+        .update_library_image(id, &edit, &staff.actor(), Timestamp::now())
+        .await?;
+    Ok(Redirect::to(&format!("/newsroom/images/{id}?saved=1")).into_response())
+}
