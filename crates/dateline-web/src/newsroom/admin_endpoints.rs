@@ -37,7 +37,6 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION};
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::admin_api::{ApiAuthError, ApiCaller};
@@ -109,10 +108,13 @@ pub struct AdminAuthor {
 }
 
 /// The editable fields of an article. On create, `section` and `headline` are required and the
-/// rest have defaults; on update, a field left out keeps its current value.
+/// rest have defaults; on update, `version` is required and a field left out keeps its value.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleFields {
+    /// Update only, and required there: the `version` of the article as the client last read
+    /// it (the optimistic lock). Leave it out on create.
+    pub version: Option<i64>,
     /// The section's slug.
     pub section: Option<String>,
     pub headline: Option<String>,
@@ -137,18 +139,6 @@ pub struct ArticleFields {
     pub comments_open: Option<bool>,
 }
 
-/// `PUT` body: the version the client read, and the fields to change (documentation only: the
-/// handler takes `version` out and reads the rest as [`ArticleFields`], which refuses unknown
-/// names — serde cannot do both through `flatten`).
-#[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
-pub struct ArticleUpdate {
-    /// The `version` of the article as the client last read it.
-    pub version: i64,
-    #[serde(flatten)]
-    pub fields: ArticleFields,
-}
-
 /// When to publish: exactly one of `publish_at` (an instant) or `local_time` (wall-clock time in
 /// the newsroom's time zone, from the site settings).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -166,8 +156,10 @@ pub struct ScheduleRequest {
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     /// `correction`, `clarification` or `update`.
+    #[schema(pattern = "^(correction|clarification|update)$")]
     pub kind: String,
     /// Plain text, at most 2,000 characters.
+    #[schema(pattern = "\\S", max_length = 2000)]
     pub text: String,
 }
 
@@ -187,8 +179,11 @@ pub struct AdminNote {
 #[into_params(parameter_in = Query)]
 pub struct ImageQuery {
     /// Required: what the picture shows, for readers who cannot see it.
+    #[param(required = true, pattern = "\\S", max_length = 1000)]
     pub alt: Option<String>,
+    #[param(max_length = 1000)]
     pub caption: Option<String>,
+    #[param(max_length = 1000)]
     pub credit: Option<String>,
     /// IPTC digital source type (URI or code, e.g. `digitalCapture`); defaults to what the file
     /// declares.
@@ -766,6 +761,12 @@ pub async fn create_article(
 ) -> Answer {
     caller.require(Action::CreateDraft, false)?;
     let mut fields: ArticleFields = json_body(&headers, body).await?;
+    if fields.version.is_some() {
+        return Err(AdminError::field(
+            "version",
+            "a new article has no version yet: leave it out",
+        ));
+    }
     if fields.authors.is_none() {
         let own = match caller.acting_as.author_id {
             Some(id) => state
@@ -846,7 +847,7 @@ pub async fn get_article(
     tag = "admin",
     security(("bearerAuth" = [])),
     params(("id" = i64, Path, description = "The article's id.")),
-    request_body = ArticleUpdate,
+    request_body = ArticleFields,
     responses(
         (status = 200, description = "The saved article", body = AdminArticle),
         (status = 400, description = "The id or body cannot be read", body = AdminApiError),
@@ -869,28 +870,13 @@ pub async fn update_article(
     let id = parse_id(&id)?;
     let page = load_page(&state, id).await?;
     caller.require(edit_action(page.article.status), owns(&caller, &page))?;
-    let mut update: Value = json_body(&headers, body).await?;
-    let version = match update
-        .as_object_mut()
-        .map(|fields| fields.remove("version"))
-    {
-        Some(Some(Value::Number(n))) if n.is_i64() => n.as_i64().unwrap_or_default(),
-        Some(Some(_)) => return Err(AdminError::field("version", "an integer")),
-        Some(None) => {
-            return Err(AdminError::field(
-                "version",
-                "required: the version of the article you read, for the optimistic lock",
-            ));
-        }
-        None => {
-            return Err(AdminError::Invalid(
-                "the body must be a JSON object".to_owned(),
-                BTreeMap::new(),
-            ));
-        }
+    let fields: ArticleFields = json_body(&headers, body).await?;
+    let Some(version) = fields.version else {
+        return Err(AdminError::field(
+            "version",
+            "required: the version of the article you read, for the optimistic lock",
+        ));
     };
-    let fields: ArticleFields = serde_json::from_value(update)
-        .map_err(|error| AdminError::Invalid(error.to_string(), BTreeMap::new()))?;
     if version != page.article.version {
         return Err(conflict(&state, &page));
     }

@@ -502,6 +502,25 @@ async fn a_stale_version_is_a_conflict_and_overwrites_nothing(store: TestStore) 
         send(&desk.site, not_json).await.status,
         StatusCode::BAD_REQUEST
     );
+    let huge = call(
+        &desk.site,
+        Method::PUT,
+        &uri,
+        Some(token),
+        Some(json!({ "version": now_version, "body": "x".repeat(3 * 1024 * 1024) })),
+    )
+    .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(json(&huge)["error"]["code"], "too_large");
+    let form = Request::put(&uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("version=1"))
+        .expect("request");
+    assert_eq!(
+        send(&desk.site, form).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     let stored_after = desk
         .site
         .state
@@ -782,6 +801,19 @@ async fn uploads_store_real_pictures_and_refuse_broken_ones(store: TestStore) {
     .await;
     assert_eq!(bad_type.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(json(&bad_type)["error"]["fields"]["source_type"].is_string());
+    let oversized = Request::post("/api/v1/admin/images?alt=x")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "image/jpeg")
+        .header(header::CONTENT_LENGTH, "30000000")
+        .body(axum::body::Body::from(whole.clone()))
+        .expect("request");
+    let oversized = send(&desk.site, oversized).await;
+    assert_eq!(oversized.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let reason = json(&oversized)["error"]["message"]
+        .as_str()
+        .expect("reason")
+        .to_owned();
+    assert!(reason.contains("the limit is 25 MB"), "{reason}");
     assert_eq!(
         files_under(&media),
         0,
