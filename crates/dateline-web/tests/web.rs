@@ -1,5 +1,7 @@
 //! Handler tests through the front door (`tower::ServiceExt::oneshot`), on SQLite and PostgreSQL.
 
+#[path = "web/admin_api.rs"]
+mod admin_api;
 #[path = "web/api.rs"]
 mod api;
 #[path = "web/corrections.rs"]

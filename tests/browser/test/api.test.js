@@ -47,8 +47,20 @@ describe('Content API (OpenAPI 3.1)', { timeout: 150_000 }, () => {
     const doc = JSON.parse(fs.readFileSync(specFile, 'utf8'));
     assert.match(doc.openapi, /^3\.1\./);
     assert.deepEqual(Object.keys(doc.paths).sort(), [
+      '/api/v1/admin/articles', '/api/v1/admin/articles/{id}', '/api/v1/admin/articles/{id}/notes',
+      '/api/v1/admin/articles/{id}/publish', '/api/v1/admin/articles/{id}/schedule',
+      '/api/v1/admin/articles/{id}/submit', '/api/v1/admin/articles/{id}/unpublish',
+      '/api/v1/admin/images', '/api/v1/admin/whoami',
       '/api/v1/articles', '/api/v1/articles/{id}', '/api/v1/authors', '/api/v1/search', '/api/v1/sections',
     ]);
+    // Every Admin API operation declares the bearer scheme; the Content API needs none.
+    assert.equal(doc.components.securitySchemes.bearerAuth.scheme, 'bearer');
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        assert.equal(Boolean(op.security && op.security.some((s) => 'bearerAuth' in s)),
+          p.startsWith('/api/v1/admin/'), `${method} ${p}`);
+      }
+    }
   });
 
   it('openapi-spec-validator accepts the document', () => {

@@ -37,6 +37,7 @@ use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
 use crate::AppState;
+use crate::newsroom::admin_endpoints as admin;
 pub use schema::*;
 
 /// Browsers revalidate after a minute (a cheap 304); a CDN keeps answers five minutes and may
@@ -55,14 +56,27 @@ const MAX_LIMIT: i64 = 100;
         version = "1.0.0",
         description = "Read-only access to the published articles, sections and authors of a \
                        Dateline newsroom. Lists paginate by an opaque cursor; unknown filter \
-                       slugs give an empty list."
+                       slugs give an empty list. Under /api/v1/admin, the Admin API writes, \
+                       schedules, publishes and corrects articles and uploads images with a \
+                       bearer token an admin creates in the newsroom."
     ),
+    modifiers(&BearerAuth),
     paths(
         list_articles,
         get_article,
         list_sections,
         list_authors,
-        search::search_articles
+        search::search_articles,
+        admin::whoami,
+        admin::create_article,
+        admin::get_article,
+        admin::update_article,
+        admin::submit_article,
+        admin::publish_article,
+        admin::unpublish_article,
+        admin::schedule_article,
+        admin::add_note,
+        admin::upload_image
     ),
     components(schemas(
         ArticleList,
@@ -78,10 +92,72 @@ const MAX_LIMIT: i64 = 100;
         ApiError,
         ErrorDetail,
         search::SearchResultList,
-        search::SearchResult
+        search::SearchResult,
+        admin::AdminArticle,
+        admin::AdminSection,
+        admin::AdminAuthor,
+        admin::ArticleFields,
+        admin::ScheduleRequest,
+        admin::NoteRequest,
+        admin::AdminNote,
+        admin::AdminImage,
+        admin::ProvenanceFinding,
+        admin::AdminImageVariant,
+        admin::WhoAmI,
+        admin::TokenInfo,
+        admin::StaffInfo,
+        admin::AdminApiError,
+        admin::AdminErrorDetail
     ))
 )]
 pub struct ApiDoc;
+
+/// The Admin API's `bearerAuth` scheme (RFC 6750): the token from the newsroom's token page.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An Admin API token, created by an admin under /newsroom/tokens.",
+                ))
+                .build(),
+        );
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearerAuth", scheme);
+        raw_image_bodies(openapi);
+    }
+}
+
+/// The image upload's body is the file itself: a binary string of its media type (OpenAPI 3.1
+/// `contentMediaType`), which the handler attribute cannot say.
+fn raw_image_bodies(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{RefOr, Schema};
+    let body = openapi
+        .paths
+        .paths
+        .get_mut("/api/v1/admin/images")
+        .and_then(|item| item.post.as_mut())
+        .and_then(|operation| operation.request_body.as_mut());
+    if let Some(RefOr::T(body)) = body {
+        for (media_type, content) in &mut body.content {
+            if let RefOr::T(content) = content {
+                content.schema = Some(RefOr::T(Schema::Object(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .content_media_type(media_type.clone())
+                        .build(),
+                )));
+            }
+        }
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()

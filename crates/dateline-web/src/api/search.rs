@@ -98,6 +98,14 @@ pub async fn search_articles(
                 Ok(slug) => params.author = slug,
                 Err(response) => return *response,
             },
+            // The newsroom's HTML form sends empty fields for "any"; an API client leaves the
+            // parameter out, and an empty one matches neither the format nor the pattern.
+            "from" | "until" | "order" if value.is_empty() => {
+                return bad_request(
+                    "empty_parameter",
+                    &format!("`{name}` is empty: leave it out or give a value"),
+                );
+            }
             "from" => params.from = value.clone(),
             "until" => params.until = value.clone(),
             "order" => params.order = value.clone(),

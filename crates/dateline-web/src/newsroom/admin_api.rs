@@ -130,18 +130,3 @@ impl FromRequestParts<AppState> for ApiCaller {
         }
     }
 }
-
-/// `GET /api/v1/admin/whoami`: the token, the account it acts as, and the role it has now.
-pub async fn whoami(caller: ApiCaller) -> Result<Response, ApiAuthError> {
-    caller.require(Action::UseNewsroom, false)?;
-    Ok(Json(json!({
-        "token": { "id": caller.token.id, "name": caller.token.name, "role": caller.token.role },
-        "acting_as": {
-            "id": caller.acting_as.id,
-            "display_name": caller.acting_as.display_name,
-            "role": caller.acting_as.role,
-        },
-        "role": caller.role(),
-    }))
-    .into_response())
-}

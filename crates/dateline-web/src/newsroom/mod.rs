@@ -19,6 +19,7 @@ mod admin_api;
 mod articles;
 mod authors;
 mod library;
+pub(crate) mod admin_endpoints;
 mod pages;
 pub mod secrets;
 mod session;
@@ -145,8 +146,38 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/newsroom/settings",
             get(site::settings).post(site::save_settings),
         );
+    // No CORS on purpose: these answers are for servers and scripts, not other sites' pages.
     let api = Router::new()
-        .route("/api/v1/admin/whoami", get(admin_api::whoami))
+        .route("/api/v1/admin/whoami", get(admin_endpoints::whoami))
+        .route(
+            "/api/v1/admin/articles",
+            post(admin_endpoints::create_article),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}",
+            get(admin_endpoints::get_article).put(admin_endpoints::update_article),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}/submit",
+            post(admin_endpoints::submit_article),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}/publish",
+            post(admin_endpoints::publish_article),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}/unpublish",
+            post(admin_endpoints::unpublish_article),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}/schedule",
+            post(admin_endpoints::schedule_article),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}/notes",
+            post(admin_endpoints::add_note),
+        )
+        .route("/api/v1/admin/images", post(admin_endpoints::upload_image))
         .layer(axum::middleware::from_fn(private_answers));
     pages
         .layer(axum::middleware::from_fn_with_state(state, guard))

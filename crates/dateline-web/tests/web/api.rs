@@ -371,8 +371,32 @@ async fn openapi_document_lists_the_paths(store: TestStore) {
             "/api/v1/sections",
             "/api/v1/authors",
             "/api/v1/search",
+            "/api/v1/admin/whoami",
+            "/api/v1/admin/articles",
+            "/api/v1/admin/articles/{id}",
+            "/api/v1/admin/articles/{id}/submit",
+            "/api/v1/admin/articles/{id}/publish",
+            "/api/v1/admin/articles/{id}/unpublish",
+            "/api/v1/admin/articles/{id}/schedule",
+            "/api/v1/admin/articles/{id}/notes",
+            "/api/v1/admin/images",
         ])
     );
+    // Every admin operation needs the bearer token the document describes.
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
+    for (path, operations) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let secured = operation["security"][0].get("bearerAuth").is_some();
+            assert_eq!(
+                secured,
+                path.starts_with("/api/v1/admin/"),
+                "{method} {path}"
+            );
+        }
+    }
     let params: Vec<&str> = doc["paths"]["/api/v1/articles"]["get"]["parameters"]
         .as_array()
         .expect("parameters")

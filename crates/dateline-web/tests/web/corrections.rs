@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::*;
 
 /// The article's JSON-LD, parsed.
-fn json_ld(body: &str) -> serde_json::Value {
+pub(super) fn json_ld(body: &str) -> serde_json::Value {
     let start = body
         .find(r#"<script type="application/ld+json">"#)
         .expect("JSON-LD script")

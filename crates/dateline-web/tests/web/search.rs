@@ -270,6 +270,7 @@ async fn bad_search_input_is_a_clear_answer(store: TestStore) {
         "/api/v1/search?q=a&offset=10001",
         "/api/v1/search?q=a&section=Not%20A%20Slug",
         "/api/v1/search?q=a&from=2026-13-01",
+        "/api/v1/search?q=a&order=&until=",
         "/api/v1/search?q=a&sort=newest",
     ] {
         let answer = get(&site.app, bad).await;

@@ -1,0 +1,1384 @@
+//! The Admin API's endpoints under `/api/v1/admin`: write, schedule, publish, unpublish and
+//! correct articles, and upload pictures — as a bearer token ([`ApiCaller`]), with the same
+//! [`dateline_core::permits`] check and the same optimistic lock as the newsroom pages.
+//!
+//! Choices a client can rely on:
+//! - JSON in and out; no cookies are read, so there is no CSRF to defend against, and no CORS:
+//!   these answers are for servers and scripts, never for another site's pages.
+//! - An article is "one's own" when the token's account writes under a byline (its author
+//!   profile) that is on the article's byline — the rule `permissions.rs` describes. A new draft
+//!   with no `authors` gets the account's own byline.
+//! - Reading an article in any status is `UseRevisions` (its working copy is its newest
+//!   revision); editing is `EditDraft` while it is a draft or in review, `EditPublished` after.
+//! - `PUT` replaces the fields it names and keeps the others; it needs the `version` the client
+//!   read: a stale one is a 409 whose error carries the current version and article.
+//! - Checks run in this order: token (401), article exists (404), permission (403), body
+//!   (400 unreadable, 422 invalid with per-field messages), workflow (409).
+//! - Images are uploaded as the raw body (`Content-Type: image/jpeg|png|webp|gif`), with `alt`,
+//!   `caption`, `credit` and `source_type` as query parameters.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use dateline_core::provenance::DigitalSourceType;
+use dateline_core::workflow::{
+    ScheduleTimeError, WorkflowError, parse_local_date_time, resolve_local_time,
+};
+use dateline_core::{
+    Action, ArticlePage, ArticleStatus, ImageVariant, NoteKind, notes::check_note_text, paths, slug,
+};
+use dateline_db::{ArticleInput, DbError, ImageInput};
+use dateline_storage::{ImageLimits, MediaError, Origin, VariantFormat};
+use http::StatusCode;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION};
+use jiff::Timestamp;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::admin_api::{ApiAuthError, ApiCaller};
+use crate::AppState;
+
+/// The largest JSON body read: an article's Markdown with plenty of room.
+pub(crate) const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
+const MAX_HEADLINE_CHARS: usize = 300;
+const MAX_STANDFIRST_CHARS: usize = 1_000;
+const MAX_BODY_CHARS: usize = 500_000;
+const MAX_TAGS: usize = 30;
+const MAX_TAG_CHARS: usize = 100;
+const MAX_PLACE_CHARS: usize = 100;
+const MAX_IMAGE_TEXT_CHARS: usize = 1_000;
+/// The upload formats, as `Content-Type` names them.
+const IMAGE_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "image/gif"];
+
+// ----- Shapes -----
+
+/// An article as the newsroom sees it, in any status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminArticle {
+    pub id: i64,
+    /// `draft`, `in_review`, `scheduled`, `published` or `unpublished`.
+    pub status: String,
+    /// The optimistic-lock token: send it back with the next `PUT`.
+    pub version: i64,
+    pub section: AdminSection,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    /// Markdown.
+    pub body: String,
+    pub dateline_place: Option<String>,
+    pub hero_image_id: Option<i64>,
+    /// The byline, in order.
+    pub authors: Vec<AdminAuthor>,
+    pub tags: Vec<String>,
+    /// BCP 47 language tag.
+    pub language: String,
+    pub comments_open: bool,
+    /// When a scheduled article goes out (RFC 3339).
+    #[schema(format = DateTime)]
+    pub scheduled_for: Option<String>,
+    #[schema(format = DateTime)]
+    pub first_published_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    /// Where readers find it once published.
+    #[schema(format = "uri")]
+    pub url: String,
+    /// Something the client should know about what it asked for (a local time that happens twice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminSection {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminAuthor {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// The editable fields of an article. On create, `section` and `headline` are required and the
+/// rest have defaults; on update, `version` is required and a field left out keeps its value.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleFields {
+    /// Update only, and required there: the `version` of the article as the client last read
+    /// it (the optimistic lock). Leave it out on create.
+    pub version: Option<i64>,
+    /// The section's slug.
+    pub section: Option<String>,
+    pub headline: Option<String>,
+    /// Defaults to a slug made from the headline on create.
+    pub slug: Option<String>,
+    pub standfirst: Option<String>,
+    /// Markdown.
+    pub body: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub dateline_place: Option<Option<String>>,
+    /// An image id from `POST /api/v1/admin/images`; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub hero_image_id: Option<Option<i64>>,
+    /// Author slugs, in byline order. On create, defaults to the token's own byline.
+    pub authors: Option<Vec<String>>,
+    pub tags: Option<Vec<String>>,
+    /// BCP 47; defaults to the site's language.
+    pub language: Option<String>,
+    pub comments_open: Option<bool>,
+}
+
+/// When to publish: exactly one of `publish_at` (an instant) or `local_time` (wall-clock time in
+/// the newsroom's time zone, from the site settings).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    /// RFC 3339, e.g. `2026-03-08T12:00:00Z`.
+    #[schema(format = DateTime)]
+    pub publish_at: Option<String>,
+    /// `YYYY-MM-DDTHH:MM[:SS]` in the newsroom's zone; a time the clocks skip is refused, a time
+    /// they pass twice means the first.
+    pub local_time: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// `correction`, `clarification` or `update`.
+    #[schema(pattern = "^(correction|clarification|update)$")]
+    pub kind: String,
+    /// Plain text, at most 2,000 characters.
+    #[schema(pattern = "\\S", max_length = 2000)]
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminNote {
+    pub id: i64,
+    pub article_id: i64,
+    pub kind: String,
+    pub text: String,
+    #[schema(format = DateTime)]
+    pub published_at: String,
+}
+
+/// Query parameters of an image upload.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImageQuery {
+    /// Required: what the picture shows, for readers who cannot see it.
+    #[param(required = true, pattern = "\\S", max_length = 1000)]
+    pub alt: Option<String>,
+    #[param(max_length = 1000)]
+    pub caption: Option<String>,
+    #[param(max_length = 1000)]
+    pub credit: Option<String>,
+    /// IPTC digital source type (URI or code, e.g. `digitalCapture`); defaults to what the file
+    /// declares.
+    pub source_type: Option<String>,
+}
+
+/// An uploaded picture and what its own metadata said about how it was made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminImage {
+    pub id: i64,
+    pub original_mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    /// The IPTC digital source type stored with the picture, as its URI.
+    #[schema(format = "uri")]
+    pub digital_source_type: Option<String>,
+    /// `request` (the `source_type` parameter), `file` (the file's metadata) or `none`.
+    pub source_type_from: String,
+    pub provenance: ProvenanceFinding,
+    pub variants: Vec<AdminImageVariant>,
+}
+
+/// What the file's metadata declared (C2PA manifest or XMP).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProvenanceFinding {
+    /// `c2pa`, `xmp` or `none`.
+    pub origin: String,
+    /// The value exactly as the file declares it.
+    pub declared: Option<String>,
+    /// For people, e.g. "from C2PA manifest, signed by …".
+    pub explanation: String,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminImageVariant {
+    #[schema(format = "uri")]
+    pub url: String,
+    /// `jpeg` or `webp`.
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The account a token acts as and the role it has now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhoAmI {
+    pub token: TokenInfo,
+    pub acting_as: StaffInfo,
+    /// The token's role capped by its creator's current role.
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffInfo {
+    pub id: i64,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// Every error of the Admin API: the Content API's shape, with details where they help.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminApiError {
+    pub error: AdminErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminErrorDetail {
+    /// Stable and machine-readable, e.g. `unauthorized`, `forbidden`, `invalid`, `conflict`.
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// `invalid`: a message per field name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+    /// `conflict`: the article's version now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+    /// `conflict`: the article as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<Box<AdminArticle>>,
+}
+
+/// Tells "left out" (`None`) from "set to null" (`Some(None)`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+// ----- Errors -----
+
+/// Why an Admin API request failed; rendered in one place ([`IntoResponse`]).
+#[derive(Debug)]
+pub enum AdminError {
+    Auth(ApiAuthError),
+    NotFound,
+    BadRequest(String, String),
+    Invalid(String, BTreeMap<String, String>),
+    Conflict(i64, Box<AdminArticle>),
+    /// A workflow step that cannot happen in the article's status: 409.
+    Workflow(&'static str, String),
+    TooLarge(String),
+    UnsupportedMediaType,
+    Internal,
+}
+
+impl From<ApiAuthError> for AdminError {
+    fn from(error: ApiAuthError) -> Self {
+        Self::Auth(error)
+    }
+}
+
+impl AdminError {
+    fn field(name: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Invalid(
+            message.clone(),
+            BTreeMap::from([(name.to_owned(), message)]),
+        )
+    }
+
+    fn db(error: DbError) -> Self {
+        match error {
+            DbError::NotFound => Self::NotFound,
+            DbError::Invalid(message) => Self::Invalid(message, BTreeMap::new()),
+            DbError::Duplicate(what) if what.contains("slug") => {
+                Self::field("slug", "another article in this section has this slug")
+            }
+            DbError::Duplicate(what) => {
+                Self::Invalid(format!("{what} is already taken"), BTreeMap::new())
+            }
+            DbError::Workflow(error) => Self::workflow(error),
+            error => {
+                tracing::error!(%error, "Admin API request failed");
+                Self::Internal
+            }
+        }
+    }
+
+    fn workflow(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::Illegal { .. } => {
+                Self::Workflow("illegal_transition", error.to_string())
+            }
+            WorkflowError::Embargoed { .. } => Self::Workflow("embargoed", error.to_string()),
+            WorkflowError::ScheduleInPast { .. } => Self::field("publish_at", error.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let detail = |code: &str, message: String| AdminErrorDetail {
+            code: code.to_owned(),
+            message,
+            fields: None,
+            current_version: None,
+            current: None,
+        };
+        let (status, detail) = match self {
+            Self::Auth(error) => return error.into_response(),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                detail("not_found", "no article has this id".to_owned()),
+            ),
+            Self::BadRequest(code, message) => (StatusCode::BAD_REQUEST, detail(&code, message)),
+            Self::Invalid(message, fields) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                AdminErrorDetail {
+                    fields: Some(fields),
+                    ..detail("invalid", message)
+                },
+            ),
+            Self::Conflict(current_version, current) => (
+                StatusCode::CONFLICT,
+                AdminErrorDetail {
+                    current_version: Some(current_version),
+                    current: Some(current),
+                    ..detail(
+                        "conflict",
+                        format!(
+                            "the article was saved by someone else since you read it (it is at \
+                             version {current_version}); nothing was written: merge your change \
+                             into `current` and send it with that version"
+                        ),
+                    )
+                },
+            ),
+            Self::Workflow(code, message) => (StatusCode::CONFLICT, detail(code, message)),
+            Self::TooLarge(message) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, detail("too_large", message))
+            }
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                detail(
+                    "unsupported_media_type",
+                    "send the body with the Content-Type the endpoint documents".to_owned(),
+                ),
+            ),
+            Self::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                detail("internal", "something went wrong on our side".to_owned()),
+            ),
+        };
+        (status, Json(AdminApiError { error: detail })).into_response()
+    }
+}
+
+type Answer = Result<Response, AdminError>;
+
+// ----- Reading the request -----
+
+fn parse_id(id: &str) -> Result<i64, AdminError> {
+    let digits = id.strip_prefix('-').unwrap_or(id);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AdminError::BadRequest(
+            "invalid_id".to_owned(),
+            "the article id must be an integer".to_owned(),
+        ));
+    }
+    id.parse().map_err(|_| AdminError::NotFound)
+}
+
+/// Reads a JSON body of at most [`MAX_JSON_BYTES`]: unreadable JSON is a 400, JSON of the wrong
+/// shape (a missing or unknown field, a wrong type) a 422.
+async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, AdminError> {
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(AdminError::UnsupportedMediaType);
+    }
+    let bytes = axum::body::to_bytes(body, MAX_JSON_BYTES)
+        .await
+        .map_err(|_| {
+            AdminError::TooLarge(format!(
+                "the body is larger than {} MB",
+                MAX_JSON_BYTES / 1024 / 1024
+            ))
+        })?;
+    serde_json::from_slice(&bytes).map_err(|error| {
+        if error.is_data() {
+            AdminError::Invalid(error.to_string(), BTreeMap::new())
+        } else {
+            AdminError::BadRequest("invalid_json".to_owned(), error.to_string())
+        }
+    })
+}
+
+async fn load_page(state: &AppState, id: i64) -> Result<ArticlePage, AdminError> {
+    state
+        .store()
+        .article_page(id)
+        .await
+        .map_err(AdminError::db)?
+        .ok_or(AdminError::NotFound)
+}
+
+/// Whether the article is the caller's own: their byline is on it.
+fn owns(caller: &ApiCaller, page: &ArticlePage) -> bool {
+    owns_byline(caller, page.authors.iter().map(|a| a.id))
+}
+
+fn owns_byline(caller: &ApiCaller, mut byline: impl Iterator<Item = i64>) -> bool {
+    caller
+        .acting_as
+        .author_id
+        .is_some_and(|own| byline.any(|id| id == own))
+}
+
+fn edit_action(status: ArticleStatus) -> Action {
+    match status {
+        ArticleStatus::Draft | ArticleStatus::InReview => Action::EditDraft,
+        _ => Action::EditPublished,
+    }
+}
+
+fn admin_article(state: &AppState, page: &ArticlePage) -> AdminArticle {
+    let article = &page.article;
+    AdminArticle {
+        id: article.id,
+        status: article.status.as_str().to_owned(),
+        version: article.version,
+        section: AdminSection {
+            id: page.section.id,
+            slug: page.section.slug.clone(),
+            name: page.section.name.clone(),
+        },
+        slug: article.slug.clone(),
+        headline: article.headline.clone(),
+        standfirst: article.standfirst.clone(),
+        body: article.body.clone(),
+        dateline_place: article.dateline_place.clone(),
+        hero_image_id: article.hero_image_id,
+        authors: page
+            .authors
+            .iter()
+            .map(|a| AdminAuthor {
+                id: a.id,
+                slug: a.slug.clone(),
+                name: a.name.clone(),
+            })
+            .collect(),
+        tags: page.tags.iter().map(|t| t.name.clone()).collect(),
+        language: article.language.clone(),
+        comments_open: article.comments_open,
+        scheduled_for: article.scheduled_for.map(|t| t.to_string()),
+        first_published_at: article.first_published_at.map(|t| t.to_string()),
+        updated_at: article.updated_at.to_string(),
+        url: format!(
+            "{}{}",
+            state.config().base_url,
+            paths::article(&page.section.slug, &article.slug)
+        ),
+        notice: None,
+    }
+}
+
+async fn article_answer(
+    state: &AppState,
+    id: i64,
+    status: StatusCode,
+    notice: Option<String>,
+) -> Answer {
+    let page = load_page(state, id).await?;
+    let mut article = admin_article(state, &page);
+    article.notice = notice;
+    let mut response = (status, Json(article)).into_response();
+    if status == StatusCode::CREATED
+        && let Ok(location) = format!("/api/v1/admin/articles/{id}").parse()
+    {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Checks `fields` and merges them over `base` (the current article, or defaults on create).
+async fn merge_fields(
+    state: &AppState,
+    fields: ArticleFields,
+    mut input: ArticleInput,
+    creating: bool,
+) -> Result<ArticleInput, AdminError> {
+    let mut problems: BTreeMap<String, String> = BTreeMap::new();
+    let mut problem = |name: &str, message: String| {
+        problems.entry(name.to_owned()).or_insert(message);
+    };
+    let store = state.store();
+    match fields.section {
+        Some(section) => match store
+            .section_by_slug(&section)
+            .await
+            .map_err(AdminError::db)?
+        {
+            Some(found) => input.section_id = found.id,
+            None => problem("section", format!("no section has the slug “{section}”")),
+        },
+        None if creating => problem("section", "required: the slug of a section".to_owned()),
+        None => {}
+    }
+    match fields.headline {
+        Some(headline) if headline.trim().is_empty() => {
+            problem("headline", "an article needs a headline".to_owned());
+        }
+        Some(headline) if headline.chars().count() > MAX_HEADLINE_CHARS => {
+            problem(
+                "headline",
+                format!("at most {MAX_HEADLINE_CHARS} characters"),
+            );
+        }
+        Some(headline) => input.headline = headline.trim().to_owned(),
+        None if creating => problem("headline", "required".to_owned()),
+        None => {}
+    }
+    match fields.slug {
+        Some(candidate) if !slug::is_valid_slug(&candidate) => problem(
+            "slug",
+            "use lowercase letters, digits and single hyphens, e.g. budget-vote-passes".to_owned(),
+        ),
+        Some(candidate) => input.slug = candidate,
+        None if creating => {
+            input.slug = slug::slugify(&input.headline);
+            if input.slug.is_empty() && !input.headline.is_empty() {
+                problem(
+                    "slug",
+                    "the headline makes no slug (no letters or digits): give one".to_owned(),
+                );
+            }
+        }
+        None => {}
+    }
+    if let Some(standfirst) = fields.standfirst {
+        if standfirst.chars().count() > MAX_STANDFIRST_CHARS {
+            problem(
+                "standfirst",
+                format!("at most {MAX_STANDFIRST_CHARS} characters"),
+            );
+        }
+        input.standfirst = standfirst;
+    }
+    if let Some(body) = fields.body {
+        if body.chars().count() > MAX_BODY_CHARS {
+            problem("body", format!("at most {MAX_BODY_CHARS} characters"));
+        }
+        input.body = body;
+    }
+    if let Some(place) = fields.dateline_place {
+        let place = place.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+        if place
+            .as_ref()
+            .is_some_and(|p| p.chars().count() > MAX_PLACE_CHARS)
+        {
+            problem(
+                "dateline_place",
+                format!("at most {MAX_PLACE_CHARS} characters"),
+            );
+        }
+        input.dateline_place = place;
+    }
+    if let Some(hero) = fields.hero_image_id {
+        if let Some(image_id) = hero
+            && store
+                .image(image_id)
+                .await
+                .map_err(AdminError::db)?
+                .is_none()
+        {
+            problem("hero_image_id", format!("no image has the id {image_id}"));
+        }
+        input.hero_image_id = hero;
+    }
+    if let Some(slugs) = fields.authors {
+        let mut ids = Vec::with_capacity(slugs.len());
+        for author in &slugs {
+            match store.author_by_slug(author).await.map_err(AdminError::db)? {
+                Some(found) if ids.contains(&found.id) => {
+                    problem("authors", format!("“{author}” is listed twice"));
+                }
+                Some(found) => ids.push(found.id),
+                None => problem("authors", format!("no author has the slug “{author}”")),
+            }
+        }
+        input.author_ids = ids;
+    }
+    if let Some(tags) = fields.tags {
+        if tags.len() > MAX_TAGS {
+            problem("tags", format!("at most {MAX_TAGS} tags"));
+        }
+        if tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
+            problem(
+                "tags",
+                format!("a tag has at most {MAX_TAG_CHARS} characters"),
+            );
+        }
+        input.tags = tags;
+    }
+    if let Some(language) = fields.language {
+        let well_formed = !language.is_empty()
+            && language.len() <= 35
+            && language
+                .split('-')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if !well_formed {
+            problem(
+                "language",
+                "a BCP 47 language tag, e.g. en or es-CO".to_owned(),
+            );
+        }
+        input.language = language;
+    }
+    if let Some(open) = fields.comments_open {
+        input.comments_open = open;
+    }
+    if problems.is_empty() {
+        Ok(input)
+    } else {
+        let message = format!(
+            "some fields are not valid: {}",
+            problems.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+        Err(AdminError::Invalid(message, problems))
+    }
+}
+
+fn input_of(page: &ArticlePage) -> ArticleInput {
+    let article = &page.article;
+    ArticleInput {
+        section_id: article.section_id,
+        slug: article.slug.clone(),
+        headline: article.headline.clone(),
+        standfirst: article.standfirst.clone(),
+        body: article.body.clone(),
+        dateline_place: article.dateline_place.clone(),
+        hero_image_id: article.hero_image_id,
+        author_ids: page.authors.iter().map(|a| a.id).collect(),
+        tags: page.tags.iter().map(|t| t.name.clone()).collect(),
+        language: article.language.clone(),
+        comments_open: article.comments_open,
+        status: article.status,
+        first_published_at: None,
+        updated_at: None,
+    }
+}
+
+// ----- Handlers -----
+
+/// The token, the account it acts as, and the role it has now.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/whoami",
+    operation_id = "adminWhoAmI",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "Who the token acts as", body = WhoAmI),
+        (status = 401, description = "No valid token", body = AdminApiError),
+    )
+)]
+pub async fn whoami(caller: ApiCaller) -> Answer {
+    caller.require(Action::UseNewsroom, false)?;
+    Ok(Json(WhoAmI {
+        token: TokenInfo {
+            id: caller.token.id,
+            name: caller.token.name.clone(),
+            role: caller.token.role.as_str().to_owned(),
+        },
+        acting_as: StaffInfo {
+            id: caller.acting_as.id,
+            display_name: caller.acting_as.display_name.clone(),
+            role: caller.acting_as.role.as_str().to_owned(),
+        },
+        role: caller.role().as_str().to_owned(),
+    })
+    .into_response())
+}
+
+/// Starts a draft. Without `authors`, the byline is the token's own.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/articles",
+    operation_id = "adminCreateArticle",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    request_body = ArticleFields,
+    responses(
+        (status = 201, description = "The new draft", body = AdminArticle),
+        (status = 400, description = "The body is not JSON", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not write this draft", body = AdminApiError),
+        (status = 413, description = "The body is too large", body = AdminApiError),
+        (status = 415, description = "The body is not application/json", body = AdminApiError),
+        (status = 422, description = "Invalid fields", body = AdminApiError),
+    )
+)]
+pub async fn create_article(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    caller.require(Action::CreateDraft, false)?;
+    let mut fields: ArticleFields = json_body(&headers, body).await?;
+    if fields.version.is_some() {
+        return Err(AdminError::field(
+            "version",
+            "a new article has no version yet: leave it out",
+        ));
+    }
+    if fields.authors.is_none() {
+        let own = match caller.acting_as.author_id {
+            Some(id) => state
+                .store()
+                .authors()
+                .await
+                .map_err(AdminError::db)?
+                .into_iter()
+                .find(|a| a.id == id)
+                .map(|a| vec![a.slug]),
+            None => None,
+        };
+        fields.authors = Some(own.unwrap_or_default());
+    }
+    let settings = state.store().settings().await.map_err(AdminError::db)?;
+    let defaults = ArticleInput {
+        section_id: 0,
+        slug: String::new(),
+        headline: String::new(),
+        standfirst: String::new(),
+        body: String::new(),
+        dateline_place: None,
+        hero_image_id: None,
+        author_ids: Vec::new(),
+        tags: Vec::new(),
+        language: settings.language,
+        comments_open: true,
+        status: ArticleStatus::Draft,
+        first_published_at: None,
+        updated_at: None,
+    };
+    let input = merge_fields(&state, fields, defaults, true).await?;
+    // Writing a draft under someone else's byline is working on their draft.
+    caller.require(
+        Action::EditDraft,
+        owns_byline(&caller, input.author_ids.iter().copied()),
+    )?;
+    let article = state
+        .store()
+        .create_article_as(&input, &caller.actor())
+        .await
+        .map_err(AdminError::db)?;
+    article_answer(&state, article.id, StatusCode::CREATED, None).await
+}
+
+/// One article in any status, with its `version`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/articles/{id}",
+    operation_id = "adminGetArticle",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    params(("id" = i64, Path, description = "The article's id.")),
+    responses(
+        (status = 200, description = "The article", body = AdminArticle),
+        (status = 400, description = "The id is not a number", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not read this article", body = AdminApiError),
+        (status = 404, description = "No article has this id", body = AdminApiError),
+    )
+)]
+pub async fn get_article(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let page = load_page(&state, id).await?;
+    caller.require(Action::UseRevisions, owns(&caller, &page))?;
+    Ok(Json(admin_article(&state, &page)).into_response())
+}
+
+/// Saves a new revision. Fields left out keep their value; `version` must be the current one.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/articles/{id}",
+    operation_id = "adminUpdateArticle",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    params(("id" = i64, Path, description = "The article's id.")),
+    request_body = ArticleFields,
+    responses(
+        (status = 200, description = "The saved article", body = AdminArticle),
+        (status = 400, description = "The id or body cannot be read", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not edit this article", body = AdminApiError),
+        (status = 404, description = "No article has this id", body = AdminApiError),
+        (status = 409, description = "Someone saved first: `current_version` and `current` say what is there now", body = AdminApiError),
+        (status = 413, description = "The body is too large", body = AdminApiError),
+        (status = 415, description = "The body is not application/json", body = AdminApiError),
+        (status = 422, description = "Invalid fields", body = AdminApiError),
+    )
+)]
+pub async fn update_article(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let page = load_page(&state, id).await?;
+    caller.require(edit_action(page.article.status), owns(&caller, &page))?;
+    let fields: ArticleFields = json_body(&headers, body).await?;
+    let Some(version) = fields.version else {
+        return Err(AdminError::field(
+            "version",
+            "required: the version of the article you read, for the optimistic lock",
+        ));
+    };
+    if version != page.article.version {
+        return Err(conflict(&state, &page));
+    }
+    let input = merge_fields(&state, fields, input_of(&page), false).await?;
+    match state
+        .store()
+        .save_article(id, version, &input, &caller.actor())
+        .await
+    {
+        Ok(_) => article_answer(&state, id, StatusCode::OK, None).await,
+        Err(DbError::Conflict { .. }) => {
+            // Saved by someone else between our read and our write.
+            let page = load_page(&state, id).await?;
+            Err(conflict(&state, &page))
+        }
+        Err(error) => Err(AdminError::db(error)),
+    }
+}
+
+fn conflict(state: &AppState, page: &ArticlePage) -> AdminError {
+    AdminError::Conflict(page.article.version, Box::new(admin_article(state, page)))
+}
+
+/// Runs a workflow step on article `id` after the permission check for `action`.
+async fn step(
+    caller: &ApiCaller,
+    state: &AppState,
+    id: &str,
+    action: Action,
+    to: ArticleStatus,
+) -> Answer {
+    let id = parse_id(id)?;
+    let page = load_page(state, id).await?;
+    caller.require(action, owns(caller, &page))?;
+    state
+        .store()
+        .transition_article(id, to, &caller.actor(), Timestamp::now())
+        .await
+        .map_err(AdminError::db)?;
+    article_answer(state, id, StatusCode::OK, None).await
+}
+
+/// Moves a draft to review.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/articles/{id}/submit",
+    operation_id = "adminSubmitArticle",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    params(("id" = i64, Path, description = "The article's id.")),
+    responses(
+        (status = 200, description = "The article, now in review", body = AdminArticle),
+        (status = 400, description = "The id is not a number", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not submit this article", body = AdminApiError),
+        (status = 404, description = "No article has this id", body = AdminApiError),
+        (status = 409, description = "Not possible from its status (`illegal_transition`)", body = AdminApiError),
+    )
+)]
+pub async fn submit_article(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Answer {
+    step(
+        &caller,
+        &state,
+        &id,
+        Action::SubmitForReview,
+        ArticleStatus::InReview,
+    )
+    .await
+}
+
+/// Publishes now.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/articles/{id}/publish",
+    operation_id = "adminPublishArticle",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    params(("id" = i64, Path, description = "The article's id.")),
+    responses(
+        (status = 200, description = "The published article", body = AdminArticle),
+        (status = 400, description = "The id is not a number", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not publish this article", body = AdminApiError),
+        (status = 404, description = "No article has this id", body = AdminApiError),
+        (status = 409, description = "Not possible from its status (`illegal_transition`) or under embargo (`embargoed`)", body = AdminApiError),
+        (status = 422, description = "The article cannot go out as it is (no byline)", body = AdminApiError),
+    )
+)]
+pub async fn publish_article(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Answer {
+    step(
+        &caller,
+        &state,
+        &id,
+        Action::Publish,
+        ArticleStatus::Published,
+    )
+    .await
+}
+
+/// Takes a published article off the site.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/articles/{id}/unpublish",
+    operation_id = "adminUnpublishArticle",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    params(("id" = i64, Path, description = "The article's id.")),
+    responses(
+        (status = 200, description = "The unpublished article", body = AdminArticle),
+        (status = 400, description = "The id is not a number", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not unpublish this article", body = AdminApiError),
+        (status = 404, description = "No article has this id", body = AdminApiError),
+        (status = 409, description = "It is not published (`illegal_transition`)", body = AdminApiError),
+    )
+)]
+pub async fn unpublish_article(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Answer {
+    step(
+        &caller,
+        &state,
+        &id,
+        Action::Unpublish,
+        ArticleStatus::Unpublished,
+    )
+    .await
+}
+
+/// Schedules publication (the embargo) at an instant or at a local time in the newsroom's zone.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/articles/{id}/schedule",
+    operation_id = "adminScheduleArticle",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    params(("id" = i64, Path, description = "The article's id.")),
+    request_body = ScheduleRequest,
+    responses(
+        (status = 200, description = "The scheduled article", body = AdminArticle),
+        (status = 400, description = "The id or body cannot be read", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not schedule this article", body = AdminApiError),
+        (status = 404, description = "No article has this id", body = AdminApiError),
+        (status = 409, description = "Not possible from its status (`illegal_transition`)", body = AdminApiError),
+        (status = 413, description = "The body is too large", body = AdminApiError),
+        (status = 415, description = "The body is not application/json", body = AdminApiError),
+        (status = 422, description = "No time, both times, a past time or a local time the clocks skip", body = AdminApiError),
+    )
+)]
+pub async fn schedule_article(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let page = load_page(&state, id).await?;
+    caller.require(Action::Schedule, owns(&caller, &page))?;
+    let request: ScheduleRequest = json_body(&headers, body).await?;
+    let (at, notice) = match (request.publish_at, request.local_time) {
+        (Some(instant), None) => match instant.parse::<Timestamp>() {
+            Ok(at) if instant.contains(['T', 't']) => (at, None),
+            _ => {
+                return Err(AdminError::field(
+                    "publish_at",
+                    "an RFC 3339 date-time with offset, e.g. 2026-03-08T12:00:00Z",
+                ));
+            }
+        },
+        (None, Some(local)) => {
+            let zone = state
+                .store()
+                .settings()
+                .await
+                .map_err(AdminError::db)?
+                .time_zone;
+            let resolved = parse_local_date_time(&local)
+                .and_then(|local| resolve_local_time(local, &zone))
+                .map_err(|error| {
+                    let message = match &error {
+                        ScheduleTimeError::Skipped { .. } | ScheduleTimeError::Unreadable(_) => {
+                            error.to_string()
+                        }
+                        _ => format!("{error} (the newsroom's zone is {zone})"),
+                    };
+                    AdminError::field("local_time", message)
+                })?;
+            (resolved.at, resolved.notice())
+        }
+        (Some(_), Some(_)) => {
+            return Err(AdminError::Invalid(
+                "give publish_at or local_time, not both".to_owned(),
+                BTreeMap::from([
+                    (
+                        "publish_at".to_owned(),
+                        "give this or local_time".to_owned(),
+                    ),
+                    (
+                        "local_time".to_owned(),
+                        "give this or publish_at".to_owned(),
+                    ),
+                ]),
+            ));
+        }
+        (None, None) => {
+            return Err(AdminError::field(
+                "publish_at",
+                "required: publish_at (RFC 3339) or local_time (in the newsroom's zone)",
+            ));
+        }
+    };
+    state
+        .store()
+        .schedule_article(id, at, &caller.actor(), Timestamp::now())
+        .await
+        .map_err(AdminError::db)?;
+    article_answer(&state, id, StatusCode::OK, notice).await
+}
+
+/// Adds a correction, clarification or update to a published article.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/articles/{id}/notes",
+    operation_id = "adminAddArticleNote",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    params(("id" = i64, Path, description = "The article's id.")),
+    request_body = NoteRequest,
+    responses(
+        (status = 201, description = "The note, now on the article", body = AdminNote),
+        (status = 400, description = "The id or body cannot be read", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not add notes", body = AdminApiError),
+        (status = 404, description = "No article has this id", body = AdminApiError),
+        (status = 409, description = "The article is not published (`not_published`): edit it instead", body = AdminApiError),
+        (status = 413, description = "The body is too large", body = AdminApiError),
+        (status = 415, description = "The body is not application/json", body = AdminApiError),
+        (status = 422, description = "Unknown kind or empty or too long text", body = AdminApiError),
+    )
+)]
+pub async fn add_note(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let id = parse_id(&id)?;
+    let page = load_page(&state, id).await?;
+    caller.require(Action::AddUpdateNote, owns(&caller, &page))?;
+    let request: NoteRequest = json_body(&headers, body).await?;
+    let mut problems = BTreeMap::new();
+    let kind = NoteKind::parse(&request.kind);
+    if kind.is_none() {
+        problems.insert(
+            "kind".to_owned(),
+            "correction, clarification or update".to_owned(),
+        );
+    }
+    if let Err(message) = check_note_text(&request.text) {
+        problems.insert("text".to_owned(), message);
+    }
+    let Some(kind) = kind.filter(|_| problems.is_empty()) else {
+        return Err(AdminError::Invalid(
+            "the note is not valid".to_owned(),
+            problems,
+        ));
+    };
+    if page.article.status != ArticleStatus::Published {
+        return Err(AdminError::Workflow(
+            "not_published",
+            format!(
+                "notes are for published articles; this one is {}: edit it instead",
+                page.article.status
+            ),
+        ));
+    }
+    let note = state
+        .store()
+        .add_article_note(id, kind, &request.text, &caller.actor(), Timestamp::now())
+        .await
+        .map_err(AdminError::db)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AdminNote {
+            id: note.id,
+            article_id: note.article_id,
+            kind: note.kind.as_str().to_owned(),
+            text: note.text,
+            published_at: note.published_at.to_string(),
+        }),
+    )
+        .into_response())
+}
+
+/// Uploads a picture to the library: the file is the body.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/images",
+    operation_id = "adminUploadImage",
+    tag = "admin",
+    security(("bearerAuth" = [])),
+    params(ImageQuery),
+    request_body(
+        description = "The picture's bytes (at most 25 MB, 50 megapixels).",
+        content(
+            ([u8] = "image/jpeg"),
+            ([u8] = "image/png"),
+            ([u8] = "image/webp"),
+            ([u8] = "image/gif"),
+        )
+    ),
+    responses(
+        (status = 201, description = "The stored picture", body = AdminImage),
+        (status = 400, description = "Unknown or repeated query parameter", body = AdminApiError),
+        (status = 401, description = "No valid token", body = AdminApiError),
+        (status = 403, description = "The token may not upload", body = AdminApiError),
+        (status = 413, description = "The file is larger than the limit", body = AdminApiError),
+        (status = 415, description = "The body is not a JPEG, PNG, WebP or GIF", body = AdminApiError),
+        (status = 422, description = "No alt text, an unknown source type, or a broken or oversized picture", body = AdminApiError),
+    )
+)]
+pub async fn upload_image(
+    caller: ApiCaller,
+    State(state): State<AppState>,
+    query: Result<Query<ImageQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    caller.require(Action::UploadImages, false)?;
+    let Ok(Query(query)) = query else {
+        return Err(AdminError::BadRequest(
+            "invalid_query".to_owned(),
+            "known parameters: alt, caption, credit, source_type".to_owned(),
+        ));
+    };
+    let declared = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !declared.is_some_and(|v| IMAGE_TYPES.contains(&v.as_str())) {
+        return Err(AdminError::UnsupportedMediaType);
+    }
+    let text = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let alt = text(query.alt);
+    let caption = text(query.caption);
+    let credit = text(query.credit);
+    let mut problems = BTreeMap::new();
+    if alt.is_none() {
+        problems.insert(
+            "alt".to_owned(),
+            "required: describe the picture for readers who cannot see it".to_owned(),
+        );
+    }
+    for (name, value) in [("alt", &alt), ("caption", &caption), ("credit", &credit)] {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > MAX_IMAGE_TEXT_CHARS)
+        {
+            problems.insert(
+                name.to_owned(),
+                format!("at most {MAX_IMAGE_TEXT_CHARS} characters"),
+            );
+        }
+    }
+    let chosen_type = match text(query.source_type) {
+        Some(value) => match DigitalSourceType::from_uri_or_code(&value) {
+            Some(found) => Some(found),
+            None => {
+                problems.insert(
+                    "source_type".to_owned(),
+                    "an IPTC digital source type, as its URI or code (e.g. digitalCapture)"
+                        .to_owned(),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    if !problems.is_empty() {
+        return Err(AdminError::Invalid(
+            "the upload is not valid".to_owned(),
+            problems,
+        ));
+    }
+    let limits = ImageLimits::default();
+    let too_large = || {
+        AdminError::TooLarge(
+            MediaError::TooLarge {
+                bytes: limits.max_bytes + 1,
+                max: limits.max_bytes,
+            }
+            .to_string(),
+        )
+    };
+    let announced = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > limits.max_bytes) {
+        return Err(too_large());
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, limits.max_bytes)
+        .await
+        .map_err(|_| too_large())?;
+    let ingested = state
+        .media()
+        .ingest_image_with_provenance(bytes, &limits)
+        .await
+        .map_err(|error| match error {
+            MediaError::TooLarge { .. } => AdminError::TooLarge(error.to_string()),
+            MediaError::TooManyPixels { .. } | MediaError::TooWide { .. } => {
+                AdminError::field("file", error.to_string())
+            }
+            MediaError::UnsupportedFormat | MediaError::Broken(_) => {
+                AdminError::field("file", error.to_string())
+            }
+            error => {
+                tracing::error!(%error, "storing an uploaded image failed");
+                AdminError::Internal
+            }
+        })?;
+    let (source_type, from) = match (chosen_type, ingested.provenance.source_type) {
+        (Some(chosen), _) => (Some(chosen), "request"),
+        (None, Some(found)) => (Some(found), "file"),
+        (None, None) => (None, "none"),
+    };
+    let stored = &ingested.stored;
+    let image = state
+        .store()
+        .insert_image(&ImageInput {
+            original_key: stored.original_key.clone(),
+            original_mime: stored.original_mime.to_owned(),
+            width: stored.width,
+            height: stored.height,
+            alt: alt.unwrap_or_default(),
+            caption,
+            credit,
+            source_type,
+            variants: stored
+                .variants
+                .iter()
+                .map(|v| ImageVariant {
+                    key: v.key.clone(),
+                    format: match v.format {
+                        VariantFormat::Jpeg => "jpeg",
+                        VariantFormat::Webp => "webp",
+                    }
+                    .to_owned(),
+                    width: v.width,
+                    height: v.height,
+                })
+                .collect(),
+        })
+        .await
+        .map_err(AdminError::db)?;
+    let provenance = &ingested.provenance;
+    let base = &state.config().base_url;
+    let answer = AdminImage {
+        id: image.id,
+        original_mime: image.original_mime.clone(),
+        width: image.width,
+        height: image.height,
+        alt: image.alt.clone(),
+        caption: image.caption.clone(),
+        credit: image.credit.clone(),
+        digital_source_type: image.source_type.map(|t| t.uri().to_owned()),
+        source_type_from: from.to_owned(),
+        provenance: ProvenanceFinding {
+            origin: match provenance.origin {
+                Origin::C2pa { .. } => "c2pa",
+                Origin::Xmp => "xmp",
+                Origin::None => "none",
+            }
+            .to_owned(),
+            declared: provenance.declared.clone(),
+            explanation: provenance.explanation(),
+            warnings: provenance.warnings.clone(),
+        },
+        variants: image
+            .variants
+            .iter()
+            .map(|v| AdminImageVariant {
+                url: format!("{base}{}", paths::media(&v.key)),
+                format: v.format.clone(),
+                width: v.width,
+                height: v.height,
+            })
+            .collect(),
+    };
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
