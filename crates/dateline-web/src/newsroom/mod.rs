@@ -16,10 +16,10 @@
 
 mod admin;
 mod admin_api;
+pub(crate) mod admin_endpoints;
 mod articles;
 mod authors;
 mod library;
-pub(crate) mod admin_endpoints;
 mod pages;
 pub mod secrets;
 mod session;
