@@ -119,8 +119,11 @@ describe('newsroom', { timeout: 420_000 }, () => {
       const body = await (await fetch(url(publicPath))).text();
       return body.includes(`misstated the trial`) && body.includes(`(${STAMP})`) ? body : null;
     }, 30_000);
-    await page.goto(url(publicPath), { waitUntil: 'load' });
-    assert.match(await page.locator('.article-notes .note').first().innerText(), /misstated the trial/);
+    // A reader who has not seen the page before (this browser's HTTP cache may keep the earlier
+    // copy for the page's max-age, as any reader's would).
+    const reader = await (await browser.newContext()).newPage();
+    await reader.goto(url(publicPath), { waitUntil: 'load' });
+    assert.match(await reader.locator('.article-notes .note').first().innerText(), /misstated the trial/);
     const ld = JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(html)[1]);
     const article = Array.isArray(ld['@graph']) ? ld['@graph'].find((n) => n['@type'] === 'NewsArticle') : ld;
     const corrections = [].concat(article.correction || []);
