@@ -44,9 +44,12 @@ type BylineOf = (i64, String, String);
 /// (article id, tag name)
 type TagOf = (i64, String);
 
+/// `status || ''` instead of `status`: these reads pick articles by id, and without it SQLite's
+/// planner walks the status index (every published article, ~14 ms at 100,000) instead of the
+/// primary key (microseconds). PostgreSQL plans both forms the same.
 const SOURCE_SELECT: &str = "SELECT a.id, a.headline, a.standfirst, a.body, a.first_published_at, \
      s.slug AS section_slug, s.name AS section_name FROM articles a \
-     JOIN sections s ON s.id = a.section_id WHERE a.status = 'published'";
+     JOIN sections s ON s.id = a.section_id WHERE a.status || '' = 'published'";
 
 impl Store {
     /// Published articles with an id above `after_id`, lowest id first, at most `limit`: one
@@ -124,7 +127,7 @@ impl Store {
             "SELECT a.id, a.slug, a.headline, a.standfirst, a.first_published_at, a.updated_at, \
              a.reading_minutes, a.hero_image_id, s.id AS section_id, s.slug AS section_slug, \
              s.name AS section_name FROM articles a JOIN sections s ON s.id = a.section_id \
-             WHERE a.status = 'published' AND a.id IN ({})",
+             WHERE a.status || '' = 'published' AND a.id IN ({})",
             placeholders(1, ids.len())
         );
         let rows: Vec<StoryRow> = on_reader!(self, pool => {
