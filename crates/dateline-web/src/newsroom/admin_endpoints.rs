@@ -5,9 +5,10 @@
 //! Choices a client can rely on:
 //! - JSON in and out; no cookies are read, so there is no CSRF to defend against, and no CORS:
 //!   these answers are for servers and scripts, never for another site's pages.
-//! - An article is "one's own" when the token's account writes under a byline (its author
-//!   profile) that is on the article's byline — the rule `permissions.rs` describes. A new draft
-//!   with no `authors` gets the account's own byline.
+//! - An article is "one's own" when the token's account started it (saved its first revision) or
+//!   writes under a byline (its author profile) that is on the article's byline — the one rule
+//!   the newsroom pages use too (`Store::staff_owns_article`). A new draft with no `authors` gets
+//!   the account's own byline.
 //! - Reading an article in any status is `UseRevisions` (its working copy is its newest
 //!   revision); editing is `EditDraft` while it is a draft or in review, `EditPublished` after.
 //! - `PUT` replaces the fields it names and keeps the others; it needs the `version` the client
@@ -458,8 +459,22 @@ async fn load_page(state: &AppState, id: i64) -> Result<ArticlePage, AdminError>
 }
 
 /// Whether the article is the caller's own: their byline is on it.
-fn owns(caller: &ApiCaller, page: &ArticlePage) -> bool {
-    owns_byline(caller, page.authors.iter().map(|a| a.id))
+/// Whose work an article is: the same rule as the newsroom pages (they started it, or their
+/// author profile is on its byline; `Store::staff_owns_article`).
+async fn owns(
+    state: &AppState,
+    caller: &ApiCaller,
+    page: &ArticlePage,
+) -> Result<bool, AdminError> {
+    let owner = dateline_db::Owner {
+        staff_id: caller.acting_as.id,
+        author_id: caller.acting_as.author_id,
+    };
+    state
+        .store()
+        .staff_owns_article(page.article.id, owner)
+        .await
+        .map_err(AdminError::db)
 }
 
 fn owns_byline(caller: &ApiCaller, mut byline: impl Iterator<Item = i64>) -> bool {
@@ -835,7 +850,7 @@ pub async fn get_article(
 ) -> Answer {
     let id = parse_id(&id)?;
     let page = load_page(&state, id).await?;
-    caller.require(Action::UseRevisions, owns(&caller, &page))?;
+    caller.require(Action::UseRevisions, owns(&state, &caller, &page).await?)?;
     Ok(Json(admin_article(&state, &page)).into_response())
 }
 
@@ -869,7 +884,10 @@ pub async fn update_article(
 ) -> Answer {
     let id = parse_id(&id)?;
     let page = load_page(&state, id).await?;
-    caller.require(edit_action(page.article.status), owns(&caller, &page))?;
+    caller.require(
+        edit_action(page.article.status),
+        owns(&state, &caller, &page).await?,
+    )?;
     let fields: ArticleFields = json_body(&headers, body).await?;
     let Some(version) = fields.version else {
         return Err(AdminError::field(
@@ -910,7 +928,7 @@ async fn step(
 ) -> Answer {
     let id = parse_id(id)?;
     let page = load_page(state, id).await?;
-    caller.require(action, owns(caller, &page))?;
+    caller.require(action, owns(state, caller, &page).await?)?;
     state
         .store()
         .transition_article(id, to, &caller.actor(), Timestamp::now())
@@ -1046,7 +1064,7 @@ pub async fn schedule_article(
 ) -> Answer {
     let id = parse_id(&id)?;
     let page = load_page(&state, id).await?;
-    caller.require(Action::Schedule, owns(&caller, &page))?;
+    caller.require(Action::Schedule, owns(&state, &caller, &page).await?)?;
     let request: ScheduleRequest = json_body(&headers, body).await?;
     let (at, notice) = match (request.publish_at, request.local_time) {
         (Some(instant), None) => match instant.parse::<Timestamp>() {
@@ -1138,7 +1156,7 @@ pub async fn add_note(
 ) -> Answer {
     let id = parse_id(&id)?;
     let page = load_page(&state, id).await?;
-    caller.require(Action::AddUpdateNote, owns(&caller, &page))?;
+    caller.require(Action::AddUpdateNote, owns(&state, &caller, &page).await?)?;
     let request: NoteRequest = json_body(&headers, body).await?;
     let mut problems = BTreeMap::new();
     let kind = NoteKind::parse(&request.kind);
