@@ -152,10 +152,12 @@ ms() { # FILE PERCENTILE -> milliseconds
 }
 rps() { awk '/^Requests\/sec:/{print $2}' "$1"; }
 
+# wrk needs at least one connection per thread.
+SEARCH_THREADS=$(( THREADS < SEARCH_CONNECTIONS ? THREADS : SEARCH_CONNECTIONS ))
 for n in 1 2 3; do
-  say "search, $n-word queries: wrk -t$THREADS -c$SEARCH_CONNECTIONS -d$DURATION"
-  wrk -t"$THREADS" -c"$SEARCH_CONNECTIONS" -d2s -s "$WORK/rotate.lua" "$URL" -- "$WORK/queries-$n.txt" >/dev/null
-  wrk -t"$THREADS" -c"$SEARCH_CONNECTIONS" -d"$DURATION" --latency -s "$WORK/rotate.lua" "$URL" -- "$WORK/queries-$n.txt" \
+  say "search, $n-word queries: wrk -t$SEARCH_THREADS -c$SEARCH_CONNECTIONS -d$DURATION"
+  wrk -t"$SEARCH_THREADS" -c"$SEARCH_CONNECTIONS" -d2s -s "$WORK/rotate.lua" "$URL" -- "$WORK/queries-$n.txt" >/dev/null
+  wrk -t"$SEARCH_THREADS" -c"$SEARCH_CONNECTIONS" -d"$DURATION" --latency -s "$WORK/rotate.lua" "$URL" -- "$WORK/queries-$n.txt" \
     | tee "$WORK/wrk-search-$n.txt"
   if grep -q 'Non-2xx' "$WORK/wrk-search-$n.txt"; then echo "warning: some searches failed" >&2; fi
 done
