@@ -17,6 +17,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 ARTICLES=${ARTICLES:-100000}
 DURATION=${DURATION:-10s}
@@ -28,15 +30,6 @@ REF=/politics/trump-invites-colombias-gustavo-petro-to-white-house-after-confron
 SERVER_PID=""
 WORK=$(mktemp -d /tmp/dateline-search-bench.XXXXXX)
 
-stop_pid() {
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   stop_pid "$SERVER_PID"
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
@@ -45,42 +38,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-say() { printf '==> %s\n' "$*"; }
+need_tools wrk curl
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_http() { # URL PID LOG
-  local deadline=$((SECONDS + 300))
-  until curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; do
-    if ! kill -0 "$2" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-      echo "no answer from $1; output:" >&2
-      tail -n 40 "$3" >&2
-      exit 1
-    fi
-    sleep 0.3
-  done
-}
-
-missing=()
-command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]} (apt-get)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-if [ -n "${DATELINE_BIN:-}" ]; then
-  BIN=$DATELINE_BIN
-else
-  say "cargo build --release -p dateline"
-  cargo build --release -p dateline
-  TARGET=$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-  BIN="$TARGET/release/dateline"
-fi
+dateline_binary
 
 DATA=${DATA_DIR:-$WORK/data}
 PORT=$(free_port)

@@ -646,13 +646,24 @@ async fn editable(
     staff: &CurrentStaff,
     id: i64,
 ) -> Result<(ArticlePage, bool), NewsroomError> {
+    permitted_page(state, staff, id, |page| edit_action(page.article.status)).await
+}
+
+/// Loads an article and checks the viewer may take `action` on it (which may depend on the
+/// article, e.g. on its status); also says whether it is the viewer's own.
+async fn permitted_page(
+    state: &AppState,
+    staff: &CurrentStaff,
+    id: i64,
+    action: impl FnOnce(&ArticlePage) -> Action,
+) -> Result<(ArticlePage, bool), NewsroomError> {
     let page = state
         .store()
         .article_page(id)
         .await?
         .ok_or(NewsroomError::Web(WebError::NotFound))?;
     let owns = state.store().staff_owns_article(id, owner(staff)).await?;
-    staff.require_on(edit_action(page.article.status), owns)?;
+    staff.require_on(action(&page), owns)?;
     Ok((page, owns))
 }
 
@@ -1012,12 +1023,7 @@ pub async fn schedule(
     axum::Form(form): axum::Form<ScheduleForm>,
 ) -> Result<Response, NewsroomError> {
     let store = state.store();
-    let page = store
-        .article_page(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
-    let owns = store.staff_owns_article(id, owner(&staff)).await?;
-    staff.require_on(Action::Schedule, owns)?;
+    let (page, _) = permitted_page(&state, &staff, id, |_| Action::Schedule).await?;
     let zone = Zone::load(&state).await?;
     let resolved = parse_local_date_time(&form.publish_at)
         .and_then(|local| resolve_local_time(local, &zone.name));
@@ -1096,12 +1102,7 @@ pub async fn add_note(
     axum::Form(form): axum::Form<NoteForm>,
 ) -> Result<Response, NewsroomError> {
     let store = state.store();
-    let page = store
-        .article_page(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
-    let owns = store.staff_owns_article(id, owner(&staff)).await?;
-    staff.require_on(Action::AddUpdateNote, owns)?;
+    let (page, _) = permitted_page(&state, &staff, id, |_| Action::AddUpdateNote).await?;
     let refused = |message: String| PageExtras {
         note_kind: form.kind.clone(),
         note_text: form.text.clone(),
