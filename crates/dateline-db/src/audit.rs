@@ -43,6 +43,25 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+impl AuditEntry {
+    /// An entry about one thing: `subject_kind` and its id.
+    pub fn about(
+        actor: &Actor,
+        action: &str,
+        subject_kind: &str,
+        subject_id: i64,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            actor: actor.clone(),
+            action: action.to_owned(),
+            subject_kind: subject_kind.to_owned(),
+            subject_id: Some(subject_id),
+            detail: detail.into(),
+        }
+    }
+}
+
 /// One stored entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditRecord {

@@ -188,13 +188,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             let staff = StaffMember::try_from(row)?;
-            record_audit!(tx, now, AuditEntry {
-                actor: actor.clone(),
-                action: "staff.create".to_owned(),
-                subject_kind: "staff".to_owned(),
-                subject_id: Some(staff.id),
-                detail: format!("{} <{}> as {}", staff.display_name, staff.email, staff.role),
-            });
+            record_audit!(tx, now, AuditEntry::about(actor, "staff.create", "staff", staff.id, format!("{} <{}> as {}", staff.display_name, staff.email, staff.role)));
             tx.commit().await?;
             staff
         });
@@ -223,13 +217,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(tx, now, AuditEntry {
-                actor: actor.clone(),
-                action: "staff.role".to_owned(),
-                subject_kind: "staff".to_owned(),
-                subject_id: Some(id),
-                detail: format!("{}: role {} → {}", before.display_name, before.role, role),
-            });
+            record_audit!(tx, now, AuditEntry::about(actor, "staff.role", "staff", id, format!("{}: role {} → {}", before.display_name, before.role, role)));
             tx.commit().await?;
         });
         self.staff_by_id(id).await
@@ -294,13 +282,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(tx, now, AuditEntry {
-                actor: actor.clone(),
-                action: "staff.password".to_owned(),
-                subject_kind: "staff".to_owned(),
-                subject_id: Some(id),
-                detail: format!("{}: password set", staff.display_name),
-            });
+            record_audit!(tx, now, AuditEntry::about(actor, "staff.password", "staff", id, format!("{}: password set", staff.display_name)));
             tx.commit().await?;
         });
         Ok(())
@@ -503,13 +485,7 @@ impl Store {
             .bind(to_micros(expires_at))
             .execute(&mut *tx)
             .await?;
-            record_audit!(tx, now, AuditEntry {
-                actor: actor.clone(),
-                action: "staff.password_link".to_owned(),
-                subject_kind: "staff".to_owned(),
-                subject_id: Some(staff_id),
-                detail: format!("{}: set-password link issued", staff.display_name),
-            });
+            record_audit!(tx, now, AuditEntry::about(actor, "staff.password_link", "staff", staff_id, format!("{}: set-password link issued", staff.display_name)));
             tx.commit().await?;
         });
         Ok(())
@@ -623,13 +599,7 @@ impl Store {
             .bind(to_micros(now))
             .fetch_one(&mut *tx)
             .await?;
-            record_audit!(tx, now, AuditEntry {
-                actor: actor.clone(),
-                action: "api_token.create".to_owned(),
-                subject_kind: "api_token".to_owned(),
-                subject_id: Some(id),
-                detail: format!("{name} ({role})"),
-            });
+            record_audit!(tx, now, AuditEntry::about(actor, "api_token.create", "api_token", id, format!("{name} ({role})")));
             tx.commit().await?;
             id
         });
@@ -663,13 +633,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            record_audit!(tx, now, AuditEntry {
-                actor: actor.clone(),
-                action: "api_token.revoke".to_owned(),
-                subject_kind: "api_token".to_owned(),
-                subject_id: Some(id),
-                detail: name,
-            });
+            record_audit!(tx, now, AuditEntry::about(actor, "api_token.revoke", "api_token", id, name));
             tx.commit().await?;
         });
         Ok(())

@@ -184,20 +184,14 @@ impl Store {
                 .bind(actor.staff_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            record_audit!(tx, at, AuditEntry {
-                actor: actor.clone(),
-                action: "image.upload".to_owned(),
-                subject_kind: "image".to_owned(),
-                subject_id: Some(row.image.id),
-                detail: format!(
+            record_audit!(tx, at, AuditEntry::about(actor, "image.upload", "image", row.image.id, format!(
                     "{} × {} {}; source type {} ({})",
                     input.width,
                     input.height,
                     input.original_mime,
                     label(input.source_type),
                     origin.explanation()
-                ),
-            });
+                )));
             record_change!(tx, "image", Some(row.image.id), [cache_tags::image(row.image.id)]);
             tx.commit().await?;
             row
