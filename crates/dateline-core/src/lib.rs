@@ -6,6 +6,7 @@
 pub mod jsonld;
 pub mod markdown;
 pub mod model;
+pub mod narration;
 pub mod notes;
 pub mod permissions;
 pub mod provenance;
