@@ -78,8 +78,16 @@ pub fn encrypt(recipients: &Recipients, plaintext: &[u8]) -> Result<Vec<u8>, Tip
     Ok(ciphertext)
 }
 
-/// Decrypts an age file with any identity that can; the plaintext is wiped when dropped.
+/// Decrypts an age file with any of `identities` that can; the plaintext is wiped when dropped.
 pub fn decrypt(
+    identities: &[EditorIdentity],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, TipCryptoError> {
+    let identities: Vec<&dyn age::Identity> = identities.iter().map(|i| i.as_age()).collect();
+    decrypt_age(&identities, ciphertext)
+}
+
+fn decrypt_age(
     identities: &[&dyn age::Identity],
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, TipCryptoError> {
@@ -119,13 +127,13 @@ impl EditorIdentity {
         self.0.to_public().to_string()
     }
 
-    pub fn as_age(&self) -> &dyn age::Identity {
+    fn as_age(&self) -> &dyn age::Identity {
         &self.0
     }
 
     /// Decrypts something encrypted to this identity.
     pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, TipCryptoError> {
-        decrypt(&[&self.0], ciphertext)
+        decrypt_age(&[&self.0], ciphertext)
     }
 }
 
@@ -170,7 +178,7 @@ pub fn wrap_identity(file_text: &str, passphrase: &str) -> Result<Vec<u8>, TipCr
 /// threads.
 pub fn unwrap_identity(wrapped: &[u8], passphrase: &str) -> Result<EditorIdentity, TipCryptoError> {
     let identity = age::scrypt::Identity::new(SecretString::from(passphrase.to_owned()));
-    let text = decrypt(&[&identity], wrapped)?;
+    let text = decrypt_age(&[&identity], wrapped)?;
     let text = std::str::from_utf8(&text).map_err(|_| TipCryptoError::NoIdentity)?;
     EditorIdentity::from_file_text(text)
 }

@@ -18,6 +18,8 @@ mod newsroom_library;
 mod search;
 #[path = "web/sitemaps.rs"]
 mod sitemaps;
+#[path = "web/tips.rs"]
+mod tips;
 
 use axum::Router;
 use axum::body::Body;
