@@ -20,6 +20,8 @@ mod search;
 mod sitemaps;
 #[path = "web/tips.rs"]
 mod tips;
+#[path = "web/tips_inbox.rs"]
+mod tips_inbox;
 
 use axum::Router;
 use axum::body::Body;
