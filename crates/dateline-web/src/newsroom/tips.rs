@@ -340,9 +340,12 @@ async fn tip_page(
         }))
         .collect();
     let correction_url = match (tip.kind, tip.article_id) {
-        (TipKind::Correction, Some(article_id)) if tip.correction_note_id.is_none() => Some(
-            format!("/newsroom/articles/{article_id}/edit?tip={}#notes", tip.id),
-        ),
+        (TipKind::Correction, Some(article_id)) if tip.correction_note_id.is_none() => {
+            Some(format!(
+                "/newsroom/articles/{article_id}/edit?tip={}#notes-heading",
+                tip.id
+            ))
+        }
         _ => None,
     };
     render(

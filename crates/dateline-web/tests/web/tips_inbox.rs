@@ -11,12 +11,15 @@ use dateline_db::{Actor, NewTipRecipient};
 use http::StatusCode;
 
 use super::newsroom_auth::{Browser, PASSWORD, staff};
-use super::site;
 use super::tips::{Part, codename_in, form_token, post_follow_up, post_tip};
+use super::{get, newsroom, site};
 
 const PASSPHRASE: &str = "an editor's long tips passphrase";
 
-dateline_db::both_backends!(an_editor_unlocks_reads_answers_and_triages_tips);
+dateline_db::both_backends!(
+    an_editor_unlocks_reads_answers_and_triages_tips,
+    a_correction_published_from_a_request_is_linked_and_resolves_it,
+);
 
 async fn an_editor_unlocks_reads_answers_and_triages_tips(store: TestStore) {
     let editor = staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
@@ -210,4 +213,76 @@ async fn an_editor_unlocks_reads_answers_and_triages_tips(store: TestStore) {
             .count(),
         0
     );
+}
+
+async fn a_correction_published_from_a_request_is_linked_and_resolves_it(store: TestStore) {
+    let room = newsroom(&store).await;
+    staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
+    super::tips::register_editor(&store).await;
+    let site = site(store).await;
+    let token = form_token(&site.app).await;
+    let article = room.first.to_string();
+    post_tip(
+        &site.app,
+        &[
+            Part::Text("token", &token),
+            Part::Text("kind", "correction"),
+            Part::Text("article", &article),
+            Part::Text("message", "The vote was 52 to 48, not 48 to 52."),
+        ],
+    )
+    .await;
+    let tip = site.state.store().tips(None).await.unwrap().remove(0);
+    let tip_url = format!("/newsroom/tips/{}", tip.id);
+    let mut desk = Browser::new(&site.app);
+    desk.sign_in("ed@example.org", PASSWORD).await;
+    let page = desk.get(&tip_url).await;
+    let correct_url = format!(
+        "/newsroom/articles/{}/edit?tip={}#notes-heading",
+        room.first, tip.id
+    );
+    assert!(
+        page.body
+            .contains(&format!("href=\"{correct_url}\">Publish correction</a>")),
+        "{}",
+        page.body
+    );
+    let form = desk.get(&correct_url).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body
+            .contains(&format!("name=\"tip\" value=\"{}\"", tip.id))
+    );
+    assert!(form.body.contains("<option value=\"correction\" selected>"));
+    let tip_id = tip.id.to_string();
+    let published = desk
+        .submit(
+            &correct_url,
+            &format!("/newsroom/articles/{}/notes", room.first),
+            &[
+                ("kind", "correction"),
+                (
+                    "text",
+                    "An earlier version gave the vote the wrong way round.",
+                ),
+                ("tip", &tip_id),
+            ],
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    let tip = site.state.store().tip(tip.id).await.unwrap().unwrap();
+    assert_eq!(tip.status, dateline_core::TipStatus::Resolved);
+    assert_eq!(
+        tip.resolution,
+        Some(dateline_core::TipResolution::CorrectionPublished)
+    );
+    let note_id = tip.correction_note_id.expect("linked");
+    let page = desk.get(&tip_url).await;
+    assert!(
+        page.body
+            .contains(&format!("Published from this tip (note {note_id})"))
+    );
+    assert!(!page.body.contains(">Publish correction</a>"));
+    let public = get(&site.app, "/politics/budget-vote").await;
+    assert!(public.body.contains("the wrong way round"));
 }
