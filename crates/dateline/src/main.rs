@@ -233,7 +233,7 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     }
     let state = AppState::new(
         store.clone(),
-        media,
+        media.clone(),
         WebConfig {
             base_url: config.base_url.clone(),
             theme_folder: config.theme_dir.clone(),
@@ -257,6 +257,10 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name);
+    worker.purge_tips(
+        media.clone(),
+        Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
+    );
     let syncing = state.clone();
     worker.register(dateline_web::SEARCH_SYNC_JOB, move |_job| {
         let state = syncing.clone();
