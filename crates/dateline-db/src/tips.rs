@@ -464,7 +464,15 @@ impl Store {
 
     /// The conversation with the tipster, oldest first.
     pub async fn tip_messages(&self, tip_id: i64) -> Result<Vec<TipMessage>> {
-        let rows: Vec<(i64, i64, String, Option<i64>, Vec<u8>)> = on_reader!(self, pool => {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            sent_at: i64,
+            sender: String,
+            staff_id: Option<i64>,
+            body: Vec<u8>,
+        }
+        let rows: Vec<Row> = on_reader!(self, pool => {
             sqlx::query_as(
                 "SELECT id, sent_at, sender, staff_id, body FROM tip_messages \
                  WHERE tip_id = $1 ORDER BY id",
@@ -475,22 +483,30 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, sent_at, sender, staff_id, body)| TipMessage {
-                id,
-                sent_at: from_micros(sent_at),
-                sender: if sender == "source" {
+            .map(|row| TipMessage {
+                id: row.id,
+                sent_at: from_micros(row.sent_at),
+                sender: if row.sender == "source" {
                     TipSender::Source
                 } else {
                     TipSender::Newsroom
                 },
-                staff_id,
-                body,
+                staff_id: row.staff_id,
+                body: row.body,
             })
             .collect())
     }
 
     pub async fn tip_notes(&self, tip_id: i64) -> Result<Vec<TipNote>> {
-        let rows: Vec<(i64, i64, Option<i64>, String, Vec<u8>)> = on_reader!(self, pool => {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            written_at: i64,
+            staff_id: Option<i64>,
+            staff_name: String,
+            body: Vec<u8>,
+        }
+        let rows: Vec<Row> = on_reader!(self, pool => {
             sqlx::query_as(
                 "SELECT id, written_at, staff_id, staff_name, body FROM tip_notes \
                  WHERE tip_id = $1 ORDER BY id",
@@ -501,12 +517,12 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, written_at, staff_id, staff_name, body)| TipNote {
-                id,
-                written_at: from_micros(written_at),
-                staff_id,
-                staff_name,
-                body,
+            .map(|row| TipNote {
+                id: row.id,
+                written_at: from_micros(row.written_at),
+                staff_id: row.staff_id,
+                staff_name: row.staff_name,
+                body: row.body,
             })
             .collect())
     }
