@@ -61,6 +61,51 @@ describe('tips', { timeout: 300_000 }, () => {
     await page.close();
   });
 
+  it('shows where a photo was taken before upload and removes it in the browser', async () => {
+    const page = await reader.newPage();
+    await page.goto(url('/tips'), { waitUntil: 'load' });
+    // A real JPEG drawn by the browser, with an EXIF block (camera make and a GPS IFD) spliced in
+    // after its start-of-image marker, as a phone would write it.
+    const findings = await page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 16;
+      canvas.height = 16;
+      canvas.getContext('2d').fillRect(0, 0, 8, 8);
+      const jpeg = new Uint8Array(await (await new Promise((r) => canvas.toBlob(r, 'image/jpeg'))).arrayBuffer());
+      const make = 'TipCam\0';
+      const tiff = [0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8,
+        0, 2,
+        0x01, 0x0f, 0, 2, 0, 0, 0, make.length, 0, 0, 0, 38,
+        0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 45,
+        0, 0, 0, 0,
+        ...Array.from(make, (c) => c.charCodeAt(0)),
+        0, 1, 0x00, 0x01, 0, 2, 0, 0, 0, 2, 0x4e, 0, 0, 0, 0, 0, 0, 0];
+      const body = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+      const app1 = [0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body];
+      const bytes = new Uint8Array([0xff, 0xd8, ...app1, ...jpeg.slice(2)]);
+      const input = document.getElementById('tip-attachments');
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'harbour.jpg', { type: 'image/jpeg' }));
+      input.files = transfer.files;
+      input.dispatchEvent(new Event('change'));
+      return bytes.length;
+    });
+    assert.ok(findings > 100);
+    const panel = page.locator('[data-tips-metadata]');
+    await panel.waitFor({ state: 'visible' });
+    const warning = await panel.innerText();
+    assert.match(warning, /harbour\.jpg: the location where it was taken \(GPS\); the camera: TipCam/);
+    await panel.getByRole('button', { name: 'Remove these details from the pictures' }).click();
+    await page.waitForFunction(() => /were removed/.test(document.querySelector('[data-tips-metadata]').textContent));
+    const stillExif = await page.evaluate(async () => {
+      const file = document.getElementById('tip-attachments').files[0];
+      const text = new TextDecoder('latin1').decode(new Uint8Array(await file.arrayBuffer()));
+      return { name: file.name, exif: text.includes('Exif') || text.includes('TipCam') };
+    });
+    assert.deepEqual(stillExif, { name: 'harbour.jpg', exif: false });
+    await page.close();
+  });
+
   it('lets the editor unlock their key, read the tip and its attachment, and reply', async () => {
     const page = await desk.newPage();
     await page.goto(url('/newsroom/login'), { waitUntil: 'load' });
