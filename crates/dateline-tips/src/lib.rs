@@ -13,6 +13,7 @@ mod attachments;
 mod codename;
 mod crypto;
 mod form_token;
+mod proof_of_work;
 
 pub use attachments::{
     AttachmentProblem, AttachmentType, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, accepted_extensions,
@@ -24,6 +25,7 @@ pub use crypto::{
     parse_recipient, unwrap_identity, wrap_identity,
 };
 pub use form_token::{FORM_TOKEN_LIFETIME_SECS, FormToken, FormTokenProblem};
+pub use proof_of_work::{POW_BITS, proof_of_work_holds, solve_proof_of_work};
 
 /// The longest message a tipster may send, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 20_000;

@@ -152,8 +152,14 @@ impl TipsState {
             .await
     }
 
-    /// Counts a submission from `address` if the limits allow it.
-    pub(crate) fn admit_submission(&self, address: IpAddr) -> Result<(), Busy> {
+    /// Counts a submission from `address` if the limits allow it. A submission that carries a
+    /// valid proof of work passes the per-address limit (many people may share an address), but
+    /// never the per-node cap.
+    pub(crate) fn admit_submission(
+        &self,
+        address: IpAddr,
+        proof_of_work: bool,
+    ) -> Result<(), Busy> {
         let Ok(mut limits) = self.limits.lock() else {
             return Err(Busy::Node);
         };
@@ -163,7 +169,7 @@ impl TipsState {
         }
         let client = limits.client(address);
         let count = limits.submissions.entry(client).or_insert(0);
-        if *count >= SUBMISSIONS_PER_ADDRESS {
+        if *count >= SUBMISSIONS_PER_ADDRESS && !proof_of_work {
             return Err(Busy::Address);
         }
         *count += 1;
@@ -240,10 +246,11 @@ mod tests {
         let a: IpAddr = "192.0.2.1".parse().expect("address");
         let b: IpAddr = "192.0.2.2".parse().expect("address");
         for _ in 0..SUBMISSIONS_PER_ADDRESS {
-            assert_eq!(tips.admit_submission(a), Ok(()));
+            assert_eq!(tips.admit_submission(a, false), Ok(()));
         }
-        assert_eq!(tips.admit_submission(a), Err(Busy::Address));
-        assert_eq!(tips.admit_submission(b), Ok(()));
+        assert_eq!(tips.admit_submission(a, false), Err(Busy::Address));
+        assert_eq!(tips.admit_submission(a, true), Ok(()));
+        assert_eq!(tips.admit_submission(b, false), Ok(()));
         for _ in 0..WRONG_CODENAMES_PER_ADDRESS {
             assert_eq!(tips.may_try_codename(a), Ok(()));
             tips.wrong_codename(a);

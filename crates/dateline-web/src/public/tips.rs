@@ -136,6 +136,7 @@ async fn render_form(
                 "max_files": MAX_ATTACHMENTS,
                 "max_message": MAX_MESSAGE_CHARS,
                 "max_contact": MAX_CONTACT_CHARS,
+                "pow_bits": dateline_tips::POW_BITS,
                 "script": state.theme().asset_url("tips.js"),
             }
         }),
@@ -169,8 +170,9 @@ struct Upload {
 /// reported with everything typed so far kept.
 async fn read_submission(
     multipart: &mut Multipart,
-) -> (String, TipValues, Vec<Upload>, Vec<FieldError>) {
+) -> (String, String, TipValues, Vec<Upload>, Vec<FieldError>) {
     let mut token = String::new();
+    let mut proof_of_work = String::new();
     let mut values = TipValues::default();
     let mut uploads = Vec::new();
     let mut errors = Vec::new();
@@ -217,6 +219,7 @@ async fn read_submission(
         let text = field.text().await.unwrap_or_default();
         match name.as_str() {
             "token" => token = text,
+            "pow" => proof_of_work = text,
             "kind" => values.kind = text,
             "message" => values.message = text,
             "contact" => values.contact = text,
@@ -224,7 +227,7 @@ async fn read_submission(
             _ => {}
         }
     }
-    (token, values, uploads, errors)
+    (token, proof_of_work, values, uploads, errors)
 }
 
 /// A file part's bytes, stopping as soon as it is too large; `None` for the empty part browsers
@@ -303,7 +306,7 @@ pub async fn submit(
     ClientAddress(address): ClientAddress,
     mut multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let (token, values, uploads, mut errors) = read_submission(&mut multipart).await;
+    let (token, nonce, values, uploads, mut errors) = read_submission(&mut multipart).await;
     let install = state.tips().install(state.store()).await?.clone();
     if let Err(problem) = FormToken::check(&install, &token, jiff::Timestamp::now().as_second()) {
         errors.insert(0, error("form", problem.to_string()));
@@ -327,7 +330,8 @@ pub async fn submit(
         };
         return render_form(&state, values, errors, status).await;
     };
-    if let Err(busy) = state.tips().admit_submission(address) {
+    let proof_of_work = dateline_tips::proof_of_work_holds(&token, &nonce);
+    if let Err(busy) = state.tips().admit_submission(address, proof_of_work) {
         let errors = vec![error("form", busy_message(busy))];
         return render_form(&state, values, errors, StatusCode::TOO_MANY_REQUESTS).await;
     }

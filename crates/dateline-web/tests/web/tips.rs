@@ -32,6 +32,7 @@ dateline_db::both_backends!(
     a_tip_reaches_the_editor_and_replies_reach_the_codename,
     bad_input_is_explained_kept_and_not_stored,
     wrong_codenames_are_rate_limited,
+    a_busy_address_gets_through_with_a_proof_of_work,
 );
 
 /// An editor's identity registered as the newsroom's recipient.
@@ -457,6 +458,47 @@ async fn wrong_codenames_are_rate_limited(store: TestStore) {
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.body.contains("Too many attempts"));
     assert!(!blocked.body.contains("No replies yet"));
+}
+
+async fn a_busy_address_gets_through_with_a_proof_of_work(store: TestStore) {
+    register_editor(&store).await;
+    let site = site(store).await;
+    let send = |token: String, pow: String| {
+        let app = site.app.clone();
+        async move {
+            post_tip(
+                &app,
+                &[
+                    Part::Text("token", &token),
+                    Part::Text("pow", &pow),
+                    Part::Text("kind", "tip"),
+                    Part::Text("message", "From a shared address"),
+                ],
+            )
+            .await
+        }
+    };
+    let token = form_token(&site.app).await;
+    for attempt in 0..10 {
+        let answer = send(token.clone(), String::new()).await;
+        assert_eq!(answer.status, StatusCode::OK, "submission {attempt}");
+    }
+    let refused = send(token.clone(), "12345".to_owned()).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused
+            .body
+            .contains("Too many attempts from your connection")
+    );
+    assert!(
+        refused.body.contains("From a shared address"),
+        "typed text kept"
+    );
+    let nonce = dateline_tips::solve_proof_of_work(&token);
+    let admitted = send(token.clone(), nonce).await;
+    assert_eq!(admitted.status, StatusCode::OK);
+    assert!(admitted.body.contains("data-codename"));
+    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 11);
 }
 
 /// The byte search: a tip with an attachment on a real SQLite file and a real storage folder,
