@@ -247,3 +247,120 @@ pub async fn export(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dateline_core::TipKind;
+    use dateline_db::NewTip;
+
+    async fn store_in(folder: &Path) -> Store {
+        Store::open(&format!("sqlite://{}", folder.join("db.sqlite").display()))
+            .await
+            .expect("store")
+    }
+
+    #[tokio::test]
+    async fn a_recovery_key_reads_exported_tips_offline() {
+        let folder = tempfile::tempdir().expect("folder");
+        let store = store_in(folder.path()).await;
+        let media = MediaStore::local(&folder.path().join("media")).expect("media");
+        let identity_file = folder.path().join("recovery.txt");
+        keygen(
+            &store,
+            Keygen {
+                email: None,
+                recovery_label: Some("Office safe".to_owned()),
+                output: identity_file.clone(),
+                store_passphrase: false,
+            },
+        )
+        .await
+        .expect("keygen");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&identity_file)
+                .expect("file")
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "only its owner reads the identity file"
+            );
+        }
+        let recipients = store.tip_recipients().await.expect("recipients");
+        assert_eq!(recipients.len(), 1);
+        assert!(recipients[0].recovery && recipients[0].wrapped_identity.is_none());
+        // A second keygen to the same file would destroy the only copy of a key.
+        let again = keygen(
+            &store,
+            Keygen {
+                email: None,
+                recovery_label: Some("Another".to_owned()),
+                output: identity_file.clone(),
+                store_passphrase: false,
+            },
+        )
+        .await;
+        assert!(again.is_err());
+
+        let keys =
+            dateline_tips::Recipients::parse([recipients[0].public_key.as_str()]).expect("keys");
+        let seal = |text: &[u8]| dateline_tips::encrypt(&keys, text).expect("encrypts");
+        media
+            .put("tips/a.age", bytes_of(seal(b"%PDF-1.4 ledger")))
+            .await
+            .expect("put");
+        store
+            .create_tip(
+                &NewTip {
+                    kind: TipKind::Tip,
+                    article_id: None,
+                    codename_key: "key".to_owned(),
+                    reply_public_key: recipients[0].public_key.clone(),
+                    message: seal(b"the ledger is in the basement"),
+                    contact: Some(seal(b"ask for Jo")),
+                    attachments: vec![dateline_db::NewTipAttachment {
+                        object_key: "tips/a.age".to_owned(),
+                        description: seal(br#"{"name":"../ledger.pdf","type":"application/pdf"}"#),
+                        size: 10,
+                    }],
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .expect("tip");
+        let out = folder.path().join("export");
+        export(&store, &media, &identity_file, &out)
+            .await
+            .expect("export");
+        let tip = std::fs::read_to_string(out.join("tip-1/tip.txt")).expect("tip.txt");
+        assert!(tip.contains("the ledger is in the basement"));
+        assert!(tip.contains("Contact: ask for Jo"));
+        let attachment = std::fs::read(out.join("tip-1/1-.._ledger.pdf")).expect("attachment");
+        assert_eq!(attachment, b"%PDF-1.4 ledger");
+        // An export never writes into a folder that has something in it.
+        assert!(export(&store, &media, &identity_file, &out).await.is_err());
+        // Another key reads nothing.
+        let stranger = folder.path().join("stranger.txt");
+        std::fs::write(
+            &stranger,
+            dateline_tips::generate_identity("x", "y")
+                .file_text
+                .as_bytes(),
+        )
+        .expect("write");
+        let empty = folder.path().join("export-stranger");
+        export(&store, &media, &stranger, &empty)
+            .await
+            .expect("export");
+        assert!(!empty.join("tip-1").exists());
+        store.close().await;
+    }
+
+    fn bytes_of(bytes: Vec<u8>) -> bytes::Bytes {
+        bytes::Bytes::from(bytes)
+    }
+}
