@@ -14,6 +14,7 @@ pub mod reading_time;
 pub mod revisions;
 pub mod slug;
 pub mod staff;
+pub mod tips;
 pub mod workflow;
 
 pub use model::*;
@@ -21,3 +22,4 @@ pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use permissions::{Action, permits};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};
+pub use tips::{TipKind, TipResolution, TipStatus};

@@ -23,6 +23,7 @@ mod search_sources;
 mod sitemaps;
 mod staff;
 pub mod testing;
+mod tips;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -48,6 +49,10 @@ pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use search_sources::SearchSource;
 pub use sitemaps::{SitemapArticle, SitemapMonth, month_range};
 pub use staff::{NewStaff, normalise_email};
+pub use tips::{
+    NewTip, NewTipAttachment, NewTipRecipient, PurgedTips, Tip, TipAction, TipAttachment, TipEvent,
+    TipMessage, TipNote, TipRecipient, TipSender,
+};
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 

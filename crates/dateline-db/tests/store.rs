@@ -39,6 +39,8 @@ mod sections;
 mod staff;
 #[path = "store/stories.rs"]
 mod stories;
+#[path = "store/tips.rs"]
+mod tips;
 #[path = "store/urls.rs"]
 mod urls;
 

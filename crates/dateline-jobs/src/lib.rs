@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dateline_db::{Job, JobOutcome, NewJob, SCHEDULED_PUBLISH_JOB, Store};
+use dateline_db::{Actor, Job, JobOutcome, NewJob, PurgedTips, SCHEDULED_PUBLISH_JOB, Store};
+use dateline_storage::MediaStore;
 use jiff::Timestamp;
 
 type HandlerFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
@@ -20,7 +21,12 @@ pub const MAINTENANCE: &str = "maintenance";
 /// starts with an empty page cache anyway).
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// Retention of tips: deletes resolved tips once they are older than the configured time.
+pub const TIPS_PURGE: &str = "tips.purge";
+
 pub struct Worker {
+    /// Whether this worker purges old tips (see [`Worker::purge_tips`]).
+    purges_tips: bool,
     store: Store,
     name: String,
     handlers: HashMap<String, Handler>,
@@ -31,6 +37,7 @@ pub struct Worker {
 impl Worker {
     pub fn new(store: Store, name: impl Into<String>) -> Self {
         let mut worker = Self {
+            purges_tips: false,
             store,
             name: name.into(),
             handlers: HashMap::new(),
@@ -54,6 +61,22 @@ impl Worker {
             }
         });
         worker
+    }
+
+    /// Purges tips resolved more than `keep` ago, every hour: their rows, history and
+    /// conversation, and their attachment objects in `media`.
+    pub fn purge_tips(&mut self, media: MediaStore, keep: Duration) {
+        let store = self.store.clone();
+        self.purges_tips = true;
+        self.register(TIPS_PURGE, move |_job| {
+            let (store, media) = (store.clone(), media.clone());
+            async move {
+                let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(keep)?;
+                purge_resolved_tips(&store, &media, cutoff, Timestamp::now())
+                    .await
+                    .map(|_| ())
+            }
+        });
     }
 
     pub fn with_idle_wait(mut self, wait: Duration) -> Self {
@@ -112,7 +135,7 @@ impl Worker {
 
     /// Runs until the process ends. Errors talking to the store are logged and retried.
     pub async fn run(self) {
-        schedule_maintenance(&self.store).await;
+        schedule_maintenance(&self.store, self.purges_tips).await;
         let mut last_maintenance = tokio::time::Instant::now();
         loop {
             match self.run_once().await {
@@ -124,7 +147,7 @@ impl Worker {
                 }
             }
             if last_maintenance.elapsed() > Duration::from_secs(3600) {
-                schedule_maintenance(&self.store).await;
+                schedule_maintenance(&self.store, self.purges_tips).await;
                 last_maintenance = tokio::time::Instant::now();
             }
         }
@@ -148,13 +171,47 @@ pub async fn publish_scheduled(store: &Store, now: Timestamp) -> anyhow::Result<
     Ok(published.len())
 }
 
-async fn schedule_maintenance(store: &Store) {
-    let mut job = NewJob::now(MAINTENANCE, serde_json::json!({}));
-    job.dedup_key = Some(MAINTENANCE.to_owned());
-    job.priority = -10;
-    if let Err(error) = store.enqueue(&job).await {
-        tracing::warn!(%error, "could not schedule maintenance");
+async fn schedule_maintenance(store: &Store, purges_tips: bool) {
+    let kinds: &[&str] = if purges_tips {
+        &[MAINTENANCE, TIPS_PURGE]
+    } else {
+        &[MAINTENANCE]
+    };
+    for &kind in kinds {
+        let mut job = NewJob::now(kind, serde_json::json!({}));
+        job.dedup_key = Some(kind.to_owned());
+        job.priority = -10;
+        if let Err(error) = store.enqueue(&job).await {
+            tracing::warn!(%error, kind, "could not schedule maintenance");
+        }
     }
+}
+
+/// Deletes tips resolved before `resolved_before` for good: the rows in one transaction, then
+/// the attachment objects. An object that could not be deleted is logged by its key (a random
+/// name) and left for an operator; the tip it belonged to is gone either way.
+pub async fn purge_resolved_tips(
+    store: &Store,
+    media: &MediaStore,
+    resolved_before: Timestamp,
+    now: Timestamp,
+) -> anyhow::Result<PurgedTips> {
+    let purged = store
+        .purge_resolved_tips(resolved_before, &Actor::system("tips retention"), now)
+        .await?;
+    for key in &purged.object_keys {
+        if let Err(error) = media.delete(key).await {
+            tracing::warn!(%error, key, "could not delete a purged tip attachment");
+        }
+    }
+    if purged.tips > 0 {
+        tracing::info!(
+            tips = purged.tips,
+            attachments = purged.object_keys.len(),
+            "purged resolved tips"
+        );
+    }
+    Ok(purged)
 }
 
 async fn run_maintenance(store: &Store) -> anyhow::Result<()> {

@@ -200,4 +200,75 @@ dateline_db::both_backends!(
     overdue_scheduled_articles_publish_at_start_up_exactly_once,
     runs_registered_jobs_and_retries_failures,
     maintenance_prunes_old_rows_but_keeps_the_log_head,
+    retention_deletes_old_resolved_tips_and_their_files,
 );
+
+/// Tips resolved longer ago than the retention are deleted with their attachment files; newer
+/// and open tips stay, and so do their files.
+async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
+    use dateline_core::{TipKind, TipResolution, TipStatus};
+    use dateline_db::{Actor, NewTip, NewTipAttachment};
+    let folder = tempfile::tempdir().expect("media folder");
+    let media = dateline_storage::MediaStore::local(folder.path()).expect("media");
+    let now = jiff::Timestamp::now();
+    let day = jiff::SignedDuration::from_hours(24);
+    let desk = Actor::system("desk");
+    let mut ids = Vec::new();
+    for name in ["old", "recent", "open"] {
+        let key = format!("tips/{name}.age");
+        media
+            .put(&key, bytes::Bytes::from_static(b"ciphertext"))
+            .await
+            .expect("put");
+        let tip = store
+            .create_tip(
+                &NewTip {
+                    kind: TipKind::Tip,
+                    article_id: None,
+                    codename_key: name.to_owned(),
+                    reply_public_key: "age1reply".to_owned(),
+                    message: b"ciphertext".to_vec(),
+                    contact: None,
+                    attachments: vec![NewTipAttachment {
+                        object_key: key,
+                        description: b"ciphertext".to_vec(),
+                        size: 10,
+                    }],
+                },
+                now - day * 100,
+            )
+            .await
+            .expect("tip");
+        ids.push(tip.id);
+    }
+    store
+        .set_tip_status(
+            ids[0],
+            TipStatus::Resolved,
+            Some(TipResolution::NoAction),
+            &desk,
+            now - day * 91,
+        )
+        .await
+        .expect("resolve");
+    store
+        .set_tip_status(
+            ids[1],
+            TipStatus::Resolved,
+            Some(TipResolution::FollowUpStory),
+            &desk,
+            now - day * 10,
+        )
+        .await
+        .expect("resolve");
+    let purged = dateline_jobs::purge_resolved_tips(&store, &media, now - day * 90, now)
+        .await
+        .expect("purge");
+    assert_eq!(purged.tips, 1);
+    assert!(store.tip(ids[0]).await.expect("read").is_none());
+    assert!(!folder.path().join("tips/old.age").exists());
+    for (id, name) in [(ids[1], "recent"), (ids[2], "open")] {
+        assert!(store.tip(id).await.expect("read").is_some());
+        assert!(folder.path().join(format!("tips/{name}.age")).exists());
+    }
+}

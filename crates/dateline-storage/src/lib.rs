@@ -139,6 +139,15 @@ impl MediaStore {
         Ok(())
     }
 
+    /// Deletes the object under `key`; deleting what is not there is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), MediaError> {
+        let path = object_path(key)?;
+        match self.objects.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// The bytes stored under `key`, or `None` if there is no such object.
     pub async fn get(&self, key: &str) -> Result<Option<Bytes>, MediaError> {
         let path = object_path(key)?;

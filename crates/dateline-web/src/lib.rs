@@ -13,6 +13,7 @@ mod search;
 mod serve;
 mod sitemaps;
 mod theme;
+mod tips;
 mod views;
 mod xml;
 
@@ -69,6 +70,7 @@ struct Inner {
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
     newsroom: newsroom::NewsroomState,
+    tips: tips::TipsState,
     /// The last change of the `changes` log this node has applied to its cache.
     applied_change: tokio::sync::Mutex<i64>,
 }
@@ -86,6 +88,7 @@ impl AppState {
                 config,
                 search: std::sync::OnceLock::new(),
                 newsroom: newsroom::NewsroomState::new(),
+                tips: tips::TipsState::new(),
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
@@ -121,6 +124,10 @@ impl AppState {
 
     pub(crate) fn newsroom(&self) -> &newsroom::NewsroomState {
         &self.inner.newsroom
+    }
+
+    pub(crate) fn tips(&self) -> &tips::TipsState {
+        &self.inner.tips
     }
 
     /// Applies new entries of the `changes` log to this node's page cache; returns how many.

@@ -25,6 +25,9 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/listing.html",
     "templates/not_found.html",
     "templates/search.html",
+    "templates/tips/form.html",
+    "templates/tips/received.html",
+    "templates/tips/follow_up.html",
     "templates/partials/card.html",
     "templates/partials/share.html",
     "templates/partials/pagination.html",
@@ -53,12 +56,15 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/settings.html",
     "templates/newsroom/authors.html",
     "templates/newsroom/author_edit.html",
+    "templates/newsroom/tips.html",
+    "templates/newsroom/tip.html",
 );
 
 const STATIC_FILES: &[(&str, &str)] = embedded!(
     "static/site.css",
     "static/site.js",
     "static/newsroom-editor.js",
+    "static/tips.js",
     "static/logo.svg",
     "static/favicon.svg",
 );

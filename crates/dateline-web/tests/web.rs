@@ -18,6 +18,10 @@ mod newsroom_library;
 mod search;
 #[path = "web/sitemaps.rs"]
 mod sitemaps;
+#[path = "web/tips.rs"]
+mod tips;
+#[path = "web/tips_inbox.rs"]
+mod tips_inbox;
 
 use axum::Router;
 use axum::body::Body;

@@ -20,6 +20,8 @@ pub struct FileConfig {
     pub page_cache_mb: Option<usize>,
     pub log_format: Option<String>,
     pub search: Option<String>,
+    /// Days a resolved tip is kept before it is deleted for good (ciphertext and attachments).
+    pub tips_retention_days: Option<u32>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -55,6 +57,7 @@ pub struct Config {
     pub page_cache_bytes: usize,
     pub log_json: bool,
     pub search: SearchEngine,
+    pub tips_retention_days: u32,
 }
 
 /// Where the search index lives.
@@ -67,6 +70,10 @@ pub enum SearchEngine {
     Postgres,
 }
 
+/// A quarter: long enough to come back to a story, short enough that little sits waiting to
+/// be seized.
+const DEFAULT_TIPS_RETENTION_DAYS: u32 = 90;
+
 const ENV_KEYS: &[&str] = &[
     "DATELINE_LISTEN",
     "DATELINE_DATA_DIR",
@@ -78,6 +85,7 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_CONFIG",
     "DATELINE_LOG",
     "DATELINE_SEARCH",
+    "DATELINE_TIPS_RETENTION_DAYS",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -168,7 +176,15 @@ impl Config {
             "postgres" => bail!("search = “postgres” needs a postgres:// database URL"),
             other => bail!("search engine “{other}” is not tantivy or postgres"),
         };
+        let tips_retention_days = match env("DATELINE_TIPS_RETENTION_DAYS") {
+            Some(text) => Some(text.parse::<u32>().with_context(|| {
+                format!("DATELINE_TIPS_RETENTION_DAYS “{text}” is not a whole number of days")
+            })?),
+            None => file.tips_retention_days,
+        }
+        .unwrap_or(DEFAULT_TIPS_RETENTION_DAYS);
         Ok(Self {
+            tips_retention_days,
             listen,
             data_dir,
             database_url,

@@ -2,6 +2,7 @@
 //! configuration and wires the crates together; the work happens in the library crates.
 
 mod config;
+mod tips;
 mod users;
 
 use std::sync::Arc;
@@ -62,6 +63,44 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The tips inbox's keys, and reading tips offline
+    Tips {
+        #[command(subcommand)]
+        command: TipsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TipsCommand {
+    /// Create a tips identity: the file goes to its holder, the public key is registered
+    Keygen {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The editor (or admin) the key is for
+        #[arg(long, conflicts_with = "recovery")]
+        email: Option<String>,
+        /// An offline recovery key instead, with this label (e.g. "Safe in the editor's office")
+        #[arg(long, value_name = "LABEL")]
+        recovery: Option<String>,
+        /// Where to write the identity file (must not exist)
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// Also keep a copy in the database, encrypted with a passphrase (asked for, or the
+        /// first line of stdin), so the editor can unlock it in the newsroom
+        #[arg(long)]
+        store_passphrase: bool,
+    },
+    /// Decrypt every tip an identity can read into a folder (works offline)
+    Export {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The identity file (`dateline tips keygen` or `age-keygen` output)
+        #[arg(long)]
+        identity: std::path::PathBuf,
+        /// The folder to write (must be new or empty)
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +144,7 @@ fn main() -> anyhow::Result<()> {
             } => demo(&overrides, articles).await,
             Command::Reindex { overrides } => reindex(&overrides).await,
             Command::User { command } => user(command).await,
+            Command::Tips { command } => tips_command(command).await,
             Command::Migrate { overrides } => {
                 let config = setup(&overrides)?;
                 open(&config).await?;
@@ -179,10 +219,21 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
              (a new link: dateline user set-password-link --email {email})",
             email = report.admin_email
         );
+        let (identity, passphrase) =
+            tips::setup_demo_key(&store, &config.data_dir, report.admin_id)
+                .await
+                .context("setting up the demo tips key")?;
+        println!(
+            "\nWARNING: DEMO TIPS KEY. Tips sent to this demo site are encrypted to a key whose \
+             identity file is {} and whose newsroom passphrase is \"{passphrase}\". Anyone who \
+             can read the data folder can read every tip. Before accepting real tips, register \
+             real keys (dateline tips keygen) and start from an empty newsroom (--no-demo).",
+            identity.display()
+        );
     }
     let state = AppState::new(
         store.clone(),
-        media,
+        media.clone(),
         WebConfig {
             base_url: config.base_url.clone(),
             theme_folder: config.theme_dir.clone(),
@@ -206,6 +257,10 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name);
+    worker.purge_tips(
+        media.clone(),
+        Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
+    );
     let syncing = state.clone();
     worker.register(dateline_web::SEARCH_SYNC_JOB, move |_job| {
         let state = syncing.clone();
@@ -322,6 +377,41 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             let config = setup(&overrides)?;
             let (store, _) = open(&config).await?;
             let result = users::set_password_link(&store, &config.base_url, &email).await;
+            store.close().await;
+            result
+        }
+    }
+}
+
+async fn tips_command(command: TipsCommand) -> anyhow::Result<()> {
+    match command {
+        TipsCommand::Keygen {
+            overrides,
+            email,
+            recovery,
+            output,
+            store_passphrase,
+        } => {
+            let config = setup(&overrides)?;
+            let (store, _) = open(&config).await?;
+            let request = tips::Keygen {
+                email,
+                recovery_label: recovery,
+                output,
+                store_passphrase,
+            };
+            let result = tips::keygen(&store, request).await;
+            store.close().await;
+            result
+        }
+        TipsCommand::Export {
+            overrides,
+            identity,
+            out,
+        } => {
+            let config = setup(&overrides)?;
+            let (store, media) = open(&config).await?;
+            let result = tips::export(&store, &media, &identity, &out).await;
             store.close().await;
             result
         }

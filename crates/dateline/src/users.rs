@@ -73,7 +73,7 @@ pub async fn set_password_link(store: &Store, base_url: &str, email: &str) -> an
     Ok(())
 }
 
-fn read_new_password(email: &str) -> anyhow::Result<String> {
+pub(crate) fn read_new_password(email: &str) -> anyhow::Result<String> {
     let password = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password (at least 12 characters): ")
             .context("reading the password")?;

@@ -29,6 +29,8 @@ const PAGES = [
   { name: 'search', path: '/search?q=Colombia' },
   { name: 'corrected-article', path: '/politics/early-turnout-climbs-in-brennan-falls-mayors-race' },
   { name: 'corrections', path: '/corrections' },
+  { name: 'tips', path: '/tips' },
+  { name: 'tips-follow-up', path: '/tips/follow-up' },
 ];
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';

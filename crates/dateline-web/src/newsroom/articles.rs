@@ -425,6 +425,8 @@ struct PageExtras {
     note_kind: String,
     note_text: String,
     note_error: Option<String>,
+    /// The correction request this note answers, when it was opened from the tips inbox.
+    note_tip: Option<i64>,
 }
 
 async fn form_page(
@@ -493,6 +495,7 @@ async fn form_page(
                     "kind": extras.note_kind,
                     "text": extras.note_text,
                     "error": extras.note_error,
+                    "tip": extras.note_tip,
                 }),
             ),
             (
@@ -638,6 +641,8 @@ fn field_of(message: &str) -> &'static str {
 pub struct EditQuery {
     #[serde(default)]
     saved: String,
+    /// "Publish correction" from a correction request in the tips inbox.
+    tip: Option<i64>,
 }
 
 /// Loads an article and checks the viewer may edit it as it stands.
@@ -675,10 +680,19 @@ pub async fn edit_form(
     Query(query): Query<EditQuery>,
 ) -> Result<Response, NewsroomError> {
     let (page, _) = editable(&state, &staff, id).await?;
-    let extras = PageExtras {
+    let mut extras = PageExtras {
         notice: (query.saved == "1").then(|| "Saved.".to_owned()),
         ..PageExtras::default()
     };
+    if let Some(tip) = correction_request(&state, &staff, query.tip, id).await? {
+        extras.note_kind = NoteKind::Correction.as_str().to_owned();
+        extras.note_text =
+            "An earlier version of this article said … It has been corrected.".to_owned();
+        extras.note_tip = Some(tip);
+        extras.notice = Some(format!(
+            "Correcting from tip {tip}: the correction you publish here is linked to it."
+        ));
+    }
     form_page(
         &state,
         &staff,
@@ -1092,6 +1106,27 @@ pub struct NoteForm {
     kind: String,
     #[serde(default)]
     text: String,
+    #[serde(default)]
+    tip: Option<i64>,
+}
+
+/// The tip `tip` if it is a correction request about article `article_id` that the staff member
+/// may handle and that has no correction yet.
+async fn correction_request(
+    state: &AppState,
+    staff: &CurrentStaff,
+    tip: Option<i64>,
+    article_id: i64,
+) -> Result<Option<i64>, NewsroomError> {
+    let Some(tip_id) = tip.filter(|_| staff.may(Action::TriageTips, false)) else {
+        return Ok(None);
+    };
+    Ok(state.store().tip(tip_id).await?.and_then(|tip| {
+        (tip.kind == dateline_core::TipKind::Correction
+            && tip.article_id == Some(article_id)
+            && tip.correction_note_id.is_none())
+        .then_some(tip.id)
+    }))
 }
 
 pub async fn add_note(
@@ -1107,6 +1142,7 @@ pub async fn add_note(
         note_kind: form.kind.clone(),
         note_text: form.text.clone(),
         note_error: Some(message),
+        note_tip: form.tip,
         ..PageExtras::default()
     };
     let outcome = match NoteKind::parse(&form.kind) {
@@ -1123,6 +1159,22 @@ pub async fn add_note(
     };
     match outcome {
         Ok(note) => {
+            let tip = correction_request(&state, &staff, form.tip, id).await?;
+            if let (Some(tip), NoteKind::Correction) = (tip, note.kind) {
+                let now = Timestamp::now();
+                store
+                    .link_tip_correction(tip, note.id, &staff.actor(), now)
+                    .await?;
+                store
+                    .set_tip_status(
+                        tip,
+                        dateline_core::TipStatus::Resolved,
+                        Some(dateline_core::TipResolution::CorrectionPublished),
+                        &staff.actor(),
+                        now,
+                    )
+                    .await?;
+            }
             let page = store.article_page(id).await?.unwrap_or(page);
             let extras = PageExtras {
                 notice: Some(format!("{} added.", note.kind.label())),

@@ -24,6 +24,7 @@ mod pages;
 pub mod secrets;
 mod session;
 mod site;
+mod tips;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -145,6 +146,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/newsroom/settings",
             get(site::settings).post(site::save_settings),
+        )
+        .route("/newsroom/tips", get(tips::inbox))
+        .route("/newsroom/tips/unlock", post(tips::unlock))
+        .route("/newsroom/tips/lock", post(tips::lock))
+        .route("/newsroom/tips/delete-spam", post(tips::delete_spam))
+        .route("/newsroom/tips/{id}", get(tips::show))
+        .route("/newsroom/tips/{id}/reply", post(tips::reply))
+        .route("/newsroom/tips/{id}/notes", post(tips::add_note))
+        .route("/newsroom/tips/{id}/status", post(tips::change_status))
+        .route("/newsroom/tips/{id}/assign", post(tips::assign))
+        .route(
+            "/newsroom/tips/{id}/attachments/{attachment_id}",
+            get(tips::download),
         );
     // No CORS on purpose: these answers are for servers and scripts, not other sites' pages.
     let api = Router::new()
@@ -252,7 +266,7 @@ impl NewsroomState {
 
 /// The client's address as the listener saw it; unknown when the server runs without connect
 /// info (tests), and then every such request shares one limit.
-fn client_address(request_headers_extensions: &http::Extensions) -> IpAddr {
+pub(crate) fn client_address(request_headers_extensions: &http::Extensions) -> IpAddr {
     request_headers_extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip())
@@ -355,6 +369,7 @@ fn menu(staff: &CurrentStaff) -> Vec<Value> {
         ("Articles", "/newsroom/articles", Action::CreateDraft),
         ("Images", "/newsroom/images", Action::UploadImages),
         ("Authors", "/newsroom/authors", Action::UseNewsroom),
+        ("Tips", "/newsroom/tips", Action::TriageTips),
         ("Sections", "/newsroom/sections", Action::ManageSections),
         ("Settings", "/newsroom/settings", Action::ManageSettings),
         ("Users", "/newsroom/users", Action::ManageUsers),

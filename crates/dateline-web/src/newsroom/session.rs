@@ -194,6 +194,10 @@ pub(super) async fn end(
     state: &AppState,
     headers: &http::HeaderMap,
 ) -> Result<HeaderValue, NewsroomError> {
+    // An unlocked tips key goes with the session that unlocked it.
+    if let Some(current) = load(state, headers).await? {
+        state.tips().lock(current.session_id);
+    }
     if let Some(token) = read_cookie(state, headers, SESSION_COOKIE) {
         state
             .store()

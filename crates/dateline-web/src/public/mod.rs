@@ -3,6 +3,7 @@
 
 mod pages;
 mod search;
+mod tips;
 
 use axum::Router;
 use axum::routing::get;
@@ -11,9 +12,11 @@ use crate::AppState;
 
 pub use pages::not_found;
 pub(crate) use pages::{ArticleMode, render_article};
+pub(crate) use tips::{ATTACHMENT_PREFIX, conversation};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(tips::routes())
         .route("/", get(pages::front))
         .route("/healthz", get(pages::healthz))
         .route("/robots.txt", get(pages::robots))

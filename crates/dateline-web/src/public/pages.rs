@@ -940,7 +940,9 @@ pub async fn media(State(state): State<AppState>, Path(key): Path<String>) -> Re
         .rsplit('/')
         .next()
         .is_some_and(|file| file.starts_with("original."));
-    if !valid || original {
+    // Tip attachments are ciphertext for the newsroom, never for readers.
+    let tip_attachment = key.starts_with(super::ATTACHMENT_PREFIX);
+    if !valid || original || tip_attachment {
         return (StatusCode::NOT_FOUND, "Not found").into_response();
     }
     match state.media().get(&key).await {

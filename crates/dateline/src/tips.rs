@@ -1,0 +1,366 @@
+//! `dateline tips …`: the newsroom's tips keys, and reading tips offline.
+//!
+//! `keygen` makes an age identity: the file goes to the editor (it is the only way to read tips
+//! encrypted to it), the public key is registered so new tips are encrypted to it, and with
+//! `--store-passphrase` a copy wrapped with the editor's passphrase (age scrypt) is kept in the
+//! database so they can unlock it in the newsroom. `--recovery` registers an offline key instead
+//! (kept in a safe; never stored here). `export` decrypts every tip with an identity file into a
+//! folder, on a machine that need not run Dateline.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use dateline_db::{Actor, NewTipRecipient, Store};
+use dateline_storage::MediaStore;
+use dateline_tips::EditorIdentity;
+
+fn actor() -> Actor {
+    Actor::system("command line")
+}
+
+pub struct Keygen {
+    pub email: Option<String>,
+    pub recovery_label: Option<String>,
+    pub output: PathBuf,
+    pub store_passphrase: bool,
+}
+
+/// Writes a secret file readable by its owner only, refusing to replace an existing one (it may
+/// be the only copy of another key).
+fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+pub async fn keygen(store: &Store, request: Keygen) -> anyhow::Result<()> {
+    let (staff_id, label, recovery) = match (&request.email, &request.recovery_label) {
+        (Some(email), None) => {
+            let member = store
+                .staff_by_email(email)
+                .await
+                .with_context(|| format!("no staff account has the email {email:?}"))?;
+            if member.role < dateline_core::Role::Editor {
+                bail!(
+                    "{} is {}; only editors and admins read tips",
+                    member.display_name,
+                    member.role
+                );
+            }
+            (Some(member.id), member.display_name, false)
+        }
+        (None, Some(label)) => (None, label.clone(), true),
+        _ => bail!("give either --email (an editor's key) or --recovery LABEL (an offline key)"),
+    };
+    if recovery && request.store_passphrase {
+        bail!("a recovery key stays offline: --store-passphrase is for editors' keys");
+    }
+    let created = jiff::Timestamp::now().to_string();
+    let identity = dateline_tips::generate_identity(&label, &created);
+    let wrapped = if request.store_passphrase {
+        let email = request.email.clone().unwrap_or_default();
+        let passphrase = crate::users::read_new_password(&email)?;
+        let text = identity.file_text.clone();
+        Some(
+            tokio::task::spawn_blocking(move || dateline_tips::wrap_identity(&text, &passphrase))
+                .await
+                .context("wrapping the identity")??,
+        )
+    } else {
+        None
+    };
+    write_secret_file(&request.output, &identity.file_text)?;
+    store
+        .add_tip_recipient(
+            &NewTipRecipient {
+                staff_id,
+                label: label.clone(),
+                public_key: identity.public_key.clone(),
+                recovery,
+                wrapped_identity: wrapped,
+            },
+            &actor(),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .context("registering the public key")?;
+    println!(
+        "Registered {} tips key for {label}: {}\nIdentity file: {}\n\
+         Keep it safe and private: whoever holds it can read every tip encrypted to this key, \
+         and without it (or another recipient's) those tips cannot be read.",
+        if recovery {
+            "an offline recovery"
+        } else {
+            "the"
+        },
+        identity.public_key,
+        request.output.display()
+    );
+    Ok(())
+}
+
+/// The demo newsroom's tips key, for the demo admin: the identity file lies in the data folder
+/// next to the database, which is exactly what a real newsroom must never do.
+pub async fn setup_demo_key(
+    store: &Store,
+    data_dir: &Path,
+    admin_id: i64,
+) -> anyhow::Result<(PathBuf, &'static str)> {
+    const DEMO_PASSPHRASE: &str = "demo tips passphrase";
+    let path = data_dir.join("demo-tips-identity.txt");
+    let identity = dateline_tips::generate_identity("the demo admin", "demo");
+    let text = identity.file_text.clone();
+    let wrapped =
+        tokio::task::spawn_blocking(move || dateline_tips::wrap_identity(&text, DEMO_PASSPHRASE))
+            .await
+            .context("wrapping the demo identity")??;
+    write_secret_file(&path, &identity.file_text)?;
+    store
+        .add_tip_recipient(
+            &NewTipRecipient {
+                staff_id: Some(admin_id),
+                label: "Demo admin (INSECURE demo key)".to_owned(),
+                public_key: identity.public_key,
+                recovery: false,
+                wrapped_identity: Some(wrapped),
+            },
+            &Actor::system("demo"),
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    Ok((path, DEMO_PASSPHRASE))
+}
+
+/// Decrypts every tip the identity can read into `out`: one folder per tip with the message,
+/// contact, conversation, notes, history and the original attachments.
+pub async fn export(
+    store: &Store,
+    media: &MediaStore,
+    identity_file: &Path,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(identity_file)
+        .with_context(|| format!("reading {}", identity_file.display()))?;
+    let identity = EditorIdentity::from_file_text(&text)?;
+    let identities = [identity];
+    if out.exists() && std::fs::read_dir(out)?.next().is_some() {
+        bail!("{} is not empty; choose a new folder", out.display());
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let read = |ciphertext: &[u8]| -> Option<String> {
+        dateline_tips::decrypt(&identities, ciphertext)
+            .ok()
+            .map(|plain| String::from_utf8_lossy(&plain).into_owned())
+    };
+    let tips = store.tips(None).await?;
+    let (mut exported, mut unreadable) = (0, 0);
+    for tip in &tips {
+        let Some(message) = read(&tip.message) else {
+            unreadable += 1;
+            continue;
+        };
+        let folder = out.join(format!("tip-{}", tip.id));
+        std::fs::create_dir_all(&folder)?;
+        let mut about = format!(
+            "Tip {}\nReceived: {}\nKind: {}\nStatus: {}{}\n",
+            tip.id,
+            tip.received_at,
+            tip.kind.label(),
+            tip.status.label(),
+            tip.resolution
+                .map(|r| format!(" ({})", r.label()))
+                .unwrap_or_default()
+        );
+        if let Some(article_id) = tip.article_id {
+            about.push_str(&format!("Article: {article_id}\n"));
+        }
+        if let Some(contact) = tip.contact.as_deref().and_then(read) {
+            about.push_str(&format!("Contact: {contact}\n"));
+        }
+        about.push_str(&format!("\n{message}\n"));
+        for message in store.tip_messages(tip.id).await? {
+            let sender = match message.sender {
+                dateline_db::TipSender::Source => "Source",
+                dateline_db::TipSender::Newsroom => "Newsroom",
+            };
+            let text = read(&message.body).unwrap_or_else(|| "(unreadable)".to_owned());
+            about.push_str(&format!("\n--- {sender}, {}\n{text}\n", message.sent_at));
+        }
+        for note in store.tip_notes(tip.id).await? {
+            let text = read(&note.body).unwrap_or_else(|| "(unreadable)".to_owned());
+            about.push_str(&format!(
+                "\n--- Internal note by {}, {}\n{text}\n",
+                note.staff_name, note.written_at
+            ));
+        }
+        for event in store.tip_events(tip.id).await? {
+            about.push_str(&format!(
+                "\n[{}] {}: {}",
+                event.at, event.actor_name, event.detail
+            ));
+        }
+        std::fs::write(folder.join("tip.txt"), about)?;
+        for attachment in store.tip_attachments(tip.id).await? {
+            let description: serde_json::Value = read(&attachment.description)
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or_default();
+            let name: String = description["name"]
+                .as_str()
+                .unwrap_or("attachment")
+                .chars()
+                .map(|c| {
+                    if c == '/' || c == '\\' || c.is_control() {
+                        '_'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let Some(ciphertext) = media.get(&attachment.object_key).await? else {
+                continue;
+            };
+            let plain = dateline_tips::decrypt(&identities, &ciphertext)?;
+            let file = folder.join(format!("{}-{}", attachment.position + 1, name));
+            std::fs::write(file, plain.as_slice())?;
+        }
+        exported += 1;
+    }
+    println!(
+        "Exported {exported} tips to {}{}.",
+        out.display(),
+        if unreadable > 0 {
+            format!(" ({unreadable} are encrypted to other keys and were skipped)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dateline_core::TipKind;
+    use dateline_db::NewTip;
+
+    async fn store_in(folder: &Path) -> Store {
+        Store::open(&format!("sqlite://{}", folder.join("db.sqlite").display()))
+            .await
+            .expect("store")
+    }
+
+    #[tokio::test]
+    async fn a_recovery_key_reads_exported_tips_offline() {
+        let folder = tempfile::tempdir().expect("folder");
+        let store = store_in(folder.path()).await;
+        let media = MediaStore::local(&folder.path().join("media")).expect("media");
+        let identity_file = folder.path().join("recovery.txt");
+        keygen(
+            &store,
+            Keygen {
+                email: None,
+                recovery_label: Some("Office safe".to_owned()),
+                output: identity_file.clone(),
+                store_passphrase: false,
+            },
+        )
+        .await
+        .expect("keygen");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&identity_file)
+                .expect("file")
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "only its owner reads the identity file"
+            );
+        }
+        let recipients = store.tip_recipients().await.expect("recipients");
+        assert_eq!(recipients.len(), 1);
+        assert!(recipients[0].recovery && recipients[0].wrapped_identity.is_none());
+        // A second keygen to the same file would destroy the only copy of a key.
+        let again = keygen(
+            &store,
+            Keygen {
+                email: None,
+                recovery_label: Some("Another".to_owned()),
+                output: identity_file.clone(),
+                store_passphrase: false,
+            },
+        )
+        .await;
+        assert!(again.is_err());
+
+        let keys =
+            dateline_tips::Recipients::parse([recipients[0].public_key.as_str()]).expect("keys");
+        let seal = |text: &[u8]| dateline_tips::encrypt(&keys, text).expect("encrypts");
+        media
+            .put("tips/a.age", bytes_of(seal(b"%PDF-1.4 ledger")))
+            .await
+            .expect("put");
+        store
+            .create_tip(
+                &NewTip {
+                    kind: TipKind::Tip,
+                    article_id: None,
+                    codename_key: "key".to_owned(),
+                    reply_public_key: recipients[0].public_key.clone(),
+                    message: seal(b"the ledger is in the basement"),
+                    contact: Some(seal(b"ask for Jo")),
+                    attachments: vec![dateline_db::NewTipAttachment {
+                        object_key: "tips/a.age".to_owned(),
+                        description: seal(br#"{"name":"../ledger.pdf","type":"application/pdf"}"#),
+                        size: 10,
+                    }],
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .expect("tip");
+        let out = folder.path().join("export");
+        export(&store, &media, &identity_file, &out)
+            .await
+            .expect("export");
+        let tip = std::fs::read_to_string(out.join("tip-1/tip.txt")).expect("tip.txt");
+        assert!(tip.contains("the ledger is in the basement"));
+        assert!(tip.contains("Contact: ask for Jo"));
+        let attachment = std::fs::read(out.join("tip-1/1-.._ledger.pdf")).expect("attachment");
+        assert_eq!(attachment, b"%PDF-1.4 ledger");
+        // An export never writes into a folder that has something in it.
+        assert!(export(&store, &media, &identity_file, &out).await.is_err());
+        // Another key reads nothing.
+        let stranger = folder.path().join("stranger.txt");
+        std::fs::write(
+            &stranger,
+            dateline_tips::generate_identity("x", "y")
+                .file_text
+                .as_bytes(),
+        )
+        .expect("write");
+        let empty = folder.path().join("export-stranger");
+        export(&store, &media, &stranger, &empty)
+            .await
+            .expect("export");
+        assert!(!empty.join("tip-1").exists());
+        store.close().await;
+    }
+
+    fn bytes_of(bytes: Vec<u8>) -> bytes::Bytes {
+        bytes::Bytes::from(bytes)
+    }
+}
