@@ -10,8 +10,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use dateline_core::narration::{Lexicon, NarrationSource, SpokenEnglish, spoken_paragraphs_in};
-use dateline_kokoro::{Dialect, KokoroVoice, installed_assets};
+use dateline_core::narration::{Lexicon, NarrationSource, spoken_paragraphs_in};
+use dateline_kokoro::{KokoroVoice, installed_assets};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,16 +33,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let loading = Instant::now();
     let voice = KokoroVoice::load(&assets, voice_id)?;
     let load_seconds = loading.elapsed().as_secs_f64();
-    let english = match voice.dialect() {
-        Dialect::American => SpokenEnglish::American,
-        Dialect::British => SpokenEnglish::British,
-    };
     let source = NarrationSource {
         headline: &headline,
         standfirst: Some(&standfirst),
         body_markdown: &body,
     };
-    let paragraphs = spoken_paragraphs_in(&source, english);
+    let paragraphs = spoken_paragraphs_in(&source, voice.dialect());
     let sentences: usize = paragraphs.iter().map(|p| p.sentences.len()).sum();
     let lexicon = Lexicon::new();
     let started = Instant::now();

@@ -234,14 +234,8 @@ pub fn installed_assets(data_dir: &Path) -> Option<KokoroAssets> {
     }
     let assets = KokoroAssets { dir };
     let complete = [assets.model(), assets.vocab(), assets.runtime()]
-        .iter()
-        .chain(
-            ENGLISH_VOICES
-                .iter()
-                .map(|(id, _, _)| assets.voice(id))
-                .collect::<Vec<_>>()
-                .iter(),
-        )
+        .into_iter()
+        .chain(ENGLISH_VOICES.iter().map(|(id, _, _)| assets.voice(id)))
         .all(|path| path.is_file());
     complete.then_some(assets)
 }

@@ -9,21 +9,21 @@ use dateline_core::narration::{Lexicon, Pronunciation};
 use misaki_rs::fallback::FallbackError;
 use misaki_rs::{Fallback, G2P, Language};
 
-use crate::{Dialect, KokoroError};
+use crate::{KokoroError, SpokenEnglish};
 
 /// Part of every voice identity: bump when the phonemes for the same text can change here.
 pub(crate) const G2P_REVISION: &str = "misaki-rs-0.8.0+espeak-ng-cmd+r1";
 
 pub(crate) struct Phonemizer {
     g2p: G2P,
-    dialect: Dialect,
+    dialect: SpokenEnglish,
 }
 
 impl Phonemizer {
-    pub(crate) fn new(dialect: Dialect) -> Self {
+    pub(crate) fn new(dialect: SpokenEnglish) -> Self {
         let language = match dialect {
-            Dialect::American => Language::EnglishUS,
-            Dialect::British => Language::EnglishGB,
+            SpokenEnglish::American => Language::EnglishUS,
+            SpokenEnglish::British => Language::EnglishGB,
         };
         let fallback = EspeakCommand {
             dialect,
@@ -67,17 +67,26 @@ impl Phonemizer {
         let mut out = String::with_capacity(text.len());
         let mut word = String::new();
         for c in text.chars().chain(std::iter::once(' ')) {
-            if c.is_alphanumeric() || (c == '\'' || c == '’') && !word.is_empty() {
+            if c.is_alphanumeric() || (matches!(c, '\'' | '’') && !word.is_empty()) {
                 word.push(c);
                 continue;
             }
             if !word.is_empty() {
-                match lexicon.get(&word) {
-                    Some(pronunciation) => {
+                // "Petro's" is said as the entry for "Petro" and a z.
+                let possessive = word
+                    .strip_suffix("'s")
+                    .or_else(|| word.strip_suffix("’s"))
+                    .and_then(|stem| lexicon.get(stem));
+                match (lexicon.get(&word), possessive) {
+                    (Some(pronunciation), _) => {
                         let phonemes = self.pronunciation(pronunciation)?;
                         out.push_str(&format!("[{word}](/{phonemes}/)"));
                     }
-                    None => out.push_str(&word),
+                    (None, Some(pronunciation)) => {
+                        let phonemes = self.pronunciation(pronunciation)?;
+                        out.push_str(&format!("[{word}](/{phonemes}z/)"));
+                    }
+                    (None, None) => out.push_str(&word),
                 }
                 word.clear();
             }
@@ -119,7 +128,7 @@ impl Phonemizer {
 /// Words misaki does not know, through the `espeak-ng` command (run as a separate program, so
 /// its GPL code is not part of ours). Names repeat in an article: answers are remembered.
 struct EspeakCommand {
-    dialect: Dialect,
+    dialect: SpokenEnglish,
     known: Mutex<HashMap<String, String>>,
 }
 
@@ -134,8 +143,8 @@ impl Fallback for EspeakCommand {
             return Ok(phonemes);
         }
         let voice = match self.dialect {
-            Dialect::American => "en-us",
-            Dialect::British => "en-gb",
+            SpokenEnglish::American => "en-us",
+            SpokenEnglish::British => "en-gb",
         };
         let output = Command::new("espeak-ng")
             .args(["-q", "--ipa", "-v", voice, "--"])
@@ -168,8 +177,8 @@ impl Fallback for EspeakCommand {
 /// Standard IPA (espeak-ng's, or a newsroom's) in Kokoro's phoneme alphabet, which writes
 /// diphthongs and affricates as single letters (A I O Q W Y ʤ ʧ) and, for American English,
 /// has no length marks and an r-coloured vowel instead of ɝ/ɚ.
-pub(crate) fn ipa_to_kokoro(ipa: &str, dialect: Dialect) -> String {
-    let american = dialect == Dialect::American;
+pub(crate) fn ipa_to_kokoro(ipa: &str, dialect: SpokenEnglish) -> String {
+    let american = dialect == SpokenEnglish::American;
     let mut text: String = ipa
         .chars()
         .filter(|c| {
@@ -222,14 +231,23 @@ mod tests {
 
     #[test]
     fn espeak_ipa_becomes_kokoro_letters_in_each_dialect() {
-        assert_eq!(ipa_to_kokoro("pˈɛtɹoʊ", Dialect::American), "pˈɛtɹO");
-        assert_eq!(ipa_to_kokoro("pˈɛtɹəʊ", Dialect::British), "pˈɛtɹQ");
+        assert_eq!(ipa_to_kokoro("pˈɛtɹoʊ", SpokenEnglish::American), "pˈɛtɹO");
+        assert_eq!(ipa_to_kokoro("pˈɛtɹəʊ", SpokenEnglish::British), "pˈɛtɹQ");
         assert_eq!(
-            ipa_to_kokoro("dʒˌæɹɐmˈɪloʊ", Dialect::American),
+            ipa_to_kokoro("dʒˌæɹɐmˈɪloʊ", SpokenEnglish::American),
             "ʤˌæɹəmˈɪlO"
         );
-        assert_eq!(ipa_to_kokoro("ɡʌstˈɑːvoʊ", Dialect::American), "ɡʌstˈɑvO");
-        assert_eq!(ipa_to_kokoro("ɡʌstˈɑːvəʊ", Dialect::British), "ɡʌstˈɑːvQ");
-        assert_eq!(ipa_to_kokoro("/ˈpeɪ.tʃɚ/", Dialect::American), "ˈpAʧəɹ");
+        assert_eq!(
+            ipa_to_kokoro("ɡʌstˈɑːvoʊ", SpokenEnglish::American),
+            "ɡʌstˈɑvO"
+        );
+        assert_eq!(
+            ipa_to_kokoro("ɡʌstˈɑːvəʊ", SpokenEnglish::British),
+            "ɡʌstˈɑːvQ"
+        );
+        assert_eq!(
+            ipa_to_kokoro("/ˈpeɪ.tʃɚ/", SpokenEnglish::American),
+            "ˈpAʧəɹ"
+        );
     }
 }

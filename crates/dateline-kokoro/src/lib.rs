@@ -11,6 +11,10 @@ mod voice;
 
 use std::path::Path;
 
+/// The accent a voice speaks: its G2P dialect, and the reading conventions to prepare its text in
+/// (`spoken_paragraphs_in(&source, voice.dialect())`).
+pub use dateline_core::narration::SpokenEnglish;
+
 pub use assets::{InstallProgress, KokoroAssets, install_assets, installed_assets, verify};
 pub use voice::KokoroVoice;
 
@@ -51,15 +55,6 @@ impl KokoroError {
     }
 }
 
-/// The accent a voice speaks, which is also the G2P dialect it needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Dialect {
-    /// en-US
-    American,
-    /// en-GB
-    British,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Gender {
     Female,
@@ -72,7 +67,7 @@ pub struct VoiceInfo {
     /// What `KokoroVoice::load` takes: `af_heart`, `bf_emma`, …
     pub id: &'static str,
     pub display_name: &'static str,
-    pub dialect: Dialect,
+    pub dialect: SpokenEnglish,
     pub gender: Gender,
 }
 
@@ -88,8 +83,8 @@ pub fn voices(_assets: &KokoroAssets) -> Vec<VoiceInfo> {
 pub(crate) fn voice_info(id: &'static str, display_name: &'static str) -> Option<VoiceInfo> {
     let mut code = id.chars();
     let dialect = match code.next()? {
-        'a' => Dialect::American,
-        'b' => Dialect::British,
+        'a' => SpokenEnglish::American,
+        'b' => SpokenEnglish::British,
         _ => return None,
     };
     let gender = match code.next()? {

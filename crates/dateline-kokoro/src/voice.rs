@@ -10,7 +10,7 @@ use ort::value::Tensor;
 
 use crate::assets::{ENGLISH_VOICES, KokoroAssets, read_style_table};
 use crate::g2p::{G2P_REVISION, Phonemizer};
-use crate::{Dialect, KokoroError, STYLE_ROWS, STYLE_WIDTH, VoiceInfo, voice_info};
+use crate::{KokoroError, STYLE_ROWS, STYLE_WIDTH, SpokenEnglish, VoiceInfo, voice_info};
 
 /// Kokoro's context is 512 tokens, two of which are the padding around the phonemes.
 const MAX_PHONEME_TOKENS: usize = STYLE_ROWS;
@@ -97,7 +97,7 @@ impl KokoroVoice {
         &self.info
     }
 
-    pub fn dialect(&self) -> Dialect {
+    pub fn dialect(&self) -> SpokenEnglish {
         self.info.dialect
     }
 
@@ -210,6 +210,12 @@ mod tests {
             .iter()
             .map(|p| p.iter().map(|(c, _)| *c).collect())
             .collect()
+    }
+
+    #[test]
+    fn a_voice_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<KokoroVoice>();
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use dateline_core::narration::{Lexicon, Pronunciation};
-use dateline_kokoro::{Dialect, KokoroAssets, KokoroVoice, installed_assets, voices};
+use dateline_kokoro::{KokoroAssets, KokoroVoice, SpokenEnglish, installed_assets, voices};
 
 /// The installed assets, or `None` (with a loud note) on a developer machine without them. Under
 /// CI a missing install fails: the neural voice must be tested there, never skipped quietly.
@@ -105,7 +105,7 @@ fn each_voice_speaks_its_dialect_and_the_lexicon_wins() {
     assert!(
         listed
             .iter()
-            .any(|v| v.id == "bf_emma" && v.dialect == Dialect::British)
+            .any(|v| v.id == "bf_emma" && v.dialect == SpokenEnglish::British)
     );
     let american = KokoroVoice::load(&assets, "am_michael").expect("load am_michael");
     let british = KokoroVoice::load(&assets, "bf_emma").expect("load bf_emma");
@@ -139,6 +139,10 @@ fn each_voice_speaks_its_dialect_and_the_lexicon_wins() {
         .expect("phonemes");
     // The IPA's x and ɾ in Kokoro's letters (k; misaki writes the American tap as T).
     assert!(said.contains("kaTaˈmiʝo"), "{said}");
+    let possessive = american
+        .phonemes("Jaramillo’s plan", &lexicon)
+        .expect("phonemes");
+    assert!(possessive.contains("kaTaˈmiʝoz"), "{possessive}");
     let unknown_name = american.phonemes("Jaramillo", &none).expect("phonemes");
     assert!(
         !unknown_name.contains('❓'),

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use dateline_kokoro::{Dialect, Gender, InstallProgress, KokoroError};
+use dateline_kokoro::{Gender, InstallProgress, KokoroError, SpokenEnglish};
 
 pub fn install(data_dir: &Path) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
@@ -43,8 +43,8 @@ pub fn list(data_dir: &Path) -> anyhow::Result<()> {
     println!("{:<12} {:<10} {:<8} gender", "id", "name", "accent");
     for voice in dateline_kokoro::voices(&assets) {
         let accent = match voice.dialect {
-            Dialect::American => "en-US",
-            Dialect::British => "en-GB",
+            SpokenEnglish::American => "en-US",
+            SpokenEnglish::British => "en-GB",
         };
         let gender = match voice.gender {
             Gender::Female => "female",
