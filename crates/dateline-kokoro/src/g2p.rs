@@ -72,21 +72,23 @@ impl Phonemizer {
                 continue;
             }
             if !word.is_empty() {
-                // "Petro's" is said as the entry for "Petro" and a z.
-                let possessive = word
+                // "Petro's" is said as the entry for "Petro" and a z. misaki would put the
+                // apostrophe's subtoken back together with the name and send the whole word to
+                // espeak-ng, so the word it sees has none.
+                let possessive_stem = word
                     .strip_suffix("'s")
                     .or_else(|| word.strip_suffix("’s"))
-                    .and_then(|stem| lexicon.get(stem));
-                match (lexicon.get(&word), possessive) {
-                    (Some(pronunciation), _) => {
+                    .filter(|_| lexicon.get(&word).is_none());
+                let (entry, written, suffix) = match possessive_stem {
+                    Some(stem) => (lexicon.get(stem), format!("{stem}s"), "z"),
+                    None => (lexicon.get(&word), word.clone(), ""),
+                };
+                match entry {
+                    Some(pronunciation) => {
                         let phonemes = self.pronunciation(pronunciation)?;
-                        out.push_str(&format!("[{word}](/{phonemes}/)"));
+                        out.push_str(&format!("[{written}](/{phonemes}{suffix}/)"));
                     }
-                    (None, Some(pronunciation)) => {
-                        let phonemes = self.pronunciation(pronunciation)?;
-                        out.push_str(&format!("[{word}](/{phonemes}z/)"));
-                    }
-                    (None, None) => out.push_str(&word),
+                    None => out.push_str(&word),
                 }
                 word.clear();
             }

@@ -142,7 +142,7 @@ fn each_voice_speaks_its_dialect_and_the_lexicon_wins() {
     let possessive = american
         .phonemes("Jaramillo’s plan", &lexicon)
         .expect("phonemes");
-    assert!(possessive.contains("kaTaˈmiʝoz"), "{possessive}");
+    assert!(possessive.starts_with("kaTaˈmiʝoz "), "{possessive}");
     let unknown_name = american.phonemes("Jaramillo", &none).expect("phonemes");
     assert!(
         !unknown_name.contains('❓'),
