@@ -82,12 +82,13 @@ pub enum SpokenEnglish {
     British,
 }
 
-/// A spoken sentence longer than this many characters is cut at semicolons or commas. Kokoro
-/// takes at most 510 phoneme tokens at once (English runs about one phoneme per character), but
-/// its memory grows with the length of what it speaks in one go: on the reference article a
-/// 300-character sentence peaks the worker at 740 MB, the same sentence cut at a comma at 490 MB.
-/// News sentences that long read naturally as two breaths anyway.
-pub const MAX_SPOKEN_SENTENCE_CHARS: usize = 200;
+/// A spoken sentence longer than this many characters is cut at semicolons or commas (else
+/// dashes, else spaces). Kokoro takes at most 510 phoneme tokens at once (English runs about one
+/// phoneme per character), but its memory grows with what it speaks in one go: measured with
+/// bench/narration.sh, a 300-character sentence peaks the worker at 740 MB, 185 characters at
+/// 565 MB, 150 at 490 MB. The cut keeps the worker under the 600 MB the issue allows; news
+/// sentences that long read naturally in two breaths anyway.
+pub const MAX_SPOKEN_SENTENCE_CHARS: usize = 160;
 
 /// The article's spoken paragraphs in American English (see [`spoken_paragraphs_in`]).
 pub fn spoken_paragraphs(source: &NarrationSource<'_>) -> Vec<SpokenParagraph> {
