@@ -84,42 +84,81 @@ fn ends_sentence(word: &str, next: Option<&str>) -> bool {
     true
 }
 
-/// Cuts a spoken sentence longer than `limit` characters at semicolons, then commas, then
-/// spaces, so no piece exceeds what the voice takes at once.
+/// Words a clause can be cut before without breaking a phrase apart: conjunctions, relative
+/// pronouns and prepositions that open the next part of the sentence.
+const BREAK_BEFORE: [&str; 24] = [
+    "and", "but", "or", "after", "before", "when", "while", "which", "who", "whose", "that",
+    "because", "as", "with", "for", "to", "in", "by", "from", "since", "until", "than", "whether",
+    "if",
+];
+
+/// Cuts a spoken sentence longer than `limit` characters at semicolons, commas or dashes
+/// (packing clauses together while they fit), and a clause still too long in two near its middle,
+/// before a conjunction or preposition where there is one.
 pub(crate) fn split_long(sentence: &str, limit: usize) -> Vec<String> {
     if sentence.len() <= limit {
         return vec![sentence.to_string()];
     }
-    for separator in ["; ", ", ", " — ", " "] {
-        let clauses: Vec<&str> = sentence.split_inclusive(separator).collect();
-        if clauses.len() < 2 {
-            continue;
-        }
-        let mut pieces: Vec<String> = Vec::new();
-        let mut current = String::new();
-        for clause in clauses {
-            if !current.is_empty() && current.len() + clause.len() > limit {
-                pieces.push(current.trim().to_string());
-                current.clear();
-            }
-            current.push_str(clause);
-        }
-        if !current.trim().is_empty() {
+    let mut pieces: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for clause in clauses(sentence) {
+        if !current.is_empty() && current.len() + clause.len() > limit {
             pieces.push(current.trim().to_string());
+            current.clear();
         }
-        // A clause still too long is cut again at the next, weaker separator.
-        return pieces
-            .into_iter()
-            .flat_map(|piece| {
-                if piece.len() > limit && piece != sentence {
-                    split_long(&piece, limit)
-                } else {
-                    vec![piece]
-                }
-            })
-            .collect();
+        current.push_str(clause);
     }
-    vec![sentence.to_string()]
+    if !current.trim().is_empty() {
+        pieces.push(current.trim().to_string());
+    }
+    pieces
+        .into_iter()
+        .flat_map(|piece| halve(&piece, limit))
+        .collect()
+}
+
+/// The sentence in clauses, each keeping its punctuation and the space after it.
+fn clauses(sentence: &str) -> Vec<&str> {
+    let mut clauses = Vec::new();
+    let mut start = 0;
+    for (at, _) in sentence.match_indices([';', ',', '—']) {
+        let end = sentence[at..]
+            .char_indices()
+            .nth(1)
+            .map_or(sentence.len(), |(next, _)| at + next);
+        if sentence[end..].starts_with(' ') {
+            clauses.push(&sentence[start..end + 1]);
+            start = end + 1;
+        }
+    }
+    clauses.push(&sentence[start..]);
+    clauses
+}
+
+fn halve(piece: &str, limit: usize) -> Vec<String> {
+    if piece.len() <= limit {
+        return vec![piece.to_string()];
+    }
+    let middle = piece.len() / 2;
+    let spaces: Vec<usize> = piece.match_indices(' ').map(|(at, _)| at).collect();
+    let distance = |at: &usize| at.abs_diff(middle);
+    let before_break_word = spaces
+        .iter()
+        .filter(|at| {
+            let next = piece[**at + 1..].split(' ').next().unwrap_or("");
+            BREAK_BEFORE.contains(&next.to_lowercase().as_str())
+        })
+        // Only near the middle: a cut that leaves a scrap of three words sounds worse.
+        .filter(|at| distance(at) <= piece.len() / 4)
+        .min_by_key(|at| distance(at));
+    let Some(&cut) = before_break_word.or_else(|| spaces.iter().min_by_key(|at| distance(at)))
+    else {
+        return vec![piece.to_string()];
+    };
+    let (head, tail) = piece.split_at(cut);
+    let mut halves = halve(head.trim(), limit);
+    halves.extend(halve(tail.trim(), limit));
+    halves
 }
 
 #[cfg(test)]
@@ -154,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn long_sentences_are_cut_at_the_strongest_break_that_fits() {
+    fn long_sentences_are_cut_at_clauses_then_before_a_conjunction_near_the_middle() {
         let sentence = "one two three; four five six, seven eight nine, ten";
         assert_eq!(
             split_long(sentence, 20),
@@ -166,11 +205,19 @@ mod tests {
             ]
         );
         assert_eq!(split_long("short one", 20), vec!["short one"]);
-        let unbroken = "word ".repeat(10);
-        assert!(
-            split_long(unbroken.trim(), 12)
-                .iter()
-                .all(|piece| piece.len() <= 12)
+        let no_commas = "The phone call and planned White House meeting present an early test of \
+                         whether diplomacy can defuse tensions generated by incendiary language and \
+                         punitive measures.";
+        assert_eq!(
+            split_long(no_commas, 160),
+            vec![
+                "The phone call and planned White House meeting present an early test of",
+                "whether diplomacy can defuse tensions generated by incendiary language and punitive measures.",
+            ]
         );
+        let unbroken = "word ".repeat(40);
+        let pieces = split_long(unbroken.trim(), 50);
+        assert!(pieces.iter().all(|piece| piece.len() <= 50), "{pieces:?}");
+        assert_eq!(pieces.join(" "), unbroken.trim());
     }
 }
