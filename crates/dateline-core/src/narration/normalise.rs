@@ -92,13 +92,14 @@ static MONEY: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PERCENT: LazyLock<Regex> = LazyLock::new(|| {
     regex(&format!(
-        r"(?P<lead>^|[\s(“‘]|[^\w\s.,])(?P<neg>[-−])?(?P<a>{NUMBER})(?:\s?(?:-|–|to)\s?(?P<b>{NUMBER}))?\s?(?:%|percent\b|per cent\b)"
+        r"(?P<lead>^|[\s(“‘]|[^\w\s.,])(?P<neg>[-−])?(?P<a>{NUMBER})(?:%?\s?(?:-|–|to)\s?(?P<b>{NUMBER}))?\s?(?:%|percent\b|per cent\b)"
     ))
 });
-static CLOCK: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"\b(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?:\s?(?P<ap>[aApP])\.?[mM]\b\.?)?"));
+static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"\b(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?:\s?(?P<ap>[aApP])\.?[mM]\b\.?)?(?P<to>\s?[-–]\s?)?")
+});
 static HOUR: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"\b(?P<h>\d{1,2})\s?(?P<ap>[aApP])\.?[mM]\b\.?"));
+    LazyLock::new(|| regex(r"\b(?P<h>\d{1,2})\s?(?P<ap>[aApP])\.?[mM]\b\.?(?P<to>\s?[-–]\s?)?"));
 static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
     regex(&format!(
         r"\b(?P<mon>{MONTH_PATTERN})\.?\s(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s(?P<y>\d{{4}})\b)?"
@@ -109,11 +110,24 @@ static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?(?P<mon>{MONTH_PATTERN})\b\.?(?:,?\s(?P<y>\d{{4}})\b)?"
     ))
 });
+static MONTH_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| regex(&format!(r"\b(?P<mon>{MONTH_PATTERN})\.?\s(?P<y>\d{{4}})\b")));
+/// "$" already taken: "2.5m people", "a 3bn budget". A whole number before "m" is often metres
+/// ("the 100m final"), so only a decimal one is read as millions.
+static SCALED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(&format!(
+        r"\b(?P<n>{NUMBER})(?P<short>bn|tn)\b|\b(?P<m>\d+\.\d+)m\b"
+    ))
+});
+/// Regnal and sequence numbers: "Elizabeth II" (the second), "World War II" (two).
+static ROMAN: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"\b(?P<name>[A-Z][a-z]+) (?P<roman>II|III|IV|VI|VII|VIII|IX|XI|XII)\b")
+});
 static DECADE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?P<apos>['’])?\b(?P<y>\d{1,3}0)s\b"));
 static ORDINAL: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(?P<n>\d+)(?:st|nd|rd|th)\b"));
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
     regex(&format!(
-        r"(?P<n>{NUMBER})\s?(?P<unit>°C|°F|°|km/h|kph|mph|km|kg|cm|mm|lbs|lb)(?:\b|$|\s)"
+        r"(?P<lead>^|[^\w.,])(?P<neg>[-−])?(?P<n>{NUMBER})\s?(?P<unit>°C|°F|°|km/h|kph|mph|km|kg|cm|mm|lbs|lb)(?:\b|$|\s)"
     ))
 });
 static YEAR_RANGE: LazyLock<Regex> =
@@ -202,11 +216,18 @@ pub fn normalise(text: &str, english: SpokenEnglish) -> String {
             said
         })
         .into_owned();
+    let before_day_month = text.clone();
     text = DAY_MONTH
-        .replace_all(&text, |caps: &Captures<'_>| {
+        .replace_all(&before_day_month, |caps: &Captures<'_>| {
             let day: u64 = group(caps, "d").parse().unwrap_or(0);
+            let previous = word_before(&before_day_month, whole_match_start(caps));
+            let article = if previous.eq_ignore_ascii_case("the") {
+                ""
+            } else {
+                "the "
+            };
             let mut said = format!(
-                "the {} of {}",
+                "{article}{} of {}",
                 ordinal(day, english),
                 month_name(group(caps, "mon"))
             );
@@ -214,6 +235,36 @@ pub fn normalise(text: &str, english: SpokenEnglish) -> String {
                 said.push_str(&format!(" {}", year(y, english)));
             }
             said
+        })
+        .into_owned();
+    text = MONTH_YEAR
+        .replace_all(&text, |caps: &Captures<'_>| {
+            let y: u64 = group(caps, "y").parse().unwrap_or(0);
+            format!("{} {}", month_name(group(caps, "mon")), year(y, english))
+        })
+        .into_owned();
+    text = SCALED
+        .replace_all(&text, |caps: &Captures<'_>| match caps.name("m") {
+            Some(m) => format!("{} million", number(m.as_str(), english)),
+            None => {
+                let scale = if group(caps, "short") == "bn" {
+                    "billion"
+                } else {
+                    "trillion"
+                };
+                format!("{} {scale}", number(group(caps, "n"), english))
+            }
+        })
+        .into_owned();
+    text = ROMAN
+        .replace_all(&text, |caps: &Captures<'_>| {
+            let name = group(caps, "name");
+            let value = roman_value(group(caps, "roman"));
+            if SEQUENCE_NAMES.contains(&name) {
+                format!("{name} {}", cardinal(value, english))
+            } else {
+                format!("{name} the {}", ordinal(value, english))
+            }
         })
         .into_owned();
     text = DECADE
@@ -289,13 +340,43 @@ pub fn normalise(text: &str, english: SpokenEnglish) -> String {
             format!("{}{sign}{hash}{said}", group(caps, "lead"))
         })
         .into_owned();
-    text = text.replace(" & ", " and ").replace('&', " and ");
+    text = text
+        .replace(" & ", " and ")
+        .replace('&', " and ")
+        .replace("twenty-four/seven", "twenty-four seven");
     let mut spoken = SPACES.replace_all(text.trim(), " ").into_owned();
     // A pass that ate an abbreviation's full stop ("p.m.", "U.S.") must not eat the sentence's.
     if original.ends_with('.') && !spoken.ends_with(['.', '!', '?', '"', '”', '’', ')']) {
         spoken.push('.');
     }
     spoken
+}
+
+/// Names after which a Roman numeral counts rather than ranks.
+const SEQUENCE_NAMES: [&str; 10] = [
+    "War", "Section", "Article", "Chapter", "Part", "Phase", "Title", "Book", "Volume", "Act",
+];
+
+fn roman_value(numeral: &str) -> u64 {
+    let values: Vec<i64> = numeral
+        .chars()
+        .map(|c| match c {
+            'I' => 1,
+            'V' => 5,
+            'X' => 10,
+            _ => 0,
+        })
+        .collect();
+    // A smaller numeral before a larger one is subtracted: IV, IX.
+    let total: i64 = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match values.get(i + 1) {
+            Some(next) if next > v => -v,
+            _ => *v,
+        })
+        .sum();
+    total.unsigned_abs()
 }
 
 fn is_year(written: &str, previous: &str, following: &str) -> bool {
@@ -399,7 +480,12 @@ fn clock(caps: &Captures<'_>, english: SpokenEnglish) -> String {
         Some(m) if m < 10 => format!(" oh {}", cardinal(m, english)),
         Some(m) => format!(" {}", cardinal(m, english)),
     };
-    format!("{}{minutes}{period}", cardinal(hour, english))
+    let to = if caps.name("to").is_some() {
+        " to "
+    } else {
+        ""
+    };
+    format!("{}{minutes}{period}{to}", cardinal(hour, english))
 }
 
 fn unit(caps: &Captures<'_>, english: SpokenEnglish) -> String {
@@ -426,7 +512,12 @@ fn unit(caps: &Captures<'_>, english: SpokenEnglish) -> String {
     } else {
         ""
     };
-    format!("{amount} {unit}{trailing}")
+    let sign = if caps.name("neg").is_some() {
+        "minus "
+    } else {
+        ""
+    };
+    format!("{}{sign}{amount} {unit}{trailing}", group(caps, "lead"))
 }
 
 /// Titles and other abbreviations with a full stop (or, British style, without one before a name).
@@ -517,6 +608,9 @@ mod tests {
             &*HOUR,
             &*MONTH_DAY,
             &*DAY_MONTH,
+            &*MONTH_YEAR,
+            &*SCALED,
+            &*ROMAN,
             &*DECADE,
             &*ORDINAL,
             &*UNIT,
@@ -832,6 +926,58 @@ mod tests {
             "Winds of 70 mph hit.",
             American,
             "Winds of seventy miles per hour hit.",
+        ),
+        (
+            "Open 9 a.m.-5 p.m. daily.",
+            American,
+            "Open nine A M to five P M daily.",
+        ),
+        (
+            "Rates at 5.25%-5.5%.",
+            American,
+            "Rates at five point two five to five point five percent.",
+        ),
+        (
+            "In Oct. 2025 it fell.",
+            American,
+            "In October twenty twenty-five it fell.",
+        ),
+        (
+            "2.5m people fled.",
+            British,
+            "two point five million people fled.",
+        ),
+        ("A 3bn budget.", British, "A three billion budget."),
+        (
+            "Temperatures hit -5°C.",
+            British,
+            "Temperatures hit minus five degrees Celsius.",
+        ),
+        (
+            "It was the 1st of May.",
+            British,
+            "It was the first of May.",
+        ),
+        (
+            "World War II ended in 1945.",
+            American,
+            "World War two ended in nineteen forty-five.",
+        ),
+        (
+            "Queen Elizabeth II died.",
+            British,
+            "Queen Elizabeth the second died.",
+        ),
+        (
+            "He won 6-4, 6-3.",
+            American,
+            "He won six to four, six to three.",
+        ),
+        ("Open 24/7.", American, "Open twenty-four seven."),
+        (
+            "COVID-19 cases rose.",
+            American,
+            "COVID-nineteen cases rose.",
         ),
         // Words are left alone
         (
