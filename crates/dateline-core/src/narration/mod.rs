@@ -1,0 +1,196 @@
+//! What a narrator reads aloud: the spoken text of an article, split into paragraphs (the unit the
+//! audio cache is keyed by) and sentences (the unit a voice synthesises and the player highlights).
+//!
+//! This module is the seam between text preparation (normalising news English, the newsroom's
+//! pronunciation lexicon) and the audio pipeline. The pipeline only relies on the types and the
+//! signatures here.
+
+mod normalise;
+mod numbers;
+mod sentences;
+mod text;
+
+use std::collections::BTreeMap;
+
+pub use normalise::normalise;
+pub use sentences::split_sentences;
+pub use text::{NOT_FOR_AUDIO_END, NOT_FOR_AUDIO_START};
+
+/// Bumped whenever the spoken text for the same article can change (normaliser rules, splitting):
+/// it is part of the audio cache key, so a new version re-synthesises what it changes.
+pub const NORMALISER_VERSION: u32 = 2;
+
+/// How the newsroom wants one word said.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Pronunciation {
+    /// IPA, for voices that take phonemes (the neural voice); others fall back to the word.
+    Ipa(String),
+    /// A respelling in plain letters ("peh-troh"), which every voice can read.
+    Respelling(String),
+}
+
+/// The newsroom's pronunciation lexicon: word (case-insensitive) to pronunciation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lexicon {
+    entries: BTreeMap<String, Pronunciation>,
+}
+
+impl Lexicon {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn insert(&mut self, word: &str, pronunciation: Pronunciation) {
+        self.entries.insert(word.to_lowercase(), pronunciation);
+    }
+
+    pub fn get(&self, word: &str) -> Option<&Pronunciation> {
+        self.entries.get(&word.to_lowercase())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Pronunciation)> {
+        self.entries.iter().map(|(w, p)| (w.as_str(), p))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// One paragraph of spoken text: the cache unit. `sentences` are normalised and ready to speak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpokenParagraph {
+    pub sentences: Vec<String>,
+}
+
+/// The article as it is read aloud: headline, standfirst, then the body's paragraphs.
+pub struct NarrationSource<'a> {
+    pub headline: &'a str,
+    pub standfirst: Option<&'a str>,
+    pub body_markdown: &'a str,
+}
+
+/// The reading conventions of the narrator: British English says "per cent", "one hundred and
+/// five" and "four pounds fifty"; American English "percent", "one hundred five" and "four dollars
+/// and fifty cents". Match it to the voice's accent.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum SpokenEnglish {
+    #[default]
+    American,
+    British,
+}
+
+/// A spoken sentence longer than this many characters is cut at semicolons or commas (else
+/// dashes, else spaces). Kokoro takes at most 510 phoneme tokens at once (English runs about one
+/// phoneme per character), but its memory grows with what it speaks in one go: measured with
+/// bench/narration.sh, a 300-character sentence peaks the worker at 740 MB, 185 characters at
+/// 565 MB, 150 at 490 MB. The cut keeps the worker under the 600 MB the issue allows; news
+/// sentences that long read naturally in two breaths anyway.
+pub const MAX_SPOKEN_SENTENCE_CHARS: usize = 160;
+
+/// The article's spoken paragraphs in American English (see [`spoken_paragraphs_in`]).
+pub fn spoken_paragraphs(source: &NarrationSource<'_>) -> Vec<SpokenParagraph> {
+    spoken_paragraphs_in(source, SpokenEnglish::American)
+}
+
+/// Splits the article into spoken paragraphs of normalised sentences: the headline, the
+/// standfirst, then the body's paragraphs, headings, quotes and list items. Pictures and their
+/// captions, code blocks, tables, raw HTML and embeds, and everything between the
+/// [`NOT_FOR_AUDIO_START`] and [`NOT_FOR_AUDIO_END`] markers are not read.
+pub fn spoken_paragraphs_in(
+    source: &NarrationSource<'_>,
+    english: SpokenEnglish,
+) -> Vec<SpokenParagraph> {
+    let mut texts: Vec<String> = vec![source.headline.to_string()];
+    if let Some(standfirst) = source.standfirst.filter(|s| !s.trim().is_empty()) {
+        texts.push(standfirst.to_string());
+    }
+    texts.extend(text::spoken_blocks(source.body_markdown));
+    texts
+        .iter()
+        .map(|text| SpokenParagraph {
+            sentences: split_sentences(text)
+                .iter()
+                .map(|sentence| normalise(sentence, english))
+                .filter(|sentence| sentence.chars().any(char::is_alphanumeric))
+                .flat_map(|sentence| sentences::split_long(&sentence, MAX_SPOKEN_SENTENCE_CHARS))
+                .collect(),
+        })
+        .filter(|p| !p.sentences.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headline_and_standfirst_come_first_and_images_are_not_read() {
+        let source = NarrationSource {
+            headline: "Vote delayed",
+            standfirst: Some("The count goes on."),
+            body_markdown: "First point. Second point.\n\n![A chart](x.png)\n\nLast one.",
+        };
+        let paragraphs = spoken_paragraphs(&source);
+        let sentences: Vec<Vec<&str>> = paragraphs
+            .iter()
+            .map(|p| p.sentences.iter().map(String::as_str).collect())
+            .collect();
+        assert_eq!(
+            sentences,
+            vec![
+                vec!["Vote delayed"],
+                vec!["The count goes on."],
+                vec!["First point.", "Second point."],
+                vec!["Last one."],
+            ]
+        );
+    }
+
+    #[test]
+    fn sentences_are_spoken_words_and_long_ones_are_cut_at_commas() {
+        let source = NarrationSource {
+            headline: "Colombia gets $4.5 billion",
+            standfirst: None,
+            body_markdown: "Mauricio Jaramillo, Colombia’s deputy foreign minister, warned the U.S. \
+                            strike on Venezuela could ripple into a “catastrophe” for the whole of \
+                            Latin America, a reminder of how quickly bilateral disputes can become \
+                            regional crises when they touch on sovereignty, drug trafficking and \
+                            ideological divides. Turnout was 62%.\n\n<!-- audio:off -->\n\nSee also: \
+                            our live blog.\n\n<!-- audio:on -->",
+        };
+        let british = spoken_paragraphs_in(&source, SpokenEnglish::British);
+        assert_eq!(
+            british[0].sentences,
+            vec!["Colombia gets four point five billion dollars"]
+        );
+        let body = &british[1].sentences;
+        assert!(body.len() >= 3, "{body:?}");
+        assert!(
+            body.iter().all(|s| s.len() <= MAX_SPOKEN_SENTENCE_CHARS),
+            "{body:?}"
+        );
+        assert!(body[0].starts_with("Mauricio Jaramillo, Colombia’s deputy foreign minister,"));
+        assert!(body.iter().any(|s| s.contains("the U S strike")));
+        assert_eq!(
+            body.last().map(String::as_str),
+            Some("Turnout was sixty-two per cent.")
+        );
+        assert_eq!(british.len(), 2, "the not-for-audio block is not read");
+        let american = spoken_paragraphs(&source);
+        assert_eq!(
+            american[1].sentences.last().map(String::as_str),
+            Some("Turnout was sixty-two percent.")
+        );
+    }
+
+    #[test]
+    fn lexicon_is_case_insensitive() {
+        let mut lexicon = Lexicon::new();
+        lexicon.insert("Petro", Pronunciation::Respelling("PEH-troh".into()));
+        assert!(lexicon.get("PETRO").is_some());
+        assert!(lexicon.get("Petra").is_none());
+    }
+}
