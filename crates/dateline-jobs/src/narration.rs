@@ -1,9 +1,8 @@
 //! The `narrate` job: an article's spoken text to MP3, Ogg Opus and sentence timings in object
 //! storage, re-synthesising only the paragraphs that changed.
 //!
-//! Synthesis and encoding run on one thread of their own at the lowest CPU priority
-//! (`SCHED_IDLE`, inherited by the espeak-ng and lame processes it starts), so a narration uses
-//! what page serving leaves idle and never the other way round.
+//! Synthesis and encoding run on one thread of their own at the lowest CPU priority (nice 19,
+//! inherited by the espeak-ng and lame processes it starts), so page serving always comes first.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -299,15 +298,12 @@ async fn on_idle_thread<T: Send + 'static>(
     Ok(result.await?)
 }
 
+/// Nice 19, inherited by the espeak-ng and lame processes the thread starts. Not `SCHED_IDLE`:
+/// on a machine kept busy by other work, idle threads can wait indefinitely, and "never an
+/// article without audio" needs narration to progress, slowly, under any load.
 fn lower_this_threads_priority() {
-    use thread_priority::{
-        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
-        set_current_thread_priority, set_thread_priority_and_policy, thread_native_id,
-    };
-    let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
-    if set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle).is_err()
-        && let Err(error) = set_current_thread_priority(ThreadPriority::Min)
-    {
+    use thread_priority::{ThreadPriority, set_current_thread_priority};
+    if let Err(error) = set_current_thread_priority(ThreadPriority::Min) {
         tracing::warn!(?error, "could not lower the narration thread's priority");
     }
 }

@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/search.html",
     "templates/partials/card.html",
     "templates/partials/share.html",
+    "templates/partials/listen.html",
     "templates/partials/pagination.html",
     "templates/partials/icons.html",
     "templates/newsroom/base.html",
@@ -58,6 +59,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
 const STATIC_FILES: &[(&str, &str)] = embedded!(
     "static/site.css",
     "static/site.js",
+    "static/listen.js",
     "static/newsroom-editor.js",
     "static/logo.svg",
     "static/favicon.svg",

@@ -8,6 +8,8 @@ mod api;
 mod corrections;
 #[path = "web/feeds.rs"]
 mod feeds;
+#[path = "web/listen.rs"]
+mod listen;
 #[path = "web/newsroom_auth.rs"]
 mod newsroom_auth;
 #[path = "web/newsroom_editor.rs"]

@@ -180,6 +180,7 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             email = report.admin_email
         );
     }
+    let narration_media = media.clone();
     let state = AppState::new(
         store.clone(),
         media,
@@ -205,6 +206,15 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     // meanwhile, its search answering from what is indexed so far.
     tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
+    // Narration has a worker of its own so a long synthesis never holds up publishing; with no
+    // neural voice installed every article still gets the fallback voice.
+    let narration = dateline_jobs::narration::narration_worker(
+        store.clone(),
+        narration_media,
+        dateline_jobs::narration::EngineProvider::fallback_only(),
+        &worker_name,
+    );
+    tokio::spawn(narration.run());
     let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name);
     let syncing = state.clone();
     worker.register(dateline_web::SEARCH_SYNC_JOB, move |_job| {

@@ -133,7 +133,10 @@ async fn drafts_are_not_narrated(store: TestStore) {
 
 async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestStore) {
     let id = published_article(&store, "vote-delayed").await;
-    assert!(!store.queue_narration(id, &editor()).await.unwrap(), "already waiting");
+    assert!(
+        !store.queue_narration(id, &editor()).await.unwrap(),
+        "already waiting"
+    );
     narrate_jobs(&store).await;
     store.start_narration(id).await.unwrap();
     assert_eq!(
