@@ -401,6 +401,22 @@ impl Store {
         Ok(queued)
     }
 
+    /// Moves article `article_id`'s waiting narration ahead of the others (the demo's lead story
+    /// on a first start, so the page everyone opens first has its audio soonest).
+    pub async fn hurry_narration(&self, article_id: i64) -> Result<bool> {
+        let moved = on_writer!(self, pool => {
+            sqlx::query(
+                "UPDATE jobs SET priority = $1 WHERE dedup_key = $2 AND state = 'queued'",
+            )
+            .bind(NARRATE_PRIORITY + 1)
+            .bind(format!("{NARRATE_JOB}:{article_id}"))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(moved > 0)
+    }
+
     /// Marks a narration as started; the claim of its job already made it exclusive.
     pub async fn start_narration(&self, article_id: i64) -> Result<()> {
         self.set_audio_status(article_id, AudioStatus::Generating, None)

@@ -165,6 +165,13 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             lead = report.lead_path,
             "demo newsroom ready"
         );
+        // Readers open the lead story first: its narration goes first.
+        if let Some((section, slug)) = report.lead_path.trim_start_matches('/').split_once('/')
+            && let dateline_db::ArticleLookup::Found(lead) =
+                store.published_article_at(section, slug).await?
+        {
+            store.hurry_narration(lead.article.id).await?;
+        }
         // The demo admin has no password; a one-time link lets the newcomer choose one.
         let link = dateline_web::newsroom::issue_password_link(
             &store,

@@ -19,6 +19,7 @@ dateline_db::both_backends!(
     the_lexicon_validates_and_keeps_one_entry_per_word,
     the_section_voice_overrides_the_site_voice,
     fallback_audio_can_be_queued_again_in_bulk,
+    a_hurried_narration_runs_first,
 );
 
 fn editor() -> Actor {
@@ -324,4 +325,21 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
     assert_eq!(store.queue_all_narration(false).await.unwrap(), 2);
     let progress = store.narration_progress().await.unwrap();
     assert_eq!(progress, vec![("queued".to_owned(), 2)]);
+}
+
+async fn a_hurried_narration_runs_first(store: TestStore) {
+    let first = published_article(&store, "first").await;
+    let lead = published_article(&store, "lead").await;
+    assert!(store.hurry_narration(lead).await.unwrap());
+    assert_eq!(
+        narrate_jobs(&store).await,
+        vec![
+            serde_json::json!({ "article_id": lead }),
+            serde_json::json!({ "article_id": first }),
+        ]
+    );
+    assert!(
+        !store.hurry_narration(lead).await.unwrap(),
+        "nothing waiting"
+    );
 }
