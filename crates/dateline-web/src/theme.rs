@@ -52,6 +52,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/sections.html",
     "templates/newsroom/section_edit.html",
     "templates/newsroom/settings.html",
+    "templates/newsroom/narration.html",
     "templates/newsroom/authors.html",
     "templates/newsroom/author_edit.html",
 );

@@ -16,6 +16,8 @@ mod newsroom_auth;
 mod newsroom_editor;
 #[path = "web/newsroom_library.rs"]
 mod newsroom_library;
+#[path = "web/newsroom_narration.rs"]
+mod newsroom_narration;
 #[path = "web/search.rs"]
 mod search;
 #[path = "web/sitemaps.rs"]
