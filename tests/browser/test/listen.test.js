@@ -6,7 +6,23 @@
 
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { launchBrowser, url, REFERENCE_ARTICLE } = require('./lib');
+
+const PYTHON = path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
+// What a podcast app sees: feedparser's view of the feed, its episodes and their enclosures.
+const PODCAST_READER = `
+import json, sys
+import feedparser
+d = feedparser.parse(sys.argv[1])
+print(json.dumps({"bozo": bool(d.bozo), "error": repr(d.get("bozo_exception")) if d.bozo else None,
+                  "image": (d.feed.get("image") or {}).get("href"),
+                  "episodes": [{"link": e.get("link"), "duration": e.get("itunes_duration"),
+                                "enclosures": [dict(x) for x in e.get("enclosures", [])]}
+                               for e in d.entries]}))
+`;
 
 async function poll(what, check, timeoutMs, everyMs = 1000) {
   const deadline = Date.now() + timeoutMs;
@@ -88,6 +104,25 @@ describe('listen to this article', { timeout: 420_000 }, () => {
       return index > before ? String(index) : null;
     }, first), 30_000, 250));
     assert.ok(later > first, `sentence ${first} then ${later}`);
+  });
+
+  it('is an episode of the site\'s and the section\'s podcast, with its MP3', async () => {
+    assert.ok(fs.existsSync(PYTHON), `${PYTHON} is missing: scripts/test creates tests/.venv`);
+    for (const feed of ['/feeds/podcast.xml', '/feeds/sections/politics/podcast.xml']) {
+      const run = spawnSync(PYTHON, ['-c', PODCAST_READER, url(feed)], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 0, run.stderr);
+      const podcast = JSON.parse(run.stdout);
+      assert.equal(podcast.bozo, false, `${feed}: ${podcast.error}`);
+      assert.ok(podcast.image, `${feed}: artwork`);
+      const lead = podcast.episodes.find((e) => e.link === url(REFERENCE_ARTICLE));
+      assert.ok(lead, `${feed}: the lead story is an episode`);
+      const [mp3] = lead.enclosures;
+      assert.equal(mp3.type, 'audio/mpeg');
+      const response = await fetch(mp3.href);
+      assert.equal(response.status, 200);
+      assert.equal(Number(mp3.length), (await response.arrayBuffer()).byteLength, 'length is the file size');
+      assert.match(lead.duration, /^\d+:\d\d:\d\d$/);
+    }
   });
 
   it('works from the keyboard and remembers where the reader stopped', async () => {

@@ -114,6 +114,48 @@ async fn a_narrated_article_offers_the_player_and_its_files(store: TestStore) {
     let timings = get(&site.app, &format!("/{}", files.timings_key)).await;
     let timings: serde_json::Value = serde_json::from_str(&timings.body).expect("timings JSON");
     assert_eq!(timings["sentences"][0]["text"], "Budget vote passes");
+    // The podcasts: only narrated articles, each with its MP3 and running time.
+    for feed in ["/feeds/podcast.xml", "/feeds/sections/politics/podcast.xml"] {
+        let podcast = get(&site.app, feed).await;
+        assert_eq!(podcast.status, StatusCode::OK, "{feed}");
+        assert_eq!(
+            podcast.headers[header::CONTENT_TYPE],
+            "application/rss+xml; charset=utf-8"
+        );
+        let xml = &podcast.body;
+        assert!(xml.contains(r#"xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd""#));
+        assert!(xml.contains(&format!(
+            r#"<enclosure url="https://news.example/{}" length="{}" type="audio/mpeg"/>"#,
+            files.mp3_key, files.mp3_bytes
+        )));
+        let seconds = (files.duration_ms + 500) / 1000;
+        assert!(xml.contains(&format!(
+            "<itunes:duration>0:{:02}:{:02}</itunes:duration>",
+            seconds / 60,
+            seconds % 60
+        )));
+        assert!(xml.contains("<itunes:image href="), "artwork");
+        assert!(xml.contains("<itunes:explicit>false</itunes:explicit>"));
+        assert_eq!(
+            xml.matches("<item>").count(),
+            1,
+            "{feed}: only narrated articles"
+        );
+        assert!(xml.contains(&format!(
+            r#"<atom:link href="https://news.example{}" rel="self""#,
+            feed
+        )));
+    }
+    let world = get(&site.app, "/feeds/sections/world/podcast.xml").await;
+    assert_eq!(world.status, StatusCode::OK);
+    assert_eq!(world.body.matches("<item>").count(), 0);
+    assert_eq!(
+        get(&site.app, "/feeds/sections/politics/podcast.json")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
     // The paragraph cache is not public.
     let cache = get(&site.app, &format!("/audio/{}.pcm", "0".repeat(64))).await;
     assert_eq!(cache.status, StatusCode::NOT_FOUND);
