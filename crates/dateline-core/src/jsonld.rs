@@ -55,6 +55,32 @@ pub struct NewsArticleLd<'a> {
     pub publisher: Publisher<'a>,
     /// Corrections only (not clarifications or updates), newest first.
     pub corrections: Vec<CorrectionLd<'a>>,
+    /// The article read aloud, when it has been narrated.
+    pub audio: Option<AudioLd<'a>>,
+}
+
+/// The narration as a schema.org `AudioObject`: the canonical MP3.
+pub struct AudioLd<'a> {
+    pub content_url: &'a str,
+    pub duration_ms: i64,
+    pub size_bytes: i64,
+}
+
+/// An ISO 8601 duration in whole seconds, as schema.org's `duration` wants it: `PT4M12S`.
+pub fn iso_duration(duration_ms: i64) -> String {
+    let seconds = (duration_ms.max(0) + 500) / 1000;
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    let mut out = String::from("PT");
+    if hours > 0 {
+        out.push_str(&format!("{hours}H"));
+    }
+    if minutes > 0 {
+        out.push_str(&format!("{minutes}M"));
+    }
+    if seconds > 0 || (hours == 0 && minutes == 0) {
+        out.push_str(&format!("{seconds}S"));
+    }
+    out
 }
 
 /// ISO 8601 with the site's UTC offset, e.g. `2026-01-08T09:05:00-05:00`: schema.org and Google
@@ -146,6 +172,16 @@ impl NewsArticleLd<'_> {
                 .collect();
             value["correction"] = json!(corrections);
         }
+        if let Some(audio) = &self.audio {
+            value["audio"] = json!({
+                "@type": "AudioObject",
+                "name": self.headline,
+                "contentUrl": audio.content_url,
+                "duration": iso_duration(audio.duration_ms),
+                "encodingFormat": "audio/mpeg",
+                "contentSize": format!("{} B", audio.size_bytes),
+            });
+        }
         value
     }
 }
@@ -209,7 +245,28 @@ mod tests {
                 text: "An earlier version gave the wrong date of the visit.",
                 date_published: "2026-01-09T15:30:00Z".parse().expect("timestamp"),
             }],
+            audio: Some(AudioLd {
+                content_url: "https://news.example/audio/ab.mp3",
+                duration_ms: 252_400,
+                size_bytes: 1_514_400,
+            }),
         }
+    }
+
+    #[test]
+    fn audio_is_an_audio_object_with_an_iso_duration() {
+        let zone = TimeZone::UTC;
+        let value = sample(&zone).to_value();
+        assert_eq!(value["audio"]["@type"], "AudioObject");
+        assert_eq!(value["audio"]["duration"], "PT4M12S");
+        assert_eq!(value["audio"]["encodingFormat"], "audio/mpeg");
+        assert_eq!(
+            value["audio"]["contentUrl"],
+            "https://news.example/audio/ab.mp3"
+        );
+        assert_eq!(iso_duration(0), "PT0S");
+        assert_eq!(iso_duration(59_600), "PT1M");
+        assert_eq!(iso_duration(3_723_000), "PT1H2M3S");
     }
 
     #[test]

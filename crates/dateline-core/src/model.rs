@@ -289,6 +289,7 @@ pub mod paths {
     pub const RESERVED_SECTION_SLUGS: &[&str] = &[
         "a",
         "api",
+        "audio",
         "authors",
         "corrections",
         "feeds",

@@ -57,10 +57,14 @@ pub enum Action {
     ViewAuditLog,
     /// Create and revoke Admin API tokens.
     ManageApiTokens,
+    /// Listen to an article's narration in the newsroom, regenerate it, opt it out.
+    NarrateArticle,
+    /// Narration voices for the site and sections, the pronunciation lexicon, regenerate-all.
+    ManageNarration,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 23] = [
         Action::UseNewsroom,
         Action::ChangeOwnPassword,
         Action::CreateDraft,
@@ -82,6 +86,8 @@ impl Action {
         Action::ManageUsers,
         Action::ViewAuditLog,
         Action::ManageApiTokens,
+        Action::NarrateArticle,
+        Action::ManageNarration,
     ];
 
     /// The least trusted role that may take this action, on one's own work and on anyone else's.
@@ -96,15 +102,20 @@ impl Action {
                 (Contributor, Editor)
             }
             // "An author may also publish their own": what readers see is an author's at least.
-            Action::EditPublished | Action::Publish | Action::Schedule | Action::Unpublish => {
-                (Author, Editor)
-            }
+            Action::EditPublished
+            | Action::Publish
+            | Action::Schedule
+            | Action::Unpublish
+            | Action::NarrateArticle => (Author, Editor),
             // Corrections are an editorial decision, whoever wrote the story.
             Action::AddUpdateNote => (Editor, Editor),
             // Contributors illustrate their drafts; the shared library is the desk's.
             Action::UploadImages => (Contributor, Contributor),
             Action::EditImage => (Contributor, Editor),
-            Action::ModerateComments | Action::TriageTips => (Editor, Editor),
+            // How the site sounds is the desk's call, like corrections.
+            Action::ModerateComments | Action::TriageTips | Action::ManageNarration => {
+                (Editor, Editor)
+            }
             Action::EditAuthorProfile => (Contributor, Admin),
             Action::ManageSections
             | Action::ManageSettings
@@ -162,6 +173,8 @@ mod tests {
             (Action::ManageUsers, ADMIN, ADMIN),
             (Action::ViewAuditLog, ADMIN, ADMIN),
             (Action::ManageApiTokens, ADMIN, ADMIN),
+            (Action::NarrateArticle, AUTHOR_UP, EDITOR_UP),
+            (Action::ManageNarration, EDITOR_UP, EDITOR_UP),
         ]
     };
 

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use crate::audit::Actor;
 use crate::catalog::{check_slug, placeholders};
 use crate::changes::record_change;
+use crate::narration::queue_narration;
 use crate::rows::{
     ARTICLE_COLUMNS, ArticleRow, AuthorRow, BylineRow, SectionRow, StoryRow, TagRow,
 };
@@ -384,6 +385,7 @@ impl Store {
                 tag_ids,
             };
             record_change!(tx, "article", Some(id), change_tags(id, None, &after));
+            let _queued = queue_narration!(tx, id);
             tx.commit().await?;
             id
         });
@@ -543,6 +545,9 @@ impl Store {
                 tags.extend(corrections_list_tag!(tx, id));
             }
             record_change!(tx, "article", Some(id), tags);
+            // Every save of a published article: the job compares the spoken text's hash and
+            // leaves the audio alone when only other fields changed.
+            let _queued = queue_narration!(tx, id);
             tx.commit().await?;
         });
         self.article(id).await?.ok_or(DbError::NotFound)

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::articles::{StatusOnSave, change_tags, corrections_list_tag, read_placement};
 use crate::audit::{Actor, AuditEntry, record_audit};
 use crate::changes::record_change;
+use crate::narration::queue_narration;
 use crate::{ArticleInput, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
 
 /// The job kind that publishes scheduled articles whose time has come.
@@ -331,6 +332,9 @@ impl Store {
                 tags.extend(corrections_list_tag!(tx, id));
             }
             record_change!(tx, "article", Some(id), tags);
+            if publishing {
+                let _queued = queue_narration!(tx, id);
+            }
             let entry = AuditEntry {
                 actor: actor.clone(),
                 action: transition_action(to).to_owned(),

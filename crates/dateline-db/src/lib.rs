@@ -16,6 +16,7 @@ mod error;
 mod feeds;
 mod jobs;
 mod library;
+mod narration;
 mod profiles;
 mod rows;
 mod search_cursor;
@@ -45,6 +46,10 @@ pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
+pub use narration::{
+    ArticleAudio, AudioFiles, AudioStatus, NARRATE_JOB, NARRATE_PRIORITY, NARRATION_VOICES,
+    NarrationArticle, NarrationRun, check_pronunciation,
+};
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use search_sources::SearchSource;
 pub use sitemaps::{SitemapArticle, SitemapMonth, month_range};

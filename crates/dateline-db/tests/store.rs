@@ -33,6 +33,8 @@ mod jobs;
 mod library;
 #[path = "store/migrations.rs"]
 mod migrations;
+#[path = "store/narration.rs"]
+mod narration;
 #[path = "store/sections.rs"]
 mod sections;
 #[path = "store/staff.rs"]

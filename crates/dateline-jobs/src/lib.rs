@@ -2,6 +2,8 @@
 //! for their kind. Any number of nodes may run workers against one database; leases make a dead
 //! worker's job claimable again, so handlers must be idempotent.
 
+pub mod narration;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -36,14 +38,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(store: Store, name: impl Into<String>) -> Self {
-        let mut worker = Self {
-            purges_tips: false,
-            store,
-            name: name.into(),
-            handlers: HashMap::new(),
-            lease: Duration::from_secs(300),
-            idle_wait: Duration::from_secs(1),
-        };
+        let mut worker = Self::dedicated(store, name);
         let store = worker.store.clone();
         worker.register(MAINTENANCE, move |_job| {
             let store = store.clone();
@@ -77,6 +72,19 @@ impl Worker {
                     .map(|_| ())
             }
         });
+    }
+
+    /// A worker with no jobs of its own, for one kind of work kept apart from the rest (the
+    /// narration worker): register its handlers.
+    pub fn dedicated(store: Store, name: impl Into<String>) -> Self {
+        Self {
+            purges_tips: false,
+            store,
+            name: name.into(),
+            handlers: HashMap::new(),
+            lease: Duration::from_secs(300),
+            idle_wait: Duration::from_secs(1),
+        }
     }
 
     pub fn with_idle_wait(mut self, wait: Duration) -> Self {
@@ -135,7 +143,11 @@ impl Worker {
 
     /// Runs until the process ends. Errors talking to the store are logged and retried.
     pub async fn run(self) {
-        schedule_maintenance(&self.store, self.purges_tips).await;
+        // Only the worker that does maintenance schedules it.
+        let maintains = self.handlers.contains_key(MAINTENANCE);
+        if maintains {
+            schedule_maintenance(&self.store, self.purges_tips).await;
+        }
         let mut last_maintenance = tokio::time::Instant::now();
         loop {
             match self.run_once().await {
@@ -146,7 +158,7 @@ impl Worker {
                     tokio::time::sleep(self.idle_wait * 5).await;
                 }
             }
-            if last_maintenance.elapsed() > Duration::from_secs(3600) {
+            if maintains && last_maintenance.elapsed() > Duration::from_secs(3600) {
                 schedule_maintenance(&self.store, self.purges_tips).await;
                 last_maintenance = tokio::time::Instant::now();
             }

@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/tips/follow_up.html",
     "templates/partials/card.html",
     "templates/partials/share.html",
+    "templates/partials/listen.html",
     "templates/partials/pagination.html",
     "templates/partials/icons.html",
     "templates/newsroom/base.html",
@@ -54,6 +55,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/sections.html",
     "templates/newsroom/section_edit.html",
     "templates/newsroom/settings.html",
+    "templates/newsroom/narration.html",
     "templates/newsroom/authors.html",
     "templates/newsroom/author_edit.html",
     "templates/newsroom/tips.html",
@@ -63,6 +65,7 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
 const STATIC_FILES: &[(&str, &str)] = embedded!(
     "static/site.css",
     "static/site.js",
+    "static/listen.js",
     "static/newsroom-editor.js",
     "static/tips.js",
     "static/logo.svg",

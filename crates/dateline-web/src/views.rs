@@ -424,3 +424,38 @@ mod tests {
         );
     }
 }
+
+/// The "Listen to this article" player: both files (Opus first: half the bytes wherever it
+/// plays; MP3 for everything else) and the sentence timings the script highlights by.
+#[derive(Serialize)]
+pub struct ListenView {
+    /// "M:SS", rounded to the nearest second like the player's own clock.
+    pub duration: String,
+    pub duration_iso: String,
+    pub seconds: i64,
+    pub mp3_url: String,
+    pub opus_url: String,
+    pub timings_url: String,
+    pub script: String,
+    /// Read by the fallback voice: said so under the player.
+    pub synthetic_fallback: bool,
+}
+
+pub fn listen_view(files: &dateline_db::AudioFiles, script_url: &str) -> ListenView {
+    let seconds = (files.duration_ms.max(0) + 500) / 1000;
+    ListenView {
+        duration: minutes_seconds(seconds),
+        duration_iso: jsonld::iso_duration(files.duration_ms),
+        seconds,
+        mp3_url: crate::public::audio_url(&files.mp3_key),
+        opus_url: crate::public::audio_url(&files.opus_key),
+        timings_url: crate::public::audio_url(&files.timings_key),
+        script: script_url.to_owned(),
+        synthetic_fallback: files.is_fallback,
+    }
+}
+
+/// `M:SS`, as a reader expects a running time.
+pub fn minutes_seconds(seconds: i64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}

@@ -8,12 +8,16 @@ mod api;
 mod corrections;
 #[path = "web/feeds.rs"]
 mod feeds;
+#[path = "web/listen.rs"]
+mod listen;
 #[path = "web/newsroom_auth.rs"]
 mod newsroom_auth;
 #[path = "web/newsroom_editor.rs"]
 mod newsroom_editor;
 #[path = "web/newsroom_library.rs"]
 mod newsroom_library;
+#[path = "web/newsroom_narration.rs"]
+mod newsroom_narration;
 #[path = "web/search.rs"]
 mod search;
 #[path = "web/sitemaps.rs"]

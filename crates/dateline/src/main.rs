@@ -234,6 +234,13 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             lead = report.lead_path,
             "demo newsroom ready"
         );
+        // Readers open the lead story first: its narration goes first.
+        if let Some((section, slug)) = report.lead_path.trim_start_matches('/').split_once('/')
+            && let dateline_db::ArticleLookup::Found(lead) =
+                store.published_article_at(section, slug).await?
+        {
+            store.hurry_narration(lead.article.id).await?;
+        }
         // The demo admin has no password; a one-time link lets the newcomer choose one.
         let link = dateline_web::newsroom::issue_password_link(
             &store,
@@ -260,6 +267,7 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             identity.display()
         );
     }
+    let narration_media = media.clone();
     let state = AppState::new(
         store.clone(),
         media.clone(),
@@ -285,6 +293,15 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     // meanwhile, its search answering from what is indexed so far.
     tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
+    // Narration has a worker of its own so a long synthesis never holds up publishing; with no
+    // neural voice installed every article still gets the fallback voice.
+    let narration = dateline_jobs::narration::narration_worker(
+        store.clone(),
+        narration_media,
+        dateline_jobs::narration::EngineProvider::fallback_only(),
+        &worker_name,
+    );
+    tokio::spawn(narration.run());
     let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name);
     worker.purge_tips(
         media.clone(),

@@ -7,6 +7,7 @@
 
 mod atom;
 mod json;
+mod podcast;
 mod rss;
 mod xml;
 
@@ -222,7 +223,10 @@ pub async fn site_feed(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, WebError> {
-    let format = Format::from_file(&file).ok_or(WebError::NotFound)?;
+    let format = Format::from_file(&file);
+    if format.is_none() && file != PODCAST_FILE {
+        return Err(WebError::NotFound);
+    }
     let settings = state.store().settings().await?;
     let list = List {
         scope: Scope::Site,
@@ -233,14 +237,20 @@ pub async fn site_feed(
         // The site feed lists what the front page lists: every published article, newest first.
         tags: vec![cache_tags::FRONT_LIST.to_owned()],
     };
-    respond(&state, &settings, list, format).await
+    match format {
+        Some(format) => respond(&state, &settings, list, format).await,
+        None => respond_podcast(&state, &settings, list).await,
+    }
 }
 
 pub async fn section_feed(
     State(state): State<AppState>,
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let format = Format::from_file(&file).ok_or(WebError::NotFound)?;
+    let format = Format::from_file(&file);
+    if format.is_none() && file != PODCAST_FILE {
+        return Err(WebError::NotFound);
+    }
     known_shape(&slug)?;
     let Some(section) = state.store().section_by_slug(&slug).await? else {
         // A renamed section keeps its subscribers (RSS readers follow a 301 and update the URL).
@@ -248,7 +258,7 @@ pub async fn section_feed(
             Some(moved) => Ok(moved_permanently(&format!(
                 "{}/{}",
                 folder(Scope::Section(&moved.slug)),
-                format.file()
+                format.map_or(PODCAST_FILE, Format::file)
             ))),
             None => Err(WebError::NotFound),
         };
@@ -269,7 +279,10 @@ pub async fn section_feed(
             cache_tags::section_list(section.id),
         ],
     };
-    respond(&state, &settings, list, format).await
+    match format {
+        Some(format) => respond(&state, &settings, list, format).await,
+        None => respond_podcast(&state, &settings, list).await,
+    }
 }
 
 pub async fn author_feed(
@@ -393,6 +406,9 @@ struct List<'a> {
     tags: Vec<String>,
 }
 
+/// A list's podcast: the same articles, those with narration, as episodes (MP3 enclosures).
+const PODCAST_FILE: &str = "podcast.xml";
+
 async fn respond(
     state: &AppState,
     settings: &SiteSettings,
@@ -403,9 +419,58 @@ async fn respond(
         .store()
         .feed_articles(list.filter, FEED_LENGTH)
         .await?;
+    let (feed, tags) = list_feed(state, settings, list, &articles);
+    Ok(feed_response(&feed, format, tags))
+}
+
+async fn respond_podcast(
+    state: &AppState,
+    settings: &SiteSettings,
+    list: List<'_>,
+) -> Result<Response, WebError> {
+    let articles = state
+        .store()
+        .feed_articles(list.filter, FEED_LENGTH)
+        .await?;
+    let ids: Vec<i64> = articles.iter().map(|a| a.story.id).collect();
+    let audio = state.store().article_audio_for(&ids).await?;
+    let narrated: Vec<(FeedArticle, dateline_db::AudioFiles)> = articles
+        .into_iter()
+        .filter_map(|article| {
+            let files = audio
+                .iter()
+                .find(|a| a.article_id == article.story.id)
+                .and_then(|a| a.playable().cloned())?;
+            Some((article, files))
+        })
+        .collect();
+    let (with_audio, files): (Vec<FeedArticle>, Vec<dateline_db::AudioFiles>) =
+        narrated.into_iter().unzip();
+    let (feed, tags) = list_feed(state, settings, list, &with_audio);
+    let base_url = &state.config().base_url;
+    let artwork = format!("{base_url}{}", state.theme().asset_url("logo.svg"));
+    let body = podcast::write(&feed, &files, base_url, &artwork);
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(RSS_CONTENT_TYPE));
+    response.extensions_mut().insert(Cacheable {
+        tags: tags.into_iter().collect(),
+        cache_control: PAGE_CACHE_CONTROL,
+    });
+    Ok(response)
+}
+
+/// The feed model of a list's articles, and the cache tags of everything it shows.
+fn list_feed(
+    state: &AppState,
+    settings: &SiteSettings,
+    list: List<'_>,
+    articles: &[FeedArticle],
+) -> (Feed, BTreeSet<String>) {
     let mut tags: BTreeSet<String> = list.tags.iter().cloned().collect();
     tags.insert(cache_tags::SITE.to_owned());
-    for article in &articles {
+    for article in articles {
         tag_article(&mut tags, article);
     }
     let base_url = &state.config().base_url;
@@ -425,7 +490,7 @@ async fn respond(
         generator: "Dateline",
         entries,
     };
-    Ok(feed_response(&feed, format, tags))
+    (feed, tags)
 }
 
 /// `feed` written in `format`, cacheable under `tags`.

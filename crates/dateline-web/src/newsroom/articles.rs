@@ -28,7 +28,7 @@ const PAGE_SIZE: i64 = 25;
 const AUTHOR_ROWS: usize = 5;
 const HERO_CHOICES: i64 = 50;
 
-fn owner(staff: &CurrentStaff) -> Owner {
+pub(super) fn owner(staff: &CurrentStaff) -> Owner {
     Owner {
         staff_id: staff.member.id,
         author_id: staff.member.author_id,
@@ -501,6 +501,13 @@ async fn form_page(
             (
                 "may_revisions".to_owned(),
                 Value::from(staff.may(Action::UseRevisions, owns)),
+            ),
+            (
+                "audio".to_owned(),
+                super::narration::audio_panel(
+                    store.article_audio(article.id).await?.as_ref(),
+                    staff.may(Action::NarrateArticle, owns),
+                ),
             ),
         ]);
     }

@@ -20,6 +20,7 @@ pub(crate) mod admin_endpoints;
 mod articles;
 mod authors;
 mod library;
+mod narration;
 mod pages;
 pub mod secrets;
 mod session;
@@ -90,6 +91,28 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/newsroom/articles/{id}/schedule", post(articles::schedule))
         .route("/newsroom/articles/{id}/notes", post(articles::add_note))
+        .route(
+            "/newsroom/articles/{id}/audio",
+            post(narration::article_audio),
+        )
+        .route("/newsroom/narration", get(narration::settings))
+        .route("/newsroom/narration/voice", post(narration::site_voice))
+        .route(
+            "/newsroom/narration/sections/{id}/voice",
+            post(narration::section_voice),
+        )
+        .route(
+            "/newsroom/narration/lexicon",
+            post(narration::save_pronunciation),
+        )
+        .route(
+            "/newsroom/narration/lexicon/delete",
+            post(narration::delete_pronunciation),
+        )
+        .route(
+            "/newsroom/narration/regenerate-all",
+            post(narration::regenerate_all),
+        )
         .route(
             "/newsroom/articles/{id}/revisions",
             get(articles::revisions),
@@ -371,6 +394,7 @@ fn menu(staff: &CurrentStaff) -> Vec<Value> {
         ("Authors", "/newsroom/authors", Action::UseNewsroom),
         ("Tips", "/newsroom/tips", Action::TriageTips),
         ("Sections", "/newsroom/sections", Action::ManageSections),
+        ("Narration", "/newsroom/narration", Action::ManageNarration),
         ("Settings", "/newsroom/settings", Action::ManageSettings),
         ("Users", "/newsroom/users", Action::ManageUsers),
         ("API tokens", "/newsroom/tokens", Action::ManageApiTokens),

@@ -558,7 +558,11 @@ pub(crate) async fn render_article(
         feeds::section_links(&frame.settings, &page.section.slug, &page.section.name);
     frame.feeds.extend(section_feeds);
     let view = views::article_view(page, &frame.clock, &state.config().base_url);
-    let jsonld = article_jsonld(state, &frame, page, &view.url);
+    let audio = playable_audio(state, page.article.id).await;
+    let listen = audio
+        .as_ref()
+        .map(|files| views::listen_view(files, state.theme().asset_url("listen.js")));
+    let jsonld = article_jsonld(state, &frame, page, &view.url, audio.as_ref());
     let meta_tags = article_meta(state, &frame, page, &view);
     let meta = PageMeta {
         title: page.article.headline.clone(),
@@ -585,6 +589,7 @@ pub(crate) async fn render_article(
         json!({
             "article": view,
             "share": share,
+            "listen": listen,
             "more_in_section": more_views,
             "related": related_views,
             "preview": match mode {
@@ -716,7 +721,26 @@ fn tag_article(frame: &mut Frame, page: &ArticlePage) {
     }
 }
 
-fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str) -> String {
+/// The narration readers can play, if there is one. A page without the player beats no page, so
+/// a failed read only leaves the player out.
+async fn playable_audio(state: &AppState, article_id: i64) -> Option<dateline_db::AudioFiles> {
+    match state.store().article_audio(article_id).await {
+        Ok(audio) => audio.and_then(|audio| audio.playable().cloned()),
+        Err(error) => {
+            tracing::warn!(%error, article_id, "could not read the article's audio");
+            None
+        }
+    }
+}
+
+fn article_jsonld(
+    state: &AppState,
+    frame: &Frame,
+    page: &ArticlePage,
+    url: &str,
+    audio: Option<&dateline_db::AudioFiles>,
+) -> String {
+    let audio_url = audio.map(|files| absolute(state, &super::audio_url(&files.mp3_key)));
     let base_url = &state.config().base_url;
     let author_urls: Vec<String> = page
         .authors
@@ -798,6 +822,13 @@ fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str
                 date_published: n.published_at,
             })
             .collect(),
+        audio: audio
+            .zip(audio_url.as_deref())
+            .map(|(files, content_url)| jsonld::AudioLd {
+                content_url,
+                duration_ms: files.duration_ms,
+                size_bytes: files.mp3_bytes,
+            }),
     };
     jsonld::to_script_json(&document.to_value())
 }

@@ -1,0 +1,743 @@
+//! Narration's rows: each article's audio and where its next narration stands, the newsroom's
+//! pronunciation lexicon, and the voice chosen for the site and per section.
+
+use dateline_core::cache_tags;
+use dateline_core::narration::{Lexicon, Pronunciation};
+use jiff::Timestamp;
+
+use crate::audit::{Actor, AuditEntry, record_audit};
+use crate::changes::record_change;
+use crate::{DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
+
+/// The job that narrates one article (payload `{"article_id": …}`).
+pub const NARRATE_JOB: &str = "narrate";
+/// Below the site's own jobs: narration waits for publishing, never the other way round.
+pub const NARRATE_PRIORITY: i64 = -5;
+
+/// Queues the narration of article `$id` inside `$tx` when it is published and not opted out:
+/// one waiting job per article, so a burst of edits narrates once. The audio readers hear stays
+/// until the new narration is complete.
+macro_rules! queue_narration {
+    ($tx:expr, $id:expr) => {{
+        let id: i64 = $id;
+        let now = $crate::to_micros(jiff::Timestamp::now());
+        let queued = sqlx::query(
+            "INSERT INTO jobs (kind, payload, dedup_key, priority, state, run_at, max_attempts, \
+             created_at) SELECT $1, $2, $3, CAST($4 AS BIGINT), 'queued', CAST($5 AS BIGINT), 5, \
+             CAST($5 AS BIGINT) FROM articles a WHERE a.id = $6 AND a.status = 'published' \
+             AND NOT EXISTS (SELECT 1 FROM article_audio au WHERE au.article_id = $6 AND au.opted_out) \
+             ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING",
+        )
+        .bind($crate::narration::NARRATE_JOB)
+        .bind(serde_json::json!({ "article_id": id }).to_string())
+        .bind(format!("{}:{id}", $crate::narration::NARRATE_JOB))
+        .bind($crate::narration::NARRATE_PRIORITY)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if queued > 0 {
+            sqlx::query(
+                "INSERT INTO article_audio (article_id, status, updated_at) VALUES ($1, 'queued', $2) \
+                 ON CONFLICT (article_id) DO UPDATE SET status = 'queued', reason = NULL, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        queued > 0
+    }};
+}
+pub(crate) use queue_narration;
+
+/// Where an article's narration stands, as the newsroom shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioStatus {
+    Queued,
+    Generating,
+    /// Narrated by the neural voice.
+    Ready,
+    /// Narrated by the fallback voice: playable, to be replaced when the neural voice is there.
+    Fallback,
+    Failed,
+    OptedOut,
+}
+
+impl AudioStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AudioStatus::Queued => "queued",
+            AudioStatus::Generating => "generating",
+            AudioStatus::Ready => "ready",
+            AudioStatus::Fallback => "fallback",
+            AudioStatus::Failed => "failed",
+            AudioStatus::OptedOut => "opted_out",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "queued" => AudioStatus::Queued,
+            "generating" => AudioStatus::Generating,
+            "ready" => AudioStatus::Ready,
+            "fallback" => AudioStatus::Fallback,
+            "failed" => AudioStatus::Failed,
+            "opted_out" => AudioStatus::OptedOut,
+            _ => return None,
+        })
+    }
+}
+
+/// The finished files of one narration, all in object storage under content-addressed keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioFiles {
+    pub voice: String,
+    pub is_fallback: bool,
+    pub duration_ms: i64,
+    pub mp3_key: String,
+    pub mp3_bytes: i64,
+    pub opus_key: String,
+    pub opus_bytes: i64,
+    pub timings_key: String,
+}
+
+/// One narration's bookkeeping, stored with its files: what it was made from and how much of it
+/// the paragraph cache supplied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NarrationRun {
+    pub text_hash: String,
+    pub synthesised_paragraphs: i64,
+    pub reused_paragraphs: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleAudio {
+    pub article_id: i64,
+    pub status: AudioStatus,
+    pub reason: Option<String>,
+    pub opted_out: bool,
+    /// The audio readers hear now, if any (it stays while a new narration is made).
+    pub files: Option<AudioFiles>,
+    pub run: NarrationRun,
+    pub updated_at: Timestamp,
+}
+
+impl ArticleAudio {
+    /// What the public page offers: the current files, unless the newsroom opted out.
+    pub fn playable(&self) -> Option<&AudioFiles> {
+        self.files.as_ref().filter(|_| !self.opted_out)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AudioRow {
+    article_id: i64,
+    status: String,
+    reason: Option<String>,
+    opted_out: bool,
+    voice: Option<String>,
+    is_fallback: bool,
+    duration_ms: Option<i64>,
+    mp3_key: Option<String>,
+    mp3_bytes: Option<i64>,
+    opus_key: Option<String>,
+    opus_bytes: Option<i64>,
+    timings_key: Option<String>,
+    text_hash: Option<String>,
+    synthesised_paragraphs: i64,
+    reused_paragraphs: i64,
+    updated_at: i64,
+}
+
+const AUDIO_COLUMNS: &str = "article_id, status, reason, opted_out, voice, is_fallback, \
+    duration_ms, mp3_key, mp3_bytes, opus_key, opus_bytes, timings_key, text_hash, \
+    synthesised_paragraphs, reused_paragraphs, updated_at";
+
+impl From<AudioRow> for ArticleAudio {
+    fn from(row: AudioRow) -> Self {
+        let files = match (
+            row.voice,
+            row.duration_ms,
+            row.mp3_key,
+            row.opus_key,
+            row.timings_key,
+        ) {
+            (Some(voice), Some(duration_ms), Some(mp3_key), Some(opus_key), Some(timings_key)) => {
+                Some(AudioFiles {
+                    voice,
+                    is_fallback: row.is_fallback,
+                    duration_ms,
+                    mp3_key,
+                    mp3_bytes: row.mp3_bytes.unwrap_or(0),
+                    opus_key,
+                    opus_bytes: row.opus_bytes.unwrap_or(0),
+                    timings_key,
+                })
+            }
+            _ => None,
+        };
+        ArticleAudio {
+            article_id: row.article_id,
+            status: AudioStatus::parse(&row.status).unwrap_or(AudioStatus::Queued),
+            reason: row.reason,
+            opted_out: row.opted_out,
+            files,
+            run: NarrationRun {
+                text_hash: row.text_hash.unwrap_or_default(),
+                synthesised_paragraphs: row.synthesised_paragraphs,
+                reused_paragraphs: row.reused_paragraphs,
+            },
+            updated_at: from_micros(row.updated_at),
+        }
+    }
+}
+
+/// What the narration job reads about one article.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct NarrationArticle {
+    pub id: i64,
+    pub headline: String,
+    pub standfirst: Option<String>,
+    pub body: String,
+    pub language: String,
+    pub published: bool,
+    pub opted_out: bool,
+    /// The section's voice, else the site's.
+    pub voice: String,
+}
+
+/// The voices a newsroom can choose: a dialect each engine maps to one of its own voices.
+pub const NARRATION_VOICES: &[(&str, &str)] =
+    &[("en-us", "American English"), ("en-gb", "British English")];
+
+fn check_voice(voice: &str) -> Result<()> {
+    if NARRATION_VOICES.iter().any(|(code, _)| *code == voice) {
+        Ok(())
+    } else {
+        Err(DbError::Invalid(format!(
+            "“{voice}” is not one of the narration voices"
+        )))
+    }
+}
+
+/// A lexicon word: one word of letters, apostrophes or hyphens.
+pub fn check_pronunciation(word: &str, pronunciation: &Pronunciation) -> Result<()> {
+    let word = word.trim();
+    if word.is_empty() || word.chars().count() > 64 {
+        return Err(DbError::Invalid(
+            "the word must be 1 to 64 characters".to_owned(),
+        ));
+    }
+    if !word
+        .chars()
+        .all(|c| c.is_alphabetic() || c == '\'' || c == '’' || c == '-')
+    {
+        return Err(DbError::Invalid(
+            "the word must be a single word of letters (apostrophes and hyphens allowed)"
+                .to_owned(),
+        ));
+    }
+    match pronunciation {
+        Pronunciation::Respelling(text) => {
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > 100 {
+                return Err(DbError::Invalid(
+                    "the respelling must be 1 to 100 characters".to_owned(),
+                ));
+            }
+            if !text
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | ' ' | '\''))
+            {
+                return Err(DbError::Invalid(
+                    "a respelling uses letters, hyphens between syllables and spaces (“PEH-troh”)"
+                        .to_owned(),
+                ));
+            }
+        }
+        Pronunciation::Ipa(text) => {
+            let text = text.trim().trim_matches('/');
+            if text.is_empty() || text.chars().count() > 100 {
+                return Err(DbError::Invalid(
+                    "the IPA must be 1 to 100 characters".to_owned(),
+                ));
+            }
+            // IPA letters are Latin, Greek or IPA-extension letters plus stress, length and
+            // tie marks; digits and punctuation mean something else was pasted.
+            let ipa_mark = |c: char| {
+                matches!(
+                    c,
+                    'ˈ' | 'ˌ'
+                        | 'ː'
+                        | 'ˑ'
+                        | '.'
+                        | ' '
+                        | '‿'
+                        | '͡'
+                        | '̃'
+                        | '̩'
+                        | '̯'
+                        | 'ʰ'
+                        | 'ʲ'
+                        | 'ʷ'
+                )
+            };
+            if !text.chars().all(|c| c.is_alphabetic() || ipa_mark(c)) {
+                return Err(DbError::Invalid(
+                    "IPA uses phonetic letters and stress marks only (“ˈpe.tɾo”)".to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The article as the narration job reads it, with the voice that applies.
+    pub async fn narration_article(&self, article_id: i64) -> Result<Option<NarrationArticle>> {
+        let row: Option<NarrationArticle> = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT a.id, a.headline, a.standfirst, a.body, a.language, \
+                 (a.status = 'published') AS published, \
+                 COALESCE(au.opted_out, FALSE) AS opted_out, \
+                 COALESCE(s.narration_voice, ns.voice) AS voice \
+                 FROM articles a JOIN sections s ON s.id = a.section_id \
+                 CROSS JOIN narration_settings ns \
+                 LEFT JOIN article_audio au ON au.article_id = a.id WHERE a.id = $1",
+            )
+            .bind(article_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row)
+    }
+
+    pub async fn article_audio(&self, article_id: i64) -> Result<Option<ArticleAudio>> {
+        let sql = format!("SELECT {AUDIO_COLUMNS} FROM article_audio WHERE article_id = $1");
+        let row: Option<AudioRow> = on_reader!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(article_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(ArticleAudio::from))
+    }
+
+    /// The audio rows of several articles (a newsroom list), by article.
+    pub async fn article_audio_for(&self, article_ids: &[i64]) -> Result<Vec<ArticleAudio>> {
+        if article_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids =
+            serde_json::to_string(article_ids).map_err(|e| DbError::Invalid(e.to_string()))?;
+        let rows: Vec<AudioRow> = match &self.backend {
+            crate::Backend::Sqlite { reader, .. } => {
+                let sql = format!(
+                    "SELECT {AUDIO_COLUMNS} FROM article_audio WHERE article_id IN \
+                     (SELECT value FROM json_each($1))"
+                );
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&ids)
+                    .fetch_all(reader)
+                    .await?
+            }
+            crate::Backend::Postgres(pg) => {
+                let sql = format!(
+                    "SELECT {AUDIO_COLUMNS} FROM article_audio WHERE article_id IN \
+                     (SELECT jsonb_array_elements_text($1::jsonb)::BIGINT)"
+                );
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&ids)
+                    .fetch_all(pg)
+                    .await?
+            }
+        };
+        Ok(rows.into_iter().map(ArticleAudio::from).collect())
+    }
+
+    /// Queues article `article_id`'s narration (the newsroom's "regenerate"); false when it is
+    /// not published, opted out, or already waiting.
+    pub async fn queue_narration(&self, article_id: i64, actor: &Actor) -> Result<bool> {
+        let queued = on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let queued = queue_narration!(tx, article_id);
+            if queued {
+                let entry = AuditEntry::about(actor, "article.audio_regenerate", "article", article_id, "");
+                record_audit!(tx, Timestamp::now(), entry);
+            }
+            tx.commit().await?;
+            queued
+        });
+        Ok(queued)
+    }
+
+    /// Queues every published article (`only_fallback`: those with fallback audio, when a
+    /// better voice has become available); returns how many were queued.
+    pub async fn queue_all_narration(&self, only_fallback: bool) -> Result<usize> {
+        let ids: Vec<i64> = on_reader!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT a.id FROM articles a LEFT JOIN article_audio au ON au.article_id = a.id \
+                 WHERE a.status = 'published' AND COALESCE(au.opted_out, FALSE) = FALSE \
+                 AND ($1 = FALSE OR au.is_fallback = TRUE) \
+                 ORDER BY a.first_published_at DESC, a.id DESC",
+            )
+            .bind(only_fallback)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut queued = 0;
+        for id in ids {
+            let one = on_writer!(self, pool => {
+                let mut tx = pool.begin().await?;
+                let one = queue_narration!(tx, id);
+                tx.commit().await?;
+                one
+            });
+            queued += usize::from(one);
+        }
+        Ok(queued)
+    }
+
+    /// Moves article `article_id`'s waiting narration ahead of the others (the demo's lead story
+    /// on a first start, so the page everyone opens first has its audio soonest).
+    pub async fn hurry_narration(&self, article_id: i64) -> Result<bool> {
+        let moved = on_writer!(self, pool => {
+            sqlx::query(
+                "UPDATE jobs SET priority = $1 WHERE dedup_key = $2 AND state = 'queued'",
+            )
+            .bind(NARRATE_PRIORITY + 1)
+            .bind(format!("{NARRATE_JOB}:{article_id}"))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(moved > 0)
+    }
+
+    /// Marks a narration as started; the claim of its job already made it exclusive.
+    pub async fn start_narration(&self, article_id: i64) -> Result<()> {
+        self.set_audio_status(article_id, AudioStatus::Generating, None)
+            .await
+    }
+
+    pub async fn fail_narration(&self, article_id: i64, reason: &str) -> Result<()> {
+        let reason: String = reason.chars().take(500).collect();
+        self.set_audio_status(article_id, AudioStatus::Failed, Some(&reason))
+            .await
+    }
+
+    async fn set_audio_status(
+        &self,
+        article_id: i64,
+        status: AudioStatus,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        on_writer!(self, pool => {
+            sqlx::query(
+                "INSERT INTO article_audio (article_id, status, reason, updated_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (article_id) DO UPDATE SET \
+                 status = CASE WHEN article_audio.opted_out THEN 'opted_out' ELSE excluded.status END, \
+                 reason = excluded.reason, updated_at = excluded.updated_at",
+            )
+            .bind(article_id)
+            .bind(status.as_str())
+            .bind(reason)
+            .bind(to_micros(Timestamp::now()))
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Makes a finished narration the one readers hear, and drops the cached pages that show it.
+    pub async fn finish_narration(
+        &self,
+        article_id: i64,
+        files: &AudioFiles,
+        run: &NarrationRun,
+    ) -> Result<()> {
+        let status = if files.is_fallback {
+            AudioStatus::Fallback
+        } else {
+            AudioStatus::Ready
+        };
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO article_audio (article_id, status, voice, is_fallback, duration_ms, \
+                 mp3_key, mp3_bytes, opus_key, opus_bytes, timings_key, text_hash, \
+                 synthesised_paragraphs, reused_paragraphs, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 ON CONFLICT (article_id) DO UPDATE SET \
+                 status = CASE WHEN article_audio.opted_out THEN 'opted_out' ELSE excluded.status END, \
+                 reason = NULL, voice = excluded.voice, is_fallback = excluded.is_fallback, \
+                 duration_ms = excluded.duration_ms, mp3_key = excluded.mp3_key, \
+                 mp3_bytes = excluded.mp3_bytes, opus_key = excluded.opus_key, \
+                 opus_bytes = excluded.opus_bytes, timings_key = excluded.timings_key, \
+                 text_hash = excluded.text_hash, \
+                 synthesised_paragraphs = excluded.synthesised_paragraphs, \
+                 reused_paragraphs = excluded.reused_paragraphs, updated_at = excluded.updated_at",
+            )
+            .bind(article_id)
+            .bind(status.as_str())
+            .bind(&files.voice)
+            .bind(files.is_fallback)
+            .bind(files.duration_ms)
+            .bind(&files.mp3_key)
+            .bind(files.mp3_bytes)
+            .bind(&files.opus_key)
+            .bind(files.opus_bytes)
+            .bind(&files.timings_key)
+            .bind(&run.text_hash)
+            .bind(run.synthesised_paragraphs)
+            .bind(run.reused_paragraphs)
+            .bind(to_micros(Timestamp::now()))
+            .execute(&mut *tx)
+            .await?;
+            record_change!(tx, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Turns narration off (the player disappears) or back on (a narration is queued).
+    pub async fn set_narration_opt_out(
+        &self,
+        article_id: i64,
+        opted_out: bool,
+        actor: &Actor,
+    ) -> Result<()> {
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
+                .bind(article_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            exists.ok_or(DbError::NotFound)?;
+            let status = if opted_out { AudioStatus::OptedOut } else { AudioStatus::Queued };
+            sqlx::query(
+                "INSERT INTO article_audio (article_id, status, opted_out, updated_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (article_id) DO UPDATE SET \
+                 status = excluded.status, opted_out = excluded.opted_out, reason = NULL, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(article_id)
+            .bind(status.as_str())
+            .bind(opted_out)
+            .bind(to_micros(Timestamp::now()))
+            .execute(&mut *tx)
+            .await?;
+            if !opted_out {
+                let _queued = queue_narration!(tx, article_id);
+            }
+            record_change!(tx, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
+            let action = if opted_out { "article.audio_opt_out" } else { "article.audio_opt_in" };
+            let entry = AuditEntry::about(actor, action, "article", article_id, "");
+            record_audit!(tx, Timestamp::now(), entry);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// How many published articles stand where: the backfill's progress.
+    pub async fn narration_progress(&self) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT COALESCE(au.status, 'none'), COUNT(*) FROM articles a \
+                 LEFT JOIN article_audio au ON au.article_id = a.id \
+                 WHERE a.status = 'published' GROUP BY COALESCE(au.status, 'none') ORDER BY 1",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// The lexicon, every entry.
+    pub async fn lexicon(&self) -> Result<Lexicon> {
+        let mut lexicon = Lexicon::new();
+        for (word, pronunciation) in self.pronunciations().await? {
+            lexicon.insert(&word, pronunciation);
+        }
+        Ok(lexicon)
+    }
+
+    /// Lexicon entries in word order.
+    pub async fn pronunciations(&self) -> Result<Vec<(String, Pronunciation)>> {
+        let rows: Vec<(String, String, String)> = on_reader!(self, pool => {
+            sqlx::query_as("SELECT word, kind, value FROM pronunciations ORDER BY word")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(word, kind, value)| {
+                let pronunciation = if kind == "ipa" {
+                    Pronunciation::Ipa(value)
+                } else {
+                    Pronunciation::Respelling(value)
+                };
+                (word, pronunciation)
+            })
+            .collect())
+    }
+
+    /// Adds or replaces a lexicon entry. Articles using the word are re-narrated when they next
+    /// change or on "regenerate": the paragraph cache key includes the entries a paragraph uses.
+    pub async fn save_pronunciation(
+        &self,
+        word: &str,
+        pronunciation: &Pronunciation,
+        actor: &Actor,
+    ) -> Result<()> {
+        check_pronunciation(word, pronunciation)?;
+        let word = word.trim().to_lowercase();
+        let (kind, value) = match pronunciation {
+            Pronunciation::Ipa(ipa) => ("ipa", ipa.trim().trim_matches('/').to_owned()),
+            Pronunciation::Respelling(text) => ("respelling", text.trim().to_owned()),
+        };
+        let now = Timestamp::now();
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO pronunciations (word, kind, value, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (word) DO UPDATE SET kind = excluded.kind, value = excluded.value, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&word)
+            .bind(kind)
+            .bind(&value)
+            .bind(to_micros(now))
+            .execute(&mut *tx)
+            .await?;
+            let entry = AuditEntry {
+                actor: actor.clone(),
+                action: "lexicon.save".to_owned(),
+                subject_kind: "pronunciation".to_owned(),
+                subject_id: None,
+                detail: format!("{word} → {kind}: {value}"),
+            };
+            record_audit!(tx, now, entry);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_pronunciation(&self, word: &str, actor: &Actor) -> Result<()> {
+        let word = word.trim().to_lowercase();
+        let now = Timestamp::now();
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let deleted = sqlx::query("DELETE FROM pronunciations WHERE word = $1")
+                .bind(&word)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if deleted == 0 {
+                return Err(DbError::NotFound);
+            }
+            let entry = AuditEntry {
+                actor: actor.clone(),
+                action: "lexicon.delete".to_owned(),
+                subject_kind: "pronunciation".to_owned(),
+                subject_id: None,
+                detail: word.clone(),
+            };
+            record_audit!(tx, now, entry);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn site_voice(&self) -> Result<String> {
+        let voice: String = on_reader!(self, pool => {
+            sqlx::query_scalar("SELECT voice FROM narration_settings WHERE only_row = 1")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(voice)
+    }
+
+    pub async fn set_site_voice(&self, voice: &str, actor: &Actor) -> Result<()> {
+        check_voice(voice)?;
+        let now = Timestamp::now();
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE narration_settings SET voice = $1 WHERE only_row = 1")
+                .bind(voice)
+                .execute(&mut *tx)
+                .await?;
+            let entry = AuditEntry {
+                actor: actor.clone(),
+                action: "narration.site_voice".to_owned(),
+                subject_kind: "settings".to_owned(),
+                subject_id: None,
+                detail: voice.to_owned(),
+            };
+            record_audit!(tx, now, entry);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Sets a section's voice; `None` follows the site's.
+    pub async fn set_section_voice(
+        &self,
+        section_id: i64,
+        voice: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()> {
+        if let Some(voice) = voice {
+            check_voice(voice)?;
+        }
+        let now = Timestamp::now();
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query("UPDATE sections SET narration_voice = $1 WHERE id = $2")
+                .bind(voice)
+                .bind(section_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if updated == 0 {
+                return Err(DbError::NotFound);
+            }
+            let entry = AuditEntry::about(actor, "section.voice", "section", section_id, voice.unwrap_or("site"));
+            record_audit!(tx, now, entry);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Each section's own voice (`None`: the site's), by section id.
+    pub async fn section_voices(&self) -> Result<Vec<(i64, Option<String>)>> {
+        let rows: Vec<(i64, Option<String>)> = on_reader!(self, pool => {
+            sqlx::query_as("SELECT id, narration_voice FROM sections ORDER BY position, id")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexicon_entries_are_validated() {
+        let say = |t: &str| Pronunciation::Respelling(t.to_owned());
+        let ipa = |t: &str| Pronunciation::Ipa(t.to_owned());
+        assert!(check_pronunciation("Petro", &say("PEH-troh")).is_ok());
+        assert!(check_pronunciation("Jaramillo", &ipa("/xaɾaˈmiʝo/")).is_ok());
+        assert!(check_pronunciation("O'Neill", &say("oh NEEL")).is_ok());
+        assert!(check_pronunciation("two words", &say("x")).is_err());
+        assert!(check_pronunciation("", &say("x")).is_err());
+        assert!(check_pronunciation("Petro", &say("PEH-troh <script>")).is_err());
+        assert!(check_pronunciation("Petro", &ipa("pe1tro")).is_err());
+        assert!(check_pronunciation("Petro", &say("  ")).is_err());
+    }
+}

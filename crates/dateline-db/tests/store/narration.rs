@@ -1,0 +1,345 @@
+//! Narration's rows: the job queued with the change that calls for it, finished audio replacing
+//! the old only when complete, opt-out, the lexicon and voices.
+
+use dateline_core::ArticleStatus;
+use dateline_core::cache_tags;
+use dateline_core::narration::Pronunciation;
+use dateline_db::testing::TestStore;
+use dateline_db::{Actor, AudioFiles, AudioStatus, NARRATE_JOB, NarrationRun, Store};
+use jiff::Timestamp;
+use std::time::Duration;
+
+use crate::support::{article_input, author, section, tag_set};
+
+dateline_db::both_backends!(
+    publishing_queues_one_narration_and_edits_while_waiting_join_it,
+    drafts_are_not_narrated,
+    finished_audio_replaces_the_old_and_drops_the_cached_page,
+    opting_out_hides_the_player_and_stops_narration,
+    the_lexicon_validates_and_keeps_one_entry_per_word,
+    the_section_voice_overrides_the_site_voice,
+    fallback_audio_can_be_queued_again_in_bulk,
+    a_hurried_narration_runs_first,
+);
+
+fn editor() -> Actor {
+    Actor::system("test editor")
+}
+
+async fn narrate_jobs(store: &Store) -> Vec<serde_json::Value> {
+    let mut payloads = Vec::new();
+    while let Some(job) = store
+        .claim_job(
+            "test",
+            &[NARRATE_JOB],
+            Duration::from_secs(60),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap()
+    {
+        payloads.push(job.payload);
+        store.complete_job(job.id).await.unwrap();
+    }
+    payloads
+}
+
+async fn published_article(store: &Store, slug: &str) -> i64 {
+    let politics = match store.section_by_slug("politics").await.unwrap() {
+        Some(s) => s,
+        None => section(store, "politics", 1).await,
+    };
+    let writer = author(store, &format!("writer-{slug}")).await;
+    store
+        .create_article(&article_input(politics.id, slug, &[writer.id]))
+        .await
+        .unwrap()
+        .id
+}
+
+fn files(key: &str, fallback: bool) -> AudioFiles {
+    AudioFiles {
+        voice: if fallback {
+            "espeak-ng/1.51/en-us"
+        } else {
+            "kokoro/af_heart"
+        }
+        .to_owned(),
+        is_fallback: fallback,
+        duration_ms: 61_500,
+        mp3_key: format!("audio/{key}.mp3"),
+        mp3_bytes: 369_000,
+        opus_key: format!("audio/{key}.opus"),
+        opus_bytes: 190_000,
+        timings_key: format!("audio/{key}.json"),
+    }
+}
+
+fn run(hash: &str) -> NarrationRun {
+    NarrationRun {
+        text_hash: hash.to_owned(),
+        synthesised_paragraphs: 4,
+        reused_paragraphs: 1,
+    }
+}
+
+async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: TestStore) {
+    let id = published_article(&store, "vote-delayed").await;
+    let audio = store.article_audio(id).await.unwrap().unwrap();
+    assert_eq!(audio.status, AudioStatus::Queued);
+    assert!(audio.playable().is_none());
+    let article = store.article(id).await.unwrap().unwrap();
+    let mut edit = article_input(article.section_id, "vote-delayed", &[]);
+    edit.author_ids = store
+        .article_page(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .authors
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    edit.body = "An edited body.".to_owned();
+    store
+        .save_article(id, article.version, &edit, &editor())
+        .await
+        .unwrap();
+    let jobs = narrate_jobs(&store).await;
+    assert_eq!(jobs, vec![serde_json::json!({ "article_id": id })]);
+    // Once that job has started, the next edit queues the next narration.
+    let article = store.article(id).await.unwrap().unwrap();
+    edit.body = "Edited again.".to_owned();
+    store
+        .save_article(id, article.version, &edit, &editor())
+        .await
+        .unwrap();
+    assert_eq!(narrate_jobs(&store).await.len(), 1);
+}
+
+async fn drafts_are_not_narrated(store: TestStore) {
+    let politics = section(&store, "politics", 1).await;
+    let writer = author(&store, "writer").await;
+    let mut input = article_input(politics.id, "draft", &[writer.id]);
+    input.status = ArticleStatus::Draft;
+    let id = store.create_article(&input).await.unwrap().id;
+    assert!(store.article_audio(id).await.unwrap().is_none());
+    assert!(!store.queue_narration(id, &editor()).await.unwrap());
+    assert!(narrate_jobs(&store).await.is_empty());
+    store
+        .transition_article(id, ArticleStatus::Published, &editor(), Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(narrate_jobs(&store).await.len(), 1);
+}
+
+async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestStore) {
+    let id = published_article(&store, "vote-delayed").await;
+    assert!(
+        !store.queue_narration(id, &editor()).await.unwrap(),
+        "already waiting"
+    );
+    narrate_jobs(&store).await;
+    store.start_narration(id).await.unwrap();
+    assert_eq!(
+        store.article_audio(id).await.unwrap().unwrap().status,
+        AudioStatus::Generating
+    );
+    let before = store.latest_change_id().await.unwrap();
+    store
+        .finish_narration(id, &files("a1", true), &run("h1"))
+        .await
+        .unwrap();
+    let changes = store.changes_since(before, 10).await.unwrap();
+    assert_eq!(changes.len(), 1);
+    assert!(tag_set(&changes[0]).contains(&cache_tags::article(id)));
+    let audio = store.article_audio(id).await.unwrap().unwrap();
+    assert_eq!(audio.status, AudioStatus::Fallback);
+    assert_eq!(audio.playable(), Some(&files("a1", true)));
+    assert_eq!(audio.run, run("h1"));
+
+    // A new narration that fails keeps the old audio playing and says why.
+    assert!(store.queue_narration(id, &editor()).await.unwrap());
+    store
+        .fail_narration(id, "espeak-ng exited with 1")
+        .await
+        .unwrap();
+    let audio = store.article_audio(id).await.unwrap().unwrap();
+    assert_eq!(audio.status, AudioStatus::Failed);
+    assert_eq!(audio.reason.as_deref(), Some("espeak-ng exited with 1"));
+    assert_eq!(audio.playable(), Some(&files("a1", true)));
+
+    store
+        .finish_narration(id, &files("a2", false), &run("h2"))
+        .await
+        .unwrap();
+    let audio = store.article_audio(id).await.unwrap().unwrap();
+    assert_eq!(audio.status, AudioStatus::Ready);
+    assert_eq!(audio.reason, None);
+    assert_eq!(audio.playable().unwrap().mp3_key, "audio/a2.mp3");
+    let listed = store.article_audio_for(&[id, id + 1000]).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].article_id, id);
+}
+
+async fn opting_out_hides_the_player_and_stops_narration(store: TestStore) {
+    let id = published_article(&store, "vote-delayed").await;
+    narrate_jobs(&store).await;
+    store
+        .finish_narration(id, &files("a1", false), &run("h1"))
+        .await
+        .unwrap();
+    store
+        .set_narration_opt_out(id, true, &editor())
+        .await
+        .unwrap();
+    let audio = store.article_audio(id).await.unwrap().unwrap();
+    assert_eq!(audio.status, AudioStatus::OptedOut);
+    assert!(audio.playable().is_none());
+    assert!(!store.queue_narration(id, &editor()).await.unwrap());
+    assert!(
+        store
+            .narration_article(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .opted_out
+    );
+    let audit = store.audit_for("article", id).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "article.audio_opt_out"));
+
+    store
+        .set_narration_opt_out(id, false, &editor())
+        .await
+        .unwrap();
+    let audio = store.article_audio(id).await.unwrap().unwrap();
+    assert_eq!(audio.status, AudioStatus::Queued);
+    assert!(audio.playable().is_some());
+    assert_eq!(narrate_jobs(&store).await.len(), 1);
+    assert!(
+        store
+            .set_narration_opt_out(id + 1000, true, &editor())
+            .await
+            .is_err()
+    );
+}
+
+async fn the_lexicon_validates_and_keeps_one_entry_per_word(store: TestStore) {
+    let say = |t: &str| Pronunciation::Respelling(t.to_owned());
+    store
+        .save_pronunciation("Petro", &say("PEE-troh"), &editor())
+        .await
+        .unwrap();
+    store
+        .save_pronunciation("petro", &say("PEH-troh"), &editor())
+        .await
+        .unwrap();
+    store
+        .save_pronunciation(
+            "Jaramillo",
+            &Pronunciation::Ipa("/xaɾaˈmiʝo/".into()),
+            &editor(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .save_pronunciation("two words", &say("x"), &editor())
+            .await
+            .is_err()
+    );
+    let entries = store.pronunciations().await.unwrap();
+    assert_eq!(
+        entries,
+        vec![
+            (
+                "jaramillo".to_owned(),
+                Pronunciation::Ipa("xaɾaˈmiʝo".into())
+            ),
+            ("petro".to_owned(), say("PEH-troh")),
+        ]
+    );
+    let lexicon = store.lexicon().await.unwrap();
+    assert_eq!(lexicon.get("PETRO"), Some(&say("PEH-troh")));
+    store
+        .delete_pronunciation("Petro", &editor())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .delete_pronunciation("Petro", &editor())
+            .await
+            .is_err()
+    );
+    assert_eq!(store.pronunciations().await.unwrap().len(), 1);
+}
+
+async fn the_section_voice_overrides_the_site_voice(store: TestStore) {
+    let id = published_article(&store, "vote-delayed").await;
+    assert_eq!(store.site_voice().await.unwrap(), "en-us");
+    assert_eq!(
+        store.narration_article(id).await.unwrap().unwrap().voice,
+        "en-us"
+    );
+    store.set_site_voice("en-gb", &editor()).await.unwrap();
+    assert_eq!(
+        store.narration_article(id).await.unwrap().unwrap().voice,
+        "en-gb"
+    );
+    let section_id = store.article(id).await.unwrap().unwrap().section_id;
+    store
+        .set_section_voice(section_id, Some("en-us"), &editor())
+        .await
+        .unwrap();
+    let article = store.narration_article(id).await.unwrap().unwrap();
+    assert_eq!(article.voice, "en-us");
+    assert!(article.published);
+    assert_eq!(article.headline, "Headline of vote-delayed");
+    assert!(store.set_site_voice("klingon", &editor()).await.is_err());
+    store
+        .set_section_voice(section_id, None, &editor())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.narration_article(id).await.unwrap().unwrap().voice,
+        "en-gb"
+    );
+}
+
+async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
+    let fallback = published_article(&store, "fallback").await;
+    let neural = published_article(&store, "neural").await;
+    narrate_jobs(&store).await;
+    store
+        .finish_narration(fallback, &files("f", true), &run("h"))
+        .await
+        .unwrap();
+    store
+        .finish_narration(neural, &files("n", false), &run("h"))
+        .await
+        .unwrap();
+    assert_eq!(store.queue_all_narration(true).await.unwrap(), 1);
+    assert_eq!(
+        narrate_jobs(&store).await,
+        vec![serde_json::json!({ "article_id": fallback })]
+    );
+    assert_eq!(store.queue_all_narration(false).await.unwrap(), 2);
+    let progress = store.narration_progress().await.unwrap();
+    assert_eq!(progress, vec![("queued".to_owned(), 2)]);
+}
+
+async fn a_hurried_narration_runs_first(store: TestStore) {
+    let first = published_article(&store, "first").await;
+    let lead = published_article(&store, "lead").await;
+    assert!(store.hurry_narration(lead).await.unwrap());
+    assert_eq!(
+        narrate_jobs(&store).await,
+        vec![
+            serde_json::json!({ "article_id": lead }),
+            serde_json::json!({ "article_id": first }),
+        ]
+    );
+    assert!(
+        !store.hurry_narration(lead).await.unwrap(),
+        "nothing waiting"
+    );
+}
