@@ -245,6 +245,52 @@ pub struct Submission<'a> {
     pub article_mode: Option<ModerationMode>,
 }
 
+/// Why a reader reports a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportReason {
+    Abuse,
+    Spam,
+    OffTopic,
+    Misinformation,
+    Other,
+}
+
+impl ReportReason {
+    pub const ALL: [ReportReason; 5] = [
+        ReportReason::Abuse,
+        ReportReason::Spam,
+        ReportReason::OffTopic,
+        ReportReason::Misinformation,
+        ReportReason::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportReason::Abuse => "abuse",
+            ReportReason::Spam => "spam",
+            ReportReason::OffTopic => "off_topic",
+            ReportReason::Misinformation => "misinformation",
+            ReportReason::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|reason| reason.as_str() == text)
+    }
+
+    /// How the reason reads on the report form and in the moderation queue.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportReason::Abuse => "Abusive or hateful",
+            ReportReason::Spam => "Spam or advertising",
+            ReportReason::OffTopic => "Off topic",
+            ReportReason::Misinformation => "False or misleading",
+            ReportReason::Other => "Something else",
+        }
+    }
+}
+
 /// What is wrong with a comment or with who is posting it; the message is for the reader.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CommentError {
@@ -268,6 +314,12 @@ pub enum CommentError {
     EditWindowPassed,
     #[error("This comment was deleted.")]
     Deleted,
+    #[error("Confirm your email address before commenting: follow the link we sent you.")]
+    Unverified,
+    #[error("You can only reply to a published comment.")]
+    ParentNotShown,
+    #[error("You cannot report your own comment.")]
+    OwnReport,
 }
 
 /// The body as it will be stored: trimmed, within the limits.
@@ -846,6 +898,9 @@ mod tests {
         assert_eq!(Deleted.moderate(Approve), Err(CommentError::Deleted));
         for status in [Pending, Approved, Rejected, Deleted] {
             assert_eq!(CommentStatus::parse(status.as_str()), Some(status));
+        }
+        for reason in ReportReason::ALL {
+            assert_eq!(ReportReason::parse(reason.as_str()), Some(reason));
         }
     }
 
