@@ -595,6 +595,14 @@ impl PostAllowance {
         }
     }
 
+    /// Whether the allowance has refilled completely by `now` (an allowance in that state can be
+    /// forgotten and started afresh without changing anything).
+    pub fn is_full(&self, rule: RateRule, now: Timestamp) -> bool {
+        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
+        let every = rule.every.as_secs_f64().max(f64::EPSILON);
+        self.tokens + elapsed / every >= f64::from(rule.burst)
+    }
+
     /// Takes one post from the allowance; `Err` says how long until the next is allowed.
     pub fn take(&mut self, rule: RateRule, now: Timestamp) -> Result<(), SignedDuration> {
         let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);

@@ -209,7 +209,7 @@ impl NewsroomState {
         }
     }
 
-    fn client_blocked(&self, client: IpAddr) -> bool {
+    pub(crate) fn client_blocked(&self, client: IpAddr) -> bool {
         let Ok(windows) = self.failures_by_client.lock() else {
             return false;
         };
@@ -218,7 +218,7 @@ impl NewsroomState {
         })
     }
 
-    fn client_failed(&self, client: IpAddr) {
+    pub(crate) fn client_failed(&self, client: IpAddr) {
         let Ok(mut windows) = self.failures_by_client.lock() else {
             return;
         };
@@ -241,7 +241,7 @@ impl NewsroomState {
 
     /// A real argon2id hash of nothing anyone knows, verified against when the email is unknown
     /// so that an unknown email takes as long as a wrong password.
-    fn dummy_hash(&self) -> &str {
+    pub(crate) fn dummy_hash(&self) -> &str {
         self.dummy_hash.get_or_init(|| {
             secrets::new_token()
                 .and_then(|secret| secrets::hash_password(&secret))
@@ -252,7 +252,7 @@ impl NewsroomState {
 
 /// The client's address as the listener saw it; unknown when the server runs without connect
 /// info (tests), and then every such request shares one limit.
-fn client_address(request_headers_extensions: &http::Extensions) -> IpAddr {
+pub(crate) fn client_address(request_headers_extensions: &http::Extensions) -> IpAddr {
     request_headers_extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip())
@@ -393,7 +393,7 @@ async fn private_answers(request: Request, next: Next) -> Response {
 }
 
 /// Requests that change something.
-fn is_unsafe(method: &Method) -> bool {
+pub(crate) fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
@@ -469,7 +469,7 @@ async fn finish(
 
 /// The origin a form must come from: the configured public URL's, or the one the browser
 /// addressed (the `Host` it sent), which a page on another site cannot choose.
-fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
+pub(crate) fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
     let base = origin_of(&state.config().base_url);
     let host = headers.get(HOST).and_then(|h| h.to_str().ok());
     let allowed = |origin: &str| {
@@ -492,8 +492,8 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
     match sent {
         Some(origin) if allowed(&origin) => Ok(()),
         Some(origin) => Err(format!(
-            "This form was sent from {origin}, which is not this newsroom. If you followed a \
-             link from elsewhere, open the newsroom directly and try again."
+            "This form was sent from {origin}, which is not this site. If you followed a \
+             link from elsewhere, open this site directly and try again."
         )),
         None => Err(
             "Your browser did not say where this form came from, so it was not accepted. \
@@ -510,13 +510,17 @@ fn origin_of(url: &str) -> Option<String> {
     (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
 }
 
-const TOKEN_MISSING: &str = "This form has expired or did not come from the newsroom. \
+const TOKEN_MISSING: &str = "This form has expired or did not come from this site. \
      Go back, reload the page and send it again.";
 
 /// Finds the synchronizer token (an `X-CSRF-Token` header, the `csrf` field of a form, or the
 /// first part of a multipart body) and compares it with the expected one; gives the body back
 /// intact.
-async fn check_form_token(headers: &HeaderMap, body: Body, expected: &str) -> Result<Body, String> {
+pub(crate) async fn check_form_token(
+    headers: &HeaderMap,
+    body: Body,
+    expected: &str,
+) -> Result<Body, String> {
     if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         return if secrets::same_secret(sent, expected) {
             Ok(body)
@@ -629,7 +633,12 @@ fn secure(state: &AppState) -> bool {
     state.config().base_url.starts_with("https://")
 }
 
-fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+pub(crate) fn cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
     let mut text = format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Lax",
         cookie_name(state, name)
@@ -643,7 +652,7 @@ fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> He
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn read_cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn read_cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
     let name = cookie_name(state, name);
     headers
         .get_all(COOKIE)

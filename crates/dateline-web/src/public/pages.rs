@@ -558,7 +558,11 @@ pub(crate) async fn render_article(
         feeds::section_links(&frame.settings, &page.section.slug, &page.section.name);
     frame.feeds.extend(section_feeds);
     let view = views::article_view(page, &frame.clock, &state.config().base_url);
-    let jsonld = article_jsonld(state, &frame, page, &view.url);
+    // The first page of the discussion is part of the cached page; approving a comment drops it.
+    frame.tags.insert(cache_tags::discussion(page.article.id));
+    let (discussion, comment_count) =
+        super::discussion::article_block(state, page, &frame.clock).await?;
+    let jsonld = article_jsonld(state, &frame, page, &view.url, comment_count);
     let meta_tags = article_meta(state, &frame, page, &view);
     let meta = PageMeta {
         title: page.article.headline.clone(),
@@ -587,6 +591,7 @@ pub(crate) async fn render_article(
             "share": share,
             "more_in_section": more_views,
             "related": related_views,
+            "discussion": discussion,
             "preview": match mode {
                 ArticleMode::Public => Value::Null,
                 ArticleMode::Preview { action, fields } => {
@@ -716,7 +721,13 @@ fn tag_article(frame: &mut Frame, page: &ArticlePage) {
     }
 }
 
-fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str) -> String {
+fn article_jsonld(
+    state: &AppState,
+    frame: &Frame,
+    page: &ArticlePage,
+    url: &str,
+    comment_count: i64,
+) -> String {
     let base_url = &state.config().base_url;
     let author_urls: Vec<String> = page
         .authors
@@ -799,7 +810,12 @@ fn article_jsonld(state: &AppState, frame: &Frame, page: &ArticlePage, url: &str
             })
             .collect(),
     };
-    jsonld::to_script_json(&document.to_value())
+    let mut value = document.to_value();
+    // schema.org CreativeWork.commentCount: the approved comments readers can see.
+    if let Some(object) = value.as_object_mut() {
+        object.insert("commentCount".to_owned(), json!(comment_count));
+    }
+    jsonld::to_script_json(&value)
 }
 
 fn article_meta(
@@ -981,7 +997,7 @@ pub async fn not_found(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn not_found_page(state: &AppState) -> Result<Response, WebError> {
+pub(super) async fn not_found_page(state: &AppState) -> Result<Response, WebError> {
     let mut frame = Frame::load(state).await?;
     let latest = state.store().stories(StoryFilter::All, 4, 0, &[]).await?;
     let suggestions = frame.stories(&latest, CARD_SIZES);
