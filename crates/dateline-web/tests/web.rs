@@ -6,6 +6,8 @@ mod admin_api;
 mod api;
 #[path = "web/corrections.rs"]
 mod corrections;
+#[path = "web/discussion.rs"]
+mod discussion;
 #[path = "web/feeds.rs"]
 mod feeds;
 #[path = "web/newsroom_auth.rs"]

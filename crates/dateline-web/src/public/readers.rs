@@ -92,11 +92,14 @@ impl ReaderMail for LogMail {
     }
 }
 
+/// Per address and kind of request: when the current window started, and how many so far.
+type AddressWindows = HashMap<(IpAddr, &'static str), (Instant, u32)>;
+
 /// Per-node memory of the reader side: posting allowances and per-address limits. Addresses
 /// are personal data, so they are kept in memory only, and only for the window they count in.
 pub(crate) struct ReaderState {
     allowances: Mutex<HashMap<i64, PostAllowance>>,
-    address_windows: Mutex<HashMap<(IpAddr, &'static str), (Instant, u32)>>,
+    address_windows: Mutex<AddressWindows>,
     mail: OnceLock<Arc<dyn ReaderMail>>,
 }
 
@@ -808,8 +811,8 @@ pub struct DeleteForm {
     confirm: String,
 }
 
-fn signed_in(current: Option<CurrentReader>) -> Result<CurrentReader, Response> {
-    current.ok_or_else(|| Redirect::to("/readers/sign-in?next=/readers/account").into_response())
+fn sign_in_first() -> Response {
+    Redirect::to("/readers/sign-in?next=/readers/account").into_response()
 }
 
 async fn account_page(
@@ -845,9 +848,8 @@ pub async fn account(
     ReaderCsrf(csrf): ReaderCsrf,
     Query(query): Query<AccountQuery>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in(current) {
-        Ok(current) => current,
-        Err(redirect) => return Ok(redirect),
+    let Some(current) = current else {
+        return Ok(sign_in_first());
     };
     let notice = if query.welcome.is_some() {
         Some(
@@ -877,9 +879,8 @@ pub async fn rename(
     ReaderCsrf(csrf): ReaderCsrf,
     Form(form): Form<RenameForm>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in(current) {
-        Ok(current) => current,
-        Err(redirect) => return Ok(redirect),
+    let Some(current) = current else {
+        return Ok(sign_in_first());
     };
     match state.store().rename_reader(current.reader.id, &form.display_name).await {
         Ok(reader) => {
@@ -905,9 +906,8 @@ pub async fn download_data(
     State(state): State<AppState>,
     current: Option<CurrentReader>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in(current) {
-        Ok(current) => current,
-        Err(redirect) => return Ok(redirect),
+    let Some(current) = current else {
+        return Ok(sign_in_first());
     };
     let export = state.store().reader_export(current.reader.id).await?;
     let comments: Vec<Value> = export
@@ -967,9 +967,8 @@ pub async fn delete_account(
     ReaderCsrf(csrf): ReaderCsrf,
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, WebError> {
-    let current = match signed_in(current) {
-        Ok(current) => current,
-        Err(redirect) => return Ok(redirect),
+    let Some(current) = current else {
+        return Ok(sign_in_first());
     };
     if form.confirm != "yes" {
         return account_page(

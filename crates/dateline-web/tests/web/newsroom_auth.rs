@@ -90,7 +90,7 @@ impl Browser {
         self.post_raw(action, &all, &[("origin", ORIGIN)]).await
     }
 
-    pub(super) async fn post_raw(
+    pub(crate) async fn post_raw(
         &mut self,
         uri: &str,
         fields: &[(&str, &str)],
