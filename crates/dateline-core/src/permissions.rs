@@ -41,8 +41,10 @@ pub enum Action {
     UploadImages,
     /// Change an image's alt text, caption, credit and source type; delete it.
     EditImage,
-    /// Approve, reject and feature comments; suspend and ban readers.
+    /// Approve, reject and feature comments; suspend and ban readers; close an article's comments.
     ModerateComments,
+    /// Set the site's moderation rules: pre- or post-moderation, word lists, automatic closing.
+    ConfigureModeration,
     /// Read, assign and resolve tips.
     TriageTips,
     /// Edit an author profile (bio, photo, links).
@@ -60,7 +62,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::UseNewsroom,
         Action::ChangeOwnPassword,
         Action::CreateDraft,
@@ -75,6 +77,7 @@ impl Action {
         Action::UploadImages,
         Action::EditImage,
         Action::ModerateComments,
+        Action::ConfigureModeration,
         Action::TriageTips,
         Action::EditAuthorProfile,
         Action::ManageSections,
@@ -104,7 +107,11 @@ impl Action {
             // Contributors illustrate their drafts; the shared library is the desk's.
             Action::UploadImages => (Contributor, Contributor),
             Action::EditImage => (Contributor, Editor),
-            Action::ModerateComments | Action::TriageTips => (Editor, Editor),
+            // The desk moderates and sets the rules; a dedicated moderator role can come later
+            // without changing who may do what today.
+            Action::ModerateComments | Action::ConfigureModeration | Action::TriageTips => {
+                (Editor, Editor)
+            }
             Action::EditAuthorProfile => (Contributor, Admin),
             Action::ManageSections
             | Action::ManageSettings
@@ -155,6 +162,7 @@ mod tests {
             (Action::UploadImages, ALL, ALL),
             (Action::EditImage, ALL, EDITOR_UP),
             (Action::ModerateComments, EDITOR_UP, EDITOR_UP),
+            (Action::ConfigureModeration, EDITOR_UP, EDITOR_UP),
             (Action::TriageTips, EDITOR_UP, EDITOR_UP),
             (Action::EditAuthorProfile, ALL, ADMIN),
             (Action::ManageSections, ADMIN, ADMIN),

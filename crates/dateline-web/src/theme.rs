@@ -61,6 +61,8 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/settings.html",
     "templates/newsroom/authors.html",
     "templates/newsroom/author_edit.html",
+    "templates/newsroom/comments.html",
+    "templates/newsroom/comment_settings.html",
 );
 
 const STATIC_FILES: &[(&str, &str)] = embedded!(

@@ -19,6 +19,7 @@ mod admin_api;
 pub(crate) mod admin_endpoints;
 mod articles;
 mod authors;
+mod comments;
 mod library;
 mod pages;
 pub mod secrets;
@@ -145,6 +146,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/newsroom/settings",
             get(site::settings).post(site::save_settings),
+        )
+        .route("/newsroom/comments", get(comments::queue))
+        .route(
+            "/newsroom/comments/settings",
+            get(comments::settings_form).post(comments::save_settings),
+        )
+        .route("/newsroom/comments/{id}/decision", post(comments::decide))
+        .route("/newsroom/comments/{id}/feature", post(comments::feature))
+        .route("/newsroom/readers/{id}/standing", post(comments::standing))
+        .route(
+            "/newsroom/articles/{id}/discussion",
+            post(comments::article_discussion),
         );
     // No CORS on purpose: these answers are for servers and scripts, not other sites' pages.
     let api = Router::new()
@@ -354,6 +367,7 @@ fn menu(staff: &CurrentStaff) -> Vec<Value> {
         ("Dashboard", "/newsroom", Action::UseNewsroom),
         ("Articles", "/newsroom/articles", Action::CreateDraft),
         ("Images", "/newsroom/images", Action::UploadImages),
+        ("Comments", "/newsroom/comments", Action::ModerateComments),
         ("Authors", "/newsroom/authors", Action::UseNewsroom),
         ("Sections", "/newsroom/sections", Action::ManageSections),
         ("Settings", "/newsroom/settings", Action::ManageSettings),

@@ -13,7 +13,7 @@ use dateline_db::testing::TestStore;
 use dateline_web::{ReaderMail, ReaderMessage};
 use http::StatusCode;
 
-use super::newsroom_auth::{Browser, ORIGIN, PASSWORD, csrf_in};
+use super::newsroom_auth::{Browser, ORIGIN, PASSWORD, csrf_in, staff};
 use super::{get, newsroom, site};
 
 dateline_db::both_backends!(
@@ -21,6 +21,7 @@ dateline_db::both_backends!(
     hostile_comments_and_names_render_inert,
     reader_forms_need_the_token_and_bad_input_keeps_the_text,
     edit_delete_report_and_the_readers_data,
+    moderators_approve_feature_ban_and_set_the_rules,
 );
 
 /// Keeps what would be emailed, the way an SMTP server would receive it.
@@ -564,4 +565,171 @@ async fn edit_delete_report_and_the_readers_data(store: TestStore) {
         "a deleted comment without replies is not shown"
     );
     assert!(matches!(state.store().comment(id).await, Ok(c) if c.status == CommentStatus::Deleted));
+}
+
+async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
+    let room = newsroom(&store).await;
+    let editor = staff(
+        &store,
+        "desk@news.example",
+        dateline_core::Role::Editor,
+        Some(PASSWORD),
+    )
+    .await;
+    let author = staff(
+        &store,
+        "writer@news.example",
+        dateline_core::Role::Author,
+        Some(PASSWORD),
+    )
+    .await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut lia = Browser::new(&site.app);
+    signed_up(&mut lia, &outbox, "lia@readers.example", "Lia").await;
+    let posted = post(&mut lia, room.first, &[("body", "Waiting for the desk")]).await;
+    let id = comment_id_from(posted.headers["location"].to_str().unwrap());
+
+    // Authors do not moderate.
+    let mut writer = Browser::new(&site.app);
+    writer.sign_in(&author.email, PASSWORD).await;
+    assert_eq!(
+        writer.get("/newsroom/comments").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut desk = Browser::new(&site.app);
+    assert_eq!(
+        desk.sign_in(&editor.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let queue = desk.get("/newsroom/comments").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(
+        queue.body.contains("Waiting for the desk"),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("queued: new commenter"));
+    assert!(
+        queue.body.contains(">Comments</a>"),
+        "the menu links the queues"
+    );
+
+    let decision = format!("/newsroom/comments/{id}/decision");
+    let approved = desk
+        .submit(
+            "/newsroom/comments",
+            &decision,
+            &[("decision", "approve"), ("queue", "pending")],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    let featured = desk
+        .submit(
+            "/newsroom/comments",
+            &format!("/newsroom/comments/{id}/feature"),
+            &[("featured", "yes"), ("queue", "approved")],
+        )
+        .await;
+    assert_eq!(featured.status, StatusCode::SEE_OTHER);
+    state.apply_changes().await.unwrap();
+    let page = get(&site.app, "/politics/budget-vote").await.body;
+    assert!(
+        page.contains("Waiting for the desk") && page.contains("Editor’s pick"),
+        "{page}"
+    );
+    let featured_tab = lia
+        .get(&format!("/discussion/{}?sort=featured", room.first))
+        .await
+        .body;
+    assert!(featured_tab.contains("Waiting for the desk"));
+
+    // Ban the reader: posting is refused with a clear message.
+    let reader_id = state.store().comment(id).await.unwrap().reader_id.unwrap();
+    let banned = desk
+        .submit(
+            "/newsroom/comments",
+            &format!("/newsroom/readers/{reader_id}/standing"),
+            &[
+                ("standing", "banned"),
+                ("reason", "abuse"),
+                ("queue", "approved"),
+            ],
+        )
+        .await;
+    assert_eq!(banned.status, StatusCode::SEE_OTHER);
+    let refused = post(&mut lia, room.first, &[("body", "Let me back in")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Your account may not post comments."));
+    let actions: Vec<String> = state
+        .store()
+        .audit_log(None, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect();
+    for action in ["comment.approve", "comment.feature", "reader.ban"] {
+        assert!(
+            actions.contains(&action.to_owned()),
+            "{action} in {actions:?}"
+        );
+    }
+
+    // Rules: a bad number is shown again with the message and what was typed.
+    let bad = desk
+        .submit(
+            "/newsroom/comments/settings",
+            "/newsroom/comments/settings",
+            &[
+                ("mode", "pre"),
+                ("premoderate_first", "lots"),
+                ("banned_words", "scumbag\nidiot"),
+                ("auto_close_days", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Enter a whole number"));
+    assert!(bad.body.contains("scumbag\nidiot"));
+    let saved = desk
+        .submit(
+            "/newsroom/comments/settings",
+            "/newsroom/comments/settings",
+            &[
+                ("mode", "pre"),
+                ("premoderate_first", "2"),
+                ("banned_words", "scumbag"),
+                ("auto_close_days", "14"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let rules = state.store().comment_settings().await.unwrap();
+    assert_eq!(rules.premoderate_first, 2);
+    assert_eq!(rules.banned_words, vec!["scumbag".to_owned()]);
+    assert_eq!(rules.auto_close_days, Some(14));
+    assert!(!rules.premoderate_links, "an unticked box is off");
+
+    // Closing by hand: the cached article page says so.
+    let closed = desk
+        .submit(
+            "/newsroom/comments",
+            &format!("/newsroom/articles/{}/discussion", room.first),
+            &[("open", "no"), ("queue", "approved")],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    state.apply_changes().await.unwrap();
+    assert!(
+        get(&site.app, "/politics/budget-vote")
+            .await
+            .body
+            .contains("Comments are closed.")
+    );
 }

@@ -538,6 +538,30 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
             vec![("name", "")],
             Action::ManageSettings,
         ),
+        (
+            "GET",
+            "/newsroom/comments".into(),
+            vec![],
+            Action::ModerateComments,
+        ),
+        (
+            "POST",
+            "/newsroom/comments/999999/decision".into(),
+            vec![("decision", "approve")],
+            Action::ModerateComments,
+        ),
+        (
+            "GET",
+            "/newsroom/comments/settings".into(),
+            vec![],
+            Action::ConfigureModeration,
+        ),
+        (
+            "POST",
+            "/newsroom/comments/settings".into(),
+            vec![("mode", "pre"), ("premoderate_first", "x")],
+            Action::ConfigureModeration,
+        ),
     ];
     for (role, member) in &accounts {
         let mut browser = Browser::new(&site.app);
