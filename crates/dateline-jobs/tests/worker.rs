@@ -200,4 +200,85 @@ dateline_db::both_backends!(
     overdue_scheduled_articles_publish_at_start_up_exactly_once,
     runs_registered_jobs_and_retries_failures,
     maintenance_prunes_old_rows_but_keeps_the_log_head,
+    discussions_close_automatically_n_days_after_publication,
 );
+
+/// The hourly job closes comments on articles published longer ago than the site's setting.
+async fn discussions_close_automatically_n_days_after_publication(store: TestStore) {
+    use jiff::{SignedDuration, Timestamp};
+
+    let section = store
+        .create_section(&dateline_db::SectionInput {
+            slug: "politics".into(),
+            name: "Politics".into(),
+            description: String::new(),
+            position: 0,
+        })
+        .await
+        .expect("section");
+    let author = store
+        .create_author(&dateline_db::AuthorInput {
+            slug: "ada".into(),
+            name: "Ada".into(),
+            role: String::new(),
+            bio: String::new(),
+        })
+        .await
+        .expect("author");
+    let mut ids = Vec::new();
+    for (slug, days_ago) in [("old", 20), ("recent", 2)] {
+        let article = store
+            .create_article(&dateline_db::ArticleInput {
+                section_id: section.id,
+                slug: slug.into(),
+                headline: format!("The {slug} story"),
+                standfirst: String::new(),
+                body: "Body.".into(),
+                dateline_place: None,
+                hero_image_id: None,
+                author_ids: vec![author.id],
+                tags: Vec::new(),
+                language: "en".into(),
+                comments_open: true,
+                status: dateline_core::ArticleStatus::Published,
+                first_published_at: Some(
+                    Timestamp::now() - SignedDuration::from_hours(24 * days_ago),
+                ),
+                updated_at: None,
+            })
+            .await
+            .expect("article");
+        ids.push(article.id);
+    }
+    let mut rules = store.comment_settings().await.expect("settings");
+    rules.auto_close_days = Some(14);
+    store
+        .save_comment_settings(
+            &rules,
+            &dateline_db::Actor::system("test"),
+            Timestamp::now(),
+        )
+        .await
+        .expect("save");
+    let worker = Worker::new(store.store.clone(), "closing-worker");
+    store
+        .enqueue(&NewJob::now(
+            dateline_jobs::CLOSE_STALE_DISCUSSIONS,
+            serde_json::json!({}),
+        ))
+        .await
+        .expect("enqueue");
+    while worker.run_once().await.expect("run") {}
+    let open = |id| {
+        let store = &store;
+        async move {
+            store
+                .article_discussion(id)
+                .await
+                .expect("discussion")
+                .comments_open
+        }
+    };
+    assert!(!open(ids[0]).await, "twenty days old: closed");
+    assert!(open(ids[1]).await, "two days old: still open");
+}
