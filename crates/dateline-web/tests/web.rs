@@ -556,6 +556,12 @@ async fn reference_article_from_the_demo(store: TestStore) {
     assert!(html.contains("image/webp"));
     assert!(html.contains("trainedAlgorithmicMedia"));
     assert!(html.contains(r#"More in <a href="/politics">Politics</a>"#));
+    // The demo discussion: threaded, an editor's pick, a reply from the newsroom.
+    assert!(html.contains("(5 comments)"), "the demo discussion");
+    assert!(html.contains("Editor’s pick"));
+    assert!(html.contains(r#"<span class="comment-badge">Staff</span>"#));
+    assert!(html.contains("comment-depth-2"));
+    assert!(html.contains(r#""commentCount":5"#));
     let front = get(&site.app, "/").await;
     let lead_at = front.body.find(path).expect("front links the lead");
     let others = front.body.find("/world/").unwrap_or(usize::MAX);
