@@ -29,6 +29,11 @@ const PAGES = [
   { name: 'search', path: '/search?q=Colombia' },
   { name: 'corrected-article', path: '/politics/early-turnout-climbs-in-brennan-falls-mayors-race' },
   { name: 'corrections', path: '/corrections' },
+  // The demo creates its articles oldest first and the lead story is the newest: article 37.
+  { name: 'discussion', path: '/discussion/37' },
+  { name: 'discussion-thread', path: '/discussion/comment/1' },
+  { name: 'reader-sign-up', path: '/readers/sign-up' },
+  { name: 'reader-sign-in', path: '/readers/sign-in' },
 ];
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
