@@ -553,7 +553,18 @@ static COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
 /// sanitised HTML. Raw HTML is shown as the text the reader typed; headings become paragraphs and
 /// pictures their alt text, so a comment cannot shout or load anything.
 pub fn render_comment_html(body: &str) -> String {
-    let events = Parser::new_ext(body, comment_options()).map(|event| match event {
+    // A link to anything but an absolute web address loses its link, keeping its text: the
+    // sanitiser would drop the `href` and leave an `<a>` without one, which is invalid HTML.
+    let mut dropped_link = false;
+    let events = Parser::new_ext(body, comment_options()).map(move |event| match event {
+        Event::Start(Tag::Link { ref dest_url, .. }) if !is_web_address(dest_url) => {
+            dropped_link = true;
+            Event::Text(CowStr::Borrowed(""))
+        }
+        Event::End(TagEnd::Link) if dropped_link => {
+            dropped_link = false;
+            Event::Text(CowStr::Borrowed(""))
+        }
         Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
         Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
         Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),
@@ -565,6 +576,11 @@ pub fn render_comment_html(body: &str) -> String {
     let mut html = String::with_capacity(body.len() + body.len() / 4);
     pulldown_cmark::html::push_html(&mut html, events);
     COMMENT_SANITIZER.clean(&html).to_string()
+}
+
+fn is_web_address(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")) && lower.len() > "http://".len()
 }
 
 /// A per-reader allowance of posts: `burst` at once, then one more every `every` (a token
@@ -969,6 +985,27 @@ mod tests {
                 "{payload} → {html}"
             );
         }
+    }
+
+    #[test]
+    fn links_that_cannot_stay_keep_their_text_without_an_empty_anchor() {
+        for body in [
+            "[click](javascript:alert(1))",
+            "[relative](/newsroom)",
+            "[data](data:text/html,x)",
+        ] {
+            let html = render_comment_html(body);
+            assert!(!html.contains("<a"), "{body} → {html}");
+            assert!(html.contains("<p>"), "{body} → {html}");
+        }
+        assert_eq!(
+            render_comment_html("[click](javascript:alert(1))"),
+            "<p>click</p>\n"
+        );
+        assert!(
+            render_comment_html("[ok](https://example.org)")
+                .contains("<a href=\"https://example.org\"")
+        );
     }
 
     #[test]

@@ -650,11 +650,16 @@ impl Store {
             .await?
             .flatten();
             let settings = settings_from!(&mut *tx);
-            // The comment being edited is not a precedent for its own approval.
-            let commenter = Commenter {
-                approved_count: commenter.approved_count
-                    - i64::from(before.status == CommentStatus::Approved),
-                ..commenter
+            // Who the author is was judged when the comment first went up: an edit of a shown
+            // comment is judged on its content (words, links, the mode), not held again because
+            // its author is still new.
+            let commenter = if before.status == CommentStatus::Approved {
+                Commenter {
+                    approved_count: commenter.approved_count.max(i64::from(settings.premoderate_first)),
+                    ..commenter
+                }
+            } else {
+                commenter
             };
             let verdict = decide(
                 &settings,
