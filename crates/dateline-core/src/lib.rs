@@ -3,6 +3,7 @@
 //!
 //! Everything here is deterministic and cheap to test; the store, the web layer and the CLI build on it.
 
+pub mod comments;
 pub mod jsonld;
 pub mod markdown;
 pub mod model;

@@ -338,6 +338,10 @@ pub mod cache_tags {
     pub fn image(id: i64) -> String {
         format!("image:{id}")
     }
+    /// The approved comments shown (and counted) with one article.
+    pub fn discussion(article_id: i64) -> String {
+        format!("discussion:{article_id}")
+    }
     /// Which articles a section's lists hold, and in what order.
     pub fn section_list(id: i64) -> String {
         format!("list:section:{id}")

@@ -41,8 +41,10 @@ pub enum Action {
     UploadImages,
     /// Change an image's alt text, caption, credit and source type; delete it.
     EditImage,
-    /// Approve, reject and feature comments; suspend and ban readers.
+    /// Approve, reject and feature comments; suspend and ban readers; close an article's comments.
     ModerateComments,
+    /// Set the site's moderation rules: pre- or post-moderation, word lists, automatic closing.
+    ConfigureModeration,
     /// Read, assign and resolve tips.
     TriageTips,
     /// Edit an author profile (bio, photo, links).
@@ -64,7 +66,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::UseNewsroom,
         Action::ChangeOwnPassword,
         Action::CreateDraft,
@@ -79,6 +81,7 @@ impl Action {
         Action::UploadImages,
         Action::EditImage,
         Action::ModerateComments,
+        Action::ConfigureModeration,
         Action::TriageTips,
         Action::EditAuthorProfile,
         Action::ManageSections,
@@ -112,10 +115,12 @@ impl Action {
             // Contributors illustrate their drafts; the shared library is the desk's.
             Action::UploadImages => (Contributor, Contributor),
             Action::EditImage => (Contributor, Editor),
-            // How the site sounds is the desk's call, like corrections.
-            Action::ModerateComments | Action::TriageTips | Action::ManageNarration => {
-                (Editor, Editor)
-            }
+            // The desk moderates and sets the rules, triages tips and decides how the site sounds;
+            // a dedicated moderator role can come later without changing who may do what today.
+            Action::ModerateComments
+            | Action::ConfigureModeration
+            | Action::TriageTips
+            | Action::ManageNarration => (Editor, Editor),
             Action::EditAuthorProfile => (Contributor, Admin),
             Action::ManageSections
             | Action::ManageSettings
@@ -166,6 +171,7 @@ mod tests {
             (Action::UploadImages, ALL, ALL),
             (Action::EditImage, ALL, EDITOR_UP),
             (Action::ModerateComments, EDITOR_UP, EDITOR_UP),
+            (Action::ConfigureModeration, EDITOR_UP, EDITOR_UP),
             (Action::TriageTips, EDITOR_UP, EDITOR_UP),
             (Action::EditAuthorProfile, ALL, ADMIN),
             (Action::ManageSections, ADMIN, ADMIN),

@@ -14,6 +14,9 @@ pub enum DbError {
     /// A status change the editorial workflow does not allow (now, or ever).
     #[error(transparent)]
     Workflow(#[from] dateline_core::workflow::WorkflowError),
+    /// A comment or a commenter the discussion rules turn away; the message is for the reader.
+    #[error(transparent)]
+    Comment(#[from] dateline_core::comments::CommentError),
     #[error("database error: {0}")]
     Sqlx(#[source] sqlx::Error),
     #[error("migration failed: {0}")]

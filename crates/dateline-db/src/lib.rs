@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod changes;
+mod comments;
 mod desk;
 mod editorial;
 mod error;
@@ -18,6 +19,7 @@ mod jobs;
 mod library;
 mod narration;
 mod profiles;
+mod readers;
 mod rows;
 mod search_cursor;
 mod search_sources;
@@ -40,6 +42,10 @@ pub use audit::{Actor, AuditEntry, AuditRecord};
 pub use auth::{ApiToken, LockoutRule, LoginThrottle, SessionLimits, StaffSession};
 pub use catalog::{AuthorInput, ImageInput, SectionInput};
 pub use changes::Change;
+pub use comments::{
+    ArticleDiscussion, Comment, CommentAuthor, DiscussionPage, DiscussionSort,
+    MODERATION_RULES_ACTOR, NewComment, Queue, QueuedComment, ReaderStanding,
+};
 pub use desk::{DeskArticle, DeskFilter, ImageChoice, Owner};
 pub use editorial::{Revision, RevisionSummary, SCHEDULED_PUBLISH_JOB, SCHEDULER_ACTOR};
 pub use error::DbError;
@@ -51,6 +57,10 @@ pub use narration::{
     NarrationArticle, NarrationRun, check_pronunciation,
 };
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
+pub use readers::{
+    ExportedComment, ExportedReport, NewReader, Reader, ReaderExport, ReaderLinkPurpose,
+    ReaderSession, Standing,
+};
 pub use search_sources::SearchSource;
 pub use sitemaps::{SitemapArticle, SitemapMonth, month_range};
 pub use staff::{NewStaff, normalise_email};

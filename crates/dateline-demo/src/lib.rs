@@ -6,6 +6,7 @@
 
 pub mod art;
 mod bulk;
+mod discussion;
 mod newsroom;
 
 pub use bulk::add_generated_articles;

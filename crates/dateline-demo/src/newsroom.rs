@@ -195,6 +195,7 @@ pub async fn load_newsroom(
     .try_collect()
     .await?;
     let mut lead_path = String::new();
+    let mut lead = None;
     for ((index, doc), image) in articles.into_iter().zip(pictures) {
         let section = sections.get(&doc.section).ok_or_else(|| {
             DemoError::Content(format!("{}: unknown section {}", doc.slug, doc.section))
@@ -246,7 +247,12 @@ pub async fn load_newsroom(
         }
         if index == 0 {
             lead_path = dateline_core::paths::article(&section.slug, &doc.slug);
+            lead = Some((article.id, published));
         }
+    }
+    if let Some((article_id, published)) = lead {
+        let editor = Actor::staff(admin.id, admin.display_name.clone());
+        crate::discussion::add_discussion(store, article_id, admin.id, &editor, published).await?;
     }
     Ok(DemoReport {
         sections: sections.len(),

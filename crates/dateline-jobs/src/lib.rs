@@ -19,6 +19,8 @@ type Handler = Arc<dyn Fn(Job) -> HandlerFuture + Send + Sync>;
 
 /// Maintenance: keep the change log and the finished-jobs table from growing forever.
 pub const MAINTENANCE: &str = "maintenance";
+/// Closes the discussions of articles older than the site's auto-close age (hourly).
+pub const CLOSE_STALE_DISCUSSIONS: &str = "comments.auto_close";
 /// How long finished jobs and applied changes are kept (a node that was down longer than this
 /// starts with an empty page cache anyway).
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -53,6 +55,17 @@ impl Worker {
                 publish_scheduled(&store, Timestamp::now())
                     .await
                     .map(|_| ())
+            }
+        });
+        let store = worker.store.clone();
+        worker.register(CLOSE_STALE_DISCUSSIONS, move |_job| {
+            let store = store.clone();
+            async move {
+                let closed = store.close_stale_discussions(Timestamp::now()).await?;
+                if !closed.is_empty() {
+                    tracing::info!(articles = ?closed, "comments closed automatically");
+                }
+                Ok(())
             }
         });
         worker
@@ -196,6 +209,14 @@ async fn schedule_maintenance(store: &Store, purges_tips: bool) {
         if let Err(error) = store.enqueue(&job).await {
             tracing::warn!(%error, kind, "could not schedule maintenance");
         }
+    }
+    // Hourly is precise enough for "N days after publication", and one job per sweep (deduplicated
+    // by key) however many nodes run workers.
+    let mut close = NewJob::now(CLOSE_STALE_DISCUSSIONS, serde_json::json!({}));
+    close.dedup_key = Some(CLOSE_STALE_DISCUSSIONS.to_owned());
+    close.priority = -5;
+    if let Err(error) = store.enqueue(&close).await {
+        tracing::warn!(%error, "could not schedule closing stale discussions");
     }
 }
 

@@ -201,6 +201,7 @@ dateline_db::both_backends!(
     runs_registered_jobs_and_retries_failures,
     maintenance_prunes_old_rows_but_keeps_the_log_head,
     retention_deletes_old_resolved_tips_and_their_files,
+    discussions_close_automatically_n_days_after_publication,
 );
 
 /// Tips resolved longer ago than the retention are deleted with their attachment files; newer
@@ -275,3 +276,83 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
 
 #[path = "worker/narration.rs"]
 mod narration;
+
+/// The hourly job closes comments on articles published longer ago than the site's setting.
+async fn discussions_close_automatically_n_days_after_publication(store: TestStore) {
+    use jiff::{SignedDuration, Timestamp};
+
+    let section = store
+        .create_section(&dateline_db::SectionInput {
+            slug: "politics".into(),
+            name: "Politics".into(),
+            description: String::new(),
+            position: 0,
+        })
+        .await
+        .expect("section");
+    let author = store
+        .create_author(&dateline_db::AuthorInput {
+            slug: "ada".into(),
+            name: "Ada".into(),
+            role: String::new(),
+            bio: String::new(),
+        })
+        .await
+        .expect("author");
+    let mut ids = Vec::new();
+    for (slug, days_ago) in [("old", 20), ("recent", 2)] {
+        let article = store
+            .create_article(&dateline_db::ArticleInput {
+                section_id: section.id,
+                slug: slug.into(),
+                headline: format!("The {slug} story"),
+                standfirst: String::new(),
+                body: "Body.".into(),
+                dateline_place: None,
+                hero_image_id: None,
+                author_ids: vec![author.id],
+                tags: Vec::new(),
+                language: "en".into(),
+                comments_open: true,
+                status: dateline_core::ArticleStatus::Published,
+                first_published_at: Some(
+                    Timestamp::now() - SignedDuration::from_hours(24 * days_ago),
+                ),
+                updated_at: None,
+            })
+            .await
+            .expect("article");
+        ids.push(article.id);
+    }
+    let mut rules = store.comment_settings().await.expect("settings");
+    rules.auto_close_days = Some(14);
+    store
+        .save_comment_settings(
+            &rules,
+            &dateline_db::Actor::system("test"),
+            Timestamp::now(),
+        )
+        .await
+        .expect("save");
+    let worker = Worker::new(store.store.clone(), "closing-worker");
+    store
+        .enqueue(&NewJob::now(
+            dateline_jobs::CLOSE_STALE_DISCUSSIONS,
+            serde_json::json!({}),
+        ))
+        .await
+        .expect("enqueue");
+    while worker.run_once().await.expect("run") {}
+    let open = |id| {
+        let store = &store;
+        async move {
+            store
+                .article_discussion(id)
+                .await
+                .expect("discussion")
+                .comments_open
+        }
+    };
+    assert!(!open(ids[0]).await, "twenty days old: closed");
+    assert!(open(ids[1]).await, "two days old: still open");
+}

@@ -28,6 +28,7 @@ use dateline_storage::MediaStore;
 pub use cache::{CachedPage, PageCache};
 pub use error::WebError;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
+pub use public::{LogMail, ReaderMail, ReaderMessage};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use theme::{Theme, ThemeError};
 
@@ -71,6 +72,7 @@ struct Inner {
     search: std::sync::OnceLock<Arc<SiteSearch>>,
     newsroom: newsroom::NewsroomState,
     tips: tips::TipsState,
+    readers: public::readers::ReaderState,
     /// The last change of the `changes` log this node has applied to its cache.
     applied_change: tokio::sync::Mutex<i64>,
 }
@@ -89,6 +91,7 @@ impl AppState {
                 search: std::sync::OnceLock::new(),
                 newsroom: newsroom::NewsroomState::new(),
                 tips: tips::TipsState::new(),
+                readers: public::readers::ReaderState::new(),
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
@@ -128,6 +131,16 @@ impl AppState {
 
     pub(crate) fn tips(&self) -> &tips::TipsState {
         &self.inner.tips
+    }
+
+    pub(crate) fn readers(&self) -> &public::readers::ReaderState {
+        &self.inner.readers
+    }
+
+    /// Sends reader emails (verification and sign-in links) through `mail` instead of the log.
+    pub fn with_reader_mail(self, mail: Arc<dyn ReaderMail>) -> Self {
+        self.inner.readers.set_mail(mail);
+        self
     }
 
     /// Applies new entries of the `changes` log to this node's page cache; returns how many.
@@ -260,6 +273,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sitemaps::routes())
         .merge(api::routes())
         .merge(newsroom::routes(state.clone()))
+        .merge(public::reader_routes(state.clone()))
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

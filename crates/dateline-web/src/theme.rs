@@ -33,6 +33,14 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/partials/listen.html",
     "templates/partials/pagination.html",
     "templates/partials/icons.html",
+    "templates/partials/comments.html",
+    "templates/discussion.html",
+    "templates/discussion_thread.html",
+    "templates/readers/message.html",
+    "templates/readers/sign_up.html",
+    "templates/readers/sign_in.html",
+    "templates/readers/magic.html",
+    "templates/readers/account.html",
     "templates/newsroom/base.html",
     "templates/newsroom/forbidden.html",
     "templates/newsroom/login.html",
@@ -60,6 +68,8 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "templates/newsroom/author_edit.html",
     "templates/newsroom/tips.html",
     "templates/newsroom/tip.html",
+    "templates/newsroom/comments.html",
+    "templates/newsroom/comment_settings.html",
 );
 
 const STATIC_FILES: &[(&str, &str)] = embedded!(

@@ -6,6 +6,8 @@ mod admin_api;
 mod api;
 #[path = "web/corrections.rs"]
 mod corrections;
+#[path = "web/discussion.rs"]
+mod discussion;
 #[path = "web/feeds.rs"]
 mod feeds;
 #[path = "web/listen.rs"]
@@ -562,6 +564,12 @@ async fn reference_article_from_the_demo(store: TestStore) {
     assert!(html.contains("image/webp"));
     assert!(html.contains("trainedAlgorithmicMedia"));
     assert!(html.contains(r#"More in <a href="/politics">Politics</a>"#));
+    // The demo discussion: threaded, an editor's pick, a reply from the newsroom.
+    assert!(html.contains("(5 comments)"), "the demo discussion");
+    assert!(html.contains("Editor’s pick"));
+    assert!(html.contains(r#"<span class="comment-badge">Staff</span>"#));
+    assert!(html.contains("comment-depth-2"));
+    assert!(html.contains(r#""commentCount":5"#));
     let front = get(&site.app, "/").await;
     let lead_at = front.body.find(path).expect("front links the lead");
     let others = front.body.find("/world/").unwrap_or(usize::MAX);

@@ -31,6 +31,11 @@ const PAGES = [
   { name: 'corrections', path: '/corrections' },
   { name: 'tips', path: '/tips' },
   { name: 'tips-follow-up', path: '/tips/follow-up' },
+  // The demo creates its articles oldest first and the lead story is the newest: article 37.
+  { name: 'discussion', path: '/discussion/37' },
+  { name: 'discussion-thread', path: '/discussion/comment/1' },
+  { name: 'reader-sign-up', path: '/readers/sign-up' },
+  { name: 'reader-sign-in', path: '/readers/sign-in' },
 ];
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';

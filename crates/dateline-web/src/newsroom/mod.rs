@@ -19,6 +19,7 @@ mod admin_api;
 pub(crate) mod admin_endpoints;
 mod articles;
 mod authors;
+mod comments;
 mod library;
 mod narration;
 mod pages;
@@ -182,6 +183,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/newsroom/tips/{id}/attachments/{attachment_id}",
             get(tips::download),
+        )
+        .route("/newsroom/comments", get(comments::queue))
+        .route(
+            "/newsroom/comments/settings",
+            get(comments::settings_form).post(comments::save_settings),
+        )
+        .route("/newsroom/comments/{id}/decision", post(comments::decide))
+        .route("/newsroom/comments/{id}/feature", post(comments::feature))
+        .route("/newsroom/readers/{id}/standing", post(comments::standing))
+        .route(
+            "/newsroom/articles/{id}/discussion",
+            post(comments::article_discussion),
         );
     // No CORS on purpose: these answers are for servers and scripts, not other sites' pages.
     let api = Router::new()
@@ -246,7 +259,7 @@ impl NewsroomState {
         }
     }
 
-    fn client_blocked(&self, client: IpAddr) -> bool {
+    pub(crate) fn client_blocked(&self, client: IpAddr) -> bool {
         let Ok(windows) = self.failures_by_client.lock() else {
             return false;
         };
@@ -255,7 +268,7 @@ impl NewsroomState {
         })
     }
 
-    fn client_failed(&self, client: IpAddr) {
+    pub(crate) fn client_failed(&self, client: IpAddr) {
         let Ok(mut windows) = self.failures_by_client.lock() else {
             return;
         };
@@ -278,7 +291,7 @@ impl NewsroomState {
 
     /// A real argon2id hash of nothing anyone knows, verified against when the email is unknown
     /// so that an unknown email takes as long as a wrong password.
-    fn dummy_hash(&self) -> &str {
+    pub(crate) fn dummy_hash(&self) -> &str {
         self.dummy_hash.get_or_init(|| {
             secrets::new_token()
                 .and_then(|secret| secrets::hash_password(&secret))
@@ -391,6 +404,7 @@ fn menu(staff: &CurrentStaff) -> Vec<Value> {
         ("Dashboard", "/newsroom", Action::UseNewsroom),
         ("Articles", "/newsroom/articles", Action::CreateDraft),
         ("Images", "/newsroom/images", Action::UploadImages),
+        ("Comments", "/newsroom/comments", Action::ModerateComments),
         ("Authors", "/newsroom/authors", Action::UseNewsroom),
         ("Tips", "/newsroom/tips", Action::TriageTips),
         ("Sections", "/newsroom/sections", Action::ManageSections),
@@ -432,7 +446,7 @@ async fn private_answers(request: Request, next: Next) -> Response {
 }
 
 /// Requests that change something.
-fn is_unsafe(method: &Method) -> bool {
+pub(crate) fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
@@ -508,7 +522,7 @@ async fn finish(
 
 /// The origin a form must come from: the configured public URL's, or the one the browser
 /// addressed (the `Host` it sent), which a page on another site cannot choose.
-fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
+pub(crate) fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
     let base = origin_of(&state.config().base_url);
     let host = headers.get(HOST).and_then(|h| h.to_str().ok());
     let allowed = |origin: &str| {
@@ -531,8 +545,8 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
     match sent {
         Some(origin) if allowed(&origin) => Ok(()),
         Some(origin) => Err(format!(
-            "This form was sent from {origin}, which is not this newsroom. If you followed a \
-             link from elsewhere, open the newsroom directly and try again."
+            "This form was sent from {origin}, which is not this site. If you followed a \
+             link from elsewhere, open this site directly and try again."
         )),
         None => Err(
             "Your browser did not say where this form came from, so it was not accepted. \
@@ -549,13 +563,17 @@ fn origin_of(url: &str) -> Option<String> {
     (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
 }
 
-const TOKEN_MISSING: &str = "This form has expired or did not come from the newsroom. \
+const TOKEN_MISSING: &str = "This form has expired or did not come from this site. \
      Go back, reload the page and send it again.";
 
 /// Finds the synchronizer token (an `X-CSRF-Token` header, the `csrf` field of a form, or the
 /// first part of a multipart body) and compares it with the expected one; gives the body back
 /// intact.
-async fn check_form_token(headers: &HeaderMap, body: Body, expected: &str) -> Result<Body, String> {
+pub(crate) async fn check_form_token(
+    headers: &HeaderMap,
+    body: Body,
+    expected: &str,
+) -> Result<Body, String> {
     if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         return if secrets::same_secret(sent, expected) {
             Ok(body)
@@ -668,7 +686,12 @@ fn secure(state: &AppState) -> bool {
     state.config().base_url.starts_with("https://")
 }
 
-fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+pub(crate) fn cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
     let mut text = format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Lax",
         cookie_name(state, name)
@@ -682,7 +705,7 @@ fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> He
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn read_cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn read_cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
     let name = cookie_name(state, name);
     headers
         .get_all(COOKIE)

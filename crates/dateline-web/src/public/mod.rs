@@ -2,16 +2,20 @@
 //! crawlers ask for.
 
 mod audio;
+mod discussion;
 mod pages;
+pub(crate) mod readers;
 mod search;
 mod tips;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
 pub use audio::audio_url;
+pub use readers::{LogMail, ReaderMail, ReaderMessage};
+
 pub use pages::not_found;
 pub(crate) use pages::{ArticleMode, render_article};
 pub(crate) use tips::{ATTACHMENT_PREFIX, conversation};
@@ -30,4 +34,40 @@ pub fn routes() -> Router<AppState> {
         .route("/corrections", get(pages::corrections))
         .route("/{section}", get(pages::section))
         .route("/{section}/{slug}", get(pages::article))
+}
+
+/// Reader accounts and the discussion pages: per-reader, never cached, behind the reader guard
+/// (session, form token, private headers).
+pub fn reader_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/readers/sign-up",
+            get(readers::sign_up_form).post(readers::sign_up),
+        )
+        .route("/readers/verify/{token}", get(readers::verify))
+        .route("/readers/verify", post(readers::resend_verification))
+        .route(
+            "/readers/sign-in",
+            get(readers::sign_in_form).post(readers::sign_in),
+        )
+        .route("/readers/sign-in-link", post(readers::request_link))
+        .route(
+            "/readers/magic/{token}",
+            get(readers::magic_form).post(readers::magic_sign_in),
+        )
+        .route("/readers/sign-out", post(readers::sign_out))
+        .route(
+            "/readers/account",
+            get(readers::account).post(readers::rename),
+        )
+        .route("/readers/account/data.json", get(readers::download_data))
+        .route("/readers/account/delete", post(readers::delete_account))
+        .route("/discussion/{article_id}", get(discussion::discussion))
+        .route("/discussion/{article_id}/comments", post(discussion::post))
+        .route("/discussion/{article_id}/events", get(discussion::events))
+        .route("/discussion/comment/{id}", get(discussion::thread))
+        .route("/discussion/comments/{id}/edit", post(discussion::edit))
+        .route("/discussion/comments/{id}/delete", post(discussion::delete))
+        .route("/discussion/comments/{id}/report", post(discussion::report))
+        .layer(axum::middleware::from_fn_with_state(state, readers::guard))
 }

@@ -562,7 +562,18 @@ pub(crate) async fn render_article(
     let listen = audio
         .as_ref()
         .map(|files| views::listen_view(files, state.theme().asset_url("listen.js")));
-    let jsonld = article_jsonld(state, &frame, page, &view.url, audio.as_ref());
+    // The first page of the discussion is part of the cached page; approving a comment drops it.
+    frame.tags.insert(cache_tags::discussion(page.article.id));
+    let (discussion, comment_count) =
+        super::discussion::article_block(state, page, &frame.clock).await?;
+    let jsonld = article_jsonld(
+        state,
+        &frame,
+        page,
+        &view.url,
+        audio.as_ref(),
+        comment_count,
+    );
     let meta_tags = article_meta(state, &frame, page, &view);
     let meta = PageMeta {
         title: page.article.headline.clone(),
@@ -592,6 +603,7 @@ pub(crate) async fn render_article(
             "listen": listen,
             "more_in_section": more_views,
             "related": related_views,
+            "discussion": discussion,
             "preview": match mode {
                 ArticleMode::Public => Value::Null,
                 ArticleMode::Preview { action, fields } => {
@@ -739,6 +751,7 @@ fn article_jsonld(
     page: &ArticlePage,
     url: &str,
     audio: Option<&dateline_db::AudioFiles>,
+    comment_count: i64,
 ) -> String {
     let audio_url = audio.map(|files| absolute(state, &super::audio_url(&files.mp3_key)));
     let base_url = &state.config().base_url;
@@ -830,7 +843,12 @@ fn article_jsonld(
                 size_bytes: files.mp3_bytes,
             }),
     };
-    jsonld::to_script_json(&document.to_value())
+    let mut value = document.to_value();
+    // schema.org CreativeWork.commentCount: the approved comments readers can see.
+    if let Some(object) = value.as_object_mut() {
+        object.insert("commentCount".to_owned(), json!(comment_count));
+    }
+    jsonld::to_script_json(&value)
 }
 
 fn article_meta(
@@ -1014,7 +1032,7 @@ pub async fn not_found(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn not_found_page(state: &AppState) -> Result<Response, WebError> {
+pub(super) async fn not_found_page(state: &AppState) -> Result<Response, WebError> {
     let mut frame = Frame::load(state).await?;
     let latest = state.store().stories(StoryFilter::All, 4, 0, &[]).await?;
     let suggestions = frame.stories(&latest, CARD_SIZES);

@@ -90,7 +90,7 @@ impl Browser {
         self.post_raw(action, &all, &[("origin", ORIGIN)]).await
     }
 
-    pub(super) async fn post_raw(
+    pub(crate) async fn post_raw(
         &mut self,
         uri: &str,
         fields: &[(&str, &str)],
@@ -537,6 +537,30 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
             "/newsroom/settings".into(),
             vec![("name", "")],
             Action::ManageSettings,
+        ),
+        (
+            "GET",
+            "/newsroom/comments".into(),
+            vec![],
+            Action::ModerateComments,
+        ),
+        (
+            "POST",
+            "/newsroom/comments/999999/decision".into(),
+            vec![("decision", "approve")],
+            Action::ModerateComments,
+        ),
+        (
+            "GET",
+            "/newsroom/comments/settings".into(),
+            vec![],
+            Action::ConfigureModeration,
+        ),
+        (
+            "POST",
+            "/newsroom/comments/settings".into(),
+            vec![("mode", "pre"), ("premoderate_first", "x")],
+            Action::ConfigureModeration,
         ),
     ];
     for (role, member) in &accounts {

@@ -77,3 +77,90 @@
     init();
   }
 })();
+
+/* Dateline: the discussion, enhanced. Without JavaScript every part works through plain forms and
+   links; with it, a comment posts without leaving the page, and new comments are announced as
+   "N new comments — show" (server-sent events) instead of moving the page under the reader. */
+(function () {
+  "use strict";
+
+  function liveCount(section) {
+    if (typeof window.EventSource !== "function") return;
+    var notice = section.querySelector(".comment-live");
+    var link = notice && notice.querySelector("a");
+    if (!link) return;
+    notice.setAttribute("role", "status");
+    var source = new EventSource(section.getAttribute("data-live-count"));
+    source.addEventListener("count", function (event) {
+      var count = parseInt(event.data, 10) || 0;
+      if (count < 1) return;
+      link.textContent = count === 1 ? "1 new comment — show" : count + " new comments — show";
+      notice.hidden = false;
+    });
+    source.addEventListener("error", function () {
+      // The browser retries on its own; a closed page or server just stops the updates.
+    });
+  }
+
+  function replaceFrom(doc, selector) {
+    var fresh = doc.querySelector(selector);
+    var current = document.querySelector(selector);
+    if (fresh && current) current.replaceWith(fresh);
+  }
+
+  function livePost(form) {
+    var status = form.querySelector(".comment-form-status");
+    var field = form.querySelector("textarea");
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.URLSearchParams || !window.FormData) return;
+      event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Accept": "application/json" },
+        body: new URLSearchParams(new FormData(form))
+      }).then(function (response) {
+        return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+      }).then(function (result) {
+        if (!result.ok) {
+          status.textContent = result.answer.error || "Your comment could not be posted. Try again.";
+          if (field) {
+            field.setAttribute("aria-invalid", "true");
+            field.focus();
+          }
+          return;
+        }
+        status.textContent = result.answer.message;
+        if (field) {
+          field.value = "";
+          field.removeAttribute("aria-invalid");
+        }
+        // Show the discussion as the server renders it now (already sanitised there).
+        return fetch(window.location.pathname + window.location.search, { credentials: "same-origin" })
+          .then(function (response) { return response.text(); })
+          .then(function (html) {
+            var doc = new DOMParser().parseFromString(html, "text/html");
+            replaceFrom(doc, ".discussion .comment-list");
+            replaceFrom(doc, ".own-comments");
+          });
+      }).catch(function () {
+        status.textContent = "Your comment could not be sent: check your connection and try again.";
+      }).then(function () {
+        if (button) button.disabled = false;
+      });
+    });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live-count]"), liveCount);
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-live-post]"), livePost);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,732 @@
+//! The discussion under an article.
+//!
+//! The article page is one cached document for every reader, so it carries only what is the same
+//! for all of them: the comment count and the first page of approved comments, tagged
+//! `discussion:<article>` so that approving a comment drops it. Everything that depends on who is
+//! reading — the comment form, one's own comments waiting for a moderator, edit, delete and report
+//! — lives on `/discussion/<article>`, which is never cached. The article page links there; its
+//! "Reply" links go there with `?reply=<comment>`.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::comments::{CommentStatus, MAX_THREAD_DEPTH, ReportReason, within_edit_window};
+use dateline_core::{ArticlePage, ArticleStatus, paths};
+use dateline_db::{Comment, CommentAuthor, DbError, DiscussionPage, DiscussionSort, NewComment};
+use futures_util::Stream;
+use http::header::ACCEPT;
+use http::{HeaderMap, StatusCode};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::readers::{CurrentReader, ReaderCsrf, reader_page, reader_view};
+use crate::views::Clock;
+use crate::{AppState, WebError};
+
+/// Threads per page, on the article page and on the discussion's own pages.
+pub const THREADS_PER_PAGE: i64 = 20;
+/// How often a live page asks whether new comments arrived.
+const LIVE_EVERY: Duration = Duration::from_secs(5);
+
+/// One comment as the templates show it; `depth` is relative to the first comment shown.
+fn comment_view(comment: &Comment, clock: &Clock, depth: i64, continue_thread: bool) -> Value {
+    json!({
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "author_name": comment.author_name,
+        "staff": comment.is_staff(),
+        "deleted": comment.status == CommentStatus::Deleted,
+        "pending": comment.status == CommentStatus::Pending,
+        "rejected": comment.status == CommentStatus::Rejected,
+        "body_html": comment.body_html,
+        "featured": comment.featured,
+        "edited": comment.edited_at.is_some() && comment.status != CommentStatus::Deleted,
+        "time": clock.time(comment.created_at),
+        "depth": depth,
+        "continue_url": continue_thread.then(|| format!("/discussion/comment/{}", comment.id)),
+    })
+}
+
+/// A thread (depth-first) as views, indented at most [`MAX_THREAD_DEPTH`] deep: what is deeper
+/// continues on the thread's own page, linked from the last comment shown above it.
+fn thread_view(thread: &[Comment], clock: &Clock) -> Vec<Value> {
+    let Some(head) = thread.first() else {
+        return Vec::new();
+    };
+    let base = head.depth;
+    let max = i64::try_from(MAX_THREAD_DEPTH).unwrap_or(3);
+    let parents: HashSet<i64> = thread.iter().filter_map(|c| c.parent_id).collect();
+    thread
+        .iter()
+        .filter(|comment| comment.depth - base <= max)
+        .map(|comment| {
+            let depth = comment.depth - base;
+            let continues = depth == max && parents.contains(&comment.id);
+            comment_view(comment, clock, depth, continues)
+        })
+        .collect()
+}
+
+fn threads_view(page: &DiscussionPage, clock: &Clock) -> Vec<Vec<Value>> {
+    page.threads
+        .iter()
+        .map(|thread| thread_view(thread, clock))
+        .collect()
+}
+
+fn discussion_url(article_id: i64) -> String {
+    format!("/discussion/{article_id}")
+}
+
+/// The discussion block of the cached article page: the same bytes for everyone.
+pub(crate) async fn article_block(
+    state: &AppState,
+    page: &ArticlePage,
+    clock: &Clock,
+) -> Result<(Value, i64), WebError> {
+    let article = &page.article;
+    let discussion = state
+        .store()
+        .discussion_page(article.id, DiscussionSort::Oldest, 0, THREADS_PER_PAGE)
+        .await?;
+    let view = json!({
+        "url": discussion_url(article.id),
+        "open": article.comments_open,
+        "count": discussion.approved_count,
+        "threads": threads_view(&discussion, clock),
+        "more": discussion.total_entries > THREADS_PER_PAGE,
+        "latest_id": discussion.threads.iter().flatten().map(|c| c.id).max().unwrap_or(0),
+    });
+    Ok((view, discussion.approved_count))
+}
+
+#[derive(Deserialize, Default)]
+pub struct DiscussionQuery {
+    #[serde(default)]
+    sort: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    reply: Option<i64>,
+    #[serde(default)]
+    edit: Option<i64>,
+    #[serde(default)]
+    report: Option<i64>,
+    #[serde(default)]
+    posted: Option<i64>,
+    #[serde(default)]
+    reported: Option<String>,
+}
+
+/// What the form at the top of the discussion page is doing, and what was typed into it.
+#[derive(Default)]
+struct FormState {
+    body: String,
+    error: Option<String>,
+    parent: Option<Comment>,
+    editing: Option<Comment>,
+    reporting: Option<Comment>,
+    notice: Option<String>,
+}
+
+async fn published_article(
+    state: &AppState,
+    article_id: i64,
+) -> Result<Option<ArticlePage>, WebError> {
+    Ok(state
+        .store()
+        .article_page(article_id)
+        .await?
+        .filter(|page| page.article.status == ArticleStatus::Published))
+}
+
+async fn not_found(state: &AppState) -> Result<Response, WebError> {
+    super::pages::not_found_page(state).await
+}
+
+pub async fn discussion(
+    State(state): State<AppState>,
+    Path(article_id): Path<i64>,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Query(query): Query<DiscussionQuery>,
+) -> Result<Response, WebError> {
+    let Some(page) = published_article(&state, article_id).await? else {
+        return not_found(&state).await;
+    };
+    let mut form = FormState::default();
+    let load_comment = |id: Option<i64>| {
+        let state = state.clone();
+        async move {
+            match id {
+                Some(id) => match state.store().comment(id).await {
+                    Ok(comment) if comment.article_id == article_id => Ok(Some(comment)),
+                    Ok(_) | Err(DbError::NotFound) => Ok(None),
+                    Err(error) => Err(WebError::from(error)),
+                },
+                None => Ok(None),
+            }
+        }
+    };
+    form.parent = load_comment(query.reply)
+        .await?
+        .filter(|c| c.status == CommentStatus::Approved);
+    form.reporting = load_comment(query.report)
+        .await?
+        .filter(|c| c.status == CommentStatus::Approved);
+    form.editing = load_comment(query.edit).await?.filter(|c| {
+        current
+            .as_ref()
+            .is_some_and(|r| c.reader_id == Some(r.reader.id))
+            && within_edit_window(c.created_at, Timestamp::now())
+            && c.status != CommentStatus::Deleted
+    });
+    if let Some(editing) = &form.editing {
+        form.body = editing.body.clone();
+    }
+    if query.posted.is_some() {
+        form.notice = Some("Your comment is posted.".to_owned());
+    }
+    if query.reported.is_some() {
+        form.notice =
+            Some("Thank you: a moderator will look at the comment you reported.".to_owned());
+    }
+    render_discussion(
+        &state,
+        &page,
+        current.as_ref(),
+        &csrf,
+        &query,
+        form,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_discussion(
+    state: &AppState,
+    page: &ArticlePage,
+    current: Option<&CurrentReader>,
+    csrf: &str,
+    query: &DiscussionQuery,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let article = &page.article;
+    let sort = query
+        .sort
+        .as_deref()
+        .and_then(DiscussionSort::parse)
+        .unwrap_or_default();
+    let page_number = query.page.unwrap_or(1).max(1);
+    let discussion = state
+        .store()
+        .discussion_page(
+            article.id,
+            sort,
+            (page_number - 1) * THREADS_PER_PAGE,
+            THREADS_PER_PAGE,
+        )
+        .await?;
+    let settings = state.store().settings().await?;
+    let clock = Clock::for_settings(&settings);
+    let now = Timestamp::now();
+    let own_unshown = match current {
+        Some(reader) => state
+            .store()
+            .reader_unshown_comments(article.id, reader.reader.id)
+            .await?
+            .iter()
+            .map(|comment| {
+                let mut view = comment_view(comment, &clock, 0, false);
+                view["editable"] = json!(
+                    within_edit_window(comment.created_at, now)
+                        && comment.status == CommentStatus::Pending
+                );
+                view
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    // What this reader may do to each comment shown.
+    let reader_id = current.map(|reader| reader.reader.id);
+    let mut threads = threads_view(&discussion, &clock);
+    for (thread, comments) in threads.iter_mut().zip(&discussion.threads) {
+        for view in thread.iter_mut() {
+            let Some(comment) = comments.iter().find(|c| Some(c.id) == view["id"].as_i64()) else {
+                continue;
+            };
+            let own = reader_id.is_some() && comment.reader_id == reader_id;
+            view["own"] = json!(own);
+            view["editable"] = json!(
+                own && within_edit_window(comment.created_at, now)
+                    && comment.status == CommentStatus::Approved
+            );
+        }
+    }
+    let pages = ((discussion.total_entries + THREADS_PER_PAGE - 1) / THREADS_PER_PAGE).max(1);
+    let base = discussion_url(article.id);
+    let page_link = |n: i64| format!("{base}?sort={}&page={n}", sort.as_str());
+    let article_url = paths::article(&page.section.slug, &article.slug);
+    let sign_in_url = format!(
+        "/readers/sign-in?next={}",
+        percent_encoding::utf8_percent_encode(&base, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let comment_ref = |comment: &Option<Comment>| {
+        comment
+            .as_ref()
+            .map(|c| json!({ "id": c.id, "author_name": c.author_name, "body_html": c.body_html }))
+    };
+    let extra = json!({
+        "csrf": csrf,
+        "reader": reader_view(current),
+        "article": { "id": article.id, "headline": article.headline, "url": article_url, "open": article.comments_open },
+        "discussion": {
+            "url": base,
+            "count": discussion.approved_count,
+            "threads": threads,
+            "own_unshown": own_unshown,
+            "sort": sort.as_str(),
+            "sorts": [
+                { "key": "oldest", "label": "Oldest first", "url": format!("{base}?sort=oldest") },
+                { "key": "newest", "label": "Newest first", "url": format!("{base}?sort=newest") },
+                { "key": "featured", "label": "Featured", "url": format!("{base}?sort=featured") },
+            ],
+            "latest_id": discussion.threads.iter().flatten().map(|c| c.id).max().unwrap_or(0),
+        },
+        "pagination": {
+            "page": page_number,
+            "pages": pages,
+            "prev_url": (page_number > 1).then(|| page_link(page_number - 1)),
+            "next_url": (page_number < pages).then(|| page_link(page_number + 1)),
+        },
+        "form": {
+            "body": form.body,
+            "error": form.error,
+            "notice": form.notice,
+            "parent": comment_ref(&form.parent),
+            "editing": comment_ref(&form.editing),
+            "reporting": comment_ref(&form.reporting),
+        },
+        "report_reasons": ReportReason::ALL.iter().map(|r| json!({ "value": r.as_str(), "label": r.label() })).collect::<Vec<_>>(),
+        "sign_in_url": sign_in_url,
+        "sign_up_url": format!("/readers/sign-up?next={}", percent_encoding::utf8_percent_encode(&base, percent_encoding::NON_ALPHANUMERIC)),
+    });
+    reader_page(
+        state,
+        "discussion.html",
+        &format!("Discussion: {}", article.headline),
+        &base,
+        status,
+        extra,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    parent_id: Option<String>,
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.starts_with("application/json"))
+}
+
+/// A failed post: the discussion page again with the message at the form and the text kept, or
+/// for the script, the message as JSON.
+#[allow(clippy::too_many_arguments)]
+async fn refuse(
+    state: &AppState,
+    page: &ArticlePage,
+    current: Option<&CurrentReader>,
+    csrf: &str,
+    headers: &HeaderMap,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    if wants_json(headers) {
+        return Ok((status, axum::Json(json!({ "error": form.error }))).into_response());
+    }
+    render_discussion(
+        state,
+        page,
+        current,
+        csrf,
+        &DiscussionQuery::default(),
+        form,
+        status,
+    )
+    .await
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    Path(article_id): Path<i64>,
+    headers: HeaderMap,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Form(input): Form<CommentForm>,
+) -> Result<Response, WebError> {
+    let Some(page) = published_article(&state, article_id).await? else {
+        return not_found(&state).await;
+    };
+    let Some(reader) = current else {
+        let next = discussion_url(article_id);
+        return Ok(Redirect::to(&format!(
+            "/readers/sign-in?next={}",
+            percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC)
+        ))
+        .into_response());
+    };
+    let parent_id = input
+        .parent_id
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .and_then(|p| p.parse().ok());
+    let parent = match parent_id {
+        Some(id) => state.store().comment(id).await.ok(),
+        None => None,
+    };
+    let mut form = FormState {
+        body: input.body.clone(),
+        parent,
+        ..FormState::default()
+    };
+    let now = Timestamp::now();
+    if let Err(wait) = state.readers().take_post(reader.reader.id, now) {
+        form.error = Some(format!(
+            "You are commenting very fast. Wait {} seconds and post again.",
+            wait.as_secs().max(1)
+        ));
+        return refuse(
+            &state,
+            &page,
+            Some(&reader),
+            &csrf,
+            &headers,
+            form,
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
+    let posted = state
+        .store()
+        .post_comment(
+            &NewComment {
+                article_id,
+                parent_id,
+                author: CommentAuthor::Reader(reader.reader.id),
+                body: input.body,
+            },
+            now,
+        )
+        .await;
+    match posted {
+        Ok(comment) => {
+            let message = match comment.status {
+                CommentStatus::Approved => "Your comment is posted.",
+                CommentStatus::Pending => {
+                    "Thank you. Your comment will appear once a moderator has seen it."
+                }
+                _ => "Your comment was not published: it breaks the discussion rules.",
+            };
+            if wants_json(&headers) {
+                return Ok((
+                    StatusCode::CREATED,
+                    axum::Json(
+                        json!({ "id": comment.id, "status": comment.status, "message": message }),
+                    ),
+                )
+                    .into_response());
+            }
+            Ok(Redirect::to(&format!(
+                "{}?posted={}#comment-{}",
+                discussion_url(article_id),
+                comment.id,
+                comment.id
+            ))
+            .into_response())
+        }
+        Err(DbError::Comment(error)) => {
+            form.error = Some(error.to_string());
+            refuse(
+                &state,
+                &page,
+                Some(&reader),
+                &csrf,
+                &headers,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(DbError::NotFound) => not_found(&state).await,
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn comment_and_article(
+    state: &AppState,
+    id: i64,
+    current: Option<CurrentReader>,
+) -> Result<Result<(Comment, ArticlePage, CurrentReader), Response>, WebError> {
+    let Some(reader) = current else {
+        return Ok(Err(Redirect::to("/readers/sign-in").into_response()));
+    };
+    let comment = match state.store().comment(id).await {
+        Ok(comment) => comment,
+        Err(DbError::NotFound) => return Ok(Err(not_found(state).await?)),
+        Err(error) => return Err(error.into()),
+    };
+    let Some(page) = published_article(state, comment.article_id).await? else {
+        return Ok(Err(not_found(state).await?));
+    };
+    Ok(Ok((comment, page, reader)))
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Form(input): Form<CommentForm>,
+) -> Result<Response, WebError> {
+    let (comment, page, reader) = match comment_and_article(&state, id, current).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    match state
+        .store()
+        .edit_comment(id, reader.reader.id, &input.body, Timestamp::now())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "{}#comment-{id}",
+            discussion_url(comment.article_id)
+        ))
+        .into_response()),
+        Err(DbError::Comment(error)) => {
+            let form = FormState {
+                body: input.body,
+                error: Some(error.to_string()),
+                editing: Some(comment),
+                ..FormState::default()
+            };
+            refuse(
+                &state,
+                &page,
+                Some(&reader),
+                &csrf,
+                &headers,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(DbError::Invalid(message)) => {
+            let form = FormState {
+                body: input.body,
+                error: Some(message),
+                ..FormState::default()
+            };
+            refuse(
+                &state,
+                &page,
+                Some(&reader),
+                &csrf,
+                &headers,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(DbError::NotFound) => not_found(&state).await,
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    current: Option<CurrentReader>,
+) -> Result<Response, WebError> {
+    let (comment, _, reader) = match comment_and_article(&state, id, current).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    match state
+        .store()
+        .delete_own_comment(id, reader.reader.id, Timestamp::now())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&discussion_url(comment.article_id)).into_response()),
+        Err(DbError::NotFound) => not_found(&state).await,
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    detail: String,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Form(input): Form<ReportForm>,
+) -> Result<Response, WebError> {
+    let (comment, page, reader) = match comment_and_article(&state, id, current).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let again = |error: String| FormState {
+        error: Some(error),
+        reporting: Some(comment.clone()),
+        body: input.detail.clone(),
+        ..FormState::default()
+    };
+    let Some(reason) = ReportReason::parse(&input.reason) else {
+        let form = again("Choose why you are reporting this comment.".to_owned());
+        return refuse(
+            &state,
+            &page,
+            Some(&reader),
+            &csrf,
+            &headers,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match state
+        .store()
+        .report_comment(
+            id,
+            reader.reader.id,
+            reason,
+            &input.detail,
+            Timestamp::now(),
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "{}?reported=1",
+            discussion_url(comment.article_id)
+        ))
+        .into_response()),
+        Err(DbError::Comment(error)) => {
+            let form = again(error.to_string());
+            refuse(
+                &state,
+                &page,
+                Some(&reader),
+                &csrf,
+                &headers,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(DbError::NotFound) => not_found(&state).await,
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A thread deeper than the article page indents, on its own page.
+pub async fn thread(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+) -> Result<Response, WebError> {
+    let thread = match state.store().comment_thread(id).await {
+        Ok(thread) => thread,
+        Err(DbError::NotFound) => return not_found(&state).await,
+        Err(error) => return Err(error.into()),
+    };
+    let Some(head) = thread.first() else {
+        return not_found(&state).await;
+    };
+    let Some(page) = published_article(&state, head.article_id).await? else {
+        return not_found(&state).await;
+    };
+    let settings = state.store().settings().await?;
+    let clock = Clock::for_settings(&settings);
+    let views = thread_view(&thread, &clock);
+    reader_page(
+        &state,
+        "discussion_thread.html",
+        &format!("A thread on {}", page.article.headline),
+        &format!("/discussion/comment/{id}"),
+        StatusCode::OK,
+        json!({
+            "csrf": csrf,
+            "reader": reader_view(current.as_ref()),
+            "article": {
+                "id": page.article.id,
+                "headline": page.article.headline,
+                "url": paths::article(&page.section.slug, &page.article.slug),
+            },
+            "discussion_url": discussion_url(page.article.id),
+            "thread": views,
+        }),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct EventsQuery {
+    #[serde(default)]
+    after: i64,
+}
+
+/// Server-sent events: how many approved comments are newer than the page the reader has, so the
+/// page can offer "N new comments — show" instead of moving under the reader's eyes.
+pub async fn events(
+    State(state): State<AppState>,
+    Path(article_id): Path<i64>,
+    Query(query): Query<EventsQuery>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let stream = futures_util::stream::unfold((state, -1i64), move |(state, last)| async move {
+        loop {
+            if last >= 0 {
+                tokio::time::sleep(LIVE_EVERY).await;
+            }
+            match state
+                .store()
+                .approved_comments_after(article_id, query.after)
+                .await
+            {
+                Ok(count) if count != last => {
+                    let event = Event::default().event("count").data(count.to_string());
+                    return Some((Ok(event), (state, count)));
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, article_id, "live comment count failed");
+                    return None;
+                }
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

@@ -1,0 +1,1002 @@
+//! Reader accounts: sign up, verify, sign in (password or emailed link), sign out, profile,
+//! download my data, delete my account; and what every reader page shares — the reader's session
+//! cookie, the form token, the per-address and per-reader limits.
+//!
+//! Readers are not staff: their sessions live in their own table and cookie, so a reader session
+//! can never open the newsroom. The form token is the newsroom's synchronizer-token pattern
+//! (`newsroom::check_origin`, `newsroom::check_form_token`), bound to the reader's session, or
+//! for visitors not signed in to a double-submit cookie.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::Form;
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::comments::{COMMENT_RATE, PostAllowance};
+use dateline_db::{DbError, NewReader, Reader, ReaderLinkPurpose, SessionLimits};
+use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
+use http::request::Parts;
+use http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::pages::{Frame, absolute};
+use crate::newsroom::{
+    PRIVATE_NO_STORE, check_form_token, check_origin, client_address, cookie, is_unsafe,
+    read_cookie, secrets,
+};
+use crate::views::PageMeta;
+use crate::{AppState, WebError};
+
+const SESSION_COOKIE: &str = "dateline_reader";
+const ANONYMOUS_FORM_COOKIE: &str = "dateline_reader_form";
+
+/// Readers stay signed in for a month, or a week without a visit.
+pub const READER_SESSION_LIMITS: SessionLimits = SessionLimits {
+    lifetime: SignedDuration::from_hours(24 * 30),
+    idle_timeout: SignedDuration::from_hours(24 * 7),
+};
+const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(10);
+pub const VERIFY_LINK_VALID_FOR: SignedDuration = SignedDuration::from_hours(48);
+pub const SIGN_IN_LINK_VALID_FOR: SignedDuration = SignedDuration::from_mins(20);
+
+/// Accounts one address may create per hour, and emailed links it may ask for: enough for a
+/// household or an office behind one address, too few for a script.
+const SIGN_UPS_PER_ADDRESS: u32 = 5;
+const LINKS_PER_ADDRESS: u32 = 10;
+const ADDRESS_WINDOW: Duration = Duration::from_secs(60 * 60);
+
+const X_ROBOTS_TAG: HeaderName = HeaderName::from_static("x-robots-tag");
+
+/// An email to a reader.
+#[derive(Debug, Clone)]
+pub struct ReaderMessage {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// Where reader emails go: SMTP when the operator configured it, otherwise the log.
+pub trait ReaderMail: Send + Sync {
+    fn send<'a>(
+        &'a self,
+        message: ReaderMessage,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+}
+
+/// Without SMTP, the operator reads the message (and its one-time link) in the log and passes it
+/// on. Only links are ever in these messages, never a password.
+pub struct LogMail;
+
+impl ReaderMail for LogMail {
+    fn send<'a>(
+        &'a self,
+        message: ReaderMessage,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            tracing::info!(
+                to = %message.to,
+                subject = %message.subject,
+                text = %message.text,
+                "reader email (no SMTP server configured: pass this on to the reader)"
+            );
+            Ok(())
+        })
+    }
+}
+
+/// Per address and kind of request: when the current window started, and how many so far.
+type AddressWindows = HashMap<(IpAddr, &'static str), (Instant, u32)>;
+
+/// Per-node memory of the reader side: posting allowances and per-address limits. Addresses
+/// are personal data, so they are kept in memory only, and only for the window they count in.
+pub(crate) struct ReaderState {
+    allowances: Mutex<HashMap<i64, PostAllowance>>,
+    address_windows: Mutex<AddressWindows>,
+    mail: OnceLock<Arc<dyn ReaderMail>>,
+}
+
+impl ReaderState {
+    pub(crate) fn new() -> Self {
+        Self {
+            allowances: Mutex::new(HashMap::new()),
+            address_windows: Mutex::new(HashMap::new()),
+            mail: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn set_mail(&self, mail: Arc<dyn ReaderMail>) {
+        if self.mail.set(mail).is_err() {
+            tracing::warn!("reader email is already configured; keeping the first");
+        }
+    }
+
+    fn mail(&self) -> Arc<dyn ReaderMail> {
+        self.mail.get_or_init(|| Arc::new(LogMail)).clone()
+    }
+
+    /// Takes one post from the reader's allowance; `Err` is how long to wait.
+    pub(crate) fn take_post(&self, reader_id: i64, now: Timestamp) -> Result<(), SignedDuration> {
+        let Ok(mut allowances) = self.allowances.lock() else {
+            return Ok(());
+        };
+        if allowances.len() > 100_000 {
+            // A full allowance is what a forgotten reader starts with: forgetting them is exact.
+            allowances.retain(|_, allowance| !allowance.is_full(COMMENT_RATE, now));
+        }
+        allowances
+            .entry(reader_id)
+            .or_insert_with(|| PostAllowance::full(COMMENT_RATE, now))
+            .take(COMMENT_RATE, now)
+    }
+
+    /// Counts one `what` from `address`; false once the address has had its share this hour.
+    fn address_allows(&self, address: IpAddr, what: &'static str, limit: u32) -> bool {
+        let Ok(mut windows) = self.address_windows.lock() else {
+            return true;
+        };
+        if windows.len() > 10_000 {
+            windows.retain(|_, (started, _)| started.elapsed() < ADDRESS_WINDOW);
+        }
+        let window = windows
+            .entry((address, what))
+            .or_insert((Instant::now(), 0));
+        if window.0.elapsed() >= ADDRESS_WINDOW {
+            *window = (Instant::now(), 0);
+        }
+        if window.1 >= limit {
+            return false;
+        }
+        window.1 += 1;
+        true
+    }
+}
+
+/// The signed-in reader, when there is one.
+#[derive(Debug, Clone)]
+pub struct CurrentReader {
+    pub reader: Reader,
+    csrf_token: String,
+}
+
+/// The form token of this request's forms.
+#[derive(Debug, Clone)]
+pub struct ReaderCsrf(pub String);
+
+impl FromRequestParts<AppState> for ReaderCsrf {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, WebError> {
+        parts
+            .extensions
+            .get::<ReaderCsrf>()
+            .cloned()
+            .ok_or_else(|| WebError::Internal("reader page without the reader guard".to_owned()))
+    }
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for CurrentReader {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<CurrentReader>().cloned())
+    }
+}
+
+/// Middleware for every reader route: session, form token (checked with the origin on every
+/// request that changes something), and private, unindexed answers.
+pub(crate) async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let session = match load(&state, &parts.headers).await {
+        Ok(session) => session,
+        Err(error) => return error.into_response(),
+    };
+    let mut new_form_cookie = None;
+    let csrf = match &session {
+        Some(current) => current.csrf_token.clone(),
+        None => match read_cookie(&state, &parts.headers, ANONYMOUS_FORM_COOKIE)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            Some(token) => token,
+            None => match secrets::new_token() {
+                Ok(token) => {
+                    new_form_cookie = Some(cookie(&state, ANONYMOUS_FORM_COOKIE, &token, None));
+                    token
+                }
+                Err(error) => return WebError::Internal(error.to_string()).into_response(),
+            },
+        },
+    };
+    let body = if is_unsafe(&parts.method) {
+        let checked = match check_origin(&state, &parts.headers) {
+            Ok(()) => check_form_token(&parts.headers, body, &csrf).await,
+            Err(message) => Err(message),
+        };
+        match checked {
+            Ok(body) => body,
+            Err(message) => {
+                let page =
+                    message_page(&state, "Form not accepted", &message, StatusCode::FORBIDDEN)
+                        .await;
+                return private(page.unwrap_or_else(IntoResponse::into_response));
+            }
+        }
+    } else {
+        body
+    };
+    if let Some(current) = session {
+        parts.extensions.insert(current);
+    }
+    parts.extensions.insert(ReaderCsrf(csrf));
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    if let Some(cookie) = new_form_cookie {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    private(response)
+}
+
+fn private(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE_NO_STORE));
+    headers.insert(X_ROBOTS_TAG, HeaderValue::from_static("noindex, nofollow"));
+    response
+}
+
+async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentReader>, WebError> {
+    let Some(token) = read_cookie(state, headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let now = Timestamp::now();
+    let Some(session) = state
+        .store()
+        .reader_session(&secrets::token_digest(&token), READER_SESSION_LIMITS, now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if now.duration_since(session.expires_at - READER_SESSION_LIMITS.lifetime) > TOUCH_EVERY {
+        state.store().touch_reader_session(session.id, now).await?;
+    }
+    Ok(Some(CurrentReader {
+        reader: session.reader,
+        csrf_token: session.csrf_token,
+    }))
+}
+
+/// Starts a session: a new token in the cookie, its digest in the database; clears the
+/// anonymous form cookie.
+async fn start_session(state: &AppState, reader: &Reader, to: &str) -> Result<Response, WebError> {
+    let token = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
+    let csrf = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
+    state
+        .store()
+        .create_reader_session(
+            reader.id,
+            &secrets::token_digest(&token),
+            &csrf,
+            READER_SESSION_LIMITS,
+            Timestamp::now(),
+        )
+        .await?;
+    let mut response = Redirect::to(safe_next(to)).into_response();
+    let headers = response.headers_mut();
+    headers.append(
+        SET_COOKIE,
+        cookie(
+            state,
+            SESSION_COOKIE,
+            &token,
+            Some(READER_SESSION_LIMITS.lifetime.as_secs()),
+        ),
+    );
+    headers.append(
+        SET_COOKIE,
+        cookie(state, ANONYMOUS_FORM_COOKIE, "", Some(0)),
+    );
+    Ok(response)
+}
+
+/// Only paths on this site, so no form can be used to send readers elsewhere.
+pub(crate) fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/readers/account"
+    }
+}
+
+/// Renders a reader page (never cached: it shows this reader's state).
+pub(crate) async fn reader_page(
+    state: &AppState,
+    template: &str,
+    title: &str,
+    path: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, WebError> {
+    let frame = Frame::load(state).await?;
+    let meta = PageMeta {
+        title: title.to_owned(),
+        description: String::new(),
+        canonical: absolute(state, path),
+        robots: Some("noindex, nofollow".to_owned()),
+    };
+    let context = frame.context(state, None, meta, Vec::new(), None, extra);
+    frame.render_uncached(state, template, context, status)
+}
+
+async fn message_page(
+    state: &AppState,
+    title: &str,
+    message: &str,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    reader_page(
+        state,
+        "readers/message.html",
+        title,
+        "/readers/account",
+        status,
+        json!({ "heading": title, "message": message }),
+    )
+    .await
+}
+
+fn reader_json(current: Option<&CurrentReader>) -> Value {
+    current.map_or(Value::Null, |current| {
+        json!({
+            "id": current.reader.id,
+            "display_name": current.reader.display_name,
+            "email": current.reader.email,
+            "verified": current.reader.verified_at.is_some(),
+        })
+    })
+}
+
+/// Sends a one-time link; failures go to the log (the page says the same either way, so it
+/// reveals nothing about which addresses have accounts).
+async fn send_link(
+    state: &AppState,
+    reader: &Reader,
+    purpose: ReaderLinkPurpose,
+) -> Result<(), WebError> {
+    let token = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
+    let (valid_for, path, subject, intro) = match purpose {
+        ReaderLinkPurpose::Verify => (
+            VERIFY_LINK_VALID_FOR,
+            "verify",
+            "Confirm your email address",
+            "Confirm your email address to start commenting:",
+        ),
+        ReaderLinkPurpose::SignIn => (
+            SIGN_IN_LINK_VALID_FOR,
+            "magic",
+            "Your sign-in link",
+            "Follow this link within 20 minutes to sign in:",
+        ),
+    };
+    state
+        .store()
+        .create_reader_link(
+            reader.id,
+            &secrets::token_digest(&token),
+            purpose,
+            valid_for,
+            Timestamp::now(),
+        )
+        .await?;
+    let settings = state.store().settings().await?;
+    let link = absolute(state, &format!("/readers/{path}/{token}"));
+    let message = ReaderMessage {
+        to: reader.email.clone(),
+        subject: format!("{subject} – {}", settings.name),
+        text: format!(
+            "Hello {},\n\n{intro}\n{link}\n\nIf you did not ask for this, ignore this email.\n",
+            reader.display_name
+        ),
+    };
+    if let Err(error) = state.readers().mail().send(message).await {
+        tracing::warn!(%error, reader = reader.id, "could not send a reader email");
+    }
+    Ok(())
+}
+
+// ----- sign up and verify -----
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn sign_up_form(
+    State(state): State<AppState>,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    if current.is_some() {
+        return Ok(Redirect::to(safe_next(&query.next)).into_response());
+    }
+    reader_page(
+        &state,
+        "readers/sign_up.html",
+        "Create a reader account",
+        "/readers/sign-up",
+        StatusCode::OK,
+        json!({ "csrf": csrf, "next": safe_next(&query.next), "form": { "email": "", "display_name": "" }, "errors": {} }),
+    )
+    .await
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Form(form): Form<SignUpForm>,
+) -> Result<Response, WebError> {
+    let again = |errors: Value, status: StatusCode| {
+        reader_page(
+            &state,
+            "readers/sign_up.html",
+            "Create a reader account",
+            "/readers/sign-up",
+            status,
+            json!({
+                "csrf": csrf,
+                "next": safe_next(&form.next),
+                "form": { "email": form.email.trim(), "display_name": form.display_name },
+                "errors": errors,
+            }),
+        )
+    };
+    if !state
+        .readers()
+        .address_allows(client_address(&extensions), "sign-up", SIGN_UPS_PER_ADDRESS)
+    {
+        return again(
+            json!({ "form": "Too many accounts were created from your network in the last hour. Try again later." }),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
+    if let Some(problem) = secrets::password_problem(&form.password, &form.email) {
+        return again(
+            json!({ "password": problem }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let password = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
+        .await?
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let created = state
+        .store()
+        .create_reader(
+            &NewReader {
+                email: form.email.clone(),
+                display_name: form.display_name.clone(),
+                password_hash: hash,
+            },
+            Timestamp::now(),
+        )
+        .await;
+    let reader = match created {
+        Ok(reader) => reader,
+        Err(DbError::Duplicate(_)) => {
+            return again(
+                json!({ "email": "An account with this address exists already: sign in, or ask for a sign-in link." }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(DbError::Invalid(message)) => {
+            let field = if message.contains("email") {
+                "email"
+            } else {
+                "display_name"
+            };
+            return again(json!({ field: message }), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(error) => return Err(error.into()),
+    };
+    send_link(&state, &reader, ReaderLinkPurpose::Verify).await?;
+    start_session(
+        &state,
+        &reader,
+        &format!(
+            "/readers/account?welcome=1&next={}",
+            percent(safe_next(&form.next))
+        ),
+    )
+    .await
+}
+
+fn percent(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Following the verification link confirms the address. A link scanner following it first
+/// does no harm: confirming is all it does, it signs no one in.
+pub async fn verify(
+    State(state): State<AppState>,
+    current: Option<CurrentReader>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    match state
+        .store()
+        .use_reader_link(&secrets::token_digest(&token), ReaderLinkPurpose::Verify, Timestamp::now())
+        .await
+    {
+        Ok(_) if current.is_some() => Ok(Redirect::to("/readers/account?verified=1").into_response()),
+        Ok(_) => message_page(
+            &state,
+            "Email address confirmed",
+            "Thank you: your address is confirmed. Sign in to join the discussion.",
+            StatusCode::OK,
+        )
+        .await,
+        Err(DbError::NotFound) => message_page(
+            &state,
+            "Link not valid",
+            "This link was used already or has expired. Sign in and ask for a new one from your account page.",
+            StatusCode::NOT_FOUND,
+        )
+        .await,
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    current: Option<CurrentReader>,
+) -> Result<Response, WebError> {
+    let Some(current) = current else {
+        return Ok(Redirect::to("/readers/sign-in").into_response());
+    };
+    if current.reader.verified_at.is_none()
+        && state
+            .readers()
+            .address_allows(client_address(&extensions), "link", LINKS_PER_ADDRESS)
+    {
+        send_link(&state, &current.reader, ReaderLinkPurpose::Verify).await?;
+    }
+    Ok(Redirect::to("/readers/account?sent=1").into_response())
+}
+
+// ----- sign in and out -----
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn sign_in_form(
+    State(state): State<AppState>,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    if current.is_some() {
+        return Ok(Redirect::to(safe_next(&query.next)).into_response());
+    }
+    sign_in_page(
+        &state,
+        &csrf,
+        safe_next(&query.next),
+        "",
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn sign_in_page(
+    state: &AppState,
+    csrf: &str,
+    next: &str,
+    email: &str,
+    error: Option<&str>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    reader_page(
+        state,
+        "readers/sign_in.html",
+        "Sign in",
+        "/readers/sign-in",
+        status,
+        json!({ "csrf": csrf, "next": next, "email": email, "error": error, "notice": notice }),
+    )
+    .await
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, WebError> {
+    let client = client_address(&extensions);
+    let newsroom = state.newsroom();
+    let next = safe_next(&form.next).to_owned();
+    if newsroom.client_blocked(client) {
+        return sign_in_page(&state, &csrf, &next, form.email.trim(), Some("Too many failed sign-ins from your network. Wait a quarter of an hour and try again."), None, StatusCode::TOO_MANY_REQUESTS).await;
+    }
+    let reader = match state.store().reader_by_email(&form.email).await {
+        Ok(reader) => reader,
+        Err(DbError::Invalid(_)) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let stored = match &reader {
+        Some(reader) => state.store().reader_password_hash(reader.id).await?,
+        None => None,
+    };
+    // An unknown address costs as much time as a wrong password, so timing reveals no accounts.
+    let hash = stored.unwrap_or_else(|| newsroom.dummy_hash().to_owned());
+    let password = form.password.clone();
+    let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    match reader {
+        Some(reader) if matches => start_session(&state, &reader, &next).await,
+        _ => {
+            newsroom.client_failed(client);
+            sign_in_page(
+                &state,
+                &csrf,
+                &next,
+                form.email.trim(),
+                Some("That email and password do not match an account."),
+                None,
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
+        }
+    }
+}
+
+/// Emails a sign-in link when the address has an account; the answer is the same either way.
+pub async fn request_link(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Form(form): Form<LinkForm>,
+) -> Result<Response, WebError> {
+    if !state
+        .readers()
+        .address_allows(client_address(&extensions), "link", LINKS_PER_ADDRESS)
+    {
+        return sign_in_page(
+            &state,
+            &csrf,
+            "/readers/account",
+            form.email.trim(),
+            Some("Too many sign-in links were asked for from your network. Try again in an hour."),
+            None,
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
+    if let Ok(Some(reader)) = state.store().reader_by_email(&form.email).await {
+        send_link(&state, &reader, ReaderLinkPurpose::SignIn).await?;
+    }
+    sign_in_page(
+        &state,
+        &csrf,
+        "/readers/account",
+        form.email.trim(),
+        None,
+        Some("If that address has an account, a sign-in link is on its way. It works once, for 20 minutes."),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The emailed sign-in link shows a button rather than signing in on a GET: mail scanners
+/// that follow links must not end up with the reader's session.
+pub async fn magic_form(
+    State(state): State<AppState>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    reader_page(
+        &state,
+        "readers/magic.html",
+        "Sign in",
+        "/readers/sign-in",
+        StatusCode::OK,
+        json!({ "csrf": csrf, "token": token }),
+    )
+    .await
+}
+
+pub async fn magic_sign_in(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    match state
+        .store()
+        .use_reader_link(&secrets::token_digest(&token), ReaderLinkPurpose::SignIn, Timestamp::now())
+        .await
+    {
+        Ok(reader) => start_session(&state, &reader, "/readers/account").await,
+        Err(DbError::NotFound) => message_page(
+            &state,
+            "Link not valid",
+            "This sign-in link was used already or has expired. Ask for a new one on the sign-in page.",
+            StatusCode::NOT_FOUND,
+        )
+        .await,
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    if let Some(token) = read_cookie(&state, &headers, SESSION_COOKIE) {
+        state
+            .store()
+            .revoke_reader_session(&secrets::token_digest(&token), Timestamp::now())
+            .await?;
+    }
+    let mut response = Redirect::to("/readers/sign-in").into_response();
+    response
+        .headers_mut()
+        .append(SET_COOKIE, cookie(&state, SESSION_COOKIE, "", Some(0)));
+    Ok(response)
+}
+
+// ----- the account -----
+
+#[derive(Deserialize, Default)]
+pub struct AccountQuery {
+    #[serde(default)]
+    welcome: Option<String>,
+    #[serde(default)]
+    verified: Option<String>,
+    #[serde(default)]
+    sent: Option<String>,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    display_name: String,
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+fn sign_in_first() -> Response {
+    Redirect::to("/readers/sign-in?next=/readers/account").into_response()
+}
+
+async fn account_page(
+    state: &AppState,
+    current: &CurrentReader,
+    csrf: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, WebError> {
+    let mut context = json!({
+        "csrf": csrf,
+        "reader": reader_json(Some(current)),
+        "form": { "display_name": current.reader.display_name },
+        "errors": {},
+    });
+    if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        context.extend(extra);
+    }
+    reader_page(
+        state,
+        "readers/account.html",
+        "Your account",
+        "/readers/account",
+        status,
+        context,
+    )
+    .await
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Query(query): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let Some(current) = current else {
+        return Ok(sign_in_first());
+    };
+    let notice = if query.welcome.is_some() {
+        Some(
+            "Welcome! We sent you a link to confirm your email address; follow it to start commenting.",
+        )
+    } else if query.verified.is_some() {
+        Some("Your email address is confirmed.")
+    } else if query.sent.is_some() {
+        Some("We sent you a new confirmation link.")
+    } else {
+        None
+    };
+    let next = (!query.next.is_empty()).then(|| safe_next(&query.next).to_owned());
+    account_page(
+        &state,
+        &current,
+        &csrf,
+        StatusCode::OK,
+        json!({ "notice": notice, "next": next }),
+    )
+    .await
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Form(form): Form<RenameForm>,
+) -> Result<Response, WebError> {
+    let Some(current) = current else {
+        return Ok(sign_in_first());
+    };
+    match state.store().rename_reader(current.reader.id, &form.display_name).await {
+        Ok(reader) => {
+            let current = CurrentReader { reader, ..current };
+            account_page(&state, &current, &csrf, StatusCode::OK, json!({ "notice": "Your display name is changed." })).await
+        }
+        Err(DbError::Invalid(message)) => {
+            account_page(
+                &state,
+                &current,
+                &csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "form": { "display_name": form.display_name }, "errors": { "display_name": message } }),
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Everything held about the reader, as a JSON file (GDPR Art. 20, data portability).
+pub async fn download_data(
+    State(state): State<AppState>,
+    current: Option<CurrentReader>,
+) -> Result<Response, WebError> {
+    let Some(current) = current else {
+        return Ok(sign_in_first());
+    };
+    let export = state.store().reader_export(current.reader.id).await?;
+    let comments: Vec<Value> = export
+        .comments
+        .iter()
+        .map(|comment| {
+            json!({
+                "id": comment.id,
+                "article_id": comment.article_id,
+                "parent_id": comment.parent_id,
+                "body": comment.body,
+                "status": comment.status,
+                "created_at": comment.created_at(),
+                "edited_at": comment.edited_at(),
+            })
+        })
+        .collect();
+    let reports: Vec<Value> = export
+        .reports
+        .iter()
+        .map(|report| {
+            json!({
+                "comment_id": report.comment_id,
+                "reason": report.reason,
+                "detail": report.detail,
+                "created_at": report.created_at(),
+            })
+        })
+        .collect();
+    let account = &export.account;
+    let document = json!({
+        "account": {
+            "email": account.email,
+            "display_name": account.display_name,
+            "created_at": account.created_at,
+            "verified_at": account.verified_at,
+            "status": account.status,
+        },
+        "comments": comments,
+        "reports": reports,
+    });
+    let body =
+        serde_json::to_vec_pretty(&document).map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"my-comments.json\""),
+    );
+    Ok(response)
+}
+
+pub async fn delete_account(
+    State(state): State<AppState>,
+    current: Option<CurrentReader>,
+    ReaderCsrf(csrf): ReaderCsrf,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, WebError> {
+    let Some(current) = current else {
+        return Ok(sign_in_first());
+    };
+    if form.confirm != "yes" {
+        return account_page(
+            &state,
+            &current,
+            &csrf,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "errors": { "confirm": "Tick the box to confirm that you want to delete your account." } }),
+        )
+        .await;
+    }
+    state
+        .store()
+        .delete_reader(current.reader.id, Timestamp::now())
+        .await?;
+    let mut response = message_page(
+        &state,
+        "Account deleted",
+        "Your account is deleted. Your comments now show as deleted; replies to them stay in place.",
+        StatusCode::OK,
+    )
+    .await?;
+    response
+        .headers_mut()
+        .append(SET_COOKIE, cookie(&state, SESSION_COOKIE, "", Some(0)));
+    Ok(response)
+}
+
+pub(crate) fn reader_view(current: Option<&CurrentReader>) -> Value {
+    reader_json(current)
+}

@@ -1,0 +1,735 @@
+//! The discussion through the front door: reader sign-up, verification by the emailed link,
+//! posting and replying, what the cached article page shows and when it changes, hostile input,
+//! the form token, rate limits, editing, reporting, and the reader's data — on both backends.
+
+// These are plain `async fn`s the backend macro wraps, which `allow-unwrap-in-tests` does not see.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use dateline_core::comments::{CommentStatus, ModeratorDecision};
+use dateline_db::Actor;
+use dateline_db::testing::TestStore;
+use dateline_web::{ReaderMail, ReaderMessage};
+use http::StatusCode;
+
+use super::newsroom_auth::{Browser, ORIGIN, PASSWORD, csrf_in, staff};
+use super::{get, newsroom, site};
+
+dateline_db::both_backends!(
+    a_reader_signs_up_verifies_and_comments,
+    hostile_comments_and_names_render_inert,
+    reader_forms_need_the_token_and_bad_input_keeps_the_text,
+    edit_delete_report_and_the_readers_data,
+    moderators_approve_feature_ban_and_set_the_rules,
+);
+
+/// Keeps what would be emailed, the way an SMTP server would receive it.
+#[derive(Default, Clone)]
+struct Outbox(Arc<Mutex<Vec<ReaderMessage>>>);
+
+impl ReaderMail for Outbox {
+    fn send<'a>(
+        &'a self,
+        message: ReaderMessage,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            self.0.lock().unwrap().push(message);
+            Ok(())
+        })
+    }
+}
+
+impl Outbox {
+    /// The path of the last link sent to `to`.
+    fn last_link(&self, to: &str) -> String {
+        let messages = self.0.lock().unwrap();
+        let message = messages
+            .iter()
+            .rev()
+            .find(|m| m.to == to)
+            .unwrap_or_else(|| panic!("no email to {to}"));
+        let start = message.text.find("https://news.example").expect("a link")
+            + "https://news.example".len();
+        message.text[start..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// Signs a new reader up through the form and follows the verification link.
+async fn signed_up(browser: &mut Browser, outbox: &Outbox, email: &str, name: &str) {
+    let answer = browser
+        .submit(
+            "/readers/sign-up",
+            "/readers/sign-up",
+            &[
+                ("email", email),
+                ("display_name", name),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let link = outbox.last_link(email);
+    assert!(link.starts_with("/readers/verify/"), "{link}");
+    let verified = browser.get(&link).await;
+    assert_eq!(verified.status, StatusCode::SEE_OTHER);
+    let account = browser.get("/readers/account").await;
+    assert!(account.body.contains("Signed in as"), "{}", account.body);
+    assert!(!account.body.contains("not confirmed"), "{}", account.body);
+}
+
+async fn open_rules(store: &dateline_db::Store) {
+    let mut settings = store.comment_settings().await.unwrap();
+    settings.premoderate_first = 0;
+    settings.premoderate_links = false;
+    store
+        .save_comment_settings(&settings, &Actor::system("test"), jiff::Timestamp::now())
+        .await
+        .unwrap();
+}
+
+async fn post(browser: &mut Browser, article_id: i64, fields: &[(&str, &str)]) -> super::Answer {
+    let page = format!("/discussion/{article_id}");
+    browser
+        .submit(&page, &format!("{page}/comments"), fields)
+        .await
+}
+
+fn comment_id_from(location: &str) -> i64 {
+    location
+        .rsplit("#comment-")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
+    let room = newsroom(&store).await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let article = "/politics/budget-vote";
+
+    // The cached article page: a count, the way in, no per-reader state.
+    let page = get(&site.app, article).await;
+    assert!(
+        page.body
+            .contains("Discussion <span class=\"comment-count\">(0 comments)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("href=\"/discussion/{}#comment-form\"", room.first))
+    );
+    assert!(page.body.contains("\"commentCount\":0"), "{}", page.body);
+    assert!(!page.body.contains("name=\"csrf\""));
+
+    // Signed out, the discussion page sends people to sign in, and posting does too.
+    let mut lia = Browser::new(&site.app);
+    let discussion = lia.get(&format!("/discussion/{}", room.first)).await;
+    assert_eq!(discussion.status, StatusCode::OK);
+    assert_eq!(discussion.headers["cache-control"], "private, no-store");
+    assert!(discussion.body.contains("/readers/sign-in?next="));
+    let token = csrf_in(&lia.get("/readers/sign-in").await.body);
+    let anonymous = lia
+        .post_raw(
+            &format!("/discussion/{}/comments", room.first),
+            &[("csrf", &token), ("body", "Hello")],
+            &[("origin", ORIGIN)],
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert!(
+        anonymous.headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/readers/sign-in")
+    );
+
+    // An unverified reader is told to confirm first, and keeps what they typed.
+    let answer = lia
+        .submit(
+            "/readers/sign-up",
+            "/readers/sign-up",
+            &[
+                ("email", "lia@readers.example"),
+                ("display_name", "Lia"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let early = post(&mut lia, room.first, &[("body", "Too early")]).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        early.body.contains("Confirm your email address"),
+        "{}",
+        early.body
+    );
+    assert!(early.body.contains(">Too early</textarea>"));
+    let link = outbox.last_link("lia@readers.example");
+    assert_eq!(lia.get(&link).await.status, StatusCode::SEE_OTHER);
+    // A used link is not valid again.
+    assert_eq!(lia.get(&link).await.status, StatusCode::NOT_FOUND);
+
+    // New commenters wait for a moderator (the default rule): the reader sees their comment,
+    // the cached article page does not.
+    let first = post(&mut lia, room.first, &[("body", "First *thoughts*.")]).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    let first_id = comment_id_from(first.headers["location"].to_str().unwrap());
+    let own = lia.get(&format!("/discussion/{}", room.first)).await;
+    assert!(own.body.contains("Waiting for a moderator"), "{}", own.body);
+    state.apply_changes().await.unwrap();
+    assert!(get(&site.app, article).await.body.contains("(0 comments)"));
+
+    // Approval shows it on the article page, whose cached copy is dropped by the change.
+    let moderator = Actor::system("test moderator");
+    state
+        .store()
+        .moderate_comment(
+            first_id,
+            ModeratorDecision::Approve,
+            "",
+            &moderator,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    state.apply_changes().await.unwrap();
+    let page = get(&site.app, article).await;
+    assert!(page.body.contains("(1 comment)"), "{}", page.body);
+    assert!(page.body.contains("First <em>thoughts</em>."));
+    assert!(page.body.contains("data-nosnippet"));
+    assert!(page.body.contains("\"commentCount\":1"));
+
+    // Another reader replies; with the rules open it is shown at once, indented under it.
+    open_rules(state.store()).await;
+    let mut ana = Browser::new(&site.app);
+    signed_up(&mut ana, &outbox, "ana@readers.example", "Ana").await;
+    let reply_form = ana
+        .get(&format!("/discussion/{}?reply={first_id}", room.first))
+        .await;
+    assert!(
+        reply_form.body.contains("Reply to Lia"),
+        "{}",
+        reply_form.body
+    );
+    let reply = post(
+        &mut ana,
+        room.first,
+        &[
+            ("body", "I disagree."),
+            ("parent_id", &first_id.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let reply_id = comment_id_from(reply.headers["location"].to_str().unwrap());
+    assert_eq!(
+        state.store().comment(reply_id).await.unwrap().status,
+        CommentStatus::Approved
+    );
+    state.apply_changes().await.unwrap();
+    let page = get(&site.app, article).await;
+    assert!(
+        page.body.contains(&format!(
+            "class=\"comment comment-depth-1\" id=\"comment-{reply_id}\""
+        )),
+        "{}",
+        page.body
+    );
+
+    // The script's way in: JSON instead of a redirect.
+    let page_html = ana.get(&format!("/discussion/{}", room.first)).await.body;
+    let token = csrf_in(&page_html);
+    let json = ana
+        .post_raw(
+            &format!("/discussion/{}/comments", room.first),
+            &[("csrf", &token), ("body", "Posted without a reload")],
+            &[("origin", ORIGIN), ("accept", "application/json")],
+        )
+        .await;
+    assert_eq!(json.status, StatusCode::CREATED, "{}", json.body);
+    let value: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    assert_eq!(value["status"], "approved");
+
+    // Rate limit: a burst of three, then a wait — the text is kept.
+    let flood = post(&mut ana, room.first, &[("body", "One more")]).await;
+    assert_eq!(flood.status, StatusCode::SEE_OTHER);
+    let too_fast = post(&mut ana, room.first, &[("body", "And another")]).await;
+    assert_eq!(too_fast.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(too_fast.body.contains("You are commenting very fast"));
+    assert!(too_fast.body.contains(">And another</textarea>"));
+}
+
+async fn hostile_comments_and_names_render_inert(store: TestStore) {
+    let room = newsroom(&store).await;
+    open_rules(&store).await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut eve = Browser::new(&site.app);
+    signed_up(
+        &mut eve,
+        &outbox,
+        "eve@readers.example",
+        "<img src=x onerror=alert(1)>",
+    )
+    .await;
+    let payloads = [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(2)>",
+        "[click](javascript:alert(3))",
+        "<svg onload=alert(4)>",
+        "<a href=\"jav&#x61;script:alert(5)\">x</a>",
+        "\"><script>alert(6)</script>",
+    ];
+    // Three comments (the burst a reader may post at once), two payloads each.
+    for pair in payloads.chunks(2) {
+        let body = pair.join("\n\n");
+        let answer = post(&mut eve, room.first, &[("body", &body)]).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::SEE_OTHER,
+            "{body}: {}",
+            answer.body
+        );
+    }
+    state.apply_changes().await.unwrap();
+    for page in [
+        get(&site.app, "/politics/budget-vote").await.body,
+        eve.get(&format!("/discussion/{}", room.first)).await.body,
+    ] {
+        let from = page.find("class=\"comment-list\"").expect("comments");
+        let discussion = &page[from..from + page[from..].find("</ol>").expect("end of list")];
+        // Every tag in the list: none may be a script, picture or SVG, carry a handler or a
+        // javascript: URL. The payloads may appear as text: that is what inert means.
+        for tag in discussion.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap().to_lowercase();
+            let name = tag.split_whitespace().next().unwrap_or("");
+            assert!(
+                !["script", "img", "svg", "iframe"].contains(&name),
+                "<{tag}> in {discussion}"
+            );
+            assert!(!tag.contains(" on"), "<{tag}> in {discussion}");
+            assert!(!tag.contains("javascript:"), "<{tag}> in {discussion}");
+        }
+        assert!(
+            discussion.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "the name is shown as text: {discussion}"
+        );
+        assert!(
+            discussion.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{discussion}"
+        );
+    }
+}
+
+async fn reader_forms_need_the_token_and_bad_input_keeps_the_text(store: TestStore) {
+    let room = newsroom(&store).await;
+    open_rules(&store).await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut lia = Browser::new(&site.app);
+    signed_up(&mut lia, &outbox, "lia@readers.example", "Lia").await;
+
+    // No token, a wrong token, another origin: refused, nothing written.
+    let action = format!("/discussion/{}/comments", room.first);
+    let no_token = lia
+        .post_raw(&action, &[("body", "forged")], &[("origin", ORIGIN)])
+        .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let token = csrf_in(&lia.get(&format!("/discussion/{}", room.first)).await.body);
+    let elsewhere = lia
+        .post_raw(
+            &action,
+            &[("csrf", &token), ("body", "forged")],
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+    assert!(
+        state
+            .store()
+            .approved_comment_counts(&[room.first])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Bad input: a clear message next to the field, the text kept.
+    let long = "x".repeat(5_001);
+    let too_long = post(&mut lia, room.first, &[("body", &long)]).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_long.body.contains("at most 5000 characters"),
+        "{}",
+        too_long.body
+    );
+    assert!(too_long.body.contains(&format!(">{long}</textarea>")));
+    assert!(too_long.body.contains("aria-invalid=\"true\""));
+
+    // Sign-up errors keep the email and name, never the password.
+    let mut other = Browser::new(&site.app);
+    let taken = other
+        .submit(
+            "/readers/sign-up",
+            "/readers/sign-up",
+            &[
+                ("email", "LIA@readers.example"),
+                ("display_name", "Lia Two"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.body.contains("exists already"));
+    assert!(taken.body.contains("value=\"Lia Two\""));
+    assert!(!taken.body.contains(PASSWORD));
+    let weak = other
+        .submit(
+            "/readers/sign-up",
+            "/readers/sign-up",
+            &[
+                ("email", "new@readers.example"),
+                ("display_name", "N"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("at least 12 characters"));
+
+    // A sign-in link: asked for on the sign-in page, confirmed with a button (a POST).
+    let asked = other
+        .submit(
+            "/readers/sign-in",
+            "/readers/sign-in-link",
+            &[("email", "lia@readers.example")],
+        )
+        .await;
+    assert!(asked.body.contains("a sign-in link is on its way"));
+    let unknown = other
+        .submit(
+            "/readers/sign-in",
+            "/readers/sign-in-link",
+            &[("email", "nobody@readers.example")],
+        )
+        .await;
+    assert!(
+        unknown.body.contains("a sign-in link is on its way"),
+        "the same answer either way"
+    );
+    let link = outbox.last_link("lia@readers.example");
+    assert!(link.starts_with("/readers/magic/"), "{link}");
+    let confirm = other.get(&link).await;
+    assert!(confirm.body.contains("Sign in now"));
+    assert!(
+        other
+            .get("/readers/account")
+            .await
+            .headers
+            .contains_key("location"),
+        "not signed in by a GET"
+    );
+    let signed_in = other.submit(&link, &link, &[]).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert!(
+        other
+            .get("/readers/account")
+            .await
+            .body
+            .contains("lia@readers.example")
+    );
+}
+
+async fn edit_delete_report_and_the_readers_data(store: TestStore) {
+    let room = newsroom(&store).await;
+    open_rules(&store).await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut lia = Browser::new(&site.app);
+    signed_up(&mut lia, &outbox, "lia@readers.example", "Lia").await;
+    let mut ana = Browser::new(&site.app);
+    signed_up(&mut ana, &outbox, "ana@readers.example", "Ana").await;
+    let posted = post(&mut lia, room.first, &[("body", "Teh budget")]).await;
+    let id = comment_id_from(posted.headers["location"].to_str().unwrap());
+
+    let edit_page = lia
+        .get(&format!("/discussion/{}?edit={id}", room.first))
+        .await;
+    assert!(
+        edit_page.body.contains(">Teh budget</textarea>"),
+        "{}",
+        edit_page.body
+    );
+    let edit_action = format!("/discussion/comments/{id}/edit");
+    let edited = lia
+        .submit(
+            &format!("/discussion/{}", room.first),
+            &edit_action,
+            &[("body", "The budget")],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    state.apply_changes().await.unwrap();
+    let page = get(&site.app, "/politics/budget-vote").await.body;
+    assert!(
+        page.contains("The budget") && page.contains("(edited)"),
+        "{page}"
+    );
+    // Someone else cannot edit it.
+    let hijack = ana
+        .submit(
+            &format!("/discussion/{}", room.first),
+            &edit_action,
+            &[("body", "Mine now")],
+        )
+        .await;
+    assert_eq!(hijack.status, StatusCode::NOT_FOUND);
+
+    // Reporting needs a reason; then the comment is in the reported queue.
+    let report_action = format!("/discussion/comments/{id}/report");
+    let no_reason = ana
+        .submit(
+            &format!("/discussion/{}?report={id}", room.first),
+            &report_action,
+            &[("detail", "rude")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("Choose why"));
+    let reported = ana
+        .submit(
+            &format!("/discussion/{}?report={id}", room.first),
+            &report_action,
+            &[("reason", "abuse"), ("detail", "rude")],
+        )
+        .await;
+    assert_eq!(reported.status, StatusCode::SEE_OTHER);
+    let queue = state
+        .store()
+        .moderation_queue(dateline_db::Queue::Reported, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(queue.len(), 1);
+
+    // Download my data, then delete the account: the comment becomes a tombstone.
+    let data = lia.get("/readers/account/data.json").await;
+    assert_eq!(data.headers["content-type"], "application/json");
+    let value: serde_json::Value = serde_json::from_str(&data.body).unwrap();
+    assert_eq!(value["account"]["email"], "lia@readers.example");
+    assert_eq!(value["comments"][0]["body"], "The budget");
+    let unconfirmed = lia
+        .submit("/readers/account", "/readers/account/delete", &[])
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let deleted = lia
+        .submit(
+            "/readers/account",
+            "/readers/account/delete",
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK);
+    assert!(deleted.body.contains("Your account is deleted"));
+    assert!(matches!(
+        state.store().reader_by_email("lia@readers.example").await,
+        Ok(None)
+    ));
+    state.apply_changes().await.unwrap();
+    let page = get(&site.app, "/politics/budget-vote").await.body;
+    assert!(!page.contains("The budget"));
+    assert!(
+        !page.contains("This comment was deleted."),
+        "a deleted comment without replies is not shown"
+    );
+    assert!(matches!(state.store().comment(id).await, Ok(c) if c.status == CommentStatus::Deleted));
+}
+
+async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
+    let room = newsroom(&store).await;
+    let editor = staff(
+        &store,
+        "desk@news.example",
+        dateline_core::Role::Editor,
+        Some(PASSWORD),
+    )
+    .await;
+    let author = staff(
+        &store,
+        "writer@news.example",
+        dateline_core::Role::Author,
+        Some(PASSWORD),
+    )
+    .await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut lia = Browser::new(&site.app);
+    signed_up(&mut lia, &outbox, "lia@readers.example", "Lia").await;
+    let posted = post(&mut lia, room.first, &[("body", "Waiting for the desk")]).await;
+    let id = comment_id_from(posted.headers["location"].to_str().unwrap());
+
+    // Authors do not moderate.
+    let mut writer = Browser::new(&site.app);
+    writer.sign_in(&author.email, PASSWORD).await;
+    assert_eq!(
+        writer.get("/newsroom/comments").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut desk = Browser::new(&site.app);
+    assert_eq!(
+        desk.sign_in(&editor.email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let queue = desk.get("/newsroom/comments").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(
+        queue.body.contains("Waiting for the desk"),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("queued: new commenter"));
+    assert!(
+        queue.body.contains(">Comments</a>"),
+        "the menu links the queues"
+    );
+
+    let decision = format!("/newsroom/comments/{id}/decision");
+    let approved = desk
+        .submit(
+            "/newsroom/comments",
+            &decision,
+            &[("decision", "approve"), ("queue", "pending")],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    let featured = desk
+        .submit(
+            "/newsroom/comments",
+            &format!("/newsroom/comments/{id}/feature"),
+            &[("featured", "yes"), ("queue", "approved")],
+        )
+        .await;
+    assert_eq!(featured.status, StatusCode::SEE_OTHER);
+    state.apply_changes().await.unwrap();
+    let page = get(&site.app, "/politics/budget-vote").await.body;
+    assert!(
+        page.contains("Waiting for the desk") && page.contains("Editor’s pick"),
+        "{page}"
+    );
+    let featured_tab = lia
+        .get(&format!("/discussion/{}?sort=featured", room.first))
+        .await
+        .body;
+    assert!(featured_tab.contains("Waiting for the desk"));
+
+    // Ban the reader: posting is refused with a clear message.
+    let reader_id = state.store().comment(id).await.unwrap().reader_id.unwrap();
+    let banned = desk
+        .submit(
+            "/newsroom/comments",
+            &format!("/newsroom/readers/{reader_id}/standing"),
+            &[
+                ("standing", "banned"),
+                ("reason", "abuse"),
+                ("queue", "approved"),
+            ],
+        )
+        .await;
+    assert_eq!(banned.status, StatusCode::SEE_OTHER);
+    let refused = post(&mut lia, room.first, &[("body", "Let me back in")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Your account may not post comments."));
+    let actions: Vec<String> = state
+        .store()
+        .audit_log(None, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect();
+    for action in ["comment.approve", "comment.feature", "reader.ban"] {
+        assert!(
+            actions.contains(&action.to_owned()),
+            "{action} in {actions:?}"
+        );
+    }
+
+    // Rules: a bad number is shown again with the message and what was typed.
+    let bad = desk
+        .submit(
+            "/newsroom/comments/settings",
+            "/newsroom/comments/settings",
+            &[
+                ("mode", "pre"),
+                ("premoderate_first", "lots"),
+                ("banned_words", "scumbag\nidiot"),
+                ("auto_close_days", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Enter a whole number"));
+    assert!(bad.body.contains("scumbag\nidiot"));
+    let saved = desk
+        .submit(
+            "/newsroom/comments/settings",
+            "/newsroom/comments/settings",
+            &[
+                ("mode", "pre"),
+                ("premoderate_first", "2"),
+                ("banned_words", "scumbag"),
+                ("auto_close_days", "14"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let rules = state.store().comment_settings().await.unwrap();
+    assert_eq!(rules.premoderate_first, 2);
+    assert_eq!(rules.banned_words, vec!["scumbag".to_owned()]);
+    assert_eq!(rules.auto_close_days, Some(14));
+    assert!(!rules.premoderate_links, "an unticked box is off");
+
+    // Closing by hand: the cached article page says so.
+    let closed = desk
+        .submit(
+            "/newsroom/comments",
+            &format!("/newsroom/articles/{}/discussion", room.first),
+            &[("open", "no"), ("queue", "approved")],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    state.apply_changes().await.unwrap();
+    assert!(
+        get(&site.app, "/politics/budget-vote")
+            .await
+            .body
+            .contains("Comments are closed.")
+    );
+}
