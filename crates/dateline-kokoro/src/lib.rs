@@ -6,6 +6,7 @@
 //! [`KokoroVoice`] to speak one sentence at a time, [`voices`] to offer a choice.
 
 mod assets;
+mod engine;
 mod g2p;
 mod voice;
 
@@ -98,4 +99,32 @@ pub(crate) fn voice_info(id: &'static str, display_name: &'static str) -> Option
         dialect,
         gender,
     })
+}
+
+#[doc(hidden)]
+/// For tests: the assets `.ci/run` installed (DATELINE_TEST_VOICE_ASSETS names their data folder),
+/// or `None` (with a loud note) on a developer machine without them. Under
+/// CI a missing install fails: the neural voice must be tested there, never skipped quietly.
+pub fn test_assets() -> Option<KokoroAssets> {
+    let Some(dir) = std::env::var_os("DATELINE_TEST_VOICE_ASSETS").map(std::path::PathBuf::from)
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "DATELINE_TEST_VOICE_ASSETS is not set under CI: .ci/run must install the voice assets \
+             (dateline voices install --data-dir /var/cache/dateline) and export it"
+        );
+        eprintln!(
+            "\n!!! SKIPPED: DATELINE_TEST_VOICE_ASSETS is not set, so no real Kokoro synthesis ran.\n\
+             !!! Run `dateline voices install --data-dir DIR` and set DATELINE_TEST_VOICE_ASSETS=DIR.\n"
+        );
+        return None;
+    };
+    let assets = installed_assets(&dir);
+    assert!(
+        assets.is_some(),
+        "DATELINE_TEST_VOICE_ASSETS={} holds no complete install (run `dateline voices install --data-dir {}`)",
+        dir.display(),
+        dir.display()
+    );
+    assets
 }

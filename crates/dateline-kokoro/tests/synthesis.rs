@@ -1,35 +1,8 @@
 //! Real synthesis with the real assets (`.ci/run` installs them and sets
 //! DATELINE_TEST_VOICE_ASSETS to the data folder holding `voices/`).
 
-use std::path::PathBuf;
-
 use dateline_core::narration::{Lexicon, Pronunciation};
-use dateline_kokoro::{KokoroAssets, KokoroVoice, SpokenEnglish, installed_assets, voices};
-
-/// The installed assets, or `None` (with a loud note) on a developer machine without them. Under
-/// CI a missing install fails: the neural voice must be tested there, never skipped quietly.
-fn assets() -> Option<KokoroAssets> {
-    let Some(dir) = std::env::var_os("DATELINE_TEST_VOICE_ASSETS").map(PathBuf::from) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "DATELINE_TEST_VOICE_ASSETS is not set under CI: .ci/run must install the voice assets \
-             (dateline voices install --data-dir /var/cache/dateline) and export it"
-        );
-        eprintln!(
-            "\n!!! SKIPPED: DATELINE_TEST_VOICE_ASSETS is not set, so no real Kokoro synthesis ran.\n\
-             !!! Run `dateline voices install --data-dir DIR` and set DATELINE_TEST_VOICE_ASSETS=DIR.\n"
-        );
-        return None;
-    };
-    let assets = installed_assets(&dir);
-    assert!(
-        assets.is_some(),
-        "DATELINE_TEST_VOICE_ASSETS={} holds no complete install (run `dateline voices install --data-dir {}`)",
-        dir.display(),
-        dir.display()
-    );
-    assets
-}
+use dateline_kokoro::{KokoroVoice, SpokenEnglish, test_assets, voices};
 
 struct Loudness {
     seconds: f64,
@@ -51,7 +24,7 @@ fn measure(samples: &[f32]) -> Loudness {
 
 #[test]
 fn a_sentence_of_news_sounds_like_speech_of_the_right_length() {
-    let Some(assets) = assets() else { return };
+    let Some(assets) = test_assets() else { return };
     let voice = KokoroVoice::load(&assets, "af_heart").expect("load af_heart");
     let sentence = "Colombian officials warned of broader regional consequences on Wednesday, \
                     as thousands marched in Bogota.";
@@ -99,7 +72,7 @@ fn a_sentence_of_news_sounds_like_speech_of_the_right_length() {
 
 #[test]
 fn each_voice_speaks_its_dialect_and_the_lexicon_wins() {
-    let Some(assets) = assets() else { return };
+    let Some(assets) = test_assets() else { return };
     let listed = voices(&assets);
     assert!(listed.len() >= 20);
     assert!(

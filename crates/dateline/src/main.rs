@@ -2,6 +2,7 @@
 //! configuration and wires the crates together; the work happens in the library crates.
 
 mod config;
+mod narrator;
 mod tips;
 mod users;
 mod voices;
@@ -295,10 +296,17 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     // Narration has a worker of its own so a long synthesis never holds up publishing; with no
     // neural voice installed every article still gets the fallback voice.
+    let engines = dateline_jobs::narration::EngineProvider::fallback_only();
+    tokio::spawn(narrator::bring_in_neural_voice(
+        config.data_dir.clone(),
+        store.clone(),
+        Arc::clone(&engines),
+        config.neural_voice,
+    ));
     let narration = dateline_jobs::narration::narration_worker(
         store.clone(),
         narration_media,
-        dateline_jobs::narration::EngineProvider::fallback_only(),
+        engines,
         &worker_name,
     );
     tokio::spawn(narration.run());

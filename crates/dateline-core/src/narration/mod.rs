@@ -82,6 +82,18 @@ pub enum SpokenEnglish {
     British,
 }
 
+impl SpokenEnglish {
+    /// The dialect of a language tag (`en-GB`) or a newsroom voice (`en-gb`); American otherwise.
+    pub fn for_language(tag: &str) -> Self {
+        let tag = tag.to_ascii_lowercase();
+        if tag.starts_with("en-gb") || tag.starts_with("en-uk") {
+            SpokenEnglish::British
+        } else {
+            SpokenEnglish::American
+        }
+    }
+}
+
 /// A spoken sentence longer than this many characters is cut at semicolons or commas (else
 /// dashes, else spaces). Kokoro takes at most 510 phoneme tokens at once (English runs about one
 /// phoneme per character), but its memory grows with what it speaks in one go: measured with

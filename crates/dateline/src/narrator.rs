@@ -1,0 +1,140 @@
+//! Brings the neural voice (Kokoro) into `serve`: the site narrates with the espeak-ng fallback
+//! from the first minute, installs the neural assets in the background when they are missing,
+//! and once the voice loads, narrates again everything the fallback read.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use dateline_audio::{AudioError, SpeechEngine};
+use dateline_db::Store;
+use dateline_jobs::narration::{EngineProvider, NeuralVoices};
+use dateline_kokoro::{KokoroAssets, KokoroVoice, install_assets, installed_assets};
+
+use crate::config::NeuralVoice;
+
+/// The Kokoro voice that reads for a newsroom voice (`dateline_db::NARRATION_VOICES`).
+fn kokoro_voice_for(newsroom_voice: &str) -> &'static str {
+    match dateline_core::narration::SpokenEnglish::for_language(newsroom_voice) {
+        dateline_core::narration::SpokenEnglish::British => "bf_emma",
+        dateline_core::narration::SpokenEnglish::American => "af_heart",
+    }
+}
+
+/// The newsroom's voices spoken by Kokoro. One model is in memory at a time: a second loaded
+/// voice would double the worker's memory (about 500 MB each), and sites rarely switch voices.
+pub struct KokoroVoices {
+    assets: KokoroAssets,
+    loaded: Mutex<Option<(&'static str, Arc<KokoroVoice>)>>,
+}
+
+impl KokoroVoices {
+    pub fn new(assets: KokoroAssets) -> Self {
+        Self {
+            assets,
+            loaded: Mutex::new(None),
+        }
+    }
+}
+
+impl NeuralVoices for KokoroVoices {
+    fn engine(&self, voice: &str) -> Result<Arc<dyn SpeechEngine>, AudioError> {
+        let wanted = kokoro_voice_for(voice);
+        let mut loaded = self
+            .loaded
+            .lock()
+            .map_err(|_| AudioError::EngineUnavailable("the voice cache is poisoned".into()))?;
+        if let Some((name, voice)) = loaded.as_ref()
+            && *name == wanted
+        {
+            return Ok(Arc::clone(voice) as Arc<dyn SpeechEngine>);
+        }
+        // Drop the old model before loading the next, so two never sit in memory together.
+        *loaded = None;
+        let voice = Arc::new(
+            KokoroVoice::load(&self.assets, wanted)
+                .map_err(|error| AudioError::EngineUnavailable(error.to_string()))?,
+        );
+        *loaded = Some((wanted, Arc::clone(&voice)));
+        Ok(voice)
+    }
+}
+
+/// Makes the neural voice available to the narration worker, installing its assets first when
+/// `setting` allows it. Runs in the background of `serve`; every failure leaves the fallback voice
+/// in charge and says why in the log.
+pub async fn bring_in_neural_voice(
+    data_dir: PathBuf,
+    store: Store,
+    engines: Arc<EngineProvider>,
+    setting: NeuralVoice,
+) {
+    if setting == NeuralVoice::Off {
+        return;
+    }
+    let assets = match installed_assets(&data_dir) {
+        Some(assets) => assets,
+        None if setting == NeuralVoice::Installed => {
+            tracing::info!(
+                "the neural voice is not installed (dateline voices install); narrating with the fallback voice"
+            );
+            return;
+        }
+        None => {
+            tracing::info!(
+                "installing the neural voice in the background; narrating with the fallback voice meanwhile"
+            );
+            let folder = data_dir.clone();
+            let installed = tokio::task::spawn_blocking(move || {
+                install_assets(&folder, &mut |step| {
+                    tracing::info!(step = step.step, of = step.steps, "{}", step.message)
+                })
+            })
+            .await;
+            match installed {
+                Ok(Ok(assets)) => assets,
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "could not install the neural voice; narration stays on the fallback voice");
+                    return;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the neural voice install stopped; narration stays on the fallback voice");
+                    return;
+                }
+            }
+        }
+    };
+    let voices = Arc::new(KokoroVoices::new(assets));
+    // Load once before switching: a runtime that cannot load here must not take narration from
+    // the fallback voice.
+    let probe = Arc::clone(&voices);
+    match tokio::task::spawn_blocking(move || probe.engine("en-us").map(|_| ())).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "the neural voice does not load; narration stays on the fallback voice");
+            return;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "loading the neural voice stopped; narration stays on the fallback voice");
+            return;
+        }
+    }
+    match engines.set_neural(&store, voices).await {
+        Ok(requeued) => tracing::info!(
+            requeued,
+            "the neural voice is ready; fallback narrations are queued for it"
+        ),
+        Err(error) => tracing::warn!(%error, "could not queue the fallback narrations again"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_newsroom_voice_is_read_by_a_kokoro_voice_of_its_accent() {
+        assert_eq!(kokoro_voice_for("en-us"), "af_heart");
+        assert_eq!(kokoro_voice_for("en-gb"), "bf_emma");
+        assert_eq!(kokoro_voice_for("en"), "af_heart");
+    }
+}
