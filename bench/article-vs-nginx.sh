@@ -46,7 +46,7 @@ DPORT=$(free_port)
 DURL="http://127.0.0.1:$DPORT"
 
 start_dateline() {
-  "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$DPORT" >>"$WORK/dateline.log" 2>&1 &
+  DATELINE_NEURAL_VOICE=off "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$DPORT" >>"$WORK/dateline.log" 2>&1 &
   SERVER_PID=$!
   wait_http "$DURL/healthz" "$SERVER_PID" "$WORK/dateline.log"
 }

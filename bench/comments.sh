@@ -32,7 +32,7 @@ cleanup() { stop_pid "$SERVER_PID"; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 say "starting $BIN serve on $BASE (demo newsroom)"
-"$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+DATELINE_NEURAL_VOICE=off "$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_http "$BASE/healthz" "$SERVER_PID" "$WORK/server.log"
 DB="$WORK/data/dateline.sqlite"

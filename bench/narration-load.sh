@@ -42,7 +42,18 @@ PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 DB="$DATA/dateline.sqlite"
 say "dateline serve (fresh demo newsroom)"
-"$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" >"$WORK/dateline.log" 2>&1 &
+# The neural voice when its assets are installed in VOICE_ASSETS (a data folder holding voices/,
+# as `dateline voices install --data-dir` leaves it); the fallback voice otherwise. Never a download.
+VOICE_ASSETS=${VOICE_ASSETS:-/var/cache/dateline}
+mkdir -p "$DATA"
+if [ -f "$VOICE_ASSETS/voices/installed" ]; then
+  ln -s "$VOICE_ASSETS/voices" "$DATA/voices"
+  echo "    neural voice from $VOICE_ASSETS/voices"
+else
+  echo "    no neural voice in $VOICE_ASSETS/voices: the fallback voice narrates"
+fi
+DATELINE_NEURAL_VOICE=installed \
+  "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" >"$WORK/dateline.log" 2>&1 &
 SERVER_PID=$!
 wait_http "$URL/healthz" "$SERVER_PID" "$WORK/dateline.log"
 

@@ -47,7 +47,7 @@ PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 
 start_dateline() {
-  "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" >>"$WORK/dateline.log" 2>&1 &
+  DATELINE_NEURAL_VOICE=off "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" >>"$WORK/dateline.log" 2>&1 &
   SERVER_PID=$!
   wait_http "$URL/healthz" "$SERVER_PID" "$WORK/dateline.log"
 }

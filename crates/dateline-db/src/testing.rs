@@ -110,3 +110,44 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// A published article in a new "politics" section by a new author, for tests that need one story
+/// (narration, jobs) and nothing else of the newsroom.
+pub async fn published_article(store: &Store, body: &str) -> (i64, crate::ArticleInput) {
+    let section = store
+        .create_section(&crate::SectionInput {
+            slug: "politics".into(),
+            name: "Politics".into(),
+            description: String::new(),
+            position: 0,
+        })
+        .await
+        .expect("section");
+    let author = store
+        .create_author(&crate::AuthorInput {
+            slug: "ada".into(),
+            name: "Ada".into(),
+            role: String::new(),
+            bio: String::new(),
+        })
+        .await
+        .expect("author");
+    let input = crate::ArticleInput {
+        section_id: section.id,
+        slug: "vote-delayed".into(),
+        headline: "Vote delayed".into(),
+        standfirst: "Senators want more time.".into(),
+        body: body.into(),
+        dateline_place: None,
+        hero_image_id: None,
+        author_ids: vec![author.id],
+        tags: Vec::new(),
+        language: "en".into(),
+        comments_open: true,
+        status: dateline_core::ArticleStatus::Published,
+        first_published_at: None,
+        updated_at: None,
+    };
+    let id = store.create_article(&input).await.expect("article").id;
+    (id, input)
+}

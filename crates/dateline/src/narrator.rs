@@ -137,4 +137,53 @@ mod tests {
         assert_eq!(kokoro_voice_for("en-gb"), "bf_emma");
         assert_eq!(kokoro_voice_for("en"), "af_heart");
     }
+
+    /// What `serve` does when the neural voice is installed: it takes over from the fallback
+    /// voice, and the article the fallback read is narrated again, by Kokoro.
+    #[tokio::test]
+    async fn an_installed_neural_voice_takes_over_and_renarrates_what_the_fallback_read() {
+        if dateline_kokoro::test_assets().is_none() {
+            return;
+        }
+        let data_dir = std::env::var_os("DATELINE_TEST_VOICE_ASSETS")
+            .map(PathBuf::from)
+            .expect("set when test_assets() found them");
+        let store = dateline_db::testing::sqlite().await;
+        let media_dir = tempfile::tempdir().expect("media folder");
+        let media = dateline_storage::MediaStore::local(media_dir.path()).expect("media");
+        let (id, _) = dateline_db::testing::published_article(
+            &store,
+            "The Senate delayed the vote until Thursday.",
+        )
+        .await;
+        let engines = EngineProvider::fallback_only();
+        dateline_jobs::narration::narrate_article(&store, &media, &engines, id)
+            .await
+            .expect("fallback narration");
+        let before = store.article_audio(id).await.expect("audio").expect("row");
+        assert!(before.files.as_ref().expect("files").is_fallback);
+
+        bring_in_neural_voice(
+            data_dir,
+            store.store.clone(),
+            Arc::clone(&engines),
+            NeuralVoice::Installed,
+        )
+        .await;
+        assert!(engines.has_neural());
+        let worker = dateline_jobs::narration::narration_worker(
+            store.store.clone(),
+            media.clone(),
+            Arc::clone(&engines),
+            "test",
+        );
+        assert!(
+            worker.run_once().await.expect("runs"),
+            "the fallback narration was queued again"
+        );
+        let after = store.article_audio(id).await.expect("audio").expect("row");
+        let files = after.files.expect("files");
+        assert!(!files.is_fallback, "now read by {}", files.voice);
+        assert!(files.voice.contains("af_heart"), "{}", files.voice);
+    }
 }

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use dateline_audio::pipeline::Timings;
-use dateline_core::ArticleStatus;
 use dateline_db::testing::TestStore;
 use dateline_db::{Actor, ArticleInput, AudioStatus, Store};
 use dateline_jobs::narration::{
@@ -22,42 +21,7 @@ The president called the delay regrettable.\n\n\
 Markets barely moved on the news.";
 
 async fn published(store: &Store) -> (i64, ArticleInput) {
-    let section = store
-        .create_section(&dateline_db::SectionInput {
-            slug: "politics".into(),
-            name: "Politics".into(),
-            description: String::new(),
-            position: 0,
-        })
-        .await
-        .expect("section");
-    let author = store
-        .create_author(&dateline_db::AuthorInput {
-            slug: "ada".into(),
-            name: "Ada".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
-        .await
-        .expect("author");
-    let input = ArticleInput {
-        section_id: section.id,
-        slug: "vote-delayed".into(),
-        headline: "Vote delayed".into(),
-        standfirst: "Senators want more time.".into(),
-        body: BODY.into(),
-        dateline_place: None,
-        hero_image_id: None,
-        author_ids: vec![author.id],
-        tags: Vec::new(),
-        language: "en".into(),
-        comments_open: true,
-        status: ArticleStatus::Published,
-        first_published_at: None,
-        updated_at: None,
-    };
-    let id = store.create_article(&input).await.expect("article").id;
-    (id, input)
+    dateline_db::testing::published_article(store, BODY).await
 }
 
 fn media() -> (tempfile::TempDir, MediaStore) {
