@@ -129,7 +129,8 @@ describe('listen to this article', { timeout: 420_000 }, () => {
     await page.locator('.listen-play').focus();
     await page.keyboard.press('Space');
     await poll('pause', () => page.evaluate(() => document.querySelector('.listen-audio').paused), 5_000, 100);
-    assert.equal(await page.locator('.listen-play').getAttribute('aria-pressed'), 'false');
+    // The button follows the audio element's 'pause' event, which comes a moment after `paused`.
+    await poll('the button to show paused', async () => (await page.locator('.listen-play').getAttribute('aria-pressed')) === 'false', 5_000, 50);
     const stoppedAt = await page.evaluate(() => Math.floor(document.querySelector('.listen-audio').currentTime));
     assert.ok(stoppedAt >= 30, `skipped ahead twice: ${stoppedAt} s`);
     await page.reload({ waitUntil: 'load' });

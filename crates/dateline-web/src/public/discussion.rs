@@ -405,6 +405,21 @@ pub async fn post(
         ..FormState::default()
     };
     let now = Timestamp::now();
+    // A banned or suspended reader hears that, not a rate limit; the store checks it again in the
+    // posting transaction.
+    if let Err(refusal) = reader.reader.commenter().may_post(now) {
+        form.error = Some(refusal.to_string());
+        return refuse(
+            &state,
+            &page,
+            Some(&reader),
+            &csrf,
+            &headers,
+            form,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
     if let Err(wait) = state.readers().take_post(reader.reader.id, now) {
         form.error = Some(format!(
             "You are commenting very fast. Wait {} seconds and post again.",

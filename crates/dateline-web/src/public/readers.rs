@@ -202,6 +202,9 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
         Err(error) => return error.into_response(),
     };
     let mut new_form_cookie = None;
+    // The live comment count's event stream shows no form: reading an article must not leave a
+    // cookie behind (the tip pages promise none).
+    let may_set_form_cookie = !parts.uri.path().ends_with("/events");
     let csrf = match &session {
         Some(current) => current.csrf_token.clone(),
         None => match read_cookie(&state, &parts.headers, ANONYMOUS_FORM_COOKIE)
@@ -210,7 +213,9 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
             Some(token) => token,
             None => match secrets::new_token() {
                 Ok(token) => {
-                    new_form_cookie = Some(cookie(&state, ANONYMOUS_FORM_COOKIE, &token, None));
+                    if may_set_form_cookie {
+                        new_form_cookie = Some(cookie(&state, ANONYMOUS_FORM_COOKIE, &token, None));
+                    }
                     token
                 }
                 Err(error) => return WebError::Internal(error.to_string()).into_response(),
