@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use dateline_core::comments::{CommentStatus, ModeratorDecision};
 use dateline_db::Actor;
 use dateline_db::testing::TestStore;
-use dateline_web::{ReaderMail, ReaderMessage};
+use dateline_web::{ReaderMail, ReaderMessage, SmtpMail};
 use http::StatusCode;
 
 use super::newsroom_auth::{Browser, ORIGIN, PASSWORD, csrf_in, staff};
@@ -18,6 +18,7 @@ use super::{get, newsroom, site};
 
 dateline_db::both_backends!(
     a_reader_signs_up_verifies_and_comments,
+    the_verification_link_arrives_over_smtp,
     hostile_comments_and_names_render_inert,
     reader_forms_need_the_token_and_bad_input_keeps_the_text,
     edit_delete_report_and_the_readers_data,
@@ -732,4 +733,107 @@ async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
             .body
             .contains("Comments are closed.")
     );
+}
+
+/// A mail server that speaks just enough SMTP for one message, and hands back what it received
+/// after the DATA command: headers and body, as they came over the wire.
+async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<(String, String)>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (done, received) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let (reader, mut writer) = socket.into_split();
+        let mut lines = BufReader::new(reader).lines();
+        writer.write_all(b"220 sink.test ESMTP\r\n").await.unwrap();
+        let mut recipient = String::new();
+        let mut data = String::new();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let command = line.to_ascii_uppercase();
+            let answer: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+                b"250 sink.test\r\n"
+            } else if command.starts_with("MAIL FROM:") {
+                b"250 sender ok\r\n"
+            } else if command.starts_with("RCPT TO:") {
+                recipient = line["RCPT TO:".len()..].trim().to_owned();
+                b"250 recipient ok\r\n"
+            } else if command == "DATA" {
+                writer.write_all(b"354 go ahead\r\n").await.unwrap();
+                while let Some(line) = lines.next_line().await.unwrap() {
+                    if line == "." {
+                        break;
+                    }
+                    // Undo the dot-stuffing of lines that begin with a dot.
+                    data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                    data.push('\n');
+                }
+                b"250 queued\r\n"
+            } else if command == "QUIT" {
+                writer.write_all(b"221 bye\r\n").await.unwrap();
+                break;
+            } else {
+                b"502 not implemented\r\n"
+            };
+            writer.write_all(answer).await.unwrap();
+        }
+        let _ = done.send((recipient, data));
+    });
+    (port, received)
+}
+
+/// Quoted-printable as far as a plain-text email with long links needs: soft line breaks and
+/// an encoded equals sign.
+fn unquote_printable(text: &str) -> String {
+    text.replace("=\n", "").replace("=3D", "=")
+}
+
+async fn the_verification_link_arrives_over_smtp(store: TestStore) {
+    let site = site(store).await;
+    let (port, received) = smtp_sink().await;
+    let mail = SmtpMail::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Dateline Discussion <discussion@news.example>",
+    )
+    .unwrap();
+    // The state shares its reader side with the router, so the router now mails over SMTP.
+    let _state = site.state.clone().with_reader_mail(Arc::new(mail));
+    let mut browser = Browser::new(&site.app);
+    let answer = browser
+        .submit(
+            "/readers/sign-up",
+            "/readers/sign-up",
+            &[
+                ("email", "mo@example.org"),
+                ("display_name", "Mo"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+
+    let (recipient, data) = tokio::time::timeout(std::time::Duration::from_secs(10), received)
+        .await
+        .expect("the email within 10 s")
+        .unwrap();
+    assert_eq!(recipient, "<mo@example.org>");
+    let (headers, body) = data.split_once("\n\n").expect("headers, then the body");
+    assert!(
+        headers.contains("From: \"Dateline Discussion\" <discussion@news.example>"),
+        "{headers}"
+    );
+    assert!(headers.contains("To: mo@example.org"), "{headers}");
+    let body = unquote_printable(body);
+    let start = body
+        .find("https://news.example/readers/verify/")
+        .expect(&body)
+        + "https://news.example".len();
+    let link = body[start..].split_whitespace().next().unwrap().to_owned();
+
+    // The link that went over the wire is the one that confirms the address.
+    assert!(browser.get(&link).await.status == StatusCode::SEE_OTHER);
+    let account = browser.get("/readers/account").await;
+    assert!(account.body.contains("Signed in as"), "{}", account.body);
+    assert!(!account.body.contains("not confirmed"), "{}", account.body);
 }
