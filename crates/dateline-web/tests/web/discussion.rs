@@ -191,6 +191,13 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
     assert!(own.body.contains("Waiting for a moderator"), "{}", own.body);
     state.apply_changes().await.unwrap();
     assert!(get(&site.app, article).await.body.contains("(0 comments)"));
+    // The list pages, now cached, show no count while nothing is approved.
+    let card_count = |count: &str| format!("<a href=\"{article}#discussion\">{count}</a>");
+    for list in ["/", "/politics"] {
+        let body = get(&site.app, list).await.body;
+        assert!(body.contains(article), "{body}");
+        assert!(!body.contains(&format!("{article}#discussion")), "{body}");
+    }
 
     // Approval shows it on the article page, whose cached copy is dropped by the change.
     let moderator = Actor::system("test moderator");
@@ -211,6 +218,10 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
     assert!(page.body.contains("First <em>thoughts</em>."));
     assert!(page.body.contains("data-nosnippet"));
     assert!(page.body.contains("\"commentCount\":1"));
+    for list in ["/", "/politics"] {
+        let body = get(&site.app, list).await.body;
+        assert!(body.contains(&card_count("1 comment")), "{list}: {body}");
+    }
 
     // Another reader replies; with the rules open it is shown at once, indented under it.
     open_rules(state.store()).await;
@@ -240,6 +251,10 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
         CommentStatus::Approved
     );
     state.apply_changes().await.unwrap();
+    for list in ["/", "/politics"] {
+        let body = get(&site.app, list).await.body;
+        assert!(body.contains(&card_count("2 comments")), "{list}: {body}");
+    }
     let page = get(&site.app, article).await;
     assert!(
         page.body.contains(&format!(
