@@ -23,6 +23,7 @@ dateline_db::both_backends!(
     reader_forms_need_the_token_and_bad_input_keeps_the_text,
     edit_delete_report_and_the_readers_data,
     moderators_approve_feature_ban_and_set_the_rules,
+    the_newsroom_replies_as_staff_reopens_and_sets_the_mode,
 );
 
 /// Keeps what would be emailed, the way an SMTP server would receive it.
@@ -851,4 +852,164 @@ async fn the_verification_link_arrives_over_smtp(store: TestStore) {
     let account = browser.get("/readers/account").await;
     assert!(account.body.contains("Signed in as"), "{}", account.body);
     assert!(!account.body.contains("not confirmed"), "{}", account.body);
+}
+
+async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStore) {
+    use dateline_core::comments::ModerationMode;
+
+    let room = newsroom(&store).await;
+    let editor = staff(
+        &store,
+        "desk@news.example",
+        dateline_core::Role::Editor,
+        Some(PASSWORD),
+    )
+    .await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    open_rules(state.store()).await;
+    let mut lia = Browser::new(&site.app);
+    signed_up(&mut lia, &outbox, "lia@readers.example", "Lia").await;
+    let posted = post(&mut lia, room.first, &[("body", "Who paid for this?")]).await;
+    let id = comment_id_from(posted.headers["location"].to_str().unwrap());
+    let article = "/politics/budget-vote";
+    let queue_page = "/newsroom/comments?queue=approved";
+
+    let mut desk = Browser::new(&site.app);
+    desk.sign_in(&editor.email, PASSWORD).await;
+    let queue = desk.get(queue_page).await.body;
+    assert!(queue.contains("Reply as staff to Lia"), "{queue}");
+    assert!(
+        queue.contains("<option value=\"site\" selected>Site default"),
+        "{queue}"
+    );
+    assert!(queue.contains(">Close comments on"), "{queue}");
+
+    // An empty reply is refused and stores nothing.
+    let reply_action = format!("/newsroom/comments/{id}/reply");
+    let empty = desk
+        .submit(
+            queue_page,
+            &reply_action,
+            &[("body", "  "), ("queue", "approved")],
+        )
+        .await;
+    assert!(
+        empty.headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("done=refused")
+    );
+    assert!(!desk.get(queue_page).await.body.contains("comment-depth-1"));
+
+    // A staff reply goes out at once, threaded under the reader's, with the badge.
+    let replied = desk
+        .submit(
+            queue_page,
+            &reply_action,
+            &[
+                ("body", "The council did, from reserves."),
+                ("queue", "approved"),
+            ],
+        )
+        .await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER);
+    assert!(
+        replied.headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("done=replied")
+    );
+    state.apply_changes().await.unwrap();
+    let page = get(&site.app, article).await.body;
+    let reply_at = page.find("The council did, from reserves.").expect(&page);
+    let badge_at = page
+        .find("<span class=\"comment-badge\">Staff</span>")
+        .expect(&page);
+    assert!(page.find("Who paid for this?").unwrap() < badge_at && badge_at < reply_at);
+    assert!(page.contains("(2 comments)"), "{page}");
+
+    // Close, then reopen with the button the queue now shows.
+    let discussion_action = format!("/newsroom/articles/{}/discussion", room.first);
+    desk.submit(
+        queue_page,
+        &discussion_action,
+        &[("open", "no"), ("queue", "approved")],
+    )
+    .await;
+    let queue = desk.get(queue_page).await.body;
+    assert!(queue.contains(">Reopen comments on"), "{queue}");
+    let form = queue
+        .split("<form")
+        .find(|form| form.contains("Reopen comments on"))
+        .unwrap();
+    assert!(form.contains("name=\"open\" value=\"yes\""), "{form}");
+    desk.submit(
+        queue_page,
+        &discussion_action,
+        &[("open", "yes"), ("queue", "approved")],
+    )
+    .await;
+    state.apply_changes().await.unwrap();
+    assert!(
+        !get(&site.app, article)
+            .await
+            .body
+            .contains("Comments are closed.")
+    );
+    assert!(
+        state
+            .store()
+            .article_discussion(room.first)
+            .await
+            .unwrap()
+            .comments_open
+    );
+
+    // The article's own moderation mode, shown as chosen, and back to the site's.
+    desk.submit(
+        queue_page,
+        &discussion_action,
+        &[("mode", "pre"), ("queue", "approved")],
+    )
+    .await;
+    assert_eq!(
+        state
+            .store()
+            .article_discussion(room.first)
+            .await
+            .unwrap()
+            .mode,
+        Some(ModerationMode::Pre)
+    );
+    let queue = desk.get(queue_page).await.body;
+    assert!(
+        queue.contains("<option value=\"pre\" selected>Pre-moderation"),
+        "{queue}"
+    );
+    let held = post(&mut lia, room.first, &[("body", "Now it waits")]).await;
+    let held_id = comment_id_from(held.headers["location"].to_str().unwrap());
+    assert_eq!(
+        state.store().comment(held_id).await.unwrap().status,
+        CommentStatus::Pending
+    );
+    desk.submit(
+        queue_page,
+        &discussion_action,
+        &[("mode", "site"), ("queue", "approved")],
+    )
+    .await;
+    assert_eq!(
+        state
+            .store()
+            .article_discussion(room.first)
+            .await
+            .unwrap()
+            .mode,
+        None
+    );
 }
