@@ -292,11 +292,13 @@ pub mod paths {
         "audio",
         "authors",
         "corrections",
+        "discussion",
         "feeds",
         "healthz",
         "media",
         "metrics",
         "newsroom",
+        "readers",
         "robots.txt",
         "search",
         "sitemap.xml",
@@ -358,6 +360,25 @@ pub mod cache_tags {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn reader_routes_are_reserved_from_sections() {
+        for route in [
+            "readers",
+            "discussion",
+            "tips",
+            "audio",
+            "feeds",
+            "search",
+            "corrections",
+        ] {
+            assert!(
+                paths::RESERVED_SECTION_SLUGS.contains(&route),
+                "a section called {route} would shadow /{route}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -28,7 +28,7 @@ use dateline_storage::MediaStore;
 pub use cache::{CachedPage, PageCache};
 pub use error::WebError;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
-pub use public::{LogMail, ReaderMail, ReaderMessage};
+pub use public::{LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use theme::{Theme, ThemeError};
 

@@ -187,6 +187,8 @@ pub struct StoryView {
     pub published: TimeView,
     pub reading_minutes: u32,
     pub image: Option<ImageView>,
+    /// Approved comments, on the cards of list pages (0 elsewhere: the card then shows none).
+    pub comment_count: i64,
 }
 
 pub fn section_link(section: &SectionRef) -> LinkView {
@@ -217,6 +219,7 @@ pub fn story_view(story: &StorySummary, clock: &Clock, sizes: &'static str) -> S
             .hero
             .as_ref()
             .map(|image| image_view(image, sizes, 480)),
+        comment_count: 0,
     }
 }
 

@@ -25,6 +25,11 @@ pub struct FileConfig {
     /// The neural narrator: "auto" (install it in the background when missing), "installed"
     /// (use it only when `dateline voices install` put it there) or "off" (espeak-ng only).
     pub neural_voice: Option<String>,
+    /// `smtp://user:password@host:port` (or `smtps://…`, `smtp://…?tls=required`) for reader
+    /// emails; without it, their links go to the log.
+    pub smtp_url: Option<String>,
+    /// The sender of reader emails, e.g. `Dateline <discussion@news.example>`.
+    pub mail_from: Option<String>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -62,6 +67,7 @@ pub struct Config {
     pub search: SearchEngine,
     pub tips_retention_days: u32,
     pub neural_voice: NeuralVoice,
+    pub smtp: Option<SmtpConfig>,
 }
 
 /// Whether `serve` narrates with the neural voice, and whether it may fetch it.
@@ -73,6 +79,23 @@ pub enum NeuralVoice {
     Installed,
     /// The espeak-ng fallback voice only.
     Off,
+}
+
+/// Where reader emails go. `Debug` is written by hand so the password never reaches a log.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    pub url: String,
+    pub mail_from: String,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("SmtpConfig")
+            .field("url", &"[hidden: may hold a password]")
+            .field("mail_from", &self.mail_from)
+            .finish()
+    }
 }
 
 /// Where the search index lives.
@@ -102,6 +125,8 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_SEARCH",
     "DATELINE_TIPS_RETENTION_DAYS",
     "DATELINE_NEURAL_VOICE",
+    "DATELINE_SMTP_URL",
+    "DATELINE_MAIL_FROM",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -209,9 +234,19 @@ impl Config {
             "off" => NeuralVoice::Off,
             other => bail!("neural_voice “{other}” is not auto, installed or off"),
         };
+        let smtp = match (
+            env("DATELINE_SMTP_URL").or(file.smtp_url),
+            env("DATELINE_MAIL_FROM").or(file.mail_from),
+        ) {
+            (Some(url), Some(mail_from)) => Some(SmtpConfig { url, mail_from }),
+            (None, None) => None,
+            (Some(_), None) => bail!("an SMTP URL needs a sender too: set mail_from"),
+            (None, Some(_)) => bail!("mail_from is set but no smtp_url to send through"),
+        };
         Ok(Self {
             tips_retention_days,
             neural_voice,
+            smtp,
             listen,
             data_dir,
             database_url,
@@ -385,5 +420,50 @@ mod tests {
         std::fs::write(folder.path().join("e.toml"), "").expect("write");
         let default = Config::resolve_with(&flags, env(&[])).expect("default");
         assert_eq!(default.neural_voice, NeuralVoice::Auto);
+    }
+
+    #[test]
+    fn smtp_needs_a_sender_and_never_shows_its_password() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("dateline.toml");
+        std::fs::write(
+            &path,
+            "smtp_url = \"smtp://news:s3cret@mail.internal:587\"\nmail_from = \"News <news@example.org>\"\n",
+        )
+        .expect("write");
+        let flags = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        let from_file = Config::resolve_with(&flags, env(&[])).expect("config");
+        let smtp = from_file.smtp.as_ref().expect("smtp configured");
+        assert_eq!(smtp.url, "smtp://news:s3cret@mail.internal:587");
+        assert_eq!(smtp.mail_from, "News <news@example.org>");
+        assert!(!format!("{from_file:?}").contains("s3cret"));
+        let from_env = Config::resolve_with(
+            &flags,
+            env(&[("DATELINE_SMTP_URL", "smtps://relay.example:465")]),
+        )
+        .expect("config");
+        assert_eq!(
+            from_env.smtp.expect("smtp").url,
+            "smtps://relay.example:465"
+        );
+
+        std::fs::write(folder.path().join("e.toml"), "").expect("write");
+        let bare = Overrides {
+            config: Some(folder.path().join("e.toml")),
+            ..Overrides::default()
+        };
+        assert!(
+            Config::resolve_with(&bare, env(&[]))
+                .expect("config")
+                .smtp
+                .is_none()
+        );
+        let no_sender =
+            Config::resolve_with(&bare, env(&[("DATELINE_SMTP_URL", "smtp://mail.internal")]));
+        let error = format!("{:#}", no_sender.expect_err("needs a sender"));
+        assert!(error.contains("mail_from"), "{error}");
     }
 }

@@ -281,6 +281,12 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     .await?;
     let search = open_search(&config, &store)?;
     let state = state.with_search(search);
+    let state = match &config.smtp {
+        Some(smtp) => state.with_reader_mail(Arc::new(
+            dateline_web::SmtpMail::new(&smtp.url, &smtp.mail_from).map_err(anyhow::Error::msg)?,
+        )),
+        None => state,
+    };
     tokio::spawn(state.clone().follow_changes(Duration::from_millis(500)));
     // Articles whose publication time passed while no node was running go out now, before the
     // first request is served, rather than whenever the worker reaches their job.

@@ -6,6 +6,7 @@
 // browser: playwright-core only drives the one installed on the machine.
 // DATELINE_ARTIFACTS_DIR (optional) is where screenshots go; <repo>/target/browser-artifacts by default.
 
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -20,8 +21,9 @@ const ORIGIN = new URL(BASE).origin;
 const REFERENCE_ARTICLE = '/politics/trump-invites-colombias-gustavo-petro-to-white-house-after-confrontation';
 const REFERENCE_HEADLINE = 'Trump Invites Colombia’s Gustavo Petro to White House After Confrontation';
 
-// The reader-facing page types, each at one demo URL.
-const PAGES = [
+// The reader-facing page types, each at one demo URL. Built on first use, because the discussion's
+// URL is read from the running server.
+const pageList = () => [
   { name: 'article', path: REFERENCE_ARTICLE },
   { name: 'front', path: '/' },
   { name: 'section', path: '/politics' },
@@ -31,8 +33,7 @@ const PAGES = [
   { name: 'corrections', path: '/corrections' },
   { name: 'tips', path: '/tips' },
   { name: 'tips-follow-up', path: '/tips/follow-up' },
-  // The demo creates its articles oldest first and the lead story is the newest: article 37.
-  { name: 'discussion', path: '/discussion/37' },
+  { name: 'discussion', path: referenceDiscussionPath() },
   { name: 'discussion-thread', path: '/discussion/comment/1' },
   { name: 'reader-sign-up', path: '/readers/sign-up' },
   { name: 'reader-sign-in', path: '/readers/sign-in' },
@@ -72,6 +73,23 @@ function url(p) {
   return BASE + p;
 }
 
+/**
+ * The lead story's discussion page, as its "Join the discussion" link names it: the article id in
+ * it depends on how many articles the demo creates, so it is read from the page. Synchronous (a
+ * child node process fetches the page) because test files define their tests from PAGES as they load.
+ */
+function referenceDiscussionPath() {
+  const fetchPage = 'fetch(process.argv[1]).then(async (r) => { if (!r.ok) { throw new Error(`HTTP ${r.status}`); } process.stdout.write(await r.text()); })';
+  const html = execFileSync(process.execPath, ['-e', fetchPage, url(REFERENCE_ARTICLE)], { encoding: 'utf8', timeout: 30_000 });
+  const link = html.match(/class="discussion-join"><a href="(\/discussion\/\d+)#comment-form"/);
+  if (!link) {
+    throw new Error(`${REFERENCE_ARTICLE} has no "Join the discussion" link to /discussion/<id>`);
+  }
+  return link[1];
+}
+
+let pages;
+
 function tmpDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -87,6 +105,11 @@ function lines(items) {
 }
 
 module.exports = {
-  BASE, ORIGIN, REFERENCE_ARTICLE, REFERENCE_HEADLINE, PAGES, CHROMIUM, ARTIFACTS,
+  BASE, ORIGIN, REFERENCE_ARTICLE, REFERENCE_HEADLINE, CHROMIUM, ARTIFACTS,
   launchBrowser, url, tmpDir, lines, loose,
+  // Only the test files that use the page list ask the server for it.
+  get PAGES() {
+    pages ??= pageList();
+    return pages;
+  },
 };

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
 use dateline_core::comments::{ModerationMode, ModerationSettings, ModeratorDecision};
-use dateline_db::{DbError, Queue, Standing};
+use dateline_db::{CommentAuthor, DbError, NewComment, Queue, Standing};
 use http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
@@ -71,11 +71,22 @@ pub async fn queue(
             })
         })
         .collect();
+    // Each article's rules once, however many of its comments the page holds.
+    let mut discussions = std::collections::HashMap::new();
+    for entry in &entries {
+        let article_id = entry.comment.article_id;
+        if let std::collections::hash_map::Entry::Vacant(slot) = discussions.entry(article_id) {
+            slot.insert(state.store().article_discussion(article_id).await?);
+        }
+    }
     let rows: Vec<Value> = entries
         .iter()
         .map(|entry| {
             let c = &entry.comment;
+            let discussion = discussions.get(&c.article_id);
             json!({
+                "comments_open": discussion.is_none_or(|d| d.comments_open),
+                "article_mode": discussion.and_then(|d| d.mode).map_or("site", ModerationMode::as_str),
                 "id": c.id,
                 "article_id": c.article_id,
                 "article_headline": entry.article_headline,
@@ -252,6 +263,37 @@ pub async fn standing(
     };
     match outcome {
         Ok(()) => Ok(back_to(&form.queue, &form.standing)),
+        Err(error) => refused(error, &form.queue),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StaffReplyForm {
+    body: String,
+    #[serde(default)]
+    queue: String,
+}
+
+/// A reply in the newsroom's name, shown to readers with a staff badge and never queued.
+pub async fn staff_reply(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    Path(comment_id): Path<i64>,
+    Form(form): Form<StaffReplyForm>,
+) -> Result<Response, NewsroomError> {
+    staff.require(Action::ModerateComments)?;
+    let parent = match state.store().comment(comment_id).await {
+        Ok(parent) => parent,
+        Err(error) => return refused(error, &form.queue),
+    };
+    let reply = NewComment {
+        article_id: parent.article_id,
+        parent_id: Some(parent.id),
+        author: CommentAuthor::Staff(staff.member.id),
+        body: form.body,
+    };
+    match state.store().post_comment(&reply, Timestamp::now()).await {
+        Ok(_) => Ok(back_to(&form.queue, "replied")),
         Err(error) => refused(error, &form.queue),
     }
 }

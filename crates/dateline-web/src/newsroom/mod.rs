@@ -191,6 +191,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/newsroom/comments/{id}/decision", post(comments::decide))
         .route("/newsroom/comments/{id}/feature", post(comments::feature))
+        .route("/newsroom/comments/{id}/reply", post(comments::staff_reply))
         .route("/newsroom/readers/{id}/standing", post(comments::standing))
         .route(
             "/newsroom/articles/{id}/discussion",

@@ -6,6 +6,7 @@ mod discussion;
 mod pages;
 pub(crate) mod readers;
 mod search;
+mod smtp;
 mod tips;
 
 use axum::Router;
@@ -15,6 +16,7 @@ use crate::AppState;
 
 pub use audio::audio_url;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
+pub use smtp::SmtpMail;
 
 pub use pages::not_found;
 pub(crate) use pages::{ArticleMode, render_article};

@@ -95,6 +95,25 @@ impl Frame {
             .collect()
     }
 
+    /// Cards for a list page, with each story's comment count. The page then carries the
+    /// stories' discussion tags, so it is dropped when a count can change, just as often as
+    /// the article pages themselves and no more.
+    pub(super) async fn stories_with_comment_counts(
+        &mut self,
+        state: &AppState,
+        stories: &[StorySummary],
+        sizes: &'static str,
+    ) -> Result<Vec<views::StoryView>, WebError> {
+        let ids: Vec<i64> = stories.iter().map(|story| story.id).collect();
+        let counts = state.store().approved_comment_counts(&ids).await?;
+        let mut cards = self.stories(stories, sizes);
+        for card in &mut cards {
+            self.tags.insert(cache_tags::discussion(card.id));
+            card.comment_count = counts.get(&card.id).copied().unwrap_or(0);
+        }
+        Ok(cards)
+    }
+
     /// The context every template gets, plus `extra`.
     pub(super) fn context(
         &self,
@@ -261,11 +280,13 @@ pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> 
         .stories(StoryFilter::All, 1 + TOP_STORIES, 0, &[])
         .await?;
     let mut shown: Vec<i64> = latest.iter().map(|s| s.id).collect();
-    let lead = latest.first().map(|story| {
-        frame.tag_story(story);
-        views::story_view(story, &frame.clock, LEAD_SIZES)
-    });
-    let top = frame.stories(latest.get(1..).unwrap_or_default(), CARD_SIZES);
+    let lead = frame
+        .stories_with_comment_counts(&state, latest.get(..1).unwrap_or_default(), LEAD_SIZES)
+        .await?
+        .pop();
+    let top = frame
+        .stories_with_comment_counts(&state, latest.get(1..).unwrap_or_default(), CARD_SIZES)
+        .await?;
     let mut blocks = Vec::new();
     for section in frame.sections.clone() {
         frame.tags.insert(cache_tags::section_list(section.id));
@@ -282,9 +303,12 @@ pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> 
             continue;
         }
         shown.extend(stories.iter().map(|s| s.id));
+        let cards = frame
+            .stories_with_comment_counts(&state, &stories, CARD_SIZES)
+            .await?;
         blocks.push(json!({
             "section": {"name": section.name, "url": paths::section(&section.slug)},
-            "stories": frame.stories(&stories, CARD_SIZES),
+            "stories": cards,
         }));
     }
     let title = frame.settings.name.clone();
@@ -491,7 +515,9 @@ async fn listing_page(
         robots: None,
     };
     let og = website_meta(&frame, &state, &full_title, description, &canonical_path);
-    let story_views = frame.stories(&stories, CARD_SIZES);
+    let story_views = frame
+        .stories_with_comment_counts(&state, &stories, CARD_SIZES)
+        .await?;
     let context = frame.context(
         &state,
         current_section,

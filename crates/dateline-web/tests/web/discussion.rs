@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use dateline_core::comments::{CommentStatus, ModeratorDecision};
 use dateline_db::Actor;
 use dateline_db::testing::TestStore;
-use dateline_web::{ReaderMail, ReaderMessage};
+use dateline_web::{ReaderMail, ReaderMessage, SmtpMail};
 use http::StatusCode;
 
 use super::newsroom_auth::{Browser, ORIGIN, PASSWORD, csrf_in, staff};
@@ -18,10 +18,12 @@ use super::{get, newsroom, site};
 
 dateline_db::both_backends!(
     a_reader_signs_up_verifies_and_comments,
+    the_verification_link_arrives_over_smtp,
     hostile_comments_and_names_render_inert,
     reader_forms_need_the_token_and_bad_input_keeps_the_text,
     edit_delete_report_and_the_readers_data,
     moderators_approve_feature_ban_and_set_the_rules,
+    the_newsroom_replies_as_staff_reopens_and_sets_the_mode,
 );
 
 /// Keeps what would be emailed, the way an SMTP server would receive it.
@@ -190,6 +192,13 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
     assert!(own.body.contains("Waiting for a moderator"), "{}", own.body);
     state.apply_changes().await.unwrap();
     assert!(get(&site.app, article).await.body.contains("(0 comments)"));
+    // The list pages, now cached, show no count while nothing is approved.
+    let card_count = |count: &str| format!("<a href=\"{article}#discussion\">{count}</a>");
+    for list in ["/", "/politics"] {
+        let body = get(&site.app, list).await.body;
+        assert!(body.contains(article), "{body}");
+        assert!(!body.contains(&format!("{article}#discussion")), "{body}");
+    }
 
     // Approval shows it on the article page, whose cached copy is dropped by the change.
     let moderator = Actor::system("test moderator");
@@ -210,6 +219,10 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
     assert!(page.body.contains("First <em>thoughts</em>."));
     assert!(page.body.contains("data-nosnippet"));
     assert!(page.body.contains("\"commentCount\":1"));
+    for list in ["/", "/politics"] {
+        let body = get(&site.app, list).await.body;
+        assert!(body.contains(&card_count("1 comment")), "{list}: {body}");
+    }
 
     // Another reader replies; with the rules open it is shown at once, indented under it.
     open_rules(state.store()).await;
@@ -239,6 +252,10 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
         CommentStatus::Approved
     );
     state.apply_changes().await.unwrap();
+    for list in ["/", "/politics"] {
+        let body = get(&site.app, list).await.body;
+        assert!(body.contains(&card_count("2 comments")), "{list}: {body}");
+    }
     let page = get(&site.app, article).await;
     assert!(
         page.body.contains(&format!(
@@ -731,5 +748,268 @@ async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
             .await
             .body
             .contains("Comments are closed.")
+    );
+}
+
+/// A mail server that speaks just enough SMTP for one message, and hands back what it received
+/// after the DATA command: headers and body, as they came over the wire.
+async fn smtp_sink() -> (u16, tokio::sync::oneshot::Receiver<(String, String)>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (done, received) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let (reader, mut writer) = socket.into_split();
+        let mut lines = BufReader::new(reader).lines();
+        writer.write_all(b"220 sink.test ESMTP\r\n").await.unwrap();
+        let mut recipient = String::new();
+        let mut data = String::new();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let command = line.to_ascii_uppercase();
+            let answer: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+                b"250 sink.test\r\n"
+            } else if command.starts_with("MAIL FROM:") {
+                b"250 sender ok\r\n"
+            } else if command.starts_with("RCPT TO:") {
+                recipient = line["RCPT TO:".len()..].trim().to_owned();
+                b"250 recipient ok\r\n"
+            } else if command == "DATA" {
+                writer.write_all(b"354 go ahead\r\n").await.unwrap();
+                while let Some(line) = lines.next_line().await.unwrap() {
+                    if line == "." {
+                        break;
+                    }
+                    // Undo the dot-stuffing of lines that begin with a dot.
+                    data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                    data.push('\n');
+                }
+                b"250 queued\r\n"
+            } else if command == "QUIT" {
+                writer.write_all(b"221 bye\r\n").await.unwrap();
+                break;
+            } else {
+                b"502 not implemented\r\n"
+            };
+            writer.write_all(answer).await.unwrap();
+        }
+        let _ = done.send((recipient, data));
+    });
+    (port, received)
+}
+
+/// Quoted-printable as far as a plain-text email with long links needs: soft line breaks and
+/// an encoded equals sign.
+fn unquote_printable(text: &str) -> String {
+    text.replace("=\n", "").replace("=3D", "=")
+}
+
+async fn the_verification_link_arrives_over_smtp(store: TestStore) {
+    let site = site(store).await;
+    let (port, received) = smtp_sink().await;
+    let mail = SmtpMail::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Dateline Discussion <discussion@news.example>",
+    )
+    .unwrap();
+    // The state shares its reader side with the router, so the router now mails over SMTP.
+    let _state = site.state.clone().with_reader_mail(Arc::new(mail));
+    let mut browser = Browser::new(&site.app);
+    let answer = browser
+        .submit(
+            "/readers/sign-up",
+            "/readers/sign-up",
+            &[
+                ("email", "mo@example.org"),
+                ("display_name", "Mo"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+
+    let (recipient, data) = tokio::time::timeout(std::time::Duration::from_secs(10), received)
+        .await
+        .expect("the email within 10 s")
+        .unwrap();
+    assert_eq!(recipient, "<mo@example.org>");
+    let (headers, body) = data.split_once("\n\n").expect("headers, then the body");
+    assert!(
+        headers.contains("From: \"Dateline Discussion\" <discussion@news.example>"),
+        "{headers}"
+    );
+    assert!(headers.contains("To: mo@example.org"), "{headers}");
+    let body = unquote_printable(body);
+    let start = body
+        .find("https://news.example/readers/verify/")
+        .expect(&body)
+        + "https://news.example".len();
+    let link = body[start..].split_whitespace().next().unwrap().to_owned();
+
+    // The link that went over the wire is the one that confirms the address.
+    assert!(browser.get(&link).await.status == StatusCode::SEE_OTHER);
+    let account = browser.get("/readers/account").await;
+    assert!(account.body.contains("Signed in as"), "{}", account.body);
+    assert!(!account.body.contains("not confirmed"), "{}", account.body);
+}
+
+async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStore) {
+    use dateline_core::comments::ModerationMode;
+
+    let room = newsroom(&store).await;
+    let editor = staff(
+        &store,
+        "desk@news.example",
+        dateline_core::Role::Editor,
+        Some(PASSWORD),
+    )
+    .await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    open_rules(state.store()).await;
+    let mut lia = Browser::new(&site.app);
+    signed_up(&mut lia, &outbox, "lia@readers.example", "Lia").await;
+    let posted = post(&mut lia, room.first, &[("body", "Who paid for this?")]).await;
+    let id = comment_id_from(posted.headers["location"].to_str().unwrap());
+    let article = "/politics/budget-vote";
+    let queue_page = "/newsroom/comments?queue=approved";
+
+    let mut desk = Browser::new(&site.app);
+    desk.sign_in(&editor.email, PASSWORD).await;
+    let queue = desk.get(queue_page).await.body;
+    assert!(queue.contains("Reply as staff to Lia"), "{queue}");
+    assert!(
+        queue.contains("<option value=\"site\" selected>Site default"),
+        "{queue}"
+    );
+    assert!(queue.contains(">Close comments on"), "{queue}");
+
+    // An empty reply is refused and stores nothing.
+    let reply_action = format!("/newsroom/comments/{id}/reply");
+    let empty = desk
+        .submit(
+            queue_page,
+            &reply_action,
+            &[("body", "  "), ("queue", "approved")],
+        )
+        .await;
+    assert!(
+        empty.headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("done=refused")
+    );
+    assert!(!desk.get(queue_page).await.body.contains("comment-depth-1"));
+
+    // A staff reply goes out at once, threaded under the reader's, with the badge.
+    let replied = desk
+        .submit(
+            queue_page,
+            &reply_action,
+            &[
+                ("body", "The council did, from reserves."),
+                ("queue", "approved"),
+            ],
+        )
+        .await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER);
+    assert!(
+        replied.headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("done=replied")
+    );
+    state.apply_changes().await.unwrap();
+    let page = get(&site.app, article).await.body;
+    let reply_at = page.find("The council did, from reserves.").expect(&page);
+    let badge_at = page
+        .find("<span class=\"comment-badge\">Staff</span>")
+        .expect(&page);
+    assert!(page.find("Who paid for this?").unwrap() < badge_at && badge_at < reply_at);
+    assert!(page.contains("(2 comments)"), "{page}");
+
+    // Close, then reopen with the button the queue now shows.
+    let discussion_action = format!("/newsroom/articles/{}/discussion", room.first);
+    desk.submit(
+        queue_page,
+        &discussion_action,
+        &[("open", "no"), ("queue", "approved")],
+    )
+    .await;
+    let queue = desk.get(queue_page).await.body;
+    assert!(queue.contains(">Reopen comments on"), "{queue}");
+    let form = queue
+        .split("<form")
+        .find(|form| form.contains("Reopen comments on"))
+        .unwrap();
+    assert!(form.contains("name=\"open\" value=\"yes\""), "{form}");
+    desk.submit(
+        queue_page,
+        &discussion_action,
+        &[("open", "yes"), ("queue", "approved")],
+    )
+    .await;
+    state.apply_changes().await.unwrap();
+    assert!(
+        !get(&site.app, article)
+            .await
+            .body
+            .contains("Comments are closed.")
+    );
+    assert!(
+        state
+            .store()
+            .article_discussion(room.first)
+            .await
+            .unwrap()
+            .comments_open
+    );
+
+    // The article's own moderation mode, shown as chosen, and back to the site's.
+    desk.submit(
+        queue_page,
+        &discussion_action,
+        &[("mode", "pre"), ("queue", "approved")],
+    )
+    .await;
+    assert_eq!(
+        state
+            .store()
+            .article_discussion(room.first)
+            .await
+            .unwrap()
+            .mode,
+        Some(ModerationMode::Pre)
+    );
+    let queue = desk.get(queue_page).await.body;
+    assert!(
+        queue.contains("<option value=\"pre\" selected>Pre-moderation"),
+        "{queue}"
+    );
+    let held = post(&mut lia, room.first, &[("body", "Now it waits")]).await;
+    let held_id = comment_id_from(held.headers["location"].to_str().unwrap());
+    assert_eq!(
+        state.store().comment(held_id).await.unwrap().status,
+        CommentStatus::Pending
+    );
+    desk.submit(
+        queue_page,
+        &discussion_action,
+        &[("mode", "site"), ("queue", "approved")],
+    )
+    .await;
+    assert_eq!(
+        state
+            .store()
+            .article_discussion(room.first)
+            .await
+            .unwrap()
+            .mode,
+        None
     );
 }
