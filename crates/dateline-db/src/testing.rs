@@ -111,9 +111,9 @@ macro_rules! both_backends {
     };
 }
 
-/// A published article in a new "politics" section by a new author, for tests that need one story
-/// (narration, jobs) and nothing else of the newsroom.
-pub async fn published_article(store: &Store, body: &str) -> (i64, crate::ArticleInput) {
+/// A "Politics" section and an author "Ada": what a test needs before it can write an article.
+/// Returns their ids.
+pub async fn politics_desk(store: &Store) -> (i64, i64) {
     let section = store
         .create_section(&crate::SectionInput {
             slug: "politics".into(),
@@ -132,15 +132,22 @@ pub async fn published_article(store: &Store, body: &str) -> (i64, crate::Articl
         })
         .await
         .expect("author");
+    (section.id, author.id)
+}
+
+/// A published article on a new [`politics_desk`], for tests that need one story (narration,
+/// jobs) and nothing else of the newsroom.
+pub async fn published_article(store: &Store, body: &str) -> (i64, crate::ArticleInput) {
+    let (section_id, author_id) = politics_desk(store).await;
     let input = crate::ArticleInput {
-        section_id: section.id,
+        section_id,
         slug: "vote-delayed".into(),
         headline: "Vote delayed".into(),
         standfirst: "Senators want more time.".into(),
         body: body.into(),
         dateline_place: None,
         hero_image_id: None,
-        author_ids: vec![author.id],
+        author_ids: vec![author_id],
         tags: Vec::new(),
         language: "en".into(),
         comments_open: true,

@@ -103,38 +103,21 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     use dateline_core::ArticleStatus;
     use jiff::{SignedDuration, Timestamp};
 
-    let section = store
-        .create_section(&dateline_db::SectionInput {
-            slug: "politics".into(),
-            name: "Politics".into(),
-            description: String::new(),
-            position: 0,
-        })
-        .await
-        .expect("section");
-    let author = store
-        .create_author(&dateline_db::AuthorInput {
-            slug: "ada".into(),
-            name: "Ada".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
-        .await
-        .expect("author");
+    let (section_id, author_id) = dateline_db::testing::politics_desk(&store).await;
     let editor = dateline_db::Actor::system("test editor");
     let yesterday = Timestamp::now() - SignedDuration::from_hours(24);
     let mut ids = Vec::new();
     for (slug, hours_after_yesterday) in [("early", 2), ("late", 20), ("tomorrow", 48)] {
         let article = store
             .create_article(&dateline_db::ArticleInput {
-                section_id: section.id,
+                section_id,
                 slug: slug.into(),
                 headline: format!("The {slug} story"),
                 standfirst: String::new(),
                 body: "Body.".into(),
                 dateline_place: None,
                 hero_image_id: None,
-                author_ids: vec![author.id],
+                author_ids: vec![author_id],
                 tags: Vec::new(),
                 language: "en".into(),
                 comments_open: true,
@@ -281,36 +264,19 @@ mod narration;
 async fn discussions_close_automatically_n_days_after_publication(store: TestStore) {
     use jiff::{SignedDuration, Timestamp};
 
-    let section = store
-        .create_section(&dateline_db::SectionInput {
-            slug: "politics".into(),
-            name: "Politics".into(),
-            description: String::new(),
-            position: 0,
-        })
-        .await
-        .expect("section");
-    let author = store
-        .create_author(&dateline_db::AuthorInput {
-            slug: "ada".into(),
-            name: "Ada".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
-        .await
-        .expect("author");
+    let (section_id, author_id) = dateline_db::testing::politics_desk(&store).await;
     let mut ids = Vec::new();
     for (slug, days_ago) in [("old", 20), ("recent", 2)] {
         let article = store
             .create_article(&dateline_db::ArticleInput {
-                section_id: section.id,
+                section_id,
                 slug: slug.into(),
                 headline: format!("The {slug} story"),
                 standfirst: String::new(),
                 body: "Body.".into(),
                 dateline_place: None,
                 hero_image_id: None,
-                author_ids: vec![author.id],
+                author_ids: vec![author_id],
                 tags: Vec::new(),
                 language: "en".into(),
                 comments_open: true,
