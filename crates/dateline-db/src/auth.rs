@@ -371,8 +371,23 @@ impl Store {
 
     /// Marks a session as used now (the idle timeout counts from here).
     pub async fn touch_session(&self, id: i64, now: Timestamp) -> Result<()> {
+        self.touch_session_in(SessionTable::Staff, id, now).await
+    }
+
+    /// Ends one session (sign-out).
+    pub async fn revoke_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        self.revoke_session_in(SessionTable::Staff, token_hash, now)
+            .await
+    }
+
+    pub(crate) async fn touch_session_in(
+        &self,
+        table: SessionTable,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<()> {
         on_writer!(self, pool => {
-            sqlx::query("UPDATE staff_sessions SET last_seen_at = $1 WHERE id = $2")
+            sqlx::query(table.touch_sql())
                 .bind(to_micros(now))
                 .bind(id)
                 .execute(pool)
@@ -381,17 +396,18 @@ impl Store {
         Ok(())
     }
 
-    /// Ends one session (sign-out).
-    pub async fn revoke_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+    pub(crate) async fn revoke_session_in(
+        &self,
+        table: SessionTable,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         on_writer!(self, pool => {
-            sqlx::query(
-                "UPDATE staff_sessions SET revoked_at = $1 \
-                 WHERE token_hash = $2 AND revoked_at IS NULL",
-            )
-            .bind(to_micros(now))
-            .bind(token_hash)
-            .execute(pool)
-            .await?;
+            sqlx::query(table.revoke_sql())
+                .bind(to_micros(now))
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
@@ -683,4 +699,34 @@ fn qualified_staff_columns() -> String {
         .map(|column| format!("staff.{column}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Staff and reader sessions live in two tables of the same shape, kept apart so a reader's
+/// session can never be mistaken for a newsroom one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SessionTable {
+    Staff,
+    Reader,
+}
+
+impl SessionTable {
+    fn touch_sql(self) -> &'static str {
+        match self {
+            SessionTable::Staff => "UPDATE staff_sessions SET last_seen_at = $1 WHERE id = $2",
+            SessionTable::Reader => "UPDATE reader_sessions SET last_seen_at = $1 WHERE id = $2",
+        }
+    }
+
+    fn revoke_sql(self) -> &'static str {
+        match self {
+            SessionTable::Staff => {
+                "UPDATE staff_sessions SET revoked_at = $1 \
+                 WHERE token_hash = $2 AND revoked_at IS NULL"
+            }
+            SessionTable::Reader => {
+                "UPDATE reader_sessions SET revoked_at = $1 \
+                 WHERE token_hash = $2 AND revoked_at IS NULL"
+            }
+        }
+    }
 }

@@ -453,28 +453,13 @@ impl Store {
     }
 
     pub async fn touch_reader_session(&self, id: i64, now: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
-            sqlx::query("UPDATE reader_sessions SET last_seen_at = $1 WHERE id = $2")
-                .bind(to_micros(now))
-                .bind(id)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+        self.touch_session_in(crate::auth::SessionTable::Reader, id, now)
+            .await
     }
 
     pub async fn revoke_reader_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
-            sqlx::query(
-                "UPDATE reader_sessions SET revoked_at = $1 \
-                 WHERE token_hash = $2 AND revoked_at IS NULL",
-            )
-            .bind(to_micros(now))
-            .bind(token_hash)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+        self.revoke_session_in(crate::auth::SessionTable::Reader, token_hash, now)
+            .await
     }
 
     // ----- the reader's own data -----
