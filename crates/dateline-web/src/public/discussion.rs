@@ -416,7 +416,7 @@ pub async fn post(
             &csrf,
             &headers,
             form,
-            StatusCode::FORBIDDEN,
+            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     }
