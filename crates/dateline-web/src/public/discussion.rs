@@ -347,6 +347,28 @@ fn wants_json(headers: &HeaderMap) -> bool {
 /// A failed post: the discussion page again with the message at the form and the text kept, or
 /// for the script, the message as JSON.
 #[allow(clippy::too_many_arguments)]
+/// A comment the rules or the reader's standing refused: the form again, with what was typed and
+/// why, answered 422.
+async fn refuse_comment(
+    state: &AppState,
+    page: &ArticlePage,
+    reader: &CurrentReader,
+    csrf: &str,
+    headers: &HeaderMap,
+    form: FormState,
+) -> Result<Response, WebError> {
+    refuse(
+        state,
+        page,
+        Some(reader),
+        csrf,
+        headers,
+        form,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 async fn refuse(
     state: &AppState,
     page: &ArticlePage,
@@ -409,16 +431,7 @@ pub async fn post(
     // posting transaction.
     if let Err(refusal) = reader.reader.commenter().may_post(now) {
         form.error = Some(refusal.to_string());
-        return refuse(
-            &state,
-            &page,
-            Some(&reader),
-            &csrf,
-            &headers,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
     }
     if let Err(wait) = state.readers().take_post(reader.reader.id, now) {
         form.error = Some(format!(
@@ -476,16 +489,7 @@ pub async fn post(
         }
         Err(DbError::Comment(error)) => {
             form.error = Some(error.to_string());
-            refuse(
-                &state,
-                &page,
-                Some(&reader),
-                &csrf,
-                &headers,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
         }
         Err(DbError::NotFound) => not_found(&state).await,
         Err(error) => Err(error.into()),
@@ -540,16 +544,7 @@ pub async fn edit(
                 editing: Some(comment),
                 ..FormState::default()
             };
-            refuse(
-                &state,
-                &page,
-                Some(&reader),
-                &csrf,
-                &headers,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
         }
         Err(DbError::Invalid(message)) => {
             let form = FormState {
@@ -557,16 +552,7 @@ pub async fn edit(
                 error: Some(message),
                 ..FormState::default()
             };
-            refuse(
-                &state,
-                &page,
-                Some(&reader),
-                &csrf,
-                &headers,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
         }
         Err(DbError::NotFound) => not_found(&state).await,
         Err(error) => Err(error.into()),
@@ -621,16 +607,7 @@ pub async fn report(
     };
     let Some(reason) = ReportReason::parse(&input.reason) else {
         let form = again("Choose why you are reporting this comment.".to_owned());
-        return refuse(
-            &state,
-            &page,
-            Some(&reader),
-            &csrf,
-            &headers,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
     };
     match state
         .store()
@@ -650,16 +627,7 @@ pub async fn report(
         .into_response()),
         Err(DbError::Comment(error)) => {
             let form = again(error.to_string());
-            refuse(
-                &state,
-                &page,
-                Some(&reader),
-                &csrf,
-                &headers,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
         }
         Err(DbError::NotFound) => not_found(&state).await,
         Err(error) => Err(error.into()),
