@@ -92,7 +92,11 @@ fn parse_date(text: &str) -> Option<DateTime> {
 }
 
 fn read_item(item: &Element) -> RawItem {
-    let kind = item.text_of("wp:post_type").to_owned();
+    // wp_insert_post's defaults for what an item leaves out.
+    let kind = match item.text_of("wp:post_type") {
+        "" => "post".to_owned(),
+        kind => kind.to_owned(),
+    };
     let raw_content = item
         .child("content:encoded")
         .map_or("", |c| c.text.as_str());
@@ -106,12 +110,23 @@ fn read_item(item: &Element) -> RawItem {
         }
     };
     RawItem {
-        id: item.text_of("wp:post_id").to_owned(),
+        id: [
+            item.text_of("wp:post_id"),
+            item.text_of("guid"),
+            item.text_of("link"),
+        ]
+        .into_iter()
+        .find(|v| !v.is_empty())
+        .unwrap_or("")
+        .to_owned(),
         title: item.text_of("title").to_owned(),
         link: item.text_of("link").to_owned(),
-        creator: item.text_of("dc:creator").to_owned(),
+        creator: login(item.text_of("dc:creator")),
         post_type: kind,
-        status: item.text_of("wp:status").to_owned(),
+        status: match item.text_of("wp:status") {
+            "" => "draft".to_owned(),
+            status => status.to_owned(),
+        },
         slug: item.text_of("wp:post_name").to_owned(),
         parent: item.text_of("wp:post_parent").to_owned(),
         local: parse_date(item.text_of("wp:post_date")),
@@ -215,7 +230,7 @@ pub fn read<R: BufRead>(input: R, options: &Options) -> Result<Plan, ImportError
             "wp:wxr_version" => export.version = record.text.trim().to_owned(),
             "wp:author" => export.authors.push(RawAuthor {
                 id: record.text_of("wp:author_id").to_owned(),
-                login: record.text_of("wp:author_login").to_owned(),
+                login: login(record.text_of("wp:author_login")),
                 email: record.text_of("wp:author_email").to_owned(),
                 display_name: record.text_of("wp:author_display_name").to_owned(),
                 first: record.text_of("wp:author_first_name").to_owned(),
@@ -238,7 +253,14 @@ pub fn read<R: BufRead>(input: R, options: &Options) -> Result<Plan, ImportError
             _ => {}
         }
     }
-    if !checked_kind || export.version.is_empty() {
+    if !checked_kind
+        || (export.version.is_empty()
+            && !export.items.iter().any(|i| {
+                !i.creator.is_empty()
+                    || !i.status.is_empty() && i.post_type != "post"
+                    || !i.comments.is_empty()
+            }))
+    {
         return Err(ImportError::WrongKind {
             expected: "WordPress (WXR)",
             location: Location::File,
@@ -249,6 +271,16 @@ pub fn read<R: BufRead>(input: R, options: &Options) -> Result<Plan, ImportError
         });
     }
     Ok(plan(export, options))
+}
+
+/// A login as WordPress's `sanitize_user` keeps it (letters, digits, space, `_ . - @`): stray
+/// characters in a file (`>themereviewteam`) do not make a second author.
+fn login(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '.' | '-' | '@'))
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// WordPress's `user_nicename` for a login, which its author URLs use.
@@ -265,7 +297,7 @@ fn nicename(login: &str) -> String {
 }
 
 /// The path (and query) of a URL, relative to its host.
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     match rest.find('/') {
         Some(at) if url.contains("://") => rest[at..].split('#').next().unwrap_or("/").to_owned(),
@@ -416,8 +448,8 @@ fn plan(export: Export, options: &Options) -> Plan {
         let name = [raw.display_name.trim(), full.trim(), raw.login.trim()]
             .into_iter()
             .find(|n| !n.is_empty())
-            .unwrap_or("Unknown")
-            .to_owned();
+            .unwrap_or("Unknown");
+        let name = content::plain_text(name);
         plan.report.planned(ItemKind::Author, &source_id, &name);
         author_ids.insert(raw.login.clone(), source_id.clone());
         if !raw.id.is_empty() {
@@ -578,13 +610,6 @@ fn plan(export: Export, options: &Options) -> Plan {
         if is_section {
             let source_id = id("category", nicename);
             plan.report.planned(ItemKind::Section, &source_id, &name);
-            if !chain.is_empty() {
-                plan.report.warn(
-                    WarningKind::FlattenedCategory,
-                    Some(&source_id),
-                    format!("category {path} became the top-level section {name}"),
-                );
-            }
             plan.sections.push(Section {
                 source_id: source_id.clone(),
                 slug: slug_for(nicename, &name, "section", nicename),
@@ -612,6 +637,18 @@ fn plan(export: Export, options: &Options) -> Plan {
                 from: format!("{base}/category/{path}/feed/"),
                 to: RedirectTarget::SectionFeed(source_id.clone()),
             });
+        }
+        if !chain.is_empty() && (is_section || is_tag) {
+            let became = match (is_section, is_tag) {
+                (true, true) => "a top-level section and a tag",
+                (true, false) => "a top-level section",
+                _ => "a tag",
+            };
+            plan.report.warn(
+                WarningKind::FlattenedCategory,
+                Some(&id("category", nicename)),
+                format!("category {path} became {became}: Dateline's sections do not nest"),
+            );
         }
         if is_tag {
             let source_id = id("category-tag", nicename);
@@ -691,6 +728,17 @@ fn plan(export: Export, options: &Options) -> Plan {
     let mut missing_authors: BTreeMap<String, SourceId> = BTreeMap::new();
     for item in &export.items {
         let title = content::plain_text(&item.title);
+        let skip_comments = |plan: &mut Plan| {
+            for raw in &item.comments {
+                let comment = id("comment", &raw.id);
+                plan.report.skipped(
+                    ItemKind::Comment,
+                    &comment,
+                    &raw.author,
+                    "its post is not imported",
+                );
+            }
+        };
         match item.post_type.as_str() {
             "attachment" => continue,
             "post" | "page" => {}
@@ -713,6 +761,7 @@ fn plan(export: Export, options: &Options) -> Plan {
                 };
                 plan.report
                     .skipped(ItemKind::Other, &id(other, &item.id), &title, reason);
+                skip_comments(&mut plan);
                 continue;
             }
         }
@@ -736,11 +785,13 @@ fn plan(export: Export, options: &Options) -> Plan {
                     &title,
                     "an auto-draft WordPress created and nobody saved",
                 );
+                skip_comments(&mut plan);
                 continue;
             }
             "trash" => {
                 plan.report
                     .skipped(kind, &source_id, &title, "in the trash");
+                skip_comments(&mut plan);
                 continue;
             }
             other => {
@@ -750,6 +801,7 @@ fn plan(export: Export, options: &Options) -> Plan {
                     &title,
                     format!("unknown status {other:?}"),
                 );
+                skip_comments(&mut plan);
                 continue;
             }
         };

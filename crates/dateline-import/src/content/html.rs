@@ -177,7 +177,7 @@ static PAGE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             [
                 ("a", ["href", "title"].as_slice()),
                 ("img", &["src", "alt"]),
-                // Kept for when the page's renderer learns merged cells; it drops them today.
+                // Merged cells: the page's renderer keeps them (ammonia's defaults for td/th).
                 ("td", &["colspan", "rowspan"]),
                 ("th", &["colspan", "rowspan"]),
             ]

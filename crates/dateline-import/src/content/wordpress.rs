@@ -545,7 +545,6 @@ pub(crate) fn wpautop(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::content::wordpress_to_markdown;
     use crate::plan::WarningKind;
 
