@@ -514,27 +514,26 @@ fn plan(data: At<'_>, version: &str) -> Result<Plan, ImportError> {
             .flatten()
             .filter_map(|(_, _, author)| authors.get(author).cloned())
             .collect();
-        if bylines.is_empty() {
-            if let Some(author) = row
+        if bylines.is_empty()
+            && let Some(author) = row
                 .text("author_id")?
                 .and_then(|a| authors.get(&a).cloned())
-            {
-                bylines.push(author);
-            }
+        {
+            bylines.push(author);
         }
         let mut section = None;
         let mut article_tags = Vec::new();
         for (_, _, tag) in post_tags.get(&key).into_iter().flatten() {
-            if section.is_none() {
-                if let Some(s) = section_ids.get(tag) {
-                    section = Some(s.clone());
-                    continue;
-                }
+            if section.is_none()
+                && let Some(s) = section_ids.get(tag)
+            {
+                section = Some(s.clone());
+                continue;
             }
-            if let Some(t) = tag_ids.get(tag) {
-                if !article_tags.contains(t) {
-                    article_tags.push(t.clone());
-                }
+            if let Some(t) = tag_ids.get(tag)
+                && !article_tags.contains(t)
+            {
+                article_tags.push(t.clone());
             }
         }
         let (alt, caption) = posts_meta.get(&key).cloned().unwrap_or_default();

@@ -9,17 +9,15 @@ use crate::plan::{Comment, Reader, Report, Source, SourceId, WarningKind};
 pub(crate) fn order(mut comments: Vec<Comment>, report: &mut Report) -> Vec<Comment> {
     let ids: HashSet<SourceId> = comments.iter().map(|c| c.source_id.clone()).collect();
     for comment in &mut comments {
-        if let Some(parent) = &comment.parent {
-            if !ids.contains(parent) || *parent == comment.source_id {
-                report.warn(
-                    WarningKind::OrphanComment,
-                    Some(&comment.source_id),
-                    format!(
-                        "replies to {parent}, which is not in the export: shown at the top level"
-                    ),
-                );
-                comment.parent = None;
-            }
+        if let Some(parent) = &comment.parent
+            && (!ids.contains(parent) || *parent == comment.source_id)
+        {
+            report.warn(
+                WarningKind::OrphanComment,
+                Some(&comment.source_id),
+                format!("replies to {parent}, which is not in the export: shown at the top level"),
+            );
+            comment.parent = None;
         }
     }
     let mut children: HashMap<Option<SourceId>, Vec<usize>> = HashMap::new();

@@ -391,13 +391,12 @@ fn without_size_suffix(url: &str) -> String {
     };
     if let Some(dash) = stem.rfind('-') {
         let size = &stem[dash + 1..];
-        if let Some((w, h)) = size.split_once('x') {
-            if !w.is_empty()
-                && !h.is_empty()
-                && w.chars().chain(h.chars()).all(|c| c.is_ascii_digit())
-            {
-                return format!("{}{ext}", &stem[..dash]);
-            }
+        if let Some((w, h)) = size.split_once('x')
+            && !w.is_empty()
+            && !h.is_empty()
+            && w.chars().chain(h.chars()).all(|c| c.is_ascii_digit())
+        {
+            return format!("{}{ext}", &stem[..dash]);
         }
     }
     url.to_owned()
@@ -912,10 +911,10 @@ fn plan(export: Export, options: &Options) -> Plan {
             match domain.as_str() {
                 "category" if section.is_none() => section = section_ids.get(nicename).cloned(),
                 "category" | "post_tag" => {
-                    if let Some(tag) = tag_ids.get(&(domain.clone(), nicename.clone())) {
-                        if !tags.contains(tag) {
-                            tags.push(tag.clone());
-                        }
+                    if let Some(tag) = tag_ids.get(&(domain.clone(), nicename.clone()))
+                        && !tags.contains(tag)
+                    {
+                        tags.push(tag.clone());
                     }
                 }
                 _ => {}

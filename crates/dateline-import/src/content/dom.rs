@@ -160,10 +160,10 @@ pub(crate) fn parse(html: &str) -> Node {
             let name = closing.trim().to_ascii_lowercase();
             if let Some(open) = stack.iter().rposition(|n| n.name == name) {
                 while stack.len() > open.max(1) {
-                    if let Some(done) = stack.pop() {
-                        if let Some(parent) = stack.last_mut() {
-                            parent.children.push(done);
-                        }
+                    if let Some(done) = stack.pop()
+                        && let Some(parent) = stack.last_mut()
+                    {
+                        parent.children.push(done);
                     }
                 }
             }
@@ -187,10 +187,10 @@ pub(crate) fn parse(html: &str) -> Node {
     }
     push_text(&mut stack, rest);
     while stack.len() > 1 {
-        if let Some(done) = stack.pop() {
-            if let Some(parent) = stack.last_mut() {
-                parent.children.push(done);
-            }
+        if let Some(done) = stack.pop()
+            && let Some(parent) = stack.last_mut()
+        {
+            parent.children.push(done);
         }
     }
     stack.pop().unwrap_or_default()

@@ -593,7 +593,7 @@ impl Walker<'_> {
                 .collect()
         };
         let simple = header_rows <= 1
-            && rows.iter().flat_map(|r| cells(r)).all(|cell| {
+            && rows.iter().flat_map(&cells).all(|cell| {
                 let spans = ["colspan", "rowspan"].iter().any(|a| {
                     attribute(&cell, a)
                         .and_then(|v| v.trim().parse::<u32>().ok())

@@ -68,7 +68,7 @@ fn block_nodes(nodes: &[Value], conversion: &mut Conversion, depth: usize) -> Ve
                     depth,
                 ))]))
             }
-            "list" => blocks.push(list(node, conversion, depth)),
+            "list" => blocks.push(list(node, depth)),
             // Cards: payload fields sit on the node itself.
             card => blocks.extend(cards::card(card, node, conversion)),
         }
@@ -76,17 +76,14 @@ fn block_nodes(nodes: &[Value], conversion: &mut Conversion, depth: usize) -> Ve
     blocks
 }
 
-fn list(node: &Value, conversion: &mut Conversion, depth: usize) -> Block {
+fn list(node: &Value, depth: usize) -> Block {
     let ordered = node.get("listType").and_then(Value::as_str) == Some("number");
     let start = node.get("start").and_then(Value::as_u64).unwrap_or(1);
     let mut items: Vec<Vec<Block>> = Vec::new();
     for item in children(node) {
         let (lists, inlines): (Vec<&Value>, Vec<&Value>) =
             children(item).iter().partition(|c| kind(c) == "list");
-        let nested: Vec<Block> = lists
-            .into_iter()
-            .map(|l| list(l, conversion, depth + 1))
-            .collect();
+        let nested: Vec<Block> = lists.into_iter().map(|l| list(l, depth + 1)).collect();
         if inlines.is_empty() && !nested.is_empty() {
             // Lexical nests a list as an item of its own that holds only the list.
             match items.last_mut() {

@@ -87,10 +87,10 @@ fn write_blocks(blocks: &[Block], out: &mut String) {
         if let Block::List { ordered, .. } = block {
             // Two lists in a row would merge into one; a different marker keeps them apart
             // (CommonMark §5.3: changing the bullet or delimiter starts a new list).
-            if let Some((was_ordered, was_alternate)) = previous_list {
-                if was_ordered == *ordered {
-                    alternate = !was_alternate;
-                }
+            if let Some((was_ordered, was_alternate)) = previous_list
+                && was_ordered == *ordered
+            {
+                alternate = !was_alternate;
             }
         }
         let text = block_markdown(block, alternate);

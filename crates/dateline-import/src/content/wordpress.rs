@@ -332,12 +332,12 @@ fn shortcodes(text: &str, conversion: &mut Conversion) -> String {
         out.push_str(&rest[..at]);
         let candidate = &rest[at..];
         // `[[name]]` is WordPress's way to show a shortcode literally.
-        if candidate.starts_with("[[") {
-            if let Some(end) = candidate.find("]]") {
-                out.push_str(&candidate[1..end + 1]);
-                rest = &candidate[end + 2..];
-                continue;
-            }
+        if candidate.starts_with("[[")
+            && let Some(end) = candidate.find("]]")
+        {
+            out.push_str(&candidate[1..end + 1]);
+            rest = &candidate[end + 2..];
+            continue;
         }
         match parse_shortcode(candidate) {
             Some(shortcode) => {
@@ -401,12 +401,11 @@ fn expand(shortcode: &Shortcode<'_>, conversion: &mut Conversion) -> String {
             let label = format!("[{name}] shortcode not imported");
             let mut html = placeholder(&label, href);
             // Words an enclosing shortcode wraps are the author's: keep them.
-            if let Some(content) = shortcode.content {
-                if !content.trim().is_empty()
-                    && !matches!(name, "audio" | "video" | "playlist" | "gallery")
-                {
-                    html.push_str(&shortcodes(content, conversion));
-                }
+            if let Some(content) = shortcode.content
+                && !content.trim().is_empty()
+                && !matches!(name, "audio" | "video" | "playlist" | "gallery")
+            {
+                html.push_str(&shortcodes(content, conversion));
             }
             html
         }
