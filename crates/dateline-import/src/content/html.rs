@@ -141,54 +141,15 @@ static IMPORT_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
-/// The public page's allow-list for the HTML blocks we keep: a subset of what
-/// `dateline_core::markdown::render_html` allows, so what is stored is what is shown.
-static PAGE_CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let tags: HashSet<&str> = [
-        "a",
-        "br",
-        "code",
-        "del",
-        "em",
-        "figcaption",
-        "figure",
-        "img",
-        "li",
-        "ol",
-        "p",
-        "strong",
-        "sub",
-        "sup",
-        "table",
-        "tbody",
-        "td",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ]
-    .into_iter()
-    .collect();
-    let mut builder = ammonia::Builder::default();
-    builder
-        .tags(tags)
-        .generic_attributes(HashSet::new())
-        .tag_attributes(
-            [
-                ("a", ["href", "title"].as_slice()),
-                ("img", &["src", "alt"]),
-                // Merged cells: the page's renderer keeps them (ammonia's defaults for td/th).
-                ("td", &["colspan", "rowspan"]),
-                ("th", &["colspan", "rowspan"]),
-            ]
-            .into_iter()
-            .map(|(tag, attrs)| (tag, attrs.iter().copied().collect()))
-            .collect(),
-        )
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .link_rel(None);
-    builder
-});
+/// An HTML block as the public page will keep it: `dateline_core::markdown::render_html` reads a
+/// one-line block as CommonMark raw HTML and cleans it with the page's own allow-list, so what is
+/// stored is exactly what readers get, from the one list that decides it.
+fn page_html(html: &str) -> String {
+    let one_block: String = html.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    dateline_core::markdown::render_html(&one_block)
+        .trim()
+        .to_owned()
+}
 
 /// Markup that the allow-list takes out because it could run code: reported per item.
 fn looks_hostile(html: &str) -> bool {
@@ -557,7 +518,7 @@ impl Walker<'_> {
                 images.len()
             ),
         );
-        blocks.push(Block::Html(PAGE_CLEANER.clean(&html).to_string()));
+        blocks.push(Block::Html(page_html(&html)));
     }
 
     fn table(&mut self, node: &Node, depth: usize, blocks: &mut Vec<Block>) {
@@ -611,7 +572,7 @@ impl Walker<'_> {
                 WarningKind::HtmlBlock,
                 "table with merged cells or blocks in cells kept as HTML",
             );
-            blocks.push(Block::Html(PAGE_CLEANER.clean(&html).to_string()));
+            blocks.push(Block::Html(page_html(&html)));
             return;
         }
         let mut converted: Vec<Vec<Vec<Inline>>> = rows
