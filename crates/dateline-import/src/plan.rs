@@ -71,6 +71,34 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Checks that every picture's file is in `root` (the `--uploads` or `--content` folder) and
+    /// reports those that are not; their articles still import. A file that climbs out of `root`
+    /// (`../`) or names an absolute path is treated as missing and its name dropped, so the
+    /// writer never reads outside the folder it was given.
+    pub fn check_image_files(&mut self, root: &std::path::Path) -> usize {
+        let mut missing = 0;
+        for image in &mut self.images {
+            let Some(file) = image.file.clone() else {
+                continue;
+            };
+            let inside = std::path::Path::new(&file)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside {
+                image.file = None;
+            }
+            if !inside || !root.join(&file).is_file() {
+                missing += 1;
+                self.report.warn(
+                    WarningKind::MissingImage,
+                    Some(&image.source_id),
+                    format!("{file} is not in {}", root.display()),
+                );
+            }
+        }
+        missing
+    }
+
     pub(crate) fn new(source: Source) -> Self {
         Self {
             source,

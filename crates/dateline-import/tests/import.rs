@@ -652,3 +652,33 @@ fn html_blocks_we_keep_survive_the_page_renderer() {
         assert!(html.contains(kept), "{kept} in {html}");
     }
 }
+
+#[test]
+fn missing_picture_files_are_reported_and_paths_stay_inside_the_folder() {
+    let mut export = Vec::new();
+    let size = dateline_import::generate::Size {
+        posts: 3,
+        comments: 0,
+        ..dateline_import::generate::Size::BENCHMARK
+    };
+    dateline_import::generate::wxr(&mut export, size).expect("written");
+    let mut plan = wordpress::read(export.as_slice(), &Options::default()).expect("readable");
+    // Three body pictures, each a resized copy under wp-content/uploads.
+    assert_eq!(plan.images.len(), 3);
+    let uploads = tempfile::tempdir().expect("temp dir");
+    let present = plan.images[1].file.clone().expect("a file");
+    let path = uploads.path().join(&present);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("folders");
+    std::fs::write(&path, b"jpeg").expect("written");
+    plan.images[0].file = Some("../../etc/passwd".into());
+    assert_eq!(plan.check_image_files(uploads.path()), 2);
+    assert_eq!(
+        plan.images[0].file, None,
+        "a path out of the folder is dropped"
+    );
+    assert_eq!(plan.images[1].file.as_deref(), Some(present.as_str()));
+    assert_eq!(
+        plan.report.warnings_of(WarningKind::MissingImage).count(),
+        2
+    );
+}
