@@ -285,7 +285,7 @@ mod tests {
             ),
             "{steps}"
         );
-        assert!(!steps.contains("secret"), "{steps}");
+        assert!(!steps.contains("dateline-test-secret"), "{steps}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
