@@ -290,15 +290,15 @@ mod tests {
     #[test]
     fn what_the_url_leaves_out_comes_from_the_aws_variables_and_the_url_wins() {
         let env = |key: &str| {
-            Some(match key {
+            let value = match key {
                 "AWS_ACCESS_KEY_ID" => "from-env",
                 "AWS_SECRET_ACCESS_KEY" => "env-secret",
                 "AWS_SESSION_TOKEN" => "env-token",
                 "AWS_REGION" => "ap-south-1",
                 "AWS_ENDPOINT_URL" => "https://s3.example.net",
                 _ => return None,
-            })
-            .map(str::to_owned)
+            };
+            Some(value.to_owned())
         };
         let bucket = S3Bucket::from_url("s3://media", env).expect("parses");
         assert_eq!(bucket.access_key_id, "from-env");
