@@ -36,7 +36,7 @@ pub(super) fn owner(staff: &CurrentStaff) -> Owner {
 }
 
 /// The permission editing an article in `status` needs.
-fn edit_action(status: ArticleStatus) -> Action {
+pub(super) fn edit_action(status: ArticleStatus) -> Action {
     match status {
         ArticleStatus::Draft | ArticleStatus::InReview => Action::EditDraft,
         _ => Action::EditPublished,
@@ -386,13 +386,13 @@ impl ArticleFields {
 }
 
 /// The newsroom's time zone, for showing and reading times.
-struct Zone {
-    name: String,
-    zone: jiff::tz::TimeZone,
+pub(super) struct Zone {
+    pub(super) name: String,
+    pub(super) zone: jiff::tz::TimeZone,
 }
 
 impl Zone {
-    async fn load(state: &AppState) -> Result<Self, NewsroomError> {
+    pub(super) async fn load(state: &AppState) -> Result<Self, NewsroomError> {
         let settings = state.store().settings().await?;
         let zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         Ok(Self {
@@ -401,7 +401,7 @@ impl Zone {
         })
     }
 
-    fn display(&self, at: Timestamp) -> String {
+    pub(super) fn display(&self, at: Timestamp) -> String {
         at.to_zoned_datetime(self.zone.clone())
             .strftime("%Y-%m-%d %H:%M %Z")
             .to_string()
