@@ -9,7 +9,7 @@
 // Markdown" block and written back exactly as it came.
 
 import MarkdownIt from "markdown-it";
-import { Schema } from "prosemirror-model";
+import { Fragment, Schema } from "prosemirror-model";
 import { MarkdownParser, MarkdownSerializer, MarkdownSerializerState } from "prosemirror-markdown";
 
 // A figure as the editor writes it for a picture from the library (the server's sanitiser keeps
@@ -587,6 +587,14 @@ export function readMarkdown(text) {
 }
 
 export function writeMarkdown(doc, edges = { before: "", after: "" }) {
-  const body = serializeMarkdown(doc);
+  // An empty paragraph (Enter pressed twice, a paste beside an empty line) has no Markdown of its
+  // own; written out it would only add blank lines.
+  const blocks = [];
+  doc.forEach((block) => {
+    if (!(block.type === schema.nodes.paragraph && block.content.size === 0)) blocks.push(block);
+  });
+  const body = blocks.length === doc.childCount || !blocks.length
+    ? serializeMarkdown(doc)
+    : serializeMarkdown(doc.copy(Fragment.from(blocks)));
   return body ? edges.before + body + edges.after : edges.before;
 }

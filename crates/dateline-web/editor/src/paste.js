@@ -48,23 +48,35 @@ const KEEP = new Set(["P", "H1", "H2", "H3", "H4", "H5", "H6", "UL", "OL", "LI",
 const DROP = new Set(["STYLE", "SCRIPT", "META", "LINK", "TITLE", "HEAD", "NOSCRIPT", "TEMPLATE", "IFRAME", "OBJECT",
   "svg", "SVG", "BUTTON", "INPUT", "SELECT", "TEXTAREA", "FORM", "NAV", "ASIDE", "FOOTER"]);
 
-function isBold(style) {
-  const weight = style.fontWeight;
+// Declarations are read from the style attribute's text, renamed before parsing: under the
+// newsroom's CSP (no inline styles) the browser refuses to apply a pasted style attribute, and
+// says so on the console for each one.
+const STYLE = "data-pasted-style";
+
+function declared(node, property) {
+  const text = node.getAttribute(STYLE) || "";
+  const match = new RegExp(`(?:^|;)\\s*${property}\\s*:\\s*([^;]+)`, "i").exec(text);
+  return match ? match[1].trim().toLowerCase() : "";
+}
+
+function isBold(node) {
+  const weight = declared(node, "font-weight");
   return weight === "bold" || weight === "bolder" || (+weight >= 600);
 }
 
-function isItalic(style) {
-  return style.fontStyle === "italic" || style.fontStyle === "oblique";
+function isItalic(node) {
+  const style = declared(node, "font-style");
+  return style === "italic" || style === "oblique";
 }
 
 /** Word marks list paragraphs with `mso-list`; they become real lists. */
 function wordLists(root) {
-  const paragraphs = [...root.querySelectorAll("p")].filter((p) => /mso-list/i.test(p.getAttribute("style") || "")
+  const paragraphs = [...root.querySelectorAll("p")].filter((p) => /mso-list/i.test(p.getAttribute(STYLE) || "")
     || /MsoListParagraph/i.test(p.className));
   let list = null;
   for (const p of paragraphs) {
     // The bullet or number Word draws itself, inside a span marked mso-list:Ignore.
-    const marker = p.querySelector('span[style*="mso-list"]');
+    const marker = p.querySelector(`span[${STYLE}*="mso-list"]`);
     const markerText = marker ? marker.textContent.trim() : "";
     if (marker) marker.remove();
     const kind = /^[0-9a-zA-Z]{1,4}[.)]$/.test(markerText) ? "OL" : "UL";
@@ -90,7 +102,7 @@ function cleanNode(node, doc) {
   const children = [...node.childNodes].flatMap((child) => cleanNode(child, doc));
   // Word's <o:p> and friends, and Google Docs' <b id="docs-internal-guid-…"
   // style="font-weight:normal"> around the whole paste, only wrap.
-  if (tag.includes(":") || (tag === "B" && node.style && node.style.fontWeight === "normal")) return children;
+  if (tag.includes(":") || (tag === "B" && declared(node, "font-weight") === "normal")) return children;
   if (tag === "IMG") {
     // A picture must come from the library (alt text, credit, provenance): pasted files are
     // uploaded there; pasted <img> elements from elsewhere are dropped.
@@ -115,10 +127,9 @@ function cleanNode(node, doc) {
     kept = null;
   }
   // Formatting that lives in a style attribute (Google Docs, Word) becomes strong and em.
-  const style = node.style;
   const inline = !BLOCKS.test(tag);
-  const bold = style && inline && !/^(STRONG|B)$/.test(tag) && isBold(style);
-  const italic = style && inline && !/^(EM|I)$/.test(tag) && isItalic(style);
+  const bold = inline && !/^(STRONG|B)$/.test(tag) && isBold(node);
+  const italic = inline && !/^(EM|I)$/.test(tag) && isItalic(node);
   let result = kept ? [kept] : children;
   if (italic) {
     const em = doc.createElement("em");
@@ -146,7 +157,10 @@ function tidy(root) {
 
 /** The clipboard's HTML, cleaned: what ProseMirror then reads with the schema's rules. */
 export function cleanPastedHtml(html) {
-  const doc = new DOMParser().parseFromString(html, "text/html");
+  const renamed = html
+    .replace(/<style[\s\S]*?<\/style\s*>/gi, "")
+    .replace(/<[^>]+>/g, (tag) => tag.replace(/(\s)style(\s*=)/gi, `$1${STYLE}$2`));
+  const doc = new DOMParser().parseFromString(renamed, "text/html");
   const body = doc.body;
   wordLists(body);
   const cleaned = doc.createElement("div");

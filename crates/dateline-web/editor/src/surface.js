@@ -112,11 +112,11 @@ const TOOLS = [
   { name: "Bold", key: "Mod-B", icon: "B", run: toggleMark(schema.marks.strong), active: (s) => markActive(s, schema.marks.strong) },
   { name: "Italic", key: "Mod-I", icon: "I", run: toggleMark(schema.marks.em), active: (s) => markActive(s, schema.marks.em) },
   { name: "Link", key: "Mod-K", icon: "Link", run: linkCommand, active: (s) => markActive(s, schema.marks.link) },
-  { name: "Subheading", key: "Ctrl-Shift-2", icon: "H2", run: setBlockType(schema.nodes.heading, { level: 2 }), active: (s) => blockActive(s, schema.nodes.heading, { level: 2 }) },
-  { name: "Smaller subheading", key: "Ctrl-Shift-3", icon: "H3", run: setBlockType(schema.nodes.heading, { level: 3 }), active: (s) => blockActive(s, schema.nodes.heading, { level: 3 }) },
+  { name: "H2 subheading", key: "Ctrl-Shift-2", icon: "H2", run: setBlockType(schema.nodes.heading, { level: 2 }), active: (s) => blockActive(s, schema.nodes.heading, { level: 2 }) },
+  { name: "H3 smaller subheading", key: "Ctrl-Shift-3", icon: "H3", run: setBlockType(schema.nodes.heading, { level: 3 }), active: (s) => blockActive(s, schema.nodes.heading, { level: 3 }) },
   { name: "Paragraph", key: "Ctrl-Shift-0", icon: "¶", run: setBlockType(schema.nodes.paragraph), active: (s) => s.selection.$from.parent.type === schema.nodes.paragraph && !blockActive(s, schema.nodes.list_item) },
   { name: "Bulleted list", key: "Ctrl-Shift-8", icon: "• List", run: wrapInList(schema.nodes.bullet_list), active: (s) => blockActive(s, schema.nodes.bullet_list) },
-  { name: "Numbered list", key: "Ctrl-Shift-9", icon: "1. List", run: wrapInList(schema.nodes.ordered_list), active: (s) => blockActive(s, schema.nodes.ordered_list) },
+  { name: "1. List, numbered", key: "Ctrl-Shift-9", icon: "1. List", run: wrapInList(schema.nodes.ordered_list), active: (s) => blockActive(s, schema.nodes.ordered_list) },
   { name: "Quote", key: null, icon: "“ Quote", run: (state, dispatch) => (blockActive(state, schema.nodes.blockquote) ? lift(state, dispatch) : wrapIn(schema.nodes.blockquote)(state, dispatch)), active: (s) => blockActive(s, schema.nodes.blockquote) },
   { name: "Undo", key: "Mod-Z", icon: "Undo", run: undo },
   { name: "Redo", key: "Mod-Y", icon: "Redo", run: redo },
@@ -222,7 +222,7 @@ export function createSurface(textarea, { extraKeys = {}, handleFiles = null } =
     state: EditorState.create({ doc: initial.doc, plugins }),
     attributes: {
       id: "body-editor",
-      class: "editor-prose article-body",
+      class: "editor-prose",
       role: "textbox",
       "aria-multiline": "true",
       ...(label ? { "aria-labelledby": label.id } : { "aria-label": "Body" }),
@@ -284,7 +284,6 @@ export function createSurface(textarea, { extraKeys = {}, handleFiles = null } =
     listeners.forEach((fn) => fn(textarea.value));
   });
   textarea.form?.addEventListener("submit", flush, true);
-  textarea.form?.addEventListener("formdata", flush, true);
 
   function setSource(on) {
     if (on === sourceMode) return;

@@ -36,7 +36,7 @@ pub(super) fn owner(staff: &CurrentStaff) -> Owner {
 }
 
 /// The permission editing an article in `status` needs.
-pub(super) fn edit_action(status: ArticleStatus) -> Action {
+fn edit_action(status: ArticleStatus) -> Action {
     match status {
         ArticleStatus::Draft | ArticleStatus::InReview => Action::EditDraft,
         _ => Action::EditPublished,
@@ -653,7 +653,7 @@ pub struct EditQuery {
 }
 
 /// Loads an article and checks the viewer may edit it as it stands.
-async fn editable(
+pub(super) async fn editable(
     state: &AppState,
     staff: &CurrentStaff,
     id: i64,

@@ -22,7 +22,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::articles::{edit_action, owner};
+use super::articles::editable;
 use super::{CurrentStaff, NewsroomError};
 use crate::{AppState, WebError};
 
@@ -244,13 +244,8 @@ pub async fn events(
             "tab must be 1 to 32 letters or digits".to_owned(),
         )));
     }
-    let store = state.store();
-    let article = store
-        .article(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
-    let owns = store.staff_owns_article(id, owner(&staff)).await?;
-    staff.require_on(edit_action(article.status), owns)?;
+    // Whoever may open the edit form may be told about it: the same rule, in one place.
+    editable(&state, &staff, id).await?;
     let editor = Editor {
         tab: tab.clone(),
         staff_id: staff.member.id,
@@ -323,10 +318,14 @@ mod tests {
             Some(Refused::ArticleFull)
         );
         for n in 0..TABS_PER_PERSON {
-            held.push(presence.join(100 + n as i64, editor("x", 7)).expect("tab"));
+            held.push(
+                presence
+                    .join(100 + n as i64, editor("x", 1000))
+                    .expect("tab"),
+            );
         }
         assert_eq!(
-            presence.join(500, editor("y", 7)).err(),
+            presence.join(500, editor("y", 1000)).err(),
             Some(Refused::PersonFull)
         );
         // A reconnecting tab replaces itself rather than counting twice.
