@@ -74,12 +74,12 @@ pub(crate) struct Presence {
     rooms: Mutex<HashMap<i64, Room>>,
 }
 
-/// Why a tab was not let in.
+/// Which limit kept a tab out.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Refused {
-    ArticleFull,
-    PersonFull,
-    NodeFull,
+pub(crate) enum Full {
+    Article,
+    Person,
+    Node,
 }
 
 impl Presence {
@@ -93,11 +93,11 @@ impl Presence {
         &self,
         article_id: i64,
         editor: Editor,
-    ) -> Result<broadcast::Receiver<PresenceEvent>, Refused> {
+    ) -> Result<broadcast::Receiver<PresenceEvent>, Full> {
         let mut rooms = self.rooms.lock().unwrap_or_else(|p| p.into_inner());
         let open: usize = rooms.values().map(|room| room.editors.len()).sum();
         if open >= EDITORS_PER_NODE {
-            return Err(Refused::NodeFull);
+            return Err(Full::Node);
         }
         let of_person = rooms
             .values()
@@ -105,14 +105,14 @@ impl Presence {
             .filter(|e| e.staff_id == editor.staff_id)
             .count();
         if of_person >= TABS_PER_PERSON {
-            return Err(Refused::PersonFull);
+            return Err(Full::Person);
         }
         let room = rooms.entry(article_id).or_insert_with(|| Room {
             events: broadcast::channel(EVENT_BUFFER).0,
             editors: Vec::new(),
         });
         if room.editors.len() >= EDITORS_PER_ARTICLE {
-            return Err(Refused::ArticleFull);
+            return Err(Full::Article);
         }
         let receiver = room.events.subscribe();
         // The same tab reconnecting (EventSource retries) replaces its old entry.
@@ -255,9 +255,9 @@ pub async fn events(
         Ok(receiver) => receiver,
         Err(refused) => {
             let message = match refused {
-                Refused::ArticleFull => "Too many editors have this article open.",
-                Refused::PersonFull => "You have too many articles open: close some tabs.",
-                Refused::NodeFull => "The newsroom is busy: try again in a minute.",
+                Full::Article => "Too many editors have this article open.",
+                Full::Person => "You have too many articles open: close some tabs.",
+                Full::Node => "The newsroom is busy: try again in a minute.",
             };
             return Ok((StatusCode::TOO_MANY_REQUESTS, message).into_response());
         }
@@ -315,7 +315,7 @@ mod tests {
         }
         assert_eq!(
             presence.join(1, editor("late", 999)).err(),
-            Some(Refused::ArticleFull)
+            Some(Full::Article)
         );
         for n in 0..TABS_PER_PERSON {
             held.push(
@@ -326,7 +326,7 @@ mod tests {
         }
         assert_eq!(
             presence.join(500, editor("y", 1000)).err(),
-            Some(Refused::PersonFull)
+            Some(Full::Person)
         );
         // A reconnecting tab replaces itself rather than counting twice.
         held.push(presence.join(2, editor("r", 50)).expect("join"));
