@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
-const { launchBrowser, url, ARTIFACTS } = require('./lib');
+const { launchBrowser, url, ARTIFACTS, signInEditor } = require('./lib');
 
 const EMAIL = process.env.DATELINE_E2E_EDITOR_EMAIL;
 const PASSWORD = process.env.DATELINE_E2E_EDITOR_PASSWORD;
@@ -21,15 +21,6 @@ const STAMP = Date.now().toString(36);
 const SCREENSHOTS = path.resolve(__dirname, '..', '..', '..', 'docs', 'screenshots');
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const MOD = process.platform === 'darwin' ? 'Meta' : 'Control';
-
-async function signIn(context) {
-  const page = await context.newPage();
-  await page.goto(url('/newsroom/login'), { waitUntil: 'load' });
-  await page.locator('#email').fill(EMAIL);
-  await page.locator('#password').fill(PASSWORD);
-  await Promise.all([page.waitForURL(/\/newsroom\/?$/), page.locator('#password').press('Enter')]);
-  return page;
-}
 
 function watchErrors(page, into) {
   page.on('pageerror', (err) => into.push(`${page.url()}: ${err}`));
@@ -129,7 +120,7 @@ describe('the article editor', { timeout: 900_000 }, () => {
     assert.ok(EMAIL && PASSWORD, 'DATELINE_E2E_EDITOR_EMAIL and DATELINE_E2E_EDITOR_PASSWORD must name an editor (scripts/test sets them)');
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    page = await signIn(context);
+    page = await signInEditor(context);
     watchErrors(page, errors);
   });
 
@@ -321,7 +312,7 @@ describe('the article editor', { timeout: 900_000 }, () => {
     const editPath = new URL(page.url()).pathname;
 
     const other = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const second = await signIn(other);
+    const second = await signInEditor(other);
     watchErrors(second, errors);
     await openEditor(second, editPath);
     await openEditor(page, editPath);
@@ -383,7 +374,7 @@ describe('the article editor', { timeout: 900_000 }, () => {
   it('takes the screenshots of the editor and the dashboard at 1280 and 390 px', async () => {
     for (const width of [1280, 390]) {
       const shots = await browser.newContext({ viewport: { width, height: width === 390 ? 844 : 1000 } });
-      const p = await signIn(shots);
+      const p = await signInEditor(shots);
       await screenshot(p, `dashboard-${width}`);
       const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `the dashboard is ${overflow}px wider than ${width}px`);

@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { launchBrowser, url, tmpDir, lines } = require('./lib');
+const { launchBrowser, url, tmpDir, lines, signInEditor } = require('./lib');
 
 const EMAIL = process.env.DATELINE_E2E_EDITOR_EMAIL;
 const PASSWORD = process.env.DATELINE_E2E_EDITOR_PASSWORD;
@@ -25,15 +25,6 @@ function kind(p) {
 
 // Not pages: actions, streams, JSON, downloads, and paging through more of the same.
 const SKIP = /\/logout$|\/presence|\/tags$|\/attachments\/|\/events|[?&]page=|\/restore$/;
-
-async function signIn(context) {
-  const page = await context.newPage();
-  await page.goto(url('/newsroom/login'), { waitUntil: 'load' });
-  await page.locator('#email').fill(EMAIL);
-  await page.locator('#password').fill(PASSWORD);
-  await Promise.all([page.waitForURL(/\/newsroom\/?$/), page.locator('#password').press('Enter')]);
-  return page;
-}
 
 function describeViolations(violations) {
   return violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.map((n) => `    at ${n.target.join(' ')}\n      ${n.html}\n      ${(n.failureSummary || '').replace(/\n/g, '\n      ')}`).join('\n')}`).join('\n');
@@ -52,7 +43,7 @@ describe('every newsroom page', { timeout: 900_000 }, () => {
     assert.ok(EMAIL && PASSWORD, 'DATELINE_E2E_EDITOR_EMAIL and DATELINE_E2E_EDITOR_PASSWORD must name an editor (scripts/test sets them)');
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await signIn(context);
+    const page = await signInEditor(context);
     const seen = new Set();
     const queue = ['/newsroom'];
     const menu = await page.$$eval('.newsroom-nav a', (links) => links.map((a) => a.getAttribute('href')));
@@ -87,7 +78,7 @@ describe('every newsroom page', { timeout: 900_000 }, () => {
   for (const scheme of ['light', 'dark']) {
     it(`axe-core finds no violations on any of them (${scheme} scheme), nor in the editor's dialogs`, async () => {
       const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme, viewport: { width: 1280, height: 900 } });
-      const signedIn = await signIn(context);
+      const signedIn = await signInEditor(context);
       await signedIn.close();
       const failures = [];
       const page = await context.newPage();
@@ -121,7 +112,7 @@ describe('every newsroom page', { timeout: 900_000 }, () => {
 
   it('fits a 390 px phone: no page is wider than the screen', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    const page = await signIn(context);
+    const page = await signInEditor(context);
     const wide = [];
     for (const p of pages) {
       if (p === '/newsroom/login') continue;
@@ -135,7 +126,7 @@ describe('every newsroom page', { timeout: 900_000 }, () => {
 
   it('the Nu Html Checker finds no errors in what the server sends', async () => {
     const context = await browser.newContext();
-    const page = await signIn(context);
+    const page = await signInEditor(context);
     const dir = tmpDir('dateline-vnu-newsroom-');
     const files = [];
     for (const [i, p] of pages.entries()) {

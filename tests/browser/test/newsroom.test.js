@@ -59,7 +59,7 @@ describe('newsroom', { timeout: 420_000 }, () => {
     await page.locator('#email').fill(EMAIL);
     await page.locator('#password').fill(PASSWORD);
     await Promise.all([page.waitForURL(/\/newsroom\/?$/), page.locator('#password').press('Enter')]);
-    assert.match(await page.locator('main').innerText(), /Articles/);
+    assert.match(await page.locator('main').innerText(), /My drafts[\s\S]*Waiting for review[\s\S]*Scheduled today/);
   });
 
   it('writes an article with a picture and previews it as readers will see it', async () => {
