@@ -210,14 +210,16 @@ fn escaped(message: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// What is wrong, the form's fields, the API's fields, and the field both must name.
+type Row<'a> = (&'a str, Vec<(&'a str, &'a str)>, Value, &'a str);
+
 async fn form_and_api_refuse_the_same_input_the_same_way(store: TestStore) {
     let mut desk = desk(store, Role::Author).await;
     let long_headline = "h".repeat(301);
     let long_tag = "t".repeat(101);
     let colleague_id = desk.colleague.0.to_string();
     let colleague_slug = desk.colleague.1.clone();
-    // (what is wrong, the form's fields, the API's fields, the field both must name)
-    let table: Vec<(&str, Vec<(&str, &str)>, Value, &str)> = vec![
+    let table: Vec<Row> = vec![
         (
             "no headline",
             vec![("headline", "  ")],
