@@ -22,6 +22,8 @@ mod newsroom_library;
 mod newsroom_narration;
 #[path = "web/newsroom_writing.rs"]
 mod newsroom_writing;
+#[path = "web/refusals.rs"]
+mod refusals;
 #[path = "web/search.rs"]
 mod search;
 #[path = "web/sitemaps.rs"]
