@@ -344,13 +344,13 @@ fn form_errors(refusals: &Refusals) -> Map<String, Value> {
 }
 
 /// The newsroom's time zone, for showing and reading times.
-struct Zone {
-    name: String,
-    zone: jiff::tz::TimeZone,
+pub(super) struct Zone {
+    pub(super) name: String,
+    pub(super) zone: jiff::tz::TimeZone,
 }
 
 impl Zone {
-    async fn load(state: &AppState) -> Result<Self, NewsroomError> {
+    pub(super) async fn load(state: &AppState) -> Result<Self, NewsroomError> {
         let settings = state.store().settings().await?;
         let zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         Ok(Self {
@@ -359,7 +359,7 @@ impl Zone {
         })
     }
 
-    fn display(&self, at: Timestamp) -> String {
+    pub(super) fn display(&self, at: Timestamp) -> String {
         at.to_zoned_datetime(self.zone.clone())
             .strftime("%Y-%m-%d %H:%M %Z")
             .to_string()
@@ -573,7 +573,7 @@ pub struct EditQuery {
 }
 
 /// Loads an article and checks the viewer may edit it as it stands.
-async fn editable(
+pub(super) async fn editable(
     state: &AppState,
     staff: &CurrentStaff,
     id: i64,
