@@ -30,6 +30,10 @@ use upload::UploadBody;
 
 pub(crate) use dateline_core::tips::TIP_ATTACHMENT_PREFIX as ATTACHMENT_PREFIX;
 
+/// A follow-up is a codename and a message of at most `MAX_MESSAGE_CHARS` characters, each up to
+/// 4 bytes and percent-encoded (3 characters a byte), with room for the token and field names.
+const FOLLOW_UP_BODY_LIMIT: usize = MAX_MESSAGE_CHARS * 4 * 3 + 16 * 1024;
+
 pub fn routes() -> Router<AppState> {
     use axum::routing::get;
     Router::new()
@@ -42,7 +46,12 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/tips/new", get(form))
-        .route("/tips/follow-up", get(follow_up_form).post(follow_up))
+        .route(
+            "/tips/follow-up",
+            get(follow_up_form)
+                .post(follow_up)
+                .layer(axum::extract::DefaultBodyLimit::max(FOLLOW_UP_BODY_LIMIT)),
+        )
         .layer(axum::middleware::from_fn(crate::tips::private_tip_pages))
 }
 
@@ -392,8 +401,7 @@ impl TipValues {
     }
 }
 
-/// A text field's value, at most [`TEXT_FIELD_BYTES`] of it (cut at a character); true when
-/// there was more.
+/// A text field's value, at most [`TEXT_FIELD_BYTES`] of it; true when there was more.
 async fn read_text(mut field: multer::Field<'static>) -> Result<(String, bool), multer::Error> {
     let mut bytes = Vec::new();
     let mut cut = false;
@@ -406,12 +414,8 @@ async fn read_text(mut field: multer::Field<'static>) -> Result<(String, bool), 
     }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
-        Err(error) => {
-            let valid = error.utf8_error().valid_up_to();
-            let mut bytes = error.into_bytes();
-            bytes.truncate(valid);
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
+        // A cut may end inside a character; that, and anything else not UTF-8, shows as U+FFFD.
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
     };
     Ok((text, cut))
 }
