@@ -559,6 +559,9 @@ enum FileOutcome {
 /// when the request is dropped halfway (the client left, the server is stopping).
 struct StoredAttachments {
     media: dateline_storage::MediaStore,
+    /// Every object this submission began, named before its first byte: a request dropped
+    /// between an upload's completion and its entry in `attachments` still leaves nothing.
+    keys: Vec<String>,
     attachments: Vec<NewTipAttachment>,
     /// The file being written, so a dropped request aborts it too.
     writing: Option<dateline_storage::ObjectUpload>,
@@ -569,6 +572,7 @@ impl StoredAttachments {
     fn new(media: dateline_storage::MediaStore) -> Self {
         Self {
             media,
+            keys: Vec::new(),
             attachments: Vec::new(),
             writing: None,
             kept: false,
@@ -595,6 +599,7 @@ impl StoredAttachments {
                 "{ATTACHMENT_PREFIX}{}.age",
                 random_hex().map_err(|e| storage(&e))?
             );
+            self.keys.push(key.clone());
             let mut upload = self
                 .media
                 .start_upload(&key)
@@ -670,9 +675,10 @@ impl StoredAttachments {
     /// Removes everything this submission stored.
     async fn discard(&mut self) {
         self.abort_writing().await;
-        for attachment in self.attachments.drain(..) {
-            if let Err(failure) = self.media.delete(&attachment.object_key).await {
-                tracing::warn!(error = %failure, key = attachment.object_key,
+        self.attachments.clear();
+        for key in self.keys.drain(..) {
+            if let Err(failure) = self.media.delete(&key).await {
+                tracing::warn!(error = %failure, key,
                     "could not delete an attachment of a refused tip; the hourly sweep will");
             }
         }
@@ -686,12 +692,12 @@ impl StoredAttachments {
 
 impl Drop for StoredAttachments {
     fn drop(&mut self) {
-        if self.kept || (self.attachments.is_empty() && self.writing.is_none()) {
+        if self.kept || (self.keys.is_empty() && self.writing.is_none()) {
             return;
         }
         let media = self.media.clone();
         let writing = self.writing.take();
-        let keys: Vec<String> = self.attachments.drain(..).map(|a| a.object_key).collect();
+        let keys = std::mem::take(&mut self.keys);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 if let Some(upload) = writing {
