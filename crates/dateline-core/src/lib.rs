@@ -12,6 +12,7 @@ pub mod notes;
 pub mod permissions;
 pub mod provenance;
 pub mod reading_time;
+pub mod refusal;
 pub mod revisions;
 pub mod slug;
 pub mod staff;
@@ -20,7 +21,8 @@ pub mod workflow;
 
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
-pub use permissions::{Action, permits};
+pub use permissions::{Action, may_change_byline, permits};
+pub use refusal::{ArticleRefusal, Field, NoteRefusal, Refusal, Refusals};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};
 pub use tips::{TipKind, TipResolution, TipStatus};

@@ -18,6 +18,7 @@ mod feeds;
 mod jobs;
 mod library;
 mod narration;
+mod newsroom_desk;
 mod profiles;
 mod readers;
 mod rows;
@@ -56,6 +57,7 @@ pub use narration::{
     ArticleAudio, AudioFiles, AudioStatus, NARRATE_JOB, NARRATE_PRIORITY, NARRATION_VOICES,
     NarrationArticle, NarrationRun, check_pronunciation,
 };
+pub use newsroom_desk::TagUse;
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use readers::{
     ExportedComment, ExportedReport, NewReader, Reader, ReaderExport, ReaderLinkPurpose,

@@ -11,6 +11,7 @@ mod ingest;
 mod s3;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod upload;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub use copy::{Copied, StoredObject};
 pub use dateline_provenance::{DigitalSourceType, Origin, Provenance};
 pub use error::MediaError;
 pub use s3::{S3Bucket, redact_storage_url};
+pub use upload::ObjectUpload;
 
 /// Widths of the responsive variants, in CSS pixels at 1x: a phone column, a tablet or 2x phone,
 /// and a wide desktop hero. Never upscaled: widths above the original are skipped, and an original
@@ -125,12 +127,14 @@ pub struct MediaStore {
 }
 
 impl MediaStore {
-    /// Storage in a local folder, created if missing: the zero-configuration default.
+    /// Storage in a local folder, created if missing: the zero-configuration default. Writes
+    /// are flushed to disk (file and folder) before they are reported done, so an object an
+    /// answer promised (a tip's attachment) survives a power cut.
     pub fn local(root: &Path) -> Result<Self, MediaError> {
         std::fs::create_dir_all(root).map_err(|error| {
             MediaError::Storage(format!("cannot create {}: {error}", root.display()))
         })?;
-        let objects = LocalFileSystem::new_with_prefix(root)?;
+        let objects = LocalFileSystem::new_with_prefix(root)?.with_fsync(true);
         Ok(Self::with_object_store(Arc::new(objects)))
     }
 

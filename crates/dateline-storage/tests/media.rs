@@ -43,7 +43,43 @@ dateline_storage::both_stores!(
     a_png_without_metadata_declares_nothing_and_its_variants_carry_nothing,
     metadata_does_not_rescue_a_truncated_file_or_a_bomb,
     unreadable_metadata_is_a_warning_not_a_refusal,
+    a_streamed_upload_appears_whole_when_finished_and_never_in_part,
 );
+
+/// Tip attachments are streamed in parts (`MediaStore::start_upload`): on S3 that is a multipart
+/// upload, which must not show a single byte until it is finished, and nothing at all when given
+/// up or dropped.
+async fn a_streamed_upload_appears_whole_when_finished_and_never_in_part(store: TestMedia) {
+    let piece = Bytes::from(vec![7u8; 999_983]);
+    let mut upload = store.start_upload("tips/9/a.age").await.unwrap();
+    for _ in 0..12 {
+        upload.write(piece.clone()).await.unwrap();
+    }
+    assert_eq!(
+        store.get("tips/9/a.age").await.unwrap(),
+        None,
+        "not before finish"
+    );
+    assert_eq!(upload.finish().await.unwrap(), 12 * 999_983);
+    let stored = store.get("tips/9/a.age").await.unwrap().unwrap();
+    assert_eq!(stored.len(), 12 * 999_983);
+    assert!(stored.iter().all(|b| *b == 7));
+
+    let mut aborted = store.start_upload("tips/9/b.age").await.unwrap();
+    aborted.write(piece.clone()).await.unwrap();
+    aborted.write(piece.clone()).await.unwrap();
+    aborted.abort().await.unwrap();
+    let mut dropped = store.start_upload("tips/9/c.age").await.unwrap();
+    for _ in 0..6 {
+        dropped.write(piece.clone()).await.unwrap();
+    }
+    drop(dropped);
+    assert_eq!(store.get("tips/9/b.age").await.unwrap(), None);
+    assert_eq!(store.get("tips/9/c.age").await.unwrap(), None);
+    assert_eq!(store.keys().await, vec!["tips/9/a.age".to_owned()]);
+    let swept = store.keys_modified_before("tips/", i64::MAX).await.unwrap();
+    assert_eq!(swept, vec!["tips/9/a.age".to_owned()]);
+}
 
 /// A picture with structure at every scale, so resizing and compression have real work to do.
 fn scene(width: u32, height: u32) -> RgbImage {

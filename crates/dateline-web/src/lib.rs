@@ -63,6 +63,8 @@ pub struct AppState {
 }
 
 struct Inner {
+    /// The use cases every write goes through.
+    usecases: dateline_usecases::Context,
     store: Store,
     media: MediaStore,
     theme: Theme,
@@ -71,6 +73,8 @@ struct Inner {
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
     newsroom: newsroom::NewsroomState,
+    /// Who has which article open in the editor on this node.
+    presence: newsroom::presence::Presence,
     tips: tips::TipsState,
     readers: public::readers::ReaderState,
     /// The last change of the `changes` log this node has applied to its cache.
@@ -83,6 +87,7 @@ impl AppState {
         let latest = store.latest_change_id().await?;
         Ok(Self {
             inner: Arc::new(Inner {
+                usecases: dateline_usecases::Context::new(store.clone(), media.clone()),
                 cache: PageCache::new(config.page_cache_bytes),
                 store,
                 media,
@@ -90,11 +95,17 @@ impl AppState {
                 config,
                 search: std::sync::OnceLock::new(),
                 newsroom: newsroom::NewsroomState::new(),
+                presence: newsroom::presence::Presence::new(),
                 tips: tips::TipsState::new(),
                 readers: public::readers::ReaderState::new(),
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
+    }
+
+    /// What the use cases need; every handler that changes something passes it on.
+    pub fn ctx(&self) -> &dateline_usecases::Context {
+        &self.inner.usecases
     }
 
     pub fn store(&self) -> &Store {
@@ -129,6 +140,10 @@ impl AppState {
         &self.inner.newsroom
     }
 
+    pub(crate) fn presence(&self) -> &newsroom::presence::Presence {
+        &self.inner.presence
+    }
+
     pub(crate) fn tips(&self) -> &tips::TipsState {
         &self.inner.tips
     }
@@ -147,6 +162,7 @@ impl AppState {
     pub async fn apply_changes(&self) -> Result<usize, WebError> {
         let mut applied = self.inner.applied_change.lock().await;
         let mut count = 0;
+        let mut articles = Vec::new();
         loop {
             let changes = self.store().changes_since(*applied, 500).await?;
             let Some(last) = changes.last() else {
@@ -155,9 +171,15 @@ impl AppState {
             *applied = last.id;
             for change in &changes {
                 self.cache().invalidate(&change.cache_tags);
+                if change.kind == "article" {
+                    articles.extend(change.entity_id);
+                }
             }
             count += changes.len();
         }
+        drop(applied);
+        // Editors with a changed article open hear of it (one read per watched article).
+        newsroom::presence::announce_saves(self, articles).await?;
         Ok(count)
     }
 

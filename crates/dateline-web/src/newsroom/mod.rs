@@ -20,9 +20,12 @@ pub(crate) mod admin_endpoints;
 mod articles;
 mod authors;
 mod comments;
+mod dashboard;
 mod library;
+mod lookup;
 mod narration;
 mod pages;
+pub(crate) mod presence;
 pub mod secrets;
 mod session;
 mod site;
@@ -62,7 +65,7 @@ const NEWSROOM_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
 
 pub fn routes(state: AppState) -> Router<AppState> {
     let pages = Router::new()
-        .route("/newsroom", get(pages::dashboard))
+        .route("/newsroom", get(dashboard::dashboard))
         .route("/newsroom/login", get(pages::login_form).post(pages::login))
         .route("/newsroom/logout", post(pages::logout))
         .route(
@@ -86,6 +89,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/newsroom/articles/{id}/edit",
             get(articles::edit_form).post(articles::save),
         )
+        .route("/newsroom/articles/{id}/presence", get(presence::events))
+        .route("/newsroom/tags", get(lookup::tags))
         .route(
             "/newsroom/articles/{id}/status",
             post(articles::change_status),
@@ -325,6 +330,18 @@ impl From<dateline_db::DbError> for NewsroomError {
     }
 }
 
+impl From<dateline_usecases::UseCaseError> for NewsroomError {
+    fn from(error: dateline_usecases::UseCaseError) -> Self {
+        match error {
+            dateline_usecases::UseCaseError::NotPermitted { role, .. } => Self::Forbidden(format!(
+                "Your role ({}) does not allow this. Ask an editor or an admin if you need it.",
+                role.map_or("none", dateline_core::Role::as_str)
+            )),
+            other => Self::Web(other.into()),
+        }
+    }
+}
+
 impl From<minijinja::Error> for NewsroomError {
     fn from(error: minijinja::Error) -> Self {
         Self::Web(error.into())
@@ -369,9 +386,15 @@ pub(crate) async fn render(
     let settings = state.store().settings().await?;
     let theme = state.theme();
     let mut context = json!({
-        "site": { "name": settings.name, "language": settings.language },
+        "site": {
+            "name": settings.name,
+            "language": settings.language,
+            "base_url": state.config().base_url,
+        },
         "assets": {
             "css": theme.asset_url("site.css"),
+            "newsroom_css": theme.asset_url("newsroom.css"),
+            "editor_css": theme.asset_url("newsroom-editor.css"),
             "js": theme.asset_url("site.js"),
             "favicon": theme.asset_url("favicon.svg"),
         },

@@ -181,23 +181,6 @@ pub async fn logout(
     Ok(response)
 }
 
-pub async fn dashboard(
-    State(state): State<AppState>,
-    staff: CurrentStaff,
-    csrf: Csrf,
-) -> Result<Response, NewsroomError> {
-    staff.require(Action::UseNewsroom)?;
-    render(
-        &state,
-        Some(&staff),
-        &csrf,
-        "newsroom/dashboard.html",
-        StatusCode::OK,
-        json!({}),
-    )
-    .await
-}
-
 #[derive(Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]

@@ -33,13 +33,27 @@ impl Browser {
         }
     }
 
-    pub(crate) async fn send(&mut self, request: http::request::Builder, body: Body) -> Answer {
-        let cookie = self
-            .cookies
+    /// The `Cookie` header this browser sends.
+    pub(crate) fn cookie_header(&self) -> String {
+        self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
-            .join("; ");
+            .join("; ")
+    }
+
+    /// Starts a request whose answer is a stream (server-sent events): status and body as they come.
+    pub(crate) async fn open(&self, uri: &str) -> http::Response<Body> {
+        let request = Request::get(uri)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::HOST, "news.example")
+            .body(Body::empty())
+            .expect("request");
+        self.app.clone().oneshot(request).await.expect("response")
+    }
+
+    pub(crate) async fn send(&mut self, request: http::request::Builder, body: Body) -> Answer {
+        let cookie = self.cookie_header();
         let request = if cookie.is_empty() {
             request
         } else {
