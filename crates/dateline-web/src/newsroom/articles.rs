@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::revisions::compare;
 use dateline_core::workflow::{next_statuses, parse_local_date_time, resolve_local_time};
-use dateline_core::{Action, Article, ArticlePage, ArticleStatus, NoteKind, Tag, markdown, slug};
+use dateline_core::{Action, Article, ArticlePage, ArticleStatus, NoteKind, Tag, markdown, paging, slug};
 use dateline_db::{ArticleInput, DbError, DeskFilter, Owner, Revision};
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
@@ -102,12 +102,20 @@ pub async fn list(
         // Who cannot touch other people's drafts sees only their own work.
         owned_by: (!staff.may(Action::EditDraft, false)).then(|| owner(&staff)),
     };
-    let page = query.page.parse::<i64>().unwrap_or(1).max(1);
+    let page = query
+        .page
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, paging::MAX_PAGE);
     let store = state.store();
     let total = store.count_desk_articles(&filter).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = paging::count(total, PAGE_SIZE);
     let articles = store
-        .desk_articles(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .desk_articles(
+            &filter,
+            PAGE_SIZE,
+            paging::offset(page, PAGE_SIZE).unwrap_or(0),
+        )
         .await?;
     let zone = Zone::load(&state).await?;
     let rows: Vec<Value> = articles

@@ -19,8 +19,9 @@ use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::comments::{COMMENT_RATE, PostAllowance};
-use dateline_db::{DbError, NewReader, Reader, ReaderLinkPurpose, SessionLimits};
-use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
+use dateline_core::redirect::local_path;
+use dateline_db::{DbError, NewReader, Reader, ReaderLinkPurpose, SessionLimits, SignInSide};
+use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
 use http::request::Parts;
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use jiff::{SignedDuration, Timestamp};
@@ -28,6 +29,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::pages::{Frame, absolute};
+use crate::newsroom::sign_in::{Refusal, SignInLimits};
 use crate::newsroom::{
     PRIVATE_NO_STORE, check_form_token, check_origin, client_address, cookie, is_unsafe,
     read_cookie, secrets,
@@ -101,6 +103,7 @@ pub(crate) struct ReaderState {
     allowances: Mutex<HashMap<i64, PostAllowance>>,
     address_windows: Mutex<AddressWindows>,
     mail: OnceLock<Arc<dyn ReaderMail>>,
+    sign_in: SignInLimits,
 }
 
 impl ReaderState {
@@ -109,7 +112,14 @@ impl ReaderState {
             allowances: Mutex::new(HashMap::new()),
             address_windows: Mutex::new(HashMap::new()),
             mail: OnceLock::new(),
+            sign_in: SignInLimits::new(SignInSide::Reader),
         }
+    }
+
+    /// The readers' door's sign-in limits, apart from the newsroom's: readers failing to sign
+    /// in never lock staff out.
+    pub(crate) fn sign_in(&self) -> &SignInLimits {
+        &self.sign_in
     }
 
     pub(crate) fn set_mail(&self, mail: Arc<dyn ReaderMail>) {
@@ -311,13 +321,9 @@ async fn start_session(state: &AppState, reader: &Reader, to: &str) -> Result<Re
     Ok(response)
 }
 
-/// Only paths on this site, so no form can be used to send readers elsewhere.
+/// Only paths on this site ([`local_path`]), so no form can be used to send readers elsewhere.
 pub(crate) fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/readers/account"
-    }
+    local_path(next).unwrap_or("/readers/account")
 }
 
 /// Renders a reader page (never cached: it shows this reader's state).
@@ -494,10 +500,12 @@ pub async fn sign_up(
         )
         .await;
     }
-    let password = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
-        .await?
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let hash = match state.readers().sign_in().hash(form.password.clone()).await {
+        Ok(hash) => hash.map_err(|e| WebError::Internal(e.to_string()))?,
+        Err(refusal) => {
+            return again(json!({ "form": refusal.message() }), refusal.status()).await;
+        }
+    };
     let created = state
         .store()
         .create_reader(
@@ -509,15 +517,12 @@ pub async fn sign_up(
             Timestamp::now(),
         )
         .await;
-    let reader = match created {
-        Ok(reader) => reader,
-        Err(DbError::Duplicate(_)) => {
-            return again(
-                json!({ "email": "An account with this address exists already: sign in, or ask for a sign-in link." }),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    // A new account and an address that has one already get the same answer, after the same
+    // work (a hash, a write, an email): only the owner of the address, reading their mail,
+    // learns which it was.
+    match created {
+        Ok(reader) => send_link(&state, &reader, ReaderLinkPurpose::Verify).await?,
+        Err(DbError::Duplicate(_)) => send_already_registered(&state, &form.email).await?,
         Err(DbError::Invalid(message)) => {
             let field = if message.contains("email") {
                 "email"
@@ -527,17 +532,49 @@ pub async fn sign_up(
             return again(json!({ field: message }), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(error) => return Err(error.into()),
-    };
-    send_link(&state, &reader, ReaderLinkPurpose::Verify).await?;
-    start_session(
+    }
+    reader_page(
         &state,
-        &reader,
-        &format!(
-            "/readers/account?welcome=1&next={}",
-            percent(safe_next(&form.next))
-        ),
+        "readers/message.html",
+        "Check your email",
+        "/readers/sign-up",
+        StatusCode::OK,
+        json!({
+            "heading": "Check your email",
+            "message": format!(
+                "We sent a message to {}. Follow the link in it to confirm your address, then sign in to join the discussion.",
+                form.email.trim()
+            ),
+            "sign_in_url": format!("/readers/sign-in?next={}", percent(safe_next(&form.next))),
+        }),
     )
     .await
+}
+
+/// Someone signed up with an address that has an account: its owner hears so by email, with the
+/// way back in, and the person at the form sees nothing different.
+async fn send_already_registered(state: &AppState, email: &str) -> Result<(), WebError> {
+    let Some(reader) = state.store().reader_by_email(email).await? else {
+        // The address belongs to a deleted account: nobody to tell.
+        return Ok(());
+    };
+    let settings = state.store().settings().await?;
+    let message = ReaderMessage {
+        to: reader.email.clone(),
+        subject: format!("You already have an account – {}", settings.name),
+        text: format!(
+            "Hello {},\n\nSomeone, perhaps you, tried to create an account with this address, \
+             but you already have one. Sign in here, or ask there for a sign-in link if you \
+             forgot your password:\n{}\n\nIf it was not you, ignore this email: nothing has \
+             changed.\n",
+            reader.display_name,
+            absolute(state, "/readers/sign-in")
+        ),
+    };
+    if let Err(error) = state.readers().mail().send(message).await {
+        tracing::warn!(%error, reader = reader.id, "could not send a reader email");
+    }
+    Ok(())
 }
 
 fn percent(text: &str) -> String {
@@ -658,12 +695,40 @@ pub async fn sign_in(
     ReaderCsrf(csrf): ReaderCsrf,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
-    let client = client_address(&extensions);
-    let newsroom = state.newsroom();
+    let limits = state.readers().sign_in();
     let next = safe_next(&form.next).to_owned();
-    if newsroom.client_blocked(client) {
-        return sign_in_page(&state, &csrf, &next, form.email.trim(), Some("Too many failed sign-ins from your network. Wait a quarter of an hour and try again."), None, StatusCode::TOO_MANY_REQUESTS).await;
-    }
+    let refused = |refusal: Refusal| {
+        let (state, csrf, next) = (state.clone(), csrf.clone(), next.clone());
+        let email = form.email.trim().to_owned();
+        async move {
+            let mut page = sign_in_page(
+                &state,
+                &csrf,
+                &next,
+                &email,
+                Some(refusal.message()),
+                None,
+                refusal.status(),
+            )
+            .await?;
+            page.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(refusal.retry_after()));
+            Ok::<_, WebError>(page)
+        }
+    };
+    // Every limit is counted before the password is hashed.
+    let admitted = match limits
+        .admit(
+            state.store(),
+            client_address(&extensions),
+            &form.email,
+            Timestamp::now(),
+        )
+        .await?
+    {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refused(refusal).await,
+    };
     let reader = match state.store().reader_by_email(&form.email).await {
         Ok(reader) => reader,
         Err(DbError::Invalid(_)) => None,
@@ -673,16 +738,16 @@ pub async fn sign_in(
         Some(reader) => state.store().reader_password_hash(reader.id).await?,
         None => None,
     };
-    // An unknown address costs as much time as a wrong password, so timing reveals no accounts.
-    let hash = stored.unwrap_or_else(|| newsroom.dummy_hash().to_owned());
-    let password = form.password.clone();
-    let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let matches = match limits.verify(form.password.clone(), stored).await {
+        Ok(matches) => matches,
+        Err(refusal) => return refused(refusal).await,
+    };
     match reader {
-        Some(reader) if matches => start_session(&state, &reader, &next).await,
+        Some(reader) if matches => {
+            limits.signed_in(admitted);
+            start_session(&state, &reader, &next).await
+        }
         _ => {
-            newsroom.client_failed(client);
             sign_in_page(
                 &state,
                 &csrf,
