@@ -703,13 +703,19 @@ mod tests {
         for status in [Pending, Rejected] {
             assert!(may_see(lia, on(status, Some(1), true)));
             assert!(!may_see(sam, on(status, Some(1), true)), "{status}");
-            assert!(!may_see(Viewer::Public, on(status, Some(1), true)), "{status}");
+            assert!(
+                !may_see(Viewer::Public, on(status, Some(1), true)),
+                "{status}"
+            );
             assert!(may_see(Viewer::Staff, on(status, Some(1), true)));
         }
         // Nothing of an unpublished article, not even one's own words, outside the newsroom.
         for status in [Approved, Pending, Rejected] {
             assert!(!may_see(lia, on(status, Some(1), false)), "{status}");
-            assert!(!may_see(Viewer::Public, on(status, Some(1), false)), "{status}");
+            assert!(
+                !may_see(Viewer::Public, on(status, Some(1), false)),
+                "{status}"
+            );
             assert!(may_see(Viewer::Staff, on(status, Some(1), false)));
         }
         // A deleted comment has no text to show anyone but a moderator.

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use dateline_core::cache_tags;
 use dateline_core::comments::{
-    CommentError, CommentStatus, Commenter, ModerationMode, ModerationSettings, ModeratorDecision,
-    CommentStanding, REPEAT_WINDOW, ReaderStatus, ReportReason, Submission, Verdict, Viewer,
+    CommentError, CommentStanding, CommentStatus, Commenter, ModerationMode, ModerationSettings,
+    ModeratorDecision, REPEAT_WINDOW, ReaderStatus, ReportReason, Submission, Verdict, Viewer,
     WordLists, check_body, decide, is_repeat, may_see, render_comment_html, within_edit_window,
 };
 use jiff::{SignedDuration, Timestamp};
@@ -1068,14 +1068,24 @@ impl Store {
         );
         let (entries_sql, total_sql) = match sort {
             DiscussionSort::Featured => (
-                format!("{COMMENT_SELECT} WHERE c.article_id = $1 AND {shown} AND c.featured \
-                         ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3"),
-                format!("SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND {shown} AND c.featured"),
+                format!(
+                    "{COMMENT_SELECT} WHERE c.article_id = $1 AND {shown} AND c.featured \
+                         ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3"
+                ),
+                format!(
+                    "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND {shown} AND c.featured"
+                ),
             ),
             DiscussionSort::Oldest | DiscussionSort::Newest => {
-                let order = if sort == DiscussionSort::Oldest { "ASC" } else { "DESC" };
+                let order = if sort == DiscussionSort::Oldest {
+                    "ASC"
+                } else {
+                    "DESC"
+                };
                 (
-                    format!("{COMMENT_SELECT} WHERE {shown_root} ORDER BY c.created_at {order}, c.id {order} LIMIT $2 OFFSET $3"),
+                    format!(
+                        "{COMMENT_SELECT} WHERE {shown_root} ORDER BY c.created_at {order}, c.id {order} LIMIT $2 OFFSET $3"
+                    ),
                     format!("SELECT COUNT(*) FROM comments c WHERE {shown_root}"),
                 )
             }

@@ -264,8 +264,20 @@ async fn a_password_change_revokes_every_unused_link(store: TestStore) {
         store.staff_password_hash(ana.id).await.unwrap().as_deref(),
         Some("$argon2id$new")
     );
-    assert!(store.session("this-device", LIMITS, t0).await.unwrap().is_some());
-    assert!(store.session("other-device", LIMITS, t0).await.unwrap().is_none());
+    assert!(
+        store
+            .session("this-device", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .session("other-device", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn password_links_are_single_use_and_expire(store: TestStore) {
@@ -372,7 +384,14 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
     let t0 = start();
     let in_90_days = t0 + dateline_db::API_TOKEN_DEFAULT_LIFETIME;
     let refused = store
-        .create_api_token("too strong", Role::Admin, "s0", in_90_days, &actor(&editor), t0)
+        .create_api_token(
+            "too strong",
+            Role::Admin,
+            "s0",
+            in_90_days,
+            &actor(&editor),
+            t0,
+        )
         .await;
     assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
     assert!(matches!(
@@ -392,7 +411,14 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
         ));
     }
     let token = store
-        .create_api_token("Wire importer", Role::Author, "s1", in_90_days, &actor(&editor), t0)
+        .create_api_token(
+            "Wire importer",
+            Role::Author,
+            "s1",
+            in_90_days,
+            &actor(&editor),
+            t0,
+        )
         .await
         .unwrap();
     assert_eq!(token.expires_at, in_90_days);

@@ -1278,9 +1278,16 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
     let mut everything = Vec::new();
     let mut minute = 2;
     for article_id in [shown_article, pulled_article] {
-        let root = post(&store, article_id, &lia, None, &format!("root {article_id}"), minute)
-            .await
-            .unwrap();
+        let root = post(
+            &store,
+            article_id,
+            &lia,
+            None,
+            &format!("root {article_id}"),
+            minute,
+        )
+        .await
+        .unwrap();
         everything.push(root.id);
         for (n, status) in ["approved", "rejected", "deleted"].iter().enumerate() {
             minute += 1;
@@ -1298,7 +1305,13 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
             match *status {
                 "rejected" => {
                     store
-                        .moderate_comment(reply.id, ModeratorDecision::Reject, "", &moderator, at(minute))
+                        .moderate_comment(
+                            reply.id,
+                            ModeratorDecision::Reject,
+                            "",
+                            &moderator,
+                            at(minute),
+                        )
                         .await
                         .unwrap();
                 }
@@ -1315,9 +1328,16 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
     settings(&store, |s| s.mode = ModerationMode::Pre).await;
     for (article_id, who) in [(shown_article, &lia), (pulled_article, &sam)] {
         minute += 1;
-        let held = post(&store, article_id, who, None, &format!("held on {article_id}"), minute)
-            .await
-            .unwrap();
+        let held = post(
+            &store,
+            article_id,
+            who,
+            None,
+            &format!("held on {article_id}"),
+            minute,
+        )
+        .await
+        .unwrap();
         assert_eq!(held.status, CommentStatus::Pending);
         everything.push(held.id);
     }
@@ -1357,7 +1377,12 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
         }
     }
     assert!(!shown_to_public.is_empty());
-    assert!(store.visible_comment(i64::MAX, Viewer::Staff).await.is_err());
+    assert!(
+        store
+            .visible_comment(i64::MAX, Viewer::Staff)
+            .await
+            .is_err()
+    );
 
     // What the pages show everyone is exactly that set, for both articles.
     let mut on_pages = Vec::new();
@@ -1398,8 +1423,15 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
             .filter(|id| everything.contains(id))
             .count();
         if article_id == pulled_article {
-            assert_eq!(counts.get(&article_id), None, "nothing counted on a pulled article");
-            assert_eq!(live, 0, "the live count of a pulled article stays at nothing");
+            assert_eq!(
+                counts.get(&article_id),
+                None,
+                "nothing counted on a pulled article"
+            );
+            assert_eq!(
+                live, 0,
+                "the live count of a pulled article stays at nothing"
+            );
             assert!(
                 store
                     .reader_unshown_comments(article_id, sam.id)
@@ -1409,7 +1441,10 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
                 "not even one's own words on a pulled article"
             );
         } else {
-            assert_eq!(counts.get(&article_id).copied(), Some(i64::try_from(expected).unwrap()));
+            assert_eq!(
+                counts.get(&article_id).copied(),
+                Some(i64::try_from(expected).unwrap())
+            );
             assert_eq!(live, i64::try_from(expected).unwrap());
         }
     }

@@ -11,7 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::revisions::compare;
 use dateline_core::workflow::{next_statuses, parse_local_date_time, resolve_local_time};
-use dateline_core::{Action, Article, ArticlePage, ArticleStatus, NoteKind, Tag, markdown, paging, slug};
+use dateline_core::{
+    Action, Article, ArticlePage, ArticleStatus, NoteKind, Tag, markdown, paging, slug,
+};
 use dateline_db::{ArticleInput, DbError, DeskFilter, Owner, Revision};
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};

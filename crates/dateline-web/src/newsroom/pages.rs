@@ -6,13 +6,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
 use dateline_core::redirect::local_path;
 use dateline_db::DbError;
-use http::header::{RETRY_AFTER, SET_COOKIE};
-use http::{Extensions, HeaderMap, HeaderValue, StatusCode};
+use http::header::SET_COOKIE;
+use http::{Extensions, HeaderMap, StatusCode};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::sign_in::Refusal;
+use super::sign_in::{Attempt, Refusal};
 use super::{Csrf, CurrentStaff, NewsroomError, client_address, cookie, render, secrets, session};
 use crate::AppState;
 
@@ -104,41 +104,27 @@ pub async fn login(
             .await
         }
     };
-    let refused = |refusal: Refusal| async move {
-        let mut page = again(refusal.message(), refusal.status()).await?;
-        page.headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(refusal.retry_after()));
-        Ok(page)
+    let store = state.store();
+    let find = async {
+        let member = match store.staff_by_email(&form.email).await {
+            Ok(member) if member.disabled_at.is_none() => member,
+            Ok(_) | Err(DbError::NotFound | DbError::Invalid(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let hash = store.staff_password_hash(member.id).await?;
+        Ok(Some((member, hash)))
     };
-    // Every limit is counted before the password is hashed.
-    let admitted = match limits
-        .admit(
-            state.store(),
+    let attempt = limits
+        .attempt(
+            store,
             client_address(&extensions),
             &form.email,
-            Timestamp::now(),
+            form.password.clone(),
+            find,
         )
-        .await?
-    {
-        Ok(admitted) => admitted,
-        Err(refusal) => return refused(refusal).await,
-    };
-    let member = match state.store().staff_by_email(&form.email).await {
-        Ok(member) if member.disabled_at.is_none() => Some(member),
-        Ok(_) | Err(DbError::NotFound | DbError::Invalid(_)) => None,
-        Err(error) => return Err(error.into()),
-    };
-    let stored_hash = match &member {
-        Some(member) => state.store().staff_password_hash(member.id).await?,
-        None => None,
-    };
-    let matches = match limits.verify(form.password.clone(), stored_hash).await {
-        Ok(matches) => matches,
-        Err(refusal) => return refused(refusal).await,
-    };
-    match member {
-        Some(member) if matches => {
-            limits.signed_in(admitted);
+        .await?;
+    match attempt {
+        Attempt::SignedIn(member) => {
             let set_session = session::start(&state, &member).await?;
             let mut response = Redirect::to(safe_next(&form.next)).into_response();
             response.headers_mut().append(SET_COOKIE, set_session);
@@ -147,7 +133,10 @@ pub async fn login(
                 .append(SET_COOKIE, cookie(&state, "dateline_form", "", Some(0)));
             Ok(response)
         }
-        _ => again(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED).await,
+        Attempt::Failed => again(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED).await,
+        Attempt::Refused(refusal) => {
+            Ok(refusal.mark(again(refusal.message(), refusal.status()).await?))
+        }
     }
 }
 
@@ -288,11 +277,7 @@ pub(super) async fn hash_password(
 
 /// Every hashing permit stayed busy: a 503 to retry shortly, rather than a queue without end.
 fn busy(refusal: Refusal) -> Response {
-    let mut response = (refusal.status(), refusal.message()).into_response();
-    response
-        .headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from(refusal.retry_after()));
-    response
+    refusal.mark((refusal.status(), refusal.message()).into_response())
 }
 
 #[derive(Deserialize)]

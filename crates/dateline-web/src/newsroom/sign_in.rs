@@ -19,14 +19,17 @@
 //! accounts take the same time, meet the same limits and get the same answers.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use axum::response::Response;
 use dateline_db::{DbError, SignInSide, Store};
 use governor::{DefaultKeyedRateLimiter, Quota};
-use http::StatusCode;
+use http::header::RETRY_AFTER;
+use http::{HeaderValue, StatusCode};
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -95,19 +98,38 @@ impl Refusal {
     }
 
     /// Seconds for `Retry-After` (RFC 9110 §10.2.3).
-    pub(crate) fn retry_after(self) -> u64 {
+    fn retry_after(self) -> u64 {
         match self {
             Refusal::Client => PER_CLIENT_EVERY.as_secs(),
             Refusal::Account => 15 * 60,
             Refusal::Busy => 5,
         }
     }
+
+    /// Says on the answer when to come back.
+    pub(crate) fn mark(self, mut response: Response) -> Response {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(self.retry_after()));
+        response
+    }
+}
+
+/// What became of a sign-in attempt.
+#[derive(Debug)]
+pub(crate) enum Attempt<A> {
+    /// The password matched this account's.
+    SignedIn(A),
+    /// No such account, or the wrong password: the two are not told apart.
+    Failed,
+    /// Turned away before the password was looked at.
+    Refused(Refusal),
 }
 
 /// An attempt that passed the limits: who it is for and where from, to remember the address
 /// when the password turns out right.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Admitted {
+struct Admitted {
     account: AccountKey,
     client: IpAddr,
 }
@@ -174,9 +196,44 @@ impl SignInLimits {
         }
     }
 
+    /// One attempt to sign in as `email` with `password` from `client`: the limits first, then
+    /// `find` loads the account and its password hash (`None` when there is no such account),
+    /// then the password is checked, against a hash of nothing when there is no account.
+    pub(crate) async fn attempt<A, Find>(
+        &self,
+        store: &Store,
+        client: IpAddr,
+        email: &str,
+        password: String,
+        find: Find,
+    ) -> Result<Attempt<A>, DbError>
+    where
+        Find: Future<Output = Result<Option<(A, Option<String>)>, DbError>>,
+    {
+        let admitted = match self.admit(store, client, email, Timestamp::now()).await? {
+            Ok(admitted) => admitted,
+            Err(refusal) => return Ok(Attempt::Refused(refusal)),
+        };
+        let (account, stored) = match find.await? {
+            Some((account, stored)) => (Some(account), stored),
+            None => (None, None),
+        };
+        let matches = match self.verify(password, stored).await {
+            Ok(matches) => matches,
+            Err(refusal) => return Ok(Attempt::Refused(refusal)),
+        };
+        Ok(match account {
+            Some(account) if matches => {
+                self.signed_in(admitted);
+                Attempt::SignedIn(account)
+            }
+            _ => Attempt::Failed,
+        })
+    }
+
     /// Counts an attempt to sign in as `email` from `client` against every limit, before any
     /// password is looked at. `Ok(Err(_))` is a refusal to show on the form.
-    pub(crate) async fn admit(
+    async fn admit(
         &self,
         store: &Store,
         client: IpAddr,
@@ -209,7 +266,7 @@ impl SignInLimits {
 
     /// Remembers that the account signed in from this address: during an attack from many
     /// addresses, its owner can still sign in from here.
-    pub(crate) fn signed_in(&self, admitted: Admitted) {
+    fn signed_in(&self, admitted: Admitted) {
         let Ok(mut owners) = self.owners.lock() else {
             return;
         };
@@ -258,7 +315,10 @@ impl SignInLimits {
     }
 
     /// A new password's hash, within the same bound on concurrent hashes.
-    pub(crate) async fn hash(&self, password: String) -> Result<Result<String, SecretError>, Refusal> {
+    pub(crate) async fn hash(
+        &self,
+        password: String,
+    ) -> Result<Result<String, SecretError>, Refusal> {
         self.hashing_off_thread(move || secrets::hash_password(&password))
             .await
             .map(|hashed| {
@@ -336,6 +396,10 @@ mod tests {
         );
         drop(held);
         assert_eq!(limits.verify("guess".to_owned(), None).await, Ok(false));
-        assert_eq!(limits.hashing.available_permits(), 1, "the permit came back");
+        assert_eq!(
+            limits.hashing.available_permits(),
+            1,
+            "the permit came back"
+        );
     }
 }

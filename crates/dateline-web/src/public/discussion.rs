@@ -182,7 +182,10 @@ pub async fn discussion(
     let Some(page) = published_article(&state, article_id).await? else {
         return not_found(&state).await;
     };
-    if query.page.is_some_and(|page| paging::offset(page, THREADS_PER_PAGE).is_none()) {
+    if query
+        .page
+        .is_some_and(|page| paging::offset(page, THREADS_PER_PAGE).is_none())
+    {
         return not_found(&state).await;
     }
     let mut form = FormState::default();
@@ -246,7 +249,10 @@ async fn render_discussion(
         .and_then(DiscussionSort::parse)
         .unwrap_or_default();
     // The handlers turn an impossible page away as a 404 before coming here.
-    let page_number = query.page.filter(|page| paging::offset(*page, THREADS_PER_PAGE).is_some()).unwrap_or(1);
+    let page_number = query
+        .page
+        .filter(|page| paging::offset(*page, THREADS_PER_PAGE).is_some())
+        .unwrap_or(1);
     let discussion = state
         .store()
         .discussion_page(

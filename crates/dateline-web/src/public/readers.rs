@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::comments::{COMMENT_RATE, PostAllowance};
 use dateline_core::redirect::local_path;
 use dateline_db::{DbError, NewReader, Reader, ReaderLinkPurpose, SessionLimits, SignInSide};
-use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
+use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use http::request::Parts;
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use jiff::{SignedDuration, Timestamp};
@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::pages::{Frame, absolute};
-use crate::newsroom::sign_in::{Refusal, SignInLimits};
+use crate::newsroom::sign_in::{Attempt, Refusal, SignInLimits};
 use crate::newsroom::{
     PRIVATE_NO_STORE, check_form_token, check_origin, client_address, cookie, is_unsafe,
     read_cookie, secrets,
@@ -503,7 +503,8 @@ pub async fn sign_up(
     let hash = match state.readers().sign_in().hash(form.password.clone()).await {
         Ok(hash) => hash.map_err(|e| WebError::Internal(e.to_string()))?,
         Err(refusal) => {
-            return again(json!({ "form": refusal.message() }), refusal.status()).await;
+            let page = again(json!({ "form": refusal.message() }), refusal.status()).await?;
+            return Ok(refusal.mark(page));
         }
     };
     let created = state
@@ -697,69 +698,49 @@ pub async fn sign_in(
 ) -> Result<Response, WebError> {
     let limits = state.readers().sign_in();
     let next = safe_next(&form.next).to_owned();
-    let refused = |refusal: Refusal| {
-        let (state, csrf, next) = (state.clone(), csrf.clone(), next.clone());
-        let email = form.email.trim().to_owned();
-        async move {
-            let mut page = sign_in_page(
-                &state,
-                &csrf,
-                &next,
-                &email,
-                Some(refusal.message()),
-                None,
-                refusal.status(),
-            )
-            .await?;
-            page.headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(refusal.retry_after()));
-            Ok::<_, WebError>(page)
-        }
+    let store = state.store();
+    let find = async {
+        let Some(reader) = (match store.reader_by_email(&form.email).await {
+            Ok(reader) => reader,
+            Err(DbError::Invalid(_)) => None,
+            Err(error) => return Err(error),
+        }) else {
+            return Ok(None);
+        };
+        let hash = store.reader_password_hash(reader.id).await?;
+        Ok(Some((reader, hash)))
     };
-    // Every limit is counted before the password is hashed.
-    let admitted = match limits
-        .admit(
-            state.store(),
+    let attempt = limits
+        .attempt(
+            store,
             client_address(&extensions),
             &form.email,
-            Timestamp::now(),
+            form.password.clone(),
+            find,
         )
-        .await?
-    {
-        Ok(admitted) => admitted,
-        Err(refusal) => return refused(refusal).await,
+        .await?;
+    let refusal = match attempt {
+        Attempt::SignedIn(reader) => return start_session(&state, &reader, &next).await,
+        Attempt::Failed => None,
+        Attempt::Refused(refusal) => Some(refusal),
     };
-    let reader = match state.store().reader_by_email(&form.email).await {
-        Ok(reader) => reader,
-        Err(DbError::Invalid(_)) => None,
-        Err(error) => return Err(error.into()),
-    };
-    let stored = match &reader {
-        Some(reader) => state.store().reader_password_hash(reader.id).await?,
-        None => None,
-    };
-    let matches = match limits.verify(form.password.clone(), stored).await {
-        Ok(matches) => matches,
-        Err(refusal) => return refused(refusal).await,
-    };
-    match reader {
-        Some(reader) if matches => {
-            limits.signed_in(admitted);
-            start_session(&state, &reader, &next).await
-        }
-        _ => {
-            sign_in_page(
-                &state,
-                &csrf,
-                &next,
-                form.email.trim(),
-                Some("That email and password do not match an account."),
-                None,
-                StatusCode::UNAUTHORIZED,
-            )
-            .await
-        }
-    }
+    let page = sign_in_page(
+        &state,
+        &csrf,
+        &next,
+        form.email.trim(),
+        Some(refusal.map_or(
+            "That email and password do not match an account.",
+            Refusal::message,
+        )),
+        None,
+        refusal.map_or(StatusCode::UNAUTHORIZED, Refusal::status),
+    )
+    .await?;
+    Ok(match refusal {
+        Some(refusal) => refusal.mark(page),
+        None => page,
+    })
 }
 
 /// Emails a sign-in link when the address has an account; the answer is the same either way.

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use dateline_core::{Action, Role, StaffMember, permits};
 use dateline_db::testing::TestStore;
 use dateline_db::{Actor, NewStaff, Store};
@@ -283,13 +283,13 @@ async fn signing_in_and_out(store: TestStore) {
 async fn a_burst_of_bad_sign_ins_is_refused_before_hashing(store: TestStore) {
     staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
     let site = site(store).await;
-    let token_page = Browser::at(&site.app, "198.51.100.7").get("/newsroom/login").await;
+    let token_page = Browser::at(&site.app, "198.51.100.7")
+        .get("/newsroom/login")
+        .await;
     let burst: Vec<_> = (0..40)
         .map(|_| {
             let mut browser = Browser::at(&site.app, "198.51.100.7");
-            tokio::spawn(async move {
-                browser.sign_in("ed@example.org", "wrong password!!").await
-            })
+            tokio::spawn(async move { browser.sign_in("ed@example.org", "wrong password!!").await })
         })
         .collect();
     let mut refused = 0;
@@ -300,7 +300,11 @@ async fn a_burst_of_bad_sign_ins_is_refused_before_hashing(store: TestStore) {
             StatusCode::TOO_MANY_REQUESTS => {
                 refused += 1;
                 assert!(answer.headers.contains_key(header::RETRY_AFTER));
-                assert!(answer.body.contains("Too many sign-in attempts"), "{}", answer.body);
+                assert!(
+                    answer.body.contains("Too many sign-in attempts"),
+                    "{}",
+                    answer.body
+                );
                 assert_eq!(input_value(&answer.body, "email"), "ed@example.org");
             }
             StatusCode::UNAUTHORIZED => failed += 1,
@@ -308,7 +312,10 @@ async fn a_burst_of_bad_sign_ins_is_refused_before_hashing(store: TestStore) {
         }
     }
     assert_eq!(token_page.status, StatusCode::OK);
-    assert_eq!(failed, 10, "only the per-account allowance reached the hash");
+    assert_eq!(
+        failed, 10,
+        "only the per-account allowance reached the hash"
+    );
     assert_eq!(refused, 30);
     // The right password from that address waits too: the guesser cannot tell it apart.
     let mut guesser = Browser::at(&site.app, "198.51.100.7");
@@ -325,14 +332,22 @@ async fn a_victim_signs_in_from_their_own_address(store: TestStore) {
     let site = site(store).await;
     // The editor has signed in from the office before.
     let mut office = Browser::at(&site.app, "192.0.2.10");
-    assert_eq!(office.sign_in("ed@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        office.sign_in("ed@example.org", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
 
     // One guesser: ten tries at the account, then refused; guessing elsewhere, refused once the
     // address has had its 30.
     let mut guesser = Browser::at(&site.app, "203.0.113.66");
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        statuses.push(guesser.sign_in("ed@example.org", "wrong password!!").await.status);
+        statuses.push(
+            guesser
+                .sign_in("ed@example.org", "wrong password!!")
+                .await
+                .status,
+        );
     }
     assert_eq!(statuses[..10], [StatusCode::UNAUTHORIZED; 10]);
     assert_eq!(statuses[10..], [StatusCode::TOO_MANY_REQUESTS; 2]);
@@ -347,13 +362,19 @@ async fn a_victim_signs_in_from_their_own_address(store: TestStore) {
         }
     }
     assert_eq!(
-        spread.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count(),
+        spread
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count(),
         18,
         "30 attempts per address in all"
     );
     // Meanwhile the editor, at home, signs in as usual.
     let mut home = Browser::at(&site.app, "192.0.2.77");
-    assert_eq!(home.sign_in("ed@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        home.sign_in("ed@example.org", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
 
     // Guessing from many addresses at once passes the account's ceiling (100 an hour, counted
     // in the database): new addresses are then refused, while the office, where the editor
@@ -362,7 +383,10 @@ async fn a_victim_signs_in_from_their_own_address(store: TestStore) {
     for net in 0..11 {
         let mut bot = Browser::at(&site.app, &format!("203.0.113.{}", 100 + net));
         for _ in 0..10 {
-            let status = bot.sign_in("ed@example.org", "wrong password!!").await.status;
+            let status = bot
+                .sign_in("ed@example.org", "wrong password!!")
+                .await
+                .status;
             ceiling_hit |= status == StatusCode::TOO_MANY_REQUESTS;
         }
     }
@@ -373,7 +397,10 @@ async fn a_victim_signs_in_from_their_own_address(store: TestStore) {
         StatusCode::TOO_MANY_REQUESTS
     );
     let mut office = Browser::at(&site.app, "192.0.2.10");
-    assert_eq!(office.sign_in("ed@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        office.sign_in("ed@example.org", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 /// An address with no account meets exactly what an address with one meets, attempt after
@@ -382,7 +409,10 @@ async fn unknown_accounts_get_the_same_answers(store: TestStore) {
     staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
     let site = site(store).await;
     let mut answers: Vec<Vec<(StatusCode, String)>> = Vec::new();
-    for (address, email) in [("192.0.2.1", "ed@example.org"), ("192.0.2.2", "nobody@example.org")] {
+    for (address, email) in [
+        ("192.0.2.1", "ed@example.org"),
+        ("192.0.2.2", "nobody@example.org"),
+    ] {
         let mut browser = Browser::at(&site.app, address);
         let mut seen = Vec::new();
         for _ in 0..12 {
@@ -410,7 +440,10 @@ async fn reader_failures_do_not_lock_staff(store: TestStore) {
             .submit(
                 "/readers/sign-in",
                 "/readers/sign-in",
-                &[("email", &format!("reader{}@example.org", n % 4)), ("password", "wrong password!!")],
+                &[
+                    ("email", &format!("reader{}@example.org", n % 4)),
+                    ("password", "wrong password!!"),
+                ],
             )
             .await;
         if answer.status == StatusCode::TOO_MANY_REQUESTS {
@@ -421,7 +454,10 @@ async fn reader_failures_do_not_lock_staff(store: TestStore) {
     }
     assert_eq!(refused, 10, "the readers' door has its own limit");
     let mut editor = Browser::at(&site.app, "192.0.2.50");
-    assert_eq!(editor.sign_in("ed@example.org", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        editor.sign_in("ed@example.org", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn forms_need_the_token_and_our_origin(store: TestStore) {
@@ -983,7 +1019,11 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
     // Every token expires: 90 days unless its creator chose otherwise, shown in the list, and
     // checked on every use.
     let listed = admin.get("/newsroom/tokens").await;
-    assert!(listed.body.contains("<th scope=\"col\">Expires</th>"), "{}", listed.body);
+    assert!(
+        listed.body.contains("<th scope=\"col\">Expires</th>"),
+        "{}",
+        listed.body
+    );
     let token = &site.state.store().api_tokens().await.expect("tokens")[0];
     assert_eq!(
         token.expires_at.duration_since(token.created_at),
@@ -993,7 +1033,11 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
         .submit(
             "/newsroom/tokens",
             "/newsroom/tokens",
-            &[("name", "Short job"), ("role", "author"), ("expires_in_days", "7")],
+            &[
+                ("name", "Short job"),
+                ("role", "author"),
+                ("expires_in_days", "7"),
+            ],
         )
         .await;
     assert_eq!(week.status, StatusCode::OK);
@@ -1006,12 +1050,20 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
         .submit(
             "/newsroom/tokens",
             "/newsroom/tokens",
-            &[("name", "Forever"), ("role", "author"), ("expires_in_days", "100000")],
+            &[
+                ("name", "Forever"),
+                ("role", "author"),
+                ("expires_in_days", "100000"),
+            ],
         )
         .await;
     assert_eq!(forever.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(forever.body.contains("at most a year"), "{}", forever.body);
-    assert_eq!(input_value(&forever.body, "name"), "Forever", "what was typed is kept");
+    assert_eq!(
+        input_value(&forever.body, "name"),
+        "Forever",
+        "what was typed is kept"
+    );
     let boss = site
         .state
         .store()
@@ -1034,7 +1086,13 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
         .expect("token");
     let expired = api_get(&site.app, "/api/v1/admin/whoami", Some(old_secret)).await;
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
-    assert!(admin.get("/newsroom/tokens").await.body.contains(">expired<"));
+    assert!(
+        admin
+            .get("/newsroom/tokens")
+            .await
+            .body
+            .contains(">expired<")
+    );
 
     let id = site
         .state
