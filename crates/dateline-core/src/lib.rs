@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod provenance;
 pub mod reading_time;
 pub mod redirect;
+pub mod refusal;
 pub mod revisions;
 pub mod slug;
 pub mod staff;
@@ -22,7 +23,8 @@ pub mod workflow;
 
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
-pub use permissions::{Action, permits};
+pub use permissions::{Action, may_change_byline, permits};
+pub use refusal::{ArticleRefusal, Field, NoteRefusal, Refusal, Refusals};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};
 pub use tips::{TipKind, TipResolution, TipStatus};

@@ -6,7 +6,8 @@ use dateline_core::notes::check_note_text;
 use dateline_core::revisions::{RevisionDiff, compare};
 use dateline_core::workflow::{check_schedule, check_transition};
 use dateline_core::{
-    Article, ArticleNote, ArticleSnapshot, ArticleStatus, CorrectionEntry, NoteKind, cache_tags,
+    Article, ArticleNote, ArticleRefusal, ArticleSnapshot, ArticleStatus, CorrectionEntry,
+    NoteKind, NoteRefusal, cache_tags,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -304,8 +305,8 @@ impl Store {
             check_transition(from, to, scheduled_for.map(from_micros), now)?;
             let before = read_placement!(tx, id).ok_or(DbError::NotFound)?;
             if to == ArticleStatus::Published && before.author_ids.is_empty() {
-                return Err(DbError::Invalid(
-                    "a published article needs at least one author".to_owned(),
+                return Err(DbError::Refused(
+                    ArticleRefusal::BylineEmpty { status: to }.into(),
                 ));
             }
             let publishing = to == ArticleStatus::Published;
@@ -378,8 +379,11 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
             if authors == 0 {
-                return Err(DbError::Invalid(
-                    "a scheduled article needs at least one author".to_owned(),
+                return Err(DbError::Refused(
+                    ArticleRefusal::BylineEmpty {
+                        status: ArticleStatus::Scheduled,
+                    }
+                    .into(),
                 ));
             }
             sqlx::query(
@@ -436,7 +440,7 @@ impl Store {
                 Err(DbError::Workflow(_) | DbError::NotFound) => {}
                 // One article that cannot go out must not hold back the others; it stays
                 // scheduled and overdue, where the newsroom sees it.
-                Err(DbError::Invalid(reason)) => {
+                Err(DbError::Refused(reason)) => {
                     tracing::warn!(article = id, %reason, "scheduled article could not be published");
                 }
                 Err(error) => return Err(error),
@@ -477,7 +481,7 @@ impl Store {
         actor: &Actor,
         at: Timestamp,
     ) -> Result<ArticleNote> {
-        let text = check_note_text(text).map_err(DbError::Invalid)?;
+        let text = check_note_text(text).map_err(|refusal| DbError::Refused(refusal.into()))?;
         let at_micros = to_micros(at);
         let row: NoteRow = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -492,10 +496,7 @@ impl Store {
                     .await?;
             let (status, headline) = current.ok_or(DbError::NotFound)?;
             if status != ArticleStatus::Published.as_str() {
-                let status = ArticleStatus::parse(&status).unwrap_or(ArticleStatus::Draft);
-                return Err(DbError::Invalid(format!(
-                    "notes are for published articles; this one is {status}: edit it instead"
-                )));
+                return Err(DbError::Refused(NoteRefusal::NotPublished.into()));
             }
             let row: NoteRow = sqlx::query_as(
                 "INSERT INTO article_notes (article_id, kind, body, published_at, \

@@ -11,6 +11,9 @@ pub enum DbError {
     Duplicate(String),
     #[error("{0}")]
     Invalid(String),
+    /// A rule the store checks inside its transaction turned the change away.
+    #[error(transparent)]
+    Refused(#[from] dateline_core::Refusals),
     /// A status change the editorial workflow does not allow (now, or ever).
     #[error(transparent)]
     Workflow(#[from] dateline_core::workflow::WorkflowError),

@@ -63,6 +63,8 @@ pub struct AppState {
 }
 
 struct Inner {
+    /// The use cases every write goes through.
+    usecases: dateline_usecases::Context,
     store: Store,
     media: MediaStore,
     theme: Theme,
@@ -83,6 +85,7 @@ impl AppState {
         let latest = store.latest_change_id().await?;
         Ok(Self {
             inner: Arc::new(Inner {
+                usecases: dateline_usecases::Context::new(store.clone(), media.clone()),
                 cache: PageCache::new(config.page_cache_bytes),
                 store,
                 media,
@@ -95,6 +98,11 @@ impl AppState {
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
+    }
+
+    /// What the use cases need; every handler that changes something passes it on.
+    pub fn ctx(&self) -> &dateline_usecases::Context {
+        &self.inner.usecases
     }
 
     pub fn store(&self) -> &Store {

@@ -151,7 +151,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     published.status = ArticleStatus::Published;
     assert!(matches!(
         store.create_article_as(&published, &ana).await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
 }
 
@@ -310,7 +310,7 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
         store
             .transition_article(anonymous.id, ArticleStatus::Published, &ana, now)
             .await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
     assert!(matches!(
         store
@@ -639,7 +639,7 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
         store
             .add_article_note(id, NoteKind::Correction, "Wrong date.", &ana, base_time())
             .await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
     let published = store
         .transition_article(id, ArticleStatus::Published, &ana, base_time())
@@ -649,7 +649,7 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
         store
             .add_article_note(id, NoteKind::Update, "   ", &ana, base_time())
             .await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
     let change = store.latest_change_id().await.unwrap();
 

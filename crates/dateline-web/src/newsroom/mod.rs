@@ -275,6 +275,18 @@ impl From<dateline_db::DbError> for NewsroomError {
     }
 }
 
+impl From<dateline_usecases::UseCaseError> for NewsroomError {
+    fn from(error: dateline_usecases::UseCaseError) -> Self {
+        match error {
+            dateline_usecases::UseCaseError::NotPermitted { role, .. } => Self::Forbidden(format!(
+                "Your role ({}) does not allow this. Ask an editor or an admin if you need it.",
+                role.map_or("none", dateline_core::Role::as_str)
+            )),
+            other => Self::Web(other.into()),
+        }
+    }
+}
+
 impl From<minijinja::Error> for NewsroomError {
     fn from(error: minijinja::Error) -> Self {
         Self::Web(error.into())
