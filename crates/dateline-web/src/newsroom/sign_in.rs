@@ -345,6 +345,22 @@ impl SignInLimits {
     }
 }
 
+/// A per-client-address limit on something cheap to ask for and costly to answer (accounts
+/// created, emails sent): a burst, then one more every so often. Addresses are personal data:
+/// they stay in this node's memory, and only while they count.
+pub(crate) struct AddressLimit(DefaultKeyedRateLimiter<IpAddr>);
+
+impl AddressLimit {
+    pub(crate) fn new(burst: u32, every: Duration) -> Self {
+        Self(DefaultKeyedRateLimiter::keyed(quota(burst, every)))
+    }
+
+    /// Counts one request from `address`; false once it has had its share.
+    pub(crate) fn allows(&self, address: IpAddr) -> bool {
+        room_for_keys(&self.0) && self.0.check_key(&client_key(address)).is_ok()
+    }
+}
+
 /// Keeps a keyed limiter's memory bounded: past the soft cap it forgets keys that are back to a
 /// full allowance (they would behave the same if recreated); false when even that leaves it at
 /// the hard cap.

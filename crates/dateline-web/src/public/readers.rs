@@ -9,10 +9,9 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Form;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
@@ -29,7 +28,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::pages::{Frame, absolute};
-use crate::newsroom::sign_in::{Attempt, Refusal, SignInLimits};
+use crate::newsroom::sign_in::{AddressLimit, Attempt, Refusal, SignInLimits};
 use crate::newsroom::{
     PRIVATE_NO_STORE, check_form_token, check_origin, client_address, cookie, is_unsafe,
     read_cookie, secrets,
@@ -49,11 +48,13 @@ const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(10);
 pub const VERIFY_LINK_VALID_FOR: SignedDuration = SignedDuration::from_hours(48);
 pub const SIGN_IN_LINK_VALID_FOR: SignedDuration = SignedDuration::from_mins(20);
 
-/// Accounts one address may create per hour, and emailed links it may ask for: enough for a
-/// household or an office behind one address, too few for a script.
+/// Accounts one address may create, and emailed links it may ask for: a burst enough for a
+/// household or an office behind one address, then a trickle (5 and 10 an hour) too slow for a
+/// script.
 const SIGN_UPS_PER_ADDRESS: u32 = 5;
+const SIGN_UP_EVERY: Duration = Duration::from_secs(12 * 60);
 const LINKS_PER_ADDRESS: u32 = 10;
-const ADDRESS_WINDOW: Duration = Duration::from_secs(60 * 60);
+const LINK_EVERY: Duration = Duration::from_secs(6 * 60);
 
 const X_ROBOTS_TAG: HeaderName = HeaderName::from_static("x-robots-tag");
 
@@ -94,14 +95,12 @@ impl ReaderMail for LogMail {
     }
 }
 
-/// Per address and kind of request: when the current window started, and how many so far.
-type AddressWindows = HashMap<(IpAddr, &'static str), (Instant, u32)>;
-
 /// Per-node memory of the reader side: posting allowances and per-address limits. Addresses
 /// are personal data, so they are kept in memory only, and only for the window they count in.
 pub(crate) struct ReaderState {
     allowances: Mutex<HashMap<i64, PostAllowance>>,
-    address_windows: Mutex<AddressWindows>,
+    sign_ups: AddressLimit,
+    links: AddressLimit,
     mail: OnceLock<Arc<dyn ReaderMail>>,
     sign_in: SignInLimits,
 }
@@ -110,7 +109,8 @@ impl ReaderState {
     pub(crate) fn new() -> Self {
         Self {
             allowances: Mutex::new(HashMap::new()),
-            address_windows: Mutex::new(HashMap::new()),
+            sign_ups: AddressLimit::new(SIGN_UPS_PER_ADDRESS, SIGN_UP_EVERY),
+            links: AddressLimit::new(LINKS_PER_ADDRESS, LINK_EVERY),
             mail: OnceLock::new(),
             sign_in: SignInLimits::new(SignInSide::Reader),
         }
@@ -145,27 +145,6 @@ impl ReaderState {
             .entry(reader_id)
             .or_insert_with(|| PostAllowance::full(COMMENT_RATE, now))
             .take(COMMENT_RATE, now)
-    }
-
-    /// Counts one `what` from `address`; false once the address has had its share this hour.
-    fn address_allows(&self, address: IpAddr, what: &'static str, limit: u32) -> bool {
-        let Ok(mut windows) = self.address_windows.lock() else {
-            return true;
-        };
-        if windows.len() > 10_000 {
-            windows.retain(|_, (started, _)| started.elapsed() < ADDRESS_WINDOW);
-        }
-        let window = windows
-            .entry((address, what))
-            .or_insert((Instant::now(), 0));
-        if window.0.elapsed() >= ADDRESS_WINDOW {
-            *window = (Instant::now(), 0);
-        }
-        if window.1 >= limit {
-            return false;
-        }
-        window.1 += 1;
-        true
     }
 }
 
@@ -483,10 +462,7 @@ pub async fn sign_up(
             }),
         )
     };
-    if !state
-        .readers()
-        .address_allows(client_address(&extensions), "sign-up", SIGN_UPS_PER_ADDRESS)
-    {
+    if !state.readers().sign_ups.allows(client_address(&extensions)) {
         return again(
             json!({ "form": "Too many accounts were created from your network in the last hour. Try again later." }),
             StatusCode::TOO_MANY_REQUESTS,
@@ -622,9 +598,7 @@ pub async fn resend_verification(
         return Ok(Redirect::to("/readers/sign-in").into_response());
     };
     if current.reader.verified_at.is_none()
-        && state
-            .readers()
-            .address_allows(client_address(&extensions), "link", LINKS_PER_ADDRESS)
+        && state.readers().links.allows(client_address(&extensions))
     {
         send_link(&state, &current.reader, ReaderLinkPurpose::Verify).await?;
     }
@@ -750,10 +724,7 @@ pub async fn request_link(
     ReaderCsrf(csrf): ReaderCsrf,
     Form(form): Form<LinkForm>,
 ) -> Result<Response, WebError> {
-    if !state
-        .readers()
-        .address_allows(client_address(&extensions), "link", LINKS_PER_ADDRESS)
-    {
+    if !state.readers().links.allows(client_address(&extensions)) {
         return sign_in_page(
             &state,
             &csrf,

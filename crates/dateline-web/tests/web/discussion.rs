@@ -26,6 +26,7 @@ dateline_db::both_backends!(
     the_newsroom_replies_as_staff_reopens_and_sets_the_mode,
     hidden_comments_never_leak,
     next_only_leads_to_this_site,
+    one_address_creates_few_accounts_and_asks_few_links,
 );
 
 /// Keeps what would be emailed, the way an SMTP server would receive it.
@@ -1341,4 +1342,75 @@ async fn next_only_leads_to_this_site(store: TestStore) {
         )
         .await;
     assert_eq!(answer.headers["location"], "/discussion/1");
+}
+
+/// Sign-ups and emailed links are limited per client address (a burst, then a trickle): the
+/// refusal says why and keeps what was typed, and another address is not affected.
+async fn one_address_creates_few_accounts_and_asks_few_links(store: TestStore) {
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let _state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut script = Browser::at(&site.app, "2001:db8:5:6::1");
+    for n in 0..5 {
+        sign_up(
+            &mut script,
+            &format!("bot{n}@readers.example"),
+            "Bot Reader",
+        )
+        .await;
+    }
+    // Another address in the same IPv6 /64 is the same client.
+    let mut same_network = Browser::at(&site.app, "2001:db8:5:6:ffff::2");
+    let refused = same_network
+        .submit(
+            "/readers/sign-up",
+            "/readers/sign-up",
+            &[
+                ("email", "bot5@readers.example"),
+                ("display_name", "Bot Reader"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.body.contains("Too many accounts"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("bot5@readers.example"),
+        "the email is kept"
+    );
+    assert!(
+        refused.body.contains("value=\"Bot Reader\""),
+        "the name is kept"
+    );
+    let mut neighbour = Browser::at(&site.app, "2001:db8:5:7::1");
+    sign_up(&mut neighbour, "human@readers.example", "Human").await;
+
+    let mut asked = 0;
+    loop {
+        let answer = script
+            .submit(
+                "/readers/sign-in",
+                "/readers/sign-in-link",
+                &[("email", "bot0@readers.example")],
+            )
+            .await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(
+                answer.body.contains("Too many sign-in links"),
+                "{}",
+                answer.body
+            );
+            break;
+        }
+        asked += 1;
+        assert!(asked <= 10, "the limit held");
+    }
+    assert_eq!(asked, 10);
 }
