@@ -66,7 +66,8 @@ impl Worker {
     }
 
     /// Purges tips resolved more than `keep` ago, every hour: their rows, history and
-    /// conversation, and their attachment objects in `media`.
+    /// conversation, and their attachment objects in `media`; and sweeps what submissions
+    /// left behind (see [`sweep_tip_leftovers`]).
     pub fn purge_tips(&mut self, media: MediaStore, keep: Duration) {
         let store = self.store.clone();
         self.purges_tips = true;
@@ -74,9 +75,9 @@ impl Worker {
             let (store, media) = (store.clone(), media.clone());
             async move {
                 let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(keep)?;
-                purge_resolved_tips(&store, &media, cutoff, Timestamp::now())
-                    .await
-                    .map(|_| ())
+                purge_resolved_tips(&store, &media, cutoff, Timestamp::now()).await?;
+                sweep_tip_leftovers(&store, &media, Timestamp::now()).await?;
+                Ok(())
             }
         });
     }
@@ -242,6 +243,56 @@ pub async fn purge_resolved_tips(
         );
     }
     Ok(purged)
+}
+
+/// How old an attachment object without a tip must be before the sweep deletes it: far longer
+/// than the slowest upload the tip form accepts (about an hour), so a tip being received is
+/// never touched.
+pub const TIP_LEFTOVER_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// What [`sweep_tip_leftovers`] removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweptTips {
+    /// Attachment objects no tip names: the node stopped (a crash, kill -9) between storing a
+    /// file and committing the tip's row.
+    pub objects: Vec<String>,
+    /// Spent proofs of work whose form tokens have expired.
+    pub spent_proofs: u64,
+}
+
+/// Deletes what tip submissions leave behind when a node stops halfway, and forgets spent
+/// proofs of work once their tokens expired. A submission refused or failed while the node runs
+/// cleans up after itself; this is for the rest.
+pub async fn sweep_tip_leftovers(
+    store: &Store,
+    media: &MediaStore,
+    now: Timestamp,
+) -> anyhow::Result<SweptTips> {
+    let spent_proofs = store.forget_spent_tip_proofs(now).await?;
+    let old = media
+        .keys_modified_before(
+            dateline_core::tips::TIP_ATTACHMENT_PREFIX,
+            (now - TIP_LEFTOVER_AGE).as_second(),
+        )
+        .await?;
+    let known = store.known_tip_attachment_keys(&old).await?;
+    let mut objects = Vec::new();
+    for key in old.into_iter().filter(|key| !known.contains(key)) {
+        match media.delete(&key).await {
+            Ok(()) => objects.push(key),
+            Err(error) => tracing::warn!(%error, key, "could not delete a tip upload leftover"),
+        }
+    }
+    if !objects.is_empty() {
+        tracing::info!(
+            objects = objects.len(),
+            "deleted tip uploads that never became a tip"
+        );
+    }
+    Ok(SweptTips {
+        objects,
+        spent_proofs,
+    })
 }
 
 async fn run_maintenance(store: &Store) -> anyhow::Result<()> {

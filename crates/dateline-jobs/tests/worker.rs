@@ -191,6 +191,7 @@ dateline_db::both_backends!(
     runs_registered_jobs_and_retries_failures,
     maintenance_prunes_old_rows_but_keeps_the_log_head,
     retention_deletes_old_resolved_tips_and_their_files,
+    the_sweep_removes_uploads_that_never_became_tips,
     discussions_close_automatically_n_days_after_publication,
 );
 
@@ -262,6 +263,86 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
         assert!(store.tip(id).await.expect("read").is_some());
         assert!(folder.path().join(format!("tips/{name}.age")).exists());
     }
+}
+
+/// A node killed between storing a tip's file and committing its row leaves an object no tip
+/// names; the hourly sweep deletes it once it is a day old, and forgets expired spent proofs.
+async fn the_sweep_removes_uploads_that_never_became_tips(store: TestStore) {
+    use dateline_core::TipKind;
+    use dateline_db::{NewTip, NewTipAttachment};
+    let folder = tempfile::tempdir().expect("media folder");
+    let media = dateline_storage::MediaStore::local(folder.path()).expect("media");
+    let now = jiff::Timestamp::now();
+    for name in ["tip", "left-over", "being-received"] {
+        media
+            .put(
+                &format!("tips/{name}.age"),
+                bytes::Bytes::from_static(b"ciphertext"),
+            )
+            .await
+            .expect("put");
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    for name in ["tip", "left-over"] {
+        std::fs::File::options()
+            .write(true)
+            .open(folder.path().join(format!("tips/{name}.age")))
+            .and_then(|file| file.set_modified(two_days_ago))
+            .expect("age the file");
+    }
+    store
+        .create_tip(
+            &NewTip {
+                kind: TipKind::Tip,
+                article_id: None,
+                codename_key: "k".to_owned(),
+                reply_public_key: "age1reply".to_owned(),
+                message: b"ciphertext".to_vec(),
+                contact: None,
+                attachments: vec![NewTipAttachment {
+                    object_key: "tips/tip.age".to_owned(),
+                    description: b"ciphertext".to_vec(),
+                    size: 10,
+                }],
+            },
+            now,
+        )
+        .await
+        .expect("tip");
+    let hour = jiff::SignedDuration::from_hours(1);
+    assert!(
+        store
+            .spend_tip_proof(&[1; 32], now - hour, now - hour * 7)
+            .await
+            .expect("spend")
+    );
+    assert!(
+        store
+            .spend_tip_proof(&[2; 32], now + hour, now)
+            .await
+            .expect("spend")
+    );
+
+    let swept = dateline_jobs::sweep_tip_leftovers(&store, &media, now)
+        .await
+        .expect("sweep");
+    assert_eq!(swept.objects, vec!["tips/left-over.age".to_owned()]);
+    assert_eq!(swept.spent_proofs, 1);
+    assert!(!folder.path().join("tips/left-over.age").exists());
+    assert!(
+        folder.path().join("tips/tip.age").exists(),
+        "a tip's file stays"
+    );
+    assert!(
+        folder.path().join("tips/being-received.age").exists(),
+        "a fresh upload may still become a tip"
+    );
+    assert!(
+        !store
+            .spend_tip_proof(&[2; 32], now + hour, now)
+            .await
+            .expect("spend")
+    );
 }
 
 #[path = "worker/narration.rs"]

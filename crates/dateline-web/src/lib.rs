@@ -70,6 +70,8 @@ struct Inner {
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
     newsroom: newsroom::NewsroomState,
+    /// Who has which article open in the editor on this node.
+    presence: newsroom::presence::Presence,
     tips: tips::TipsState,
     readers: public::readers::ReaderState,
     /// The last change of the `changes` log this node has applied to its cache.
@@ -90,6 +92,7 @@ impl AppState {
                 config,
                 search: std::sync::OnceLock::new(),
                 newsroom: newsroom::NewsroomState::new(),
+                presence: newsroom::presence::Presence::new(),
                 tips: tips::TipsState::new(),
                 readers: public::readers::ReaderState::new(),
                 applied_change: tokio::sync::Mutex::new(latest),
@@ -134,6 +137,10 @@ impl AppState {
         &self.inner.newsroom
     }
 
+    pub(crate) fn presence(&self) -> &newsroom::presence::Presence {
+        &self.inner.presence
+    }
+
     pub(crate) fn tips(&self) -> &tips::TipsState {
         &self.inner.tips
     }
@@ -152,6 +159,7 @@ impl AppState {
     pub async fn apply_changes(&self) -> Result<usize, WebError> {
         let mut applied = self.inner.applied_change.lock().await;
         let mut count = 0;
+        let mut articles = Vec::new();
         loop {
             let changes = self.store().changes_since(*applied, 500).await?;
             let Some(last) = changes.last() else {
@@ -160,9 +168,15 @@ impl AppState {
             *applied = last.id;
             for change in &changes {
                 self.cache().invalidate(&change.cache_tags);
+                if change.kind == "article" {
+                    articles.extend(change.entity_id);
+                }
             }
             count += changes.len();
         }
+        drop(applied);
+        // Editors with a changed article open hear of it (one read per watched article).
+        newsroom::presence::announce_saves(self, articles).await?;
         Ok(count)
     }
 

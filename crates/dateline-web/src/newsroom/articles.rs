@@ -13,7 +13,7 @@ use dateline_core::revisions::compare;
 use dateline_core::workflow::next_statuses;
 use dateline_core::{
     Action, Article, ArticlePage, ArticleSnapshot, ArticleStatus, Field, NoteKind, Refusals, Tag,
-    markdown, slug,
+    markdown, paging, slug,
 };
 use dateline_db::{DbError, DeskFilter, Owner, Revision};
 use dateline_usecases::UseCaseError;
@@ -85,12 +85,20 @@ pub async fn list(
         // Who cannot touch other people's drafts sees only their own work.
         owned_by: (!staff.may(Action::EditDraft, false)).then(|| owner(&staff)),
     };
-    let page = query.page.parse::<i64>().unwrap_or(1).max(1);
+    let page = query
+        .page
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, paging::MAX_PAGE);
     let store = state.store();
     let total = store.count_desk_articles(&filter).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = paging::count(total, PAGE_SIZE);
     let articles = store
-        .desk_articles(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .desk_articles(
+            &filter,
+            PAGE_SIZE,
+            paging::offset(page, PAGE_SIZE).unwrap_or(0),
+        )
         .await?;
     let zone = Zone::load(&state).await?;
     let rows: Vec<Value> = articles
@@ -344,13 +352,13 @@ fn form_errors(refusals: &Refusals) -> Map<String, Value> {
 }
 
 /// The newsroom's time zone, for showing and reading times.
-struct Zone {
-    name: String,
-    zone: jiff::tz::TimeZone,
+pub(super) struct Zone {
+    pub(super) name: String,
+    pub(super) zone: jiff::tz::TimeZone,
 }
 
 impl Zone {
-    async fn load(state: &AppState) -> Result<Self, NewsroomError> {
+    pub(super) async fn load(state: &AppState) -> Result<Self, NewsroomError> {
         let settings = state.store().settings().await?;
         let zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         Ok(Self {
@@ -359,7 +367,7 @@ impl Zone {
         })
     }
 
-    fn display(&self, at: Timestamp) -> String {
+    pub(super) fn display(&self, at: Timestamp) -> String {
         at.to_zoned_datetime(self.zone.clone())
             .strftime("%Y-%m-%d %H:%M %Z")
             .to_string()
@@ -573,7 +581,7 @@ pub struct EditQuery {
 }
 
 /// Loads an article and checks the viewer may edit it as it stands.
-async fn editable(
+pub(super) async fn editable(
     state: &AppState,
     staff: &CurrentStaff,
     id: i64,
