@@ -358,7 +358,7 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
     );
     let syncing = state.clone();
-    worker.register(dateline_web::SEARCH_SYNC_JOB, move |_job| {
+    worker.register(dateline_core::JobKind::SyncSearch, move |_job| {
         let state = syncing.clone();
         async move {
             state.sync_search().await?;
