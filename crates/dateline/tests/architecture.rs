@@ -89,7 +89,9 @@ fn every_arrow_between_crates_is_one_architecture_md_allows() {
         }
     }
     for name in allowed.keys().filter(|name| !actual.contains_key(*name)) {
-        problems.push(format!("ARCHITECTURE.md lists {name}, which is not a crate"));
+        problems.push(format!(
+            "ARCHITECTURE.md lists {name}, which is not a crate"
+        ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
