@@ -153,19 +153,36 @@ impl Worker {
 
     /// Runs until the process ends. Errors talking to the store are logged and retried.
     pub async fn run(self) {
+        let (_never, stop) = tokio::sync::watch::channel(false);
+        self.run_until(stop).await;
+    }
+
+    /// Runs until `stop` turns true. A job in progress is finished first, so a shutdown loses no
+    /// work (whoever stops the process may cut that short, then release the job:
+    /// `Store::release_jobs`).
+    pub async fn run_until(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         // Only the worker that does maintenance schedules it.
         let maintains = self.handlers.contains_key(JobKind::Maintenance.name());
         if maintains {
             schedule_maintenance(&self.store, self.purges_tips).await;
         }
         let mut last_maintenance = tokio::time::Instant::now();
-        loop {
-            match self.run_once().await {
-                Ok(true) => continue,
-                Ok(false) => tokio::time::sleep(self.idle_wait).await,
+        while !*stop.borrow() {
+            let pause = match self.run_once().await {
+                Ok(true) => None,
+                Ok(false) => Some(self.idle_wait),
                 Err(error) => {
                     tracing::warn!(error = %format!("{error:#}"), "job queue unavailable");
-                    tokio::time::sleep(self.idle_wait * 5).await;
+                    Some(self.idle_wait * 5)
+                }
+            };
+            if let Some(pause) = pause {
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    // A dropped sender can never say stop: keep working.
+                    changed = stop.changed() => if changed.is_err() {
+                        tokio::time::sleep(pause).await;
+                    },
                 }
             }
             if maintains && last_maintenance.elapsed() > Duration::from_secs(3600) {
@@ -173,6 +190,7 @@ impl Worker {
                 last_maintenance = tokio::time::Instant::now();
             }
         }
+        tracing::info!(worker = self.name, "worker stopped");
     }
 }
 

@@ -97,13 +97,18 @@ pub enum NarrationOutcome {
 
 /// A worker that runs only narration: one job at a time, so at most one synthesis thread (and
 /// its encoder) is busy, next to the main worker whose jobs it never delays.
+/// The name the narration worker of process `name` holds its jobs under.
+pub fn queue_name(name: &str) -> String {
+    format!("{name}-narration")
+}
+
 pub fn narration_worker(
     store: Store,
     media: MediaStore,
     engines: Arc<EngineProvider>,
     name: &str,
 ) -> Worker {
-    let mut worker = Worker::dedicated(store.clone(), format!("{name}-narration"));
+    let mut worker = Worker::dedicated(store.clone(), queue_name(name));
     worker.register(JobKind::NarrateArticle, move |job| {
         let store = store.clone();
         let media = media.clone();
