@@ -373,7 +373,9 @@ impl Store {
     }
 
     /// Queues every published article (`only_fallback`: those with fallback audio, when a
-    /// better voice has become available); returns how many were queued.
+    /// better voice has become available); returns how many were queued. They are read newest
+    /// first (the front page's lead is the newest story), also those that were waiting already
+    /// in the order they were queued in: a new voice reaches what readers open first.
     pub async fn queue_all_narration(&self, only_fallback: bool) -> Result<usize> {
         let ids: Vec<i64> = on_reader!(self, pool => {
             sqlx::query_scalar(
@@ -387,10 +389,17 @@ impl Store {
             .await?
         });
         let mut queued = 0;
-        for id in ids {
+        let start = to_micros(Timestamp::now());
+        for (place, id) in (0i64..).zip(ids) {
             let one = on_writer!(self, pool => {
                 let mut tx = pool.begin().await?;
                 let one = queue_narration!(tx, id);
+                // Claims go by priority, then `run_at`: one microsecond per place in line.
+                sqlx::query("UPDATE jobs SET run_at = $1 WHERE dedup_key = $2 AND state = 'queued'")
+                    .bind(start.saturating_add(place))
+                    .bind(JobKind::NarrateArticle.dedup_key(Some(id)))
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 one
             });

@@ -243,6 +243,31 @@ pub fn installed_assets(data_dir: &Path) -> Option<KokoroAssets> {
 /// Fetches, verifies and unpacks the assets into `<data_dir>/voices/`. An install already there
 /// is verified (every hash) and kept, so running it again costs no download. The new folder is
 /// built beside the old one and renamed into place: a failed install leaves nothing half-written.
+/// Takes the install lock of `data_dir` (an advisory lock on a file beside the voices), waiting
+/// for another install that holds it. Released when the returned file is dropped, also when the
+/// process dies.
+fn lock_install(
+    data_dir: &Path,
+    report: &mut dyn FnMut(u32, String),
+) -> Result<fs::File, KokoroError> {
+    let path = data_dir.join(".voices-install.lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| KokoroError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            report(0, "waiting for another install into this folder".into());
+            file.lock().map_err(|e| KokoroError::io(&path, e))?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(KokoroError::io(&path, e)),
+    }
+    Ok(file)
+}
+
 pub fn install_assets(
     data_dir: &Path,
     progress: &mut dyn FnMut(InstallProgress),
@@ -256,6 +281,9 @@ pub fn install_assets(
         })
     };
     fs::create_dir_all(data_dir).map_err(|e| KokoroError::io(data_dir, e))?;
+    // Held to the end: a second install into this folder (`serve` bringing the voice in while the
+    // operator runs `dateline voices install`) waits, then finds it installed.
+    let _lock = lock_install(data_dir, &mut report)?;
     if let Some(assets) = installed_assets(data_dir) {
         report(
             0,
@@ -604,4 +632,39 @@ pub(crate) fn read_style_table(path: &Path) -> Result<Vec<f32>, KokoroError> {
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_installs_into_one_folder_take_turns() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let mut first_said = Vec::new();
+        let first = lock_install(folder.path(), &mut |_, message| first_said.push(message))
+            .expect("the first install gets the lock");
+        let (says, heard) = std::sync::mpsc::channel();
+        let path = folder.path().to_path_buf();
+        let second = std::thread::spawn(move || {
+            lock_install(&path, &mut |_, message| {
+                let _ = says.send(message);
+            })
+            .map(|_| ())
+        });
+        let message = heard
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the second install says it waits");
+        assert!(message.contains("waiting"), "{message}");
+        assert!(
+            !second.is_finished(),
+            "it waits while the first holds the lock"
+        );
+        drop(first);
+        second
+            .join()
+            .expect("thread")
+            .expect("then it gets the lock");
+        assert!(first_said.is_empty(), "the first did not wait");
+    }
 }

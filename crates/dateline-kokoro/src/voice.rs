@@ -15,8 +15,9 @@ use crate::{KokoroError, STYLE_ROWS, STYLE_WIDTH, SpokenEnglish, VoiceInfo, voic
 /// Kokoro's context is 512 tokens, two of which are the padding around the phonemes.
 const MAX_PHONEME_TOKENS: usize = STYLE_ROWS;
 const SAMPLE_RATE: u32 = 24_000;
-/// The narration worker is niced and shares two cores with page serving: never more threads.
-const INTRA_OP_THREADS: usize = 2;
+/// Narration runs in a worker process of its own, niced, and uses at most one core (issue 14):
+/// the others serve pages. Slower narration is the price; reading order keeps the front first.
+const INTRA_OP_THREADS: usize = 1;
 
 /// The ONNX Runtime library is loaded once per process; every session uses that one.
 static RUNTIME: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();

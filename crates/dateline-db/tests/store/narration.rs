@@ -21,6 +21,7 @@ dateline_db::both_backends!(
     the_section_voice_overrides_the_site_voice,
     fallback_audio_can_be_queued_again_in_bulk,
     a_hurried_narration_runs_first,
+    a_new_voice_reads_the_newest_first_also_what_was_waiting,
 );
 
 fn editor() -> Actor {
@@ -342,5 +343,25 @@ async fn a_hurried_narration_runs_first(store: TestStore) {
     assert!(
         !store.hurry_narration(lead).await.unwrap(),
         "nothing waiting"
+    );
+}
+
+async fn a_new_voice_reads_the_newest_first_also_what_was_waiting(store: TestStore) {
+    // Queued on publication, oldest first, as a fresh start with the fallback voice leaves them.
+    let oldest = published_article(&store, "oldest").await;
+    let middle = published_article(&store, "middle").await;
+    let newest = published_article(&store, "newest").await;
+    assert_eq!(
+        store.queue_all_narration(false).await.unwrap(),
+        0,
+        "all waiting already"
+    );
+    assert_eq!(
+        narrate_jobs(&store).await,
+        vec![
+            serde_json::json!({ "article_id": newest }),
+            serde_json::json!({ "article_id": middle }),
+            serde_json::json!({ "article_id": oldest }),
+        ]
     );
 }
