@@ -261,6 +261,102 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
     }
 }
 
+fn ghost(name: &str) -> Plan {
+    let file = std::fs::File::open(fixture(name)).expect("fixture");
+    dateline_import::ghost::read(BufReader::new(file)).expect("readable")
+}
+
+async fn ghost_exports_from_2_to_4_import_with_their_old_addresses(store: TestStore) {
+    let (ctx, _media) = context(&store);
+    let mut articles = 0;
+    for name in [
+        "ghost-v2_export.json",
+        "ghost-v3_export.json",
+        "ghost-v4_export.json",
+    ] {
+        let plan = ghost(name);
+        let report = import(&ctx, &plan).await;
+        assert_eq!(
+            skipped(&report, ItemKind::Article),
+            Vec::<String>::new(),
+            "{name}"
+        );
+        // The three files are one fixture site in three formats: the same ids, so the later
+        // ones update (or leave) what the first created.
+        let written = report.count(ItemKind::Article, "created")
+            + report.count(ItemKind::Article, "updated")
+            + report.count(ItemKind::Article, "unchanged");
+        assert_eq!(written, plan.articles.len(), "{name}");
+        articles += report.count(ItemKind::Article, "created");
+        assert_eq!(
+            report.count(ItemKind::Author, "created")
+                + report.count(ItemKind::Author, "updated")
+                + report.count(ItemKind::Author, "unchanged"),
+            plan.authors.len()
+        );
+        assert!(!report.not_imported.is_empty() || name != "ghost-v4_export.json");
+        // Ghost's `/slug/` answers with the article, when it is published.
+        for planned in plan
+            .articles
+            .iter()
+            .filter(|a| a.status == ArticleStatus::Published)
+        {
+            let moved = store
+                .imports()
+                .moved_to(&format!("/{}/", planned.slug))
+                .await
+                .expect("lookup");
+            assert!(
+                matches!(moved, Some(dateline_db::MovedTo::Article { .. })),
+                "{name} {}: {moved:?}",
+                planned.slug
+            );
+        }
+    }
+    assert_eq!(
+        store
+            .imports()
+            .counts()
+            .await
+            .expect("counts")
+            .get("article")
+            .copied(),
+        Some(articles as i64)
+    );
+    assert_eq!(
+        store.article_stats().await.expect("stats").total,
+        articles as i64
+    );
+}
+
+async fn disqus_comments_join_the_articles_they_were_about(store: TestStore) {
+    let (ctx, _media) = context(&store);
+    let site = wordpress("wordpress-isso.xml");
+    import(&ctx, &site).await;
+    let file = std::fs::File::open(fixture("disqus-isso.xml")).expect("fixture");
+    let mut plan = dateline_import::disqus::read(BufReader::new(file)).expect("readable");
+    // The isso sample's threads are about another site: thread 7 is taken to be about the
+    // imported post `/2014/test/` (its old address), thread 2 (`/`) stays about nothing.
+    let thread = plan
+        .threads
+        .iter_mut()
+        .find(|t| t.source_id.as_str().ends_with(":7"))
+        .expect("thread 7");
+    thread.path = "/2014/test/".into();
+    let thread_comments = thread.comments.len();
+    let report = import(&ctx, &plan).await;
+    assert_eq!(report.count(ItemKind::Thread, "unchanged"), 1);
+    let unmatched = skipped(&report, ItemKind::Thread);
+    assert!(
+        unmatched.iter().any(|t| t.contains("no article answers")),
+        "{unmatched:?}"
+    );
+    assert_eq!(report.count(ItemKind::Comment, "created"), thread_comments);
+    let again = import(&ctx, &plan).await;
+    assert_eq!(again.count(ItemKind::Comment, "created"), 0);
+    assert_eq!(again.count(ItemKind::Comment, "unchanged"), thread_comments);
+}
+
 async fn only_the_platform_or_an_admin_imports(store: TestStore) {
     let (ctx, _media) = context(&store);
     let plan = wordpress("wordpress-isso.xml");
@@ -290,4 +386,6 @@ dateline_db::both_backends!(
     an_edited_export_updates_what_the_first_run_wrote,
     hostile_export_keeps_states_and_makes_claimable_readers,
     only_the_platform_or_an_admin_imports,
+    ghost_exports_from_2_to_4_import_with_their_old_addresses,
+    disqus_comments_join_the_articles_they_were_about,
 );
