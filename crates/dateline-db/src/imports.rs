@@ -448,7 +448,7 @@ impl Imports<'_> {
                 .rows_affected()
                     > 0;
                 if changed {
-                    record_change!(tx, "discussion", Some(input.article_id), vec![cache_tags::discussion(input.article_id)]);
+                    record_change!(tx, "discussion", Some(input.article_id), [cache_tags::discussion(input.article_id)]);
                 }
                 tx.commit().await?;
                 return Ok(if changed { Imported::Updated(id) } else { Imported::Unchanged(id) });
@@ -497,7 +497,7 @@ impl Imports<'_> {
                     .bind(input.reader_id)
                     .execute(&mut *tx)
                     .await?;
-                record_change!(tx, "discussion", Some(input.article_id), vec![cache_tags::discussion(input.article_id)]);
+                record_change!(tx, "discussion", Some(input.article_id), [cache_tags::discussion(input.article_id)]);
             }
             remember_source!(tx, source_id, "comment", id, now);
             tx.commit().await?;
