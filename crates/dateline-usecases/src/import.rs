@@ -361,33 +361,20 @@ pub async fn run(
             .filter(|e| e.contains('@'))
             .unwrap_or_else(|| unreachable_address(&reader.source_id));
         let name = reader_name(&reader.name);
-        match imports
-            .reader(reader.source_id.as_str(), &email, &name, now)
-            .await
-        {
+        let source = reader.source_id.as_str();
+        let outcome = match imports.reader(source, &email, &name, now).await {
+            // The old site let in an address this one does not take: the comments still come,
+            // under a profile nobody can claim.
+            Err(DbError::Invalid(_)) => {
+                let email = unreachable_address(&reader.source_id);
+                imports.reader(source, &email, &name, now).await
+            }
+            other => other,
+        };
+        match outcome {
             Ok(imported) => {
                 ids.readers.insert(reader.source_id.clone(), imported.id());
                 report.done(ItemKind::Reader, &reader.source_id, &reader.name, imported);
-            }
-            Err(DbError::Invalid(_)) => {
-                // The old site let in an address this one does not take: the comments still
-                // come, under a profile nobody can claim.
-                let email = unreachable_address(&reader.source_id);
-                match imports
-                    .reader(reader.source_id.as_str(), &email, &name, now)
-                    .await
-                {
-                    Ok(imported) => {
-                        ids.readers.insert(reader.source_id.clone(), imported.id());
-                        report.done(ItemKind::Reader, &reader.source_id, &reader.name, imported);
-                    }
-                    Err(error) => report.skip(
-                        ItemKind::Reader,
-                        &reader.source_id,
-                        &reader.name,
-                        reason(error.into()),
-                    ),
-                }
             }
             Err(error) => report.skip(
                 ItemKind::Reader,
