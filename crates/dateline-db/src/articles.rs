@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use crate::audit::Actor;
 use crate::catalog::placeholders;
 use crate::changes::record_change;
+use crate::imports::remember_source;
 use crate::narration::queue_narration;
 use crate::rows::{
     ARTICLE_COLUMNS, ArticleRow, AuthorRow, BylineRow, SectionRow, StoryRow, TagRow,
@@ -336,7 +337,7 @@ pub(crate) enum StatusOnSave {
 impl Store {
     /// Writes an article as an import does (status as given; the revision is saved by "import").
     pub async fn create_article(&self, input: &ArticleInput) -> Result<Article> {
-        self.insert_article(input, &Actor::system(IMPORT_ACTOR))
+        self.insert_article(input, &Actor::system(IMPORT_ACTOR), None)
             .await
     }
 
@@ -352,10 +353,17 @@ impl Store {
                 .into(),
             ));
         }
-        self.insert_article(input, actor).await
+        self.insert_article(input, actor, None).await
     }
 
-    async fn insert_article(&self, input: &ArticleInput, actor: &Actor) -> Result<Article> {
+    /// Writes a new article; with `source` (an import item's id) it is remembered as what that
+    /// item became, in the same transaction.
+    pub(crate) async fn insert_article(
+        &self,
+        input: &ArticleInput,
+        actor: &Actor,
+        source: Option<&str>,
+    ) -> Result<Article> {
         input.validate()?;
         let now = Timestamp::now();
         let first_published_at = match input.status {
@@ -398,6 +406,9 @@ impl Store {
             };
             record_change!(tx, "article", Some(id), change_tags(id, None, &after));
             let _queued = queue_narration!(tx, id);
+            if let Some(source) = source {
+                remember_source!(tx, source, "article", id, now);
+            }
             tx.commit().await?;
             id
         });

@@ -40,7 +40,7 @@ pub struct ImageInput {
 const SETTINGS_KEY: &str = "site";
 
 impl SectionInput {
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         check_slug(&self.slug)?;
         if paths::RESERVED_SECTION_SLUGS.contains(&self.slug.as_str()) {
             return Err(DbError::Invalid(format!(

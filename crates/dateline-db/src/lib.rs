@@ -15,6 +15,7 @@ mod desk;
 mod editorial;
 mod error;
 mod feeds;
+mod imports;
 mod jobs;
 mod library;
 mod narration;
@@ -54,6 +55,9 @@ pub use desk::{DeskArticle, DeskFilter, ImageChoice, Owner};
 pub use editorial::{Revision, RevisionSummary, SCHEDULER_ACTOR};
 pub use error::DbError;
 pub use feeds::FeedArticle;
+pub use imports::{
+    Imported, ImportedComment, Imports, MAX_OLD_PATH_BYTES, MovedTo, RedirectTo, old_path_key,
+};
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
 pub use narration::{

@@ -414,7 +414,7 @@ fn slug_taken(error: DbError) -> UseCaseError {
 }
 
 /// Checks `fields` and lays them over `input`; every problem found is reported at once.
-async fn merge(
+pub(crate) async fn merge(
     ctx: &Context,
     actor: &Actor,
     fields: ArticleChanges,

@@ -279,6 +279,10 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
     }
 
     fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        // `/?p=123` is an imported site's old address, not the front page: the router decides.
+        if public::names_an_old_item(request.uri()) {
+            return futures_util::future::Either::Right(self.inner.call(request));
+        }
         match serve::from_cache(&self.state, &request) {
             Some(response) => futures_util::future::Either::Left(std::future::ready(Ok(response))),
             None => futures_util::future::Either::Right(self.inner.call(request)),
@@ -298,6 +302,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             serve::cached_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            public::old_addresses,
         ))
         .with_state(state)
 }

@@ -10,6 +10,8 @@ mod corrections;
 mod discussion;
 #[path = "web/feeds.rs"]
 mod feeds;
+#[path = "web/imported.rs"]
+mod imported;
 #[path = "web/listen.rs"]
 mod listen;
 #[path = "web/newsroom_auth.rs"]

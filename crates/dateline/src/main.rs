@@ -2,6 +2,7 @@
 //! configuration and wires the crates together; the work happens in the library crates.
 
 mod config;
+mod import;
 mod narrator;
 mod storage;
 mod tips;
@@ -93,6 +94,12 @@ enum Command {
     Storage {
         #[command(subcommand)]
         command: StorageCommand,
+    },
+    /// Bring in a site's archive from WordPress, Ghost or Disqus (safe to run again: it updates
+    /// what it imported before)
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
 }
 
@@ -218,6 +225,13 @@ fn main() -> anyhow::Result<()> {
                 let config = setup(&overrides)?;
                 let currently_s3 = matches!(config.storage, Storage::S3(_));
                 storage::migrate(&config.media_dir(), &to, currently_s3).await
+            }
+            Command::Import { command } => {
+                let config = setup(command.overrides())?;
+                let (store, media) = open(&config).await?;
+                let outcome = import::run(command, store.clone(), media).await;
+                store.close().await;
+                outcome
             }
             Command::Migrate { overrides } => {
                 let config = setup(&overrides)?;

@@ -105,8 +105,13 @@ fn folder(scope: Scope<'_>) -> String {
     }
 }
 
+/// The RSS feed of `scope`: where an imported site's old feed addresses lead.
+pub(crate) fn rss_path(scope: Scope<'_>) -> String {
+    format!("{}/{}", folder(scope), Format::Rss.file())
+}
+
 #[derive(Debug, Clone, Copy)]
-enum Scope<'a> {
+pub(crate) enum Scope<'a> {
     Site,
     Section(&'a str),
     Author(&'a str),

@@ -3,6 +3,7 @@
 
 mod audio;
 mod discussion;
+pub(crate) mod moved;
 mod pages;
 pub(crate) mod readers;
 mod search;
@@ -18,6 +19,8 @@ pub use audio::audio_url;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
 
+pub(crate) use moved::names_an_old_item;
+pub use moved::old_addresses;
 pub use pages::not_found;
 pub(crate) use pages::{ArticleMode, render_article};
 pub(crate) use tips::{ATTACHMENT_PREFIX, conversation};

@@ -945,7 +945,7 @@ fn article_meta(
     tags
 }
 
-fn permanent_redirect(path: &str) -> Response {
+pub(super) fn permanent_redirect(path: &str) -> Response {
     // 301, not 308: every crawler and feed reader treats 301 as "update your link".
     let location = HeaderValue::from_str(path).unwrap_or(HeaderValue::from_static("/"));
     (
