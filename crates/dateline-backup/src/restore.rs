@@ -204,6 +204,9 @@ fn write_file(path: &Path, content: &mut dyn Read, entry: &str) -> Result<()> {
     sync_folder_of(path)
 }
 
+/// What a pass over the archive does with each verified entry: its kind, path, size and bytes.
+type UseEntry<'f> = dyn FnMut(Kind<'_>, &str, u64, &mut dyn Read) -> Result<()> + 'f;
+
 /// Reads the archive from the start: the manifest, its digest, then every entry in manifest
 /// order, each checked by size and SHA-256 as `use_entry` consumes it; then the end of the tar
 /// and of the compressed stream. Any difference is [`BackupError::Damaged`].
@@ -211,7 +214,7 @@ fn read_archive(
     path: &Path,
     progress: OnProgress,
     step: Step,
-    use_entry: &mut dyn FnMut(Kind<'_>, &str, u64, &mut dyn Read) -> Result<()>,
+    use_entry: &mut UseEntry<'_>,
 ) -> Result<Manifest> {
     let file =
         File::open(path).map_err(|e| BackupError::io(format!("opening {}", path.display()), e))?;
@@ -284,7 +287,6 @@ fn read_archive(
             "it holds {path}, which its manifest does not list"
         )));
     }
-    drop(entries);
     // The rest of the tar's end and the gzip trailer, whose CRC-32 and length the decoder checks
     // (RFC 1952 §2.3.1); then nothing may follow.
     let mut decoder = archive.into_inner();

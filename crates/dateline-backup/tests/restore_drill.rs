@@ -243,6 +243,9 @@ async fn restore_drill(kind: BackendKind) {
         .expect("a demo reader");
 
     let site = serve(&store, &media).await;
+    // reqwest is built without a crypto provider of its own (see the root Cargo.toml); these
+    // requests are plain HTTP, but the client wants one installed all the same.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let before = crawl(&client, site.address).await;
     for expected in ["/", "/corrections", "/sitemap.xml", demo.lead_path.as_str()] {
