@@ -4,6 +4,7 @@
 //! Everything here is deterministic and cheap to test; the store, the web layer and the CLI build on it.
 
 pub mod comments;
+pub mod jobs;
 pub mod jsonld;
 pub mod markdown;
 pub mod model;
@@ -21,6 +22,7 @@ pub mod staff;
 pub mod tips;
 pub mod workflow;
 
+pub use jobs::JobKind;
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use permissions::{Action, may_change_byline, permits};
