@@ -712,6 +712,7 @@ mod tests {
     const NOT_STORAGE_KEYS: &[&str] = &[
         "codename_key",
         "dedup_key",
+        "proof_key",
         "public_key",
         "reply_public_key",
     ];
