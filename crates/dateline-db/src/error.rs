@@ -25,6 +25,10 @@ pub enum DbError {
     /// A write that must survive a power cut would have committed under a weaker setting.
     #[error("refused to commit: SQLite synchronous is {0}, not FULL")]
     NotDurable(i64),
+    /// A backup archive that does not fit this database (`dateline restore`), or a snapshot that
+    /// could not be written; the message is for the operator at the command line.
+    #[error("{0}")]
+    Archive(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -8,6 +8,7 @@ mod api;
 mod articles;
 mod audit;
 mod auth;
+pub mod backup;
 mod catalog;
 mod changes;
 mod comments;
@@ -136,6 +137,12 @@ pub enum BackendKind {
     Postgres,
 }
 
+/// The migrations of each backend, embedded in the binary.
+pub(crate) static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("./migrations/sqlite");
+pub(crate) static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("./migrations/postgres");
+
 impl Store {
     /// Opens `sqlite://path` (created when missing) or `postgres://…`, and brings the schema up to
     /// date.
@@ -144,7 +151,7 @@ impl Store {
             let options = PgConnectOptions::from_str(url)?;
             Self::open_postgres(options).await?
         } else if url.starts_with("sqlite:") {
-            Self::open_sqlite(url).await?
+            Self::open_sqlite(url, true).await?
         } else {
             return Err(DbError::Invalid(format!(
                 "database URL must start with sqlite: or postgres:// (got {})",
@@ -153,6 +160,15 @@ impl Store {
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Opens a database that must exist already, as it is: no file is created and no migration
+    /// runs (a backup reads a live site; it must not change its schema as a side effect).
+    pub async fn open_existing(url: &str) -> Result<Self> {
+        match backup::backend_of(url)? {
+            BackendKind::Postgres => Self::open_postgres(PgConnectOptions::from_str(url)?).await,
+            BackendKind::Sqlite => Self::open_sqlite(url, false).await,
+        }
     }
 
     /// Opens PostgreSQL with explicit options (tests use this to pick a schema per test).
@@ -167,9 +183,9 @@ impl Store {
         })
     }
 
-    async fn open_sqlite(url: &str) -> Result<Self> {
+    async fn open_sqlite(url: &str, create_if_missing: bool) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
+            .create_if_missing(create_if_missing)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
@@ -209,10 +225,8 @@ impl Store {
     /// side by side during a rolling deploy.
     pub async fn migrate(&self) -> Result<()> {
         match &self.backend {
-            Backend::Sqlite { writer, .. } => {
-                sqlx::migrate!("./migrations/sqlite").run(writer).await?
-            }
-            Backend::Postgres(pg) => sqlx::migrate!("./migrations/postgres").run(pg).await?,
+            Backend::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
+            Backend::Postgres(pg) => POSTGRES_MIGRATIONS.run(pg).await?,
         }
         Ok(())
     }

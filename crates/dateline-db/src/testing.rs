@@ -46,13 +46,49 @@ pub async fn sqlite() -> TestStore {
 }
 
 pub async fn postgres() -> TestStore {
-    let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+    let (admin, schema) = postgres_schema().await;
+    let options = admin.options([("search_path", schema.as_str())]);
+    let store = Store::open_postgres(options)
+        .await
+        .expect("open PostgreSQL test store");
+    store
+        .migrate()
+        .await
+        .expect("migrate PostgreSQL test schema");
+    TestStore {
+        store,
+        _folder: None,
+    }
+}
+
+/// The URL of a new, empty database of `kind` for tests that open databases by URL (backup and
+/// restore): a SQLite file in `folder` (not created), or a fresh PostgreSQL schema, named in the
+/// URL's `options` (libpq's `-c search_path=…`).
+pub async fn empty_database_url(kind: BackendKind, folder: &std::path::Path) -> String {
+    match kind {
+        BackendKind::Sqlite => format!("sqlite://{}", folder.join("dateline.sqlite").display()),
+        BackendKind::Postgres => {
+            let (_, schema) = postgres_schema().await;
+            let url = postgres_server_url();
+            let joiner = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{joiner}options=-c%20search_path%3D{schema}")
+        }
+    }
+}
+
+fn postgres_server_url() -> String {
+    std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
         panic!(
             "{POSTGRES_URL_VAR} is not set: the store tests run on PostgreSQL too. \
              Run `scripts/test`, which starts a throwaway PostgreSQL server, or point \
              {POSTGRES_URL_VAR} at a server you may create schemas on."
         )
-    });
+    })
+}
+
+/// A new, empty schema on the test server, and the server's connection options.
+async fn postgres_schema() -> (PgConnectOptions, String) {
+    let url = postgres_server_url();
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let schema = format!(
         "test_{}_{}_{}",
@@ -74,18 +110,7 @@ pub async fn postgres() -> TestStore {
         .await
         .expect("create test schema");
     }
-    let options = admin.options([("search_path", schema.as_str())]);
-    let store = Store::open_postgres(options)
-        .await
-        .expect("open PostgreSQL test store");
-    store
-        .migrate()
-        .await
-        .expect("migrate PostgreSQL test schema");
-    TestStore {
-        store,
-        _folder: None,
-    }
+    (admin, schema)
 }
 
 /// Defines one `#[tokio::test]` per backend for an `async fn(TestStore)`.

@@ -318,7 +318,10 @@ fn lower_this_threads_priority() {
 }
 
 fn paragraph_cache_key(key: &str) -> String {
-    format!("audio/paragraphs/{key}.pcm")
+    format!(
+        "{}{key}.pcm",
+        dateline_core::narration::PARAGRAPH_CACHE_PREFIX
+    )
 }
 
 /// Files are named by their content: a CDN and browsers may cache them forever.

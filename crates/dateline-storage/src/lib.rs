@@ -249,6 +249,12 @@ impl MediaStore {
             Err(error) => Err(error.into()),
         }
     }
+
+    /// The object store underneath, for whole-site copies that must see every object exactly as
+    /// stored (`dateline backup`: listing, streamed reads, multipart writes).
+    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
+        Arc::clone(&self.objects)
+    }
 }
 
 /// Turns a key into an object path, refusing anything that could escape the store's root or

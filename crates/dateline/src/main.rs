@@ -1,6 +1,7 @@
 //! `dateline`: the one binary a newsroom runs. It parses the command line, resolves the
 //! configuration and wires the crates together; the work happens in the library crates.
 
+mod backup;
 mod config;
 mod import;
 mod narrator;
@@ -89,6 +90,23 @@ enum Command {
     Voices {
         #[command(subcommand)]
         command: VoicesCommand,
+    },
+    /// Write one archive of the whole site (database, media, audio, tips ciphertext, secrets)
+    /// while it serves
+    Backup {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// A file, a folder, or s3://BUCKET?endpoint=…&region=… [default: ./dateline-backup-<time>.tar.gz]
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Bring a site back from an archive into an empty data folder, database and storage (the
+    /// whole archive is verified before anything is written)
+    Restore {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The archive `dateline backup` wrote
+        file: std::path::PathBuf,
     },
     /// Where media, audio and tips are stored
     Storage {
@@ -232,6 +250,12 @@ fn main() -> anyhow::Result<()> {
                 let outcome = import::run(command, store.clone(), media).await;
                 store.close().await;
                 outcome
+            }
+            Command::Backup { overrides, to } => {
+                backup::backup(&setup(&overrides)?, to.as_deref()).await
+            }
+            Command::Restore { overrides, file } => {
+                backup::restore(&setup(&overrides)?, &file).await
             }
             Command::Migrate { overrides } => {
                 let config = setup(&overrides)?;

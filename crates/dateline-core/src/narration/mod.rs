@@ -20,6 +20,11 @@ pub use text::{NOT_FOR_AUDIO_END, NOT_FOR_AUDIO_START};
 /// it is part of the audio cache key, so a new version re-synthesises what it changes.
 pub const NORMALISER_VERSION: u32 = 2;
 
+/// Where the narration pipeline keeps each paragraph's synthesised samples in object storage. It
+/// is a cache (raw PCM, several times the size of the published audio): a backup leaves it out
+/// and the worker fills it again for the paragraphs it next reads.
+pub const PARAGRAPH_CACHE_PREFIX: &str = "audio/paragraphs/";
+
 /// How the newsroom wants one word said.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Pronunciation {
