@@ -5,6 +5,7 @@
 
 pub mod comments;
 pub mod jsonld;
+pub mod live;
 pub mod markdown;
 pub mod model;
 pub mod narration;
@@ -20,9 +21,10 @@ pub mod tips;
 pub mod workflow;
 
 pub use model::*;
+pub use live::{Coverage, EntryByline, EntryNote, LiveEntry};
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use permissions::{Action, may_change_byline, permits};
-pub use refusal::{ArticleRefusal, Field, NoteRefusal, Refusal, Refusals};
+pub use refusal::{ArticleRefusal, Field, LiveRefusal, NoteRefusal, Refusal, Refusals};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};
 pub use tips::{TipKind, TipResolution, TipStatus};
