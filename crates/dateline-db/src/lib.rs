@@ -40,7 +40,10 @@ use sqlx::sqlite::{
 pub use api::{ApiArticleQuery, ArchivePosition};
 pub use articles::{ArticleInput, ArticleLookup, ArticleStats, StoryFilter};
 pub use audit::{Actor, AuditEntry, AuditRecord};
-pub use auth::{ApiToken, LockoutRule, LoginThrottle, SessionLimits, StaffSession};
+pub use auth::{
+    API_TOKEN_DEFAULT_LIFETIME, API_TOKEN_MAX_LIFETIME, ApiToken, SessionLimits, SignInSide,
+    StaffSession,
+};
 pub use catalog::{AuthorInput, ImageInput, SectionInput};
 pub use changes::Change;
 pub use comments::{

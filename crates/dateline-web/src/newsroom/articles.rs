@@ -13,7 +13,7 @@ use dateline_core::revisions::compare;
 use dateline_core::workflow::next_statuses;
 use dateline_core::{
     Action, Article, ArticlePage, ArticleSnapshot, ArticleStatus, Field, NoteKind, Refusals, Tag,
-    markdown, slug,
+    markdown, paging, slug,
 };
 use dateline_db::{DbError, DeskFilter, Owner, Revision};
 use dateline_usecases::UseCaseError;
@@ -85,12 +85,20 @@ pub async fn list(
         // Who cannot touch other people's drafts sees only their own work.
         owned_by: (!staff.may(Action::EditDraft, false)).then(|| owner(&staff)),
     };
-    let page = query.page.parse::<i64>().unwrap_or(1).max(1);
+    let page = query
+        .page
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, paging::MAX_PAGE);
     let store = state.store();
     let total = store.count_desk_articles(&filter).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = paging::count(total, PAGE_SIZE);
     let articles = store
-        .desk_articles(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .desk_articles(
+            &filter,
+            PAGE_SIZE,
+            paging::offset(page, PAGE_SIZE).unwrap_or(0),
+        )
         .await?;
     let zone = Zone::load(&state).await?;
     let rows: Vec<Value> = articles

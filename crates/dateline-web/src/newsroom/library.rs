@@ -9,8 +9,8 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use dateline_core::Action;
-use dateline_core::paths;
 use dateline_core::provenance::DigitalSourceType;
+use dateline_core::{paging, paths};
 use dateline_db::{Actor, DbError, ImageEdit, ImageInput, LibraryImage, SourceTypeOrigin, Store};
 use dateline_storage::{ImageLimits, MediaError, MediaStore, Origin, VariantFormat};
 use http::{HeaderMap, StatusCode};
@@ -248,12 +248,16 @@ pub async fn list(
     Query(query): Query<LibraryQuery>,
 ) -> Result<Response, NewsroomError> {
     staff.require(Action::UseNewsroom)?;
-    let page = query.page.unwrap_or(1).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, paging::MAX_PAGE);
     let found = state
         .store()
-        .library_images(&query.q, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        .library_images(
+            &query.q,
+            paging::offset(page, PAGE_SIZE).unwrap_or(0),
+            PAGE_SIZE,
+        )
         .await?;
-    let pages = (found.total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let pages = paging::count(found.total, PAGE_SIZE);
     let link = |page: i64| {
         let mut url = format!("/newsroom/images?page={page}");
         if !query.q.is_empty() {

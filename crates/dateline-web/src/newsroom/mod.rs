@@ -28,13 +28,11 @@ mod pages;
 pub(crate) mod presence;
 pub mod secrets;
 mod session;
+pub(crate) mod sign_in;
 mod site;
 mod tips;
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -240,69 +238,21 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(api)
 }
 
-/// In-memory state of the newsroom on this node: the per-client sign-in limit. Deliberately not
-/// stored: addresses are personal data, and a per-node limit is enough next to the per-account
-/// lockout the database keeps for every node.
+/// In-memory state of the newsroom on this node: its sign-in limits ([`sign_in`]).
 pub(crate) struct NewsroomState {
-    failures_by_client: Mutex<HashMap<IpAddr, ClientWindow>>,
-    dummy_hash: std::sync::OnceLock<String>,
+    sign_in: sign_in::SignInLimits,
 }
-
-struct ClientWindow {
-    started: Instant,
-    failures: u32,
-}
-
-/// Failed sign-ins one address may make per window, across every account.
-const CLIENT_FAILURES: u32 = 20;
-const CLIENT_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl NewsroomState {
     pub(crate) fn new() -> Self {
         Self {
-            failures_by_client: Mutex::new(HashMap::new()),
-            dummy_hash: std::sync::OnceLock::new(),
+            sign_in: sign_in::SignInLimits::new(dateline_db::SignInSide::Staff),
         }
     }
 
-    pub(crate) fn client_blocked(&self, client: IpAddr) -> bool {
-        let Ok(windows) = self.failures_by_client.lock() else {
-            return false;
-        };
-        windows.get(&client).is_some_and(|window| {
-            window.started.elapsed() < CLIENT_WINDOW && window.failures >= CLIENT_FAILURES
-        })
-    }
-
-    pub(crate) fn client_failed(&self, client: IpAddr) {
-        let Ok(mut windows) = self.failures_by_client.lock() else {
-            return;
-        };
-        // Forget old windows now and then so the map cannot grow without bound.
-        if windows.len() > 10_000 {
-            windows.retain(|_, window| window.started.elapsed() < CLIENT_WINDOW);
-        }
-        let window = windows.entry(client).or_insert(ClientWindow {
-            started: Instant::now(),
-            failures: 0,
-        });
-        if window.started.elapsed() >= CLIENT_WINDOW {
-            *window = ClientWindow {
-                started: Instant::now(),
-                failures: 0,
-            };
-        }
-        window.failures += 1;
-    }
-
-    /// A real argon2id hash of nothing anyone knows, verified against when the email is unknown
-    /// so that an unknown email takes as long as a wrong password.
-    pub(crate) fn dummy_hash(&self) -> &str {
-        self.dummy_hash.get_or_init(|| {
-            secrets::new_token()
-                .and_then(|secret| secrets::hash_password(&secret))
-                .unwrap_or_default()
-        })
+    /// The newsroom door's sign-in limits (staff only: readers have their own).
+    pub(crate) fn sign_in(&self) -> &sign_in::SignInLimits {
+        &self.sign_in
     }
 }
 

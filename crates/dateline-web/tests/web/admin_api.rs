@@ -78,6 +78,7 @@ async fn desk(store: TestStore) -> Desk {
                 &format!("{role} script"),
                 role,
                 &secrets::token_digest(&secret),
+                jiff::Timestamp::now() + dateline_db::API_TOKEN_DEFAULT_LIFETIME,
                 &Actor::staff(member.id, member.display_name.clone()),
                 jiff::Timestamp::now(),
             )

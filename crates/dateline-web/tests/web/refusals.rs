@@ -76,6 +76,7 @@ async fn desk(store: TestStore, role: Role) -> Desk {
             "refusals",
             role,
             &secrets::token_digest(&token),
+            jiff::Timestamp::now() + dateline_db::API_TOKEN_DEFAULT_LIFETIME,
             &Actor::staff(member.id, member.display_name.clone()),
             jiff::Timestamp::now(),
         )
