@@ -428,7 +428,10 @@ mod tests {
         }
         let url = update["url"].as_str().expect("url");
         assert!(url.contains("#entry-") && !url.contains('?'), "{url}");
-        assert_eq!(update["author"][0], json!({"@type": "Person", "name": "Desk"}));
+        assert_eq!(
+            update["author"][0],
+            json!({"@type": "Person", "name": "Desk"})
+        );
         assert_eq!(update["correction"][0]["@type"], "CorrectionComment");
     }
 

@@ -22,8 +22,8 @@ pub mod staff;
 pub mod tips;
 pub mod workflow;
 
-pub use model::*;
 pub use live::{Coverage, EntryByline, EntryNote, LiveEntry};
+pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use permissions::{Action, may_change_byline, permits};
 pub use refusal::{ArticleRefusal, Field, LiveRefusal, NoteRefusal, Refusal, Refusals};

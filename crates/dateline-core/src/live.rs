@@ -272,7 +272,10 @@ mod tests {
         ] {
             assert!(!is_embeddable(bad), "{bad}");
         }
-        assert_eq!(embed_host("https://www.youtube.com/watch?v=1"), "youtube.com");
+        assert_eq!(
+            embed_host("https://www.youtube.com/watch?v=1"),
+            "youtube.com"
+        );
         assert_eq!(embed_host("https://bsky.app:443/x"), "bsky.app");
     }
 

@@ -17,6 +17,7 @@ mod error;
 mod feeds;
 mod jobs;
 mod library;
+mod live;
 mod narration;
 mod newsroom_desk;
 mod profiles;
@@ -56,6 +57,9 @@ pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
+pub use live::{
+    EntryText, FeedKeyEvent, KeyEventRef, LatestEntry, Live, LiveNews, LivePage, NewEntry,
+};
 pub use narration::{
     ArticleAudio, AudioFiles, AudioStatus, NARRATE_JOB, NARRATE_PRIORITY, NARRATION_VOICES,
     NarrationArticle, NarrationRun, check_pronunciation,
