@@ -12,6 +12,7 @@
 //! permission first for what the actor may not even see, validation next, then the write.
 
 pub mod articles;
+pub mod live;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
 use dateline_db::{DbError, Owner, Store};
