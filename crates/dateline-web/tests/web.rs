@@ -12,6 +12,8 @@ mod discussion;
 mod feeds;
 #[path = "web/listen.rs"]
 mod listen;
+#[path = "web/live.rs"]
+mod live;
 #[path = "web/newsroom_auth.rs"]
 mod newsroom_auth;
 #[path = "web/newsroom_editor.rs"]

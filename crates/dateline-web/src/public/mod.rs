@@ -3,6 +3,8 @@
 
 mod audio;
 mod discussion;
+mod live;
+mod live_events;
 mod pages;
 pub(crate) mod readers;
 mod search;
@@ -15,6 +17,7 @@ use axum::routing::{get, post};
 use crate::AppState;
 
 pub use audio::audio_url;
+pub use live_events::LiveFeeds;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
 
@@ -25,6 +28,7 @@ pub(crate) use tips::{ATTACHMENT_PREFIX, conversation};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(tips::routes())
+        .merge(live::routes())
         .route("/", get(pages::front))
         .route("/healthz", get(pages::healthz))
         .route("/robots.txt", get(pages::robots))
