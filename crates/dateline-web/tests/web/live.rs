@@ -3,6 +3,9 @@
 //! new entries, the "Live" badge, and the newsroom's live desk (refusals keep what was typed,
 //! an author posts only on their own live coverage).
 
+// The workspace denies `unwrap` outside tests; these are plain `async fn`s the macro wraps.
+#![allow(clippy::unwrap_used)]
+
 use axum::body::Body;
 use dateline_core::{ArticleStatus, Role, cache_tags, paths};
 use dateline_db::testing::TestStore;
