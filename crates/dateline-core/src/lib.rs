@@ -4,6 +4,7 @@
 //! Everything here is deterministic and cheap to test; the store, the web layer and the CLI build on it.
 
 pub mod comments;
+pub mod jobs;
 pub mod jsonld;
 pub mod live;
 pub mod markdown;
@@ -22,6 +23,7 @@ pub mod staff;
 pub mod tips;
 pub mod workflow;
 
+pub use jobs::JobKind;
 pub use live::{Coverage, EntryByline, EntryNote, LiveEntry};
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};

@@ -2,6 +2,7 @@
 //! their audit entries, scheduled publication, and the notes readers see when a published story
 //! changes (corrections, clarifications, updates).
 
+use dateline_core::JobKind;
 use dateline_core::notes::check_note_text;
 use dateline_core::revisions::{RevisionDiff, compare};
 use dateline_core::workflow::{check_schedule, check_transition};
@@ -18,8 +19,6 @@ use crate::changes::record_change;
 use crate::narration::queue_narration;
 use crate::{ArticleInput, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
 
-/// The job kind that publishes scheduled articles whose time has come.
-pub const SCHEDULED_PUBLISH_JOB: &str = "scheduled_publish";
 /// Who publishes a scheduled article: the platform, on the newsroom's behalf.
 pub const SCHEDULER_ACTOR: &str = "scheduler";
 
@@ -170,9 +169,9 @@ macro_rules! queue_publication {
              ON CONFLICT (dedup_key) WHERE state = 'queued' \
              DO UPDATE SET run_at = excluded.run_at, payload = excluded.payload",
         )
-        .bind(SCHEDULED_PUBLISH_JOB)
+        .bind(JobKind::PublishDue.name())
         .bind(serde_json::json!({ "article_id": $id }).to_string())
-        .bind(format!("{SCHEDULED_PUBLISH_JOB}:{}", $id))
+        .bind(JobKind::PublishDue.dedup_key(Some($id)))
         .bind(to_micros($at))
         .bind(to_micros(Timestamp::now()))
         .execute(&mut *$tx)

@@ -225,6 +225,24 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Gives back the jobs `worker` holds, to be claimed again at once: its process ended (a crash,
+    /// a kill, a shutdown that could not wait) and whoever saw it end need not wait for the leases
+    /// to run out. Returns how many.
+    pub async fn release_jobs(&self, worker: &str, now: Timestamp) -> Result<u64> {
+        let released = on_writer!(self, pool => {
+            sqlx::query(
+                "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, \
+                 run_at = $1 WHERE state = 'running' AND locked_by = $2",
+            )
+            .bind(to_micros(now))
+            .bind(worker)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(released)
+    }
+
     /// Deletes jobs that finished (done or failed) before `before`; returns how many.
     pub async fn prune_finished_jobs(&self, before: Timestamp) -> Result<u64> {
         let done = on_writer!(self, pool => {

@@ -52,7 +52,7 @@ pub use comments::{
     MODERATION_RULES_ACTOR, NewComment, Queue, QueuedComment, ReaderStanding,
 };
 pub use desk::{DeskArticle, DeskFilter, ImageChoice, Owner};
-pub use editorial::{Revision, RevisionSummary, SCHEDULED_PUBLISH_JOB, SCHEDULER_ACTOR};
+pub use editorial::{Revision, RevisionSummary, SCHEDULER_ACTOR};
 pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
@@ -61,8 +61,8 @@ pub use live::{
     EntryText, FeedKeyEvent, KeyEventRef, LatestEntry, Live, LiveNews, LivePage, NewEntry,
 };
 pub use narration::{
-    ArticleAudio, AudioFiles, AudioStatus, NARRATE_JOB, NARRATE_PRIORITY, NARRATION_VOICES,
-    NarrationArticle, NarrationRun, check_pronunciation,
+    ArticleAudio, AudioFiles, AudioStatus, NARRATE_PRIORITY, NARRATION_VOICES, NarrationArticle,
+    NarrationRun, check_pronunciation,
 };
 pub use newsroom_desk::TagUse;
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};

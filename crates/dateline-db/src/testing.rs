@@ -172,3 +172,39 @@ pub async fn sqlite_writer_synchronous(store: &Store) -> Option<i64> {
         crate::Backend::Postgres(_) => None,
     }
 }
+
+/// A new, empty database on the PostgreSQL server of `DATELINE_TEST_POSTGRES_URL`, for tests
+/// that hand a URL to another process (a real `dateline` binary), where a schema on the search
+/// path would not carry over. Returns its URL. Left for the throwaway cluster to vanish with.
+pub async fn fresh_postgres_database(name_hint: &str) -> String {
+    let url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+        panic!("{POSTGRES_URL_VAR} is not set: run `scripts/test`, which starts PostgreSQL")
+    });
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let hint: String = name_hint
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(30)
+        .collect();
+    let database = format!(
+        "{hint}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+    .to_lowercase();
+    let admin = PgConnectOptions::from_str(&url).expect("valid PostgreSQL URL");
+    let mut connection = sqlx::ConnectOptions::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::Executor::execute(
+        &mut connection,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}")),
+    )
+    .await
+    .expect("create a test database");
+    let (server, _) = url
+        .split_once('?')
+        .map_or((url.as_str(), ""), |(server, query)| (server, query));
+    let (base, _) = server.rsplit_once('/').expect("a database name in the URL");
+    format!("{base}/{database}")
+}

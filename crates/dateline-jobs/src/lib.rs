@@ -10,23 +10,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dateline_db::{Actor, Job, JobOutcome, NewJob, PurgedTips, SCHEDULED_PUBLISH_JOB, Store};
+use dateline_core::JobKind;
+use dateline_db::{Actor, Job, JobOutcome, NewJob, PurgedTips, Store};
 use dateline_storage::MediaStore;
 use jiff::Timestamp;
 
 type HandlerFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 type Handler = Arc<dyn Fn(Job) -> HandlerFuture + Send + Sync>;
 
-/// Maintenance: keep the change log and the finished-jobs table from growing forever.
-pub const MAINTENANCE: &str = "maintenance";
-/// Closes the discussions of articles older than the site's auto-close age (hourly).
-pub const CLOSE_STALE_DISCUSSIONS: &str = "comments.auto_close";
 /// How long finished jobs and applied changes are kept (a node that was down longer than this
 /// starts with an empty page cache anyway).
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Retention of tips: deletes resolved tips once they are older than the configured time.
-pub const TIPS_PURGE: &str = "tips.purge";
 
 pub struct Worker {
     /// Whether this worker purges old tips (see [`Worker::purge_tips`]).
@@ -42,12 +36,12 @@ impl Worker {
     pub fn new(store: Store, name: impl Into<String>) -> Self {
         let mut worker = Self::dedicated(store, name);
         let store = worker.store.clone();
-        worker.register(MAINTENANCE, move |_job| {
+        worker.register(JobKind::Maintenance, move |_job| {
             let store = store.clone();
             async move { run_maintenance(&store).await }
         });
         let store = worker.store.clone();
-        worker.register(SCHEDULED_PUBLISH_JOB, move |_job| {
+        worker.register(JobKind::PublishDue, move |_job| {
             let store = store.clone();
             // Whichever article the job was queued for, everything due goes out: a job that
             // was delayed must not leave an earlier embargo waiting.
@@ -58,7 +52,7 @@ impl Worker {
             }
         });
         let store = worker.store.clone();
-        worker.register(CLOSE_STALE_DISCUSSIONS, move |_job| {
+        worker.register(JobKind::CloseStaleDiscussions, move |_job| {
             let store = store.clone();
             async move {
                 let closed = store.close_stale_discussions(Timestamp::now()).await?;
@@ -77,7 +71,7 @@ impl Worker {
     pub fn purge_tips(&mut self, media: MediaStore, keep: Duration) {
         let store = self.store.clone();
         self.purges_tips = true;
-        self.register(TIPS_PURGE, move |_job| {
+        self.register(JobKind::PurgeTips, move |_job| {
             let (store, media) = (store.clone(), media.clone());
             async move {
                 let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(keep)?;
@@ -106,13 +100,15 @@ impl Worker {
         self
     }
 
-    pub fn register<F, Fut>(&mut self, kind: &str, handler: F)
+    pub fn register<F, Fut>(&mut self, kind: JobKind, handler: F)
     where
         F: Fn(Job) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
-        self.handlers
-            .insert(kind.to_owned(), Arc::new(move |job| Box::pin(handler(job))));
+        let handler: Handler = Arc::new(move |job| Box::pin(handler(job)));
+        for name in std::iter::once(kind.name()).chain(kind.former_names().iter().copied()) {
+            self.handlers.insert(name.to_owned(), Arc::clone(&handler));
+        }
     }
 
     /// Claims and runs one due job; `Ok(false)` when there was none.
@@ -157,19 +153,36 @@ impl Worker {
 
     /// Runs until the process ends. Errors talking to the store are logged and retried.
     pub async fn run(self) {
+        let (_never, stop) = tokio::sync::watch::channel(false);
+        self.run_until(stop).await;
+    }
+
+    /// Runs until `stop` turns true. A job in progress is finished first, so a shutdown loses no
+    /// work (whoever stops the process may cut that short, then release the job:
+    /// `Store::release_jobs`).
+    pub async fn run_until(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         // Only the worker that does maintenance schedules it.
-        let maintains = self.handlers.contains_key(MAINTENANCE);
+        let maintains = self.handlers.contains_key(JobKind::Maintenance.name());
         if maintains {
             schedule_maintenance(&self.store, self.purges_tips).await;
         }
         let mut last_maintenance = tokio::time::Instant::now();
-        loop {
-            match self.run_once().await {
-                Ok(true) => continue,
-                Ok(false) => tokio::time::sleep(self.idle_wait).await,
+        while !*stop.borrow() {
+            let pause = match self.run_once().await {
+                Ok(true) => None,
+                Ok(false) => Some(self.idle_wait),
                 Err(error) => {
                     tracing::warn!(error = %format!("{error:#}"), "job queue unavailable");
-                    tokio::time::sleep(self.idle_wait * 5).await;
+                    Some(self.idle_wait * 5)
+                }
+            };
+            if let Some(pause) = pause {
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    // A dropped sender can never say stop: keep working.
+                    changed = stop.changed() => if changed.is_err() {
+                        tokio::time::sleep(pause).await;
+                    },
                 }
             }
             if maintains && last_maintenance.elapsed() > Duration::from_secs(3600) {
@@ -177,6 +190,7 @@ impl Worker {
                 last_maintenance = tokio::time::Instant::now();
             }
         }
+        tracing::info!(worker = self.name, "worker stopped");
     }
 }
 
@@ -198,23 +212,24 @@ pub async fn publish_scheduled(store: &Store, now: Timestamp) -> anyhow::Result<
 }
 
 async fn schedule_maintenance(store: &Store, purges_tips: bool) {
-    let kinds: &[&str] = if purges_tips {
-        &[MAINTENANCE, TIPS_PURGE]
+    let kinds: &[JobKind] = if purges_tips {
+        &[JobKind::Maintenance, JobKind::PurgeTips]
     } else {
-        &[MAINTENANCE]
+        &[JobKind::Maintenance]
     };
     for &kind in kinds {
-        let mut job = NewJob::now(kind, serde_json::json!({}));
-        job.dedup_key = Some(kind.to_owned());
+        let mut job = NewJob::now(kind.name(), serde_json::json!({}));
+        job.dedup_key = Some(kind.dedup_key(None));
         job.priority = -10;
         if let Err(error) = store.enqueue(&job).await {
-            tracing::warn!(%error, kind, "could not schedule maintenance");
+            tracing::warn!(%error, kind = kind.name(), "could not schedule maintenance");
         }
     }
     // Hourly is precise enough for "N days after publication", and one job per sweep (deduplicated
     // by key) however many nodes run workers.
-    let mut close = NewJob::now(CLOSE_STALE_DISCUSSIONS, serde_json::json!({}));
-    close.dedup_key = Some(CLOSE_STALE_DISCUSSIONS.to_owned());
+    let kind = JobKind::CloseStaleDiscussions;
+    let mut close = NewJob::now(kind.name(), serde_json::json!({}));
+    close.dedup_key = Some(kind.dedup_key(None));
     close.priority = -5;
     if let Err(error) = store.enqueue(&close).await {
         tracing::warn!(%error, "could not schedule closing stale discussions");

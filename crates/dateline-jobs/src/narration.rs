@@ -11,8 +11,9 @@ use bytes::Bytes;
 use dateline_audio::espeak::{EspeakEngine, EspeakVoice};
 use dateline_audio::pipeline::{ParagraphAudio, Timings, narrate, paragraph_key};
 use dateline_audio::{AudioError, SpeechEngine, mp3, opus};
+use dateline_core::JobKind;
 use dateline_core::narration::{Lexicon, NarrationSource, SpokenEnglish, spoken_paragraphs_in};
-use dateline_db::{AudioFiles, NARRATE_JOB, NarrationArticle, NarrationRun, Store};
+use dateline_db::{AudioFiles, NarrationArticle, NarrationRun, Store};
 use dateline_storage::MediaStore;
 use sha2::{Digest, Sha256};
 
@@ -96,14 +97,19 @@ pub enum NarrationOutcome {
 
 /// A worker that runs only narration: one job at a time, so at most one synthesis thread (and
 /// its encoder) is busy, next to the main worker whose jobs it never delays.
+/// The name the narration worker of process `name` holds its jobs under.
+pub fn queue_name(name: &str) -> String {
+    format!("{name}-narration")
+}
+
 pub fn narration_worker(
     store: Store,
     media: MediaStore,
     engines: Arc<EngineProvider>,
     name: &str,
 ) -> Worker {
-    let mut worker = Worker::dedicated(store.clone(), format!("{name}-narration"));
-    worker.register(NARRATE_JOB, move |job| {
+    let mut worker = Worker::dedicated(store.clone(), queue_name(name));
+    worker.register(JobKind::NarrateArticle, move |job| {
         let store = store.clone();
         let media = media.clone();
         let engines = Arc::clone(&engines);

@@ -3,15 +3,22 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use dateline_core::JobKind;
 use dateline_db::NewJob;
 use dateline_db::testing::TestStore;
 use dateline_jobs::Worker;
 
 async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
     let ran = Arc::new(AtomicUsize::new(0));
-    let mut worker = Worker::new(store.store.clone(), "test-worker");
+    // Three real kinds stand in for a job that works, one that fails and one that panics.
+    let (count, flaky, panics) = (
+        JobKind::SyncSearch,
+        JobKind::PurgeTips,
+        JobKind::CloseStaleDiscussions,
+    );
+    let mut worker = Worker::dedicated(store.store.clone(), "test-worker");
     let counter = Arc::clone(&ran);
-    worker.register("count", move |job| {
+    worker.register(count, move |job| {
         let counter = Arc::clone(&counter);
         async move {
             assert_eq!(job.payload["n"], 7);
@@ -19,21 +26,21 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
             Ok(())
         }
     });
-    worker.register("flaky", |_job| async {
+    worker.register(flaky, |_job| async {
         anyhow::bail!("upstream unavailable")
     });
-    worker.register("panics", |_job| async { panic!("handler bug") });
+    worker.register(panics, |_job| async { panic!("handler bug") });
 
     store
-        .enqueue(&NewJob::now("count", serde_json::json!({"n": 7})))
+        .enqueue(&NewJob::now(count.name(), serde_json::json!({"n": 7})))
         .await
         .expect("enqueue");
     store
-        .enqueue(&NewJob::now("flaky", serde_json::json!({})))
+        .enqueue(&NewJob::now(flaky.name(), serde_json::json!({})))
         .await
         .expect("enqueue");
     store
-        .enqueue(&NewJob::now("panics", serde_json::json!({})))
+        .enqueue(&NewJob::now(panics.name(), serde_json::json!({})))
         .await
         .expect("enqueue");
     store
@@ -66,8 +73,8 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
 
 async fn maintenance_prunes_old_rows_but_keeps_the_log_head(store: TestStore) {
     let worker = Worker::new(store.store.clone(), "maintenance-worker");
-    let mut job = NewJob::now(dateline_jobs::MAINTENANCE, serde_json::json!({}));
-    job.dedup_key = Some(dateline_jobs::MAINTENANCE.to_owned());
+    let mut job = NewJob::now(JobKind::Maintenance.name(), serde_json::json!({}));
+    job.dedup_key = Some(JobKind::Maintenance.dedup_key(None));
     store.enqueue(&job).await.expect("enqueue");
     for slug in ["politics", "world"] {
         store
@@ -384,7 +391,7 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
     let worker = Worker::new(store.store.clone(), "closing-worker");
     store
         .enqueue(&NewJob::now(
-            dateline_jobs::CLOSE_STALE_DISCUSSIONS,
+            JobKind::CloseStaleDiscussions.name(),
             serde_json::json!({}),
         ))
         .await

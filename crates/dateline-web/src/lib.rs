@@ -32,9 +32,6 @@ pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use theme::{Theme, ThemeError};
 
-/// The job that brings a shared search index up to date (see [`AppState::follow_search`]).
-pub const SEARCH_SYNC_JOB: &str = "search.sync";
-
 /// What the web layer needs to know from the operator's configuration.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -249,8 +246,9 @@ impl AppState {
 
     async fn enqueue_search_sync(&self, search: &SiteSearch) -> Result<(), WebError> {
         if search.is_behind(self.store()).await? {
-            let mut job = dateline_db::NewJob::now(SEARCH_SYNC_JOB, serde_json::Value::Null);
-            job.dedup_key = Some(SEARCH_SYNC_JOB.to_owned());
+            let kind = dateline_core::JobKind::SyncSearch;
+            let mut job = dateline_db::NewJob::now(kind.name(), serde_json::Value::Null);
+            job.dedup_key = Some(kind.dedup_key(None));
             self.store().enqueue(&job).await?;
         }
         Ok(())

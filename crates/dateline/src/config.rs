@@ -28,6 +28,9 @@ pub struct FileConfig {
     /// The neural narrator: "auto" (install it in the background when missing), "installed"
     /// (use it only when `dateline voices install` put it there) or "off" (espeak-ng only).
     pub neural_voice: Option<String>,
+    /// "worker": `serve` runs narration in a child process (`dateline worker`) it restarts if it
+    /// dies; "off": this node narrates nothing (run `dateline worker` elsewhere, or nowhere).
+    pub narration: Option<String>,
     /// `smtp://user:password@host:port` (or `smtps://…`, `smtp://…?tls=required`) for reader
     /// emails; without it, their links go to the log.
     pub smtp_url: Option<String>,
@@ -71,7 +74,18 @@ pub struct Config {
     pub search: SearchEngine,
     pub tips_retention_days: u32,
     pub neural_voice: NeuralVoice,
+    pub narration: Narration,
     pub smtp: Option<SmtpConfig>,
+}
+
+/// Where this node's narration runs. The web process itself never narrates: synthesis takes a
+/// core and, with the neural voice, hundreds of megabytes that readers' requests must not share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Narration {
+    /// `serve` starts `dateline worker` as a child process and starts it again if it dies.
+    Worker,
+    /// No narration worker on this node.
+    Off,
 }
 
 /// Where media, audio, the narration paragraph cache and tips ciphertext are kept.
@@ -139,6 +153,7 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_SEARCH",
     "DATELINE_TIPS_RETENTION_DAYS",
     "DATELINE_NEURAL_VOICE",
+    "DATELINE_NARRATION",
     "DATELINE_SMTP_URL",
     "DATELINE_MAIL_FROM",
 ];
@@ -252,6 +267,15 @@ impl Config {
             "off" => NeuralVoice::Off,
             other => bail!("neural_voice “{other}” is not auto, installed or off"),
         };
+        let narration = match env("DATELINE_NARRATION")
+            .or(file.narration)
+            .unwrap_or_else(|| "worker".to_owned())
+            .as_str()
+        {
+            "worker" => Narration::Worker,
+            "off" => Narration::Off,
+            other => bail!("narration “{other}” is not worker or off"),
+        };
         let smtp = match (
             env("DATELINE_SMTP_URL").or(file.smtp_url),
             env("DATELINE_MAIL_FROM").or(file.mail_from),
@@ -264,6 +288,7 @@ impl Config {
         Ok(Self {
             tips_retention_days,
             neural_voice,
+            narration,
             smtp,
             listen,
             data_dir,
@@ -439,6 +464,17 @@ mod tests {
         std::fs::write(folder.path().join("e.toml"), "").expect("write");
         let default = Config::resolve_with(&flags, env(&[])).expect("default");
         assert_eq!(default.neural_voice, NeuralVoice::Auto);
+    }
+
+    #[test]
+    fn narration_runs_in_a_worker_process_unless_switched_off() {
+        let flags = Overrides::default();
+        let default = Config::resolve_with(&flags, env(&[])).expect("default");
+        assert_eq!(default.narration, Narration::Worker);
+        let off = Config::resolve_with(&flags, env(&[("DATELINE_NARRATION", "off")])).expect("off");
+        assert_eq!(off.narration, Narration::Off);
+        let typo = Config::resolve_with(&flags, env(&[("DATELINE_NARRATION", "inline")]));
+        assert!(format!("{:#}", typo.expect_err("unknown")).contains("inline"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod storage;
 mod tips;
 mod users;
 mod voices;
+mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use dateline_storage::MediaStore;
 use dateline_web::{AppState, SearchCursor, SiteSearch, WebConfig};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Config, Overrides, SearchEngine, Storage};
+use crate::config::{Config, Narration, Overrides, SearchEngine, Storage};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +42,18 @@ enum Command {
         /// Start with an empty newsroom instead of the demo
         #[arg(long)]
         no_demo: bool,
+    },
+    /// Narrate: claim narration jobs and bring in the neural voice, until SIGTERM (`serve` starts
+    /// one as a child process; run it alone on another machine with `narration = "off"` there)
+    Worker {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// This worker's name in the job queue [default: host name and process id]
+        #[arg(long)]
+        name: Option<String>,
+        /// Stop when the process that started this one ends (how `serve` starts its worker)
+        #[arg(long, hide = true)]
+        with_parent: bool,
     },
     /// Add generated demo articles (for benchmarks); loads the demo newsroom first if empty
     Demo {
@@ -178,6 +191,11 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.command {
             Command::Serve { overrides, no_demo } => serve(&overrides, no_demo).await,
+            Command::Worker {
+                overrides,
+                name,
+                with_parent,
+            } => worker::run(&overrides, name, with_parent).await,
             Command::Demo {
                 overrides,
                 articles,
@@ -304,7 +322,6 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             identity.display()
         );
     }
-    let narration_media = media.clone();
     let state = AppState::new(
         store.clone(),
         media.clone(),
@@ -336,29 +353,21 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     // meanwhile, its search answering from what is indexed so far.
     tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
-    // Narration has a worker of its own so a long synthesis never holds up publishing; with no
-    // neural voice installed every article still gets the fallback voice.
-    let engines = dateline_jobs::narration::EngineProvider::fallback_only();
-    tokio::spawn(narrator::bring_in_neural_voice(
-        config.data_dir.clone(),
-        store.clone(),
-        Arc::clone(&engines),
-        config.neural_voice,
-    ));
-    let narration = dateline_jobs::narration::narration_worker(
-        store.clone(),
-        narration_media,
-        engines,
-        &worker_name,
-    );
-    tokio::spawn(narration.run());
+    let narration = match config.narration {
+        Narration::Worker => Some(worker::NarrationChild::start(
+            &config,
+            overrides,
+            store.clone(),
+        )?),
+        Narration::Off => None,
+    };
     let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name);
     worker.purge_tips(
         media.clone(),
         Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
     );
     let syncing = state.clone();
-    worker.register(dateline_web::SEARCH_SYNC_JOB, move |_job| {
+    worker.register(dateline_core::JobKind::SyncSearch, move |_job| {
         let state = syncing.clone();
         async move {
             state.sync_search().await?;
@@ -388,6 +397,9 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
+    if let Some(narration) = narration {
+        narration.stop().await;
+    }
     store.close().await;
     Ok(())
 }

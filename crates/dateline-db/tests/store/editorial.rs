@@ -2,12 +2,9 @@
 //! controllable clock, and corrections.
 
 use dateline_core::workflow::{WorkflowError, parse_local_date_time, resolve_local_time};
-use dateline_core::{ArticleStatus, NoteKind, Role, cache_tags};
+use dateline_core::{ArticleStatus, JobKind, NoteKind, Role, cache_tags};
 use dateline_db::testing::TestStore;
-use dateline_db::{
-    Actor, ArticleInput, DbError, NewStaff, SCHEDULED_PUBLISH_JOB, SCHEDULER_ACTOR, Store,
-    StoryFilter,
-};
+use dateline_db::{Actor, ArticleInput, DbError, NewStaff, SCHEDULER_ACTOR, Store, StoryFilter};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::support::{article_input, author, base_time, hours_after_base, section, tag_set};
@@ -562,7 +559,7 @@ async fn rescheduling_moves_the_one_waiting_job(store: TestStore) {
         vec![("queued".to_owned(), 1)]
     );
     // The job is due at the new, earlier time.
-    let kinds = [SCHEDULED_PUBLISH_JOB];
+    let kinds = [JobKind::PublishDue.name()];
     let lease = std::time::Duration::from_secs(60);
     assert!(
         store

@@ -9,7 +9,7 @@ use std::time::Duration;
 use dateline_core::live::ENTRIES_PER_PAGE;
 use dateline_core::{ArticleStatus, NoteKind, cache_tags};
 use dateline_db::testing::TestStore;
-use dateline_db::{Actor, DbError, NARRATE_JOB, NewEntry, Store, StoryFilter};
+use dateline_db::{Actor, DbError, NewEntry, Store, StoryFilter};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::support::{article_input, author, base_time, section, tag_set};
@@ -76,7 +76,7 @@ async fn narrate_jobs(store: &Store) -> usize {
     while let Some(job) = store
         .claim_job(
             "test",
-            &[NARRATE_JOB],
+            &[dateline_core::JobKind::NarrateArticle.name()],
             Duration::from_secs(60),
             Timestamp::now(),
         )

@@ -1,0 +1,166 @@
+//! What the tests of the real binary share: a site with its own data folder and database, the
+//! `dateline` process serving it, and plain HTTP requests to it.
+
+#![allow(dead_code)] // each test file uses its own part of it
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The binary under test: this build's, or `DATELINE_BIN` (say, the release build).
+pub fn binary() -> PathBuf {
+    std::env::var_os("DATELINE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_dateline")))
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// One site under test: its data folder, database and the server process while it runs.
+pub struct Site {
+    pub folder: tempfile::TempDir,
+    pub database_url: String,
+    pub port: u16,
+    pub server: Option<Child>,
+}
+
+impl Site {
+    /// A site on `database_url` with a fresh data folder, not yet serving.
+    pub fn new(database_url: String) -> Self {
+        Self {
+            folder: tempfile::tempdir().expect("a data folder"),
+            database_url,
+            port: free_port(),
+            server: None,
+        }
+    }
+
+    /// `dateline ARGS --data-dir …` on this site's database, with the neural voice off.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(binary());
+        command
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.folder.path().join("data"))
+            .env("DATELINE_DATABASE_URL", &self.database_url)
+            .env("DATELINE_NEURAL_VOICE", "off")
+            .env_remove("DATELINE_STORAGE_URL");
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> String {
+        let output = self.command(args).output().expect("run dateline");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "dateline {args:?} failed:\n{text}");
+        text
+    }
+
+    pub async fn start(&mut self, log: &str) {
+        let log = std::fs::File::create(self.folder.path().join(log)).expect("log file");
+        let listen = format!("127.0.0.1:{}", self.port);
+        let mut command = self.command(&["serve", "--no-demo", "--listen", &listen]);
+        command
+            .stdout(Stdio::from(log.try_clone().expect("log")))
+            .stderr(Stdio::from(log));
+        self.server = Some(command.spawn().expect("start dateline serve"));
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok((200, _)) = request(self.port, "GET", "/healthz", &[], b"").await {
+                return;
+            }
+            if let Some(status) = self
+                .server
+                .as_mut()
+                .and_then(|s| s.try_wait().ok().flatten())
+            {
+                panic!("dateline serve exited with {status}:\n{}", self.log());
+            }
+            assert!(Instant::now() < deadline, "no /healthz:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            // SIGKILL: no drain, no flush, nothing the process could still do.
+            server.kill().expect("kill -9");
+            server.wait().expect("reaped");
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = Command::new("kill").arg(server.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while server.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_dir(self.folder.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| entry.path().extension().is_some_and(|e| e == "log"))
+            .map(|entry| std::fs::read_to_string(entry.path()).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A plain HTTP/1.1 exchange on a fresh connection: the status and the body. An error is a
+/// request that got no answer (the server was killed under it).
+pub async fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer))
+        .await
+        .map_err(|_| std::io::Error::other("no answer within 30 s"))??;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    Ok((status, body.to_owned()))
+}

@@ -1,0 +1,142 @@
+//! Narration runs in a process of its own (issue 14): `serve` starts `dateline worker` as a
+//! child; killing that child with SIGKILL in the middle of an article leaves the site serving,
+//! a new worker takes over, the article's job is given back at once and run to completion, and
+//! the page shows one narration.
+
+use std::time::{Duration, Instant};
+
+use dateline_db::{AudioStatus, Store};
+use support::{Site, request};
+
+mod support;
+
+/// The processes whose parent is `pid` (Linux: /proc/PID/task/*/children).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|text| {
+            text.split_whitespace()
+                .filter_map(|pid| pid.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+async fn until<T>(what: &str, timeout: Duration, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_narration_worker_leaves_the_site_serving_and_the_article_is_narrated_once() {
+    let database = tempfile::tempdir().expect("a folder for the database");
+    let url = format!(
+        "sqlite://{}",
+        database.path().join("dateline.sqlite").display()
+    );
+    let store = Store::open(&url).await.expect("the site's store");
+    // Long enough that the worker is still reading it when it is killed.
+    let body = (1..=40)
+        .map(|n| format!("Paragraph {n} of the council's long evening, read aloud in full."))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let (article_id, _) = dateline_db::testing::published_article(&store, &body).await;
+
+    let mut site = Site::new(url);
+    site.start("serve.log").await;
+    let serve = site.server.as_ref().expect("serving").id();
+    let first = until(
+        "the narration worker",
+        Duration::from_secs(60),
+        async || children(serve).first().copied(),
+    )
+    .await;
+    until(
+        "the worker reading the article",
+        Duration::from_secs(60),
+        async || {
+            let audio = store.article_audio(article_id).await.ok().flatten()?;
+            (audio.status == AudioStatus::Generating).then_some(())
+        },
+    )
+    .await;
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &first.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success(), "the worker was killed mid-article");
+
+    let (status, _) = request(site.port, "GET", "/healthz", &[], b"")
+        .await
+        .expect("the site answers");
+    assert_eq!(status, 200, "the site keeps serving without its worker");
+    let (status, _) = request(site.port, "GET", "/politics/vote-delayed", &[], b"")
+        .await
+        .expect("the article answers");
+    assert_eq!(status, 200);
+
+    let second = until(
+        "a new narration worker",
+        Duration::from_secs(60),
+        async || children(serve).into_iter().find(|&pid| pid != first),
+    )
+    .await;
+    assert_ne!(second, first);
+    let audio = until(
+        "the article narrated",
+        Duration::from_secs(240),
+        async || {
+            let audio = store.article_audio(article_id).await.ok().flatten()?;
+            matches!(audio.status, AudioStatus::Ready | AudioStatus::Fallback).then_some(audio)
+        },
+    )
+    .await;
+    assert!(audio.files.is_some(), "the narration has its audio files");
+    let jobs = store.job_counts().await.expect("job counts");
+    assert!(
+        !jobs
+            .iter()
+            .any(|(state, count)| state == "running" && *count > 0),
+        "no job is left held by the dead worker: {jobs:?}"
+    );
+
+    let page = until(
+        "the page with its player",
+        Duration::from_secs(30),
+        async || {
+            let (_, page) = request(site.port, "GET", "/politics/vote-delayed", &[], b"")
+                .await
+                .ok()?;
+            page.contains("Listen to this article").then_some(page)
+        },
+    )
+    .await;
+    assert_eq!(
+        page.matches("Listen to this article").count(),
+        1,
+        "one narration on the page"
+    );
+    site.stop();
+    let log = site.log();
+    assert!(
+        log.contains("gave the narration worker's jobs back"),
+        "the dead worker's job was given back at once, not after its lease:\n{log}"
+    );
+    until(
+        "the worker gone with serve",
+        Duration::from_secs(15),
+        async || (!std::path::Path::new(&format!("/proc/{second}")).exists()).then_some(()),
+    )
+    .await;
+    store.close().await;
+}
