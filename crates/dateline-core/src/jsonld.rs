@@ -93,34 +93,8 @@ pub fn iso_with_offset(at: Timestamp, zone: &TimeZone) -> String {
 
 impl NewsArticleLd<'_> {
     pub fn to_value(&self) -> Value {
-        let authors: Vec<Value> = self
-            .authors
-            .iter()
-            .map(|a| json!({"@type": "Person", "name": a.name, "url": a.url}))
-            .collect();
-        let images: Vec<Value> = self
-            .images
-            .iter()
-            .map(|image| {
-                let mut object = json!({
-                    "@type": "ImageObject",
-                    "url": image.url,
-                    "contentUrl": image.url,
-                    "width": image.width,
-                    "height": image.height,
-                });
-                if let Some(caption) = image.caption {
-                    object["caption"] = json!(caption);
-                }
-                if let Some(credit) = image.credit {
-                    object["creditText"] = json!(credit);
-                }
-                if let Some(source_type) = image.source_type {
-                    object["digitalSourceType"] = json!(source_type.uri());
-                }
-                object
-            })
-            .collect();
+        let authors: Vec<Value> = self.authors.iter().map(person).collect();
+        let images: Vec<Value> = self.images.iter().map(image_object).collect();
         let mut value = json!({
             "@context": "https://schema.org",
             "@type": "NewsArticle",
@@ -159,18 +133,7 @@ impl NewsArticleLd<'_> {
             value["publisher"]["publishingPrinciples"] = json!(url);
         }
         if !self.corrections.is_empty() {
-            let corrections: Vec<Value> = self
-                .corrections
-                .iter()
-                .map(|c| {
-                    json!({
-                        "@type": "CorrectionComment",
-                        "text": c.text,
-                        "datePublished": iso_with_offset(c.date_published, self.time_zone),
-                    })
-                })
-                .collect();
-            value["correction"] = json!(corrections);
+            value["correction"] = corrections(&self.corrections, self.time_zone);
         }
         if let Some(audio) = &self.audio {
             value["audio"] = json!({
@@ -182,6 +145,107 @@ impl NewsArticleLd<'_> {
                 "contentSize": format!("{} B", audio.size_bytes),
             });
         }
+        value
+    }
+}
+
+/// One entry of live coverage as a schema.org `BlogPosting` inside `liveBlogUpdate`.
+pub struct BlogUpdateLd<'a> {
+    /// The live page's URL with the entry's anchor (`…#entry-12`): Google's live blog
+    /// guidelines ask for the page URL plus an anchor, without query parameters.
+    pub url: String,
+    pub headline: String,
+    /// Plain text of the entry.
+    pub body: String,
+    pub date_published: Timestamp,
+    pub date_modified: Timestamp,
+    pub authors: Vec<PersonLd<'a>>,
+    pub image: Option<ImageLd<'a>>,
+    pub corrections: Vec<CorrectionLd<'a>>,
+}
+
+/// A live article as schema.org `LiveBlogPosting` (a `BlogPosting`, so an `Article`: every
+/// `NewsArticle` property the page carries still applies), with its coverage times and updates.
+pub struct LiveBlogPostingLd<'a> {
+    pub article: NewsArticleLd<'a>,
+    pub coverage_start: Timestamp,
+    /// When coverage ended, or, while it runs, when it is expected to (schema.org: "the time
+    /// when the live blog will stop covering the Event").
+    pub coverage_end: Timestamp,
+    /// Newest first, as on the page.
+    pub updates: Vec<BlogUpdateLd<'a>>,
+}
+
+fn person(person: &PersonLd<'_>) -> Value {
+    if person.url.is_empty() {
+        json!({"@type": "Person", "name": person.name})
+    } else {
+        json!({"@type": "Person", "name": person.name, "url": person.url})
+    }
+}
+
+fn image_object(image: &ImageLd<'_>) -> Value {
+    let mut object = json!({
+        "@type": "ImageObject",
+        "url": image.url,
+        "contentUrl": image.url,
+        "width": image.width,
+        "height": image.height,
+    });
+    if let Some(caption) = image.caption {
+        object["caption"] = json!(caption);
+    }
+    if let Some(credit) = image.credit {
+        object["creditText"] = json!(credit);
+    }
+    if let Some(source_type) = image.source_type {
+        object["digitalSourceType"] = json!(source_type.uri());
+    }
+    object
+}
+
+fn corrections(list: &[CorrectionLd<'_>], zone: &TimeZone) -> Value {
+    list.iter()
+        .map(|c| {
+            json!({
+                "@type": "CorrectionComment",
+                "text": c.text,
+                "datePublished": iso_with_offset(c.date_published, zone),
+            })
+        })
+        .collect()
+}
+
+impl LiveBlogPostingLd<'_> {
+    pub fn to_value(&self) -> Value {
+        let zone = self.article.time_zone;
+        let mut value = self.article.to_value();
+        value["@type"] = json!("LiveBlogPosting");
+        value["coverageStartTime"] = json!(iso_with_offset(self.coverage_start, zone));
+        value["coverageEndTime"] = json!(iso_with_offset(self.coverage_end, zone));
+        let updates: Vec<Value> = self
+            .updates
+            .iter()
+            .map(|update| {
+                let mut posting = json!({
+                    "@type": "BlogPosting",
+                    "url": update.url,
+                    "headline": update.headline,
+                    "articleBody": update.body,
+                    "datePublished": iso_with_offset(update.date_published, zone),
+                    "dateModified": iso_with_offset(update.date_modified, zone),
+                    "author": update.authors.iter().map(person).collect::<Vec<_>>(),
+                });
+                if let Some(image) = &update.image {
+                    posting["image"] = image_object(image);
+                }
+                if !update.corrections.is_empty() {
+                    posting["correction"] = corrections(&update.corrections, zone);
+                }
+                posting
+            })
+            .collect();
+        value["liveBlogUpdate"] = json!(updates);
         value
     }
 }
@@ -300,6 +364,75 @@ mod tests {
         let mut document = sample(&zone);
         document.corrections.clear();
         assert!(document.to_value().get("correction").is_none());
+    }
+
+    /// Google's live blog guidelines: the `LiveBlogPosting` needs `coverageStartTime`,
+    /// `coverageEndTime`, `headline` and `liveBlogUpdate`, and recommends the article's own
+    /// fields (`datePublished`, `dateModified`, `author`, `image`, `publisher`, `description`);
+    /// each `BlogPosting` update needs `headline`, `articleBody`, `datePublished` and a `url`
+    /// that is the page's plus an anchor, without query parameters.
+    #[test]
+    fn a_live_blog_has_what_google_asks_for() {
+        let zone = TimeZone::get("America/New_York").expect("tzdb");
+        let live = LiveBlogPostingLd {
+            article: sample(&zone),
+            coverage_start: "2026-01-08T14:05:00Z".parse().expect("ts"),
+            coverage_end: "2026-01-09T02:00:00Z".parse().expect("ts"),
+            updates: vec![BlogUpdateLd {
+                url: "https://news.example/politics/story#entry-12".into(),
+                headline: "Petro lands".into(),
+                body: "The plane touched down.".into(),
+                date_published: "2026-01-08T15:00:00Z".parse().expect("ts"),
+                date_modified: "2026-01-08T15:10:00Z".parse().expect("ts"),
+                authors: vec![PersonLd {
+                    name: "Desk",
+                    url: "",
+                }],
+                image: None,
+                corrections: vec![CorrectionLd {
+                    text: "The plane landed at Andrews, not Dulles.",
+                    date_published: "2026-01-08T15:10:00Z".parse().expect("ts"),
+                }],
+            }],
+        };
+        let value = live.to_value();
+        assert_eq!(value["@type"], "LiveBlogPosting");
+        for required in [
+            "coverageStartTime",
+            "coverageEndTime",
+            "headline",
+            "liveBlogUpdate",
+            "datePublished",
+            "dateModified",
+            "author",
+            "image",
+            "publisher",
+            "description",
+            "mainEntityOfPage",
+        ] {
+            assert!(value.get(required).is_some(), "{required}");
+        }
+        assert_eq!(value["coverageStartTime"], "2026-01-08T09:05:00-05:00");
+        assert_eq!(value["coverageEndTime"], "2026-01-08T21:00:00-05:00");
+        let update = &value["liveBlogUpdate"][0];
+        assert_eq!(update["@type"], "BlogPosting");
+        for required in [
+            "headline",
+            "articleBody",
+            "datePublished",
+            "dateModified",
+            "url",
+            "author",
+        ] {
+            assert!(update.get(required).is_some(), "update {required}");
+        }
+        let url = update["url"].as_str().expect("url");
+        assert!(url.contains("#entry-") && !url.contains('?'), "{url}");
+        assert_eq!(
+            update["author"][0],
+            json!({"@type": "Person", "name": "Desk"})
+        );
+        assert_eq!(update["correction"][0]["@type"], "CorrectionComment");
     }
 
     #[test]

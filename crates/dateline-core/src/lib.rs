@@ -6,6 +6,7 @@
 pub mod comments;
 pub mod jobs;
 pub mod jsonld;
+pub mod live;
 pub mod markdown;
 pub mod model;
 pub mod narration;
@@ -23,10 +24,11 @@ pub mod tips;
 pub mod workflow;
 
 pub use jobs::JobKind;
+pub use live::{Coverage, EntryByline, EntryNote, LiveEntry};
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use permissions::{Action, may_change_byline, permits};
-pub use refusal::{ArticleRefusal, Field, NoteRefusal, Refusal, Refusals};
+pub use refusal::{ArticleRefusal, Field, LiveRefusal, NoteRefusal, Refusal, Refusals};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};
 pub use tips::{TipKind, TipResolution, TipStatus};

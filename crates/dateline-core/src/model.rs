@@ -151,6 +151,10 @@ pub struct Article {
     pub reading_minutes: u32,
     /// Bumped on every save; the optimistic-lock token and part of every cache key.
     pub version: i64,
+    /// Live coverage (`crate::live`): a stream of entries instead of a finished story.
+    /// Articles saved before live coverage existed load as stories.
+    #[serde(default)]
+    pub live: Option<crate::live::Coverage>,
 }
 
 /// Everything the article page shows about one article.
@@ -281,6 +285,19 @@ pub mod paths {
     }
     /// The public log of corrections.
     pub const CORRECTIONS: &str = "/corrections";
+    /// A live article's event stream: readers hear of new entries here.
+    pub fn live_events(article_id: i64) -> String {
+        format!("/live/{article_id}/events")
+    }
+    /// The entries of a live article newer than `entry_id` (0: all of its newest page), as a
+    /// fragment of the page the reader's script adds on "show".
+    pub fn live_entries_after(article_id: i64, entry_id: i64) -> String {
+        format!("/live/{article_id}/after/{entry_id}")
+    }
+    /// Finds an entry's page: redirects to the page that shows it, at its anchor.
+    pub fn live_entry(article_id: i64, entry_id: i64) -> String {
+        format!("/live/{article_id}/entries/{entry_id}")
+    }
     pub fn corrections_feed(file: &str) -> String {
         format!("/corrections/{file}")
     }
@@ -295,6 +312,7 @@ pub mod paths {
         "discussion",
         "feeds",
         "healthz",
+        "live",
         "media",
         "metrics",
         "newsroom",
@@ -356,6 +374,13 @@ pub mod cache_tags {
     }
     /// The site-wide corrections log and its feeds.
     pub const CORRECTIONS_LIST: &str = "list:corrections";
+    /// A live article's entries: its pages and fragments, and the cards of the front page and
+    /// its section page that show its latest entry. An entry changes only these.
+    pub fn live(article_id: i64) -> String {
+        format!("live:{article_id}")
+    }
+    /// Key events of live coverage as feed items: the feeds that carry them.
+    pub const KEY_EVENTS_LIST: &str = "list:key-events";
 }
 
 #[cfg(test)]

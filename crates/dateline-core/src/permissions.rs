@@ -65,10 +65,13 @@ pub enum Action {
     NarrateArticle,
     /// Narration voices for the site and sections, the pronunciation lexicon, regenerate-all.
     ManageNarration,
+    /// Live coverage: turn an article into live coverage, post, edit, pin, flag and delete its
+    /// entries, end the coverage. An entry goes out the moment it is posted.
+    RunLiveCoverage,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::UseNewsroom,
         Action::ChangeOwnPassword,
         Action::CreateDraft,
@@ -94,6 +97,7 @@ impl Action {
         Action::ManageApiTokens,
         Action::NarrateArticle,
         Action::ManageNarration,
+        Action::RunLiveCoverage,
     ];
 
     /// The least trusted role that may take this action, on one's own work and on anyone else's.
@@ -112,7 +116,10 @@ impl Action {
             | Action::Publish
             | Action::Schedule
             | Action::Unpublish
-            | Action::NarrateArticle => (Author, Editor),
+            | Action::NarrateArticle
+            // Entries are published the moment they are posted, so the rule is publishing's:
+            // authors on their own live articles, editors on any.
+            | Action::RunLiveCoverage => (Author, Editor),
             // Corrections are an editorial decision, whoever wrote the story; so is whose name a
             // story goes out under.
             Action::AddUpdateNote | Action::EditOthersByline => (Editor, Editor),
@@ -204,6 +211,7 @@ mod tests {
             (Action::ManageApiTokens, ADMIN, ADMIN),
             (Action::NarrateArticle, AUTHOR_UP, EDITOR_UP),
             (Action::ManageNarration, EDITOR_UP, EDITOR_UP),
+            (Action::RunLiveCoverage, AUTHOR_UP, EDITOR_UP),
         ]
     };
 

@@ -32,6 +32,10 @@ pub enum Field {
     PublishAt,
     NoteKind,
     NoteText,
+    /// A live entry's picture from the image library.
+    EntryImage,
+    /// A live entry's embedded link.
+    EmbedUrl,
 }
 
 impl Field {
@@ -50,6 +54,8 @@ impl Field {
             Field::PublishAt => "publish_at",
             Field::NoteKind => "note_kind",
             Field::NoteText => "note_text",
+            Field::EntryImage => "image_id",
+            Field::EmbedUrl => "embed_url",
         }
     }
 }
@@ -193,6 +199,62 @@ impl NoteRefusal {
     }
 }
 
+/// What is wrong with a live entry, or with changing live coverage now.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LiveRefusal {
+    #[error("Keep the entry's headline to {max} characters.")]
+    HeadlineTooLong { max: usize },
+    #[error("An entry's headline is one line.")]
+    HeadlineOneLine,
+    #[error("Write the entry: its text cannot be empty.")]
+    BodyMissing,
+    #[error("An entry can be at most {max} characters; longer news deserves an article.")]
+    BodyTooLong { max: usize },
+    #[error("That image is not in the library.")]
+    ImageUnknown,
+    #[error("An embed is a web address starting with https://, e.g. a post or a video.")]
+    EmbedInvalid,
+    #[error("At most {max} entries can be pinned; unpin one first.")]
+    TooManyPinned { max: usize },
+    /// Entries belong to live coverage; a story gets notes instead.
+    #[error("This article is not live coverage.")]
+    NotLive,
+    /// Ending coverage freezes the page: entries no longer change, only corrections are added.
+    #[error("Live coverage of this story has ended: its entries no longer change.")]
+    CoverageEnded,
+    #[error("Coverage starts when the live article is published; there is nothing to end yet.")]
+    NotStarted,
+}
+
+impl LiveRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use LiveRefusal::*;
+        match self {
+            HeadlineTooLong { .. } | HeadlineOneLine => Some(Field::Headline),
+            BodyMissing | BodyTooLong { .. } => Some(Field::Body),
+            ImageUnknown => Some(Field::EntryImage),
+            EmbedInvalid => Some(Field::EmbedUrl),
+            TooManyPinned { .. } | NotLive | CoverageEnded | NotStarted => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use LiveRefusal::*;
+        match self {
+            HeadlineTooLong { .. } => "entry_headline_too_long",
+            HeadlineOneLine => "entry_headline_one_line",
+            BodyMissing => "entry_body_missing",
+            BodyTooLong { .. } => "entry_body_too_long",
+            ImageUnknown => "entry_image_unknown",
+            EmbedInvalid => "embed_invalid",
+            TooManyPinned { .. } => "too_many_pinned",
+            NotLive => "not_live",
+            CoverageEnded => "coverage_ended",
+            NotStarted => "coverage_not_started",
+        }
+    }
+}
+
 /// Why a change was refused. The variants are the areas of the newsroom.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -209,6 +271,9 @@ pub enum Refusal {
     /// A comment or a commenter the discussion rules turn away.
     #[error(transparent)]
     Comment(#[from] CommentError),
+    /// A live entry, or live coverage, the rules turn away.
+    #[error(transparent)]
+    Live(#[from] LiveRefusal),
 }
 
 impl Refusal {
@@ -225,6 +290,7 @@ impl Refusal {
                 CommentError::EmptyBody | CommentError::BodyTooLong(_) => Some(Field::Body),
                 _ => None,
             },
+            Refusal::Live(refusal) => refusal.field(),
         }
     }
 
@@ -241,6 +307,7 @@ impl Refusal {
             Refusal::PublishTime(ScheduleTimeError::Skipped { .. }) => "publish_at_skipped",
             Refusal::PublishTime(ScheduleTimeError::OutOfRange(_)) => "publish_at_out_of_range",
             Refusal::Comment(refusal) => comment_code(refusal),
+            Refusal::Live(refusal) => refusal.code(),
         }
     }
 }
@@ -389,6 +456,31 @@ mod tests {
                 "headline_missing",
                 "illegal_transition"
             ]
+        );
+    }
+
+    #[test]
+    fn every_live_refusal_has_a_distinct_code() {
+        use LiveRefusal::*;
+        let all = [
+            HeadlineTooLong { max: 1 },
+            HeadlineOneLine,
+            BodyMissing,
+            BodyTooLong { max: 1 },
+            ImageUnknown,
+            EmbedInvalid,
+            TooManyPinned { max: 1 },
+            NotLive,
+            CoverageEnded,
+            NotStarted,
+        ];
+        let mut codes: Vec<_> = all.iter().map(LiveRefusal::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        assert_eq!(
+            Refusal::from(EmbedInvalid).field().map(Field::as_str),
+            Some("embed_url")
         );
     }
 

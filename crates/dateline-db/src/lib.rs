@@ -19,6 +19,7 @@ mod feeds;
 mod imports;
 mod jobs;
 mod library;
+mod live;
 mod narration;
 mod newsroom_desk;
 mod profiles;
@@ -61,6 +62,9 @@ pub use imports::{
 };
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
+pub use live::{
+    EntryText, FeedKeyEvent, KeyEventRef, LatestEntry, Live, LiveNews, LivePage, NewEntry,
+};
 pub use narration::{
     ArticleAudio, AudioFiles, AudioStatus, NARRATE_PRIORITY, NARRATION_VOICES, NarrationArticle,
     NarrationRun, check_pronunciation,

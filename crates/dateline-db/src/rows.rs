@@ -103,7 +103,8 @@ impl From<ImageRow> for Image {
 
 pub(crate) const ARTICLE_COLUMNS: &str = "a.id, a.section_id, a.slug, a.headline, a.standfirst, \
      a.body, a.dateline_place, a.status, a.first_published_at, a.updated_at, a.created_at, \
-     a.hero_image_id, a.comments_open, a.language, a.reading_minutes, a.version, a.scheduled_for";
+     a.hero_image_id, a.comments_open, a.language, a.reading_minutes, a.version, a.scheduled_for, \
+     a.kind, a.coverage_started_at, a.coverage_ended_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ArticleRow {
@@ -124,6 +125,10 @@ pub(crate) struct ArticleRow {
     pub reading_minutes: i64,
     pub version: i64,
     pub scheduled_for: Option<i64>,
+    /// `story` or `live`.
+    pub kind: String,
+    pub coverage_started_at: Option<i64>,
+    pub coverage_ended_at: Option<i64>,
 }
 
 impl From<ArticleRow> for Article {
@@ -147,6 +152,10 @@ impl From<ArticleRow> for Article {
             language: row.language,
             reading_minutes: u32::try_from(row.reading_minutes).unwrap_or(1),
             version: row.version,
+            live: (row.kind == crate::live::LIVE_KIND).then(|| dateline_core::Coverage {
+                started_at: row.coverage_started_at.map(from_micros),
+                ended_at: row.coverage_ended_at.map(from_micros),
+            }),
         }
     }
 }

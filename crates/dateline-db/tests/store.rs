@@ -33,6 +33,8 @@ mod editorial;
 mod jobs;
 #[path = "store/library.rs"]
 mod library;
+#[path = "store/live.rs"]
+mod live;
 #[path = "store/migrations.rs"]
 mod migrations;
 #[path = "store/narration.rs"]

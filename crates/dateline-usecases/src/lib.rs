@@ -13,6 +13,7 @@
 
 pub mod articles;
 pub mod import;
+pub mod live;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
 use dateline_db::{DbError, Owner, Store};

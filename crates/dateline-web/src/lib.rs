@@ -28,7 +28,7 @@ use dateline_storage::MediaStore;
 pub use cache::{CachedPage, PageCache};
 pub use error::WebError;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
-pub use public::{LogMail, ReaderMail, ReaderMessage, SmtpMail};
+pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use theme::{Theme, ThemeError};
 
@@ -74,6 +74,8 @@ struct Inner {
     presence: newsroom::presence::Presence,
     tips: tips::TipsState,
     readers: public::readers::ReaderState,
+    /// Live coverage's event streams: one poller per followed article.
+    live_feeds: public::LiveFeeds,
     /// The last change of the `changes` log this node has applied to its cache.
     applied_change: tokio::sync::Mutex<i64>,
 }
@@ -82,6 +84,7 @@ impl AppState {
     pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> Result<Self, WebError> {
         let theme = Theme::load(config.theme_folder.as_deref())?;
         let latest = store.latest_change_id().await?;
+        let live_feeds = public::LiveFeeds::for_node(store.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 usecases: dateline_usecases::Context::new(store.clone(), media.clone()),
@@ -95,9 +98,15 @@ impl AppState {
                 presence: newsroom::presence::Presence::new(),
                 tips: tips::TipsState::new(),
                 readers: public::readers::ReaderState::new(),
+                live_feeds,
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
+    }
+
+    /// Live coverage's event streams on this node.
+    pub fn live_feeds(&self) -> &public::LiveFeeds {
+        &self.inner.live_feeds
     }
 
     /// What the use cases need; every handler that changes something passes it on.

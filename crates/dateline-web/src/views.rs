@@ -189,6 +189,8 @@ pub struct StoryView {
     pub image: Option<ImageView>,
     /// Approved comments, on the cards of list pages (0 elsewhere: the card then shows none).
     pub comment_count: i64,
+    /// Live coverage running now, on the front and section pages' cards (the "Live" badge).
+    pub live: bool,
 }
 
 pub fn section_link(section: &SectionRef) -> LinkView {
@@ -220,6 +222,7 @@ pub fn story_view(story: &StorySummary, clock: &Clock, sizes: &'static str) -> S
             .as_ref()
             .map(|image| image_view(image, sizes, 480)),
         comment_count: 0,
+        live: false,
     }
 }
 

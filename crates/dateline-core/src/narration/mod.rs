@@ -120,11 +120,45 @@ pub fn spoken_paragraphs_in(
     source: &NarrationSource<'_>,
     english: SpokenEnglish,
 ) -> Vec<SpokenParagraph> {
+    spoken(source_texts(source), english)
+}
+
+/// One key event of live coverage as the narrator reads it: its headline, if it has one, then
+/// its text.
+pub struct KeyEventSource<'a> {
+    pub headline: Option<&'a str>,
+    pub body_markdown: &'a str,
+}
+
+/// What is read aloud of live coverage: the headline, standfirst and summary (the article's
+/// body), then its key events, oldest first so they tell the story in order. The stream of
+/// ordinary entries is never read: it changes by the minute and would never finish.
+pub fn spoken_live_paragraphs_in(
+    source: &NarrationSource<'_>,
+    key_events: &[KeyEventSource<'_>],
+    english: SpokenEnglish,
+) -> Vec<SpokenParagraph> {
+    let mut texts = source_texts(source);
+    if !key_events.is_empty() {
+        texts.push("Key events.".to_owned());
+    }
+    for event in key_events {
+        texts.extend(event.headline.map(str::to_owned));
+        texts.extend(text::spoken_blocks(event.body_markdown));
+    }
+    spoken(texts, english)
+}
+
+fn source_texts(source: &NarrationSource<'_>) -> Vec<String> {
     let mut texts: Vec<String> = vec![source.headline.to_string()];
     if let Some(standfirst) = source.standfirst.filter(|s| !s.trim().is_empty()) {
         texts.push(standfirst.to_string());
     }
     texts.extend(text::spoken_blocks(source.body_markdown));
+    texts
+}
+
+fn spoken(texts: Vec<String>, english: SpokenEnglish) -> Vec<SpokenParagraph> {
     texts
         .iter()
         .map(|text| SpokenParagraph {
@@ -142,6 +176,45 @@ pub fn spoken_paragraphs_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn live_coverage_reads_its_summary_and_key_events_only() {
+        let source = NarrationSource {
+            headline: "Reactions to the invitation",
+            standfirst: Some("Leaders respond."),
+            body_markdown: "Petro accepted the call.",
+        };
+        let events = [
+            KeyEventSource {
+                headline: Some("Bogotá welcomes the call"),
+                body_markdown: "The foreign ministry said it was ready.\n\n![A photo](x.jpg)",
+            },
+            KeyEventSource {
+                headline: None,
+                body_markdown: "Caracas objects to the meeting.",
+            },
+        ];
+        let sentences: Vec<String> =
+            spoken_live_paragraphs_in(&source, &events, SpokenEnglish::American)
+                .into_iter()
+                .flat_map(|p| p.sentences)
+                .collect();
+        assert_eq!(
+            sentences,
+            vec![
+                "Reactions to the invitation",
+                "Leaders respond.",
+                "Petro accepted the call.",
+                "Key events.",
+                "Bogotá welcomes the call",
+                "The foreign ministry said it was ready.",
+                "Caracas objects to the meeting.",
+            ],
+            "the pictures are not read"
+        );
+        let none = spoken_live_paragraphs_in(&source, &[], SpokenEnglish::American);
+        assert_eq!(none.len(), 3, "no key events: no key events heading");
+    }
 
     #[test]
     fn headline_and_standfirst_come_first_and_images_are_not_read() {

@@ -820,6 +820,8 @@ async fn preview(
         language: fields.language.trim().to_owned(),
         reading_minutes: markdown::article_reading_minutes(&fields.body, hero.is_some()),
         version: saved.map_or(0, |p| p.article.version),
+        // A live article previews with its entries as readers see them.
+        live: saved.and_then(|p| p.article.live),
     };
     let page = ArticlePage {
         article,

@@ -22,6 +22,7 @@ mod authors;
 mod comments;
 mod dashboard;
 mod library;
+mod live;
 mod lookup;
 mod narration;
 mod pages;
@@ -95,6 +96,29 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/newsroom/articles/{id}/schedule", post(articles::schedule))
         .route("/newsroom/articles/{id}/notes", post(articles::add_note))
+        .route("/newsroom/articles/{id}/live", get(live::desk))
+        .route(
+            "/newsroom/articles/{id}/live/entries",
+            post(live::post_entry),
+        )
+        .route(
+            "/newsroom/articles/{id}/coverage/{what}",
+            post(live::coverage),
+        )
+        .route("/newsroom/live/entries/{id}/edit", post(live::edit_entry))
+        .route("/newsroom/live/entries/{id}/pin", post(live::pin_entry))
+        .route(
+            "/newsroom/live/entries/{id}/key-event",
+            post(live::key_event_entry),
+        )
+        .route(
+            "/newsroom/live/entries/{id}/delete",
+            post(live::delete_entry),
+        )
+        .route(
+            "/newsroom/live/entries/{id}/correct",
+            post(live::correct_entry),
+        )
         .route(
             "/newsroom/articles/{id}/audio",
             post(narration::article_audio),

@@ -4,6 +4,8 @@
 mod audio;
 mod discussion;
 pub(crate) mod moved;
+mod live;
+mod live_events;
 mod pages;
 pub(crate) mod readers;
 mod search;
@@ -16,6 +18,7 @@ use axum::routing::{get, post};
 use crate::AppState;
 
 pub use audio::audio_url;
+pub use live_events::LiveFeeds;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
 
@@ -28,6 +31,7 @@ pub(crate) use tips::{ATTACHMENT_PREFIX, conversation};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(tips::routes())
+        .merge(live::routes())
         .route("/", get(pages::front))
         .route("/healthz", get(pages::healthz))
         .route("/robots.txt", get(pages::robots))

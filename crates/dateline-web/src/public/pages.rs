@@ -40,6 +40,8 @@ pub(super) struct Frame {
     tags: BTreeSet<String>,
     /// Feed autodiscovery links for the head: the site's, plus the page's section or author.
     feeds: Vec<feeds::FeedLink>,
+    /// Whether cards show a "Live" badge on running live coverage (front and section pages).
+    live_badges: bool,
 }
 
 impl Frame {
@@ -62,7 +64,13 @@ impl Frame {
             logo,
             clock,
             tags,
+            live_badges: false,
         })
+    }
+
+    /// Adds a tag to what the page shows.
+    pub(super) fn tag(&mut self, tag: String) {
+        self.tags.insert(tag);
     }
 
     fn logo_view(&self) -> Option<views::ImageView> {
@@ -110,6 +118,14 @@ impl Frame {
         for card in &mut cards {
             self.tags.insert(cache_tags::discussion(card.id));
             card.comment_count = counts.get(&card.id).copied().unwrap_or(0);
+        }
+        if self.live_badges {
+            // The badge's page is dropped by every entry of the coverage, as the issue asks.
+            let running = state.store().live().running(&ids).await?;
+            for card in cards.iter_mut().filter(|card| running.contains(&card.id)) {
+                self.tags.insert(cache_tags::live(card.id));
+                card.live = true;
+            }
         }
         Ok(cards)
     }
@@ -235,7 +251,7 @@ fn requested_page(query: Option<&str>) -> Option<i64> {
 }
 
 /// The address of page `n` of the list at `path`.
-fn page_url(path: &str, n: i64) -> String {
+pub(super) fn page_url(path: &str, n: i64) -> String {
     if n == 1 {
         path.to_owned()
     } else {
@@ -244,7 +260,7 @@ fn page_url(path: &str, n: i64) -> String {
 }
 
 /// The theme's `pagination` context for page `page` of `pages`.
-fn pagination(path: &str, page: i64, pages: i64) -> Value {
+pub(super) fn pagination(path: &str, page: i64, pages: i64) -> Value {
     json!({
         "page": page,
         "pages": pages,
@@ -274,6 +290,7 @@ fn website_meta(
 
 pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> {
     let mut frame = Frame::load(&state).await?;
+    frame.live_badges = true;
     frame.tags.insert(cache_tags::FRONT_LIST.to_owned());
     let latest = state
         .store()
@@ -362,6 +379,7 @@ pub async fn section(
         "description": (!section.description.is_empty()).then_some(&section.description),
     });
     let mut frame = Frame::load(&state).await?;
+    frame.live_badges = true;
     frame.tags.insert(cache_tags::section(section.id));
     frame.tags.insert(cache_tags::section_list(section.id));
     let section_feeds = feeds::section_links(&frame.settings, &section.slug, &section.name);
@@ -532,6 +550,7 @@ async fn listing_page(
 pub async fn article(
     State(state): State<AppState>,
     Path((section_slug, slug)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
     // Slugs are checked before they reach the database: PostgreSQL refuses text with a NUL
     // byte, and nothing that is not a slug can name a page.
@@ -547,7 +566,16 @@ pub async fn article(
         ArticleLookup::MovedTo(path) => return Ok(permanent_redirect(&path)),
         ArticleLookup::NotFound => return not_found_page(&state).await,
     };
-    render_article(&state, &page, ArticleMode::Public).await
+    // Live coverage has pages of entries; a story has one page whatever the query says.
+    let live_page = if page.article.is_live() {
+        match requested_page(query.as_deref()) {
+            Some(number) => number,
+            None => return not_found_page(&state).await,
+        }
+    } else {
+        1
+    };
+    render_article_at(&state, &page, ArticleMode::Public, live_page).await
 }
 
 /// Whether the article page is the public one or the newsroom's preview of unsaved text.
@@ -569,6 +597,16 @@ pub(crate) async fn render_article(
     page: &ArticlePage,
     mode: ArticleMode<'_>,
 ) -> Result<Response, WebError> {
+    render_article_at(state, page, mode, 1).await
+}
+
+/// The article page, showing page `live_page` of its entries when it is live coverage.
+async fn render_article_at(
+    state: &AppState,
+    page: &ArticlePage,
+    mode: ArticleMode<'_>,
+    live_page: i64,
+) -> Result<Response, WebError> {
     let mut frame = Frame::load(state).await?;
     let more = state
         .store()
@@ -580,6 +618,10 @@ pub(crate) async fn render_article(
         )
         .await?;
     tag_article(&mut frame, page);
+    let live = super::live::block(state, &mut frame, page, live_page).await?;
+    if page.article.is_live() && live.is_none() {
+        return not_found_page(state).await;
+    }
     let section_feeds =
         feeds::section_links(&frame.settings, &page.section.slug, &page.section.name);
     frame.feeds.extend(section_feeds);
@@ -599,6 +641,7 @@ pub(crate) async fn render_article(
         &view.url,
         audio.as_ref(),
         comment_count,
+        live.as_ref(),
     );
     let meta_tags = article_meta(state, &frame, page, &view);
     let meta = PageMeta {
@@ -630,6 +673,7 @@ pub(crate) async fn render_article(
             "more_in_section": more_views,
             "related": related_views,
             "discussion": discussion,
+            "live": live.as_ref().map(|live| &live.context),
             "preview": match mode {
                 ArticleMode::Public => Value::Null,
                 ArticleMode::Preview { action, fields } => {
@@ -778,6 +822,7 @@ fn article_jsonld(
     url: &str,
     audio: Option<&dateline_db::AudioFiles>,
     comment_count: i64,
+    live: Option<&super::live::LiveShown>,
 ) -> String {
     let audio_url = audio.map(|files| absolute(state, &super::audio_url(&files.mp3_key)));
     let base_url = &state.config().base_url;
@@ -869,7 +914,10 @@ fn article_jsonld(
                 size_bytes: files.mp3_bytes,
             }),
     };
-    let mut value = document.to_value();
+    let mut value = match live {
+        Some(live) => super::live::jsonld_value(state, document, page, live),
+        None => document.to_value(),
+    };
     // schema.org CreativeWork.commentCount: the approved comments readers can see.
     if let Some(object) = value.as_object_mut() {
         object.insert("commentCount".to_owned(), json!(comment_count));

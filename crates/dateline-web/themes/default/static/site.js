@@ -164,3 +164,70 @@
     init();
   }
 })();
+
+/* Dateline: live coverage, enhanced. Without JavaScript the page has pages and a refresh link;
+   with it, the page listens to its event stream and announces "N new updates — show" rather than
+   moving the text under the reader. "Show" fetches the new entries' fragment (cached like the
+   page) and puts it above the stream. */
+(function () {
+  "use strict";
+
+  function liveEntries(section) {
+    if (typeof window.EventSource !== "function" || !window.fetch || !window.DOMParser) return;
+    var button = section.querySelector(".live-show");
+    var list = section.querySelector(".live-entries");
+    if (!button || !list) return;
+    var afterUrl = section.getAttribute("data-live-after");
+    var waiting = 0;
+    var source = new EventSource(section.getAttribute("data-live-events"));
+    // The event names the entries newer than the page as served (newest first); those already
+    // shown through "show" are not new any more.
+    source.addEventListener("entries", function (event) {
+      var count = event.data.split(",").filter(function (id) {
+        return /^\d+$/.test(id) && !document.getElementById("entry-" + id);
+      }).length;
+      if (count < 1 || count === waiting) return;
+      waiting = count;
+      button.textContent = count === 1 ? "1 new update — show" : count + " new updates — show";
+      button.hidden = false;
+    });
+    source.addEventListener("ended", function () {
+      source.close();
+    });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetch(afterUrl, { credentials: "omit" })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".live-entries");
+          if (!fresh) return;
+          var items = Array.prototype.slice.call(fresh.children);
+          for (var i = items.length - 1; i >= 0; i--) {
+            if (!document.getElementById(items[i].id)) list.insertBefore(items[i], list.firstChild);
+          }
+          var newest = fresh.getAttribute("data-newest");
+          if (newest) afterUrl = afterUrl.replace(/\/\d+$/, "/" + newest);
+          waiting = 0;
+          button.hidden = true;
+          if (items.length && items[0].focus) {
+            items[0].setAttribute("tabindex", "-1");
+            items[0].focus();
+          }
+        })
+        .catch(function () {
+          button.textContent = "The new updates could not be loaded: refresh the page.";
+        })
+        .then(function () { button.disabled = false; });
+    });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live-events]"), liveEntries);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
