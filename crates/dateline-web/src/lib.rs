@@ -5,12 +5,16 @@
 
 mod api;
 mod cache;
+mod client;
 mod error;
 mod feeds;
+mod limits;
+mod live;
 pub mod newsroom;
 mod public;
 mod search;
 mod serve;
+mod server;
 mod sitemaps;
 mod theme;
 mod tips;
@@ -25,11 +29,14 @@ use axum::Router;
 use dateline_db::Store;
 use dateline_storage::MediaStore;
 
-pub use cache::{CachedPage, PageCache};
+pub use cache::{CachedPage, Effort, PageCache};
+pub use client::{Client, ProxyHeaders, TrustedProxies};
 pub use error::WebError;
+pub use limits::BodyLimits;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use public::{LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
+pub use server::{ListenerLimits, serve};
 pub use theme::{Theme, ThemeError};
 
 /// The job that brings a shared search index up to date (see [`AppState::follow_search`]).
@@ -44,6 +51,13 @@ pub struct WebConfig {
     pub theme_folder: Option<PathBuf>,
     /// Memory the page cache may use.
     pub page_cache_bytes: usize,
+    /// The reverse proxies whose forwarding headers are believed (see `client`).
+    pub trusted_proxies: TrustedProxies,
+    /// Uncached public requests (misses, searches, posts) worked on at once; past it they are
+    /// answered 503 at once (see `limits`).
+    pub max_uncached_requests: usize,
+    /// Live event streams (`/discussion/{id}/events`) open at once on this node.
+    pub max_event_streams: usize,
 }
 
 impl Default for WebConfig {
@@ -52,6 +66,9 @@ impl Default for WebConfig {
             base_url: "http://127.0.0.1:8080".to_owned(),
             theme_folder: None,
             page_cache_bytes: 32 * 1024 * 1024,
+            trusted_proxies: TrustedProxies::default(),
+            max_uncached_requests: 64,
+            max_event_streams: 4096,
         }
     }
 }
@@ -66,7 +83,15 @@ struct Inner {
     store: Store,
     media: MediaStore,
     theme: Theme,
-    cache: PageCache,
+    cache: Arc<PageCache>,
+    /// Recompresses cached pages at the best levels in the background.
+    polisher: cache::Polisher,
+    /// Compressions of misses running on the blocking pool, at most one per core.
+    compressing: tokio::sync::Semaphore,
+    /// Slots for uncached work (load shedding).
+    capacity: limits::Capacity,
+    /// Live comment counts, one query per article and interval for all its readers.
+    live_comments: live::LiveHub<i64>,
     config: WebConfig,
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
@@ -81,9 +106,15 @@ impl AppState {
     pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> Result<Self, WebError> {
         let theme = Theme::load(config.theme_folder.as_deref())?;
         let latest = store.latest_change_id().await?;
+        let cache = Arc::new(PageCache::new(config.page_cache_bytes));
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
             inner: Arc::new(Inner {
-                cache: PageCache::new(config.page_cache_bytes),
+                polisher: cache::Polisher::start(Arc::clone(&cache)),
+                cache,
+                compressing: tokio::sync::Semaphore::new(cores),
+                capacity: limits::Capacity::new(config.max_uncached_requests),
+                live_comments: public::live_comment_counts(store.clone(), config.max_event_streams),
                 store,
                 media,
                 theme,
@@ -114,6 +145,35 @@ impl AppState {
     }
     pub fn search(&self) -> Option<&Arc<SiteSearch>> {
         self.inner.search.get()
+    }
+
+    /// Runs CPU-heavy `work` (compressing a page) on the blocking pool, at most one per core at
+    /// a time, so that the threads answering cache hits never wait behind it.
+    pub(crate) async fn compress<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let _permit = self.inner.compressing.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
+    }
+
+    /// Asks for the page stored under `key` to be recompressed at the best levels.
+    pub(crate) fn polish(&self, key: String, page: Arc<CachedPage>) {
+        self.inner.polisher.polish(key, page);
+    }
+
+    pub(crate) fn live_comments(&self) -> &live::LiveHub<i64> {
+        &self.inner.live_comments
+    }
+
+    /// Uncached public requests being worked on right now (of `max_uncached_requests`).
+    pub fn uncached_in_flight(&self) -> usize {
+        self.inner.capacity.public_in_use()
+    }
+
+    /// Articles (and page versions) whose live comment counts are being followed right now.
+    pub fn live_topics(&self) -> usize {
+        self.inner.live_comments.topics()
     }
 
     /// The same site with `search` behind `/search`, the search API and "Related" lists. A
@@ -155,6 +215,7 @@ impl AppState {
             *applied = last.id;
             for change in &changes {
                 self.cache().invalidate(&change.cache_tags);
+                self.live_comments().changed(&change.cache_tags);
             }
             count += changes.len();
         }
@@ -227,7 +288,7 @@ impl AppState {
 }
 
 /// The site as the server runs it: cached pages are answered before routing, everything else
-/// goes to the router (`router`).
+/// goes to the router (`router`) if the node has room for it.
 pub fn service(state: AppState) -> CacheFirst {
     CacheFirst {
         inner: router(state.clone()),
@@ -236,19 +297,23 @@ pub fn service(state: AppState) -> CacheFirst {
 }
 
 /// Answers page-cache hits without touching the router: a hit is a hash lookup and a few header
-/// inserts, which is what lets one node keep up with nginx serving static files.
+/// inserts, which is what lets one node keep up with nginx serving static files. Before that the
+/// client is resolved (address, TLS; see `client`), and after a miss the router's work is
+/// admitted or shed (`limits`).
 #[derive(Clone)]
 pub struct CacheFirst {
     state: AppState,
     inner: Router,
 }
 
+type Answer = Result<axum::response::Response, std::convert::Infallible>;
+
 impl tower::Service<axum::extract::Request> for CacheFirst {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
     type Future = futures_util::future::Either<
-        std::future::Ready<Result<Self::Response, Self::Error>>,
-        <Router as tower::Service<axum::extract::Request>>::Future,
+        std::future::Ready<Answer>,
+        std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>,
     >;
 
     fn poll_ready(
@@ -258,26 +323,116 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
         tower::Service::<axum::extract::Request>::poll_ready(&mut self.inner, cx)
     }
 
-    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
-        match serve::from_cache(&self.state, &request) {
-            Some(response) => futures_util::future::Either::Left(std::future::ready(Ok(response))),
-            None => futures_util::future::Either::Right(self.inner.call(request)),
+    fn call(&mut self, mut request: axum::extract::Request) -> Self::Future {
+        use futures_util::future::Either;
+        let config = self.state.config();
+        let peer = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        let client = config.trusted_proxies.resolve(
+            peer,
+            request.headers(),
+            config.base_url.starts_with("https://"),
+        );
+        if let Some(mut response) = serve::from_cache(&self.state, &request) {
+            serve::transport_headers(&mut response, client);
+            return Either::Left(std::future::ready(Ok(response)));
         }
+        let slot = match self.state.inner.capacity.admit(request.uri().path()) {
+            Ok(slot) => slot,
+            Err(limits::Full) => {
+                let mut busy = limits::busy();
+                serve::security_headers(busy.headers_mut());
+                serve::transport_headers(&mut busy, client);
+                return Either::Left(std::future::ready(Ok(busy)));
+            }
+        };
+        request.extensions_mut().insert(client);
+        let answer = self.inner.call(request);
+        Either::Right(Box::pin(async move {
+            let mut response = answer.await?;
+            drop(slot);
+            serve::transport_headers(&mut response, client);
+            Ok(response)
+        }))
     }
 }
 
-/// The whole site as one router.
+/// The whole site as one router. Every group of routes has body limits of its own (`limits`);
+/// the tips routes set theirs, since they take large uploads.
 pub fn router(state: AppState) -> Router {
-    public::routes()
-        .merge(feeds::routes())
-        .merge(sitemaps::routes())
-        .merge(api::routes())
-        .merge(newsroom::routes(state.clone()))
-        .merge(public::reader_routes(state.clone()))
+    let public = BodyLimits::READER_FORMS.apply(
+        public::routes()
+            .merge(feeds::routes())
+            .merge(sitemaps::routes())
+            .merge(api::routes())
+            .merge(public::reader_routes(state.clone())),
+    );
+    let newsroom = BodyLimits::newsroom().apply(newsroom::routes(state.clone()));
+    public
+        .merge(newsroom)
+        .merge(public::tip_routes())
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             serve::cached_pages,
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::{ConnectInfo, Request};
+    use tower::ServiceExt;
+
+    /// The client every limit keys on is resolved before routing, from the socket and (behind a
+    /// trusted proxy) the forwarding header, and `newsroom::client_address` reads it.
+    #[tokio::test]
+    async fn every_limit_sees_the_client_a_trusted_proxy_named() {
+        let store = dateline_db::testing::store(dateline_db::BackendKind::Sqlite).await;
+        let folder = tempfile::tempdir().expect("media folder");
+        let media = MediaStore::local(folder.path()).expect("media");
+        let config = WebConfig {
+            trusted_proxies: TrustedProxies::parse("10.0.0.0/8", ProxyHeaders::XForwarded)
+                .expect("proxies"),
+            ..WebConfig::default()
+        };
+        let state = AppState::new(store.store.clone(), media, config)
+            .await
+            .expect("state");
+        let site = CacheFirst {
+            state,
+            inner: Router::new().route(
+                "/who",
+                axum::routing::get(|request: Request| async move {
+                    newsroom::client_address(request.extensions()).to_string()
+                }),
+            ),
+        };
+        let ask = |peer: &str, forwarded: &'static str| {
+            let mut request = Request::get("/who")
+                .header("x-forwarded-for", forwarded)
+                .body(axum::body::Body::empty())
+                .expect("request");
+            request.extensions_mut().insert(ConnectInfo(
+                peer.parse::<std::net::SocketAddr>().expect("peer"),
+            ));
+            let site = site.clone();
+            async move {
+                let response = site.oneshot(request).await.expect("answer");
+                let body = axum::body::to_bytes(response.into_body(), 1024)
+                    .await
+                    .expect("body");
+                String::from_utf8_lossy(&body).into_owned()
+            }
+        };
+        assert_eq!(ask("10.0.0.5:4000", "203.0.113.7").await, "203.0.113.7");
+        assert_eq!(
+            ask("10.0.0.5:4000", "198.51.100.1, 203.0.113.7, 10.0.0.9").await,
+            "203.0.113.7"
+        );
+        assert_eq!(ask("192.0.2.1:4000", "203.0.113.7").await, "192.0.2.1");
+    }
 }

@@ -8,10 +8,14 @@ mod api;
 mod corrections;
 #[path = "web/discussion.rs"]
 mod discussion;
+#[path = "web/edge.rs"]
+mod edge;
 #[path = "web/feeds.rs"]
 mod feeds;
 #[path = "web/listen.rs"]
 mod listen;
+#[path = "web/listener.rs"]
+mod listener;
 #[path = "web/newsroom_auth.rs"]
 mod newsroom_auth;
 #[path = "web/newsroom_editor.rs"]

@@ -301,9 +301,13 @@ impl NewsroomState {
     }
 }
 
-/// The client's address as the listener saw it; unknown when the server runs without connect
-/// info (tests), and then every such request shares one limit.
+/// The client's address: as resolved once per request from the socket and, behind trusted
+/// proxies, their forwarding headers (`crate::client`); else the socket's peer; unknown when the
+/// server runs without either (handler tests), and then every such request shares one limit.
 pub(crate) fn client_address(request_headers_extensions: &http::Extensions) -> IpAddr {
+    if let Some(client) = request_headers_extensions.get::<crate::Client>() {
+        return client.address;
+    }
     request_headers_extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip())

@@ -3,6 +3,7 @@
 
 mod audio;
 mod discussion;
+mod objects;
 mod pages;
 pub(crate) mod readers;
 mod search;
@@ -18,13 +19,13 @@ pub use audio::audio_url;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
 
+pub(crate) use discussion::live_comment_counts;
 pub use pages::not_found;
 pub(crate) use pages::{ArticleMode, render_article};
-pub(crate) use tips::{ATTACHMENT_PREFIX, conversation};
+pub(crate) use tips::conversation;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .merge(tips::routes())
         .route("/", get(pages::front))
         .route("/healthz", get(pages::healthz))
         .route("/robots.txt", get(pages::robots))
@@ -36,6 +37,17 @@ pub fn routes() -> Router<AppState> {
         .route("/corrections", get(pages::corrections))
         .route("/{section}", get(pages::section))
         .route("/{section}/{slug}", get(pages::article))
+}
+
+/// The tips pages, outside the public pages' body limits: a tip may carry
+/// `tips::SUBMIT_BODY_LIMIT` of attachments, which take minutes on a slow line. The tips routes
+/// may set stricter limits of their own inside.
+pub fn tip_routes() -> Router<AppState> {
+    crate::BodyLimits {
+        max_bytes: tips::SUBMIT_BODY_LIMIT,
+        deadline: std::time::Duration::from_secs(15 * 60),
+    }
+    .apply(tips::routes())
 }
 
 /// Reader accounts and the discussion pages: per-reader, never cached, behind the reader guard

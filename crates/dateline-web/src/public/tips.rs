@@ -26,7 +26,7 @@ use crate::views::PageMeta;
 use crate::{AppState, WebError};
 
 /// Five files of 25 MB and the text fields, with room for multipart framing.
-const SUBMIT_BODY_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024;
+pub(super) const SUBMIT_BODY_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024;
 /// Where encrypted attachments live in object storage; `/media` never serves this prefix.
 pub(crate) const ATTACHMENT_PREFIX: &str = "tips/";
 
