@@ -36,7 +36,7 @@ pub use limits::BodyLimits;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use public::{LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
-pub use server::{ListenerLimits, serve};
+pub use server::{ListenerLimits, Site, serve};
 pub use theme::{Theme, ThemeError};
 
 /// The job that brings a shared search index up to date (see [`AppState::follow_search`]).

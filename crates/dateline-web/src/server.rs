@@ -61,26 +61,41 @@ impl Default for ListenerLimits {
     }
 }
 
-/// Headers a request may carry; hyper's default, stated so that it is a decision.
-const MAX_HEADERS: usize = 100;
+/// What the listener serves: `dateline_web::service`, or any router (tests).
+pub trait Site:
+    Service<
+        axum::extract::Request,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
 
-/// Serves `site` on `listener` until `shutdown` completes, then drains (see the module notes).
-pub async fn serve<S>(
-    listener: TcpListener,
-    site: S,
-    limits: ListenerLimits,
-    shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()>
-where
+impl<S> Site for S where
     S: Service<
             axum::extract::Request,
             Response = axum::response::Response,
             Error = std::convert::Infallible,
+            Future: Send + 'static,
         > + Clone
         + Send
-        + 'static,
-    S::Future: Send + 'static,
+        + 'static
 {
+}
+
+/// Headers a request may carry; hyper's default, stated so that it is a decision.
+const MAX_HEADERS: usize = 100;
+
+/// Serves `site` on `listener` until `shutdown` completes, then drains (see the module notes).
+pub async fn serve(
+    listener: TcpListener,
+    site: impl Site,
+    limits: ListenerLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();

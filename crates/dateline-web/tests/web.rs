@@ -498,8 +498,8 @@ async fn bad_input_never_fails_the_server(store: TestStore) {
     assert_eq!(get(&site.app, "/healthz").await.status, StatusCode::OK);
 }
 
-async fn listing_pages_paginate(store: TestStore) {
-    let room = newsroom(&store).await;
+/// 25 more stories in World ("Dispatch 0" the newest): two pages of it.
+async fn long_world_section(store: &Store, room: &Newsroom) {
     for n in 0..25 {
         store
             .create_article(&article(
@@ -512,6 +512,11 @@ async fn listing_pages_paginate(store: TestStore) {
             .await
             .expect("article");
     }
+}
+
+async fn listing_pages_paginate(store: TestStore) {
+    let room = newsroom(&store).await;
+    long_world_section(&store, &room).await;
     let site = site(store).await;
     let first = get(&site.app, "/world").await;
     assert_eq!(first.status, StatusCode::OK);

@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 use http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-use super::{Answer, newsroom};
+use super::{Answer, long_world_section, newsroom};
 
 dateline_db::both_backends!(
     parameters_a_page_does_not_use_neither_split_the_cache_nor_render_it_again,
@@ -84,22 +84,6 @@ async fn get_with(service: &CacheFirst, uri: &str, headers: &[(&str, &str)]) -> 
         request = request.header(*name, *value);
     }
     send(service, request.body(Body::empty()).unwrap()).await
-}
-
-/// 25 more stories in World: two pages of it.
-async fn long_world_section(store: &dateline_db::Store, room: &super::Newsroom) {
-    for n in 0..25 {
-        store
-            .create_article(&super::article(
-                room.world,
-                room.author,
-                &format!("dispatch-{n}"),
-                &format!("Dispatch {n}"),
-                10 + n,
-            ))
-            .await
-            .unwrap();
-    }
 }
 
 async fn parameters_a_page_does_not_use_neither_split_the_cache_nor_render_it_again(
