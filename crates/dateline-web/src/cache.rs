@@ -153,6 +153,18 @@ struct Entries {
     by_tag: HashMap<String, HashSet<String>>,
     order: VecDeque<String>,
     bytes: usize,
+    /// Paths of pages a change dropped that have not been stored again: pages readers were
+    /// reading a moment ago, whose renders come first (`limits::Capacity::rerender`).
+    dropped: HashSet<String>,
+}
+
+/// Dropped paths remembered at most; past it the memory starts again (a change that drops more
+/// pages than this at once is a rebuild, where no page is more urgent than another).
+const DROPPED_REMEMBERED: usize = 4096;
+
+/// The path a cache key is for (a list's later pages share their list's path).
+fn path_of(key: &str) -> &str {
+    key.split_once('?').map_or(key, |(path, _)| path)
 }
 
 impl Entries {
@@ -225,6 +237,7 @@ impl PageCache {
                 .insert(key.clone());
         }
         entries.bytes += page.weight();
+        entries.dropped.remove(path_of(&key));
         self.insertions.fetch_add(1, Ordering::Relaxed);
         entries.order.push_back(key.clone());
         entries.pages.insert(key, page);
@@ -268,8 +281,25 @@ impl PageCache {
         }
         if !keys.is_empty() {
             entries.order.retain(|k| !keys.contains(k));
+            if entries.dropped.len() + keys.len() > DROPPED_REMEMBERED {
+                entries.dropped.clear();
+            }
+            let paths: Vec<String> = keys.iter().map(|key| path_of(key).to_owned()).collect();
+            entries.dropped.extend(paths);
         }
         keys.len()
+    }
+
+    /// Whether a change dropped the page at `path` and it has not been rendered again since.
+    pub fn was_dropped(&self, path: &str) -> bool {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.dropped.contains(path)
+    }
+
+    /// The page at `path` has been rendered again, whether or not it could be stored.
+    pub fn forget_dropped(&self, path: &str) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.dropped.remove(path);
     }
 
     pub fn clear(&self) {
@@ -354,6 +384,10 @@ mod tests {
         assert_eq!(cache.invalidate(&["article:1"]), 1);
         assert!(!cache.contains("/a"));
         assert!(cache.contains("/b"));
+        assert!(cache.was_dropped("/a") && !cache.was_dropped("/b"));
+        assert!(cache.insert("/a".into(), page("a", &["article:1"]), cache.generation()));
+        assert!(!cache.was_dropped("/a"), "rendered again");
+        assert_eq!(cache.invalidate(&["article:1"]), 1);
         assert_eq!(cache.invalidate(&["site"]), 1);
         assert!(cache.is_empty());
     }

@@ -162,6 +162,10 @@ impl AppState {
         self.inner.polisher.polish(key, page);
     }
 
+    pub(crate) fn capacity(&self) -> &limits::Capacity {
+        &self.inner.capacity
+    }
+
     pub(crate) fn live_comments(&self) -> &live::LiveHub<i64> {
         &self.inner.live_comments
     }
@@ -169,6 +173,17 @@ impl AppState {
     /// Uncached public requests being worked on right now (of `max_uncached_requests`).
     pub fn uncached_in_flight(&self) -> usize {
         self.inner.capacity.public_in_use()
+    }
+
+    /// Takes one of the slots uncached public work needs and holds it until the guard is dropped
+    /// (`None`: all taken), as a render that takes long would. The tests fill the node with it.
+    #[doc(hidden)]
+    pub fn hold_uncached_slot(&self) -> Option<impl Drop + use<>> {
+        self.inner
+            .capacity
+            .admit(&http::Method::GET, "/")
+            .ok()
+            .flatten()
     }
 
     /// Articles (and page versions) whose live comment counts are being followed right now.
@@ -339,16 +354,31 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
             serve::transport_headers(&mut response, client);
             return Either::Left(std::future::ready(Ok(response)));
         }
-        let slot = match self.state.inner.capacity.admit(request.uri().path()) {
+        request.extensions_mut().insert(client);
+        let state = self.state.clone();
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let reading = method == http::Method::GET || method == http::Method::HEAD;
+        if reading && state.cache().was_dropped(&path) {
+            // A page readers had until a change dropped it: its render comes first, once.
+            let mut inner = self.inner.clone();
+            return Either::Right(Box::pin(async move {
+                let mut response = match rerender(&state, &mut inner, request).await {
+                    Ok(response) => response,
+                    Err(limits::Full) => shed(),
+                };
+                serve::transport_headers(&mut response, client);
+                Ok(response)
+            }));
+        }
+        let slot = match state.capacity().admit(&method, &path) {
             Ok(slot) => slot,
             Err(limits::Full) => {
-                let mut busy = limits::busy();
-                serve::security_headers(busy.headers_mut());
+                let mut busy = shed();
                 serve::transport_headers(&mut busy, client);
                 return Either::Left(std::future::ready(Ok(busy)));
             }
         };
-        request.extensions_mut().insert(client);
         let answer = self.inner.call(request);
         Either::Right(Box::pin(async move {
             let mut response = answer.await?;
@@ -359,16 +389,50 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
     }
 }
 
+/// Answers a reader of a page a change dropped from the cache. The first reader renders it on a
+/// re-render slot; those who come meanwhile wait for that render and are answered from the
+/// cache. Once rendered (stored or not: an unpublished article is not stored) the page is no
+/// longer "dropped", so a page that cannot be cached goes the ordinary way after one render
+/// instead of making its readers queue.
+async fn rerender(
+    state: &AppState,
+    inner: &mut Router,
+    request: axum::extract::Request,
+) -> Result<axum::response::Response, limits::Full> {
+    let path = request.uri().path().to_owned();
+    let capacity = state.capacity();
+    let _turn = capacity.turn_to_render(&path).await?;
+    if let Some(rendered_meanwhile) = serve::from_cache(state, &request) {
+        return Ok(rendered_meanwhile);
+    }
+    let _slot = if state.cache().was_dropped(&path) {
+        Some(capacity.rerender_slot()?)
+    } else {
+        capacity.admit(request.method(), &path)?
+    };
+    let Ok(response) = tower::Service::call(inner, request).await;
+    state.cache().forget_dropped(&path);
+    Ok(response)
+}
+
+/// The 503 of a node that is full, with the headers every answer carries.
+fn shed() -> axum::response::Response {
+    let mut busy = limits::busy();
+    serve::security_headers(busy.headers_mut());
+    busy
+}
+
 /// The whole site as one router. Every group of routes has body limits of its own (`limits`);
 /// the tips routes set theirs, since they take large uploads.
 pub fn router(state: AppState) -> Router {
-    let public = BodyLimits::READER_FORMS.apply(
+    let public = BodyLimits::READER_FORMS.apply(limits::admitted_after_body(
+        state.clone(),
         public::routes()
             .merge(feeds::routes())
             .merge(sitemaps::routes())
             .merge(api::routes())
             .merge(public::reader_routes(state.clone())),
-    );
+    ));
     let newsroom = BodyLimits::newsroom().apply(newsroom::routes(state.clone()));
     public
         .merge(newsroom)

@@ -287,7 +287,10 @@ pub(crate) fn transport_headers(response: &mut Response, client: Client) {
         .get_all(SET_COOKIE)
         .iter()
         .map(|cookie| {
-            let text = cookie.to_str().unwrap_or("");
+            // Our cookies are ASCII; anything else is left exactly as it was.
+            let Ok(text) = cookie.to_str() else {
+                return cookie.clone();
+            };
             let secure = text
                 .split(';')
                 .skip(1)

@@ -1027,7 +1027,7 @@ pub async fn media(
 /// the narration's paragraph cache) is never for readers. `key` arrives percent-decoded once; a
 /// second layer of encoding leaves a `%`, which no key has. Stored keys are lower case, so
 /// `IMAGES/` or `Original.jpg` name nothing public either, on any store.
-pub(crate) fn public_media(key: &str) -> Option<&'static str> {
+fn public_media(key: &str) -> Option<&'static str> {
     let well_formed = key.len() < 300
         && key
             .split('/')

@@ -17,13 +17,14 @@ use futures_util::StreamExt;
 use http::{Request, StatusCode, header};
 use tower::ServiceExt;
 
-use super::{Answer, long_world_section, newsroom};
+use super::{Answer, article, long_world_section, newsroom};
 
 dateline_db::both_backends!(
     parameters_a_page_does_not_use_neither_split_the_cache_nor_render_it_again,
     bad_page_numbers_are_404s_answered_from_the_cache,
     a_miss_is_answered_at_once_and_its_encodings_polished_later,
     past_capacity_uncached_work_is_shed_while_cached_pages_are_served,
+    a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_full,
     bodies_are_refused_by_their_declared_size_before_they_are_read,
     event_streams_need_a_published_article_and_a_free_slot,
     readers_of_one_article_share_one_poll_woken_by_the_changes_log,
@@ -249,7 +250,7 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
         get(&edge.service, "/politics/budget-vote").await.status,
         StatusCode::OK
     );
-    // One slow post takes the only slot.
+    // A reader trickling a form holds a connection, not the node's only slot.
     let (body, release) = held_body();
     let slow = edge.service.clone().oneshot(
         Request::post(format!("/discussion/{}/comments", room.first))
@@ -259,17 +260,16 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
             .unwrap(),
     );
     let slow = tokio::spawn(slow);
-    for _ in 0..500 {
-        if edge.state.uncached_in_flight() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(edge.state.uncached_in_flight(), 0, "a body on its way");
     assert_eq!(
-        edge.state.uncached_in_flight(),
-        1,
-        "the slow post holds the slot"
+        get(&edge.service, "/search?q=budget").await.status,
+        StatusCode::OK,
+        "others' work goes on meanwhile"
     );
+    // A long render takes the only slot.
+    let render = edge.state.hold_uncached_slot().expect("a free slot");
+    assert_eq!(edge.state.uncached_in_flight(), 1);
     let refused = get(&edge.service, "/search?q=budget").await;
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(refused.headers[header::RETRY_AFTER], "2");
@@ -295,12 +295,86 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
         get(&edge.service, "/newsroom/login").await.status,
         StatusCode::OK
     );
+    // The form's body arrives while the node is full: refused at once, asked to come back.
     drop(release);
+    let started = std::time::Instant::now();
     let answered = slow.await.unwrap().unwrap();
-    assert_ne!(answered.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answered.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answered.headers()[header::RETRY_AFTER], "2");
+    assert!(
+        started.elapsed() < Duration::from_millis(50),
+        "shed at once"
+    );
+    drop(render);
     assert_eq!(
         get(&edge.service, "/search?q=budget").await.status,
         StatusCode::OK
+    );
+}
+
+async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_full(
+    store: TestStore,
+) {
+    let room = newsroom(&store).await;
+    let pulled = store
+        .create_article(&article(
+            room.world,
+            room.author,
+            "pulled",
+            "Pulled story",
+            2,
+        ))
+        .await
+        .unwrap();
+    let edge = edge(
+        store,
+        WebConfig {
+            max_uncached_requests: 1,
+            ..config()
+        },
+    )
+    .await;
+    for uri in ["/politics/budget-vote", "/world/pulled"] {
+        assert_eq!(
+            get(&edge.service, uri).await.status,
+            StatusCode::OK,
+            "{uri}"
+        );
+    }
+    let _render = edge.state.hold_uncached_slot().expect("a free slot");
+    // An edit drops the page readers are reading while the node is full: it is rendered again
+    // on a slot of its own, stored, and answered from the cache after that.
+    let cache = edge.state.cache();
+    let tag = dateline_core::cache_tags::article(room.first);
+    assert_eq!(cache.invalidate(&[tag]), 1);
+    let again = get(&edge.service, "/politics/budget-vote").await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(again.body.contains("Budget vote passes"));
+    assert!(cache.contains("/politics/budget-vote"));
+    assert!(!cache.was_dropped("/politics/budget-vote"));
+    // A page no change dropped is still shed.
+    assert_eq!(
+        get(&edge.service, "/world/summit-opens").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    // A page dropped because it was taken down gets its one render (the 404), and is then
+    // ordinary uncached work: its readers cannot queue on the re-render slots.
+    edge.store
+        .set_article_status(pulled.id, dateline_core::ArticleStatus::Unpublished)
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.invalidate(&[dateline_core::cache_tags::article(pulled.id)]),
+        1
+    );
+    assert_eq!(
+        get(&edge.service, "/world/pulled").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!cache.was_dropped("/world/pulled"));
+    assert_eq!(
+        get(&edge.service, "/world/pulled").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
     );
 }
 
