@@ -80,6 +80,43 @@ impl std::fmt::Display for CommentStatus {
     }
 }
 
+/// Who is looking at a discussion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    /// Anyone at all: a visitor, a crawler, the cached article page everyone shares.
+    Public,
+    /// A signed-in reader, who also sees their own comments that others do not (waiting or
+    /// rejected).
+    Reader(i64),
+    /// Newsroom staff, who moderate and so see everything.
+    Staff,
+}
+
+/// The facts about a comment that decide who may see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentStanding {
+    pub status: CommentStatus,
+    /// The reader who wrote it (`None` for a staff reply).
+    pub reader_id: Option<i64>,
+    /// Whether its article is published (readers see nothing of an unpublished one).
+    pub article_published: bool,
+}
+
+/// Whether `viewer` may see a comment's text: the one rule behind every page, thread, refusal,
+/// JSON answer and count that shows a comment. Readers see approved comments on published
+/// articles, and their own on published articles whatever their status; staff see everything.
+/// A deleted comment has no text left: where replies hang from it, the thread keeps it as a
+/// tombstone, which shows nothing of it.
+pub fn may_see(viewer: Viewer, comment: CommentStanding) -> bool {
+    match viewer {
+        Viewer::Staff => true,
+        _ if !comment.article_published => false,
+        _ if comment.status == CommentStatus::Deleted => false,
+        Viewer::Reader(id) if comment.reader_id == Some(id) => true,
+        Viewer::Public | Viewer::Reader(_) => comment.status == CommentStatus::Approved,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModeratorDecision {
     Approve,
@@ -646,6 +683,46 @@ mod tests {
             approved_count,
             is_staff: false,
         }
+    }
+
+    #[test]
+    fn who_sees_which_comment() {
+        use CommentStatus::*;
+        let on = |status, reader_id, article_published| CommentStanding {
+            status,
+            reader_id,
+            article_published,
+        };
+        let lia = Viewer::Reader(1);
+        let sam = Viewer::Reader(2);
+        // An approved comment on a published article is for everyone.
+        for viewer in [Viewer::Public, lia, sam, Viewer::Staff] {
+            assert!(may_see(viewer, on(Approved, Some(1), true)), "{viewer:?}");
+        }
+        // Waiting and rejected comments: their author and staff only.
+        for status in [Pending, Rejected] {
+            assert!(may_see(lia, on(status, Some(1), true)));
+            assert!(!may_see(sam, on(status, Some(1), true)), "{status}");
+            assert!(
+                !may_see(Viewer::Public, on(status, Some(1), true)),
+                "{status}"
+            );
+            assert!(may_see(Viewer::Staff, on(status, Some(1), true)));
+        }
+        // Nothing of an unpublished article, not even one's own words, outside the newsroom.
+        for status in [Approved, Pending, Rejected] {
+            assert!(!may_see(lia, on(status, Some(1), false)), "{status}");
+            assert!(
+                !may_see(Viewer::Public, on(status, Some(1), false)),
+                "{status}"
+            );
+            assert!(may_see(Viewer::Staff, on(status, Some(1), false)));
+        }
+        // A deleted comment has no text to show anyone but a moderator.
+        assert!(!may_see(lia, on(Deleted, Some(1), true)));
+        assert!(!may_see(Viewer::Public, on(Deleted, Some(1), true)));
+        // A staff reply waiting is nobody's own on the reader side.
+        assert!(!may_see(lia, on(Pending, None, true)));
     }
 
     fn settings() -> ModerationSettings {

@@ -4,23 +4,29 @@
 //! Everything here is deterministic and cheap to test; the store, the web layer and the CLI build on it.
 
 pub mod comments;
+pub mod jobs;
 pub mod jsonld;
 pub mod markdown;
 pub mod model;
 pub mod narration;
 pub mod notes;
+pub mod paging;
 pub mod permissions;
 pub mod provenance;
 pub mod reading_time;
+pub mod redirect;
+pub mod refusal;
 pub mod revisions;
 pub mod slug;
 pub mod staff;
 pub mod tips;
 pub mod workflow;
 
+pub use jobs::JobKind;
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
-pub use permissions::{Action, permits};
+pub use permissions::{Action, may_change_byline, permits};
+pub use refusal::{ArticleRefusal, Field, NoteRefusal, Refusal, Refusals};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};
 pub use tips::{TipKind, TipResolution, TipStatus};

@@ -97,6 +97,11 @@ pub fn body_stats(markdown: &str) -> BodyStats {
                 inside_image += 1;
             }
             Event::End(TagEnd::Image) => inside_image = inside_image.saturating_sub(1),
+            // A picture placed from the library is a <figure> with an <img> (the editor writes
+            // them so); readers spend picture time on it as on a Markdown image.
+            Event::Html(html) | Event::InlineHtml(html) => {
+                stats.images += html.matches("<img").count()
+            }
             _ => {}
         }
     }
@@ -144,6 +149,20 @@ mod tests {
     fn plain_text_drops_markup() {
         let text = plain_text("## Heading\n\nSome **bold** `code`.\n\n- one\n- two");
         assert_eq!(text, "Heading\n\nSome bold code.\n\none\n\ntwo");
+    }
+
+    #[test]
+    fn counts_figures_placed_from_the_library() {
+        let stats = body_stats(
+            "Words here.\n\n<figure><img src=\"/media/a.jpg\" alt=\"A harbour\" width=\"960\" height=\"640\"><figcaption>Boats <small>Photo: Ana</small></figcaption></figure>\n\nMore words.",
+        );
+        assert_eq!(
+            stats,
+            BodyStats {
+                words: 4,
+                images: 1
+            }
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::paths;
+use crate::refusal::NoteRefusal;
 
 /// The longest note accepted: a note says what changed, it is not a second article.
 pub const NOTE_MAX_CHARS: usize = 2000;
@@ -44,13 +45,15 @@ impl NoteKind {
 }
 
 /// Checks a note's text before it is stored; returns it trimmed.
-pub fn check_note_text(text: &str) -> Result<&str, String> {
+pub fn check_note_text(text: &str) -> Result<&str, NoteRefusal> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("a note needs text: say what changed".to_owned());
+        return Err(NoteRefusal::TextMissing);
     }
     if text.chars().count() > NOTE_MAX_CHARS {
-        return Err(format!("a note can be at most {NOTE_MAX_CHARS} characters"));
+        return Err(NoteRefusal::TextTooLong {
+            max: NOTE_MAX_CHARS,
+        });
     }
     Ok(text)
 }

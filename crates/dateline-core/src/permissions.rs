@@ -37,6 +37,8 @@ pub enum Action {
     Unpublish,
     /// Add a correction, clarification or update note to a published article.
     AddUpdateNote,
+    /// Put someone other than oneself on a byline, or take them off it.
+    EditOthersByline,
     /// Upload pictures to the image library.
     UploadImages,
     /// Change an image's alt text, caption, credit and source type; delete it.
@@ -66,7 +68,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::UseNewsroom,
         Action::ChangeOwnPassword,
         Action::CreateDraft,
@@ -78,6 +80,7 @@ impl Action {
         Action::Schedule,
         Action::Unpublish,
         Action::AddUpdateNote,
+        Action::EditOthersByline,
         Action::UploadImages,
         Action::EditImage,
         Action::ModerateComments,
@@ -110,8 +113,9 @@ impl Action {
             | Action::Schedule
             | Action::Unpublish
             | Action::NarrateArticle => (Author, Editor),
-            // Corrections are an editorial decision, whoever wrote the story.
-            Action::AddUpdateNote => (Editor, Editor),
+            // Corrections are an editorial decision, whoever wrote the story; so is whose name a
+            // story goes out under.
+            Action::AddUpdateNote | Action::EditOthersByline => (Editor, Editor),
             // Contributors illustrate their drafts; the shared library is the desk's.
             Action::UploadImages => (Contributor, Contributor),
             Action::EditImage => (Contributor, Editor),
@@ -145,6 +149,24 @@ pub fn permits(role: Role, action: Action, owns_subject: bool) -> bool {
     role >= if owns_subject { own } else { others }
 }
 
+/// Whether a staff member with `role`, writing under the byline `own_author`, may change an
+/// article's byline from `before` to `after` (author ids in order). Reordering is free, and
+/// anyone who may edit the article may add or remove their own byline; adding or removing anyone
+/// else takes [`Action::EditOthersByline`], so an author cannot publish under a colleague's name.
+pub fn may_change_byline(
+    role: Role,
+    own_author: Option<i64>,
+    before: &[i64],
+    after: &[i64],
+) -> bool {
+    let others_changed = before
+        .iter()
+        .filter(|id| !after.contains(id))
+        .chain(after.iter().filter(|id| !before.contains(id)))
+        .any(|id| Some(*id) != own_author);
+    !others_changed || permits(role, Action::EditOthersByline, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +190,7 @@ mod tests {
             (Action::Schedule, AUTHOR_UP, EDITOR_UP),
             (Action::Unpublish, AUTHOR_UP, EDITOR_UP),
             (Action::AddUpdateNote, EDITOR_UP, EDITOR_UP),
+            (Action::EditOthersByline, EDITOR_UP, EDITOR_UP),
             (Action::UploadImages, ALL, ALL),
             (Action::EditImage, ALL, EDITOR_UP),
             (Action::ModerateComments, EDITOR_UP, EDITOR_UP),
@@ -244,5 +267,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_author_changes_only_their_own_place_on_a_byline() {
+        let me = Some(7);
+        // Their own name, on or off, in any order.
+        assert!(may_change_byline(Role::Author, me, &[], &[7]));
+        assert!(may_change_byline(Role::Author, me, &[7, 3], &[3, 7]));
+        assert!(may_change_byline(Role::Author, me, &[7, 3], &[3]));
+        assert!(may_change_byline(Role::Contributor, me, &[3], &[3, 7]));
+        // Anyone else's name is the desk's: the attack was a story under a colleague alone.
+        assert!(!may_change_byline(Role::Author, me, &[], &[3]));
+        assert!(!may_change_byline(Role::Author, me, &[7], &[3]));
+        assert!(!may_change_byline(Role::Author, me, &[7], &[7, 3]));
+        assert!(!may_change_byline(Role::Author, me, &[7, 3], &[7]));
+        assert!(!may_change_byline(Role::Author, None, &[], &[3]));
+        // Editors and admins put anyone on a byline.
+        assert!(may_change_byline(Role::Editor, me, &[], &[3, 4]));
+        assert!(may_change_byline(Role::Admin, None, &[3], &[4]));
     }
 }

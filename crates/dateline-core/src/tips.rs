@@ -3,6 +3,10 @@
 
 use serde::Serialize;
 
+/// Where tips' encrypted attachments live in object storage. Never public: `/media` refuses it,
+/// and the hourly sweep deletes what is there without a tip.
+pub const TIP_ATTACHMENT_PREFIX: &str = "tips/";
+
 /// What the tipster said they are sending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

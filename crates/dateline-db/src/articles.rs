@@ -4,13 +4,13 @@
 use std::collections::{BTreeSet, HashMap};
 
 use dateline_core::{
-    Article, ArticlePage, ArticleSnapshot, ArticleStatus, Author, AuthorRef, StorySummary, Tag,
-    cache_tags, markdown, paths, slug,
+    Article, ArticlePage, ArticleRefusal, ArticleSnapshot, ArticleStatus, Author, AuthorRef,
+    Refusal, Refusals, StorySummary, Tag, cache_tags, markdown, paths, slug,
 };
 use jiff::Timestamp;
 
 use crate::audit::Actor;
-use crate::catalog::{check_slug, placeholders};
+use crate::catalog::placeholders;
 use crate::changes::record_change;
 use crate::narration::queue_narration;
 use crate::rows::{
@@ -43,27 +43,37 @@ pub struct ArticleInput {
 }
 
 impl ArticleInput {
+    /// The rules the table itself depends on, checked again whoever writes (the use cases check
+    /// these and more before they get here).
     fn validate(&self) -> Result<()> {
+        let mut refused: Vec<Refusal> = Vec::new();
         if self.headline.trim().is_empty() {
-            return Err(DbError::Invalid("an article needs a headline".to_owned()));
+            refused.push(ArticleRefusal::HeadlineMissing.into());
         }
-        check_slug(&self.slug)?;
+        if !slug::is_valid_slug(&self.slug) {
+            refused.push(ArticleRefusal::SlugInvalid.into());
+        }
         if self.author_ids.is_empty()
             && matches!(
                 self.status,
                 ArticleStatus::Published | ArticleStatus::Scheduled
             )
         {
-            return Err(DbError::Invalid(format!(
-                "a {} article needs at least one author",
-                self.status
-            )));
+            refused.push(
+                ArticleRefusal::BylineEmpty {
+                    status: self.status,
+                }
+                .into(),
+            );
         }
         let unique: BTreeSet<i64> = self.author_ids.iter().copied().collect();
         if unique.len() != self.author_ids.len() {
-            return Err(DbError::Invalid("an author is listed twice".to_owned()));
+            refused.push(ArticleRefusal::AuthorListedTwice.into());
         }
-        Ok(())
+        match Refusals::from_list(refused) {
+            Some(refusals) => Err(DbError::Refused(refusals)),
+            None => Ok(()),
+        }
     }
 
     /// The editable fields as a revision stores them.
@@ -335,10 +345,12 @@ impl Store {
     /// `actor`'s.
     pub async fn create_article_as(&self, input: &ArticleInput, actor: &Actor) -> Result<Article> {
         if !matches!(input.status, ArticleStatus::Draft | ArticleStatus::InReview) {
-            return Err(DbError::Invalid(format!(
-                "a new article starts as a draft or in review, not {}; publish or schedule it next",
-                input.status
-            )));
+            return Err(DbError::Refused(
+                ArticleRefusal::NewArticleStatus {
+                    status: input.status,
+                }
+                .into(),
+            ));
         }
         self.insert_article(input, actor).await
     }

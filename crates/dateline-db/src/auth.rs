@@ -1,4 +1,4 @@
-//! Signing in to the newsroom: sessions, failed-login tracking, one-time set-password links, Admin
+//! Signing in to the newsroom: sessions, sign-in attempts, one-time set-password links, Admin
 //! API tokens, and the staff changes that must be audited (role, disable, password).
 //!
 //! Secrets never reach this module: callers pass the SHA-256 digest of a random token (sessions,
@@ -31,28 +31,28 @@ pub struct SessionLimits {
     pub idle_timeout: SignedDuration,
 }
 
-/// When repeated failed sign-ins lock an account.
-#[derive(Debug, Clone, Copy)]
-pub struct LockoutRule {
-    /// Consecutive failures that lock the account (and every failure after them re-locks it).
-    pub lock_after: i64,
-    pub lock_for: SignedDuration,
-    /// A failure this long after the previous one starts the count again.
-    pub forget_after: SignedDuration,
+/// Whose sign-in form an attempt came through: staff and readers are counted apart, so a flood
+/// at the readers' door never closes the newsroom's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignInSide {
+    Staff,
+    Reader,
 }
 
-/// An account's recent failed sign-ins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LoginThrottle {
-    pub failures: i64,
-    pub locked_until: Option<Timestamp>,
-}
-
-impl LoginThrottle {
-    pub fn is_locked(&self, now: Timestamp) -> bool {
-        self.locked_until.is_some_and(|until| until > now)
+impl SignInSide {
+    fn as_str(self) -> &'static str {
+        match self {
+            SignInSide::Staff => "staff",
+            SignInSide::Reader => "reader",
+        }
     }
 }
+
+/// How long an Admin API token lives when its creator does not choose.
+pub const API_TOKEN_DEFAULT_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 90);
+/// The longest an Admin API token may live: a credential that never has to be renewed is one
+/// nobody notices has leaked.
+pub const API_TOKEN_MAX_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 366);
 
 /// An Admin API token, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,15 @@ pub struct ApiToken {
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// After this the token no longer opens anything.
+    pub expires_at: Timestamp,
+}
+
+impl ApiToken {
+    /// Whether the token opens the Admin API at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -88,6 +97,7 @@ struct ApiTokenRow {
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
+    expires_at: i64,
 }
 
 impl TryFrom<ApiTokenRow> for ApiToken {
@@ -103,6 +113,7 @@ impl TryFrom<ApiTokenRow> for ApiToken {
             created_at: crate::from_micros(row.created_at),
             last_used_at: row.last_used_at.map(crate::from_micros),
             revoked_at: row.revoked_at.map(crate::from_micros),
+            expires_at: crate::from_micros(row.expires_at),
         })
     }
 }
@@ -111,8 +122,16 @@ fn parse_role(text: &str) -> Result<Role> {
     Role::parse(text).ok_or_else(|| DbError::Invalid(format!("unknown staff role {text:?}")))
 }
 
-const API_TOKEN_COLUMNS: &str = "t.id, t.name, t.role, t.created_by, s.display_name AS created_by_name, \
-     t.created_at, t.last_used_at, t.revoked_at";
+/// A token made by a node on the release before expiry existed has none stored: it lives the
+/// default lifetime from its creation.
+fn api_token_columns() -> String {
+    format!(
+        "t.id, t.name, t.role, t.created_by, s.display_name AS created_by_name, \
+         t.created_at, t.last_used_at, t.revoked_at, \
+         COALESCE(t.expires_at, t.created_at + {}) AS expires_at",
+        API_TOKEN_DEFAULT_LIFETIME.as_micros()
+    )
+}
 
 /// Revokes every live session of `$staff_id` except `$keep` (an `Option<i64>`), in `$tx`.
 macro_rules! revoke_sessions {
@@ -124,6 +143,20 @@ macro_rules! revoke_sessions {
         .bind(to_micros($now))
         .bind($staff_id)
         .bind($keep.unwrap_or(-1))
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+/// Marks every unused set-password link of `$staff_id` as used, in `$tx`.
+macro_rules! revoke_password_links {
+    ($tx:expr, $staff_id:expr, $now:expr) => {
+        sqlx::query(
+            "UPDATE staff_password_links SET used_at = $1 \
+             WHERE staff_id = $2 AND used_at IS NULL",
+        )
+        .bind(to_micros($now))
+        .bind($staff_id)
         .execute(&mut *$tx)
         .await?
     };
@@ -278,10 +311,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             revoke_sessions!(tx, id, keep_session, now);
-            sqlx::query("DELETE FROM staff_login_failures WHERE staff_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            // A set-password link still lying in someone's mailbox would undo this change.
+            revoke_password_links!(tx, id, now);
             record_audit!(tx, now, AuditEntry::about(actor, "staff.password", "staff", id, format!("{}: password set", staff.display_name)));
             tx.commit().await?;
         });
@@ -290,7 +321,7 @@ impl Store {
 
     // ----- sessions -----
 
-    /// Starts a session (a successful sign-in also forgets earlier failed ones); returns its id.
+    /// Starts a session; returns its id.
     pub async fn create_session(
         &self,
         staff_id: i64,
@@ -313,10 +344,6 @@ impl Store {
             .bind(to_micros(now + limits.lifetime))
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM staff_login_failures WHERE staff_id = $1")
-                .bind(staff_id)
-                .execute(&mut *tx)
-                .await?;
             // Old sessions are kept for a day after they end, then forgotten.
             sqlx::query(
                 "DELETE FROM staff_sessions WHERE staff_id = $1 \
@@ -412,59 +439,45 @@ impl Store {
         Ok(())
     }
 
-    // ----- failed sign-ins -----
+    // ----- sign-in attempts -----
 
-    pub async fn login_throttle(&self, staff_id: i64) -> Result<LoginThrottle> {
-        let row: Option<(i64, Option<i64>)> = on_reader!(self, pool => {
-            sqlx::query_as(
-                "SELECT failures, locked_until FROM staff_login_failures WHERE staff_id = $1",
-            )
-            .bind(staff_id)
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(row
-            .map(|(failures, locked_until)| LoginThrottle {
-                failures,
-                locked_until: locked_until.map(crate::from_micros),
-            })
-            .unwrap_or_default())
-    }
-
-    /// Counts a failed sign-in, locking the account when `rule` says so; one statement, so
-    /// failures counted on several nodes at once all add up.
-    pub async fn record_login_failure(
+    /// Counts one sign-in attempt at the account named by `account_digest` (the digest of the
+    /// email as typed) and returns how many there were in the current `window`, this one
+    /// included. Called before the password is checked, in one statement, so attempts made at
+    /// once on several nodes all add up; windows that ended are forgotten on the way.
+    pub async fn count_sign_in_attempt(
         &self,
-        staff_id: i64,
-        rule: LockoutRule,
+        side: SignInSide,
+        account_digest: &str,
+        window: SignedDuration,
         now: Timestamp,
-    ) -> Result<LoginThrottle> {
-        let (failures, locked_until): (i64, Option<i64>) = on_writer!(self, pool => {
-            sqlx::query_as(
-                "INSERT INTO staff_login_failures (staff_id, failures, last_failed_at, locked_until) \
-                 VALUES ($1, 1, $2, CASE WHEN $3 <= 1 THEN $4 END) \
-                 ON CONFLICT (staff_id) DO UPDATE SET \
-                   failures = CASE WHEN staff_login_failures.last_failed_at < $5 THEN 1 \
-                                   ELSE staff_login_failures.failures + 1 END, \
-                   last_failed_at = $2, \
-                   locked_until = CASE \
-                     WHEN staff_login_failures.last_failed_at >= $5 \
-                          AND staff_login_failures.failures + 1 >= $3 THEN $4 \
-                     ELSE staff_login_failures.locked_until END \
-                 RETURNING failures, locked_until",
+    ) -> Result<i64> {
+        let window_start = to_micros(now - window);
+        Ok(on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM sign_in_attempts WHERE window_started_at < $1")
+                .bind(window_start)
+                .execute(&mut *tx)
+                .await?;
+            let attempts: i64 = sqlx::query_scalar(
+                "INSERT INTO sign_in_attempts (side, account_digest, attempts, window_started_at) \
+                 VALUES ($1, $2, 1, $3) \
+                 ON CONFLICT (side, account_digest) DO UPDATE SET \
+                   attempts = CASE WHEN sign_in_attempts.window_started_at < $4 THEN 1 \
+                                   ELSE sign_in_attempts.attempts + 1 END, \
+                   window_started_at = CASE WHEN sign_in_attempts.window_started_at < $4 THEN $3 \
+                                            ELSE sign_in_attempts.window_started_at END \
+                 RETURNING attempts",
             )
-            .bind(staff_id)
+            .bind(side.as_str())
+            .bind(account_digest)
             .bind(to_micros(now))
-            .bind(rule.lock_after)
-            .bind(to_micros(now + rule.lock_for))
-            .bind(to_micros(now - rule.forget_after))
-            .fetch_one(pool)
-            .await?
-        });
-        Ok(LoginThrottle {
-            failures,
-            locked_until: locked_until.map(crate::from_micros),
-        })
+            .bind(window_start)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            attempts
+        }))
     }
 
     // ----- one-time set-password links -----
@@ -481,14 +494,7 @@ impl Store {
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let staff = staff_in_tx!(tx, staff_id);
-            sqlx::query(
-                "UPDATE staff_password_links SET used_at = $1 \
-                 WHERE staff_id = $2 AND used_at IS NULL",
-            )
-            .bind(to_micros(now))
-            .bind(staff_id)
-            .execute(&mut *tx)
-            .await?;
+            revoke_password_links!(tx, staff_id, now);
             sqlx::query(
                 "INSERT INTO staff_password_links \
                  (token_hash, staff_id, created_by, created_at, expires_at) \
@@ -558,10 +564,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             revoke_sessions!(tx, staff_id, None::<i64>, now);
-            sqlx::query("DELETE FROM staff_login_failures WHERE staff_id = $1")
-                .bind(staff_id)
-                .execute(&mut *tx)
-                .await?;
             record_audit!(tx, now, AuditEntry {
                 actor: Actor::staff(staff.id, staff.display_name.clone()),
                 action: "staff.password".to_owned(),
@@ -578,11 +580,13 @@ impl Store {
     // ----- Admin API tokens -----
 
     /// Creates a token acting as `actor` (a staff member) with at most that person's role.
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_api_token(
         &self,
         name: &str,
         role: Role,
         secret_hash: &str,
+        expires_at: Timestamp,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<ApiToken> {
@@ -590,6 +594,11 @@ impl Store {
         if name.is_empty() || name.chars().count() > 80 {
             return Err(DbError::Invalid(
                 "a token name needs 1 to 80 characters".to_owned(),
+            ));
+        }
+        if expires_at <= now || expires_at > now + API_TOKEN_MAX_LIFETIME {
+            return Err(DbError::Invalid(
+                "a token expires between tomorrow and a year from now".to_owned(),
             ));
         }
         let creator_id = actor
@@ -605,17 +614,18 @@ impl Store {
                 )));
             }
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO api_tokens (name, role, secret_hash, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO api_tokens (name, role, secret_hash, created_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(name)
             .bind(role.as_str())
             .bind(secret_hash)
             .bind(creator_id)
             .bind(to_micros(now))
+            .bind(to_micros(expires_at))
             .fetch_one(&mut *tx)
             .await?;
-            record_audit!(tx, now, AuditEntry::about(actor, "api_token.create", "api_token", id, format!("{name} ({role})")));
+            record_audit!(tx, now, AuditEntry::about(actor, "api_token.create", "api_token", id, format!("{name} ({role}), expires {}", expires_at.strftime("%Y-%m-%d"))));
             tx.commit().await?;
             id
         });
@@ -629,8 +639,9 @@ impl Store {
     /// Every token, newest first, revoked ones included.
     pub async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
         let sql = format!(
-            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens t JOIN staff s ON s.id = t.created_by \
-             ORDER BY t.id DESC"
+            "SELECT {} FROM api_tokens t JOIN staff s ON s.id = t.created_by \
+             ORDER BY t.id DESC",
+            api_token_columns()
         );
         let rows: Vec<ApiTokenRow> = on_reader!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
@@ -655,16 +666,18 @@ impl Store {
         Ok(())
     }
 
-    /// The live token with this secret digest and the enabled account it acts as; notes the use
-    /// (at most once a minute, so a busy client does not turn every read into a write).
+    /// The live token (not revoked, not expired) with this secret digest and the enabled account
+    /// it acts as; notes the use (at most once a minute, so a busy client does not turn every
+    /// read into a write).
     pub async fn api_token_by_secret(
         &self,
         secret_hash: &str,
         now: Timestamp,
     ) -> Result<Option<(ApiToken, StaffMember)>> {
         let sql = format!(
-            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens t JOIN staff s ON s.id = t.created_by \
-             WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND s.disabled_at IS NULL"
+            "SELECT {} FROM api_tokens t JOIN staff s ON s.id = t.created_by \
+             WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND s.disabled_at IS NULL",
+            api_token_columns()
         );
         let row: Option<ApiTokenRow> = on_reader!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -676,6 +689,9 @@ impl Store {
             return Ok(None);
         };
         let token = ApiToken::try_from(row)?;
+        if !token.is_live(now) {
+            return Ok(None);
+        }
         let stale = token
             .last_used_at
             .is_none_or(|at| now.duration_since(at) > SignedDuration::from_secs(60));

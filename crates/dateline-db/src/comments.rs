@@ -7,9 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use dateline_core::cache_tags;
 use dateline_core::comments::{
-    CommentError, CommentStatus, Commenter, ModerationMode, ModerationSettings, ModeratorDecision,
-    REPEAT_WINDOW, ReaderStatus, ReportReason, Submission, Verdict, WordLists, check_body, decide,
-    is_repeat, render_comment_html, within_edit_window,
+    CommentError, CommentStanding, CommentStatus, Commenter, ModerationMode, ModerationSettings,
+    ModeratorDecision, REPEAT_WINDOW, ReaderStatus, ReportReason, Submission, Verdict, Viewer,
+    WordLists, check_body, decide, is_repeat, may_see, render_comment_html, within_edit_window,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -121,6 +121,17 @@ const COMMENT_SELECT: &str = "SELECT c.id, c.article_id, c.parent_id, \
      c.featured, c.queue_reason, c.reject_reason, c.report_count, c.created_at, c.edited_at \
      FROM comments c LEFT JOIN readers r ON r.id = c.reader_id \
      LEFT JOIN staff s ON s.id = c.staff_id";
+
+/// [`may_see`] for [`Viewer::Public`] as an SQL condition on the comment aliased `alias`: approved,
+/// on a published article. Every query that shows comments or counts them to readers filters
+/// with it, so the pages, threads, counts and the live count follow the same rule as
+/// [`Store::visible_comment`] (the store tests check that the two agree).
+fn shown_to_all(alias: &str) -> String {
+    format!(
+        "{alias}.status = 'approved' AND EXISTS (SELECT 1 FROM articles pa \
+         WHERE pa.id = {alias}.article_id AND pa.status = 'published')"
+    )
+}
 
 /// Loads one comment in `$tx`.
 macro_rules! comment_in_tx {
@@ -963,6 +974,8 @@ impl Store {
 
     // ----- reading -----
 
+    /// One comment whatever its status or article: for the newsroom. Anything a reader sees
+    /// goes through [`Store::visible_comment`].
     pub async fn comment(&self, id: i64) -> Result<Comment> {
         let row: CommentRow = on_reader!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!("{COMMENT_SELECT} WHERE c.id = $1")))
@@ -973,14 +986,48 @@ impl Store {
         row.try_into()
     }
 
+    /// One comment, if `viewer` may see it ([`may_see`]); a hidden comment is
+    /// [`DbError::NotFound`], exactly like one that does not exist, so no answer tells them apart.
+    pub async fn visible_comment(&self, id: i64, viewer: Viewer) -> Result<Comment> {
+        let (row, article_published): (Option<CommentRow>, bool) = on_reader!(self, pool => {
+            let row: Option<CommentRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{COMMENT_SELECT} WHERE c.id = $1")))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            let published: bool = match &row {
+                Some(row) => sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM articles WHERE id = $1 AND status = 'published')",
+                )
+                .bind(row.article_id)
+                .fetch_one(pool)
+                .await?,
+                None => false,
+            };
+            (row, published)
+        });
+        let comment = Comment::try_from(row.ok_or(DbError::NotFound)?)?;
+        let standing = CommentStanding {
+            status: comment.status,
+            reader_id: comment.reader_id,
+            article_published,
+        };
+        if may_see(viewer, standing) {
+            Ok(comment)
+        } else {
+            Err(DbError::NotFound)
+        }
+    }
+
     /// Approved comments per article, for the counts on article pages and cards.
     pub async fn approved_comment_counts(&self, article_ids: &[i64]) -> Result<HashMap<i64, i64>> {
         if article_ids.is_empty() {
             return Ok(HashMap::new());
         }
         let sql = format!(
-            "SELECT article_id, COUNT(*) FROM comments WHERE status = 'approved' \
-             AND article_id IN ({}) GROUP BY article_id",
+            "SELECT c.article_id, COUNT(*) FROM comments c WHERE {} \
+             AND c.article_id IN ({}) GROUP BY c.article_id",
+            shown_to_all("c"),
             placeholders(article_ids.len())
         );
         let rows: Vec<(i64, i64)> = on_reader!(self, pool => {
@@ -992,9 +1039,10 @@ impl Store {
     /// Approved comments on an article newer than `after_id`: the "N new comments" of a live page.
     pub async fn approved_comments_after(&self, article_id: i64, after_id: i64) -> Result<i64> {
         Ok(on_reader!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'approved' AND id > $2",
-            )
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND {} AND c.id > $2",
+                shown_to_all("c")
+            )))
             .bind(article_id)
             .bind(after_id)
             .fetch_one(pool)
@@ -1010,20 +1058,34 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<DiscussionPage> {
+        let shown = shown_to_all("c");
         // A top-level comment heads a thread when it is shown, or deleted with a shown reply.
-        let shown_root = "c.article_id = $1 AND c.parent_id IS NULL AND (c.status = 'approved' \
+        let shown_root = format!(
+            "c.article_id = $1 AND c.parent_id IS NULL AND (({shown}) \
              OR (c.status = 'deleted' AND EXISTS (SELECT 1 FROM comments x \
-                 WHERE x.root_id = c.id AND x.status = 'approved')))";
+                 WHERE x.root_id = c.id AND {})))",
+            shown_to_all("x")
+        );
         let (entries_sql, total_sql) = match sort {
             DiscussionSort::Featured => (
-                format!("{COMMENT_SELECT} WHERE c.article_id = $1 AND c.status = 'approved' AND c.featured \
-                         ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3"),
-                "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND c.status = 'approved' AND c.featured".to_owned(),
+                format!(
+                    "{COMMENT_SELECT} WHERE c.article_id = $1 AND {shown} AND c.featured \
+                         ORDER BY c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3"
+                ),
+                format!(
+                    "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND {shown} AND c.featured"
+                ),
             ),
             DiscussionSort::Oldest | DiscussionSort::Newest => {
-                let order = if sort == DiscussionSort::Oldest { "ASC" } else { "DESC" };
+                let order = if sort == DiscussionSort::Oldest {
+                    "ASC"
+                } else {
+                    "DESC"
+                };
                 (
-                    format!("{COMMENT_SELECT} WHERE {shown_root} ORDER BY c.created_at {order}, c.id {order} LIMIT $2 OFFSET $3"),
+                    format!(
+                        "{COMMENT_SELECT} WHERE {shown_root} ORDER BY c.created_at {order}, c.id {order} LIMIT $2 OFFSET $3"
+                    ),
                     format!("SELECT COUNT(*) FROM comments c WHERE {shown_root}"),
                 )
             }
@@ -1039,9 +1101,9 @@ impl Store {
                 .bind(article_id)
                 .fetch_one(pool)
                 .await?;
-            let approved: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM comments WHERE article_id = $1 AND status = 'approved'",
-            )
+            let approved: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND {shown}"
+            )))
             .bind(article_id)
             .fetch_one(pool)
             .await?;
@@ -1070,13 +1132,16 @@ impl Store {
 
     /// A comment and every shown reply under it, depth-first: the page a deep thread continues on.
     pub async fn comment_thread(&self, id: i64) -> Result<Vec<Comment>> {
-        let head = self.comment(id).await?;
-        if !matches!(
-            head.status,
-            CommentStatus::Approved | CommentStatus::Deleted
-        ) {
-            return Err(DbError::NotFound);
-        }
+        // A tombstone may head a thread page; any other head must be one everybody may see.
+        let head = match self.visible_comment(id, Viewer::Public).await {
+            Err(DbError::NotFound) => self
+                .visible_comment(id, Viewer::Staff)
+                .await
+                .ok()
+                .filter(|head| head.status == CommentStatus::Deleted)
+                .ok_or(DbError::NotFound)?,
+            found => found?,
+        };
         let replies = self.thread_replies(&[head.root_id]).await?;
         let thread = shown_thread(head, &replies);
         if thread
@@ -1098,7 +1163,8 @@ impl Store {
         let rows: Vec<CommentRow> = on_reader!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.reader_id = $2 \
-                 AND c.status IN ('pending', 'rejected') ORDER BY c.id"
+                 AND c.status IN ('pending', 'rejected') AND EXISTS (SELECT 1 FROM articles pa \
+                 WHERE pa.id = c.article_id AND pa.status = 'published') ORDER BY c.id"
             )))
             .bind(article_id)
             .bind(reader_id)
@@ -1114,9 +1180,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "{COMMENT_SELECT} WHERE c.root_id IN ({}) AND c.status IN ('approved', 'deleted') \
+            "{COMMENT_SELECT} WHERE c.root_id IN ({}) AND (({}) OR c.status = 'deleted') \
              ORDER BY c.created_at, c.id",
-            placeholders(roots.len())
+            placeholders(roots.len()),
+            shown_to_all("c")
         );
         let rows: Vec<CommentRow> = on_reader!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind_all(roots).fetch_all(pool).await?

@@ -69,7 +69,7 @@ const DESK_CONDITION: &str = "($1 IS NULL OR a.status = $1) \
           WHERE o.article_id = a.id AND o.author_id = $6))";
 
 /// `LIKE` pattern for "contains `text`", with the pattern characters taken literally.
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let mut pattern = String::from("%");
     for c in text.trim().to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {

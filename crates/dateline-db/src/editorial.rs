@@ -2,11 +2,13 @@
 //! their audit entries, scheduled publication, and the notes readers see when a published story
 //! changes (corrections, clarifications, updates).
 
+use dateline_core::JobKind;
 use dateline_core::notes::check_note_text;
 use dateline_core::revisions::{RevisionDiff, compare};
 use dateline_core::workflow::{check_schedule, check_transition};
 use dateline_core::{
-    Article, ArticleNote, ArticleSnapshot, ArticleStatus, CorrectionEntry, NoteKind, cache_tags,
+    Article, ArticleNote, ArticleRefusal, ArticleSnapshot, ArticleStatus, CorrectionEntry,
+    NoteKind, NoteRefusal, cache_tags,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -17,8 +19,6 @@ use crate::changes::record_change;
 use crate::narration::queue_narration;
 use crate::{ArticleInput, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
 
-/// The job kind that publishes scheduled articles whose time has come.
-pub const SCHEDULED_PUBLISH_JOB: &str = "scheduled_publish";
 /// Who publishes a scheduled article: the platform, on the newsroom's behalf.
 pub const SCHEDULER_ACTOR: &str = "scheduler";
 
@@ -169,9 +169,9 @@ macro_rules! queue_publication {
              ON CONFLICT (dedup_key) WHERE state = 'queued' \
              DO UPDATE SET run_at = excluded.run_at, payload = excluded.payload",
         )
-        .bind(SCHEDULED_PUBLISH_JOB)
+        .bind(JobKind::PublishDue.name())
         .bind(serde_json::json!({ "article_id": $id }).to_string())
-        .bind(format!("{SCHEDULED_PUBLISH_JOB}:{}", $id))
+        .bind(JobKind::PublishDue.dedup_key(Some($id)))
         .bind(to_micros($at))
         .bind(to_micros(Timestamp::now()))
         .execute(&mut *$tx)
@@ -304,8 +304,8 @@ impl Store {
             check_transition(from, to, scheduled_for.map(from_micros), now)?;
             let before = read_placement!(tx, id).ok_or(DbError::NotFound)?;
             if to == ArticleStatus::Published && before.author_ids.is_empty() {
-                return Err(DbError::Invalid(
-                    "a published article needs at least one author".to_owned(),
+                return Err(DbError::Refused(
+                    ArticleRefusal::BylineEmpty { status: to }.into(),
                 ));
             }
             let publishing = to == ArticleStatus::Published;
@@ -378,8 +378,11 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
             if authors == 0 {
-                return Err(DbError::Invalid(
-                    "a scheduled article needs at least one author".to_owned(),
+                return Err(DbError::Refused(
+                    ArticleRefusal::BylineEmpty {
+                        status: ArticleStatus::Scheduled,
+                    }
+                    .into(),
                 ));
             }
             sqlx::query(
@@ -436,7 +439,7 @@ impl Store {
                 Err(DbError::Workflow(_) | DbError::NotFound) => {}
                 // One article that cannot go out must not hold back the others; it stays
                 // scheduled and overdue, where the newsroom sees it.
-                Err(DbError::Invalid(reason)) => {
+                Err(DbError::Refused(reason)) => {
                     tracing::warn!(article = id, %reason, "scheduled article could not be published");
                 }
                 Err(error) => return Err(error),
@@ -477,7 +480,7 @@ impl Store {
         actor: &Actor,
         at: Timestamp,
     ) -> Result<ArticleNote> {
-        let text = check_note_text(text).map_err(DbError::Invalid)?;
+        let text = check_note_text(text).map_err(|refusal| DbError::Refused(refusal.into()))?;
         let at_micros = to_micros(at);
         let row: NoteRow = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -492,10 +495,7 @@ impl Store {
                     .await?;
             let (status, headline) = current.ok_or(DbError::NotFound)?;
             if status != ArticleStatus::Published.as_str() {
-                let status = ArticleStatus::parse(&status).unwrap_or(ArticleStatus::Draft);
-                return Err(DbError::Invalid(format!(
-                    "notes are for published articles; this one is {status}: edit it instead"
-                )));
+                return Err(DbError::Refused(NoteRefusal::NotPublished.into()));
             }
             let row: NoteRow = sqlx::query_as(
                 "INSERT INTO article_notes (article_id, kind, body, published_at, \

@@ -11,6 +11,9 @@ pub enum DbError {
     Duplicate(String),
     #[error("{0}")]
     Invalid(String),
+    /// A rule the store checks inside its transaction turned the change away.
+    #[error(transparent)]
+    Refused(#[from] dateline_core::Refusals),
     /// A status change the editorial workflow does not allow (now, or ever).
     #[error(transparent)]
     Workflow(#[from] dateline_core::workflow::WorkflowError),
@@ -19,6 +22,9 @@ pub enum DbError {
     Comment(#[from] dateline_core::comments::CommentError),
     #[error("database error: {0}")]
     Sqlx(#[source] sqlx::Error),
+    /// A write that must survive a power cut would have committed under a weaker setting.
+    #[error("refused to commit: SQLite synchronous is {0}, not FULL")]
+    NotDurable(i64),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -18,6 +18,7 @@ mod feeds;
 mod jobs;
 mod library;
 mod narration;
+mod newsroom_desk;
 mod profiles;
 mod readers;
 mod rows;
@@ -39,7 +40,10 @@ use sqlx::sqlite::{
 pub use api::{ApiArticleQuery, ArchivePosition};
 pub use articles::{ArticleInput, ArticleLookup, ArticleStats, StoryFilter};
 pub use audit::{Actor, AuditEntry, AuditRecord};
-pub use auth::{ApiToken, LockoutRule, LoginThrottle, SessionLimits, StaffSession};
+pub use auth::{
+    API_TOKEN_DEFAULT_LIFETIME, API_TOKEN_MAX_LIFETIME, ApiToken, SessionLimits, SignInSide,
+    StaffSession,
+};
 pub use catalog::{AuthorInput, ImageInput, SectionInput};
 pub use changes::Change;
 pub use comments::{
@@ -47,15 +51,16 @@ pub use comments::{
     MODERATION_RULES_ACTOR, NewComment, Queue, QueuedComment, ReaderStanding,
 };
 pub use desk::{DeskArticle, DeskFilter, ImageChoice, Owner};
-pub use editorial::{Revision, RevisionSummary, SCHEDULED_PUBLISH_JOB, SCHEDULER_ACTOR};
+pub use editorial::{Revision, RevisionSummary, SCHEDULER_ACTOR};
 pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
 pub use narration::{
-    ArticleAudio, AudioFiles, AudioStatus, NARRATE_JOB, NARRATE_PRIORITY, NARRATION_VOICES,
-    NarrationArticle, NarrationRun, check_pronunciation,
+    ArticleAudio, AudioFiles, AudioStatus, NARRATE_PRIORITY, NARRATION_VOICES, NarrationArticle,
+    NarrationRun, check_pronunciation,
 };
+pub use newsroom_desk::TagUse;
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use readers::{
     ExportedComment, ExportedReport, NewReader, Reader, ReaderExport, ReaderLinkPurpose,

@@ -1,16 +1,14 @@
 //! Narration's rows: each article's audio and where its next narration stands, the newsroom's
 //! pronunciation lexicon, and the voice chosen for the site and per section.
 
-use dateline_core::cache_tags;
 use dateline_core::narration::{Lexicon, Pronunciation};
+use dateline_core::{JobKind, cache_tags};
 use jiff::Timestamp;
 
 use crate::audit::{Actor, AuditEntry, record_audit};
 use crate::changes::record_change;
 use crate::{DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
 
-/// The job that narrates one article (payload `{"article_id": …}`).
-pub const NARRATE_JOB: &str = "narrate";
 /// Below the site's own jobs: narration waits for publishing, never the other way round.
 pub const NARRATE_PRIORITY: i64 = -5;
 
@@ -28,9 +26,9 @@ macro_rules! queue_narration {
              AND NOT EXISTS (SELECT 1 FROM article_audio au WHERE au.article_id = $6 AND au.opted_out) \
              ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING",
         )
-        .bind($crate::narration::NARRATE_JOB)
+        .bind(dateline_core::JobKind::NarrateArticle.name())
         .bind(serde_json::json!({ "article_id": id }).to_string())
-        .bind(format!("{}:{id}", $crate::narration::NARRATE_JOB))
+        .bind(dateline_core::JobKind::NarrateArticle.dedup_key(Some(id)))
         .bind($crate::narration::NARRATE_PRIORITY)
         .bind(now)
         .bind(id)
@@ -409,7 +407,7 @@ impl Store {
                 "UPDATE jobs SET priority = $1 WHERE dedup_key = $2 AND state = 'queued'",
             )
             .bind(NARRATE_PRIORITY + 1)
-            .bind(format!("{NARRATE_JOB}:{article_id}"))
+            .bind(JobKind::NarrateArticle.dedup_key(Some(article_id)))
             .execute(pool)
             .await?
             .rows_affected()

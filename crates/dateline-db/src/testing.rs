@@ -158,3 +158,17 @@ pub async fn published_article(store: &Store, body: &str) -> (i64, crate::Articl
     let id = store.create_article(&input).await.expect("article").id;
     (id, input)
 }
+
+/// The `synchronous` level of a SQLite store's writer connection (None on PostgreSQL): what
+/// every write that is not a tip commits under.
+pub async fn sqlite_writer_synchronous(store: &Store) -> Option<i64> {
+    match &store.backend {
+        crate::Backend::Sqlite { writer, .. } => Some(
+            sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(writer)
+                .await
+                .expect("PRAGMA synchronous"),
+        ),
+        crate::Backend::Postgres(_) => None,
+    }
+}

@@ -7,8 +7,7 @@ use jiff::Timestamp;
 
 use crate::audit::record_audit;
 use crate::{
-    Actor, AuditEntry, BackendKind, DbError, Result, Store, from_micros, on_reader, on_writer,
-    to_micros,
+    Actor, AuditEntry, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros,
 };
 
 /// A public key tips are encrypted to.
@@ -243,26 +242,66 @@ macro_rules! ensure_tip {
     }};
 }
 
+/// Runs `$body` in a transaction `$tx` on the writer and commits it durably, whatever the
+/// database's default: a tip or follow-up acknowledged to its sender must survive a power cut.
+/// On SQLite the one writer connection is held for the whole sequence and switched to
+/// `synchronous = FULL` for this commit only (in WAL mode NORMAL may lose the last commits on
+/// power loss; <https://sqlite.org/pragma.html#pragma_synchronous>), and the setting is read back
+/// inside the transaction, so a commit never happens under anything weaker. On PostgreSQL
+/// `SET LOCAL synchronous_commit = on` holds even where an operator turned it off server-wide.
+/// `$body` may return early with `?`; the transaction then rolls back.
+macro_rules! durable_transaction {
+    ($store:expr, $tx:ident => $body:expr) => {{
+        match &$store.backend {
+            $crate::Backend::Sqlite { writer, .. } => {
+                let mut connection = writer.acquire().await?;
+                sqlx::query("PRAGMA synchronous = FULL")
+                    .execute(&mut *connection)
+                    .await?;
+                let outcome = async {
+                    let mut $tx = sqlx::Connection::begin(&mut *connection).await?;
+                    let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                        .fetch_one(&mut *$tx)
+                        .await?;
+                    if level < SQLITE_SYNCHRONOUS_FULL {
+                        return Err(DbError::NotDurable(level));
+                    }
+                    let value = $body;
+                    $tx.commit().await?;
+                    Ok::<_, DbError>(value)
+                }
+                .await;
+                // The other writes of this connection go back to NORMAL; if that fails they stay
+                // at FULL, which is only slower, and the committed tip must not be reported as
+                // a failure.
+                if let Err(error) = sqlx::query("PRAGMA synchronous = NORMAL")
+                    .execute(&mut *connection)
+                    .await
+                {
+                    tracing::warn!(%error, "the writer stays at synchronous = FULL");
+                }
+                outcome?
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit = on")
+                    .execute(&mut *$tx)
+                    .await?;
+                let value = $body;
+                $tx.commit().await?;
+                value
+            }
+        }
+    }};
+}
+
+/// `PRAGMA synchronous` reads FULL as 2 (EXTRA is 3).
+const SQLITE_SYNCHRONOUS_FULL: i64 = 2;
+
 /// The name a tipster appears under in a tip's history.
 const SOURCE_NAME: &str = "Source";
 
 impl Store {
-    /// SQLite commits tips with `synchronous = FULL`: a tip acknowledged to its sender must
-    /// survive a power cut, which NORMAL does not promise in WAL mode.
-    async fn durable_writes(&self, full: bool) -> Result<()> {
-        if self.backend_kind() == BackendKind::Sqlite {
-            let pragma = if full {
-                "PRAGMA synchronous = FULL"
-            } else {
-                "PRAGMA synchronous = NORMAL"
-            };
-            on_writer!(self, pool => {
-                sqlx::query(pragma).execute(pool).await?;
-            });
-        }
-        Ok(())
-    }
-
     /// This installation's secret for codename hashes and form tokens; made on first use by
     /// whichever node gets there first.
     pub async fn tip_install_secret(&self, fresh: &[u8]) -> Result<Vec<u8>> {
@@ -358,18 +397,9 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// Stores a tip with its attachments in one transaction.
+    /// Stores a tip with its attachments in one durable transaction.
     pub async fn create_tip(&self, tip: &NewTip, now: Timestamp) -> Result<Tip> {
-        self.durable_writes(true).await?;
-        let created = self.insert_tip(tip, now).await;
-        self.durable_writes(false).await?;
-        let id = created?;
-        self.tip(id).await?.ok_or(DbError::NotFound)
-    }
-
-    async fn insert_tip(&self, tip: &NewTip, now: Timestamp) -> Result<i64> {
-        on_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let id: i64 = durable_transaction!(self, tx => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tips (received_at, kind, article_id, codename_key, \
                  reply_public_key, message, contact) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -397,9 +427,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            tx.commit().await?;
-            Ok(id)
-        })
+            id
+        });
+        self.tip(id).await?.ok_or(DbError::NotFound)
     }
 
     pub async fn tip(&self, id: i64) -> Result<Option<Tip>> {
@@ -576,21 +606,7 @@ impl Store {
         actor: Option<&Actor>,
         now: Timestamp,
     ) -> Result<()> {
-        self.durable_writes(true).await?;
-        let added = self.insert_tip_message(tip_id, body, actor, now).await;
-        self.durable_writes(false).await?;
-        added
-    }
-
-    async fn insert_tip_message(
-        &self,
-        tip_id: i64,
-        body: &[u8],
-        actor: Option<&Actor>,
-        now: Timestamp,
-    ) -> Result<()> {
-        on_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
+        durable_transaction!(self, tx => {
             ensure_tip!(tx, tip_id);
             sqlx::query(
                 "INSERT INTO tip_messages (tip_id, sent_at, sender, staff_id, body) \
@@ -620,7 +636,6 @@ impl Store {
                     .await?;
                 }
             }
-            tx.commit().await?;
         });
         Ok(())
     }
@@ -751,6 +766,62 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Spends a proof of work (see `dateline_tips::spent_proof_key`) until `expires_at`: true
+    /// the first time, false for a replay, on whichever node. A key whose earlier spending has
+    /// expired is spent again.
+    pub async fn spend_tip_proof(
+        &self,
+        proof_key: &[u8; 32],
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let inserted = on_writer!(self, pool => {
+            sqlx::query(
+                "INSERT INTO tip_spent_proofs (proof_key, expires_at) VALUES ($1, $2) \
+                 ON CONFLICT (proof_key) DO UPDATE SET expires_at = excluded.expires_at \
+                 WHERE tip_spent_proofs.expires_at <= $3",
+            )
+            .bind(&proof_key[..])
+            .bind(to_micros(expires_at))
+            .bind(to_micros(now))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(inserted == 1)
+    }
+
+    /// Forgets spent proofs whose tokens have expired; returns how many.
+    pub async fn forget_spent_tip_proofs(&self, now: Timestamp) -> Result<u64> {
+        let deleted = on_writer!(self, pool => {
+            sqlx::query("DELETE FROM tip_spent_proofs WHERE expires_at <= $1")
+                .bind(to_micros(now))
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(deleted)
+    }
+
+    /// Which of `object_keys` belong to a stored tip's attachment (the others are leftovers of
+    /// uploads that never became a tip).
+    pub async fn known_tip_attachment_keys(
+        &self,
+        object_keys: &[String],
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut known = std::collections::HashSet::new();
+        for key in object_keys {
+            let found: Option<String> = on_reader!(self, pool => {
+                sqlx::query_scalar("SELECT object_key FROM tip_attachments WHERE object_key = $1")
+                    .bind(key)
+                    .fetch_optional(pool)
+                    .await?
+            });
+            known.extend(found);
+        }
+        Ok(known)
     }
 
     /// Deletes resolved tips resolved before `resolved_before`, with their history, notes and

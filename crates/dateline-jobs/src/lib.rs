@@ -10,23 +10,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dateline_db::{Actor, Job, JobOutcome, NewJob, PurgedTips, SCHEDULED_PUBLISH_JOB, Store};
+use dateline_core::JobKind;
+use dateline_db::{Actor, Job, JobOutcome, NewJob, PurgedTips, Store};
 use dateline_storage::MediaStore;
 use jiff::Timestamp;
 
 type HandlerFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 type Handler = Arc<dyn Fn(Job) -> HandlerFuture + Send + Sync>;
 
-/// Maintenance: keep the change log and the finished-jobs table from growing forever.
-pub const MAINTENANCE: &str = "maintenance";
-/// Closes the discussions of articles older than the site's auto-close age (hourly).
-pub const CLOSE_STALE_DISCUSSIONS: &str = "comments.auto_close";
 /// How long finished jobs and applied changes are kept (a node that was down longer than this
 /// starts with an empty page cache anyway).
 pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Retention of tips: deletes resolved tips once they are older than the configured time.
-pub const TIPS_PURGE: &str = "tips.purge";
 
 pub struct Worker {
     /// Whether this worker purges old tips (see [`Worker::purge_tips`]).
@@ -42,12 +36,12 @@ impl Worker {
     pub fn new(store: Store, name: impl Into<String>) -> Self {
         let mut worker = Self::dedicated(store, name);
         let store = worker.store.clone();
-        worker.register(MAINTENANCE, move |_job| {
+        worker.register(JobKind::Maintenance, move |_job| {
             let store = store.clone();
             async move { run_maintenance(&store).await }
         });
         let store = worker.store.clone();
-        worker.register(SCHEDULED_PUBLISH_JOB, move |_job| {
+        worker.register(JobKind::PublishDue, move |_job| {
             let store = store.clone();
             // Whichever article the job was queued for, everything due goes out: a job that
             // was delayed must not leave an earlier embargo waiting.
@@ -58,7 +52,7 @@ impl Worker {
             }
         });
         let store = worker.store.clone();
-        worker.register(CLOSE_STALE_DISCUSSIONS, move |_job| {
+        worker.register(JobKind::CloseStaleDiscussions, move |_job| {
             let store = store.clone();
             async move {
                 let closed = store.close_stale_discussions(Timestamp::now()).await?;
@@ -72,17 +66,18 @@ impl Worker {
     }
 
     /// Purges tips resolved more than `keep` ago, every hour: their rows, history and
-    /// conversation, and their attachment objects in `media`.
+    /// conversation, and their attachment objects in `media`; and sweeps what submissions
+    /// left behind (see [`sweep_tip_leftovers`]).
     pub fn purge_tips(&mut self, media: MediaStore, keep: Duration) {
         let store = self.store.clone();
         self.purges_tips = true;
-        self.register(TIPS_PURGE, move |_job| {
+        self.register(JobKind::PurgeTips, move |_job| {
             let (store, media) = (store.clone(), media.clone());
             async move {
                 let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(keep)?;
-                purge_resolved_tips(&store, &media, cutoff, Timestamp::now())
-                    .await
-                    .map(|_| ())
+                purge_resolved_tips(&store, &media, cutoff, Timestamp::now()).await?;
+                sweep_tip_leftovers(&store, &media, Timestamp::now()).await?;
+                Ok(())
             }
         });
     }
@@ -105,13 +100,15 @@ impl Worker {
         self
     }
 
-    pub fn register<F, Fut>(&mut self, kind: &str, handler: F)
+    pub fn register<F, Fut>(&mut self, kind: JobKind, handler: F)
     where
         F: Fn(Job) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
-        self.handlers
-            .insert(kind.to_owned(), Arc::new(move |job| Box::pin(handler(job))));
+        let handler: Handler = Arc::new(move |job| Box::pin(handler(job)));
+        for name in std::iter::once(kind.name()).chain(kind.former_names().iter().copied()) {
+            self.handlers.insert(name.to_owned(), Arc::clone(&handler));
+        }
     }
 
     /// Claims and runs one due job; `Ok(false)` when there was none.
@@ -157,7 +154,7 @@ impl Worker {
     /// Runs until the process ends. Errors talking to the store are logged and retried.
     pub async fn run(self) {
         // Only the worker that does maintenance schedules it.
-        let maintains = self.handlers.contains_key(MAINTENANCE);
+        let maintains = self.handlers.contains_key(JobKind::Maintenance.name());
         if maintains {
             schedule_maintenance(&self.store, self.purges_tips).await;
         }
@@ -197,23 +194,24 @@ pub async fn publish_scheduled(store: &Store, now: Timestamp) -> anyhow::Result<
 }
 
 async fn schedule_maintenance(store: &Store, purges_tips: bool) {
-    let kinds: &[&str] = if purges_tips {
-        &[MAINTENANCE, TIPS_PURGE]
+    let kinds: &[JobKind] = if purges_tips {
+        &[JobKind::Maintenance, JobKind::PurgeTips]
     } else {
-        &[MAINTENANCE]
+        &[JobKind::Maintenance]
     };
     for &kind in kinds {
-        let mut job = NewJob::now(kind, serde_json::json!({}));
-        job.dedup_key = Some(kind.to_owned());
+        let mut job = NewJob::now(kind.name(), serde_json::json!({}));
+        job.dedup_key = Some(kind.dedup_key(None));
         job.priority = -10;
         if let Err(error) = store.enqueue(&job).await {
-            tracing::warn!(%error, kind, "could not schedule maintenance");
+            tracing::warn!(%error, kind = kind.name(), "could not schedule maintenance");
         }
     }
     // Hourly is precise enough for "N days after publication", and one job per sweep (deduplicated
     // by key) however many nodes run workers.
-    let mut close = NewJob::now(CLOSE_STALE_DISCUSSIONS, serde_json::json!({}));
-    close.dedup_key = Some(CLOSE_STALE_DISCUSSIONS.to_owned());
+    let kind = JobKind::CloseStaleDiscussions;
+    let mut close = NewJob::now(kind.name(), serde_json::json!({}));
+    close.dedup_key = Some(kind.dedup_key(None));
     close.priority = -5;
     if let Err(error) = store.enqueue(&close).await {
         tracing::warn!(%error, "could not schedule closing stale discussions");
@@ -245,6 +243,56 @@ pub async fn purge_resolved_tips(
         );
     }
     Ok(purged)
+}
+
+/// How old an attachment object without a tip must be before the sweep deletes it: far longer
+/// than the slowest upload the tip form accepts (about an hour), so a tip being received is
+/// never touched.
+pub const TIP_LEFTOVER_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+/// What [`sweep_tip_leftovers`] removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweptTips {
+    /// Attachment objects no tip names: the node stopped (a crash, kill -9) between storing a
+    /// file and committing the tip's row.
+    pub objects: Vec<String>,
+    /// Spent proofs of work whose form tokens have expired.
+    pub spent_proofs: u64,
+}
+
+/// Deletes what tip submissions leave behind when a node stops halfway, and forgets spent
+/// proofs of work once their tokens expired. A submission refused or failed while the node runs
+/// cleans up after itself; this is for the rest.
+pub async fn sweep_tip_leftovers(
+    store: &Store,
+    media: &MediaStore,
+    now: Timestamp,
+) -> anyhow::Result<SweptTips> {
+    let spent_proofs = store.forget_spent_tip_proofs(now).await?;
+    let old = media
+        .keys_modified_before(
+            dateline_core::tips::TIP_ATTACHMENT_PREFIX,
+            (now - TIP_LEFTOVER_AGE).as_second(),
+        )
+        .await?;
+    let known = store.known_tip_attachment_keys(&old).await?;
+    let mut objects = Vec::new();
+    for key in old.into_iter().filter(|key| !known.contains(key)) {
+        match media.delete(&key).await {
+            Ok(()) => objects.push(key),
+            Err(error) => tracing::warn!(%error, key, "could not delete a tip upload leftover"),
+        }
+    }
+    if !objects.is_empty() {
+        tracing::info!(
+            objects = objects.len(),
+            "deleted tip uploads that never became a tip"
+        );
+    }
+    Ok(SweptTips {
+        objects,
+        spent_proofs,
+    })
 }
 
 async fn run_maintenance(store: &Store) -> anyhow::Result<()> {

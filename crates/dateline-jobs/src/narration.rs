@@ -11,8 +11,9 @@ use bytes::Bytes;
 use dateline_audio::espeak::{EspeakEngine, EspeakVoice};
 use dateline_audio::pipeline::{ParagraphAudio, Timings, narrate, paragraph_key};
 use dateline_audio::{AudioError, SpeechEngine, mp3, opus};
+use dateline_core::JobKind;
 use dateline_core::narration::{Lexicon, NarrationSource, SpokenEnglish, spoken_paragraphs_in};
-use dateline_db::{AudioFiles, NARRATE_JOB, NarrationArticle, NarrationRun, Store};
+use dateline_db::{AudioFiles, NarrationArticle, NarrationRun, Store};
 use dateline_storage::MediaStore;
 use sha2::{Digest, Sha256};
 
@@ -103,7 +104,7 @@ pub fn narration_worker(
     name: &str,
 ) -> Worker {
     let mut worker = Worker::dedicated(store.clone(), format!("{name}-narration"));
-    worker.register(NARRATE_JOB, move |job| {
+    worker.register(JobKind::NarrateArticle, move |job| {
         let store = store.clone();
         let media = media.clone();
         let engines = Arc::clone(&engines);

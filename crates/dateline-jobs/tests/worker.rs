@@ -3,15 +3,22 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use dateline_core::JobKind;
 use dateline_db::NewJob;
 use dateline_db::testing::TestStore;
 use dateline_jobs::Worker;
 
 async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
     let ran = Arc::new(AtomicUsize::new(0));
-    let mut worker = Worker::new(store.store.clone(), "test-worker");
+    // Three real kinds stand in for a job that works, one that fails and one that panics.
+    let (count, flaky, panics) = (
+        JobKind::SyncSearch,
+        JobKind::PurgeTips,
+        JobKind::CloseStaleDiscussions,
+    );
+    let mut worker = Worker::dedicated(store.store.clone(), "test-worker");
     let counter = Arc::clone(&ran);
-    worker.register("count", move |job| {
+    worker.register(count, move |job| {
         let counter = Arc::clone(&counter);
         async move {
             assert_eq!(job.payload["n"], 7);
@@ -19,21 +26,21 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
             Ok(())
         }
     });
-    worker.register("flaky", |_job| async {
+    worker.register(flaky, |_job| async {
         anyhow::bail!("upstream unavailable")
     });
-    worker.register("panics", |_job| async { panic!("handler bug") });
+    worker.register(panics, |_job| async { panic!("handler bug") });
 
     store
-        .enqueue(&NewJob::now("count", serde_json::json!({"n": 7})))
+        .enqueue(&NewJob::now(count.name(), serde_json::json!({"n": 7})))
         .await
         .expect("enqueue");
     store
-        .enqueue(&NewJob::now("flaky", serde_json::json!({})))
+        .enqueue(&NewJob::now(flaky.name(), serde_json::json!({})))
         .await
         .expect("enqueue");
     store
-        .enqueue(&NewJob::now("panics", serde_json::json!({})))
+        .enqueue(&NewJob::now(panics.name(), serde_json::json!({})))
         .await
         .expect("enqueue");
     store
@@ -66,8 +73,8 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
 
 async fn maintenance_prunes_old_rows_but_keeps_the_log_head(store: TestStore) {
     let worker = Worker::new(store.store.clone(), "maintenance-worker");
-    let mut job = NewJob::now(dateline_jobs::MAINTENANCE, serde_json::json!({}));
-    job.dedup_key = Some(dateline_jobs::MAINTENANCE.to_owned());
+    let mut job = NewJob::now(JobKind::Maintenance.name(), serde_json::json!({}));
+    job.dedup_key = Some(JobKind::Maintenance.dedup_key(None));
     store.enqueue(&job).await.expect("enqueue");
     for slug in ["politics", "world"] {
         store
@@ -184,6 +191,7 @@ dateline_db::both_backends!(
     runs_registered_jobs_and_retries_failures,
     maintenance_prunes_old_rows_but_keeps_the_log_head,
     retention_deletes_old_resolved_tips_and_their_files,
+    the_sweep_removes_uploads_that_never_became_tips,
     discussions_close_automatically_n_days_after_publication,
 );
 
@@ -257,6 +265,86 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
     }
 }
 
+/// A node killed between storing a tip's file and committing its row leaves an object no tip
+/// names; the hourly sweep deletes it once it is a day old, and forgets expired spent proofs.
+async fn the_sweep_removes_uploads_that_never_became_tips(store: TestStore) {
+    use dateline_core::TipKind;
+    use dateline_db::{NewTip, NewTipAttachment};
+    let folder = tempfile::tempdir().expect("media folder");
+    let media = dateline_storage::MediaStore::local(folder.path()).expect("media");
+    let now = jiff::Timestamp::now();
+    for name in ["tip", "left-over", "being-received"] {
+        media
+            .put(
+                &format!("tips/{name}.age"),
+                bytes::Bytes::from_static(b"ciphertext"),
+            )
+            .await
+            .expect("put");
+    }
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    for name in ["tip", "left-over"] {
+        std::fs::File::options()
+            .write(true)
+            .open(folder.path().join(format!("tips/{name}.age")))
+            .and_then(|file| file.set_modified(two_days_ago))
+            .expect("age the file");
+    }
+    store
+        .create_tip(
+            &NewTip {
+                kind: TipKind::Tip,
+                article_id: None,
+                codename_key: "k".to_owned(),
+                reply_public_key: "age1reply".to_owned(),
+                message: b"ciphertext".to_vec(),
+                contact: None,
+                attachments: vec![NewTipAttachment {
+                    object_key: "tips/tip.age".to_owned(),
+                    description: b"ciphertext".to_vec(),
+                    size: 10,
+                }],
+            },
+            now,
+        )
+        .await
+        .expect("tip");
+    let hour = jiff::SignedDuration::from_hours(1);
+    assert!(
+        store
+            .spend_tip_proof(&[1; 32], now - hour, now - hour * 7)
+            .await
+            .expect("spend")
+    );
+    assert!(
+        store
+            .spend_tip_proof(&[2; 32], now + hour, now)
+            .await
+            .expect("spend")
+    );
+
+    let swept = dateline_jobs::sweep_tip_leftovers(&store, &media, now)
+        .await
+        .expect("sweep");
+    assert_eq!(swept.objects, vec!["tips/left-over.age".to_owned()]);
+    assert_eq!(swept.spent_proofs, 1);
+    assert!(!folder.path().join("tips/left-over.age").exists());
+    assert!(
+        folder.path().join("tips/tip.age").exists(),
+        "a tip's file stays"
+    );
+    assert!(
+        folder.path().join("tips/being-received.age").exists(),
+        "a fresh upload may still become a tip"
+    );
+    assert!(
+        !store
+            .spend_tip_proof(&[2; 32], now + hour, now)
+            .await
+            .expect("spend")
+    );
+}
+
 #[path = "worker/narration.rs"]
 mod narration;
 
@@ -303,7 +391,7 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
     let worker = Worker::new(store.store.clone(), "closing-worker");
     store
         .enqueue(&NewJob::now(
-            dateline_jobs::CLOSE_STALE_DISCUSSIONS,
+            JobKind::CloseStaleDiscussions.name(),
             serde_json::json!({}),
         ))
         .await

@@ -46,6 +46,14 @@ pub enum MediaError {
     /// Encoding or a worker thread failed; not the uploader's fault.
     #[error("Processing the image failed: {0}")]
     Processing(String),
+
+    /// A `storage_url` that cannot be used; the text names the URL (secrets hidden) and why.
+    #[error("Storage URL {0}")]
+    InvalidStorageUrl(String),
+
+    /// A copied object does not read back as it was written (size or SHA-256).
+    #[error("The copy of \"{key}\" does not match the original: {detail}")]
+    CopyMismatch { key: String, detail: String },
 }
 
 impl From<object_store::Error> for MediaError {

@@ -5,8 +5,13 @@
 //! and [`MediaStore::ingest_image`] for an uploaded picture, which checks it, stores the original
 //! untouched and writes resized JPEG and WebP variants beside it under content-addressed keys.
 
+mod copy;
 mod error;
 mod ingest;
+mod s3;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod upload;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,8 +21,11 @@ use object_store::local::LocalFileSystem;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 
+pub use copy::{Copied, StoredObject};
 pub use dateline_provenance::{DigitalSourceType, Origin, Provenance};
 pub use error::MediaError;
+pub use s3::{S3Bucket, redact_storage_url};
+pub use upload::ObjectUpload;
 
 /// Widths of the responsive variants, in CSS pixels at 1x: a phone column, a tablet or 2x phone,
 /// and a wide desktop hero. Never upscaled: widths above the original are skipped, and an original
@@ -131,21 +139,28 @@ impl std::fmt::Debug for MediaStream {
 #[derive(Debug, Clone)]
 pub struct MediaStore {
     objects: Arc<dyn ObjectStore>,
+    /// Whether objects carry user metadata (S3's `x-amz-meta-*`); a local folder has none.
+    keeps_metadata: bool,
 }
 
 impl MediaStore {
-    /// Storage in a local folder, created if missing: the zero-configuration default.
+    /// Storage in a local folder, created if missing: the zero-configuration default. Writes
+    /// are flushed to disk (file and folder) before they are reported done, so an object an
+    /// answer promised (a tip's attachment) survives a power cut.
     pub fn local(root: &Path) -> Result<Self, MediaError> {
         std::fs::create_dir_all(root).map_err(|error| {
             MediaError::Storage(format!("cannot create {}: {error}", root.display()))
         })?;
-        let objects = LocalFileSystem::new_with_prefix(root)?;
+        let objects = LocalFileSystem::new_with_prefix(root)?.with_fsync(true);
         Ok(Self::with_object_store(Arc::new(objects)))
     }
 
     /// Storage on any object store, e.g. S3 built by the binary from its configuration.
     pub fn with_object_store(objects: Arc<dyn ObjectStore>) -> Self {
-        MediaStore { objects }
+        MediaStore {
+            objects,
+            keeps_metadata: false,
+        }
     }
 
     /// Stores `bytes` under `key`, replacing what was there. The write is atomic: readers see

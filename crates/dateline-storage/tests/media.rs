@@ -1,10 +1,21 @@
-//! Media storage through its public API, on real folders: what is stored, under which keys, what
-//! the variants decode to, and what is refused with which message.
+//! Media storage through its public API, on a real folder and a real S3 server (SeaweedFS):
+//! what is stored, under which keys, what the variants decode to, and what is refused with which
+//! message. Each test runs on both (`local::NAME`, `s3::NAME`).
+
+// The workspace denies `unwrap` outside tests; `allow-unwrap-in-tests` only covers `#[test]`
+// functions, and these tests are plain `async fn`s that `both_stores!` wraps.
+#![allow(clippy::unwrap_used)]
+
+#[path = "media/s3_bucket.rs"]
+mod s3_bucket;
+#[path = "media/transfer.rs"]
+mod transfer;
 
 use std::io::Cursor;
 use std::path::Path;
 
 use bytes::Bytes;
+use dateline_storage::testing::TestMedia;
 use dateline_storage::{
     DigitalSourceType, ImageLimits, MediaError, MediaStore, Origin, Provenance, StoredImage,
     VARIANT_WIDTHS, VariantFormat,
@@ -12,10 +23,62 @@ use dateline_storage::{
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use sha2::{Digest, Sha256};
 
-fn store() -> (tempfile::TempDir, MediaStore) {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let store = MediaStore::local(dir.path()).expect("store in the temporary folder");
-    (dir, store)
+dateline_storage::both_stores!(
+    put_and_get_round_trip_and_missing_is_none,
+    keys_cannot_leave_the_store,
+    a_photo_gets_every_variant_that_does_not_upscale,
+    ingesting_the_same_bytes_twice_changes_nothing,
+    a_small_picture_gets_one_variant_at_its_own_width,
+    transparency_is_flattened_on_white,
+    grey_16_bit_webp_and_gif_inputs_are_accepted,
+    exif_orientation_is_applied_to_size_and_variants,
+    a_header_promising_too_many_pixels_is_refused_before_decoding,
+    a_header_promising_an_enormous_side_is_refused,
+    limits_are_the_callers,
+    an_oversized_file_is_refused_by_its_byte_count,
+    truncated_files_are_refused_as_broken,
+    other_formats_are_refused_as_unsupported,
+    keys_are_safe_url_paths,
+    xmp_source_type_is_reported_and_every_variant_keeps_it,
+    a_png_without_metadata_declares_nothing_and_its_variants_carry_nothing,
+    metadata_does_not_rescue_a_truncated_file_or_a_bomb,
+    unreadable_metadata_is_a_warning_not_a_refusal,
+    a_streamed_upload_appears_whole_when_finished_and_never_in_part,
+);
+
+/// Tip attachments are streamed in parts (`MediaStore::start_upload`): on S3 that is a multipart
+/// upload, which must not show a single byte until it is finished, and nothing at all when given
+/// up or dropped.
+async fn a_streamed_upload_appears_whole_when_finished_and_never_in_part(store: TestMedia) {
+    let piece = Bytes::from(vec![7u8; 999_983]);
+    let mut upload = store.start_upload("tips/9/a.age").await.unwrap();
+    for _ in 0..12 {
+        upload.write(piece.clone()).await.unwrap();
+    }
+    assert_eq!(
+        store.get("tips/9/a.age").await.unwrap(),
+        None,
+        "not before finish"
+    );
+    assert_eq!(upload.finish().await.unwrap(), 12 * 999_983);
+    let stored = store.get("tips/9/a.age").await.unwrap().unwrap();
+    assert_eq!(stored.len(), 12 * 999_983);
+    assert!(stored.iter().all(|b| *b == 7));
+
+    let mut aborted = store.start_upload("tips/9/b.age").await.unwrap();
+    aborted.write(piece.clone()).await.unwrap();
+    aborted.write(piece.clone()).await.unwrap();
+    aborted.abort().await.unwrap();
+    let mut dropped = store.start_upload("tips/9/c.age").await.unwrap();
+    for _ in 0..6 {
+        dropped.write(piece.clone()).await.unwrap();
+    }
+    drop(dropped);
+    assert_eq!(store.get("tips/9/b.age").await.unwrap(), None);
+    assert_eq!(store.get("tips/9/c.age").await.unwrap(), None);
+    assert_eq!(store.keys().await, vec!["tips/9/a.age".to_owned()]);
+    let swept = store.keys_modified_before("tips/", i64::MAX).await.unwrap();
+    assert_eq!(swept, vec!["tips/9/a.age".to_owned()]);
 }
 
 /// A picture with structure at every scale, so resizing and compression have real work to do.
@@ -129,9 +192,7 @@ async fn decode_variant(store: &MediaStore, key: &str, format: VariantFormat) ->
     image::load_from_memory_with_format(&bytes, format).expect("variant decodes")
 }
 
-#[tokio::test]
-async fn put_and_get_round_trip_and_missing_is_none() {
-    let (_dir, store) = store();
+async fn put_and_get_round_trip_and_missing_is_none(store: TestMedia) {
     store
         .put("audio/ab/episode.mp3", Bytes::from_static(b"ID3 tag"))
         .await
@@ -152,9 +213,7 @@ async fn put_and_get_round_trip_and_missing_is_none() {
     assert_eq!(store.get("never-written").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn keys_cannot_leave_the_store() {
-    let (dir, store) = store();
+async fn keys_cannot_leave_the_store(store: TestMedia) {
     for key in ["../outside", "a/../../b", "/etc/passwd", "a//b", ""] {
         let put = store.put(key, Bytes::from_static(b"x")).await;
         assert!(matches!(put, Err(MediaError::InvalidKey(_))), "{key}");
@@ -163,7 +222,10 @@ async fn keys_cannot_leave_the_store() {
             Err(MediaError::InvalidKey(_))
         ));
     }
-    assert!(!dir.path().parent().unwrap().join("outside").exists());
+    if let Some(folder) = store.folder() {
+        assert!(!folder.parent().unwrap().join("outside").exists());
+    }
+    assert!(store.keys().await.is_empty(), "nothing stored");
 }
 
 #[tokio::test]
@@ -175,9 +237,7 @@ async fn local_creates_missing_folders() {
     assert!(root.join("k").is_file());
 }
 
-#[tokio::test]
-async fn a_photo_gets_every_variant_that_does_not_upscale() {
-    let (dir, store) = store();
+async fn a_photo_gets_every_variant_that_does_not_upscale(store: TestMedia) {
     let original = jpeg(2000, 1125);
     let stored = ingest(&store, original.clone()).await.unwrap();
 
@@ -209,8 +269,8 @@ async fn a_photo_gets_every_variant_that_does_not_upscale() {
     assert_eq!(actual, expected);
 
     for variant in &stored.variants {
-        let file = dir.path().join(&variant.key);
-        assert_eq!(std::fs::metadata(&file).unwrap().len(), variant.bytes);
+        let stored = store.get(&variant.key).await.unwrap().unwrap();
+        assert_eq!(stored.len() as u64, variant.bytes);
         let picture = decode_variant(&store, &variant.key, variant.format).await;
         assert_eq!(
             (picture.width(), picture.height()),
@@ -229,50 +289,48 @@ async fn a_photo_gets_every_variant_that_does_not_upscale() {
     }
 }
 
-#[tokio::test]
-async fn ingesting_the_same_bytes_twice_changes_nothing() {
-    let (dir, store) = store();
+async fn ingesting_the_same_bytes_twice_changes_nothing(store: TestMedia) {
     let original = jpeg(1000, 700);
     let first = ingest(&store, original.clone()).await.unwrap();
-    let written: Vec<_> = first
-        .variants
-        .iter()
-        .map(|v| {
-            std::fs::metadata(dir.path().join(&v.key))
-                .unwrap()
-                .modified()
-                .unwrap()
-        })
-        .collect();
-
+    // Mark every stored object: a second ingest that wrote anything would overwrite a mark.
+    let mut keys: Vec<&String> = first.variants.iter().map(|v| &v.key).collect();
+    keys.push(&first.original_key);
+    for key in &keys {
+        store
+            .put(key, Bytes::from(format!("mark {key}")))
+            .await
+            .unwrap();
+    }
     let second = ingest(&store, original.clone()).await.unwrap();
-    assert_eq!(first, second);
-    let again: Vec<_> = second
-        .variants
-        .iter()
-        .map(|v| {
-            std::fs::metadata(dir.path().join(&v.key))
-                .unwrap()
-                .modified()
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(written, again, "nothing was rewritten");
+    assert_eq!(second.original_key, first.original_key);
+    for key in &keys {
+        assert_eq!(
+            store.get(key).await.unwrap().unwrap(),
+            format!("mark {key}").as_bytes(),
+            "{key} was rewritten"
+        );
+    }
 
     // A missing variant (say, a crash halfway) is produced again on the next ingest.
-    std::fs::remove_file(dir.path().join(&first.variants[1].key)).unwrap();
+    for key in &keys {
+        store.delete(key).await.unwrap();
+    }
+    let again = ingest(&store, original.clone()).await.unwrap();
+    assert_eq!(first, again);
+    let missing = &first.variants[1];
+    store.delete(&missing.key).await.unwrap();
+    assert_eq!(store.get(&missing.key).await.unwrap(), None);
     let third = ingest(&store, original).await.unwrap();
     assert_eq!(first, third);
-    assert!(dir.path().join(&first.variants[1].key).is_file());
+    let restored = decode_variant(&store, &missing.key, missing.format).await;
+    assert_eq!(restored.width(), missing.width);
 
     // Different bytes, different keys.
     let other = ingest(&store, jpeg(1000, 701)).await.unwrap();
     assert_ne!(other.original_key, first.original_key);
 }
 
-#[tokio::test]
-async fn a_small_picture_gets_one_variant_at_its_own_width() {
-    let (_dir, store) = store();
+async fn a_small_picture_gets_one_variant_at_its_own_width(store: TestMedia) {
     let stored = ingest(&store, jpeg(300, 200)).await.unwrap();
     assert!(300 < VARIANT_WIDTHS[0]);
     let sizes: Vec<_> = stored
@@ -293,9 +351,7 @@ async fn a_small_picture_gets_one_variant_at_its_own_width() {
     }
 }
 
-#[tokio::test]
-async fn transparency_is_flattened_on_white() {
-    let (_dir, store) = store();
+async fn transparency_is_flattened_on_white(store: TestMedia) {
     // Left half transparent, right half opaque dark blue.
     let rgba = RgbaImage::from_fn(600, 300, |x, _| {
         if x < 300 {
@@ -327,9 +383,7 @@ async fn transparency_is_flattened_on_white() {
     }
 }
 
-#[tokio::test]
-async fn grey_16_bit_webp_and_gif_inputs_are_accepted() {
-    let (_dir, store) = store();
+async fn grey_16_bit_webp_and_gif_inputs_are_accepted(store: TestMedia) {
     let grey16 = image::ImageBuffer::from_fn(640, 480, |x, _| image::Luma([(x * 100) as u16]));
     let cases = [
         (
@@ -365,9 +419,7 @@ async fn grey_16_bit_webp_and_gif_inputs_are_accepted() {
     }
 }
 
-#[tokio::test]
-async fn exif_orientation_is_applied_to_size_and_variants() {
-    let (_dir, store) = store();
+async fn exif_orientation_is_applied_to_size_and_variants(store: TestMedia) {
     // Stored landscape, camera says "rotate 90° clockwise to display" (EXIF orientation 6).
     let stored = ingest(&store, with_exif_orientation(&jpeg(800, 500), 6))
         .await
@@ -379,9 +431,7 @@ async fn exif_orientation_is_applied_to_size_and_variants() {
     assert_eq!((picture.width(), picture.height()), (480, 768));
 }
 
-#[tokio::test]
-async fn a_header_promising_too_many_pixels_is_refused_before_decoding() {
-    let (dir, store) = store();
+async fn a_header_promising_too_many_pixels_is_refused_before_decoding(store: TestMedia) {
     // 11,000 × 11,000 fits the side limit but is 121 megapixels.
     let bomb = png_claiming(11_000, 11_000);
     assert!(bomb.len() < 100);
@@ -401,16 +451,10 @@ async fn a_header_promising_too_many_pixels_is_refused_before_decoding() {
         refused.to_string(),
         "The image is 121 megapixels (11000 × 11000); the limit is 50."
     );
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "nothing stored"
-    );
+    assert!(store.keys().await.is_empty(), "nothing stored");
 }
 
-#[tokio::test]
-async fn a_header_promising_an_enormous_side_is_refused() {
-    let (_dir, store) = store();
+async fn a_header_promising_an_enormous_side_is_refused(store: TestMedia) {
     let refused = ingest(&store, gif_claiming(65_535, 65_535))
         .await
         .unwrap_err();
@@ -429,9 +473,7 @@ async fn a_header_promising_an_enormous_side_is_refused() {
     assert!(matches!(refused, MediaError::TooWide { .. }), "{refused:?}");
 }
 
-#[tokio::test]
-async fn limits_are_the_callers() {
-    let (_dir, store) = store();
+async fn limits_are_the_callers(store: TestMedia) {
     let tight = ImageLimits {
         max_bytes: 1_000_000,
         max_pixels: 1_000,
@@ -447,9 +489,7 @@ async fn limits_are_the_callers() {
     assert!(store.ingest_image(jpeg(20, 20), &tight).await.is_ok());
 }
 
-#[tokio::test]
-async fn an_oversized_file_is_refused_by_its_byte_count() {
-    let (_dir, store) = store();
+async fn an_oversized_file_is_refused_by_its_byte_count(store: TestMedia) {
     let limits = ImageLimits {
         max_bytes: 10_000,
         ..ImageLimits::default()
@@ -466,9 +506,7 @@ async fn an_oversized_file_is_refused_by_its_byte_count() {
     assert_eq!(ImageLimits::default().max_dimension, 12_000);
 }
 
-#[tokio::test]
-async fn truncated_files_are_refused_as_broken() {
-    let (dir, store) = store();
+async fn truncated_files_are_refused_as_broken(store: TestMedia) {
     let whole = jpeg(800, 600);
     let cut = whole.slice(..whole.len() * 6 / 10);
     let refused = ingest(&store, cut).await.unwrap_err();
@@ -485,16 +523,10 @@ async fn truncated_files_are_refused_as_broken() {
         .unwrap_err();
     assert!(matches!(refused, MediaError::Broken(_)), "{refused:?}");
 
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "nothing stored"
-    );
+    assert!(store.keys().await.is_empty(), "nothing stored");
 }
 
-#[tokio::test]
-async fn other_formats_are_refused_as_unsupported() {
-    let (_dir, store) = store();
+async fn other_formats_are_refused_as_unsupported(store: TestMedia) {
     let samples: [&[u8]; 4] = [
         b"%PDF-1.7\n1 0 obj << >> endobj",
         b"BM\x3a\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0", // a BMP header
@@ -516,13 +548,8 @@ async fn other_formats_are_refused_as_unsupported() {
     );
 }
 
-#[test]
-fn keys_are_safe_url_paths() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let (_dir, store) = store();
-    let stored = runtime.block_on(ingest(&store, jpeg(500, 300))).unwrap();
+async fn keys_are_safe_url_paths(store: TestMedia) {
+    let stored = ingest(&store, jpeg(500, 300)).await.unwrap();
     let keys = std::iter::once(&stored.original_key).chain(stored.variants.iter().map(|v| &v.key));
     for key in keys {
         assert!(
@@ -580,9 +607,7 @@ async fn variant_provenance(
     dateline_provenance::read_provenance(&bytes, format)
 }
 
-#[tokio::test]
-async fn xmp_source_type_is_reported_and_every_variant_keeps_it() {
-    let (_dir, store) = store();
+async fn xmp_source_type_is_reported_and_every_variant_keeps_it(store: TestMedia) {
     let upload = with_xmp_source_type(&jpeg(1000, 600), AI_GENERATED);
     let ingested = store
         .ingest_image_with_provenance(upload.clone(), &ImageLimits::default())
@@ -634,9 +659,7 @@ async fn xmp_source_type_is_reported_and_every_variant_keeps_it() {
     assert_eq!(ingest(&store, upload).await.unwrap(), ingested.stored);
 }
 
-#[tokio::test]
-async fn a_png_without_metadata_declares_nothing_and_its_variants_carry_nothing() {
-    let (_dir, store) = store();
+async fn a_png_without_metadata_declares_nothing_and_its_variants_carry_nothing(store: TestMedia) {
     let png = encode(&DynamicImage::ImageRgb8(scene(600, 400)), ImageFormat::Png);
     let ingested = store
         .ingest_image_with_provenance(png, &ImageLimits::default())
@@ -649,9 +672,7 @@ async fn a_png_without_metadata_declares_nothing_and_its_variants_carry_nothing(
     }
 }
 
-#[tokio::test]
-async fn metadata_does_not_rescue_a_truncated_file_or_a_bomb() {
-    let (dir, store) = store();
+async fn metadata_does_not_rescue_a_truncated_file_or_a_bomb(store: TestMedia) {
     let whole = with_xmp_source_type(&jpeg(800, 600), AI_GENERATED);
     let refused = store
         .ingest_image_with_provenance(whole.slice(..whole.len() / 2), &ImageLimits::default())
@@ -670,12 +691,10 @@ async fn metadata_does_not_rescue_a_truncated_file_or_a_bomb() {
         ),
         "{refused:?}"
     );
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(store.keys().await.is_empty(), "nothing stored");
 }
 
-#[tokio::test]
-async fn unreadable_metadata_is_a_warning_not_a_refusal() {
-    let (_dir, store) = store();
+async fn unreadable_metadata_is_a_warning_not_a_refusal(store: TestMedia) {
     let upload = with_xmp_source_type(&jpeg(300, 200), "<not closed");
     let ingested = store
         .ingest_image_with_provenance(upload, &ImageLimits::default())

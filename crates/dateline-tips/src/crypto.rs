@@ -78,6 +78,78 @@ pub fn encrypt(recipients: &Recipients, plaintext: &[u8]) -> Result<Vec<u8>, Tip
     Ok(ciphertext)
 }
 
+/// Encryption to every recipient for a file that arrives in pieces: the same age file as
+/// [`encrypt`] makes, handed out as it is produced, so an upload of any size is encrypted with
+/// memory for one age chunk (64 KiB of plaintext) rather than the whole file.
+pub struct StreamingEncryptor {
+    writer: age::stream::StreamWriter<CiphertextQueue>,
+    produced: CiphertextQueue,
+}
+
+/// Where the age writer puts ciphertext until [`StreamingEncryptor`] hands it out.
+#[derive(Clone, Default)]
+struct CiphertextQueue(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CiphertextQueue {
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .map(|mut queued| std::mem::take(&mut *queued))
+            .unwrap_or_default()
+    }
+}
+
+impl Write for CiphertextQueue {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("ciphertext queue poisoned"))?
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl StreamingEncryptor {
+    /// Starts an age file to `recipients`; [`Self::take`] hands out its header first.
+    pub fn new(recipients: &Recipients) -> Result<Self, TipCryptoError> {
+        let encryptor =
+            age::Encryptor::with_recipients(recipients.0.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|error| TipCryptoError::Encrypt(error.to_string()))?;
+        let produced = CiphertextQueue::default();
+        let writer = encryptor
+            .wrap_output(produced.clone())
+            .map_err(|error| TipCryptoError::Encrypt(error.to_string()))?;
+        Ok(Self { writer, produced })
+    }
+
+    /// Encrypts the next piece of plaintext; returns the ciphertext ready so far (often none:
+    /// age seals whole 64 KiB chunks).
+    pub fn push(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, TipCryptoError> {
+        self.writer
+            .write_all(plaintext)
+            .map_err(|error| TipCryptoError::Encrypt(error.to_string()))?;
+        Ok(self.produced.take())
+    }
+
+    /// The ciphertext produced so far, without adding plaintext.
+    pub fn take(&mut self) -> Vec<u8> {
+        self.produced.take()
+    }
+
+    /// Seals the last chunk; returns the rest of the file.
+    pub fn finish(self) -> Result<Vec<u8>, TipCryptoError> {
+        let produced = self
+            .writer
+            .finish()
+            .map_err(|error| TipCryptoError::Encrypt(error.to_string()))?;
+        Ok(produced.take())
+    }
+}
+
 /// Decrypts an age file with any of `identities` that can; the plaintext is wiped when dropped.
 pub fn decrypt(
     identities: &[EditorIdentity],
@@ -250,5 +322,40 @@ mod tests {
         let opened = unwrap_identity(&wrapped, "a long editor passphrase").expect("opens");
         assert_eq!(opened.public_key(), editor.public_key);
         assert!(unwrap_identity(&wrapped, "the wrong passphrase").is_err());
+    }
+
+    #[test]
+    fn a_file_encrypted_in_pieces_is_one_age_file_every_recipient_reads() {
+        let editor = generate_identity("Ana", "today");
+        let recipients = Recipients::parse([editor.public_key.as_str()]).expect("keys parse");
+        let identity = EditorIdentity::from_file_text(&editor.file_text).expect("identity");
+        // Three age chunks and a bit, in pieces that never line up with them.
+        let plaintext: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut encryptor = StreamingEncryptor::new(&recipients).expect("starts");
+        let mut ciphertext = encryptor.take();
+        assert!(
+            ciphertext.starts_with(b"age-encryption.org/v1"),
+            "the header comes first"
+        );
+        let mut largest_output = 0;
+        for piece in plaintext.chunks(7_777) {
+            let out = encryptor.push(piece).expect("encrypts");
+            largest_output = largest_output.max(out.len());
+            ciphertext.extend_from_slice(&out);
+        }
+        ciphertext.extend_from_slice(&encryptor.finish().expect("finishes"));
+        assert!(
+            largest_output <= 64 * 1024 + 16,
+            "ciphertext is handed out chunk by chunk ({largest_output} bytes at once)"
+        );
+        assert_eq!(
+            identity.decrypt(&ciphertext).expect("decrypts").as_slice(),
+            plaintext.as_slice()
+        );
+        assert!(
+            !ciphertext
+                .windows(64)
+                .any(|w| plaintext.windows(64).next() == Some(w))
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! The tip form's token: proof that a submission comes from a form this site served recently,
-//! without a session or a cookie (a tipster may block both). It is the time the form was served
-//! and an HMAC-SHA256 of it under a key derived from the installation's secret, so every node
-//! checks every other node's tokens.
+//! without a session or a cookie (a tipster may block both). It is the time the form was served,
+//! a random serial that makes every served form's token its own, and an HMAC-SHA256 of both
+//! under a key derived from the installation's secret, so every node checks every other node's
+//! tokens.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -25,19 +26,41 @@ pub enum FormTokenProblem {
 
 pub struct FormToken;
 
+/// A form token that checked out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidForm {
+    /// When the token stops being accepted (Unix seconds): what is remembered about it (a spent
+    /// proof of work) can be forgotten then.
+    pub expires_at: i64,
+}
+
 impl FormToken {
     /// A token for a form served at `now` (Unix seconds).
     pub fn issue(install: &InstallSecret, now: i64) -> String {
-        format!("{now}.{}", hex::encode(Self::mac(install, now)))
+        let signed = format!("{now}.{}", serial());
+        format!("{signed}.{}", hex::encode(Self::mac(install, &signed)))
     }
 
-    /// Checks a token sent back at `now`.
-    pub fn check(install: &InstallSecret, token: &str, now: i64) -> Result<(), FormTokenProblem> {
-        let (issued, signature) = token.split_once('.').ok_or(FormTokenProblem::Invalid)?;
+    /// Checks a token sent back at `now`; a good token says until when it stays good.
+    pub fn check(
+        install: &InstallSecret,
+        token: &str,
+        now: i64,
+    ) -> Result<ValidForm, FormTokenProblem> {
+        let (signed, signature) = token.rsplit_once('.').ok_or(FormTokenProblem::Invalid)?;
+        // Tokens served before serials existed are `issued.mac`; they stay good for their
+        // lifetime, so a form open across an upgrade still sends.
+        let issued = signed.split_once('.').map_or(signed, |(issued, _)| issued);
         let issued: i64 = issued.parse().map_err(|_| FormTokenProblem::Invalid)?;
+        if !signed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
+            return Err(FormTokenProblem::Invalid);
+        }
         let signature = hex::decode(signature).map_err(|_| FormTokenProblem::Invalid)?;
         let mut mac = Self::keyed(install);
-        mac.update(issued.to_string().as_bytes());
+        mac.update(signed.as_bytes());
         mac.verify_slice(&signature)
             .map_err(|_| FormTokenProblem::Invalid)?;
         if issued > now + CLOCK_SKEW_SECS {
@@ -46,7 +69,9 @@ impl FormToken {
         if now - issued > FORM_TOKEN_LIFETIME_SECS {
             return Err(FormTokenProblem::Expired);
         }
-        Ok(())
+        Ok(ValidForm {
+            expires_at: issued + FORM_TOKEN_LIFETIME_SECS + CLOCK_SKEW_SECS,
+        })
     }
 
     fn keyed(install: &InstallSecret) -> HmacSha256 {
@@ -55,11 +80,26 @@ impl FormToken {
             .unwrap_or_else(|_| HmacSha256::new(&Default::default()))
     }
 
-    fn mac(install: &InstallSecret, issued: i64) -> Vec<u8> {
+    fn mac(install: &InstallSecret, signed: &str) -> Vec<u8> {
         let mut mac = Self::keyed(install);
-        mac.update(issued.to_string().as_bytes());
+        mac.update(signed.as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
+}
+
+/// Eight random bytes as hex. The serial only has to differ between forms (the MAC protects
+/// it), so without the system's randomness a process-wide counter and the clock do.
+fn serial() -> String {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let count = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.subsec_nanos());
+        bytes = (count.rotate_left(32) ^ u64::from(clock)).to_be_bytes();
+    }
+    hex::encode(bytes)
 }
 
 #[cfg(test)]
@@ -70,7 +110,12 @@ mod tests {
     fn tokens_check_until_they_expire() {
         let install = InstallSecret::generate().expect("secret");
         let token = FormToken::issue(&install, 1_000_000);
-        assert_eq!(FormToken::check(&install, &token, 1_000_010), Ok(()));
+        assert_eq!(
+            FormToken::check(&install, &token, 1_000_010),
+            Ok(ValidForm {
+                expires_at: 1_000_000 + FORM_TOKEN_LIFETIME_SECS + CLOCK_SKEW_SECS
+            })
+        );
         assert_eq!(
             FormToken::check(&install, &token, 1_000_000 + FORM_TOKEN_LIFETIME_SECS + 1),
             Err(FormTokenProblem::Expired)
@@ -85,9 +130,41 @@ mod tests {
             FormToken::check(&install, &forged, 1_000_010),
             Err(FormTokenProblem::Invalid)
         );
+        for garbage in ["garbage", "", ".", "1000000..00", "x.y.z"] {
+            assert_eq!(
+                FormToken::check(&install, garbage, 1_000_010),
+                Err(FormTokenProblem::Invalid),
+                "{garbage}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_served_form_has_its_own_token() {
+        let install = InstallSecret::generate().expect("secret");
+        let first = FormToken::issue(&install, 1_000_000);
+        let second = FormToken::issue(&install, 1_000_000);
+        assert_ne!(first, second, "two forms served in the same second");
+        assert!(FormToken::check(&install, &second, 1_000_001).is_ok());
+        // A serial moved to another form's token breaks its MAC.
+        let (_, serial_and_mac) = first.split_once('.').expect("issued");
+        let (serial, _) = serial_and_mac.split_once('.').expect("serial");
+        let (_, second_rest) = second.split_once('.').expect("issued");
+        let (_, second_mac) = second_rest.split_once('.').expect("serial");
+        let spliced = format!("1000000.{serial}.{second_mac}");
         assert_eq!(
-            FormToken::check(&install, "garbage", 1_000_010),
+            FormToken::check(&install, &spliced, 1_000_001),
             Err(FormTokenProblem::Invalid)
         );
+    }
+
+    #[test]
+    fn tokens_served_before_serials_still_check() {
+        let install = InstallSecret::generate().expect("secret");
+        let old = format!(
+            "1000000.{}",
+            hex::encode(FormToken::mac(&install, "1000000"))
+        );
+        assert!(FormToken::check(&install, &old, 1_000_010).is_ok());
     }
 }

@@ -16,16 +16,18 @@ mod form_token;
 mod proof_of_work;
 
 pub use attachments::{
-    AttachmentProblem, AttachmentType, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, accepted_extensions,
-    check_attachment,
+    AttachmentCheck, AttachmentProblem, AttachmentType, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
+    accepted_extensions, check_attachment,
 };
 pub use codename::{CODENAME_WORDS, Codename, CodenameError, InstallSecret};
 pub use crypto::{
-    EditorIdentity, NewIdentity, Recipients, TipCryptoError, decrypt, encrypt, generate_identity,
-    parse_recipient, unwrap_identity, wrap_identity,
+    EditorIdentity, NewIdentity, Recipients, StreamingEncryptor, TipCryptoError, decrypt, encrypt,
+    generate_identity, parse_recipient, unwrap_identity, wrap_identity,
 };
-pub use form_token::{FORM_TOKEN_LIFETIME_SECS, FormToken, FormTokenProblem};
-pub use proof_of_work::{POW_BITS, proof_of_work_holds, solve_proof_of_work};
+pub use form_token::{FORM_TOKEN_LIFETIME_SECS, FormToken, FormTokenProblem, ValidForm};
+pub use proof_of_work::{
+    POW_BITS, SpentProofs, proof_of_work_holds, solve_proof_of_work, spent_proof_key,
+};
 
 /// The longest message a tipster may send, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 20_000;

@@ -22,8 +22,31 @@ pub enum WebError {
     Search(#[from] dateline_search::SearchError),
     #[error("background task: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// What was sent breaks a rule; the message says which (a form handler that can show the
+    /// form again does so itself).
+    #[error("{0}")]
+    Refused(dateline_core::Refusals),
+    /// Someone saved a newer version first.
+    #[error("changed by someone else (now at version {current_version})")]
+    Conflict { current_version: i64 },
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<dateline_usecases::UseCaseError> for WebError {
+    fn from(error: dateline_usecases::UseCaseError) -> Self {
+        use dateline_usecases::UseCaseError as E;
+        match error {
+            E::Refused(refusals) => Self::Refused(refusals),
+            E::NotFound => Self::NotFound,
+            E::Conflict { current_version } => Self::Conflict { current_version },
+            E::Store(error) => Self::Store(error),
+            E::Media(error) => Self::Media(error),
+            E::NotPermitted { .. } => Self::Forbidden(error.to_string()),
+        }
+    }
 }
 
 impl IntoResponse for WebError {
@@ -32,6 +55,11 @@ impl IntoResponse for WebError {
             // Handlers render the themed 404 themselves; this is the bare fallback.
             Self::NotFound => (StatusCode::NOT_FOUND, "Not found").into_response(),
             Self::BadRequest(message) => (StatusCode::BAD_REQUEST, message).into_response(),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed").into_response(),
+            Self::Refused(refusals) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, refusals.to_string()).into_response()
+            }
+            Self::Conflict { .. } => (StatusCode::CONFLICT, self.to_string()).into_response(),
             Self::Store(dateline_db::DbError::NotFound) => {
                 (StatusCode::NOT_FOUND, "Not found").into_response()
             }

@@ -39,9 +39,6 @@ pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use server::{ListenerLimits, Site, serve};
 pub use theme::{Theme, ThemeError};
 
-/// The job that brings a shared search index up to date (see [`AppState::follow_search`]).
-pub const SEARCH_SYNC_JOB: &str = "search.sync";
-
 /// What the web layer needs to know from the operator's configuration.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -80,6 +77,8 @@ pub struct AppState {
 }
 
 struct Inner {
+    /// The use cases every write goes through.
+    usecases: dateline_usecases::Context,
     store: Store,
     media: MediaStore,
     theme: Theme,
@@ -96,6 +95,8 @@ struct Inner {
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
     newsroom: newsroom::NewsroomState,
+    /// Who has which article open in the editor on this node.
+    presence: newsroom::presence::Presence,
     tips: tips::TipsState,
     readers: public::readers::ReaderState,
     /// The last change of the `changes` log this node has applied to its cache.
@@ -115,17 +116,24 @@ impl AppState {
                 compressing: tokio::sync::Semaphore::new(cores),
                 capacity: limits::Capacity::new(config.max_uncached_requests),
                 live_comments: public::live_comment_counts(store.clone(), config.max_event_streams),
+                usecases: dateline_usecases::Context::new(store.clone(), media.clone()),
                 store,
                 media,
                 theme,
                 config,
                 search: std::sync::OnceLock::new(),
                 newsroom: newsroom::NewsroomState::new(),
+                presence: newsroom::presence::Presence::new(),
                 tips: tips::TipsState::new(),
                 readers: public::readers::ReaderState::new(),
                 applied_change: tokio::sync::Mutex::new(latest),
             }),
         })
+    }
+
+    /// What the use cases need; every handler that changes something passes it on.
+    pub fn ctx(&self) -> &dateline_usecases::Context {
+        &self.inner.usecases
     }
 
     pub fn store(&self) -> &Store {
@@ -204,6 +212,10 @@ impl AppState {
         &self.inner.newsroom
     }
 
+    pub(crate) fn presence(&self) -> &newsroom::presence::Presence {
+        &self.inner.presence
+    }
+
     pub(crate) fn tips(&self) -> &tips::TipsState {
         &self.inner.tips
     }
@@ -222,6 +234,7 @@ impl AppState {
     pub async fn apply_changes(&self) -> Result<usize, WebError> {
         let mut applied = self.inner.applied_change.lock().await;
         let mut count = 0;
+        let mut articles = Vec::new();
         loop {
             let changes = self.store().changes_since(*applied, 500).await?;
             let Some(last) = changes.last() else {
@@ -231,9 +244,15 @@ impl AppState {
             for change in &changes {
                 self.cache().invalidate(&change.cache_tags);
                 self.live_comments().changed(&change.cache_tags);
+                if change.kind == "article" {
+                    articles.extend(change.entity_id);
+                }
             }
             count += changes.len();
         }
+        drop(applied);
+        // Editors with a changed article open hear of it (one read per watched article).
+        newsroom::presence::announce_saves(self, articles).await?;
         Ok(count)
     }
 
@@ -294,8 +313,9 @@ impl AppState {
 
     async fn enqueue_search_sync(&self, search: &SiteSearch) -> Result<(), WebError> {
         if search.is_behind(self.store()).await? {
-            let mut job = dateline_db::NewJob::now(SEARCH_SYNC_JOB, serde_json::Value::Null);
-            job.dedup_key = Some(SEARCH_SYNC_JOB.to_owned());
+            let kind = dateline_core::JobKind::SyncSearch;
+            let mut job = dateline_db::NewJob::now(kind.name(), serde_json::Value::Null);
+            job.dedup_key = Some(kind.dedup_key(None));
             self.store().enqueue(&job).await?;
         }
         Ok(())

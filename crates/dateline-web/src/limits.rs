@@ -62,9 +62,21 @@ impl BodyLimits {
     pub fn apply<S: Clone + Send + Sync + 'static>(self, router: Router<S>) -> Router<S> {
         router
             .layer(RequestBodyLimitLayer::new(self.max_bytes))
-            .layer(RequestBodyTimeoutLayer::new(BODY_IDLE))
-            .layer(RequestBodyDeadlineLayer::new(self.deadline))
+            .layer(read_deadlines(BODY_IDLE, self.deadline))
     }
+}
+
+/// A body must not pause for longer than `idle`, nor take longer than `whole` in all, counted
+/// from the request reaching its route. For routes outside [`BodyLimits::apply`] that set their
+/// own size limit (the tips routes).
+pub(crate) fn read_deadlines(
+    idle: Duration,
+    whole: Duration,
+) -> (RequestBodyTimeoutLayer, RequestBodyDeadlineLayer) {
+    (
+        RequestBodyTimeoutLayer::new(idle),
+        RequestBodyDeadlineLayer::new(whole),
+    )
 }
 
 /// Which pool of slots a request's uncached work takes, and when.
@@ -126,8 +138,10 @@ pub(crate) struct Capacity {
 
 /// Staff requests at once: a newsroom is a few dozen people.
 const NEWSROOM_SLOTS: usize = 16;
-/// Tip submissions at once on one node.
-const TIP_SLOTS: usize = 16;
+/// Tip submissions at once on one node. An upload holds its slot until its body is in (up to an
+/// hour for 125 MB on a slow line, `public/tips/upload.rs`), with memory per upload bounded, so
+/// there is room for many; a flood of them is the tips limits' to refuse (per address, per node).
+const TIP_SLOTS: usize = 64;
 /// Renders of pages dropped from the cache, at once, besides the public slots.
 const RERENDER_SLOTS: usize = 8;
 /// How long a reader waits for someone else's render of the page they asked for: a render

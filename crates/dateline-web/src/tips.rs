@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use dateline_db::Store;
-use dateline_tips::{EditorIdentity, InstallSecret};
+use dateline_tips::{EditorIdentity, InstallSecret, SpentProofs};
 use sha2::{Digest, Sha256};
 
 use axum::extract::{FromRequestParts, Request};
@@ -69,13 +69,28 @@ pub(crate) const SUBMISSIONS_PER_NODE: u32 = 500;
 pub(crate) const WRONG_CODENAMES_PER_ADDRESS: u32 = 10;
 pub(crate) const WRONG_CODENAMES_PER_NODE: u32 = 200;
 
+/// Spent proofs of work this node remembers without asking the database. Proofs are only spent
+/// past the per-address limit, so at most the node's cap per window arrive; this holds the
+/// six windows a form token lives, with room to spare.
+const SPENT_PROOFS_IN_MEMORY: usize = 4 * 1024;
+
 /// An unlocked identity lives as long as a newsroom session may be idle.
 const UNLOCKED_FOR: Duration = Duration::from_secs(2 * 60 * 60);
 
 pub(crate) struct TipsState {
     install: tokio::sync::OnceCell<InstallSecret>,
     limits: Mutex<Limits>,
+    spent_proofs: Mutex<SpentProofs>,
     unlocked: Mutex<HashMap<i64, Unlocked>>,
+}
+
+/// A proof of work that holds for its form token, not yet known to be spent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProofOfWork {
+    /// `dateline_tips::spent_proof_key` of the token.
+    pub(crate) key: [u8; 32],
+    /// When the token expires (Unix seconds).
+    pub(crate) expires_at: i64,
 }
 
 struct Limits {
@@ -136,6 +151,7 @@ impl TipsState {
         Self {
             install: tokio::sync::OnceCell::new(),
             limits: Mutex::new(Limits::fresh()),
+            spent_proofs: Mutex::new(SpentProofs::new(SPENT_PROOFS_IN_MEMORY)),
             unlocked: Mutex::new(HashMap::new()),
         }
     }
@@ -175,6 +191,49 @@ impl TipsState {
         *count += 1;
         limits.node_submissions += 1;
         Ok(())
+    }
+
+    /// Admits a tip from `address`: under the plain limits, or past the per-address one with a
+    /// proof of work that has not been spent before, here or on any other node. A proof is
+    /// spent only when it is needed, so every proof spent lets a tip in (the node cap bounds
+    /// how many are remembered).
+    pub(crate) async fn admit(
+        &self,
+        store: &Store,
+        address: IpAddr,
+        proof: Option<ProofOfWork>,
+    ) -> Result<Result<(), Busy>, WebError> {
+        match (self.admit_submission(address, false), proof) {
+            (Err(Busy::Address), Some(proof)) => {
+                if self.spend_proof(store, proof).await? {
+                    Ok(self.admit_submission(address, true))
+                } else {
+                    Ok(Err(Busy::Address))
+                }
+            }
+            (admitted, _) => Ok(admitted),
+        }
+    }
+
+    /// True the first time `proof` is spent on any node; a replay is false.
+    async fn spend_proof(&self, store: &Store, proof: ProofOfWork) -> Result<bool, WebError> {
+        let now = jiff::Timestamp::now().as_second();
+        let known = self
+            .spent_proofs
+            .lock()
+            .is_ok_and(|spent| spent.is_spent(&proof.key, now));
+        if known {
+            return Ok(false);
+        }
+        let expires_at = jiff::Timestamp::from_second(proof.expires_at)
+            .map_err(|error| WebError::Internal(error.to_string()))?;
+        let first = store
+            .spend_tip_proof(&proof.key, expires_at, jiff::Timestamp::now())
+            .await?;
+        if let Ok(mut spent) = self.spent_proofs.lock() {
+            spent.remember(proof.key, proof.expires_at, now);
+        }
+        Ok(first)
     }
 
     /// Whether `address` may try another codename.

@@ -24,6 +24,10 @@ mod newsroom_editor;
 mod newsroom_library;
 #[path = "web/newsroom_narration.rs"]
 mod newsroom_narration;
+#[path = "web/newsroom_writing.rs"]
+mod newsroom_writing;
+#[path = "web/refusals.rs"]
+mod refusals;
 #[path = "web/search.rs"]
 mod search;
 #[path = "web/sitemaps.rs"]

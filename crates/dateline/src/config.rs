@@ -16,6 +16,9 @@ pub struct FileConfig {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    /// `s3://BUCKET?endpoint=…&region=…` for media, audio, the narration cache and tips in an
+    /// S3-compatible bucket; without it they live in `<data_dir>/media`.
+    pub storage_url: Option<String>,
     pub base_url: Option<String>,
     pub theme_dir: Option<PathBuf>,
     pub page_cache_mb: Option<usize>,
@@ -71,6 +74,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    pub storage: Storage,
     pub base_url: String,
     pub theme_dir: Option<PathBuf>,
     pub page_cache_bytes: usize,
@@ -83,6 +87,15 @@ pub struct Config {
     pub max_connections: usize,
     pub max_uncached_requests: usize,
     pub max_event_streams: usize,
+}
+
+/// Where media, audio, the narration paragraph cache and tips ciphertext are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// `<data_dir>/media`: one node.
+    Local,
+    /// An S3-compatible bucket every node shares (`Debug` hides the secret key).
+    S3(dateline_storage::S3Bucket),
 }
 
 /// Whether `serve` narrates with the neural voice, and whether it may fetch it.
@@ -131,6 +144,7 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_LISTEN",
     "DATELINE_DATA_DIR",
     "DATELINE_DATABASE_URL",
+    "DATELINE_STORAGE_URL",
     "DATELINE_BASE_URL",
     "DATELINE_THEME_DIR",
     "DATELINE_PAGE_CACHE_MB",
@@ -197,6 +211,10 @@ impl Config {
             .or_else(|| env("DATELINE_DATABASE_URL"))
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("dateline.sqlite").display()));
+        let storage = match env("DATELINE_STORAGE_URL").or(file.storage_url) {
+            None => Storage::Local,
+            Some(url) => Storage::S3(dateline_storage::S3Bucket::from_url(&url, &env)?),
+        };
         let base_url = flags
             .base_url
             .clone()
@@ -293,6 +311,7 @@ impl Config {
             listen,
             data_dir,
             database_url,
+            storage,
             base_url,
             theme_dir,
             page_cache_bytes: page_cache_mb * 1024 * 1024,
@@ -540,6 +559,73 @@ mod tests {
             let error = Config::resolve_with(&flags, env(&[(key, value)])).expect_err(value);
             assert!(format!("{error:#}").contains(named), "{error:#}");
         }
+    }
+
+    #[test]
+    fn storage_is_the_data_folder_unless_an_s3_url_is_given_and_its_secret_stays_hidden() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("dateline.toml");
+        std::fs::write(
+            &path,
+            "storage_url = \"s3://news-media?endpoint=http://10.0.0.5:8333&access_key_id=AK\"\n",
+        )
+        .expect("write");
+        let flags = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        // The secret comes from the standard AWS variable.
+        let from_file =
+            Config::resolve_with(&flags, env(&[("AWS_SECRET_ACCESS_KEY", "s3cret-from-env")]))
+                .expect("config");
+        let Storage::S3(bucket) = &from_file.storage else {
+            panic!("S3 expected: {:?}", from_file.storage);
+        };
+        assert_eq!(bucket.bucket, "news-media");
+        assert_eq!(bucket.endpoint.as_deref(), Some("http://10.0.0.5:8333"));
+        assert!(
+            !format!("{from_file:?}").contains("s3cret"),
+            "{from_file:?}"
+        );
+
+        let from_env = Config::resolve_with(
+            &flags,
+            env(&[(
+                "DATELINE_STORAGE_URL",
+                "s3://other-bucket?access_key_id=A&secret_access_key=B",
+            )]),
+        )
+        .expect("config");
+        assert!(
+            matches!(&from_env.storage, Storage::S3(bucket) if bucket.bucket == "other-bucket")
+        );
+
+        let no_secret = Config::resolve_with(&flags, env(&[])).expect_err("no secret");
+        assert!(
+            format!("{no_secret:#}").contains("AWS_SECRET_ACCESS_KEY"),
+            "{no_secret:#}"
+        );
+        let typo = Config::resolve_with(
+            &flags,
+            env(&[(
+                "DATELINE_STORAGE_URL",
+                "s3://media?secret_access_key=TOP&acess_key_id=A",
+            )]),
+        )
+        .expect_err("typo");
+        let typo = format!("{typo:#}");
+        assert!(
+            typo.contains("acess_key_id") && !typo.contains("TOP"),
+            "{typo}"
+        );
+
+        std::fs::write(folder.path().join("e.toml"), "").expect("write");
+        let bare = Overrides {
+            config: Some(folder.path().join("e.toml")),
+            ..Overrides::default()
+        };
+        let local = Config::resolve_with(&bare, env(&[])).expect("config");
+        assert_eq!(local.storage, Storage::Local);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod config;
 mod narrator;
+mod storage;
 mod tips;
 mod users;
 mod voices;
@@ -18,7 +19,7 @@ use dateline_storage::MediaStore;
 use dateline_web::{AppState, SearchCursor, SiteSearch, WebConfig};
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Config, Overrides, SearchEngine};
+use crate::config::{Config, Overrides, SearchEngine, Storage};
 
 #[derive(Parser)]
 #[command(
@@ -74,6 +75,24 @@ enum Command {
     Voices {
         #[command(subcommand)]
         command: VoicesCommand,
+    },
+    /// Where media, audio and tips are stored
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Copy the local media folder into an S3 bucket, each object verified; safe to run again
+    Migrate {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The bucket: s3://BUCKET?endpoint=…&region=… (keys as access_key_id=…&
+        /// secret_access_key=… or in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)
+        #[arg(long, value_name = "S3_URL")]
+        to: String,
     },
 }
 
@@ -175,6 +194,13 @@ fn main() -> anyhow::Result<()> {
                 }
                 VoicesCommand::List { overrides } => voices::list(&setup(&overrides)?.data_dir),
             },
+            Command::Storage {
+                command: StorageCommand::Migrate { overrides, to },
+            } => {
+                let config = setup(&overrides)?;
+                let currently_s3 = matches!(config.storage, Storage::S3(_));
+                storage::migrate(&config.media_dir(), &to, currently_s3).await
+            }
             Command::Migrate { overrides } => {
                 let config = setup(&overrides)?;
                 open(&config).await?;
@@ -205,7 +231,7 @@ fn setup(overrides: &Overrides) -> anyhow::Result<Config> {
 }
 
 async fn open(config: &Config) -> anyhow::Result<(Store, MediaStore)> {
-    for folder in [&config.data_dir, &config.media_dir(), &config.index_dir()] {
+    for folder in [&config.data_dir, &config.index_dir()] {
         std::fs::create_dir_all(folder)
             .with_context(|| format!("creating data folder {}", folder.display()))?;
     }
@@ -215,8 +241,18 @@ async fn open(config: &Config) -> anyhow::Result<(Store, MediaStore)> {
             dateline_db::redact_url(&config.database_url)
         )
     })?;
-    let media = MediaStore::local(&config.media_dir())
-        .with_context(|| format!("opening media folder {}", config.media_dir().display()))?;
+    let media = match &config.storage {
+        Storage::Local => MediaStore::local(&config.media_dir())
+            .with_context(|| format!("opening media folder {}", config.media_dir().display()))?,
+        Storage::S3(bucket) => {
+            let media = MediaStore::s3(bucket)?;
+            // Refuse to start on a bucket that does not answer, rather than fail every upload.
+            media.check_reachable().await.with_context(|| {
+                format!("media storage {} does not answer", bucket.display_url())
+            })?;
+            media
+        }
+    };
     Ok((store, media))
 }
 
@@ -325,7 +361,7 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
     );
     let syncing = state.clone();
-    worker.register(dateline_web::SEARCH_SYNC_JOB, move |_job| {
+    worker.register(dateline_core::JobKind::SyncSearch, move |_job| {
         let state = syncing.clone();
         async move {
             state.sync_search().await?;

@@ -27,8 +27,8 @@ pub struct Keygen {
 }
 
 /// Writes a secret file readable by its owner only, refusing to replace an existing one (it may
-/// be the only copy of another key).
-fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
+/// be the only copy of another key, or another tip's file).
+fn write_secret_file(path: &Path, contents: impl AsRef<[u8]>) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -39,8 +39,30 @@ fn write_secret_file(path: &Path, text: &str) -> anyhow::Result<()> {
     let mut file = options
         .open(path)
         .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
-    file.write_all(text.as_bytes())
+    file.write_all(contents.as_ref())
         .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Creates a folder only its owner may enter (and any missing parents the same way), whatever
+/// the umask: decrypted tips go in it. A folder that exists already is closed to others too.
+fn create_private_folder(path: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("closing {} to other users", path.display()))?;
+    }
     Ok(())
 }
 
@@ -80,7 +102,7 @@ pub async fn keygen(store: &Store, request: Keygen) -> anyhow::Result<()> {
     } else {
         None
     };
-    write_secret_file(&request.output, &identity.file_text)?;
+    write_secret_file(&request.output, identity.file_text.as_bytes())?;
     store
         .add_tip_recipient(
             &NewTipRecipient {
@@ -125,7 +147,7 @@ pub async fn setup_demo_key(
         tokio::task::spawn_blocking(move || dateline_tips::wrap_identity(&text, DEMO_PASSPHRASE))
             .await
             .context("wrapping the demo identity")??;
-    write_secret_file(&path, &identity.file_text)?;
+    write_secret_file(&path, identity.file_text.as_bytes())?;
     store
         .add_tip_recipient(
             &NewTipRecipient {
@@ -157,7 +179,7 @@ pub async fn export(
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         bail!("{} is not empty; choose a new folder", out.display());
     }
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    create_private_folder(out)?;
     let read = |ciphertext: &[u8]| -> Option<String> {
         dateline_tips::decrypt(&identities, ciphertext)
             .ok()
@@ -171,7 +193,7 @@ pub async fn export(
             continue;
         };
         let folder = out.join(format!("tip-{}", tip.id));
-        std::fs::create_dir_all(&folder)?;
+        create_private_folder(&folder)?;
         let mut about = format!(
             "Tip {}\nReceived: {}\nKind: {}\nStatus: {}{}\n",
             tip.id,
@@ -210,7 +232,7 @@ pub async fn export(
                 event.at, event.actor_name, event.detail
             ));
         }
-        std::fs::write(folder.join("tip.txt"), about)?;
+        write_secret_file(&folder.join("tip.txt"), about)?;
         for attachment in store.tip_attachments(tip.id).await? {
             let description: serde_json::Value = read(&attachment.description)
                 .and_then(|text| serde_json::from_str(&text).ok())
@@ -232,7 +254,7 @@ pub async fn export(
             };
             let plain = dateline_tips::decrypt(&identities, &ciphertext)?;
             let file = folder.join(format!("{}-{}", attachment.position + 1, name));
-            std::fs::write(file, plain.as_slice())?;
+            write_secret_file(&file, plain.as_slice())?;
         }
         exported += 1;
     }
@@ -336,6 +358,22 @@ mod tests {
         export(&store, &media, &identity_file, &out)
             .await
             .expect("export");
+        // Decrypted tips are for the exporting user alone, whatever the umask says.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &Path| {
+                std::fs::metadata(path)
+                    .expect("exported")
+                    .permissions()
+                    .mode()
+                    & 0o777
+            };
+            assert_eq!(mode(&out), 0o700);
+            assert_eq!(mode(&out.join("tip-1")), 0o700);
+            assert_eq!(mode(&out.join("tip-1/tip.txt")), 0o600);
+            assert_eq!(mode(&out.join("tip-1/1-.._ledger.pdf")), 0o600);
+        }
         let tip = std::fs::read_to_string(out.join("tip-1/tip.txt")).expect("tip.txt");
         assert!(tip.contains("the ledger is in the basement"));
         assert!(tip.contains("Contact: ask for Jo"));
@@ -352,11 +390,28 @@ mod tests {
                 .as_bytes(),
         )
         .expect("write");
+        // An empty folder made beforehand, open to everyone, is closed before anything goes in.
         let empty = folder.path().join("export-stranger");
+        std::fs::create_dir(&empty).expect("folder");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o777))
+                .expect("open it");
+        }
         export(&store, &media, &stranger, &empty)
             .await
             .expect("export");
         assert!(!empty.join("tip-1").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&empty)
+                .expect("folder")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
         store.close().await;
     }
 

@@ -74,6 +74,19 @@ function url(p) {
 }
 
 /**
+ * Signs the end-to-end editor (DATELINE_E2E_EDITOR_EMAIL and _PASSWORD, which scripts/test makes)
+ * in to the newsroom in a browser context; returns the page, on the dashboard.
+ */
+async function signInEditor(context) {
+  const page = await context.newPage();
+  await page.goto(url('/newsroom/login'), { waitUntil: 'load' });
+  await page.locator('#email').fill(process.env.DATELINE_E2E_EDITOR_EMAIL);
+  await page.locator('#password').fill(process.env.DATELINE_E2E_EDITOR_PASSWORD);
+  await Promise.all([page.waitForURL(/\/newsroom\/?$/), page.locator('#password').press('Enter')]);
+  return page;
+}
+
+/**
  * The lead story's discussion page, as its "Join the discussion" link names it: the article id in
  * it depends on how many articles the demo creates, so it is read from the page. Synchronous (a
  * child node process fetches the page) because test files define their tests from PAGES as they load.
@@ -106,7 +119,7 @@ function lines(items) {
 
 module.exports = {
   BASE, ORIGIN, REFERENCE_ARTICLE, REFERENCE_HEADLINE, CHROMIUM, ARTIFACTS,
-  launchBrowser, url, tmpDir, lines, loose,
+  launchBrowser, url, tmpDir, lines, loose, signInEditor,
   // Only the test files that use the page list ask the server for it.
   get PAGES() {
     pages ??= pageList();

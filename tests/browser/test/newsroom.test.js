@@ -59,18 +59,28 @@ describe('newsroom', { timeout: 420_000 }, () => {
     await page.locator('#email').fill(EMAIL);
     await page.locator('#password').fill(PASSWORD);
     await Promise.all([page.waitForURL(/\/newsroom\/?$/), page.locator('#password').press('Enter')]);
-    assert.match(await page.locator('main').innerText(), /Articles/);
+    assert.match(await page.locator('main').innerText(), /My drafts[\s\S]*Waiting for review[\s\S]*Scheduled today/);
   });
 
   it('writes an article with a picture and previews it as readers will see it', async () => {
     await page.goto(url('/newsroom/articles/new'), { waitUntil: 'load' });
+    await page.waitForFunction(() => window.datelineEditor);
     await page.locator('#headline').fill(HEADLINE);
     await page.locator('#standfirst').fill('Boats would run until 2 a.m. for six months.');
     await page.locator('#section_id').selectOption({ label: 'Politics' });
-    const firstAuthor = await page.locator('#author-1 option:not([value=""])').first().getAttribute('value');
-    await page.locator('#author-1').selectOption(firstAuthor);
-    await page.locator('#tags').fill('Transport, Harbour');
+    // The byline and tags are type-aheads; the body is the rich editor (its Markdown source view
+    // is the form's field).
+    await page.locator('.byline-fields .combo input').fill('James');
+    await page.waitForSelector('.byline-fields [role="option"]');
+    await page.keyboard.press('Enter');
+    for (const tag of ['Transport', 'Harbour']) {
+      await page.locator('.tags-field .combo input').fill(tag);
+      await page.keyboard.press(',');
+    }
+    assert.equal(await page.locator('#tags').inputValue(), 'Transport, Harbour');
+    await page.getByRole('button', { name: 'Markdown source' }).click();
     await page.locator('#body').fill('The **harbour authority** voted 5 to 2 on Tuesday.\n\nA second paragraph.');
+    await page.getByRole('button', { name: 'Markdown source' }).click();
     const picture = await page.locator('#hero_image_id option:not([value=""])').first().getAttribute('value');
     assert.ok(picture, 'the library offers a picture');
     await page.locator('#hero_image_id').selectOption(picture);

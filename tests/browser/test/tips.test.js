@@ -53,7 +53,9 @@ describe('tips', { timeout: 300_000 }, () => {
     await page.locator('#tip-message').fill(MESSAGE);
     await page.locator('#tip-contact').fill('Only by codename, please');
     await page.locator('#tip-attachments').setInputFiles({ name: 'note.pdf', mimeType: 'application/pdf', buffer: ATTACHMENT });
-    await Promise.all([page.waitForURL(/\/tips$/), page.getByRole('button', { name: 'Send securely' }).click()]);
+    // The form token (and the proof of work the page found for it) travel in the form's URL,
+    // so the server judges them before it reads the upload.
+    await Promise.all([page.waitForURL(/\/tips\?token=[^&]+&pow=\d+$/), page.getByRole('button', { name: 'Send securely' }).click()]);
     assert.match(await page.locator('h1').innerText(), /your tip was received/);
     codename = (await page.locator('[data-codename]').innerText()).trim();
     assert.equal(codename.split(/\s+/).length, 7, `a seven-word codename, got ${codename}`);

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use dateline_core::{ArticleStatus, markdown};
+use dateline_core::{ArticleRefusal, ArticleStatus, Refusal, markdown};
 use dateline_db::testing::TestStore;
 use dateline_db::{ArticleStats, DbError};
 use jiff::SignedDuration;
@@ -400,11 +400,26 @@ async fn invalid_articles_are_refused(store: TestStore) {
     bad_slug.status = ArticleStatus::Draft;
     let no_author = article_input(politics.id, "anonymous", &[]);
     let twice = article_input(politics.id, "twice", &[ann.id, ann.id]);
-    for input in [no_headline, bad_slug, no_author, twice] {
+    let expected = [
+        ArticleRefusal::HeadlineMissing,
+        ArticleRefusal::SlugInvalid,
+        ArticleRefusal::BylineEmpty {
+            status: ArticleStatus::Published,
+        },
+        ArticleRefusal::AuthorListedTwice,
+    ];
+    for (input, refusal) in [no_headline, bad_slug, no_author, twice]
+        .into_iter()
+        .zip(expected)
+    {
         let error = store.create_article(&input).await.unwrap_err();
-        assert!(
-            matches!(error, DbError::Invalid(_)),
-            "{}: {error:?}",
+        let DbError::Refused(refusals) = &error else {
+            panic!("{}: {error:?}", input.slug);
+        };
+        assert_eq!(
+            refusals.first(),
+            &Refusal::Article(refusal),
+            "{}",
             input.slug
         );
     }
@@ -420,7 +435,7 @@ async fn invalid_articles_are_refused(store: TestStore) {
         .update_article(draft_article.id, 1, &draft)
         .await
         .unwrap_err();
-    assert!(matches!(error, DbError::Invalid(_)), "{error:?}");
+    assert!(matches!(error, DbError::Refused(_)), "{error:?}");
     assert_eq!(
         store.article(draft_article.id).await.unwrap(),
         Some(draft_article)

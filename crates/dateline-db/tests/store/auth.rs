@@ -1,15 +1,17 @@
-//! Signing in: sessions with expiry and idle timeout, failed-login lockout shared through the
-//! database, single-use set-password links, API tokens, and the audit trail of staff changes.
+//! Signing in: sessions with expiry and idle timeout, sign-in attempts counted through the
+//! database, single-use set-password links, API tokens that expire, and the audit trail of staff
+//! changes.
 
 use dateline_core::{Role, StaffMember};
 use dateline_db::testing::TestStore;
-use dateline_db::{Actor, DbError, LockoutRule, NewStaff, SessionLimits};
+use dateline_db::{Actor, DbError, NewStaff, SessionLimits, SignInSide};
 use jiff::{SignedDuration, Timestamp};
 
 dateline_db::both_backends!(
     sessions_expire_idle_out_and_end_on_revocation,
     password_change_and_disabling_sign_out_everywhere,
-    failed_logins_lock_the_account_and_are_forgotten,
+    sign_in_attempts_are_counted_per_side_and_window,
+    a_password_change_revokes_every_unused_link,
     password_links_are_single_use_and_expire,
     api_tokens_act_as_their_creator_within_its_role,
     staff_changes_are_audited_and_keep_one_admin,
@@ -147,44 +149,135 @@ async fn password_change_and_disabling_sign_out_everywhere(store: TestStore) {
     );
 }
 
-async fn failed_logins_lock_the_account_and_are_forgotten(store: TestStore) {
-    let ana = staff(&store, "ana@example.org", Role::Author).await;
-    let rule = LockoutRule {
-        lock_after: 3,
-        lock_for: SignedDuration::from_mins(15),
-        forget_after: SignedDuration::from_hours(1),
-    };
+async fn sign_in_attempts_are_counted_per_side_and_window(store: TestStore) {
+    let window = SignedDuration::from_hours(1);
     let t0 = start();
-    assert_eq!(store.login_throttle(ana.id).await.unwrap().failures, 0);
-    let first = store.record_login_failure(ana.id, rule, t0).await.unwrap();
-    assert_eq!((first.failures, first.locked_until), (1, None));
-    store.record_login_failure(ana.id, rule, t0).await.unwrap();
-    let third = store.record_login_failure(ana.id, rule, t0).await.unwrap();
-    assert_eq!(third.failures, 3);
-    assert_eq!(third.locked_until, Some(t0 + rule.lock_for));
-    let read = store.login_throttle(ana.id).await.unwrap();
-    assert_eq!(read, third);
-    assert!(read.is_locked(t0 + SignedDuration::from_mins(14)));
-    assert!(!read.is_locked(t0 + SignedDuration::from_mins(16)));
+    for n in 1..=3 {
+        assert_eq!(
+            store
+                .count_sign_in_attempt(SignInSide::Staff, "digest-a", window, t0)
+                .await
+                .unwrap(),
+            n
+        );
+    }
+    // Readers and staff are counted apart, and so is every other account name.
+    assert_eq!(
+        store
+            .count_sign_in_attempt(SignInSide::Reader, "digest-a", window, t0)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .count_sign_in_attempt(SignInSide::Staff, "digest-b", window, t0)
+            .await
+            .unwrap(),
+        1
+    );
+    // Within the window the count goes on; once it has passed, it starts again.
+    let later = t0 + SignedDuration::from_mins(59);
+    assert_eq!(
+        store
+            .count_sign_in_attempt(SignInSide::Staff, "digest-a", window, later)
+            .await
+            .unwrap(),
+        4
+    );
+    let next_window = t0 + SignedDuration::from_mins(61);
+    assert_eq!(
+        store
+            .count_sign_in_attempt(SignInSide::Staff, "digest-a", window, next_window)
+            .await
+            .unwrap(),
+        1
+    );
 
-    // Failing again straight after the lock ends locks again.
-    let t1 = t0 + SignedDuration::from_mins(16);
-    let again = store.record_login_failure(ana.id, rule, t1).await.unwrap();
-    assert_eq!(again.failures, 4);
-    assert_eq!(again.locked_until, Some(t1 + rule.lock_for));
+    // Attempts made at once (as on several nodes) all add up: none is lost to a race.
+    let concurrent: Vec<_> = (0..20)
+        .map(|_| {
+            let store = store.store.clone();
+            tokio::spawn(async move {
+                store
+                    .count_sign_in_attempt(SignInSide::Staff, "digest-c", window, t0)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for attempt in concurrent {
+        counts.push(attempt.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=20).collect::<Vec<i64>>());
+}
 
-    // A failure long after the last one starts the count again.
-    let t2 = t1 + SignedDuration::from_hours(2);
-    let fresh = store.record_login_failure(ana.id, rule, t2).await.unwrap();
-    assert_eq!(fresh.failures, 1);
-    assert!(!fresh.is_locked(t2));
-
-    // Signing in clears the count.
+async fn a_password_change_revokes_every_unused_link(store: TestStore) {
+    let admin = staff(&store, "boss@example.org", Role::Admin).await;
+    let ana = staff(&store, "ana@example.org", Role::Author).await;
+    let t0 = start();
+    let in_a_day = t0 + SignedDuration::from_hours(24);
     store
-        .create_session(ana.id, "s", "c", LIMITS, t2)
+        .create_password_link(ana.id, "forgotten-link", in_a_day, &actor(&admin), t0)
         .await
         .unwrap();
-    assert_eq!(store.login_throttle(ana.id).await.unwrap().failures, 0);
+    store
+        .create_session(ana.id, "this-device", "c", LIMITS, t0)
+        .await
+        .unwrap();
+    store
+        .create_session(ana.id, "other-device", "c", LIMITS, t0)
+        .await
+        .unwrap();
+    let this_device = store
+        .session("this-device", LIMITS, t0)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .change_staff_password(
+            ana.id,
+            "$argon2id$new",
+            Some(this_device.id),
+            &actor(&ana),
+            t0,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .password_link_staff("forgotten-link", t0)
+            .await
+            .unwrap()
+            .is_none(),
+        "the link in the mailbox no longer sets a password"
+    );
+    assert!(matches!(
+        store
+            .use_password_link("forgotten-link", "$argon2id$attacker", t0)
+            .await,
+        Err(DbError::NotFound)
+    ));
+    assert_eq!(
+        store.staff_password_hash(ana.id).await.unwrap().as_deref(),
+        Some("$argon2id$new")
+    );
+    assert!(
+        store
+            .session("this-device", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .session("other-device", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn password_links_are_single_use_and_expire(store: TestStore) {
@@ -289,21 +382,46 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
     let admin = staff(&store, "boss@example.org", Role::Admin).await;
     let editor = staff(&store, "ed@example.org", Role::Editor).await;
     let t0 = start();
+    let in_90_days = t0 + dateline_db::API_TOKEN_DEFAULT_LIFETIME;
     let refused = store
-        .create_api_token("too strong", Role::Admin, "s0", &actor(&editor), t0)
+        .create_api_token(
+            "too strong",
+            Role::Admin,
+            "s0",
+            in_90_days,
+            &actor(&editor),
+            t0,
+        )
         .await;
     assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
     assert!(matches!(
         store
-            .create_api_token("  ", Role::Author, "s0", &actor(&editor), t0)
+            .create_api_token("  ", Role::Author, "s0", in_90_days, &actor(&editor), t0)
             .await,
         Err(DbError::Invalid(_))
     ));
 
+    // An expiry in the past, or more than a year away, is refused.
+    for expires in [t0, t0 + SignedDuration::from_hours(24 * 367)] {
+        assert!(matches!(
+            store
+                .create_api_token("odd", Role::Author, "s0", expires, &actor(&editor), t0)
+                .await,
+            Err(DbError::Invalid(_))
+        ));
+    }
     let token = store
-        .create_api_token("Wire importer", Role::Author, "s1", &actor(&editor), t0)
+        .create_api_token(
+            "Wire importer",
+            Role::Author,
+            "s1",
+            in_90_days,
+            &actor(&editor),
+            t0,
+        )
         .await
         .unwrap();
+    assert_eq!(token.expires_at, in_90_days);
     assert_eq!(token.name, "Wire importer");
     assert_eq!(token.role, Role::Author);
     assert_eq!(token.created_by, editor.id);
@@ -319,6 +437,21 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
         "use is noted"
     );
     assert!(store.api_token_by_secret("s2", t0).await.unwrap().is_none());
+    // Checked on every use: a second past its expiry, the token opens nothing.
+    assert!(
+        store
+            .api_token_by_secret("s1", in_90_days - SignedDuration::from_secs(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .api_token_by_secret("s1", in_90_days)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The creator's account being disabled stops the token.
     store

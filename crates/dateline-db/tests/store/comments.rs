@@ -2,10 +2,10 @@
 //! every queue transition; threads, tombstones, closing, and the audit and changes logs.
 
 use dateline_core::comments::{
-    CommentError, CommentStatus, ModerationMode, ModerationSettings, ModeratorDecision,
-    ReaderStatus, ReportReason,
+    CommentError, CommentStanding, CommentStatus, ModerationMode, ModerationSettings,
+    ModeratorDecision, ReaderStatus, ReportReason, Viewer, may_see,
 };
-use dateline_core::{Role, StaffMember, cache_tags};
+use dateline_core::{ArticleStatus, Role, StaffMember, cache_tags};
 use dateline_db::testing::TestStore;
 use dateline_db::{
     Actor, Comment, CommentAuthor, DbError, DiscussionSort, NewComment, NewReader, NewStaff, Queue,
@@ -31,6 +31,7 @@ dateline_db::both_backends!(
     deleting_an_account_keeps_threads_and_forgets_the_reader,
     discussion_pages_sort_paginate_and_count,
     staff_replies_are_shown_at_once_with_their_name,
+    one_rule_decides_who_sees_each_comment,
 );
 
 const LIMITS: SessionLimits = SessionLimits {
@@ -1261,4 +1262,210 @@ async fn staff_replies_are_shown_at_once_with_their_name(store: TestStore) {
     assert!(answer.is_staff());
     assert_eq!(answer.author_name, "Mo Moderator");
     assert!(answer.body_html.contains(r#"rel="nofollow ugc noopener""#));
+}
+
+/// Every comment in every status, on a published and an unpublished article: what the store
+/// hands each viewer one at a time ([`Store::visible_comment`]) is exactly what the core rule
+/// says, and what the discussion pages, threads and counts show everyone is exactly what the
+/// rule lets the public see.
+async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
+    open_settings(&store).await;
+    let (_, moderator) = editor(&store).await;
+    let shown_article = article(&store, "shown").await;
+    let pulled_article = article(&store, "pulled").await;
+    let lia = reader(&store, "Lia").await;
+    let sam = reader(&store, "Sam").await;
+    let mut everything = Vec::new();
+    let mut minute = 2;
+    for article_id in [shown_article, pulled_article] {
+        let root = post(
+            &store,
+            article_id,
+            &lia,
+            None,
+            &format!("root {article_id}"),
+            minute,
+        )
+        .await
+        .unwrap();
+        everything.push(root.id);
+        for (n, status) in ["approved", "rejected", "deleted"].iter().enumerate() {
+            minute += 1;
+            let who = if n % 2 == 0 { &lia } else { &sam };
+            let reply = post(
+                &store,
+                article_id,
+                who,
+                Some(root.id),
+                &format!("{status} reply on {article_id}"),
+                minute,
+            )
+            .await
+            .unwrap();
+            match *status {
+                "rejected" => {
+                    store
+                        .moderate_comment(
+                            reply.id,
+                            ModeratorDecision::Reject,
+                            "",
+                            &moderator,
+                            at(minute),
+                        )
+                        .await
+                        .unwrap();
+                }
+                "deleted" => store
+                    .delete_own_comment(reply.id, who.id, at(minute))
+                    .await
+                    .unwrap(),
+                _ => {}
+            }
+            everything.push(reply.id);
+        }
+    }
+    // A waiting comment, the way a pre-moderated site leaves it.
+    settings(&store, |s| s.mode = ModerationMode::Pre).await;
+    for (article_id, who) in [(shown_article, &lia), (pulled_article, &sam)] {
+        minute += 1;
+        let held = post(
+            &store,
+            article_id,
+            who,
+            None,
+            &format!("held on {article_id}"),
+            minute,
+        )
+        .await
+        .unwrap();
+        assert_eq!(held.status, CommentStatus::Pending);
+        everything.push(held.id);
+    }
+    store
+        .set_article_status(pulled_article, ArticleStatus::Unpublished)
+        .await
+        .unwrap();
+
+    let mut shown_to_public = Vec::new();
+    for &id in &everything {
+        let comment = store.comment(id).await.unwrap();
+        let standing = CommentStanding {
+            status: comment.status,
+            reader_id: comment.reader_id,
+            article_published: comment.article_id == shown_article,
+        };
+        for viewer in [
+            Viewer::Public,
+            Viewer::Reader(lia.id),
+            Viewer::Reader(sam.id),
+            Viewer::Staff,
+        ] {
+            let got = store.visible_comment(id, viewer).await;
+            assert_eq!(
+                got.is_ok(),
+                may_see(viewer, standing),
+                "comment {id} ({}, {:?}) for {viewer:?}",
+                comment.status,
+                comment.reader_id,
+            );
+            if let Err(error) = got {
+                assert!(matches!(error, DbError::NotFound), "{error:?}");
+            }
+        }
+        if may_see(Viewer::Public, standing) {
+            shown_to_public.push(id);
+        }
+    }
+    assert!(!shown_to_public.is_empty());
+    assert!(
+        store
+            .visible_comment(i64::MAX, Viewer::Staff)
+            .await
+            .is_err()
+    );
+
+    // What the pages show everyone is exactly that set, for both articles.
+    let mut on_pages = Vec::new();
+    for article_id in [shown_article, pulled_article] {
+        for sort in [DiscussionSort::Oldest, DiscussionSort::Newest] {
+            let page = store
+                .discussion_page(article_id, sort, 0, 50)
+                .await
+                .unwrap();
+            let texts: Vec<i64> = page
+                .threads
+                .iter()
+                .flatten()
+                .filter(|c| c.status != CommentStatus::Deleted)
+                .map(|c| c.id)
+                .collect();
+            assert!(
+                page.threads
+                    .iter()
+                    .flatten()
+                    .filter(|c| c.status == CommentStatus::Deleted)
+                    .all(|c| c.body.is_empty()),
+                "a tombstone shows nothing"
+            );
+            if sort == DiscussionSort::Oldest {
+                on_pages.extend(texts.iter().copied());
+                assert_eq!(
+                    page.approved_count,
+                    i64::try_from(texts.len()).unwrap(),
+                    "the count is of what is shown"
+                );
+            }
+        }
+        let counts = store.approved_comment_counts(&[article_id]).await.unwrap();
+        let live = store.approved_comments_after(article_id, 0).await.unwrap();
+        let expected = shown_to_public
+            .iter()
+            .filter(|id| everything.contains(id))
+            .count();
+        if article_id == pulled_article {
+            assert_eq!(
+                counts.get(&article_id),
+                None,
+                "nothing counted on a pulled article"
+            );
+            assert_eq!(
+                live, 0,
+                "the live count of a pulled article stays at nothing"
+            );
+            assert!(
+                store
+                    .reader_unshown_comments(article_id, sam.id)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "not even one's own words on a pulled article"
+            );
+        } else {
+            assert_eq!(
+                counts.get(&article_id).copied(),
+                Some(i64::try_from(expected).unwrap())
+            );
+            assert_eq!(live, i64::try_from(expected).unwrap());
+        }
+    }
+    on_pages.sort_unstable();
+    let mut expected = shown_to_public.clone();
+    expected.sort_unstable();
+    assert_eq!(on_pages, expected);
+    // A thread page only opens on something everyone may see.
+    for &id in &everything {
+        let comment = store.comment(id).await.unwrap();
+        let thread = store.comment_thread(id).await;
+        if comment.article_id == pulled_article {
+            assert!(matches!(thread, Err(DbError::NotFound)), "thread of {id}");
+        }
+        if let Ok(thread) = thread {
+            assert!(
+                thread
+                    .iter()
+                    .all(|c| shown_to_public.contains(&c.id) || c.status == CommentStatus::Deleted),
+                "thread of {id}"
+            );
+        }
+    }
 }

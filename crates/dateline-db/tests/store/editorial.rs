@@ -2,12 +2,9 @@
 //! controllable clock, and corrections.
 
 use dateline_core::workflow::{WorkflowError, parse_local_date_time, resolve_local_time};
-use dateline_core::{ArticleStatus, NoteKind, Role, cache_tags};
+use dateline_core::{ArticleStatus, JobKind, NoteKind, Role, cache_tags};
 use dateline_db::testing::TestStore;
-use dateline_db::{
-    Actor, ArticleInput, DbError, NewStaff, SCHEDULED_PUBLISH_JOB, SCHEDULER_ACTOR, Store,
-    StoryFilter,
-};
+use dateline_db::{Actor, ArticleInput, DbError, NewStaff, SCHEDULER_ACTOR, Store, StoryFilter};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::support::{article_input, author, base_time, hours_after_base, section, tag_set};
@@ -151,7 +148,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     published.status = ArticleStatus::Published;
     assert!(matches!(
         store.create_article_as(&published, &ana).await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
 }
 
@@ -310,7 +307,7 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
         store
             .transition_article(anonymous.id, ArticleStatus::Published, &ana, now)
             .await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
     assert!(matches!(
         store
@@ -562,7 +559,7 @@ async fn rescheduling_moves_the_one_waiting_job(store: TestStore) {
         vec![("queued".to_owned(), 1)]
     );
     // The job is due at the new, earlier time.
-    let kinds = [SCHEDULED_PUBLISH_JOB];
+    let kinds = [JobKind::PublishDue.name()];
     let lease = std::time::Duration::from_secs(60);
     assert!(
         store
@@ -639,7 +636,7 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
         store
             .add_article_note(id, NoteKind::Correction, "Wrong date.", &ana, base_time())
             .await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
     let published = store
         .transition_article(id, ArticleStatus::Published, &ana, base_time())
@@ -649,7 +646,7 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
         store
             .add_article_note(id, NoteKind::Update, "   ", &ana, base_time())
             .await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
     let change = store.latest_change_id().await.unwrap();
 

@@ -2,10 +2,11 @@
 //! the old only when complete, opt-out, the lexicon and voices.
 
 use dateline_core::ArticleStatus;
+use dateline_core::JobKind;
 use dateline_core::cache_tags;
 use dateline_core::narration::Pronunciation;
 use dateline_db::testing::TestStore;
-use dateline_db::{Actor, AudioFiles, AudioStatus, NARRATE_JOB, NarrationRun, Store};
+use dateline_db::{Actor, AudioFiles, AudioStatus, NarrationRun, Store};
 use jiff::Timestamp;
 use std::time::Duration;
 
@@ -31,7 +32,7 @@ async fn narrate_jobs(store: &Store) -> Vec<serde_json::Value> {
     while let Some(job) = store
         .claim_job(
             "test",
-            &[NARRATE_JOB],
+            &[JobKind::NarrateArticle.name()],
             Duration::from_secs(60),
             Timestamp::now(),
         )

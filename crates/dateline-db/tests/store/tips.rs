@@ -18,6 +18,9 @@ dateline_db::both_backends!(
     the_conversation_notes_and_triage_leave_a_history,
     resolving_needs_a_resolution_and_unknown_tips_are_not_found,
     retention_purges_resolved_tips_and_spam_with_their_objects,
+    tips_commit_durably_while_other_writes_go_on,
+    a_proof_is_spent_once_until_it_expires,
+    leftover_uploads_are_told_from_attachments,
 );
 
 async fn editor(store: &Store, email: &str, name: &str) -> Actor {
@@ -440,4 +443,117 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .map(|e| e.action)
         .collect();
     assert_eq!(&actions[..2], ["tips.spam_deleted", "tips.purged"]);
+}
+
+/// Tips and follow-ups commit under `synchronous = FULL` on SQLite (each transaction reads the
+/// setting back and refuses to commit under less), even when they interleave with other writes
+/// on the one writer connection; those other writes stay at NORMAL.
+async fn tips_commit_durably_while_other_writes_go_on(store: TestStore) {
+    let first = store
+        .create_tip(&new_tip("first", &[]), base_time())
+        .await
+        .unwrap();
+    let mut writes = Vec::new();
+    for i in 0..24 {
+        let store = store.store.clone();
+        writes.push(tokio::spawn(async move {
+            match i % 3 {
+                0 => store
+                    .create_tip(&new_tip(&format!("key-{i}"), &[]), base_time())
+                    .await
+                    .map(drop),
+                1 => {
+                    store
+                        .add_tip_message(first.id, b"ciphertext of a follow-up", None, base_time())
+                        .await
+                }
+                _ => store
+                    .spend_tip_proof(&[i as u8; 32], hours_after_base(6), base_time())
+                    .await
+                    .map(drop),
+            }
+        }));
+    }
+    for write in writes {
+        write.await.unwrap().expect("every write commits");
+    }
+    assert_eq!(store.tips(None).await.unwrap().len(), 9);
+    assert_eq!(store.tip_messages(first.id).await.unwrap().len(), 8);
+    if let Some(level) = dateline_db::testing::sqlite_writer_synchronous(&store).await {
+        assert_eq!(level, 1, "other writes commit under NORMAL again");
+    }
+    // A follow-up to a tip that does not exist rolls back and reports it.
+    assert!(matches!(
+        store
+            .add_tip_message(999_999, b"x", None, base_time())
+            .await,
+        Err(DbError::NotFound)
+    ));
+}
+
+async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
+    let key = [7u8; 32];
+    let expires = hours_after_base(6);
+    assert!(
+        store
+            .spend_tip_proof(&key, expires, base_time())
+            .await
+            .unwrap()
+    );
+    for replay in 0..4 {
+        assert!(
+            !store
+                .spend_tip_proof(&key, expires, hours_after_base(replay))
+                .await
+                .unwrap(),
+            "replay {replay}"
+        );
+    }
+    assert!(
+        store
+            .spend_tip_proof(&[8u8; 32], expires, base_time())
+            .await
+            .unwrap()
+    );
+    // Once its token has expired the record goes; a key spent after that is new again.
+    assert_eq!(
+        store
+            .forget_spent_tip_proofs(hours_after_base(5))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.forget_spent_tip_proofs(expires).await.unwrap(), 2);
+    assert!(
+        store
+            .spend_tip_proof(&key, hours_after_base(12), expires)
+            .await
+            .unwrap()
+    );
+    // An expired record not yet forgotten does not block its key either.
+    assert!(
+        store
+            .spend_tip_proof(&key, hours_after_base(20), hours_after_base(12))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .spend_tip_proof(&key, hours_after_base(20), hours_after_base(13))
+            .await
+            .unwrap()
+    );
+}
+
+async fn leftover_uploads_are_told_from_attachments(store: TestStore) {
+    store
+        .create_tip(&new_tip("key", &["tips/kept.age"]), base_time())
+        .await
+        .unwrap();
+    let known = store
+        .known_tip_attachment_keys(&["tips/kept.age".to_owned(), "tips/left-over.age".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(known.len(), 1);
+    assert!(known.contains("tips/kept.age"));
 }

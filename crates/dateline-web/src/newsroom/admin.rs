@@ -4,7 +4,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::{Action, Role};
-use dateline_db::{Actor, DbError, NewStaff, Store};
+use dateline_db::{API_TOKEN_DEFAULT_LIFETIME, Actor, DbError, NewStaff, Store};
 use http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
@@ -436,6 +436,17 @@ pub struct TokenForm {
     name: String,
     #[serde(default)]
     role: String,
+    /// Days until the token expires, one of [`TOKEN_LIFETIMES_DAYS`].
+    #[serde(default)]
+    expires_in_days: String,
+}
+
+/// The lifetimes a new token may have, in days; the default is the store's
+/// (`API_TOKEN_DEFAULT_LIFETIME`, 90 days), the longest a year.
+const TOKEN_LIFETIMES_DAYS: [i64; 5] = [7, 30, 90, 180, 365];
+
+fn default_token_days() -> i64 {
+    API_TOKEN_DEFAULT_LIFETIME.as_hours() / 24
 }
 
 async fn tokens_page(
@@ -447,6 +458,7 @@ async fn tokens_page(
 ) -> Result<Response, NewsroomError> {
     let settings = state.store().settings().await?;
     let clock = crate::views::Clock::for_settings(&settings);
+    let now = Timestamp::now();
     let tokens: Vec<Value> = state
         .store()
         .api_tokens()
@@ -460,9 +472,15 @@ async fn tokens_page(
                 "created_by": t.created_by_name,
                 "created_at": clock.time(t.created_at),
                 "last_used_at": t.last_used_at.map(|at| clock.time(at)),
+                "expires_at": clock.time(t.expires_at),
                 "revoked": t.revoked_at.is_some(),
+                "expired": t.revoked_at.is_none() && !t.is_live(now),
             })
         })
+        .collect();
+    let lifetimes: Vec<Value> = TOKEN_LIFETIMES_DAYS
+        .into_iter()
+        .map(|days| json!({ "value": days.to_string(), "label": format!("{days} days") }))
         .collect();
     let roles: Vec<Value> = Role::ALL
         .into_iter()
@@ -472,7 +490,12 @@ async fn tokens_page(
     let mut context = json!({
         "tokens": tokens,
         "roles": roles,
-        "form": TokenForm { role: Role::Editor.as_str().to_owned(), ..TokenForm::default() },
+        "lifetimes": lifetimes,
+        "form": TokenForm {
+            role: Role::Editor.as_str().to_owned(),
+            expires_in_days: default_token_days().to_string(),
+            ..TokenForm::default()
+        },
         "errors": {},
     });
     if let (Some(context), Value::Object(extra)) = (context.as_object_mut(), extra) {
@@ -517,6 +540,19 @@ pub async fn create_token(
             "Name the token (up to 80 characters), e.g. after the system that uses it.".into(),
         );
     }
+    let days = match form.expires_in_days.trim() {
+        "" => Some(default_token_days()),
+        days => days
+            .parse::<i64>()
+            .ok()
+            .filter(|days| TOKEN_LIFETIMES_DAYS.contains(days)),
+    };
+    if days.is_none() {
+        errors.insert(
+            "expires_in_days".into(),
+            "Choose when the token expires: at most a year from now.".into(),
+        );
+    }
     let Some(role) = role.filter(|_| errors.is_empty()) else {
         return tokens_page(
             &state,
@@ -527,6 +563,8 @@ pub async fn create_token(
         )
         .await;
     };
+    let now = Timestamp::now();
+    let lifetime = SignedDuration::from_hours(24 * days.unwrap_or_else(default_token_days));
     let secret = format!("{API_TOKEN_PREFIX}{}", secrets::new_token()?);
     let token = state
         .store()
@@ -534,8 +572,9 @@ pub async fn create_token(
             name,
             role,
             &secrets::token_digest(&secret),
+            now + lifetime,
             &staff.actor(),
-            Timestamp::now(),
+            now,
         )
         .await?;
     tokens_page(

@@ -44,6 +44,15 @@ impl ApiCaller {
         }
     }
 
+    /// The token as the use cases know it: its account, with the token's capped role.
+    pub fn as_actor(&self) -> dateline_usecases::Actor {
+        dateline_usecases::Actor::api_token(
+            self.acting_as.clone(),
+            self.token.role,
+            &self.token.name,
+        )
+    }
+
     pub fn actor(&self) -> Actor {
         Actor::staff(
             self.acting_as.id,

@@ -25,14 +25,16 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use dateline_core::provenance::DigitalSourceType;
-use dateline_core::workflow::{
-    ScheduleTimeError, WorkflowError, parse_local_date_time, resolve_local_time,
-};
+use dateline_core::workflow::WorkflowError;
 use dateline_core::{
-    Action, ArticlePage, ArticleStatus, ImageVariant, NoteKind, notes::check_note_text, paths, slug,
+    Action, ArticlePage, ArticleStatus, Field, ImageVariant, Refusals, Role, paths,
 };
-use dateline_db::{ArticleInput, DbError, ImageInput};
+use dateline_db::{DbError, ImageInput};
 use dateline_storage::{ImageLimits, MediaError, Origin, VariantFormat};
+use dateline_usecases::UseCaseError;
+use dateline_usecases::articles::{
+    self, ArticleChanges, AuthorChoice, PublishTime, SectionChoice, edit_action,
+};
 use http::StatusCode;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION};
 use jiff::Timestamp;
@@ -45,12 +47,6 @@ use crate::AppState;
 
 /// The largest JSON body read: an article's Markdown with plenty of room.
 pub(crate) const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
-const MAX_HEADLINE_CHARS: usize = 300;
-const MAX_STANDFIRST_CHARS: usize = 1_000;
-const MAX_BODY_CHARS: usize = 500_000;
-const MAX_TAGS: usize = 30;
-const MAX_TAG_CHARS: usize = 100;
-const MAX_PLACE_CHARS: usize = 100;
 const MAX_IMAGE_TEXT_CHARS: usize = 1_000;
 /// The upload formats, as `Content-Type` names them.
 const IMAGE_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "image/gif"];
@@ -138,6 +134,30 @@ pub struct ArticleFields {
     /// BCP 47; defaults to the site's language.
     pub language: Option<String>,
     pub comments_open: Option<bool>,
+}
+
+impl ArticleFields {
+    /// The fields as the article use cases take them.
+    fn changes(self) -> ArticleChanges {
+        ArticleChanges {
+            section: self.section.map(|slug| match slug.trim() {
+                "" => SectionChoice::Blank,
+                slug => SectionChoice::Slug(slug.to_owned()),
+            }),
+            headline: self.headline,
+            slug: self.slug,
+            standfirst: self.standfirst,
+            body: self.body,
+            dateline_place: self.dateline_place,
+            hero_image: self.hero_image_id,
+            authors: self
+                .authors
+                .map(|slugs| slugs.into_iter().map(AuthorChoice::Slug).collect()),
+            tags: self.tags,
+            language: self.language,
+            comments_open: self.comments_open,
+        }
+    }
 }
 
 /// When to publish: exactly one of `publish_at` (an instant) or `local_time` (wall-clock time in
@@ -348,6 +368,52 @@ impl AdminError {
     }
 }
 
+impl From<UseCaseError> for AdminError {
+    fn from(error: UseCaseError) -> Self {
+        match error {
+            UseCaseError::NotPermitted { role, .. } => {
+                Self::Auth(ApiAuthError::Forbidden(role.unwrap_or(Role::Contributor)))
+            }
+            UseCaseError::NotFound => Self::NotFound,
+            UseCaseError::Refused(refusals) => Self::refused(&refusals, |field| field),
+            UseCaseError::Conflict { current_version } => Self::Workflow(
+                "conflict",
+                format!("saved by someone else since you read it (now version {current_version})"),
+            ),
+            UseCaseError::Store(error) => Self::db(error),
+            UseCaseError::Media(error) => {
+                tracing::error!(%error, "Admin API request failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl AdminError {
+    /// A refusal with no field is about the article's state (409 with its code); the others are
+    /// per field (422 `invalid`), named as this API names its fields (`rename` adjusts a name).
+    fn refused(refusals: &Refusals, rename: impl Fn(&'static str) -> &'static str) -> Self {
+        if refusals.iter().all(|refusal| refusal.field().is_none()) {
+            return Self::Workflow(refusals.first().code(), refusals.to_string());
+        }
+        let fields = refusals
+            .by_field()
+            .into_iter()
+            .filter_map(|(field, message)| Some((rename(api_field(field?)).to_owned(), message)))
+            .collect();
+        Self::Invalid(refusals.to_string(), fields)
+    }
+}
+
+/// This API's name for a field the use cases refused.
+fn api_field(field: Field) -> &'static str {
+    match field {
+        Field::NoteKind => "kind",
+        Field::NoteText => "text",
+        other => other.as_str(),
+    }
+}
+
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         let detail = |code: &str, message: String| AdminErrorDetail {
@@ -458,39 +524,6 @@ async fn load_page(state: &AppState, id: i64) -> Result<ArticlePage, AdminError>
         .ok_or(AdminError::NotFound)
 }
 
-/// Whether the article is the caller's own: their byline is on it.
-/// Whose work an article is: the same rule as the newsroom pages (they started it, or their
-/// author profile is on its byline; `Store::staff_owns_article`).
-async fn owns(
-    state: &AppState,
-    caller: &ApiCaller,
-    page: &ArticlePage,
-) -> Result<bool, AdminError> {
-    let owner = dateline_db::Owner {
-        staff_id: caller.acting_as.id,
-        author_id: caller.acting_as.author_id,
-    };
-    state
-        .store()
-        .staff_owns_article(page.article.id, owner)
-        .await
-        .map_err(AdminError::db)
-}
-
-fn owns_byline(caller: &ApiCaller, mut byline: impl Iterator<Item = i64>) -> bool {
-    caller
-        .acting_as
-        .author_id
-        .is_some_and(|own| byline.any(|id| id == own))
-}
-
-fn edit_action(status: ArticleStatus) -> Action {
-    match status {
-        ArticleStatus::Draft | ArticleStatus::InReview => Action::EditDraft,
-        _ => Action::EditPublished,
-    }
-}
-
 fn admin_article(state: &AppState, page: &ArticlePage) -> AdminArticle {
     let article = &page.article;
     AdminArticle {
@@ -550,176 +583,6 @@ async fn article_answer(
     Ok(response)
 }
 
-/// Checks `fields` and merges them over `base` (the current article, or defaults on create).
-async fn merge_fields(
-    state: &AppState,
-    fields: ArticleFields,
-    mut input: ArticleInput,
-    creating: bool,
-) -> Result<ArticleInput, AdminError> {
-    let mut problems: BTreeMap<String, String> = BTreeMap::new();
-    let mut problem = |name: &str, message: String| {
-        problems.entry(name.to_owned()).or_insert(message);
-    };
-    let store = state.store();
-    match fields.section {
-        Some(section) => match store
-            .section_by_slug(&section)
-            .await
-            .map_err(AdminError::db)?
-        {
-            Some(found) => input.section_id = found.id,
-            None => problem("section", format!("no section has the slug “{section}”")),
-        },
-        None if creating => problem("section", "required: the slug of a section".to_owned()),
-        None => {}
-    }
-    match fields.headline {
-        Some(headline) if headline.trim().is_empty() => {
-            problem("headline", "an article needs a headline".to_owned());
-        }
-        Some(headline) if headline.chars().count() > MAX_HEADLINE_CHARS => {
-            problem(
-                "headline",
-                format!("at most {MAX_HEADLINE_CHARS} characters"),
-            );
-        }
-        Some(headline) => input.headline = headline.trim().to_owned(),
-        None if creating => problem("headline", "required".to_owned()),
-        None => {}
-    }
-    match fields.slug {
-        Some(candidate) if !slug::is_valid_slug(&candidate) => problem(
-            "slug",
-            "use lowercase letters, digits and single hyphens, e.g. budget-vote-passes".to_owned(),
-        ),
-        Some(candidate) => input.slug = candidate,
-        None if creating => {
-            input.slug = slug::slugify(&input.headline);
-            if input.slug.is_empty() && !input.headline.is_empty() {
-                problem(
-                    "slug",
-                    "the headline makes no slug (no letters or digits): give one".to_owned(),
-                );
-            }
-        }
-        None => {}
-    }
-    if let Some(standfirst) = fields.standfirst {
-        if standfirst.chars().count() > MAX_STANDFIRST_CHARS {
-            problem(
-                "standfirst",
-                format!("at most {MAX_STANDFIRST_CHARS} characters"),
-            );
-        }
-        input.standfirst = standfirst;
-    }
-    if let Some(body) = fields.body {
-        if body.chars().count() > MAX_BODY_CHARS {
-            problem("body", format!("at most {MAX_BODY_CHARS} characters"));
-        }
-        input.body = body;
-    }
-    if let Some(place) = fields.dateline_place {
-        let place = place.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
-        if place
-            .as_ref()
-            .is_some_and(|p| p.chars().count() > MAX_PLACE_CHARS)
-        {
-            problem(
-                "dateline_place",
-                format!("at most {MAX_PLACE_CHARS} characters"),
-            );
-        }
-        input.dateline_place = place;
-    }
-    if let Some(hero) = fields.hero_image_id {
-        if let Some(image_id) = hero
-            && store
-                .image(image_id)
-                .await
-                .map_err(AdminError::db)?
-                .is_none()
-        {
-            problem("hero_image_id", format!("no image has the id {image_id}"));
-        }
-        input.hero_image_id = hero;
-    }
-    if let Some(slugs) = fields.authors {
-        let mut ids = Vec::with_capacity(slugs.len());
-        for author in &slugs {
-            match store.author_by_slug(author).await.map_err(AdminError::db)? {
-                Some(found) if ids.contains(&found.id) => {
-                    problem("authors", format!("“{author}” is listed twice"));
-                }
-                Some(found) => ids.push(found.id),
-                None => problem("authors", format!("no author has the slug “{author}”")),
-            }
-        }
-        input.author_ids = ids;
-    }
-    if let Some(tags) = fields.tags {
-        if tags.len() > MAX_TAGS {
-            problem("tags", format!("at most {MAX_TAGS} tags"));
-        }
-        if tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
-            problem(
-                "tags",
-                format!("a tag has at most {MAX_TAG_CHARS} characters"),
-            );
-        }
-        input.tags = tags;
-    }
-    if let Some(language) = fields.language {
-        let well_formed = !language.is_empty()
-            && language.len() <= 35
-            && language
-                .split('-')
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
-        if !well_formed {
-            problem(
-                "language",
-                "a BCP 47 language tag, e.g. en or es-CO".to_owned(),
-            );
-        }
-        input.language = language;
-    }
-    if let Some(open) = fields.comments_open {
-        input.comments_open = open;
-    }
-    if problems.is_empty() {
-        Ok(input)
-    } else {
-        let message = format!(
-            "some fields are not valid: {}",
-            problems.keys().cloned().collect::<Vec<_>>().join(", ")
-        );
-        Err(AdminError::Invalid(message, problems))
-    }
-}
-
-fn input_of(page: &ArticlePage) -> ArticleInput {
-    let article = &page.article;
-    ArticleInput {
-        section_id: article.section_id,
-        slug: article.slug.clone(),
-        headline: article.headline.clone(),
-        standfirst: article.standfirst.clone(),
-        body: article.body.clone(),
-        dateline_place: article.dateline_place.clone(),
-        hero_image_id: article.hero_image_id,
-        author_ids: page.authors.iter().map(|a| a.id).collect(),
-        tags: page.tags.iter().map(|t| t.name.clone()).collect(),
-        language: article.language.clone(),
-        comments_open: article.comments_open,
-        status: article.status,
-        first_published_at: None,
-        updated_at: None,
-    }
-}
-
-// ----- Handlers -----
-
 /// The token, the account it acts as, and the role it has now.
 #[utoipa::path(
     get,
@@ -775,55 +638,20 @@ pub async fn create_article(
     body: Body,
 ) -> Answer {
     caller.require(Action::CreateDraft, false)?;
-    let mut fields: ArticleFields = json_body(&headers, body).await?;
+    let fields: ArticleFields = json_body(&headers, body).await?;
     if fields.version.is_some() {
         return Err(AdminError::field(
             "version",
             "a new article has no version yet: leave it out",
         ));
     }
-    if fields.authors.is_none() {
-        let own = match caller.acting_as.author_id {
-            Some(id) => state
-                .store()
-                .authors()
-                .await
-                .map_err(AdminError::db)?
-                .into_iter()
-                .find(|a| a.id == id)
-                .map(|a| vec![a.slug]),
-            None => None,
-        };
-        fields.authors = Some(own.unwrap_or_default());
-    }
-    let settings = state.store().settings().await.map_err(AdminError::db)?;
-    let defaults = ArticleInput {
-        section_id: 0,
-        slug: String::new(),
-        headline: String::new(),
-        standfirst: String::new(),
-        body: String::new(),
-        dateline_place: None,
-        hero_image_id: None,
-        author_ids: Vec::new(),
-        tags: Vec::new(),
-        language: settings.language,
-        comments_open: true,
-        status: ArticleStatus::Draft,
-        first_published_at: None,
-        updated_at: None,
-    };
-    let input = merge_fields(&state, fields, defaults, true).await?;
-    // Writing a draft under someone else's byline is working on their draft.
-    caller.require(
-        Action::EditDraft,
-        owns_byline(&caller, input.author_ids.iter().copied()),
-    )?;
-    let article = state
-        .store()
-        .create_article_as(&input, &caller.actor())
-        .await
-        .map_err(AdminError::db)?;
+    let article = articles::create(
+        state.ctx(),
+        &caller.as_actor(),
+        fields.changes(),
+        ArticleStatus::Draft,
+    )
+    .await?;
     article_answer(&state, article.id, StatusCode::CREATED, None).await
 }
 
@@ -849,8 +677,10 @@ pub async fn get_article(
     Path(id): Path<String>,
 ) -> Answer {
     let id = parse_id(&id)?;
-    let page = load_page(&state, id).await?;
-    caller.require(Action::UseRevisions, owns(&state, &caller, &page).await?)?;
+    let (page, _) = articles::permitted(state.ctx(), &caller.as_actor(), id, |_| {
+        Action::UseRevisions
+    })
+    .await?;
     Ok(Json(admin_article(&state, &page)).into_response())
 }
 
@@ -883,11 +713,12 @@ pub async fn update_article(
     body: Body,
 ) -> Answer {
     let id = parse_id(&id)?;
-    let page = load_page(&state, id).await?;
-    caller.require(
-        edit_action(page.article.status),
-        owns(&state, &caller, &page).await?,
-    )?;
+    let actor = caller.as_actor();
+    // Who may edit is answered before the body is read.
+    let (page, _) = articles::permitted(state.ctx(), &actor, id, |page| {
+        edit_action(page.article.status)
+    })
+    .await?;
     let fields: ArticleFields = json_body(&headers, body).await?;
     let Some(version) = fields.version else {
         return Err(AdminError::field(
@@ -898,19 +729,14 @@ pub async fn update_article(
     if version != page.article.version {
         return Err(conflict(&state, &page));
     }
-    let input = merge_fields(&state, fields, input_of(&page), false).await?;
-    match state
-        .store()
-        .save_article(id, version, &input, &caller.actor())
-        .await
-    {
+    match articles::save(state.ctx(), &actor, id, version, fields.changes()).await {
         Ok(_) => article_answer(&state, id, StatusCode::OK, None).await,
-        Err(DbError::Conflict { .. }) => {
+        Err(UseCaseError::Conflict { .. }) => {
             // Saved by someone else between our read and our write.
             let page = load_page(&state, id).await?;
             Err(conflict(&state, &page))
         }
-        Err(error) => Err(AdminError::db(error)),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -918,22 +744,10 @@ fn conflict(state: &AppState, page: &ArticlePage) -> AdminError {
     AdminError::Conflict(page.article.version, Box::new(admin_article(state, page)))
 }
 
-/// Runs a workflow step on article `id` after the permission check for `action`.
-async fn step(
-    caller: &ApiCaller,
-    state: &AppState,
-    id: &str,
-    action: Action,
-    to: ArticleStatus,
-) -> Answer {
+/// Runs a workflow step on article `id`.
+async fn step(caller: &ApiCaller, state: &AppState, id: &str, to: ArticleStatus) -> Answer {
     let id = parse_id(id)?;
-    let page = load_page(state, id).await?;
-    caller.require(action, owns(state, caller, &page).await?)?;
-    state
-        .store()
-        .transition_article(id, to, &caller.actor(), Timestamp::now())
-        .await
-        .map_err(AdminError::db)?;
+    articles::change_status(state.ctx(), &caller.as_actor(), id, to, Timestamp::now()).await?;
     article_answer(state, id, StatusCode::OK, None).await
 }
 
@@ -959,14 +773,7 @@ pub async fn submit_article(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Answer {
-    step(
-        &caller,
-        &state,
-        &id,
-        Action::SubmitForReview,
-        ArticleStatus::InReview,
-    )
-    .await
+    step(&caller, &state, &id, ArticleStatus::InReview).await
 }
 
 /// Publishes now.
@@ -992,14 +799,7 @@ pub async fn publish_article(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Answer {
-    step(
-        &caller,
-        &state,
-        &id,
-        Action::Publish,
-        ArticleStatus::Published,
-    )
-    .await
+    step(&caller, &state, &id, ArticleStatus::Published).await
 }
 
 /// Takes a published article off the site.
@@ -1024,14 +824,7 @@ pub async fn unpublish_article(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Answer {
-    step(
-        &caller,
-        &state,
-        &id,
-        Action::Unpublish,
-        ArticleStatus::Unpublished,
-    )
-    .await
+    step(&caller, &state, &id, ArticleStatus::Unpublished).await
 }
 
 /// Schedules publication (the embargo) at an instant or at a local time in the newsroom's zone.
@@ -1063,12 +856,12 @@ pub async fn schedule_article(
     body: Body,
 ) -> Answer {
     let id = parse_id(&id)?;
-    let page = load_page(&state, id).await?;
-    caller.require(Action::Schedule, owns(&state, &caller, &page).await?)?;
+    let actor = caller.as_actor();
+    articles::permitted(state.ctx(), &actor, id, |_| Action::Schedule).await?;
     let request: ScheduleRequest = json_body(&headers, body).await?;
-    let (at, notice) = match (request.publish_at, request.local_time) {
+    let (when, field) = match (request.publish_at, request.local_time) {
         (Some(instant), None) => match instant.parse::<Timestamp>() {
-            Ok(at) if instant.contains(['T', 't']) => (at, None),
+            Ok(at) if instant.contains(['T', 't']) => (PublishTime::At(at), "publish_at"),
             _ => {
                 return Err(AdminError::field(
                     "publish_at",
@@ -1076,26 +869,7 @@ pub async fn schedule_article(
                 ));
             }
         },
-        (None, Some(local)) => {
-            let zone = state
-                .store()
-                .settings()
-                .await
-                .map_err(AdminError::db)?
-                .time_zone;
-            let resolved = parse_local_date_time(&local)
-                .and_then(|local| resolve_local_time(local, &zone))
-                .map_err(|error| {
-                    let message = match &error {
-                        ScheduleTimeError::Skipped { .. } | ScheduleTimeError::Unreadable(_) => {
-                            error.to_string()
-                        }
-                        _ => format!("{error} (the newsroom's zone is {zone})"),
-                    };
-                    AdminError::field("local_time", message)
-                })?;
-            (resolved.at, resolved.notice())
-        }
+        (None, Some(local)) => (PublishTime::Local(local), "local_time"),
         (Some(_), Some(_)) => {
             return Err(AdminError::Invalid(
                 "give publish_at or local_time, not both".to_owned(),
@@ -1118,12 +892,19 @@ pub async fn schedule_article(
             ));
         }
     };
-    state
-        .store()
-        .schedule_article(id, at, &caller.actor(), Timestamp::now())
+    let scheduled = articles::schedule(state.ctx(), &actor, id, when, Timestamp::now())
         .await
-        .map_err(AdminError::db)?;
-    article_answer(&state, id, StatusCode::OK, notice).await
+        .map_err(|error| match error {
+            // The time was given as `local_time` or `publish_at`: name the one sent.
+            UseCaseError::Refused(refusals) => {
+                AdminError::refused(
+                    &refusals,
+                    |name| if name == "publish_at" { field } else { name },
+                )
+            }
+            other => other.into(),
+        })?;
+    article_answer(&state, id, StatusCode::OK, scheduled.notice).await
 }
 
 /// Adds a correction, clarification or update to a published article.
@@ -1155,40 +936,19 @@ pub async fn add_note(
     body: Body,
 ) -> Answer {
     let id = parse_id(&id)?;
-    let page = load_page(&state, id).await?;
-    caller.require(Action::AddUpdateNote, owns(&state, &caller, &page).await?)?;
+    let actor = caller.as_actor();
+    articles::permitted(state.ctx(), &actor, id, |_| Action::AddUpdateNote).await?;
     let request: NoteRequest = json_body(&headers, body).await?;
-    let mut problems = BTreeMap::new();
-    let kind = NoteKind::parse(&request.kind);
-    if kind.is_none() {
-        problems.insert(
-            "kind".to_owned(),
-            "correction, clarification or update".to_owned(),
-        );
-    }
-    if let Err(message) = check_note_text(&request.text) {
-        problems.insert("text".to_owned(), message);
-    }
-    let Some(kind) = kind.filter(|_| problems.is_empty()) else {
-        return Err(AdminError::Invalid(
-            "the note is not valid".to_owned(),
-            problems,
-        ));
-    };
-    if page.article.status != ArticleStatus::Published {
-        return Err(AdminError::Workflow(
-            "not_published",
-            format!(
-                "notes are for published articles; this one is {}: edit it instead",
-                page.article.status
-            ),
-        ));
-    }
-    let note = state
-        .store()
-        .add_article_note(id, kind, &request.text, &caller.actor(), Timestamp::now())
-        .await
-        .map_err(AdminError::db)?;
+    let note = articles::add_note(
+        state.ctx(),
+        &actor,
+        id,
+        &request.kind,
+        &request.text,
+        None,
+        Timestamp::now(),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(AdminNote {

@@ -10,9 +10,16 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::revisions::compare;
-use dateline_core::workflow::{next_statuses, parse_local_date_time, resolve_local_time};
-use dateline_core::{Action, Article, ArticlePage, ArticleStatus, NoteKind, Tag, markdown, slug};
-use dateline_db::{ArticleInput, DbError, DeskFilter, Owner, Revision};
+use dateline_core::workflow::next_statuses;
+use dateline_core::{
+    Action, Article, ArticlePage, ArticleSnapshot, ArticleStatus, Field, NoteKind, Refusals, Tag,
+    markdown, paging, slug,
+};
+use dateline_db::{DbError, DeskFilter, Owner, Revision};
+use dateline_usecases::UseCaseError;
+use dateline_usecases::articles::{
+    self, ArticleChanges, AuthorChoice, PublishTime, SectionChoice, edit_action, transition_action,
+};
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
 use jiff::Timestamp;
@@ -32,30 +39,6 @@ pub(super) fn owner(staff: &CurrentStaff) -> Owner {
     Owner {
         staff_id: staff.member.id,
         author_id: staff.member.author_id,
-    }
-}
-
-/// The permission editing an article in `status` needs.
-fn edit_action(status: ArticleStatus) -> Action {
-    match status {
-        ArticleStatus::Draft | ArticleStatus::InReview => Action::EditDraft,
-        _ => Action::EditPublished,
-    }
-}
-
-/// The permission moving an article from `from` to `to` needs.
-fn transition_action(from: ArticleStatus, to: ArticleStatus) -> Action {
-    match to {
-        ArticleStatus::InReview => Action::SubmitForReview,
-        ArticleStatus::Published => Action::Publish,
-        ArticleStatus::Unpublished => Action::Unpublish,
-        ArticleStatus::Scheduled => Action::Schedule,
-        ArticleStatus::Draft => match from {
-            // Whoever may submit may take it back.
-            ArticleStatus::InReview => Action::SubmitForReview,
-            ArticleStatus::Scheduled => Action::Schedule,
-            _ => Action::EditPublished,
-        },
     }
 }
 
@@ -102,12 +85,20 @@ pub async fn list(
         // Who cannot touch other people's drafts sees only their own work.
         owned_by: (!staff.may(Action::EditDraft, false)).then(|| owner(&staff)),
     };
-    let page = query.page.parse::<i64>().unwrap_or(1).max(1);
+    let page = query
+        .page
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, paging::MAX_PAGE);
     let store = state.store();
     let total = store.count_desk_articles(&filter).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = paging::count(total, PAGE_SIZE);
     let articles = store
-        .desk_articles(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .desk_articles(
+            &filter,
+            PAGE_SIZE,
+            paging::offset(page, PAGE_SIZE).unwrap_or(0),
+        )
         .await?;
     let zone = Zone::load(&state).await?;
     let rows: Vec<Value> = articles
@@ -286,113 +277,88 @@ impl ArticleFields {
         )
     }
 
-    /// Checks what was typed; errors are keyed by field, worded for the person at the form.
-    async fn validate(
-        &self,
-        state: &AppState,
-    ) -> Result<Result<ArticleInput, Map<String, Value>>, NewsroomError> {
-        let store = state.store();
-        let mut errors = Map::new();
-        let headline = self.headline.trim();
-        if headline.is_empty() {
-            errors.insert("headline".into(), "Write a headline.".into());
-        }
-        let sections = store.sections().await?;
-        let section_id = self
-            .section_id
-            .parse::<i64>()
-            .ok()
-            .filter(|id| sections.iter().any(|s| s.id == *id));
-        if section_id.is_none() {
-            errors.insert("section_id".into(), "Choose a section.".into());
-        }
-        let slug_text = if self.slug.trim().is_empty() {
-            slug::slugify(headline)
-        } else {
-            self.slug.trim().to_owned()
+    /// The typed fields laid over `base`, for comparing with another version; what cannot be
+    /// read keeps `base`'s value.
+    fn snapshot_over(&self, base: &ArticleSnapshot) -> ArticleSnapshot {
+        let ids = |texts: &[String]| -> Vec<i64> {
+            texts.iter().filter_map(|t| t.trim().parse().ok()).collect()
         };
-        if !headline.is_empty() && !slug::is_valid_slug(&slug_text) {
-            errors.insert(
-                "slug".into(),
-                "Use lowercase letters, digits and single hyphens, e.g. “budget-vote-delayed”."
-                    .into(),
-            );
-        }
-        let known_authors = store.authors().await?;
-        let mut author_ids = Vec::new();
-        for text in self.authors.iter().filter(|a| !a.trim().is_empty()) {
-            match text.parse::<i64>() {
-                Ok(id) if known_authors.iter().any(|a| a.id == id) => {
-                    if author_ids.contains(&id) {
-                        errors.insert("authors".into(), "An author is listed twice.".into());
-                    }
-                    author_ids.push(id);
-                }
-                _ => {
-                    errors.insert("authors".into(), "Choose authors from the list.".into());
-                }
-            }
-        }
-        let hero_image_id = match self.hero_image_id.trim() {
-            "" => None,
-            text => match text.parse::<i64>() {
-                Ok(id) if store.image(id).await?.is_some() => Some(id),
-                _ => {
-                    errors.insert(
-                        "hero_image_id".into(),
-                        "That image is not in the library.".into(),
-                    );
-                    None
-                }
-            },
-        };
-        let language = self.language.trim();
-        if language.is_empty()
-            || language.len() > 35
-            || !language
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            errors.insert(
-                "language".into(),
-                "Give a language tag such as “en” or “es-CO”.".into(),
-            );
-        }
-        if !errors.is_empty() {
-            return Ok(Err(errors));
-        }
-        Ok(Ok(ArticleInput {
-            section_id: section_id.unwrap_or_default(),
-            slug: slug_text,
-            headline: headline.to_owned(),
+        ArticleSnapshot {
+            section_id: self.section_id.trim().parse().unwrap_or(base.section_id),
+            slug: Some(self.slug.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| base.slug.clone()),
+            headline: self.headline.trim().to_owned(),
             standfirst: self.standfirst.trim().to_owned(),
             body: self.body.clone(),
             dateline_place: Some(self.dateline_place.trim().to_owned()).filter(|p| !p.is_empty()),
-            hero_image_id,
-            author_ids,
+            hero_image_id: self.hero_image_id.trim().parse().ok(),
+            author_ids: ids(&self.authors),
             tags: self
                 .tags
                 .split(',')
                 .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty())
+                .filter(|t| !slug::slugify(t).is_empty())
                 .collect(),
-            language: language.to_owned(),
+            language: self.language.trim().to_owned(),
             comments_open: self.comments_open,
-            status: ArticleStatus::Draft,
-            first_published_at: None,
-            updated_at: None,
-        }))
+        }
+    }
+
+    /// What was typed, as the article use cases take it: every field given (the form shows
+    /// them all), ids as typed, so a bad one is refused like any other.
+    fn changes(&self) -> ArticleChanges {
+        ArticleChanges {
+            section: Some(SectionChoice::from_form(&self.section_id)),
+            headline: Some(self.headline.clone()),
+            slug: Some(self.slug.clone()),
+            standfirst: Some(self.standfirst.clone()),
+            body: Some(self.body.clone()),
+            dateline_place: Some(Some(self.dateline_place.clone())),
+            hero_image: Some(match self.hero_image_id.trim() {
+                "" => None,
+                // Not a number: an id no image has, refused as "not in the library".
+                text => Some(text.parse().unwrap_or(-1)),
+            }),
+            authors: Some(
+                self.authors
+                    .iter()
+                    .filter(|a| !a.trim().is_empty())
+                    .map(|a| AuthorChoice::from_form(a))
+                    .collect(),
+            ),
+            tags: Some(self.tags.split(',').map(str::to_owned).collect()),
+            language: Some(self.language.clone()),
+            comments_open: Some(self.comments_open),
+        }
     }
 }
 
+/// Refusals keyed by the form's own field names, worded for the person at the form.
+fn form_errors(refusals: &Refusals) -> Map<String, Value> {
+    refusals
+        .by_field()
+        .into_iter()
+        .map(|(field, message)| {
+            let name = match field {
+                Some(Field::Section) => "section_id",
+                Some(Field::HeroImage) => "hero_image_id",
+                Some(field) => field.as_str(),
+                None => "form",
+            };
+            (name.to_owned(), Value::from(message))
+        })
+        .collect()
+}
+
 /// The newsroom's time zone, for showing and reading times.
-struct Zone {
-    name: String,
-    zone: jiff::tz::TimeZone,
+pub(super) struct Zone {
+    pub(super) name: String,
+    pub(super) zone: jiff::tz::TimeZone,
 }
 
 impl Zone {
-    async fn load(state: &AppState) -> Result<Self, NewsroomError> {
+    pub(super) async fn load(state: &AppState) -> Result<Self, NewsroomError> {
         let settings = state.store().settings().await?;
         let zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         Ok(Self {
@@ -401,7 +367,7 @@ impl Zone {
         })
     }
 
-    fn display(&self, at: Timestamp) -> String {
+    pub(super) fn display(&self, at: Timestamp) -> String {
         at.to_zoned_datetime(self.zone.clone())
             .strftime("%Y-%m-%d %H:%M %Z")
             .to_string()
@@ -578,69 +544,31 @@ pub async fn create(
         }
         _ => {}
     }
-    let input = match fields.validate(&state).await? {
-        Ok(input) => input,
-        Err(errors) => {
-            return form_page(
-                &state,
-                &staff,
-                &csrf,
-                None,
-                &fields,
-                refused(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    match state
-        .store()
-        .create_article_as(&input, &staff.actor())
-        .await
-        .map_err(taken_slug)
+    match articles::create(
+        state.ctx(),
+        &staff.as_actor(),
+        fields.changes(),
+        ArticleStatus::Draft,
+    )
+    .await
     {
         Ok(article) => Ok(
             Redirect::to(&format!("/newsroom/articles/{}/edit?saved=1", article.id))
                 .into_response(),
         ),
-        Err(DbError::Invalid(message)) => {
-            let mut errors = Map::new();
-            errors.insert(field_of(&message).into(), message.into());
+        Err(UseCaseError::Refused(refusals)) => {
             form_page(
                 &state,
                 &staff,
                 &csrf,
                 None,
                 &fields,
-                refused(errors),
+                refused(form_errors(&refusals)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
         Err(error) => Err(error.into()),
-    }
-}
-
-/// The one unique value a person types is the address: say so next to it.
-fn taken_slug(error: DbError) -> DbError {
-    match error {
-        DbError::Duplicate(_) => DbError::Invalid(
-            "Another article in this section already has this slug; choose another one.".to_owned(),
-        ),
-        other => other,
-    }
-}
-
-/// Which field a store refusal is about, so the message lands next to it.
-fn field_of(message: &str) -> &'static str {
-    if message.contains("slug") {
-        "slug"
-    } else if message.contains("author") {
-        "authors"
-    } else if message.contains("section") {
-        "section_id"
-    } else {
-        "form"
     }
 }
 
@@ -653,7 +581,7 @@ pub struct EditQuery {
 }
 
 /// Loads an article and checks the viewer may edit it as it stands.
-async fn editable(
+pub(super) async fn editable(
     state: &AppState,
     staff: &CurrentStaff,
     id: i64,
@@ -669,14 +597,7 @@ async fn permitted_page(
     id: i64,
     action: impl FnOnce(&ArticlePage) -> Action,
 ) -> Result<(ArticlePage, bool), NewsroomError> {
-    let page = state
-        .store()
-        .article_page(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
-    let owns = state.store().staff_owns_article(id, owner(staff)).await?;
-    staff.require_on(action(&page), owns)?;
-    Ok((page, owns))
+    Ok(articles::permitted(state.ctx(), &staff.as_actor(), id, action).await?)
 }
 
 pub async fn edit_form(
@@ -719,15 +640,16 @@ pub async fn save(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, NewsroomError> {
-    let (page, _) = editable(&state, &staff, id).await?;
     let fields = ArticleFields::parse(&body);
     let autosave = fields.intent == "autosave";
     match fields.intent.as_str() {
         "preview" => {
+            let (page, _) = editable(&state, &staff, id).await?;
             let action = format!("/newsroom/articles/{id}/edit");
             return preview(&state, &csrf, Some(&page), &fields, &action).await;
         }
         "edit" => {
+            let (page, _) = editable(&state, &staff, id).await?;
             return form_page(
                 &state,
                 &staff,
@@ -741,42 +663,20 @@ pub async fn save(
         }
         _ => {}
     }
-    let refused = |errors: Map<String, Value>| PageExtras {
-        errors,
-        ..PageExtras::default()
-    };
-    let input = match fields.validate(&state).await? {
-        Ok(input) => input,
-        Err(errors) if autosave => {
-            return Ok(autosave_answer(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "errors": errors }),
-            ));
-        }
-        Err(errors) => {
-            return form_page(
-                &state,
-                &staff,
-                &csrf,
-                Some(&page.article),
-                &fields,
-                refused(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
     let Ok(expected_version) = fields.expected_version.parse::<i64>() else {
         return Err(NewsroomError::Web(WebError::BadRequest(
             "the form lacks the version it was opened at".to_owned(),
         )));
     };
-    match state
-        .store()
-        .save_article(id, expected_version, &input, &staff.actor())
-        .await
-        .map_err(taken_slug)
-    {
+    let saved = articles::save(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        expected_version,
+        fields.changes(),
+    )
+    .await;
+    match saved {
         Ok(saved) if autosave => {
             let zone = Zone::load(&state).await?;
             Ok(autosave_answer(
@@ -785,27 +685,29 @@ pub async fn save(
             ))
         }
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?saved=1")).into_response()),
-        Err(DbError::Conflict { current_version }) if autosave => Ok(autosave_answer(
+        Err(UseCaseError::Conflict { current_version }) if autosave => Ok(autosave_answer(
             StatusCode::CONFLICT,
             json!({ "current_version": current_version }),
         )),
-        Err(DbError::Conflict { current_version }) => {
-            conflict_page(&state, &staff, &csrf, id, current_version, &fields, &input).await
+        Err(UseCaseError::Conflict { current_version }) => {
+            conflict_page(&state, &staff, &csrf, id, current_version, &fields).await
         }
-        Err(DbError::Invalid(message)) if autosave => Ok(autosave_answer(
+        Err(UseCaseError::Refused(refusals)) if autosave => Ok(autosave_answer(
             StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "errors": { "form": message } }),
+            json!({ "errors": form_errors(&refusals) }),
         )),
-        Err(DbError::Invalid(message)) => {
-            let mut errors = Map::new();
-            errors.insert(field_of(&message).into(), message.into());
+        Err(UseCaseError::Refused(refusals)) => {
+            let (page, _) = editable(&state, &staff, id).await?;
             form_page(
                 &state,
                 &staff,
                 &csrf,
                 Some(&page.article),
                 &fields,
-                refused(errors),
+                PageExtras {
+                    errors: form_errors(&refusals),
+                    ..PageExtras::default()
+                },
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -831,7 +733,6 @@ async fn conflict_page(
     id: i64,
     current_version: i64,
     fields: &ArticleFields,
-    typed: &ArticleInput,
 ) -> Result<Response, NewsroomError> {
     let store = state.store();
     let latest: Revision = store
@@ -841,7 +742,7 @@ async fn conflict_page(
     let zone = Zone::load(state).await?;
     let mut yours = fields.clone();
     yours.expected_version = current_version.to_string();
-    let diff = compare(&latest.snapshot, &typed.snapshot());
+    let diff = compare(&latest.snapshot, &fields.snapshot_over(&latest.snapshot));
     render(
         state,
         Some(staff),
@@ -978,24 +879,13 @@ pub async fn change_status(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<StatusForm>,
 ) -> Result<Response, NewsroomError> {
-    let store = state.store();
-    let article = store
-        .article(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
     let to = ArticleStatus::parse(&form.to).ok_or(NewsroomError::Web(WebError::BadRequest(
         format!("“{}” is not a status", form.to),
     )))?;
-    let owns = store.staff_owns_article(id, owner(&staff)).await?;
-    staff.require_on(transition_action(article.status, to), owns)?;
-    match store
-        .transition_article(id, to, &staff.actor(), Timestamp::now())
-        .await
-    {
+    match articles::change_status(state.ctx(), &staff.as_actor(), id, to, Timestamp::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit")).into_response()),
-        Err(DbError::Invalid(message)) => status_refused(&state, &staff, &csrf, id, message).await,
-        Err(DbError::Workflow(error)) => {
-            status_refused(&state, &staff, &csrf, id, error.to_string()).await
+        Err(UseCaseError::Refused(refusals)) => {
+            status_refused(&state, &staff, &csrf, id, refusals.to_string()).await
         }
         Err(error) => Err(error.into()),
     }
@@ -1043,23 +933,21 @@ pub async fn schedule(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<ScheduleForm>,
 ) -> Result<Response, NewsroomError> {
-    let store = state.store();
     let (page, _) = permitted_page(&state, &staff, id, |_| Action::Schedule).await?;
     let zone = Zone::load(&state).await?;
-    let resolved = parse_local_date_time(&form.publish_at)
-        .and_then(|local| resolve_local_time(local, &zone.name));
-    let outcome = match resolved {
-        Ok(time) => store
-            .schedule_article(id, time.at, &staff.actor(), Timestamp::now())
-            .await
-            .map(|article| (article, time.notice()))
-            .map_err(|error| match error {
-                DbError::Invalid(message) => Ok(message),
-                DbError::Workflow(error) => Ok(error.to_string()),
-                other => Err(other),
-            }),
-        Err(error) => Err(Ok(error.to_string())),
-    };
+    let outcome = articles::schedule(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        PublishTime::Local(form.publish_at.clone()),
+        Timestamp::now(),
+    )
+    .await
+    .map(|scheduled| (scheduled.article, scheduled.notice))
+    .map_err(|error| match error {
+        UseCaseError::Refused(refusals) => Ok(refusals.to_string()),
+        other => Err(other),
+    });
     let (article, extras, status) = match outcome {
         Ok((article, notice)) => {
             let notice = format!(
@@ -1117,23 +1005,13 @@ pub struct NoteForm {
     tip: Option<i64>,
 }
 
-/// The tip `tip` if it is a correction request about article `article_id` that the staff member
-/// may handle and that has no correction yet.
 async fn correction_request(
     state: &AppState,
     staff: &CurrentStaff,
     tip: Option<i64>,
     article_id: i64,
 ) -> Result<Option<i64>, NewsroomError> {
-    let Some(tip_id) = tip.filter(|_| staff.may(Action::TriageTips, false)) else {
-        return Ok(None);
-    };
-    Ok(state.store().tip(tip_id).await?.and_then(|tip| {
-        (tip.kind == dateline_core::TipKind::Correction
-            && tip.article_id == Some(article_id)
-            && tip.correction_note_id.is_none())
-        .then_some(tip.id)
-    }))
+    Ok(articles::correction_request(state.ctx(), &staff.as_actor(), tip, article_id).await?)
 }
 
 pub async fn add_note(
@@ -1143,46 +1021,20 @@ pub async fn add_note(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<NoteForm>,
 ) -> Result<Response, NewsroomError> {
-    let store = state.store();
     let (page, _) = permitted_page(&state, &staff, id, |_| Action::AddUpdateNote).await?;
-    let refused = |message: String| PageExtras {
-        note_kind: form.kind.clone(),
-        note_text: form.text.clone(),
-        note_error: Some(message),
-        note_tip: form.tip,
-        ..PageExtras::default()
-    };
-    let outcome = match NoteKind::parse(&form.kind) {
-        None => Err("Choose correction, clarification or update.".to_owned()),
-        Some(kind) => match store
-            .add_article_note(id, kind, &form.text, &staff.actor(), Timestamp::now())
-            .await
-        {
-            Ok(note) => Ok(note),
-            Err(DbError::Invalid(message)) => Err(message),
-            Err(DbError::Workflow(error)) => Err(error.to_string()),
-            Err(error) => return Err(error.into()),
-        },
-    };
-    match outcome {
+    let added = articles::add_note(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        &form.kind,
+        &form.text,
+        form.tip,
+        Timestamp::now(),
+    )
+    .await;
+    match added {
         Ok(note) => {
-            let tip = correction_request(&state, &staff, form.tip, id).await?;
-            if let (Some(tip), NoteKind::Correction) = (tip, note.kind) {
-                let now = Timestamp::now();
-                store
-                    .link_tip_correction(tip, note.id, &staff.actor(), now)
-                    .await?;
-                store
-                    .set_tip_status(
-                        tip,
-                        dateline_core::TipStatus::Resolved,
-                        Some(dateline_core::TipResolution::CorrectionPublished),
-                        &staff.actor(),
-                        now,
-                    )
-                    .await?;
-            }
-            let page = store.article_page(id).await?.unwrap_or(page);
+            let page = state.store().article_page(id).await?.unwrap_or(page);
             let extras = PageExtras {
                 notice: Some(format!("{} added.", note.kind.label())),
                 ..PageExtras::default()
@@ -1198,18 +1050,26 @@ pub async fn add_note(
             )
             .await
         }
-        Err(message) => {
+        Err(UseCaseError::Refused(refusals)) => {
+            let extras = PageExtras {
+                note_kind: form.kind.clone(),
+                note_text: form.text.clone(),
+                note_error: Some(refusals.to_string()),
+                note_tip: form.tip,
+                ..PageExtras::default()
+            };
             form_page(
                 &state,
                 &staff,
                 &csrf,
                 Some(&page.article),
                 &ArticleFields::from_article(&page),
-                refused(message),
+                extras,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -1285,22 +1145,11 @@ pub async fn restore(
     Path((id, number)): Path<(i64, i64)>,
     axum::Form(form): axum::Form<RestoreForm>,
 ) -> Result<Response, NewsroomError> {
-    let store = state.store();
-    let article = store
-        .article(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
-    let owns = store.staff_owns_article(id, owner(&staff)).await?;
-    staff.require_on(Action::UseRevisions, owns)?;
-    staff.require_on(edit_action(article.status), owns)?;
     let expected = form.expected_version.parse::<i64>().unwrap_or(-1);
-    match store
-        .restore_revision(id, number, expected, &staff.actor())
-        .await
-    {
+    match articles::restore_revision(state.ctx(), &staff.as_actor(), id, number, expected).await {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?saved=1")).into_response()),
         // Someone saved after the history was opened: show it again, with what changed.
-        Err(DbError::Conflict { .. }) => {
+        Err(UseCaseError::Conflict { .. }) => {
             Ok(Redirect::to(&format!("/newsroom/articles/{id}/revisions?stale=1")).into_response())
         }
         Err(error) => Err(error.into()),

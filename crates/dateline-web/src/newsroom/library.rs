@@ -4,15 +4,16 @@
 //! checks the typed fields first, then the file (size, pixels, damage), and stores nothing unless
 //! everything is acceptable.
 
+use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use dateline_core::Action;
-use dateline_core::paths;
 use dateline_core::provenance::DigitalSourceType;
+use dateline_core::{paging, paths};
 use dateline_db::{Actor, DbError, ImageEdit, ImageInput, LibraryImage, SourceTypeOrigin, Store};
 use dateline_storage::{ImageLimits, MediaError, MediaStore, Origin, VariantFormat};
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -179,9 +180,36 @@ fn thumbnail(image: &dateline_core::Image) -> String {
         .unwrap_or_else(|| paths::media(&image.original_key))
 }
 
+/// The JPEG variant a picture placed in a story's text uses: the widest up to the article
+/// column's 2x width, with its size (so the page reserves the space).
+fn body_variant(image: &dateline_core::Image) -> (String, u32, u32) {
+    let jpegs = image.variants_of("jpeg");
+    match jpegs
+        .iter()
+        .rev()
+        .find(|v| v.width <= 1600)
+        .or(jpegs.first())
+    {
+        Some(v) => (paths::media(&v.key), v.width, v.height),
+        None => (paths::media(&image.original_key), image.width, image.height),
+    }
+}
+
+/// Whether the caller (the editor's script) asked for JSON rather than a page.
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json"))
+}
+
 fn image_view(item: &LibraryImage, staff: &CurrentStaff) -> Value {
     let image = &item.image;
+    let (src, src_width, src_height) = body_variant(image);
     json!({
+        "src": src,
+        "src_width": src_width,
+        "src_height": src_height,
         "id": image.id,
         "url": format!("/newsroom/images/{}", image.id),
         "thumbnail": thumbnail(image),
@@ -216,15 +244,20 @@ pub async fn list(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
+    headers: HeaderMap,
     Query(query): Query<LibraryQuery>,
 ) -> Result<Response, NewsroomError> {
     staff.require(Action::UseNewsroom)?;
-    let page = query.page.unwrap_or(1).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, paging::MAX_PAGE);
     let found = state
         .store()
-        .library_images(&query.q, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        .library_images(
+            &query.q,
+            paging::offset(page, PAGE_SIZE).unwrap_or(0),
+            PAGE_SIZE,
+        )
         .await?;
-    let pages = (found.total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let pages = paging::count(found.total, PAGE_SIZE);
     let link = |page: i64| {
         let mut url = format!("/newsroom/images?page={page}");
         if !query.q.is_empty() {
@@ -240,6 +273,13 @@ pub async fn list(
         url
     };
     let images: Vec<Value> = found.images.iter().map(|i| image_view(i, &staff)).collect();
+    if wants_json(&headers) {
+        // The editor's hero picker: the same search, as thumbnails to choose from.
+        return Ok(Json(json!({
+            "images": images, "total": found.total, "page": page, "pages": pages,
+        }))
+        .into_response());
+    }
     render(
         &state,
         Some(&staff),
@@ -312,6 +352,7 @@ pub async fn upload(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
+    headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, NewsroomError> {
     staff.require(Action::UploadImages)?;
@@ -355,7 +396,11 @@ pub async fn upload(
             break;
         }
     }
+    let json = wants_json(&headers);
     if !errors.is_empty() {
+        if json {
+            return Ok(refused_upload(errors));
+        }
         return upload_page(&state, &staff, &csrf, &fields, errors).await;
     }
     match upload_image(
@@ -368,16 +413,32 @@ pub async fn upload(
     )
     .await
     {
+        // The editor placing a dropped picture: what it needs to put it in the text.
+        Ok(item) if json => {
+            Ok((StatusCode::CREATED, Json(image_view(&item, &staff))).into_response())
+        }
         Ok(item) => Ok(
             Redirect::to(&format!("/newsroom/images/{}?uploaded=1", item.image.id)).into_response(),
         ),
         Err(UploadError::Field { field, message }) => {
             errors.insert(field.into(), message.into());
+            if json {
+                return Ok(refused_upload(errors));
+            }
             upload_page(&state, &staff, &csrf, &fields, errors).await
         }
         Err(UploadError::Media(error)) => Err(NewsroomError::Web(error.into())),
         Err(UploadError::Db(error)) => Err(error.into()),
     }
+}
+
+/// A refused upload for the editor's script: the messages by field, as the form shows them.
+fn refused_upload(errors: Map<String, Value>) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({ "errors": errors })),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -466,11 +527,15 @@ pub async fn edit_form(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(query): Query<EditQuery>,
 ) -> Result<Response, NewsroomError> {
     staff.require(Action::UseNewsroom)?;
     let item = load(&state, id).await?;
+    if wants_json(&headers) {
+        return Ok(Json(image_view(&item, &staff)).into_response());
+    }
     let notice = if query.uploaded.is_some() {
         Some("Uploaded. Check the source type and the descriptions, then save.")
     } else if query.saved.is_some() {

@@ -20,18 +20,19 @@ pub(crate) mod admin_endpoints;
 mod articles;
 mod authors;
 mod comments;
+mod dashboard;
 mod library;
+mod lookup;
 mod narration;
 mod pages;
+pub(crate) mod presence;
 pub mod secrets;
 mod session;
+pub(crate) mod sign_in;
 mod site;
 mod tips;
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -62,7 +63,7 @@ const NEWSROOM_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
 
 pub fn routes(state: AppState) -> Router<AppState> {
     let pages = Router::new()
-        .route("/newsroom", get(pages::dashboard))
+        .route("/newsroom", get(dashboard::dashboard))
         .route("/newsroom/login", get(pages::login_form).post(pages::login))
         .route("/newsroom/logout", post(pages::logout))
         .route(
@@ -86,6 +87,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/newsroom/articles/{id}/edit",
             get(articles::edit_form).post(articles::save),
         )
+        .route("/newsroom/articles/{id}/presence", get(presence::events))
+        .route("/newsroom/tags", get(lookup::tags))
         .route(
             "/newsroom/articles/{id}/status",
             post(articles::change_status),
@@ -235,69 +238,21 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(api)
 }
 
-/// In-memory state of the newsroom on this node: the per-client sign-in limit. Deliberately not
-/// stored: addresses are personal data, and a per-node limit is enough next to the per-account
-/// lockout the database keeps for every node.
+/// In-memory state of the newsroom on this node: its sign-in limits ([`sign_in`]).
 pub(crate) struct NewsroomState {
-    failures_by_client: Mutex<HashMap<IpAddr, ClientWindow>>,
-    dummy_hash: std::sync::OnceLock<String>,
+    sign_in: sign_in::SignInLimits,
 }
-
-struct ClientWindow {
-    started: Instant,
-    failures: u32,
-}
-
-/// Failed sign-ins one address may make per window, across every account.
-const CLIENT_FAILURES: u32 = 20;
-const CLIENT_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl NewsroomState {
     pub(crate) fn new() -> Self {
         Self {
-            failures_by_client: Mutex::new(HashMap::new()),
-            dummy_hash: std::sync::OnceLock::new(),
+            sign_in: sign_in::SignInLimits::new(dateline_db::SignInSide::Staff),
         }
     }
 
-    pub(crate) fn client_blocked(&self, client: IpAddr) -> bool {
-        let Ok(windows) = self.failures_by_client.lock() else {
-            return false;
-        };
-        windows.get(&client).is_some_and(|window| {
-            window.started.elapsed() < CLIENT_WINDOW && window.failures >= CLIENT_FAILURES
-        })
-    }
-
-    pub(crate) fn client_failed(&self, client: IpAddr) {
-        let Ok(mut windows) = self.failures_by_client.lock() else {
-            return;
-        };
-        // Forget old windows now and then so the map cannot grow without bound.
-        if windows.len() > 10_000 {
-            windows.retain(|_, window| window.started.elapsed() < CLIENT_WINDOW);
-        }
-        let window = windows.entry(client).or_insert(ClientWindow {
-            started: Instant::now(),
-            failures: 0,
-        });
-        if window.started.elapsed() >= CLIENT_WINDOW {
-            *window = ClientWindow {
-                started: Instant::now(),
-                failures: 0,
-            };
-        }
-        window.failures += 1;
-    }
-
-    /// A real argon2id hash of nothing anyone knows, verified against when the email is unknown
-    /// so that an unknown email takes as long as a wrong password.
-    pub(crate) fn dummy_hash(&self) -> &str {
-        self.dummy_hash.get_or_init(|| {
-            secrets::new_token()
-                .and_then(|secret| secrets::hash_password(&secret))
-                .unwrap_or_default()
-        })
+    /// The newsroom door's sign-in limits (staff only: readers have their own).
+    pub(crate) fn sign_in(&self) -> &sign_in::SignInLimits {
+        &self.sign_in
     }
 }
 
@@ -326,6 +281,18 @@ pub enum NewsroomError {
 impl From<dateline_db::DbError> for NewsroomError {
     fn from(error: dateline_db::DbError) -> Self {
         Self::Web(error.into())
+    }
+}
+
+impl From<dateline_usecases::UseCaseError> for NewsroomError {
+    fn from(error: dateline_usecases::UseCaseError) -> Self {
+        match error {
+            dateline_usecases::UseCaseError::NotPermitted { role, .. } => Self::Forbidden(format!(
+                "Your role ({}) does not allow this. Ask an editor or an admin if you need it.",
+                role.map_or("none", dateline_core::Role::as_str)
+            )),
+            other => Self::Web(other.into()),
+        }
     }
 }
 
@@ -373,9 +340,15 @@ pub(crate) async fn render(
     let settings = state.store().settings().await?;
     let theme = state.theme();
     let mut context = json!({
-        "site": { "name": settings.name, "language": settings.language },
+        "site": {
+            "name": settings.name,
+            "language": settings.language,
+            "base_url": state.config().base_url,
+        },
         "assets": {
             "css": theme.asset_url("site.css"),
+            "newsroom_css": theme.asset_url("newsroom.css"),
+            "editor_css": theme.asset_url("newsroom-editor.css"),
             "js": theme.asset_url("site.js"),
             "favicon": theme.asset_url("favicon.svg"),
         },

@@ -1,35 +1,23 @@
 //! Signing in and out, the dashboard, and one's own password.
 
-use std::time::Duration;
-
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
-use dateline_db::{DbError, LockoutRule};
+use dateline_core::redirect::local_path;
+use dateline_db::DbError;
 use http::header::SET_COOKIE;
 use http::{Extensions, HeaderMap, StatusCode};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::sign_in::{Attempt, Refusal};
 use super::{Csrf, CurrentStaff, NewsroomError, client_address, cookie, render, secrets, session};
-use crate::{AppState, WebError};
-
-/// Five wrong passwords in a row lock an account for a quarter of an hour (every node sees the
-/// count: it is in the database); a quiet hour forgets earlier failures.
-pub const LOCKOUT: LockoutRule = LockoutRule {
-    lock_after: 5,
-    lock_for: SignedDuration::from_mins(15),
-    forget_after: SignedDuration::from_hours(1),
-};
+use crate::AppState;
 
 /// The same words whatever went wrong, so the form says nothing about which accounts exist.
-pub const SIGN_IN_FAILED: &str = "That email and password do not match an active account, or \
-     the account is paused for a few minutes after too many attempts.";
-
-const CLIENT_BLOCKED: &str = "Too many failed sign-ins from your network. Wait a quarter of an \
-     hour and try again.";
+pub const SIGN_IN_FAILED: &str = "That email and password do not match an active account.";
 
 #[derive(Deserialize, Default)]
 pub struct LoginQuery {
@@ -49,13 +37,15 @@ pub struct LoginForm {
     next: String,
 }
 
-/// Only newsroom paths, so the sign-in page cannot be used to send people elsewhere.
+/// Only newsroom paths ([`local_path`], then under `/newsroom`), so the sign-in page cannot be
+/// used to send people elsewhere.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with("/newsroom") && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/newsroom"
-    }
+    local_path(next)
+        .filter(|path| {
+            path.strip_prefix("/newsroom")
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+        })
+        .unwrap_or("/newsroom")
 }
 
 pub async fn login_form(
@@ -96,8 +86,7 @@ pub async fn login(
     csrf: Csrf,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, NewsroomError> {
-    let client = client_address(&extensions);
-    let newsroom = state.newsroom();
+    let limits = state.newsroom().sign_in();
     let again = |message: &'static str, status: StatusCode| {
         let state = state.clone();
         let csrf = csrf.clone();
@@ -115,32 +104,27 @@ pub async fn login(
             .await
         }
     };
-    if newsroom.client_blocked(client) {
-        return again(CLIENT_BLOCKED, StatusCode::TOO_MANY_REQUESTS).await;
-    }
-    let now = Timestamp::now();
-    let member = match state.store().staff_by_email(&form.email).await {
-        Ok(member) if member.disabled_at.is_none() => Some(member),
-        Ok(_) | Err(DbError::NotFound | DbError::Invalid(_)) => None,
-        Err(error) => return Err(error.into()),
+    let store = state.store();
+    let find = async {
+        let member = match store.staff_by_email(&form.email).await {
+            Ok(member) if member.disabled_at.is_none() => member,
+            Ok(_) | Err(DbError::NotFound | DbError::Invalid(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let hash = store.staff_password_hash(member.id).await?;
+        Ok(Some((member, hash)))
     };
-    let (stored_hash, throttle) = match &member {
-        Some(member) => (
-            state.store().staff_password_hash(member.id).await?,
-            state.store().login_throttle(member.id).await?,
-        ),
-        None => (None, Default::default()),
-    };
-    let locked = throttle.is_locked(now);
-    let hash = stored_hash
-        .filter(|_| !locked)
-        .unwrap_or_else(|| newsroom.dummy_hash().to_owned());
-    let password = form.password;
-    let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    match member {
-        Some(member) if matches && !locked => {
+    let attempt = limits
+        .attempt(
+            store,
+            client_address(&extensions),
+            &form.email,
+            form.password.clone(),
+            find,
+        )
+        .await?;
+    match attempt {
+        Attempt::SignedIn(member) => {
             let set_session = session::start(&state, &member).await?;
             let mut response = Redirect::to(safe_next(&form.next)).into_response();
             response.headers_mut().append(SET_COOKIE, set_session);
@@ -149,24 +133,9 @@ pub async fn login(
                 .append(SET_COOKIE, cookie(&state, "dateline_form", "", Some(0)));
             Ok(response)
         }
-        member => {
-            newsroom.client_failed(client);
-            let failures = match member {
-                Some(member) if !locked => {
-                    state
-                        .store()
-                        .record_login_failure(member.id, LOCKOUT, now)
-                        .await?
-                        .failures
-                }
-                Some(_) => LOCKOUT.lock_after,
-                None => 1,
-            };
-            // A growing pause per account slows guessing further without locking anyone out.
-            let pause =
-                Duration::from_millis(100 * u64::try_from(failures.clamp(1, 10)).unwrap_or(1));
-            tokio::time::sleep(pause).await;
-            again(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED).await
+        Attempt::Failed => again(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED).await,
+        Attempt::Refused(refusal) => {
+            Ok(refusal.mark(again(refusal.message(), refusal.status()).await?))
         }
     }
 }
@@ -179,23 +148,6 @@ pub async fn logout(
     let mut response = Redirect::to("/newsroom/login").into_response();
     response.headers_mut().append(SET_COOKIE, clear);
     Ok(response)
-}
-
-pub async fn dashboard(
-    State(state): State<AppState>,
-    staff: CurrentStaff,
-    csrf: Csrf,
-) -> Result<Response, NewsroomError> {
-    staff.require(Action::UseNewsroom)?;
-    render(
-        &state,
-        Some(&staff),
-        &csrf,
-        "newsroom/dashboard.html",
-        StatusCode::OK,
-        json!({}),
-    )
-    .await
 }
 
 #[derive(Deserialize)]
@@ -238,11 +190,15 @@ pub async fn change_password(
         .staff_password_hash(staff.member.id)
         .await?
         .unwrap_or_default();
-    let current = form.current;
-    let current_ok =
-        tokio::task::spawn_blocking(move || secrets::verify_password(&current, &stored))
-            .await
-            .unwrap_or(false);
+    let current_ok = match state
+        .newsroom()
+        .sign_in()
+        .verify(form.current, Some(stored))
+        .await
+    {
+        Ok(matches) => matches,
+        Err(refusal) => return Ok(busy(refusal)),
+    };
     if !current_ok {
         errors.insert(
             "current".into(),
@@ -265,7 +221,10 @@ pub async fn change_password(
         )
         .await;
     }
-    let hash = hash_password(form.new_password).await?;
+    let hash = match hash_password(&state, form.new_password).await? {
+        Ok(hash) => hash,
+        Err(refusal) => return Ok(busy(refusal)),
+    };
     state
         .store()
         .change_staff_password(
@@ -287,12 +246,21 @@ pub async fn change_password(
     .await
 }
 
-/// Hashes off the async threads: argon2id is slow by design.
-pub(super) async fn hash_password(password: String) -> Result<String, NewsroomError> {
-    tokio::task::spawn_blocking(move || secrets::hash_password(&password))
-        .await
-        .map_err(|error| NewsroomError::Web(WebError::BadRequest(error.to_string())))?
-        .map_err(Into::into)
+/// Hashes off the async threads (argon2id is slow by design), within the newsroom's bound on
+/// concurrent hashes; `Ok(Err(_))` when no hashing permit came free in time.
+pub(super) async fn hash_password(
+    state: &AppState,
+    password: String,
+) -> Result<Result<String, Refusal>, NewsroomError> {
+    match state.newsroom().sign_in().hash(password).await {
+        Ok(hashed) => Ok(Ok(hashed?)),
+        Err(refusal) => Ok(Err(refusal)),
+    }
+}
+
+/// Every hashing permit stayed busy: a 503 to retry shortly, rather than a queue without end.
+fn busy(refusal: Refusal) -> Response {
+    refusal.mark((refusal.status(), refusal.message()).into_response())
 }
 
 #[derive(Deserialize)]
@@ -369,7 +337,10 @@ pub async fn set_password(
         )
         .await;
     }
-    let hash = hash_password(form.new_password).await?;
+    let hash = match hash_password(&state, form.new_password).await? {
+        Ok(hash) => hash,
+        Err(refusal) => return Ok(busy(refusal)),
+    };
     match state.store().use_password_link(&digest, &hash, now).await {
         Ok(_) => Ok(Redirect::to("/newsroom/login?done=password").into_response()),
         Err(DbError::NotFound) => link_gone(&state, &csrf).await,

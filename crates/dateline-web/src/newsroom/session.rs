@@ -57,6 +57,11 @@ impl CurrentStaff {
         }
     }
 
+    /// This staff member as the use cases know them.
+    pub fn as_actor(&self) -> dateline_usecases::Actor {
+        dateline_usecases::Actor::staff(self.member.clone())
+    }
+
     /// The audit log's name for this person.
     pub fn actor(&self) -> dateline_db::Actor {
         dateline_db::Actor::staff(self.member.id, self.member.display_name.clone())

@@ -15,8 +15,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::comments::{CommentStatus, MAX_THREAD_DEPTH, ReportReason, within_edit_window};
-use dateline_core::{ArticlePage, ArticleStatus, paths};
+use dateline_core::comments::{
+    CommentError, CommentStatus, MAX_THREAD_DEPTH, ReportReason, Viewer, within_edit_window,
+};
+use dateline_core::{ArticlePage, ArticleStatus, paging, paths};
 use dateline_db::{Comment, CommentAuthor, DbError, DiscussionPage, DiscussionSort, NewComment};
 use http::header::ACCEPT;
 use http::{HeaderMap, StatusCode};
@@ -149,6 +151,26 @@ async fn not_found(state: &AppState) -> Result<Response, WebError> {
     super::pages::not_found_page(state).await
 }
 
+/// Who is reading, for the rule of which comments they may see ([`dateline_core::comments::may_see`]).
+fn viewer(current: Option<&CurrentReader>) -> Viewer {
+    current.map_or(Viewer::Public, |reader| Viewer::Reader(reader.reader.id))
+}
+
+/// A comment on `article_id` that `viewer` may see; `None` for one that does not exist, is
+/// hidden from them, or belongs to another article — the three look the same from outside.
+async fn visible_on(
+    state: &AppState,
+    article_id: i64,
+    id: i64,
+    viewer: Viewer,
+) -> Result<Option<Comment>, WebError> {
+    match state.store().visible_comment(id, viewer).await {
+        Ok(comment) if comment.article_id == article_id => Ok(Some(comment)),
+        Ok(_) | Err(DbError::NotFound) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 pub async fn discussion(
     State(state): State<AppState>,
     Path(article_id): Path<i64>,
@@ -159,16 +181,19 @@ pub async fn discussion(
     let Some(page) = published_article(&state, article_id).await? else {
         return not_found(&state).await;
     };
+    if query
+        .page
+        .is_some_and(|page| paging::offset(page, THREADS_PER_PAGE).is_none())
+    {
+        return not_found(&state).await;
+    }
     let mut form = FormState::default();
+    let viewer = viewer(current.as_ref());
     let load_comment = |id: Option<i64>| {
         let state = state.clone();
         async move {
             match id {
-                Some(id) => match state.store().comment(id).await {
-                    Ok(comment) if comment.article_id == article_id => Ok(Some(comment)),
-                    Ok(_) | Err(DbError::NotFound) => Ok(None),
-                    Err(error) => Err(WebError::from(error)),
-                },
+                Some(id) => visible_on(&state, article_id, id, viewer).await,
                 None => Ok(None),
             }
         }
@@ -184,7 +209,6 @@ pub async fn discussion(
             .as_ref()
             .is_some_and(|r| c.reader_id == Some(r.reader.id))
             && within_edit_window(c.created_at, Timestamp::now())
-            && c.status != CommentStatus::Deleted
     });
     if let Some(editing) = &form.editing {
         form.body = editing.body.clone();
@@ -223,13 +247,17 @@ async fn render_discussion(
         .as_deref()
         .and_then(DiscussionSort::parse)
         .unwrap_or_default();
-    let page_number = query.page.unwrap_or(1).max(1);
+    // The handlers turn an impossible page away as a 404 before coming here.
+    let page_number = query
+        .page
+        .filter(|page| paging::offset(*page, THREADS_PER_PAGE).is_some())
+        .unwrap_or(1);
     let discussion = state
         .store()
         .discussion_page(
             article.id,
             sort,
-            (page_number - 1) * THREADS_PER_PAGE,
+            paging::offset(page_number, THREADS_PER_PAGE).unwrap_or(0),
             THREADS_PER_PAGE,
         )
         .await?;
@@ -269,7 +297,10 @@ async fn render_discussion(
             );
         }
     }
-    let pages = ((discussion.total_entries + THREADS_PER_PAGE - 1) / THREADS_PER_PAGE).max(1);
+    let pages = paging::count(discussion.total_entries, THREADS_PER_PAGE);
+    if page_number > pages {
+        return not_found(state).await;
+    }
     let base = discussion_url(article.id);
     let page_link = |n: i64| format!("{base}?sort={}&page={n}", sort.as_str());
     let article_url = paths::article(&page.section.slug, &article.slug);
@@ -411,20 +442,29 @@ pub async fn post(
         ))
         .into_response());
     };
-    let parent_id = input
+    // The comment answered is quoted back on a refusal, so it must be one this reader may see,
+    // on this article, and shown (only those take replies); anything else is refused unquoted.
+    let asked_parent = input
         .parent_id
         .as_deref()
-        .filter(|p| !p.is_empty())
-        .and_then(|p| p.parse().ok());
-    let parent = match parent_id {
-        Some(id) => state.store().comment(id).await.ok(),
-        None => None,
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let parent = match asked_parent.map(str::parse::<i64>) {
+        Some(Ok(id)) => visible_on(&state, article_id, id, viewer(Some(&reader)))
+            .await?
+            .filter(|c| c.status == CommentStatus::Approved),
+        Some(Err(_)) | None => None,
     };
+    let parent_id = parent.as_ref().map(|c| c.id);
     let mut form = FormState {
         body: input.body.clone(),
         parent,
         ..FormState::default()
     };
+    if asked_parent.is_some() && parent_id.is_none() {
+        form.error = Some(CommentError::ParentNotShown.to_string());
+        return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
+    }
     let now = Timestamp::now();
     // A banned or suspended reader hears that, not a rate limit; the store checks it again in the
     // posting transaction.
@@ -503,7 +543,12 @@ async fn comment_and_article(
     let Some(reader) = current else {
         return Ok(Err(Redirect::to("/readers/sign-in").into_response()));
     };
-    let comment = match state.store().comment(id).await {
+    // Refusals quote the comment, so only one this reader may see is ever loaded here.
+    let comment = match state
+        .store()
+        .visible_comment(id, viewer(Some(&reader)))
+        .await
+    {
         Ok(comment) => comment,
         Err(DbError::NotFound) => return Ok(Err(not_found(state).await?)),
         Err(error) => return Err(error.into()),

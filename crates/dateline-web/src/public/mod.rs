@@ -40,14 +40,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The tips pages, outside the public pages' body limits: a tip may carry
-/// `tips::SUBMIT_BODY_LIMIT` of attachments, which take minutes on a slow line. The tips routes
-/// may set stricter limits of their own inside.
+/// `tips::SUBMIT_BODY_LIMIT` of attachments, which take up to an hour on a slow line. The tips
+/// routes bound their bodies themselves (the submission's `UploadBody`: its declared length, a
+/// 30 s pause, a floor on the average rate; the follow-up's size and `limits::read_deadlines`),
+/// so nothing here may cut a legitimate slow upload shorter than they allow.
 pub fn tip_routes() -> Router<AppState> {
-    crate::BodyLimits {
-        max_bytes: tips::SUBMIT_BODY_LIMIT,
-        deadline: std::time::Duration::from_secs(15 * 60),
-    }
-    .apply(tips::routes())
+    tips::routes()
 }
 
 /// Reader accounts and the discussion pages: per-reader, never cached, behind the reader guard

@@ -9,17 +9,17 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Form;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::comments::{COMMENT_RATE, PostAllowance};
-use dateline_db::{DbError, NewReader, Reader, ReaderLinkPurpose, SessionLimits};
+use dateline_core::redirect::local_path;
+use dateline_db::{DbError, NewReader, Reader, ReaderLinkPurpose, SessionLimits, SignInSide};
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use http::request::Parts;
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::pages::{Frame, absolute};
+use crate::newsroom::sign_in::{AddressLimit, Attempt, Refusal, SignInLimits};
 use crate::newsroom::{
     PRIVATE_NO_STORE, check_form_token, check_origin, client_address, cookie, is_unsafe,
     read_cookie, secrets,
@@ -47,11 +48,13 @@ const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(10);
 pub const VERIFY_LINK_VALID_FOR: SignedDuration = SignedDuration::from_hours(48);
 pub const SIGN_IN_LINK_VALID_FOR: SignedDuration = SignedDuration::from_mins(20);
 
-/// Accounts one address may create per hour, and emailed links it may ask for: enough for a
-/// household or an office behind one address, too few for a script.
+/// Accounts one address may create, and emailed links it may ask for: a burst enough for a
+/// household or an office behind one address, then a trickle (5 and 10 an hour) too slow for a
+/// script.
 const SIGN_UPS_PER_ADDRESS: u32 = 5;
+const SIGN_UP_EVERY: Duration = Duration::from_secs(12 * 60);
 const LINKS_PER_ADDRESS: u32 = 10;
-const ADDRESS_WINDOW: Duration = Duration::from_secs(60 * 60);
+const LINK_EVERY: Duration = Duration::from_secs(6 * 60);
 
 const X_ROBOTS_TAG: HeaderName = HeaderName::from_static("x-robots-tag");
 
@@ -92,24 +95,31 @@ impl ReaderMail for LogMail {
     }
 }
 
-/// Per address and kind of request: when the current window started, and how many so far.
-type AddressWindows = HashMap<(IpAddr, &'static str), (Instant, u32)>;
-
 /// Per-node memory of the reader side: posting allowances and per-address limits. Addresses
 /// are personal data, so they are kept in memory only, and only for the window they count in.
 pub(crate) struct ReaderState {
     allowances: Mutex<HashMap<i64, PostAllowance>>,
-    address_windows: Mutex<AddressWindows>,
+    sign_ups: AddressLimit,
+    links: AddressLimit,
     mail: OnceLock<Arc<dyn ReaderMail>>,
+    sign_in: SignInLimits,
 }
 
 impl ReaderState {
     pub(crate) fn new() -> Self {
         Self {
             allowances: Mutex::new(HashMap::new()),
-            address_windows: Mutex::new(HashMap::new()),
+            sign_ups: AddressLimit::new(SIGN_UPS_PER_ADDRESS, SIGN_UP_EVERY),
+            links: AddressLimit::new(LINKS_PER_ADDRESS, LINK_EVERY),
             mail: OnceLock::new(),
+            sign_in: SignInLimits::new(SignInSide::Reader),
         }
+    }
+
+    /// The readers' door's sign-in limits, apart from the newsroom's: readers failing to sign
+    /// in never lock staff out.
+    pub(crate) fn sign_in(&self) -> &SignInLimits {
+        &self.sign_in
     }
 
     pub(crate) fn set_mail(&self, mail: Arc<dyn ReaderMail>) {
@@ -135,27 +145,6 @@ impl ReaderState {
             .entry(reader_id)
             .or_insert_with(|| PostAllowance::full(COMMENT_RATE, now))
             .take(COMMENT_RATE, now)
-    }
-
-    /// Counts one `what` from `address`; false once the address has had its share this hour.
-    fn address_allows(&self, address: IpAddr, what: &'static str, limit: u32) -> bool {
-        let Ok(mut windows) = self.address_windows.lock() else {
-            return true;
-        };
-        if windows.len() > 10_000 {
-            windows.retain(|_, (started, _)| started.elapsed() < ADDRESS_WINDOW);
-        }
-        let window = windows
-            .entry((address, what))
-            .or_insert((Instant::now(), 0));
-        if window.0.elapsed() >= ADDRESS_WINDOW {
-            *window = (Instant::now(), 0);
-        }
-        if window.1 >= limit {
-            return false;
-        }
-        window.1 += 1;
-        true
     }
 }
 
@@ -311,13 +300,9 @@ async fn start_session(state: &AppState, reader: &Reader, to: &str) -> Result<Re
     Ok(response)
 }
 
-/// Only paths on this site, so no form can be used to send readers elsewhere.
+/// Only paths on this site ([`local_path`]), so no form can be used to send readers elsewhere.
 pub(crate) fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/readers/account"
-    }
+    local_path(next).unwrap_or("/readers/account")
 }
 
 /// Renders a reader page (never cached: it shows this reader's state).
@@ -477,10 +462,7 @@ pub async fn sign_up(
             }),
         )
     };
-    if !state
-        .readers()
-        .address_allows(client_address(&extensions), "sign-up", SIGN_UPS_PER_ADDRESS)
-    {
+    if !state.readers().sign_ups.allows(client_address(&extensions)) {
         return again(
             json!({ "form": "Too many accounts were created from your network in the last hour. Try again later." }),
             StatusCode::TOO_MANY_REQUESTS,
@@ -494,10 +476,13 @@ pub async fn sign_up(
         )
         .await;
     }
-    let password = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
-        .await?
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let hash = match state.readers().sign_in().hash(form.password.clone()).await {
+        Ok(hash) => hash.map_err(|e| WebError::Internal(e.to_string()))?,
+        Err(refusal) => {
+            let page = again(json!({ "form": refusal.message() }), refusal.status()).await?;
+            return Ok(refusal.mark(page));
+        }
+    };
     let created = state
         .store()
         .create_reader(
@@ -509,15 +494,12 @@ pub async fn sign_up(
             Timestamp::now(),
         )
         .await;
-    let reader = match created {
-        Ok(reader) => reader,
-        Err(DbError::Duplicate(_)) => {
-            return again(
-                json!({ "email": "An account with this address exists already: sign in, or ask for a sign-in link." }),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    // A new account and an address that has one already get the same answer, after the same
+    // work (a hash, a write, an email): only the owner of the address, reading their mail,
+    // learns which it was.
+    match created {
+        Ok(reader) => send_link(&state, &reader, ReaderLinkPurpose::Verify).await?,
+        Err(DbError::Duplicate(_)) => send_already_registered(&state, &form.email).await?,
         Err(DbError::Invalid(message)) => {
             let field = if message.contains("email") {
                 "email"
@@ -527,17 +509,49 @@ pub async fn sign_up(
             return again(json!({ field: message }), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(error) => return Err(error.into()),
-    };
-    send_link(&state, &reader, ReaderLinkPurpose::Verify).await?;
-    start_session(
+    }
+    reader_page(
         &state,
-        &reader,
-        &format!(
-            "/readers/account?welcome=1&next={}",
-            percent(safe_next(&form.next))
-        ),
+        "readers/message.html",
+        "Check your email",
+        "/readers/sign-up",
+        StatusCode::OK,
+        json!({
+            "heading": "Check your email",
+            "message": format!(
+                "We sent a message to {}. Follow the link in it to confirm your address, then sign in to join the discussion.",
+                form.email.trim()
+            ),
+            "sign_in_url": format!("/readers/sign-in?next={}", percent(safe_next(&form.next))),
+        }),
     )
     .await
+}
+
+/// Someone signed up with an address that has an account: its owner hears so by email, with the
+/// way back in, and the person at the form sees nothing different.
+async fn send_already_registered(state: &AppState, email: &str) -> Result<(), WebError> {
+    let Some(reader) = state.store().reader_by_email(email).await? else {
+        // The address belongs to a deleted account: nobody to tell.
+        return Ok(());
+    };
+    let settings = state.store().settings().await?;
+    let message = ReaderMessage {
+        to: reader.email.clone(),
+        subject: format!("You already have an account – {}", settings.name),
+        text: format!(
+            "Hello {},\n\nSomeone, perhaps you, tried to create an account with this address, \
+             but you already have one. Sign in here, or ask there for a sign-in link if you \
+             forgot your password:\n{}\n\nIf it was not you, ignore this email: nothing has \
+             changed.\n",
+            reader.display_name,
+            absolute(state, "/readers/sign-in")
+        ),
+    };
+    if let Err(error) = state.readers().mail().send(message).await {
+        tracing::warn!(%error, reader = reader.id, "could not send a reader email");
+    }
+    Ok(())
 }
 
 fn percent(text: &str) -> String {
@@ -584,9 +598,7 @@ pub async fn resend_verification(
         return Ok(Redirect::to("/readers/sign-in").into_response());
     };
     if current.reader.verified_at.is_none()
-        && state
-            .readers()
-            .address_allows(client_address(&extensions), "link", LINKS_PER_ADDRESS)
+        && state.readers().links.allows(client_address(&extensions))
     {
         send_link(&state, &current.reader, ReaderLinkPurpose::Verify).await?;
     }
@@ -658,43 +670,51 @@ pub async fn sign_in(
     ReaderCsrf(csrf): ReaderCsrf,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
-    let client = client_address(&extensions);
-    let newsroom = state.newsroom();
+    let limits = state.readers().sign_in();
     let next = safe_next(&form.next).to_owned();
-    if newsroom.client_blocked(client) {
-        return sign_in_page(&state, &csrf, &next, form.email.trim(), Some("Too many failed sign-ins from your network. Wait a quarter of an hour and try again."), None, StatusCode::TOO_MANY_REQUESTS).await;
-    }
-    let reader = match state.store().reader_by_email(&form.email).await {
-        Ok(reader) => reader,
-        Err(DbError::Invalid(_)) => None,
-        Err(error) => return Err(error.into()),
+    let store = state.store();
+    let find = async {
+        let Some(reader) = (match store.reader_by_email(&form.email).await {
+            Ok(reader) => reader,
+            Err(DbError::Invalid(_)) => None,
+            Err(error) => return Err(error),
+        }) else {
+            return Ok(None);
+        };
+        let hash = store.reader_password_hash(reader.id).await?;
+        Ok(Some((reader, hash)))
     };
-    let stored = match &reader {
-        Some(reader) => state.store().reader_password_hash(reader.id).await?,
-        None => None,
+    let attempt = limits
+        .attempt(
+            store,
+            client_address(&extensions),
+            &form.email,
+            form.password.clone(),
+            find,
+        )
+        .await?;
+    let refusal = match attempt {
+        Attempt::SignedIn(reader) => return start_session(&state, &reader, &next).await,
+        Attempt::Failed => None,
+        Attempt::Refused(refusal) => Some(refusal),
     };
-    // An unknown address costs as much time as a wrong password, so timing reveals no accounts.
-    let hash = stored.unwrap_or_else(|| newsroom.dummy_hash().to_owned());
-    let password = form.password.clone();
-    let matches = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    match reader {
-        Some(reader) if matches => start_session(&state, &reader, &next).await,
-        _ => {
-            newsroom.client_failed(client);
-            sign_in_page(
-                &state,
-                &csrf,
-                &next,
-                form.email.trim(),
-                Some("That email and password do not match an account."),
-                None,
-                StatusCode::UNAUTHORIZED,
-            )
-            .await
-        }
-    }
+    let page = sign_in_page(
+        &state,
+        &csrf,
+        &next,
+        form.email.trim(),
+        Some(refusal.map_or(
+            "That email and password do not match an account.",
+            Refusal::message,
+        )),
+        None,
+        refusal.map_or(StatusCode::UNAUTHORIZED, Refusal::status),
+    )
+    .await?;
+    Ok(match refusal {
+        Some(refusal) => refusal.mark(page),
+        None => page,
+    })
 }
 
 /// Emails a sign-in link when the address has an account; the answer is the same either way.
@@ -704,10 +724,7 @@ pub async fn request_link(
     ReaderCsrf(csrf): ReaderCsrf,
     Form(form): Form<LinkForm>,
 ) -> Result<Response, WebError> {
-    if !state
-        .readers()
-        .address_allows(client_address(&extensions), "link", LINKS_PER_ADDRESS)
-    {
+    if !state.readers().links.allows(client_address(&extensions)) {
         return sign_in_page(
             &state,
             &csrf,

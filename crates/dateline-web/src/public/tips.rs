@@ -6,41 +6,63 @@
 //! referrer, and keep nothing about the request — not the address, not the user agent. What the
 //! tipster writes and attaches is encrypted to the newsroom's recipients before it is written.
 
-use axum::extract::{Multipart, Query, State};
+mod upload;
+
+use axum::extract::{Query, RawQuery, Request, State};
 use axum::response::Response;
 use axum::{Form, Router};
 use bytes::Bytes;
 use dateline_core::{TipKind, paths};
 use dateline_db::{NewTip, NewTipAttachment};
 use dateline_tips::{
-    Codename, EditorIdentity, FormToken, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_CONTACT_CHARS,
-    MAX_MESSAGE_CHARS, Recipients,
+    AttachmentCheck, Codename, EditorIdentity, FormToken, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
+    MAX_CONTACT_CHARS, MAX_MESSAGE_CHARS, Recipients, StreamingEncryptor,
 };
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::pages::{Frame, absolute};
-use crate::tips::{Busy, ClientAddress};
+use crate::tips::{Busy, ClientAddress, ProofOfWork};
 use crate::views::PageMeta;
 use crate::{AppState, WebError};
+use upload::UploadBody;
 
-/// Five files of 25 MB and the text fields, with room for multipart framing.
-pub(super) const SUBMIT_BODY_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024;
-/// Where encrypted attachments live in object storage; `/media` never serves this prefix.
-pub(crate) const ATTACHMENT_PREFIX: &str = "tips/";
+pub(crate) use dateline_core::tips::TIP_ATTACHMENT_PREFIX as ATTACHMENT_PREFIX;
+
+/// A follow-up is a codename and a message of at most `MAX_MESSAGE_CHARS` characters, each up to
+/// 4 bytes and percent-encoded (3 characters a byte), with room for the token and field names.
+const FOLLOW_UP_BODY_LIMIT: usize = MAX_MESSAGE_CHARS * 4 * 3 + 16 * 1024;
+/// Time for the whole follow-up form to arrive: its 256 KB at the slowest upload rate the tip
+/// form accepts (`upload::SLOWEST_BYTES_PER_SEC`, 32 KiB/s) take 8 s; a minute leaves room for Tor.
+const FOLLOW_UP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub fn routes() -> Router<AppState> {
     use axum::routing::get;
     Router::new()
         .route(
             "/tips",
+            // The submission reads its own body, bounded before and while it is read
+            // (`declared_form`, `UploadBody`): no buffering limit applies to it.
             get(form)
                 .post(submit)
-                .layer(axum::extract::DefaultBodyLimit::max(SUBMIT_BODY_LIMIT)),
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/tips/new", get(form))
-        .route("/tips/follow-up", get(follow_up_form).post(follow_up))
+        .route(
+            "/tips/follow-up",
+            get(follow_up_form)
+                .post(follow_up)
+                .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
+                    FOLLOW_UP_BODY_LIMIT,
+                ))
+                // The follow-up form is buffered whole: it must arrive in time, or a trickle
+                // holds one of the tips' slots (`limits`) for ever.
+                .layer(crate::limits::read_deadlines(
+                    upload::IDLE_TIMEOUT,
+                    FOLLOW_UP_DEADLINE,
+                )),
+        )
         .layer(axum::middleware::from_fn(crate::tips::private_tip_pages))
 }
 
@@ -134,6 +156,7 @@ async fn render_form(
                 "article": article,
                 "accept": dateline_tips::accepted_extensions(),
                 "max_files": MAX_ATTACHMENTS,
+                "max_bytes": MAX_ATTACHMENT_BYTES,
                 "max_message": MAX_MESSAGE_CHARS,
                 "max_contact": MAX_CONTACT_CHARS,
                 "pow_bits": dateline_tips::POW_BITS,
@@ -159,106 +182,558 @@ async fn article_ref(state: &AppState, id: &str) -> Result<Option<Value>, WebErr
     }))
 }
 
-/// One attached file as read from the form, before encryption.
-struct Upload {
-    name: String,
-    bytes: Bytes,
-    media_type: &'static str,
+/// Five files of 25 MB and the text fields, with room for multipart framing: the most a tip
+/// form may declare.
+pub(crate) const SUBMIT_BODY_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 1024 * 1024;
+/// Bytes kept of one text field: the longest message in 4-byte characters, so a message over the
+/// limit is still shown back whole when it is only a little over.
+const TEXT_FIELD_BYTES: usize = 4 * MAX_MESSAGE_CHARS + 4;
+/// Fields read from a form refused before its files, to show back what was typed.
+const FIELDS_READ_AFTER_REFUSAL: usize = 16;
+/// How long the rest of a refused form is read and thrown away, so the browser reads the refusal
+/// rather than a reset connection (the lingering close of nginx and Apache).
+const LINGER: std::time::Duration = std::time::Duration::from_secs(10);
+
+const INTERRUPTED: &str = "The upload was interrupted or too slow. Nothing was stored: send \
+     again, with fewer or smaller files if your connection is slow.";
+
+/// What the submit URL carries: the form token, checked before the body is read, and the proof
+/// of work the page's script found for it.
+#[derive(Debug, Default)]
+struct SubmitQuery {
+    token: String,
+    proof_of_work: String,
 }
 
-/// Reads the multipart form. Text fields come first in the form, so a problem with a file is
-/// reported with everything typed so far kept.
-async fn read_submission(
-    multipart: &mut Multipart,
-) -> (String, String, TipValues, Vec<Upload>, Vec<FieldError>) {
-    let mut token = String::new();
-    let mut proof_of_work = String::new();
+impl SubmitQuery {
+    fn parse(query: Option<&str>) -> Self {
+        let mut sent = Self::default();
+        for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match &*name {
+                "token" => sent.token = value.chars().take(256).collect(),
+                "pow" => sent.proof_of_work = value.chars().take(64).collect(),
+                _ => {}
+            }
+        }
+        sent
+    }
+}
+
+/// A refusal given before the body is read.
+struct Refusal {
+    status: StatusCode,
+    errors: Vec<FieldError>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            errors: vec![error("form", message)],
+        }
+    }
+}
+
+/// The checks on what the headers declare: a multipart form, of a length we accept. Gives the
+/// multipart boundary and the length the body is held to.
+fn declared_form(headers: &http::HeaderMap) -> Result<(String, Result<u64, Refusal>), Refusal> {
+    let boundary = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| multer::parse_boundary(value).ok())
+        .ok_or_else(|| {
+            Refusal::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "This form must be sent as multipart/form-data, as the page sends it.",
+            )
+        })?;
+    let length = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let length = match length {
+        None => Err(Refusal::new(
+            StatusCode::LENGTH_REQUIRED,
+            "The form did not say how long it is; send it from the page.",
+        )),
+        Some(length) if length > SUBMIT_BODY_LIMIT as u64 => Err(Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "This is more than we can receive at once. Attach at most {MAX_ATTACHMENTS} \
+                 files of 25 MB each; nothing was stored."
+            ),
+        )),
+        Some(length) => Ok(length),
+    };
+    Ok((boundary, length))
+}
+
+/// `POST /tips`. Everything that can be judged from the request line and headers is judged
+/// before a byte of the body is read; then the body streams, with its files encrypted straight
+/// into storage.
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    RawQuery(query): RawQuery,
+    request: Request,
+) -> Result<Response, WebError> {
+    let (parts, body) = request.into_parts();
+    let (boundary, length) = match declared_form(&parts.headers) {
+        Ok(declared) => declared,
+        Err(refusal) => return render_refusal(&state, refusal, TipValues::default()).await,
+    };
+    // A body is never read past what it declared (or past the largest form, without a length).
+    let held_to = length
+        .as_ref()
+        .map_or(SUBMIT_BODY_LIMIT as u64, |length| *length);
+    let admitted = match length {
+        Ok(_) => admit(&state, address, SubmitQuery::parse(query.as_deref())).await?,
+        Err(refusal) => Err(refusal),
+    };
+    let multipart = multer::Multipart::new(
+        UploadBody::new(body.into_data_stream(), &boundary, held_to),
+        boundary,
+    );
+    match admitted {
+        Ok(recipients) => receive(&state, multipart, recipients).await,
+        Err(refusal) => {
+            // A client that waits for `100 Continue` (RFC 9110 §10.1.1) has sent nothing and
+            // keeps its body; anyone else gets back what they typed, read from the text fields
+            // that come before the files.
+            let values = if expects_continue(&parts.headers) {
+                TipValues::default()
+            } else {
+                typed_before_refusal(multipart).await
+            };
+            render_refusal(&state, refusal, values).await
+        }
+    }
+}
+
+fn expects_continue(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::EXPECT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("100-continue"))
+}
+
+/// Everything that is checked before the body is read: a newsroom to send to, the form token
+/// from the URL, and the limits for the client's address and this node. Gives the newsroom's
+/// keys to encrypt to.
+async fn admit(
+    state: &AppState,
+    address: std::net::IpAddr,
+    sent: SubmitQuery,
+) -> Result<Result<Recipients, Refusal>, WebError> {
+    let recipients = state.store().tip_recipients().await?;
+    if recipients.is_empty() {
+        return Ok(Err(Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "This newsroom has not set up secure tips yet, so nothing was sent or stored.",
+        )));
+    }
+    let install = state.tips().install(state.store()).await?;
+    let form = match FormToken::check(install, &sent.token, jiff::Timestamp::now().as_second()) {
+        Ok(form) => form,
+        Err(problem) => {
+            return Ok(Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                problem.to_string(),
+            )));
+        }
+    };
+    let proof =
+        dateline_tips::proof_of_work_holds(&sent.token, &sent.proof_of_work).then(|| ProofOfWork {
+            key: dateline_tips::spent_proof_key(&sent.token),
+            expires_at: form.expires_at,
+        });
+    if let Err(busy) = state.tips().admit(state.store(), address, proof).await? {
+        return Ok(Err(Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            busy_message(busy),
+        )));
+    }
+    let recipients = Recipients::parse(recipients.iter().map(|r| r.public_key.as_str()))
+        .map_err(|error| WebError::Internal(error.to_string()))?;
+    Ok(Ok(recipients))
+}
+
+async fn render_refusal(
+    state: &AppState,
+    refusal: Refusal,
+    values: TipValues,
+) -> Result<Response, WebError> {
+    let mut response = render_form(state, values, refusal.errors, refusal.status).await?;
+    if refusal.status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("3600"),
+        );
+    }
+    Ok(response)
+}
+
+/// The text fields of a refused form, up to its first file: a few kilobytes, read within the
+/// body's timeouts. The rest is read and dropped in the background for a few seconds.
+async fn typed_before_refusal(mut multipart: multer::Multipart<'static>) -> TipValues {
     let mut values = TipValues::default();
-    let mut uploads = Vec::new();
+    for _ in 0..FIELDS_READ_AFTER_REFUSAL {
+        let Ok(Some(field)) = multipart.next_field().await else {
+            return values;
+        };
+        if field.file_name().is_some() {
+            break;
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Ok((text, _)) = read_text(field).await {
+            values.set(&name, text);
+        }
+    }
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(LINGER, async move {
+            while let Ok(Some(mut field)) = multipart.next_field().await {
+                while let Ok(Some(_)) = field.chunk().await {}
+            }
+        })
+        .await;
+    });
+    values
+}
+
+impl TipValues {
+    fn set(&mut self, field: &str, text: String) {
+        match field {
+            "kind" => self.kind = text,
+            "message" => self.message = text,
+            "contact" => self.contact = text,
+            "article" => self.article = text,
+            _ => {}
+        }
+    }
+}
+
+/// A text field's value, at most [`TEXT_FIELD_BYTES`] of it; true when there was more.
+async fn read_text(mut field: multer::Field<'static>) -> Result<(String, bool), multer::Error> {
+    let mut bytes = Vec::new();
+    let mut cut = false;
+    while let Some(piece) = field.chunk().await? {
+        let room = TEXT_FIELD_BYTES - bytes.len();
+        if piece.len() > room {
+            cut = true;
+        }
+        bytes.extend_from_slice(&piece[..piece.len().min(room)]);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        // A cut may end inside a character; that, and anything else not UTF-8, shows as U+FFFD.
+        Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+    };
+    Ok((text, cut))
+}
+
+/// Reads the admitted form: text fields kept, files checked, encrypted and sent to storage as
+/// they arrive. Then the tip is sealed and stored, or, on any problem, the form comes back with
+/// what was typed and nothing is left behind.
+async fn receive(
+    state: &AppState,
+    mut multipart: multer::Multipart<'static>,
+    recipients: Recipients,
+) -> Result<Response, WebError> {
+    let mut values = TipValues::default();
     let mut errors = Vec::new();
+    let mut stored = StoredAttachments::new(state.media().clone());
+    let mut files = 0;
+    let mut interrupted = false;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(_) => {
-                errors.push(error(
-                    "attachments",
-                    "The upload was interrupted or too large. Attach at most 5 files of 25 MB \
-                     each and send again.",
-                ));
+                interrupted = true;
                 break;
             }
         };
         let name = field.name().unwrap_or_default().to_owned();
-        if name == "attachments" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            match read_file(field, &file_name).await {
-                Ok(None) => {}
-                Ok(Some(_)) if uploads.len() >= MAX_ATTACHMENTS => {
-                    errors.push(error(
-                        "attachments",
-                        format!("Attach at most {MAX_ATTACHMENTS} files."),
-                    ));
-                    break;
+        if name != "attachments" {
+            match read_text(field).await {
+                Ok((text, cut)) => {
+                    if cut && name == "message" {
+                        // Shown as too long by `check_text`, which counts characters.
+                        values.message = text;
+                        values.message.push('…');
+                    } else {
+                        values.set(&name, text);
+                    }
                 }
-                Ok(Some(bytes)) => match dateline_tips::check_attachment(&file_name, &bytes) {
-                    Ok(kind) => uploads.push(Upload {
-                        name: file_name,
-                        bytes,
-                        media_type: kind.media_type,
-                    }),
-                    Err(problem) => errors.push(error("attachments", problem.to_string())),
-                },
-                Err(problem) => {
-                    errors.push(error("attachments", problem));
+                Err(_) => {
+                    interrupted = true;
                     break;
                 }
             }
             continue;
         }
-        let text = field.text().await.unwrap_or_default();
-        match name.as_str() {
-            "token" => token = text,
-            "pow" => proof_of_work = text,
-            "kind" => values.kind = text,
-            "message" => values.message = text,
-            "contact" => values.contact = text,
-            "article" => values.article = text,
-            _ => {}
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        // Browsers send an empty part when no file was chosen.
+        let mut field = field;
+        let first = match field.chunk().await {
+            Ok(first) => first,
+            Err(_) => {
+                interrupted = true;
+                break;
+            }
+        };
+        if file_name.is_empty() && first.is_none() {
+            continue;
+        }
+        files += 1;
+        if files == MAX_ATTACHMENTS + 1 {
+            errors.push(error(
+                "attachments",
+                format!("Attach at most {MAX_ATTACHMENTS} files."),
+            ));
+        }
+        // After a problem with a file, the others are read and dropped: the form comes back,
+        // and for the tipster's safety no file is kept after an error.
+        let keep = errors.is_empty();
+        match stored
+            .receive(&recipients, &file_name, first, field, keep)
+            .await
+        {
+            Ok(()) => {}
+            Err(FileOutcome::Refused(problem)) => {
+                errors.push(error("attachments", problem.to_string()))
+            }
+            Err(FileOutcome::Interrupted) => {
+                interrupted = true;
+                break;
+            }
+            Err(FileOutcome::Storage(failure)) => {
+                tracing::error!(error = %failure, "could not store a tip attachment");
+                stored.discard().await;
+                let errors = vec![error(
+                    "form",
+                    "We could not store your files just now, so nothing was sent or stored. \
+                     Please try again in a few minutes.",
+                )];
+                return render_form(state, values, errors, StatusCode::SERVICE_UNAVAILABLE).await;
+            }
         }
     }
-    (token, proof_of_work, values, uploads, errors)
+    if interrupted {
+        errors.insert(0, error("attachments", INTERRUPTED));
+    }
+    let kind = check_text(&values, &mut errors);
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
+        stored.discard().await;
+        return render_form(state, values, errors, StatusCode::BAD_REQUEST).await;
+    };
+    let article_id = match article_ref(state, &values.article).await? {
+        Some(article) => article["id"].as_i64(),
+        None => None,
+    };
+    let install = state.tips().install(state.store()).await?.clone();
+    let attachments = stored.attachments.clone();
+    let sealed = seal_tip(install, recipients, kind, article_id, values, attachments).await;
+    let sealed = match sealed {
+        Ok(sealed) => sealed,
+        Err(failure) => {
+            stored.discard().await;
+            return Err(failure);
+        }
+    };
+    match state
+        .store()
+        .create_tip(&sealed.tip, jiff::Timestamp::now())
+        .await
+    {
+        Ok(_) => stored.keep(),
+        Err(failure) => {
+            // Nothing half-written: the attachments go if the row does not come.
+            stored.discard().await;
+            return Err(failure.into());
+        }
+    }
+    received_page(state, &sealed.codename).await
 }
 
-/// A file part's bytes, stopping as soon as it is too large; `None` for the empty part browsers
-/// send when no file was chosen.
-async fn read_file(
-    mut field: axum::extract::multipart::Field<'_>,
-    file_name: &str,
-) -> Result<Option<Bytes>, String> {
-    let mut bytes = Vec::new();
-    loop {
-        match field.chunk().await {
-            Ok(Some(chunk)) => {
-                if bytes.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
-                    return Err(format!("“{file_name}” is larger than 25 MB."));
-                }
-                bytes.extend_from_slice(&chunk);
+/// Why a file was not stored.
+enum FileOutcome {
+    /// The file breaks a rule the tipster can fix.
+    Refused(dateline_tips::AttachmentProblem),
+    /// The body stopped arriving, or broke its framing.
+    Interrupted,
+    Storage(String),
+}
+
+/// The encrypted attachments of one submission while it is received. Unless [`Self::keep`] is
+/// called once the tip's row is committed, every object goes again: on a refusal, a failure, or
+/// when the request is dropped halfway (the client left, the server is stopping).
+struct StoredAttachments {
+    media: dateline_storage::MediaStore,
+    /// Every object this submission began, named before its first byte: a request dropped
+    /// between an upload's completion and its entry in `attachments` still leaves nothing.
+    keys: Vec<String>,
+    attachments: Vec<NewTipAttachment>,
+    /// The file being written, so a dropped request aborts it too.
+    writing: Option<dateline_storage::ObjectUpload>,
+    kept: bool,
+}
+
+impl StoredAttachments {
+    fn new(media: dateline_storage::MediaStore) -> Self {
+        Self {
+            media,
+            keys: Vec::new(),
+            attachments: Vec::new(),
+            writing: None,
+            kept: false,
+        }
+    }
+
+    /// Checks one file as it arrives and, if `keep`, encrypts it to `recipients` piece by piece
+    /// into storage. Memory: the parser's piece, one age chunk and one storage part.
+    async fn receive(
+        &mut self,
+        recipients: &Recipients,
+        file_name: &str,
+        first: Option<Bytes>,
+        mut field: multer::Field<'static>,
+        keep: bool,
+    ) -> Result<(), FileOutcome> {
+        let mut check = match AttachmentCheck::start(file_name) {
+            Ok(check) => check,
+            Err(problem) => return drain(field, problem).await,
+        };
+        let storage = |failure: &dyn std::fmt::Display| FileOutcome::Storage(failure.to_string());
+        let mut encryptor = if keep {
+            let key = format!(
+                "{ATTACHMENT_PREFIX}{}.age",
+                random_hex().map_err(|e| storage(&e))?
+            );
+            self.keys.push(key.clone());
+            let mut upload = self
+                .media
+                .start_upload(&key)
+                .await
+                .map_err(|e| storage(&e))?;
+            let mut encryptor = StreamingEncryptor::new(recipients).map_err(|e| storage(&e))?;
+            upload
+                .write(Bytes::from(encryptor.take()))
+                .await
+                .map_err(|e| storage(&e))?;
+            self.writing = Some(upload);
+            Some(encryptor)
+        } else {
+            None
+        };
+        let mut piece = first;
+        while let Some(bytes) = piece {
+            if let Err(problem) = check.feed(&bytes) {
+                self.abort_writing().await;
+                return drain(field, problem).await;
             }
-            Ok(None) => break,
-            Err(_) => {
-                return Err(
-                    "The upload was interrupted or too large. Attach at most 5 files of 25 MB \
-                     each and send again."
-                        .to_owned(),
-                );
+            if let (Some(encryptor), Some(upload)) = (encryptor.as_mut(), self.writing.as_mut()) {
+                let sealed = encryptor.push(&bytes).map_err(|e| storage(&e))?;
+                if !sealed.is_empty() {
+                    upload
+                        .write(Bytes::from(sealed))
+                        .await
+                        .map_err(|e| storage(&e))?;
+                }
+            }
+            piece = match field.chunk().await {
+                Ok(next) => next,
+                Err(_) => {
+                    self.abort_writing().await;
+                    return Err(FileOutcome::Interrupted);
+                }
+            };
+        }
+        let kind = match check.finish() {
+            Ok(kind) => kind,
+            Err(problem) => {
+                self.abort_writing().await;
+                return Err(FileOutcome::Refused(problem));
+            }
+        };
+        let (Some(encryptor), Some(mut upload)) = (encryptor, self.writing.take()) else {
+            return Ok(());
+        };
+        let last = encryptor.finish().map_err(|e| storage(&e))?;
+        upload
+            .write(Bytes::from(last))
+            .await
+            .map_err(|e| storage(&e))?;
+        let object_key = upload.key().to_owned();
+        let size = upload.finish().await.map_err(|e| storage(&e))?;
+        let description = json!({ "name": file_name, "type": kind.media_type });
+        let description = dateline_tips::encrypt(recipients, description.to_string().as_bytes())
+            .map_err(|e| storage(&e))?;
+        self.attachments.push(NewTipAttachment {
+            object_key,
+            description,
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+        });
+        Ok(())
+    }
+
+    async fn abort_writing(&mut self) {
+        if let Some(upload) = self.writing.take() {
+            let _ = upload.abort().await;
+        }
+    }
+
+    /// Removes everything this submission stored.
+    async fn discard(&mut self) {
+        self.abort_writing().await;
+        self.attachments.clear();
+        for key in self.keys.drain(..) {
+            if let Err(failure) = self.media.delete(&key).await {
+                tracing::warn!(error = %failure, key,
+                    "could not delete an attachment of a refused tip; the hourly sweep will");
             }
         }
     }
-    if bytes.is_empty() && file_name.is_empty() {
-        return Ok(None);
+
+    /// The tip's row is committed: its objects stay.
+    fn keep(mut self) {
+        self.kept = true;
     }
-    Ok(Some(Bytes::from(bytes)))
+}
+
+impl Drop for StoredAttachments {
+    fn drop(&mut self) {
+        if self.kept || (self.keys.is_empty() && self.writing.is_none()) {
+            return;
+        }
+        let media = self.media.clone();
+        let writing = self.writing.take();
+        let keys = std::mem::take(&mut self.keys);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Some(upload) = writing {
+                    let _ = upload.abort().await;
+                }
+                for key in keys {
+                    let _ = media.delete(&key).await;
+                }
+            });
+        }
+    }
+}
+
+/// Reads the rest of a refused file without keeping it, so the form can come back whole.
+async fn drain(
+    mut field: multer::Field<'static>,
+    problem: dateline_tips::AttachmentProblem,
+) -> Result<(), FileOutcome> {
+    loop {
+        match field.chunk().await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(FileOutcome::Refused(problem)),
+            Err(_) => return Err(FileOutcome::Interrupted),
+        }
+    }
 }
 
 /// The checks every text field of a tip gets.
@@ -301,81 +776,21 @@ fn busy_message(busy: Busy) -> &'static str {
     }
 }
 
-pub async fn submit(
-    State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    mut multipart: Multipart,
-) -> Result<Response, WebError> {
-    let (token, nonce, values, uploads, mut errors) = read_submission(&mut multipart).await;
-    let install = state.tips().install(state.store()).await?.clone();
-    if let Err(problem) = FormToken::check(&install, &token, jiff::Timestamp::now().as_second()) {
-        errors.insert(0, error("form", problem.to_string()));
-    }
-    let kind = check_text(&values, &mut errors);
-    let recipients = state.store().tip_recipients().await?;
-    if recipients.is_empty() {
-        errors.insert(
-            0,
-            error(
-                "form",
-                "This newsroom has not set up secure tips yet, so nothing was sent or stored.",
-            ),
-        );
-    }
-    let (Some(kind), true) = (kind, errors.is_empty()) else {
-        let status = if recipients.is_empty() {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        return render_form(&state, values, errors, status).await;
-    };
-    let proof_of_work = dateline_tips::proof_of_work_holds(&token, &nonce);
-    if let Err(busy) = state.tips().admit_submission(address, proof_of_work) {
-        let errors = vec![error("form", busy_message(busy))];
-        return render_form(&state, values, errors, StatusCode::TOO_MANY_REQUESTS).await;
-    }
-    let recipients = Recipients::parse(recipients.iter().map(|r| r.public_key.as_str()))
-        .map_err(|error| WebError::Internal(error.to_string()))?;
-    let article_id = match article_ref(&state, &values.article).await? {
-        Some(article) => article["id"].as_i64(),
-        None => None,
-    };
-    let sealed = seal_tip(
-        &state, &install, recipients, kind, article_id, values, uploads,
-    )
-    .await?;
-    let stored = state
-        .store()
-        .create_tip(&sealed.tip, jiff::Timestamp::now())
-        .await;
-    if let Err(error) = stored {
-        // Nothing half-written: the attachments go if the row does not come.
-        for attachment in &sealed.tip.attachments {
-            let _ = state.media().delete(&attachment.object_key).await;
-        }
-        return Err(error.into());
-    }
-    received_page(&state, &sealed.codename).await
-}
-
 struct SealedTip {
     tip: NewTip,
     codename: Codename,
 }
 
-/// Makes the codename and encrypts everything; attachment ciphertext goes to storage.
+/// Makes the codename and encrypts the text; the attachments are in storage already.
 async fn seal_tip(
-    state: &AppState,
-    install: &dateline_tips::InstallSecret,
+    install: dateline_tips::InstallSecret,
     recipients: Recipients,
     kind: TipKind,
     article_id: Option<i64>,
     values: TipValues,
-    uploads: Vec<Upload>,
+    attachments: Vec<NewTipAttachment>,
 ) -> Result<SealedTip, WebError> {
-    let install = install.clone();
-    let sealed = tokio::task::spawn_blocking(move || -> Result<_, WebError> {
+    tokio::task::spawn_blocking(move || -> Result<_, WebError> {
         let internal = |error: &dyn std::fmt::Display| WebError::Internal(error.to_string());
         let codename = Codename::generate().map_err(|e| internal(&e))?;
         let codename_key = codename.lookup_key(&install).map_err(|e| internal(&e))?;
@@ -392,16 +807,6 @@ async fn seal_tip(
                     .map_err(|e| internal(&e))?,
             ),
         };
-        let mut files = Vec::with_capacity(uploads.len());
-        for upload in uploads {
-            let description = json!({ "name": upload.name, "type": upload.media_type });
-            let description =
-                dateline_tips::encrypt(&recipients, description.to_string().as_bytes())
-                    .map_err(|e| internal(&e))?;
-            let ciphertext =
-                dateline_tips::encrypt(&recipients, &upload.bytes).map_err(|e| internal(&e))?;
-            files.push((description, ciphertext));
-        }
         let tip = NewTip {
             kind,
             article_id,
@@ -409,32 +814,11 @@ async fn seal_tip(
             reply_public_key,
             message,
             contact,
-            attachments: Vec::new(),
+            attachments,
         };
-        Ok((tip, codename, files))
+        Ok(SealedTip { tip, codename })
     })
-    .await??;
-    let (mut tip, codename, files) = sealed;
-    for (description, ciphertext) in files {
-        let object_key = format!("{ATTACHMENT_PREFIX}{}.age", random_hex()?);
-        let size = ciphertext.len() as i64;
-        if let Err(error) = state
-            .media()
-            .put(&object_key, Bytes::from(ciphertext))
-            .await
-        {
-            for written in &tip.attachments {
-                let _ = state.media().delete(&written.object_key).await;
-            }
-            return Err(error.into());
-        }
-        tip.attachments.push(NewTipAttachment {
-            object_key,
-            description,
-            size,
-        });
-    }
-    Ok(SealedTip { tip, codename })
+    .await?
 }
 
 fn random_hex() -> Result<String, WebError> {

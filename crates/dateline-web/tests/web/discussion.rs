@@ -24,6 +24,9 @@ dateline_db::both_backends!(
     edit_delete_report_and_the_readers_data,
     moderators_approve_feature_ban_and_set_the_rules,
     the_newsroom_replies_as_staff_reopens_and_sets_the_mode,
+    hidden_comments_never_leak,
+    next_only_leads_to_this_site,
+    one_address_creates_few_accounts_and_asks_few_links,
 );
 
 /// Keeps what would be emailed, the way an SMTP server would receive it.
@@ -61,8 +64,8 @@ impl Outbox {
     }
 }
 
-/// Signs a new reader up through the form and follows the verification link.
-async fn signed_up(browser: &mut Browser, outbox: &Outbox, email: &str, name: &str) {
+/// Fills in the sign-up form; the answer is the same whether or not the address has an account.
+async fn sign_up(browser: &mut Browser, email: &str, name: &str) -> super::Answer {
     let answer = browser
         .submit(
             "/readers/sign-up",
@@ -74,11 +77,35 @@ async fn signed_up(browser: &mut Browser, outbox: &Outbox, email: &str, name: &s
             ],
         )
         .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.body.contains("Check your email"), "{}", answer.body);
+    answer
+}
+
+async fn reader_signs_in(browser: &mut Browser, email: &str) {
+    let answer = browser
+        .submit(
+            "/readers/sign-in",
+            "/readers/sign-in",
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+}
+
+/// Signs a new reader up through the form, follows the verification link and signs in.
+async fn signed_up(browser: &mut Browser, outbox: &Outbox, email: &str, name: &str) {
+    sign_up(browser, email, name).await;
     let link = outbox.last_link(email);
     assert!(link.starts_with("/readers/verify/"), "{link}");
     let verified = browser.get(&link).await;
-    assert_eq!(verified.status, StatusCode::SEE_OTHER);
+    assert_eq!(verified.status, StatusCode::OK);
+    assert!(
+        verified.body.contains("Email address confirmed"),
+        "{}",
+        verified.body
+    );
+    reader_signs_in(browser, email).await;
     let account = browser.get("/readers/account").await;
     assert!(account.body.contains("Signed in as"), "{}", account.body);
     assert!(!account.body.contains("not confirmed"), "{}", account.body);
@@ -158,18 +185,8 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
     );
 
     // An unverified reader is told to confirm first, and keeps what they typed.
-    let answer = lia
-        .submit(
-            "/readers/sign-up",
-            "/readers/sign-up",
-            &[
-                ("email", "lia@readers.example"),
-                ("display_name", "Lia"),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    sign_up(&mut lia, "lia@readers.example", "Lia").await;
+    reader_signs_in(&mut lia, "lia@readers.example").await;
     let early = post(&mut lia, room.first, &[("body", "Too early")]).await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -402,23 +419,39 @@ async fn reader_forms_need_the_token_and_bad_input_keeps_the_text(store: TestSto
     assert!(too_long.body.contains(&format!(">{long}</textarea>")));
     assert!(too_long.body.contains("aria-invalid=\"true\""));
 
-    // Sign-up errors keep the email and name, never the password.
+    // Signing up with an address that has an account answers exactly like a new sign-up (no
+    // session, no hint); the owner of the address hears about it by email.
     let mut other = Browser::new(&site.app);
-    let taken = other
-        .submit(
-            "/readers/sign-up",
-            "/readers/sign-up",
-            &[
-                ("email", "LIA@readers.example"),
-                ("display_name", "Lia Two"),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(taken.body.contains("exists already"));
-    assert!(taken.body.contains("value=\"Lia Two\""));
-    assert!(!taken.body.contains(PASSWORD));
+    let taken = sign_up(&mut other, "LIA@readers.example", "Lia Two").await;
+    let mut newcomer = Browser::new(&site.app);
+    let fresh = sign_up(&mut newcomer, "new-lia@readers.example", "Lia Two").await;
+    let same = |answer: &super::Answer, email: &str| answer.body.replace(email, "EMAIL");
+    assert_eq!(
+        same(&taken, "LIA@readers.example"),
+        same(&fresh, "new-lia@readers.example")
+    );
+    assert_eq!(taken.headers.get("set-cookie"), None);
+    assert_eq!(fresh.headers.get("set-cookie"), None);
+    {
+        let sent = outbox.0.lock().unwrap();
+        let warning = sent.last().filter(|m| m.to == "new-lia@readers.example");
+        assert!(
+            warning.is_some(),
+            "the newcomer got their confirmation link"
+        );
+        let notice = sent
+            .iter()
+            .rev()
+            .find(|m| m.to == "lia@readers.example")
+            .unwrap();
+        assert!(
+            notice.subject.contains("You already have an account"),
+            "{}",
+            notice.subject
+        );
+        assert!(notice.text.contains("/readers/sign-in"), "{}", notice.text);
+    }
+    // Sign-up errors keep the email and name, never the password.
     let weak = other
         .submit(
             "/readers/sign-up",
@@ -827,7 +860,7 @@ async fn the_verification_link_arrives_over_smtp(store: TestStore) {
             ],
         )
         .await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
 
     let (recipient, data) = tokio::time::timeout(std::time::Duration::from_secs(10), received)
         .await
@@ -848,7 +881,8 @@ async fn the_verification_link_arrives_over_smtp(store: TestStore) {
     let link = body[start..].split_whitespace().next().unwrap().to_owned();
 
     // The link that went over the wire is the one that confirms the address.
-    assert!(browser.get(&link).await.status == StatusCode::SEE_OTHER);
+    assert_eq!(browser.get(&link).await.status, StatusCode::OK);
+    reader_signs_in(&mut browser, "mo@example.org").await;
     let account = browser.get("/readers/account").await;
     assert!(account.body.contains("Signed in as"), "{}", account.body);
     assert!(!account.body.contains("not confirmed"), "{}", account.body);
@@ -1012,4 +1046,371 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
             .mode,
         None
     );
+}
+
+/// The attacks from issue 12: a refusal page quoting "the comment you answered or reported"
+/// must not show a comment the reader may not see (waiting, rejected, on an unpublished
+/// article) nor one from another article, in HTML or JSON, and neither may any other page.
+async fn hidden_comments_never_leak(store: TestStore) {
+    let room = newsroom(&store).await;
+    let other_article = store
+        .create_article(&super::article(
+            room.world,
+            room.author,
+            "elsewhere",
+            "Elsewhere",
+            2,
+        ))
+        .await
+        .unwrap()
+        .id;
+    let pulled_article = store
+        .create_article(&super::article(
+            room.world,
+            room.author,
+            "pulled",
+            "Pulled",
+            2,
+        ))
+        .await
+        .unwrap()
+        .id;
+    open_rules(&store).await;
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut author = Browser::new(&site.app);
+    signed_up(&mut author, &outbox, "sam@readers.example", "Sam").await;
+    let mut attacker = Browser::new(&site.app);
+    signed_up(&mut attacker, &outbox, "eve@readers.example", "Eve").await;
+
+    // Sam's comments: one waiting for a moderator, one rejected, one shown on another article,
+    // one shown on an article that is then unpublished, and one shown here.
+    let posted = |article: i64, text: &'static str| {
+        let state = state.clone();
+        async move {
+            let reader = state
+                .store()
+                .reader_by_email("sam@readers.example")
+                .await
+                .unwrap()
+                .unwrap();
+            state
+                .store()
+                .post_comment(
+                    &dateline_db::NewComment {
+                        article_id: article,
+                        parent_id: None,
+                        author: dateline_db::CommentAuthor::Reader(reader.id),
+                        body: text.to_owned(),
+                    },
+                    jiff::Timestamp::now(),
+                )
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let moderator = Actor::system("test moderator");
+    // Waiting, as on a pre-moderated site.
+    let mut rules = state.store().comment_settings().await.unwrap();
+    rules.mode = dateline_core::comments::ModerationMode::Pre;
+    state
+        .store()
+        .save_comment_settings(&rules, &moderator, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let pending = posted(room.first, "SECRET-WAITING words").await;
+    assert_eq!(
+        state.store().comment(pending).await.unwrap().status,
+        CommentStatus::Pending
+    );
+    rules.mode = dateline_core::comments::ModerationMode::Post;
+    state
+        .store()
+        .save_comment_settings(&rules, &moderator, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let rejected = posted(room.first, "SECRET-REJECTED words").await;
+    state
+        .store()
+        .moderate_comment(
+            rejected,
+            ModeratorDecision::Reject,
+            "rude",
+            &moderator,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let pulled = posted(pulled_article, "SECRET-PULLED words").await;
+    state
+        .store()
+        .set_article_status(pulled_article, dateline_core::ArticleStatus::Unpublished)
+        .await
+        .unwrap();
+    let shown = posted(room.first, "Shown words everyone may read").await;
+
+    let discussion = format!("/discussion/{}", room.first);
+    for hidden in [pending, rejected, pulled] {
+        // Attack 1: report it with a reason that is not on the list.
+        let reported = attacker
+            .submit(
+                &discussion,
+                &format!("/discussion/comments/{hidden}/report"),
+                &[("reason", "no-such-reason"), ("detail", "my words")],
+            )
+            .await;
+        assert_no_secret(&reported.body, hidden);
+        assert_eq!(reported.status, StatusCode::NOT_FOUND, "report of {hidden}");
+        // Attack 2: an empty reply to it, from this article's page.
+        for body in ["", "My reply"] {
+            let replied = post(
+                &mut attacker,
+                room.first,
+                &[("body", body), ("parent_id", &hidden.to_string())],
+            )
+            .await;
+            assert_eq!(replied.status, StatusCode::UNPROCESSABLE_ENTITY, "{hidden}");
+            assert_no_secret(&replied.body, hidden);
+            assert!(
+                replied
+                    .body
+                    .contains("You can only reply to a published comment."),
+                "{}",
+                replied.body
+            );
+            assert!(
+                replied.body.contains(&format!(">{body}</textarea>")),
+                "the text is kept"
+            );
+        }
+        // The script's JSON answer says no more.
+        let token = csrf_in(&attacker.get(&discussion).await.body);
+        let json = attacker
+            .post_raw(
+                &format!("{discussion}/comments"),
+                &[
+                    ("csrf", &token),
+                    ("body", ""),
+                    ("parent_id", &hidden.to_string()),
+                ],
+                &[("origin", ORIGIN), ("accept", "application/json")],
+            )
+            .await;
+        assert_eq!(json.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_no_secret(&json.body, hidden);
+        // Nor do the discussion page's reply, report and edit views, or a thread page.
+        for view in ["reply", "report", "edit"] {
+            let page = attacker.get(&format!("{discussion}?{view}={hidden}")).await;
+            assert_no_secret(&page.body, hidden);
+        }
+        let thread = attacker.get(&format!("/discussion/comment/{hidden}")).await;
+        assert_eq!(thread.status, StatusCode::NOT_FOUND);
+        assert_no_secret(&thread.body, hidden);
+    }
+    // A reply to a shown comment of another article is refused too, without quoting it.
+    let elsewhere = posted(other_article, "Shown elsewhere").await;
+    let replied = post(
+        &mut attacker,
+        room.first,
+        &[("body", "x"), ("parent_id", &elsewhere.to_string())],
+    )
+    .await;
+    assert_eq!(replied.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!replied.body.contains("Shown elsewhere"));
+    // A parent that is not a number is refused, not quietly posted at the top level.
+    let replied = post(
+        &mut attacker,
+        room.first,
+        &[("body", "x"), ("parent_id", "1e3")],
+    )
+    .await;
+    assert_eq!(replied.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The shown comment is quoted as before, and its author still sees their own.
+    let refused = post(
+        &mut attacker,
+        room.first,
+        &[("body", ""), ("parent_id", &shown.to_string())],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Shown words everyone may read"));
+    let own = author.get(&discussion).await;
+    assert!(
+        own.body.contains("SECRET-WAITING words"),
+        "one's own waiting comment"
+    );
+    let own_report = author
+        .submit(
+            &discussion,
+            &format!("/discussion/comments/{rejected}/report"),
+            &[("reason", "no-such-reason")],
+        )
+        .await;
+    assert_eq!(own_report.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        own_report.body.contains("SECRET-REJECTED words"),
+        "one's own words"
+    );
+
+    // An absurd page number is a 404, not an overflowing offset.
+    for page in ["0", "-1", "100001", "9223372036854775807", "999"] {
+        let answer = attacker.get(&format!("{discussion}?page={page}")).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "page {page}");
+    }
+    assert_eq!(
+        attacker.get(&format!("{discussion}?page=1")).await.status,
+        StatusCode::OK
+    );
+}
+
+fn assert_no_secret(body: &str, id: i64) {
+    assert!(!body.contains("SECRET-"), "comment {id} leaked: {body}");
+}
+
+/// `next=` after sign-in, after sign-up and on the account page only ever leads to a path on
+/// this site; everything else falls back to the account page.
+async fn next_only_leads_to_this_site(store: TestStore) {
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let _state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut lia = Browser::new(&site.app);
+    signed_up(&mut lia, &outbox, "lia@readers.example", "Lia").await;
+    let bypasses = [
+        "//evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/%09/evil.example",
+        "%2f%2fevil.example",
+        "/%2f%2fevil.example",
+        "https://evil.example",
+        "https:evil.example",
+        "\\\\evil.example",
+        "/\nevil.example",
+    ];
+    let mut visitor = Browser::new(&site.app);
+    for (n, next) in bypasses.into_iter().enumerate() {
+        // After sign-in (each from its own address: the sign-in limits are not under test).
+        let mut fresh = Browser::at(&site.app, &format!("192.0.2.{n}"));
+        let answer = fresh
+            .submit(
+                "/readers/sign-in",
+                "/readers/sign-in",
+                &[
+                    ("email", "lia@readers.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(answer.headers["location"], "/readers/account", "{next:?}");
+        // Already signed in, the sign-in and sign-up pages send one on at once.
+        let query = percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
+        for page in ["/readers/sign-in", "/readers/sign-up"] {
+            let answer = lia.get(&format!("{page}?next={query}")).await;
+            assert_eq!(
+                answer.headers["location"], "/readers/account",
+                "{page} {next:?}"
+            );
+        }
+        // The account page offers no way on, and the sign-up form carries none.
+        let account = lia.get(&format!("/readers/account?next={query}")).await;
+        assert!(!account.body.contains("evil.example"), "{next:?}");
+        let form = visitor.get(&format!("/readers/sign-up?next={query}")).await;
+        assert!(!form.body.contains("evil.example"), "{next:?}");
+    }
+    // A path on this site is kept.
+    let mut fresh = Browser::new(&site.app);
+    let answer = fresh
+        .submit(
+            "/readers/sign-in",
+            "/readers/sign-in",
+            &[
+                ("email", "lia@readers.example"),
+                ("password", PASSWORD),
+                ("next", "/discussion/1"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.headers["location"], "/discussion/1");
+}
+
+/// Sign-ups and emailed links are limited per client address (a burst, then a trickle): the
+/// refusal says why and keeps what was typed, and another address is not affected.
+async fn one_address_creates_few_accounts_and_asks_few_links(store: TestStore) {
+    let site = site(store).await;
+    let outbox = Outbox::default();
+    let _state = site
+        .state
+        .clone()
+        .with_reader_mail(Arc::new(outbox.clone()));
+    let mut script = Browser::at(&site.app, "2001:db8:5:6::1");
+    for n in 0..5 {
+        sign_up(
+            &mut script,
+            &format!("bot{n}@readers.example"),
+            "Bot Reader",
+        )
+        .await;
+    }
+    // Another address in the same IPv6 /64 is the same client.
+    let mut same_network = Browser::at(&site.app, "2001:db8:5:6:ffff::2");
+    let refused = same_network
+        .submit(
+            "/readers/sign-up",
+            "/readers/sign-up",
+            &[
+                ("email", "bot5@readers.example"),
+                ("display_name", "Bot Reader"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.body.contains("Too many accounts"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("bot5@readers.example"),
+        "the email is kept"
+    );
+    assert!(
+        refused.body.contains("value=\"Bot Reader\""),
+        "the name is kept"
+    );
+    let mut neighbour = Browser::at(&site.app, "2001:db8:5:7::1");
+    sign_up(&mut neighbour, "human@readers.example", "Human").await;
+
+    let mut asked = 0;
+    loop {
+        let answer = script
+            .submit(
+                "/readers/sign-in",
+                "/readers/sign-in-link",
+                &[("email", "bot0@readers.example")],
+            )
+            .await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(
+                answer.body.contains("Too many sign-in links"),
+                "{}",
+                answer.body
+            );
+            break;
+        }
+        asked += 1;
+        assert!(asked <= 10, "the limit held");
+    }
+    assert_eq!(asked, 10);
 }

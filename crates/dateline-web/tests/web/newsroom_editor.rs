@@ -23,12 +23,12 @@ dateline_db::both_backends!(
     every_role_on_own_and_others_articles_gets_what_the_table_allows,
 );
 
-struct Desk {
-    politics: i64,
-    world: i64,
+pub(crate) struct Desk {
+    pub(crate) politics: i64,
+    pub(crate) world: i64,
 }
 
-async fn desk(store: &Store) -> Desk {
+pub(crate) async fn desk(store: &Store) -> Desk {
     let politics = store
         .create_section(&SectionInput {
             slug: "politics".into(),
@@ -54,7 +54,12 @@ async fn desk(store: &Store) -> Desk {
 }
 
 /// A staff member with their own author profile (their byline), signed in.
-async fn writer(store: &Store, app: &axum::Router, name: &str, role: Role) -> (Browser, i64) {
+pub(crate) async fn writer(
+    store: &Store,
+    app: &axum::Router,
+    name: &str,
+    role: Role,
+) -> (Browser, i64) {
     let slug = name.to_lowercase().replace(' ', "-");
     let author = store
         .create_author(&AuthorInput {
@@ -98,7 +103,7 @@ fn location(answer: &Answer) -> String {
 }
 
 /// Creates an article through the form and returns its id.
-async fn write(
+pub(crate) async fn write(
     browser: &mut Browser,
     section: i64,
     author: i64,
@@ -137,7 +142,7 @@ async fn write(
 }
 
 /// The fields of an article's edit form as the page shows them, ready to post back.
-fn edit_fields(
+pub(crate) fn edit_fields(
     store_version: i64,
     section: i64,
     author: i64,
@@ -158,7 +163,7 @@ fn edit_fields(
     ]
 }
 
-async fn post(
+pub(crate) async fn post(
     browser: &mut Browser,
     page: &str,
     action: &str,
@@ -370,7 +375,7 @@ async fn a_refused_form_shows_everything_typed(store: TestStore) {
         assert!(refused.body.contains(typed), "{typed} shown again");
     }
     assert!(refused.body.contains(&format!(
-        r#"<option value="{world}" selected>World</option>"#
+        r#"<option value="{world}" data-slug="world" selected>World</option>"#
     )));
     assert!(
         !refused.body.contains(r#"name="comments_open" checked"#)

@@ -84,6 +84,16 @@ fn stored_files(root: &std::path::Path) -> usize {
 
 /// Uploads from the upload page, the way a browser sends the form: the token first.
 async fn upload(browser: &mut Browser, fields: &[(&str, &str)], file: &[u8]) -> Answer {
+    upload_accepting(browser, fields, file, "text/html").await
+}
+
+/// The same upload, asking for `accept` (the editor's script asks for JSON).
+async fn upload_accepting(
+    browser: &mut Browser,
+    fields: &[(&str, &str)],
+    file: &[u8],
+    accept: &str,
+) -> Answer {
     let token = csrf_in(&browser.get("/newsroom/images/new").await.body);
     let mut body = Vec::new();
     let mut text_part = |name: &str, value: &str| {
@@ -113,7 +123,8 @@ async fn upload(browser: &mut Browser, fields: &[(&str, &str)], file: &[u8]) -> 
             format!("multipart/form-data; boundary={BOUNDARY}"),
         )
         .header(header::HOST, "news.example")
-        .header(header::ORIGIN, ORIGIN);
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::ACCEPT, accept);
     browser.send(request, Body::from(body)).await
 }
 
@@ -141,12 +152,124 @@ async fn signed_in(app: &axum::Router, email: &str) -> Browser {
 }
 
 dateline_db::both_backends!(
+    the_editor_uploads_and_finds_pictures_as_json,
     uploads_take_the_source_type_from_the_files_own_metadata,
     broken_files_and_missing_alt_text_are_refused_keeping_what_was_typed,
     editing_the_source_type_says_who_set_it_and_roles_are_checked,
     sections_and_settings_are_managed_with_errors_beside_fields,
     author_profiles_get_a_photo_and_links_on_the_public_page,
 );
+
+/// The editor's script drops a picture into the text and picks a hero: the same upload and
+/// search, answered as JSON, with the same checks (alt text first, nothing stored when refused).
+async fn the_editor_uploads_and_finds_pictures_as_json(store: TestStore) {
+    staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
+    let site = site(store).await;
+    let mut editor = signed_in(&site.app, "ed@example.org").await;
+    let json = "application/json";
+
+    let refused = upload_accepting(
+        &mut editor,
+        &[("alt", "  "), ("caption", "Kept")],
+        &jpeg_declaring(DigitalSourceType::TrainedAlgorithmicMedia),
+        json,
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let answer: serde_json::Value = serde_json::from_str(&refused.body).unwrap();
+    assert!(
+        answer["errors"]["alt"]
+            .as_str()
+            .unwrap()
+            .starts_with("Alt text is required"),
+        "{answer}"
+    );
+    assert_eq!(
+        site.state
+            .store()
+            .library_images("", 0, 10)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+
+    let placed = upload_accepting(
+        &mut editor,
+        &[
+            ("alt", "A harbour that does not exist"),
+            ("caption", "Generated for the explainer"),
+            ("credit", "Illustration: Dateline Studio"),
+        ],
+        &jpeg_declaring(DigitalSourceType::TrainedAlgorithmicMedia),
+        json,
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
+    let image: serde_json::Value = serde_json::from_str(&placed.body).unwrap();
+    assert_eq!(image["alt"], "A harbour that does not exist");
+    assert_eq!(image["credit"], "Illustration: Dateline Studio");
+    // The provenance came from the file, as on the upload page.
+    assert_eq!(image["source_type"], "trainedAlgorithmicMedia");
+    assert_eq!(image["source_type_origin"], "from XMP");
+    // The text gets the widest variant up to 1,600 pixels (the 800 px original gives 480).
+    assert_eq!(
+        (image["src_width"].as_u64(), image["src_height"].as_u64()),
+        (Some(480), Some(360))
+    );
+    let src = image["src"].as_str().unwrap();
+    assert!(src.starts_with("/media/") && src.ends_with(".jpg"), "{src}");
+    assert_eq!(super::get(&site.app, src).await.status, StatusCode::OK);
+
+    let id = image["id"].as_i64().unwrap();
+    let one = editor
+        .send(
+            Request::get(format!("/newsroom/images/{id}")).header(header::ACCEPT, json),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&one.body).unwrap()["id"],
+        id
+    );
+
+    let found = editor
+        .send(
+            Request::get("/newsroom/images?q=harbour").header(header::ACCEPT, json),
+            Body::empty(),
+        )
+        .await;
+    let found: serde_json::Value = serde_json::from_str(&found.body).unwrap();
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["images"][0]["id"], id);
+    let none = editor
+        .send(
+            Request::get("/newsroom/images?q=budget").header(header::ACCEPT, json),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&none.body).unwrap()["total"],
+        0
+    );
+
+    // Someone signed out gets no JSON about the library.
+    let mut stranger = Browser::new(&site.app);
+    let anonymous = stranger
+        .send(
+            Request::get("/newsroom/images?q=harbour").header(header::ACCEPT, json),
+            Body::empty(),
+        )
+        .await;
+    assert_ne!(anonymous.status, StatusCode::OK);
+    assert!(!anonymous.body.contains("harbour"), "{}", anonymous.body);
+}
 
 async fn uploads_take_the_source_type_from_the_files_own_metadata(store: TestStore) {
     staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;

@@ -1,9 +1,10 @@
 //! Narration in the newsroom: the article's audio status and actions, the lexicon editor with
 //! validation that keeps what was typed, voices, and regenerate-all — with the roles' limits.
 
+use dateline_core::JobKind;
 use dateline_core::Role;
+use dateline_db::AudioStatus;
 use dateline_db::testing::TestStore;
-use dateline_db::{AudioStatus, NARRATE_JOB};
 use http::StatusCode;
 
 use super::newsroom_auth::{Browser, PASSWORD, staff};
@@ -157,7 +158,7 @@ async fn the_lexicon_editor_validates_and_keeps_what_was_typed(store: TestStore)
         .store()
         .claim_job(
             "t",
-            &[NARRATE_JOB],
+            &[JobKind::NarrateArticle.name()],
             std::time::Duration::from_secs(9),
             jiff::Timestamp::now(),
         )

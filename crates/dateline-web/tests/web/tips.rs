@@ -33,6 +33,11 @@ dateline_db::both_backends!(
     bad_input_is_explained_kept_and_not_stored,
     wrong_codenames_are_rate_limited,
     a_busy_address_gets_through_with_a_proof_of_work,
+    a_proof_of_work_passes_once_on_any_node,
+    refusals_come_before_the_upload_is_read,
+    a_malformed_upload_is_refused_after_a_few_kilobytes,
+    a_large_attachment_streams_into_storage,
+    nothing_is_left_behind_when_an_upload_stops_halfway,
 );
 
 /// An editor's identity registered as the newsroom's recipient.
@@ -88,10 +93,10 @@ pub(crate) fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
     body
 }
 
-async fn send(app: &Router, request: http::request::Builder, body: Vec<u8>) -> Answer {
+async fn send(app: &Router, request: http::request::Builder, body: impl Into<Body>) -> Answer {
     let mut request = request
         .header(header::USER_AGENT, PROBE_AGENT)
-        .body(Body::from(body))
+        .body(body.into())
         .expect("request");
     let address: SocketAddr = format!("{PROBE_ADDRESS}:41234").parse().unwrap();
     request.extensions_mut().insert(ConnectInfo(address));
@@ -108,14 +113,31 @@ async fn send(app: &Router, request: http::request::Builder, body: Vec<u8>) -> A
     }
 }
 
+/// Sends the tip form as the page does: the form token (and a proof of work, if any) in the
+/// URL, the fields in a multipart body. `Part::Text("token", …)` and `Part::Text("pow", …)` go
+/// into the URL.
 pub(crate) async fn post_tip(app: &Router, parts: &[Part<'_>]) -> Answer {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    let mut body_parts = Vec::new();
+    for part in parts {
+        match part {
+            Part::Text(name @ ("token" | "pow"), value) => {
+                query.append_pair(name, value);
+            }
+            Part::Text(name, value) => body_parts.push(Part::Text(name, value)),
+            Part::File(name, bytes) => body_parts.push(Part::File(name, bytes)),
+        }
+    }
+    let body = multipart(&body_parts);
     send(
         app,
-        Request::post("/tips").header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        ),
-        multipart(parts),
+        Request::post(format!("/tips?{}", query.finish()))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header(header::CONTENT_LENGTH, body.len()),
+        body,
     )
     .await
 }
@@ -141,8 +163,19 @@ pub(crate) fn hidden(html: &str, name: &str) -> String {
     html[start..start + end].to_owned()
 }
 
+/// The form token of a freshly served tip form, from where the page puts it: the form's URL.
 pub(crate) async fn form_token(app: &Router) -> String {
-    hidden(&get(app, "/tips").await.body, "token")
+    token_in_action(&get(app, "/tips").await.body)
+}
+
+pub(crate) fn token_in_action(html: &str) -> String {
+    let marker = "action=\"/tips?token=";
+    let start = html
+        .find(marker)
+        .expect("the form's action carries its token")
+        + marker.len();
+    let end = html[start..].find('"').expect("end of action");
+    html[start..start + end].to_owned()
 }
 
 pub(crate) fn codename_in(html: &str) -> String {
@@ -202,7 +235,11 @@ async fn the_box_and_the_form_need_no_cookie(store: TestStore) {
     );
     assert!(form.body.contains("value=\"correction\" checked"));
     assert!(form.body.contains("enctype=\"multipart/form-data\""));
-    assert!(!hidden(&form.body, "token").is_empty());
+    assert!(!token_in_action(&form.body).is_empty());
+    assert!(
+        !form.body.contains("name=\"token\""),
+        "the token is checked from the URL before the body is read, so it is not a field"
+    );
     let general = get(&site.app, "/tips").await;
     assert!(general.body.contains("value=\"tip\" checked"));
     assert!(!general.body.contains("About:"));
@@ -428,6 +465,11 @@ async fn bad_input_is_explained_kept_and_not_stored(store: TestStore) {
     }
     assert!(site.state.store().tips(None).await.unwrap().is_empty());
     assert!(files_under(site._media.path()).is_empty());
+    // A follow-up is small: a body far over the longest message is not read into memory.
+    let token = hidden(&get(&site.app, "/tips/follow-up").await.body, "token");
+    let flood = "x".repeat(1024 * 1024);
+    let answer = post_follow_up(&site.app, &[("token", &token), ("message", &flood)]).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 async fn wrong_codenames_are_rate_limited(store: TestStore) {
@@ -641,4 +683,447 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
     }
+}
+
+/// A request body that hands out `pieces` one by one, then either ends, fails (the client went
+/// away) or holds back the rest for ever (a client still sending, or slowly); `pulled` counts
+/// the bytes the server took.
+fn held_body(
+    pieces: Vec<Vec<u8>>,
+    then: Then,
+) -> (Body, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use futures_util::StreamExt;
+    let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let pieces = futures_util::stream::iter(pieces.into_iter().map(Ok::<_, std::io::Error>));
+    let rest: futures_util::stream::BoxStream<'static, Result<Vec<u8>, std::io::Error>> = match then
+    {
+        Then::End => futures_util::stream::empty().boxed(),
+        // A moment later, as a reset connection is noticed after the data before it.
+        Then::Fail => futures_util::stream::once(async {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            Err(std::io::Error::other("connection reset"))
+        })
+        .boxed(),
+        Then::Hang => futures_util::stream::pending().boxed(),
+    };
+    let stream = pieces.chain(rest).inspect(move |piece| {
+        if let Ok(piece) = piece {
+            counter.fetch_add(piece.len(), std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    (Body::from_stream(stream), pulled)
+}
+
+#[derive(Clone, Copy)]
+enum Then {
+    End,
+    Fail,
+    Hang,
+}
+
+/// The start of a multipart body: `parts`, then the headers of a file part whose contents are
+/// still to come.
+fn form_then_file(parts: &[Part<'_>], file_name: &str) -> Vec<u8> {
+    let mut body = multipart(parts);
+    body.truncate(body.len() - format!("--{BOUNDARY}--\r\n").len());
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"attachments\"; \
+             filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body
+}
+
+/// Sends a tip form whose body is `body`, declaring `length`, with extra `headers`; gives up
+/// (dropping the request, as a server does when a client leaves) after `patience`.
+async fn post_streamed(
+    app: &Router,
+    query: &str,
+    body: Body,
+    length: Option<u64>,
+    headers: &[(&str, &str)],
+    patience: std::time::Duration,
+) -> Option<Answer> {
+    let mut request = Request::post(format!("/tips?{query}")).header(
+        header::CONTENT_TYPE,
+        format!("multipart/form-data; boundary={BOUNDARY}"),
+    );
+    if let Some(length) = length {
+        request = request.header(header::CONTENT_LENGTH, length);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    tokio::time::timeout(patience, send(app, request, body))
+        .await
+        .ok()
+}
+
+fn query_for(token: &str, pow: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("token", token);
+    if let Some(pow) = pow {
+        query.append_pair("pow", pow);
+    }
+    query.finish()
+}
+
+/// Attack 3 of issue 12: one token and nonce, solved once, passed again and again. Now a proof
+/// passes the address limit once, with its form, on any node: four replays are refused (with
+/// the typed text kept), so is another nonce for the same form, and so is the replay on a
+/// second node that shares the database but has never seen the proof.
+async fn a_proof_of_work_passes_once_on_any_node(store: TestStore) {
+    register_editor(&store).await;
+    let site = site(store).await;
+    let typed = "Replayed from a shared address";
+    let send = |app: Router, token: String, pow: Option<String>| async move {
+        let mut parts = vec![
+            Part::Text("token", &token),
+            Part::Text("kind", "tip"),
+            Part::Text("message", typed),
+        ];
+        if let Some(pow) = &pow {
+            parts.push(Part::Text("pow", pow));
+        }
+        post_tip(&app, &parts).await
+    };
+    for attempt in 0..10 {
+        let token = form_token(&site.app).await;
+        let answer = send(site.app.clone(), token, None).await;
+        assert_eq!(answer.status, StatusCode::OK, "plain submission {attempt}");
+    }
+    let token = form_token(&site.app).await;
+    let nonce = dateline_tips::solve_proof_of_work(&token);
+    let admitted = send(site.app.clone(), token.clone(), Some(nonce.clone())).await;
+    assert_eq!(admitted.status, StatusCode::OK, "{}", admitted.body);
+    for replay in 0..4 {
+        let refused = send(site.app.clone(), token.clone(), Some(nonce.clone())).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "replay {replay}"
+        );
+        assert!(
+            refused
+                .body
+                .contains("Too many attempts from your connection")
+        );
+        assert!(refused.body.contains(typed), "typed text kept");
+        assert_eq!(refused.headers[header::RETRY_AFTER], "3600");
+    }
+    let first: u64 = nonce.parse().unwrap();
+    let another = (first + 1..)
+        .map(|n| n.to_string())
+        .find(|n| dateline_tips::proof_of_work_holds(&token, n))
+        .unwrap();
+    let refused = send(site.app.clone(), token.clone(), Some(another)).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a second nonce for the same form is the same proof"
+    );
+
+    // A second node on the same database and storage.
+    let media = dateline_storage::MediaStore::local(site._media.path()).unwrap();
+    let node = dateline_web::AppState::new(
+        site.state.store().clone(),
+        media,
+        dateline_web::WebConfig::default(),
+    )
+    .await
+    .unwrap();
+    let node = dateline_web::router(node);
+    for attempt in 0..10 {
+        let token = form_token(&node).await;
+        let answer = send(node.clone(), token, None).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "second node, plain {attempt}"
+        );
+    }
+    let replayed = send(node.clone(), token.clone(), Some(nonce.clone())).await;
+    assert_eq!(
+        replayed.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the other node knows the proof is spent"
+    );
+    let fresh = form_token(&node).await;
+    let fresh_nonce = dateline_tips::solve_proof_of_work(&fresh);
+    let admitted = send(node.clone(), fresh, Some(fresh_nonce)).await;
+    assert_eq!(admitted.status, StatusCode::OK, "a new form's proof passes");
+    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 22);
+}
+
+/// Attack 4 of issue 12: the whole upload was read before the token and the limits were
+/// checked. Now every refusal that the URL and headers decide comes before the files: the
+/// body here sends its text fields and the first 64 KiB of a file, then holds back the rest of
+/// the 100 MB it declared, and every refusal still arrives, with what was typed shown back.
+/// A client that waits for `100 Continue` has nothing read at all.
+async fn refusals_come_before_the_upload_is_read(store: TestStore) {
+    register_editor(&store).await;
+    let site = site(store).await;
+    let typed = "I will attach the ledger & the letters";
+    let escaped = "I will attach the ledger &amp; the letters";
+    let declared: u64 = 100 * 1024 * 1024;
+    let head = form_then_file(
+        &[Part::Text("kind", "tip"), Part::Text("message", typed)],
+        "ledger.pdf",
+    );
+    let mut file_start = b"%PDF-1.4\n".to_vec();
+    file_start.resize(64 * 1024, b'x');
+    let patience = std::time::Duration::from_secs(10);
+    let attempt =
+        |query: String, length: Option<u64>, headers: Vec<(&'static str, &'static str)>| {
+            let app = site.app.clone();
+            let (body, pulled) = held_body(vec![head.clone(), file_start.clone()], Then::Hang);
+            async move {
+                let answer = post_streamed(&app, &query, body, length, &headers, patience)
+                    .await
+                    .expect("the refusal arrives while the upload is held back");
+                (answer, pulled.load(std::sync::atomic::Ordering::SeqCst))
+            }
+        };
+    let at_most_read = head.len() + file_start.len();
+    let good_token = form_token(&site.app).await;
+
+    let cases: Vec<(String, Option<u64>, StatusCode, &str)> = vec![
+        (
+            query_for("1700000000.00ff", None),
+            Some(declared),
+            StatusCode::BAD_REQUEST,
+            "did not come from this site",
+        ),
+        (
+            String::new(),
+            Some(declared),
+            StatusCode::BAD_REQUEST,
+            "did not come from this site",
+        ),
+        (
+            query_for(&good_token, None),
+            Some(200 * 1024 * 1024),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "more than we can receive at once",
+        ),
+    ];
+    for (query, length, status, message) in cases {
+        let (answer, pulled) = attempt(query, length, vec![]).await;
+        assert_eq!(answer.status, status, "{message}");
+        assert!(answer.body.contains(message), "{message}: {}", answer.body);
+        assert!(answer.body.contains(escaped), "{message}: typed text kept");
+        assert!(pulled <= at_most_read, "{message}: read {pulled} bytes");
+        assert_private(&answer);
+    }
+
+    // Without a declared length, or not multipart: refused, and nothing of the body is read.
+    let (answer, pulled) = attempt(query_for(&good_token, None), None, vec![]).await;
+    assert_eq!(answer.status, StatusCode::LENGTH_REQUIRED);
+    assert!(answer.body.contains(escaped), "typed text kept");
+    assert!(pulled <= at_most_read);
+    let (body, pulled) = held_body(vec![head.clone()], Then::Hang);
+    let request = Request::post(format!("/tips?{}", query_for(&good_token, None)))
+        .header(header::CONTENT_TYPE, "text/plain")
+        .header(header::CONTENT_LENGTH, declared)
+        .body(body)
+        .unwrap();
+    let answer = tokio::time::timeout(patience, site.app.clone().oneshot(request))
+        .await
+        .expect("refused at once")
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(pulled.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let (answer, pulled) = attempt(
+        query_for("1700000000.00ff", None),
+        Some(declared),
+        vec![("expect", "100-continue")],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(pulled, 0, "a client waiting for 100 Continue is not read");
+
+    // Past the address limit: refused before the files too.
+    for _ in 0..10 {
+        let token = form_token(&site.app).await;
+        let sent = post_tip(
+            &site.app,
+            &[
+                Part::Text("token", &token),
+                Part::Text("kind", "tip"),
+                Part::Text("message", "hello"),
+            ],
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::OK);
+    }
+    let token = form_token(&site.app).await;
+    let (answer, pulled) = attempt(query_for(&token, Some("12345")), Some(declared), vec![]).await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(answer.body.contains(escaped), "typed text kept");
+    assert!(pulled <= at_most_read, "read {pulled} bytes");
+    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 10);
+    assert!(files_under(site._media.path()).is_empty());
+}
+
+/// A body that never reaches its first boundary, or whose part headers never end, is refused
+/// after a few kilobytes instead of being held in memory until it ends.
+async fn a_malformed_upload_is_refused_after_a_few_kilobytes(store: TestStore) {
+    register_editor(&store).await;
+    let site = site(store).await;
+    let declared: u64 = 100 * 1024 * 1024;
+    let endless_preamble: Vec<Vec<u8>> = (0..1600).map(|_| vec![b'a'; 64 * 1024]).collect();
+    let mut endless_header =
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"message\"; x=\"")
+            .into_bytes();
+    endless_header.resize(64 * 1024, b'y');
+    let endless_header: Vec<Vec<u8>> = std::iter::once(endless_header)
+        .chain((0..1600).map(|_| vec![b'y'; 64 * 1024]))
+        .collect();
+    for pieces in [endless_preamble, endless_header] {
+        let token = form_token(&site.app).await;
+        let (body, pulled) = held_body(pieces, Then::End);
+        let answer = post_streamed(
+            &site.app,
+            &query_for(&token, None),
+            body,
+            Some(declared),
+            &[],
+            std::time::Duration::from_secs(30),
+        )
+        .await
+        .expect("answered");
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+        assert!(answer.body.contains("interrupted"), "{}", answer.body);
+        let pulled = pulled.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            pulled <= 3 * 64 * 1024,
+            "read {pulled} bytes of a 100 MB body"
+        );
+    }
+    assert!(site.state.store().tips(None).await.unwrap().is_empty());
+}
+
+/// A large file streams through encryption into storage in parts and reads back whole.
+async fn a_large_attachment_streams_into_storage(store: TestStore) {
+    let identity = register_editor(&store).await;
+    let site = site(store).await;
+    let token = form_token(&site.app).await;
+    // 12 MB of text: more than two storage parts and many age chunks.
+    let document: Vec<u8> = (0..12_000_000u32)
+        .map(|i| b"abcdefghijklmnopqrstuvwxyz\n"[(i % 27) as usize])
+        .collect();
+    let mut head = form_then_file(
+        &[
+            Part::Text("kind", "tip"),
+            Part::Text("message", "the full register"),
+        ],
+        "register.txt",
+    );
+    let mut pieces = vec![std::mem::take(&mut head)];
+    pieces.extend(document.chunks(100_003).map(<[u8]>::to_vec));
+    pieces.push(format!("\r\n--{BOUNDARY}--\r\n").into_bytes());
+    let length: usize = pieces.iter().map(Vec::len).sum();
+    let (body, _) = held_body(pieces, Then::End);
+    let answer = post_streamed(
+        &site.app,
+        &query_for(&token, None),
+        body,
+        Some(length as u64),
+        &[],
+        std::time::Duration::from_secs(120),
+    )
+    .await
+    .expect("answered");
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let store = site.state.store();
+    let tip = &store.tips(None).await.unwrap()[0];
+    let attachment = &store.tip_attachments(tip.id).await.unwrap()[0];
+    let stored = site
+        .state
+        .media()
+        .get(&attachment.object_key)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(attachment.size, stored.len() as i64);
+    let plain = editor(&identity).decrypt(&stored).unwrap();
+    assert!(
+        plain.as_slice() == document.as_slice(),
+        "the file reads back whole"
+    );
+}
+
+/// Nothing is left behind when an upload stops halfway: not when the client goes away in the
+/// middle of the second file (the first is already in storage), and not when the request is
+/// dropped while the second file is still arriving.
+async fn nothing_is_left_behind_when_an_upload_stops_halfway(store: TestStore) {
+    register_editor(&store).await;
+    let site = site(store).await;
+    let mut first_file = b"%PDF-1.4\n".to_vec();
+    first_file.resize(300_000, b'p');
+    for then in [Then::Fail, Then::Hang] {
+        let token = form_token(&site.app).await;
+        let mut head = form_then_file(
+            &[
+                Part::Text("kind", "tip"),
+                Part::Text("message", "two files"),
+                Part::File("first.pdf", &first_file),
+            ],
+            "second.pdf",
+        );
+        head.extend_from_slice(b"%PDF-1.4\npart of the second file");
+        let (body, _) = held_body(vec![head], then);
+        let app = site.app.clone();
+        let request = tokio::spawn(async move {
+            post_streamed(
+                &app,
+                &query_for(&token, None),
+                body,
+                Some(50_000_000),
+                &[],
+                std::time::Duration::from_secs(60),
+            )
+            .await
+        });
+        match then {
+            Then::Fail => {
+                let answer = request.await.unwrap().expect("answered");
+                assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+                assert!(answer.body.contains("interrupted"));
+                assert!(answer.body.contains("two files"), "typed text kept");
+            }
+            _ => {
+                // Wait until the first file is in storage, then drop the request.
+                let stored = |root: &Path| {
+                    files_under(root)
+                        .iter()
+                        .any(|f| f.extension().is_some_and(|e| e == "age"))
+                };
+                for _ in 0..500 {
+                    if stored(site._media.path()) {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                assert!(stored(site._media.path()), "the first file was stored");
+                request.abort();
+                let _ = request.await;
+            }
+        }
+        for _ in 0..500 {
+            if files_under(site._media.path()).is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            files_under(site._media.path()),
+            Vec::<std::path::PathBuf>::new(),
+            "no object or staged part is left"
+        );
+    }
+    assert!(site.state.store().tips(None).await.unwrap().is_empty());
 }

@@ -28,22 +28,48 @@
     }
   }
 
-  var pow = form.querySelector("input[name=pow]");
-  var token = form.querySelector("input[name=token]");
+  // The form token travels in the form's URL, so the server checks it (and the proof) before
+  // it reads the body; the proof goes there too.
   var status = form.querySelector("[data-tips-status]");
   var wanted = Number(form.getAttribute("data-pow-bits"));
-  if (pow && token && wanted > 0 && window.crypto && crypto.subtle) {
-    form.addEventListener("submit", function (event) {
-      if (pow.value) return;
-      event.preventDefault();
-      if (status) status.textContent = "Preparing your tip for sending…";
-      solve(token.value, wanted).then(function (nonce) {
-        pow.value = nonce;
-        if (status) status.textContent = "Sending…";
-        form.submit();
-      });
-    });
+  var maxFiles = Number(input && input.getAttribute("data-max-files")) || 5;
+  var maxBytes = Number(form.getAttribute("data-max-bytes")) || 0;
+  var target = new URL(form.getAttribute("action"), window.location.href);
+  var token = target.searchParams.get("token");
+  var solved = false;
+
+  // Files the server would refuse are named here, before anything is sent, so nothing typed or
+  // chosen is lost.
+  function fileProblem() {
+    if (!input || !input.files) return "";
+    if (input.files.length > maxFiles) return "Attach at most " + maxFiles + " files.";
+    for (var i = 0; i < input.files.length; i++) {
+      if (maxBytes && input.files[i].size > maxBytes) {
+        return "\u201c" + input.files[i].name + "\u201d is larger than 25 MB.";
+      }
+    }
+    return "";
   }
+
+  form.addEventListener("submit", function (event) {
+    var problem = fileProblem();
+    if (problem) {
+      event.preventDefault();
+      if (status) status.textContent = problem;
+      if (input) input.focus();
+      return;
+    }
+    if (solved || !token || !(wanted > 0) || !window.crypto || !crypto.subtle) return;
+    event.preventDefault();
+    if (status) status.textContent = "Preparing your tip for sending\u2026";
+    solve(token, wanted).then(function (nonce) {
+      solved = true;
+      target.searchParams.set("pow", nonce);
+      form.setAttribute("action", target.pathname + target.search);
+      if (status) status.textContent = "Sending\u2026";
+      form.submit();
+    });
+  });
 
   if (!input || !panel || !window.DataTransfer) return;
 

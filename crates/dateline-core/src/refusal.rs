@@ -1,0 +1,399 @@
+//! Why the platform turned a change away: values, not strings.
+//!
+//! Every refusal names the [`Field`] it concerns, so the newsroom form puts the message next to
+//! that field and the Admin API returns it under a stable [`Refusal::code`]. The message (the
+//! `Display` text) is written for the person at the form; the API sends the same words. Each
+//! area of the newsroom has its own enum here and the use cases return them wrapped in
+//! [`Refusal`], several at once when a form has several problems ([`Refusals`]).
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::ArticleStatus;
+use crate::comments::CommentError;
+use crate::workflow::{ScheduleTimeError, WorkflowError};
+
+/// A part of what a person typed, named the same way by every front door: the newsroom form's
+/// error slots and the Admin API's `fields` object use [`Field::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Headline,
+    Standfirst,
+    Slug,
+    Section,
+    Authors,
+    Tags,
+    Body,
+    DatelinePlace,
+    HeroImage,
+    Language,
+    /// When a scheduled article goes out.
+    PublishAt,
+    NoteKind,
+    NoteText,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Headline => "headline",
+            Field::Standfirst => "standfirst",
+            Field::Slug => "slug",
+            Field::Section => "section",
+            Field::Authors => "authors",
+            Field::Tags => "tags",
+            Field::Body => "body",
+            Field::DatelinePlace => "dateline_place",
+            Field::HeroImage => "hero_image_id",
+            Field::Language => "language",
+            Field::PublishAt => "publish_at",
+            Field::NoteKind => "note_kind",
+            Field::NoteText => "note_text",
+        }
+    }
+}
+
+/// The limits an article's fields are held to, whoever writes them (form, API, import).
+pub mod limits {
+    pub const HEADLINE_CHARS: usize = 300;
+    pub const STANDFIRST_CHARS: usize = 1_000;
+    pub const BODY_CHARS: usize = 500_000;
+    pub const TAGS: usize = 30;
+    pub const TAG_CHARS: usize = 100;
+    pub const PLACE_CHARS: usize = 100;
+    /// BCP 47 tags are short; RFC 5646 §4.4.1 asks implementations to take at least 35.
+    pub const LANGUAGE_CHARS: usize = 35;
+}
+
+/// What is wrong with an article's fields or byline.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ArticleRefusal {
+    #[error("Write a headline.")]
+    HeadlineMissing,
+    #[error("Keep the headline to {max} characters.")]
+    HeadlineTooLong { max: usize },
+    #[error("Keep the standfirst to {max} characters.")]
+    StandfirstTooLong { max: usize },
+    #[error("The text can be at most {max} characters.")]
+    BodyTooLong { max: usize },
+    #[error("Use lowercase letters, digits and single hyphens, e.g. “budget-vote-delayed”.")]
+    SlugInvalid,
+    #[error("The headline makes no address (it has no letters or digits): type a slug.")]
+    SlugUnusable,
+    #[error("Another article in this section already has this slug; choose another one.")]
+    SlugTaken,
+    #[error("Choose a section.")]
+    SectionMissing,
+    #[error("There is no such section; choose one from the list.")]
+    SectionUnknown,
+    #[error("Choose authors from the list.")]
+    AuthorUnknown,
+    #[error("An author is listed twice.")]
+    AuthorListedTwice,
+    #[error("A {status} article needs at least one author on its byline.")]
+    BylineEmpty { status: ArticleStatus },
+    /// Putting a colleague's name on a story, or taking it off, is the desk's decision: an
+    /// author may add or remove only their own byline.
+    #[error(
+        "Only an editor can put someone else's name on a byline or take it off; you may add or remove your own."
+    )]
+    BylineNeedsEditor,
+    #[error("Keep the dateline place to {max} characters.")]
+    PlaceTooLong { max: usize },
+    #[error("That image is not in the library.")]
+    HeroImageUnknown,
+    #[error("An article has at most {max} tags.")]
+    TooManyTags { max: usize },
+    #[error("A tag has at most {max} characters.")]
+    TagTooLong { max: usize },
+    #[error("Give a language tag such as “en” or “es-CO”.")]
+    LanguageInvalid,
+    /// Publishing and scheduling are workflow steps taken after the article exists.
+    #[error("A new article starts as a draft or in review, not {status}.")]
+    NewArticleStatus { status: ArticleStatus },
+}
+
+impl ArticleRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use ArticleRefusal::*;
+        Some(match self {
+            HeadlineMissing | HeadlineTooLong { .. } => Field::Headline,
+            StandfirstTooLong { .. } => Field::Standfirst,
+            BodyTooLong { .. } => Field::Body,
+            SlugInvalid | SlugUnusable | SlugTaken => Field::Slug,
+            SectionMissing | SectionUnknown => Field::Section,
+            AuthorUnknown | AuthorListedTwice | BylineEmpty { .. } | BylineNeedsEditor => {
+                Field::Authors
+            }
+            PlaceTooLong { .. } => Field::DatelinePlace,
+            HeroImageUnknown => Field::HeroImage,
+            TooManyTags { .. } | TagTooLong { .. } => Field::Tags,
+            LanguageInvalid => Field::Language,
+            NewArticleStatus { .. } => return None,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use ArticleRefusal::*;
+        match self {
+            HeadlineMissing => "headline_missing",
+            HeadlineTooLong { .. } => "headline_too_long",
+            StandfirstTooLong { .. } => "standfirst_too_long",
+            BodyTooLong { .. } => "body_too_long",
+            SlugInvalid => "slug_invalid",
+            SlugUnusable => "slug_unusable",
+            SlugTaken => "slug_taken",
+            SectionMissing => "section_missing",
+            SectionUnknown => "section_unknown",
+            AuthorUnknown => "author_unknown",
+            AuthorListedTwice => "author_listed_twice",
+            BylineEmpty { .. } => "byline_empty",
+            BylineNeedsEditor => "byline_needs_editor",
+            PlaceTooLong { .. } => "dateline_place_too_long",
+            HeroImageUnknown => "hero_image_unknown",
+            TooManyTags { .. } => "too_many_tags",
+            TagTooLong { .. } => "tag_too_long",
+            LanguageInvalid => "language_invalid",
+            NewArticleStatus { .. } => "new_article_status",
+        }
+    }
+}
+
+/// What is wrong with a correction, clarification or update note.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NoteRefusal {
+    #[error("Choose what kind of note this is: correction, clarification or update.")]
+    KindUnknown,
+    #[error("A note needs text: say what changed.")]
+    TextMissing,
+    #[error("A note can be at most {max} characters.")]
+    TextTooLong { max: usize },
+    /// Notes tell readers what changed in what they read: a story not on the site has none.
+    #[error("Only a published article gets correction, clarification and update notes.")]
+    NotPublished,
+}
+
+impl NoteRefusal {
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            NoteRefusal::KindUnknown => Some(Field::NoteKind),
+            NoteRefusal::TextMissing | NoteRefusal::TextTooLong { .. } => Some(Field::NoteText),
+            NoteRefusal::NotPublished => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            NoteRefusal::KindUnknown => "note_kind_unknown",
+            NoteRefusal::TextMissing => "note_text_missing",
+            NoteRefusal::TextTooLong { .. } => "note_text_too_long",
+            NoteRefusal::NotPublished => "not_published",
+        }
+    }
+}
+
+/// Why a change was refused. The variants are the areas of the newsroom.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Article(#[from] ArticleRefusal),
+    #[error(transparent)]
+    Note(#[from] NoteRefusal),
+    /// A status change the editorial workflow does not allow (now, or ever).
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    /// A publication time that names no single instant.
+    #[error(transparent)]
+    PublishTime(#[from] ScheduleTimeError),
+    /// A comment or a commenter the discussion rules turn away.
+    #[error(transparent)]
+    Comment(#[from] CommentError),
+}
+
+impl Refusal {
+    /// The field the message belongs next to; `None` for the form as a whole.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Refusal::Article(refusal) => refusal.field(),
+            Refusal::Note(refusal) => refusal.field(),
+            Refusal::Workflow(WorkflowError::ScheduleInPast { .. }) | Refusal::PublishTime(_) => {
+                Some(Field::PublishAt)
+            }
+            Refusal::Workflow(_) => None,
+            Refusal::Comment(refusal) => match refusal {
+                CommentError::EmptyBody | CommentError::BodyTooLong(_) => Some(Field::Body),
+                _ => None,
+            },
+        }
+    }
+
+    /// A stable name for API clients, which should not parse the message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Article(refusal) => refusal.code(),
+            Refusal::Note(refusal) => refusal.code(),
+            Refusal::Workflow(WorkflowError::Illegal { .. }) => "illegal_transition",
+            Refusal::Workflow(WorkflowError::Embargoed { .. }) => "embargoed",
+            Refusal::Workflow(WorkflowError::ScheduleInPast { .. }) => "schedule_in_past",
+            Refusal::PublishTime(ScheduleTimeError::Unreadable(_)) => "publish_at_unreadable",
+            Refusal::PublishTime(ScheduleTimeError::UnknownZone(_)) => "time_zone_unknown",
+            Refusal::PublishTime(ScheduleTimeError::Skipped { .. }) => "publish_at_skipped",
+            Refusal::PublishTime(ScheduleTimeError::OutOfRange(_)) => "publish_at_out_of_range",
+            Refusal::Comment(refusal) => comment_code(refusal),
+        }
+    }
+}
+
+fn comment_code(refusal: &CommentError) -> &'static str {
+    match refusal {
+        CommentError::EmptyBody => "comment_empty",
+        CommentError::BodyTooLong(_) => "comment_too_long",
+        CommentError::NameLength => "display_name_length",
+        CommentError::NameCharacters => "display_name_characters",
+        CommentError::RepeatPost => "comment_repeated",
+        CommentError::Banned => "reader_banned",
+        CommentError::Suspended { .. } => "reader_suspended",
+        CommentError::Closed => "comments_closed",
+        CommentError::EditWindowPassed => "edit_window_passed",
+        CommentError::Deleted => "comment_deleted",
+        CommentError::Unverified => "reader_unverified",
+        CommentError::ParentNotShown => "parent_not_shown",
+        CommentError::OwnReport => "own_report",
+    }
+}
+
+/// Everything wrong with one attempt, at least one refusal, in the order found. A form shows
+/// each next to its field; the API lists them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusals(Vec<Refusal>);
+
+impl Refusals {
+    /// `None` when nothing was refused.
+    pub fn from_list(list: Vec<Refusal>) -> Option<Self> {
+        (!list.is_empty()).then_some(Self(list))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Refusal> {
+        self.0.iter()
+    }
+
+    pub fn first(&self) -> &Refusal {
+        // Never empty: built only from a non-empty list or one refusal.
+        &self.0[0]
+    }
+
+    /// The first message for each field, and the messages that concern no field under `None`.
+    pub fn by_field(&self) -> Vec<(Option<Field>, String)> {
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for refusal in &self.0 {
+            let field = refusal.field();
+            if field.is_some() && seen.contains(&field) {
+                continue;
+            }
+            seen.push(field);
+            out.push((field, refusal.to_string()));
+        }
+        out
+    }
+
+    pub fn codes(&self) -> Vec<&'static str> {
+        self.0.iter().map(Refusal::code).collect()
+    }
+}
+
+impl<T: Into<Refusal>> From<T> for Refusals {
+    fn from(refusal: T) -> Self {
+        Self(vec![refusal.into()])
+    }
+}
+
+impl std::fmt::Display for Refusals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, refusal) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{refusal}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Refusals {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_article_refusal_has_a_distinct_code() {
+        let all = [
+            ArticleRefusal::HeadlineMissing,
+            ArticleRefusal::HeadlineTooLong { max: 1 },
+            ArticleRefusal::StandfirstTooLong { max: 1 },
+            ArticleRefusal::BodyTooLong { max: 1 },
+            ArticleRefusal::SlugInvalid,
+            ArticleRefusal::SlugUnusable,
+            ArticleRefusal::SlugTaken,
+            ArticleRefusal::SectionMissing,
+            ArticleRefusal::SectionUnknown,
+            ArticleRefusal::AuthorUnknown,
+            ArticleRefusal::AuthorListedTwice,
+            ArticleRefusal::BylineEmpty {
+                status: ArticleStatus::Published,
+            },
+            ArticleRefusal::BylineNeedsEditor,
+            ArticleRefusal::PlaceTooLong { max: 1 },
+            ArticleRefusal::HeroImageUnknown,
+            ArticleRefusal::TooManyTags { max: 1 },
+            ArticleRefusal::TagTooLong { max: 1 },
+            ArticleRefusal::LanguageInvalid,
+            ArticleRefusal::NewArticleStatus {
+                status: ArticleStatus::Published,
+            },
+        ];
+        let mut codes: Vec<_> = all.iter().map(ArticleRefusal::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+    }
+
+    #[test]
+    fn a_form_shows_one_message_per_field() {
+        let refusals = Refusals::from_list(vec![
+            ArticleRefusal::AuthorUnknown.into(),
+            ArticleRefusal::AuthorListedTwice.into(),
+            ArticleRefusal::HeadlineMissing.into(),
+            WorkflowError::Illegal {
+                from: ArticleStatus::Published,
+                to: ArticleStatus::InReview,
+            }
+            .into(),
+        ])
+        .expect("refusals");
+        let shown = refusals.by_field();
+        assert_eq!(shown.len(), 3);
+        assert_eq!(
+            shown[0],
+            (Some(Field::Authors), "Choose authors from the list.".into())
+        );
+        assert_eq!(shown[1].0, Some(Field::Headline));
+        assert_eq!(shown[2].0, None);
+        assert_eq!(
+            refusals.codes(),
+            [
+                "author_unknown",
+                "author_listed_twice",
+                "headline_missing",
+                "illegal_transition"
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_refused_is_no_refusals() {
+        assert!(Refusals::from_list(Vec::new()).is_none());
+    }
+}

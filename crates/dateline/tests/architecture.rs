@@ -1,0 +1,141 @@
+//! The crate graph is the one ARCHITECTURE.md draws: every `dateline-*` dependency of a crate is
+//! an arrow the table there allows, every crate of the workspace has a row, and the domain crate
+//! does no IO. A new arrow is a decision: make it in ARCHITECTURE.md first, with its reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/dateline sits two folders below the workspace root")
+        .to_path_buf()
+}
+
+/// Crate name → the crates it may depend on, from the table in ARCHITECTURE.md. Short names
+/// (`core`) stand for `dateline-core`.
+fn allowed_arrows(architecture: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let code = |cell: &str| cell.trim().trim_matches('`').to_owned();
+    let mut rows = BTreeMap::new();
+    for line in architecture.lines() {
+        let cells: Vec<&str> = line.split('|').collect();
+        // | `crate` | allowed | job |  →  ["", crate, allowed, job, ""]
+        if cells.len() < 5 || !cells[1].trim().starts_with("`dateline") {
+            continue;
+        }
+        let allowed = cells[2]
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(|name| format!("dateline-{name}"))
+            .collect();
+        rows.insert(code(cells[1]), allowed);
+    }
+    rows
+}
+
+/// Crate name → its normal (not dev) dependencies on other workspace crates.
+fn actual_arrows(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut arrows = BTreeMap::new();
+    for entry in fs::read_dir(root.join("crates")).expect("crates/") {
+        let manifest_path = entry.expect("entry").path().join("Cargo.toml");
+        let Ok(text) = fs::read_to_string(&manifest_path) else {
+            continue;
+        };
+        let manifest: toml::Table = text.parse().expect("a manifest parses");
+        let name = manifest["package"]["name"]
+            .as_str()
+            .expect("package.name")
+            .to_owned();
+        let dependencies = manifest
+            .get("dependencies")
+            .and_then(toml::Value::as_table)
+            .map(|table| {
+                table
+                    .keys()
+                    .filter(|dependency| dependency.starts_with("dateline"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        arrows.insert(name, dependencies);
+    }
+    arrows
+}
+
+#[test]
+fn every_arrow_between_crates_is_one_architecture_md_allows() {
+    let root = workspace_root();
+    let architecture =
+        fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md at the root");
+    let allowed = allowed_arrows(&architecture);
+    assert!(
+        allowed.len() >= 10,
+        "the crate table of ARCHITECTURE.md was not found: {allowed:?}"
+    );
+    let actual = actual_arrows(&root);
+    let mut problems = Vec::new();
+    for (name, dependencies) in &actual {
+        let Some(may) = allowed.get(name) else {
+            problems.push(format!("{name} has no row in ARCHITECTURE.md"));
+            continue;
+        };
+        for dependency in dependencies.difference(may) {
+            problems.push(format!(
+                "{name} → {dependency} is not an arrow ARCHITECTURE.md allows"
+            ));
+        }
+    }
+    for name in allowed.keys().filter(|name| !actual.contains_key(*name)) {
+        problems.push(format!(
+            "ARCHITECTURE.md lists {name}, which is not a crate"
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_domain_crate_does_no_io_and_reads_no_clock() {
+    let root = workspace_root();
+    let manifest: toml::Table = fs::read_to_string(root.join("crates/dateline-core/Cargo.toml"))
+        .expect("core's manifest")
+        .parse()
+        .expect("parses");
+    let dependencies = manifest["dependencies"].as_table().expect("dependencies");
+    for io in ["tokio", "sqlx", "object_store", "reqwest", "hyper", "axum"] {
+        assert!(
+            !dependencies.contains_key(io),
+            "dateline-core depends on {io}"
+        );
+    }
+    let mut sources = vec![root.join("crates/dateline-core/src")];
+    let mut offenders = Vec::new();
+    while let Some(path) = sources.pop() {
+        if path.is_dir() {
+            sources.extend(
+                fs::read_dir(&path)
+                    .expect("a source folder")
+                    .map(|entry| entry.expect("entry").path()),
+            );
+            continue;
+        }
+        let text = fs::read_to_string(&path).expect("a source file");
+        // Tests may read the clock; the code above them may not.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for io in [
+            "Timestamp::now(",
+            "SystemTime::now(",
+            "Instant::now(",
+            "std::fs",
+            "std::net",
+            "std::process",
+        ] {
+            if code.contains(io) {
+                offenders.push(format!("{}: {io}", path.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
