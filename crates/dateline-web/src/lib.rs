@@ -453,7 +453,10 @@ pub fn router(state: AppState) -> Router {
             .merge(api::routes())
             .merge(public::reader_routes(state.clone())),
     ));
-    let newsroom = BodyLimits::newsroom().apply(newsroom::routes(state.clone()));
+    let newsroom = BodyLimits::newsroom().apply(limits::newsroom_admitted(
+        state.clone(),
+        newsroom::routes(state.clone()),
+    ));
     public
         .merge(newsroom)
         .merge(public::tip_routes())

@@ -87,6 +87,11 @@ enum Lane {
     /// ([`admitted_after_body`]), so a client trickling a body holds a connection, not a slot.
     PublicAfterBody,
     Newsroom,
+    /// A newsroom request with a body: admitted once its sender is known to be staff (a live
+    /// session or API token: then before the body, which may be a large picture), or else once
+    /// its small body has arrived (the sign-in form) ([`newsroom_admitted`]). So an anonymous
+    /// client trickling a body holds a connection, never one of the slots the editors need.
+    NewsroomAfterCheck,
     /// Tip submissions stream large uploads for minutes: slots of their own, so slow uploads
     /// can only keep other tips waiting.
     Tips,
@@ -110,7 +115,11 @@ fn lane(method: &Method, path: &str) -> Lane {
     if path == "/healthz" {
         Lane::Unlimited
     } else if under("/newsroom") || under("/api/v1/admin") {
-        Lane::Newsroom
+        if carries_body(method) {
+            Lane::NewsroomAfterCheck
+        } else {
+            Lane::Newsroom
+        }
     } else if carries_body(method) && under("/tips") {
         Lane::Tips
     } else if carries_body(method) {
@@ -178,7 +187,7 @@ impl Capacity {
         path: &str,
     ) -> Result<Option<OwnedSemaphorePermit>, Full> {
         let slots = match lane(method, path) {
-            Lane::Unlimited | Lane::PublicAfterBody => return Ok(None),
+            Lane::Unlimited | Lane::PublicAfterBody | Lane::NewsroomAfterCheck => return Ok(None),
             Lane::Public => &self.public,
             Lane::Newsroom => &self.newsroom,
             Lane::Tips => &self.tips,
@@ -261,18 +270,70 @@ async fn body_then_slot(State(state): State<AppState>, request: Request, next: N
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    // `BodyLimits::apply` outside has already refused a declared length above the limit; this
-    // stops a body without one at the same size.
-    let bytes = match axum::body::to_bytes(body, BodyLimits::READER_FORMS.max_bytes).await {
-        Ok(bytes) => bytes,
-        Err(error) => return body_refused(&error),
+    let body = match reader_form(body).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
     };
     let Some(slot) = take(&state.capacity().public) else {
         return busy();
     };
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let response = next.run(Request::from_parts(parts, body)).await;
+    drop(slot);
+    response
+}
+
+/// A reader's form body, read whole within [`BodyLimits::READER_FORMS`] (a declared length
+/// above it was refused before, by `BodyLimits::apply`; this stops a body without one).
+async fn reader_form(body: Body) -> Result<Body, Response> {
+    let limits = BodyLimits::READER_FORMS;
+    match tokio::time::timeout(
+        limits.deadline,
+        axum::body::to_bytes(body, limits.max_bytes),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => Ok(Body::from(bytes)),
+        Ok(Err(error)) => Err(body_refused(&error)),
+        Err(_) => Err(refusal(
+            StatusCode::REQUEST_TIMEOUT,
+            "This form took too long to arrive. Please send it again.\n",
+        )),
+    }
+}
+
+/// Admits the newsroom's requests that carry a body ([`Lane::NewsroomAfterCheck`]): staff
+/// (`newsroom::from_staff`) take a newsroom slot before their body is read, as uploads need;
+/// anyone else sends a reader-sized form whole first, then takes a public slot.
+pub(crate) fn newsroom_admitted(state: AppState, router: Router<AppState>) -> Router<AppState> {
+    router.layer(axum::middleware::from_fn_with_state(
+        state,
+        staff_or_body_then_slot,
+    ))
+}
+
+async fn staff_or_body_then_slot(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !carries_body(request.method()) {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let (body, slots) = if crate::newsroom::from_staff(&state, &mut parts).await {
+        (body, &state.capacity().newsroom)
+    } else {
+        // Anyone else (the sign-in form) is the public's: a flood of sign-ins cannot take the
+        // slots of the editors already signed in.
+        match reader_form(body).await {
+            Ok(body) => (body, &state.capacity().public),
+            Err(refused) => return refused,
+        }
+    };
+    let Some(slot) = take(slots) else {
+        return busy();
+    };
+    let response = next.run(Request::from_parts(parts, body)).await;
     drop(slot);
     response
 }
@@ -344,8 +405,12 @@ mod tests {
         let (get, post) = (Method::GET, Method::POST);
         assert_eq!(lane(&get, "/healthz"), Lane::Unlimited);
         assert_eq!(lane(&get, "/newsroom"), Lane::Newsroom);
-        assert_eq!(lane(&post, "/newsroom/articles/3"), Lane::Newsroom);
-        assert_eq!(lane(&post, "/api/v1/admin/articles"), Lane::Newsroom);
+        assert_eq!(lane(&get, "/api/v1/admin/articles"), Lane::Newsroom);
+        assert_eq!(lane(&post, "/newsroom/login"), Lane::NewsroomAfterCheck);
+        assert_eq!(
+            lane(&post, "/api/v1/admin/articles"),
+            Lane::NewsroomAfterCheck
+        );
         assert_eq!(lane(&get, "/newsroomx"), Lane::Public);
         assert_eq!(lane(&get, "/api/v1/articles"), Lane::Public);
         assert_eq!(lane(&get, "/search"), Lane::Public);
@@ -369,6 +434,12 @@ mod tests {
         assert_eq!(refused.headers()[RETRY_AFTER], "2");
         // The newsroom, tips and the health check still get in; a form waits for its body.
         assert!(capacity.admit(&get, "/newsroom/articles").is_ok());
+        assert!(
+            capacity
+                .admit(&Method::POST, "/newsroom/login")
+                .expect("later")
+                .is_none()
+        );
         assert!(capacity.admit(&Method::POST, "/tips").is_ok());
         assert!(capacity.admit(&get, "/healthz").expect("always").is_none());
         assert!(

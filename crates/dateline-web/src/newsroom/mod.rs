@@ -269,6 +269,17 @@ pub(crate) fn client_address(request_headers_extensions: &http::Extensions) -> I
         .unwrap_or(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED))
 }
 
+/// Whether a request comes from staff: a live session, or on the Admin API a valid token. The
+/// edge (`limits`) lets staff take a slot before their body arrives, and no one else.
+pub(crate) async fn from_staff(state: &AppState, parts: &mut http::request::Parts) -> bool {
+    use axum::extract::FromRequestParts;
+    if parts.uri.path().starts_with("/api/v1/admin/") {
+        ApiCaller::from_request_parts(parts, state).await.is_ok()
+    } else {
+        matches!(session::load(state, &parts.headers).await, Ok(Some(_)))
+    }
+}
+
 /// Errors of newsroom handlers. A refusal is rendered as the themed 403 page by [`guard`].
 #[derive(Debug, thiserror::Error)]
 pub enum NewsroomError {

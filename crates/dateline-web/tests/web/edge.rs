@@ -26,6 +26,7 @@ dateline_db::both_backends!(
     past_capacity_uncached_work_is_shed_while_cached_pages_are_served,
     a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_full,
     bodies_are_refused_by_their_declared_size_before_they_are_read,
+    anonymous_trickles_to_the_newsroom_hold_no_slot_the_editors_need,
     event_streams_need_a_published_article_and_a_free_slot,
     readers_of_one_article_share_one_poll_woken_by_the_changes_log,
     media_and_audio_are_streamed_with_byte_ranges,
@@ -376,6 +377,70 @@ async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_ful
         get(&edge.service, "/world/pulled").await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
+}
+
+async fn anonymous_trickles_to_the_newsroom_hold_no_slot_the_editors_need(store: TestStore) {
+    use super::newsroom_auth::{Browser, PASSWORD, staff};
+    let edge = edge(store, config()).await;
+    staff(
+        &edge.store,
+        "ed@example.org",
+        dateline_core::Role::Editor,
+        Some(PASSWORD),
+    )
+    .await;
+    let mut editor = Browser::new(&dateline_web::router(edge.state.clone()));
+    assert_eq!(
+        editor.sign_in("ed@example.org", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // More sign-in forms trickling than the newsroom has slots (16).
+    let trickles: Vec<_> = (0..24)
+        .map(|_| {
+            let (body, release) = held_body();
+            let request = Request::post("/newsroom/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ORIGIN, "https://news.example")
+                .body(body)
+                .unwrap();
+            (tokio::spawn(edge.service.clone().oneshot(request)), release)
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        get(&edge.service, "/newsroom/login").await.status,
+        StatusCode::OK,
+        "the newsroom still has room"
+    );
+    assert_eq!(
+        edge.state.uncached_in_flight(),
+        0,
+        "nor do they hold public slots"
+    );
+    // Staff send what they need (here a form larger than any reader's) before the body is read;
+    // an anonymous client sending as much is refused.
+    let padding = "a".repeat(100 * 1024);
+    let signed_out = editor
+        .submit("/newsroom", "/newsroom/logout", &[("padding", &padding)])
+        .await;
+    assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
+    let large = send(
+        &edge.service,
+        Request::post("/newsroom/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, "https://news.example")
+            .body(Body::from(format!("padding={padding}")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    for (answer, release) in trickles {
+        drop(release);
+        assert_ne!(
+            answer.await.unwrap().unwrap().status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
 }
 
 async fn bodies_are_refused_by_their_declared_size_before_they_are_read(store: TestStore) {
