@@ -41,19 +41,10 @@ ARTICLE_ID=$(curl -fsS "$BASE$LEAD" | grep -o 'href="/discussion/[0-9]*#comment-
 [ -n "$ARTICLE_ID" ] || { echo "no discussion link on $LEAD" >&2; exit 1; }
 
 say "creating $READERS verified readers with sessions"
-: >"$WORK/sessions"
 {
   echo "BEGIN;"
   echo "UPDATE comment_settings SET mode = 'post', premoderate_first = 0, premoderate_links = 0;"
-  now=$(($(date +%s) * 1000000))
-  for n in $(seq 1 "$READERS"); do
-    token=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-    csrf=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-    digest=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
-    echo "$token $csrf" >>"$WORK/sessions"
-    echo "INSERT INTO readers (email, display_name, password_hash, verified_at, created_at) VALUES ('bench$n@readers.example', 'Bench reader $n', '!', $now, $now);"
-    echo "INSERT INTO reader_sessions (token_hash, reader_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ('$digest', last_insert_rowid(), '$csrf', $now, $now, $((now + 86400000000)));"
-  done
+  reader_sessions_sql "$READERS" bench "Bench reader" "$WORK/sessions"
   echo "COMMIT;"
 } | sqlite3 -cmd ".timeout 10000" "$DB"
 

@@ -52,3 +52,21 @@ dateline_binary() {
     BIN="$target/release/dateline"
   fi
 }
+
+# SQL for N verified readers with sessions (EMAIL_PREFIX1@readers.example, ...), written straight
+# into the database because the sign-up path has a per-address limit, as it should. Each session
+# token is random and stored as its SHA-256 digest, like the server's own; "token csrf" lines go
+# to SESSIONS_FILE. Pipe the output into sqlite3 (inside a transaction of your own).
+reader_sessions_sql() { # N EMAIL_PREFIX NAME_PREFIX SESSIONS_FILE
+  local now token csrf digest
+  now=$(($(date +%s) * 1000000))
+  : >"$4"
+  for n in $(seq 1 "$1"); do
+    token=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+    csrf=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+    digest=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
+    echo "$token $csrf" >>"$4"
+    echo "INSERT INTO readers (email, display_name, password_hash, verified_at, created_at) VALUES ('$2$n@readers.example', '$3 $n', '!', $now, $now);"
+    echo "INSERT INTO reader_sessions (token_hash, reader_id, csrf_token, created_at, last_seen_at, expires_at) VALUES ('$digest', last_insert_rowid(), '$csrf', $now, $now, $((now + 86400000000)));"
+  done
+}

@@ -54,6 +54,7 @@ async fn serve(store: &Store, media: &MediaStore) -> Served {
             base_url: BASE_URL.to_owned(),
             theme_folder: None,
             page_cache_bytes: 8 * 1024 * 1024,
+            ..WebConfig::default()
         },
     )
     .await

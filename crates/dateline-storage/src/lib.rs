@@ -118,6 +118,23 @@ impl VariantFormat {
     }
 }
 
+/// An object being read: its whole size, the bytes this read covers, and those bytes in chunks.
+pub struct MediaStream {
+    pub size: u64,
+    pub range: std::ops::Range<u64>,
+    pub chunks: futures_util::stream::BoxStream<'static, Result<Bytes, MediaError>>,
+}
+
+impl std::fmt::Debug for MediaStream {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MediaStream")
+            .field("size", &self.size)
+            .field("range", &self.range)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Media storage: a handle to one object store, cheap to clone and share between requests.
 #[derive(Debug, Clone)]
 pub struct MediaStore {
@@ -168,6 +185,41 @@ impl MediaStore {
         let path = object_path(key)?;
         match self.objects.get(&path).await {
             Ok(result) => Ok(Some(result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The size in bytes of the object under `key`, or `None` if there is no such object.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>, MediaError> {
+        let path = object_path(key)?;
+        match self.objects.head(&path).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The object under `key` (or the bytes `range` of it), read as the consumer takes the
+    /// chunks: memory per reader stays at a chunk or two, however large the object. `range` must
+    /// lie within the object ([`Self::size`] says where it ends).
+    pub async fn stream(
+        &self,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<Option<MediaStream>, MediaError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let path = object_path(key)?;
+        let options = object_store::GetOptions {
+            range: range.map(object_store::GetRange::Bounded),
+            ..Default::default()
+        };
+        match self.objects.get_opts(&path, options).await {
+            Ok(result) => Ok(Some(MediaStream {
+                size: result.meta.size,
+                range: result.range.clone(),
+                chunks: result.into_stream().map_err(MediaError::from).boxed(),
+            })),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(error) => Err(error.into()),
         }

@@ -5,12 +5,16 @@
 
 mod api;
 mod cache;
+mod client;
 mod error;
 mod feeds;
+mod limits;
+mod live;
 pub mod newsroom;
 mod public;
 mod search;
 mod serve;
+mod server;
 mod sitemaps;
 mod theme;
 mod tips;
@@ -25,11 +29,14 @@ use axum::Router;
 use dateline_db::Store;
 use dateline_storage::MediaStore;
 
-pub use cache::{CachedPage, PageCache};
+pub use cache::{CachedPage, Effort, PageCache};
+pub use client::{Client, ProxyHeaders, TrustedProxies};
 pub use error::WebError;
+pub use limits::BodyLimits;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
+pub use server::{ListenerLimits, Site, serve};
 pub use theme::{Theme, ThemeError};
 
 /// What the web layer needs to know from the operator's configuration.
@@ -41,6 +48,13 @@ pub struct WebConfig {
     pub theme_folder: Option<PathBuf>,
     /// Memory the page cache may use.
     pub page_cache_bytes: usize,
+    /// The reverse proxies whose forwarding headers are believed (see `client`).
+    pub trusted_proxies: TrustedProxies,
+    /// Uncached public requests (misses, searches, posts) worked on at once; past it they are
+    /// answered 503 at once (see `limits`).
+    pub max_uncached_requests: usize,
+    /// Live event streams (`/discussion/{id}/events`) open at once on this node.
+    pub max_event_streams: usize,
 }
 
 impl Default for WebConfig {
@@ -49,6 +63,9 @@ impl Default for WebConfig {
             base_url: "http://127.0.0.1:8080".to_owned(),
             theme_folder: None,
             page_cache_bytes: 32 * 1024 * 1024,
+            trusted_proxies: TrustedProxies::default(),
+            max_uncached_requests: 64,
+            max_event_streams: 4096,
         }
     }
 }
@@ -65,7 +82,15 @@ struct Inner {
     store: Store,
     media: MediaStore,
     theme: Theme,
-    cache: PageCache,
+    cache: Arc<PageCache>,
+    /// Recompresses cached pages at the best levels in the background.
+    polisher: cache::Polisher,
+    /// Compressions of misses running on the blocking pool, at most one per core.
+    compressing: tokio::sync::Semaphore,
+    /// Slots for uncached work (load shedding).
+    capacity: limits::Capacity,
+    /// Live comment counts, one query per article and interval for all its readers.
+    live_comments: live::LiveHub<i64>,
     config: WebConfig,
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
@@ -85,10 +110,16 @@ impl AppState {
         let theme = Theme::load(config.theme_folder.as_deref())?;
         let latest = store.latest_change_id().await?;
         let live_feeds = public::LiveFeeds::for_node(store.clone());
+        let cache = Arc::new(PageCache::new(config.page_cache_bytes));
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
             inner: Arc::new(Inner {
+                polisher: cache::Polisher::start(Arc::clone(&cache)),
+                cache,
+                compressing: tokio::sync::Semaphore::new(cores),
+                capacity: limits::Capacity::new(config.max_uncached_requests),
+                live_comments: public::live_comment_counts(store.clone(), config.max_event_streams),
                 usecases: dateline_usecases::Context::new(store.clone(), media.clone()),
-                cache: PageCache::new(config.page_cache_bytes),
                 store,
                 media,
                 theme,
@@ -131,6 +162,50 @@ impl AppState {
     }
     pub fn search(&self) -> Option<&Arc<SiteSearch>> {
         self.inner.search.get()
+    }
+
+    /// Runs CPU-heavy `work` (compressing a page) on the blocking pool, at most one per core at
+    /// a time, so that the threads answering cache hits never wait behind it.
+    pub(crate) async fn compress<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let _permit = self.inner.compressing.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
+    }
+
+    /// Asks for the page stored under `key` to be recompressed at the best levels.
+    pub(crate) fn polish(&self, key: String, page: Arc<CachedPage>) {
+        self.inner.polisher.polish(key, page);
+    }
+
+    pub(crate) fn capacity(&self) -> &limits::Capacity {
+        &self.inner.capacity
+    }
+
+    pub(crate) fn live_comments(&self) -> &live::LiveHub<i64> {
+        &self.inner.live_comments
+    }
+
+    /// Uncached public requests being worked on right now (of `max_uncached_requests`).
+    pub fn uncached_in_flight(&self) -> usize {
+        self.inner.capacity.public_in_use()
+    }
+
+    /// Takes one of the slots uncached public work needs and holds it until the guard is dropped
+    /// (`None`: all taken), as a render that takes long would. The tests fill the node with it.
+    #[doc(hidden)]
+    pub fn hold_uncached_slot(&self) -> Option<impl Drop + use<>> {
+        self.inner
+            .capacity
+            .admit(&http::Method::GET, "/")
+            .ok()
+            .flatten()
+    }
+
+    /// Articles (and page versions) whose live comment counts are being followed right now.
+    pub fn live_topics(&self) -> usize {
+        self.inner.live_comments.topics()
     }
 
     /// The same site with `search` behind `/search`, the search API and "Related" lists. A
@@ -177,6 +252,7 @@ impl AppState {
             *applied = last.id;
             for change in &changes {
                 self.cache().invalidate(&change.cache_tags);
+                self.live_comments().changed(&change.cache_tags);
                 if change.kind == "article" {
                     articles.extend(change.entity_id);
                 }
@@ -256,7 +332,7 @@ impl AppState {
 }
 
 /// The site as the server runs it: cached pages are answered before routing, everything else
-/// goes to the router (`router`).
+/// goes to the router (`router`) if the node has room for it.
 pub fn service(state: AppState) -> CacheFirst {
     CacheFirst {
         inner: router(state.clone()),
@@ -265,19 +341,23 @@ pub fn service(state: AppState) -> CacheFirst {
 }
 
 /// Answers page-cache hits without touching the router: a hit is a hash lookup and a few header
-/// inserts, which is what lets one node keep up with nginx serving static files.
+/// inserts, which is what lets one node keep up with nginx serving static files. Before that the
+/// client is resolved (address, TLS; see `client`), and after a miss the router's work is
+/// admitted or shed (`limits`).
 #[derive(Clone)]
 pub struct CacheFirst {
     state: AppState,
     inner: Router,
 }
 
+type Answer = Result<axum::response::Response, std::convert::Infallible>;
+
 impl tower::Service<axum::extract::Request> for CacheFirst {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
     type Future = futures_util::future::Either<
-        std::future::Ready<Result<Self::Response, Self::Error>>,
-        <Router as tower::Service<axum::extract::Request>>::Future,
+        std::future::Ready<Answer>,
+        std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>,
     >;
 
     fn poll_ready(
@@ -287,26 +367,111 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
         tower::Service::<axum::extract::Request>::poll_ready(&mut self.inner, cx)
     }
 
-    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+    fn call(&mut self, mut request: axum::extract::Request) -> Self::Future {
+        use futures_util::future::Either;
+        let config = self.state.config();
+        let peer = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip());
+        let client = config.trusted_proxies.resolve(
+            peer,
+            request.headers(),
+            config.base_url.starts_with("https://"),
+        );
         // `/?p=123` is an imported site's old address, not the front page: the router decides.
-        if public::names_an_old_item(request.uri()) {
-            return futures_util::future::Either::Right(self.inner.call(request));
+        if !public::names_an_old_item(request.uri())
+            && let Some(mut response) = serve::from_cache(&self.state, &request)
+        {
+            serve::transport_headers(&mut response, client);
+            return Either::Left(std::future::ready(Ok(response)));
         }
-        match serve::from_cache(&self.state, &request) {
-            Some(response) => futures_util::future::Either::Left(std::future::ready(Ok(response))),
-            None => futures_util::future::Either::Right(self.inner.call(request)),
+        request.extensions_mut().insert(client);
+        let state = self.state.clone();
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let reading = method == http::Method::GET || method == http::Method::HEAD;
+        if reading && state.cache().was_dropped(&path) {
+            // A page readers had until a change dropped it: its render comes first, once.
+            let mut inner = self.inner.clone();
+            return Either::Right(Box::pin(async move {
+                let mut response = match rerender(&state, &mut inner, request).await {
+                    Ok(response) => response,
+                    Err(limits::Full) => shed(),
+                };
+                serve::transport_headers(&mut response, client);
+                Ok(response)
+            }));
         }
+        let slot = match state.capacity().admit(&method, &path) {
+            Ok(slot) => slot,
+            Err(limits::Full) => {
+                let mut busy = shed();
+                serve::transport_headers(&mut busy, client);
+                return Either::Left(std::future::ready(Ok(busy)));
+            }
+        };
+        let answer = self.inner.call(request);
+        Either::Right(Box::pin(async move {
+            let mut response = answer.await?;
+            drop(slot);
+            serve::transport_headers(&mut response, client);
+            Ok(response)
+        }))
     }
 }
 
-/// The whole site as one router.
+/// Answers a reader of a page a change dropped from the cache. The first reader renders it on a
+/// re-render slot; those who come meanwhile wait for that render and are answered from the
+/// cache. Once rendered (stored or not: an unpublished article is not stored) the page is no
+/// longer "dropped", so a page that cannot be cached goes the ordinary way after one render
+/// instead of making its readers queue.
+async fn rerender(
+    state: &AppState,
+    inner: &mut Router,
+    request: axum::extract::Request,
+) -> Result<axum::response::Response, limits::Full> {
+    let path = request.uri().path().to_owned();
+    let capacity = state.capacity();
+    let _turn = capacity.turn_to_render(&path).await?;
+    if let Some(rendered_meanwhile) = serve::from_cache(state, &request) {
+        return Ok(rendered_meanwhile);
+    }
+    let _slot = if state.cache().was_dropped(&path) {
+        Some(capacity.rerender_slot()?)
+    } else {
+        capacity.admit(request.method(), &path)?
+    };
+    let Ok(response) = tower::Service::call(inner, request).await;
+    state.cache().forget_dropped(&path);
+    Ok(response)
+}
+
+/// The 503 of a node that is full, with the headers every answer carries.
+fn shed() -> axum::response::Response {
+    let mut busy = limits::busy();
+    serve::security_headers(busy.headers_mut());
+    busy
+}
+
+/// The whole site as one router. Every group of routes has body limits of its own (`limits`);
+/// the tips routes set theirs, since they take large uploads.
 pub fn router(state: AppState) -> Router {
-    public::routes()
-        .merge(feeds::routes())
-        .merge(sitemaps::routes())
-        .merge(api::routes())
-        .merge(newsroom::routes(state.clone()))
-        .merge(public::reader_routes(state.clone()))
+    let public = BodyLimits::READER_FORMS.apply(limits::admitted_after_body(
+        state.clone(),
+        public::routes()
+            .merge(feeds::routes())
+            .merge(sitemaps::routes())
+            .merge(api::routes())
+            .merge(public::reader_routes(state.clone())),
+    ));
+    let newsroom = BodyLimits::newsroom().apply(limits::newsroom_admitted(
+        state.clone(),
+        newsroom::routes(state.clone()),
+    ));
+    public
+        .merge(newsroom)
+        .merge(public::tip_routes())
         .fallback(public::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -317,4 +482,60 @@ pub fn router(state: AppState) -> Router {
             public::old_addresses,
         ))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::{ConnectInfo, Request};
+    use tower::ServiceExt;
+
+    /// The client every limit keys on is resolved before routing, from the socket and (behind a
+    /// trusted proxy) the forwarding header, and `newsroom::client_address` reads it.
+    #[tokio::test]
+    async fn every_limit_sees_the_client_a_trusted_proxy_named() {
+        let store = dateline_db::testing::store(dateline_db::BackendKind::Sqlite).await;
+        let folder = tempfile::tempdir().expect("media folder");
+        let media = MediaStore::local(folder.path()).expect("media");
+        let config = WebConfig {
+            trusted_proxies: TrustedProxies::parse("10.0.0.0/8", ProxyHeaders::XForwarded)
+                .expect("proxies"),
+            ..WebConfig::default()
+        };
+        let state = AppState::new(store.store.clone(), media, config)
+            .await
+            .expect("state");
+        let site = CacheFirst {
+            state,
+            inner: Router::new().route(
+                "/who",
+                axum::routing::get(|request: Request| async move {
+                    newsroom::client_address(request.extensions()).to_string()
+                }),
+            ),
+        };
+        let ask = |peer: &str, forwarded: &'static str| {
+            let mut request = Request::get("/who")
+                .header("x-forwarded-for", forwarded)
+                .body(axum::body::Body::empty())
+                .expect("request");
+            request.extensions_mut().insert(ConnectInfo(
+                peer.parse::<std::net::SocketAddr>().expect("peer"),
+            ));
+            let site = site.clone();
+            async move {
+                let response = site.oneshot(request).await.expect("answer");
+                let body = axum::body::to_bytes(response.into_body(), 1024)
+                    .await
+                    .expect("body");
+                String::from_utf8_lossy(&body).into_owned()
+            }
+        };
+        assert_eq!(ask("10.0.0.5:4000", "203.0.113.7").await, "203.0.113.7");
+        assert_eq!(
+            ask("10.0.0.5:4000", "198.51.100.1, 203.0.113.7, 10.0.0.9").await,
+            "203.0.113.7"
+        );
+        assert_eq!(ask("192.0.2.1:4000", "203.0.113.7").await, "192.0.2.1");
+    }
 }

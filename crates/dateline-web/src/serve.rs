@@ -10,12 +10,13 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::header::{
     ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
-    IF_NONE_MATCH, VARY,
+    IF_NONE_MATCH, SET_COOKIE, STRICT_TRANSPORT_SECURITY, VARY,
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 
 use crate::AppState;
-use crate::cache::CachedPage;
+use crate::cache::{CachedPage, Effort};
+use crate::client::Client;
 
 /// Marks a handler's response as a page to cache, with the tags of everything it shows.
 #[derive(Clone)]
@@ -37,6 +38,27 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
      upgrade-insecure-requests";
 
 const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
+
+/// A list handler's mark on its answer: the list has this many pages. The page cache then keys
+/// the list's pages by `?page=N` and answers a number past the last with the 404 page itself.
+#[derive(Debug, Clone, Copy)]
+pub struct ListPages(pub i64);
+
+/// The themed 404 page's mark: cached once under [`NOT_FOUND_KEY`] and answered from there, so
+/// a request for something that does not exist costs a lookup, not a render.
+#[derive(Debug, Clone, Copy)]
+pub struct NotFoundPage;
+
+/// Where the 404 page is cached: not a path, so no request can ask for it by name.
+pub(crate) const NOT_FOUND_KEY: &str = "not-found";
+
+/// HSTS for browsers that reached us over TLS (RFC 6797; ignored over plain HTTP, §8.1): a
+/// year, the usual minimum for preload lists. Subdomains are the operator's business.
+const HSTS: &str = "max-age=31536000";
+
+/// The highest list page anyone may ask for: past it the arithmetic of offsets is not ours to
+/// worry about, and nobody reads page 100,001 of a section.
+pub(crate) const MAX_LIST_PAGE: i64 = 100_000;
 
 /// The headers every answer carries. A handler that set its own (stricter) CSP or referrer
 /// policy — the newsroom does — keeps it.
@@ -155,19 +177,57 @@ pub fn respond(
     response
 }
 
-/// What part of the URL a cached page depends on: the path, and the page number of lists.
-/// Other query parameters (tracking tags and the like) share the entry, so they can neither
-/// split the cache nor be used to flood it.
-fn cache_key(uri: &http::Uri) -> String {
-    let path = uri.path();
-    match uri.query().and_then(page_number) {
-        Some(page) if page != "1" => format!("{path}?page={page}"),
-        _ => path.to_owned(),
+/// `?page=N` of a list: absent means 1; anything but a canonical number from 1 to
+/// [`MAX_LIST_PAGE`] is not a page (`None`). Only the first `page=` counts, here and in handlers.
+pub(crate) fn list_page(query: Option<&str>) -> Option<i64> {
+    let Some(value) = query.and_then(|q| q.split('&').find_map(|p| p.strip_prefix("page="))) else {
+        return Some(1);
+    };
+    let page: i64 = value.parse().ok()?;
+    (page >= 1 && page.to_string() == value && page <= MAX_LIST_PAGE).then_some(page)
+}
+
+/// The cache key of page `page` of the list at `path`.
+fn list_key(path: &str, page: i64) -> String {
+    if page == 1 {
+        path.to_owned()
+    } else {
+        format!("{path}?page={page}")
     }
 }
 
-fn page_number(query: &str) -> Option<&str> {
-    query.split('&').find_map(|pair| pair.strip_prefix("page="))
+/// What the page cache holds for this URL. A page depends on its path alone unless it is a list
+/// (`CachedPage::list_pages`), which depends on its page number too; every other parameter
+/// (tracking tags, cache-busters, `page=` on a page that is not a list) shares the entry, so
+/// none of them can split the cache, flood it or force a render.
+enum Lookup {
+    Hit(Arc<CachedPage>),
+    /// A page number past the end of a list (or not a number): the cached 404 page.
+    NoSuchPage(Arc<CachedPage>),
+    Miss,
+}
+
+fn lookup(state: &AppState, uri: &http::Uri) -> Lookup {
+    let cache = state.cache();
+    let path = uri.path();
+    let asked = list_page(uri.query());
+    let found = match cache.get(path) {
+        Some(first) => match (first.list_pages, asked) {
+            (None, _) | (Some(_), Some(1)) => Some(first),
+            (Some(pages), Some(page)) if page <= pages => cache.get(&list_key(path, page)),
+            (Some(_), _) => {
+                return match cache.get(NOT_FOUND_KEY) {
+                    Some(page) => Lookup::NoSuchPage(page),
+                    None => Lookup::Miss,
+                };
+            }
+        },
+        None => match asked {
+            Some(page) if page > 1 => cache.get(&list_key(path, page)),
+            _ => None,
+        },
+    };
+    found.map_or(Lookup::Miss, Lookup::Hit)
 }
 
 /// The answer from the page cache or the theme's assets, if either has this request's page.
@@ -176,17 +236,76 @@ pub fn from_cache<B>(state: &AppState, request: &http::Request<B>) -> Option<Res
     if method != Method::GET && method != Method::HEAD {
         return None;
     }
+    let headers = request.headers();
     let page = match state.theme().asset_at(request.uri().path()) {
         Some(asset) => Arc::clone(asset),
-        None => state.cache().get(&cache_key(request.uri()))?,
+        None => match lookup(state, request.uri()) {
+            Lookup::Hit(page) => page,
+            Lookup::NoSuchPage(page) => return Some(not_found(&page, method, negotiate(headers))),
+            Lookup::Miss => return None,
+        },
     };
-    let headers = request.headers();
     Some(respond(
         &page,
         method,
         negotiate(headers),
         headers.get(IF_NONE_MATCH),
     ))
+}
+
+/// The cached 404 page, if there is one, answered for this request.
+pub(crate) fn cached_not_found(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let page = state.cache().get(NOT_FOUND_KEY)?;
+    Some(not_found(&page, &Method::GET, negotiate(headers)))
+}
+
+/// A cached 404 page as a 404: never stored downstream, no validator (a 404 is not a
+/// representation to revalidate).
+fn not_found(page: &CachedPage, method: &Method, encoding: Encoding) -> Response {
+    let mut response = respond(page, method, encoding, None);
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    let headers = response.headers_mut();
+    headers.remove(ETAG);
+    headers.remove(SURROGATE_KEY);
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Marks an answer with what the client's transport calls for: over TLS, HSTS and the `Secure`
+/// attribute on every cookie (RFC 6265bis §4.1.2.5), even when the public URL was left at its
+/// `http://` default behind a TLS-terminating proxy.
+pub(crate) fn transport_headers(response: &mut Response, client: Client) {
+    if !client.over_tls {
+        return;
+    }
+    let headers = response.headers_mut();
+    headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    if !headers.contains_key(SET_COOKIE) {
+        return;
+    }
+    let cookies: Vec<HeaderValue> = headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|cookie| {
+            // Our cookies are ASCII; anything else is left exactly as it was.
+            let Ok(text) = cookie.to_str() else {
+                return cookie.clone();
+            };
+            let secure = text
+                .split(';')
+                .skip(1)
+                .any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"));
+            if secure {
+                cookie.clone()
+            } else {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or_else(|_| cookie.clone())
+            }
+        })
+        .collect();
+    headers.remove(SET_COOKIE);
+    for cookie in cookies {
+        headers.append(SET_COOKIE, cookie);
+    }
 }
 
 /// Middleware: serve from the page cache when possible; otherwise run the handler and, if it
@@ -203,14 +322,24 @@ pub async fn cached_pages(State(state): State<AppState>, request: Request, next:
     }
     let encoding = negotiate(request.headers());
     let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
-    let key = cache_key(request.uri());
+    let uri = request.uri().clone();
     let generation = state.cache().generation();
     let response = next.run(request).await;
     let Some(cacheable) = response.extensions().get::<Cacheable>().cloned() else {
+        if response.extensions().get::<NotFoundPage>().is_some()
+            && let Some(page) = state.cache().get(NOT_FOUND_KEY)
+        {
+            return not_found(&page, &method, encoding);
+        }
         let mut response = response;
         security_headers(response.headers_mut());
         return response;
     };
+    let list_pages = response
+        .extensions()
+        .get::<ListPages>()
+        .map(|pages| pages.0);
+    let is_not_found_page = response.extensions().get::<NotFoundPage>().is_some();
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => bytes,
@@ -219,26 +348,49 @@ pub async fn cached_pages(State(state): State<AppState>, request: Request, next:
             return StatusCode::INTERNAL_SERVER_ERROR.into_response_with_headers();
         }
     };
+    let key = match (parts.status, list_pages) {
+        (StatusCode::OK, None) => uri.path().to_owned(),
+        (StatusCode::OK, Some(_)) => list_key(uri.path(), list_page(uri.query()).unwrap_or(1)),
+        (StatusCode::NOT_FOUND, _) if is_not_found_page => NOT_FOUND_KEY.to_owned(),
+        _ => {
+            let mut response = Response::from_parts(parts, Body::from(bytes));
+            security_headers(response.headers_mut());
+            return response;
+        }
+    };
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(static_content_type)
         .unwrap_or("text/html; charset=utf-8");
-    let page = Arc::new(CachedPage::new(
-        content_type,
-        cacheable.cache_control,
-        bytes,
-        cacheable.tags,
-    ));
-    if parts.status == StatusCode::OK {
-        state.cache().insert(key, Arc::clone(&page), generation);
+    let Some(page) = state
+        .compress(move || {
+            let mut page = CachedPage::compressed(
+                content_type,
+                cacheable.cache_control,
+                bytes,
+                cacheable.tags,
+                Effort::Quick,
+            );
+            page.list_pages = list_pages;
+            page
+        })
+        .await
+    else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response_with_headers();
+    };
+    let page = Arc::new(page);
+    if state
+        .cache()
+        .insert(key.clone(), Arc::clone(&page), generation)
+    {
+        state.polish(key, Arc::clone(&page));
     }
-    let mut response = respond(&page, &method, encoding, if_none_match.as_ref());
-    if parts.status != StatusCode::OK {
-        *response.status_mut() = parts.status;
+    if is_not_found_page {
+        return not_found(&page, &method, encoding);
     }
-    response
+    respond(&page, &method, encoding, if_none_match.as_ref())
 }
 
 fn static_content_type(value: &str) -> &'static str {
@@ -302,10 +454,74 @@ mod tests {
     }
 
     #[test]
-    fn cache_keys_ignore_unknown_parameters() {
-        let key = |s: &str| cache_key(&s.parse().expect("uri"));
-        assert_eq!(key("/politics?utm_source=x"), "/politics");
-        assert_eq!(key("/politics?page=1"), "/politics");
-        assert_eq!(key("/politics?x=1&page=3"), "/politics?page=3");
+    fn list_pages_are_canonical_numbers_in_range() {
+        assert_eq!(list_page(None), Some(1));
+        assert_eq!(list_page(Some("utm_source=x")), Some(1));
+        assert_eq!(list_page(Some("page=1")), Some(1));
+        assert_eq!(list_page(Some("x=1&page=3&page=4")), Some(3));
+        assert_eq!(list_page(Some("page=100000")), Some(MAX_LIST_PAGE));
+        for bad in [
+            "page=0",
+            "page=-1",
+            "page=01",
+            "page=+2",
+            "page=2.0",
+            "page=abc",
+            "page=",
+            "page=100001",
+            "page=99999999999999999999999",
+        ] {
+            assert_eq!(list_page(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(list_key("/politics", 1), "/politics");
+        assert_eq!(list_key("/politics", 3), "/politics?page=3");
+    }
+
+    #[test]
+    fn over_tls_every_cookie_is_secure_and_hsts_is_sent() {
+        let mut response = Response::new(Body::empty());
+        response.headers_mut().append(
+            SET_COOKIE,
+            HeaderValue::from_static("reader=abc; Path=/; HttpOnly"),
+        );
+        response.headers_mut().append(
+            SET_COOKIE,
+            HeaderValue::from_static("__Host-csrf=x; Path=/; Secure"),
+        );
+        let mut plain = Response::new(Body::empty());
+        plain
+            .headers_mut()
+            .append(SET_COOKIE, HeaderValue::from_static("reader=abc; Path=/"));
+        let address = std::net::IpAddr::from([192, 0, 2, 1]);
+        transport_headers(
+            &mut plain,
+            Client {
+                address,
+                over_tls: false,
+            },
+        );
+        assert!(!plain.headers().contains_key(STRICT_TRANSPORT_SECURITY));
+        assert_eq!(plain.headers()[SET_COOKIE], "reader=abc; Path=/");
+        transport_headers(
+            &mut response,
+            Client {
+                address,
+                over_tls: true,
+            },
+        );
+        assert_eq!(response.headers()[STRICT_TRANSPORT_SECURITY], HSTS);
+        let cookies: Vec<&str> = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().expect("ascii"))
+            .collect();
+        assert_eq!(
+            cookies,
+            [
+                "reader=abc; Path=/; HttpOnly; Secure",
+                "__Host-csrf=x; Path=/; Secure"
+            ]
+        );
     }
 }

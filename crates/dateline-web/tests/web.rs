@@ -8,6 +8,8 @@ mod api;
 mod corrections;
 #[path = "web/discussion.rs"]
 mod discussion;
+#[path = "web/edge.rs"]
+mod edge;
 #[path = "web/feeds.rs"]
 mod feeds;
 #[path = "web/imported.rs"]
@@ -16,6 +18,8 @@ mod imported;
 mod listen;
 #[path = "web/live.rs"]
 mod live;
+#[path = "web/listener.rs"]
+mod listener;
 #[path = "web/newsroom_auth.rs"]
 mod newsroom_auth;
 #[path = "web/newsroom_editor.rs"]
@@ -502,8 +506,8 @@ async fn bad_input_never_fails_the_server(store: TestStore) {
     assert_eq!(get(&site.app, "/healthz").await.status, StatusCode::OK);
 }
 
-async fn listing_pages_paginate(store: TestStore) {
-    let room = newsroom(&store).await;
+/// 25 more stories in World ("Dispatch 0" the newest): two pages of it.
+async fn long_world_section(store: &Store, room: &Newsroom) {
     for n in 0..25 {
         store
             .create_article(&article(
@@ -516,6 +520,11 @@ async fn listing_pages_paginate(store: TestStore) {
             .await
             .expect("article");
     }
+}
+
+async fn listing_pages_paginate(store: TestStore) {
+    let room = newsroom(&store).await;
+    long_world_section(&store, &room).await;
     let site = site(store).await;
     let first = get(&site.app, "/world").await;
     assert_eq!(first.status, StatusCode::OK);

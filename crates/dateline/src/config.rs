@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use dateline_web::{ListenerLimits, ProxyHeaders, TrustedProxies, WebConfig};
 use serde::Deserialize;
 
 /// The keys `dateline.toml` may hold. An unknown key is an error: a typo must not silently fall
@@ -36,6 +37,16 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     /// The sender of reader emails, e.g. `Dateline <discussion@news.example>`.
     pub mail_from: Option<String>,
+    /// Reverse proxies (addresses or CIDR blocks) whose forwarding headers are believed.
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Which forwarding headers those proxies write: "x-forwarded" or "forwarded" (RFC 7239).
+    pub proxy_headers: Option<String>,
+    /// Connections served at once; more wait in the kernel's queue.
+    pub max_connections: Option<usize>,
+    /// Uncached public requests worked on at once; more are answered 503 at once.
+    pub max_uncached_requests: Option<usize>,
+    /// Live event streams open at once; more are answered 503.
+    pub max_event_streams: Option<usize>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -76,6 +87,10 @@ pub struct Config {
     pub neural_voice: NeuralVoice,
     pub narration: Narration,
     pub smtp: Option<SmtpConfig>,
+    pub trusted_proxies: TrustedProxies,
+    pub max_connections: usize,
+    pub max_uncached_requests: usize,
+    pub max_event_streams: usize,
 }
 
 /// Where this node's narration runs. The web process itself never narrates: synthesis takes a
@@ -156,6 +171,11 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_NARRATION",
     "DATELINE_SMTP_URL",
     "DATELINE_MAIL_FROM",
+    "DATELINE_TRUSTED_PROXIES",
+    "DATELINE_PROXY_HEADERS",
+    "DATELINE_MAX_CONNECTIONS",
+    "DATELINE_MAX_UNCACHED_REQUESTS",
+    "DATELINE_MAX_EVENT_STREAMS",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -225,13 +245,9 @@ impl Config {
             .clone()
             .or_else(|| env("DATELINE_THEME_DIR").map(PathBuf::from))
             .or(file.theme_dir);
-        let page_cache_mb = match env("DATELINE_PAGE_CACHE_MB") {
-            Some(text) => Some(text.parse::<usize>().with_context(|| {
-                format!("DATELINE_PAGE_CACHE_MB “{text}” is not a whole number of megabytes")
-            })?),
-            None => file.page_cache_mb,
-        }
-        .unwrap_or(32);
+        let page_cache_mb = count(&env, "DATELINE_PAGE_CACHE_MB", "megabytes")?
+            .or(file.page_cache_mb)
+            .unwrap_or(32);
         let log_format = env("DATELINE_LOG_FORMAT")
             .or(file.log_format)
             .unwrap_or_else(|| "text".to_owned());
@@ -250,13 +266,9 @@ impl Config {
             "postgres" => bail!("search = “postgres” needs a postgres:// database URL"),
             other => bail!("search engine “{other}” is not tantivy or postgres"),
         };
-        let tips_retention_days = match env("DATELINE_TIPS_RETENTION_DAYS") {
-            Some(text) => Some(text.parse::<u32>().with_context(|| {
-                format!("DATELINE_TIPS_RETENTION_DAYS “{text}” is not a whole number of days")
-            })?),
-            None => file.tips_retention_days,
-        }
-        .unwrap_or(DEFAULT_TIPS_RETENTION_DAYS);
+        let tips_retention_days = count(&env, "DATELINE_TIPS_RETENTION_DAYS", "days")?
+            .or(file.tips_retention_days)
+            .unwrap_or(DEFAULT_TIPS_RETENTION_DAYS);
         let neural_voice = match env("DATELINE_NEURAL_VOICE")
             .or(file.neural_voice)
             .unwrap_or_else(|| "auto".to_owned())
@@ -285,7 +297,38 @@ impl Config {
             (Some(_), None) => bail!("an SMTP URL needs a sender too: set mail_from"),
             (None, Some(_)) => bail!("mail_from is set but no smtp_url to send through"),
         };
+        let proxy_headers = env("DATELINE_PROXY_HEADERS")
+            .or(file.proxy_headers)
+            .map(|text| text.parse::<ProxyHeaders>())
+            .transpose()
+            .map_err(anyhow::Error::msg)?
+            .unwrap_or_default();
+        let proxies = match env("DATELINE_TRUSTED_PROXIES") {
+            Some(text) => text,
+            None => file.trusted_proxies.unwrap_or_default().join(","),
+        };
+        let trusted_proxies =
+            TrustedProxies::parse(&proxies, proxy_headers).map_err(anyhow::Error::msg)?;
+        let (listener, web) = (ListenerLimits::default(), WebConfig::default());
+        let max_connections = positive(
+            count(&env, "DATELINE_MAX_CONNECTIONS", "connections")?.or(file.max_connections),
+            "max_connections",
+        )?
+        .unwrap_or(listener.max_connections);
+        let max_uncached_requests = positive(
+            count(&env, "DATELINE_MAX_UNCACHED_REQUESTS", "requests")?
+                .or(file.max_uncached_requests),
+            "max_uncached_requests",
+        )?
+        .unwrap_or(web.max_uncached_requests);
+        let max_event_streams =
+            count(&env, "DATELINE_MAX_EVENT_STREAMS", "streams")?.or(file.max_event_streams);
+        let max_event_streams = max_event_streams.unwrap_or(web.max_event_streams);
         Ok(Self {
+            trusted_proxies,
+            max_connections,
+            max_uncached_requests,
+            max_event_streams,
             tips_retention_days,
             neural_voice,
             narration,
@@ -309,6 +352,29 @@ impl Config {
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
     }
+}
+
+/// A whole number from the environment variable `key`, if set.
+fn count<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    unit: &str,
+) -> anyhow::Result<Option<T>> {
+    env(key)
+        .map(|text| {
+            text.trim()
+                .parse::<T>()
+                .map_err(|_| anyhow::anyhow!("{key} “{text}” is not a whole number of {unit}"))
+        })
+        .transpose()
+}
+
+/// A limit of zero would turn everything away: refused, with the setting's name.
+fn positive(value: Option<usize>, name: &str) -> anyhow::Result<Option<usize>> {
+    if value == Some(0) {
+        bail!("{name} must be at least 1");
+    }
+    Ok(value)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -475,6 +541,60 @@ mod tests {
         assert_eq!(off.narration, Narration::Off);
         let typo = Config::resolve_with(&flags, env(&[("DATELINE_NARRATION", "inline")]));
         assert!(format!("{:#}", typo.expect_err("unknown")).contains("inline"));
+    }
+
+    #[test]
+    fn trusted_proxies_and_limits_come_from_the_file_or_the_environment() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("dateline.toml");
+        std::fs::write(
+            &path,
+            "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\nmax_connections = 500\n",
+        )
+        .expect("write");
+        let flags = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        let from_file = Config::resolve_with(&flags, env(&[])).expect("config");
+        let expected = TrustedProxies::parse("10.0.0.0/8,192.0.2.7", ProxyHeaders::XForwarded)
+            .expect("proxies");
+        assert_eq!(from_file.trusted_proxies, expected);
+        assert_eq!(from_file.max_connections, 500);
+        assert_eq!(
+            from_file.max_uncached_requests,
+            WebConfig::default().max_uncached_requests
+        );
+        let from_env = Config::resolve_with(
+            &flags,
+            env(&[
+                ("DATELINE_TRUSTED_PROXIES", "2001:db8::/32"),
+                ("DATELINE_PROXY_HEADERS", "forwarded"),
+                ("DATELINE_MAX_UNCACHED_REQUESTS", "8"),
+                ("DATELINE_MAX_EVENT_STREAMS", "0"),
+            ]),
+        )
+        .expect("config");
+        assert_eq!(
+            from_env.trusted_proxies,
+            TrustedProxies::parse("2001:db8::/32", ProxyHeaders::Forwarded).expect("proxies")
+        );
+        assert_eq!(from_env.max_uncached_requests, 8);
+        // No live streams at all is a choice an operator may make.
+        assert_eq!(from_env.max_event_streams, 0);
+        for (key, value, named) in [
+            (
+                "DATELINE_TRUSTED_PROXIES",
+                "proxy.internal",
+                "proxy.internal",
+            ),
+            ("DATELINE_PROXY_HEADERS", "x-real-ip", "x-real-ip"),
+            ("DATELINE_MAX_CONNECTIONS", "0", "max_connections"),
+            ("DATELINE_MAX_CONNECTIONS", "lots", "lots"),
+        ] {
+            let error = Config::resolve_with(&flags, env(&[(key, value)])).expect_err(value);
+            assert!(format!("{error:#}").contains(named), "{error:#}");
+        }
     }
 
     #[test]

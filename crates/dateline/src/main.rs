@@ -367,6 +367,9 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             base_url: config.base_url.clone(),
             theme_folder: config.theme_dir.clone(),
             page_cache_bytes: config.page_cache_bytes,
+            trusted_proxies: config.trusted_proxies.clone(),
+            max_uncached_requests: config.max_uncached_requests,
+            max_event_streams: config.max_event_streams,
         },
     )
     .await?;
@@ -418,23 +421,20 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
-    // A response goes out in one write; Nagle's algorithm would only hold back its last segment.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
-        }
-    });
     println!("Dateline is running at http://{address}/");
     tracing::info!(%address, base_url = config.base_url, "serving");
-    // Cache hits are answered before routing (`dateline_web::service`).
-    // Connect info gives handlers the peer address (the newsroom's per-client sign-in limit).
-    let site = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-        std::net::SocketAddr,
-    >(dateline_web::service(state));
-    axum::serve(listener, site)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let limits = dateline_web::ListenerLimits {
+        max_connections: config.max_connections,
+        ..dateline_web::ListenerLimits::default()
+    };
+    dateline_web::serve(
+        listener,
+        dateline_web::service(state),
+        limits,
+        shutdown_signal(),
+    )
+    .await
+    .context("serving HTTP")?;
     if let Some(narration) = narration {
         narration.stop().await;
     }

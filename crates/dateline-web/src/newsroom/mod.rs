@@ -280,13 +280,28 @@ impl NewsroomState {
     }
 }
 
-/// The client's address as the listener saw it; unknown when the server runs without connect
-/// info (tests), and then every such request shares one limit.
+/// The client's address: as resolved once per request from the socket and, behind trusted
+/// proxies, their forwarding headers (`crate::client`); else the socket's peer; unknown when the
+/// server runs without either (handler tests), and then every such request shares one limit.
 pub(crate) fn client_address(request_headers_extensions: &http::Extensions) -> IpAddr {
+    if let Some(client) = request_headers_extensions.get::<crate::Client>() {
+        return client.address;
+    }
     request_headers_extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip())
         .unwrap_or(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED))
+}
+
+/// Whether a request comes from staff: a live session, or on the Admin API a valid token. The
+/// edge (`limits`) lets staff take a slot before their body arrives, and no one else.
+pub(crate) async fn from_staff(state: &AppState, parts: &mut http::request::Parts) -> bool {
+    use axum::extract::FromRequestParts;
+    if parts.uri.path().starts_with("/api/v1/admin/") {
+        ApiCaller::from_request_parts(parts, state).await.is_ok()
+    } else {
+        matches!(session::load(state, &parts.headers).await, Ok(Some(_)))
+    }
 }
 
 /// Errors of newsroom handlers. A refusal is rendered as the themed 403 page by [`guard`].

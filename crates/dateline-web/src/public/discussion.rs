@@ -20,7 +20,6 @@ use dateline_core::comments::{
 };
 use dateline_core::{ArticlePage, ArticleStatus, paging, paths};
 use dateline_db::{Comment, CommentAuthor, DbError, DiscussionPage, DiscussionSort, NewComment};
-use futures_util::Stream;
 use http::header::ACCEPT;
 use http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
@@ -727,34 +726,70 @@ pub struct EventsQuery {
     after: i64,
 }
 
+/// A stream ends after this long and the browser's `EventSource` opens a new one (after the
+/// `retry` below): no connection is held for ever, and a node being drained sheds its readers.
+const STREAM_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// How long a browser waits before reconnecting, in milliseconds (the SSE `retry` field).
+const RECONNECT_AFTER_MS: u64 = 5_000;
+
+/// The hub behind every live comment count: one count query per article page version and
+/// interval (or per change of the article's discussion), whoever is reading.
+pub(crate) fn live_comment_counts(
+    store: dateline_db::Store,
+    max_streams: usize,
+) -> crate::live::LiveHub<i64> {
+    crate::live::LiveHub::new(
+        store,
+        LIVE_EVERY,
+        max_streams,
+        dateline_core::cache_tags::discussion,
+        |store, topic| async move {
+            store
+                .approved_comments_after(topic.article_id, topic.since)
+                .await
+        },
+    )
+}
+
 /// Server-sent events: how many approved comments are newer than the page the reader has, so the
-/// page can offer "N new comments — show" instead of moving under the reader's eyes.
+/// page can offer "N new comments — show" instead of moving under the reader's eyes. 404 for an
+/// article readers cannot see; 503 when the node has all the streams it takes.
 pub async fn events(
     State(state): State<AppState>,
     Path(article_id): Path<i64>,
     Query(query): Query<EventsQuery>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = futures_util::stream::unfold((state, -1i64), move |(state, last)| async move {
+) -> Result<Response, WebError> {
+    let Some(slot) = state.live_comments().slot() else {
+        return Ok(crate::limits::busy());
+    };
+    if published_article(&state, article_id).await?.is_none() {
+        return not_found(&state).await;
+    }
+    let topic = crate::live::Topic {
+        article_id,
+        since: query.after,
+    };
+    let subscription = state.live_comments().open(topic, slot);
+    let counts = futures_util::stream::unfold(subscription, |mut subscription| async move {
         loop {
-            if last >= 0 {
-                tokio::time::sleep(LIVE_EVERY).await;
-            }
-            match state
-                .store()
-                .approved_comments_after(article_id, query.after)
-                .await
-            {
-                Ok(count) if count != last => {
-                    let event = Event::default().event("count").data(count.to_string());
-                    return Some((Ok(event), (state, count)));
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::warn!(%error, article_id, "live comment count failed");
-                    return None;
-                }
+            // Fails when the hub dropped the topic, which it only does with no reader left.
+            subscription.values.changed().await.ok()?;
+            let latest = *subscription.values.borrow_and_update();
+            if let Some(count) = latest {
+                let event = Event::default().event("count").data(count.to_string());
+                return Some((Ok::<_, Infallible>(event), subscription));
             }
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let first = Event::default().retry(Duration::from_millis(RECONNECT_AFTER_MS));
+    let stream = futures_util::StreamExt::take_until(
+        futures_util::StreamExt::chain(
+            futures_util::stream::once(async move { Ok(first) }),
+            counts,
+        ),
+        tokio::time::sleep(STREAM_LIFETIME),
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }

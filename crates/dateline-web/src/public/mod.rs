@@ -6,6 +6,7 @@ mod discussion;
 pub(crate) mod moved;
 mod live;
 mod live_events;
+mod objects;
 mod pages;
 pub(crate) mod readers;
 mod search;
@@ -24,13 +25,13 @@ pub use smtp::SmtpMail;
 
 pub(crate) use moved::names_an_old_item;
 pub use moved::old_addresses;
+pub(crate) use discussion::live_comment_counts;
 pub use pages::not_found;
 pub(crate) use pages::{ArticleMode, render_article};
-pub(crate) use tips::{ATTACHMENT_PREFIX, conversation};
+pub(crate) use tips::conversation;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .merge(tips::routes())
         .merge(live::routes())
         .route("/", get(pages::front))
         .route("/healthz", get(pages::healthz))
@@ -43,6 +44,15 @@ pub fn routes() -> Router<AppState> {
         .route("/corrections", get(pages::corrections))
         .route("/{section}", get(pages::section))
         .route("/{section}/{slug}", get(pages::article))
+}
+
+/// The tips pages, outside the public pages' body limits: a tip may carry
+/// `tips::SUBMIT_BODY_LIMIT` of attachments, which take up to an hour on a slow line. The tips
+/// routes bound their bodies themselves (the submission's `UploadBody`: its declared length, a
+/// 30 s pause, a floor on the average rate; the follow-up's size and `limits::read_deadlines`),
+/// so nothing here may cut a legitimate slow upload shorter than they allow.
+pub fn tip_routes() -> Router<AppState> {
+    tips::routes()
 }
 
 /// Reader accounts and the discussion pages: per-reader, never cached, behind the reader guard

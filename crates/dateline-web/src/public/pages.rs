@@ -12,7 +12,10 @@ use http::{HeaderValue, StatusCode};
 use serde_json::{Value, json};
 
 use crate::feeds;
-use crate::serve::{Cacheable, PAGE_CACHE_CONTROL, security_headers};
+use crate::serve::{
+    Cacheable, ListPages, NotFoundPage, PAGE_CACHE_CONTROL, list_page as requested_page,
+    security_headers,
+};
 use crate::views::{
     self, AssetsView, CARD_SIZES, Clock, HERO_SIZES, LEAD_SIZES, MetaTag, NavItem, PageMeta,
     SiteView,
@@ -239,15 +242,6 @@ impl Frame {
 
 pub(super) fn absolute(state: &AppState, path: &str) -> String {
     format!("{}{path}", state.config().base_url)
-}
-
-/// `?page=N` for lists: absent means 1; anything but a canonical positive number is not a page.
-fn requested_page(query: Option<&str>) -> Option<i64> {
-    let Some(value) = query.and_then(|q| q.split('&').find_map(|p| p.strip_prefix("page="))) else {
-        return Some(1);
-    };
-    let page: i64 = value.parse().ok()?;
-    (page >= 1 && page.to_string() == value && page <= 100_000).then_some(page)
 }
 
 /// The address of page `n` of the list at `path`.
@@ -544,7 +538,17 @@ async fn listing_page(
         None,
         json!({"listing": listing, "stories": story_views, "pagination": pagination}),
     );
-    frame.render(&state, "listing.html", context, StatusCode::OK)
+    list_of_pages(
+        frame.render(&state, "listing.html", context, StatusCode::OK),
+        pages,
+    )
+}
+
+/// Marks a rendered list page with the number of pages of its list (see `serve::ListPages`).
+fn list_of_pages(rendered: Result<Response, WebError>, pages: i64) -> Result<Response, WebError> {
+    let mut response = rendered?;
+    response.extensions_mut().insert(ListPages(pages));
+    Ok(response)
 }
 
 pub async fn article(
@@ -786,7 +790,10 @@ pub async fn corrections(
             "pagination": pagination(path, page, pages),
         }),
     );
-    frame.render(&state, "corrections.html", context, StatusCode::OK)
+    list_of_pages(
+        frame.render(&state, "corrections.html", context, StatusCode::OK),
+        pages,
+    )
 }
 
 fn tag_article(frame: &mut Frame, page: &ArticlePage) {
@@ -1047,54 +1054,47 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Images and other media. Keys are content-addressed, so a URL's bytes never change.
-pub async fn media(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    let valid = !key.is_empty()
-        && key.len() < 300
+/// Picture variants under `/media/images/…`, streamed (`objects`). Keys are content-addressed,
+/// so a URL's bytes never change.
+pub async fn media(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    method: http::Method,
+    headers: http::HeaderMap,
+) -> Response {
+    let Some(content_type) = public_media(&key) else {
+        return super::objects::not_found();
+    };
+    let file = super::objects::PublicFile { key, content_type };
+    super::objects::send(&state, &file, &method, &headers).await
+}
+
+/// The content type of a stored object readers may fetch by key, or `None` for everything else.
+/// Only picture variants are public, by allow-list: originals keep the uploader's metadata (EXIF,
+/// possibly GPS; readers get the re-encoded variants), and the rest of storage (tip attachments,
+/// the narration's paragraph cache) is never for readers. `key` arrives percent-decoded once; a
+/// second layer of encoding leaves a `%`, which no key has. Stored keys are lower case, so
+/// `IMAGES/` or `Original.jpg` name nothing public either, on any store.
+fn public_media(key: &str) -> Option<&'static str> {
+    let well_formed = key.len() < 300
         && key
             .split('/')
             .all(|part| !part.is_empty() && part != "." && part != "..")
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-' | b'_'));
-    // Originals keep the uploader's metadata (EXIF, possibly GPS); readers get variants only,
-    // which are re-encoded without it.
-    let original = key
-        .rsplit('/')
-        .next()
-        .is_some_and(|file| file.starts_with("original."));
-    // Tip attachments are ciphertext for the newsroom, never for readers.
-    let tip_attachment = key.starts_with(super::ATTACHMENT_PREFIX);
-    if !valid || original || tip_attachment {
-        return (StatusCode::NOT_FOUND, "Not found").into_response();
+    let file = key.rsplit('/').next().unwrap_or_default();
+    let original = file.to_ascii_lowercase().starts_with("original.");
+    if !well_formed || !key.starts_with("images/") || original {
+        return None;
     }
-    match state.media().get(&key).await {
-        Ok(Some(bytes)) => {
-            let content_type = match key.rsplit_once('.').map(|(_, ext)| ext) {
-                Some("jpg" | "jpeg") => "image/jpeg",
-                Some("webp") => "image/webp",
-                Some("png") => "image/png",
-                Some("gif") => "image/gif",
-                Some("avif") => "image/avif",
-                _ => "application/octet-stream",
-            };
-            (
-                [
-                    (CONTENT_TYPE, HeaderValue::from_static(content_type)),
-                    (
-                        CACHE_CONTROL,
-                        HeaderValue::from_static("public, max-age=31536000, immutable"),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
-        Ok(None) => (StatusCode::NOT_FOUND, "Not found").into_response(),
-        Err(error) => {
-            tracing::error!(%error, key, "media read failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Could not read the file").into_response()
-        }
+    match file.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("jpg" | "jpeg") => Some("image/jpeg"),
+        Some("webp") => Some("image/webp"),
+        Some("png") => Some("image/png"),
+        Some("gif") => Some("image/gif"),
+        Some("avif") => Some("image/avif"),
+        _ => None,
     }
 }
 
@@ -1106,8 +1106,16 @@ pub async fn not_found(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The themed 404. Rendered once and then answered from the page cache (until a publication
+/// changes the stories it suggests): asking for pages that do not exist costs a lookup.
 pub(super) async fn not_found_page(state: &AppState) -> Result<Response, WebError> {
+    if let Some(mut cached) = crate::serve::cached_not_found(state, &http::HeaderMap::new()) {
+        // The page-cache middleware answers it again in an encoding the client takes.
+        cached.extensions_mut().insert(NotFoundPage);
+        return Ok(cached);
+    }
     let mut frame = Frame::load(state).await?;
+    frame.tags.insert(cache_tags::FRONT_LIST.to_owned());
     let latest = state.store().stories(StoryFilter::All, 4, 0, &[]).await?;
     let suggestions = frame.stories(&latest, CARD_SIZES);
     let meta = PageMeta {
@@ -1124,5 +1132,12 @@ pub(super) async fn not_found_page(state: &AppState) -> Result<Response, WebErro
         None,
         json!({"suggestions": suggestions}),
     );
-    frame.render(state, "not_found.html", context, StatusCode::NOT_FOUND)
+    let tags = frame.tags.iter().cloned().collect();
+    let mut response = frame.render(state, "not_found.html", context, StatusCode::NOT_FOUND)?;
+    response.extensions_mut().insert(Cacheable {
+        tags,
+        cache_control: "no-store",
+    });
+    response.extensions_mut().insert(NotFoundPage);
+    Ok(response)
 }

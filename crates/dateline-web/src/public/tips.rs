@@ -33,6 +33,9 @@ pub(crate) use dateline_core::tips::TIP_ATTACHMENT_PREFIX as ATTACHMENT_PREFIX;
 /// A follow-up is a codename and a message of at most `MAX_MESSAGE_CHARS` characters, each up to
 /// 4 bytes and percent-encoded (3 characters a byte), with room for the token and field names.
 const FOLLOW_UP_BODY_LIMIT: usize = MAX_MESSAGE_CHARS * 4 * 3 + 16 * 1024;
+/// Time for the whole follow-up form to arrive: its 256 KB at the slowest upload rate the tip
+/// form accepts (`upload::SLOWEST_BYTES_PER_SEC`, 32 KiB/s) take 8 s; a minute leaves room for Tor.
+const FOLLOW_UP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub fn routes() -> Router<AppState> {
     use axum::routing::get;
@@ -50,7 +53,15 @@ pub fn routes() -> Router<AppState> {
             "/tips/follow-up",
             get(follow_up_form)
                 .post(follow_up)
-                .layer(axum::extract::DefaultBodyLimit::max(FOLLOW_UP_BODY_LIMIT)),
+                .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
+                    FOLLOW_UP_BODY_LIMIT,
+                ))
+                // The follow-up form is buffered whole: it must arrive in time, or a trickle
+                // holds one of the tips' slots (`limits`) for ever.
+                .layer(crate::limits::read_deadlines(
+                    upload::IDLE_TIMEOUT,
+                    FOLLOW_UP_DEADLINE,
+                )),
         )
         .layer(axum::middleware::from_fn(crate::tips::private_tip_pages))
 }

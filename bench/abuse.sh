@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Abuse benchmark (issue 12, "How it is judged"): the release server on loopback under
+#
+#   overload  10x the node's uncached capacity (searches, page-cache misses, comment posts, tip
+#             posts) for 30 s, open loop, while readers load the cached article page;
+#   slow      1,000 connections trickling request heads or bodies a byte a second (replaced as the
+#             server closes them) for 30 s, while readers load the cached article page.
+#
+# For each it prints the server's memory growth (goal < 64 MB over its level before), how fast the
+# excess was refused (503/429, goal p99 < 50 ms) and the cached article's latency (goal p99 < 50 ms).
+# A benchmark, not a test: it measures and says which goals were met; scripts/test does not run it.
+#
+#   bash bench/abuse.sh                    builds the release binary (or DATELINE_BIN=path)
+#   PHASES=slow SECONDS_TO_RUN=10 bash bench/abuse.sh
+#
+# Environment: PHASES ("overload slow"), SECONDS_TO_RUN (30), FACTOR (10: offered load as a
+# multiple of the measured capacity), READERS (100 signed-in commenters), PAGE_FETCHERS (4),
+# SLOW_CONNECTIONS (1000), DATELINE_BIN, KEEP=1 (keep the temporary folder and logs).
+#
+# Hook for the kill -9 check (issue 12; the lead adds it): every comment and tip answered with
+# success is appended to $WORK/accepted-comments.tsv ("id<TAB>body") and $WORK/accepted-tips.txt
+# (the message) as the load runs. A `kill9` phase belongs in `run_phase` below: start the
+# overload in the background, `kill -9 $SERVER_PID` mid-run, restart with `start_server`, and
+# compare those files with the database (as bench/comments.sh does), on SQLite and PostgreSQL.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+PHASES=${PHASES:-"overload slow"}
+export SECONDS_TO_RUN=${SECONDS_TO_RUN:-30}
+export PAGE_FETCHERS=${PAGE_FETCHERS:-4}
+export SLOW_CONNECTIONS=${SLOW_CONNECTIONS:-1000}
+FACTOR=${FACTOR:-10}
+READERS=${READERS:-100}
+LEAD=/politics/trump-invites-colombias-gustavo-petro-to-white-house-after-confrontation
+
+need_tools sqlite3 curl node
+dateline_binary
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/dateline-bench-abuse.XXXXXX")
+PORT=$(free_port)
+BASE="http://127.0.0.1:$PORT"
+SERVER_PID=""
+cleanup() {
+  stop_pid "$SERVER_PID"
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Each connection is a file descriptor: 1,000 slow clients plus the load need more than the usual
+# 1,024 (for the client as for the server).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+start_server() {
+  DATELINE_NEURAL_VOICE=off "$BIN" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >>"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_http "$BASE/healthz" "$SERVER_PID" "$WORK/server.log"
+}
+
+rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+
+say "starting $BIN serve on $BASE (demo newsroom)"
+start_server
+DB="$WORK/data/dateline.sqlite"
+
+ARTICLE_ID=$(curl -fsS "$BASE$LEAD" | grep -o 'href="/discussion/[0-9]*#comment-form"' | head -1 | grep -o '[0-9]\+')
+[ -n "$ARTICLE_ID" ] || { echo "no discussion link on $LEAD" >&2; exit 1; }
+
+say "creating $READERS verified readers with sessions (straight into the database)"
+{
+  echo "BEGIN;"
+  reader_sessions_sql "$READERS" abuse "Abuse reader" "$WORK/sessions"
+  echo "COMMIT;"
+} | sqlite3 -cmd ".timeout 10000" "$DB"
+
+ARTICLE_IDS=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM articles WHERE status = 'published'" | paste -sd, -)
+WORDS=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT headline FROM articles WHERE status = 'published'" \
+  | tr -cs 'A-Za-z' '\n' | awk 'length($0) >= 5' | sort -u | head -200 | paste -sd, -)
+: >"$WORK/accepted-comments.tsv"
+: >"$WORK/accepted-tips.txt"
+python3 - "$WORK" "$ARTICLE_ID" "$ARTICLE_IDS" "$WORDS" "$LEAD" <<'EOF'
+import json, sys
+work, article_id, ids, words, lead = sys.argv[1:]
+sessions = [line.split() for line in open(f"{work}/sessions") if line.strip()]
+json.dump({
+    "article_path": lead,
+    "article_id": int(article_id),
+    "article_ids": [int(i) for i in ids.split(",")],
+    "words": words.split(","),
+    "sessions": sessions,
+    "accepted_comments": f"{work}/accepted-comments.tsv",
+    "accepted_tips": f"{work}/accepted-tips.txt",
+}, open(f"{work}/plan.json", "w"))
+EOF
+
+# Warm the cached page and let the allocator settle, so the baseline is the serving level.
+for _ in $(seq 1 200); do curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' "$BASE$LEAD"; done
+STATUS=0
+check() { # LABEL VALUE LIMIT
+  if awk -v v="$2" -v l="$3" 'BEGIN { exit !(v != "" && v != "null" && v < l) }'; then
+    echo "    ok   $1: $2 (goal < $3)"
+  else
+    echo "    FAIL $1: $2 (goal < $3)"
+    STATUS=1
+  fi
+}
+field() { node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1])); console.log(process.argv[2].split(".").reduce((o, k) => (o == null ? null : o[k]), r))' "$1" "$2"; }
+
+run_phase() {
+  case "$1" in
+    overload)
+      say "capacity: ${CONCURRENCY:-16} clients, closed loop, 10 s over the uncached mix"
+      SECONDS_TO_RUN=10 node bench/abuse-load.js capacity "$BASE" "$SERVER_PID" "$WORK/plan.json" | tee "$WORK/capacity.json"
+      local capacity rate
+      capacity=$(field "$WORK/capacity.json" per_second)
+      rate=$(awk -v c="$capacity" -v f="$FACTOR" 'BEGIN { printf "%d", c * f }')
+      say "overload: $rate requests/s (${FACTOR}x $capacity) for $SECONDS_TO_RUN s; server RSS $(rss_mb) MB"
+      node bench/abuse-load.js overload "$BASE" "$SERVER_PID" "$WORK/plan.json" "$rate" | tee "$WORK/overload.json"
+      check "overload: RSS growth MB" "$(field "$WORK/overload.json" growth_mb)" 64
+      check "overload: excess answered (503/429) p99 ms" "$(field "$WORK/overload.json" excess_ms.p99)" 50
+      check "overload: cached article p99 ms" "$(field "$WORK/overload.json" article_ms.p99)" 50
+      ;;
+    slow)
+      say "slow clients: $SLOW_CONNECTIONS connections trickling heads and bodies for $SECONDS_TO_RUN s; server RSS $(rss_mb) MB"
+      node bench/abuse-load.js slow "$BASE" "$SERVER_PID" "$WORK/plan.json" | tee "$WORK/slow.json"
+      check "slow: RSS growth MB" "$(field "$WORK/slow.json" growth_mb)" 64
+      check "slow: cached article p99 ms" "$(field "$WORK/slow.json" article_ms.p99)" 50
+      check "slow: seconds a slow connection was held, p99" "$(field "$WORK/slow.json" held_seconds.p99)" 25
+      ;;
+    *) echo "unknown phase $1 (overload, slow)" >&2; exit 2 ;;
+  esac
+  kill -0 "$SERVER_PID" || { echo "FAIL: the server died" >&2; tail -n 40 "$WORK/server.log" >&2; exit 1; }
+}
+
+for phase in $PHASES; do run_phase "$phase"; done
+echo "accepted during the run: $(wc -l <"$WORK/accepted-comments.tsv") comments, $(wc -l <"$WORK/accepted-tips.txt") tips; server RSS now $(rss_mb) MB"
+[ $STATUS -eq 0 ] && say "every goal met" || say "some goals missed (see FAIL above)"
+exit $STATUS

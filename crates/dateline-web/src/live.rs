@@ -1,0 +1,170 @@
+//! Live updates for the readers of an article: "what changed for this article since what my page
+//! shows", asked once per interval (or as soon as the `changes` log names the article) for all of
+//! them together, and fanned out through a `tokio::sync::watch` channel.
+//!
+//! A topic is an article and the point the reader's page is at (the newest comment it shows, the
+//! newest live entry): readers of the same cached page share one topic, so 2,000 of them cost one
+//! query per interval. A topic lives while someone listens; its poller ends with its last reader.
+//! The number of open streams is capped per node ([`LiveHub::open`]).
+//!
+//! The hub knows nothing of comments: what it asks is the `load` function it is built with. The
+//! discussion's live count uses it today; live coverage entries can use another hub.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use dateline_db::{DbError, Store};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+
+/// What a reader's page is following: an article, from a point on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Topic {
+    pub article_id: i64,
+    /// The newest thing the page shows (a comment id, an entry id).
+    pub since: i64,
+}
+
+type Load<T> = Arc<
+    dyn Fn(Store, Topic) -> Pin<Box<dyn Future<Output = Result<T, DbError>> + Send>> + Send + Sync,
+>;
+
+struct Channel<T> {
+    sender: watch::Sender<Option<T>>,
+    wake: Arc<Notify>,
+}
+
+pub(crate) struct LiveHub<T> {
+    store: Store,
+    load: Load<T>,
+    /// The cache tag whose change concerns an article (e.g. `discussion:<id>`).
+    tag_of: fn(i64) -> String,
+    every: Duration,
+    topics: Arc<Mutex<HashMap<Topic, Channel<T>>>>,
+    streams: Arc<Semaphore>,
+}
+
+/// An open subscription: the values of its topic, and its place under the node's stream cap.
+pub(crate) struct Subscription<T> {
+    pub values: watch::Receiver<Option<T>>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl<T> LiveHub<T>
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    pub(crate) fn new<F, Fut>(
+        store: Store,
+        every: Duration,
+        max_streams: usize,
+        tag_of: fn(i64) -> String,
+        load: F,
+    ) -> Self
+    where
+        F: Fn(Store, Topic) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, DbError>> + Send + 'static,
+    {
+        Self {
+            store,
+            load: Arc::new(move |store, topic| Box::pin(load(store, topic))),
+            tag_of,
+            every,
+            topics: Arc::new(Mutex::new(HashMap::new())),
+            streams: Arc::new(Semaphore::new(max_streams)),
+        }
+    }
+
+    /// A stream slot, or `None` when the node already has as many streams as it allows. Taken
+    /// before anything else is done for the request.
+    pub(crate) fn slot(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.streams).try_acquire_owned().ok()
+    }
+
+    /// Follows `topic`: the receiver holds its latest value (`None` until the first load) and is
+    /// marked changed, so the first `changed()` returns at once.
+    pub(crate) fn open(&self, topic: Topic, slot: OwnedSemaphorePermit) -> Subscription<T> {
+        let mut topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        let mut values = match topics.get(&topic) {
+            Some(channel) => channel.sender.subscribe(),
+            None => {
+                let (sender, values) = watch::channel(None);
+                let wake = Arc::new(Notify::new());
+                topics.insert(
+                    topic,
+                    Channel {
+                        sender: sender.clone(),
+                        wake: Arc::clone(&wake),
+                    },
+                );
+                tokio::spawn(self.poller(topic, sender, wake));
+                values
+            }
+        };
+        values.mark_changed();
+        Subscription {
+            values,
+            _slot: slot,
+        }
+    }
+
+    /// Wakes the pollers of every topic whose article one of `tags` names (called for each entry
+    /// of the `changes` log this node applies).
+    pub(crate) fn changed<S: AsRef<str>>(&self, tags: &[S]) {
+        let topics = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        if topics.is_empty() {
+            return;
+        }
+        for (topic, channel) in topics.iter() {
+            let tag = (self.tag_of)(topic.article_id);
+            if tags.iter().any(|t| t.as_ref() == tag) {
+                channel.wake.notify_one();
+            }
+        }
+    }
+
+    /// Topics followed right now (for tests and metrics).
+    pub(crate) fn topics(&self) -> usize {
+        self.topics.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn poller(
+        &self,
+        topic: Topic,
+        sender: watch::Sender<Option<T>>,
+        wake: Arc<Notify>,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let (store, load, every) = (self.store.clone(), Arc::clone(&self.load), self.every);
+        let topics = Arc::clone(&self.topics);
+        async move {
+            loop {
+                match load(store.clone(), topic).await {
+                    Ok(value) => {
+                        sender.send_if_modified(|current| {
+                            let changed = current.as_ref() != Some(&value);
+                            *current = Some(value);
+                            changed
+                        });
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, article_id = topic.article_id, "live update failed");
+                    }
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    () = wake.notified() => {}
+                    () = sender.closed() => {}
+                }
+                // The topic goes when its last reader has; checked under the lock that `open`
+                // subscribes under, so no reader can join a topic that is going.
+                let mut topics = topics.lock().unwrap_or_else(|e| e.into_inner());
+                if sender.receiver_count() == 0 {
+                    topics.remove(&topic);
+                    return;
+                }
+            }
+        }
+    }
+}
