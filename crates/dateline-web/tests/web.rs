@@ -16,10 +16,10 @@ mod feeds;
 mod imported;
 #[path = "web/listen.rs"]
 mod listen;
-#[path = "web/live.rs"]
-mod live;
 #[path = "web/listener.rs"]
 mod listener;
+#[path = "web/live.rs"]
+mod live;
 #[path = "web/newsroom_auth.rs"]
 mod newsroom_auth;
 #[path = "web/newsroom_editor.rs"]

@@ -3,9 +3,9 @@
 
 mod audio;
 mod discussion;
-pub(crate) mod moved;
 mod live;
 mod live_events;
+pub(crate) mod moved;
 mod objects;
 mod pages;
 pub(crate) mod readers;
@@ -23,9 +23,9 @@ pub use live_events::LiveFeeds;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
 
+pub(crate) use discussion::live_comment_counts;
 pub(crate) use moved::names_an_old_item;
 pub use moved::old_addresses;
-pub(crate) use discussion::live_comment_counts;
 pub use pages::not_found;
 pub(crate) use pages::{ArticleMode, render_article};
 pub(crate) use tips::conversation;

