@@ -42,6 +42,8 @@ pub(super) struct LiveShown {
     pub shown: LivePage,
     /// This page's address: the entries' anchors are on it.
     pub page_url: String,
+    /// How many pages of entries there are: the page cache keys the live page by its number.
+    pub pages: i64,
 }
 
 /// The live block of page `page_number` of `page`'s article, or `None` when it is not live
@@ -103,6 +105,7 @@ pub(super) async fn block(
         context,
         shown,
         page_url,
+        pages,
     }))
 }
 

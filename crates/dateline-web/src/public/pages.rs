@@ -687,7 +687,14 @@ async fn render_article_at(
         }),
     );
     match mode {
-        ArticleMode::Public => frame.render(state, "article.html", context, StatusCode::OK),
+        // A live page is a list of entries: each of its pages is a page of its own to the cache.
+        ArticleMode::Public => match &live {
+            Some(live) => list_of_pages(
+                frame.render(state, "article.html", context, StatusCode::OK),
+                live.pages,
+            ),
+            None => frame.render(state, "article.html", context, StatusCode::OK),
+        },
         ArticleMode::Preview { .. } => {
             frame.render_uncached(state, "article.html", context, StatusCode::OK)
         }
