@@ -17,11 +17,10 @@
 # multiple of the measured capacity), READERS (100 signed-in commenters), PAGE_FETCHERS (4),
 # SLOW_CONNECTIONS (1000), DATELINE_BIN, KEEP=1 (keep the temporary folder and logs).
 #
-# Hook for the kill -9 check (issue 12; the lead adds it): every comment and tip answered with
-# success is appended to $WORK/accepted-comments.tsv ("id<TAB>body") and $WORK/accepted-tips.txt
-# (the message) as the load runs. A `kill9` phase belongs in `run_phase` below: start the
-# overload in the background, `kill -9 $SERVER_PID` mid-run, restart with `start_server`, and
-# compare those files with the database (as bench/comments.sh does), on SQLite and PostgreSQL.
+# The kill -9 check is bench/durability.sh (the suite's durability test, run against this binary
+# for SECONDS_TO_RUN on SQLite and PostgreSQL): PHASES="overload slow kill9" runs it last, on its
+# own sites. Every comment and tip answered with success here is also appended to
+# $WORK/accepted-comments.tsv ("id<TAB>body") and $WORK/accepted-tips.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -130,7 +129,12 @@ run_phase() {
       check "slow: cached article p99 ms" "$(field "$WORK/slow.json" article_ms.p99)" 50
       check "slow: seconds a slow connection was held, p99" "$(field "$WORK/slow.json" held_seconds.p99)" 25
       ;;
-    *) echo "unknown phase $1 (overload, slow)" >&2; exit 2 ;;
+    kill9)
+      say "kill -9 under comments and tips (bench/durability.sh), $SECONDS_TO_RUN s per backend"
+      DATELINE_BIN=$BIN bash bench/durability.sh || { echo "FAIL: kill -9 lost or doubled a write" >&2; STATUS=1; }
+      return
+      ;;
+    *) echo "unknown phase $1 (overload, slow, kill9)" >&2; exit 2 ;;
   esac
   kill -0 "$SERVER_PID" || { echo "FAIL: the server died" >&2; tail -n 40 "$WORK/server.log" >&2; exit 1; }
 }
