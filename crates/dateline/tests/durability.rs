@@ -165,7 +165,10 @@ async fn send_tips(port: u16, tipster: usize, until: Instant, seen: Arc<Mutex<Ac
             .split('&')
             .next()
             .expect("token");
-        let token = percent_decode(token);
+        let token = percent_encoding::percent_decode_str(token)
+            .decode_utf8()
+            .expect("a UTF-8 token")
+            .into_owned();
         let nonce = dateline_tips::solve_proof_of_work(&token);
         let marker = format!("durable-tip-{tipster}-{n}");
         n += 1;
@@ -205,25 +208,6 @@ async fn send_tips(port: u16, tipster: usize, until: Instant, seen: Arc<Mutex<Ac
             }
         }
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 3 <= bytes.len()
-            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8(out).expect("a UTF-8 token")
 }
 
 /// Every file under `folder`, as text.
