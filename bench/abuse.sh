@@ -2,7 +2,8 @@
 # Abuse benchmark (issue 12, "How it is judged"): the release server on loopback under
 #
 #   overload  10x the node's uncached capacity (searches, page-cache misses, comment posts, tip
-#             posts) for 30 s, open loop, while readers load the cached article page;
+#             posts) for 30 s, open loop, while readers load the cached article page (the load is
+#             bench/loadgen, a Rust generator on one thread; the readers have a thread of their own);
 #   slow      1,000 connections trickling request heads or bodies a byte a second (replaced as the
 #             server closes them) for 30 s, while readers load the cached article page.
 #
@@ -15,7 +16,8 @@
 #
 # Environment: PHASES ("overload slow"), SECONDS_TO_RUN (30), FACTOR (10: offered load as a
 # multiple of the measured capacity), READERS (100 signed-in commenters), PAGE_FETCHERS (4),
-# SLOW_CONNECTIONS (1000), DATELINE_BIN, KEEP=1 (keep the temporary folder and logs).
+# SLOW_CONNECTIONS (1000), MAX_IN_FLIGHT (4000 requests of the overload at once), DATELINE_BIN,
+# LOADGEN_BIN (bench/loadgen's binary), KEEP=1 (keep the temporary folder and logs).
 #
 # The kill -9 check is bench/durability.sh (the suite's durability test, run against this binary
 # for SECONDS_TO_RUN on SQLite and PostgreSQL): PHASES="overload slow kill9" runs it last, on its
@@ -37,6 +39,7 @@ LEAD=/politics/trump-invites-colombias-gustavo-petro-to-white-house-after-confro
 
 need_tools sqlite3 curl node
 dateline_binary
+loadgen_binary
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dateline-bench-abuse.XXXXXX")
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
@@ -80,11 +83,24 @@ WORDS=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT headline FROM articles WHERE
   | tr -cs 'A-Za-z' '\n' | awk 'length($0) >= 5' | sort -u | head -200 | paste -sd, -)
 : >"$WORK/accepted-comments.tsv"
 : >"$WORK/accepted-tips.txt"
+curl -fsS "$BASE/tips/new" >"$WORK/tip-form.html"
 python3 - "$WORK" "$ARTICLE_ID" "$ARTICLE_IDS" "$WORDS" "$LEAD" <<'EOF'
-import json, sys
+import html, json, re, sys
 work, article_id, ids, words, lead = sys.argv[1:]
 sessions = [line.split() for line in open(f"{work}/sessions") if line.strip()]
+# The tip form as the site serves it without JavaScript: its action, every hidden field and the
+# first kind offered (the form's shape is the tips code's business, so it is read, not assumed).
+page = open(f"{work}/tip-form.html").read()
+form = re.search(r'<form[^>]*class="tips-form"[^>]*>(.*?)</form>', page, re.S)
+if not form:
+    sys.exit("no tips form on /tips/new")
+action = re.search(r'action="([^"]*)"', form.group(0))
+fields = [[m[0], html.unescape(m[1])] for m in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1))]
+kind = re.search(r'name="kind" value="([^"]+)"', form.group(1))
+fields.append(["kind", kind.group(1) if kind else "tip"])
 json.dump({
+    "tip_action": html.unescape(action.group(1)) if action else "/tips",
+    "tip_fields": fields,
     "article_path": lead,
     "article_id": int(article_id),
     "article_ids": [int(i) for i in ids.split(",")],
@@ -112,12 +128,12 @@ run_phase() {
   case "$1" in
     overload)
       say "capacity: ${CONCURRENCY:-16} clients, closed loop, 10 s over the uncached mix"
-      SECONDS_TO_RUN=10 node bench/abuse-load.js capacity "$BASE" "$SERVER_PID" "$WORK/plan.json" | tee "$WORK/capacity.json"
+      SECONDS_TO_RUN=10 "$LOADGEN" capacity "$BASE" "$SERVER_PID" "$WORK/plan.json" | tee "$WORK/capacity.json"
       local capacity rate
       capacity=$(field "$WORK/capacity.json" per_second)
       rate=$(awk -v c="$capacity" -v f="$FACTOR" 'BEGIN { printf "%d", c * f }')
       say "overload: $rate requests/s (${FACTOR}x $capacity) for $SECONDS_TO_RUN s; server RSS $(rss_mb) MB"
-      node bench/abuse-load.js overload "$BASE" "$SERVER_PID" "$WORK/plan.json" "$rate" | tee "$WORK/overload.json"
+      "$LOADGEN" overload "$BASE" "$SERVER_PID" "$WORK/plan.json" "$rate" | tee "$WORK/overload.json"
       check "overload: RSS growth MB" "$(field "$WORK/overload.json" growth_mb)" 64
       check "overload: excess answered (503/429) p99 ms" "$(field "$WORK/overload.json" excess_ms.p99)" 50
       check "overload: cached article p99 ms" "$(field "$WORK/overload.json" article_ms.p99)" 50

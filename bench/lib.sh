@@ -53,6 +53,21 @@ dateline_binary() {
   fi
 }
 
+# The load generator of bench/abuse.sh (bench/loadgen), built in release beside the server:
+# LOADGEN_BIN if set.
+loadgen_binary() {
+  if [ -n "${LOADGEN_BIN:-}" ]; then
+    LOADGEN=$LOADGEN_BIN
+  else
+    say "cargo build --release -p dateline-loadgen"
+    cargo build --release -p dateline-loadgen
+    local target
+    target=$(cargo metadata --format-version 1 --no-deps \
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    LOADGEN="$target/release/loadgen"
+  fi
+}
+
 # SQL for N verified readers with sessions (EMAIL_PREFIX1@readers.example, ...), written straight
 # into the database because the sign-up path has a per-address limit, as it should. Each session
 # token is random and stored as its SHA-256 digest, like the server's own; "token csrf" lines go
