@@ -36,7 +36,7 @@ pub use limits::BodyLimits;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
-pub use server::{ListenerLimits, Site, serve};
+pub use server::{ListenerLimits, Site, bind, serve};
 pub use theme::{Theme, ThemeError};
 
 /// What the web layer needs to know from the operator's configuration.

@@ -89,6 +89,27 @@ impl<S> Site for S where
 /// Headers a request may carry; hyper's default, stated so that it is a decision.
 const MAX_HEADERS: usize = 100;
 
+/// Connections the kernel holds for us between our `accept`s. A burst past it is not refused but
+/// dropped, and the client's TCP sends its SYN again only after a second (RFC 6298 §2.1): at
+/// 128, the kernel's usual default, a flood of a few thousand connections a second turned
+/// refusals that take microseconds into waits of one to three seconds (`bench/abuse.sh`). Linux
+/// caps it at `net.core.somaxconn` (4096 since 5.4).
+const ACCEPT_BACKLOG: u32 = 4096;
+
+/// The listening socket for `address`, with room for bursts of connections ([`ACCEPT_BACKLOG`]).
+pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As every server does: a restart can listen again while the last run's connections are in
+    // TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(ACCEPT_BACKLOG)
+}
+
 /// Serves `site` on `listener` until `shutdown` completes, then drains (see the module notes).
 pub async fn serve(
     listener: TcpListener,

@@ -374,3 +374,49 @@ async fn shutdown_gives_up_on_what_outlasts_the_grace_period() {
     let took = server.shut_down().await;
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
+
+/// A burst of connections larger than the kernel's usual backlog (128; 300 here, within the
+/// 1,024 file descriptors a test process may have) waits in the accept queue
+/// instead of being dropped (a dropped SYN costs the client a second before it tries again): the
+/// listener `dateline_web::bind` makes holds them while nothing accepts.
+#[tokio::test]
+async fn a_burst_of_connections_waits_for_accept_instead_of_being_dropped() {
+    let listener = dateline_web::bind("127.0.0.1:0".parse().expect("address")).expect("bind");
+    let address = listener.local_addr().expect("address");
+    let mut connected = Vec::new();
+    for _ in 0..300 {
+        // Nothing accepts yet: each connection completes its handshake into the backlog, or its
+        // SYN is dropped and `connect` waits for the retransmission, past this limit.
+        let stream = tokio::time::timeout(Duration::from_millis(500), TcpStream::connect(address))
+            .await
+            .unwrap_or_else(|_| panic!("connection {} waited for a SYN retry", connected.len() + 1))
+            .expect("connect");
+        connected.push(stream);
+    }
+    // And the server then serves every one of them.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(dateline_web::serve(
+        listener,
+        site(),
+        ListenerLimits::default(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut answered = 0;
+    for mut stream in connected {
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("write");
+        let answer = closed_within(&mut stream, Duration::from_secs(10))
+            .await
+            .expect("an answer");
+        if answer.starts_with(b"HTTP/1.1 200") {
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, 300);
+    let _ = stop.send(());
+    served.await.expect("server task").expect("serve");
+}
