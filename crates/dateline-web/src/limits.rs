@@ -195,6 +195,13 @@ impl Capacity {
         take(slots).map(Some).ok_or(Full)
     }
 
+    /// A public slot for work a request does after it was admitted elsewhere: the form page that
+    /// answers a refused tip is a render with queries, which a flood of refused tips must not get
+    /// for free on the tips' own slots.
+    pub(crate) fn public_slot(&self) -> Result<OwnedSemaphorePermit, Full> {
+        take(&self.public).ok_or(Full)
+    }
+
     /// The turn to render a page readers had until a change dropped it from the cache: one render
     /// at a time per page, so the readers who ask while it runs wait for it (up to
     /// [`RERENDER_WAIT`]) and are then answered from the cache instead of each rendering it.

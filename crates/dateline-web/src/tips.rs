@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dateline_db::Store;
@@ -77,8 +77,15 @@ const SPENT_PROOFS_IN_MEMORY: usize = 4 * 1024;
 /// An unlocked identity lives as long as a newsroom session may be idle.
 const UNLOCKED_FOR: Duration = Duration::from_secs(2 * 60 * 60);
 
+/// Codenames stretched at once on this node. Each derivation is argon2id over 19 MiB
+/// (`dateline_tips::Codename`), run twice per tip sent or opened: unbounded, a burst of tips or
+/// codename guesses held that memory many times over (about 190 MB for ten tips at once, in
+/// `bench/abuse.sh`). The rest wait their turn; the tips limits bound how many can wait.
+const DERIVATIONS_AT_ONCE: usize = 2;
+
 pub(crate) struct TipsState {
     install: tokio::sync::OnceCell<InstallSecret>,
+    derivations: Arc<tokio::sync::Semaphore>,
     limits: Mutex<Limits>,
     spent_proofs: Mutex<SpentProofs>,
     unlocked: Mutex<HashMap<i64, Unlocked>>,
@@ -150,10 +157,19 @@ impl TipsState {
     pub(crate) fn new() -> Self {
         Self {
             install: tokio::sync::OnceCell::new(),
+            derivations: Arc::new(tokio::sync::Semaphore::new(DERIVATIONS_AT_ONCE)),
             limits: Mutex::new(Limits::fresh()),
             spent_proofs: Mutex::new(SpentProofs::new(SPENT_PROOFS_IN_MEMORY)),
             unlocked: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A turn to stretch a codename ([`DERIVATIONS_AT_ONCE`]); hold it until the derivation ends.
+    pub(crate) async fn derivation_turn(&self) -> tokio::sync::OwnedSemaphorePermit {
+        Arc::clone(&self.derivations)
+            .acquire_owned()
+            .await
+            .expect("the derivations semaphore is never closed")
     }
 
     /// The installation's secret, made by the first node that needs it.

@@ -358,11 +358,16 @@ async fn admit(
     Ok(Ok(recipients))
 }
 
+/// The form again, with what was typed and why it was refused. Rendering it is uncached work:
+/// it takes a public slot, and past capacity the answer is the plain 503 instead.
 async fn render_refusal(
     state: &AppState,
     refusal: Refusal,
     values: TipValues,
 ) -> Result<Response, WebError> {
+    let Ok(_slot) = state.capacity().public_slot() else {
+        return Ok(crate::limits::busy());
+    };
     let mut response = render_form(state, values, refusal.errors, refusal.status).await?;
     if refusal.status == StatusCode::TOO_MANY_REQUESTS {
         response.headers_mut().insert(
@@ -533,7 +538,17 @@ async fn receive(
     };
     let install = state.tips().install(state.store()).await?.clone();
     let attachments = stored.attachments.clone();
-    let sealed = seal_tip(install, recipients, kind, article_id, values, attachments).await;
+    let turn = state.tips().derivation_turn().await;
+    let sealed = seal_tip(
+        turn,
+        install,
+        recipients,
+        kind,
+        article_id,
+        values,
+        attachments,
+    )
+    .await;
     let sealed = match sealed {
         Ok(sealed) => sealed,
         Err(failure) => {
@@ -781,8 +796,10 @@ struct SealedTip {
     codename: Codename,
 }
 
-/// Makes the codename and encrypts the text; the attachments are in storage already.
+/// Makes the codename and encrypts the text; the attachments are in storage already. `turn` is
+/// held until the codename is derived.
 async fn seal_tip(
+    turn: tokio::sync::OwnedSemaphorePermit,
     install: dateline_tips::InstallSecret,
     recipients: Recipients,
     kind: TipKind,
@@ -798,6 +815,7 @@ async fn seal_tip(
             .reply_identity(&install)
             .map_err(|e| internal(&e))?
             .public_key();
+        drop(turn);
         let message = dateline_tips::encrypt(&recipients, values.message.as_bytes())
             .map_err(|e| internal(&e))?;
         let contact = match values.contact.trim() {
@@ -981,9 +999,11 @@ async fn open_codename(
         return Ok(None);
     };
     let install = install.clone();
+    let turn = state.tips().derivation_turn().await;
     let derived = tokio::task::spawn_blocking(move || {
         let key = codename.lookup_key(&install)?;
         let identity = codename.reply_identity(&install)?;
+        drop(turn);
         Ok::<_, dateline_tips::CodenameError>((key, identity))
     })
     .await?
