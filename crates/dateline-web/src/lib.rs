@@ -337,6 +337,18 @@ pub fn service(state: AppState) -> CacheFirst {
     CacheFirst {
         inner: router(state.clone()),
         state,
+        work: None,
+    }
+}
+
+/// [`service`], with the router's work (everything but cache hits and refusals) run on `work`,
+/// a runtime of its own. Under a flood the listener's threads then only accept, answer hits and
+/// refuse: a refusal waits for the system's scheduler, not behind the renders and queries ahead
+/// of it in one run queue (`bench/abuse.sh` measured waits of seconds that way).
+pub fn service_on(state: AppState, work: tokio::runtime::Handle) -> CacheFirst {
+    CacheFirst {
+        work: Some(work),
+        ..service(state)
     }
 }
 
@@ -348,17 +360,34 @@ pub fn service(state: AppState) -> CacheFirst {
 pub struct CacheFirst {
     state: AppState,
     inner: Router,
+    work: Option<tokio::runtime::Handle>,
 }
 
 type Answer = Result<axum::response::Response, std::convert::Infallible>;
+type Working = std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>;
+
+impl CacheFirst {
+    /// The router's work for one request, on the work runtime when there is one.
+    fn at_work(&self, work: impl std::future::Future<Output = Answer> + Send + 'static) -> Working {
+        let Some(runtime) = &self.work else {
+            return Box::pin(work);
+        };
+        let running = runtime.spawn(work);
+        Box::pin(async move {
+            running.await.unwrap_or_else(|failed| {
+                tracing::error!(error = %failed, "a request's work ended without an answer");
+                Ok(axum::response::IntoResponse::into_response(
+                    WebError::Internal(failed.to_string()),
+                ))
+            })
+        })
+    }
+}
 
 impl tower::Service<axum::extract::Request> for CacheFirst {
     type Response = axum::response::Response;
     type Error = std::convert::Infallible;
-    type Future = futures_util::future::Either<
-        std::future::Ready<Answer>,
-        std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send>>,
-    >;
+    type Future = futures_util::future::Either<std::future::Ready<Answer>, Working>;
 
     fn poll_ready(
         &mut self,
@@ -394,7 +423,7 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
         if reading && state.cache().was_dropped(&path) {
             // A page readers had until a change dropped it: its render comes first, once.
             let mut inner = self.inner.clone();
-            return Either::Right(Box::pin(async move {
+            return Either::Right(self.at_work(async move {
                 let mut response = match rerender(&state, &mut inner, request).await {
                     Ok(response) => response,
                     Err(limits::Full) => shed(),
@@ -412,7 +441,7 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
             }
         };
         let answer = self.inner.call(request);
-        Either::Right(Box::pin(async move {
+        Either::Right(self.at_work(async move {
             let mut response = answer.await?;
             drop(slot);
             serve::transport_headers(&mut response, client);
@@ -513,6 +542,8 @@ mod tests {
                     newsroom::client_address(request.extensions()).to_string()
                 }),
             ),
+            // The router's work on a runtime handle of its own, as `dateline serve` runs it.
+            work: Some(tokio::runtime::Handle::current()),
         };
         let ask = |peer: &str, forwarded: &'static str| {
             let mut request = Request::get("/who")
