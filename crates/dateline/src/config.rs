@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use dateline_web::{ListenerLimits, ProxyHeaders, TrustedProxies, WebConfig};
+use dateline_web::{AccessLogTarget, ListenerLimits, ProxyHeaders, TrustedProxies, WebConfig};
 use serde::Deserialize;
 
 /// The keys `dateline.toml` may hold. An unknown key is an error: a typo must not silently fall
@@ -47,6 +47,12 @@ pub struct FileConfig {
     pub max_uncached_requests: Option<usize>,
     /// Live event streams open at once; more are answered 503.
     pub max_event_streams: Option<usize>,
+    /// A second, private address serving `/metrics` (no token) and `/readyz`.
+    pub metrics_listen: Option<String>,
+    /// With it, `/metrics` on the main listener answers `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// The access log: "off", "stdout", or a file path (appended to).
+    pub access_log: Option<String>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -91,7 +97,14 @@ pub struct Config {
     pub max_connections: usize,
     pub max_uncached_requests: usize,
     pub max_event_streams: usize,
+    pub metrics_listen: Option<SocketAddr>,
+    pub metrics_token: Option<String>,
+    pub access_log: Option<AccessLogTarget>,
 }
+
+/// A metrics token shorter than this is refused: it is the only thing between anyone on the
+/// internet and the node's internals (queue sizes, memory).
+const METRICS_TOKEN_MIN_CHARS: usize = 24;
 
 /// Where this node's narration runs. The web process itself never narrates: synthesis takes a
 /// core and, with the neural voice, hundreds of megabytes that readers' requests must not share.
@@ -176,6 +189,9 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_MAX_CONNECTIONS",
     "DATELINE_MAX_UNCACHED_REQUESTS",
     "DATELINE_MAX_EVENT_STREAMS",
+    "DATELINE_METRICS_LISTEN",
+    "DATELINE_METRICS_TOKEN",
+    "DATELINE_ACCESS_LOG",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -324,7 +340,35 @@ impl Config {
         let max_event_streams =
             count(&env, "DATELINE_MAX_EVENT_STREAMS", "streams")?.or(file.max_event_streams);
         let max_event_streams = max_event_streams.unwrap_or(web.max_event_streams);
+        let metrics_listen = env("DATELINE_METRICS_LISTEN")
+            .or(file.metrics_listen)
+            .map(|text| {
+                text.parse::<SocketAddr>().with_context(|| {
+                    format!("metrics_listen “{text}” is not of the form 127.0.0.1:9090")
+                })
+            })
+            .transpose()?;
+        let metrics_token = env("DATELINE_METRICS_TOKEN").or(file.metrics_token);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|token| token.chars().count() < METRICS_TOKEN_MIN_CHARS)
+        {
+            bail!("metrics_token must be at least {METRICS_TOKEN_MIN_CHARS} characters");
+        }
+        let access_log = match env("DATELINE_ACCESS_LOG")
+            .or(file.access_log)
+            .unwrap_or_else(|| "off".to_owned())
+            .as_str()
+        {
+            "off" => None,
+            "stdout" => Some(AccessLogTarget::Stdout),
+            "" => bail!("access_log is empty: say off, stdout or a file path"),
+            path => Some(AccessLogTarget::File(PathBuf::from(path))),
+        };
         Ok(Self {
+            metrics_listen,
+            metrics_token,
+            access_log,
             trusted_proxies,
             max_connections,
             max_uncached_requests,

@@ -370,9 +370,16 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             trusted_proxies: config.trusted_proxies.clone(),
             max_uncached_requests: config.max_uncached_requests,
             max_event_streams: config.max_event_streams,
+            metrics_token: config.metrics_token.clone(),
         },
     )
     .await?;
+    let state = match &config.access_log {
+        Some(target) => state.with_access_log(
+            dateline_web::AccessLog::open(target).context("opening the access log")?,
+        ),
+        None => state,
+    };
     let search = open_search(&config, &store)?;
     let state = state.with_search(search);
     let state = match &config.smtp {
@@ -427,14 +434,35 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
         max_connections: config.max_connections,
         ..dateline_web::ListenerLimits::default()
     };
-    dateline_web::serve(
-        listener,
-        dateline_web::service(state),
-        limits,
-        shutdown_signal(),
-    )
-    .await
-    .context("serving HTTP")?;
+    // The metrics listener serves until the process ends, so the drain itself can be watched.
+    let metrics_listener = match config.metrics_listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening for metrics on {address}"))?;
+            tracing::info!(address = %listener.local_addr()?, "serving /metrics and /readyz");
+            Some(tokio::spawn(dateline_web::serve(
+                listener,
+                dateline_web::metrics_router(state.clone()),
+                limits.clone(),
+                std::future::pending(),
+            )))
+        }
+        None => None,
+    };
+    let draining = state.clone();
+    // SIGTERM: first /readyz says 503, then the listener stops accepting and lets requests in
+    // flight finish.
+    let shutdown = async move {
+        shutdown_signal().await;
+        draining.start_draining();
+    };
+    dateline_web::serve(listener, dateline_web::service(state), limits, shutdown)
+        .await
+        .context("serving HTTP")?;
+    if let Some(metrics_listener) = metrics_listener {
+        metrics_listener.abort();
+    }
     if let Some(narration) = narration {
         narration.stop().await;
     }

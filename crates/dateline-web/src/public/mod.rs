@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .merge(live::routes())
         .route("/", get(pages::front))
         .route("/healthz", get(pages::healthz))
+        .route("/readyz", get(crate::readiness::readyz))
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/robots.txt", get(pages::robots))
         .route("/search", get(search::search_page))
         .route("/media/{*key}", get(pages::media))
