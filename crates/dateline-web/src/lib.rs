@@ -115,6 +115,8 @@ struct Inner {
     metrics: Metrics,
     access_log: std::sync::OnceLock<AccessLog>,
     readiness: readiness::Readiness,
+    /// Archive narrations readers asked for, per node (`public::audio`).
+    first_listens: governor::DefaultDirectRateLimiter,
 }
 
 impl AppState {
@@ -146,6 +148,7 @@ impl AppState {
                 metrics: Metrics::new(),
                 access_log: std::sync::OnceLock::new(),
                 readiness: readiness::Readiness::default(),
+                first_listens: public::first_listen_limiter(),
             }),
         })
     }
@@ -272,6 +275,10 @@ impl AppState {
 
     pub fn is_draining(&self) -> bool {
         self.inner.readiness.is_draining()
+    }
+
+    pub(crate) fn first_listens(&self) -> &governor::DefaultDirectRateLimiter {
+        &self.inner.first_listens
     }
 
     pub(crate) fn readiness(&self) -> &readiness::Readiness {

@@ -53,6 +53,9 @@ pub struct FileConfig {
     pub metrics_token: Option<String>,
     /// The access log: "off", "stdout", or a file path (appended to).
     pub access_log: Option<String>,
+    /// Articles unchanged for this many days (and imported ones) are narrated only on their
+    /// first listen or by `dateline narrate --archive`.
+    pub narration_archive_days: Option<u32>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -100,11 +103,16 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     pub metrics_token: Option<String>,
     pub access_log: Option<AccessLogTarget>,
+    pub narration_archive_days: u32,
 }
 
 /// A metrics token shorter than this is refused: it is the only thing between anyone on the
 /// internet and the node's internals (queue sizes, memory).
 const METRICS_TOKEN_MIN_CHARS: usize = 24;
+
+/// A month: what a newsroom still updates and readers still find on the front and section
+/// pages; older stories wait for a listener.
+const DEFAULT_NARRATION_ARCHIVE_DAYS: u32 = 30;
 
 /// Where this node's narration runs. The web process itself never narrates: synthesis takes a
 /// core and, with the neural voice, hundreds of megabytes that readers' requests must not share.
@@ -192,6 +200,7 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_METRICS_LISTEN",
     "DATELINE_METRICS_TOKEN",
     "DATELINE_ACCESS_LOG",
+    "DATELINE_NARRATION_ARCHIVE_DAYS",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -365,7 +374,14 @@ impl Config {
             "" => bail!("access_log is empty: say off, stdout or a file path"),
             path => Some(AccessLogTarget::File(PathBuf::from(path))),
         };
+        let narration_archive_days = count(&env, "DATELINE_NARRATION_ARCHIVE_DAYS", "days")?
+            .or(file.narration_archive_days)
+            .unwrap_or(DEFAULT_NARRATION_ARCHIVE_DAYS);
+        if narration_archive_days == 0 {
+            bail!("narration_archive_days must be at least 1");
+        }
         Ok(Self {
+            narration_archive_days,
             metrics_listen,
             metrics_token,
             access_log,

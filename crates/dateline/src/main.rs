@@ -91,6 +91,19 @@ enum Command {
         #[command(subcommand)]
         command: VoicesCommand,
     },
+    /// Narrate the archive: queue every story without audio that the narration budget leaves
+    /// to its first listener (older than narration_archive_days, or imported), newest first,
+    /// and follow the workers' progress
+    Narrate {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The archive (the only thing this command narrates for now)
+        #[arg(long)]
+        archive: bool,
+        /// Queue and return, without following the workers
+        #[arg(long)]
+        no_wait: bool,
+    },
     /// Write one archive of the whole site (database, media, audio, tips ciphertext, secrets)
     /// while it serves
     Backup {
@@ -251,6 +264,18 @@ fn main() -> anyhow::Result<()> {
                 store.close().await;
                 outcome
             }
+            Command::Narrate {
+                overrides,
+                archive,
+                no_wait,
+            } => {
+                anyhow::ensure!(archive, "say what to narrate: --archive");
+                let config = setup(&overrides)?;
+                let (store, _) = open(&config).await?;
+                let outcome = narrator::narrate_archive(&store, !no_wait).await;
+                store.close().await;
+                outcome
+            }
             Command::Backup { overrides, to } => {
                 backup::backup(&setup(&overrides)?, to.as_deref()).await
             }
@@ -360,6 +385,11 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
             identity.display()
         );
     }
+    // In the database, so the workers (other processes, other machines) and every node agree.
+    store
+        .set_narration_archive_days(config.narration_archive_days)
+        .await
+        .context("recording narration_archive_days")?;
     let state = AppState::new(
         store.clone(),
         media.clone(),

@@ -10,3 +10,8 @@ CREATE TABLE narration_totals (
     last_synthesis_ms BIGINT
 );
 INSERT INTO narration_totals (only_row) VALUES (1);
+
+-- The narration budget: an article unchanged for this many days (or imported) is archive,
+-- narrated on its first listen or by `dateline narrate --archive`, never queued by itself.
+-- `serve` writes the `narration_archive_days` setting here, so the workers and every node agree.
+ALTER TABLE narration_settings ADD COLUMN archive_days INTEGER NOT NULL DEFAULT 30;
