@@ -57,6 +57,7 @@ async fn node(store: &TestStore, metrics_token: Option<&str>) -> Node {
     }
 }
 
+/// Through the front door, from a reader's address.
 async fn send(service: &CacheFirst, mut request: Request<Body>) -> Answer {
     request
         .extensions_mut()
@@ -64,17 +65,7 @@ async fn send(service: &CacheFirst, mut request: Request<Body>) -> Answer {
             [192, 0, 2, 44],
             51000,
         ))));
-    let response = service.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    super::edge::send(service, request).await
 }
 
 fn get(uri: &str) -> Request<Body> {
