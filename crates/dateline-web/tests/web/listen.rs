@@ -330,7 +330,30 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
         .create_article(&older_input)
         .await
         .expect("archive story");
+    // Anything imported is archive, however recent its date.
+    let imported = store
+        .imports()
+        .article(
+            "wordpress:post:77",
+            &article(
+                room.politics,
+                room.author,
+                "imported-yesterday",
+                "Imported",
+                20,
+            ),
+            &dateline_db::Actor::system("import"),
+        )
+        .await
+        .expect("imported");
+    let dateline_db::Imported::Created(imported_id) = imported else {
+        panic!("a new import creates the story: {imported:?}");
+    };
     let fresh = narrations_waiting(&store).await;
+    assert_eq!(
+        fresh, 3,
+        "neither the old nor the imported stories were queued"
+    );
     // A better voice arrives: only what is not archive is read again.
     assert_eq!(store.queue_all_narration(false).await.expect("requeue"), 0);
     assert_eq!(narrations_waiting(&store).await, fresh);
