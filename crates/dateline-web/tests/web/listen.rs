@@ -378,11 +378,11 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
         .queue_archive_narration(|done, total| reported.push((done, total)))
         .await
         .expect("archive queued");
-    assert_eq!(queued, vec![old]);
+    assert_eq!(queued, vec![imported_id, old]);
     assert_eq!(
         reported.last(),
-        Some(&(1, 5)),
+        Some(&(2, 6)),
         "progress: queued, of those looked at"
     );
-    assert_eq!(narrations_waiting(&store).await, fresh + 2);
+    assert_eq!(narrations_waiting(&store).await, fresh + 3);
 }
