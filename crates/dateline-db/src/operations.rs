@@ -23,7 +23,7 @@ pub struct QueueDepth {
 }
 
 /// Everything the narration workers have produced since the database was made.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct NarrationTotals {
     /// Narrations that synthesised speech (an unchanged text reuses its audio and is not one).
     pub narrations: i64,
@@ -93,7 +93,7 @@ impl Store {
     }
 
     pub async fn narration_totals(&self) -> Result<NarrationTotals> {
-        let row: Option<(i64, i64, i64, Option<i64>, Option<i64>)> = on_reader!(self, pool => {
+        let row: Option<NarrationTotals> = on_reader!(self, pool => {
             sqlx::query_as(
                 "SELECT narrations, audio_ms, synthesis_ms, last_audio_ms, last_synthesis_ms \
                  FROM narration_totals WHERE only_row = 1",
@@ -101,15 +101,7 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        Ok(
-            row.map_or_else(NarrationTotals::default, |row| NarrationTotals {
-                narrations: row.0,
-                audio_ms: row.1,
-                synthesis_ms: row.2,
-                last_audio_ms: row.3,
-                last_synthesis_ms: row.4,
-            }),
-        )
+        Ok(row.unwrap_or_default())
     }
 
     /// The connection pools as they are now (no query).
