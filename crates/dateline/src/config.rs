@@ -544,6 +544,48 @@ mod tests {
     }
 
     #[test]
+    fn operations_settings_default_off_and_refuse_what_would_expose_the_node() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("dateline.toml");
+        std::fs::write(&path, "access_log = \"/var/log/dateline/access.jsonl\"\n").expect("write");
+        let flags = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        let plain = Config::resolve_with(&flags, env(&[])).expect("config");
+        assert_eq!(
+            plain.access_log,
+            Some(AccessLogTarget::File(
+                "/var/log/dateline/access.jsonl".into()
+            ))
+        );
+        assert_eq!((plain.metrics_listen, plain.metrics_token), (None, None));
+        assert_eq!(plain.narration_archive_days, 30);
+        let set = Config::resolve_with(
+            &flags,
+            env(&[
+                ("DATELINE_ACCESS_LOG", "off"),
+                ("DATELINE_METRICS_LISTEN", "127.0.0.1:9090"),
+                ("DATELINE_METRICS_TOKEN", "0123456789abcdef0123456789"),
+                ("DATELINE_NARRATION_ARCHIVE_DAYS", "7"),
+            ]),
+        )
+        .expect("config");
+        assert_eq!(set.access_log, None);
+        assert_eq!(set.metrics_listen.map(|a| a.port()), Some(9090));
+        assert_eq!(set.narration_archive_days, 7);
+        for (key, value, says) in [
+            ("DATELINE_METRICS_TOKEN", "short", "at least 24"),
+            ("DATELINE_METRICS_LISTEN", "localhost", "localhost"),
+            ("DATELINE_NARRATION_ARCHIVE_DAYS", "0", "at least 1"),
+            ("DATELINE_ACCESS_LOG", "", "access_log is empty"),
+        ] {
+            let error = Config::resolve_with(&flags, env(&[(key, value)])).expect_err(key);
+            assert!(format!("{error:#}").contains(says), "{key}: {error:#}");
+        }
+    }
+
+    #[test]
     fn the_search_engine_is_tantivy_unless_postgres_is_asked_for_with_postgres() {
         let folder = tempfile::tempdir().expect("tempdir");
         std::fs::write(folder.path().join("e.toml"), "").expect("write");
