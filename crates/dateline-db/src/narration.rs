@@ -499,6 +499,13 @@ impl Store {
                 queue_narration!(tx, article_id, ANY_AGE)
             };
             if queued {
+                // A reader is waiting for it: ahead of the stories nobody has asked for yet
+                // (still behind the site's own jobs), as `hurry_narration` does for the lead.
+                sqlx::query("UPDATE jobs SET priority = $1 WHERE dedup_key = $2 AND state = 'queued'")
+                    .bind(NARRATE_PRIORITY + 1)
+                    .bind(JobKind::NarrateArticle.dedup_key(Some(article_id)))
+                    .execute(&mut *tx)
+                    .await?;
                 // The page says "being prepared" instead of offering the button again.
                 record_change!(tx, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
             }

@@ -299,6 +299,25 @@ async fn archive_stories_wait_for_their_first_listener_who_queues_one_narration(
         "/politics/old-inquiry#listen-heading"
     );
     assert_eq!(narrations_waiting(site.state.store()).await, fresh + 1);
+    // The reader waits for it: it is read before the stories queued earlier.
+    let job = site
+        .state
+        .store()
+        .claim_job(
+            "test-worker",
+            &[dateline_core::JobKind::NarrateArticle.name()],
+            std::time::Duration::from_secs(60),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("claim")
+        .expect("a narration job");
+    assert_eq!(job.payload["article_id"], old);
+    site.state
+        .store()
+        .release_jobs("test-worker", jiff::Timestamp::now())
+        .await
+        .expect("released");
     site.state.apply_changes().await.expect("changes");
     let page = get(&site.app, "/politics/old-inquiry").await;
     assert!(page.body.contains("The audio is being prepared."));
