@@ -7,7 +7,9 @@
 use std::time::{Duration, Instant};
 
 use dateline_db::{AudioStatus, Store};
-use support::{ReaderSession, Site, children, free_port, readers, request, until};
+use support::{
+    ReaderSession, Site, free_port, long_story, readers, request, until, worker_reading,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -55,12 +57,7 @@ async fn slow_comment(
 
 async fn sigterm_finishes_what_was_accepted(database_url: String) {
     let store = Store::open(&database_url).await.expect("the site's store");
-    // Long enough that the worker is still reading it when SIGTERM comes.
-    let body = (1..=40)
-        .map(|n| format!("Paragraph {n} of the council's long evening, read aloud in full."))
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    let (article_id, _) = dateline_db::testing::published_article(&store, &body).await;
+    let article_id = long_story(&store).await;
     let sessions = readers(&store, SLOW_POSTS).await;
 
     let mut site = Site::new(database_url);
@@ -71,21 +68,7 @@ async fn sigterm_finishes_what_was_accepted(database_url: String) {
     ));
     site.start("first.log").await;
     let serve = site.server.as_ref().expect("serving").id();
-    let worker = until(
-        "the narration worker",
-        Duration::from_secs(60),
-        async || children(serve).first().copied(),
-    )
-    .await;
-    until(
-        "the worker reading the article",
-        Duration::from_secs(60),
-        async || {
-            let audio = store.article_audio(article_id).await.ok().flatten()?;
-            (audio.status == AudioStatus::Generating).then_some(())
-        },
-    )
-    .await;
+    let worker = worker_reading(&site, &store, article_id).await;
     let (status, _) = request(metrics_port, "GET", "/readyz", &[], b"")
         .await
         .expect("readyz answers");

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use dateline_db::{AudioStatus, Store};
-use support::{Site, children, request, until};
+use support::{Site, children, long_story, request, until, worker_reading};
 
 mod support;
 
@@ -18,31 +18,12 @@ async fn a_killed_narration_worker_leaves_the_site_serving_and_the_article_is_na
         database.path().join("dateline.sqlite").display()
     );
     let store = Store::open(&url).await.expect("the site's store");
-    // Long enough that the worker is still reading it when it is killed.
-    let body = (1..=40)
-        .map(|n| format!("Paragraph {n} of the council's long evening, read aloud in full."))
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    let (article_id, _) = dateline_db::testing::published_article(&store, &body).await;
+    let article_id = long_story(&store).await;
 
     let mut site = Site::new(url);
     site.start("serve.log").await;
     let serve = site.server.as_ref().expect("serving").id();
-    let first = until(
-        "the narration worker",
-        Duration::from_secs(60),
-        async || children(serve).first().copied(),
-    )
-    .await;
-    until(
-        "the worker reading the article",
-        Duration::from_secs(60),
-        async || {
-            let audio = store.article_audio(article_id).await.ok().flatten()?;
-            (audio.status == AudioStatus::Generating).then_some(())
-        },
-    )
-    .await;
+    let first = worker_reading(&site, &store, article_id).await;
     let killed = std::process::Command::new("kill")
         .args(["-9", &first.to_string()])
         .status()

@@ -263,3 +263,36 @@ pub async fn until<T>(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A published story long enough that the narration worker is still reading it seconds later
+/// (`/politics/vote-delayed`); its id.
+pub async fn long_story(store: &Store) -> i64 {
+    let body = (1..=40)
+        .map(|n| format!("Paragraph {n} of the council's long evening, read aloud in full."))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    dateline_db::testing::published_article(store, &body)
+        .await
+        .0
+}
+
+/// Waits until the serving `site`'s narration worker child is reading `article_id`; its pid.
+pub async fn worker_reading(site: &Site, store: &Store, article_id: i64) -> u32 {
+    let serve = site.server.as_ref().expect("serving").id();
+    let worker = until(
+        "the narration worker",
+        Duration::from_secs(60),
+        async || children(serve).first().copied(),
+    )
+    .await;
+    until(
+        "the worker reading the article",
+        Duration::from_secs(60),
+        async || {
+            let audio = store.article_audio(article_id).await.ok().flatten()?;
+            (audio.status == dateline_db::AudioStatus::Generating).then_some(())
+        },
+    )
+    .await;
+    worker
+}
