@@ -317,6 +317,7 @@ pub mod paths {
         "metrics",
         "newsroom",
         "readers",
+        "readyz",
         "robots.txt",
         "search",
         "sitemap.xml",

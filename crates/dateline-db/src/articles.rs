@@ -405,10 +405,12 @@ impl Store {
                 tag_ids,
             };
             record_change!(tx, "article", Some(id), change_tags(id, None, &after));
-            let _queued = queue_narration!(tx, id);
+            // The source first: an imported article is archive, left out of the narration
+            // queue (`narration::not_archive`).
             if let Some(source) = source {
                 remember_source!(tx, source, "article", id, now);
             }
+            let _queued = queue_narration!(tx, id);
             tx.commit().await?;
             id
         });

@@ -22,6 +22,7 @@ mod library;
 mod live;
 mod narration;
 mod newsroom_desk;
+mod operations;
 mod profiles;
 mod readers;
 mod rows;
@@ -70,6 +71,7 @@ pub use narration::{
     NarrationRun, check_pronunciation,
 };
 pub use newsroom_desk::TagUse;
+pub use operations::{NarrationTotals, PoolUse, QueueDepth};
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use readers::{
     ExportedComment, ExportedReport, NewReader, Reader, ReaderExport, ReaderLinkPurpose,

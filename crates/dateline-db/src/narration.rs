@@ -12,20 +12,45 @@ use crate::{DbError, Result, Store, from_micros, on_reader, on_writer, to_micros
 /// Below the site's own jobs: narration waits for publishing, never the other way round.
 pub const NARRATE_PRIORITY: i64 = -5;
 
-/// Queues the narration of article `$id` inside `$tx` when it is published and not opted out:
-/// one waiting job per article, so a burst of edits narrates once. The audio readers hear stays
-/// until the new narration is complete.
+/// The narration budget (issue 14): an article is *archive* when it was imported, or when it
+/// has not changed for `narration_settings.archive_days` days. Archive articles are not narrated
+/// as they are written or when a better voice arrives, only when a reader asks for their audio
+/// or the operator runs `dateline narrate --archive`: an imported archive of 100,000 stories
+/// must not keep a core busy for days. `now` is the placeholder of the time, in microseconds.
+pub(crate) fn not_archive(now: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM import_sources s WHERE s.kind = 'article' \
+         AND s.entity_id = a.id) AND a.updated_at >= CAST({now} AS BIGINT) - \
+         (SELECT CAST(ns.archive_days AS BIGINT) * 86400000000 FROM narration_settings ns \
+         WHERE ns.only_row = 1)"
+    )
+}
+
+/// Archive articles too: a person asked for this one (the newsroom's "regenerate", a reader's
+/// first listen, `dateline narrate --archive`).
+pub(crate) const ANY_AGE: &str = "TRUE";
+
+/// Queues the narration of article `$id` inside `$tx` when it is published, not opted out and
+/// not archive ([`not_archive`], or the condition given, [`ANY_AGE`]): one waiting job per
+/// article, so a burst of edits narrates once. The audio readers hear stays until the new
+/// narration is complete.
 macro_rules! queue_narration {
-    ($tx:expr, $id:expr) => {{
+    ($tx:expr, $id:expr) => {
+        $crate::narration::queue_narration!($tx, $id, &$crate::narration::not_archive("$5"))
+    };
+    ($tx:expr, $id:expr, $budget:expr) => {{
         let id: i64 = $id;
         let now = $crate::to_micros(jiff::Timestamp::now());
-        let queued = sqlx::query(
+        let budget: &str = $budget;
+        let sql = format!(
             "INSERT INTO jobs (kind, payload, dedup_key, priority, state, run_at, max_attempts, \
              created_at) SELECT $1, $2, $3, CAST($4 AS BIGINT), 'queued', CAST($5 AS BIGINT), 5, \
              CAST($5 AS BIGINT) FROM articles a WHERE a.id = $6 AND a.status = 'published' \
              AND NOT EXISTS (SELECT 1 FROM article_audio au WHERE au.article_id = $6 AND au.opted_out) \
-             ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING",
-        )
+             AND {budget} \
+             ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING"
+        );
+        let queued = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(dateline_core::JobKind::NarrateArticle.name())
         .bind(serde_json::json!({ "article_id": id }).to_string())
         .bind(dateline_core::JobKind::NarrateArticle.dedup_key(Some(id)))
@@ -361,7 +386,7 @@ impl Store {
     pub async fn queue_narration(&self, article_id: i64, actor: &Actor) -> Result<bool> {
         let queued = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
-            let queued = queue_narration!(tx, article_id);
+            let queued = queue_narration!(tx, article_id, ANY_AGE);
             if queued {
                 let entry = AuditEntry::about(actor, "article.audio_regenerate", "article", article_id, "");
                 record_audit!(tx, Timestamp::now(), entry);
@@ -376,15 +401,21 @@ impl Store {
     /// better voice has become available); returns how many were queued. They are read newest
     /// first (the front page's lead is the newest story), also those that were waiting already
     /// in the order they were queued in: a new voice reaches what readers open first.
+    ///
+    /// Archive articles (`not_archive`) are left to their first listener and `dateline narrate
+    /// --archive`.
     pub async fn queue_all_narration(&self, only_fallback: bool) -> Result<usize> {
+        let sql = format!(
+            "SELECT a.id FROM articles a LEFT JOIN article_audio au ON au.article_id = a.id \
+             WHERE a.status = 'published' AND COALESCE(au.opted_out, FALSE) = FALSE \
+             AND ($1 = FALSE OR au.is_fallback = TRUE) AND {} \
+             ORDER BY a.first_published_at DESC, a.id DESC",
+            not_archive("$2")
+        );
         let ids: Vec<i64> = on_reader!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT a.id FROM articles a LEFT JOIN article_audio au ON au.article_id = a.id \
-                 WHERE a.status = 'published' AND COALESCE(au.opted_out, FALSE) = FALSE \
-                 AND ($1 = FALSE OR au.is_fallback = TRUE) \
-                 ORDER BY a.first_published_at DESC, a.id DESC",
-            )
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(only_fallback)
+            .bind(to_micros(Timestamp::now()))
             .fetch_all(pool)
             .await?
         });
@@ -406,6 +437,93 @@ impl Store {
             queued += usize::from(one);
         }
         Ok(queued)
+    }
+
+    /// Queues every archive article that has no narration yet (`dateline narrate --archive`),
+    /// newest first, telling `progress` (queued so far, of how many) after each batch; returns
+    /// the ids queued, to follow.
+    pub async fn queue_archive_narration(
+        &self,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<Vec<i64>> {
+        let ids: Vec<i64> = on_reader!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT a.id FROM articles a LEFT JOIN article_audio au ON au.article_id = a.id \
+                 WHERE a.status = 'published' AND COALESCE(au.opted_out, FALSE) = FALSE \
+                 AND au.mp3_key IS NULL \
+                 ORDER BY a.first_published_at DESC, a.id DESC",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let total = ids.len();
+        let mut queued = Vec::new();
+        // A transaction per batch: one per article would keep SQLite's writer for minutes.
+        for batch in ids.chunks(500) {
+            let start = to_micros(Timestamp::now());
+            on_writer!(self, pool => {
+                let mut tx = pool.begin().await?;
+                for (place, &id) in (0i64..).zip(batch) {
+                    if queue_narration!(tx, id, ANY_AGE) {
+                        // Newest first: one microsecond per place in line.
+                        sqlx::query("UPDATE jobs SET run_at = $1 WHERE dedup_key = $2 AND state = 'queued'")
+                            .bind(start.saturating_add(place))
+                            .bind(JobKind::NarrateArticle.dedup_key(Some(id)))
+                            .execute(&mut *tx)
+                            .await?;
+                        queued.push(id);
+                    }
+                }
+                tx.commit().await?;
+            });
+            progress(queued.len(), total);
+        }
+        Ok(queued)
+    }
+
+    /// Queues a reader's first listen to an article without audio, archive or not: one waiting
+    /// job at most (the dedup key); `false` when it is not published, opted out, already
+    /// narrated or already waiting.
+    pub async fn queue_first_listen(&self, article_id: i64) -> Result<bool> {
+        let queued = on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let has_audio: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT mp3_key FROM article_audio WHERE article_id = $1",
+            )
+            .bind(article_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let queued = if has_audio.flatten().is_some() {
+                false
+            } else {
+                queue_narration!(tx, article_id, ANY_AGE)
+            };
+            if queued {
+                // A reader is waiting for it: ahead of the stories nobody has asked for yet
+                // (still behind the site's own jobs), as `hurry_narration` does for the lead.
+                sqlx::query("UPDATE jobs SET priority = $1 WHERE dedup_key = $2 AND state = 'queued'")
+                    .bind(NARRATE_PRIORITY + 1)
+                    .bind(JobKind::NarrateArticle.dedup_key(Some(article_id)))
+                    .execute(&mut *tx)
+                    .await?;
+                // The page says "being prepared" instead of offering the button again.
+                record_change!(tx, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
+            }
+            tx.commit().await?;
+            queued
+        });
+        Ok(queued)
+    }
+
+    /// Sets how old an unchanged article must be to count as archive (`narration_archive_days`).
+    pub async fn set_narration_archive_days(&self, days: u32) -> Result<()> {
+        on_writer!(self, pool => {
+            sqlx::query("UPDATE narration_settings SET archive_days = $1 WHERE only_row = 1")
+                .bind(i64::from(days))
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Moves article `article_id`'s waiting narration ahead of the others (the demo's lead story

@@ -201,10 +201,12 @@ async fn narrate_published(
     }
 
     let title = article.headline.clone();
+    let started = std::time::Instant::now();
     let encoded = on_idle_thread(move || {
         encode_narration(engine.as_ref(), &paragraphs, &lexicon, &cached, &title)
     })
     .await??;
+    let synthesis_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
 
     for (key, audio) in &encoded.fresh {
         media
@@ -238,12 +240,21 @@ async fn narrate_published(
         reused_paragraphs: encoded.reused as i64,
     };
     store.finish_narration(article.id, &files, &run).await?;
+    // For `/metrics` (seconds narrated, real-time factor): the audio is already the reader's,
+    // so a failure here only costs a sample.
+    if let Err(error) = store
+        .add_narration_time(files.duration_ms, synthesis_ms)
+        .await
+    {
+        tracing::warn!(%error, "could not record the narration's timing");
+    }
     tracing::info!(
         article = article.id,
         seconds = encoded.timings.duration,
         synthesised = run.synthesised_paragraphs,
         reused = run.reused_paragraphs,
         voice = files.voice,
+        synthesis_ms,
         "article narrated"
     );
     Ok(NarrationOutcome::Narrated { files, run })

@@ -191,6 +191,8 @@ pub struct PageCache {
     generation: AtomicU64,
     /// Pages stored since the start: each one a render (for tests and metrics).
     insertions: AtomicU64,
+    /// Pages pushed out by the byte budget since the start (not those a change dropped).
+    evictions: AtomicU64,
 }
 
 impl PageCache {
@@ -200,6 +202,7 @@ impl PageCache {
             max_bytes,
             generation: AtomicU64::new(0),
             insertions: AtomicU64::new(0),
+            evictions: AtomicU64::new(0),
         }
     }
 
@@ -211,6 +214,20 @@ impl PageCache {
     /// How many pages were stored since the cache was made.
     pub fn insertions(&self) -> u64 {
         self.insertions.load(Ordering::Relaxed)
+    }
+
+    /// How many pages the byte budget pushed out since the cache was made.
+    pub fn evictions(&self) -> u64 {
+        self.evictions.load(Ordering::Relaxed)
+    }
+
+    /// Bytes held now (every encoding of every page), of the budget [`Self::max_bytes`].
+    pub fn bytes(&self) -> usize {
+        self.entries.read().unwrap_or_else(|e| e.into_inner()).bytes
+    }
+
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
     }
 
     pub fn generation(&self) -> u64 {
@@ -246,6 +263,7 @@ impl PageCache {
                 break;
             };
             entries.remove(&oldest);
+            self.evictions.fetch_add(1, Ordering::Relaxed);
         }
         true
     }
@@ -413,6 +431,8 @@ mod tests {
         assert!(!cache.contains("/1"));
         assert!(cache.contains("/5"));
         assert_eq!(cache.len(), 4);
+        assert_eq!(cache.evictions(), 2);
+        assert!(cache.bytes() <= cache.max_bytes());
     }
 
     #[test]

@@ -64,7 +64,9 @@ impl IntoResponse for WebError {
                 (StatusCode::NOT_FOUND, "Not found").into_response()
             }
             other => {
-                tracing::error!(error = %other, "request failed");
+                // The one place a failed request is logged, with every cause under it (a
+                // database error's driver message, an I/O error's errno).
+                tracing::error!(error = %with_causes(&other), "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong on our side. Please try again in a moment.",
@@ -72,5 +74,41 @@ impl IntoResponse for WebError {
                     .into_response()
             }
         }
+    }
+}
+
+/// `error: its cause: its cause's cause…`, skipping a cause whose words the error already
+/// shows (`#[error(transparent)]` and `{0}` repeat them).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let words = cause.to_string();
+        if !text.contains(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
+        next = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logged_error_carries_its_causes_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "disk says no");
+        let media = dateline_storage::MediaError::Storage("cannot write audio/x.mp3".to_owned());
+        let error = WebError::Media(media);
+        assert_eq!(
+            with_causes(&error),
+            "Media storage failed: cannot write audio/x.mp3"
+        );
+        #[derive(Debug, thiserror::Error)]
+        #[error("writing the page")]
+        struct Outer(#[source] std::io::Error);
+        assert_eq!(with_causes(&Outer(io)), "writing the page: disk says no");
     }
 }

@@ -3,6 +3,7 @@
 //! Handlers stay short — parse, load one view model from the store, render — and everything about
 //! caching, compression, validators and security headers happens in one place (`serve`).
 
+mod access_log;
 mod api;
 mod cache;
 mod client;
@@ -10,8 +11,10 @@ mod error;
 mod feeds;
 mod limits;
 mod live;
+pub mod metrics;
 pub mod newsroom;
 mod public;
+mod readiness;
 mod search;
 mod serve;
 mod server;
@@ -29,10 +32,12 @@ use axum::Router;
 use dateline_db::Store;
 use dateline_storage::MediaStore;
 
+pub use access_log::{AccessLog, AccessLogTarget};
 pub use cache::{CachedPage, Effort, PageCache};
 pub use client::{Client, ProxyHeaders, TrustedProxies};
 pub use error::WebError;
 pub use limits::BodyLimits;
+pub use metrics::Metrics;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
@@ -55,6 +60,9 @@ pub struct WebConfig {
     pub max_uncached_requests: usize,
     /// Live event streams (`/discussion/{id}/events`) open at once on this node.
     pub max_event_streams: usize,
+    /// With a token, `/metrics` on the main listener answers requests bearing it; without,
+    /// metrics are only on the metrics listener (`metrics_router`), if there is one.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -66,6 +74,7 @@ impl Default for WebConfig {
             trusted_proxies: TrustedProxies::default(),
             max_uncached_requests: 64,
             max_event_streams: 4096,
+            metrics_token: None,
         }
     }
 }
@@ -103,6 +112,11 @@ struct Inner {
     live_feeds: public::LiveFeeds,
     /// The last change of the `changes` log this node has applied to its cache.
     applied_change: tokio::sync::Mutex<i64>,
+    metrics: Metrics,
+    access_log: std::sync::OnceLock<AccessLog>,
+    readiness: readiness::Readiness,
+    /// Archive narrations readers asked for, per node (`public::audio`).
+    first_listens: governor::DefaultDirectRateLimiter,
 }
 
 impl AppState {
@@ -131,6 +145,10 @@ impl AppState {
                 readers: public::readers::ReaderState::new(),
                 live_feeds,
                 applied_change: tokio::sync::Mutex::new(latest),
+                metrics: Metrics::new(),
+                access_log: std::sync::OnceLock::new(),
+                readiness: readiness::Readiness::default(),
+                first_listens: public::first_listen_limiter(),
             }),
         })
     }
@@ -231,6 +249,52 @@ impl AppState {
 
     pub(crate) fn readers(&self) -> &public::readers::ReaderState {
         &self.inner.readers
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Writes a line per answered request to `log` (see `access_log`). Set once.
+    pub fn with_access_log(self, log: AccessLog) -> Self {
+        if self.inner.access_log.set(log).is_err() {
+            tracing::warn!("the site already has an access log; keeping the first");
+        }
+        self
+    }
+
+    pub(crate) fn access_log(&self) -> Option<&AccessLog> {
+        self.inner.access_log.get()
+    }
+
+    /// The node is shutting down: `/readyz` answers 503 from now on, so load balancers stop
+    /// sending it new requests while those in flight finish.
+    pub fn start_draining(&self) {
+        self.inner.readiness.start_draining();
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.inner.readiness.is_draining()
+    }
+
+    pub(crate) fn first_listens(&self) -> &governor::DefaultDirectRateLimiter {
+        &self.inner.first_listens
+    }
+
+    pub(crate) fn readiness(&self) -> &readiness::Readiness {
+        &self.inner.readiness
+    }
+
+    /// A reader's search, timed for `/metrics`.
+    pub(crate) async fn timed_search(
+        &self,
+        search: &SiteSearch,
+        query: dateline_search::SearchQuery,
+    ) -> Result<dateline_search::SearchResults, WebError> {
+        let started = std::time::Instant::now();
+        let found = search.search(query).await;
+        self.metrics().observe_search(started.elapsed());
+        found
     }
 
     /// Sends reader emails (verification and sign-in links) through `mail` instead of the log.
@@ -408,11 +472,13 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
             request.headers(),
             config.base_url.starts_with("https://"),
         );
+        let observed = Observed::start(&self.state, &request, client);
         // `/?p=123` is an imported site's old address, not the front page: the router decides.
         if !public::names_an_old_item(request.uri())
             && let Some(mut response) = serve::from_cache(&self.state, &request)
         {
             serve::transport_headers(&mut response, client);
+            observed.finish(&self.state, &response, metrics::CacheResult::Hit);
             return Either::Left(std::future::ready(Ok(response)));
         }
         request.extensions_mut().insert(client);
@@ -429,6 +495,7 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
                     Err(limits::Full) => shed(),
                 };
                 serve::transport_headers(&mut response, client);
+                observed.finish_routed(&state, &response);
                 Ok(response)
             }));
         }
@@ -437,6 +504,7 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
             Err(limits::Full) => {
                 let mut busy = shed();
                 serve::transport_headers(&mut busy, client);
+                observed.finish(&state, &busy, metrics::CacheResult::None);
                 return Either::Left(std::future::ready(Ok(busy)));
             }
         };
@@ -445,8 +513,84 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
             let mut response = answer.await?;
             drop(slot);
             serve::transport_headers(&mut response, client);
+            observed.finish_routed(&state, &response);
             Ok(response)
         }))
+    }
+}
+
+/// One request on its way through the site, for `/metrics` and the access log.
+struct Observed {
+    started: std::time::Instant,
+    route: &'static str,
+    /// What the access log needs, copied only when there is one.
+    logged: Option<Logged>,
+}
+
+struct Logged {
+    method: http::Method,
+    /// The path alone: a query never reaches the log.
+    path: String,
+    user_agent: Option<http::HeaderValue>,
+    client: std::net::IpAddr,
+}
+
+impl Observed {
+    fn start(state: &AppState, request: &axum::extract::Request, client: Client) -> Self {
+        let path = request.uri().path();
+        Self {
+            started: std::time::Instant::now(),
+            route: metrics::route_class(path),
+            logged: state.access_log().map(|_| Logged {
+                method: request.method().clone(),
+                path: path.to_owned(),
+                user_agent: request.headers().get(http::header::USER_AGENT).cloned(),
+                client: client.address,
+            }),
+        }
+    }
+
+    /// An answer from the router: the page cache middleware marked what it did.
+    fn finish_routed(self, state: &AppState, response: &axum::response::Response) {
+        let cache = response
+            .extensions()
+            .get::<metrics::CacheResult>()
+            .copied()
+            .unwrap_or(metrics::CacheResult::None);
+        self.finish(state, response, cache);
+    }
+
+    fn finish(
+        self,
+        state: &AppState,
+        response: &axum::response::Response,
+        cache: metrics::CacheResult,
+    ) {
+        let took = self.started.elapsed();
+        state
+            .metrics()
+            .observe(self.route, response.status(), cache, took);
+        let (Some(log), Some(logged)) = (state.access_log(), self.logged) else {
+            return;
+        };
+        use axum::body::HttpBody;
+        let entry = access_log::Entry {
+            method: logged.method.as_str(),
+            route: self.route,
+            path: &logged.path,
+            status: response.status().as_u16(),
+            bytes: response.body().size_hint().exact(),
+            duration: took,
+            cache: cache.as_str(),
+            client: Some(logged.client),
+            user_agent: logged
+                .user_agent
+                .as_ref()
+                .and_then(|agent| agent.to_str().ok()),
+        };
+        if !log.record(&entry) {
+            state.metrics().access_log_dropped();
+        }
     }
 }
 
@@ -481,6 +625,15 @@ fn shed() -> axum::response::Response {
     let mut busy = limits::busy();
     serve::security_headers(busy.headers_mut());
     busy
+}
+
+/// What the metrics listener (`metrics_listen`) serves: `/metrics` without a token, and the
+/// health and readiness checks, on an address the operator keeps private.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(metrics::scrape_private))
+        .route("/readyz", axum::routing::get(readiness::readyz))
+        .with_state(state)
 }
 
 /// The whole site as one router. Every group of routes has body limits of its own (`limits`);

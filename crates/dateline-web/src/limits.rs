@@ -95,7 +95,9 @@ enum Lane {
     /// Tip submissions stream large uploads for minutes: slots of their own, so slow uploads
     /// can only keep other tips waiting.
     Tips,
-    /// The health check: a load balancer must hear the node is alive while it is busy.
+    /// The health and readiness checks and the metrics: a load balancer must hear the node is
+    /// alive while it is busy, and the operator see why it is busy (each is cheap and bounded:
+    /// `/readyz` checks once a second, `/metrics` scrapes one at a time).
     Unlimited,
 }
 
@@ -112,7 +114,7 @@ fn lane(method: &Method, path: &str) -> Lane {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    if path == "/healthz" {
+    if matches!(path, "/healthz" | "/readyz" | "/metrics") {
         Lane::Unlimited
     } else if under("/newsroom") || under("/api/v1/admin") {
         if carries_body(method) {

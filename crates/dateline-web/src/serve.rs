@@ -17,6 +17,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use crate::AppState;
 use crate::cache::{CachedPage, Effort};
 use crate::client::Client;
+use crate::metrics::CacheResult;
 
 /// Marks a handler's response as a page to cache, with the tags of everything it shows.
 #[derive(Clone)]
@@ -317,7 +318,8 @@ pub async fn cached_pages(State(state): State<AppState>, request: Request, next:
         security_headers(response.headers_mut());
         return response;
     }
-    if let Some(response) = from_cache(&state, &request) {
+    if let Some(mut response) = from_cache(&state, &request) {
+        response.extensions_mut().insert(CacheResult::Hit);
         return response;
     }
     let encoding = negotiate(request.headers());
@@ -387,10 +389,13 @@ pub async fn cached_pages(State(state): State<AppState>, request: Request, next:
     {
         state.polish(key, Arc::clone(&page));
     }
-    if is_not_found_page {
-        return not_found(&page, &method, encoding);
-    }
-    respond(&page, &method, encoding, if_none_match.as_ref())
+    let mut response = if is_not_found_page {
+        not_found(&page, &method, encoding)
+    } else {
+        respond(&page, &method, encoding, if_none_match.as_ref())
+    };
+    response.extensions_mut().insert(CacheResult::Miss);
+    response
 }
 
 fn static_content_type(value: &str) -> &'static str {

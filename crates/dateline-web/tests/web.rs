@@ -30,6 +30,8 @@ mod newsroom_library;
 mod newsroom_narration;
 #[path = "web/newsroom_writing.rs"]
 mod newsroom_writing;
+#[path = "web/operations.rs"]
+mod operations;
 #[path = "web/refusals.rs"]
 mod refusals;
 #[path = "web/search.rs"]

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use dateline_web::{ListenerLimits, ProxyHeaders, TrustedProxies, WebConfig};
+use dateline_web::{AccessLogTarget, ListenerLimits, ProxyHeaders, TrustedProxies, WebConfig};
 use serde::Deserialize;
 
 /// The keys `dateline.toml` may hold. An unknown key is an error: a typo must not silently fall
@@ -47,6 +47,15 @@ pub struct FileConfig {
     pub max_uncached_requests: Option<usize>,
     /// Live event streams open at once; more are answered 503.
     pub max_event_streams: Option<usize>,
+    /// A second, private address serving `/metrics` (no token) and `/readyz`.
+    pub metrics_listen: Option<String>,
+    /// With it, `/metrics` on the main listener answers `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// The access log: "off", "stdout", or a file path (appended to).
+    pub access_log: Option<String>,
+    /// Articles unchanged for this many days (and imported ones) are narrated only on their
+    /// first listen or by `dateline narrate --archive`.
+    pub narration_archive_days: Option<u32>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -91,7 +100,19 @@ pub struct Config {
     pub max_connections: usize,
     pub max_uncached_requests: usize,
     pub max_event_streams: usize,
+    pub metrics_listen: Option<SocketAddr>,
+    pub metrics_token: Option<String>,
+    pub access_log: Option<AccessLogTarget>,
+    pub narration_archive_days: u32,
 }
+
+/// A metrics token shorter than this is refused: it is the only thing between anyone on the
+/// internet and the node's internals (queue sizes, memory).
+const METRICS_TOKEN_MIN_CHARS: usize = 24;
+
+/// A month: what a newsroom still updates and readers still find on the front and section
+/// pages; older stories wait for a listener.
+const DEFAULT_NARRATION_ARCHIVE_DAYS: u32 = 30;
 
 /// Where this node's narration runs. The web process itself never narrates: synthesis takes a
 /// core and, with the neural voice, hundreds of megabytes that readers' requests must not share.
@@ -176,6 +197,10 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_MAX_CONNECTIONS",
     "DATELINE_MAX_UNCACHED_REQUESTS",
     "DATELINE_MAX_EVENT_STREAMS",
+    "DATELINE_METRICS_LISTEN",
+    "DATELINE_METRICS_TOKEN",
+    "DATELINE_ACCESS_LOG",
+    "DATELINE_NARRATION_ARCHIVE_DAYS",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -324,7 +349,42 @@ impl Config {
         let max_event_streams =
             count(&env, "DATELINE_MAX_EVENT_STREAMS", "streams")?.or(file.max_event_streams);
         let max_event_streams = max_event_streams.unwrap_or(web.max_event_streams);
+        let metrics_listen = env("DATELINE_METRICS_LISTEN")
+            .or(file.metrics_listen)
+            .map(|text| {
+                text.parse::<SocketAddr>().with_context(|| {
+                    format!("metrics_listen “{text}” is not of the form 127.0.0.1:9090")
+                })
+            })
+            .transpose()?;
+        let metrics_token = env("DATELINE_METRICS_TOKEN").or(file.metrics_token);
+        if metrics_token
+            .as_ref()
+            .is_some_and(|token| token.chars().count() < METRICS_TOKEN_MIN_CHARS)
+        {
+            bail!("metrics_token must be at least {METRICS_TOKEN_MIN_CHARS} characters");
+        }
+        let access_log = match env("DATELINE_ACCESS_LOG")
+            .or(file.access_log)
+            .unwrap_or_else(|| "off".to_owned())
+            .as_str()
+        {
+            "off" => None,
+            "stdout" => Some(AccessLogTarget::Stdout),
+            "" => bail!("access_log is empty: say off, stdout or a file path"),
+            path => Some(AccessLogTarget::File(PathBuf::from(path))),
+        };
+        let narration_archive_days = count(&env, "DATELINE_NARRATION_ARCHIVE_DAYS", "days")?
+            .or(file.narration_archive_days)
+            .unwrap_or(DEFAULT_NARRATION_ARCHIVE_DAYS);
+        if narration_archive_days == 0 {
+            bail!("narration_archive_days must be at least 1");
+        }
         Ok(Self {
+            narration_archive_days,
+            metrics_listen,
+            metrics_token,
+            access_log,
             trusted_proxies,
             max_connections,
             max_uncached_requests,
@@ -481,6 +541,48 @@ mod tests {
         };
         let error = Config::resolve_with(&flags, env(&[])).expect_err("bad listen");
         assert!(error.to_string().contains("localhost"));
+    }
+
+    #[test]
+    fn operations_settings_default_off_and_refuse_what_would_expose_the_node() {
+        let folder = tempfile::tempdir().expect("tempdir");
+        let path = folder.path().join("dateline.toml");
+        std::fs::write(&path, "access_log = \"/var/log/dateline/access.jsonl\"\n").expect("write");
+        let flags = Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        };
+        let plain = Config::resolve_with(&flags, env(&[])).expect("config");
+        assert_eq!(
+            plain.access_log,
+            Some(AccessLogTarget::File(
+                "/var/log/dateline/access.jsonl".into()
+            ))
+        );
+        assert_eq!((plain.metrics_listen, plain.metrics_token), (None, None));
+        assert_eq!(plain.narration_archive_days, 30);
+        let set = Config::resolve_with(
+            &flags,
+            env(&[
+                ("DATELINE_ACCESS_LOG", "off"),
+                ("DATELINE_METRICS_LISTEN", "127.0.0.1:9090"),
+                ("DATELINE_METRICS_TOKEN", "0123456789abcdef0123456789"),
+                ("DATELINE_NARRATION_ARCHIVE_DAYS", "7"),
+            ]),
+        )
+        .expect("config");
+        assert_eq!(set.access_log, None);
+        assert_eq!(set.metrics_listen.map(|a| a.port()), Some(9090));
+        assert_eq!(set.narration_archive_days, 7);
+        for (key, value, says) in [
+            ("DATELINE_METRICS_TOKEN", "short", "at least 24"),
+            ("DATELINE_METRICS_LISTEN", "localhost", "localhost"),
+            ("DATELINE_NARRATION_ARCHIVE_DAYS", "0", "at least 1"),
+            ("DATELINE_ACCESS_LOG", "", "access_log is empty"),
+        ] {
+            let error = Config::resolve_with(&flags, env(&[(key, value)])).expect_err(key);
+            assert!(format!("{error:#}").contains(says), "{key}: {error:#}");
+        }
     }
 
     #[test]

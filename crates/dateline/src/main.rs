@@ -91,6 +91,19 @@ enum Command {
         #[command(subcommand)]
         command: VoicesCommand,
     },
+    /// Narrate the archive: queue every story without audio that the narration budget leaves
+    /// to its first listener (older than narration_archive_days, or imported), newest first,
+    /// and follow the workers' progress
+    Narrate {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The archive (the only thing this command narrates for now)
+        #[arg(long)]
+        archive: bool,
+        /// Queue and return, without following the workers
+        #[arg(long)]
+        no_wait: bool,
+    },
     /// Write one archive of the whole site (database, media, audio, tips ciphertext, secrets)
     /// while it serves
     Backup {
@@ -314,6 +327,18 @@ fn main() -> anyhow::Result<()> {
                 store.close().await;
                 outcome
             }
+            Command::Narrate {
+                overrides,
+                archive,
+                no_wait,
+            } => {
+                anyhow::ensure!(archive, "say what to narrate: --archive");
+                let config = setup(&overrides)?;
+                let (store, _) = open(&config).await?;
+                let outcome = narrator::narrate_archive(&store, !no_wait).await;
+                store.close().await;
+                outcome
+            }
             Command::Backup { overrides, to } => {
                 backup::backup(&setup(&overrides)?, to.as_deref()).await
             }
@@ -433,6 +458,11 @@ async fn serve(
             identity.display()
         );
     }
+    // In the database, so the workers (other processes, other machines) and every node agree.
+    store
+        .set_narration_archive_days(config.narration_archive_days)
+        .await
+        .context("recording narration_archive_days")?;
     let state = AppState::new(
         store.clone(),
         media.clone(),
@@ -443,9 +473,16 @@ async fn serve(
             trusted_proxies: config.trusted_proxies.clone(),
             max_uncached_requests: config.max_uncached_requests,
             max_event_streams: config.max_event_streams,
+            metrics_token: config.metrics_token.clone(),
         },
     )
     .await?;
+    let state = match &config.access_log {
+        Some(target) => state.with_access_log(
+            dateline_web::AccessLog::open(target).context("opening the access log")?,
+        ),
+        None => state,
+    };
     let search = open_search(&config, &store)?;
     let state = state.with_search(search);
     let state = match &config.smtp {
@@ -499,14 +536,39 @@ async fn serve(
         max_connections: config.max_connections,
         ..dateline_web::ListenerLimits::default()
     };
+    // The metrics listener serves until the process ends, so the drain itself can be watched.
+    let metrics_listener = match config.metrics_listen {
+        Some(address) => {
+            let listener = dateline_web::bind(address)
+                .with_context(|| format!("listening for metrics on {address}"))?;
+            tracing::info!(address = %listener.local_addr()?, "serving /metrics and /readyz");
+            Some(tokio::spawn(dateline_web::serve(
+                listener,
+                dateline_web::metrics_router(state.clone()),
+                limits.clone(),
+                std::future::pending(),
+            )))
+        }
+        None => None,
+    };
+    let draining = state.clone();
+    // SIGTERM: first /readyz says 503, then the listener stops accepting and lets requests in
+    // flight finish.
+    let shutdown = async move {
+        shutdown_signal().await;
+        draining.start_draining();
+    };
     dateline_web::serve(
         listener,
         dateline_web::service_on(state, work),
         limits,
-        shutdown_signal(),
+        shutdown,
     )
     .await
     .context("serving HTTP")?;
+    if let Some(metrics_listener) = metrics_listener {
+        metrics_listener.abort();
+    }
     if let Some(narration) = narration {
         narration.stop().await;
     }

@@ -12,6 +12,51 @@ use dateline_kokoro::{KokoroAssets, KokoroVoice, install_assets, installed_asset
 
 use crate::config::NeuralVoice;
 
+/// `dateline narrate --archive`: queues the archive's narrations with a progress bar, then (with
+/// `follow`) shows the workers reading them until none is left waiting. Stopping it with Ctrl-C
+/// leaves the rest queued for the workers.
+pub async fn narrate_archive(store: &Store, follow: bool) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let style = |template: &str| {
+        indicatif::ProgressStyle::with_template(template)
+            .map(|style| style.progress_chars("=> "))
+            .context("progress bar template")
+    };
+    let bar = indicatif::ProgressBar::new(0)
+        .with_style(style("{spinner} queueing [{bar:40}] {pos}/{len} stories")?);
+    let queued = store
+        .queue_archive_narration(|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!("Queued {} archive stories for narration.", queued.len());
+    if !follow || queued.is_empty() {
+        return Ok(());
+    }
+    let total = queued.len() as u64;
+    let bar = indicatif::ProgressBar::new(total).with_style(style(
+        "{spinner} narrating [{bar:40}] {pos}/{len} stories ({per_sec}, {eta} left)",
+    )?);
+    let kind = dateline_core::JobKind::NarrateArticle.name();
+    loop {
+        let depths = store.queue_depths(jiff::Timestamp::now()).await?;
+        let left = depths
+            .iter()
+            .find(|queue| queue.kind == kind)
+            .map_or(0, |queue| queue.waiting + queue.running + queue.scheduled);
+        bar.set_position(total.saturating_sub(u64::try_from(left).unwrap_or(0)));
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+    bar.finish_and_clear();
+    println!("The archive is narrated.");
+    Ok(())
+}
+
 /// The Kokoro voice that reads for a newsroom voice (`dateline_db::NARRATION_VOICES`).
 fn kokoro_voice_for(newsroom_voice: &str) -> &'static str {
     match dateline_core::narration::SpokenEnglish::for_language(newsroom_voice) {

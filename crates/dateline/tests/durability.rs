@@ -12,11 +12,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dateline_db::{NewReader, ReaderLinkPurpose, SessionLimits, Store};
-use jiff::{SignedDuration, Timestamp};
-use sha2::{Digest, Sha256};
+use dateline_db::Store;
 
-use support::{Site, request};
+use support::{ReaderSession, Site, readers, request};
 
 mod support;
 
@@ -29,66 +27,6 @@ fn posting_time() -> Duration {
         .and_then(|s| s.parse().ok())
         .unwrap_or(6u64);
     Duration::from_secs(seconds.max(2))
-}
-
-fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// A signed-in, verified reader: the session cookie's token and the form token.
-struct ReaderSession {
-    id: i64,
-    token: String,
-    csrf: String,
-}
-
-async fn readers(store: &Store, count: usize) -> Vec<ReaderSession> {
-    let now = Timestamp::now();
-    let mut sessions = Vec::new();
-    for n in 0..count {
-        let reader = store
-            .create_reader(
-                &NewReader {
-                    email: format!("durable{n}@readers.example"),
-                    display_name: format!("Durable reader {n}"),
-                    password_hash: "!".into(),
-                },
-                now,
-            )
-            .await
-            .expect("reader");
-        let link = format!("verify-{n}-{}", now.as_nanosecond());
-        store
-            .create_reader_link(
-                reader.id,
-                &digest(&link),
-                ReaderLinkPurpose::Verify,
-                SignedDuration::from_hours(1),
-                now,
-            )
-            .await
-            .expect("link");
-        store
-            .use_reader_link(&digest(&link), ReaderLinkPurpose::Verify, now)
-            .await
-            .expect("verified");
-        let token = format!("session-{n}-{}", now.as_nanosecond());
-        let csrf = format!("csrf-{n}-{}", now.as_nanosecond());
-        let limits = SessionLimits {
-            lifetime: SignedDuration::from_hours(24),
-            idle_timeout: SignedDuration::from_hours(24),
-        };
-        store
-            .create_reader_session(reader.id, &digest(&token), &csrf, limits, now)
-            .await
-            .expect("session");
-        sessions.push(ReaderSession {
-            id: reader.id,
-            token,
-            csrf,
-        });
-    }
-    sessions
 }
 
 /// What the posters were told: marker → how many success answers it got.

@@ -3,39 +3,12 @@
 //! a new worker takes over, the article's job is given back at once and run to completion, and
 //! the page shows one narration.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dateline_db::{AudioStatus, Store};
-use support::{Site, request};
+use support::{Site, children, long_story, request, until, worker_reading};
 
 mod support;
-
-/// The processes whose parent is `pid` (Linux: /proc/PID/task/*/children).
-fn children(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-        .flat_map(|text| {
-            text.split_whitespace()
-                .filter_map(|pid| pid.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
-}
-
-async fn until<T>(what: &str, timeout: Duration, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_narration_worker_leaves_the_site_serving_and_the_article_is_narrated_once() {
@@ -45,31 +18,12 @@ async fn a_killed_narration_worker_leaves_the_site_serving_and_the_article_is_na
         database.path().join("dateline.sqlite").display()
     );
     let store = Store::open(&url).await.expect("the site's store");
-    // Long enough that the worker is still reading it when it is killed.
-    let body = (1..=40)
-        .map(|n| format!("Paragraph {n} of the council's long evening, read aloud in full."))
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    let (article_id, _) = dateline_db::testing::published_article(&store, &body).await;
+    let article_id = long_story(&store).await;
 
     let mut site = Site::new(url);
     site.start("serve.log").await;
     let serve = site.server.as_ref().expect("serving").id();
-    let first = until(
-        "the narration worker",
-        Duration::from_secs(60),
-        async || children(serve).first().copied(),
-    )
-    .await;
-    until(
-        "the worker reading the article",
-        Duration::from_secs(60),
-        async || {
-            let audio = store.article_audio(article_id).await.ok().flatten()?;
-            (audio.status == AudioStatus::Generating).then_some(())
-        },
-    )
-    .await;
+    let first = worker_reading(&site, &store, article_id).await;
     let killed = std::process::Command::new("kill")
         .args(["-9", &first.to_string()])
         .status()
@@ -117,12 +71,13 @@ async fn a_killed_narration_worker_leaves_the_site_serving_and_the_article_is_na
             let (_, page) = request(site.port, "GET", "/politics/vote-delayed", &[], b"")
                 .await
                 .ok()?;
-            page.contains("Listen to this article").then_some(page)
+            page.contains(r#"<audio class="listen-audio""#)
+                .then_some(page)
         },
     )
     .await;
     assert_eq!(
-        page.matches("Listen to this article").count(),
+        page.matches("<audio").count(),
         1,
         "one narration on the page"
     );

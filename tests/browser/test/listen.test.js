@@ -45,7 +45,7 @@ describe('listen to this article', { timeout: 420_000 }, () => {
     // niced worker takes a while.
     await poll('the lead story\'s narration', async () => {
       const response = await fetch(url(REFERENCE_ARTICLE));
-      return (await response.text()).includes('Listen to this article');
+      return (await response.text()).includes('class="listen-audio"');
     }, 300_000, 2000);
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });

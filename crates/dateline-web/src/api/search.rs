@@ -166,7 +166,7 @@ pub async fn search_articles(
             "search is not available on this server",
         );
     };
-    let found = match search.search(query).await {
+    let found = match state.timed_search(search, query).await {
         Ok(found) => found,
         Err(error) => {
             tracing::error!(%error, "search failed");

@@ -45,6 +45,70 @@ pub async fn audio_file(
     super::objects::send(&state, &file, &method, &headers).await
 }
 
+/// First listens one node queues: a burst of 20, then one every 3 seconds. Each costs a job
+/// (at most one per article, the dedup key) and, later, a worker's minute; anonymous readers
+/// must not be able to queue the whole archive at once.
+const FIRST_LISTEN_BURST: u32 = 20;
+const FIRST_LISTEN_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The per-node limit on first listens.
+pub(crate) fn first_listen_limiter() -> governor::DefaultDirectRateLimiter {
+    let quota = governor::Quota::with_period(FIRST_LISTEN_EVERY)
+        .unwrap_or_else(|| governor::Quota::per_second(std::num::NonZeroU32::MIN))
+        .allow_burst(
+            std::num::NonZeroU32::new(FIRST_LISTEN_BURST).unwrap_or(std::num::NonZeroU32::MIN),
+        );
+    governor::RateLimiter::direct(quota)
+}
+
+/// What the article page shows where the player will be: a button that asks for the audio, or
+/// word that it is being prepared.
+pub(crate) fn request_view(
+    article_id: i64,
+    status: Option<dateline_db::AudioStatus>,
+) -> serde_json::Value {
+    use dateline_db::AudioStatus;
+    serde_json::json!({
+        "url": format!("/audio/request/{article_id}"),
+        "preparing": matches!(status, Some(AudioStatus::Queued | AudioStatus::Generating)),
+    })
+}
+
+/// `POST /audio/request/{article_id}`: a reader's first listen to a story without audio (an
+/// archive story, which the narration budget leaves until someone asks). Queues its narration
+/// once, within the node's limit, and sends the reader back to the story, whose page now says
+/// the audio is being prepared.
+pub async fn request_narration(
+    State(state): State<AppState>,
+    Path(article_id): Path<String>,
+) -> Result<Response, crate::WebError> {
+    use axum::response::IntoResponse;
+    let Ok(article_id) = article_id.parse::<i64>() else {
+        return Ok(super::objects::not_found());
+    };
+    let Some(page) = state.store().article_page(article_id).await? else {
+        return Ok(super::objects::not_found());
+    };
+    if page.article.status != dateline_core::ArticleStatus::Published {
+        return Ok(super::objects::not_found());
+    }
+    if state.first_listens().check().is_err() {
+        return Ok((
+            http::StatusCode::TOO_MANY_REQUESTS,
+            [
+                (http::header::RETRY_AFTER, "60"),
+                (http::header::CACHE_CONTROL, "no-store"),
+                (http::header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            ],
+            "Many readers asked for audio just now. Please try again in a minute.\n",
+        )
+            .into_response());
+    }
+    state.store().queue_first_listen(article_id).await?;
+    let path = dateline_core::paths::article(&page.section.slug, &page.article.slug);
+    Ok(axum::response::Redirect::to(&format!("{path}#listen-heading")).into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use crate::AppState;
 
 pub use audio::audio_url;
+pub(crate) use audio::first_listen_limiter;
 pub use live_events::LiveFeeds;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
@@ -35,10 +36,16 @@ pub fn routes() -> Router<AppState> {
         .merge(live::routes())
         .route("/", get(pages::front))
         .route("/healthz", get(pages::healthz))
+        .route("/readyz", get(crate::readiness::readyz))
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/robots.txt", get(pages::robots))
         .route("/search", get(search::search_page))
         .route("/media/{*key}", get(pages::media))
         .route("/audio/{file}", get(audio::audio_file))
+        .route(
+            "/audio/request/{article_id}",
+            post(audio::request_narration),
+        )
         .route("/authors/{slug}", get(pages::author))
         .route("/tags/{slug}", get(pages::tag))
         .route("/corrections", get(pages::corrections))

@@ -630,10 +630,22 @@ async fn render_article_at(
         feeds::section_links(&frame.settings, &page.section.slug, &page.section.name);
     frame.feeds.extend(section_feeds);
     let view = views::article_view(page, &frame.clock, &state.config().base_url);
-    let audio = playable_audio(state, page.article.id).await;
+    let narration = article_audio(state, page.article.id).await;
+    let audio = narration
+        .as_ref()
+        .and_then(|audio| audio.playable().cloned());
     let listen = audio
         .as_ref()
         .map(|files| views::listen_view(files, state.theme().asset_url("listen.js")));
+    // No audio yet (an archive story, narrated on its first listen): a button that asks for it.
+    let listen_request = match (&audio, &narration, mode) {
+        (None, Some(audio), ArticleMode::Public) if audio.opted_out => None,
+        (None, narration, ArticleMode::Public) => Some(super::audio::request_view(
+            page.article.id,
+            narration.as_ref().map(|audio| audio.status),
+        )),
+        _ => None,
+    };
     // The first page of the discussion is part of the cached page; approving a comment drops it.
     frame.tags.insert(cache_tags::discussion(page.article.id));
     let (discussion, comment_count) =
@@ -674,6 +686,7 @@ async fn render_article_at(
             "article": view,
             "share": share,
             "listen": listen,
+            "listen_request": listen_request,
             "more_in_section": more_views,
             "related": related_views,
             "discussion": discussion,
@@ -819,9 +832,9 @@ fn tag_article(frame: &mut Frame, page: &ArticlePage) {
 
 /// The narration readers can play, if there is one. A page without the player beats no page, so
 /// a failed read only leaves the player out.
-async fn playable_audio(state: &AppState, article_id: i64) -> Option<dateline_db::AudioFiles> {
+async fn article_audio(state: &AppState, article_id: i64) -> Option<dateline_db::ArticleAudio> {
     match state.store().article_audio(article_id).await {
-        Ok(audio) => audio.and_then(|audio| audio.playable().cloned()),
+        Ok(audio) => audio,
         Err(error) => {
             tracing::warn!(%error, article_id, "could not read the article's audio");
             None

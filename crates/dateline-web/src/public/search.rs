@@ -73,7 +73,7 @@ pub async fn search_page(
         query.limit = RESULTS_PER_PAGE;
         match state.search() {
             Some(search) => {
-                let found = search.search(query).await?;
+                let found = state.timed_search(search, query).await?;
                 total = found.total;
                 let ids: Vec<i64> = found.hits.iter().map(|hit| hit.article_id).collect();
                 let stories = state.store().stories_by_ids(&ids).await?;

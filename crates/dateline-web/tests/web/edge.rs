@@ -62,7 +62,7 @@ fn config() -> WebConfig {
     }
 }
 
-async fn send(service: &CacheFirst, request: Request<Body>) -> Answer {
+pub(super) async fn send(service: &CacheFirst, request: Request<Body>) -> Answer {
     let response = service.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();

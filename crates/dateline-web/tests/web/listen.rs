@@ -9,6 +9,8 @@ use super::*;
 dateline_db::both_backends!(
     a_narrated_article_offers_the_player_and_its_files,
     the_demo_lead_story_lasts_what_its_player_says,
+    archive_stories_wait_for_their_first_listener_who_queues_one_narration,
+    the_archive_is_queued_on_request_and_an_update_brings_a_story_back,
 );
 
 async fn narrate(site: &Site, article_id: i64) -> AudioFiles {
@@ -77,10 +79,11 @@ async fn a_narrated_article_offers_the_player_and_its_files(store: TestStore) {
     )));
     assert!(html.contains(r#""encodingFormat":"audio/mpeg""#));
 
-    // An article not yet narrated has no player at all.
+    // An article not yet narrated has no player, only word that its audio is coming.
     let other = get(&site.app, "/politics/senate-race").await;
-    assert!(!other.body.contains("Listen to this article"));
+    assert!(!other.body.contains("<audio"));
     assert!(!other.body.contains("AudioObject"));
+    assert!(other.body.contains("The audio is being prepared."));
 
     let mp3_url = format!("/{}", files.mp3_key);
     let whole = get(&site.app, &mp3_url).await;
@@ -232,4 +235,173 @@ async fn the_demo_lead_story_lasts_what_its_player_says(store: TestStore) {
     );
     // The reference article is a few minutes long read aloud.
     assert!((60..600).contains(&shown), "{shown} s");
+}
+
+/// Narration jobs waiting now.
+async fn narrations_waiting(store: &dateline_db::Store) -> i64 {
+    store
+        .queue_depths(jiff::Timestamp::now())
+        .await
+        .expect("queue")
+        .iter()
+        .find(|queue| queue.kind == dateline_core::JobKind::NarrateArticle.name())
+        .map_or(0, |queue| queue.waiting)
+}
+
+async fn post(app: &Router, uri: &str) -> Answer {
+    let response = app
+        .clone()
+        .oneshot(Request::post(uri).body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    Answer {
+        status: response.status(),
+        headers: response.headers().clone(),
+        body: String::new(),
+    }
+}
+
+/// A story 40 days old, never changed since: archive under the default budget of 30 days.
+async fn archive_story(store: &dateline_db::Store, room: &Newsroom) -> i64 {
+    store
+        .create_article(&article(
+            room.politics,
+            room.author,
+            "old-inquiry",
+            "The old inquiry",
+            24 * 40,
+        ))
+        .await
+        .expect("archive story")
+        .id
+}
+
+async fn archive_stories_wait_for_their_first_listener_who_queues_one_narration(store: TestStore) {
+    let room = newsroom(&store).await;
+    let fresh = narrations_waiting(&store).await;
+    assert_eq!(fresh, 3, "the three new stories are narrated at once");
+    let old = archive_story(&store, &room).await;
+    assert_eq!(
+        narrations_waiting(&store).await,
+        fresh,
+        "an archive story is not queued by itself"
+    );
+    let site = site(store).await;
+    let page = get(&site.app, "/politics/old-inquiry").await;
+    assert!(!page.body.contains("<audio"));
+    let action = format!(r#"<form method="post" action="/audio/request/{old}">"#);
+    assert!(page.body.contains(&action), "a button asks for the audio");
+
+    let asked = post(&site.app, &format!("/audio/request/{old}")).await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        asked.headers[header::LOCATION],
+        "/politics/old-inquiry#listen-heading"
+    );
+    assert_eq!(narrations_waiting(site.state.store()).await, fresh + 1);
+    // The reader waits for it: it is read before the stories queued earlier.
+    let job = site
+        .state
+        .store()
+        .claim_job(
+            "test-worker",
+            &[dateline_core::JobKind::NarrateArticle.name()],
+            std::time::Duration::from_secs(60),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("claim")
+        .expect("a narration job");
+    assert_eq!(job.payload["article_id"], old);
+    site.state
+        .store()
+        .release_jobs("test-worker", jiff::Timestamp::now())
+        .await
+        .expect("released");
+    site.state.apply_changes().await.expect("changes");
+    let page = get(&site.app, "/politics/old-inquiry").await;
+    assert!(page.body.contains("The audio is being prepared."));
+    assert!(!page.body.contains(&action));
+    // Asking again (or twenty readers at once) queues nothing more; past the node's allowance
+    // the answer is 429 before the database is asked.
+    let mut limited = 0;
+    for _ in 0..30 {
+        let again = post(&site.app, &format!("/audio/request/{old}")).await;
+        match again.status {
+            StatusCode::SEE_OTHER => {}
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            other => panic!("answered {other}"),
+        }
+    }
+    assert!(limited >= 10, "the node's limit holds: {limited} refused");
+    assert_eq!(narrations_waiting(site.state.store()).await, fresh + 1);
+    // Nothing that is not a published article can be asked for.
+    for uri in ["/audio/request/999999", "/audio/request/x"] {
+        assert_eq!(post(&site.app, uri).await.status, StatusCode::NOT_FOUND);
+    }
+}
+
+async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(store: TestStore) {
+    let room = newsroom(&store).await;
+    let old = archive_story(&store, &room).await;
+    let older_input = article(room.world, room.author, "old-summit", "Old summit", 24 * 60);
+    let older = store
+        .create_article(&older_input)
+        .await
+        .expect("archive story");
+    // Anything imported is archive, however recent its date.
+    let imported = store
+        .imports()
+        .article(
+            "wordpress:post:77",
+            &article(
+                room.politics,
+                room.author,
+                "imported-yesterday",
+                "Imported",
+                20,
+            ),
+            &dateline_db::Actor::system("import"),
+        )
+        .await
+        .expect("imported");
+    let dateline_db::Imported::Created(imported_id) = imported else {
+        panic!("a new import creates the story: {imported:?}");
+    };
+    let fresh = narrations_waiting(&store).await;
+    assert_eq!(
+        fresh, 3,
+        "neither the old nor the imported stories were queued"
+    );
+    // A better voice arrives: only what is not archive is read again.
+    assert_eq!(store.queue_all_narration(false).await.expect("requeue"), 0);
+    assert_eq!(narrations_waiting(&store).await, fresh);
+
+    // A correction to an old story makes it current again: narrated at once.
+    let mut corrected = older_input.clone();
+    corrected.body = "The summit ended a day early, officials now say.".to_owned();
+    store
+        .save_article(
+            older.id,
+            older.version,
+            &corrected,
+            &dateline_db::Actor::system("test"),
+        )
+        .await
+        .expect("saved");
+    assert_eq!(narrations_waiting(&store).await, fresh + 1);
+
+    // `dateline narrate --archive`: every archive story without audio, newest first.
+    let mut reported = Vec::new();
+    let queued = store
+        .queue_archive_narration(|done, total| reported.push((done, total)))
+        .await
+        .expect("archive queued");
+    assert_eq!(queued, vec![imported_id, old]);
+    assert_eq!(
+        reported.last(),
+        Some(&(2, 6)),
+        "progress: queued, of those looked at"
+    );
+    assert_eq!(narrations_waiting(&store).await, fresh + 3);
 }

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use dateline_db::{NewReader, ReaderLinkPurpose, SessionLimits, Store};
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -30,6 +33,8 @@ pub struct Site {
     pub database_url: String,
     pub port: u16,
     pub server: Option<Child>,
+    /// More settings for every command, as environment variables.
+    pub env: Vec<(String, String)>,
 }
 
 impl Site {
@@ -40,6 +45,7 @@ impl Site {
             database_url,
             port: free_port(),
             server: None,
+            env: Vec::new(),
         }
     }
 
@@ -52,7 +58,8 @@ impl Site {
             .arg(self.folder.path().join("data"))
             .env("DATELINE_DATABASE_URL", &self.database_url)
             .env("DATELINE_NEURAL_VOICE", "off")
-            .env_remove("DATELINE_STORAGE_URL");
+            .env_remove("DATELINE_STORAGE_URL")
+            .envs(self.env.iter().map(|(key, value)| (key, value)));
         command
     }
 
@@ -163,4 +170,129 @@ pub async fn request(
         .ok_or_else(|| std::io::Error::other("no status line"))?;
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
     Ok((status, body.to_owned()))
+}
+
+pub fn digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A signed-in, verified reader: the session cookie's token and the form token.
+pub struct ReaderSession {
+    pub id: i64,
+    pub token: String,
+    pub csrf: String,
+}
+
+pub async fn readers(store: &Store, count: usize) -> Vec<ReaderSession> {
+    let now = Timestamp::now();
+    let mut sessions = Vec::new();
+    for n in 0..count {
+        let reader = store
+            .create_reader(
+                &NewReader {
+                    email: format!("durable{n}@readers.example"),
+                    display_name: format!("Durable reader {n}"),
+                    password_hash: "!".into(),
+                },
+                now,
+            )
+            .await
+            .expect("reader");
+        let link = format!("verify-{n}-{}", now.as_nanosecond());
+        store
+            .create_reader_link(
+                reader.id,
+                &digest(&link),
+                ReaderLinkPurpose::Verify,
+                SignedDuration::from_hours(1),
+                now,
+            )
+            .await
+            .expect("link");
+        store
+            .use_reader_link(&digest(&link), ReaderLinkPurpose::Verify, now)
+            .await
+            .expect("verified");
+        let token = format!("session-{n}-{}", now.as_nanosecond());
+        let csrf = format!("csrf-{n}-{}", now.as_nanosecond());
+        let limits = SessionLimits {
+            lifetime: SignedDuration::from_hours(24),
+            idle_timeout: SignedDuration::from_hours(24),
+        };
+        store
+            .create_reader_session(reader.id, &digest(&token), &csrf, limits, now)
+            .await
+            .expect("session");
+        sessions.push(ReaderSession {
+            id: reader.id,
+            token,
+            csrf,
+        });
+    }
+    sessions
+}
+
+/// The processes whose parent is `pid` (Linux: /proc/PID/task/*/children).
+pub fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|text| {
+            text.split_whitespace()
+                .filter_map(|pid| pid.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// Waits for `check` to give a value, failing the test after `timeout`.
+pub async fn until<T>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A published story long enough that the narration worker is still reading it seconds later
+/// (`/politics/vote-delayed`); its id.
+pub async fn long_story(store: &Store) -> i64 {
+    let body = (1..=40)
+        .map(|n| format!("Paragraph {n} of the council's long evening, read aloud in full."))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    dateline_db::testing::published_article(store, &body)
+        .await
+        .0
+}
+
+/// Waits until the serving `site`'s narration worker child is reading `article_id`; its pid.
+pub async fn worker_reading(site: &Site, store: &Store, article_id: i64) -> u32 {
+    let serve = site.server.as_ref().expect("serving").id();
+    let worker = until(
+        "the narration worker",
+        Duration::from_secs(60),
+        async || children(serve).first().copied(),
+    )
+    .await;
+    until(
+        "the worker reading the article",
+        Duration::from_secs(60),
+        async || {
+            let audio = store.article_audio(article_id).await.ok().flatten()?;
+            (audio.status == dateline_db::AudioStatus::Generating).then_some(())
+        },
+    )
+    .await;
+    worker
 }
