@@ -259,6 +259,27 @@ fn with_allocator_settings() {
     eprintln!("dateline: running with the allocator's defaults ({failed})");
 }
 
+/// Makes the calling thread (one of the work runtime's, or a blocking thread it starts) give way
+/// to the listener's threads: niceness about +7 (the system's scheduler then gives a listener
+/// thread about five times the CPU of a work thread when both want it) and `SCHED_BATCH` (no
+/// preempting a thread that just woke). Lowering one's own priority needs no privilege; if it
+/// fails the thread runs at the usual priority.
+fn yield_to_the_listener() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
+    };
+    let Ok(lower) = ThreadPriorityValue::try_from(30u8) else {
+        return;
+    };
+    if let Err(error) = thread_priority::set_thread_priority_and_policy(
+        thread_priority::thread_native_id(),
+        ThreadPriority::Crossplatform(lower),
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch),
+    ) {
+        tracing::debug!(?error, "the work thread keeps the usual priority");
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     with_allocator_settings();
     let cli = Cli::parse();
@@ -267,10 +288,9 @@ fn main() -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     // `serve` renders and queries on a runtime of its own, apart from the listener's threads
-    // (`dateline_web::service_on`), with half the cores' threads: the database and search have
-    // threads of their own besides, and under a flood the listener must still find a core free to
-    // answer hits and refusals (`bench/abuse.sh`: with as many work threads as cores, refusals
-    // waited up to a second).
+    // (`dateline_web::service_on`), on half the cores' threads and at a lower CPU priority: under
+    // a flood the listener must still get a core at once to answer hits and refusals, whatever
+    // the renders ahead of them (`bench/abuse.sh`).
     let work = match cli.command {
         Command::Serve { .. } => Some(
             tokio::runtime::Builder::new_multi_thread()
@@ -279,6 +299,7 @@ fn main() -> anyhow::Result<()> {
                         .map_or(1, |cores| (cores.get() / 2).max(1)),
                 )
                 .thread_name("dateline-work")
+                .on_thread_start(yield_to_the_listener)
                 .enable_all()
                 .build()
                 .context("starting the work runtime")?,
