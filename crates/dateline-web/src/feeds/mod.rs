@@ -457,7 +457,8 @@ fn add_key_events(
         feed.entries.push(key_event_entry(base_url, key_event));
     }
     // Newest first, as a feed reader expects; the feed keeps its length.
-    feed.entries.sort_by(|a, b| b.published.cmp(&a.published));
+    feed.entries
+        .sort_by_key(|entry| std::cmp::Reverse(entry.published));
     feed.entries.truncate(FEED_LENGTH as usize);
     if let Some(newest) = feed.entries.iter().map(|e| e.modified).max() {
         feed.updated = newest;
