@@ -149,29 +149,48 @@ impl Store {
     }
 
     /// The Google News sitemap's articles: published ones first published in the `window`
-    /// before `now` (and not after it), newest first, at most `limit`. `now` is a parameter so
-    /// tests can fix the clock.
+    /// before `now` (and not after it), newest first, at most `limit`. Live coverage stays in
+    /// while it runs and for the `window` after it ended, however long ago it began: it is news
+    /// for as long as it is being written (listed first, newest first, then the rest). `now` is a parameter so tests can fix the clock.
     pub async fn news_sitemap_articles(
         &self,
         now: Timestamp,
         window: jiff::SignedDuration,
         limit: i64,
     ) -> Result<Vec<SitemapArticle>> {
-        let sql = format!(
+        let recent_sql = format!(
             "SELECT {SITEMAP_ARTICLE_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id \
              WHERE a.status = 'published' AND a.first_published_at >= $1 \
              AND a.first_published_at <= $2 \
              ORDER BY a.first_published_at DESC, a.id DESC LIMIT $3"
         );
+        // A query of its own (not an `OR` in the one above), so each one keeps its index: the
+        // publication date's, and the partial index of live articles.
+        let live_sql = format!(
+            "SELECT {SITEMAP_ARTICLE_COLUMNS} FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.kind = 'live' AND a.status = 'published' AND a.first_published_at < $1 \
+             AND (a.coverage_ended_at IS NULL OR a.coverage_ended_at >= $1) \
+             ORDER BY a.first_published_at DESC, a.id DESC LIMIT $2"
+        );
         let since = now.checked_sub(window).unwrap_or(Timestamp::MIN);
-        let rows: Vec<SitemapArticleRow> = on_reader!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let (recent, mut rows): (Vec<SitemapArticleRow>, Vec<SitemapArticleRow>) = on_reader!(self, pool => {
+            let recent = sqlx::query_as(sqlx::AssertSqlSafe(recent_sql))
                 .bind(to_micros(since))
                 .bind(to_micros(now))
                 .bind(limit)
                 .fetch_all(pool)
-                .await?
+                .await?;
+            let live = sqlx::query_as(sqlx::AssertSqlSafe(live_sql))
+                .bind(to_micros(since))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            (recent, live)
         });
+        // The two sets cannot overlap (first published in the window, or before it). Older
+        // live coverage goes first, so the limit never pushes out a page still being written.
+        rows.extend(recent);
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
         self.attach_heroes(rows).await
     }
 

@@ -7,6 +7,7 @@
 pub mod art;
 mod bulk;
 mod discussion;
+mod live;
 mod newsroom;
 
 pub use bulk::add_generated_articles;

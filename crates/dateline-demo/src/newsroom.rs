@@ -9,6 +9,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
+use crate::live::LiveDoc;
 use crate::{DemoError, art};
 
 const NEWSROOM_TOML: &str = include_str!("../demo/newsroom.toml");
@@ -68,6 +69,8 @@ pub(crate) struct ArticleDoc {
     /// Corrections, clarifications and updates published after the article.
     #[serde(default)]
     pub note: Vec<NoteDoc>,
+    /// Live coverage: the article's entries and whether it has ended.
+    pub live: Option<LiveDoc>,
 }
 
 #[derive(Deserialize)]
@@ -243,6 +246,10 @@ pub async fn load_newsroom(
                     &Actor::system("demo"),
                     published + SignedDuration::from_hours(note.hours_after),
                 )
+                .await?;
+        }
+        if let Some(live) = &doc.live {
+            crate::live::add_coverage(store, article.id, &doc.slug, live, &authors, published)
                 .await?;
         }
         if index == 0 {

@@ -12,7 +12,9 @@ use dateline_audio::espeak::{EspeakEngine, EspeakVoice};
 use dateline_audio::pipeline::{ParagraphAudio, Timings, narrate, paragraph_key};
 use dateline_audio::{AudioError, SpeechEngine, mp3, opus};
 use dateline_core::JobKind;
-use dateline_core::narration::{Lexicon, NarrationSource, SpokenEnglish, spoken_paragraphs_in};
+use dateline_core::narration::{
+    KeyEventSource, Lexicon, NarrationSource, SpokenEnglish, spoken_live_paragraphs_in,
+};
 use dateline_db::{AudioFiles, NarrationArticle, NarrationRun, Store};
 use dateline_storage::MediaStore;
 use sha2::{Digest, Sha256};
@@ -157,12 +159,23 @@ async fn narrate_published(
 ) -> anyhow::Result<NarrationOutcome> {
     let engine = engines.engine(&article.voice)?;
     let lexicon = store.lexicon().await?;
-    let paragraphs = spoken_paragraphs_in(
+    // Live coverage is read as its summary and key events (a story has none): every change to
+    // a key event queues this job again, an ordinary entry never does.
+    let key_events = store.live().key_events(article.id).await?;
+    let key_events: Vec<KeyEventSource<'_>> = key_events
+        .iter()
+        .map(|entry| KeyEventSource {
+            headline: entry.headline.as_deref(),
+            body_markdown: &entry.body,
+        })
+        .collect();
+    let paragraphs = spoken_live_paragraphs_in(
         &NarrationSource {
             headline: &article.headline,
             standfirst: article.standfirst.as_deref(),
             body_markdown: &article.body,
         },
+        &key_events,
         SpokenEnglish::for_language(&article.voice),
     );
     let identity = engine.identity();

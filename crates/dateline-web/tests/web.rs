@@ -607,6 +607,30 @@ async fn reference_article_from_the_demo(store: TestStore) {
             .expect("cc")
             .contains("immutable")
     );
+
+    // Live coverage of the reactions, ended: a dozen entries, two key events at the top.
+    let reactions = get(
+        &site.app,
+        "/world/reactions-to-trumps-invitation-to-petro-live",
+    )
+    .await;
+    assert_eq!(reactions.status, StatusCode::OK);
+    assert!(reactions.body.contains("Live coverage has ended"));
+    assert!(!reactions.body.contains("data-live-events"));
+    assert_eq!(
+        reactions.body.matches(r#"<li class="live-entry"#).count(),
+        13
+    );
+    let key_events = &reactions.body[reactions.body.find("live-key-events").expect("key events")..];
+    let key_events = &key_events[..key_events.find("</nav>").expect("end of the list")];
+    assert_eq!(key_events.matches("<li>").count(), 2);
+    assert!(key_events.contains("An invitation to Washington, but no date"));
+    // And one still running: its page listens for new entries, the front page badges it.
+    let count = get(&site.app, "/politics/brennan-falls-votes-live-results").await;
+    assert_eq!(count.status, StatusCode::OK);
+    assert!(count.body.contains("data-live-events"));
+    assert!(count.body.contains("Polls are closed"));
+    assert!(front.body.contains(r#"class="live-badge""#));
 }
 
 dateline_db::both_backends!(

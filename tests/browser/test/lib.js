@@ -30,6 +30,8 @@ const pageList = () => [
   { name: 'author', path: '/authors/james-thompson' },
   { name: 'search', path: '/search?q=Colombia' },
   { name: 'corrected-article', path: '/politics/early-turnout-climbs-in-brennan-falls-mayors-race' },
+  { name: 'live', path: '/politics/brennan-falls-votes-live-results' },
+  { name: 'live-ended', path: '/world/reactions-to-trumps-invitation-to-petro-live' },
   { name: 'corrections', path: '/corrections' },
   { name: 'tips', path: '/tips' },
   { name: 'tips-follow-up', path: '/tips/follow-up' },

@@ -1,5 +1,6 @@
 //! Feeds for feed readers and partners: RSS 2.0, Atom (RFC 4287) and JSON Feed 1.1, for the whole
-//! site, each section and each author — the latest published articles with their full text.
+//! site, each section and each author — the latest published articles with their full text, and
+//! the key events of live coverage as items of their own.
 //!
 //! Every feed is one cached page: it carries the cache tags of its list and of each article it
 //! shows, so an edit or an unpublish drops it, and ETag / `If-None-Match` come from `serve`.
@@ -17,8 +18,8 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use dateline_core::{Image, SiteSettings, cache_tags, markdown, paths};
-use dateline_db::{FeedArticle, StoryFilter};
+use dateline_core::{Image, SiteSettings, cache_tags, live, markdown, paths};
+use dateline_db::{FeedArticle, FeedKeyEvent, StoryFilter};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use http::{HeaderValue, StatusCode};
 use jiff::Timestamp;
@@ -424,8 +425,91 @@ async fn respond(
         .store()
         .feed_articles(list.filter, FEED_LENGTH)
         .await?;
-    let (feed, tags) = list_feed(state, settings, list, &articles);
+    let key_events = state
+        .store()
+        .live()
+        .feed_key_events(list.filter, FEED_LENGTH)
+        .await?;
+    let (mut feed, mut tags) = list_feed(state, settings, list, &articles);
+    add_key_events(&mut feed, &mut tags, &state.config().base_url, &key_events);
     Ok(feed_response(&feed, format, tags))
+}
+
+/// Live coverage's key events join a feed as items of their own, between the articles by date:
+/// a subscriber hears of "the White House confirms the call" when it happens, not only of the
+/// live page once. The feed then follows every key event (`list:key-events`: marked, unmarked,
+/// edited, deleted, corrected), and each live article's own tag (its headline, its end). A
+/// plain entry touches neither, so it does not drop the feeds.
+fn add_key_events(
+    feed: &mut Feed,
+    tags: &mut BTreeSet<String>,
+    base_url: &str,
+    key_events: &[FeedKeyEvent],
+) {
+    tags.insert(cache_tags::KEY_EVENTS_LIST.to_owned());
+    for key_event in key_events {
+        let story = &key_event.article;
+        tags.insert(cache_tags::article(story.id));
+        tags.insert(cache_tags::section(story.section.id));
+        if let Some(author) = &key_event.entry.byline.author {
+            tags.insert(cache_tags::author(author.id));
+        }
+        feed.entries.push(key_event_entry(base_url, key_event));
+    }
+    // Newest first, as a feed reader expects; the feed keeps its length.
+    feed.entries
+        .sort_by_key(|entry| std::cmp::Reverse(entry.published));
+    feed.entries.truncate(FEED_LENGTH as usize);
+    if let Some(newest) = feed.entries.iter().map(|e| e.modified).max() {
+        feed.updated = newest;
+    }
+}
+
+/// A key event as a feed item: its own address (the entry's permalink, which finds the page
+/// that shows it), its own title and dates, the entry's text and its corrections.
+fn key_event_entry(base_url: &str, key_event: &FeedKeyEvent) -> Entry {
+    let entry = &key_event.entry;
+    let story = &key_event.article;
+    let live_url = format!(
+        "{base_url}{}",
+        paths::article(&story.section.slug, &story.slug)
+    );
+    let mut content_html = absolute_links(base_url, &markdown::render_html(&entry.body));
+    for note in &entry.notes {
+        content_html.push_str(&format!(
+            "<p><strong>{}</strong> {}</p>",
+            xml::escape(note.kind.label()),
+            xml::escape(&note.text)
+        ));
+    }
+    content_html.push_str(&format!(
+        "<p><a href=\"{}\">{}</a></p>",
+        xml::escape(&live_url),
+        xml::escape(&story.headline)
+    ));
+    Entry {
+        url: format!("{base_url}{}", paths::live_entry(story.id, entry.id)),
+        // The event first (it is the news), then the coverage it belongs to.
+        title: format!("{} – {}", live::entry_title(entry), story.headline),
+        summary: markdown::plain_text(&entry.body),
+        content_html,
+        published: entry.posted_at,
+        modified: entry.updated_at.max(entry.posted_at),
+        authors: vec![Person {
+            name: entry.byline.name.clone(),
+            url: entry.byline.author.as_ref().map_or_else(
+                || live_url.clone(),
+                |a| format!("{base_url}{}", paths::author(&a.slug)),
+            ),
+        }],
+        section: Category {
+            slug: story.section.slug.clone(),
+            name: story.section.name.clone(),
+        },
+        tags: Vec::new(),
+        image: None,
+        language: key_event.language.clone(),
+    }
 }
 
 async fn respond_podcast(

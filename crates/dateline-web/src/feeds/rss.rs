@@ -41,7 +41,9 @@ pub fn write(feed: &Feed) -> String {
             escape(&entry.url),
             escape(&entry.url),
             rfc822(entry.published, &feed.zone),
-            escape(&entry.summary),
+            // RSS 2.0 readers take `description` as entity-encoded HTML: the plain-text summary
+            // is escaped as HTML first, so a `<script>` someone typed stays text there too.
+            escape(&escape(&entry.summary)),
             escape(&entry.content_html),
         );
         // RSS's own <author> must be an e-mail address; Dublin Core takes a name.

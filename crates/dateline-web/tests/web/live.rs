@@ -29,6 +29,8 @@ dateline_db::both_backends!(
     live_desk_refusal_keeps_what_was_typed_and_writes_nothing,
     live_an_author_cannot_post_on_a_colleagues_live_article,
     live_stream_tells_open_pages_of_new_entries_and_of_the_end,
+    live_feeds_carry_the_coverage_and_each_key_event_as_its_own_item,
+    live_coverage_stays_in_the_news_sitemap_while_it_runs,
 );
 
 struct Coverage {
@@ -678,4 +680,220 @@ fn without_json_ld(html: &str) -> String {
         }
         None => html.to_owned(),
     }
+}
+
+/// The nine feeds the live article is in: the site's, World's and Ada's (its byline).
+fn live_feed_urls() -> Vec<String> {
+    let mut urls = Vec::new();
+    for folder in ["/feeds", "/feeds/sections/world", "/feeds/authors/ada"] {
+        for file in ["rss.xml", "atom.xml", "feed.json"] {
+            urls.push(format!("{folder}/{file}"));
+        }
+    }
+    urls
+}
+
+async fn live_feeds_carry_the_coverage_and_each_key_event_as_its_own_item(store: TestStore) {
+    let room = coverage(&store).await;
+    let site = site(store).await;
+    let ctx = site.state.ctx();
+    let started = Timestamp::now();
+    live::start(ctx, &desk(), room.article_id, started)
+        .await
+        .unwrap();
+    let plain = live::post(
+        ctx,
+        &desk(),
+        room.article_id,
+        &draft("", "Reporters gather outside the West Wing."),
+        started + jiff::SignedDuration::from_mins(5),
+    )
+    .await
+    .unwrap();
+    let mut key = draft(
+        "White House confirms the call",
+        "The press office says the call lasted forty minutes. <img src=x onerror=alert(1)> \\<script\\>alert(2)\\</script\\>",
+    );
+    key.key_event = true;
+    let key_posted = started + jiff::SignedDuration::from_mins(10);
+    let key = live::post(ctx, &desk(), room.article_id, &key, key_posted)
+        .await
+        .unwrap();
+    site.state.apply_changes().await.unwrap();
+    let key_url = format!(
+        "https://news.example{}",
+        paths::live_entry(room.article_id, key.id)
+    );
+    let plain_url = format!(
+        "https://news.example{}",
+        paths::live_entry(room.article_id, plain.id)
+    );
+    for url in live_feed_urls() {
+        let feed = get(&site.app, &url).await;
+        assert_eq!(feed.status, StatusCode::OK, "{url}");
+        // The live article itself, and its key event as an item of its own.
+        assert!(
+            ["<", "\""].iter().any(|end| feed
+                .body
+                .contains(&format!("https://news.example/world/the-phone-call{end}"))),
+            "{url}: the live article"
+        );
+        assert!(feed.body.contains(&key_url), "{url}: the key event");
+        assert!(
+            feed.body
+                .contains("White House confirms the call – The phone call: live"),
+            "{url}"
+        );
+        assert!(!feed.body.contains(&plain_url), "{url}: not a plain entry");
+        assert!(!feed.body.contains("onerror"), "{url}: inert");
+        // The typed `<script>` stays text wherever a reader takes HTML (RSS `description` and
+        // `content:encoded`, Atom `content`, JSON Feed `content_html`); only Atom's
+        // `type="text"` summary and JSON Feed's `summary` are plain text.
+        let html_fields: Vec<String> = if url.ends_with(".json") {
+            let json: serde_json::Value = serde_json::from_str(&feed.body).unwrap();
+            json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["content_html"].as_str().unwrap().to_owned())
+                .collect()
+        } else {
+            feed.body
+                .split("<summary type=\"text\">")
+                .map(|part| {
+                    part.split_once("</summary>")
+                        .map_or(part, |(_, rest)| rest)
+                        .to_owned()
+                })
+                .collect()
+        };
+        for html in html_fields {
+            let decoded = if url.ends_with(".json") {
+                html
+            } else {
+                html.replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&")
+            };
+            assert!(!decoded.contains("<script"), "{url}: {decoded}");
+        }
+        // A key event drops the feeds; a plain entry (only `live:`) does not.
+        let keys: Vec<&str> = feed.headers["surrogate-key"]
+            .to_str()
+            .unwrap()
+            .split(' ')
+            .collect();
+        assert!(keys.contains(&cache_tags::KEY_EVENTS_LIST), "{url}");
+        assert!(
+            !keys.contains(&cache_tags::live(room.article_id).as_str()),
+            "{url}"
+        );
+    }
+    // The item has its own date: when the key event was posted, not the article.
+    let json: serde_json::Value =
+        serde_json::from_str(&get(&site.app, "/feeds/feed.json").await.body).unwrap();
+    let items = json["items"].as_array().unwrap();
+    let item = items.iter().find(|i| i["id"] == key_url.as_str()).unwrap();
+    let published: Timestamp = item["date_published"].as_str().unwrap().parse().unwrap();
+    assert_eq!(published.as_second(), key_posted.as_second());
+    assert_eq!(item["authors"][0]["name"], "live desk");
+    assert_eq!(items[0]["id"], key_url.as_str(), "the newest item first");
+
+    // Marking the plain entry a key event drops the (cached) feeds: it is there at once.
+    live::mark_key_event(ctx, &desk(), plain.id, true, Timestamp::now())
+        .await
+        .unwrap();
+    site.state.apply_changes().await.unwrap();
+    for url in live_feed_urls() {
+        let feed = get(&site.app, &url).await;
+        assert!(feed.body.contains(&plain_url), "{url}: the new key event");
+    }
+    // Its correction too.
+    live::correct(
+        ctx,
+        &desk(),
+        key.id,
+        "correction",
+        "The call lasted thirty minutes.",
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    site.state.apply_changes().await.unwrap();
+    let rss = get(&site.app, "/feeds/rss.xml").await.body;
+    assert!(rss.contains("The call lasted thirty minutes."));
+    // Taking the mark off takes the item out.
+    live::mark_key_event(ctx, &desk(), key.id, false, Timestamp::now())
+        .await
+        .unwrap();
+    site.state.apply_changes().await.unwrap();
+    assert!(
+        !get(&site.app, "/feeds/atom.xml")
+            .await
+            .body
+            .contains(&key_url)
+    );
+    // The podcast is narration only: no key events.
+    assert!(
+        !get(&site.app, "/feeds/podcast.xml")
+            .await
+            .body
+            .contains(&plain_url)
+    );
+}
+
+async fn live_coverage_stays_in_the_news_sitemap_while_it_runs(store: TestStore) {
+    let room = coverage(&store).await;
+    let site = site(store).await;
+    let ctx = site.state.ctx();
+    let news = get(&site.app, "/sitemaps/news.xml").await;
+    assert!(
+        news.body
+            .contains("<loc>https://news.example/world/the-phone-call</loc>"),
+        "{}",
+        news.body
+    );
+    let window = jiff::SignedDuration::from_hours(48);
+    let days = |n: i64| Timestamp::now() + jiff::SignedDuration::from_hours(24 * n);
+    let listed = |articles: Vec<dateline_db::SitemapArticle>| {
+        articles.iter().any(|a| a.id == room.article_id)
+    };
+    // A story leaves after 48 hours.
+    assert!(!listed(
+        site.state
+            .store()
+            .news_sitemap_articles(days(3), window, 1000)
+            .await
+            .unwrap()
+    ));
+    // Live coverage stays while it runs, and 48 hours after it ended.
+    live::start(ctx, &desk(), room.article_id, Timestamp::now())
+        .await
+        .unwrap();
+    for day in [3, 10] {
+        assert!(listed(
+            site.state
+                .store()
+                .news_sitemap_articles(days(day), window, 1000)
+                .await
+                .unwrap()
+        ));
+    }
+    live::end(ctx, &desk(), room.article_id, days(4))
+        .await
+        .unwrap();
+    assert!(listed(
+        site.state
+            .store()
+            .news_sitemap_articles(days(5), window, 1000)
+            .await
+            .unwrap()
+    ));
+    assert!(!listed(
+        site.state
+            .store()
+            .news_sitemap_articles(days(7), window, 1000)
+            .await
+            .unwrap()
+    ));
 }

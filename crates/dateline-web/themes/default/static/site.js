@@ -202,8 +202,14 @@
           var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".live-entries");
           if (!fresh) return;
           var items = Array.prototype.slice.call(fresh.children);
+          // New entries go on top of the stream, below the pinned ones; oldest first, each
+          // above the one before.
+          var top = list.querySelector(":scope > li:not(.live-entry--pinned)");
           for (var i = items.length - 1; i >= 0; i--) {
-            if (!document.getElementById(items[i].id)) list.insertBefore(items[i], list.firstChild);
+            if (!document.getElementById(items[i].id)) {
+              list.insertBefore(items[i], top);
+              top = items[i];
+            }
           }
           var newest = fresh.getAttribute("data-newest");
           if (newest) afterUrl = afterUrl.replace(/\/\d+$/, "/" + newest);
