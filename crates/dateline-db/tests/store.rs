@@ -43,6 +43,8 @@ mod narration;
 mod sections;
 #[path = "store/staff.rs"]
 mod staff;
+#[path = "store/shared.rs"]
+mod shared;
 #[path = "store/stories.rs"]
 mod stories;
 #[path = "store/tips.rs"]
