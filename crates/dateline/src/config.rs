@@ -47,6 +47,10 @@ pub struct FileConfig {
     pub max_uncached_requests: Option<usize>,
     /// Live event streams open at once; more are answered 503.
     pub max_event_streams: Option<usize>,
+    /// Varnish base URLs (`http://10.0.0.5:6081`) told to drop pages by tag when they change.
+    pub cdn_purge_urls: Option<Vec<String>>,
+    /// "soft" (the default: stale until fetched again) or "hard" (gone at once).
+    pub cdn_purge: Option<String>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -91,6 +95,9 @@ pub struct Config {
     pub max_connections: usize,
     pub max_uncached_requests: usize,
     pub max_event_streams: usize,
+    /// Where CDN purges go; empty: no CDN to purge.
+    pub cdn_purge_urls: Vec<String>,
+    pub cdn_purge: dateline_jobs::cdn::PurgeMode,
 }
 
 /// Where this node's narration runs. The web process itself never narrates: synthesis takes a
@@ -176,6 +183,8 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_MAX_CONNECTIONS",
     "DATELINE_MAX_UNCACHED_REQUESTS",
     "DATELINE_MAX_EVENT_STREAMS",
+    "DATELINE_CDN_PURGE_URLS",
+    "DATELINE_CDN_PURGE",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -324,7 +333,26 @@ impl Config {
         let max_event_streams =
             count(&env, "DATELINE_MAX_EVENT_STREAMS", "streams")?.or(file.max_event_streams);
         let max_event_streams = max_event_streams.unwrap_or(web.max_event_streams);
+        let cdn_purge_urls: Vec<String> = match env("DATELINE_CDN_PURGE_URLS") {
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => file.cdn_purge_urls.unwrap_or_default(),
+        };
+        // Checked now, so a typo stops the node at start rather than failing every purge.
+        dateline_jobs::cdn::CdnPurger::new(&cdn_purge_urls, Default::default())?;
+        let cdn_purge = env("DATELINE_CDN_PURGE")
+            .or(file.cdn_purge)
+            .map(|text| text.parse())
+            .transpose()
+            .map_err(anyhow::Error::msg)?
+            .unwrap_or_default();
         Ok(Self {
+            cdn_purge_urls,
+            cdn_purge,
             trusted_proxies,
             max_connections,
             max_uncached_requests,
