@@ -64,8 +64,8 @@ pub use imports::{
     Imported, ImportedComment, Imports, MAX_OLD_PATH_BYTES, MovedTo, RedirectTo, old_path_key,
 };
 pub use jobs::{Job, JobOutcome, NewJob};
-pub use limits::{Limits, window_start};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
+pub use limits::{Limits, window_start};
 pub use live::{
     EntryText, FeedKeyEvent, KeyEventRef, LatestEntry, Live, LiveNews, LivePage, NewEntry,
 };

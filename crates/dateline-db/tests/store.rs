@@ -41,10 +41,10 @@ mod migrations;
 mod narration;
 #[path = "store/sections.rs"]
 mod sections;
-#[path = "store/staff.rs"]
-mod staff;
 #[path = "store/shared.rs"]
 mod shared;
+#[path = "store/staff.rs"]
+mod staff;
 #[path = "store/stories.rs"]
 mod stories;
 #[path = "store/tips.rs"]

@@ -422,7 +422,8 @@ async fn serve(overrides: &Overrides, no_demo: bool) -> anyhow::Result<()> {
     if !config.cdn_purge_urls.is_empty() {
         let purger = dateline_jobs::cdn::CdnPurger::new(&config.cdn_purge_urls, config.cdn_purge)?;
         worker.purge_cdn(purger.clone());
-        let mut purges = dateline_jobs::Worker::dedicated(store.clone(), format!("{worker_name}-cdn"));
+        let mut purges =
+            dateline_jobs::Worker::dedicated(store.clone(), format!("{worker_name}-cdn"));
         purges.purge_cdn(purger);
         tokio::spawn(dateline_jobs::cdn::follow_changes(
             store.clone(),

@@ -66,7 +66,10 @@ async fn a_batch_of_changes_is_queued_for_purging_once_whoever_asks(store: TestS
     assert_eq!(queued.len(), 1, "{queued:?}");
     let purge = &queued[0];
     assert_eq!(purge.through_change, latest);
-    assert_eq!(purge.tags.iter().cloned().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        purge.tags.iter().cloned().collect::<BTreeSet<_>>(),
+        expected
+    );
     let jobs = purge_jobs(&store).await;
     assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(jobs[0]["through_change"], latest);
