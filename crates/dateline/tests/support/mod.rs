@@ -30,6 +30,8 @@ pub struct Site {
     pub database_url: String,
     pub port: u16,
     pub server: Option<Child>,
+    /// Settings for this site's processes beyond the database and the data folder.
+    pub env: Vec<(String, String)>,
 }
 
 impl Site {
@@ -40,6 +42,7 @@ impl Site {
             database_url,
             port: free_port(),
             server: None,
+            env: Vec::new(),
         }
     }
 
@@ -52,7 +55,8 @@ impl Site {
             .arg(self.folder.path().join("data"))
             .env("DATELINE_DATABASE_URL", &self.database_url)
             .env("DATELINE_NEURAL_VOICE", "off")
-            .env_remove("DATELINE_STORAGE_URL");
+            .env_remove("DATELINE_STORAGE_URL")
+            .envs(self.env.iter().map(|(key, value)| (key, value)));
         command
     }
 
@@ -163,4 +167,66 @@ pub async fn request(
         .ok_or_else(|| std::io::Error::other("no status line"))?;
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
     Ok((status, body.to_owned()))
+}
+
+/// The tip form of the site on `port`: the form's `action` (with its token) and the token.
+pub async fn tip_form(port: u16) -> std::io::Result<(String, String)> {
+    let (status, form) = request(port, "GET", "/tips", &[], b"").await?;
+    if status != 200 {
+        return Err(std::io::Error::other(format!(
+            "the tip form answered {status}"
+        )));
+    }
+    let action = form
+        .split("action=\"")
+        .find(|rest| rest.starts_with("/tips?token="))
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| std::io::Error::other("no tip form on the page"))?
+        .replace("&amp;", "&");
+    let token = action
+        .trim_start_matches("/tips?token=")
+        .split('&')
+        .next()
+        .unwrap_or_default();
+    let token = percent_encoding::percent_decode_str(token)
+        .decode_utf8()
+        .map_err(std::io::Error::other)?
+        .into_owned();
+    Ok((action, token))
+}
+
+/// Sends a tip with `message` through the form at `action` (from [`tip_form`]), with a proof
+/// of work `nonce` when given: the status and the page.
+pub async fn send_tip(
+    port: u16,
+    action: &str,
+    message: &str,
+    nonce: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    const BOUNDARY: &str = "dateline-test-boundary-7d1f";
+    let mut body = String::new();
+    for (name, value) in [("kind", "tip"), ("message", message)] {
+        body.push_str(&format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{BOUNDARY}--\r\n"));
+    let target = match nonce {
+        Some(nonce) => format!("{action}&pow={nonce}"),
+        None => action.to_owned(),
+    };
+    request(
+        port,
+        "POST",
+        &target,
+        &[
+            ("Origin", format!("http://127.0.0.1:{port}")),
+            (
+                "Content-Type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ),
+        ],
+        body.as_bytes(),
+    )
+    .await
 }
