@@ -24,6 +24,8 @@ WEED=${DATELINE_TEST_WEED:-tests/.venv/bin/weed}
 PGBIN=${DATELINE_PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}
 
 WORK=$(mktemp -d /tmp/dateline-scale.XXXXXX)
+# The cluster runs as the postgres user, who must reach its folder inside.
+chmod 0755 "$WORK"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
@@ -60,8 +62,11 @@ PIDS+=($!)
 until curl -s -o /dev/null "http://127.0.0.1:$S3PORT/"; do sleep 0.3; done
 export DATELINE_STORAGE_URL="s3://dateline-bench?endpoint=http://127.0.0.1:$S3PORT&region=us-east-1&access_key_id=bench&secret_access_key=bench-secret"
 export DATELINE_NEURAL_VOICE=off DATELINE_NARRATION=off
-# Creates the bucket (SeaweedFS creates it on the first PUT with an Admin identity).
-curl -s -o /dev/null -X PUT "http://127.0.0.1:$S3PORT/dateline-bench" || true
+# SeaweedFS creates a bucket on the first signed upload by an Admin identity: one object in and
+# out leaves it empty (curl signs with SigV4).
+s3() { curl -fsS -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user bench:bench-secret "$@"; }
+until s3 -X PUT --data-binary probe "http://127.0.0.1:$S3PORT/dateline-bench/probe"; do sleep 0.3; done
+s3 -X DELETE "http://127.0.0.1:$S3PORT/dateline-bench/probe"
 
 NODE_PORTS=($(free_port) $(free_port) $(free_port))
 VPORT=$(free_port)

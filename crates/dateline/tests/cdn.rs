@@ -359,5 +359,9 @@ async fn a_purge_job_waits_out_a_varnish_that_is_down_then_purges_its_tags() {
         get(&varnish, "/politics/a", &[]).await.body,
         "/politics/a #1"
     );
-    assert_eq!(origin.fetched("/site-wide"), 2, "fetched again once, after the purge");
+    assert_eq!(
+        origin.fetched("/site-wide"),
+        2,
+        "fetched again once, after the purge"
+    );
 }

@@ -508,15 +508,7 @@ async fn wrong_codenames_are_rate_limited(store: TestStore) {
 async fn tips_and_codename_guesses_through_several_nodes_count_against_one_limit(store: TestStore) {
     register_editor(&store).await;
     let site = site(store).await;
-    let media = dateline_storage::MediaStore::local(site._media.path()).unwrap();
-    let other = dateline_web::AppState::new(
-        site.state.store().clone(),
-        media,
-        dateline_web::WebConfig::default(),
-    )
-    .await
-    .unwrap();
-    let other = dateline_web::router(other);
+    let other = super::another_node(&site).await;
     let nodes = [site.app.clone(), other];
     let mut codename = String::new();
     for attempt in 0..10 {
@@ -890,15 +882,7 @@ async fn a_proof_of_work_passes_once_on_any_node(store: TestStore) {
     );
 
     // A second node on the same database and storage.
-    let media = dateline_storage::MediaStore::local(site._media.path()).unwrap();
-    let node = dateline_web::AppState::new(
-        site.state.store().clone(),
-        media,
-        dateline_web::WebConfig::default(),
-    )
-    .await
-    .unwrap();
-    let node = dateline_web::router(node);
+    let node = super::another_node(&site).await;
     let token_two = form_token(&node).await;
     let plain = send(node.clone(), token_two, None).await;
     assert_eq!(

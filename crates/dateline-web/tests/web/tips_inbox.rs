@@ -12,7 +12,7 @@ use http::StatusCode;
 
 use super::newsroom_auth::{Browser, PASSWORD, staff};
 use super::tips::{Part, codename_in, form_token, post_follow_up, post_tip};
-use super::{get, newsroom, site};
+use super::{another_node, get, newsroom, site};
 
 const PASSPHRASE: &str = "an editor's long tips passphrase";
 
@@ -22,11 +22,11 @@ dateline_db::both_backends!(
     an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else,
 );
 
-/// Issue 16: an editor who unlocked the inbox on one node reads tips through another without
-/// typing the passphrase again; the key is sealed in the session's row (never in the clear), a
-/// second session of the same editor is not unlocked by it, and locking on one node locks on all.
-async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(store: TestStore) {
-    let editor = staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
+/// A tips key for `editor`, stored wrapped with [`PASSPHRASE`] so the inbox can unlock it.
+async fn register_key(
+    store: &dateline_db::Store,
+    editor: &dateline_core::StaffMember,
+) -> dateline_tips::NewIdentity {
     let identity = dateline_tips::generate_identity("Editor", "today");
     let wrapped = dateline_tips::wrap_identity(&identity.file_text, PASSPHRASE).unwrap();
     store
@@ -43,6 +43,15 @@ async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(st
         )
         .await
         .unwrap();
+    identity
+}
+
+/// Issue 16: an editor who unlocked the inbox on one node reads tips through another without
+/// typing the passphrase again; the key is sealed in the session's row (never in the clear), a
+/// second session of the same editor is not unlocked by it, and locking on one node locks on all.
+async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(store: TestStore) {
+    let editor = staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
+    let identity = register_key(&store, &editor).await;
     let site = site(store).await;
     let token = form_token(&site.app).await;
     let sent = post_tip(
@@ -59,17 +68,7 @@ async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(st
         "/newsroom/tips/{}",
         site.state.store().tips(None).await.unwrap()[0].id
     );
-    let other_node = dateline_web::AppState::new(
-        site.state.store().clone(),
-        dateline_storage::MediaStore::local(site._media.path()).unwrap(),
-        dateline_web::WebConfig {
-            base_url: "https://news.example".to_owned(),
-            ..dateline_web::WebConfig::default()
-        },
-    )
-    .await
-    .unwrap();
-    let other_node = dateline_web::router(other_node);
+    let other_node = another_node(&site).await;
 
     let mut desk = Browser::new(&site.app);
     desk.sign_in("ed@example.org", PASSWORD).await;
@@ -133,22 +132,7 @@ async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(st
 async fn an_editor_unlocks_reads_answers_and_triages_tips(store: TestStore) {
     let editor = staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
     staff(&store, "au@example.org", Role::Author, Some(PASSWORD)).await;
-    let identity = dateline_tips::generate_identity("Editor", "today");
-    let wrapped = dateline_tips::wrap_identity(&identity.file_text, PASSPHRASE).unwrap();
-    store
-        .add_tip_recipient(
-            &NewTipRecipient {
-                staff_id: Some(editor.id),
-                label: editor.display_name.clone(),
-                public_key: identity.public_key.clone(),
-                recovery: false,
-                wrapped_identity: Some(wrapped),
-            },
-            &Actor::system("test"),
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
+    let identity = register_key(&store, &editor).await;
     let site = site(store).await;
     let token = form_token(&site.app).await;
     let sent = post_tip(
