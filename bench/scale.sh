@@ -54,19 +54,20 @@ cat >"$WORK/weed/s3.json" <<'JSON'
   "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
 JSON
 S3PORT=$(free_port)
+MASTER=$(free_port)
 "$WEED" mini -dir="$WORK/weed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.port="$S3PORT" \
-  -s3.config="$WORK/weed/s3.json" -master.port="$(free_port)" -volume.port="$(free_port)" \
+  -s3.config="$WORK/weed/s3.json" -master.port="$MASTER" -volume.port="$(free_port)" \
   -filer.port="$(free_port)" -admin.port="$(free_port)" -master.telemetry=false -webdav=false \
   -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 >"$WORK/weed/log" 2>&1 &
 PIDS+=($!)
 until curl -s -o /dev/null "http://127.0.0.1:$S3PORT/"; do sleep 0.3; done
 export DATELINE_STORAGE_URL="s3://dateline-bench?endpoint=http://127.0.0.1:$S3PORT&region=us-east-1&access_key_id=bench&secret_access_key=bench-secret"
 export DATELINE_NEURAL_VOICE=off DATELINE_NARRATION=off
-# SeaweedFS creates a bucket on the first signed upload by an Admin identity: one object in and
-# out leaves it empty (curl signs with SigV4).
-s3() { curl -fsS -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user bench:bench-secret "$@"; }
-until s3 -X PUT --data-binary probe "http://127.0.0.1:$S3PORT/dateline-bench/probe"; do sleep 0.3; done
-s3 -X DELETE "http://127.0.0.1:$S3PORT/dateline-bench/probe"
+# The bucket, made with weed's own shell (S3 clients sign; this needs no keys on loopback).
+until echo "s3.bucket.create -name dateline-bench" | "$WEED" shell -master="127.0.0.1:$MASTER" \
+  >>"$WORK/weed/shell.log" 2>&1 && curl -s "http://127.0.0.1:$S3PORT/dateline-bench" | grep -qv NoSuchBucket; do
+  sleep 0.5
+done
 
 NODE_PORTS=($(free_port) $(free_port) $(free_port))
 VPORT=$(free_port)
