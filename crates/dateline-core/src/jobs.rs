@@ -22,16 +22,20 @@ pub enum JobKind {
     CloseStaleDiscussions,
     /// Prunes the `changes` log and finished jobs, and catches overdue publications.
     Maintenance,
+    /// Tells every configured CDN (Varnish) to drop the pages carrying some cache tags (payload
+    /// `{"tags": [...], "through_change"}`: the tags of one batch of the `changes` log).
+    PurgeCdn,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::PublishDue,
         JobKind::NarrateArticle,
         JobKind::SyncSearch,
         JobKind::PurgeTips,
         JobKind::CloseStaleDiscussions,
         JobKind::Maintenance,
+        JobKind::PurgeCdn,
     ];
 
     /// The name stored in the `jobs` table.
@@ -43,6 +47,7 @@ impl JobKind {
             JobKind::PurgeTips => "tips.purge",
             JobKind::CloseStaleDiscussions => "comments.close_stale",
             JobKind::Maintenance => "system.maintenance",
+            JobKind::PurgeCdn => "cdn.purge",
         }
     }
 
@@ -54,7 +59,7 @@ impl JobKind {
             JobKind::NarrateArticle => &["narrate"],
             JobKind::CloseStaleDiscussions => &["comments.auto_close"],
             JobKind::Maintenance => &["maintenance"],
-            JobKind::SyncSearch | JobKind::PurgeTips => &[],
+            JobKind::SyncSearch | JobKind::PurgeTips | JobKind::PurgeCdn => &[],
         }
     }
 

@@ -711,6 +711,7 @@ mod tests {
     /// The columns named `*_key` that are not storage keys (lookup digests, dedup keys, public keys).
     const NOT_STORAGE_KEYS: &[&str] = &[
         "codename_key",
+        "counter_key",
         "dedup_key",
         "proof_key",
         "public_key",

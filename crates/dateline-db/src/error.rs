@@ -29,6 +29,13 @@ pub enum DbError {
     /// could not be written; the message is for the operator at the command line.
     #[error("{0}")]
     Archive(String),
+    /// The database was upgraded by a newer release than this one.
+    #[error(
+        "the database's schema is at migration {database}, newer than this Dateline knows (up to \
+         {known}): a newer release upgraded it. Run that release or a newer one on this node; a \
+         node never runs against a schema it does not know"
+    )]
+    SchemaTooNew { database: i64, known: i64 },
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -78,25 +78,34 @@ impl From<JobRow> for Job {
 const CLAIMABLE: &str =
     "(state = 'queued' AND run_at <= $1) OR (state = 'running' AND locked_until < $1)";
 
+/// Adds `$job` (a [`NewJob`]) through `$executor` (a pool, or a transaction as `&mut *tx`) at
+/// `$now`; evaluates to its id, or `None` when a job with the same key is already waiting.
+macro_rules! enqueue_job {
+    ($executor:expr, $job:expr, $now:expr) => {{
+        let job: &$crate::NewJob = $job;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO jobs (kind, payload, dedup_key, priority, state, run_at, max_attempts, created_at) \
+             VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7) \
+             ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING RETURNING id",
+        )
+        .bind(&job.kind)
+        .bind(job.payload.to_string())
+        .bind(&job.dedup_key)
+        .bind(i64::from(job.priority))
+        .bind($crate::to_micros(job.run_at))
+        .bind(i64::from(job.max_attempts))
+        .bind($crate::to_micros($now))
+        .fetch_optional($executor)
+        .await?;
+        id
+    }};
+}
+pub(crate) use enqueue_job;
+
 impl Store {
     /// Adds a job; returns its id, or `None` when an identical job (same key) is already waiting.
     pub async fn enqueue(&self, job: &NewJob) -> Result<Option<i64>> {
-        let id: Option<i64> = on_writer!(self, pool => {
-            sqlx::query_scalar(
-                "INSERT INTO jobs (kind, payload, dedup_key, priority, state, run_at, max_attempts, created_at) \
-                 VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7) \
-                 ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING RETURNING id",
-            )
-            .bind(&job.kind)
-            .bind(job.payload.to_string())
-            .bind(&job.dedup_key)
-            .bind(i64::from(job.priority))
-            .bind(to_micros(job.run_at))
-            .bind(i64::from(job.max_attempts))
-            .bind(to_micros(Timestamp::now()))
-            .fetch_optional(pool)
-            .await?
-        });
+        let id: Option<i64> = on_writer!(self, pool => enqueue_job!(pool, job, Timestamp::now()));
         Ok(id)
     }
 

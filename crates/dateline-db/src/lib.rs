@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 pub mod backup;
 mod catalog;
+mod cdn;
 mod changes;
 mod comments;
 mod desk;
@@ -19,6 +20,7 @@ mod feeds;
 mod imports;
 mod jobs;
 mod library;
+mod limits;
 mod live;
 mod narration;
 mod newsroom_desk;
@@ -49,6 +51,7 @@ pub use auth::{
     StaffSession,
 };
 pub use catalog::{AuthorInput, ImageInput, SectionInput};
+pub use cdn::{Cdn, QueuedPurge};
 pub use changes::Change;
 pub use comments::{
     ArticleDiscussion, Comment, CommentAuthor, DiscussionPage, DiscussionSort,
@@ -63,6 +66,7 @@ pub use imports::{
 };
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
+pub use limits::{Limits, window_start};
 pub use live::{
     EntryText, FeedKeyEvent, KeyEventRef, LatestEntry, Live, LiveNews, LivePage, NewEntry,
 };
@@ -230,11 +234,46 @@ impl Store {
     /// Applies pending migrations. Migrations are expand/contract so old and new nodes can run
     /// side by side during a rolling deploy.
     pub async fn migrate(&self) -> Result<()> {
+        self.refuse_unknown_schema().await?;
         match &self.backend {
             Backend::Sqlite { writer, .. } => SQLITE_MIGRATIONS.run(writer).await?,
             Backend::Postgres(pg) => POSTGRES_MIGRATIONS.run(pg).await?,
         }
         Ok(())
+    }
+
+    /// Refuses a database whose schema a newer release has taken past the migrations this
+    /// binary knows: an older node must not write into columns and rules it has never heard of.
+    /// (During a rolling deploy the old nodes already running keep going, which is what the
+    /// expand/contract rule is for; one that restarts must be the new release.)
+    async fn refuse_unknown_schema(&self) -> Result<()> {
+        let (migrator, exists_sql) = match &self.backend {
+            Backend::Sqlite { .. } => (
+                &SQLITE_MIGRATIONS,
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            ),
+            Backend::Postgres(_) => (
+                &POSTGRES_MIGRATIONS,
+                "SELECT COUNT(*) FROM (SELECT to_regclass('_sqlx_migrations') AS t) m \
+                 WHERE m.t IS NOT NULL",
+            ),
+        };
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let tables: i64 = on_writer!(self, pool => {
+            sqlx::query_scalar(exists_sql).fetch_one(pool).await?
+        });
+        if tables == 0 {
+            return Ok(());
+        }
+        let applied: Option<i64> = on_writer!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await?
+        });
+        match applied {
+            Some(database) if database > known => Err(DbError::SchemaTooNew { database, known }),
+            _ => Ok(()),
+        }
     }
 
     pub async fn close(&self) {

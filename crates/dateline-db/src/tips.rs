@@ -319,6 +319,33 @@ impl Store {
         })
     }
 
+    /// Keeps (or with `None` forgets) the tips identities newsroom session `session_id` unlocked,
+    /// sealed for that session (`dateline_tips::seal_for_session`), so every node can open them
+    /// for its editor.
+    pub async fn seal_session_tips(&self, session_id: i64, sealed: Option<&[u8]>) -> Result<()> {
+        on_writer!(self, pool => {
+            sqlx::query("UPDATE staff_sessions SET tips_unlocked = $1 WHERE id = $2")
+                .bind(sealed)
+                .bind(session_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The sealed identities of session `session_id`, if it unlocked any and is not revoked.
+    pub async fn sealed_session_tips(&self, session_id: i64) -> Result<Option<Vec<u8>>> {
+        let sealed: Option<Option<Vec<u8>>> = on_reader!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT tips_unlocked FROM staff_sessions WHERE id = $1 AND revoked_at IS NULL",
+            )
+            .bind(session_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(sealed.flatten())
+    }
+
     /// Registers a key tips will be encrypted to. An editor has one key at a time: a new one
     /// retires the old (tips already encrypted to it still need the old identity file).
     pub async fn add_tip_recipient(

@@ -41,6 +41,8 @@ mod migrations;
 mod narration;
 #[path = "store/sections.rs"]
 mod sections;
+#[path = "store/shared.rs"]
+mod shared;
 #[path = "store/staff.rs"]
 mod staff;
 #[path = "store/stories.rs"]

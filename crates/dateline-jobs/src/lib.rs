@@ -2,6 +2,7 @@
 //! for their kind. Any number of nodes may run workers against one database; leases make a dead
 //! worker's job claimable again, so handlers must be idempotent.
 
+pub mod cdn;
 pub mod narration;
 
 use std::collections::HashMap;
@@ -317,7 +318,12 @@ async fn run_maintenance(store: &Store) -> anyhow::Result<()> {
     let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(RETENTION)?;
     let changes = store.prune_changes(cutoff).await?;
     let jobs = store.prune_finished_jobs(cutoff).await?;
-    tracing::info!(changes, jobs, "maintenance pruned old rows");
+    // Limit windows are an hour at most; a day back keeps every window still counting.
+    let counters = store
+        .limits()
+        .forget_before(Timestamp::now() - jiff::SignedDuration::from_hours(24))
+        .await?;
+    tracing::info!(changes, jobs, counters, "maintenance pruned old rows");
     // A publication job that failed for good (the database was away through all its retries)
     // would leave its article waiting until the next restart: the hourly sweep catches it.
     publish_scheduled(store, Timestamp::now()).await?;

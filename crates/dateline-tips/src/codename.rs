@@ -58,6 +58,18 @@ impl InstallSecret {
     }
 }
 
+/// The X25519 identity whose secret key is `key` (as `age-keygen` would write it).
+pub(crate) fn identity_from_key(key: &[u8; 32]) -> Result<EditorIdentity, CodenameError> {
+    let hrp = Hrp::parse("age-secret-key-")
+        .map_err(|error| CodenameError::Derivation(error.to_string()))?;
+    let mut encoded = bech32::encode_upper::<Bech32>(hrp, key.as_slice())
+        .map_err(|error| CodenameError::Derivation(error.to_string()))?;
+    let identity = x25519::Identity::from_str(&encoded)
+        .map_err(|error| CodenameError::Derivation(error.to_owned()));
+    encoded.zeroize();
+    Ok(EditorIdentity::from_age(identity?))
+}
+
 /// A codename as the tipster holds it. Wiped from memory when dropped.
 pub struct Codename(Zeroizing<String>);
 
@@ -94,14 +106,7 @@ impl Codename {
     /// stored, on the tip.
     pub fn reply_identity(&self, install: &InstallSecret) -> Result<EditorIdentity, CodenameError> {
         let derived = self.stretch(install, "reply-identity")?;
-        let hrp = Hrp::parse("age-secret-key-")
-            .map_err(|error| CodenameError::Derivation(error.to_string()))?;
-        let mut encoded = bech32::encode_upper::<Bech32>(hrp, derived.as_slice())
-            .map_err(|error| CodenameError::Derivation(error.to_string()))?;
-        let identity = x25519::Identity::from_str(&encoded)
-            .map_err(|error| CodenameError::Derivation(error.to_owned()));
-        encoded.zeroize();
-        Ok(EditorIdentity::from_age(identity?))
+        identity_from_key(&derived)
     }
 
     fn stretch(

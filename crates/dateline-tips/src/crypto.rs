@@ -199,6 +199,11 @@ impl EditorIdentity {
         self.0.to_public().to_string()
     }
 
+    /// The `AGE-SECRET-KEY-1…` line of this identity, wiped when dropped.
+    pub(crate) fn secret_line(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.0.to_string().expose_secret().to_owned())
+    }
+
     fn as_age(&self) -> &dyn age::Identity {
         &self.0
     }

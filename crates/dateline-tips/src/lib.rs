@@ -14,6 +14,7 @@ mod codename;
 mod crypto;
 mod form_token;
 mod proof_of_work;
+mod session_seal;
 
 pub use attachments::{
     AttachmentCheck, AttachmentProblem, AttachmentType, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
@@ -28,6 +29,7 @@ pub use form_token::{FORM_TOKEN_LIFETIME_SECS, FormToken, FormTokenProblem, Vali
 pub use proof_of_work::{
     POW_BITS, SpentProofs, proof_of_work_holds, solve_proof_of_work, spent_proof_key,
 };
+pub use session_seal::{open_for_session, seal_for_session};
 
 /// The longest message a tipster may send, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 20_000;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use dateline_db::Store;
 use dateline_tips::{EditorIdentity, InstallSecret, SpentProofs};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use axum::extract::{FromRequestParts, Request};
@@ -58,16 +59,18 @@ impl FromRequestParts<AppState> for ClientAddress {
     }
 }
 
-/// One window of the rate limits; the address salt is replaced when it ends.
+/// One window of the tip limits. Windows are aligned on the clock, so every node counts in the
+/// same one.
 const WINDOW: Duration = Duration::from_secs(60 * 60);
 /// Tips one address may send per window; enough for a tipster who sends several documents.
 pub(crate) const SUBMISSIONS_PER_ADDRESS: u32 = 10;
-/// Tips the whole site accepts per window on this node, whatever the addresses: a flood from
-/// many addresses cannot bury the inbox.
-pub(crate) const SUBMISSIONS_PER_NODE: u32 = 500;
-/// Wrong codenames one address may type per window before follow-ups are refused.
+/// Tips the whole site accepts per window, whatever the addresses and whichever nodes they
+/// reach: a flood from many addresses cannot bury the inbox.
+pub(crate) const SUBMISSIONS_PER_SITE: u32 = 500;
+/// Wrong codenames one address may type per window before follow-ups are refused, and the whole
+/// site.
 pub(crate) const WRONG_CODENAMES_PER_ADDRESS: u32 = 10;
-pub(crate) const WRONG_CODENAMES_PER_NODE: u32 = 200;
+pub(crate) const WRONG_CODENAMES_PER_SITE: u32 = 200;
 
 /// Spent proofs of work this node remembers without asking the database. Proofs are only spent
 /// past the per-address limit, so at most the node's cap per window arrive; this holds the
@@ -86,7 +89,7 @@ const DERIVATIONS_AT_ONCE: usize = 2;
 pub(crate) struct TipsState {
     install: tokio::sync::OnceCell<InstallSecret>,
     derivations: Arc<tokio::sync::Semaphore>,
-    limits: Mutex<Limits>,
+    limits: Mutex<Option<Limits>>,
     spent_proofs: Mutex<SpentProofs>,
     unlocked: Mutex<HashMap<i64, Unlocked>>,
 }
@@ -100,44 +103,92 @@ pub(crate) struct ProofOfWork {
     pub(crate) expires_at: i64,
 }
 
+/// This node's copy of the counts of the current window: the fast path that refuses without a
+/// database round trip once a count is known to be spent. The database's counts (`limit_counters`)
+/// are the ones every node agrees on; each answer from it is kept here.
 struct Limits {
-    started: Instant,
+    window: u64,
     salt: [u8; 32],
-    submissions: HashMap<[u8; 32], u32>,
-    wrong_codenames: HashMap<[u8; 32], u32>,
-    node_submissions: u32,
-    node_wrong_codenames: u32,
+    submissions: HashMap<[u8; 32], i64>,
+    wrong_codenames: HashMap<[u8; 32], i64>,
+    site_submissions: i64,
+    site_wrong_codenames: i64,
 }
 
-impl Limits {
-    fn fresh() -> Self {
-        let mut salt = [0u8; 32];
-        // Without randomness the salt is still unknown outside this process's memory.
-        if getrandom::fill(&mut salt).is_err() {
-            salt = Sha256::digest(format!("{:?}", Instant::now()).as_bytes()).into();
-        }
-        Self {
-            started: Instant::now(),
-            salt,
-            submissions: HashMap::new(),
-            wrong_codenames: HashMap::new(),
-            node_submissions: 0,
-            node_wrong_codenames: 0,
+/// Which limit a count is for.
+#[derive(Clone, Copy)]
+enum Counted {
+    Submissions,
+    WrongCodenames,
+}
+
+impl Counted {
+    fn name(self) -> &'static str {
+        match self {
+            Counted::Submissions => "tips.submissions",
+            Counted::WrongCodenames => "tips.wrong_codenames",
         }
     }
 
-    fn current(&mut self) -> &mut Self {
-        if self.started.elapsed() >= WINDOW {
-            *self = Self::fresh();
+    fn per_address(self) -> i64 {
+        i64::from(match self {
+            Counted::Submissions => SUBMISSIONS_PER_ADDRESS,
+            Counted::WrongCodenames => WRONG_CODENAMES_PER_ADDRESS,
+        })
+    }
+
+    fn per_site(self) -> i64 {
+        i64::from(match self {
+            Counted::Submissions => SUBMISSIONS_PER_SITE,
+            Counted::WrongCodenames => WRONG_CODENAMES_PER_SITE,
+        })
+    }
+}
+
+/// The window `now` falls in (its number since the epoch).
+fn window_of(now: jiff::Timestamp) -> u64 {
+    u64::try_from(now.as_second()).unwrap_or(0) / WINDOW.as_secs()
+}
+
+fn window_length() -> jiff::SignedDuration {
+    jiff::SignedDuration::try_from(WINDOW).unwrap_or(jiff::SignedDuration::from_hours(1))
+}
+
+impl Limits {
+    fn fresh(window: u64, install: &InstallSecret) -> Self {
+        // The salt every node derives alike for this window, from the installation's secret:
+        // the same address gives the same counter key on every node, a key says nothing without
+        // the secret, and next window's keys cannot be linked to this one's.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(install.as_bytes())
+            .expect("HMAC takes a key of any length");
+        mac.update(b"dateline tips limits window ");
+        mac.update(&window.to_be_bytes());
+        Self {
+            window,
+            salt: mac.finalize().into_bytes().into(),
+            submissions: HashMap::new(),
+            wrong_codenames: HashMap::new(),
+            site_submissions: 0,
+            site_wrong_codenames: 0,
         }
-        self
     }
 
     fn client(&self, address: IpAddr) -> [u8; 32] {
         let mut hasher = Sha256::new();
         hasher.update(self.salt);
-        hasher.update(address.to_string().as_bytes());
+        hasher.update(
+            crate::newsroom::sign_in::client_key(address)
+                .to_string()
+                .as_bytes(),
+        );
         hasher.finalize().into()
+    }
+
+    fn counts(&mut self, counted: Counted) -> (&mut HashMap<[u8; 32], i64>, &mut i64) {
+        match counted {
+            Counted::Submissions => (&mut self.submissions, &mut self.site_submissions),
+            Counted::WrongCodenames => (&mut self.wrong_codenames, &mut self.site_wrong_codenames),
+        }
     }
 }
 
@@ -158,7 +209,7 @@ impl TipsState {
         Self {
             install: tokio::sync::OnceCell::new(),
             derivations: Arc::new(tokio::sync::Semaphore::new(DERIVATIONS_AT_ONCE)),
-            limits: Mutex::new(Limits::fresh()),
+            limits: Mutex::new(None),
             spent_proofs: Mutex::new(SpentProofs::new(SPENT_PROOFS_IN_MEMORY)),
             unlocked: Mutex::new(HashMap::new()),
         }
@@ -184,51 +235,121 @@ impl TipsState {
             .await
     }
 
-    /// Counts a submission from `address` if the limits allow it. A submission that carries a
-    /// valid proof of work passes the per-address limit (many people may share an address), but
-    /// never the per-node cap.
-    pub(crate) fn admit_submission(
+    /// This window's counts and the client key of `address`, a new window's when the last one
+    /// ended.
+    fn with_limits<T>(
         &self,
+        install: &InstallSecret,
         address: IpAddr,
-        proof_of_work: bool,
-    ) -> Result<(), Busy> {
-        let Ok(mut limits) = self.limits.lock() else {
-            return Err(Busy::Node);
-        };
-        let limits = limits.current();
-        if limits.node_submissions >= SUBMISSIONS_PER_NODE {
-            return Err(Busy::Node);
+        work: impl FnOnce(&mut Limits, [u8; 32]) -> T,
+    ) -> Option<T> {
+        let window = window_of(jiff::Timestamp::now());
+        let mut limits = self.limits.lock().ok()?;
+        if limits.as_ref().is_none_or(|limits| limits.window != window) {
+            *limits = Some(Limits::fresh(window, install));
         }
+        let limits = limits.as_mut()?;
         let client = limits.client(address);
-        let count = limits.submissions.entry(client).or_insert(0);
-        if *count >= SUBMISSIONS_PER_ADDRESS && !proof_of_work {
-            return Err(Busy::Address);
-        }
-        *count += 1;
-        limits.node_submissions += 1;
-        Ok(())
+        Some(work(limits, client))
     }
 
-    /// Admits a tip from `address`: under the plain limits, or past the per-address one with a
-    /// proof of work that has not been spent before, here or on any other node. A proof is
-    /// spent only when it is needed, so every proof spent lets a tip in (the node cap bounds
-    /// how many are remembered).
+    /// What this node already knows: `Err` when `counted` is spent for `address` (unless
+    /// `past_address`) or for the site.
+    fn known_spent(
+        &self,
+        install: &InstallSecret,
+        address: IpAddr,
+        counted: Counted,
+        past_address: bool,
+    ) -> Result<(), Busy> {
+        self.with_limits(install, address, |limits, client| {
+            let (per_address, site) = limits.counts(counted);
+            if *site >= counted.per_site() {
+                Err(Busy::Node)
+            } else if !past_address
+                && per_address.get(&client).copied().unwrap_or(0) >= counted.per_address()
+            {
+                Err(Busy::Address)
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_or(Err(Busy::Node))
+    }
+
+    /// Keeps the database's counts for `address` and the site as this node's fast path.
+    fn remember(
+        &self,
+        install: &InstallSecret,
+        address: IpAddr,
+        counted: Counted,
+        address_hits: i64,
+        site_hits: i64,
+    ) {
+        self.with_limits(install, address, |limits, client| {
+            let (per_address, site) = limits.counts(counted);
+            // Bounded: past this many addresses the fast path forgets and asks the database.
+            if per_address.len() >= 100_000 {
+                per_address.clear();
+            }
+            let known = per_address.entry(client).or_insert(0);
+            *known = (*known).max(address_hits);
+            *site = (*site).max(site_hits);
+        });
+    }
+
+    /// The database keys of `counted` for `address` and for the site in this window.
+    fn counter_keys(
+        &self,
+        install: &InstallSecret,
+        address: IpAddr,
+        counted: Counted,
+    ) -> (String, String) {
+        let client = self
+            .with_limits(install, address, |_, client| client)
+            .unwrap_or_default();
+        (
+            format!("{}:{}", counted.name(), hex::encode(client)),
+            format!("{}:site", counted.name()),
+        )
+    }
+
+    /// Admits a tip from `address`, counted on every node alike: under the per-address and
+    /// per-site limits, or past the per-address one with a proof of work that has not been spent
+    /// before, here or on any other node (many people may share an address). A proof is spent
+    /// only when it is needed, so every proof spent lets a tip in; nothing passes the site's cap.
     pub(crate) async fn admit(
         &self,
         store: &Store,
         address: IpAddr,
         proof: Option<ProofOfWork>,
     ) -> Result<Result<(), Busy>, WebError> {
-        match (self.admit_submission(address, false), proof) {
-            (Err(Busy::Address), Some(proof)) => {
-                if self.spend_proof(store, proof).await? {
-                    Ok(self.admit_submission(address, true))
-                } else {
-                    Ok(Err(Busy::Address))
-                }
-            }
-            (admitted, _) => Ok(admitted),
+        let install = self.install(store).await?.clone();
+        let counted = Counted::Submissions;
+        if let Err(busy) = self.known_spent(&install, address, counted, proof.is_some()) {
+            return Ok(Err(busy));
         }
+        let now = jiff::Timestamp::now();
+        let (address_key, site_key) = self.counter_keys(&install, address, counted);
+        let limits = store.limits();
+        let address_hits = limits.hit(&address_key, window_length(), now).await?;
+        let over_address = address_hits > counted.per_address();
+        if over_address {
+            let spent = match proof {
+                Some(proof) => self.spend_proof(store, proof).await?,
+                None => false,
+            };
+            if !spent {
+                self.remember(&install, address, counted, address_hits, 0);
+                return Ok(Err(Busy::Address));
+            }
+        }
+        let site_hits = limits.hit(&site_key, window_length(), now).await?;
+        self.remember(&install, address, counted, address_hits, site_hits);
+        if site_hits > counted.per_site() {
+            return Ok(Err(Busy::Node));
+        }
+        Ok(Ok(()))
     }
 
     /// True the first time `proof` is spent on any node; a replay is false.
@@ -252,34 +373,63 @@ impl TipsState {
         Ok(first)
     }
 
-    /// Whether `address` may try another codename.
-    pub(crate) fn may_try_codename(&self, address: IpAddr) -> Result<(), Busy> {
-        let Ok(mut limits) = self.limits.lock() else {
-            return Err(Busy::Node);
-        };
-        let limits = limits.current();
-        if limits.node_wrong_codenames >= WRONG_CODENAMES_PER_NODE {
-            return Err(Busy::Node);
+    /// Whether `address` may try another codename: the wrong ones it and the whole site typed
+    /// this window, on any node.
+    pub(crate) async fn may_try_codename(
+        &self,
+        store: &Store,
+        address: IpAddr,
+    ) -> Result<Result<(), Busy>, WebError> {
+        let install = self.install(store).await?.clone();
+        let counted = Counted::WrongCodenames;
+        if let Err(busy) = self.known_spent(&install, address, counted, false) {
+            return Ok(Err(busy));
         }
-        let client = limits.client(address);
-        match limits.wrong_codenames.get(&client) {
-            Some(count) if *count >= WRONG_CODENAMES_PER_ADDRESS => Err(Busy::Address),
-            _ => Ok(()),
-        }
+        let now = jiff::Timestamp::now();
+        let (address_key, site_key) = self.counter_keys(&install, address, counted);
+        let limits = store.limits();
+        let address_hits = limits.hits(&address_key, window_length(), now).await?;
+        let site_hits = limits.hits(&site_key, window_length(), now).await?;
+        self.remember(&install, address, counted, address_hits, site_hits);
+        Ok(self.known_spent(&install, address, counted, false))
     }
 
-    pub(crate) fn wrong_codename(&self, address: IpAddr) {
-        let Ok(mut limits) = self.limits.lock() else {
-            return;
-        };
-        let limits = limits.current();
-        let client = limits.client(address);
-        *limits.wrong_codenames.entry(client).or_insert(0) += 1;
-        limits.node_wrong_codenames += 1;
+    /// Counts a wrong codename from `address`, for it and for the site.
+    pub(crate) async fn wrong_codename(
+        &self,
+        store: &Store,
+        address: IpAddr,
+    ) -> Result<(), WebError> {
+        let install = self.install(store).await?.clone();
+        let counted = Counted::WrongCodenames;
+        let now = jiff::Timestamp::now();
+        let (address_key, site_key) = self.counter_keys(&install, address, counted);
+        let limits = store.limits();
+        let address_hits = limits.hit(&address_key, window_length(), now).await?;
+        let site_hits = limits.hit(&site_key, window_length(), now).await?;
+        self.remember(&install, address, counted, address_hits, site_hits);
+        Ok(())
     }
 
-    /// Keeps `identities` for the newsroom session `session_id`.
-    pub(crate) fn unlock(&self, session_id: i64, identities: Vec<EditorIdentity>) {
+    /// Keeps `identities` for the newsroom session `session_id`: sealed for that session in its
+    /// database row (so another node opens them for the same editor without asking again), and in
+    /// this node's memory.
+    pub(crate) async fn unlock(
+        &self,
+        store: &Store,
+        session_id: i64,
+        session_token: &str,
+        identities: Vec<EditorIdentity>,
+    ) -> Result<(), WebError> {
+        let install = self.install(store).await?;
+        let sealed = dateline_tips::seal_for_session(install, session_token, &identities)
+            .map_err(|error| WebError::Internal(error.to_string()))?;
+        store.seal_session_tips(session_id, Some(&sealed)).await?;
+        self.remember_unlocked(session_id, identities);
+        Ok(())
+    }
+
+    fn remember_unlocked(&self, session_id: i64, identities: Vec<EditorIdentity>) {
         if let Ok(mut unlocked) = self.unlocked.lock() {
             unlocked.retain(|_, entry| entry.until > Instant::now());
             unlocked.insert(
@@ -292,45 +442,50 @@ impl TipsState {
         }
     }
 
-    /// The identities the session unlocked, if it did and they have not expired; using them
-    /// keeps them for another idle period.
-    pub(crate) fn unlocked(&self, session_id: i64) -> Option<Vec<EditorIdentity>> {
-        let mut unlocked = self.unlocked.lock().ok()?;
-        // Dropping an entry drops its keys, which wipe themselves.
-        unlocked.retain(|_, entry| entry.until > Instant::now());
-        let entry = unlocked.get_mut(&session_id)?;
-        entry.until = Instant::now() + UNLOCKED_FOR;
-        Some(entry.identities.clone())
+    /// The identities the session unlocked, on this node or another, while it has not locked
+    /// them again (on any node) or ended. The database says whether they are still unlocked;
+    /// this node's memory saves opening the seal again.
+    pub(crate) async fn unlocked(
+        &self,
+        store: &Store,
+        session_id: i64,
+        session_token: &str,
+    ) -> Result<Option<Vec<EditorIdentity>>, WebError> {
+        let Some(sealed) = store.sealed_session_tips(session_id).await? else {
+            self.forget_unlocked(session_id);
+            return Ok(None);
+        };
+        let known = self.unlocked.lock().ok().and_then(|mut unlocked| {
+            // Dropping an entry drops its keys, which wipe themselves.
+            unlocked.retain(|_, entry| entry.until > Instant::now());
+            let entry = unlocked.get_mut(&session_id)?;
+            entry.until = Instant::now() + UNLOCKED_FOR;
+            Some(entry.identities.clone())
+        });
+        if let Some(identities) = known {
+            return Ok(Some(identities));
+        }
+        let install = self.install(store).await?;
+        match dateline_tips::open_for_session(install, session_token, &sealed) {
+            Ok(identities) => {
+                self.remember_unlocked(session_id, identities.clone());
+                Ok(Some(identities))
+            }
+            // Sealed for another token or installation: as good as locked.
+            Err(_) => Ok(None),
+        }
     }
 
-    /// Forgets the session's identities (sign-out, or "lock" in the inbox).
-    pub(crate) fn lock(&self, session_id: i64) {
+    fn forget_unlocked(&self, session_id: i64) {
         if let Ok(mut unlocked) = self.unlocked.lock() {
             unlocked.remove(&session_id);
         }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_count_per_address_and_per_node() {
-        let tips = TipsState::new();
-        let a: IpAddr = "192.0.2.1".parse().expect("address");
-        let b: IpAddr = "192.0.2.2".parse().expect("address");
-        for _ in 0..SUBMISSIONS_PER_ADDRESS {
-            assert_eq!(tips.admit_submission(a, false), Ok(()));
-        }
-        assert_eq!(tips.admit_submission(a, false), Err(Busy::Address));
-        assert_eq!(tips.admit_submission(a, true), Ok(()));
-        assert_eq!(tips.admit_submission(b, false), Ok(()));
-        for _ in 0..WRONG_CODENAMES_PER_ADDRESS {
-            assert_eq!(tips.may_try_codename(a), Ok(()));
-            tips.wrong_codename(a);
-        }
-        assert_eq!(tips.may_try_codename(a), Err(Busy::Address));
-        assert_eq!(tips.may_try_codename(b), Ok(()));
+    /// Forgets the session's identities on every node (sign-out, or "lock" in the inbox).
+    pub(crate) async fn lock(&self, store: &Store, session_id: i64) -> Result<(), WebError> {
+        self.forget_unlocked(session_id);
+        store.seal_session_tips(session_id, None).await?;
+        Ok(())
     }
 }

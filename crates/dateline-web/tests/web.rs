@@ -81,6 +81,23 @@ async fn site(store: TestStore) -> Site {
     }
 }
 
+/// Another node of the same site: its own `AppState` (memory, page cache, limits' fast paths)
+/// on the same database and storage.
+async fn another_node(site: &Site) -> Router {
+    let media = MediaStore::local(site._media.path()).expect("media store");
+    let state = AppState::new(
+        site.state.store().clone(),
+        media,
+        WebConfig {
+            base_url: "https://news.example".to_owned(),
+            ..WebConfig::default()
+        },
+    )
+    .await
+    .expect("app state");
+    dateline_web::router(state)
+}
+
 struct Answer {
     status: StatusCode,
     headers: http::HeaderMap,

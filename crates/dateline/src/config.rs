@@ -56,6 +56,10 @@ pub struct FileConfig {
     /// Articles unchanged for this many days (and imported ones) are narrated only on their
     /// first listen or by `dateline narrate --archive`.
     pub narration_archive_days: Option<u32>,
+    /// Varnish base URLs (`http://10.0.0.5:6081`) told to drop pages by tag when they change.
+    pub cdn_purge_urls: Option<Vec<String>>,
+    /// "soft" (the default: stale until fetched again) or "hard" (gone at once).
+    pub cdn_purge: Option<String>,
 }
 
 /// Settings given on the command line (all optional; they win over everything else).
@@ -104,6 +108,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     pub access_log: Option<AccessLogTarget>,
     pub narration_archive_days: u32,
+    /// Where CDN purges go; empty: no CDN to purge.
+    pub cdn_purge_urls: Vec<String>,
+    pub cdn_purge: dateline_jobs::cdn::PurgeMode,
 }
 
 /// A metrics token shorter than this is refused: it is the only thing between anyone on the
@@ -201,6 +208,8 @@ const ENV_KEYS: &[&str] = &[
     "DATELINE_METRICS_TOKEN",
     "DATELINE_ACCESS_LOG",
     "DATELINE_NARRATION_ARCHIVE_DAYS",
+    "DATELINE_CDN_PURGE_URLS",
+    "DATELINE_CDN_PURGE",
 ];
 
 /// Read by the test and benchmark scripts, not by the server: not a typo.
@@ -380,11 +389,30 @@ impl Config {
         if narration_archive_days == 0 {
             bail!("narration_archive_days must be at least 1");
         }
+        let cdn_purge_urls: Vec<String> = match env("DATELINE_CDN_PURGE_URLS") {
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => file.cdn_purge_urls.unwrap_or_default(),
+        };
+        // Checked now, so a typo stops the node at start rather than failing every purge.
+        dateline_jobs::cdn::CdnPurger::new(&cdn_purge_urls, Default::default())?;
+        let cdn_purge = env("DATELINE_CDN_PURGE")
+            .or(file.cdn_purge)
+            .map(|text| text.parse())
+            .transpose()
+            .map_err(anyhow::Error::msg)?
+            .unwrap_or_default();
         Ok(Self {
             narration_archive_days,
             metrics_listen,
             metrics_token,
             access_log,
+            cdn_purge_urls,
+            cdn_purge,
             trusted_proxies,
             max_connections,
             max_uncached_requests,

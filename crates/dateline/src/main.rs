@@ -427,6 +427,10 @@ async fn open(config: &Config) -> anyhow::Result<(Store, MediaStore)> {
     Ok((store, media))
 }
 
+/// How often each node reads the `changes` log to drop changed pages from its cache (and queue
+/// CDN purges): a change is on every node's pages well within a second, for one indexed read.
+const FOLLOW_CHANGES: Duration = Duration::from_millis(200);
+
 async fn serve(
     overrides: &Overrides,
     no_demo: bool,
@@ -512,7 +516,7 @@ async fn serve(
         )),
         None => state,
     };
-    tokio::spawn(state.clone().follow_changes(Duration::from_millis(500)));
+    tokio::spawn(state.clone().follow_changes(FOLLOW_CHANGES));
     // Articles whose publication time passed while no node was running go out now, before the
     // first request is served, rather than whenever the worker reaches their job.
     let caught_up = dateline_jobs::publish_scheduled(&store, jiff::Timestamp::now())
@@ -533,7 +537,7 @@ async fn serve(
         )?),
         Narration::Off => None,
     };
-    let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name);
+    let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name.clone());
     worker.purge_tips(
         media.clone(),
         Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
@@ -546,6 +550,19 @@ async fn serve(
             Ok(())
         }
     });
+    if !config.cdn_purge_urls.is_empty() {
+        let purger = dateline_jobs::cdn::CdnPurger::new(&config.cdn_purge_urls, config.cdn_purge)?;
+        worker.purge_cdn(purger.clone());
+        let mut purges =
+            dateline_jobs::Worker::dedicated(store.clone(), format!("{worker_name}-cdn"));
+        purges.purge_cdn(purger);
+        tokio::spawn(dateline_jobs::cdn::follow_changes(
+            store.clone(),
+            Arc::new(purges),
+            FOLLOW_CHANGES,
+            FOLLOW_CHANGES * 2,
+        ));
+    }
     tokio::spawn(worker.run());
 
     let listener = dateline_web::bind(config.listen)

@@ -23,7 +23,7 @@ const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// An origin on a free port that counts what it is asked for and answers by path:
 /// `/politics/a` and `/politics/b` are pages tagged with their article and the front, `/static/…`
-/// an asset, `/set-cookie` a page that sets a cookie, `/private` a newsroom page.
+/// an asset, `/site-wide` a page tagged `site`, `/set-cookie` a page that sets a cookie, `/private` a newsroom page.
 struct Origin {
     address: SocketAddr,
     fetched: Arc<Mutex<HashMap<String, u32>>>,
@@ -48,6 +48,8 @@ impl Origin {
                     "/politics/a" => (PAGE, "article-1 section-politics front"),
                     "/politics/b" => (PAGE, "article-2 section-politics front"),
                     "/private" => ("private, no-store", "newsroom"),
+                    // Tagged as a Dateline page every change to the site's lists touches.
+                    "/site-wide" => (PAGE, "site"),
                     // Expire in a second; then stale for a minute, or not at all.
                     "/short" => (
                         "public, max-age=0, s-maxage=1, stale-while-revalidate=60",
@@ -271,4 +273,95 @@ async fn answers_with_cookies_or_private_pages_are_never_stored() {
     .await;
     assert_eq!(asset.header("X-Cache"), Some("HIT"), "{asset:?}");
     assert_eq!(origin.fetched("/static/site.css"), 1);
+}
+
+/// Dateline's own purge job (`cdn.purge`, `dateline_jobs::cdn`) against the real Varnish: a job
+/// queued while Varnish is down fails and waits in the queue with its tags; once Varnish is
+/// back the retry purges exactly those tags at every configured Varnish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purge_job_waits_out_a_varnish_that_is_down_then_purges_its_tags() {
+    use dateline_jobs::cdn::{CdnPurger, PurgeMode};
+
+    let store = dateline_db::testing::sqlite().await;
+    // Purging starts at the newest change; this one is the batch.
+    assert_eq!(
+        store
+            .cdn()
+            .queue_purge(100, jiff::Timestamp::now())
+            .await
+            .expect("cursor"),
+        None
+    );
+    dateline_db::testing::politics_desk(&store).await;
+    let (origin, varnish) = cdn().await;
+    let down = {
+        let [port] = dateline_storage::testing::free_ports::<1>();
+        format!("http://127.0.0.1:{port}")
+    };
+    let mut worker = dateline_jobs::Worker::dedicated(store.store.clone(), "purger");
+    worker.purge_cdn(
+        CdnPurger::new(
+            &[format!("http://{}", varnish.address), down],
+            PurgeMode::Hard,
+        )
+        .expect("purger"),
+    );
+    let queued = store
+        .cdn()
+        .queue_purge(100, jiff::Timestamp::now())
+        .await
+        .expect("queued")
+        .expect("a batch");
+    assert!(queued.tags.contains(&"site".to_owned()), "{queued:?}");
+    assert!(worker.run_once().await.expect("ran"), "the job was claimed");
+    let counts = store.job_counts().await.expect("counts");
+    assert_eq!(
+        counts,
+        vec![("queued".to_owned(), 1)],
+        "failed, waiting for its retry: {counts:?}"
+    );
+
+    // Varnish is back (every URL answers). The retry's time is brought forward to now, as if
+    // its backoff had passed, and the worker runs it: exactly the batch's tags are purged.
+    for path in ["/site-wide", "/politics/a"] {
+        get(&varnish, path, &[]).await;
+        assert_eq!(
+            get(&varnish, path, &[]).await.header("X-Cache"),
+            Some("HIT")
+        );
+    }
+    let retry = store
+        .claim_job(
+            "backoff",
+            &[dateline_core::JobKind::PurgeCdn.name()],
+            Duration::from_secs(60),
+            jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2),
+        )
+        .await
+        .expect("claim")
+        .expect("the job is still there");
+    assert_eq!(retry.payload["tags"], serde_json::json!(queued.tags));
+    store
+        .release_jobs("backoff", jiff::Timestamp::now())
+        .await
+        .expect("due now");
+    let mut back = dateline_jobs::Worker::dedicated(store.store.clone(), "purger");
+    back.purge_cdn(
+        CdnPurger::new(&[format!("http://{}", varnish.address)], PurgeMode::Hard).expect("purger"),
+    );
+    assert!(back.run_once().await.expect("ran"));
+    assert_eq!(
+        store.job_counts().await.expect("counts"),
+        vec![("done".to_owned(), 1)]
+    );
+    assert_eq!(get(&varnish, "/site-wide", &[]).await.body, "/site-wide #2");
+    assert_eq!(
+        get(&varnish, "/politics/a", &[]).await.body,
+        "/politics/a #1"
+    );
+    assert_eq!(
+        origin.fetched("/site-wide"),
+        2,
+        "fetched again once, after the purge"
+    );
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use dateline_db::Store;
 
-use support::{ReaderSession, Site, readers, request};
+use support::{ReaderSession, Site, readers, request, send_tip, tip_form};
 
 mod support;
 
@@ -83,57 +83,19 @@ async fn post_comments(
 }
 
 async fn send_tips(port: u16, tipster: usize, until: Instant, seen: Arc<Mutex<Acknowledged>>) {
-    const BOUNDARY: &str = "durability-boundary-7d1f";
     let mut n = 0;
     while Instant::now() < until {
         // Each tip on a fresh form: its token is good for one proof of work.
-        let Ok((200, form)) = request(port, "GET", "/tips", &[], b"").await else {
+        let Ok((action, token)) = tip_form(port).await else {
             seen.lock().expect("lock").failed_requests += 1;
             tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
-        let action = form
-            .split("action=\"")
-            .find(|rest| rest.starts_with("/tips?token="))
-            .and_then(|rest| rest.split('"').next())
-            .expect("the tip form's action")
-            .replace("&amp;", "&");
-        let token = action
-            .trim_start_matches("/tips?token=")
-            .split('&')
-            .next()
-            .expect("token");
-        let token = percent_encoding::percent_decode_str(token)
-            .decode_utf8()
-            .expect("a UTF-8 token")
-            .into_owned();
         let nonce = dateline_tips::solve_proof_of_work(&token);
         let marker = format!("durable-tip-{tipster}-{n}");
         n += 1;
-        let mut body = String::new();
-        for (name, value) in [
-            ("kind", "tip"),
-            ("message", &format!("{marker}: the ledger was changed")),
-        ] {
-            body.push_str(&format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            ));
-        }
-        body.push_str(&format!("--{BOUNDARY}--\r\n"));
-        let answer = request(
-            port,
-            "POST",
-            &format!("{action}&pow={nonce}"),
-            &[
-                ("Origin", format!("http://127.0.0.1:{port}")),
-                (
-                    "Content-Type",
-                    format!("multipart/form-data; boundary={BOUNDARY}"),
-                ),
-            ],
-            body.as_bytes(),
-        )
-        .await;
+        let message = format!("{marker}: the ledger was changed");
+        let answer = send_tip(port, &action, &message, Some(&nonce)).await;
         match answer {
             Ok((200, page)) if page.contains("your tip was received") => {
                 *seen.lock().expect("lock").tips.entry(marker).or_default() += 1;

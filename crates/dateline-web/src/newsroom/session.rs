@@ -32,6 +32,9 @@ pub struct CurrentStaff {
     pub member: StaffMember,
     pub session_id: i64,
     pub(super) csrf_token: String,
+    /// The session's token from the cookie: what opens the tips identities this session
+    /// unlocked (see `dateline_tips::seal_for_session`). Never written anywhere.
+    pub(crate) session_token: zeroize::Zeroizing<String>,
 }
 
 impl CurrentStaff {
@@ -138,14 +141,15 @@ pub(super) async fn load(
     if now.duration_since(session.last_seen_at) > TOUCH_EVERY {
         state.store().touch_session(session.id, now).await?;
     }
-    Ok(Some(from_session(session)))
+    Ok(Some(from_session(session, token)))
 }
 
-fn from_session(session: StaffSession) -> CurrentStaff {
+fn from_session(session: StaffSession, token: String) -> CurrentStaff {
     CurrentStaff {
         member: session.staff,
         session_id: session.id,
         csrf_token: session.csrf_token,
+        session_token: zeroize::Zeroizing::new(token),
     }
 }
 
@@ -201,7 +205,7 @@ pub(super) async fn end(
 ) -> Result<HeaderValue, NewsroomError> {
     // An unlocked tips key goes with the session that unlocked it.
     if let Some(current) = load(state, headers).await? {
-        state.tips().lock(current.session_id);
+        state.tips().lock(state.store(), current.session_id).await?;
     }
     if let Some(token) = read_cookie(state, headers, SESSION_COOKIE) {
         state

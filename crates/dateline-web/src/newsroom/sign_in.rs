@@ -154,7 +154,7 @@ fn quota(burst: u32, every: Duration) -> Quota {
 
 /// The part of an address that names one client: IPv6 hands a whole /64 to one customer
 /// (RFC 6177), so counting single IPv6 addresses would let one client be millions.
-fn client_key(address: IpAddr) -> IpAddr {
+pub(crate) fn client_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

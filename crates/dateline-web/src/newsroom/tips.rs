@@ -99,7 +99,7 @@ async fn inbox_page(
             "tips": rows,
             "filters": filters,
             "all_current": filter.is_none(),
-            "unlocked": state.tips().unlocked(staff.session_id).is_some(),
+            "unlocked": unlocked(state, staff).await?.is_some(),
             "can_unlock": my_keys.iter().any(|k| k.wrapped_identity.is_some()),
             "set_up": !recipients.is_empty(),
             "unlock_error": unlock_error,
@@ -181,7 +181,15 @@ pub async fn unlock(
         )
         .await;
     }
-    state.tips().unlock(staff.session_id, identities);
+    state
+        .tips()
+        .unlock(
+            state.store(),
+            staff.session_id,
+            &staff.session_token,
+            identities,
+        )
+        .await?;
     state
         .store()
         .append_audit(
@@ -203,13 +211,19 @@ pub async fn lock(
     staff: CurrentStaff,
 ) -> Result<Response, NewsroomError> {
     staff.require(Action::TriageTips)?;
-    state.tips().lock(staff.session_id);
+    state.tips().lock(state.store(), staff.session_id).await?;
     Ok(Redirect::to("/newsroom/tips").into_response())
 }
 
 /// The identities this session unlocked, or the refusal to show instead.
-fn unlocked(state: &AppState, staff: &CurrentStaff) -> Option<Vec<EditorIdentity>> {
-    state.tips().unlocked(staff.session_id)
+async fn unlocked(
+    state: &AppState,
+    staff: &CurrentStaff,
+) -> Result<Option<Vec<EditorIdentity>>, WebError> {
+    state
+        .tips()
+        .unlocked(state.store(), staff.session_id, &staff.session_token)
+        .await
 }
 
 fn read(identities: &[EditorIdentity], ciphertext: &[u8]) -> Option<String> {
@@ -246,7 +260,7 @@ async fn tip_page(
 ) -> Result<Response, NewsroomError> {
     let tip = load_tip(state, id).await?;
     let clock = clock(state).await?;
-    let identities = unlocked(state, staff);
+    let identities = unlocked(state, staff).await?;
     let store = state.store();
     let article = match tip.article_id {
         Some(article_id) => store.article(article_id).await?.map(|a| {
@@ -381,7 +395,7 @@ pub async fn download(
     Path((id, attachment_id)): Path<(i64, i64)>,
 ) -> Result<Response, NewsroomError> {
     staff.require(Action::TriageTips)?;
-    let Some(identities) = unlocked(&state, &staff) else {
+    let Some(identities) = unlocked(&state, &staff).await? else {
         return Err(NewsroomError::Forbidden(
             "Unlock your tips key in the inbox first.".to_owned(),
         ));

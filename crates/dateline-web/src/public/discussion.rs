@@ -472,7 +472,11 @@ pub async fn post(
         form.error = Some(refusal.to_string());
         return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
     }
-    if let Err(wait) = state.readers().take_post(reader.reader.id, now) {
+    if let Err(wait) = state
+        .readers()
+        .take_post(state.store(), reader.reader.id, now)
+        .await?
+    {
         form.error = Some(format!(
             "You are commenting very fast. Wait {} seconds and post again.",
             wait.as_secs().max(1)

@@ -56,6 +56,11 @@ const SIGN_UP_EVERY: Duration = Duration::from_secs(12 * 60);
 const LINKS_PER_ADDRESS: u32 = 10;
 const LINK_EVERY: Duration = Duration::from_secs(6 * 60);
 
+/// The comment allowance counted across nodes: what one node's allowance lets through in a
+/// minute (the burst, then one every `COMMENT_RATE.every`), for all nodes together.
+const COMMENT_WINDOW: SignedDuration = SignedDuration::from_mins(1);
+const COMMENTS_PER_WINDOW: i64 = COMMENT_RATE.burst as i64 + 60 / COMMENT_RATE.every.as_secs();
+
 const X_ROBOTS_TAG: HeaderName = HeaderName::from_static("x-robots-tag");
 
 /// An email to a reader.
@@ -132,19 +137,42 @@ impl ReaderState {
         self.mail.get_or_init(|| Arc::new(LogMail)).clone()
     }
 
-    /// Takes one post from the reader's allowance; `Err` is how long to wait.
-    pub(crate) fn take_post(&self, reader_id: i64, now: Timestamp) -> Result<(), SignedDuration> {
-        let Ok(mut allowances) = self.allowances.lock() else {
-            return Ok(());
+    /// Takes one post from the reader's allowance; `Ok(Err(_))` is how long to wait. This
+    /// node's allowance (the exact token bucket) refuses first, without a database round trip;
+    /// then the reader's posts on every node this minute are counted in the database, so
+    /// spreading posts over several nodes gains nothing.
+    pub(crate) async fn take_post(
+        &self,
+        store: &dateline_db::Store,
+        reader_id: i64,
+        now: Timestamp,
+    ) -> Result<Result<(), SignedDuration>, WebError> {
+        let taken = match self.allowances.lock() {
+            Ok(mut allowances) => {
+                if allowances.len() > 100_000 {
+                    // A full allowance is what a forgotten reader starts with: forgetting
+                    // them is exact.
+                    allowances.retain(|_, allowance| !allowance.is_full(COMMENT_RATE, now));
+                }
+                allowances
+                    .entry(reader_id)
+                    .or_insert_with(|| PostAllowance::full(COMMENT_RATE, now))
+                    .take(COMMENT_RATE, now)
+            }
+            Err(_) => Ok(()),
         };
-        if allowances.len() > 100_000 {
-            // A full allowance is what a forgotten reader starts with: forgetting them is exact.
-            allowances.retain(|_, allowance| !allowance.is_full(COMMENT_RATE, now));
+        if let Err(wait) = taken {
+            return Ok(Err(wait));
         }
-        allowances
-            .entry(reader_id)
-            .or_insert_with(|| PostAllowance::full(COMMENT_RATE, now))
-            .take(COMMENT_RATE, now)
+        let key = format!("comments.posts:reader:{reader_id}");
+        let posts = store.limits().hit(&key, COMMENT_WINDOW, now).await?;
+        if posts > COMMENTS_PER_WINDOW {
+            let window_ends = dateline_db::window_start(now, COMMENT_WINDOW)
+                + i64::try_from(COMMENT_WINDOW.as_micros()).unwrap_or(i64::MAX);
+            let wait = SignedDuration::from_micros(window_ends - now.as_microsecond());
+            return Ok(Err(wait));
+        }
+        Ok(Ok(()))
     }
 }
 

@@ -943,13 +943,17 @@ pub async fn follow_up(
         view.errors.push(error("form", problem.to_string()));
         return render_follow_up(&state, view, StatusCode::BAD_REQUEST).await;
     }
-    if let Err(busy) = state.tips().may_try_codename(address) {
+    if let Err(busy) = state
+        .tips()
+        .may_try_codename(state.store(), address)
+        .await?
+    {
         view.errors.push(error("codename", busy_message(busy)));
         return render_follow_up(&state, view, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let opened = open_codename(&state, &install, &fields.codename).await?;
     let Some((tip, reply_identity)) = opened else {
-        state.tips().wrong_codename(address);
+        state.tips().wrong_codename(state.store(), address).await?;
         view.errors.push(error(
             "codename",
             "That codename does not open a tip. Check each of the seven words and try again.",

@@ -32,6 +32,7 @@ dateline_db::both_backends!(
     a_tip_reaches_the_editor_and_replies_reach_the_codename,
     bad_input_is_explained_kept_and_not_stored,
     wrong_codenames_are_rate_limited,
+    tips_and_codename_guesses_through_several_nodes_count_against_one_limit,
     a_busy_address_gets_through_with_a_proof_of_work,
     a_proof_of_work_passes_once_on_any_node,
     refusals_come_before_the_upload_is_read,
@@ -502,6 +503,60 @@ async fn wrong_codenames_are_rate_limited(store: TestStore) {
     assert!(!blocked.body.contains("No replies yet"));
 }
 
+/// Issue 16: three nodes give an attacker no more than one. Tips and wrong codenames sent
+/// through two nodes on one database count against the same limits.
+async fn tips_and_codename_guesses_through_several_nodes_count_against_one_limit(store: TestStore) {
+    register_editor(&store).await;
+    let site = site(store).await;
+    let other = super::another_node(&site).await;
+    let nodes = [site.app.clone(), other];
+    let mut codename = String::new();
+    for attempt in 0..10 {
+        let node = &nodes[attempt % 2];
+        let token = form_token(node).await;
+        let sent = post_tip(
+            node,
+            &[
+                Part::Text("token", &token),
+                Part::Text("kind", "tip"),
+                Part::Text("message", "Through whichever node"),
+            ],
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::OK, "tip {attempt}");
+        codename = codename_in(&sent.body);
+    }
+    for node in &nodes {
+        let token = form_token(node).await;
+        let refused = post_tip(
+            node,
+            &[
+                Part::Text("token", &token),
+                Part::Text("kind", "tip"),
+                Part::Text("message", "One too many"),
+            ],
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.body.contains("One too many"), "typed text kept");
+    }
+    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 10);
+
+    let wrong = "abacus abdomen abdominal abide abiding ability ablaze";
+    for attempt in 0..10 {
+        let node = &nodes[attempt % 2];
+        let token = form_token(node).await;
+        let answer = post_follow_up(node, &[("token", &token), ("codename", wrong)]).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "guess {attempt}");
+    }
+    for node in &nodes {
+        let token = form_token(node).await;
+        let blocked = post_follow_up(node, &[("token", &token), ("codename", &codename)]).await;
+        assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(!blocked.body.contains("No replies yet"));
+    }
+}
+
 async fn a_busy_address_gets_through_with_a_proof_of_work(store: TestStore) {
     register_editor(&store).await;
     let site = site(store).await;
@@ -827,24 +882,14 @@ async fn a_proof_of_work_passes_once_on_any_node(store: TestStore) {
     );
 
     // A second node on the same database and storage.
-    let media = dateline_storage::MediaStore::local(site._media.path()).unwrap();
-    let node = dateline_web::AppState::new(
-        site.state.store().clone(),
-        media,
-        dateline_web::WebConfig::default(),
-    )
-    .await
-    .unwrap();
-    let node = dateline_web::router(node);
-    for attempt in 0..10 {
-        let token = form_token(&node).await;
-        let answer = send(node.clone(), token, None).await;
-        assert_eq!(
-            answer.status,
-            StatusCode::OK,
-            "second node, plain {attempt}"
-        );
-    }
+    let node = super::another_node(&site).await;
+    let token_two = form_token(&node).await;
+    let plain = send(node.clone(), token_two, None).await;
+    assert_eq!(
+        plain.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address's allowance was spent on the first node: the count is shared"
+    );
     let replayed = send(node.clone(), token.clone(), Some(nonce.clone())).await;
     assert_eq!(
         replayed.status,
@@ -855,7 +900,7 @@ async fn a_proof_of_work_passes_once_on_any_node(store: TestStore) {
     let fresh_nonce = dateline_tips::solve_proof_of_work(&fresh);
     let admitted = send(node.clone(), fresh, Some(fresh_nonce)).await;
     assert_eq!(admitted.status, StatusCode::OK, "a new form's proof passes");
-    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 22);
+    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 12);
 }
 
 /// Attack 4 of issue 12: the whole upload was read before the token and the limits were

@@ -12,18 +12,21 @@ use http::StatusCode;
 
 use super::newsroom_auth::{Browser, PASSWORD, staff};
 use super::tips::{Part, codename_in, form_token, post_follow_up, post_tip};
-use super::{get, newsroom, site};
+use super::{another_node, get, newsroom, site};
 
 const PASSPHRASE: &str = "an editor's long tips passphrase";
 
 dateline_db::both_backends!(
     an_editor_unlocks_reads_answers_and_triages_tips,
     a_correction_published_from_a_request_is_linked_and_resolves_it,
+    an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else,
 );
 
-async fn an_editor_unlocks_reads_answers_and_triages_tips(store: TestStore) {
-    let editor = staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
-    staff(&store, "au@example.org", Role::Author, Some(PASSWORD)).await;
+/// A tips key for `editor`, stored wrapped with [`PASSPHRASE`] so the inbox can unlock it.
+async fn register_key(
+    store: &dateline_db::Store,
+    editor: &dateline_core::StaffMember,
+) -> dateline_tips::NewIdentity {
     let identity = dateline_tips::generate_identity("Editor", "today");
     let wrapped = dateline_tips::wrap_identity(&identity.file_text, PASSPHRASE).unwrap();
     store
@@ -40,6 +43,96 @@ async fn an_editor_unlocks_reads_answers_and_triages_tips(store: TestStore) {
         )
         .await
         .unwrap();
+    identity
+}
+
+/// Issue 16: an editor who unlocked the inbox on one node reads tips through another without
+/// typing the passphrase again; the key is sealed in the session's row (never in the clear), a
+/// second session of the same editor is not unlocked by it, and locking on one node locks on all.
+async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(store: TestStore) {
+    let editor = staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
+    let identity = register_key(&store, &editor).await;
+    let site = site(store).await;
+    let token = form_token(&site.app).await;
+    let sent = post_tip(
+        &site.app,
+        &[
+            Part::Text("token", &token),
+            Part::Text("kind", "tip"),
+            Part::Text("message", "The harbour master takes cash"),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    let tip_url = format!(
+        "/newsroom/tips/{}",
+        site.state.store().tips(None).await.unwrap()[0].id
+    );
+    let other_node = another_node(&site).await;
+
+    let mut desk = Browser::new(&site.app);
+    desk.sign_in("ed@example.org", PASSWORD).await;
+    let unlocked = desk
+        .submit(
+            "/newsroom/tips",
+            "/newsroom/tips/unlock",
+            &[("passphrase", PASSPHRASE)],
+        )
+        .await;
+    assert_eq!(unlocked.status, StatusCode::SEE_OTHER);
+    let mut same_desk_elsewhere = Browser::new(&other_node);
+    same_desk_elsewhere.cookies = desk.cookies.clone();
+    let page = same_desk_elsewhere.get(&tip_url).await;
+    assert!(
+        page.body.contains("The harbour master takes cash"),
+        "read on the other node without the passphrase: {}",
+        page.body
+    );
+
+    // What the database holds for the session: a seal, not the key.
+    let mut sealed_rows = 0;
+    // Session ids count from one; the desk's is among the first few.
+    for session_id in 1..10 {
+        if let Some(sealed) = site
+            .state
+            .store()
+            .sealed_session_tips(session_id)
+            .await
+            .unwrap()
+        {
+            sealed_rows += 1;
+            let secret = identity.file_text.lines().last().unwrap();
+            let text = String::from_utf8_lossy(&sealed);
+            assert!(!text.contains("AGE-SECRET-KEY"), "never in the clear");
+            assert!(!text.contains(&secret[20..40]));
+        }
+    }
+    assert_eq!(sealed_rows, 1);
+
+    // The same editor signed in again elsewhere: another session, still locked.
+    let mut second_session = Browser::new(&other_node);
+    second_session.sign_in("ed@example.org", PASSWORD).await;
+    let locked = second_session.get(&tip_url).await;
+    assert!(locked.body.contains("The contents are encrypted"));
+    assert!(!locked.body.contains("harbour master"));
+
+    // Locking on the other node locks on the first too.
+    same_desk_elsewhere
+        .submit("/newsroom/tips", "/newsroom/tips/lock", &[])
+        .await;
+    let page = desk.get(&tip_url).await;
+    assert!(
+        page.body.contains("The contents are encrypted"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("harbour master"));
+}
+
+async fn an_editor_unlocks_reads_answers_and_triages_tips(store: TestStore) {
+    let editor = staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
+    staff(&store, "au@example.org", Role::Author, Some(PASSWORD)).await;
+    register_key(&store, &editor).await;
     let site = site(store).await;
     let token = form_token(&site.app).await;
     let sent = post_tip(

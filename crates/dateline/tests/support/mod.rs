@@ -296,3 +296,65 @@ pub async fn worker_reading(site: &Site, store: &Store, article_id: i64) -> u32 
     .await;
     worker
 }
+
+/// The tip form of the site on `port`: the form's `action` (with its token) and the token.
+pub async fn tip_form(port: u16) -> std::io::Result<(String, String)> {
+    let (status, form) = request(port, "GET", "/tips", &[], b"").await?;
+    if status != 200 {
+        return Err(std::io::Error::other(format!(
+            "the tip form answered {status}"
+        )));
+    }
+    let action = form
+        .split("action=\"")
+        .find(|rest| rest.starts_with("/tips?token="))
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| std::io::Error::other("no tip form on the page"))?
+        .replace("&amp;", "&");
+    let token = action
+        .trim_start_matches("/tips?token=")
+        .split('&')
+        .next()
+        .unwrap_or_default();
+    let token = percent_encoding::percent_decode_str(token)
+        .decode_utf8()
+        .map_err(std::io::Error::other)?
+        .into_owned();
+    Ok((action, token))
+}
+
+/// Sends a tip with `message` through the form at `action` (from [`tip_form`]), with a proof
+/// of work `nonce` when given: the status and the page.
+pub async fn send_tip(
+    port: u16,
+    action: &str,
+    message: &str,
+    nonce: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    const BOUNDARY: &str = "dateline-test-boundary-7d1f";
+    let mut body = String::new();
+    for (name, value) in [("kind", "tip"), ("message", message)] {
+        body.push_str(&format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{BOUNDARY}--\r\n"));
+    let target = match nonce {
+        Some(nonce) => format!("{action}&pow={nonce}"),
+        None => action.to_owned(),
+    };
+    request(
+        port,
+        "POST",
+        &target,
+        &[
+            ("Origin", format!("http://127.0.0.1:{port}")),
+            (
+                "Content-Type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ),
+        ],
+        body.as_bytes(),
+    )
+    .await
+}

@@ -1,0 +1,193 @@
+//! What several nodes share through the database: the CDN purge cursor (one purge job per batch
+//! of changes, whoever queues it), limit counters (no count lost between nodes), and the schema
+//! version a node refuses to run against.
+
+use std::collections::BTreeSet;
+
+use dateline_core::JobKind;
+use dateline_db::testing::TestStore;
+use dateline_db::{BackendKind, DbError, Store};
+use jiff::SignedDuration;
+
+use crate::support::{base_time, section};
+
+dateline_db::both_backends!(
+    a_batch_of_changes_is_queued_for_purging_once_whoever_asks,
+    purging_starts_at_the_newest_change_and_batches_are_bounded,
+    limit_counters_lose_no_hit_between_nodes_and_restart_each_window,
+);
+
+async fn purge_jobs(store: &Store) -> Vec<serde_json::Value> {
+    let mut found = Vec::new();
+    let worker = "test";
+    while let Some(job) = store
+        .claim_job(
+            worker,
+            &[JobKind::PurgeCdn.name()],
+            std::time::Duration::from_secs(60),
+            jiff::Timestamp::now() + SignedDuration::from_hours(1),
+        )
+        .await
+        .unwrap()
+    {
+        found.push(job.payload.clone());
+        store.complete_job(job.id).await.unwrap();
+    }
+    found
+}
+
+async fn a_batch_of_changes_is_queued_for_purging_once_whoever_asks(store: TestStore) {
+    let now = base_time();
+    // The first call places the cursor: nothing before it is purged.
+    assert_eq!(store.cdn().queue_purge(100, now).await.unwrap(), None);
+    section(&store, "politics", 1).await;
+    section(&store, "business", 2).await;
+    let latest = store.latest_change_id().await.unwrap();
+    let expected: BTreeSet<String> = store
+        .changes_since(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|change| change.cache_tags)
+        .collect();
+    assert!(expected.contains("site"), "{expected:?}");
+    // Four nodes follow the log at the same moment: one of them queues the batch.
+    let mut asking = Vec::new();
+    for _ in 0..4 {
+        let node = store.store.clone();
+        asking.push(tokio::spawn(async move {
+            node.cdn().queue_purge(100, now).await.unwrap()
+        }));
+    }
+    let mut queued = Vec::new();
+    for ask in asking {
+        queued.extend(ask.await.unwrap());
+    }
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    let purge = &queued[0];
+    assert_eq!(purge.through_change, latest);
+    assert_eq!(
+        purge.tags.iter().cloned().collect::<BTreeSet<_>>(),
+        expected
+    );
+    let jobs = purge_jobs(&store).await;
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["through_change"], latest);
+    assert_eq!(
+        jobs[0]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tag| tag.as_str().unwrap().to_owned())
+            .collect::<BTreeSet<_>>(),
+        expected
+    );
+    assert_eq!(store.cdn().queue_purge(100, now).await.unwrap(), None);
+}
+
+async fn purging_starts_at_the_newest_change_and_batches_are_bounded(store: TestStore) {
+    let now = base_time();
+    section(&store, "politics", 1).await;
+    assert_eq!(
+        store.cdn().queue_purge(100, now).await.unwrap(),
+        None,
+        "what changed before purging was switched on is not purged"
+    );
+    for (n, slug) in ["a-section", "b-section", "c-section"].iter().enumerate() {
+        section(&store, slug, i32::try_from(n).unwrap() + 2).await;
+    }
+    let first = store.cdn().queue_purge(2, now).await.unwrap().unwrap();
+    let second = store.cdn().queue_purge(2, now).await.unwrap().unwrap();
+    assert!(second.through_change > first.through_change);
+    assert_eq!(
+        second.through_change,
+        store.latest_change_id().await.unwrap()
+    );
+    assert_eq!(store.cdn().queue_purge(2, now).await.unwrap(), None);
+    assert_eq!(purge_jobs(&store).await.len(), 2);
+}
+
+async fn limit_counters_lose_no_hit_between_nodes_and_restart_each_window(store: TestStore) {
+    let window = SignedDuration::from_hours(1);
+    let now = base_time();
+    let limits = store.limits();
+    assert_eq!(limits.hits("tips:site", window, now).await.unwrap(), 0);
+    assert_eq!(limits.hit("tips:site", window, now).await.unwrap(), 1);
+    assert_eq!(limits.hit("tips:site", window, now).await.unwrap(), 2);
+    assert_eq!(limits.hits("tips:site", window, now).await.unwrap(), 2);
+    assert_eq!(limits.hits("tips:other", window, now).await.unwrap(), 0);
+    // Twenty hits at once, as from several nodes: each is counted.
+    let mut hitting = Vec::new();
+    for _ in 0..20 {
+        let node = store.store.clone();
+        hitting.push(tokio::spawn(async move {
+            node.limits().hit("guesses", window, now).await.unwrap()
+        }));
+    }
+    let mut seen = BTreeSet::new();
+    for hit in hitting {
+        seen.insert(hit.await.unwrap());
+    }
+    assert_eq!(seen, (1..=20).collect::<BTreeSet<i64>>());
+    // The next window starts again at one; the old window's count is no longer read.
+    let later = now + window;
+    assert_eq!(limits.hits("tips:site", window, later).await.unwrap(), 0);
+    assert_eq!(limits.hit("tips:site", window, later).await.unwrap(), 1);
+    assert_eq!(limits.forget_before(later).await.unwrap(), 1, "guesses");
+    assert_eq!(limits.hits("guesses", window, now).await.unwrap(), 0);
+    assert_eq!(limits.hits("tips:site", window, later).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_node_refuses_a_schema_newer_than_it_knows() {
+    a_node_refuses_a_schema_newer_than_it_knows(BackendKind::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_node_refuses_a_schema_newer_than_it_knows() {
+    a_node_refuses_a_schema_newer_than_it_knows(BackendKind::Postgres).await;
+}
+
+async fn a_node_refuses_a_schema_newer_than_it_knows(kind: BackendKind) {
+    let folder = tempfile::tempdir().unwrap();
+    let url = dateline_db::testing::empty_database_url(kind, folder.path()).await;
+    let store = Store::open(&url).await.unwrap();
+    store.close().await;
+    // A newer release's migration, as it would have recorded it.
+    const NEWER: &str = "INSERT INTO _sqlx_migrations (version, description, success, \
+                         checksum, execution_time) VALUES (9999, 'from the future', true, ";
+    match kind {
+        BackendKind::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("{NEWER}X'00', 1)")))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        BackendKind::Postgres => {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("{NEWER}'\\x00'::bytea, 1)")))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+    }
+    let refused = Store::open(&url).await.err().expect("refused");
+    assert!(
+        matches!(
+            refused,
+            DbError::SchemaTooNew {
+                database: 9999,
+                known
+            } if known >= 18
+        ),
+        "{refused:?}"
+    );
+    let message = refused.to_string();
+    assert!(
+        message.contains("9999") && message.contains("newer release"),
+        "{message}"
+    );
+}
