@@ -248,17 +248,22 @@ impl SignInLimits {
         if self.per_client.check_key(&client).is_err() {
             return Ok(Err(Refusal::Client));
         }
-        if self
-            .per_account_and_client
-            .check_key(&(account, client))
-            .is_err()
+        // The limit on one account from one address slows guessing its password; whoever
+        // signed in with it from this address lately knows it, and signing in again (another
+        // browser, another tab) is not a guess.
+        let owners_address = self.is_owners_address(account, client);
+        if !owners_address
+            && self
+                .per_account_and_client
+                .check_key(&(account, client))
+                .is_err()
         {
             return Ok(Err(Refusal::Account));
         }
         let attempts = store
             .count_sign_in_attempt(self.side, &digest, PER_ACCOUNT_WINDOW, now)
             .await?;
-        if attempts > PER_ACCOUNT_CEILING && !self.is_owners_address(account, client) {
+        if attempts > PER_ACCOUNT_CEILING && !owners_address {
             return Ok(Err(Refusal::Account));
         }
         Ok(Ok(Admitted { account, client }))

@@ -474,6 +474,37 @@ async fn reader_failures_do_not_lock_staff(store: TestStore) {
     );
 }
 
+/// An editor who signed in from an address signs in again from it (another browser, another tab)
+/// as often as they like: the limit on one account from one address counts guesses, and they
+/// know the password. Guesses at it from elsewhere are still limited.
+async fn signing_in_again_is_not_guessing(store: TestStore) {
+    staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
+    let site = site(store).await;
+    for n in 0..15 {
+        let mut browser = Browser::at(&site.app, "192.0.2.60");
+        assert_eq!(
+            browser.sign_in("ed@example.org", PASSWORD).await.status,
+            StatusCode::SEE_OTHER,
+            "sign-in {n} from the editor's own address"
+        );
+    }
+    let mut guesser = Browser::at(&site.app, "198.51.100.7");
+    let mut refused = 0;
+    for _ in 0..15 {
+        let answer = guesser
+            .submit(
+                "/newsroom/login",
+                "/newsroom/login",
+                &[("email", "ed@example.org"), ("password", "not the password!")],
+            )
+            .await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "guesses from another address are limited");
+}
+
 async fn forms_need_the_token_and_our_origin(store: TestStore) {
     staff(&store, "ed@example.org", Role::Editor, Some(PASSWORD)).await;
     let site = site(store).await;
@@ -1140,6 +1171,7 @@ dateline_db::both_backends!(
     a_victim_signs_in_from_their_own_address,
     unknown_accounts_get_the_same_answers,
     reader_failures_do_not_lock_staff,
+    signing_in_again_is_not_guessing,
     forms_need_the_token_and_our_origin,
     every_role_gets_exactly_what_the_table_allows,
     set_password_links_work_once_and_expire,
