@@ -14,6 +14,7 @@
 pub mod articles;
 pub mod import;
 pub mod live;
+pub mod narration;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
 use dateline_db::{DbError, Owner, Store};

@@ -60,19 +60,23 @@ struct Site {
     _store: TestStore,
 }
 
-async fn site(store: TestStore) -> Site {
-    let media_folder = tempfile::tempdir().expect("media folder");
-    let media = MediaStore::local(media_folder.path()).expect("media store");
-    let state = AppState::new(
-        store.store.clone(),
-        media,
+/// One node's state over `store` and the media folder `media`, as every test site is configured.
+async fn node_state(store: &dateline_db::Store, media: &std::path::Path) -> AppState {
+    AppState::new(
+        store.clone(),
+        MediaStore::local(media).expect("media store"),
         WebConfig {
             base_url: "https://news.example".to_owned(),
             ..WebConfig::default()
         },
     )
     .await
-    .expect("app state");
+    .expect("app state")
+}
+
+async fn site(store: TestStore) -> Site {
+    let media_folder = tempfile::tempdir().expect("media folder");
+    let state = node_state(&store.store, media_folder.path()).await;
     Site {
         app: dateline_web::router(state.clone()),
         state,
@@ -84,18 +88,7 @@ async fn site(store: TestStore) -> Site {
 /// Another node of the same site: its own `AppState` (memory, page cache, limits' fast paths)
 /// on the same database and storage.
 async fn another_node(site: &Site) -> Router {
-    let media = MediaStore::local(site._media.path()).expect("media store");
-    let state = AppState::new(
-        site.state.store().clone(),
-        media,
-        WebConfig {
-            base_url: "https://news.example".to_owned(),
-            ..WebConfig::default()
-        },
-    )
-    .await
-    .expect("app state");
-    dateline_web::router(state)
+    dateline_web::router(node_state(site.state.store(), site._media.path()).await)
 }
 
 struct Answer {

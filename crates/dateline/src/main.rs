@@ -355,8 +355,9 @@ fn main() -> anyhow::Result<()> {
             } => {
                 anyhow::ensure!(archive, "say what to narrate: --archive");
                 let config = setup(&overrides)?;
-                let (store, _) = open(&config).await?;
-                let outcome = narrator::narrate_archive(&store, !no_wait).await;
+                let (store, media) = open(&config).await?;
+                let ctx = dateline_usecases::Context::new(store.clone(), media);
+                let outcome = narrator::narrate_archive(&ctx, !no_wait).await;
                 store.close().await;
                 outcome
             }

@@ -15,7 +15,10 @@ use crate::config::NeuralVoice;
 /// `dateline narrate --archive`: queues the archive's narrations with a progress bar, then (with
 /// `follow`) shows the workers reading them until none is left waiting. Stopping it with Ctrl-C
 /// leaves the rest queued for the workers.
-pub async fn narrate_archive(store: &Store, follow: bool) -> anyhow::Result<()> {
+pub async fn narrate_archive(
+    ctx: &dateline_usecases::Context,
+    follow: bool,
+) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let style = |template: &str| {
         indicatif::ProgressStyle::with_template(template)
@@ -24,12 +27,13 @@ pub async fn narrate_archive(store: &Store, follow: bool) -> anyhow::Result<()> 
     };
     let bar = indicatif::ProgressBar::new(0)
         .with_style(style("{spinner} queueing [{bar:40}] {pos}/{len} stories")?);
-    let queued = store
-        .queue_archive_narration(|done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        })
-        .await?;
+    let operator = dateline_usecases::Actor::system("command line");
+    let queued = dateline_usecases::narration::queue_archive(ctx, &operator, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    let store = &ctx.store;
     bar.finish_and_clear();
     println!("Queued {} archive stories for narration.", queued.len());
     if !follow || queued.is_empty() {

@@ -83,29 +83,31 @@ pub async fn request_narration(
     Path(article_id): Path<String>,
 ) -> Result<Response, crate::WebError> {
     use axum::response::IntoResponse;
+    use dateline_usecases::narration::{FirstListen, request_first_listen};
     let Ok(article_id) = article_id.parse::<i64>() else {
         return Ok(super::objects::not_found());
     };
-    let Some(page) = state.store().article_page(article_id).await? else {
-        return Ok(super::objects::not_found());
+    let asked = request_first_listen(state.ctx(), article_id, || {
+        state.first_listens().check().is_ok()
+    })
+    .await;
+    let path = match asked {
+        Ok(FirstListen::Asked { path }) => path,
+        Ok(FirstListen::Limited) => {
+            return Ok((
+                http::StatusCode::TOO_MANY_REQUESTS,
+                [
+                    (http::header::RETRY_AFTER, "60"),
+                    (http::header::CACHE_CONTROL, "no-store"),
+                    (http::header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                ],
+                "Many readers asked for audio just now. Please try again in a minute.\n",
+            )
+                .into_response());
+        }
+        Err(dateline_usecases::UseCaseError::NotFound) => return Ok(super::objects::not_found()),
+        Err(error) => return Err(error.into()),
     };
-    if page.article.status != dateline_core::ArticleStatus::Published {
-        return Ok(super::objects::not_found());
-    }
-    if state.first_listens().check().is_err() {
-        return Ok((
-            http::StatusCode::TOO_MANY_REQUESTS,
-            [
-                (http::header::RETRY_AFTER, "60"),
-                (http::header::CACHE_CONTROL, "no-store"),
-                (http::header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-            ],
-            "Many readers asked for audio just now. Please try again in a minute.\n",
-        )
-            .into_response());
-    }
-    state.store().queue_first_listen(article_id).await?;
-    let path = dateline_core::paths::article(&page.section.slug, &page.article.slug);
     Ok(axum::response::Redirect::to(&format!("{path}#listen-heading")).into_response())
 }
 
