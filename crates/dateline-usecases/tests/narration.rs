@@ -29,7 +29,8 @@ fn context(store: &TestStore, media: &tempfile::TempDir) -> Context {
 async fn narration_a_reader_asks_only_for_a_story_anyone_may_read(store: TestStore) {
     let media = tempfile::tempdir().unwrap();
     let ctx = context(&store, &media);
-    let (published, input) = dateline_db::testing::published_article(&ctx.store, "A paragraph.").await;
+    let (published, input) =
+        dateline_db::testing::published_article(&ctx.store, "A paragraph.").await;
     let draft = ctx
         .store
         .create_article(&ArticleInput {
@@ -51,9 +52,16 @@ async fn narration_a_reader_asks_only_for_a_story_anyone_may_read(store: TestSto
     };
     for hidden in [draft, published + 1000] {
         let asked = narration::request_first_listen(&ctx, hidden, within(true)).await;
-        assert!(matches!(asked, Err(UseCaseError::NotFound)), "{hidden}: {asked:?}");
+        assert!(
+            matches!(asked, Err(UseCaseError::NotFound)),
+            "{hidden}: {asked:?}"
+        );
     }
-    assert_eq!(limit_asked.get(), 0, "a story nobody may read costs no request of the limit");
+    assert_eq!(
+        limit_asked.get(),
+        0,
+        "a story nobody may read costs no request of the limit"
+    );
 
     let limited = narration::request_first_listen(&ctx, published, within(false))
         .await

@@ -15,10 +15,7 @@ use crate::config::NeuralVoice;
 /// `dateline narrate --archive`: queues the archive's narrations with a progress bar, then (with
 /// `follow`) shows the workers reading them until none is left waiting. Stopping it with Ctrl-C
 /// leaves the rest queued for the workers.
-pub async fn narrate_archive(
-    ctx: &dateline_usecases::Context,
-    follow: bool,
-) -> anyhow::Result<()> {
+pub async fn narrate_archive(ctx: &dateline_usecases::Context, follow: bool) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let style = |template: &str| {
         indicatif::ProgressStyle::with_template(template)

@@ -495,7 +495,10 @@ async fn signing_in_again_is_not_guessing(store: TestStore) {
             .submit(
                 "/newsroom/login",
                 "/newsroom/login",
-                &[("email", "ed@example.org"), ("password", "not the password!")],
+                &[
+                    ("email", "ed@example.org"),
+                    ("password", "not the password!"),
+                ],
             )
             .await;
         if answer.status == StatusCode::TOO_MANY_REQUESTS {
