@@ -135,6 +135,26 @@ impl ImportReport {
         self.record(kind, source_id, title, "skipped", None, Some(reason));
     }
 
+    /// Reports one item's write, done or skipped with its reason; what was written, if it was.
+    fn written(
+        &mut self,
+        kind: ItemKind,
+        source_id: &SourceId,
+        title: &str,
+        outcome: Result<Imported, UseCaseError>,
+    ) -> Option<Imported> {
+        match outcome {
+            Ok(imported) => {
+                self.done(kind, source_id, title, imported);
+                Some(imported)
+            }
+            Err(error) => {
+                self.skip(kind, source_id, title, reason(error));
+                None
+            }
+        }
+    }
+
     fn set_url(&mut self, url: String) {
         if let Some(last) = self.items.last_mut() {
             last.url = Some(url);
@@ -292,27 +312,19 @@ pub async fn run(
             description: section.description.clone(),
             position: 0,
         };
-        match imports
+        let outcome = imports
             .section(section.source_id.as_str(), &input, now)
             .await
-        {
-            Ok(imported) => {
-                ids.sections
-                    .insert(section.source_id.clone(), (imported.id(), slug.clone()));
-                report.done(
-                    ItemKind::Section,
-                    &section.source_id,
-                    &section.name,
-                    imported,
-                );
-                report.set_url(paths::section(&slug));
-            }
-            Err(error) => report.skip(
-                ItemKind::Section,
-                &section.source_id,
-                &section.name,
-                reason(error.into()),
-            ),
+            .map_err(UseCaseError::from);
+        if let Some(imported) = report.written(
+            ItemKind::Section,
+            &section.source_id,
+            &section.name,
+            outcome,
+        ) {
+            ids.sections
+                .insert(section.source_id.clone(), (imported.id(), slug.clone()));
+            report.set_url(paths::section(&slug));
         }
         tick(&mut progress);
     }
@@ -339,17 +351,11 @@ pub async fn run(
             }
             other => other,
         };
-        match outcome {
-            Ok(imported) => {
-                ids.authors.insert(author.source_id.clone(), imported.id());
-                report.done(ItemKind::Author, &author.source_id, &author.name, imported);
-            }
-            Err(error) => report.skip(
-                ItemKind::Author,
-                &author.source_id,
-                &author.name,
-                reason(error.into()),
-            ),
+        let outcome = outcome.map_err(UseCaseError::from);
+        if let Some(imported) =
+            report.written(ItemKind::Author, &author.source_id, &author.name, outcome)
+        {
+            ids.authors.insert(author.source_id.clone(), imported.id());
         }
         tick(&mut progress);
     }
@@ -371,17 +377,11 @@ pub async fn run(
             }
             other => other,
         };
-        match outcome {
-            Ok(imported) => {
-                ids.readers.insert(reader.source_id.clone(), imported.id());
-                report.done(ItemKind::Reader, &reader.source_id, &reader.name, imported);
-            }
-            Err(error) => report.skip(
-                ItemKind::Reader,
-                &reader.source_id,
-                &reader.name,
-                reason(error.into()),
-            ),
+        let outcome = outcome.map_err(UseCaseError::from);
+        if let Some(imported) =
+            report.written(ItemKind::Reader, &reader.source_id, &reader.name, outcome)
+        {
+            ids.readers.insert(reader.source_id.clone(), imported.id());
         }
         tick(&mut progress);
     }
