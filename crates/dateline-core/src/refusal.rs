@@ -36,6 +36,18 @@ pub enum Field {
     EntryImage,
     /// A live entry's embedded link.
     EmbedUrl,
+    /// A static page's title.
+    Title,
+    /// A static page's description for search results.
+    Description,
+    /// A picture's alt text.
+    Alt,
+    Caption,
+    Credit,
+    /// A picture's IPTC digital source type.
+    SourceType,
+    /// An uploaded file.
+    File,
 }
 
 impl Field {
@@ -56,6 +68,13 @@ impl Field {
             Field::NoteText => "note_text",
             Field::EntryImage => "image_id",
             Field::EmbedUrl => "embed_url",
+            Field::Title => "title",
+            Field::Description => "description",
+            Field::Alt => "alt",
+            Field::Caption => "caption",
+            Field::Credit => "credit",
+            Field::SourceType => "source_type",
+            Field::File => "file",
         }
     }
 }
@@ -70,6 +89,12 @@ pub mod limits {
     pub const PLACE_CHARS: usize = 100;
     /// BCP 47 tags are short; RFC 5646 §4.4.1 asks implementations to take at least 35.
     pub const LANGUAGE_CHARS: usize = 35;
+    /// A static page's title: a navigation label more than a headline.
+    pub const PAGE_TITLE_CHARS: usize = 200;
+    /// Search engines show about 160 characters; a little room beyond.
+    pub const PAGE_DESCRIPTION_CHARS: usize = 300;
+    /// A picture's alt text, caption and credit each.
+    pub const IMAGE_TEXT_CHARS: usize = 1_000;
 }
 
 /// What is wrong with an article's fields or byline.
@@ -255,6 +280,101 @@ impl LiveRefusal {
     }
 }
 
+/// What is wrong with a static page's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PageRefusal {
+    #[error("Give the page a title.")]
+    TitleMissing,
+    #[error("Keep the title to {max} characters.")]
+    TitleTooLong { max: usize },
+    #[error("Use lowercase letters, digits and single hyphens, e.g. “corrections-policy”.")]
+    SlugInvalid,
+    #[error("The title makes no address (it has no letters or digits): type a slug.")]
+    SlugUnusable,
+    #[error("Another page already has this address; choose another one.")]
+    SlugTaken,
+    /// A page lives at `/{slug}`, where sections live too: the section would hide the page.
+    #[error("The section “{name}” has this address; choose another one.")]
+    SlugIsSection { name: String },
+    #[error("“/{slug}” is one of the site's own addresses; choose another one.")]
+    SlugReserved { slug: String },
+    #[error("Keep the description to {max} characters.")]
+    DescriptionTooLong { max: usize },
+    #[error("The text can be at most {max} characters.")]
+    BodyTooLong { max: usize },
+}
+
+impl PageRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use PageRefusal::*;
+        Some(match self {
+            TitleMissing | TitleTooLong { .. } => Field::Title,
+            SlugInvalid | SlugUnusable | SlugTaken | SlugIsSection { .. } | SlugReserved { .. } => {
+                Field::Slug
+            }
+            DescriptionTooLong { .. } => Field::Description,
+            BodyTooLong { .. } => Field::Body,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use PageRefusal::*;
+        match self {
+            TitleMissing => "title_missing",
+            TitleTooLong { .. } => "title_too_long",
+            SlugInvalid => "slug_invalid",
+            SlugUnusable => "slug_unusable",
+            SlugTaken => "slug_taken",
+            SlugIsSection { .. } => "slug_is_section",
+            SlugReserved { .. } => "slug_reserved",
+            DescriptionTooLong { .. } => "description_too_long",
+            BodyTooLong { .. } => "body_too_long",
+        }
+    }
+}
+
+/// What is wrong with a picture given to the library.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ImageRefusal {
+    #[error("Alt text is required: describe the picture for readers who cannot see it.")]
+    AltMissing,
+    #[error("Keep the {what} to {max} characters.")]
+    TextTooLong {
+        field: Field,
+        what: &'static str,
+        max: usize,
+    },
+    #[error("Choose a digital source type from the list.")]
+    SourceTypeUnknown,
+    #[error("Choose a picture to upload.")]
+    FileMissing,
+    /// The file itself: too large, too many pixels, not a picture, damaged. The message is the
+    /// media store's, which says which and by how much.
+    #[error("{message}")]
+    FileRefused { code: &'static str, message: String },
+}
+
+impl ImageRefusal {
+    pub fn field(&self) -> Option<Field> {
+        Some(match self {
+            ImageRefusal::AltMissing => Field::Alt,
+            ImageRefusal::TextTooLong { field, .. } => *field,
+            ImageRefusal::SourceTypeUnknown => Field::SourceType,
+            ImageRefusal::FileMissing | ImageRefusal::FileRefused { .. } => Field::File,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ImageRefusal::AltMissing => "alt_missing",
+            ImageRefusal::TextTooLong { .. } => "image_text_too_long",
+            ImageRefusal::SourceTypeUnknown => "source_type_unknown",
+            ImageRefusal::FileMissing => "file_missing",
+            ImageRefusal::FileRefused { code, .. } => *code,
+        }
+    }
+}
+
 /// Why a change was refused. The variants are the areas of the newsroom.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -274,6 +394,12 @@ pub enum Refusal {
     /// A live entry, or live coverage, the rules turn away.
     #[error(transparent)]
     Live(#[from] LiveRefusal),
+    /// A static page the rules turn away.
+    #[error(transparent)]
+    Page(#[from] PageRefusal),
+    /// A picture the library turns away.
+    #[error(transparent)]
+    Image(#[from] ImageRefusal),
 }
 
 impl Refusal {
@@ -291,6 +417,8 @@ impl Refusal {
                 _ => None,
             },
             Refusal::Live(refusal) => refusal.field(),
+            Refusal::Page(refusal) => refusal.field(),
+            Refusal::Image(refusal) => refusal.field(),
         }
     }
 
@@ -308,6 +436,8 @@ impl Refusal {
             Refusal::PublishTime(ScheduleTimeError::OutOfRange(_)) => "publish_at_out_of_range",
             Refusal::Comment(refusal) => comment_code(refusal),
             Refusal::Live(refusal) => refusal.code(),
+            Refusal::Page(refusal) => refusal.code(),
+            Refusal::Image(refusal) => refusal.code(),
         }
     }
 }
@@ -481,6 +611,38 @@ mod tests {
         assert_eq!(
             Refusal::from(EmbedInvalid).field().map(Field::as_str),
             Some("embed_url")
+        );
+    }
+
+    #[test]
+    fn every_page_refusal_has_a_distinct_code_and_a_field() {
+        use PageRefusal::*;
+        let all = [
+            TitleMissing,
+            TitleTooLong { max: 1 },
+            SlugInvalid,
+            SlugUnusable,
+            SlugTaken,
+            SlugIsSection {
+                name: "News".into(),
+            },
+            SlugReserved {
+                slug: "search".into(),
+            },
+            DescriptionTooLong { max: 1 },
+            BodyTooLong { max: 1 },
+        ];
+        let mut codes: Vec<_> = all.iter().map(PageRefusal::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        assert!(all.iter().all(|r| r.field().is_some()));
+        assert_eq!(
+            Refusal::from(SlugIsSection {
+                name: "News".into()
+            })
+            .field(),
+            Some(Field::Slug)
         );
     }
 

@@ -13,8 +13,10 @@
 
 pub mod articles;
 pub mod import;
+pub mod library;
 pub mod live;
 pub mod narration;
+pub mod pages;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
 use dateline_db::{DbError, Owner, Store};

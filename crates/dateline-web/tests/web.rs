@@ -38,6 +38,8 @@ mod refusals;
 mod search;
 #[path = "web/sitemaps.rs"]
 mod sitemaps;
+#[path = "web/static_pages.rs"]
+mod static_pages;
 #[path = "web/tips.rs"]
 mod tips;
 #[path = "web/tips_inbox.rs"]

@@ -38,6 +38,7 @@ use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::newsroom::admin_endpoints as admin;
+use crate::newsroom::admin_pages;
 pub use schema::*;
 
 /// Browsers revalidate after a minute (a cheap 304); a CDN keeps answers five minutes and may
@@ -57,7 +58,8 @@ const MAX_LIMIT: i64 = 100;
         description = "Read-only access to the published articles, sections and authors of a \
                        Dateline newsroom. Lists paginate by an opaque cursor; unknown filter \
                        slugs give an empty list. Under /api/v1/admin, the Admin API writes, \
-                       schedules, publishes and corrects articles and uploads images with a \
+                       schedules, publishes and corrects articles, manages static pages and \
+                       uploads images with a \
                        bearer token an admin creates in the newsroom."
     ),
     modifiers(&BearerAuth),
@@ -76,7 +78,13 @@ const MAX_LIMIT: i64 = 100;
         admin::unpublish_article,
         admin::schedule_article,
         admin::add_note,
-        admin::upload_image
+        admin::upload_image,
+        admin_pages::create_page,
+        admin_pages::get_page,
+        admin_pages::update_page,
+        admin_pages::publish_page,
+        admin_pages::unpublish_page,
+        admin_pages::delete_page
     ),
     components(schemas(
         ArticleList,
@@ -107,7 +115,9 @@ const MAX_LIMIT: i64 = 100;
         admin::TokenInfo,
         admin::StaffInfo,
         admin::AdminApiError,
-        admin::AdminErrorDetail
+        admin::AdminErrorDetail,
+        admin_pages::AdminPage,
+        admin_pages::PageFields
     ))
 )]
 pub struct ApiDoc;
