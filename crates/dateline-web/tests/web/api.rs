@@ -380,6 +380,10 @@ async fn openapi_document_lists_the_paths(store: TestStore) {
             "/api/v1/admin/articles/{id}/schedule",
             "/api/v1/admin/articles/{id}/notes",
             "/api/v1/admin/images",
+            "/api/v1/admin/pages",
+            "/api/v1/admin/pages/{id}",
+            "/api/v1/admin/pages/{id}/publish",
+            "/api/v1/admin/pages/{id}/unpublish",
         ])
     );
     // Every admin operation needs the bearer token the document describes.
