@@ -370,7 +370,7 @@ impl ImageRefusal {
             ImageRefusal::TextTooLong { .. } => "image_text_too_long",
             ImageRefusal::SourceTypeUnknown => "source_type_unknown",
             ImageRefusal::FileMissing => "file_missing",
-            ImageRefusal::FileRefused { code, .. } => *code,
+            ImageRefusal::FileRefused { code, .. } => code,
         }
     }
 }

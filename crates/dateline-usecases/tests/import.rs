@@ -429,7 +429,10 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     let lost = skipped(&report, ItemKind::Image);
     assert_eq!(lost.len(), 2, "{lost:?}");
     assert!(lost[0].contains("lost.jpg is not in"), "{lost:?}");
-    assert!(lost[1].contains("not in the pictures' folder (x)"), "{lost:?}");
+    assert!(
+        lost[1].contains("not in the pictures' folder (x)"),
+        "{lost:?}"
+    );
     assert_eq!(skipped(&report, ItemKind::Article), Vec::<String>::new());
     assert_eq!(report.count(ItemKind::Article, "created"), 2);
     assert_eq!(skipped(&report, ItemKind::Page), Vec::<String>::new());
