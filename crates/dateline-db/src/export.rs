@@ -966,7 +966,7 @@ impl ExportLoad {
                 }
             }
             if !later.is_empty() {
-                let key = table.key_indexes().into_iter().map(|i| row[i].clone()).collect();
+                let key: Vec<Value> = table.key_indexes().into_iter().map(|i| row[i].clone()).collect();
                 self.deferred.push((table, key, later));
             }
             for name in table.derived {
@@ -975,7 +975,7 @@ impl ExportLoad {
             prepared.push(row);
         }
         let mut columns: Vec<Column> = table.columns.to_vec();
-        columns.extend(table.derived.iter().map(|name| col(name, Text)));
+        columns.extend(table.derived.iter().map(|name| col(*name, Text)));
         for chunk in prepared.chunks(INSERT_ROWS) {
             let sql = insert_sql(self.is_postgres() && table.identity, table.name, &columns, chunk.len());
             match &mut self.tx {

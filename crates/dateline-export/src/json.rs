@@ -44,7 +44,7 @@ fn json_text(value: &serde_json::Value) -> Result<String, ExportError> {
 /// Dateline of the same format version may add some); a missing field is an error.
 pub fn parse_line(table: &Table, line: &str) -> Result<Vec<Value>, String> {
     let serde_json::Value::Object(mut fields) =
-        serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?
+        serde_json::from_str::<serde_json::Value>(line).map_err(|e| format!("not JSON: {e}"))?
     else {
         return Err("not a JSON object".into());
     };

@@ -42,6 +42,8 @@ fn tables(name: &str) -> Result<&'static Table, ExportError> {
     table(name).ok_or_else(|| ExportError::Invalid(format!("no exported table {name}")))
 }
 
+static NULL: Value = Value::Null;
+
 /// A row with its table, read by column name.
 struct Row<'a> {
     table: &'a Table,
@@ -57,7 +59,7 @@ impl<'a> Row<'a> {
         self.table
             .column_index(name)
             .and_then(|i| self.values.get(i))
-            .unwrap_or(&Value::Null)
+            .unwrap_or(&NULL)
     }
 
     fn text(&self, name: &str) -> &'a str {
@@ -112,7 +114,7 @@ fn escaped(text: &str) -> String {
 /// WordPress's `Y-m-d H:i:s`, in `zone`; its "no date" for none.
 fn wp_date(at: Option<Timestamp>, zone: &TimeZone) -> String {
     match at {
-        Some(at) => at.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Some(at) => at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
         None => "0000-00-00 00:00:00".to_owned(),
     }
 }
@@ -222,7 +224,8 @@ pub async fn write<W: Write>(
         escaped(base)
     ))?;
 
-    for author in author_by_id.values().collect::<std::collections::BTreeMap<_, _>>().into_iter().map(|(_, a)| a) {
+    for values in &authors {
+        let author = Row::new(authors_table, values);
         let id = author.int("id").unwrap_or(0);
         out.line(&format!(
             "\t<wp:author><wp:author_id>{id}</wp:author_id><wp:author_login>{}</wp:author_login>\
@@ -376,7 +379,7 @@ pub async fn write<W: Write>(
                         "<p><strong>{} ({})</strong>: {}</p>\n",
                         escaped(&capitalised(note.text("kind"))),
                         note.time("published_at")
-                            .map(|at| at.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string())
+                            .map(|at| at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string())
                             .unwrap_or_default(),
                         escaped(note.text("body"))
                     ));

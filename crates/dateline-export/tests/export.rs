@@ -147,12 +147,24 @@ async fn round_trip(from: BackendKind, to: BackendKind) {
     let error = import_from(&copy, &first).await.expect_err("not empty");
     assert!(error.to_string().contains("not empty"), "{error}");
 
-    // Ids and sequences: the next article the new site makes gets a fresh id.
-    let (new_id, _) = dateline_db::testing::published_article(&copy.store, "After the move.").await;
-    assert!(
-        new_id > manifest.tables["articles"] as i64,
-        "new id {new_id} reuses an imported one"
-    );
+    // Ids and sequences: the next section the new site makes gets a fresh id.
+    let largest = std::fs::read_to_string(first.join("sections.jsonl"))
+        .expect("sections")
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok()?["id"].as_i64())
+        .max()
+        .expect("sections");
+    let section = copy
+        .store
+        .create_section(&dateline_db::SectionInput {
+            slug: "after-the-move".into(),
+            name: "After the move".into(),
+            description: String::new(),
+            position: 99,
+        })
+        .await
+        .expect("a new section");
+    assert!(section.id > largest, "new id {} reuses an imported one", section.id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -98,7 +98,7 @@ pub async fn run(command: ImportCommand, store: Store, media: MediaStore) -> any
         ..
     } = &command
     {
-        return dateline_export(store, media, folder, *verify_only).await;
+        return from_dateline_export(store, media, folder, *verify_only).await;
     }
     let plan = tokio::task::block_in_place(|| read(&command))?;
     let common = command.common().context("the import's options")?;
@@ -131,7 +131,7 @@ pub async fn run(command: ImportCommand, store: Store, media: MediaStore) -> any
 }
 
 /// `dateline import dateline DIR`: verify, then load into the empty site.
-async fn dateline_export(
+async fn from_dateline_export(
     store: Store,
     media: MediaStore,
     folder: &Path,
