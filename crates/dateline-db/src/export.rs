@@ -133,7 +133,11 @@ pub struct Table {
 }
 
 impl Table {
-    const fn new(name: &'static str, key: &'static [&'static str], columns: &'static [Column]) -> Self {
+    const fn new(
+        name: &'static str,
+        key: &'static [&'static str],
+        columns: &'static [Column],
+    ) -> Self {
         Table {
             name,
             key,
@@ -176,7 +180,11 @@ use Kind::{Bool, Bytes, ImageVariants, Int, Json, ObjectKey, Text, Time};
 pub static TABLES: &[Table] = &[
     Table {
         replaces: true,
-        ..Table::new("settings", &["key"], &[col("key", Text), col("value", Text)])
+        ..Table::new(
+            "settings",
+            &["key"],
+            &[col("key", Text), col("value", Text)],
+        )
     },
     Table {
         replaces: true,
@@ -791,9 +799,9 @@ impl ExportSnapshot {
         column: &str,
         value: Value,
     ) -> Result<Vec<Vec<Value>>> {
-        let index = table.column_index(column).ok_or_else(|| {
-            DbError::Invalid(format!("{} has no column {column}", table.name))
-        })?;
+        let index = table
+            .column_index(column)
+            .ok_or_else(|| DbError::Invalid(format!("{} has no column {column}", table.name)))?;
         let sql = select_sql(table, Filter::Equal(table.columns[index].name), None);
         self.read(table, sql, vec![(table.columns[index], value)])
             .await
@@ -966,7 +974,11 @@ impl ExportLoad {
                 }
             }
             if !later.is_empty() {
-                let key: Vec<Value> = table.key_indexes().into_iter().map(|i| row[i].clone()).collect();
+                let key: Vec<Value> = table
+                    .key_indexes()
+                    .into_iter()
+                    .map(|i| row[i].clone())
+                    .collect();
                 self.deferred.push((table, key, later));
             }
             for name in table.derived {
@@ -977,7 +989,12 @@ impl ExportLoad {
         let mut columns: Vec<Column> = table.columns.to_vec();
         columns.extend(table.derived.iter().map(|name| col(*name, Text)));
         for chunk in prepared.chunks(INSERT_ROWS) {
-            let sql = insert_sql(self.is_postgres() && table.identity, table.name, &columns, chunk.len());
+            let sql = insert_sql(
+                self.is_postgres() && table.identity,
+                table.name,
+                &columns,
+                chunk.len(),
+            );
             match &mut self.tx {
                 LoadTx::Sqlite(tx) => {
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -986,7 +1003,10 @@ impl ExportLoad {
                             query = bind_value!(query, table, column, value);
                         }
                     }
-                    query.execute(&mut **tx).await.map_err(|e| loading(table, e))?;
+                    query
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| loading(table, e))?;
                 }
                 LoadTx::Postgres(tx) => {
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -995,7 +1015,10 @@ impl ExportLoad {
                             query = bind_value!(query, table, column, value);
                         }
                     }
-                    query.execute(&mut **tx).await.map_err(|e| loading(table, e))?;
+                    query
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| loading(table, e))?;
                 }
             }
         }
@@ -1048,7 +1071,10 @@ impl ExportLoad {
                     for (column, value) in key_columns.iter().zip(&key) {
                         query = bind_value!(query, table, column, value);
                     }
-                    query.execute(&mut **tx).await.map_err(|e| loading(table, e))?;
+                    query
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| loading(table, e))?;
                 }
                 LoadTx::Postgres(tx) => {
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -1058,7 +1084,10 @@ impl ExportLoad {
                     for (column, value) in key_columns.iter().zip(&key) {
                         query = bind_value!(query, table, column, value);
                     }
-                    query.execute(&mut **tx).await.map_err(|e| loading(table, e))?;
+                    query
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| loading(table, e))?;
                 }
             }
         }

@@ -146,8 +146,8 @@ mod tests {
     #[test]
     fn a_bad_field_is_named() {
         let table = dateline_db::export::table("tags").expect("tags");
-        let error = parse_line(table, r#"{"id":"seven","slug":"a","name":"A"}"#)
-            .expect_err("a string id");
+        let error =
+            parse_line(table, r#"{"id":"seven","slug":"a","name":"A"}"#).expect_err("a string id");
         assert!(error.contains("\"id\""), "{error}");
         let error = parse_line(table, r#"{"id":7,"name":"A"}"#).expect_err("no slug");
         assert!(error.contains("slug"), "{error}");

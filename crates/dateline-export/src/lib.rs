@@ -17,7 +17,7 @@ mod read;
 mod write;
 pub mod wxr;
 
-pub use manifest::{FileEntry, FORMAT, Manifest, VERSION};
+pub use manifest::{FORMAT, FileEntry, Manifest, VERSION};
 pub use read::{ImportReport, import, verify};
 pub use write::{ExportOptions, ExportReport, export};
 
@@ -79,7 +79,14 @@ mod tests {
             media_path("images/ab/cd.jpg").expect("plain"),
             "media/images/ab/cd.jpg"
         );
-        for bad in ["../etc/passwd", "/etc/passwd", "images/../../x", "a//b", "", "a\\b"] {
+        for bad in [
+            "../etc/passwd",
+            "/etc/passwd",
+            "images/../../x",
+            "a//b",
+            "",
+            "a\\b",
+        ] {
             assert!(media_path(bad).is_err(), "{bad}");
         }
     }

@@ -38,9 +38,8 @@ pub fn verify(folder: &Path) -> Result<Manifest, ExportError> {
         }
     })?;
     // The version first, so a newer export is told apart from a damaged one.
-    let head: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        ExportError::Invalid(format!("{}: not JSON: {e}", manifest_path.display()))
-    })?;
+    let head: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| ExportError::Invalid(format!("{}: not JSON: {e}", manifest_path.display())))?;
     if head.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(ExportError::Invalid(format!(
             "{} is not a Dateline export manifest (its format is not {FORMAT:?}). A WordPress, \
@@ -63,9 +62,8 @@ pub fn verify(folder: &Path) -> Result<Manifest, ExportError> {
             )));
         }
     }
-    let manifest: Manifest = serde_json::from_value(head).map_err(|e| {
-        ExportError::Invalid(format!("{}: {e}", manifest_path.display()))
-    })?;
+    let manifest: Manifest = serde_json::from_value(head)
+        .map_err(|e| ExportError::Invalid(format!("{}: {e}", manifest_path.display())))?;
 
     for name in manifest.tables.keys() {
         if export_table(name).is_none() {
@@ -104,7 +102,9 @@ pub fn verify(folder: &Path) -> Result<Manifest, ExportError> {
         }
         let file_path = folder.join(path);
         let mut file = std::fs::File::open(&file_path).map_err(|e| {
-            ExportError::Invalid(format!("{path} is listed in the manifest but cannot be read: {e}"))
+            ExportError::Invalid(format!(
+                "{path} is listed in the manifest but cannot be read: {e}"
+            ))
         })?;
         let mut hash = Sha256::new();
         let mut bytes = 0u64;

@@ -114,7 +114,10 @@ fn escaped(text: &str) -> String {
 /// WordPress's `Y-m-d H:i:s`, in `zone`; its "no date" for none.
 fn wp_date(at: Option<Timestamp>, zone: &TimeZone) -> String {
     match at {
-        Some(at) => at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Some(at) => at
+            .to_zoned_datetime(zone.clone())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string(),
         None => "0000-00-00 00:00:00".to_owned(),
     }
 }
@@ -282,7 +285,13 @@ pub async fn write<W: Write>(
                 .map(|key| format!("{base}/media/{key}"))
                 .unwrap_or_default();
             let created = image.time("created_at");
-            let name = url.rsplit('/').next().unwrap_or("").split('.').next().unwrap_or("");
+            let name = url
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .split('.')
+                .next()
+                .unwrap_or("");
             out.line("\t<item>")?;
             out.line(&format!(
                 "\t\t<title>{}</title>\n\t\t<link>{1}</link>\n\t\t<guid isPermaLink=\"false\">{1}</guid>",
@@ -336,8 +345,12 @@ pub async fn write<W: Write>(
         }
         for values in &batch {
             let article = Row::new(articles_table, values);
-            let Some(id) = article.int("id") else { continue };
-            let section = article.int("section_id").and_then(|s| section_by_id.get(&s));
+            let Some(id) = article.int("id") else {
+                continue;
+            };
+            let section = article
+                .int("section_id")
+                .and_then(|s| section_by_id.get(&s));
             let section_slug = section.map_or("", |s| s.text("slug"));
             let link = format!("{base}/{section_slug}/{}", article.text("slug"));
             let status = match article.text("status") {
@@ -379,7 +392,10 @@ pub async fn write<W: Write>(
                         "<p><strong>{} ({})</strong>: {}</p>\n",
                         escaped(&capitalised(note.text("kind"))),
                         note.time("published_at")
-                            .map(|at| at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string())
+                            .map(|at| at
+                                .to_zoned_datetime(zone.clone())
+                                .strftime("%Y-%m-%d %H:%M %Z")
+                                .to_string())
                             .unwrap_or_default(),
                         escaped(note.text("body"))
                     ));
@@ -446,7 +462,10 @@ pub async fn write<W: Write>(
                 }
             }
             if let Some(hero) = article.int("hero_image_id") {
-                out.line(&postmeta("_thumbnail_id", &(attachment_offset + hero).to_string()))?;
+                out.line(&postmeta(
+                    "_thumbnail_id",
+                    &(attachment_offset + hero).to_string(),
+                ))?;
             }
             for values in &comments {
                 let comment = Row::new(comments_table, values);
@@ -466,7 +485,10 @@ pub async fn write<W: Write>(
                                 .first()
                                 .map(|values| {
                                     let row = Row::new(readers_table, values);
-                                    (row.text("display_name").to_owned(), row.text("email").to_owned())
+                                    (
+                                        row.text("display_name").to_owned(),
+                                        row.text("email").to_owned(),
+                                    )
                                 })
                                 .unwrap_or_default();
                             readers.insert(reader, (name, email));
@@ -562,6 +584,9 @@ mod tests {
     #[test]
     fn cdata_cannot_be_closed_early() {
         assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
-        assert_eq!(escaped("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;");
+        assert_eq!(
+            escaped("<a href=\"x\">&'\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
     }
 }

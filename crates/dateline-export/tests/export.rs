@@ -42,7 +42,10 @@ async fn demo_site(kind: BackendKind) -> TestSite {
         .await
         .expect("demo newsroom");
     site.media
-        .put(ATTACHMENT_KEY, b"age-encryption.org/v1 attachment".to_vec().into())
+        .put(
+            ATTACHMENT_KEY,
+            b"age-encryption.org/v1 attachment".to_vec().into(),
+        )
         .await
         .expect("attachment");
     site.store
@@ -106,10 +109,24 @@ async fn round_trip(from: BackendKind, to: BackendKind) {
     let first = work.path().join("first");
     let report = export_to(&origin, &first).await;
     let manifest = &report.manifest;
-    for kind in ["articles", "article_revisions", "comments", "images", "tips", "authors"] {
-        assert!(manifest.tables[kind] > 0, "no {kind} exported: {manifest:?}");
+    for kind in [
+        "articles",
+        "article_revisions",
+        "comments",
+        "images",
+        "tips",
+        "authors",
+    ] {
+        assert!(
+            manifest.tables[kind] > 0,
+            "no {kind} exported: {manifest:?}"
+        );
     }
-    assert!(manifest.files.contains_key(&format!("media/{ATTACHMENT_KEY}")));
+    assert!(
+        manifest
+            .files
+            .contains_key(&format!("media/{ATTACHMENT_KEY}"))
+    );
     assert!(manifest.missing_objects.is_empty(), "{manifest:?}");
 
     let copy = empty_site(to).await;
@@ -164,7 +181,11 @@ async fn round_trip(from: BackendKind, to: BackendKind) {
         })
         .await
         .expect("a new section");
-    assert!(section.id > largest, "new id {} reuses an imported one", section.id);
+    assert!(
+        section.id > largest,
+        "new id {} reuses an imported one",
+        section.id
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +257,11 @@ async fn a_damaged_export_is_refused_before_anything_is_written() {
     let cases: Vec<(&str, Damage, &str)> = vec![
         (
             "a changed byte",
-            |dir| rewrite(dir, "articles.jsonl", |t| t.replacen("\"headline\":\"", "\"headline\":\"X", 1)),
+            |dir| {
+                rewrite(dir, "articles.jsonl", |t| {
+                    t.replacen("\"headline\":\"", "\"headline\":\"X", 1)
+                })
+            },
             "articles.jsonl does not match the manifest",
         ),
         (
@@ -266,7 +291,8 @@ async fn a_damaged_export_is_refused_before_anything_is_written() {
                 rewrite(dir, "comments.jsonl", |t| {
                     let mut lines: Vec<String> = t.lines().map(str::to_owned).collect();
                     let last = lines.len() - 1;
-                    lines[last] = lines[last].replacen("\"depth\":", "\"depth\":\"deep\",\"x\":", 1);
+                    lines[last] =
+                        lines[last].replacen("\"depth\":", "\"depth\":\"deep\",\"x\":", 1);
                     lines.join("\n") + "\n"
                 });
                 reseal(dir, "comments.jsonl");
@@ -371,7 +397,10 @@ async fn wxr_reads_back_with_the_same_counts() {
         }
     }
     assert_eq!(planned_replies, replies);
-    let heroes = articles.iter().filter(|a| !a["hero_image_id"].is_null()).count();
+    let heroes = articles
+        .iter()
+        .filter(|a| !a["hero_image_id"].is_null())
+        .count();
     assert_eq!(
         plan.articles.iter().filter(|a| a.hero.is_some()).count(),
         heroes
