@@ -873,10 +873,13 @@ impl ExportSnapshot {
 pub struct ExportLoad {
     tx: LoadTx,
     /// Per table with deferred columns: the key and deferred values of each row that has any.
-    deferred: Vec<(&'static Table, Vec<Value>, Vec<(Column, Value)>)>,
+    deferred: Vec<DeferredRow>,
     loaded: BTreeMap<&'static str, u64>,
     replaced: Vec<&'static str>,
 }
+
+/// A row's deferred columns: its table, its key values, and the values to set.
+type DeferredRow = (&'static Table, Vec<Value>, Vec<(Column, Value)>);
 
 enum LoadTx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
@@ -987,7 +990,7 @@ impl ExportLoad {
             prepared.push(row);
         }
         let mut columns: Vec<Column> = table.columns.to_vec();
-        columns.extend(table.derived.iter().map(|name| col(*name, Text)));
+        columns.extend(table.derived.iter().map(|name| col(name, Text)));
         for chunk in prepared.chunks(INSERT_ROWS) {
             let sql = insert_sql(
                 self.is_postgres() && table.identity,

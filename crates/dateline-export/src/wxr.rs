@@ -476,12 +476,13 @@ pub async fn write<W: Write>(
                     _ => "trash",
                 };
                 let (name, email) = match (comment.int("reader_id"), comment.int("staff_id")) {
-                    (Some(reader), _) => {
-                        if !readers.contains_key(&reader) {
+                    (Some(reader), _) => match readers.get(&reader) {
+                        Some(known) => known.clone(),
+                        None => {
                             let found = snapshot
                                 .rows_where(readers_table, "id", Value::Int(reader))
                                 .await?;
-                            let (name, email) = found
+                            let named = found
                                 .first()
                                 .map(|values| {
                                     let row = Row::new(readers_table, values);
@@ -491,10 +492,10 @@ pub async fn write<W: Write>(
                                     )
                                 })
                                 .unwrap_or_default();
-                            readers.insert(reader, (name, email));
+                            readers.insert(reader, named.clone());
+                            named
                         }
-                        readers.get(&reader).cloned().unwrap_or_default()
-                    }
+                    },
                     (None, Some(staff)) => (
                         staff_name.get(&staff).cloned().unwrap_or_default(),
                         String::new(),
