@@ -17,6 +17,7 @@ pub mod library;
 pub mod live;
 pub mod narration;
 pub mod pages;
+pub mod site_import;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
 use dateline_db::{DbError, Owner, Store};
