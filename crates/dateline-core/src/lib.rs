@@ -28,7 +28,9 @@ pub use live::{Coverage, EntryByline, EntryNote, LiveEntry};
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use permissions::{Action, may_change_byline, permits};
-pub use refusal::{ArticleRefusal, Field, LiveRefusal, NoteRefusal, Refusal, Refusals};
+pub use refusal::{
+    ArticleRefusal, Field, LiveRefusal, ModerationRefusal, NoteRefusal, Refusal, Refusals,
+};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};
 pub use tips::{TipKind, TipResolution, TipStatus};

@@ -36,6 +36,18 @@ pub enum Field {
     EntryImage,
     /// A live entry's embedded link.
     EmbedUrl,
+    /// A moderator's decision on a comment: approve or reject.
+    Decision,
+    /// What a moderator makes of a reader: active, suspended, banned, pre-moderated, trusted.
+    Standing,
+    /// How long a suspension lasts.
+    SuspensionDays,
+    /// Pre- or post-moderation, for the site or one article.
+    ModerationMode,
+    PremoderateFirst,
+    AutoCloseDays,
+    /// Why a reader reports a comment.
+    ReportReason,
 }
 
 impl Field {
@@ -56,6 +68,13 @@ impl Field {
             Field::NoteText => "note_text",
             Field::EntryImage => "image_id",
             Field::EmbedUrl => "embed_url",
+            Field::Decision => "decision",
+            Field::Standing => "standing",
+            Field::SuspensionDays => "days",
+            Field::ModerationMode => "mode",
+            Field::PremoderateFirst => "premoderate_first",
+            Field::AutoCloseDays => "auto_close_days",
+            Field::ReportReason => "reason",
         }
     }
 }
@@ -255,6 +274,64 @@ impl LiveRefusal {
     }
 }
 
+/// What is wrong with a moderator's decision or the site's moderation rules.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ModerationRefusal {
+    #[error("Choose approve or reject.")]
+    DecisionUnknown,
+    /// Featuring puts a comment in front of every reader: it must be one they can see.
+    #[error("Only a published comment can be featured.")]
+    FeatureNeedsApproved,
+    #[error("Choose what the reader may do: active, suspended, banned, pre-moderated or trusted.")]
+    StandingUnknown,
+    #[error("Suspend a reader for 1 to {max} days.")]
+    SuspensionDays { max: u32 },
+    #[error("Choose pre- or post-moderation.")]
+    ModeUnknown,
+    #[error("Enter a whole number, 0 or more.")]
+    PremoderateFirstInvalid,
+    #[error("Pre-moderate at most the first {max} comments of a reader.")]
+    PremoderateFirstTooMany { max: u32 },
+    #[error("Enter a number of days, or leave it empty to keep comments open.")]
+    AutoCloseDaysInvalid,
+    #[error("Close comments after 1 to {max} days, or leave it empty to keep them open.")]
+    AutoCloseDaysRange { max: u32 },
+    #[error("Choose why you are reporting this comment.")]
+    ReportReasonMissing,
+}
+
+impl ModerationRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use ModerationRefusal::*;
+        Some(match self {
+            DecisionUnknown => Field::Decision,
+            FeatureNeedsApproved => return None,
+            StandingUnknown => Field::Standing,
+            SuspensionDays { .. } => Field::SuspensionDays,
+            ModeUnknown => Field::ModerationMode,
+            PremoderateFirstInvalid | PremoderateFirstTooMany { .. } => Field::PremoderateFirst,
+            AutoCloseDaysInvalid | AutoCloseDaysRange { .. } => Field::AutoCloseDays,
+            ReportReasonMissing => Field::ReportReason,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use ModerationRefusal::*;
+        match self {
+            DecisionUnknown => "decision_unknown",
+            FeatureNeedsApproved => "feature_needs_approved",
+            StandingUnknown => "standing_unknown",
+            SuspensionDays { .. } => "suspension_days",
+            ModeUnknown => "moderation_mode_unknown",
+            PremoderateFirstInvalid => "premoderate_first_invalid",
+            PremoderateFirstTooMany { .. } => "premoderate_first_too_many",
+            AutoCloseDaysInvalid => "auto_close_days_invalid",
+            AutoCloseDaysRange { .. } => "auto_close_days_range",
+            ReportReasonMissing => "report_reason_missing",
+        }
+    }
+}
+
 /// Why a change was refused. The variants are the areas of the newsroom.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -274,6 +351,9 @@ pub enum Refusal {
     /// A live entry, or live coverage, the rules turn away.
     #[error(transparent)]
     Live(#[from] LiveRefusal),
+    /// A moderation decision or rule the desk cannot take as given.
+    #[error(transparent)]
+    Moderation(#[from] ModerationRefusal),
 }
 
 impl Refusal {
@@ -291,6 +371,7 @@ impl Refusal {
                 _ => None,
             },
             Refusal::Live(refusal) => refusal.field(),
+            Refusal::Moderation(refusal) => refusal.field(),
         }
     }
 
@@ -308,6 +389,7 @@ impl Refusal {
             Refusal::PublishTime(ScheduleTimeError::OutOfRange(_)) => "publish_at_out_of_range",
             Refusal::Comment(refusal) => comment_code(refusal),
             Refusal::Live(refusal) => refusal.code(),
+            Refusal::Moderation(refusal) => refusal.code(),
         }
     }
 }
@@ -322,6 +404,7 @@ fn comment_code(refusal: &CommentError) -> &'static str {
         CommentError::Banned => "reader_banned",
         CommentError::Suspended { .. } => "reader_suspended",
         CommentError::Closed => "comments_closed",
+        CommentError::Rejected => "comment_rejected",
         CommentError::EditWindowPassed => "edit_window_passed",
         CommentError::Deleted => "comment_deleted",
         CommentError::Unverified => "reader_unverified",
@@ -481,6 +564,33 @@ mod tests {
         assert_eq!(
             Refusal::from(EmbedInvalid).field().map(Field::as_str),
             Some("embed_url")
+        );
+    }
+
+    #[test]
+    fn every_moderation_refusal_has_a_distinct_code() {
+        use ModerationRefusal::*;
+        let all = [
+            DecisionUnknown,
+            FeatureNeedsApproved,
+            StandingUnknown,
+            SuspensionDays { max: 1 },
+            ModeUnknown,
+            PremoderateFirstInvalid,
+            PremoderateFirstTooMany { max: 1 },
+            AutoCloseDaysInvalid,
+            AutoCloseDaysRange { max: 1 },
+            ReportReasonMissing,
+        ];
+        let mut codes: Vec<_> = all.iter().map(ModerationRefusal::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        assert_eq!(
+            Refusal::from(AutoCloseDaysRange { max: 1 })
+                .field()
+                .map(Field::as_str),
+            Some("auto_close_days")
         );
     }
 

@@ -12,6 +12,7 @@
 //! permission first for what the actor may not even see, validation next, then the write.
 
 pub mod articles;
+pub mod comments;
 pub mod import;
 pub mod live;
 pub mod narration;

@@ -427,7 +427,7 @@ impl IntoResponse for AdminError {
             Self::Auth(error) => return error.into_response(),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
-                detail("not_found", "no article has this id".to_owned()),
+                detail("not_found", "nothing has this id".to_owned()),
             ),
             Self::BadRequest(code, message) => (StatusCode::BAD_REQUEST, detail(&code, message)),
             Self::Invalid(message, fields) => (
@@ -472,16 +472,16 @@ impl IntoResponse for AdminError {
     }
 }
 
-type Answer = Result<Response, AdminError>;
+pub(super) type Answer = Result<Response, AdminError>;
 
 // ----- Reading the request -----
 
-fn parse_id(id: &str) -> Result<i64, AdminError> {
+pub(super) fn parse_id(id: &str) -> Result<i64, AdminError> {
     let digits = id.strip_prefix('-').unwrap_or(id);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AdminError::BadRequest(
             "invalid_id".to_owned(),
-            "the article id must be an integer".to_owned(),
+            "the id must be an integer".to_owned(),
         ));
     }
     id.parse().map_err(|_| AdminError::NotFound)
@@ -489,7 +489,10 @@ fn parse_id(id: &str) -> Result<i64, AdminError> {
 
 /// Reads a JSON body of at most [`MAX_JSON_BYTES`]: unreadable JSON is a 400, JSON of the wrong
 /// shape (a missing or unknown field, a wrong type) a 422.
-async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, AdminError> {
+pub(super) async fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<T, AdminError> {
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
