@@ -29,7 +29,8 @@ pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use permissions::{Action, may_change_byline, permits};
 pub use refusal::{
-    ArticleRefusal, Field, LiveRefusal, ModerationRefusal, NoteRefusal, Refusal, Refusals,
+    ArticleRefusal, Field, LiveRefusal, ModerationRefusal, NoteRefusal, PeopleRefusal, Refusal,
+    Refusals,
 };
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};

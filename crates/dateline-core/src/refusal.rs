@@ -48,6 +48,13 @@ pub enum Field {
     AutoCloseDays,
     /// Why a reader reports a comment.
     ReportReason,
+    /// A staff account's sign-in address.
+    Email,
+    /// A staff account's name as the newsroom shows it.
+    DisplayName,
+    Role,
+    /// The byline a staff account writes under, by its slug.
+    AuthorSlug,
 }
 
 impl Field {
@@ -75,6 +82,10 @@ impl Field {
             Field::PremoderateFirst => "premoderate_first",
             Field::AutoCloseDays => "auto_close_days",
             Field::ReportReason => "reason",
+            Field::Email => "email",
+            Field::DisplayName => "display_name",
+            Field::Role => "role",
+            Field::AuthorSlug => "author_slug",
         }
     }
 }
@@ -332,6 +343,52 @@ impl ModerationRefusal {
     }
 }
 
+/// What is wrong with a staff account, or with changing one.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PeopleRefusal {
+    #[error("Give an email address, e.g. ana@newsroom.example.")]
+    EmailInvalid,
+    #[error("Someone already has an account with this email.")]
+    EmailTaken,
+    #[error("A display name needs 1 to {max} characters.")]
+    NameLength { max: usize },
+    #[error("Choose a role.")]
+    RoleUnknown,
+    #[error("There is no such byline.")]
+    BylineUnknown,
+    /// An admin locking themselves out is never what they meant.
+    #[error("You cannot change your own role or disable your own account; ask another admin.")]
+    OwnAccount,
+    #[error("This is the only admin: make someone else admin first.")]
+    LastAdmin,
+}
+
+impl PeopleRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use PeopleRefusal::*;
+        match self {
+            EmailInvalid | EmailTaken => Some(Field::Email),
+            NameLength { .. } => Some(Field::DisplayName),
+            RoleUnknown => Some(Field::Role),
+            BylineUnknown => Some(Field::AuthorSlug),
+            OwnAccount | LastAdmin => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use PeopleRefusal::*;
+        match self {
+            EmailInvalid => "email_invalid",
+            EmailTaken => "email_taken",
+            NameLength { .. } => "display_name_length",
+            RoleUnknown => "role_unknown",
+            BylineUnknown => "byline_unknown",
+            OwnAccount => "own_account",
+            LastAdmin => "last_admin",
+        }
+    }
+}
+
 /// Why a change was refused. The variants are the areas of the newsroom.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -354,6 +411,9 @@ pub enum Refusal {
     /// A moderation decision or rule the desk cannot take as given.
     #[error(transparent)]
     Moderation(#[from] ModerationRefusal),
+    /// A staff account, or a change to one, the newsroom's rules turn away.
+    #[error(transparent)]
+    People(#[from] PeopleRefusal),
 }
 
 impl Refusal {
@@ -372,6 +432,7 @@ impl Refusal {
             },
             Refusal::Live(refusal) => refusal.field(),
             Refusal::Moderation(refusal) => refusal.field(),
+            Refusal::People(refusal) => refusal.field(),
         }
     }
 
@@ -390,6 +451,7 @@ impl Refusal {
             Refusal::Comment(refusal) => comment_code(refusal),
             Refusal::Live(refusal) => refusal.code(),
             Refusal::Moderation(refusal) => refusal.code(),
+            Refusal::People(refusal) => refusal.code(),
         }
     }
 }

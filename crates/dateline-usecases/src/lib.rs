@@ -16,6 +16,7 @@ pub mod comments;
 pub mod import;
 pub mod live;
 pub mod narration;
+pub mod people;
 pub mod site_import;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
