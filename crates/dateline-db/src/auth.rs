@@ -188,7 +188,9 @@ macro_rules! keep_one_admin {
             .fetch_one(&mut *$tx)
             .await?;
             if others == 0 {
-                return Err(DbError::Refused(dateline_core::PeopleRefusal::LastAdmin.into()));
+                return Err(DbError::Refused(
+                    dateline_core::PeopleRefusal::LastAdmin.into(),
+                ));
             }
         }
     }};

@@ -92,8 +92,7 @@ pub async fn change_role(
 ) -> Result<StaffMember, UseCaseError> {
     actor.require(Action::ManageUsers, false)?;
     not_self(actor, id)?;
-    let role =
-        Role::parse(role.trim()).ok_or(UseCaseError::refused(PeopleRefusal::RoleUnknown))?;
+    let role = Role::parse(role.trim()).ok_or(UseCaseError::refused(PeopleRefusal::RoleUnknown))?;
     Ok(ctx
         .store
         .set_staff_role(id, role, &actor.audit(), now)

@@ -7,7 +7,9 @@
 use dateline_core::comments::{CommentError, CommentStatus, ModerationMode};
 use dateline_core::{Action, ArticleStatus, ModerationRefusal, Refusal, Role};
 use dateline_db::testing::TestStore;
-use dateline_db::{ArticleInput, NewReader, NewStaff, Reader, ReaderLinkPurpose, SectionInput};
+use dateline_db::{
+    ArticleInput, AuthorInput, NewReader, NewStaff, Reader, ReaderLinkPurpose, SectionInput,
+};
 use dateline_storage::MediaStore;
 use dateline_usecases::comments::{self, RulesDraft};
 use dateline_usecases::{Actor, Context, UseCaseError};
@@ -83,7 +85,7 @@ async fn reader(ctx: &Context, name: &str) -> Reader {
     store.reader_by_id(reader.id).await.unwrap()
 }
 
-async fn article(ctx: &Context, section_id: i64, slug: &str) -> i64 {
+async fn article(ctx: &Context, section_id: i64, author_id: i64, slug: &str) -> i64 {
     ctx.store
         .create_article(&ArticleInput {
             section_id,
@@ -93,7 +95,7 @@ async fn article(ctx: &Context, section_id: i64, slug: &str) -> i64 {
             body: "Text.".into(),
             dateline_place: None,
             hero_image_id: None,
-            author_ids: Vec::new(),
+            author_ids: vec![author_id],
             tags: Vec::new(),
             language: "en".into(),
             comments_open: true,
@@ -123,8 +125,18 @@ async fn discussion(store: TestStore) -> Discussion {
         })
         .await
         .unwrap();
-    let article_id = article(&ctx, section.id, "the-bridge").await;
-    let other_article_id = article(&ctx, section.id, "the-tunnel").await;
+    let byline = ctx
+        .store
+        .create_author(&AuthorInput {
+            slug: "desk".into(),
+            name: "Desk".into(),
+            role: String::new(),
+            bio: String::new(),
+        })
+        .await
+        .unwrap();
+    let article_id = article(&ctx, section.id, byline.id, "the-bridge").await;
+    let other_article_id = article(&ctx, section.id, byline.id, "the-tunnel").await;
     let editor = staff(&ctx, "Cleo", Role::Editor).await;
     let rules = RulesDraft {
         mode: "post".into(),

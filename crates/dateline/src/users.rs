@@ -43,8 +43,7 @@ pub async fn create(ctx: &Context, user: NewUser) -> anyhow::Result<()> {
         .await
         .context("hashing the password")??;
     draft.password_hash = Some(hash);
-    let member = match people::create_account(ctx, &actor(), &draft, jiff::Timestamp::now()).await
-    {
+    let member = match people::create_account(ctx, &actor(), &draft, jiff::Timestamp::now()).await {
         Ok(member) => member,
         Err(UseCaseError::Refused(refusals)) => bail!("{refusals}"),
         Err(error) => return Err(error).context("creating the account"),

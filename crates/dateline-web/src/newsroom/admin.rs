@@ -178,7 +178,10 @@ pub async fn create_user(
                 .by_field()
                 .into_iter()
                 .map(|(field, message)| {
-                    (field.map_or("email", Field::as_str).to_owned(), json!(message))
+                    (
+                        field.map_or("email", Field::as_str).to_owned(),
+                        json!(message),
+                    )
                 })
                 .collect();
             new_user_page(&state, &staff, &csrf, &form, errors).await

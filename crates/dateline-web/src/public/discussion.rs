@@ -454,6 +454,17 @@ pub async fn post(
         form.error = Some(refused.to_string());
         return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
     }
+    // The comment answered is quoted back on a refusal; one this reader may not answer is
+    // refused before their posting allowance is spent on it.
+    let parent = input.parent_id.as_deref();
+    match comments::reply_target(state.ctx(), &reader.reader, article_id, parent).await {
+        Ok(target) => form.parent = target,
+        Err(UseCaseError::Refused(refusals)) => {
+            form.error = Some(refusals.to_string());
+            return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
+        }
+        Err(error) => return Err(error.into()),
+    }
     if let Err(wait) = state
         .readers()
         .take_post(state.store(), reader.reader.id, now)
@@ -478,7 +489,7 @@ pub async fn post(
         state.ctx(),
         &reader.reader,
         article_id,
-        input.parent_id.as_deref(),
+        parent,
         &input.body,
         now,
     )
@@ -510,16 +521,6 @@ pub async fn post(
             .into_response())
         }
         Err(UseCaseError::Refused(refusals)) => {
-            // The comment answered is quoted back, if it is one this reader may answer.
-            form.parent = comments::reply_target(
-                state.ctx(),
-                &reader.reader,
-                article_id,
-                input.parent_id.as_deref(),
-            )
-            .await
-            .ok()
-            .flatten();
             form.error = Some(refusals.to_string());
             refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
         }
