@@ -4,7 +4,7 @@
 // The workspace denies `unwrap` outside tests; these are plain `async fn`s the macro wraps.
 #![allow(clippy::unwrap_used)]
 
-use dateline_core::{Action, PeopleRefusal, Role};
+use dateline_core::{Action, Role};
 use dateline_db::testing::TestStore;
 use dateline_db::{AuthorInput, NewStaff};
 use dateline_storage::MediaStore;
