@@ -31,7 +31,8 @@ pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use pages::{PageLink, PageStatus, StaticPage};
 pub use permissions::{Action, may_change_byline, permits};
 pub use refusal::{
-    ArticleRefusal, Field, ImageRefusal, LiveRefusal, NoteRefusal, PageRefusal, Refusal, Refusals,
+    ArticleRefusal, Field, ImageRefusal, LiveRefusal, ModerationRefusal, NoteRefusal, PageRefusal,
+    PeopleRefusal, Refusal, Refusals,
 };
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};

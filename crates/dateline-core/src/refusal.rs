@@ -48,6 +48,25 @@ pub enum Field {
     SourceType,
     /// An uploaded file.
     File,
+    /// A moderator's decision on a comment: approve or reject.
+    Decision,
+    /// What a moderator makes of a reader: active, suspended, banned, pre-moderated, trusted.
+    Standing,
+    /// How long a suspension lasts.
+    SuspensionDays,
+    /// Pre- or post-moderation, for the site or one article.
+    ModerationMode,
+    PremoderateFirst,
+    AutoCloseDays,
+    /// Why a reader reports a comment.
+    ReportReason,
+    /// A staff account's sign-in address.
+    Email,
+    /// A staff account's name as the newsroom shows it.
+    DisplayName,
+    Role,
+    /// The byline a staff account writes under, by its slug.
+    AuthorSlug,
 }
 
 impl Field {
@@ -75,6 +94,17 @@ impl Field {
             Field::Credit => "credit",
             Field::SourceType => "source_type",
             Field::File => "file",
+            Field::Decision => "decision",
+            Field::Standing => "standing",
+            Field::SuspensionDays => "days",
+            Field::ModerationMode => "mode",
+            Field::PremoderateFirst => "premoderate_first",
+            Field::AutoCloseDays => "auto_close_days",
+            Field::ReportReason => "reason",
+            Field::Email => "email",
+            Field::DisplayName => "display_name",
+            Field::Role => "role",
+            Field::AuthorSlug => "author_slug",
         }
     }
 }
@@ -375,6 +405,110 @@ impl ImageRefusal {
     }
 }
 
+/// What is wrong with a moderator's decision or the site's moderation rules.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ModerationRefusal {
+    #[error("Choose approve or reject.")]
+    DecisionUnknown,
+    /// Featuring puts a comment in front of every reader: it must be one they can see.
+    #[error("Only a published comment can be featured.")]
+    FeatureNeedsApproved,
+    #[error("Choose what the reader may do: active, suspended, banned, pre-moderated or trusted.")]
+    StandingUnknown,
+    #[error("Suspend a reader for 1 to {max} days.")]
+    SuspensionDays { max: u32 },
+    #[error("Choose pre- or post-moderation.")]
+    ModeUnknown,
+    #[error("Enter a whole number, 0 or more.")]
+    PremoderateFirstInvalid,
+    #[error("Pre-moderate at most the first {max} comments of a reader.")]
+    PremoderateFirstTooMany { max: u32 },
+    #[error("Enter a number of days, or leave it empty to keep comments open.")]
+    AutoCloseDaysInvalid,
+    #[error("Close comments after 1 to {max} days, or leave it empty to keep them open.")]
+    AutoCloseDaysRange { max: u32 },
+    #[error("Choose why you are reporting this comment.")]
+    ReportReasonMissing,
+}
+
+impl ModerationRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use ModerationRefusal::*;
+        Some(match self {
+            DecisionUnknown => Field::Decision,
+            FeatureNeedsApproved => return None,
+            StandingUnknown => Field::Standing,
+            SuspensionDays { .. } => Field::SuspensionDays,
+            ModeUnknown => Field::ModerationMode,
+            PremoderateFirstInvalid | PremoderateFirstTooMany { .. } => Field::PremoderateFirst,
+            AutoCloseDaysInvalid | AutoCloseDaysRange { .. } => Field::AutoCloseDays,
+            ReportReasonMissing => Field::ReportReason,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use ModerationRefusal::*;
+        match self {
+            DecisionUnknown => "decision_unknown",
+            FeatureNeedsApproved => "feature_needs_approved",
+            StandingUnknown => "standing_unknown",
+            SuspensionDays { .. } => "suspension_days",
+            ModeUnknown => "moderation_mode_unknown",
+            PremoderateFirstInvalid => "premoderate_first_invalid",
+            PremoderateFirstTooMany { .. } => "premoderate_first_too_many",
+            AutoCloseDaysInvalid => "auto_close_days_invalid",
+            AutoCloseDaysRange { .. } => "auto_close_days_range",
+            ReportReasonMissing => "report_reason_missing",
+        }
+    }
+}
+
+/// What is wrong with a staff account, or with changing one.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PeopleRefusal {
+    #[error("Give an email address, e.g. ana@newsroom.example.")]
+    EmailInvalid,
+    #[error("Someone already has an account with this email.")]
+    EmailTaken,
+    #[error("A display name needs 1 to {max} characters.")]
+    NameLength { max: usize },
+    #[error("Choose a role.")]
+    RoleUnknown,
+    #[error("There is no such byline.")]
+    BylineUnknown,
+    /// An admin locking themselves out is never what they meant.
+    #[error("You cannot change your own role or disable your own account; ask another admin.")]
+    OwnAccount,
+    #[error("This is the only admin: make someone else admin first.")]
+    LastAdmin,
+}
+
+impl PeopleRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use PeopleRefusal::*;
+        match self {
+            EmailInvalid | EmailTaken => Some(Field::Email),
+            NameLength { .. } => Some(Field::DisplayName),
+            RoleUnknown => Some(Field::Role),
+            BylineUnknown => Some(Field::AuthorSlug),
+            OwnAccount | LastAdmin => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use PeopleRefusal::*;
+        match self {
+            EmailInvalid => "email_invalid",
+            EmailTaken => "email_taken",
+            NameLength { .. } => "display_name_length",
+            RoleUnknown => "role_unknown",
+            BylineUnknown => "byline_unknown",
+            OwnAccount => "own_account",
+            LastAdmin => "last_admin",
+        }
+    }
+}
+
 /// Why a change was refused. The variants are the areas of the newsroom.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -400,6 +534,12 @@ pub enum Refusal {
     /// A picture the library turns away.
     #[error(transparent)]
     Image(#[from] ImageRefusal),
+    /// A moderation decision or rule the desk cannot take as given.
+    #[error(transparent)]
+    Moderation(#[from] ModerationRefusal),
+    /// A staff account, or a change to one, the newsroom's rules turn away.
+    #[error(transparent)]
+    People(#[from] PeopleRefusal),
 }
 
 impl Refusal {
@@ -419,6 +559,8 @@ impl Refusal {
             Refusal::Live(refusal) => refusal.field(),
             Refusal::Page(refusal) => refusal.field(),
             Refusal::Image(refusal) => refusal.field(),
+            Refusal::Moderation(refusal) => refusal.field(),
+            Refusal::People(refusal) => refusal.field(),
         }
     }
 
@@ -438,6 +580,8 @@ impl Refusal {
             Refusal::Live(refusal) => refusal.code(),
             Refusal::Page(refusal) => refusal.code(),
             Refusal::Image(refusal) => refusal.code(),
+            Refusal::Moderation(refusal) => refusal.code(),
+            Refusal::People(refusal) => refusal.code(),
         }
     }
 }
@@ -452,6 +596,7 @@ fn comment_code(refusal: &CommentError) -> &'static str {
         CommentError::Banned => "reader_banned",
         CommentError::Suspended { .. } => "reader_suspended",
         CommentError::Closed => "comments_closed",
+        CommentError::Rejected => "comment_rejected",
         CommentError::EditWindowPassed => "edit_window_passed",
         CommentError::Deleted => "comment_deleted",
         CommentError::Unverified => "reader_unverified",
@@ -643,6 +788,33 @@ mod tests {
             })
             .field(),
             Some(Field::Slug)
+        );
+    }
+
+    #[test]
+    fn every_moderation_refusal_has_a_distinct_code() {
+        use ModerationRefusal::*;
+        let all = [
+            DecisionUnknown,
+            FeatureNeedsApproved,
+            StandingUnknown,
+            SuspensionDays { max: 1 },
+            ModeUnknown,
+            PremoderateFirstInvalid,
+            PremoderateFirstTooMany { max: 1 },
+            AutoCloseDaysInvalid,
+            AutoCloseDaysRange { max: 1 },
+            ReportReasonMissing,
+        ];
+        let mut codes: Vec<_> = all.iter().map(ModerationRefusal::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        assert_eq!(
+            Refusal::from(AutoCloseDaysRange { max: 1 })
+                .field()
+                .map(Field::as_str),
+            Some("auto_close_days")
         );
     }
 

@@ -424,7 +424,7 @@ impl IntoResponse for AdminError {
             Self::Auth(error) => return error.into_response(),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
-                detail("not_found", "nothing here has this id".to_owned()),
+                detail("not_found", "nothing has this id".to_owned()),
             ),
             Self::BadRequest(code, message) => (StatusCode::BAD_REQUEST, detail(&code, message)),
             Self::Invalid(message, fields) => (

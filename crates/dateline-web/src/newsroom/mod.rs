@@ -16,6 +16,7 @@
 
 mod admin;
 mod admin_api;
+pub(crate) mod admin_comments;
 pub(crate) mod admin_endpoints;
 pub(crate) mod admin_pages;
 mod articles;
@@ -42,7 +43,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use dateline_core::Action;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, SET_COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -287,6 +288,30 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(
             "/api/v1/admin/pages/{id}/unpublish",
             post(admin_pages::unpublish_page),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}/decision",
+            post(admin_comments::decide),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}/feature",
+            post(admin_comments::feature),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}/replies",
+            post(admin_comments::reply),
+        )
+        .route(
+            "/api/v1/admin/readers/{id}/standing",
+            post(admin_comments::standing),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}/discussion",
+            post(admin_comments::discussion),
+        )
+        .route(
+            "/api/v1/admin/comment-rules",
+            put(admin_comments::save_rules),
         )
         .layer(axum::middleware::from_fn(private_answers));
     pages
