@@ -20,6 +20,7 @@ mod feeds;
 mod imports;
 mod jobs;
 mod library;
+mod lists;
 mod limits;
 mod live;
 mod narration;
@@ -44,7 +45,7 @@ use sqlx::sqlite::{
 };
 
 pub use api::{ApiArticleQuery, ArchivePosition};
-pub use articles::{ArticleInput, ArticleLookup, ArticleStats, StoryFilter};
+pub use articles::{ArticleInput, ArticleLookup, ArticleStats};
 pub use audit::{Actor, AuditEntry, AuditRecord};
 pub use auth::{
     API_TOKEN_DEFAULT_LIFETIME, API_TOKEN_MAX_LIFETIME, ApiToken, SessionLimits, SignInSide,
@@ -66,6 +67,7 @@ pub use imports::{
 };
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
+pub use lists::{StoryFilter, StoryPage};
 pub use limits::{Limits, window_start};
 pub use live::{
     EntryText, FeedKeyEvent, KeyEventRef, LatestEntry, Live, LiveNews, LivePage, NewEntry,

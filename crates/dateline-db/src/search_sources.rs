@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use dateline_core::StorySummary;
 use jiff::Timestamp;
 
-use crate::articles::StoryFilter;
+use crate::lists::StoryFilter;
 use crate::catalog::placeholders;
 use crate::rows::StoryRow;
 use crate::{Result, Store, from_micros, on_reader};
