@@ -91,7 +91,7 @@ impl Store {
         let mut ranges: Vec<(i16, i8, i64, i64)> = Vec::new();
         let mut from = i64::MIN;
         while let Some(first) = self.next_publication(from, now).await? {
-            let date = from_micros(first).to_zoned(jiff::tz::TimeZone::UTC).date();
+            let date = jiff::tz::Offset::UTC.to_datetime(from_micros(first)).date();
             let Some((start, end)) = month_range(date.year(), date.month()) else {
                 break;
             };
