@@ -764,4 +764,3 @@ impl Store {
 fn redirect_key(section_slug: &str, article_slug: &str) -> String {
     format!("{section_slug}/{article_slug}")
 }
-

@@ -20,8 +20,8 @@ mod feeds;
 mod imports;
 mod jobs;
 mod library;
-mod lists;
 mod limits;
+mod lists;
 mod live;
 mod narration;
 mod newsroom_desk;
@@ -67,8 +67,8 @@ pub use imports::{
 };
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
-pub use lists::{StoryFilter, StoryPage};
 pub use limits::{Limits, window_start};
+pub use lists::{StoryFilter, StoryPage};
 pub use live::{
     EntryText, FeedKeyEvent, KeyEventRef, LatestEntry, Live, LiveNews, LivePage, NewEntry,
 };

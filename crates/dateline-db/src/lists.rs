@@ -134,9 +134,7 @@ impl Store {
             return Ok(None);
         }
         let (walk, limit, skip) = walk_to(offset, per_page, total);
-        let ids = self
-            .list_ids(filter, now, walk, limit, skip, &[])
-            .await?;
+        let ids = self.list_ids(filter, now, walk, limit, skip, &[]).await?;
         Ok(Some(StoryPage {
             stories: self.stories_by_ids(&ids).await?,
             total,
@@ -220,7 +218,12 @@ mod tests {
         let (walk, limit, skip) = walk_to(offset, limit, total);
         let (limit, skip) = (limit as usize, skip as usize);
         match walk {
-            Walk::NewestFirst => newest_first.iter().skip(skip).take(limit).copied().collect(),
+            Walk::NewestFirst => newest_first
+                .iter()
+                .skip(skip)
+                .take(limit)
+                .copied()
+                .collect(),
             Walk::OldestFirst => {
                 let mut page: Vec<i64> = newest_first
                     .iter()
@@ -251,7 +254,13 @@ mod tests {
         assert_eq!(walk_to(99_980, 20, 100_000), (Walk::OldestFirst, 20, 0));
         // The last page of 100,001 holds one story: the oldest.
         assert_eq!(walk_to(100_000, 20, 100_001), (Walk::OldestFirst, 1, 0));
-        assert_eq!(walk_to(49_980, 20, 100_000), (Walk::NewestFirst, 20, 49_980));
-        assert_eq!(walk_to(50_000, 20, 100_000), (Walk::OldestFirst, 20, 49_980));
+        assert_eq!(
+            walk_to(49_980, 20, 100_000),
+            (Walk::NewestFirst, 20, 49_980)
+        );
+        assert_eq!(
+            walk_to(50_000, 20, 100_000),
+            (Walk::OldestFirst, 20, 49_980)
+        );
     }
 }

@@ -40,10 +40,13 @@ async fn fresh_store_has_every_table_and_nothing_in_them(store: TestStore) {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(store
+    assert_eq!(
+        store
             .count_stories(StoryFilter::All, jiff::Timestamp::now())
             .await
-            .unwrap(), 0);
+            .unwrap(),
+        0
+    );
     assert_eq!(store.latest_change_id().await.unwrap(), 0);
     assert!(store.changes_since(0, 10).await.unwrap().is_empty());
     assert!(store.job_counts().await.unwrap().is_empty());

@@ -4,9 +4,7 @@ use dateline_core::{ArticleStatus, Author, AuthorRef, Image, Section, SectionRef
 use dateline_db::testing::TestStore;
 use dateline_db::{Actor, Store, StoryFilter};
 
-use crate::support::{
-    article_input, author, hours_after_base, image, long_after_base, section,
-};
+use crate::support::{article_input, author, hours_after_base, image, long_after_base, section};
 
 dateline_db::both_backends!(
     filters_list_published_stories_newest_first,
@@ -187,8 +185,14 @@ async fn pages_and_exclusions_cut_the_same_order(store: TestStore) {
     let n = newsroom(&store).await;
     let all = StoryFilter::All;
 
-    assert_eq!(page_ids(&store, all, 1, 2).await, Some((vec![n.p3, n.w2], 5)));
-    assert_eq!(page_ids(&store, all, 2, 2).await, Some((vec![n.p2, n.w1], 5)));
+    assert_eq!(
+        page_ids(&store, all, 1, 2).await,
+        Some((vec![n.p3, n.w2], 5))
+    );
+    assert_eq!(
+        page_ids(&store, all, 2, 2).await,
+        Some((vec![n.p2, n.w1], 5))
+    );
     assert_eq!(page_ids(&store, all, 3, 2).await, Some((vec![n.p1], 5)));
     // Past the last page, or not a page at all: no page.
     for page in [4, 0, -1, i64::MAX] {
@@ -341,15 +345,21 @@ async fn every_page_of_every_list_cuts_one_order_from_either_end(store: TestStor
     let world = section(&store, "world", 2).await;
     let ann = author(&store, "ann-lee").await;
     let bo = author(&store, "bo-chen").await;
-    // (id, hour, section, authors, tags) of every listed story.
-    let mut listed: Vec<(i64, i64, i64, Vec<i64>, Vec<&str>)> = Vec::new();
+    struct Listed {
+        id: i64,
+        hour: i64,
+        section_id: i64,
+        authors: Vec<i64>,
+        tags: Vec<&'static str>,
+    }
+    let mut listed: Vec<Listed> = Vec::new();
     for n in 0..25_i64 {
         let home = if n % 2 == 0 { &politics } else { &world };
         let mut authors = vec![ann.id];
         if n % 3 == 0 {
             authors.insert(0, bo.id);
         }
-        let tags: Vec<&str> = match n % 4 {
+        let tags: Vec<&'static str> = match n % 4 {
             0 => vec!["Colombia"],
             1 => vec!["Colombia", "Trade"],
             2 => vec!["Trade"],
@@ -366,10 +376,16 @@ async fn every_page_of_every_list_cuts_one_order_from_either_end(store: TestStor
         };
         let id = store.create_article(&input).await.unwrap().id;
         if input.status == ArticleStatus::Published {
-            listed.push((id, hour, home.id, authors, tags));
+            listed.push(Listed {
+                id,
+                hour,
+                section_id: home.id,
+                authors,
+                tags,
+            });
         }
     }
-    listed.sort_by_key(|(id, hour, ..)| std::cmp::Reverse((*hour, *id)));
+    listed.sort_by_key(|story| std::cmp::Reverse((story.hour, story.id)));
     let colombia = store.tag_by_slug("colombia").await.unwrap().unwrap().id;
     let trade = store.tag_by_slug("trade").await.unwrap().unwrap().id;
     let lists = [
@@ -384,13 +400,13 @@ async fn every_page_of_every_list_cuts_one_order_from_either_end(store: TestStor
     for (filter, tag_name) in lists {
         let expected: Vec<i64> = listed
             .iter()
-            .filter(|(_, _, section_id, authors, tags)| match filter {
+            .filter(|story| match filter {
                 StoryFilter::All => true,
-                StoryFilter::Section(id) => *section_id == id,
-                StoryFilter::Author(id) => authors.contains(&id),
-                StoryFilter::Tag(_) => tag_name.is_some_and(|name| tags.contains(&name)),
+                StoryFilter::Section(id) => story.section_id == id,
+                StoryFilter::Author(id) => story.authors.contains(&id),
+                StoryFilter::Tag(_) => tag_name.is_some_and(|name| story.tags.contains(&name)),
             })
-            .map(|(id, ..)| *id)
+            .map(|story| story.id)
             .collect();
         let total = i64::try_from(expected.len()).unwrap();
         assert!(total >= 6, "{filter:?} is long enough to have a middle");
