@@ -5,7 +5,8 @@
 # Builds the release binary (or takes DATELINE_BIN), makes a newsroom of ARTICLES generated
 # articles (or reuses DATA_DIR), and starts `dateline serve` with a page cache of 0 MB, so that
 # no page is ever stored and every request is a render: the cost of a miss, including the quick
-# compression a miss pays. Then, one request at a time over one keep-alive connection (so the
+# compression a miss pays; narration is off and the search index is built beforehand, so nothing
+# else runs beside the requests. Then, one request at a time over one keep-alive connection (so the
 # figure is the render, not queueing), it asks for each kind of page REQUESTS times, rotating
 # over every list of the kind (each section, each author, the largest tags, each month):
 #   front; section, author and tag pages at page 1, the middle page and the last page; the site,
@@ -48,7 +49,7 @@ PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
 
 start_dateline() { # extra environment, e.g. DATELINE_PAGE_CACHE_MB=0
-  env DATELINE_NEURAL_VOICE=off "$@" "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" \
+  env DATELINE_NEURAL_VOICE=off DATELINE_NARRATION=off "$@" "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" \
     >>"$WORK/dateline.log" 2>&1 &
   SERVER_PID=$!
   wait_http "$URL/healthz" "$SERVER_PID" "$WORK/dateline.log"
@@ -62,6 +63,9 @@ if [ -z "${DATA_DIR:-}" ]; then
   t0=$SECONDS
   "$BIN" demo --articles "$ARTICLES" --data-dir "$DATA"
   echo "    took $((SECONDS - t0)) s"
+  # With the search index written now, the server starts without building it during the run.
+  say "dateline reindex"
+  "$BIN" reindex --data-dir "$DATA"
 fi
 
 # No page is stored, so every answer below is a miss. The uncached-work limit is left as it is:
