@@ -136,6 +136,9 @@ run_phase() {
       "$LOADGEN" overload "$BASE" "$SERVER_PID" "$WORK/plan.json" "$rate" | tee "$WORK/overload.json"
       check "overload: RSS growth MB" "$(field "$WORK/overload.json" growth_mb)" 64
       check "overload: excess answered (503/429) p99 ms" "$(field "$WORK/overload.json" excess_ms.p99)" 50
+      for kind in search miss comment tip; do
+        echo "    refusals of $kind: p50 $(field "$WORK/overload.json" "excess_ms_by_kind.$kind.p50") ms, p99 $(field "$WORK/overload.json" "excess_ms_by_kind.$kind.p99") ms ($(field "$WORK/overload.json" "excess_ms_by_kind.$kind.count") answers)"
+      done
       check "overload: cached article p99 ms" "$(field "$WORK/overload.json" article_ms.p99)" 50
       ;;
     slow)

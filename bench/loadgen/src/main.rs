@@ -397,6 +397,8 @@ async fn send(target: &Target, kind: Kind) -> Result<u16, Failure> {
 struct Tally {
     statuses: BTreeMap<String, u64>,
     refused_ms: Vec<f64>,
+    /// The same refusals by kind, so a slow tail can be traced to the path that answers it.
+    refused_ms_by_kind: BTreeMap<&'static str, Vec<f64>>,
     admitted_ms: Vec<f64>,
     errors: u64,
 }
@@ -412,6 +414,10 @@ impl Tally {
                     .or_default() += 1;
                 if matches!(status, 503 | 429) {
                     self.refused_ms.push(ms);
+                    self.refused_ms_by_kind
+                        .entry(kind.name())
+                        .or_default()
+                        .push(ms);
                 } else {
                     self.admitted_ms.push(ms);
                 }
@@ -540,6 +546,11 @@ async fn overload(target: Arc<Target>, settings: &Settings, pid: u32, rate: f64)
         "statuses": tally.statuses,
         "errors": tally.errors,
         "excess_ms": percentiles(tally.refused_ms),
+        "excess_ms_by_kind": tally
+            .refused_ms_by_kind
+            .into_iter()
+            .map(|(kind, ms)| (kind, percentiles(ms)))
+            .collect::<BTreeMap<_, _>>(),
         "admitted_ms": percentiles(tally.admitted_ms),
         "article_ms": percentiles(article_ms),
         "article_failures": article_failures,

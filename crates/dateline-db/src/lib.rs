@@ -16,6 +16,7 @@ mod comments;
 mod desk;
 mod editorial;
 mod error;
+pub mod export;
 mod feeds;
 mod imports;
 mod jobs;

@@ -48,6 +48,8 @@ const HEADLINE_WEIGHT: Score = 3.0;
 const MAX_TYPO_EXPANSIONS: usize = 64;
 /// Most related articles one call may ask for.
 const MAX_RELATED: usize = 50;
+/// Candidates fetched beyond a related list's length, so ties at its end are broken by id.
+const RELATED_TIE_MARGIN: usize = 8;
 
 /// Text analysis shared by indexing and querying: words split on anything not a letter or digit,
 /// lowercased, folded to ASCII ("Bogotá" finds "Bogota"), English-stemmed ("elections" finds
@@ -581,14 +583,19 @@ impl SearchIndex for TantivyIndex {
                 Box::new(TermQuery::new(self.id_term(id), IndexRecordOption::Basic)),
             ));
         }
+        // Equal scores come back in the order of the index's segments, which depends on how it
+        // was built; a few more candidates, ordered by score then id, make the list the same on
+        // every node and after every rebuild (an exported and imported site's pages match).
         let found = searcher.search(
             &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(limit).order_by_score(),
+            &TopDocs::with_limit(limit + RELATED_TIE_MARGIN).order_by_score(),
         )?;
-        found
+        let mut scored = found
             .into_iter()
-            .map(|(_, address)| self.article_id(&searcher, address))
-            .collect()
+            .map(|(score, address)| Ok((score, self.article_id(&searcher, address)?)))
+            .collect::<Result<Vec<(f32, i64)>>>()?;
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok(scored.into_iter().take(limit).map(|(_, id)| id).collect())
     }
 
     fn clear(&self) -> Result<()> {

@@ -15,6 +15,7 @@ pub mod articles;
 pub mod import;
 pub mod live;
 pub mod narration;
+pub mod site_import;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
 use dateline_db::{DbError, Owner, Store};

@@ -433,19 +433,27 @@ type Working = std::pin::Pin<Box<dyn std::future::Future<Output = Answer> + Send
 impl CacheFirst {
     /// The router's work for one request, on the work runtime when there is one.
     fn at_work(&self, work: impl std::future::Future<Output = Answer> + Send + 'static) -> Working {
-        let Some(runtime) = &self.work else {
-            return Box::pin(work);
-        };
-        let running = runtime.spawn(work);
-        Box::pin(async move {
-            running.await.unwrap_or_else(|failed| {
-                tracing::error!(error = %failed, "a request's work ended without an answer");
-                Ok(axum::response::IntoResponse::into_response(
-                    WebError::Internal(failed.to_string()),
-                ))
-            })
-        })
+        on_runtime(self.work.as_ref(), work)
     }
+}
+
+/// `work` on `runtime` when there is one, else where it is awaited.
+fn on_runtime(
+    runtime: Option<&tokio::runtime::Handle>,
+    work: impl std::future::Future<Output = Answer> + Send + 'static,
+) -> Working {
+    let Some(runtime) = runtime else {
+        return Box::pin(work);
+    };
+    let running = runtime.spawn(work);
+    Box::pin(async move {
+        running.await.unwrap_or_else(|failed| {
+            tracing::error!(error = %failed, "a request's work ended without an answer");
+            Ok(axum::response::IntoResponse::into_response(
+                WebError::Internal(failed.to_string()),
+            ))
+        })
+    })
 }
 
 impl tower::Service<axum::extract::Request> for CacheFirst {
@@ -494,6 +502,33 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
                     Ok(response) => response,
                     Err(limits::Full) => shed(),
                 };
+                serve::transport_headers(&mut response, client);
+                observed.finish_routed(&state, &response);
+                Ok(response)
+            }));
+        }
+        if limits::is_reader_form(&method, &path) {
+            // A reader's form arrives on the listener: past capacity it is refused here, not
+            // after waiting for a turn on the work runtime that capacity is measured by.
+            let mut inner = self.inner.clone();
+            let work = self.work.clone();
+            return Either::Right(Box::pin(async move {
+                let (request, slot) = match limits::admit_form(&state, request).await {
+                    Ok(admitted) => admitted,
+                    Err(mut refused) => {
+                        serve::security_headers(refused.headers_mut());
+                        serve::transport_headers(&mut refused, client);
+                        observed.finish(&state, &refused, metrics::CacheResult::None);
+                        return Ok(refused);
+                    }
+                };
+                let answer = inner.call(request);
+                let working = async move {
+                    let response = answer.await;
+                    drop(slot);
+                    response
+                };
+                let mut response = on_runtime(work.as_ref(), working).await?;
                 serve::transport_headers(&mut response, client);
                 observed.finish_routed(&state, &response);
                 Ok(response)

@@ -275,7 +275,7 @@ pub(crate) fn admitted_after_body(state: AppState, router: Router<AppState>) -> 
 }
 
 async fn body_then_slot(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !carries_body(request.method()) {
+    if !carries_body(request.method()) || request.extensions().get::<FormAdmitted>().is_some() {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
@@ -289,6 +289,42 @@ async fn body_then_slot(State(state): State<AppState>, request: Request, next: N
     let response = next.run(Request::from_parts(parts, body)).await;
     drop(slot);
     response
+}
+
+/// Marks a reader's form whose body was read and whose slot was taken before the request reached
+/// the router ([`admit_form`]).
+#[derive(Debug, Clone, Copy)]
+struct FormAdmitted;
+
+/// Whether `method` and `path` are a reader's form, admitted once its body has arrived.
+pub(crate) fn is_reader_form(method: &Method, path: &str) -> bool {
+    lane(method, path) == Lane::PublicAfterBody
+}
+
+/// Reads a reader's form whole and takes its public slot where the connection is served, so that
+/// past capacity the refusal is answered at once instead of after a turn on the busy work
+/// runtime. The same limits as [`admitted_after_body`], which lets the request through untouched.
+pub(crate) async fn admit_form(
+    state: &AppState,
+    request: Request,
+) -> Result<(Request, OwnedSemaphorePermit), Response> {
+    let limits = BodyLimits::READER_FORMS;
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limits.max_bytes as u64) {
+        return Err(refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "This form is too large to send.\n",
+        ));
+    }
+    let (mut parts, body) = request.into_parts();
+    let body = reader_form(body).await?;
+    let slot = take(&state.capacity().public).ok_or_else(busy)?;
+    parts.extensions.insert(FormAdmitted);
+    Ok((Request::from_parts(parts, body), slot))
 }
 
 /// A reader's form body, read whole within [`BodyLimits::READER_FORMS`] (a declared length

@@ -3,6 +3,7 @@
 
 mod backup;
 mod config;
+mod export;
 mod import;
 mod narrator;
 mod storage;
@@ -120,6 +121,21 @@ enum Command {
         overrides: Overrides,
         /// The archive `dateline backup` wrote
         file: std::path::PathBuf,
+    },
+    /// Write the whole site in Dateline's open format (JSON lines and media files with a
+    /// checksummed manifest, docs/export-format.md) and/or as a WordPress (WXR 1.2) file
+    Export {
+        #[command(flatten)]
+        overrides: Overrides,
+        /// The folder to write (new or empty)
+        #[arg(long, value_name = "DIR")]
+        to: Option<std::path::PathBuf>,
+        /// Leave narration audio out of the folder (the importing site narrates again)
+        #[arg(long)]
+        no_audio: bool,
+        /// Write a WordPress eXtended RSS 1.2 file (must not exist) for Tools → Import
+        #[arg(long, value_name = "FILE")]
+        wxr: Option<std::path::PathBuf>,
     },
     /// Where media, audio and tips are stored
     Storage {
@@ -345,6 +361,26 @@ fn main() -> anyhow::Result<()> {
                 let config = setup(command.overrides())?;
                 let (store, media) = open(&config).await?;
                 let outcome = import::run(command, store.clone(), media).await;
+                store.close().await;
+                outcome
+            }
+            Command::Export {
+                overrides,
+                to,
+                no_audio,
+                wxr,
+            } => {
+                let config = setup(&overrides)?;
+                let (store, media) = open(&config).await?;
+                let outcome = export::run(
+                    &config,
+                    &store,
+                    &media,
+                    to.as_deref(),
+                    no_audio,
+                    wxr.as_deref(),
+                )
+                .await;
                 store.close().await;
                 outcome
             }

@@ -24,6 +24,7 @@ dateline_db::both_backends!(
     bad_page_numbers_are_404s_answered_from_the_cache,
     a_miss_is_answered_at_once_and_its_encodings_polished_later,
     past_capacity_uncached_work_is_shed_while_cached_pages_are_served,
+    past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime,
     a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_full,
     bodies_are_refused_by_their_declared_size_before_they_are_read,
     anonymous_trickles_to_the_newsroom_hold_no_slot_the_editors_need,
@@ -303,6 +304,75 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
         get(&edge.service, "/search?q=budget").await.status,
         StatusCode::OK
     );
+}
+
+async fn past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime(
+    store: TestStore,
+) {
+    let room = newsroom(&store).await;
+    let media_folder = tempfile::tempdir().unwrap();
+    let media = MediaStore::local(media_folder.path()).unwrap();
+    let state = AppState::new(
+        store.store.clone(),
+        media,
+        WebConfig {
+            max_uncached_requests: 1,
+            ..config()
+        },
+    )
+    .await
+    .unwrap();
+    // The work runtime's only thread is stuck, as it is under a flood of admitted work.
+    let work = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (unstick, stuck) = std::sync::mpsc::channel::<()>();
+    work.spawn(async move {
+        let _ = stuck.recv();
+    });
+    let service = dateline_web::service_on(state.clone(), work.handle().clone());
+    let render = state.hold_uncached_slot().expect("a free slot");
+    let post = Request::post(format!("/discussion/{}/comments", room.first))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://news.example")
+        .body(Body::from("body=Past+capacity"))
+        .unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(10), service.clone().oneshot(post))
+        .await
+        .expect("refused while the work runtime is stuck")
+        .unwrap();
+    assert_eq!(answered.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answered.headers()[header::RETRY_AFTER], "2");
+    // Too large a form is refused by its declared length, also without the work runtime.
+    let large = Request::post(format!("/discussion/{}/comments", room.first))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, "10000000")
+        .body(Body::from("body=x"))
+        .unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(10), service.clone().oneshot(large))
+        .await
+        .expect("refused while the work runtime is stuck")
+        .unwrap();
+    assert_eq!(answered.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Once the runtime and a slot are free, the same form reaches its handler (which refuses an
+    // anonymous comment in its own words, not with the node's 503).
+    unstick.send(()).unwrap();
+    drop(render);
+    let post = Request::post(format!("/discussion/{}/comments", room.first))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://news.example")
+        .body(Body::from("body=After"))
+        .unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(10), service.oneshot(post))
+        .await
+        .expect("answered")
+        .unwrap();
+    assert_ne!(answered.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_ne!(answered.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(state.uncached_in_flight(), 0, "the slot was given back");
+    work.shutdown_background();
 }
 
 async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_full(
