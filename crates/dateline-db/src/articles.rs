@@ -136,15 +136,6 @@ pub enum ArticleLookup {
     NotFound,
 }
 
-/// Which published stories a list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoryFilter {
-    All,
-    Section(i64),
-    Author(i64),
-    Tag(i64),
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArticleStats {
     pub total: i64,
@@ -704,54 +695,6 @@ impl Store {
         })
     }
 
-    /// Published stories, newest first, with bylines and pictures attached.
-    pub async fn stories(
-        &self,
-        filter: StoryFilter,
-        limit: i64,
-        offset: i64,
-        exclude: &[i64],
-    ) -> Result<Vec<StorySummary>> {
-        let (join, condition) = filter_sql(filter);
-        let exclusion = if exclude.is_empty() {
-            String::new()
-        } else {
-            format!(" AND a.id NOT IN ({})", placeholders(4, exclude.len()))
-        };
-        let sql = format!(
-            "SELECT a.id, a.slug, a.headline, a.standfirst, a.first_published_at, a.updated_at, \
-             a.reading_minutes, a.hero_image_id, s.id AS section_id, s.slug AS section_slug, \
-             s.name AS section_name FROM articles a JOIN sections s ON s.id = a.section_id{join} \
-             WHERE a.status = 'published' AND {condition}{exclusion} \
-             ORDER BY a.first_published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
-        );
-        let rows: Vec<StoryRow> = on_reader!(self, pool => {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(filter_value(filter))
-                .bind(limit)
-                .bind(offset);
-            for id in exclude {
-                query = query.bind(*id);
-            }
-            query.fetch_all(pool).await?
-        });
-        self.attach_bylines_and_pictures(rows).await
-    }
-
-    pub async fn count_stories(&self, filter: StoryFilter) -> Result<i64> {
-        let (join, condition) = filter_sql(filter);
-        let sql = format!(
-            "SELECT COUNT(*) FROM articles a{join} WHERE a.status = 'published' AND {condition}"
-        );
-        let count: i64 = on_reader!(self, pool => {
-            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .bind(filter_value(filter))
-                .fetch_one(pool)
-                .await?
-        });
-        Ok(count)
-    }
-
     pub async fn article_stats(&self) -> Result<ArticleStats> {
         let (total, published): (i64, i64) = on_reader!(self, pool => {
             sqlx::query_as(
@@ -820,27 +763,4 @@ impl Store {
 
 fn redirect_key(section_slug: &str, article_slug: &str) -> String {
     format!("{section_slug}/{article_slug}")
-}
-
-/// The join and condition of a story filter; its one value is always bound as `$1`.
-fn filter_sql(filter: StoryFilter) -> (&'static str, &'static str) {
-    match filter {
-        StoryFilter::All => ("", "$1 = $1"),
-        StoryFilter::Section(_) => ("", "a.section_id = $1"),
-        StoryFilter::Author(_) => (
-            " JOIN article_authors fa ON fa.article_id = a.id",
-            "fa.author_id = $1",
-        ),
-        StoryFilter::Tag(_) => (
-            " JOIN article_tags ft ON ft.article_id = a.id",
-            "ft.tag_id = $1",
-        ),
-    }
-}
-
-fn filter_value(filter: StoryFilter) -> i64 {
-    match filter {
-        StoryFilter::All => 0,
-        StoryFilter::Section(id) | StoryFilter::Author(id) | StoryFilter::Tag(id) => id,
-    }
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use dateline_core::{StorySummary, Tag};
+use jiff::Timestamp;
 
 use crate::catalog::placeholders;
 use crate::rows::TagRow;
@@ -35,9 +36,14 @@ struct ArticleTagRow {
 }
 
 impl Store {
-    /// The `limit` latest published articles of a list, newest first, for a feed.
-    pub async fn feed_articles(&self, filter: StoryFilter, limit: i64) -> Result<Vec<FeedArticle>> {
-        let stories = self.stories(filter, limit, 0, &[]).await?;
+    /// The `limit` latest articles of a list at `now`, newest first, for a feed.
+    pub async fn feed_articles(
+        &self,
+        filter: StoryFilter,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<FeedArticle>> {
+        let stories = self.stories(filter, now, limit, &[]).await?;
         if stories.is_empty() {
             return Ok(Vec::new());
         }

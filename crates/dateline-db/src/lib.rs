@@ -22,6 +22,7 @@ mod imports;
 mod jobs;
 mod library;
 mod limits;
+mod lists;
 mod live;
 mod narration;
 mod newsroom_desk;
@@ -46,7 +47,7 @@ use sqlx::sqlite::{
 };
 
 pub use api::{ApiArticleQuery, ArchivePosition};
-pub use articles::{ArticleInput, ArticleLookup, ArticleStats, StoryFilter};
+pub use articles::{ArticleInput, ArticleLookup, ArticleStats};
 pub use audit::{Actor, AuditEntry, AuditRecord};
 pub use auth::{
     API_TOKEN_DEFAULT_LIFETIME, API_TOKEN_MAX_LIFETIME, ApiToken, SessionLimits, SignInSide,
@@ -69,6 +70,7 @@ pub use imports::{
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
 pub use limits::{Limits, window_start};
+pub use lists::{StoryFilter, StoryPage};
 pub use live::{
     EntryText, FeedKeyEvent, KeyEventRef, LatestEntry, Live, LiveNews, LivePage, NewEntry,
 };

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use dateline_core::StorySummary;
 use jiff::Timestamp;
 
-use crate::articles::StoryFilter;
 use crate::catalog::placeholders;
+use crate::lists::StoryFilter;
 use crate::rows::StoryRow;
 use crate::{Result, Store, from_micros, on_reader};
 

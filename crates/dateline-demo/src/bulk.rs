@@ -59,7 +59,7 @@ pub async fn add_generated_articles(
         .iter()
         .flat_map(|d| d.tags.iter().map(String::as_str))
         .collect();
-    let first_number = store.count_stories(StoryFilter::All).await? as usize + 1;
+    let first_number = store.count_stories(StoryFilter::All, now).await? as usize + 1;
     let mut random = SplitMix(0x5eed_0000 + first_number as u64);
     // Three years, in seconds, never later than an hour before now so demo leads stay on top.
     let span = 3 * 365 * 24 * 3600;

@@ -554,6 +554,29 @@ async fn listing_pages_paginate(store: TestStore) {
     assert!(tag.body.contains("Budget vote passes"));
     let author = get(&site.app, "/authors/ada-reporter").await;
     assert!(author.body.contains("Ada covers everything."));
+    // Author and tag lists page the same way: every dispatch once across their two pages, then
+    // nothing past the last.
+    for list in ["/authors/ada-reporter", "/tags/elections"] {
+        let first = get(&site.app, list).await;
+        let second = get(&site.app, &format!("{list}?page=2")).await;
+        assert_eq!(second.status, StatusCode::OK, "{list}");
+        assert!(second.body.contains("Page 2 of 2"), "{list}");
+        for n in 0..25 {
+            let card = format!("Dispatch {n}<");
+            let shown = [&first.body, &second.body]
+                .iter()
+                .filter(|body| body.contains(&card))
+                .count();
+            assert_eq!(shown, 1, "{list}: {card}");
+        }
+        for past in ["?page=3", "?page=100000", "?page=02", "?page=-1"] {
+            assert_eq!(
+                get(&site.app, &format!("{list}{past}")).await.status,
+                StatusCode::NOT_FOUND,
+                "{list}{past}"
+            );
+        }
+    }
 }
 
 /// The demo newsroom's lead is the reference article, complete.

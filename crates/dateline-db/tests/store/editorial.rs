@@ -7,7 +7,9 @@ use dateline_db::testing::TestStore;
 use dateline_db::{Actor, ArticleInput, DbError, NewStaff, SCHEDULER_ACTOR, Store, StoryFilter};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::support::{article_input, author, base_time, hours_after_base, section, tag_set};
+use crate::support::{
+    article_input, author, base_time, hours_after_base, long_after_base, section, tag_set,
+};
 
 dateline_db::both_backends!(
     every_save_is_a_revision_with_who_and_when,
@@ -379,17 +381,29 @@ async fn unpublishing_hides_the_article_from_public_lists(store: TestStore) {
         .transition_article(id, ArticleStatus::Published, &ana, base_time())
         .await
         .unwrap();
-    assert_eq!(store.count_stories(StoryFilter::All).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .count_stories(StoryFilter::All, long_after_base())
+            .await
+            .unwrap(),
+        1
+    );
     let change = store.latest_change_id().await.unwrap();
 
     store
         .transition_article(id, ArticleStatus::Unpublished, &ana, hours_after_base(1))
         .await
         .unwrap();
-    assert_eq!(store.count_stories(StoryFilter::All).await.unwrap(), 0);
     assert_eq!(
         store
-            .count_stories(StoryFilter::Section(input.section_id))
+            .count_stories(StoryFilter::All, long_after_base())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .count_stories(StoryFilter::Section(input.section_id), long_after_base())
             .await
             .unwrap(),
         0
@@ -421,7 +435,13 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
     let scheduled = store.schedule_article(id, at, &ana, now).await.unwrap();
     assert_eq!(scheduled.status, ArticleStatus::Scheduled);
     assert_eq!(scheduled.scheduled_for, Some(at));
-    assert_eq!(store.count_stories(StoryFilter::All).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .count_stories(StoryFilter::All, long_after_base())
+            .await
+            .unwrap(),
+        0
+    );
 
     // The embargo holds against a person too.
     let error = store
@@ -454,7 +474,13 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
     assert_eq!(published[0].id, id);
     assert_eq!(published[0].first_published_at, Some(at));
     assert_eq!(published[0].scheduled_for, None);
-    assert_eq!(store.count_stories(StoryFilter::All).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .count_stories(StoryFilter::All, long_after_base())
+            .await
+            .unwrap(),
+        1
+    );
     let audit = store.audit_for("article", id).await.unwrap();
     assert_eq!(audit[0].action, "article.schedule");
     assert_eq!(audit[0].actor, ana);

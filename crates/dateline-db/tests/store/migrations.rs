@@ -35,12 +35,18 @@ async fn fresh_store_has_every_table_and_nothing_in_them(store: TestStore) {
     );
     assert!(
         store
-            .stories(StoryFilter::All, 10, 0, &[])
+            .stories(StoryFilter::All, jiff::Timestamp::now(), 10, &[])
             .await
             .unwrap()
             .is_empty()
     );
-    assert_eq!(store.count_stories(StoryFilter::All).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .count_stories(StoryFilter::All, jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(store.latest_change_id().await.unwrap(), 0);
     assert!(store.changes_since(0, 10).await.unwrap().is_empty());
     assert!(store.job_counts().await.unwrap().is_empty());

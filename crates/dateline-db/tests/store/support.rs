@@ -14,6 +14,12 @@ pub fn base_time() -> Timestamp {
     Timestamp::from_second(1_767_614_400).unwrap()
 }
 
+/// A clock reading after every time the tests write (ten years after `base_time()`), for the
+/// lists, which show only what is published by the `now` they are given.
+pub fn long_after_base() -> Timestamp {
+    base_time() + SignedDuration::from_hours(10 * 365 * 24)
+}
+
 /// `base_time()` plus `hours`.
 pub fn hours_after_base(hours: i64) -> Timestamp {
     base_time() + SignedDuration::from_hours(hours)

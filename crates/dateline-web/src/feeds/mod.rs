@@ -423,7 +423,7 @@ async fn respond(
 ) -> Result<Response, WebError> {
     let articles = state
         .store()
-        .feed_articles(list.filter, FEED_LENGTH)
+        .feed_articles(list.filter, Timestamp::now(), FEED_LENGTH)
         .await?;
     let key_events = state
         .store()
@@ -519,7 +519,7 @@ async fn respond_podcast(
 ) -> Result<Response, WebError> {
     let articles = state
         .store()
-        .feed_articles(list.filter, FEED_LENGTH)
+        .feed_articles(list.filter, Timestamp::now(), FEED_LENGTH)
         .await?;
     let ids: Vec<i64> = articles.iter().map(|a| a.story.id).collect();
     let audio = state.store().article_audio_for(&ids).await?;

@@ -3,12 +3,13 @@ use std::collections::BTreeSet;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use dateline_core::{
-    ArticlePage, Image, NoteKind, Section, SiteSettings, StorySummary, cache_tags, jsonld, paths,
-    slug,
+    ArticlePage, Image, NoteKind, Section, SiteSettings, StorySummary, cache_tags, jsonld, paging,
+    paths, slug,
 };
-use dateline_db::{ArticleLookup, StoryFilter};
+use dateline_db::{ArticleLookup, StoryFilter, StoryPage};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
+use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::feeds;
@@ -293,9 +294,10 @@ pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> 
     let mut frame = Frame::load(&state).await?;
     frame.live_badges = true;
     frame.tags.insert(cache_tags::FRONT_LIST.to_owned());
+    let now = Timestamp::now();
     let latest = state
         .store()
-        .stories(StoryFilter::All, 1 + TOP_STORIES, 0, &[])
+        .stories(StoryFilter::All, now, 1 + TOP_STORIES, &[])
         .await?;
     let mut shown: Vec<i64> = latest.iter().map(|s| s.id).collect();
     let lead = frame
@@ -312,8 +314,8 @@ pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> 
             .store()
             .stories(
                 StoryFilter::Section(section.id),
+                now,
                 STORIES_PER_SECTION_BLOCK,
-                0,
                 &shown,
             )
             .await?;
@@ -516,15 +518,14 @@ async fn listing_page(
         context: listing,
     } = listing;
     let (path, title, description) = (path.as_str(), title.as_str(), description.as_str());
-    let total = state.store().count_stories(filter).await?;
-    let pages = ((total + LIST_PAGE_SIZE - 1) / LIST_PAGE_SIZE).max(1);
-    if page > pages {
-        return not_found_page(&state).await;
-    }
-    let stories = state
+    let Some(StoryPage { stories, total }) = state
         .store()
-        .stories(filter, LIST_PAGE_SIZE, (page - 1) * LIST_PAGE_SIZE, &[])
-        .await?;
+        .story_page(filter, Timestamp::now(), page, LIST_PAGE_SIZE)
+        .await?
+    else {
+        return not_found_page(&state).await;
+    };
+    let pages = paging::count(total, LIST_PAGE_SIZE);
     let pagination = pagination(path, page, pages);
     // The theme appends the site name.
     let full_title = if page > 1 {
@@ -629,8 +630,8 @@ async fn render_article_at(
         .store()
         .stories(
             StoryFilter::Section(page.section.id),
+            Timestamp::now(),
             MORE_IN_SECTION,
-            0,
             &[page.article.id],
         )
         .await?;
@@ -1149,7 +1150,10 @@ pub(super) async fn not_found_page(state: &AppState) -> Result<Response, WebErro
     }
     let mut frame = Frame::load(state).await?;
     frame.tags.insert(cache_tags::FRONT_LIST.to_owned());
-    let latest = state.store().stories(StoryFilter::All, 4, 0, &[]).await?;
+    let latest = state
+        .store()
+        .stories(StoryFilter::All, Timestamp::now(), 4, &[])
+        .await?;
     let suggestions = frame.stories(&latest, CARD_SIZES);
     let meta = PageMeta {
         title: "Page not found".to_owned(),

@@ -74,7 +74,7 @@ fn parts_of(month: &SitemapMonth) -> i64 {
 
 async fn index(State(state): State<AppState>) -> Result<Response, WebError> {
     let store = state.store();
-    let months = store.sitemap_months().await?;
+    let months = store.sitemap_months(Timestamp::now()).await?;
     let mut entries = Vec::new();
     for month in &months {
         // The parts of a split month share the month's newest update: a little early for the
@@ -168,12 +168,12 @@ async fn sitemap(
 }
 
 async fn articles(state: &AppState, year: i16, month: i8, part: i64) -> Result<Response, WebError> {
-    let (from, until) = month_range(year, month).ok_or(WebError::NotFound)?;
+    let month = month_range(year, month).ok_or(WebError::NotFound)?;
     let articles = state
         .store()
         .sitemap_articles(
-            from,
-            until,
+            month,
+            Timestamp::now(),
             URLS_PER_SITEMAP,
             (part - 1).saturating_mul(URLS_PER_SITEMAP),
         )
@@ -221,7 +221,7 @@ async fn sections(state: &AppState) -> Result<Response, WebError> {
 async fn authors(state: &AppState) -> Result<Response, WebError> {
     // Only authors with a published article: who that is changes with publishing (`list:front`),
     // and an author's slug with their profile (`author:{id}`).
-    let authors = state.store().sitemap_authors().await?;
+    let authors = state.store().sitemap_authors(Timestamp::now()).await?;
     let mut tags = BTreeSet::from([
         cache_tags::SITE.to_owned(),
         cache_tags::FRONT_LIST.to_owned(),
