@@ -322,7 +322,7 @@ pub static TABLES: &[Table] = &[
         ],
     ),
     // `listed_at` is the article's place in the author and tag lists, a copy the database's
-    // triggers (migration 0020) make again when the row is loaded after its article.
+    // triggers (migration 0021) make again when the row is loaded after its article.
     Table {
         omitted: &["listed_at"],
         ..Table::new(

@@ -84,7 +84,7 @@ impl Store {
     /// Grouping by a month computed from every row costs a date function per article (a tenth
     /// of a second at 100,000). Instead the months are found by seeking the next publication
     /// after each month in the publication index, and counted together in one query, each
-    /// month one range of the index `articles_by_month` (migration 0020), which holds
+    /// month one range of the index `articles_by_month` (migration 0021), which holds
     /// `updated_at` too so no article row is read.
     pub async fn sitemap_months(&self, now: Timestamp) -> Result<Vec<SitemapMonth>> {
         let now = to_micros(now);
