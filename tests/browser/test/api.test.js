@@ -47,10 +47,14 @@ describe('Content API (OpenAPI 3.1)', { timeout: 150_000 }, () => {
     const doc = JSON.parse(fs.readFileSync(specFile, 'utf8'));
     assert.match(doc.openapi, /^3\.1\./);
     assert.deepEqual(Object.keys(doc.paths).sort(), [
-      '/api/v1/admin/articles', '/api/v1/admin/articles/{id}', '/api/v1/admin/articles/{id}/notes',
-      '/api/v1/admin/articles/{id}/publish', '/api/v1/admin/articles/{id}/schedule',
-      '/api/v1/admin/articles/{id}/submit', '/api/v1/admin/articles/{id}/unpublish',
-      '/api/v1/admin/images', '/api/v1/admin/whoami',
+      '/api/v1/admin/articles', '/api/v1/admin/articles/{id}', '/api/v1/admin/articles/{id}/discussion',
+      '/api/v1/admin/articles/{id}/notes', '/api/v1/admin/articles/{id}/publish',
+      '/api/v1/admin/articles/{id}/schedule', '/api/v1/admin/articles/{id}/submit',
+      '/api/v1/admin/articles/{id}/unpublish', '/api/v1/admin/comment-rules',
+      '/api/v1/admin/comments/{id}/decision', '/api/v1/admin/comments/{id}/feature',
+      '/api/v1/admin/comments/{id}/replies', '/api/v1/admin/images', '/api/v1/admin/pages',
+      '/api/v1/admin/pages/{id}', '/api/v1/admin/pages/{id}/publish', '/api/v1/admin/pages/{id}/unpublish',
+      '/api/v1/admin/readers/{id}/standing', '/api/v1/admin/whoami',
       '/api/v1/articles', '/api/v1/articles/{id}', '/api/v1/authors', '/api/v1/search', '/api/v1/sections',
     ]);
     // Every Admin API operation declares the bearer scheme; the Content API needs none.

@@ -66,17 +66,25 @@ async fn a_taken_email_is_a_duplicate_and_bad_input_is_refused(store: TestStore)
         let refused = store
             .create_staff(&new_staff(email, Role::Author), now)
             .await;
-        assert!(
-            matches!(refused, Err(DbError::Invalid(_))),
-            "{email:?}: {refused:?}"
+        let Err(DbError::Refused(refusals)) = &refused else {
+            panic!("{email:?}: {refused:?}");
+        };
+        assert_eq!(
+            refusals.first().field(),
+            Some(dateline_core::Field::Email),
+            "{email:?}"
         );
     }
     let mut nameless = new_staff("bo@example.org", Role::Author);
     nameless.display_name = "   ".to_owned();
-    assert!(matches!(
-        store.create_staff(&nameless, now).await,
-        Err(DbError::Invalid(_))
-    ));
+    let refused = store.create_staff(&nameless, now).await;
+    let Err(DbError::Refused(refusals)) = &refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(
+        refusals.first().field(),
+        Some(dateline_core::Field::DisplayName)
+    );
 }
 
 async fn password_hashes_are_set_and_read_apart_from_the_account(store: TestStore) {
