@@ -306,9 +306,7 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
     );
 }
 
-async fn past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime(
-    store: TestStore,
-) {
+async fn past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime(store: TestStore) {
     let room = newsroom(&store).await;
     let media_folder = tempfile::tempdir().unwrap();
     let media = MediaStore::local(media_folder.path()).unwrap();
