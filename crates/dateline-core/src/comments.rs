@@ -25,6 +25,14 @@ pub const NAME_MIN_CHARS: usize = 2;
 pub const EDIT_WINDOW: SignedDuration = SignedDuration::from_mins(5);
 /// Replies are indented up to this depth; deeper replies continue on the thread's own page.
 pub const MAX_THREAD_DEPTH: usize = 3;
+/// The most comments of a new reader the site may hold for a moderator.
+pub const PREMODERATE_FIRST_MAX: u32 = 1_000;
+/// The latest automatic closing of a discussion, in days after first publication (ten years).
+pub const AUTO_CLOSE_DAYS_MAX: u32 = 3_650;
+/// The longest suspension; beyond that a moderator bans.
+pub const SUSPENSION_DAYS_MAX: u32 = 365;
+/// A suspension's length when the moderator names none.
+pub const SUSPENSION_DAYS_DEFAULT: u32 = 7;
 /// How far back a repeated comment counts as a repeat post.
 pub const REPEAT_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
@@ -347,6 +355,8 @@ pub enum CommentError {
     Suspended { until: Option<Timestamp> },
     #[error("Comments on this article are closed.")]
     Closed,
+    #[error("A rejected comment cannot be edited.")]
+    Rejected,
     #[error("The time to edit this comment has passed.")]
     EditWindowPassed,
     #[error("This comment was deleted.")]

@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod model;
 pub mod narration;
 pub mod notes;
+pub mod pages;
 pub mod paging;
 pub mod permissions;
 pub mod provenance;
@@ -27,8 +28,12 @@ pub use jobs::JobKind;
 pub use live::{Coverage, EntryByline, EntryNote, LiveEntry};
 pub use model::*;
 pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
+pub use pages::{PageLink, PageStatus, StaticPage};
 pub use permissions::{Action, may_change_byline, permits};
-pub use refusal::{ArticleRefusal, Field, LiveRefusal, NoteRefusal, Refusal, Refusals};
+pub use refusal::{
+    ArticleRefusal, Field, ImageRefusal, LiveRefusal, ModerationRefusal, NoteRefusal, PageRefusal,
+    PeopleRefusal, Refusal, Refusals,
+};
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};
 pub use tips::{TipKind, TipResolution, TipStatus};

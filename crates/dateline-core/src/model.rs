@@ -298,6 +298,10 @@ pub mod paths {
     pub fn live_entry(article_id: i64, entry_id: i64) -> String {
         format!("/live/{article_id}/entries/{entry_id}")
     }
+    /// A static page lives at the top of the site, beside the sections (which take precedence).
+    pub fn page(page_slug: &str) -> String {
+        format!("/{page_slug}")
+    }
     pub fn corrections_feed(file: &str) -> String {
         format!("/corrections/{file}")
     }
@@ -382,6 +386,13 @@ pub mod cache_tags {
     }
     /// Key events of live coverage as feed items: the feeds that carry them.
     pub const KEY_EVENTS_LIST: &str = "list:key-events";
+    /// A static page.
+    pub fn page(id: i64) -> String {
+        format!("page:{id}")
+    }
+    /// Which pages are published, under what titles and addresses, in what order: the footer
+    /// of every page and the pages' sitemap.
+    pub const PAGES_LIST: &str = "list:pages";
 }
 
 #[cfg(test)]

@@ -68,10 +68,13 @@ pub enum Action {
     /// Live coverage: turn an article into live coverage, post, edit, pin, flag and delete its
     /// entries, end the coverage. An entry goes out the moment it is posted.
     RunLiveCoverage,
+    /// Static pages (About, Contact, the policies): write, publish, unpublish, delete. They speak
+    /// for the whole newsroom, so they are the desk's, whoever started one.
+    ManagePages,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::UseNewsroom,
         Action::ChangeOwnPassword,
         Action::CreateDraft,
@@ -98,6 +101,7 @@ impl Action {
         Action::NarrateArticle,
         Action::ManageNarration,
         Action::RunLiveCoverage,
+        Action::ManagePages,
     ];
 
     /// The least trusted role that may take this action, on one's own work and on anyone else's.
@@ -131,7 +135,8 @@ impl Action {
             Action::ModerateComments
             | Action::ConfigureModeration
             | Action::TriageTips
-            | Action::ManageNarration => (Editor, Editor),
+            | Action::ManageNarration
+            | Action::ManagePages => (Editor, Editor),
             Action::EditAuthorProfile => (Contributor, Admin),
             Action::ManageSections
             | Action::ManageSettings
@@ -212,6 +217,7 @@ mod tests {
             (Action::NarrateArticle, AUTHOR_UP, EDITOR_UP),
             (Action::ManageNarration, EDITOR_UP, EDITOR_UP),
             (Action::RunLiveCoverage, AUTHOR_UP, EDITOR_UP),
+            (Action::ManagePages, EDITOR_UP, EDITOR_UP),
         ]
     };
 

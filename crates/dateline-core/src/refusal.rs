@@ -36,6 +36,37 @@ pub enum Field {
     EntryImage,
     /// A live entry's embedded link.
     EmbedUrl,
+    /// A static page's title.
+    Title,
+    /// A static page's description for search results.
+    Description,
+    /// A picture's alt text.
+    Alt,
+    Caption,
+    Credit,
+    /// A picture's IPTC digital source type.
+    SourceType,
+    /// An uploaded file.
+    File,
+    /// A moderator's decision on a comment: approve or reject.
+    Decision,
+    /// What a moderator makes of a reader: active, suspended, banned, pre-moderated, trusted.
+    Standing,
+    /// How long a suspension lasts.
+    SuspensionDays,
+    /// Pre- or post-moderation, for the site or one article.
+    ModerationMode,
+    PremoderateFirst,
+    AutoCloseDays,
+    /// Why a reader reports a comment.
+    ReportReason,
+    /// A staff account's sign-in address.
+    Email,
+    /// A staff account's name as the newsroom shows it.
+    DisplayName,
+    Role,
+    /// The byline a staff account writes under, by its slug.
+    AuthorSlug,
 }
 
 impl Field {
@@ -56,6 +87,24 @@ impl Field {
             Field::NoteText => "note_text",
             Field::EntryImage => "image_id",
             Field::EmbedUrl => "embed_url",
+            Field::Title => "title",
+            Field::Description => "description",
+            Field::Alt => "alt",
+            Field::Caption => "caption",
+            Field::Credit => "credit",
+            Field::SourceType => "source_type",
+            Field::File => "file",
+            Field::Decision => "decision",
+            Field::Standing => "standing",
+            Field::SuspensionDays => "days",
+            Field::ModerationMode => "mode",
+            Field::PremoderateFirst => "premoderate_first",
+            Field::AutoCloseDays => "auto_close_days",
+            Field::ReportReason => "reason",
+            Field::Email => "email",
+            Field::DisplayName => "display_name",
+            Field::Role => "role",
+            Field::AuthorSlug => "author_slug",
         }
     }
 }
@@ -70,6 +119,12 @@ pub mod limits {
     pub const PLACE_CHARS: usize = 100;
     /// BCP 47 tags are short; RFC 5646 §4.4.1 asks implementations to take at least 35.
     pub const LANGUAGE_CHARS: usize = 35;
+    /// A static page's title: a navigation label more than a headline.
+    pub const PAGE_TITLE_CHARS: usize = 200;
+    /// Search engines show about 160 characters; a little room beyond.
+    pub const PAGE_DESCRIPTION_CHARS: usize = 300;
+    /// A picture's alt text, caption and credit each.
+    pub const IMAGE_TEXT_CHARS: usize = 1_000;
 }
 
 /// What is wrong with an article's fields or byline.
@@ -255,6 +310,205 @@ impl LiveRefusal {
     }
 }
 
+/// What is wrong with a static page's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PageRefusal {
+    #[error("Give the page a title.")]
+    TitleMissing,
+    #[error("Keep the title to {max} characters.")]
+    TitleTooLong { max: usize },
+    #[error("Use lowercase letters, digits and single hyphens, e.g. “corrections-policy”.")]
+    SlugInvalid,
+    #[error("The title makes no address (it has no letters or digits): type a slug.")]
+    SlugUnusable,
+    #[error("Another page already has this address; choose another one.")]
+    SlugTaken,
+    /// A page lives at `/{slug}`, where sections live too: the section would hide the page.
+    #[error("The section “{name}” has this address; choose another one.")]
+    SlugIsSection { name: String },
+    #[error("“/{slug}” is one of the site's own addresses; choose another one.")]
+    SlugReserved { slug: String },
+    #[error("Keep the description to {max} characters.")]
+    DescriptionTooLong { max: usize },
+    #[error("The text can be at most {max} characters.")]
+    BodyTooLong { max: usize },
+}
+
+impl PageRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use PageRefusal::*;
+        Some(match self {
+            TitleMissing | TitleTooLong { .. } => Field::Title,
+            SlugInvalid | SlugUnusable | SlugTaken | SlugIsSection { .. } | SlugReserved { .. } => {
+                Field::Slug
+            }
+            DescriptionTooLong { .. } => Field::Description,
+            BodyTooLong { .. } => Field::Body,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use PageRefusal::*;
+        match self {
+            TitleMissing => "title_missing",
+            TitleTooLong { .. } => "title_too_long",
+            SlugInvalid => "slug_invalid",
+            SlugUnusable => "slug_unusable",
+            SlugTaken => "slug_taken",
+            SlugIsSection { .. } => "slug_is_section",
+            SlugReserved { .. } => "slug_reserved",
+            DescriptionTooLong { .. } => "description_too_long",
+            BodyTooLong { .. } => "body_too_long",
+        }
+    }
+}
+
+/// What is wrong with a picture given to the library.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ImageRefusal {
+    #[error("Alt text is required: describe the picture for readers who cannot see it.")]
+    AltMissing,
+    #[error("Keep the {what} to {max} characters.")]
+    TextTooLong {
+        field: Field,
+        what: &'static str,
+        max: usize,
+    },
+    #[error("Choose a digital source type from the list.")]
+    SourceTypeUnknown,
+    #[error("Choose a picture to upload.")]
+    FileMissing,
+    /// The file itself: too large, too many pixels, not a picture, damaged. The message is the
+    /// media store's, which says which and by how much.
+    #[error("{message}")]
+    FileRefused { code: &'static str, message: String },
+}
+
+impl ImageRefusal {
+    pub fn field(&self) -> Option<Field> {
+        Some(match self {
+            ImageRefusal::AltMissing => Field::Alt,
+            ImageRefusal::TextTooLong { field, .. } => *field,
+            ImageRefusal::SourceTypeUnknown => Field::SourceType,
+            ImageRefusal::FileMissing | ImageRefusal::FileRefused { .. } => Field::File,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ImageRefusal::AltMissing => "alt_missing",
+            ImageRefusal::TextTooLong { .. } => "image_text_too_long",
+            ImageRefusal::SourceTypeUnknown => "source_type_unknown",
+            ImageRefusal::FileMissing => "file_missing",
+            ImageRefusal::FileRefused { code, .. } => code,
+        }
+    }
+}
+
+/// What is wrong with a moderator's decision or the site's moderation rules.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ModerationRefusal {
+    #[error("Choose approve or reject.")]
+    DecisionUnknown,
+    /// Featuring puts a comment in front of every reader: it must be one they can see.
+    #[error("Only a published comment can be featured.")]
+    FeatureNeedsApproved,
+    #[error("Choose what the reader may do: active, suspended, banned, pre-moderated or trusted.")]
+    StandingUnknown,
+    #[error("Suspend a reader for 1 to {max} days.")]
+    SuspensionDays { max: u32 },
+    #[error("Choose pre- or post-moderation.")]
+    ModeUnknown,
+    #[error("Enter a whole number, 0 or more.")]
+    PremoderateFirstInvalid,
+    #[error("Pre-moderate at most the first {max} comments of a reader.")]
+    PremoderateFirstTooMany { max: u32 },
+    #[error("Enter a number of days, or leave it empty to keep comments open.")]
+    AutoCloseDaysInvalid,
+    #[error("Close comments after 1 to {max} days, or leave it empty to keep them open.")]
+    AutoCloseDaysRange { max: u32 },
+    #[error("Choose why you are reporting this comment.")]
+    ReportReasonMissing,
+}
+
+impl ModerationRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use ModerationRefusal::*;
+        Some(match self {
+            DecisionUnknown => Field::Decision,
+            FeatureNeedsApproved => return None,
+            StandingUnknown => Field::Standing,
+            SuspensionDays { .. } => Field::SuspensionDays,
+            ModeUnknown => Field::ModerationMode,
+            PremoderateFirstInvalid | PremoderateFirstTooMany { .. } => Field::PremoderateFirst,
+            AutoCloseDaysInvalid | AutoCloseDaysRange { .. } => Field::AutoCloseDays,
+            ReportReasonMissing => Field::ReportReason,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use ModerationRefusal::*;
+        match self {
+            DecisionUnknown => "decision_unknown",
+            FeatureNeedsApproved => "feature_needs_approved",
+            StandingUnknown => "standing_unknown",
+            SuspensionDays { .. } => "suspension_days",
+            ModeUnknown => "moderation_mode_unknown",
+            PremoderateFirstInvalid => "premoderate_first_invalid",
+            PremoderateFirstTooMany { .. } => "premoderate_first_too_many",
+            AutoCloseDaysInvalid => "auto_close_days_invalid",
+            AutoCloseDaysRange { .. } => "auto_close_days_range",
+            ReportReasonMissing => "report_reason_missing",
+        }
+    }
+}
+
+/// What is wrong with a staff account, or with changing one.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PeopleRefusal {
+    #[error("Give an email address, e.g. ana@newsroom.example.")]
+    EmailInvalid,
+    #[error("Someone already has an account with this email.")]
+    EmailTaken,
+    #[error("A display name needs 1 to {max} characters.")]
+    NameLength { max: usize },
+    #[error("Choose a role.")]
+    RoleUnknown,
+    #[error("There is no such byline.")]
+    BylineUnknown,
+    /// An admin locking themselves out is never what they meant.
+    #[error("You cannot change your own role or disable your own account; ask another admin.")]
+    OwnAccount,
+    #[error("This is the only admin: make someone else admin first.")]
+    LastAdmin,
+}
+
+impl PeopleRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use PeopleRefusal::*;
+        match self {
+            EmailInvalid | EmailTaken => Some(Field::Email),
+            NameLength { .. } => Some(Field::DisplayName),
+            RoleUnknown => Some(Field::Role),
+            BylineUnknown => Some(Field::AuthorSlug),
+            OwnAccount | LastAdmin => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use PeopleRefusal::*;
+        match self {
+            EmailInvalid => "email_invalid",
+            EmailTaken => "email_taken",
+            NameLength { .. } => "display_name_length",
+            RoleUnknown => "role_unknown",
+            BylineUnknown => "byline_unknown",
+            OwnAccount => "own_account",
+            LastAdmin => "last_admin",
+        }
+    }
+}
+
 /// Why a change was refused. The variants are the areas of the newsroom.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -274,6 +528,18 @@ pub enum Refusal {
     /// A live entry, or live coverage, the rules turn away.
     #[error(transparent)]
     Live(#[from] LiveRefusal),
+    /// A static page the rules turn away.
+    #[error(transparent)]
+    Page(#[from] PageRefusal),
+    /// A picture the library turns away.
+    #[error(transparent)]
+    Image(#[from] ImageRefusal),
+    /// A moderation decision or rule the desk cannot take as given.
+    #[error(transparent)]
+    Moderation(#[from] ModerationRefusal),
+    /// A staff account, or a change to one, the newsroom's rules turn away.
+    #[error(transparent)]
+    People(#[from] PeopleRefusal),
 }
 
 impl Refusal {
@@ -291,6 +557,10 @@ impl Refusal {
                 _ => None,
             },
             Refusal::Live(refusal) => refusal.field(),
+            Refusal::Page(refusal) => refusal.field(),
+            Refusal::Image(refusal) => refusal.field(),
+            Refusal::Moderation(refusal) => refusal.field(),
+            Refusal::People(refusal) => refusal.field(),
         }
     }
 
@@ -308,6 +578,10 @@ impl Refusal {
             Refusal::PublishTime(ScheduleTimeError::OutOfRange(_)) => "publish_at_out_of_range",
             Refusal::Comment(refusal) => comment_code(refusal),
             Refusal::Live(refusal) => refusal.code(),
+            Refusal::Page(refusal) => refusal.code(),
+            Refusal::Image(refusal) => refusal.code(),
+            Refusal::Moderation(refusal) => refusal.code(),
+            Refusal::People(refusal) => refusal.code(),
         }
     }
 }
@@ -322,6 +596,7 @@ fn comment_code(refusal: &CommentError) -> &'static str {
         CommentError::Banned => "reader_banned",
         CommentError::Suspended { .. } => "reader_suspended",
         CommentError::Closed => "comments_closed",
+        CommentError::Rejected => "comment_rejected",
         CommentError::EditWindowPassed => "edit_window_passed",
         CommentError::Deleted => "comment_deleted",
         CommentError::Unverified => "reader_unverified",
@@ -481,6 +756,65 @@ mod tests {
         assert_eq!(
             Refusal::from(EmbedInvalid).field().map(Field::as_str),
             Some("embed_url")
+        );
+    }
+
+    #[test]
+    fn every_page_refusal_has_a_distinct_code_and_a_field() {
+        use PageRefusal::*;
+        let all = [
+            TitleMissing,
+            TitleTooLong { max: 1 },
+            SlugInvalid,
+            SlugUnusable,
+            SlugTaken,
+            SlugIsSection {
+                name: "News".into(),
+            },
+            SlugReserved {
+                slug: "search".into(),
+            },
+            DescriptionTooLong { max: 1 },
+            BodyTooLong { max: 1 },
+        ];
+        let mut codes: Vec<_> = all.iter().map(PageRefusal::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        assert!(all.iter().all(|r| r.field().is_some()));
+        assert_eq!(
+            Refusal::from(SlugIsSection {
+                name: "News".into()
+            })
+            .field(),
+            Some(Field::Slug)
+        );
+    }
+
+    #[test]
+    fn every_moderation_refusal_has_a_distinct_code() {
+        use ModerationRefusal::*;
+        let all = [
+            DecisionUnknown,
+            FeatureNeedsApproved,
+            StandingUnknown,
+            SuspensionDays { max: 1 },
+            ModeUnknown,
+            PremoderateFirstInvalid,
+            PremoderateFirstTooMany { max: 1 },
+            AutoCloseDaysInvalid,
+            AutoCloseDaysRange { max: 1 },
+            ReportReasonMissing,
+        ];
+        let mut codes: Vec<_> = all.iter().map(ModerationRefusal::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        assert_eq!(
+            Refusal::from(AutoCloseDaysRange { max: 1 })
+                .field()
+                .map(Field::as_str),
+            Some("auto_close_days")
         );
     }
 

@@ -6,6 +6,33 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::PeopleRefusal;
+
+/// Longest staff display name, in characters.
+pub const NAME_MAX_CHARS: usize = 120;
+
+/// What is wrong with a staff account's address and name, both at once: the rule for every
+/// account, made in the newsroom, on the command line or by a fixture.
+pub fn check_account(email: &str, display_name: &str) -> Vec<PeopleRefusal> {
+    let mut refused = Vec::new();
+    let email = email.trim();
+    let plausible = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.chars().any(char::is_whitespace);
+    if !plausible {
+        refused.push(PeopleRefusal::EmailInvalid);
+    }
+    let name = display_name.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX_CHARS {
+        refused.push(PeopleRefusal::NameLength {
+            max: NAME_MAX_CHARS,
+        });
+    }
+    refused
+}
+
 /// What a staff member may do, from least to most trusted. The order is meaningful: each role
 /// can do everything the ones before it can.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

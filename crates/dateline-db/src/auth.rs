@@ -188,8 +188,8 @@ macro_rules! keep_one_admin {
             .fetch_one(&mut *$tx)
             .await?;
             if others == 0 {
-                return Err(DbError::Invalid(
-                    "this is the only admin: make someone else admin first".to_owned(),
+                return Err(DbError::Refused(
+                    dateline_core::PeopleRefusal::LastAdmin.into(),
                 ));
             }
         }

@@ -335,26 +335,14 @@ impl Store {
         Ok(on_reader!(self, pool => settings_from!(pool)))
     }
 
-    /// Saves the site's moderation settings; recorded in the audit log.
+    /// Saves the site's moderation settings, as `usecases::comments::save_rules` checked them;
+    /// recorded in the audit log.
     pub async fn save_comment_settings(
         &self,
         settings: &ModerationSettings,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        if settings.premoderate_first > 1_000 {
-            return Err(DbError::Invalid(
-                "pre-moderate at most the first 1000 comments of a reader".to_owned(),
-            ));
-        }
-        if settings
-            .auto_close_days
-            .is_some_and(|days| !(1..=3_650).contains(&days))
-        {
-            return Err(DbError::Invalid(
-                "close comments after 1 to 3650 days, or never".to_owned(),
-            ));
-        }
         let join = |words: &[String]| {
             words
                 .iter()
@@ -644,7 +632,7 @@ impl Store {
             }
             match before.status {
                 CommentStatus::Deleted => return Err(CommentError::Deleted.into()),
-                CommentStatus::Rejected => return Err(DbError::Invalid("A rejected comment cannot be edited.".to_owned())),
+                CommentStatus::Rejected => return Err(CommentError::Rejected.into()),
                 CommentStatus::Pending | CommentStatus::Approved => {}
             }
             if !within_edit_window(before.created_at, now) {
@@ -847,7 +835,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let before = comment_in_tx!(tx, id);
             if before.status != CommentStatus::Approved {
-                return Err(DbError::Invalid("only a published comment can be featured".to_owned()));
+                return Err(DbError::Refused(dateline_core::ModerationRefusal::FeatureNeedsApproved.into()));
             }
             if before.featured == featured {
                 return Ok(());

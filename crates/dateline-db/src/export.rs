@@ -322,7 +322,7 @@ pub static TABLES: &[Table] = &[
         ],
     ),
     // `listed_at` is the article's place in the author and tag lists, a copy the database's
-    // triggers (migration 0020) make again when the row is loaded after its article.
+    // triggers (migration 0021) make again when the row is loaded after its article.
     Table {
         omitted: &["listed_at"],
         ..Table::new(
@@ -492,6 +492,38 @@ pub static TABLES: &[Table] = &[
             col("detail", Text),
             col("created_at", Time),
             col("resolved_at", Time),
+        ],
+    ),
+    Table::with_id(
+        "pages",
+        &[
+            col("id", Int),
+            col("slug", Text),
+            col("title", Text),
+            col("description", Text),
+            col("body", Text),
+            col("status", Text),
+            col("position", Int),
+            col("first_published_at", Time),
+            col("updated_at", Time),
+            col("created_at", Time),
+            col("version", Int),
+        ],
+    ),
+    Table::with_id(
+        "page_revisions",
+        &[
+            col("id", Int),
+            col("page_id", Int),
+            col("number", Int),
+            col("page_version", Int),
+            col("saved_at", Time),
+            col("saved_by_staff_id", Int),
+            col("saved_by_name", Text),
+            col("title", Text),
+            col("slug", Text),
+            col("description", Text),
+            col("body", Text),
         ],
     ),
     Table::new(

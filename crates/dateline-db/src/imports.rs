@@ -11,7 +11,7 @@ use crate::audit::Actor;
 use crate::catalog::check_slug;
 use crate::changes::record_change;
 use crate::staff::{check_staff_input, normalise_email};
-use crate::{ArticleInput, AuthorInput, DbError, NewStaff, Result, SectionInput, Store};
+use crate::{ArticleInput, AuthorInput, DbError, NewStaff, PageInput, Result, SectionInput, Store};
 use crate::{on_reader, on_writer, to_micros};
 
 /// The store's import side: `store.imports()`.
@@ -75,6 +75,7 @@ pub enum RedirectTo {
     SiteFeed,
     SectionFeed(i64),
     AuthorFeed(i64),
+    Page(i64),
 }
 
 impl RedirectTo {
@@ -87,6 +88,7 @@ impl RedirectTo {
             Self::SiteFeed => ("site_feed", None),
             Self::SectionFeed(id) => ("section_feed", Some(id)),
             Self::AuthorFeed(id) => ("author_feed", Some(id)),
+            Self::Page(id) => ("page", Some(id)),
         }
     }
 }
@@ -94,13 +96,18 @@ impl RedirectTo {
 /// Where an old address leads now, by slugs; the web crate makes the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MovedTo {
-    Article { section: String, slug: String },
+    Article {
+        section: String,
+        slug: String,
+    },
     Section(String),
     Tag(String),
     Author(String),
     SiteFeed,
     SectionFeed(String),
     AuthorFeed(String),
+    /// A static page, by its slug.
+    Page(String),
 }
 
 /// The longest old address kept or looked up; real permalinks are far shorter, and a lookup
@@ -425,6 +432,75 @@ impl Imports<'_> {
         Ok(Imported::Updated(id))
     }
 
+    /// A static page with the status and dates it had on the old site, its first revision saved
+    /// by `actor`. Imported before: saved again as a new revision when its text, address or
+    /// status differ, left alone otherwise; its place in the footer is the newsroom's and stays.
+    pub async fn page(
+        &self,
+        source_id: &str,
+        input: &PageInput,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Imported> {
+        let Some(id) = self.entity(source_id).await? else {
+            let page = self
+                .store
+                .insert_page(input, actor, Some(source_id), now)
+                .await?;
+            return Ok(Imported::Created(page.id));
+        };
+        let Some(current) = self.store.page(id).await? else {
+            // The newsroom deleted it since: that decision stands.
+            return Err(DbError::NotFound);
+        };
+        if (
+            &current.slug,
+            &current.title,
+            &current.description,
+            &current.body,
+            current.status,
+        ) == (
+            &input.slug,
+            &input.title,
+            &input.description,
+            &input.body,
+            input.status,
+        ) {
+            return Ok(Imported::Unchanged(id));
+        }
+        let input = PageInput {
+            position: current.position,
+            ..input.clone()
+        };
+        self.store
+            .save_page(id, current.version, &input, actor, "page.import", now)
+            .await?;
+        Ok(Imported::Updated(id))
+    }
+
+    /// A picture the caller has stored (`MediaStore::ingest_image_with_provenance`), added to
+    /// the library and remembered as `source_id`. A picture imported before is not added again:
+    /// its library entry is the answer, unchanged (the newsroom may have edited its words).
+    pub async fn image(
+        &self,
+        source_id: &str,
+        input: &crate::ImageInput,
+        origin: &crate::SourceTypeOrigin,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Imported> {
+        if let Some(id) = self.entity(source_id).await?
+            && self.store.image(id).await?.is_some()
+        {
+            return Ok(Imported::Unchanged(id));
+        }
+        let image = self
+            .store
+            .insert_library_image(input, origin, actor, now, Some(source_id))
+            .await?;
+        Ok(Imported::Created(image.image.id))
+    }
+
     /// A comment with its old state and time, threaded under its parent. Replies deeper than
     /// the discussion shows hang from the deepest ancestor it does show.
     pub async fn comment(
@@ -531,7 +607,7 @@ impl Imports<'_> {
     pub async fn counts(&self) -> Result<std::collections::BTreeMap<String, i64>> {
         let rows: Vec<(String, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as(
-                "SELECT s.kind, COUNT(*) FROM import_sources s WHERE                  (s.kind = 'article' AND EXISTS (SELECT 1 FROM articles t WHERE t.id = s.entity_id))                  OR (s.kind = 'comment' AND EXISTS (SELECT 1 FROM comments t WHERE t.id = s.entity_id))                  OR (s.kind = 'reader' AND EXISTS (SELECT 1 FROM readers t WHERE t.id = s.entity_id))                  OR (s.kind = 'author' AND EXISTS (SELECT 1 FROM authors t WHERE t.id = s.entity_id))                  OR (s.kind = 'section' AND EXISTS (SELECT 1 FROM sections t WHERE t.id = s.entity_id))                  GROUP BY s.kind",
+                "SELECT s.kind, COUNT(*) FROM import_sources s WHERE                  (s.kind = 'article' AND EXISTS (SELECT 1 FROM articles t WHERE t.id = s.entity_id))                  OR (s.kind = 'comment' AND EXISTS (SELECT 1 FROM comments t WHERE t.id = s.entity_id))                  OR (s.kind = 'reader' AND EXISTS (SELECT 1 FROM readers t WHERE t.id = s.entity_id))                  OR (s.kind = 'author' AND EXISTS (SELECT 1 FROM authors t WHERE t.id = s.entity_id))                  OR (s.kind = 'section' AND EXISTS (SELECT 1 FROM sections t WHERE t.id = s.entity_id))                  OR (s.kind = 'page' AND EXISTS (SELECT 1 FROM pages t WHERE t.id = s.entity_id))                  OR (s.kind = 'image' AND EXISTS (SELECT 1 FROM images t WHERE t.id = s.entity_id))                  GROUP BY s.kind",
             )
             .fetch_all(pool)
             .await?
@@ -586,6 +662,10 @@ impl Imports<'_> {
                 "tag" => slug_of("SELECT slug FROM tags WHERE id = $1").await?.map(MovedTo::Tag),
                 "author" => slug_of("SELECT slug FROM authors WHERE id = $1").await?.map(MovedTo::Author),
                 "author_feed" => slug_of("SELECT slug FROM authors WHERE id = $1").await?.map(MovedTo::AuthorFeed),
+                // Like an article, a page that is not published leads nowhere.
+                "page" => slug_of("SELECT slug FROM pages WHERE id = $1 AND status = 'published'")
+                    .await?
+                    .map(MovedTo::Page),
                 "site_feed" => Some(MovedTo::SiteFeed),
                 _ => None,
             })

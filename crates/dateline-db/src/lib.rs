@@ -27,6 +27,7 @@ mod live;
 mod narration;
 mod newsroom_desk;
 mod operations;
+mod pages;
 mod profiles;
 mod readers;
 mod rows;
@@ -79,6 +80,7 @@ pub use narration::{
 };
 pub use newsroom_desk::TagUse;
 pub use operations::{NarrationTotals, PoolUse, QueueDepth};
+pub use pages::{PageInput, PageRevision};
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use readers::{
     ExportedComment, ExportedReport, NewReader, Reader, ReaderExport, ReaderLinkPurpose,

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::audit::record_audit;
 use crate::catalog::ImageInput;
 use crate::changes::record_change;
+use crate::imports::remember_source;
 use crate::rows::ImageRow;
 use crate::{
     Actor, AuditEntry, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros,
@@ -155,6 +156,20 @@ impl Store {
         actor: &Actor,
         at: Timestamp,
     ) -> Result<LibraryImage> {
+        self.insert_library_image(input, origin, actor, at, None)
+            .await
+    }
+
+    /// [`Store::add_library_image`]; with `source` (an import item's id) the picture is
+    /// remembered as what that item became, in the same transaction.
+    pub(crate) async fn insert_library_image(
+        &self,
+        input: &ImageInput,
+        origin: &SourceTypeOrigin,
+        actor: &Actor,
+        at: Timestamp,
+        source: Option<&str>,
+    ) -> Result<LibraryImage> {
         require_alt(&input.alt)?;
         let variants = serde_json::to_string(&input.variants)
             .map_err(|e| DbError::Invalid(format!("variants: {e}")))?;
@@ -193,6 +208,9 @@ impl Store {
                     origin.explanation()
                 )));
             record_change!(tx, "image", Some(row.image.id), [cache_tags::image(row.image.id)]);
+            if let Some(source) = source {
+                remember_source!(tx, source, "image", row.image.id, at);
+            }
             tx.commit().await?;
             row
         });

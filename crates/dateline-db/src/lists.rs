@@ -3,7 +3,7 @@
 //!
 //! Every list is read from one index range ordered like the list itself: the articles' own
 //! indexes for the front and the sections, and the byline and tag rows' `listed_at` (migration
-//! 0020) for authors and tags. A page is found by stepping over the entries before it in that
+//! 0021) for authors and tags. A page is found by stepping over the entries before it in that
 //! narrow index, from whichever end of the list is nearer, and only its own stories are loaded.
 //! So page 5,000 of a list of 100,000 costs a few milliseconds and page 1 a fraction of one,
 //! without a join and a sort of the whole list.

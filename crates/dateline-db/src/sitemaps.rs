@@ -87,7 +87,7 @@ const SITEMAP_ARTICLE_COLUMNS: &str = "a.id, a.slug, a.section_id, s.slug AS sec
 impl Store {
     /// Every month (UTC) with articles published by `now`, oldest first, with its article count
     /// and newest update. Month buckets need date functions, which differ between the dialects.
-    /// The index `articles_by_month` (migration 0020) holds every column read here, so no
+    /// The index `articles_by_month` (migration 0021) holds every column read here, so no
     /// article row is read; the date function per article remains (about 35 ms for 100,000 on
     /// SQLite; finding the months by seeking and counting each month's range was slower).
     pub async fn sitemap_months(&self, now: Timestamp) -> Result<Vec<SitemapMonth>> {

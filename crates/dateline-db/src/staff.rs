@@ -56,24 +56,11 @@ pub fn normalise_email(email: &str) -> String {
 }
 
 pub(crate) fn check_staff_input(input: &NewStaff) -> Result<()> {
-    let email = input.email.trim();
-    let plausible = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !email.chars().any(char::is_whitespace);
-    if !plausible {
-        return Err(DbError::Invalid(format!(
-            "{email:?} is not an email address"
-        )));
+    let refused = dateline_core::staff::check_account(&input.email, &input.display_name);
+    match dateline_core::Refusals::from_list(refused.into_iter().map(Into::into).collect()) {
+        Some(refusals) => Err(DbError::Refused(refusals)),
+        None => Ok(()),
     }
-    let name = input.display_name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        return Err(DbError::Invalid(
-            "a display name needs 1 to 120 characters".to_owned(),
-        ));
-    }
-    Ok(())
 }
 
 impl Store {

@@ -2,8 +2,10 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
-use dateline_core::{ArticleStatus, ImageVariant, NoteKind, Role, SiteSettings};
-use dateline_db::{Actor, ArticleInput, AuthorInput, ImageInput, NewStaff, SectionInput, Store};
+use dateline_core::{ArticleStatus, ImageVariant, NoteKind, PageStatus, Role, SiteSettings};
+use dateline_db::{
+    Actor, ArticleInput, AuthorInput, ImageInput, NewStaff, PageInput, SectionInput, Store,
+};
 use dateline_storage::{ImageLimits, MediaStore, VariantFormat};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
@@ -25,6 +27,20 @@ pub(crate) struct Newsroom {
     pub section: Vec<SectionDoc>,
     pub author: Vec<AuthorDoc>,
     pub article: Vec<ArticleDoc>,
+    /// Static pages, published, linked from the footer in this order.
+    #[serde(default)]
+    pub page: Vec<PageDoc>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageDoc {
+    pub slug: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Markdown.
+    pub body: String,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +131,9 @@ pub const DEMO_ADMIN_EMAIL: &str = "editor@dateline.example";
 /// The newsroom's time zone in the demo: shown dates and schedules use it.
 const DEMO_TIME_ZONE: &str = "America/New_York";
 
+/// The demo page the site settings name as the corrections policy.
+const CORRECTIONS_POLICY_SLUG: &str = "corrections-policy";
+
 /// Loads the demo newsroom into an empty store, with times relative to `now`.
 pub async fn load_newsroom(
     store: &Store,
@@ -128,9 +147,34 @@ pub async fn load_newsroom(
             tagline: newsroom.site.tagline.clone(),
             language: newsroom.site.language.clone(),
             time_zone: DEMO_TIME_ZONE.to_owned(),
+            // The demo's own policy page (below): articles name it in their JSON-LD and the
+            // corrections log links it.
+            corrections_policy_url: newsroom
+                .page
+                .iter()
+                .find(|page| page.slug == CORRECTIONS_POLICY_SLUG)
+                .map(|page| dateline_core::paths::page(&page.slug)),
             ..SiteSettings::default()
         })
         .await?;
+    for (position, doc) in newsroom.page.iter().enumerate() {
+        store
+            .create_page(
+                &PageInput {
+                    slug: doc.slug.clone(),
+                    title: doc.title.clone(),
+                    description: doc.description.clone(),
+                    body: doc.body.clone(),
+                    position: i32::try_from(position).unwrap_or(i32::MAX),
+                    status: PageStatus::Published,
+                    first_published_at: None,
+                    updated_at: None,
+                },
+                &Actor::system("demo"),
+                now,
+            )
+            .await?;
+    }
     let mut sections = HashMap::new();
     for (position, doc) in newsroom.section.iter().enumerate() {
         let section = store

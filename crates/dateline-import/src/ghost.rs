@@ -470,6 +470,11 @@ fn plan(data: At<'_>, version: &str) -> Result<Plan, ImportError> {
         let body = Body {
             markdown: site_relative(&converted.markdown),
             images,
+            image_urls: converted
+                .images
+                .iter()
+                .map(|url| site_relative(url))
+                .collect(),
         };
         let slug_text = row.text_or_empty("slug")?;
         let slug = [slugify(&slug_text), slugify(&title)]

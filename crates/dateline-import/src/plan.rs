@@ -68,6 +68,10 @@ pub struct Plan {
     pub threads: Vec<Thread>,
     pub redirects: Vec<Redirect>,
     pub report: Report,
+    /// The folder the pictures' files are in (`--uploads`, `--content`), once
+    /// [`Plan::check_image_files`] has looked there; the writer reads them from it.
+    #[serde(skip)]
+    pub picture_folder: Option<std::path::PathBuf>,
 }
 
 impl Plan {
@@ -76,6 +80,7 @@ impl Plan {
     /// (`../`) or names an absolute path is treated as missing and its name dropped, so the
     /// writer never reads outside the folder it was given.
     pub fn check_image_files(&mut self, root: &std::path::Path) -> usize {
+        self.picture_folder = Some(root.to_path_buf());
         let mut missing = 0;
         for image in &mut self.images {
             let Some(file) = image.file.clone() else {
@@ -113,6 +118,7 @@ impl Plan {
             threads: Vec::new(),
             redirects: Vec::new(),
             report: Report::default(),
+            picture_folder: None,
         }
     }
 }
@@ -166,6 +172,10 @@ pub struct Body {
     pub markdown: String,
     /// Images the body shows, in order; the writer uploads them and rewrites their URLs.
     pub images: Vec<SourceId>,
+    /// Each of `images`' address exactly as the Markdown has it (WordPress may show a resized
+    /// copy, `photo-300x200.jpg`, of the attachment `photo.jpg`): what the writer replaces.
+    #[serde(default)]
+    pub image_urls: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

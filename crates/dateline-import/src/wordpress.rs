@@ -826,6 +826,7 @@ fn plan(export: Export, options: &Options) -> Plan {
                 .iter()
                 .map(|url| body_image(url, &attachment_by_url, &mut plan))
                 .collect(),
+            image_urls: item.body.images.clone(),
         };
         let published_at = clock.at(item.local, item.gmt);
         let updated_at = clock.at(item.modified_local, item.modified_gmt);

@@ -2,8 +2,11 @@
 //! the newsroom, one item per transaction, through the same rules as anything typed by hand.
 //!
 //! Articles go through the article rules of [`crate::articles`] (headline, slug, standfirst and
-//! body limits, byline, tags); only their status and original dates are kept as the old site had
-//! them, which no newsroom door allows. Every item is remembered by its stable id in the old
+//! body limits, byline, tags) and pages through those of [`crate::pages`]; only their status and
+//! original dates are kept as the old site had them, which no newsroom door allows. Pictures
+//! found in the `--uploads`/`--content` folder enter the library through [`crate::library`]'s
+//! upload, before the articles and pages that show them: a featured image becomes the article's
+//! hero, and a body's address of an imported picture is rewritten to the library's copy. Every item is remembered by its stable id in the old
 //! system, so a second run of the same export updates what the first wrote and never duplicates
 //! it. An item the rules turn away is skipped with its reason; the run goes on.
 
@@ -13,19 +16,24 @@ use dateline_core::comments::{
     BODY_MAX_CHARS, CommentError, CommentStatus, NAME_MAX_CHARS, check_body, check_display_name,
 };
 use dateline_core::refusal::limits;
-use dateline_core::{Action, ArticleRefusal, ArticleStatus, Role, paths, slug};
+use dateline_core::{
+    Action, ArticleRefusal, ArticleStatus, PageStatus, Role, StaticPage, paths, slug,
+};
 use dateline_db::{
-    ArticleInput, AuthorInput, DbError, Imported, ImportedComment, NewStaff, RedirectTo,
-    SectionInput,
+    ArticleInput, AuthorInput, DbError, Imported, ImportedComment, LibraryImage, NewStaff,
+    PageInput, RedirectTo, SectionInput,
 };
 use dateline_import::plan::{
     self, CommentState, ItemKind, NotImported, Outcome, Plan, RedirectTarget, Source, SourceId,
     Warning,
 };
+use dateline_storage::ImageLimits;
 use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::articles::{ArticleChanges, AuthorChoice, SectionChoice};
+use crate::library::{self, ImageWords};
+use crate::pages::PageChanges;
 use crate::{Actor, Context, UseCaseError};
 
 /// The section an article without a category files into.
@@ -218,6 +226,16 @@ pub async fn preview(ctx: &Context, plan: &Plan) -> Result<ImportReport, UseCase
                 .map(|c| (ItemKind::Comment, &c.source_id, c.author_name.as_str())),
         );
     }
+    items.extend(
+        plan.pages
+            .iter()
+            .map(|p| (ItemKind::Page, &p.source_id, p.title.as_str())),
+    );
+    items.extend(
+        plan.images
+            .iter()
+            .map(|i| (ItemKind::Image, &i.source_id, image_title(i))),
+    );
     for (kind, source_id, title) in items {
         let before = ctx.store.imports().entity(source_id.as_str()).await?;
         let outcome = if before.is_some() {
@@ -226,22 +244,6 @@ pub async fn preview(ctx: &Context, plan: &Plan) -> Result<ImportReport, UseCase
             "would_create"
         };
         report.record(kind, source_id, title, outcome, None, None);
-    }
-    for page in &plan.pages {
-        report.skip(
-            ItemKind::Page,
-            &page.source_id,
-            &page.title,
-            PAGES_LATER.into(),
-        );
-    }
-    for image in &plan.images {
-        report.skip(
-            ItemKind::Image,
-            &image.source_id,
-            &image.title,
-            IMAGES_LATER.into(),
-        );
     }
     for redirect in &plan.redirects {
         let id = SourceId(redirect.from.clone());
@@ -257,9 +259,6 @@ pub async fn preview(ctx: &Context, plan: &Plan) -> Result<ImportReport, UseCase
     Ok(report)
 }
 
-const PAGES_LATER: &str = "static pages are not imported yet: Dateline has no page kind";
-const IMAGES_LATER: &str = "pictures are not imported yet; the body keeps the old address";
-
 /// What the run has imported so far: the old system's ids to the new ones.
 #[derive(Default)]
 struct Written {
@@ -268,6 +267,9 @@ struct Written {
     readers: HashMap<SourceId, i64>,
     articles: HashMap<SourceId, i64>,
     comments: HashMap<SourceId, i64>,
+    pages: HashMap<SourceId, i64>,
+    /// Each picture's library id and the address a body shows it at.
+    images: HashMap<SourceId, (i64, String)>,
 }
 
 /// Writes `plan` into the newsroom as `actor`, each item in its own transaction, reporting
@@ -288,6 +290,8 @@ pub async fn run(
         Action::EditPublished,
         Action::EditOthersByline,
         Action::ModerateComments,
+        Action::ManagePages,
+        Action::UploadImages,
     ] {
         actor.require(action, false)?;
     }
@@ -386,6 +390,26 @@ pub async fn run(
         tick(&mut progress);
     }
 
+    // Pictures before what shows them: heroes and body addresses need their library ids.
+    for image in &plan.images {
+        let title = image_title(image);
+        match import_image(ctx, actor, plan, image, now).await {
+            Ok((imported, item, notes)) => {
+                report.done(ItemKind::Image, &image.source_id, title, imported);
+                if let Some(last) = report.items.last_mut() {
+                    last.notes = notes;
+                    last.url = body_address(&item.image);
+                }
+                if let Some(address) = body_address(&item.image) {
+                    ids.images
+                        .insert(image.source_id.clone(), (item.image.id, address));
+                }
+            }
+            Err(why) => report.skip(ItemKind::Image, &image.source_id, title, why),
+        }
+        tick(&mut progress);
+    }
+
     let tag_names: HashMap<&SourceId, &str> = plan
         .tags
         .iter()
@@ -453,22 +477,20 @@ pub async fn run(
         }
     }
 
+    let page_titles: HashMap<&SourceId, &plan::Page> =
+        plan.pages.iter().map(|p| (&p.source_id, p)).collect();
     for page in &plan.pages {
-        report.skip(
-            ItemKind::Page,
-            &page.source_id,
-            &page.title,
-            PAGES_LATER.into(),
-        );
-        tick(&mut progress);
-    }
-    for image in &plan.images {
-        report.skip(
-            ItemKind::Image,
-            &image.source_id,
-            &image.title,
-            IMAGES_LATER.into(),
-        );
+        match import_page(ctx, actor, page, &page_titles, &ids, now).await {
+            Ok((imported, stored, notes)) => {
+                ids.pages.insert(page.source_id.clone(), imported.id());
+                report.done(ItemKind::Page, &page.source_id, &page.title, imported);
+                if let Some(last) = report.items.last_mut() {
+                    last.notes = notes;
+                    last.url = (stored.status == PageStatus::Published).then(|| stored.path());
+                }
+            }
+            Err(error) => report.skip(ItemKind::Page, &page.source_id, &page.title, reason(error)),
+        }
         tick(&mut progress);
     }
 
@@ -573,9 +595,9 @@ async fn import_article(
             "standfirst",
             &mut notes,
         )),
-        body: Some(article.body.markdown.clone()),
+        body: Some(with_library_addresses(&article.body, ids)),
         dateline_place: None,
-        hero_image: None,
+        hero_image: Some(hero_of(article, ids, &mut notes)),
         authors: Some(authors),
         tags: Some(tags),
         language: None,
@@ -779,7 +801,10 @@ async fn redirect_target(
             Some(&id) => Ok(RedirectTo::Article(id)),
             None => not_imported("article"),
         },
-        RedirectTarget::Page(_) => Err(PAGES_LATER.to_owned()),
+        RedirectTarget::Page(source) => match ids.pages.get(source) {
+            Some(&id) => Ok(RedirectTo::Page(id)),
+            None => not_imported("page"),
+        },
         RedirectTarget::Section(source) => match ids.sections.get(source) {
             Some(&(id, _)) => Ok(RedirectTo::Section(id)),
             None => not_imported("section"),
@@ -816,6 +841,296 @@ async fn tag_target(
         Some(id) => Ok(RedirectTo::Tag(id)),
         None => Err("no imported article has its tag".to_owned()),
     })
+}
+
+/// How the report names a picture: its title, or the address it had.
+fn image_title(image: &plan::Image) -> &str {
+    if image.title.trim().is_empty() {
+        &image.url
+    } else {
+        &image.title
+    }
+}
+
+/// One picture into the library from the pictures' folder, with its words; what became of it,
+/// the library entry, and notes for the report. A picture imported before is not read again.
+async fn import_image(
+    ctx: &Context,
+    actor: &Actor,
+    plan: &Plan,
+    image: &plan::Image,
+    now: Timestamp,
+) -> Result<(Imported, LibraryImage, Vec<String>), String> {
+    let failed = |error: UseCaseError| reason(error);
+    let source = image.source_id.as_str();
+    if let Some(id) = ctx
+        .store
+        .imports()
+        .entity(source)
+        .await
+        .map_err(|e| failed(e.into()))?
+        && let Some(item) = ctx
+            .store
+            .library_image(id)
+            .await
+            .map_err(|e| failed(e.into()))?
+    {
+        return Ok((Imported::Unchanged(id), item, Vec::new()));
+    }
+    let Some(file) = &image.file else {
+        return Err(format!(
+            "not in the pictures' folder ({}): the old address stays in the text",
+            image.url
+        ));
+    };
+    let Some(folder) = &plan.picture_folder else {
+        return Err(format!(
+            "{file}: no pictures' folder was given (--uploads or --content)"
+        ));
+    };
+    let path = folder.join(file);
+    let image_limits = ImageLimits::default();
+    // The size first: a file over the library's limit is not read into memory at all.
+    let size = match tokio::fs::metadata(&path).await {
+        Ok(meta) if meta.is_file() => meta.len(),
+        _ => return Err(format!("{file} is not in {}", folder.display())),
+    };
+    if size > image_limits.max_bytes as u64 {
+        return Err(format!(
+            "{file} is {size} bytes, over the library's {} byte limit",
+            image_limits.max_bytes
+        ));
+    }
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|error| format!("{file} could not be read: {error}"))?;
+    let mut notes = Vec::new();
+    // The library requires alt text; the old site often had none. The title or caption stands in
+    // until someone describes the picture, and the report says so.
+    let alt = [
+        Some(image.alt.as_str()),
+        image.caption.as_deref(),
+        Some(image.title.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    .find(|text| !text.is_empty())
+    .map(str::to_owned);
+    let alt = match alt {
+        Some(alt) if alt == image.alt.trim() => alt,
+        Some(stand_in) => {
+            notes.push(format!(
+                "no alt text on the old site: “{stand_in}” stands in; describe the picture in the library"
+            ));
+            stand_in
+        }
+        None => {
+            let name = file.rsplit('/').next().unwrap_or(file);
+            notes.push(
+                "no alt text, caption or title on the old site: describe the picture in the library"
+                    .to_owned(),
+            );
+            format!("Picture {name} from the old site")
+        }
+    };
+    let cut = |text: &str, what: &str, notes: &mut Vec<String>| {
+        fit(text, limits::IMAGE_TEXT_CHARS, what, notes)
+    };
+    let words = ImageWords {
+        alt: cut(&alt, "alt text", &mut notes),
+        caption: cut(
+            image.caption.as_deref().unwrap_or(""),
+            "caption",
+            &mut notes,
+        ),
+        credit: cut(image.credit.as_deref().unwrap_or(""), "credit", &mut notes),
+        source_type: String::new(),
+    };
+    let uploaded = library::upload(
+        ctx,
+        actor,
+        bytes.into(),
+        &words,
+        &image_limits,
+        Some(source),
+        now,
+    )
+    .await
+    .map_err(failed)?;
+    Ok((
+        Imported::Created(uploaded.image.image.id),
+        uploaded.image,
+        notes,
+    ))
+}
+
+/// The address a story's text shows a library picture at: its widest JPEG up to the article
+/// column's 2x width, as the newsroom's editor places pictures.
+fn body_address(image: &dateline_core::Image) -> Option<String> {
+    let jpegs = image.variants_of("jpeg");
+    jpegs
+        .iter()
+        .rev()
+        .find(|v| v.width <= 1600)
+        .or(jpegs.first())
+        .map(|v| paths::media(&v.key))
+}
+
+/// The body's Markdown with every imported picture's old address replaced by the library's.
+/// Pictures that were not imported keep their old address.
+fn with_library_addresses(body: &plan::Body, ids: &Written) -> String {
+    let mut markdown = body.markdown.clone();
+    for (source, old) in body.images.iter().zip(&body.image_urls) {
+        if let Some((_, new)) = ids.images.get(source) {
+            markdown = replace_address(&markdown, old, new);
+        }
+    }
+    markdown
+}
+
+/// Replaces `old` where it stands as a whole address: followed by what ends one in Markdown or
+/// HTML (a bracket, a quote, a space, the end), so `a.jpg` is not taken out of `a.jpg.webp`.
+fn replace_address(text: &str, old: &str, new: &str) -> String {
+    if old.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(old) {
+        let after = &rest[at + old.len()..];
+        let whole = after
+            .chars()
+            .next()
+            .is_none_or(|c| matches!(c, ')' | '"' | '\'' | ' ' | '>' | '\n' | '<'));
+        out.push_str(&rest[..at]);
+        out.push_str(if whole { new } else { old });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The article's hero: its featured image, once in the library. `Some(None)` when it has none
+/// or the picture did not come (noted).
+fn hero_of(article: &plan::Article, ids: &Written, notes: &mut Vec<String>) -> Option<i64> {
+    let hero = article.hero.as_ref()?;
+    match ids.images.get(&hero.image) {
+        Some(&(id, _)) => Some(id),
+        None => {
+            notes.push(format!(
+                "its featured image ({}) was not imported: no hero",
+                hero.image
+            ));
+            None
+        }
+    }
+}
+
+/// One static page through the page rules, with the old site's status and dates. Nested pages
+/// are flattened to the top of the site; the report names the parent.
+async fn import_page(
+    ctx: &Context,
+    actor: &Actor,
+    page: &plan::Page,
+    all: &HashMap<&SourceId, &plan::Page>,
+    ids: &Written,
+    now: Timestamp,
+) -> Result<(Imported, StaticPage, Vec<String>), UseCaseError> {
+    let mut notes = Vec::new();
+    if let Some(parent) = &page.parent {
+        let name = all.get(parent).map_or_else(
+            || parent.to_string(),
+            |p| format!("“{}” (/{})", p.title, p.slug),
+        );
+        notes.push(format!(
+            "under {name} on the old site: flattened to the top of the site"
+        ));
+    }
+    let status = match page.status {
+        ArticleStatus::Published => PageStatus::Published,
+        ArticleStatus::Draft => PageStatus::Draft,
+        other => {
+            notes.push(format!("{other} on the old site: kept as a draft"));
+            PageStatus::Draft
+        }
+    };
+    let own = ctx.store.imports().entity(page.source_id.as_str()).await?;
+    let title = fit(&page.title, limits::PAGE_TITLE_CHARS, "title", &mut notes);
+    let wanted = if slug::is_valid_slug(&page.slug) {
+        page.slug.clone()
+    } else {
+        slug::slugify(&title)
+    };
+    let wanted = if wanted.is_empty() {
+        format!("page-{}", slug::slugify(source_tail(&page.source_id)))
+    } else {
+        wanted
+    };
+    // The address may belong to a section or to the site itself, or to another page: the page
+    // gets one of its own next to it, and the report says where.
+    let mut candidates = vec![
+        wanted.clone(),
+        format!("{wanted}-page"),
+        format!("{wanted}-{}", slug::slugify(source_tail(&page.source_id))),
+    ];
+    candidates.dedup();
+    let mut chosen = None;
+    for candidate in candidates {
+        let changes = PageChanges {
+            title: Some(title.clone()),
+            slug: Some(candidate.clone()),
+            description: Some(String::new()),
+            body: Some(with_library_addresses(&page.body, ids)),
+            position: None,
+        };
+        match crate::pages::check(ctx, None, &changes, own).await {
+            Ok(fields) => {
+                chosen = Some(fields);
+                break;
+            }
+            Err(UseCaseError::Refused(refusals))
+                if refusals
+                    .iter()
+                    .all(|r| r.field() == Some(dateline_core::Field::Slug)) =>
+            {
+                continue;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let Some(fields) = chosen else {
+        return Err(UseCaseError::refused(dateline_core::PageRefusal::SlugTaken));
+    };
+    if fields.slug != page.slug {
+        notes.push(format!(
+            "address /{} was taken or unusable here: the page is at /{}",
+            page.slug, fields.slug
+        ));
+    }
+    let input = PageInput {
+        slug: fields.slug,
+        title: fields.title,
+        description: fields.description,
+        body: fields.body,
+        position: fields.position,
+        status,
+        first_published_at: page
+            .published_at
+            .filter(|_| status == PageStatus::Published),
+        updated_at: page.updated_at.or(page.published_at),
+    };
+    let imported = ctx
+        .store
+        .imports()
+        .page(page.source_id.as_str(), &input, &actor.audit(), now)
+        .await?;
+    let stored = ctx
+        .store
+        .page(imported.id())
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    Ok((imported, stored, notes))
 }
 
 /// The reason for the report, in the words the newsroom's forms use.

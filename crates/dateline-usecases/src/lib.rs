@@ -12,9 +12,13 @@
 //! permission first for what the actor may not even see, validation next, then the write.
 
 pub mod articles;
+pub mod comments;
 pub mod import;
+pub mod library;
 pub mod live;
 pub mod narration;
+pub mod pages;
+pub mod people;
 pub mod site_import;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};

@@ -3,8 +3,8 @@
 use std::io::BufReader;
 use std::path::PathBuf;
 
-use dateline_core::ArticleStatus;
 use dateline_core::comments::CommentStatus;
+use dateline_core::{ArticleStatus, PageStatus};
 use dateline_db::testing::TestStore;
 use dateline_import::plan::{ItemKind, Plan};
 use dateline_storage::MediaStore;
@@ -381,7 +381,209 @@ async fn only_the_platform_or_an_admin_imports(store: TestStore) {
     assert_eq!(store.article_stats().await.expect("stats").total, 0);
 }
 
+/// A small picture file as a camera or an editor would save it.
+fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 7) as u8, (y * 11) as u8, ((x + y) * 3) as u8])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    pixels.write_to(&mut bytes, format).expect("encoded");
+    bytes.into_inner()
+}
+
+async fn entity(store: &TestStore, source: &str) -> i64 {
+    store
+        .imports()
+        .entity(source)
+        .await
+        .expect("lookup")
+        .unwrap_or_else(|| panic!("{source} imported"))
+}
+
+async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(store: TestStore) {
+    let (ctx, _media) = context(&store);
+    let uploads = tempfile::tempdir().expect("uploads folder");
+    let folder = uploads.path().join("2024/05");
+    std::fs::create_dir_all(&folder).expect("folders");
+    std::fs::write(
+        folder.join("harbour.jpg"),
+        picture(64, 48, image::ImageFormat::Jpeg),
+    )
+    .expect("written");
+    std::fs::write(
+        folder.join("map.png"),
+        picture(40, 30, image::ImageFormat::Png),
+    )
+    .expect("written");
+    let mut plan = wordpress("wordpress-pages-and-pictures.xml");
+    assert_eq!(
+        plan.check_image_files(uploads.path()),
+        1,
+        "lost.jpg is missing"
+    );
+    let report = import(&ctx, &plan).await;
+
+    // Counts per kind, as the file has them: 3 pictures (1 missing) and the hostile page's
+    // `<img src="x">`, which names no file; 2 posts, 4 pages.
+    assert_eq!(report.count(ItemKind::Image, "created"), 2);
+    let lost = skipped(&report, ItemKind::Image);
+    assert_eq!(lost.len(), 2, "{lost:?}");
+    assert!(lost[0].contains("lost.jpg is not in"), "{lost:?}");
+    assert!(
+        lost[1].contains("not in the pictures' folder (x)"),
+        "{lost:?}"
+    );
+    assert_eq!(skipped(&report, ItemKind::Article), Vec::<String>::new());
+    assert_eq!(report.count(ItemKind::Article, "created"), 2);
+    assert_eq!(skipped(&report, ItemKind::Page), Vec::<String>::new());
+    assert_eq!(report.count(ItemKind::Page, "created"), 4);
+    let counts = store.imports().counts().await.expect("counts");
+    assert_eq!(counts.get("image"), Some(&2));
+    assert_eq!(counts.get("page"), Some(&4));
+
+    // The featured image is the hero, with the words WordPress had for it.
+    let harbour = entity(&store, "wordpress:attachment:10").await;
+    let dawn = entity(&store, "wordpress:post:30").await;
+    let dawn = store.article(dawn).await.expect("read").expect("there");
+    assert_eq!(dawn.hero_image_id, Some(harbour));
+    let image = store.image(harbour).await.expect("read").expect("there");
+    assert_eq!(image.alt, "Boats moored in a harbour at sunrise");
+    assert_eq!(
+        image.caption.as_deref(),
+        Some("Fishing boats come in at 5 am.")
+    );
+    assert_eq!((image.width, image.height), (64, 48));
+    // A picture without alt text gets its title, and the report asks for a description.
+    let map = entity(&store, "wordpress:attachment:11").await;
+    assert_eq!(
+        store.image(map).await.expect("read").expect("there").alt,
+        "Map of the quay"
+    );
+    let map_item = report
+        .items
+        .iter()
+        .find(|i| i.source_id.as_str() == "wordpress:attachment:11")
+        .expect("reported");
+    assert!(
+        map_item.notes[0].contains("describe the picture"),
+        "{:?}",
+        map_item.notes
+    );
+    // The body shows the library's copies; the missing picture keeps its old address.
+    assert_eq!(
+        dawn.body.matches("/media/images/").count(),
+        2,
+        "{}",
+        dawn.body
+    );
+    assert!(!dawn.body.contains("harbour-300x200.jpg"), "{}", dawn.body);
+    assert!(
+        !dawn.body.contains("uploads/2024/05/map.png"),
+        "{}",
+        dawn.body
+    );
+    assert!(
+        dawn.body.contains("uploads/2024/05/lost.jpg"),
+        "{}",
+        dawn.body
+    );
+    // A story whose featured image is missing imports without a hero, and says so.
+    let gone = entity(&store, "wordpress:post:31").await;
+    let gone_article = store.article(gone).await.expect("read").expect("there");
+    assert_eq!(gone_article.hero_image_id, None);
+    let gone_item = report
+        .items
+        .iter()
+        .find(|i| i.source_id.as_str() == "wordpress:post:31")
+        .expect("reported");
+    assert!(
+        gone_item.notes.iter().any(|n| n.contains("featured image")),
+        "{:?}",
+        gone_item.notes
+    );
+
+    // Pages: flattened, at an address of their own, drafts kept as drafts, hostile markup inert.
+    let page = |source: &'static str| {
+        let store = &store;
+        async move {
+            let id = entity(store, source).await;
+            store.page(id).await.expect("read").expect("there")
+        }
+    };
+    let about = page("wordpress:page:20").await;
+    assert_eq!(
+        (about.slug.as_str(), about.status),
+        ("about", PageStatus::Published)
+    );
+    assert_eq!(
+        about.first_published_at,
+        Some("2024-04-01T07:00:00Z".parse().expect("time"))
+    );
+    let html = dateline_core::markdown::render_html(&about.body);
+    for hostile in [
+        "<script",
+        "onclick",
+        "javascript:",
+        "onerror",
+        "document.cookie",
+    ] {
+        assert!(!html.contains(hostile), "{hostile} in {html}");
+    }
+    assert!(about.body.contains("/media/images/"), "{}", about.body);
+    let team = page("wordpress:page:21").await;
+    assert_eq!(team.slug, "team");
+    let team_item = report
+        .items
+        .iter()
+        .find(|i| i.source_id.as_str() == "wordpress:page:21")
+        .expect("reported");
+    assert!(
+        team_item
+            .notes
+            .iter()
+            .any(|n| n.contains("About the Herald") && n.contains("flattened")),
+        "{:?}",
+        team_item.notes
+    );
+    assert_eq!(team_item.url.as_deref(), Some("/team"));
+    assert_eq!(page("wordpress:page:22").await.slug, "search-page");
+    assert_eq!(page("wordpress:page:23").await.status, PageStatus::Draft);
+    assert_eq!(store.published_page_links().await.expect("links").len(), 3);
+    // Old page addresses answer with the page.
+    for old in ["/about/", "/?page_id=20", "/?p=20"] {
+        assert_eq!(
+            store.imports().moved_to(old).await.expect("lookup"),
+            Some(dateline_db::MovedTo::Page("about".into())),
+            "{old}"
+        );
+    }
+    assert_eq!(
+        store
+            .imports()
+            .moved_to("/about/team/")
+            .await
+            .expect("lookup"),
+        Some(dateline_db::MovedTo::Page("team".into()))
+    );
+
+    // A second run finds everything in place and adds no picture.
+    let again = import(&ctx, &plan).await;
+    assert_eq!(again.count(ItemKind::Image, "unchanged"), 2);
+    assert_eq!(again.count(ItemKind::Page, "unchanged"), 4);
+    assert_eq!(again.count(ItemKind::Article, "unchanged"), 2);
+    assert_eq!(store.imports().counts().await.expect("counts"), counts);
+    assert_eq!(
+        store
+            .library_images("", 0, 50)
+            .await
+            .expect("library")
+            .total,
+        2
+    );
+}
+
 dateline_db::both_backends!(
+    wordpress_pages_and_pictures_land_with_heroes_and_library_addresses,
     wordpress_theme_unit_data_lands_whole_and_a_second_run_changes_nothing,
     an_edited_export_updates_what_the_first_run_wrote,
     hostile_export_keeps_states_and_makes_claimable_readers,

@@ -1,7 +1,7 @@
 //! View models: what the templates get (see `themes/default/CONTEXT.md`), built from domain types.
 
 use dateline_core::{
-    ArticlePage, Image, SectionRef, SiteSettings, StorySummary, jsonld, markdown, paths,
+    ArticlePage, Image, PageLink, SectionRef, SiteSettings, StorySummary, jsonld, markdown, paths,
 };
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -17,13 +17,15 @@ pub struct SiteView {
     pub logo_url: String,
     /// The library picture chosen as the logo in settings, if any.
     pub logo: Option<ImageView>,
-    /// The corrections log and the policy pages set in settings, for the footer.
+    /// The corrections log, the policy pages set in settings and the published static pages,
+    /// for the footer.
     pub standards: Vec<LinkView>,
 }
 
 /// The links that say how the newsroom works: the corrections log always, the policies when
-/// settings name them.
-pub fn standards_links(settings: &SiteSettings) -> Vec<LinkView> {
+/// settings name them, then every published static page in footer order. A page a setting
+/// already links is listed once, under the setting's name.
+pub fn standards_links(settings: &SiteSettings, pages: &[PageLink]) -> Vec<LinkView> {
     let mut links = vec![LinkView {
         name: "Corrections".to_owned(),
         url: paths::CORRECTIONS.to_owned(),
@@ -37,6 +39,15 @@ pub fn standards_links(settings: &SiteSettings) -> Vec<LinkView> {
             links.push(LinkView {
                 name: name.to_owned(),
                 url: url.clone(),
+            });
+        }
+    }
+    for page in pages {
+        let url = paths::page(&page.slug);
+        if !links.iter().any(|link| link.url == url) {
+            links.push(LinkView {
+                name: page.title.clone(),
+                url,
             });
         }
     }

@@ -38,6 +38,8 @@ mod refusals;
 mod search;
 #[path = "web/sitemaps.rs"]
 mod sitemaps;
+#[path = "web/static_pages.rs"]
+mod static_pages;
 #[path = "web/tips.rs"]
 mod tips;
 #[path = "web/tips_inbox.rs"]
@@ -616,6 +618,15 @@ async fn reference_article_from_the_demo(store: TestStore) {
     assert!(html.contains("image/webp"));
     assert!(html.contains("trainedAlgorithmicMedia"));
     assert!(html.contains(r#"More in <a href="/politics">Politics</a>"#));
+    // The demo's static pages: linked from every footer (the corrections policy under the name
+    // the settings give it), and the policy named in the article's JSON-LD.
+    assert!(html.contains(r#"<a href="/about">About the Courier</a>"#));
+    assert!(html.contains(r#"<a href="/corrections-policy">Corrections policy</a>"#));
+    assert!(html.contains(r#""correctionsPolicy":"https://news.example/corrections-policy""#));
+    for page in ["/about", "/corrections-policy"] {
+        let answer = get(&site.app, page).await;
+        assert_eq!(answer.status, StatusCode::OK, "{page}");
+    }
     // The demo discussion: threaded, an editor's pick, a reply from the newsroom.
     assert!(html.contains("(5 comments)"), "the demo discussion");
     assert!(html.contains("Editor’s pick"));

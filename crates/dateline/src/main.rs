@@ -496,10 +496,10 @@ async fn serve(
         }
         // The demo admin has no password; a one-time link lets the newcomer choose one.
         let link = dateline_web::newsroom::issue_password_link(
-            &store,
+            &dateline_usecases::Context::new(store.clone(), media.clone()),
             &config.base_url,
             report.admin_id,
-            &dateline_db::Actor::system("demo"),
+            &dateline_usecases::Actor::system("demo"),
         )
         .await
         .context("issuing the demo admin's set-password link")?;
@@ -716,22 +716,23 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             author_slug,
         } => {
             let config = setup(&overrides)?;
-            let (store, _) = open(&config).await?;
-            let role = dateline_core::Role::parse(&role).context("unknown role")?;
+            let (store, media) = open(&config).await?;
+            let ctx = dateline_usecases::Context::new(store.clone(), media);
             let user = users::NewUser {
                 email,
                 name,
                 role,
                 author_slug,
             };
-            let result = users::create(&store, user).await;
+            let result = users::create(&ctx, user).await;
             store.close().await;
             result
         }
         UserCommand::SetPasswordLink { overrides, email } => {
             let config = setup(&overrides)?;
-            let (store, _) = open(&config).await?;
-            let result = users::set_password_link(&store, &config.base_url, &email).await;
+            let (store, media) = open(&config).await?;
+            let ctx = dateline_usecases::Context::new(store.clone(), media);
+            let result = users::set_password_link(&ctx, &config.base_url, &email).await;
             store.close().await;
             result
         }

@@ -4,9 +4,9 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use anyhow::{Context, bail};
-use dateline_core::Role;
-use dateline_db::{Actor, NewStaff, Store};
+use anyhow::{Context as _, bail};
+use dateline_usecases::people::{self, AccountDraft};
+use dateline_usecases::{Actor, Context, UseCaseError};
 use dateline_web::newsroom::{PASSWORD_LINK_VALID_FOR, issue_password_link, secrets};
 
 /// Who the audit log names for what the command line does.
@@ -17,39 +17,37 @@ fn actor() -> Actor {
 pub struct NewUser {
     pub email: String,
     pub name: String,
-    pub role: Role,
+    /// As `--role` gave it; the use case names a role it does not know.
+    pub role: String,
     pub author_slug: Option<String>,
 }
 
-pub async fn create(store: &Store, user: NewUser) -> anyhow::Result<()> {
-    let author_id = match &user.author_slug {
-        Some(slug) => Some(
-            store
-                .author_by_slug(slug)
-                .await?
-                .with_context(|| format!("there is no author with the slug {slug:?}"))?
-                .id,
-        ),
-        None => None,
+pub async fn create(ctx: &Context, user: NewUser) -> anyhow::Result<()> {
+    let mut draft = AccountDraft {
+        email: user.email,
+        display_name: user.name,
+        role: user.role,
+        author_slug: user.author_slug.unwrap_or_default(),
+        password_hash: None,
     };
-    let password = read_new_password(&user.email)?;
+    // The same checks as the newsroom's form, before the password is asked for.
+    let problems: Vec<_> = dateline_core::staff::check_account(&draft.email, &draft.display_name)
+        .into_iter()
+        .map(|refusal| refusal.to_string())
+        .collect();
+    if !problems.is_empty() {
+        bail!("{}", problems.join(" "));
+    }
+    let password = read_new_password(&draft.email)?;
     let hash = tokio::task::spawn_blocking(move || secrets::hash_password(&password))
         .await
         .context("hashing the password")??;
-    let member = store
-        .create_staff_as(
-            &actor(),
-            &NewStaff {
-                email: user.email,
-                display_name: user.name,
-                role: user.role,
-                password_hash: Some(hash),
-                author_id,
-            },
-            jiff::Timestamp::now(),
-        )
-        .await
-        .context("creating the account")?;
+    draft.password_hash = Some(hash);
+    let member = match people::create_account(ctx, &actor(), &draft, jiff::Timestamp::now()).await {
+        Ok(member) => member,
+        Err(UseCaseError::Refused(refusals)) => bail!("{refusals}"),
+        Err(error) => return Err(error).context("creating the account"),
+    };
     println!(
         "Created {} <{}> as {}. They can sign in at /newsroom/login.",
         member.display_name, member.email, member.role
@@ -57,12 +55,13 @@ pub async fn create(store: &Store, user: NewUser) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn set_password_link(store: &Store, base_url: &str, email: &str) -> anyhow::Result<()> {
-    let member = store
+pub async fn set_password_link(ctx: &Context, base_url: &str, email: &str) -> anyhow::Result<()> {
+    let member = ctx
+        .store
         .staff_by_email(email)
         .await
         .with_context(|| format!("no staff account has the email {email:?}"))?;
-    let link = issue_password_link(store, base_url, member.id, &actor())
+    let link = issue_password_link(ctx, base_url, member.id, &actor())
         .await
         .context("issuing the link")?;
     println!(

@@ -1,6 +1,6 @@
 'use strict';
 // Live coverage in real headless Chromium, on the demo's running live page: two journalists post
-// on the live desk while a reader's open page says "N new updates — show" and, on click, shows the
+// on the live desk (each desk announcing the other's entry) while a reader's open page says "N new updates — show" and, on click, shows the
 // entries without a reload; the reader opens an entry's permalink and lands on it; with
 // JavaScript off, the pages and the refresh link show every entry, each once.
 // scripts/test makes the e2e editor and a second journalist (DATELINE_E2E_REPORTER_EMAIL and
@@ -87,8 +87,20 @@ describe('live coverage', () => {
     const button = reader.locator('.live-show');
     assert.equal(await button.isHidden(), true, 'nothing to show yet');
 
+    // The second journalist is typing when the first posts: their desk announces the entry and
+    // shows it on click, and what they typed stays.
+    const typing = `Second journalist ${STAMP}: precinct 40 reports.`;
+    await desks[1].locator('#new-body').fill(typing);
     const first = await post(desks[0], `First journalist ${STAMP}: precinct 12 reports.`);
-    const second = await post(desks[1], `Second journalist ${STAMP}: precinct 40 reports.`);
+    const deskShow = desks[1].locator('.live-desk-show');
+    await deskShow.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal((await deskShow.textContent()).trim(), '1 new entry — show');
+    await deskShow.click();
+    await desks[1].locator(`#entry-${first}`).waitFor({ timeout: 10_000 });
+    assert.equal(await desks[1].locator(`#entry-${first} textarea[name="body"]`).inputValue(), `First journalist ${STAMP}: precinct 12 reports.`);
+    assert.equal(await desks[1].locator('#new-body').inputValue(), typing, 'what the journalist typed is kept');
+    assert.equal(await deskShow.isHidden(), true);
+    const second = await post(desks[1], typing);
     await button.waitFor({ state: 'visible', timeout: 10_000 });
     await reader.waitForFunction(() => /^2 new updates — show$/.test(document.querySelector('.live-show').textContent), null, { timeout: 10_000 });
     // The text under the reader did not move: the new entries are not in the list yet.

@@ -517,7 +517,7 @@ async fn staff_changes_are_audited_and_keep_one_admin(store: TestStore) {
             .set_staff_disabled(admin.id, true, &actor(&admin), t0)
             .await,
     ] {
-        assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
+        assert!(matches!(refused, Err(DbError::Refused(_))), "{refused:?}");
     }
     assert_eq!(store.staff_by_id(admin.id).await.unwrap().role, Role::Admin);
     store

@@ -37,7 +37,9 @@ use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
 use crate::AppState;
+use crate::newsroom::admin_comments;
 use crate::newsroom::admin_endpoints as admin;
+use crate::newsroom::admin_pages;
 pub use schema::*;
 
 /// Browsers revalidate after a minute (a cheap 304); a CDN keeps answers five minutes and may
@@ -57,8 +59,9 @@ const MAX_LIMIT: i64 = 100;
         description = "Read-only access to the published articles, sections and authors of a \
                        Dateline newsroom. Lists paginate by an opaque cursor; unknown filter \
                        slugs give an empty list. Under /api/v1/admin, the Admin API writes, \
-                       schedules, publishes and corrects articles and uploads images with a \
-                       bearer token an admin creates in the newsroom."
+                       schedules, publishes and corrects articles, manages static pages, \
+                       uploads images and moderates the discussion with a bearer token an admin \
+                       creates in the newsroom."
     ),
     modifiers(&BearerAuth),
     paths(
@@ -76,7 +79,19 @@ const MAX_LIMIT: i64 = 100;
         admin::unpublish_article,
         admin::schedule_article,
         admin::add_note,
-        admin::upload_image
+        admin::upload_image,
+        admin_pages::create_page,
+        admin_pages::get_page,
+        admin_pages::update_page,
+        admin_pages::publish_page,
+        admin_pages::unpublish_page,
+        admin_pages::delete_page,
+        admin_comments::decide,
+        admin_comments::feature,
+        admin_comments::reply,
+        admin_comments::standing,
+        admin_comments::discussion,
+        admin_comments::save_rules
     ),
     components(schemas(
         ArticleList,
@@ -107,7 +122,18 @@ const MAX_LIMIT: i64 = 100;
         admin::TokenInfo,
         admin::StaffInfo,
         admin::AdminApiError,
-        admin::AdminErrorDetail
+        admin::AdminErrorDetail,
+        admin_pages::AdminPage,
+        admin_pages::PageFields,
+        admin_comments::AdminComment,
+        admin_comments::AdminReader,
+        admin_comments::DecisionRequest,
+        admin_comments::FeatureRequest,
+        admin_comments::ReplyRequest,
+        admin_comments::StandingRequest,
+        admin_comments::DiscussionRequest,
+        admin_comments::RulesRequest,
+        admin_comments::AdminRules
     ))
 )]
 pub struct ApiDoc;

@@ -3,8 +3,10 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::{Action, Role};
-use dateline_db::{API_TOKEN_DEFAULT_LIFETIME, Actor, DbError, NewStaff, Store};
+use dateline_core::{Action, Field, Role};
+use dateline_db::{API_TOKEN_DEFAULT_LIFETIME, DbError};
+use dateline_usecases::people::{self, AccountDraft};
+use dateline_usecases::{Context, UseCaseError};
 use http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
@@ -13,8 +15,7 @@ use serde_json::{Value, json};
 use super::{Csrf, CurrentStaff, NewsroomError, render, secrets};
 use crate::AppState;
 
-/// Long enough to reach someone over a weekend; short enough that an old email is harmless.
-pub const PASSWORD_LINK_VALID_FOR: SignedDuration = SignedDuration::from_hours(72);
+pub use dateline_usecases::people::PASSWORD_LINK_VALID_FOR;
 
 /// API tokens show this prefix, so a leaked one is recognisable in logs and secret scanners.
 pub const API_TOKEN_PREFIX: &str = "dlt_";
@@ -24,22 +25,20 @@ const AUDIT_PAGE: i64 = 50;
 /// Issues a one-time set-password link for a staff member and returns it (absolute, on
 /// `base_url`). The token exists only in the link; the database keeps its digest.
 pub async fn issue_password_link(
-    store: &Store,
+    ctx: &Context,
     base_url: &str,
     staff_id: i64,
-    actor: &Actor,
+    actor: &dateline_usecases::Actor,
 ) -> Result<String, NewsroomError> {
     let token = secrets::new_token()?;
-    let now = Timestamp::now();
-    store
-        .create_password_link(
-            staff_id,
-            &secrets::token_digest(&token),
-            now + PASSWORD_LINK_VALID_FOR,
-            actor,
-            now,
-        )
-        .await?;
+    people::issue_password_link(
+        ctx,
+        actor,
+        staff_id,
+        &secrets::token_digest(&token),
+        Timestamp::now(),
+    )
+    .await?;
     Ok(format!(
         "{}/newsroom/set-password/{token}",
         base_url.trim_end_matches('/')
@@ -159,74 +158,35 @@ pub async fn create_user(
     csrf: Csrf,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ManageUsers)?;
-    let mut errors = serde_json::Map::new();
-    let role = Role::parse(&form.role);
-    if role.is_none() {
-        errors.insert("role".into(), "Choose a role.".into());
-    }
-    let author_id = if form.author_slug.is_empty() {
-        None
-    } else {
-        match state.store().author_by_slug(&form.author_slug).await? {
-            Some(author) => Some(author.id),
-            None => {
-                errors.insert("author_slug".into(), "There is no such byline.".into());
-                None
-            }
-        }
+    let actor = staff.as_actor();
+    let draft = AccountDraft {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        role: form.role.clone(),
+        author_slug: form.author_slug.clone(),
+        password_hash: None,
     };
-    if form.display_name.trim().is_empty() {
-        errors.insert("display_name".into(), "Give the person's name.".into());
-    }
-    if let (Some(role), true) = (role, errors.is_empty()) {
-        let input = NewStaff {
-            email: form.email.clone(),
-            display_name: form.display_name.clone(),
-            role,
-            password_hash: None,
-            author_id,
-        };
-        match state
-            .store()
-            .create_staff_as(&staff.actor(), &input, Timestamp::now())
-            .await
-        {
-            Ok(member) => {
-                let link = issue_password_link(
-                    state.store(),
-                    &state.config().base_url,
-                    member.id,
-                    &staff.actor(),
-                )
-                .await?;
-                return link_page(&state, &staff, &csrf, &member.display_name, &link, true).await;
-            }
-            Err(DbError::Duplicate(_)) => {
-                errors.insert(
-                    "email".into(),
-                    "Someone already has an account with this email.".into(),
-                );
-            }
-            Err(DbError::Invalid(message)) => {
-                let field = if message.contains("email") {
-                    "email"
-                } else {
-                    "display_name"
-                };
-                errors.insert(field.into(), capitalise(&message).into());
-            }
-            Err(error) => return Err(error.into()),
+    match people::create_account(state.ctx(), &actor, &draft, Timestamp::now()).await {
+        Ok(member) => {
+            let link =
+                issue_password_link(state.ctx(), &state.config().base_url, member.id, &actor)
+                    .await?;
+            link_page(&state, &staff, &csrf, &member.display_name, &link, true).await
         }
-    }
-    new_user_page(&state, &staff, &csrf, &form, errors).await
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+        Err(UseCaseError::Refused(refusals)) => {
+            let errors = refusals
+                .by_field()
+                .into_iter()
+                .map(|(field, message)| {
+                    (
+                        field.map_or("email", Field::as_str).to_owned(),
+                        json!(message),
+                    )
+                })
+                .collect();
+            new_user_page(&state, &staff, &csrf, &form, errors).await
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -260,34 +220,22 @@ pub struct RoleForm {
     role: String,
 }
 
-/// Changing one's own role or disabling oneself is refused: an admin locking themselves out is
-/// never what they meant.
-fn not_self(staff: &CurrentStaff, id: i64) -> Result<(), NewsroomError> {
-    if staff.member.id == id {
-        Err(NewsroomError::Forbidden(
-            "You cannot change your own role or disable your own account; ask another admin."
-                .to_owned(),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
+/// Back to the list after a change, or the list again with the use case's refusal.
 async fn after_change(
     state: &AppState,
     staff: &CurrentStaff,
     csrf: &Csrf,
-    result: Result<dateline_core::StaffMember, DbError>,
+    result: Result<dateline_core::StaffMember, UseCaseError>,
 ) -> Result<Response, NewsroomError> {
     match result {
         Ok(_) => Ok(Redirect::to("/newsroom/users").into_response()),
-        Err(DbError::Invalid(message)) => {
+        Err(UseCaseError::Refused(refusals)) => {
             users_page(
                 state,
                 staff,
                 csrf,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "error": capitalise(&message) }),
+                json!({ "error": refusals.to_string() }),
             )
             .await
         }
@@ -302,22 +250,14 @@ pub async fn change_role(
     Path(id): Path<i64>,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ManageUsers)?;
-    not_self(&staff, id)?;
-    let Some(role) = Role::parse(&form.role) else {
-        return users_page(
-            &state,
-            &staff,
-            &csrf,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "error": "Choose a role." }),
-        )
-        .await;
-    };
-    let result = state
-        .store()
-        .set_staff_role(id, role, &staff.actor(), Timestamp::now())
-        .await;
+    let result = people::change_role(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        &form.role,
+        Timestamp::now(),
+    )
+    .await;
     after_change(&state, &staff, &csrf, result).await
 }
 
@@ -328,12 +268,14 @@ async fn set_disabled(
     id: i64,
     disabled: bool,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ManageUsers)?;
-    not_self(&staff, id)?;
-    let result = state
-        .store()
-        .set_staff_disabled(id, disabled, &staff.actor(), Timestamp::now())
-        .await;
+    let result = people::set_disabled(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        disabled,
+        Timestamp::now(),
+    )
+    .await;
     after_change(&state, &staff, &csrf, result).await
 }
 
@@ -361,13 +303,12 @@ pub async fn password_link(
     csrf: Csrf,
     Path(id): Path<i64>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ManageUsers)?;
     let member = state.store().staff_by_id(id).await?;
     let link = issue_password_link(
-        state.store(),
+        state.ctx(),
         &state.config().base_url,
         member.id,
-        &staff.actor(),
+        &staff.as_actor(),
     )
     .await?;
     link_page(&state, &staff, &csrf, &member.display_name, &link, false).await

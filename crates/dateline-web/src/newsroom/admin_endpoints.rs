@@ -24,17 +24,15 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use dateline_core::provenance::DigitalSourceType;
 use dateline_core::workflow::WorkflowError;
-use dateline_core::{
-    Action, ArticlePage, ArticleStatus, Field, ImageVariant, Refusals, Role, paths,
-};
-use dateline_db::{DbError, ImageInput};
-use dateline_storage::{ImageLimits, MediaError, Origin, VariantFormat};
+use dateline_core::{Action, ArticlePage, ArticleStatus, Field, Refusals, Role, paths};
+use dateline_db::DbError;
+use dateline_storage::{ImageLimits, MediaError, Origin};
 use dateline_usecases::UseCaseError;
 use dateline_usecases::articles::{
     self, ArticleChanges, AuthorChoice, PublishTime, SectionChoice, edit_action,
 };
+use dateline_usecases::library::{self, ImageWords, SourceTypeFrom};
 use http::StatusCode;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION};
 use jiff::Timestamp;
@@ -47,7 +45,6 @@ use crate::AppState;
 
 /// The largest JSON body read: an article's Markdown with plenty of room.
 pub(crate) const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
-const MAX_IMAGE_TEXT_CHARS: usize = 1_000;
 /// The upload formats, as `Content-Type` names them.
 const IMAGE_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "image/gif"];
 
@@ -331,7 +328,7 @@ impl From<ApiAuthError> for AdminError {
 }
 
 impl AdminError {
-    fn field(name: &str, message: impl Into<String>) -> Self {
+    pub(super) fn field(name: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::Invalid(
             message.clone(),
@@ -427,7 +424,7 @@ impl IntoResponse for AdminError {
             Self::Auth(error) => return error.into_response(),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
-                detail("not_found", "no article has this id".to_owned()),
+                detail("not_found", "nothing has this id".to_owned()),
             ),
             Self::BadRequest(code, message) => (StatusCode::BAD_REQUEST, detail(&code, message)),
             Self::Invalid(message, fields) => (
@@ -472,16 +469,16 @@ impl IntoResponse for AdminError {
     }
 }
 
-type Answer = Result<Response, AdminError>;
+pub(super) type Answer = Result<Response, AdminError>;
 
 // ----- Reading the request -----
 
-fn parse_id(id: &str) -> Result<i64, AdminError> {
+pub(super) fn parse_id(id: &str) -> Result<i64, AdminError> {
     let digits = id.strip_prefix('-').unwrap_or(id);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AdminError::BadRequest(
             "invalid_id".to_owned(),
-            "the article id must be an integer".to_owned(),
+            "the id must be an integer".to_owned(),
         ));
     }
     id.parse().map_err(|_| AdminError::NotFound)
@@ -489,7 +486,10 @@ fn parse_id(id: &str) -> Result<i64, AdminError> {
 
 /// Reads a JSON body of at most [`MAX_JSON_BYTES`]: unreadable JSON is a 400, JSON of the wrong
 /// shape (a missing or unknown field, a wrong type) a 422.
-async fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, AdminError> {
+pub(super) async fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<T, AdminError> {
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -1011,48 +1011,6 @@ pub async fn upload_image(
     if !declared.is_some_and(|v| IMAGE_TYPES.contains(&v.as_str())) {
         return Err(AdminError::UnsupportedMediaType);
     }
-    let text = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let alt = text(query.alt);
-    let caption = text(query.caption);
-    let credit = text(query.credit);
-    let mut problems = BTreeMap::new();
-    if alt.is_none() {
-        problems.insert(
-            "alt".to_owned(),
-            "required: describe the picture for readers who cannot see it".to_owned(),
-        );
-    }
-    for (name, value) in [("alt", &alt), ("caption", &caption), ("credit", &credit)] {
-        if value
-            .as_ref()
-            .is_some_and(|v| v.chars().count() > MAX_IMAGE_TEXT_CHARS)
-        {
-            problems.insert(
-                name.to_owned(),
-                format!("at most {MAX_IMAGE_TEXT_CHARS} characters"),
-            );
-        }
-    }
-    let chosen_type = match text(query.source_type) {
-        Some(value) => match DigitalSourceType::from_uri_or_code(&value) {
-            Some(found) => Some(found),
-            None => {
-                problems.insert(
-                    "source_type".to_owned(),
-                    "an IPTC digital source type, as its URI or code (e.g. digitalCapture)"
-                        .to_owned(),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    if !problems.is_empty() {
-        return Err(AdminError::Invalid(
-            "the upload is not valid".to_owned(),
-            problems,
-        ));
-    }
     let limits = ImageLimits::default();
     let too_large = || {
         AdminError::TooLarge(
@@ -1073,58 +1031,35 @@ pub async fn upload_image(
     let bytes: Bytes = axum::body::to_bytes(body, limits.max_bytes)
         .await
         .map_err(|_| too_large())?;
-    let ingested = state
-        .media()
-        .ingest_image_with_provenance(bytes, &limits)
-        .await
-        .map_err(|error| match error {
-            MediaError::TooLarge { .. } => AdminError::TooLarge(error.to_string()),
-            MediaError::TooManyPixels { .. } | MediaError::TooWide { .. } => {
-                AdminError::field("file", error.to_string())
-            }
-            MediaError::UnsupportedFormat | MediaError::Broken(_) => {
-                AdminError::field("file", error.to_string())
-            }
-            error => {
-                tracing::error!(%error, "storing an uploaded image failed");
-                AdminError::Internal
-            }
-        })?;
-    let (source_type, from) = match (chosen_type, ingested.provenance.source_type) {
-        (Some(chosen), _) => (Some(chosen), "request"),
-        (None, Some(found)) => (Some(found), "file"),
-        (None, None) => (None, "none"),
+    let words = ImageWords {
+        alt: query.alt.unwrap_or_default(),
+        caption: query.caption.unwrap_or_default(),
+        credit: query.credit.unwrap_or_default(),
+        source_type: query.source_type.unwrap_or_default(),
     };
-    let stored = &ingested.stored;
-    let image = state
-        .store()
-        .insert_image(&ImageInput {
-            original_key: stored.original_key.clone(),
-            original_mime: stored.original_mime.to_owned(),
-            width: stored.width,
-            height: stored.height,
-            alt: alt.unwrap_or_default(),
-            caption,
-            credit,
-            source_type,
-            variants: stored
-                .variants
-                .iter()
-                .map(|v| ImageVariant {
-                    key: v.key.clone(),
-                    format: match v.format {
-                        VariantFormat::Jpeg => "jpeg",
-                        VariantFormat::Webp => "webp",
-                    }
-                    .to_owned(),
-                    width: v.width,
-                    height: v.height,
-                })
-                .collect(),
-        })
-        .await
-        .map_err(AdminError::db)?;
-    let provenance = &ingested.provenance;
+    let uploaded = library::upload(
+        state.ctx(),
+        &caller.as_actor(),
+        bytes,
+        &words,
+        &limits,
+        None,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|error| match error {
+        UseCaseError::Refused(refusals) if refusals.codes().contains(&"file_too_large") => {
+            AdminError::TooLarge(refusals.to_string())
+        }
+        other => AdminError::from(other),
+    })?;
+    let image = &uploaded.image.image;
+    let from = match uploaded.source_type_from {
+        SourceTypeFrom::Uploader => "request",
+        SourceTypeFrom::File => "file",
+        SourceTypeFrom::Nobody => "none",
+    };
+    let provenance = &uploaded.provenance;
     let base = &state.config().base_url;
     let answer = AdminImage {
         id: image.id,

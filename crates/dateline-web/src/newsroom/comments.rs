@@ -1,15 +1,18 @@
 //! Moderation: the queues (pending, reported, approved, rejected), decisions on comments, the
 //! readers' standing, closing an article's discussion, and the site's moderation rules. Every
-//! decision goes through the store, which writes it to the audit log.
+//! decision is a use case (`dateline_usecases::comments`), as on the Admin API; a refusal shows
+//! the queue again with the use case's words.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::Action;
-use dateline_core::comments::{ModerationMode, ModerationSettings, ModeratorDecision};
-use dateline_db::{CommentAuthor, DbError, NewComment, Queue, Standing};
+use dateline_core::comments::{ModerationMode, ModerationSettings};
+use dateline_core::{Action, Field};
+use dateline_db::Queue;
+use dateline_usecases::UseCaseError;
+use dateline_usecases::comments::{self, RulesDraft};
 use http::StatusCode;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -45,6 +48,18 @@ pub async fn queue(
         .as_deref()
         .and_then(Queue::parse)
         .unwrap_or(Queue::Pending);
+    render_queue(&state, &staff, &csrf, queue, &query, None).await
+}
+
+/// A queue page; `refusal` is why the last decision was not taken (then the answer is a 422).
+async fn render_queue(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    queue: Queue,
+    query: &QueueQuery,
+    refusal: Option<String>,
+) -> Result<Response, NewsroomError> {
     let settings = state.store().settings().await?;
     let clock = Clock::for_settings(&settings);
     let mut entries = state
@@ -111,18 +126,24 @@ pub async fn queue(
                 .map(|e| format!("{}&before={}", queue_url(queue), e.comment.id))
         })
         .flatten();
+    let status = if refusal.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     render(
-        &state,
-        Some(&staff),
-        &csrf,
+        state,
+        Some(staff),
+        csrf,
         "newsroom/comments.html",
-        StatusCode::OK,
+        status,
         json!({
             "queue": queue.as_str(),
             "tabs": tabs,
             "comments": rows,
             "older_url": older_url,
             "done": query.done,
+            "refusal": refusal,
             "may_configure": staff.may(Action::ConfigureModeration, false),
         }),
     )
@@ -144,36 +165,53 @@ fn back_to(queue: &str, done: &str) -> Response {
     Redirect::to(&format!("{}&done={done}", queue_url(queue))).into_response()
 }
 
-/// A decision on something that is gone or not allowed now reads as a notice, not an error page.
-fn refused(error: DbError, queue: &str) -> Result<Response, NewsroomError> {
-    match error {
-        DbError::NotFound | DbError::Invalid(_) | DbError::Comment(_) => {
-            Ok(back_to(queue, "refused"))
+/// Back to the queue the moderator came from: with `done` after a decision, or the queue again
+/// with the use case's refusal. Something gone meanwhile (a stale page) is a notice, not an
+/// error page.
+async fn answer<T>(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    queue: &str,
+    outcome: Result<T, UseCaseError>,
+    done: &str,
+) -> Result<Response, NewsroomError> {
+    match outcome {
+        Ok(_) => Ok(back_to(queue, done)),
+        Err(UseCaseError::NotFound) => Ok(back_to(queue, "refused")),
+        Err(UseCaseError::Refused(refusals)) => {
+            let queue = Queue::parse(queue).unwrap_or(Queue::Pending);
+            render_queue(
+                state,
+                staff,
+                csrf,
+                queue,
+                &QueueQuery::default(),
+                Some(refusals.to_string()),
+            )
+            .await
         }
-        other => Err(other.into()),
+        Err(error) => Err(error.into()),
     }
 }
 
 pub async fn decide(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ModerateComments)?;
-    let decision = match form.decision.as_str() {
-        "approve" => ModeratorDecision::Approve,
-        "reject" => ModeratorDecision::Reject,
-        _ => return Ok(back_to(&form.queue, "refused")),
-    };
-    match state
-        .store()
-        .moderate_comment(id, decision, &form.reason, &staff.actor(), Timestamp::now())
-        .await
-    {
-        Ok(_) => Ok(back_to(&form.queue, &form.decision)),
-        Err(error) => refused(error, &form.queue),
-    }
+    let outcome = comments::moderate(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        &form.decision,
+        &form.reason,
+        Timestamp::now(),
+    )
+    .await;
+    answer(&state, &staff, &csrf, &form.queue, outcome, &form.decision).await
 }
 
 #[derive(Deserialize)]
@@ -187,22 +225,21 @@ pub struct FeatureForm {
 pub async fn feature(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<FeatureForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ModerateComments)?;
     let featured = form.featured == "yes";
-    match state
-        .store()
-        .set_comment_featured(id, featured, &staff.actor(), Timestamp::now())
-        .await
-    {
-        Ok(()) => Ok(back_to(
-            &form.queue,
-            if featured { "featured" } else { "unfeatured" },
-        )),
-        Err(error) => refused(error, &form.queue),
-    }
+    let outcome = comments::feature(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        featured,
+        Timestamp::now(),
+    )
+    .await;
+    let done = if featured { "featured" } else { "unfeatured" };
+    answer(&state, &staff, &csrf, &form.queue, outcome, done).await
 }
 
 #[derive(Deserialize)]
@@ -220,51 +257,28 @@ pub struct StandingForm {
 pub async fn standing(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    csrf: Csrf,
     Path(reader_id): Path<i64>,
     Form(form): Form<StandingForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ModerateComments)?;
-    let now = Timestamp::now();
-    let actor = staff.actor();
-    let store = state.store();
-    let outcome = match form.standing.as_str() {
-        "active" => store
-            .set_reader_standing(reader_id, Standing::Active, &form.reason, &actor, now)
-            .await
-            .map(|_| ()),
-        "banned" => store
-            .set_reader_standing(reader_id, Standing::Banned, &form.reason, &actor, now)
-            .await
-            .map(|_| ()),
-        "suspended" => {
-            let days = form
-                .days
-                .as_deref()
-                .and_then(|d| d.trim().parse::<i64>().ok())
-                .filter(|d| (1..=365).contains(d))
-                .unwrap_or(7);
-            let until = now + SignedDuration::from_hours(24 * days);
-            store
-                .set_reader_standing(
-                    reader_id,
-                    Standing::Suspended { until },
-                    &form.reason,
-                    &actor,
-                    now,
-                )
-                .await
-                .map(|_| ())
-        }
-        "premoderate" | "trust" => store
-            .set_reader_always_premoderate(reader_id, form.standing == "premoderate", &actor, now)
-            .await
-            .map(|_| ()),
-        _ => return Ok(back_to(&form.queue, "refused")),
-    };
-    match outcome {
-        Ok(()) => Ok(back_to(&form.queue, &form.standing)),
-        Err(error) => refused(error, &form.queue),
-    }
+    // Days that are not a number are no days: the use case refuses them as out of range.
+    let days = form
+        .days
+        .as_deref()
+        .map(str::trim)
+        .filter(|days| !days.is_empty())
+        .map(|days| days.parse::<i64>().unwrap_or(0));
+    let outcome = comments::set_standing(
+        state.ctx(),
+        &staff.as_actor(),
+        reader_id,
+        &form.standing,
+        days,
+        &form.reason,
+        Timestamp::now(),
+    )
+    .await;
+    answer(&state, &staff, &csrf, &form.queue, outcome, &form.standing).await
 }
 
 #[derive(Deserialize)]
@@ -278,24 +292,19 @@ pub struct StaffReplyForm {
 pub async fn staff_reply(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    csrf: Csrf,
     Path(comment_id): Path<i64>,
     Form(form): Form<StaffReplyForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ModerateComments)?;
-    let parent = match state.store().comment(comment_id).await {
-        Ok(parent) => parent,
-        Err(error) => return refused(error, &form.queue),
-    };
-    let reply = NewComment {
-        article_id: parent.article_id,
-        parent_id: Some(parent.id),
-        author: CommentAuthor::Staff(staff.member.id),
-        body: form.body,
-    };
-    match state.store().post_comment(&reply, Timestamp::now()).await {
-        Ok(_) => Ok(back_to(&form.queue, "replied")),
-        Err(error) => refused(error, &form.queue),
-    }
+    let outcome = comments::reply_as_staff(
+        state.ctx(),
+        &staff.as_actor(),
+        comment_id,
+        &form.body,
+        Timestamp::now(),
+    )
+    .await;
+    answer(&state, &staff, &csrf, &form.queue, outcome, "replied").await
 }
 
 #[derive(Deserialize)]
@@ -312,38 +321,22 @@ pub struct ArticleDiscussionForm {
 pub async fn article_discussion(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    csrf: Csrf,
     Path(article_id): Path<i64>,
     Form(form): Form<ArticleDiscussionForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ModerateComments)?;
     let now = Timestamp::now();
-    let actor = staff.actor();
+    let actor = staff.as_actor();
     let outcome = match (form.open.as_deref(), form.mode.as_deref()) {
         (Some(open), _) => {
-            state
-                .store()
-                .set_article_comments_open(article_id, open == "yes", &actor, now)
-                .await
+            comments::open_discussion(state.ctx(), &actor, article_id, open == "yes", now).await
         }
         (None, Some(mode)) => {
-            let mode = match mode {
-                "site" => None,
-                other => match ModerationMode::parse(other) {
-                    Some(mode) => Some(mode),
-                    None => return Ok(back_to(&form.queue, "refused")),
-                },
-            };
-            state
-                .store()
-                .set_article_comment_mode(article_id, mode, &actor, now)
-                .await
+            comments::set_discussion_mode(state.ctx(), &actor, article_id, mode, now).await
         }
         (None, None) => return Ok(back_to(&form.queue, "refused")),
     };
-    match outcome {
-        Ok(()) => Ok(back_to(&form.queue, "article")),
-        Err(error) => refused(error, &form.queue),
-    }
+    answer(&state, &staff, &csrf, &form.queue, outcome, "article").await
 }
 
 #[derive(Deserialize)]
@@ -408,71 +401,37 @@ pub async fn save_settings(
     csrf: Csrf,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ConfigureModeration)?;
-    let mut errors = serde_json::Map::new();
-    let mode = ModerationMode::parse(&form.mode).unwrap_or_else(|| {
-        errors.insert("mode".into(), json!("Choose pre- or post-moderation."));
-        ModerationMode::Post
-    });
-    let premoderate_first = form
-        .premoderate_first
-        .trim()
-        .parse::<u32>()
-        .unwrap_or_else(|_| {
-            errors.insert(
-                "premoderate_first".into(),
-                json!("Enter a whole number, 0 or more."),
-            );
-            0
-        });
-    let auto_close_days = match form.auto_close_days.trim() {
-        "" => None,
-        text => match text.parse::<u32>() {
-            Ok(days) => Some(days),
-            Err(_) => {
-                errors.insert(
-                    "auto_close_days".into(),
-                    json!("Enter a number of days, or leave it empty to keep comments open."),
-                );
-                None
-            }
-        },
-    };
-    let words = |text: &str| -> Vec<String> {
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let settings = ModerationSettings {
-        mode,
-        premoderate_first,
-        banned_words: words(&form.banned_words),
-        suspect_words: words(&form.suspect_words),
+    let lines = |text: &str| -> Vec<String> { text.lines().map(str::to_owned).collect() };
+    let draft = RulesDraft {
+        mode: form.mode.clone(),
+        premoderate_first: form.premoderate_first.clone(),
+        banned_words: lines(&form.banned_words),
+        suspect_words: lines(&form.suspect_words),
         premoderate_links: form.premoderate_links.as_deref() == Some("yes"),
-        auto_close_days,
+        auto_close_days: form.auto_close_days.clone(),
     };
-    if errors.is_empty() {
-        match state
-            .store()
-            .save_comment_settings(&settings, &staff.actor(), Timestamp::now())
-            .await
-        {
-            Ok(()) => {
-                return Ok(Redirect::to("/newsroom/comments/settings?saved=1").into_response());
-            }
-            Err(DbError::Invalid(message)) => {
-                let field = if message.contains("days") {
-                    "auto_close_days"
-                } else {
-                    "premoderate_first"
-                };
-                errors.insert(field.into(), json!(message));
-            }
-            Err(error) => return Err(error.into()),
-        }
-    }
+    let refusals = match comments::save_rules(
+        state.ctx(),
+        &staff.as_actor(),
+        &draft,
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(_) => return Ok(Redirect::to("/newsroom/comments/settings?saved=1").into_response()),
+        Err(UseCaseError::Refused(refusals)) => refusals,
+        Err(error) => return Err(error.into()),
+    };
+    let errors: serde_json::Map<String, Value> = refusals
+        .by_field()
+        .into_iter()
+        .map(|(field, message)| {
+            (
+                field.map_or("form", Field::as_str).to_owned(),
+                json!(message),
+            )
+        })
+        .collect();
     // Re-show exactly what was typed, with the messages beside the fields.
     render(
         &state,
@@ -486,7 +445,7 @@ pub async fn save_settings(
                 "premoderate_first": form.premoderate_first,
                 "banned_words": form.banned_words,
                 "suspect_words": form.suspect_words,
-                "premoderate_links": settings.premoderate_links,
+                "premoderate_links": draft.premoderate_links,
                 "auto_close_days": form.auto_close_days,
             },
             "errors": errors,

@@ -1,18 +1,19 @@
 //! The image library: upload, list and search, edit descriptions and the digital source type.
 //!
-//! [`upload_image`] is the one way a picture enters the library, shared with the Admin API: it
-//! checks the typed fields first, then the file (size, pixels, damage), and stores nothing unless
-//! everything is acceptable.
+//! An upload goes through `dateline_usecases::library::upload`, the one way a picture enters the
+//! library (the Admin API and imports use it too): it checks the typed fields first, then the
+//! file (size, pixels, damage), and stores nothing unless everything is acceptable.
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
-use dateline_core::Action;
 use dateline_core::provenance::DigitalSourceType;
-use dateline_core::{paging, paths};
-use dateline_db::{Actor, DbError, ImageEdit, ImageInput, LibraryImage, SourceTypeOrigin, Store};
-use dateline_storage::{ImageLimits, MediaError, MediaStore, Origin, VariantFormat};
+use dateline_core::{Action, Field, paging, paths};
+use dateline_db::{DbError, ImageEdit, LibraryImage};
+use dateline_storage::ImageLimits;
+use dateline_usecases::UseCaseError;
+use dateline_usecases::library::{self, ImageWords};
 use http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -37,119 +38,29 @@ pub struct UploadFields {
     pub source_type: String,
 }
 
-/// Why an upload was refused, tied to the field to show it next to.
-#[derive(Debug, thiserror::Error)]
-pub enum UploadError {
-    #[error("{message}")]
-    Field {
-        field: &'static str,
-        message: String,
-    },
-    /// Storage or encoding failed: not the uploader's fault, and nothing was added.
-    #[error(transparent)]
-    Media(MediaError),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl UploadError {
-    fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Field {
-            field,
-            message: message.into(),
-        }
-    }
-
-    /// Whether the uploader can fix it (and so it is a 422, not a 500).
-    pub fn is_the_uploaders(&self) -> bool {
-        matches!(self, Self::Field { .. })
-    }
-}
-
 fn optional(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-fn parse_source_type(text: &str) -> Result<Option<DigitalSourceType>, UploadError> {
+fn parse_source_type(text: &str) -> Result<Option<DigitalSourceType>, String> {
     if text.trim().is_empty() {
         return Ok(None);
     }
     DigitalSourceType::from_uri_or_code(text.trim())
         .map(Some)
-        .ok_or_else(|| {
-            UploadError::field("source_type", "Choose a digital source type from the list.")
-        })
+        .ok_or_else(|| "Choose a digital source type from the list.".to_owned())
 }
 
-/// Checks and stores an uploaded picture and adds it to the library on `actor`'s behalf. The
-/// source type is the uploader's choice when given, otherwise what the file's C2PA manifest or
-/// XMP declares (and the library remembers which).
-pub async fn upload_image(
-    store: &Store,
-    media: &MediaStore,
-    limits: &ImageLimits,
-    bytes: Bytes,
-    fields: &UploadFields,
-    actor: &Actor,
-) -> Result<LibraryImage, UploadError> {
-    if fields.alt.trim().is_empty() {
-        return Err(UploadError::field(
-            "alt",
-            "Alt text is required: describe the picture for readers who cannot see it.",
-        ));
+impl UploadFields {
+    fn words(&self) -> ImageWords {
+        ImageWords {
+            alt: self.alt.clone(),
+            caption: self.caption.clone(),
+            credit: self.credit.clone(),
+            source_type: self.source_type.clone(),
+        }
     }
-    let chosen = parse_source_type(&fields.source_type)?;
-    if bytes.is_empty() {
-        return Err(UploadError::field("file", "Choose a picture to upload."));
-    }
-    let ingested = media
-        .ingest_image_with_provenance(bytes, limits)
-        .await
-        .map_err(|error| match error {
-            MediaError::Storage(_) | MediaError::Processing(_) => UploadError::Media(error),
-            refused => UploadError::field("file", refused.to_string()),
-        })?;
-    let provenance = &ingested.provenance;
-    let (source_type, origin) = match chosen {
-        Some(chosen) => (Some(chosen), SourceTypeOrigin::Staff(actor.name.clone())),
-        None => match (&provenance.origin, provenance.source_type) {
-            (Origin::C2pa { .. }, Some(found)) => (
-                Some(found),
-                SourceTypeOrigin::C2pa(provenance.explanation()),
-            ),
-            (Origin::Xmp, Some(found)) => (Some(found), SourceTypeOrigin::Xmp),
-            _ => (None, SourceTypeOrigin::None),
-        },
-    };
-    let stored = &ingested.stored;
-    let input = ImageInput {
-        original_key: stored.original_key.clone(),
-        original_mime: stored.original_mime.to_owned(),
-        width: stored.width,
-        height: stored.height,
-        alt: fields.alt.trim().to_owned(),
-        caption: optional(&fields.caption),
-        credit: optional(&fields.credit),
-        source_type,
-        variants: stored
-            .variants
-            .iter()
-            .map(|v| dateline_core::ImageVariant {
-                key: v.key.clone(),
-                format: match v.format {
-                    VariantFormat::Jpeg => "jpeg",
-                    VariantFormat::Webp => "webp",
-                }
-                .to_owned(),
-                width: v.width,
-                height: v.height,
-            })
-            .collect(),
-    };
-    Ok(store
-        .add_library_image(&input, &origin, actor, Timestamp::now())
-        .await?)
 }
 
 /// Every IPTC term with the words readers see, for the source type select.
@@ -403,32 +314,38 @@ pub async fn upload(
         }
         return upload_page(&state, &staff, &csrf, &fields, errors).await;
     }
-    match upload_image(
-        state.store(),
-        state.media(),
-        &ImageLimits::default(),
+    let uploaded = library::upload(
+        state.ctx(),
+        &staff.as_actor(),
         file,
-        &fields,
-        &staff.actor(),
+        &fields.words(),
+        &ImageLimits::default(),
+        None,
+        Timestamp::now(),
     )
-    .await
-    {
+    .await;
+    match uploaded {
         // The editor placing a dropped picture: what it needs to put it in the text.
-        Ok(item) if json => {
-            Ok((StatusCode::CREATED, Json(image_view(&item, &staff))).into_response())
-        }
-        Ok(item) => Ok(
-            Redirect::to(&format!("/newsroom/images/{}?uploaded=1", item.image.id)).into_response(),
-        ),
-        Err(UploadError::Field { field, message }) => {
-            errors.insert(field.into(), message.into());
+        Ok(uploaded) if json => Ok((
+            StatusCode::CREATED,
+            Json(image_view(&uploaded.image, &staff)),
+        )
+            .into_response()),
+        Ok(uploaded) => Ok(Redirect::to(&format!(
+            "/newsroom/images/{}?uploaded=1",
+            uploaded.image.image.id
+        ))
+        .into_response()),
+        Err(UseCaseError::Refused(refusals)) => {
+            for (field, message) in refusals.by_field() {
+                errors.insert(field.map_or("file", Field::as_str).into(), message.into());
+            }
             if json {
                 return Ok(refused_upload(errors));
             }
             upload_page(&state, &staff, &csrf, &fields, errors).await
         }
-        Err(UploadError::Media(error)) => Err(NewsroomError::Web(error.into())),
-        Err(UploadError::Db(error)) => Err(error.into()),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -566,7 +483,7 @@ pub async fn save(
     let source_type = match parse_source_type(&form.source_type) {
         Ok(found) => found,
         Err(error) => {
-            errors.insert("source_type".into(), error.to_string().into());
+            errors.insert("source_type".into(), error.into());
             None
         }
     };

@@ -16,7 +16,9 @@
 
 mod admin;
 mod admin_api;
+pub(crate) mod admin_comments;
 pub(crate) mod admin_endpoints;
+pub(crate) mod admin_pages;
 mod articles;
 mod authors;
 mod comments;
@@ -31,6 +33,7 @@ pub mod secrets;
 mod session;
 pub(crate) mod sign_in;
 mod site;
+mod static_pages;
 mod tips;
 
 use std::net::{IpAddr, SocketAddr};
@@ -40,7 +43,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use dateline_core::Action;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, SET_COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -49,7 +52,7 @@ use serde_json::{Value, json};
 use crate::{AppState, WebError};
 pub use admin::{PASSWORD_LINK_VALID_FOR, issue_password_link};
 pub use admin_api::{ApiAuthError, ApiCaller};
-pub use library::{UploadError, UploadFields, upload_body_limit, upload_image};
+pub use library::{UploadFields, upload_body_limit};
 pub use session::{Csrf, CurrentStaff};
 
 /// Answers about people and their sessions are for that browser only, never for a shared cache.
@@ -186,6 +189,21 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/newsroom/sections/{id}",
             get(site::section_form).post(site::update_section),
         )
+        .route("/newsroom/pages", get(static_pages::list))
+        .route(
+            "/newsroom/pages/new",
+            get(static_pages::new_form).post(static_pages::create),
+        )
+        .route(
+            "/newsroom/pages/{id}",
+            get(static_pages::edit_form).post(static_pages::save),
+        )
+        .route(
+            "/newsroom/pages/{id}/status",
+            post(static_pages::change_status),
+        )
+        .route("/newsroom/pages/{id}/delete", post(static_pages::delete))
+        .route("/newsroom/pages/{id}/preview", get(static_pages::preview))
         .route(
             "/newsroom/authors",
             get(authors::list).post(authors::create),
@@ -256,6 +274,45 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(admin_endpoints::add_note),
         )
         .route("/api/v1/admin/images", post(admin_endpoints::upload_image))
+        .route("/api/v1/admin/pages", post(admin_pages::create_page))
+        .route(
+            "/api/v1/admin/pages/{id}",
+            get(admin_pages::get_page)
+                .put(admin_pages::update_page)
+                .delete(admin_pages::delete_page),
+        )
+        .route(
+            "/api/v1/admin/pages/{id}/publish",
+            post(admin_pages::publish_page),
+        )
+        .route(
+            "/api/v1/admin/pages/{id}/unpublish",
+            post(admin_pages::unpublish_page),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}/decision",
+            post(admin_comments::decide),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}/feature",
+            post(admin_comments::feature),
+        )
+        .route(
+            "/api/v1/admin/comments/{id}/replies",
+            post(admin_comments::reply),
+        )
+        .route(
+            "/api/v1/admin/readers/{id}/standing",
+            post(admin_comments::standing),
+        )
+        .route(
+            "/api/v1/admin/articles/{id}/discussion",
+            post(admin_comments::discussion),
+        )
+        .route(
+            "/api/v1/admin/comment-rules",
+            put(admin_comments::save_rules),
+        )
         .layer(axum::middleware::from_fn(private_answers));
     pages
         .layer(axum::middleware::from_fn_with_state(state, guard))
@@ -420,6 +477,7 @@ fn menu(staff: &CurrentStaff) -> Vec<Value> {
         ("Comments", "/newsroom/comments", Action::ModerateComments),
         ("Authors", "/newsroom/authors", Action::UseNewsroom),
         ("Tips", "/newsroom/tips", Action::TriageTips),
+        ("Pages", "/newsroom/pages", Action::ManagePages),
         ("Sections", "/newsroom/sections", Action::ManageSections),
         ("Narration", "/newsroom/narration", Action::ManageNarration),
         ("Settings", "/newsroom/settings", Action::ManageSettings),

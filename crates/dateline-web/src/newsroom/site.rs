@@ -81,6 +81,25 @@ impl SectionForm {
     }
 }
 
+/// A section at a static page's address would hide the page (sections answer `/{slug}` first).
+async fn page_has_address(
+    state: &AppState,
+    slug: &str,
+) -> Result<Option<Map<String, Value>>, NewsroomError> {
+    Ok(state.store().page_by_slug(slug).await?.map(|page| {
+        let mut errors = Map::new();
+        errors.insert(
+            "slug".into(),
+            format!(
+                "The page “{}” has this address; choose another one.",
+                page.title
+            )
+            .into(),
+        );
+        errors
+    }))
+}
+
 /// Moves a store refusal next to the field it is about.
 fn section_error(error: DbError) -> Result<Map<String, Value>, NewsroomError> {
     let mut errors = Map::new();
@@ -175,6 +194,9 @@ pub async fn create_section(
         Ok(input) => input,
         Err(errors) => return sections_page(&state, &staff, &csrf, &form, errors, None).await,
     };
+    if let Some(errors) = page_has_address(&state, &input.slug).await? {
+        return sections_page(&state, &staff, &csrf, &form, errors, None).await;
+    }
     match state.store().create_section(&input).await {
         Ok(section) => {
             audit(
@@ -289,6 +311,11 @@ pub async fn update_section(
             return section_page(&state, &staff, &csrf, &before, &form, errors, None).await;
         }
     };
+    if input.slug != before.slug
+        && let Some(errors) = page_has_address(&state, &input.slug).await?
+    {
+        return section_page(&state, &staff, &csrf, &before, &form, errors, None).await;
+    }
     match state.store().update_section(id, &input).await {
         Ok(after) => {
             let mut changed = Vec::new();

@@ -16,10 +16,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::comments::{
-    CommentError, CommentStatus, MAX_THREAD_DEPTH, ReportReason, Viewer, within_edit_window,
+    CommentStatus, MAX_THREAD_DEPTH, ReportReason, Viewer, within_edit_window,
 };
 use dateline_core::{ArticlePage, ArticleStatus, paging, paths};
-use dateline_db::{Comment, CommentAuthor, DbError, DiscussionPage, DiscussionSort, NewComment};
+use dateline_db::{Comment, DbError, DiscussionPage, DiscussionSort};
+use dateline_usecases::UseCaseError;
+use dateline_usecases::comments;
 use http::header::ACCEPT;
 use http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
@@ -442,35 +444,26 @@ pub async fn post(
         ))
         .into_response());
     };
-    // The comment answered is quoted back on a refusal, so it must be one this reader may see,
-    // on this article, and shown (only those take replies); anything else is refused unquoted.
-    let asked_parent = input
-        .parent_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
-    let parent = match asked_parent.map(str::parse::<i64>) {
-        Some(Ok(id)) => visible_on(&state, article_id, id, viewer(Some(&reader)))
-            .await?
-            .filter(|c| c.status == CommentStatus::Approved),
-        Some(Err(_)) | None => None,
-    };
-    let parent_id = parent.as_ref().map(|c| c.id);
+    let now = Timestamp::now();
     let mut form = FormState {
         body: input.body.clone(),
-        parent,
         ..FormState::default()
     };
-    if asked_parent.is_some() && parent_id.is_none() {
-        form.error = Some(CommentError::ParentNotShown.to_string());
+    // A banned or suspended reader hears that, not a rate limit; the use case asks again.
+    if let Err(refused) = comments::may_post(&reader.reader, now) {
+        form.error = Some(refused.to_string());
         return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
     }
-    let now = Timestamp::now();
-    // A banned or suspended reader hears that, not a rate limit; the store checks it again in the
-    // posting transaction.
-    if let Err(refusal) = reader.reader.commenter().may_post(now) {
-        form.error = Some(refusal.to_string());
-        return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
+    // The comment answered is quoted back on a refusal; one this reader may not answer is
+    // refused before their posting allowance is spent on it.
+    let parent = input.parent_id.as_deref();
+    match comments::reply_target(state.ctx(), &reader.reader, article_id, parent).await {
+        Ok(target) => form.parent = target,
+        Err(UseCaseError::Refused(refusals)) => {
+            form.error = Some(refusals.to_string());
+            return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
+        }
+        Err(error) => return Err(error.into()),
     }
     if let Err(wait) = state
         .readers()
@@ -492,18 +485,15 @@ pub async fn post(
         )
         .await;
     }
-    let posted = state
-        .store()
-        .post_comment(
-            &NewComment {
-                article_id,
-                parent_id,
-                author: CommentAuthor::Reader(reader.reader.id),
-                body: input.body,
-            },
-            now,
-        )
-        .await;
+    let posted = comments::post(
+        state.ctx(),
+        &reader.reader,
+        article_id,
+        parent,
+        &input.body,
+        now,
+    )
+    .await;
     match posted {
         Ok(comment) => {
             let message = match comment.status {
@@ -530,11 +520,11 @@ pub async fn post(
             ))
             .into_response())
         }
-        Err(DbError::Comment(error)) => {
-            form.error = Some(error.to_string());
+        Err(UseCaseError::Refused(refusals)) => {
+            form.error = Some(refusals.to_string());
             refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
         }
-        Err(DbError::NotFound) => not_found(&state).await,
+        Err(UseCaseError::NotFound) => not_found(&state).await,
         Err(error) => Err(error.into()),
     }
 }
@@ -575,34 +565,30 @@ pub async fn edit(
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
-    match state
-        .store()
-        .edit_comment(id, reader.reader.id, &input.body, Timestamp::now())
-        .await
+    match comments::edit(
+        state.ctx(),
+        &reader.reader,
+        id,
+        &input.body,
+        Timestamp::now(),
+    )
+    .await
     {
         Ok(_) => Ok(Redirect::to(&format!(
             "{}#comment-{id}",
             discussion_url(comment.article_id)
         ))
         .into_response()),
-        Err(DbError::Comment(error)) => {
+        Err(UseCaseError::Refused(refusals)) => {
             let form = FormState {
                 body: input.body,
-                error: Some(error.to_string()),
+                error: Some(refusals.to_string()),
                 editing: Some(comment),
                 ..FormState::default()
             };
             refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
         }
-        Err(DbError::Invalid(message)) => {
-            let form = FormState {
-                body: input.body,
-                error: Some(message),
-                ..FormState::default()
-            };
-            refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
-        }
-        Err(DbError::NotFound) => not_found(&state).await,
+        Err(UseCaseError::NotFound) => not_found(&state).await,
         Err(error) => Err(error.into()),
     }
 }
@@ -616,13 +602,9 @@ pub async fn delete(
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
-    match state
-        .store()
-        .delete_own_comment(id, reader.reader.id, Timestamp::now())
-        .await
-    {
+    match comments::delete(state.ctx(), &reader.reader, id, Timestamp::now()).await {
         Ok(()) => Ok(Redirect::to(&discussion_url(comment.article_id)).into_response()),
-        Err(DbError::NotFound) => not_found(&state).await,
+        Err(UseCaseError::NotFound) => not_found(&state).await,
         Err(error) => Err(error.into()),
     }
 }
@@ -647,37 +629,31 @@ pub async fn report(
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
-    let again = |error: String| FormState {
-        error: Some(error),
-        reporting: Some(comment.clone()),
-        body: input.detail.clone(),
-        ..FormState::default()
-    };
-    let Some(reason) = ReportReason::parse(&input.reason) else {
-        let form = again("Choose why you are reporting this comment.".to_owned());
-        return refuse_comment(&state, &page, &reader, &csrf, &headers, form).await;
-    };
-    match state
-        .store()
-        .report_comment(
-            id,
-            reader.reader.id,
-            reason,
-            &input.detail,
-            Timestamp::now(),
-        )
-        .await
+    match comments::report(
+        state.ctx(),
+        &reader.reader,
+        id,
+        &input.reason,
+        &input.detail,
+        Timestamp::now(),
+    )
+    .await
     {
         Ok(()) => Ok(Redirect::to(&format!(
             "{}?reported=1",
             discussion_url(comment.article_id)
         ))
         .into_response()),
-        Err(DbError::Comment(error)) => {
-            let form = again(error.to_string());
+        Err(UseCaseError::Refused(refusals)) => {
+            let form = FormState {
+                error: Some(refusals.to_string()),
+                body: input.detail,
+                reporting: Some(comment),
+                ..FormState::default()
+            };
             refuse_comment(&state, &page, &reader, &csrf, &headers, form).await
         }
-        Err(DbError::NotFound) => not_found(&state).await,
+        Err(UseCaseError::NotFound) => not_found(&state).await,
         Err(error) => Err(error.into()),
     }
 }

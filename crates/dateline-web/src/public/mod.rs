@@ -11,6 +11,7 @@ mod pages;
 pub(crate) mod readers;
 mod search;
 mod smtp;
+pub(crate) mod static_pages;
 mod tips;
 
 use axum::Router;

@@ -1,5 +1,6 @@
 //! The addresses an imported site had (`/2024/05/12/slug/`, `/?p=123`, `/category/news/`,
-//! `/feed/`) answer 301 to where their article, section, tag, author or feed lives now.
+//! `/feed/`), and a page's before it moved, answer 301 to where their article, page, section,
+//! tag, author or feed lives now.
 //!
 //! Nothing of this site's own is ever shadowed: an old address is looked up only when the site
 //! has nothing there (the router answered 404), or, for WordPress's query forms on the front page
@@ -77,6 +78,7 @@ async fn moved(state: &AppState, old: &str) -> Option<Response> {
         MovedTo::SiteFeed => rss_path(Scope::Site),
         MovedTo::SectionFeed(slug) => rss_path(Scope::Section(slug)),
         MovedTo::AuthorFeed(slug) => rss_path(Scope::Author(slug)),
+        MovedTo::Page(slug) => paths::page(slug),
     };
     Some(super::pages::permanent_redirect(&path))
 }

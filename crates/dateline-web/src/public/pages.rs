@@ -46,14 +46,20 @@ pub(super) struct Frame {
     feeds: Vec<feeds::FeedLink>,
     /// Whether cards show a "Live" badge on running live coverage (front and section pages).
     live_badges: bool,
+    /// The published static pages, linked from the footer.
+    pages: Vec<dateline_core::PageLink>,
 }
 
 impl Frame {
     pub(super) async fn load(state: &AppState) -> Result<Self, WebError> {
         let settings = state.store().settings().await?;
         let sections = state.store().sections().await?;
+        let pages = state.store().published_page_links().await?;
         let clock = Clock::for_settings(&settings);
-        let mut tags = BTreeSet::from([cache_tags::SITE.to_owned()]);
+        let mut tags = BTreeSet::from([
+            cache_tags::SITE.to_owned(),
+            cache_tags::PAGES_LIST.to_owned(),
+        ]);
         let logo = match settings.logo_image_id {
             Some(id) => {
                 tags.insert(cache_tags::image(id));
@@ -69,6 +75,7 @@ impl Frame {
             clock,
             tags,
             live_badges: false,
+            pages,
         })
     }
 
@@ -157,7 +164,7 @@ impl Frame {
                 None => format!("{base_url}{}", theme.asset_url("logo.svg")),
             },
             logo,
-            standards: views::standards_links(&self.settings),
+            standards: views::standards_links(&self.settings, &self.pages),
         };
         let nav: Vec<NavItem> = self
             .sections
@@ -264,7 +271,7 @@ pub(super) fn pagination(path: &str, page: i64, pages: i64) -> Value {
     })
 }
 
-fn website_meta(
+pub(super) fn website_meta(
     frame: &Frame,
     state: &AppState,
     title: &str,
@@ -360,6 +367,12 @@ pub async fn section(
         return not_found_page(&state).await;
     }
     let Some(section) = state.store().section_by_slug(&slug).await? else {
+        // Sections and static pages share the top of the site; sections win, and a page may not
+        // take a section's address (`dateline_usecases::pages`).
+        if let Some(page) = state.store().published_page_at(&slug).await? {
+            return super::static_pages::render(&state, &page, super::static_pages::Mode::Public)
+                .await;
+        }
         if let Some(moved) = state.store().section_by_old_slug(&slug).await? {
             return Ok(permanent_redirect(&paths::section(&moved.slug)));
         }

@@ -1,6 +1,6 @@
 //! Sitemaps (https://www.sitemaps.org/protocol.html): an index at `/sitemap.xml` naming one
-//! article sitemap per month, the section and author listing pages, and a Google News sitemap
-//! of the last 48 hours. `robots.txt` points crawlers at the index.
+//! article sitemap per month, the section and author listing pages, the static pages, and a
+//! Google News sitemap of the last 48 hours. `robots.txt` points crawlers at the index.
 
 mod xml;
 
@@ -86,11 +86,16 @@ async fn index(State(state): State<AppState>) -> Result<Response, WebError> {
             });
         }
     }
-    for path in [
+    let mut files = vec![
         "/sitemaps/sections.xml",
         "/sitemaps/authors.xml",
         "/sitemaps/news.xml",
-    ] {
+    ];
+    // Only with a published page: an empty `urlset` is not valid against sitemap.xsd.
+    if !store.published_page_links().await?.is_empty() {
+        files.push("/sitemaps/pages.xml");
+    }
+    for path in files {
         entries.push(xml::IndexEntry {
             path: path.to_owned(),
             last_modified: None,
@@ -102,6 +107,7 @@ async fn index(State(state): State<AppState>) -> Result<Response, WebError> {
         cache_tags::SITE.to_owned(),
         cache_tags::FRONT_LIST.to_owned(),
         cache_tags::ANY_ARTICLE.to_owned(),
+        cache_tags::PAGES_LIST.to_owned(),
     ]);
     Ok(xml_response(
         xml::index(&state.config().base_url, &entries),
@@ -149,6 +155,7 @@ async fn sitemap(
     match file.as_str() {
         "sections.xml" => sections(&state).await,
         "authors.xml" => authors(&state).await,
+        "pages.xml" => static_pages(&state).await,
         "news.xml" => {
             let body = news(&state, Timestamp::now()).await?;
             Ok(uncached_xml(body, &method, &headers))
@@ -185,6 +192,19 @@ async fn articles(state: &AppState, year: i16, month: i8, part: i64) -> Result<R
     Ok(xml_response(
         xml::articles(&state.config().base_url, &articles),
         tags,
+    ))
+}
+
+/// The published static pages (About, the policies).
+async fn static_pages(state: &AppState) -> Result<Response, WebError> {
+    let pages = state.store().published_page_links().await?;
+    if pages.is_empty() {
+        return Err(WebError::NotFound);
+    }
+    let paths: Vec<String> = pages.iter().map(|p| paths::page(&p.slug)).collect();
+    Ok(xml_response(
+        xml::pages(&state.config().base_url, paths.iter().map(String::as_str)),
+        BTreeSet::from([cache_tags::PAGES_LIST.to_owned()]),
     ))
 }
 

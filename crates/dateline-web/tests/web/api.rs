@@ -366,6 +366,12 @@ async fn openapi_document_lists_the_paths(store: TestStore) {
     assert_eq!(
         paths,
         BTreeSet::from([
+            "/api/v1/admin/comments/{id}/decision",
+            "/api/v1/admin/comments/{id}/feature",
+            "/api/v1/admin/comments/{id}/replies",
+            "/api/v1/admin/readers/{id}/standing",
+            "/api/v1/admin/articles/{id}/discussion",
+            "/api/v1/admin/comment-rules",
             "/api/v1/articles",
             "/api/v1/articles/{id}",
             "/api/v1/sections",
@@ -380,6 +386,10 @@ async fn openapi_document_lists_the_paths(store: TestStore) {
             "/api/v1/admin/articles/{id}/schedule",
             "/api/v1/admin/articles/{id}/notes",
             "/api/v1/admin/images",
+            "/api/v1/admin/pages",
+            "/api/v1/admin/pages/{id}",
+            "/api/v1/admin/pages/{id}/publish",
+            "/api/v1/admin/pages/{id}/unpublish",
         ])
     );
     // Every admin operation needs the bearer token the document describes.

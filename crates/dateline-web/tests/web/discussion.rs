@@ -923,7 +923,7 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
     );
     assert!(queue.contains(">Close comments on"), "{queue}");
 
-    // An empty reply is refused and stores nothing.
+    // An empty reply is refused, saying why, and stores nothing.
     let reply_action = format!("/newsroom/comments/{id}/reply");
     let empty = desk
         .submit(
@@ -932,11 +932,11 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
             &[("body", "  "), ("queue", "approved")],
         )
         .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        empty.headers["location"]
-            .to_str()
-            .unwrap()
-            .ends_with("done=refused")
+        empty.body.contains("Write something before posting."),
+        "{}",
+        empty.body
     );
     assert!(!desk.get(queue_page).await.body.contains("comment-depth-1"));
 

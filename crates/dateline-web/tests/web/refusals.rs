@@ -2,7 +2,8 @@
 //! newsroom form (signed in as a browser) and the Admin API (a bearer token of the same
 //! person). Both must refuse it, with the same status and the same words for the same field.
 //! Then the byline attack from the outside review: an author publishing under a colleague's
-//! name, by the form and by `PUT`, on create and on update.
+//! name, by the form and by `PUT`, on create and on update. Then the same table for
+//! moderation: the newsroom's moderation forms and the Admin API's moderation endpoints.
 
 use dateline_core::{ArticleStatus, Role};
 use dateline_db::testing::TestStore;
@@ -19,6 +20,7 @@ dateline_db::both_backends!(
     form_and_api_refuse_the_same_input_the_same_way,
     an_author_cannot_publish_under_a_colleagues_byline,
     an_editor_may_put_anyone_on_a_byline,
+    moderation_form_and_api_refuse_the_same_input_the_same_way,
 );
 
 /// A newsroom with one section, a colleague's byline, and one person (of `role`, writing under
@@ -520,4 +522,271 @@ async fn an_editor_may_put_anyone_on_a_byline(store: TestStore) {
         )
         .await;
     assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+}
+
+/// A comment by a verified reader on a freshly published story of `desk`; its article, its id
+/// and the reader's. The store's own moderation rules leave it pending (a new commenter).
+async fn pending_comment(desk: &Desk) -> (i64, i64, i64) {
+    let (article_id, _) = desk.draft("Under discussion").await;
+    let published = desk
+        .api(
+            Method::POST,
+            &format!("/api/v1/admin/articles/{article_id}/publish"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    let store = desk.site.state.store();
+    let now = jiff::Timestamp::now();
+    let reader = store
+        .create_reader(
+            &dateline_db::NewReader {
+                email: "lia@readers.example".into(),
+                display_name: "Lia".into(),
+                password_hash: secrets::hash_password(PASSWORD).expect("hash"),
+            },
+            now,
+        )
+        .await
+        .expect("reader");
+    let purpose = dateline_db::ReaderLinkPurpose::Verify;
+    store
+        .create_reader_link(
+            reader.id,
+            "verify-lia",
+            purpose,
+            jiff::SignedDuration::from_hours(1),
+            now,
+        )
+        .await
+        .expect("link");
+    store
+        .use_reader_link("verify-lia", purpose, now)
+        .await
+        .expect("verified");
+    store
+        .save_comment_settings(
+            &dateline_core::comments::ModerationSettings {
+                mode: dateline_core::comments::ModerationMode::Pre,
+                premoderate_first: 0,
+                banned_words: Vec::new(),
+                suspect_words: Vec::new(),
+                premoderate_links: false,
+                auto_close_days: None,
+            },
+            &Actor::system("test"),
+            now,
+        )
+        .await
+        .expect("rules");
+    let comment = store
+        .post_comment(
+            &dateline_db::NewComment {
+                article_id,
+                parent_id: None,
+                author: dateline_db::CommentAuthor::Reader(reader.id),
+                body: "Waiting for the desk.".into(),
+            },
+            now,
+        )
+        .await
+        .expect("comment");
+    assert_eq!(comment.status.as_str(), "pending");
+    (article_id, comment.id, reader.id)
+}
+
+/// What is wrong; the form's action and fields; the API's method, path and body; the field both
+/// must name (`None`: a refusal about the comment's state, a 409 with its code on the API).
+type ModerationRow<'a> = (
+    &'a str,
+    String,
+    Vec<(&'a str, &'a str)>,
+    Method,
+    String,
+    Value,
+    Option<&'a str>,
+);
+
+async fn moderation_form_and_api_refuse_the_same_input_the_same_way(store: TestStore) {
+    let mut desk = desk(store, Role::Editor).await;
+    let (article, comment, reader) = pending_comment(&desk).await;
+    let rules = |changes: &[(&'static str, &'static str)]| {
+        let mut fields = vec![
+            ("mode", "post"),
+            ("premoderate_first", "0"),
+            ("auto_close_days", ""),
+        ];
+        for (name, value) in changes {
+            fields.retain(|(existing, _)| existing != name);
+            fields.push((name, value));
+        }
+        fields
+    };
+    let table: Vec<ModerationRow> = vec![
+        (
+            "an unknown decision",
+            format!("/newsroom/comments/{comment}/decision"),
+            vec![("decision", "maybe"), ("queue", "pending")],
+            Method::POST,
+            format!("/api/v1/admin/comments/{comment}/decision"),
+            json!({ "decision": "maybe" }),
+            Some("decision"),
+        ),
+        (
+            "an empty reply in the newsroom's name",
+            format!("/newsroom/comments/{comment}/reply"),
+            vec![("body", "  "), ("queue", "pending")],
+            Method::POST,
+            format!("/api/v1/admin/comments/{comment}/replies"),
+            json!({ "body": "  " }),
+            Some("body"),
+        ),
+        (
+            "featuring a comment readers cannot see",
+            format!("/newsroom/comments/{comment}/feature"),
+            vec![("featured", "yes"), ("queue", "pending")],
+            Method::POST,
+            format!("/api/v1/admin/comments/{comment}/feature"),
+            json!({ "featured": true }),
+            None,
+        ),
+        (
+            "an unknown standing",
+            format!("/newsroom/readers/{reader}/standing"),
+            vec![("standing", "exiled"), ("queue", "pending")],
+            Method::POST,
+            format!("/api/v1/admin/readers/{reader}/standing"),
+            json!({ "standing": "exiled" }),
+            Some("standing"),
+        ),
+        (
+            "a suspension over the longest",
+            format!("/newsroom/readers/{reader}/standing"),
+            vec![
+                ("standing", "suspended"),
+                ("days", "999"),
+                ("queue", "pending"),
+            ],
+            Method::POST,
+            format!("/api/v1/admin/readers/{reader}/standing"),
+            json!({ "standing": "suspended", "days": 999 }),
+            Some("days"),
+        ),
+        (
+            "an unknown moderation mode for an article",
+            format!("/newsroom/articles/{article}/discussion"),
+            vec![("mode", "sometimes"), ("queue", "pending")],
+            Method::POST,
+            format!("/api/v1/admin/articles/{article}/discussion"),
+            json!({ "mode": "sometimes" }),
+            Some("mode"),
+        ),
+        (
+            "an unknown site mode",
+            "/newsroom/comments/settings".to_owned(),
+            rules(&[("mode", "sometimes")]),
+            Method::PUT,
+            "/api/v1/admin/comment-rules".to_owned(),
+            json!({ "mode": "sometimes", "premoderate_first": 0 }),
+            Some("mode"),
+        ),
+        (
+            "a word where a number goes",
+            "/newsroom/comments/settings".to_owned(),
+            rules(&[("premoderate_first", "lots")]),
+            Method::PUT,
+            "/api/v1/admin/comment-rules".to_owned(),
+            json!({ "mode": "post", "premoderate_first": "lots" }),
+            Some("premoderate_first"),
+        ),
+        (
+            "too many first comments held",
+            "/newsroom/comments/settings".to_owned(),
+            rules(&[("premoderate_first", "5000")]),
+            Method::PUT,
+            "/api/v1/admin/comment-rules".to_owned(),
+            json!({ "mode": "post", "premoderate_first": 5000 }),
+            Some("premoderate_first"),
+        ),
+        (
+            "closing after no days",
+            "/newsroom/comments/settings".to_owned(),
+            rules(&[("auto_close_days", "0")]),
+            Method::PUT,
+            "/api/v1/admin/comment-rules".to_owned(),
+            json!({ "mode": "post", "premoderate_first": 0, "auto_close_days": 0 }),
+            Some("auto_close_days"),
+        ),
+    ];
+    let rules_before = desk
+        .site
+        .state
+        .store()
+        .comment_settings()
+        .await
+        .expect("rules");
+    for (what, action, form, method, path, body, field) in table {
+        let by_api = desk.api(method, &path, body).await;
+        let error: Value = serde_json::from_str(&by_api.body).expect("json error");
+        let message = match field {
+            Some(field) => {
+                assert_eq!(
+                    by_api.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "API, {what}: {}",
+                    by_api.body
+                );
+                api_fields(&by_api)
+                    .into_iter()
+                    .find(|(name, _)| name == field)
+                    .unwrap_or_else(|| panic!("API, {what}: no {field} in {}", by_api.body))
+                    .1
+            }
+            None => {
+                assert_eq!(
+                    by_api.status,
+                    StatusCode::CONFLICT,
+                    "API, {what}: {}",
+                    by_api.body
+                );
+                error["error"]["message"]
+                    .as_str()
+                    .expect("message")
+                    .to_owned()
+            }
+        };
+        let page = if action.ends_with("/settings") {
+            action.clone()
+        } else {
+            "/newsroom/comments".to_owned()
+        };
+        let by_form = desk.browser.submit(&page, &action, &form).await;
+        assert_eq!(
+            by_form.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "form, {what}: {}",
+            by_form.body
+        );
+        assert!(
+            by_form.body.contains(&escaped(&message)),
+            "form, {what}: the page should say “{message}” as the API does"
+        );
+    }
+
+    // Nothing was written by either door.
+    let store = desk.site.state.store();
+    let after = store.comment(comment).await.expect("comment");
+    assert_eq!(after.status.as_str(), "pending");
+    assert!(!after.featured);
+    assert_eq!(store.comment_settings().await.expect("rules"), rules_before);
+    let lia = store.reader_by_id(reader).await.expect("reader");
+    assert_eq!(lia.status.as_str(), "active");
+    assert_eq!(
+        store
+            .article_discussion(article)
+            .await
+            .expect("discussion")
+            .mode,
+        None
+    );
 }

@@ -237,3 +237,78 @@
     init();
   }
 })();
+
+/* Dateline: the live desk, enhanced. A colleague's new entry is announced ("1 new entry — show")
+   rather than reloading the desk under a journalist who is typing one; "show" fetches the desk
+   and adds the entries it does not show yet, with their edit forms. Without JavaScript the
+   desk's refresh link does the same. */
+(function () {
+  "use strict";
+
+  function liveDesk(section) {
+    if (typeof window.EventSource !== "function" || !window.fetch || !window.DOMParser) return;
+    var list = section.querySelector(".live-desk-list");
+    if (!list) return;
+    var status = document.createElement("p");
+    status.className = "live-desk-status";
+    status.setAttribute("role", "status");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "live-desk-show";
+    button.hidden = true;
+    status.appendChild(button);
+    list.parentNode.insertBefore(status, list);
+    var waiting = 0;
+    var source = new EventSource(section.getAttribute("data-live-desk"));
+    source.addEventListener("entries", function (event) {
+      var count = event.data.split(",").filter(function (id) {
+        return /^\d+$/.test(id) && !document.getElementById("entry-" + id);
+      }).length;
+      if (count < 1 || count === waiting) return;
+      waiting = count;
+      button.textContent = count === 1 ? "1 new entry — show" : count + " new entries — show";
+      button.hidden = false;
+    });
+    source.addEventListener("ended", function () {
+      source.close();
+    });
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetch(window.location.pathname + window.location.search, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".live-desk-list");
+          if (!fresh) return;
+          // Newest first, as the desk lists them, all above the entries already shown.
+          var added = Array.prototype.filter.call(fresh.children, function (item) {
+            return item.id && !document.getElementById(item.id);
+          });
+          var top = list.firstElementChild;
+          added.forEach(function (item) {
+            list.insertBefore(document.importNode(item, true), top);
+          });
+          waiting = 0;
+          button.hidden = true;
+          var first = added.length && document.getElementById(added[0].id);
+          if (first) {
+            first.setAttribute("tabindex", "-1");
+            first.focus();
+          }
+        })
+        .catch(function () {
+          button.textContent = "The new entries could not be loaded: use Refresh.";
+        })
+        .then(function () { button.disabled = false; });
+    });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live-desk]"), liveDesk);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -54,6 +54,6 @@ WHEN (OLD.status IS DISTINCT FROM NEW.status
       OR OLD.first_published_at IS DISTINCT FROM NEW.first_published_at)
 EXECUTE FUNCTION article_relisted();
 
--- The sitemap index counts each month's articles and finds its newest update from this index
--- alone, without reading article rows.
+-- The sitemap index counts each month's articles and finds its newest update: one range of
+-- this index a month, no article row read.
 CREATE INDEX articles_by_month ON articles (status, first_published_at, updated_at);

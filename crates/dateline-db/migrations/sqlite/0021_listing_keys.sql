@@ -47,6 +47,6 @@ BEGIN
     WHERE article_id = NEW.id;
 END;
 
--- The sitemap index counts each month's articles and finds its newest update from this index
--- alone, without reading article rows.
+-- The sitemap index counts each month's articles and finds its newest update: one range of
+-- this index a month, no article row read.
 CREATE INDEX articles_by_month ON articles (status, first_published_at, updated_at);

@@ -1,0 +1,189 @@
+//! The image library: the one way a picture enters it, whoever brings it (the newsroom's upload
+//! form, the Admin API, an import).
+//!
+//! [`upload`] checks the words first (alt text required, lengths, a known source type), then the
+//! file (size, pixels, damage: `dateline_storage`), and adds nothing unless everything is
+//! acceptable. The digital source type is the uploader's choice when given, otherwise what the
+//! file's C2PA manifest or XMP declares, and the library remembers which.
+
+use bytes::Bytes;
+use dateline_core::provenance::DigitalSourceType;
+use dateline_core::refusal::limits;
+use dateline_core::{Action, Field, ImageRefusal, ImageVariant, Refusal, Refusals};
+use dateline_db::{ImageInput, LibraryImage, SourceTypeOrigin};
+use dateline_storage::{ImageLimits, MediaError, Origin, Provenance, VariantFormat};
+use jiff::Timestamp;
+
+use crate::{Actor, Context, UseCaseError};
+
+/// What the uploader typed beside the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageWords {
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    /// An IPTC digital source type (URI or code) the uploader chose; blank to take the file's
+    /// own declaration.
+    pub source_type: String,
+}
+
+/// Where the stored source type came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceTypeFrom {
+    /// The uploader chose it.
+    Uploader,
+    /// The file's metadata declared it.
+    File,
+    Nobody,
+}
+
+/// A picture now in the library, and what its own metadata said.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    pub image: LibraryImage,
+    pub provenance: Provenance,
+    pub source_type_from: SourceTypeFrom,
+}
+
+/// Adds the picture `file` to the library on `actor`'s behalf. With `imported_as` (an import
+/// item's stable id) the picture is remembered as what that item became, in the same
+/// transaction; a second import of the item answers with the picture already there.
+pub async fn upload(
+    ctx: &Context,
+    actor: &Actor,
+    file: Bytes,
+    words: &ImageWords,
+    image_limits: &ImageLimits,
+    imported_as: Option<&str>,
+    now: Timestamp,
+) -> Result<Uploaded, UseCaseError> {
+    actor.require(Action::UploadImages, true)?;
+    let mut refused: Vec<Refusal> = Vec::new();
+    let alt = words.alt.trim();
+    if alt.is_empty() {
+        refused.push(ImageRefusal::AltMissing.into());
+    }
+    for (field, what, text) in [
+        (Field::Alt, "alt text", alt),
+        (Field::Caption, "caption", words.caption.trim()),
+        (Field::Credit, "credit", words.credit.trim()),
+    ] {
+        if text.chars().count() > limits::IMAGE_TEXT_CHARS {
+            refused.push(
+                ImageRefusal::TextTooLong {
+                    field,
+                    what,
+                    max: limits::IMAGE_TEXT_CHARS,
+                }
+                .into(),
+            );
+        }
+    }
+    let chosen = match words.source_type.trim() {
+        "" => None,
+        typed => match DigitalSourceType::from_uri_or_code(typed) {
+            Some(found) => Some(found),
+            None => {
+                refused.push(ImageRefusal::SourceTypeUnknown.into());
+                None
+            }
+        },
+    };
+    if file.is_empty() {
+        refused.push(ImageRefusal::FileMissing.into());
+    }
+    if let Some(refusals) = Refusals::from_list(refused) {
+        return Err(UseCaseError::Refused(refusals));
+    }
+    let ingested = ctx
+        .media
+        .ingest_image_with_provenance(file, image_limits)
+        .await
+        .map_err(file_refused)?;
+    let provenance = ingested.provenance;
+    let uploader = actor.audit();
+    let (source_type, origin, source_type_from) = match chosen {
+        Some(chosen) => (
+            Some(chosen),
+            SourceTypeOrigin::Staff(uploader.name.clone()),
+            SourceTypeFrom::Uploader,
+        ),
+        None => match (&provenance.origin, provenance.source_type) {
+            (Origin::C2pa { .. }, Some(found)) => (
+                Some(found),
+                SourceTypeOrigin::C2pa(provenance.explanation()),
+                SourceTypeFrom::File,
+            ),
+            (Origin::Xmp, Some(found)) => {
+                (Some(found), SourceTypeOrigin::Xmp, SourceTypeFrom::File)
+            }
+            _ => (None, SourceTypeOrigin::None, SourceTypeFrom::Nobody),
+        },
+    };
+    let stored = &ingested.stored;
+    let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+    let input = ImageInput {
+        original_key: stored.original_key.clone(),
+        original_mime: stored.original_mime.to_owned(),
+        width: stored.width,
+        height: stored.height,
+        alt: alt.to_owned(),
+        caption: optional(&words.caption),
+        credit: optional(&words.credit),
+        source_type,
+        variants: stored
+            .variants
+            .iter()
+            .map(|v| ImageVariant {
+                key: v.key.clone(),
+                format: match v.format {
+                    VariantFormat::Jpeg => "jpeg",
+                    VariantFormat::Webp => "webp",
+                }
+                .to_owned(),
+                width: v.width,
+                height: v.height,
+            })
+            .collect(),
+    };
+    let image = match imported_as {
+        None => {
+            ctx.store
+                .add_library_image(&input, &origin, &uploader, now)
+                .await?
+        }
+        Some(source) => {
+            let id = ctx
+                .store
+                .imports()
+                .image(source, &input, &origin, &uploader, now)
+                .await?
+                .id();
+            ctx.store
+                .library_image(id)
+                .await?
+                .ok_or(UseCaseError::NotFound)?
+        }
+    };
+    Ok(Uploaded {
+        image,
+        provenance,
+        source_type_from,
+    })
+}
+
+/// A file the uploader can do something about is refused next to the file field; storage and
+/// encoding failures are ours.
+fn file_refused(error: MediaError) -> UseCaseError {
+    let code = match &error {
+        MediaError::TooLarge { .. } => "file_too_large",
+        MediaError::TooManyPixels { .. } | MediaError::TooWide { .. } => "file_too_many_pixels",
+        MediaError::UnsupportedFormat => "file_unsupported",
+        MediaError::Broken(_) => "file_broken",
+        _ => return UseCaseError::Media(error),
+    };
+    UseCaseError::refused(ImageRefusal::FileRefused {
+        code,
+        message: error.to_string(),
+    })
+}
