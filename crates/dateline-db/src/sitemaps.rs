@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use dateline_core::{AuthorRef, Image};
 use jiff::Timestamp;
 
-use crate::{Result, Store, from_micros, on_reader, to_micros};
+use crate::{Backend, Result, Store, from_micros, on_reader, to_micros};
 
 /// One calendar month (UTC) with published articles: one monthly article sitemap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +62,13 @@ pub struct SitemapArticle {
 }
 
 #[derive(sqlx::FromRow)]
+struct MonthRow {
+    month: String,
+    articles: i64,
+    last_modified: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct SitemapArticleRow {
     id: i64,
     slug: String,
@@ -79,73 +86,44 @@ const SITEMAP_ARTICLE_COLUMNS: &str = "a.id, a.slug, a.section_id, s.slug AS sec
 
 impl Store {
     /// Every month (UTC) with articles published by `now`, oldest first, with its article count
-    /// and newest update.
-    ///
-    /// Grouping by a month computed from every row costs a date function per article (a tenth
-    /// of a second at 100,000). Instead the months are found by seeking the next publication
-    /// after each month in the publication index, and counted together in one query, each
-    /// month one range of the index `articles_by_month` (migration 0021), which holds
-    /// `updated_at` too so no article row is read.
+    /// and newest update. Month buckets need date functions, which differ between the dialects.
+    /// The index `articles_by_month` (migration 0021) holds every column read here, so no
+    /// article row is read; the date function per article remains (about 35 ms for 100,000 on
+    /// SQLite; finding the months by seeking and counting each month's range was slower).
     pub async fn sitemap_months(&self, now: Timestamp) -> Result<Vec<SitemapMonth>> {
-        let now = to_micros(now);
-        let mut ranges: Vec<(i16, i8, i64, i64)> = Vec::new();
-        let mut from = i64::MIN;
-        while let Some(first) = self.next_publication(from, now).await? {
-            let date = jiff::tz::Offset::UTC.to_datetime(from_micros(first)).date();
-            let Some((start, end)) = month_range(date.year(), date.month()) else {
-                break;
+        let rows: Vec<MonthRow> =
+            match &self.backend {
+                Backend::Sqlite { reader, .. } => sqlx::query_as(
+                    "SELECT strftime('%Y-%m', first_published_at / 1000000, 'unixepoch') AS month, \
+                     COUNT(*) AS articles, MAX(updated_at) AS last_modified FROM articles \
+                     WHERE status = 'published' AND first_published_at <= $1 \
+                     GROUP BY month ORDER BY month",
+                )
+                .bind(to_micros(now))
+                .fetch_all(reader)
+                .await?,
+                Backend::Postgres(pg) => sqlx::query_as(
+                    "SELECT to_char(to_timestamp(first_published_at / 1000000) AT TIME ZONE 'UTC', \
+                     'YYYY-MM') AS month, COUNT(*) AS articles, MAX(updated_at) AS last_modified \
+                     FROM articles WHERE status = 'published' AND first_published_at <= $1 \
+                     GROUP BY month ORDER BY month",
+                )
+                .bind(to_micros(now))
+                .fetch_all(pg)
+                .await?,
             };
-            ranges.push((date.year(), date.month(), to_micros(start), to_micros(end)));
-            from = to_micros(end);
-        }
-        let mut months = Vec::with_capacity(ranges.len());
-        // Two bound values a month; 500 months a query stays far below either backend's limit.
-        for chunk in ranges.chunks(500) {
-            let values = (0..chunk.len())
-                .map(|n| format!("(${}, ${})", 2 * n + 2, 2 * n + 3))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "WITH months (starts, ends) AS (VALUES {values}) \
-                 SELECT m.starts, COUNT(*), MAX(a.updated_at) FROM months m \
-                 JOIN articles a ON a.status = 'published' AND a.first_published_at >= m.starts \
-                 AND a.first_published_at < m.ends AND a.first_published_at <= $1 \
-                 GROUP BY m.starts ORDER BY m.starts"
-            );
-            let rows: Vec<(i64, i64, i64)> = on_reader!(self, pool => {
-                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now);
-                for (_, _, start, end) in chunk {
-                    query = query.bind(*start).bind(*end);
-                }
-                query.fetch_all(pool).await?
-            });
-            for (start, articles, last_modified) in rows {
-                if let Some((year, month, _, _)) = chunk.iter().find(|range| range.2 == start) {
-                    months.push(SitemapMonth {
-                        year: *year,
-                        month: *month,
-                        articles,
-                        last_modified: from_micros(last_modified),
-                    });
-                }
-            }
-        }
-        Ok(months)
-    }
-
-    /// The first publication time at or after `from` and not after `now`, if any: one seek.
-    async fn next_publication(&self, from: i64, now: i64) -> Result<Option<i64>> {
-        let first: Option<i64> = on_reader!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT MIN(first_published_at) FROM articles WHERE status = 'published' \
-                 AND first_published_at >= $1 AND first_published_at <= $2",
-            )
-            .bind(from)
-            .bind(now)
-            .fetch_one(pool)
-            .await?
-        });
-        Ok(first)
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let (year, month) = row.month.split_once('-')?;
+                Some(SitemapMonth {
+                    year: year.parse().ok()?,
+                    month: month.parse().ok()?,
+                    articles: row.articles,
+                    last_modified: from_micros(row.last_modified),
+                })
+            })
+            .collect())
     }
 
     /// Articles first published in `[from, until)` and by `now`, oldest first (a stable order,
