@@ -168,85 +168,93 @@
 /* Dateline: live coverage, enhanced. Without JavaScript the page has pages and a refresh link;
    with it, the page listens to its event stream and announces "N new updates — show" rather than
    moving the text under the reader. "Show" fetches the new entries' fragment (cached like the
-   page) and puts it above the stream. */
+   page) and puts it above the stream. The live desk does the same for a colleague's entries
+   ("1 new entry — show"), so the desk is never reloaded under a journalist who is typing. */
 (function () {
   "use strict";
 
-  function liveEntries(section) {
-    if (typeof window.EventSource !== "function" || !window.fetch || !window.DOMParser) return;
-    var button = section.querySelector(".live-show");
-    var list = section.querySelector(".live-entries");
-    if (!button || !list) return;
-    var afterUrl = section.getAttribute("data-live-after");
+  function supported() {
+    return typeof window.EventSource === "function" && !!window.fetch && !!window.DOMParser;
+  }
+
+  // Listens to `url` and shows `button` with `label(count)` whenever the stream names entries the
+  // page does not show yet. The event names the entries newer than the page as served (newest
+  // first); those already shown are not new any more. Returns a function that hides the button.
+  function announceNew(url, button, label) {
     var waiting = 0;
-    var source = new EventSource(section.getAttribute("data-live-events"));
-    // The event names the entries newer than the page as served (newest first); those already
-    // shown through "show" are not new any more.
+    var source = new EventSource(url);
     source.addEventListener("entries", function (event) {
       var count = event.data.split(",").filter(function (id) {
         return /^\d+$/.test(id) && !document.getElementById("entry-" + id);
       }).length;
       if (count < 1 || count === waiting) return;
       waiting = count;
-      button.textContent = count === 1 ? "1 new update — show" : count + " new updates — show";
+      button.textContent = label(count);
       button.hidden = false;
     });
     source.addEventListener("ended", function () {
       source.close();
     });
+    return function shown() {
+      waiting = 0;
+      button.hidden = true;
+    };
+  }
+
+  // Fetches `address`, finds `selector` in it and hands its children to `place`; the button
+  // says `failure` if that does not work.
+  function showFrom(button, address, credentials, selector, place, failure) {
+    button.disabled = true;
+    fetch(address(), { credentials: credentials })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(selector);
+        if (fresh) place(fresh);
+      })
+      .catch(function () {
+        button.textContent = failure;
+      })
+      .then(function () { button.disabled = false; });
+  }
+
+  function focusOn(item) {
+    if (item && item.focus) {
+      item.setAttribute("tabindex", "-1");
+      item.focus();
+    }
+  }
+
+  function liveEntries(section) {
+    if (!supported()) return;
+    var button = section.querySelector(".live-show");
+    var list = section.querySelector(".live-entries");
+    if (!button || !list) return;
+    var afterUrl = section.getAttribute("data-live-after");
+    var shown = announceNew(section.getAttribute("data-live-events"), button, function (count) {
+      return count === 1 ? "1 new update — show" : count + " new updates — show";
+    });
     button.addEventListener("click", function () {
-      button.disabled = true;
-      fetch(afterUrl, { credentials: "omit" })
-        .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
-        .then(function (html) {
-          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".live-entries");
-          if (!fresh) return;
-          var items = Array.prototype.slice.call(fresh.children);
-          // New entries go on top of the stream, below the pinned ones; oldest first, each
-          // above the one before.
-          var top = list.querySelector(":scope > li:not(.live-entry--pinned)");
-          for (var i = items.length - 1; i >= 0; i--) {
-            if (!document.getElementById(items[i].id)) {
-              list.insertBefore(items[i], top);
-              top = items[i];
-            }
+      showFrom(button, function () { return afterUrl; }, "omit", ".live-entries", function (fresh) {
+        var items = Array.prototype.slice.call(fresh.children);
+        // New entries go on top of the stream, below the pinned ones; oldest first, each
+        // above the one before.
+        var top = list.querySelector(":scope > li:not(.live-entry--pinned)");
+        for (var i = items.length - 1; i >= 0; i--) {
+          if (!document.getElementById(items[i].id)) {
+            list.insertBefore(items[i], top);
+            top = items[i];
           }
-          var newest = fresh.getAttribute("data-newest");
-          if (newest) afterUrl = afterUrl.replace(/\/\d+$/, "/" + newest);
-          waiting = 0;
-          button.hidden = true;
-          if (items.length && items[0].focus) {
-            items[0].setAttribute("tabindex", "-1");
-            items[0].focus();
-          }
-        })
-        .catch(function () {
-          button.textContent = "The new updates could not be loaded: refresh the page.";
-        })
-        .then(function () { button.disabled = false; });
+        }
+        var newest = fresh.getAttribute("data-newest");
+        if (newest) afterUrl = afterUrl.replace(/\/\d+$/, "/" + newest);
+        shown();
+        focusOn(items[0]);
+      }, "The new updates could not be loaded: refresh the page.");
     });
   }
 
-  function init() {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-live-events]"), liveEntries);
-  }
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
-})();
-
-/* Dateline: the live desk, enhanced. A colleague's new entry is announced ("1 new entry — show")
-   rather than reloading the desk under a journalist who is typing one; "show" fetches the desk
-   and adds the entries it does not show yet, with their edit forms. Without JavaScript the
-   desk's refresh link does the same. */
-(function () {
-  "use strict";
-
   function liveDesk(section) {
-    if (typeof window.EventSource !== "function" || !window.fetch || !window.DOMParser) return;
+    if (!supported()) return;
     var list = section.querySelector(".live-desk-list");
     if (!list) return;
     var status = document.createElement("p");
@@ -258,51 +266,29 @@
     button.hidden = true;
     status.appendChild(button);
     list.parentNode.insertBefore(status, list);
-    var waiting = 0;
-    var source = new EventSource(section.getAttribute("data-live-desk"));
-    source.addEventListener("entries", function (event) {
-      var count = event.data.split(",").filter(function (id) {
-        return /^\d+$/.test(id) && !document.getElementById("entry-" + id);
-      }).length;
-      if (count < 1 || count === waiting) return;
-      waiting = count;
-      button.textContent = count === 1 ? "1 new entry — show" : count + " new entries — show";
-      button.hidden = false;
-    });
-    source.addEventListener("ended", function () {
-      source.close();
+    var shown = announceNew(section.getAttribute("data-live-desk"), button, function (count) {
+      return count === 1 ? "1 new entry — show" : count + " new entries — show";
     });
     button.addEventListener("click", function () {
-      button.disabled = true;
-      fetch(window.location.pathname + window.location.search, { credentials: "same-origin" })
-        .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
-        .then(function (html) {
-          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".live-desk-list");
-          if (!fresh) return;
-          // Newest first, as the desk lists them, all above the entries already shown.
-          var added = Array.prototype.filter.call(fresh.children, function (item) {
-            return item.id && !document.getElementById(item.id);
-          });
-          var top = list.firstElementChild;
-          added.forEach(function (item) {
-            list.insertBefore(document.importNode(item, true), top);
-          });
-          waiting = 0;
-          button.hidden = true;
-          var first = added.length && document.getElementById(added[0].id);
-          if (first) {
-            first.setAttribute("tabindex", "-1");
-            first.focus();
-          }
-        })
-        .catch(function () {
-          button.textContent = "The new entries could not be loaded: use Refresh.";
-        })
-        .then(function () { button.disabled = false; });
+      var here = function () { return window.location.pathname + window.location.search; };
+      showFrom(button, here, "same-origin", ".live-desk-list", function (fresh) {
+        // Newest first, as the desk lists them, all above the entries already shown, each with
+        // its edit forms.
+        var added = Array.prototype.filter.call(fresh.children, function (item) {
+          return item.id && !document.getElementById(item.id);
+        });
+        var top = list.firstElementChild;
+        added.forEach(function (item) {
+          list.insertBefore(document.importNode(item, true), top);
+        });
+        shown();
+        focusOn(added.length && document.getElementById(added[0].id));
+      }, "The new entries could not be loaded: use Refresh.");
     });
   }
 
   function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live-events]"), liveEntries);
     Array.prototype.forEach.call(document.querySelectorAll("[data-live-desk]"), liveDesk);
   }
 
