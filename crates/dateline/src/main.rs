@@ -119,8 +119,9 @@ enum Command {
     Restore {
         #[command(flatten)]
         overrides: Overrides,
-        /// The archive `dateline backup` wrote
-        file: std::path::PathBuf,
+        /// The archive `dateline backup` wrote: a file, or s3://BUCKET/KEY?endpoint=…&region=…
+        /// (the key `backup --to s3://…` printed)
+        file: String,
     },
     /// Write the whole site in Dateline's open format (JSON lines and media files with a
     /// checksummed manifest, docs/export-format.md) and/or as a WordPress (WXR 1.2) file
