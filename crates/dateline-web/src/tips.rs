@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,7 +33,13 @@ const TIPS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self';
 /// from or goes, strict CSP, no cookie, not indexed.
 pub(crate) async fn private_tip_pages(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+    private_headers(response.headers_mut());
+    response
+}
+
+/// The headers of every answer from `/tips*`, whoever answers it (the router, or the listener
+/// refusing a tip: `public::tips::refuse_on_listener`).
+pub(crate) fn private_headers(headers: &mut http::HeaderMap) {
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(TIPS_CSP));
@@ -41,7 +48,6 @@ pub(crate) async fn private_tip_pages(request: Request, next: Next) -> Response 
         HeaderValue::from_static("noindex, nofollow"),
     );
     headers.remove(SET_COOKIE);
-    response
 }
 
 /// The client's address, for the in-memory limits only: it is hashed with this window's salt
@@ -92,6 +98,7 @@ pub(crate) struct TipsState {
     limits: Mutex<Option<Limits>>,
     spent_proofs: Mutex<SpentProofs>,
     unlocked: Mutex<HashMap<i64, Unlocked>>,
+    recipients_ready: AtomicBool,
 }
 
 /// A proof of work that holds for its form token, not yet known to be spent.
@@ -212,6 +219,7 @@ impl TipsState {
             limits: Mutex::new(None),
             spent_proofs: Mutex::new(SpentProofs::new(SPENT_PROOFS_IN_MEMORY)),
             unlocked: Mutex::new(HashMap::new()),
+            recipients_ready: AtomicBool::new(false),
         }
     }
 
@@ -314,6 +322,45 @@ impl TipsState {
         )
     }
 
+    /// The installation's secret if this node has it already; `None` until the first tip page
+    /// or submission loaded it (only [`Self::install`] asks the database).
+    pub(crate) fn install_known(&self) -> Option<&InstallSecret> {
+        self.install.get()
+    }
+
+    /// Notes whether the newsroom had recipients to encrypt tips to when this node last looked.
+    pub(crate) fn note_recipients(&self, ready: bool) {
+        self.recipients_ready.store(ready, Ordering::Relaxed);
+    }
+
+    /// Whether the newsroom had recipients when this node last looked (a tip page or a
+    /// submission looks each time).
+    pub(crate) fn recipients_known_ready(&self) -> bool {
+        self.recipients_ready.load(Ordering::Relaxed)
+    }
+
+    /// The refusal of a tip from `address` that this node can give from memory alone, before
+    /// anything is counted: the site's cap or the address's limit known to be spent this window,
+    /// unless `proof` (a proof of work that holds) may still pass the address's limit, which it
+    /// may not once this node knows it spent. The first thing [`Self::admit`] asks, and all the
+    /// listener asks (`public::tips::refuse_on_listener`), so a flood is refused without a
+    /// database round trip or a turn on the work runtime.
+    pub(crate) fn refused_from_memory(
+        &self,
+        install: &InstallSecret,
+        address: IpAddr,
+        proof: Option<&ProofOfWork>,
+    ) -> Result<(), Busy> {
+        let now = jiff::Timestamp::now().as_second();
+        let unspent_proof = proof.is_some_and(|proof| {
+            !self
+                .spent_proofs
+                .lock()
+                .is_ok_and(|spent| spent.is_spent(&proof.key, now))
+        });
+        self.known_spent(install, address, Counted::Submissions, unspent_proof)
+    }
+
     /// Admits a tip from `address`, counted on every node alike: under the per-address and
     /// per-site limits, or past the per-address one with a proof of work that has not been spent
     /// before, here or on any other node (many people may share an address). A proof is spent
@@ -326,7 +373,7 @@ impl TipsState {
     ) -> Result<Result<(), Busy>, WebError> {
         let install = self.install(store).await?.clone();
         let counted = Counted::Submissions;
-        if let Err(busy) = self.known_spent(&install, address, counted, proof.is_some()) {
+        if let Err(busy) = self.refused_from_memory(&install, address, proof.as_ref()) {
             return Ok(Err(busy));
         }
         let now = jiff::Timestamp::now();

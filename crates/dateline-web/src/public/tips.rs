@@ -8,8 +8,10 @@
 
 mod upload;
 
+use std::sync::Arc;
+
 use axum::extract::{Query, RawQuery, Request, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Form, Router};
 use bytes::Bytes;
 use dateline_core::{TipKind, paths};
@@ -116,11 +118,30 @@ async fn render_form(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let frame = Frame::load(state).await?;
+    let frame = Frame::remembered(state).await?;
     let ready = !state.store().tip_recipients().await?.is_empty();
+    state.tips().note_recipients(ready);
     let install = state.tips().install(state.store()).await?;
-    let token = FormToken::issue(install, jiff::Timestamp::now().as_second());
     let article = article_ref(state, &values.article).await?;
+    form_page(
+        state, frame, ready, install, article, values, errors, status,
+    )
+}
+
+/// The tip form with `values` typed and `errors` shown: everything it needs is given, so the
+/// listener can answer it too (`refuse_on_listener`).
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &AppState,
+    frame: Frame,
+    ready: bool,
+    install: &dateline_tips::InstallSecret,
+    article: Option<Value>,
+    values: TipValues,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let token = FormToken::issue(install, jiff::Timestamp::now().as_second());
     let kinds: Vec<Value> = TipKind::ALL
         .iter()
         .map(|kind| {
@@ -169,7 +190,7 @@ async fn render_form(
 
 /// The published article a tip is about, for the form's "About: …" line.
 async fn article_ref(state: &AppState, id: &str) -> Result<Option<Value>, WebError> {
-    let Ok(id) = id.parse::<i64>() else {
+    let Some(id) = article_id(id) else {
         return Ok(None);
     };
     let stories = state.store().stories_by_ids(&[id]).await?;
@@ -180,6 +201,11 @@ async fn article_ref(state: &AppState, id: &str) -> Result<Option<Value>, WebErr
             "url": paths::article(&story.section.slug, &story.slug),
         })
     }))
+}
+
+/// The article a tip names, as typed (a form field): only a number can name one.
+fn article_id(typed: &str) -> Option<i64> {
+    typed.parse().ok()
 }
 
 /// Five files of 25 MB and the text fields, with room for multipart framing: the most a tip
@@ -220,6 +246,7 @@ impl SubmitQuery {
 }
 
 /// A refusal given before the body is read.
+#[derive(Clone)]
 struct Refusal {
     status: StatusCode,
     errors: Vec<FieldError>,
@@ -277,6 +304,10 @@ pub async fn submit(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Result<Response, WebError> {
+    if let Some(RefusedOnListener(refused)) = request.extensions().get().cloned() {
+        let (refusal, values) = Arc::unwrap_or_clone(refused);
+        return render_refusal(&state, refusal, values).await;
+    }
     let (parts, body) = request.into_parts();
     let (boundary, length) = match declared_form(&parts.headers) {
         Ok(declared) => declared,
@@ -317,6 +348,110 @@ fn expects_continue(headers: &http::HeaderMap) -> bool {
         .is_some_and(|value| value.eq_ignore_ascii_case("100-continue"))
 }
 
+/// Whether this is a tip being sent (`POST /tips`), as opposed to a follow-up or a page.
+pub(crate) fn is_submission(method: &http::Method, path: &str) -> bool {
+    *method == http::Method::POST && path == "/tips"
+}
+
+/// `POST /tips` on the listener, before it is queued for the work runtime: a tip the limits
+/// refuse from this node's memory alone (`TipsState::refused_from_memory`) is answered here, as
+/// the handler would answer it — the form again with what was typed, 429 and `Retry-After` —
+/// without a turn on the busy work runtime or a tips slot. Everything else goes on untouched to
+/// [`submit`], which asks the same question first and then counts in the database.
+pub(crate) async fn refuse_on_listener(
+    state: &AppState,
+    request: Request,
+) -> Result<Request, Response> {
+    let Some(install) = state.tips().install_known() else {
+        return Ok(request);
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let sent = SubmitQuery::parse(request.uri().query());
+    // A form the handler refuses for its shape or its token is the handler's to answer, in its
+    // order; only a well-formed submission can be over a limit.
+    let (Ok((boundary, Ok(length))), Ok(form)) = (
+        declared_form(request.headers()),
+        FormToken::check(install, &sent.token, now),
+    ) else {
+        return Ok(request);
+    };
+    if !state.tips().recipients_known_ready() {
+        return Ok(request);
+    }
+    let address = crate::newsroom::client_address(request.extensions());
+    let proof = sent_proof(&sent, &form);
+    let Err(busy) = state
+        .tips()
+        .refused_from_memory(install, address, proof.as_ref())
+    else {
+        return Ok(request);
+    };
+    let (mut parts, body) = request.into_parts();
+    let values = if expects_continue(&parts.headers) {
+        TipValues::default()
+    } else {
+        typed_before_refusal(multer::Multipart::new(
+            UploadBody::new(body.into_data_stream(), &boundary, length),
+            boundary,
+        ))
+        .await
+    };
+    let refusal = Refusal::new(StatusCode::TOO_MANY_REQUESTS, busy_message(busy));
+    // The listener asks the database nothing: a page that needs it (the article a correction is
+    // about, or a masthead this node has not loaded yet) is rendered by the handler, which
+    // gives the listener's refusal without judging the tip again.
+    let frame = Frame::snapshot(state).filter(|_| article_id(&values.article).is_none());
+    let Some(frame) = frame else {
+        parts
+            .extensions
+            .insert(RefusedOnListener(Arc::new((refusal, values))));
+        return Ok(Request::from_parts(parts, axum::body::Body::empty()));
+    };
+    // The page is a render, as in `render_refusal`: on a public slot, else the plain 503. So a
+    // flood of refused tips costs the listener renders only while the node has room for them.
+    let Ok(_slot) = state.capacity().public_slot() else {
+        let mut busy = crate::limits::busy();
+        crate::tips::private_headers(busy.headers_mut());
+        return Err(busy);
+    };
+    let mut response = form_page(
+        state,
+        frame,
+        true,
+        install,
+        None,
+        values,
+        refusal.errors,
+        refusal.status,
+    )
+    .map_or_else(IntoResponse::into_response, retry_later);
+    crate::tips::private_headers(response.headers_mut());
+    crate::serve::security_headers(response.headers_mut());
+    Err(response)
+}
+
+/// A tip the listener refused from memory, with what was typed, for the handler to render
+/// (`refuse_on_listener`): its body was read already.
+#[derive(Clone)]
+pub(crate) struct RefusedOnListener(Arc<(Refusal, TipValues)>);
+
+/// The proof of work sent with a form, if it holds for the form's token.
+fn sent_proof(sent: &SubmitQuery, form: &dateline_tips::ValidForm) -> Option<ProofOfWork> {
+    dateline_tips::proof_of_work_holds(&sent.token, &sent.proof_of_work).then(|| ProofOfWork {
+        key: dateline_tips::spent_proof_key(&sent.token),
+        expires_at: form.expires_at,
+    })
+}
+
+/// A tip refused by the limits comes back in an hour, when their window has turned.
+fn retry_later(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("3600"),
+    );
+    response
+}
+
 /// Everything that is checked before the body is read: a newsroom to send to, the form token
 /// from the URL, and the limits for the client's address and this node. Gives the newsroom's
 /// keys to encrypt to.
@@ -326,6 +461,7 @@ async fn admit(
     sent: SubmitQuery,
 ) -> Result<Result<Recipients, Refusal>, WebError> {
     let recipients = state.store().tip_recipients().await?;
+    state.tips().note_recipients(!recipients.is_empty());
     if recipients.is_empty() {
         return Ok(Err(Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -342,11 +478,7 @@ async fn admit(
             )));
         }
     };
-    let proof =
-        dateline_tips::proof_of_work_holds(&sent.token, &sent.proof_of_work).then(|| ProofOfWork {
-            key: dateline_tips::spent_proof_key(&sent.token),
-            expires_at: form.expires_at,
-        });
+    let proof = sent_proof(&sent, &form);
     if let Err(busy) = state.tips().admit(state.store(), address, proof).await? {
         return Ok(Err(Refusal::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -368,12 +500,9 @@ async fn render_refusal(
     let Ok(_slot) = state.capacity().public_slot() else {
         return Ok(crate::limits::busy());
     };
-    let mut response = render_form(state, values, refusal.errors, refusal.status).await?;
+    let response = render_form(state, values, refusal.errors, refusal.status).await?;
     if refusal.status == StatusCode::TOO_MANY_REQUESTS {
-        response.headers_mut().insert(
-            http::header::RETRY_AFTER,
-            http::HeaderValue::from_static("3600"),
-        );
+        return Ok(retry_later(response));
     }
     Ok(response)
 }
@@ -846,7 +975,7 @@ fn random_hex() -> Result<String, WebError> {
 }
 
 async fn received_page(state: &AppState, codename: &Codename) -> Result<Response, WebError> {
-    let frame = Frame::load(state).await?;
+    let frame = Frame::remembered(state).await?;
     let meta = PageMeta {
         title: "Tip received".to_owned(),
         description: String::new(),
@@ -894,7 +1023,7 @@ async fn render_follow_up(
     view: FollowUpView,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let frame = Frame::load(state).await?;
+    let frame = Frame::remembered(state).await?;
     let install = state.tips().install(state.store()).await?;
     let token = FormToken::issue(install, jiff::Timestamp::now().as_second());
     let meta = PageMeta {
@@ -1028,7 +1157,7 @@ pub(crate) async fn conversation(
     identities: &[EditorIdentity],
     source_name: &str,
 ) -> Result<Vec<Value>, WebError> {
-    let frame_clock = Frame::load(state).await?.clock;
+    let frame_clock = Frame::remembered(state).await?.clock;
     let messages = state.store().tip_messages(tip_id).await?;
     Ok(messages
         .iter()
