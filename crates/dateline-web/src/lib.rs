@@ -575,8 +575,10 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
                 observed,
                 |state, request| async move {
                     let request = limits::read_form(request).await?;
-                    let request = public::allowance_on_listener(&state, request)?;
-                    let (request, slot) = limits::admit_form(&state, request)?;
+                    let request = public::allowance_on_listener(&state, request)
+                        .map_err(public::too_fast_on_listener)?;
+                    let (request, slot) =
+                        limits::admit_form(&state, request).map_err(|limits::Full| shed())?;
                     Ok((request, Some(slot)))
                 },
             ));

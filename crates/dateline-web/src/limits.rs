@@ -324,12 +324,12 @@ pub(crate) async fn read_form(request: Request) -> Result<Request, Response> {
 }
 
 /// Takes the public slot of a reader's form [`read_form`] read, on the listener: past capacity
-/// the 503 is answered there.
+/// the [`busy`] answer is given there.
 pub(crate) fn admit_form(
     state: &AppState,
     mut request: Request,
-) -> Result<(Request, OwnedSemaphorePermit), Response> {
-    let slot = take(&state.capacity().public).ok_or_else(busy)?;
+) -> Result<(Request, OwnedSemaphorePermit), Full> {
+    let slot = take(&state.capacity().public).ok_or(Full)?;
     request.extensions_mut().insert(FormAdmitted);
     Ok((request, slot))
 }

@@ -412,6 +412,14 @@ fn too_fast_json(wait: SignedDuration) -> Response {
         .into_response()
 }
 
+/// The script's answer to a post [`allowance_on_listener`] refused: the handler's, with the
+/// headers every reader page carries.
+pub(crate) fn too_fast_on_listener(wait: SignedDuration) -> Response {
+    let mut refused = super::readers::private(too_fast_json(wait));
+    crate::serve::security_headers(refused.headers_mut());
+    refused
+}
+
 /// What the listener decided about a comment's posting allowance
 /// ([`allowance_on_listener`]), handed to the handler so the allowance is taken once per post.
 #[derive(Clone)]
@@ -466,14 +474,14 @@ impl Drop for TakenPost {
 
 /// A comment post, its body read, on the listener before it is queued for the work runtime: a
 /// reader this node knows by their session takes one post from their allowance here, with no
-/// database round trip. Past the allowance the page's script is answered 429 at once; a
-/// browser without it is handed on with the decision, for the page to be rendered. Anything
-/// else (an unknown session, a foreign origin) goes on untouched, to be judged where it always
-/// was.
+/// database round trip. Past the allowance the page's script is answered 429 at once (`Err`:
+/// how long to wait, answered by [`too_fast_on_listener`]); a browser without it is handed on
+/// with the decision, for the page to be rendered. Anything else (an unknown session, a foreign
+/// origin) goes on untouched, to be judged where it always was.
 pub(crate) fn allowance_on_listener(
     state: &AppState,
     mut request: axum::extract::Request,
-) -> Result<axum::extract::Request, Response> {
+) -> Result<axum::extract::Request, SignedDuration> {
     if !is_comment_post(request.method(), request.uri().path())
         || check_origin(state, request.headers()).is_err()
     {
@@ -490,11 +498,7 @@ pub(crate) fn allowance_on_listener(
             reader_id,
             kept: AtomicBool::new(false),
         })),
-        Err(wait) if wants_json(request.headers()) => {
-            let mut refused = super::readers::private(too_fast_json(wait));
-            crate::serve::security_headers(refused.headers_mut());
-            return Err(refused);
-        }
+        Err(wait) if wants_json(request.headers()) => return Err(wait),
         Err(wait) => ListenerAllowance::Spent { reader_id, wait },
     };
     request.extensions_mut().insert(decided);

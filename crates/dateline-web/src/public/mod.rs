@@ -25,7 +25,7 @@ pub use live_events::LiveFeeds;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
 
-pub(crate) use discussion::{allowance_on_listener, live_comment_counts};
+pub(crate) use discussion::{allowance_on_listener, live_comment_counts, too_fast_on_listener};
 pub(crate) use moved::names_an_old_item;
 pub use moved::old_addresses;
 pub use pages::not_found;
