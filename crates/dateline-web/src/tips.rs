@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dateline_db::Store;
 use dateline_tips::{EditorIdentity, InstallSecret, SpentProofs};
+use dateline_usecases::Context;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -232,15 +232,24 @@ impl TipsState {
     }
 
     /// The installation's secret, made by the first node that needs it.
-    pub(crate) async fn install(&self, store: &Store) -> Result<&InstallSecret, WebError> {
+    pub(crate) async fn install(&self, ctx: &Context) -> Result<&InstallSecret, WebError> {
         self.install
             .get_or_try_init(|| async {
-                let fresh = InstallSecret::generate()
-                    .map_err(|error| WebError::Internal(error.to_string()))?;
-                let secret = store.tip_install_secret(fresh.as_bytes()).await?;
-                Ok::<_, WebError>(InstallSecret::from_bytes(secret))
+                Ok::<_, WebError>(dateline_usecases::tips::install_secret(ctx).await?)
             })
             .await
+    }
+
+    /// What sealing a tip needs from this node: the installation's secret and this node's
+    /// turns for deriving codenames ([`DERIVATIONS_AT_ONCE`]).
+    pub(crate) async fn sealer(
+        &self,
+        ctx: &Context,
+    ) -> Result<dateline_usecases::tips::Sealer, WebError> {
+        Ok(dateline_usecases::tips::Sealer {
+            install: self.install(ctx).await?.clone(),
+            turns: Arc::clone(&self.derivations),
+        })
     }
 
     /// This window's counts and the client key of `address`, a new window's when the last one
@@ -367,23 +376,23 @@ impl TipsState {
     /// only when it is needed, so every proof spent lets a tip in; nothing passes the site's cap.
     pub(crate) async fn admit(
         &self,
-        store: &Store,
+        ctx: &Context,
         address: IpAddr,
         proof: Option<ProofOfWork>,
     ) -> Result<Result<(), Busy>, WebError> {
-        let install = self.install(store).await?.clone();
+        let install = self.install(ctx).await?.clone();
         let counted = Counted::Submissions;
         if let Err(busy) = self.refused_from_memory(&install, address, proof.as_ref()) {
             return Ok(Err(busy));
         }
         let now = jiff::Timestamp::now();
         let (address_key, site_key) = self.counter_keys(&install, address, counted);
-        let limits = store.limits();
+        let limits = ctx.store.limits();
         let address_hits = limits.hit(&address_key, window_length(), now).await?;
         let over_address = address_hits > counted.per_address();
         if over_address {
             let spent = match proof {
-                Some(proof) => self.spend_proof(store, proof).await?,
+                Some(proof) => self.spend_proof(ctx, proof).await?,
                 None => false,
             };
             if !spent {
@@ -400,7 +409,7 @@ impl TipsState {
     }
 
     /// True the first time `proof` is spent on any node; a replay is false.
-    async fn spend_proof(&self, store: &Store, proof: ProofOfWork) -> Result<bool, WebError> {
+    async fn spend_proof(&self, ctx: &Context, proof: ProofOfWork) -> Result<bool, WebError> {
         let now = jiff::Timestamp::now().as_second();
         let known = self
             .spent_proofs
@@ -411,9 +420,13 @@ impl TipsState {
         }
         let expires_at = jiff::Timestamp::from_second(proof.expires_at)
             .map_err(|error| WebError::Internal(error.to_string()))?;
-        let first = store
-            .spend_tip_proof(&proof.key, expires_at, jiff::Timestamp::now())
-            .await?;
+        let first = dateline_usecases::tips::spend_proof(
+            ctx,
+            &proof.key,
+            expires_at,
+            jiff::Timestamp::now(),
+        )
+        .await?;
         if let Ok(mut spent) = self.spent_proofs.lock() {
             spent.remember(proof.key, proof.expires_at, now);
         }
@@ -424,17 +437,17 @@ impl TipsState {
     /// this window, on any node.
     pub(crate) async fn may_try_codename(
         &self,
-        store: &Store,
+        ctx: &Context,
         address: IpAddr,
     ) -> Result<Result<(), Busy>, WebError> {
-        let install = self.install(store).await?.clone();
+        let install = self.install(ctx).await?.clone();
         let counted = Counted::WrongCodenames;
         if let Err(busy) = self.known_spent(&install, address, counted, false) {
             return Ok(Err(busy));
         }
         let now = jiff::Timestamp::now();
         let (address_key, site_key) = self.counter_keys(&install, address, counted);
-        let limits = store.limits();
+        let limits = ctx.store.limits();
         let address_hits = limits.hits(&address_key, window_length(), now).await?;
         let site_hits = limits.hits(&site_key, window_length(), now).await?;
         self.remember(&install, address, counted, address_hits, site_hits);
@@ -444,34 +457,36 @@ impl TipsState {
     /// Counts a wrong codename from `address`, for it and for the site.
     pub(crate) async fn wrong_codename(
         &self,
-        store: &Store,
+        ctx: &Context,
         address: IpAddr,
     ) -> Result<(), WebError> {
-        let install = self.install(store).await?.clone();
+        let install = self.install(ctx).await?.clone();
         let counted = Counted::WrongCodenames;
         let now = jiff::Timestamp::now();
         let (address_key, site_key) = self.counter_keys(&install, address, counted);
-        let limits = store.limits();
+        let limits = ctx.store.limits();
         let address_hits = limits.hit(&address_key, window_length(), now).await?;
         let site_hits = limits.hit(&site_key, window_length(), now).await?;
         self.remember(&install, address, counted, address_hits, site_hits);
         Ok(())
     }
 
-    /// Keeps `identities` for the newsroom session `session_id`: sealed for that session in its
-    /// database row (so another node opens them for the same editor without asking again), and in
-    /// this node's memory.
+    /// Keeps `identities`, which `actor` unlocked for the newsroom session `session_id`: sealed
+    /// for that session in its database row (so another node opens them for the same editor
+    /// without asking again), and in this node's memory.
     pub(crate) async fn unlock(
         &self,
-        store: &Store,
+        ctx: &Context,
+        actor: &dateline_usecases::Actor,
         session_id: i64,
         session_token: &str,
         identities: Vec<EditorIdentity>,
     ) -> Result<(), WebError> {
-        let install = self.install(store).await?;
+        let install = self.install(ctx).await?;
         let sealed = dateline_tips::seal_for_session(install, session_token, &identities)
             .map_err(|error| WebError::Internal(error.to_string()))?;
-        store.seal_session_tips(session_id, Some(&sealed)).await?;
+        dateline_usecases::tips::unlock(ctx, actor, session_id, &sealed, jiff::Timestamp::now())
+            .await?;
         self.remember_unlocked(session_id, identities);
         Ok(())
     }
@@ -494,11 +509,11 @@ impl TipsState {
     /// this node's memory saves opening the seal again.
     pub(crate) async fn unlocked(
         &self,
-        store: &Store,
+        ctx: &Context,
         session_id: i64,
         session_token: &str,
     ) -> Result<Option<Vec<EditorIdentity>>, WebError> {
-        let Some(sealed) = store.sealed_session_tips(session_id).await? else {
+        let Some(sealed) = ctx.store.sealed_session_tips(session_id).await? else {
             self.forget_unlocked(session_id);
             return Ok(None);
         };
@@ -512,7 +527,7 @@ impl TipsState {
         if let Some(identities) = known {
             return Ok(Some(identities));
         }
-        let install = self.install(store).await?;
+        let install = self.install(ctx).await?;
         match dateline_tips::open_for_session(install, session_token, &sealed) {
             Ok(identities) => {
                 self.remember_unlocked(session_id, identities.clone());
@@ -530,9 +545,9 @@ impl TipsState {
     }
 
     /// Forgets the session's identities on every node (sign-out, or "lock" in the inbox).
-    pub(crate) async fn lock(&self, store: &Store, session_id: i64) -> Result<(), WebError> {
+    pub(crate) async fn lock(&self, ctx: &Context, session_id: i64) -> Result<(), WebError> {
         self.forget_unlocked(session_id);
-        store.seal_session_tips(session_id, None).await?;
+        dateline_usecases::tips::lock(ctx, session_id).await?;
         Ok(())
     }
 }
