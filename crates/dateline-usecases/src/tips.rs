@@ -341,15 +341,11 @@ pub async fn record_view(
     tip_id: i64,
     now: Timestamp,
 ) -> Result<(), UseCaseError> {
-    actor.require(Action::TriageTips, false)?;
-    let action = TipAction {
+    let read = TipAction {
         kind: "viewed",
         detail: "read the tip".to_owned(),
     };
-    Ok(ctx
-        .store
-        .record_tip_access(tip_id, action, &actor.audit(), now)
-        .await?)
+    record_access(ctx, actor, tip_id, read, now).await
 }
 
 /// Records that the actor downloaded attachment number `position` (from 0) of tip `tip_id`.
@@ -360,11 +356,21 @@ pub async fn record_download(
     position: i64,
     now: Timestamp,
 ) -> Result<(), UseCaseError> {
-    actor.require(Action::TriageTips, false)?;
-    let action = TipAction {
+    let downloaded = TipAction {
         kind: "downloaded",
         detail: format!("downloaded attachment {}", position + 1),
     };
+    record_access(ctx, actor, tip_id, downloaded, now).await
+}
+
+async fn record_access(
+    ctx: &Context,
+    actor: &Actor,
+    tip_id: i64,
+    action: TipAction<'_>,
+    now: Timestamp,
+) -> Result<(), UseCaseError> {
+    actor.require(Action::TriageTips, false)?;
     Ok(ctx
         .store
         .record_tip_access(tip_id, action, &actor.audit(), now)

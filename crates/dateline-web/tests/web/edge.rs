@@ -307,6 +307,15 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
     );
 }
 
+/// A work runtime of one thread, as small as `dateline serve`'s gets, for a test to hold busy.
+fn work_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 async fn past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime(store: TestStore) {
     let room = newsroom(&store).await;
     let media_folder = tempfile::tempdir().unwrap();
@@ -322,11 +331,7 @@ async fn past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime
     .await
     .unwrap();
     // The work runtime's only thread is stuck, as it is under a flood of admitted work.
-    let work = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let work = work_runtime();
     let (unstick, stuck) = std::sync::mpsc::channel::<()>();
     work.spawn(async move {
         let _ = stuck.recv();
@@ -487,11 +492,7 @@ async fn past_their_limits_a_comment_and_a_tip_are_refused_without_a_turn_on_the
     let state = AppState::new(store.store.clone(), media, config())
         .await
         .unwrap();
-    let work = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let work = work_runtime();
     let service = dateline_web::service_on(state.clone(), work.handle().clone());
     let answered = |request: Request<Body>| {
         let service = service.clone();
