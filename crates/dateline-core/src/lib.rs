@@ -32,7 +32,7 @@ pub use pages::{PageLink, PageStatus, StaticPage};
 pub use permissions::{Action, may_change_byline, permits};
 pub use refusal::{
     ArticleRefusal, Field, ImageRefusal, LiveRefusal, ModerationRefusal, NoteRefusal, PageRefusal,
-    PeopleRefusal, Refusal, Refusals,
+    PeopleRefusal, Refusal, Refusals, TipRefusal,
 };
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};

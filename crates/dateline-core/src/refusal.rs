@@ -67,6 +67,20 @@ pub enum Field {
     Role,
     /// The byline a staff account writes under, by its slug.
     AuthorSlug,
+    /// What a tip is: a tip or a correction request.
+    TipKind,
+    /// What a tipster writes, first or in a follow-up.
+    TipMessage,
+    /// How a tipster may be reached, if they say.
+    TipContact,
+    /// The files sent with a tip.
+    TipAttachments,
+    /// A reply to a tipster or an internal note on a tip.
+    TipText,
+    /// Where a tip stands in triage.
+    TipStatus,
+    /// Who on the desk a tip is assigned to.
+    TipAssignee,
 }
 
 impl Field {
@@ -105,6 +119,13 @@ impl Field {
             Field::DisplayName => "display_name",
             Field::Role => "role",
             Field::AuthorSlug => "author_slug",
+            Field::TipKind => "kind",
+            Field::TipMessage => "message",
+            Field::TipContact => "contact",
+            Field::TipAttachments => "attachments",
+            Field::TipText => "text",
+            Field::TipStatus => "status",
+            Field::TipAssignee => "assignee",
         }
     }
 }
@@ -509,6 +530,88 @@ impl PeopleRefusal {
     }
 }
 
+/// What is wrong with a tip as sent, a tipster's follow-up, or the desk's work on a tip. The
+/// words are the tipster's and the desk's; nothing here ever quotes what a tip says.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TipRefusal {
+    #[error("Choose what you are sending.")]
+    KindUnknown,
+    #[error("Write your message: what should we know?")]
+    MessageMissing,
+    #[error(
+        "Your message is {chars} characters long; the limit is {max}. Shorten it, or attach the \
+         rest as a document."
+    )]
+    MessageTooLong { chars: usize, max: usize },
+    #[error("Contact details can be at most {max} characters.")]
+    ContactTooLong { max: usize },
+    #[error("Attach at most {max} files.")]
+    TooManyAttachments { max: usize },
+    /// A file the tips' attachment rules turn away (`dateline_tips::AttachmentProblem`), in
+    /// their words.
+    #[error("{message}")]
+    AttachmentRefused { message: String },
+    #[error(
+        "The upload was interrupted or too slow. Nothing was stored: send again, with fewer or \
+         smaller files if your connection is slow."
+    )]
+    UploadInterrupted,
+    /// A follow-up is shorter than a first message can be: it has no attachments to take the
+    /// rest.
+    #[error("Your message can be at most {max} characters.")]
+    FollowUpTooLong { max: usize },
+    /// The newsroom has no key to encrypt to, so nothing can be stored.
+    #[error("This newsroom cannot receive messages right now; nothing was stored.")]
+    NoRecipients,
+    #[error("Write something first.")]
+    TextMissing,
+    #[error("At most {max} characters.")]
+    TextTooLong { max: usize },
+    #[error("Choose a status from the list.")]
+    StatusUnknown,
+    #[error("Tips can be assigned to active editors only.")]
+    AssigneeNotEditor,
+}
+
+impl TipRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use TipRefusal::*;
+        match self {
+            KindUnknown => Some(Field::TipKind),
+            MessageMissing | MessageTooLong { .. } | FollowUpTooLong { .. } => {
+                Some(Field::TipMessage)
+            }
+            ContactTooLong { .. } => Some(Field::TipContact),
+            TooManyAttachments { .. } | AttachmentRefused { .. } | UploadInterrupted => {
+                Some(Field::TipAttachments)
+            }
+            TextMissing | TextTooLong { .. } => Some(Field::TipText),
+            StatusUnknown => Some(Field::TipStatus),
+            AssigneeNotEditor => Some(Field::TipAssignee),
+            NoRecipients => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        use TipRefusal::*;
+        match self {
+            KindUnknown => "tip_kind_unknown",
+            MessageMissing => "tip_message_missing",
+            MessageTooLong { .. } => "tip_message_too_long",
+            ContactTooLong { .. } => "tip_contact_too_long",
+            TooManyAttachments { .. } => "tip_too_many_attachments",
+            AttachmentRefused { .. } => "tip_attachment_refused",
+            UploadInterrupted => "tip_upload_interrupted",
+            FollowUpTooLong { .. } => "tip_follow_up_too_long",
+            NoRecipients => "tips_not_set_up",
+            TextMissing => "tip_text_missing",
+            TextTooLong { .. } => "tip_text_too_long",
+            StatusUnknown => "tip_status_unknown",
+            AssigneeNotEditor => "tip_assignee_not_editor",
+        }
+    }
+}
+
 /// Why a change was refused. The variants are the areas of the newsroom.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -540,6 +643,9 @@ pub enum Refusal {
     /// A staff account, or a change to one, the newsroom's rules turn away.
     #[error(transparent)]
     People(#[from] PeopleRefusal),
+    /// A tip, a follow-up or the desk's work on a tip, turned away.
+    #[error(transparent)]
+    Tip(#[from] TipRefusal),
 }
 
 impl Refusal {
@@ -561,6 +667,7 @@ impl Refusal {
             Refusal::Image(refusal) => refusal.field(),
             Refusal::Moderation(refusal) => refusal.field(),
             Refusal::People(refusal) => refusal.field(),
+            Refusal::Tip(refusal) => refusal.field(),
         }
     }
 
@@ -582,6 +689,7 @@ impl Refusal {
             Refusal::Image(refusal) => refusal.code(),
             Refusal::Moderation(refusal) => refusal.code(),
             Refusal::People(refusal) => refusal.code(),
+            Refusal::Tip(refusal) => refusal.code(),
         }
     }
 }
@@ -815,6 +923,39 @@ mod tests {
                 .field()
                 .map(Field::as_str),
             Some("auto_close_days")
+        );
+    }
+
+    #[test]
+    fn every_tip_refusal_has_a_distinct_code() {
+        use TipRefusal::*;
+        let all = [
+            KindUnknown,
+            MessageMissing,
+            MessageTooLong { chars: 2, max: 1 },
+            ContactTooLong { max: 1 },
+            TooManyAttachments { max: 1 },
+            AttachmentRefused {
+                message: "no".into(),
+            },
+            UploadInterrupted,
+            FollowUpTooLong { max: 1 },
+            NoRecipients,
+            TextMissing,
+            TextTooLong { max: 1 },
+            StatusUnknown,
+            AssigneeNotEditor,
+        ];
+        let mut codes: Vec<_> = all.iter().map(TipRefusal::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        // The tip form's error slots are named after its fields.
+        assert_eq!(
+            Refusal::from(ContactTooLong { max: 1 })
+                .field()
+                .map(Field::as_str),
+            Some("contact")
         );
     }
 

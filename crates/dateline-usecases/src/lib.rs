@@ -20,6 +20,7 @@ pub mod narration;
 pub mod pages;
 pub mod people;
 pub mod site_import;
+pub mod tips;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
 use dateline_db::{DbError, Owner, Store};
@@ -149,6 +150,10 @@ pub enum UseCaseError {
     Store(DbError),
     #[error(transparent)]
     Media(#[from] MediaError),
+    /// The tips' cryptography failed (a key that does not parse, randomness unavailable): never
+    /// the person's doing.
+    #[error("tips cryptography: {0}")]
+    Crypto(String),
 }
 
 impl UseCaseError {

@@ -45,6 +45,7 @@ impl From<dateline_usecases::UseCaseError> for WebError {
             E::Store(error) => Self::Store(error),
             E::Media(error) => Self::Media(error),
             E::NotPermitted { .. } => Self::Forbidden(error.to_string()),
+            E::Crypto(error) => Self::Internal(error),
         }
     }
 }

@@ -382,6 +382,10 @@ impl From<UseCaseError> for AdminError {
                 tracing::error!(%error, "Admin API request failed");
                 Self::Internal
             }
+            UseCaseError::Crypto(error) => {
+                tracing::error!(%error, "Admin API request failed");
+                Self::Internal
+            }
         }
     }
 }

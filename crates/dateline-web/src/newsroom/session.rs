@@ -205,7 +205,7 @@ pub(super) async fn end(
 ) -> Result<HeaderValue, NewsroomError> {
     // An unlocked tips key goes with the session that unlocked it.
     if let Some(current) = load(state, headers).await? {
-        state.tips().lock(state.store(), current.session_id).await?;
+        state.tips().lock(state.ctx(), current.session_id).await?;
     }
     if let Some(token) = read_cookie(state, headers, SESSION_COOKIE) {
         state

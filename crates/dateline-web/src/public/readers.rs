@@ -103,17 +103,48 @@ impl ReaderMail for LogMail {
 /// Per-node memory of the reader side: posting allowances and per-address limits. Addresses
 /// are personal data, so they are kept in memory only, and only for the window they count in.
 pub(crate) struct ReaderState {
-    allowances: Mutex<HashMap<i64, PostAllowance>>,
+    allowances: Mutex<HashMap<i64, Allowance>>,
+    /// Which reader a session cookie belongs to, as this node last found it in the database:
+    /// the listener's fast path for the comment allowance (`discussion::allowance_on_listener`),
+    /// which must not wait for the database to know whose allowance a post takes.
+    known_sessions: Mutex<HashMap<String, KnownSession>>,
     sign_ups: AddressLimit,
     links: AddressLimit,
     mail: OnceLock<Arc<dyn ReaderMail>>,
     sign_in: SignInLimits,
 }
 
+/// A reader's comment allowance on this node.
+struct Allowance {
+    /// This node's token bucket, exact.
+    here: PostAllowance,
+    /// Until when the count across nodes (in the database) is known to be spent: once one post
+    /// found it so, the others of that window are refused without asking again.
+    spent_everywhere_until: Option<Timestamp>,
+}
+
+impl Allowance {
+    fn forgettable(&self, now: Timestamp) -> bool {
+        self.here.is_full(COMMENT_RATE, now)
+            && self.spent_everywhere_until.is_none_or(|until| until <= now)
+    }
+}
+
+struct KnownSession {
+    reader_id: i64,
+    /// Forgotten after this, so a session ended on another node stops being recognised here.
+    until: Timestamp,
+}
+
+/// Entries each of the maps above holds at most; past it, what can be forgotten without changing
+/// an answer is.
+const REMEMBERED_READERS: usize = 100_000;
+
 impl ReaderState {
     pub(crate) fn new() -> Self {
         Self {
             allowances: Mutex::new(HashMap::new()),
+            known_sessions: Mutex::new(HashMap::new()),
             sign_ups: AddressLimit::new(SIGN_UPS_PER_ADDRESS, SIGN_UP_EVERY),
             links: AddressLimit::new(LINKS_PER_ADDRESS, LINK_EVERY),
             mail: OnceLock::new(),
@@ -137,31 +168,108 @@ impl ReaderState {
         self.mail.get_or_init(|| Arc::new(LogMail)).clone()
     }
 
+    /// Remembers that the session with cookie digest `digest` is reader `reader_id`'s.
+    fn learn_session(&self, digest: String, reader_id: i64, now: Timestamp) {
+        let Ok(mut sessions) = self.known_sessions.lock() else {
+            return;
+        };
+        if sessions.len() >= REMEMBERED_READERS {
+            sessions.retain(|_, session| session.until > now);
+            if sessions.len() >= REMEMBERED_READERS {
+                sessions.clear();
+            }
+        }
+        sessions.insert(
+            digest,
+            KnownSession {
+                reader_id,
+                until: now + TOUCH_EVERY,
+            },
+        );
+    }
+
+    fn forget_session(&self, digest: &str) {
+        if let Ok(mut sessions) = self.known_sessions.lock() {
+            sessions.remove(digest);
+        }
+    }
+
+    fn forget_reader(&self, reader_id: i64) {
+        if let Ok(mut sessions) = self.known_sessions.lock() {
+            sessions.retain(|_, session| session.reader_id != reader_id);
+        }
+    }
+
+    /// The reader whose session cookie `headers` carry, if this node has seen that session in
+    /// the database lately. Never asks the database: a session not known here is `None`.
+    pub(crate) fn known_reader(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        now: Timestamp,
+    ) -> Option<i64> {
+        let token = read_cookie(state, headers, SESSION_COOKIE)?;
+        let sessions = self.known_sessions.lock().ok()?;
+        sessions
+            .get(&secrets::token_digest(&token))
+            .filter(|session| session.until > now)
+            .map(|session| session.reader_id)
+    }
+
+    /// Takes one post from the reader's allowance as this node knows it, without the database:
+    /// the one place the allowance is decided in memory, on the listener as in the handler.
+    /// `Err` is how long to wait.
+    pub(crate) fn take_post_here(
+        &self,
+        reader_id: i64,
+        now: Timestamp,
+    ) -> Result<(), SignedDuration> {
+        let Ok(mut allowances) = self.allowances.lock() else {
+            return Ok(());
+        };
+        if allowances.len() > REMEMBERED_READERS {
+            // A full allowance is what a forgotten reader starts with: forgetting them is exact.
+            allowances.retain(|_, allowance| !allowance.forgettable(now));
+        }
+        let allowance = allowances.entry(reader_id).or_insert_with(|| Allowance {
+            here: PostAllowance::full(COMMENT_RATE, now),
+            spent_everywhere_until: None,
+        });
+        if let Some(until) = allowance
+            .spent_everywhere_until
+            .filter(|until| *until > now)
+        {
+            return Err(until.duration_since(now));
+        }
+        allowance.here.take(COMMENT_RATE, now)
+    }
+
+    /// Returns a post [`Self::take_post_here`] took for an attempt refused before it was posted.
+    pub(crate) fn give_back_post(&self, reader_id: i64, now: Timestamp) {
+        if let Ok(mut allowances) = self.allowances.lock()
+            && let Some(allowance) = allowances.get_mut(&reader_id)
+        {
+            allowance.here.give_back(COMMENT_RATE, now);
+        }
+    }
+
     /// Takes one post from the reader's allowance; `Ok(Err(_))` is how long to wait. This
-    /// node's allowance (the exact token bucket) refuses first, without a database round trip;
-    /// then the reader's posts on every node this minute are counted in the database, so
-    /// spreading posts over several nodes gains nothing.
+    /// node's allowance (the exact token bucket) refuses first, without a database round trip
+    /// (on the listener already, when it knew the reader: `taken_on_listener`); then the
+    /// reader's posts on every node this minute are counted in the database, so spreading posts
+    /// over several nodes gains nothing.
     pub(crate) async fn take_post(
         &self,
         store: &dateline_db::Store,
         reader_id: i64,
+        taken_on_listener: Option<&super::discussion::ListenerAllowance>,
         now: Timestamp,
     ) -> Result<Result<(), SignedDuration>, WebError> {
-        let taken = match self.allowances.lock() {
-            Ok(mut allowances) => {
-                if allowances.len() > 100_000 {
-                    // A full allowance is what a forgotten reader starts with: forgetting
-                    // them is exact.
-                    allowances.retain(|_, allowance| !allowance.is_full(COMMENT_RATE, now));
-                }
-                allowances
-                    .entry(reader_id)
-                    .or_insert_with(|| PostAllowance::full(COMMENT_RATE, now))
-                    .take(COMMENT_RATE, now)
-            }
-            Err(_) => Ok(()),
+        let here = match taken_on_listener.and_then(|taken| taken.decided_for(reader_id)) {
+            Some(decided) => decided,
+            None => self.take_post_here(reader_id, now),
         };
-        if let Err(wait) = taken {
+        if let Err(wait) = here {
             return Ok(Err(wait));
         }
         let key = format!("comments.posts:reader:{reader_id}");
@@ -169,8 +277,13 @@ impl ReaderState {
         if posts > COMMENTS_PER_WINDOW {
             let window_ends = dateline_db::window_start(now, COMMENT_WINDOW)
                 + i64::try_from(COMMENT_WINDOW.as_micros()).unwrap_or(i64::MAX);
-            let wait = SignedDuration::from_micros(window_ends - now.as_microsecond());
-            return Ok(Err(wait));
+            let until = Timestamp::from_microsecond(window_ends).unwrap_or(now);
+            if let Ok(mut allowances) = self.allowances.lock()
+                && let Some(allowance) = allowances.get_mut(&reader_id)
+            {
+                allowance.spent_everywhere_until = Some(until);
+            }
+            return Ok(Err(until.duration_since(now)));
         }
         Ok(Ok(()))
     }
@@ -267,7 +380,7 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
     private(response)
 }
 
-fn private(mut response: Response) -> Response {
+pub(crate) fn private(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE_NO_STORE));
     headers.insert(X_ROBOTS_TAG, HeaderValue::from_static("noindex, nofollow"));
@@ -279,13 +392,18 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentRea
         return Ok(None);
     };
     let now = Timestamp::now();
+    let digest = secrets::token_digest(&token);
     let Some(session) = state
         .store()
-        .reader_session(&secrets::token_digest(&token), READER_SESSION_LIMITS, now)
+        .reader_session(&digest, READER_SESSION_LIMITS, now)
         .await?
     else {
+        state.readers().forget_session(&digest);
         return Ok(None);
     };
+    state
+        .readers()
+        .learn_session(digest, session.reader.id, now);
     if now.duration_since(session.expires_at - READER_SESSION_LIMITS.lifetime) > TOUCH_EVERY {
         state.store().touch_reader_session(session.id, now).await?;
     }
@@ -823,10 +941,12 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     if let Some(token) = read_cookie(&state, &headers, SESSION_COOKIE) {
+        let digest = secrets::token_digest(&token);
         state
             .store()
-            .revoke_reader_session(&secrets::token_digest(&token), Timestamp::now())
+            .revoke_reader_session(&digest, Timestamp::now())
             .await?;
+        state.readers().forget_session(&digest);
     }
     let mut response = Redirect::to("/readers/sign-in").into_response();
     response
@@ -1034,6 +1154,7 @@ pub async fn delete_account(
         .store()
         .delete_reader(current.reader.id, Timestamp::now())
         .await?;
+    state.readers().forget_reader(current.reader.id);
     let mut response = message_page(
         &state,
         "Account deleted",
