@@ -419,6 +419,29 @@ fn refusal(message: String) -> Response {
     response
 }
 
+/// A use case's refusals beside the form fields they concern (a message about the whole form
+/// goes under `whole_form`); any other error is the handler's to answer.
+pub(crate) fn field_errors(
+    error: dateline_usecases::UseCaseError,
+    whole_form: &'static str,
+) -> Result<serde_json::Map<String, Value>, NewsroomError> {
+    match error {
+        dateline_usecases::UseCaseError::Refused(refusals) => Ok(refusals
+            .by_field()
+            .into_iter()
+            .map(|(field, message)| {
+                (
+                    field
+                        .map_or(whole_form, dateline_core::Field::as_str)
+                        .to_owned(),
+                    Value::from(message),
+                )
+            })
+            .collect()),
+        other => Err(other.into()),
+    }
+}
+
 /// Renders a newsroom template with what every newsroom page shows: the site, the assets, the
 /// signed-in staff member and what they may open, and the form token.
 pub(crate) async fn render(
