@@ -32,8 +32,8 @@ pub use pages::{PageLink, PageStatus, StaticPage};
 pub use permissions::{Action, may_change_byline, permits};
 pub use refusal::{
     ArticleRefusal, AuthorRefusal, Field, ImageRefusal, LiveRefusal, ModerationRefusal,
-    NarrationRefusal, NoteRefusal, PageRefusal, PasswordRefusal, PeopleRefusal, Refusal, Refusals,
-    SectionRefusal, SettingsRefusal, TokenRefusal,
+    NarrationRefusal, NoteRefusal, PageRefusal, PasswordRefusal, PeopleRefusal, ReaderRefusal,
+    Refusal, Refusals, SectionRefusal, SettingsRefusal, TokenRefusal,
 };
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};

@@ -93,8 +93,9 @@ pub enum Field {
     /// One's password as it is now, asked before it changes.
     CurrentPassword,
     NewPassword,
-    /// The new password typed a second time.
-    ConfirmPassword,
+    /// What confirms a request: a new password typed a second time, the box ticked to delete
+    /// an account.
+    Confirm,
 }
 
 impl Field {
@@ -148,7 +149,7 @@ impl Field {
             Field::Voice => "voice",
             Field::CurrentPassword => "current",
             Field::NewPassword => "new_password",
-            Field::ConfirmPassword => "confirm",
+            Field::Confirm => "confirm",
         }
     }
 }
@@ -780,7 +781,7 @@ impl PasswordRefusal {
         use PasswordRefusal::*;
         Some(match self {
             TooShort { .. } | TooLong { .. } | IsEmail => Field::NewPassword,
-            Mismatch => Field::ConfirmPassword,
+            Mismatch => Field::Confirm,
             CurrentWrong => Field::CurrentPassword,
         })
     }
@@ -793,6 +794,32 @@ impl PasswordRefusal {
             IsEmail => "password_is_email",
             Mismatch => "passwords_differ",
             CurrentWrong => "current_password_wrong",
+        }
+    }
+}
+
+/// What is wrong with a reader's account, or with a change to it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ReaderRefusal {
+    #[error("Enter an email address like name@example.org.")]
+    EmailInvalid,
+    /// Deleting an account cannot be undone: the reader says so, not a stray click.
+    #[error("Tick the box to confirm that you want to delete your account.")]
+    DeletionNotConfirmed,
+}
+
+impl ReaderRefusal {
+    pub fn field(&self) -> Option<Field> {
+        Some(match self {
+            ReaderRefusal::EmailInvalid => Field::Email,
+            ReaderRefusal::DeletionNotConfirmed => Field::Confirm,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReaderRefusal::EmailInvalid => "email_invalid",
+            ReaderRefusal::DeletionNotConfirmed => "deletion_not_confirmed",
         }
     }
 }
@@ -840,6 +867,8 @@ pub enum Refusal {
     Narration(#[from] NarrationRefusal),
     #[error(transparent)]
     Password(#[from] PasswordRefusal),
+    #[error(transparent)]
+    Reader(#[from] ReaderRefusal),
 }
 
 impl Refusal {
@@ -854,6 +883,7 @@ impl Refusal {
             Refusal::Workflow(_) => None,
             Refusal::Comment(refusal) => match refusal {
                 CommentError::EmptyBody | CommentError::BodyTooLong(_) => Some(Field::Body),
+                CommentError::NameLength | CommentError::NameCharacters => Some(Field::DisplayName),
                 _ => None,
             },
             Refusal::Live(refusal) => refusal.field(),
@@ -867,6 +897,7 @@ impl Refusal {
             Refusal::Token(refusal) => refusal.field(),
             Refusal::Narration(refusal) => refusal.field(),
             Refusal::Password(refusal) => refusal.field(),
+            Refusal::Reader(refusal) => refusal.field(),
         }
     }
 
@@ -894,6 +925,7 @@ impl Refusal {
             Refusal::Token(refusal) => refusal.code(),
             Refusal::Narration(refusal) => refusal.code(),
             Refusal::Password(refusal) => refusal.code(),
+            Refusal::Reader(refusal) => refusal.code(),
         }
     }
 }

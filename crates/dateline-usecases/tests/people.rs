@@ -5,11 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 use dateline_core::{Action, Role};
-use dateline_db::SessionLimits;
 use dateline_db::testing::TestStore;
 use dateline_db::{AuthorInput, NewStaff};
+use dateline_db::{ReaderLinkPurpose, SessionLimits};
 use dateline_storage::MediaStore;
 use dateline_usecases::people::{self, AccountDraft, NewPassword};
+use dateline_usecases::readers::{self, ReaderDraft, SignedUp};
 use dateline_usecases::{Actor, Context, Passwords, UseCaseError, sessions};
 use jiff::Timestamp;
 
@@ -19,6 +20,7 @@ dateline_db::both_backends!(
     people_a_password_changes_only_with_the_current_one_and_ends_other_sessions,
     people_a_set_password_link_works_once,
     people_sessions_only_for_enabled_accounts,
+    people_readers_sign_up_verify_sign_in_rename_and_leave,
 );
 
 fn now() -> Timestamp {
@@ -463,5 +465,150 @@ async fn people_sessions_only_for_enabled_accounts(store: TestStore) {
     assert!(matches!(
         sessions::start(&ctx, &disabled, "again", "csrf", LIMITS, now()).await,
         Err(UseCaseError::NotPermitted { .. })
+    ));
+}
+
+async fn people_readers_sign_up_verify_sign_in_rename_and_leave(store: TestStore) {
+    let (ctx, _media, _admin) = newsroom(&store).await;
+    let lia = |email: &str, name: &str, password: &str| ReaderDraft {
+        email: email.into(),
+        display_name: name.into(),
+        password: password.into(),
+    };
+    let refused =
+        readers::sign_up(&ctx, &lia("lia at home", "L", "lia at home"), &OPEN, now()).await;
+    let Err(UseCaseError::Refused(refusals)) = &refused else {
+        panic!("{refused:?}");
+    };
+    let fields: Vec<&str> = refusals
+        .iter()
+        .filter_map(|r| r.field())
+        .map(dateline_core::Field::as_str)
+        .collect();
+    assert_eq!(fields, ["email", "display_name", "new_password"]);
+    const FULL: Door = Door { busy: true };
+    assert!(matches!(
+        readers::sign_up(
+            &ctx,
+            &lia("lia@readers.example", "Lia", "a long passphrase"),
+            &FULL,
+            now()
+        )
+        .await,
+        Err(UseCaseError::Busy)
+    ));
+    assert!(
+        ctx.store
+            .reader_by_email("lia@readers.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let SignedUp::New(reader) = readers::sign_up(
+        &ctx,
+        &lia("Lia@Readers.example", "Lia", "a long passphrase"),
+        &OPEN,
+        now(),
+    )
+    .await
+    .unwrap() else {
+        panic!("a new account");
+    };
+    assert!(matches!(
+        readers::sign_up(
+            &ctx,
+            &lia("lia@readers.example", "Other", "another passphrase"),
+            &OPEN,
+            now()
+        )
+        .await
+        .unwrap(),
+        SignedUp::AddressTaken
+    ));
+
+    // A verification link, used once; a verified address gets no more of them.
+    assert!(
+        readers::issue_link(&ctx, &reader, ReaderLinkPurpose::Verify, "verify-1", now())
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        readers::use_link(&ctx, "verify-1", ReaderLinkPurpose::SignIn, now()).await,
+        Err(UseCaseError::NotFound)
+    ));
+    let verified = readers::use_link(&ctx, "verify-1", ReaderLinkPurpose::Verify, now())
+        .await
+        .unwrap();
+    assert!(verified.verified_at.is_some());
+    assert!(
+        !readers::issue_link(
+            &ctx,
+            &verified,
+            ReaderLinkPurpose::Verify,
+            "verify-2",
+            now()
+        )
+        .await
+        .unwrap()
+    );
+    readers::issue_link(&ctx, &verified, ReaderLinkPurpose::SignIn, "magic", now())
+        .await
+        .unwrap();
+    let late = now() + readers::SIGN_IN_LINK_VALID_FOR;
+    assert!(matches!(
+        readers::use_link(&ctx, "magic", ReaderLinkPurpose::SignIn, late).await,
+        Err(UseCaseError::NotFound)
+    ));
+
+    let reader_limits = SessionLimits {
+        lifetime: jiff::SignedDuration::from_hours(24 * 30),
+        idle_timeout: jiff::SignedDuration::from_hours(24 * 7),
+    };
+    readers::start_session(&ctx, &verified, "tab", "csrf", reader_limits, now())
+        .await
+        .unwrap();
+    assert!(
+        ctx.store
+            .reader_session("tab", reader_limits, now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    assert_eq!(
+        codes(readers::rename(&ctx, &verified, "\u{202E}evil").await),
+        ["display_name_characters"]
+    );
+    let renamed = readers::rename(&ctx, &verified, "  Lia   M. ")
+        .await
+        .unwrap();
+    assert_eq!(renamed.display_name, "Lia M.");
+
+    assert_eq!(
+        codes(readers::delete_account(&ctx, &renamed, false, now()).await),
+        ["deletion_not_confirmed"]
+    );
+    readers::delete_account(&ctx, &renamed, true, now())
+        .await
+        .unwrap();
+    assert!(
+        ctx.store
+            .reader_session("tab", reader_limits, now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        ctx.store
+            .reader_by_email("lia@readers.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let gone = ctx.store.reader_by_id(renamed.id).await.unwrap();
+    assert!(matches!(
+        readers::start_session(&ctx, &gone, "again", "csrf", reader_limits, now()).await,
+        Err(UseCaseError::NotFound)
     ));
 }

@@ -89,6 +89,29 @@ impl IntoResponse for WebError {
     }
 }
 
+/// A use case's refusals beside the form fields they concern, as a form shows them (a message
+/// about the whole form goes under `whole_form`); any other error goes back to the handler.
+pub(crate) fn field_errors(
+    error: dateline_usecases::UseCaseError,
+    whole_form: &'static str,
+) -> Result<serde_json::Map<String, serde_json::Value>, dateline_usecases::UseCaseError> {
+    match error {
+        dateline_usecases::UseCaseError::Refused(refusals) => Ok(refusals
+            .by_field()
+            .into_iter()
+            .map(|(field, message)| {
+                (
+                    field
+                        .map_or(whole_form, dateline_core::Field::as_str)
+                        .to_owned(),
+                    serde_json::Value::from(message),
+                )
+            })
+            .collect()),
+        other => Err(other),
+    }
+}
+
 /// `error: its cause: its cause's cause…`, skipping a cause whose words the error already
 /// shows (`#[error(transparent)]` and `{0}` repeat them).
 fn with_causes(error: &dyn std::error::Error) -> String {

@@ -49,6 +49,7 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, S
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
+pub(crate) use crate::error::field_errors;
 use crate::{AppState, WebError};
 pub use admin::{PASSWORD_LINK_VALID_FOR, issue_password_link};
 pub use admin_api::{ApiAuthError, ApiCaller};
@@ -417,29 +418,6 @@ fn refusal(message: String) -> Response {
     let mut response = StatusCode::FORBIDDEN.into_response();
     response.extensions_mut().insert(Refusal(message));
     response
-}
-
-/// A use case's refusals beside the form fields they concern (a message about the whole form
-/// goes under `whole_form`); any other error is the handler's to answer.
-pub(crate) fn field_errors(
-    error: dateline_usecases::UseCaseError,
-    whole_form: &'static str,
-) -> Result<serde_json::Map<String, Value>, NewsroomError> {
-    match error {
-        dateline_usecases::UseCaseError::Refused(refusals) => Ok(refusals
-            .by_field()
-            .into_iter()
-            .map(|(field, message)| {
-                (
-                    field
-                        .map_or(whole_form, dateline_core::Field::as_str)
-                        .to_owned(),
-                    Value::from(message),
-                )
-            })
-            .collect()),
-        other => Err(other.into()),
-    }
 }
 
 /// Renders a newsroom template with what every newsroom page shows: the site, the assets, the
