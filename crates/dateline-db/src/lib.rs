@@ -76,7 +76,7 @@ pub use live::{
 };
 pub use narration::{
     ArticleAudio, AudioFiles, AudioStatus, NARRATE_PRIORITY, NARRATION_VOICES, NarrationArticle,
-    NarrationRun, check_pronunciation,
+    NarrationRun,
 };
 pub use newsroom_desk::TagUse;
 pub use operations::{NarrationTotals, PoolUse, QueueDepth};

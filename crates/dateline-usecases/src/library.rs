@@ -10,7 +10,7 @@ use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
 use dateline_core::refusal::limits;
 use dateline_core::{Action, Field, ImageRefusal, ImageVariant, Refusal, Refusals};
-use dateline_db::{ImageInput, LibraryImage, SourceTypeOrigin};
+use dateline_db::{ImageEdit, ImageInput, LibraryImage, SourceTypeOrigin};
 use dateline_storage::{ImageLimits, MediaError, Origin, Provenance, VariantFormat};
 use jiff::Timestamp;
 
@@ -58,37 +58,7 @@ pub async fn upload(
     now: Timestamp,
 ) -> Result<Uploaded, UseCaseError> {
     actor.require(Action::UploadImages, true)?;
-    let mut refused: Vec<Refusal> = Vec::new();
-    let alt = words.alt.trim();
-    if alt.is_empty() {
-        refused.push(ImageRefusal::AltMissing.into());
-    }
-    for (field, what, text) in [
-        (Field::Alt, "alt text", alt),
-        (Field::Caption, "caption", words.caption.trim()),
-        (Field::Credit, "credit", words.credit.trim()),
-    ] {
-        if text.chars().count() > limits::IMAGE_TEXT_CHARS {
-            refused.push(
-                ImageRefusal::TextTooLong {
-                    field,
-                    what,
-                    max: limits::IMAGE_TEXT_CHARS,
-                }
-                .into(),
-            );
-        }
-    }
-    let chosen = match words.source_type.trim() {
-        "" => None,
-        typed => match DigitalSourceType::from_uri_or_code(typed) {
-            Some(found) => Some(found),
-            None => {
-                refused.push(ImageRefusal::SourceTypeUnknown.into());
-                None
-            }
-        },
-    };
+    let (mut refused, chosen) = check_words(words);
     if file.is_empty() {
         refused.push(ImageRefusal::FileMissing.into());
     }
@@ -121,13 +91,12 @@ pub async fn upload(
         },
     };
     let stored = &ingested.stored;
-    let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let input = ImageInput {
         original_key: stored.original_key.clone(),
         original_mime: stored.original_mime.to_owned(),
         width: stored.width,
         height: stored.height,
-        alt: alt.to_owned(),
+        alt: words.alt.trim().to_owned(),
         caption: optional(&words.caption),
         credit: optional(&words.credit),
         source_type,
@@ -170,6 +139,80 @@ pub async fn upload(
         provenance,
         source_type_from,
     })
+}
+
+/// Changes picture `id`'s descriptions and source type: its uploader may (a contributor
+/// illustrating their draft), as may an editor. A source type that differs from the stored one
+/// becomes this actor's ("set by …"); an unchanged one keeps saying where it came from.
+pub async fn describe(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    words: &ImageWords,
+    now: Timestamp,
+) -> Result<LibraryImage, UseCaseError> {
+    let item = ctx
+        .store
+        .library_image(id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let own = matches!(actor, Actor::Staff { member, .. } if item.uploaded_by == Some(member.id));
+    actor.require(Action::EditImage, own)?;
+    let (refused, source_type) = check_words(words);
+    if let Some(refusals) = Refusals::from_list(refused) {
+        return Err(UseCaseError::Refused(refusals));
+    }
+    let edit = ImageEdit {
+        alt: words.alt.trim().to_owned(),
+        caption: optional(&words.caption),
+        credit: optional(&words.credit),
+        source_type,
+    };
+    Ok(ctx
+        .store
+        .update_library_image(id, &edit, &actor.audit(), now)
+        .await?)
+}
+
+/// What is wrong with the words beside a picture (alt text required, lengths, a known source
+/// type), and the source type chosen, if any.
+fn check_words(words: &ImageWords) -> (Vec<Refusal>, Option<DigitalSourceType>) {
+    let mut refused: Vec<Refusal> = Vec::new();
+    let alt = words.alt.trim();
+    if alt.is_empty() {
+        refused.push(ImageRefusal::AltMissing.into());
+    }
+    for (field, what, text) in [
+        (Field::Alt, "alt text", alt),
+        (Field::Caption, "caption", words.caption.trim()),
+        (Field::Credit, "credit", words.credit.trim()),
+    ] {
+        if text.chars().count() > limits::IMAGE_TEXT_CHARS {
+            refused.push(
+                ImageRefusal::TextTooLong {
+                    field,
+                    what,
+                    max: limits::IMAGE_TEXT_CHARS,
+                }
+                .into(),
+            );
+        }
+    }
+    let chosen = match words.source_type.trim() {
+        "" => None,
+        typed => match DigitalSourceType::from_uri_or_code(typed) {
+            Some(found) => Some(found),
+            None => {
+                refused.push(ImageRefusal::SourceTypeUnknown.into());
+                None
+            }
+        },
+    };
+    (refused, chosen)
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// A file the uploader can do something about is refused next to the file field; storage and
