@@ -593,6 +593,7 @@ fn plan(data: At<'_>, version: &str) -> Result<Plan, ImportError> {
             comments_open: true,
             comments: Vec::new(),
             old_url: None,
+            live: None,
         });
     }
     plan.redirects.push(Redirect {
