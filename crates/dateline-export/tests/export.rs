@@ -244,14 +244,35 @@ fn copy_folder(from: &Path, to: &Path) {
     }
 }
 
-/// Whatever is wrong with the folder, the message names it and the site stays empty.
+/// How many files are under `folder` (none if it does not exist).
+fn files_under(folder: &Path) -> usize {
+    std::fs::read_dir(folder).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|entry| {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    files_under(&entry.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    })
+}
+
+/// Whatever is wrong with the folder, the message names the file (and the line or row, where
+/// there is one), and the site stays empty: no row, no stored object.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_export_is_refused_before_anything_is_written() {
     let origin = demo_site(BackendKind::Sqlite).await;
     let work = tempfile::tempdir().expect("work");
     let good = work.path().join("good");
     export_to(&origin, &good).await;
-    let target = empty_site(BackendKind::Sqlite).await;
+    // PostgreSQL aborts a transaction at its first error: the row at fault is found there too.
+    let targets = [
+        empty_site(BackendKind::Sqlite).await,
+        empty_site(BackendKind::Postgres).await,
+    ];
 
     type Damage = fn(&Path);
     let cases: Vec<(&str, Damage, &str)> = vec![
@@ -313,27 +334,88 @@ async fn a_damaged_export_is_refused_before_anything_is_written() {
                 });
                 reseal(dir, "comments.jsonl");
             },
-            "comments.jsonl",
+            "comments.jsonl line",
+        ),
+        (
+            "an author's photo that is not there, resealed",
+            |dir| {
+                rewrite(dir, "authors.jsonl", |t| {
+                    let mut lines: Vec<String> = t.lines().map(str::to_owned).collect();
+                    let mut row: serde_json::Value = serde_json::from_str(&lines[0]).expect("row");
+                    row["photo_image_id"] = serde_json::json!(987_654_321);
+                    lines[0] = row.to_string();
+                    lines.join("\n") + "\n"
+                });
+                reseal(dir, "authors.jsonl");
+            },
+            "authors.jsonl (the row with id",
+        ),
+        (
+            "a changed picture",
+            |dir| {
+                let manifest = std::fs::read_to_string(dir.join("manifest.json")).expect("m");
+                let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("json");
+                let picture = manifest["files"]
+                    .as_object()
+                    .expect("files")
+                    .keys()
+                    .find(|path| path.starts_with("media/images/"))
+                    .expect("a picture")
+                    .clone();
+                let mut bytes = std::fs::read(dir.join(&picture)).expect("read");
+                let last = bytes.len() - 1;
+                bytes[last] ^= 0xff;
+                std::fs::write(dir.join(&picture), bytes).expect("write");
+            },
+            "media/images/",
+        ),
+        (
+            "a manifest cut short",
+            |dir| {
+                rewrite(dir, "manifest.json", |t| t[..t.len() / 2].to_owned());
+            },
+            "manifest.json: not JSON",
+        ),
+        (
+            "a manifest that lists a file outside the export",
+            |dir| {
+                rewrite(dir, "manifest.json", |t| {
+                    let mut manifest: serde_json::Value = serde_json::from_str(&t).expect("json");
+                    manifest["files"]["../outside.txt"] =
+                        serde_json::json!({"bytes": 1, "sha256": "00"});
+                    serde_json::to_string_pretty(&manifest).expect("json")
+                });
+            },
+            "outside media/",
         ),
     ];
     for (n, (what, damage, expected)) in cases.into_iter().enumerate() {
         let folder = work.path().join(format!("damaged-{n}"));
         copy_folder(&good, &folder);
         damage(&folder);
-        let error = import_from(&target, &folder)
-            .await
-            .expect_err(what)
-            .to_string();
-        assert!(error.contains(expected), "{what}: {error}");
-        assert!(
-            target.store.sections().await.expect("sections").is_empty(),
-            "{what}: something was written"
-        );
+        for target in &targets {
+            let error = import_from(target, &folder)
+                .await
+                .expect_err(what)
+                .to_string();
+            assert!(error.contains(expected), "{what}: {error}");
+            assert!(
+                target.store.sections().await.expect("sections").is_empty(),
+                "{what}: something was written"
+            );
+            assert_eq!(
+                files_under(&target.folder.path().join("media")),
+                0,
+                "{what}: media were stored"
+            );
+        }
     }
     // And the good copy still goes in.
-    import_from(&target, &good).await.expect("the good export");
-    assert!(!target.store.sections().await.expect("sections").is_empty());
-    drop(target.folder);
+    for target in targets {
+        import_from(&target, &good).await.expect("the good export");
+        assert!(!target.store.sections().await.expect("sections").is_empty());
+        drop(target.folder);
+    }
 }
 
 /// The WXR file parses back through Dateline's own WordPress importer with every post, author,
@@ -484,10 +566,18 @@ async fn wxr_reads_back_with_the_same_counts() {
     let copy = empty_site(BackendKind::Sqlite).await;
     let ctx = Context::new(copy.store.clone(), copy.media.clone());
     let now = jiff::Timestamp::now();
-    let report =
-        dateline_usecases::import::run(&ctx, &Actor::system("import"), &plan, now, |_, _| {})
-            .await
-            .expect("import");
+    let mut progress = (0, 0);
+    let report = dateline_usecases::import::run(
+        &ctx,
+        &Actor::system("import"),
+        &plan,
+        now,
+        |done, total| progress = (done, total),
+    )
+    .await
+    .expect("import");
+    assert_eq!(progress.0, progress.1, "the progress reaches its end");
+    assert_eq!(progress.1, dateline_usecases::import::item_count(&plan));
     use dateline_import::plan::ItemKind;
     for (kind, expected) in [
         (ItemKind::Article, counts.posts),
