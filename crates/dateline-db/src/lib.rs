@@ -65,7 +65,8 @@ pub use editorial::{Revision, RevisionSummary, SCHEDULER_ACTOR};
 pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use imports::{
-    Imported, ImportedComment, Imports, MAX_OLD_PATH_BYTES, MovedTo, RedirectTo, old_path_key,
+    Imported, ImportedComment, ImportedEntry, Imports, MAX_OLD_PATH_BYTES, MovedTo, RedirectTo,
+    ThreadPlace, old_path_key,
 };
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
