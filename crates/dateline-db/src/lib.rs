@@ -211,9 +211,14 @@ impl Store {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
+        // A reader's rows cross from its worker thread to the task in a bounded channel
+        // (sqlx: 50 rows). A monthly sitemap reads ~3,000 rows; at 50 the worker stopped and
+        // waited for the task sixty times a page, and each wait is a context switch (most of
+        // that page's CPU, and far worse on a busy machine). 1,024 rows of a few hundred bytes
+        // each is little memory for four readers.
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.read_only(true).row_buffer_size(1024))
             .await?;
         Ok(Self {
             backend: Backend::Sqlite { reader, writer },
