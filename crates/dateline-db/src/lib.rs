@@ -29,6 +29,7 @@ mod newsroom_desk;
 mod operations;
 mod pages;
 mod profiles;
+mod public_pages;
 mod readers;
 mod rows;
 mod search_cursor;
@@ -63,7 +64,7 @@ pub use comments::{
 pub use desk::{DeskArticle, DeskFilter, ImageChoice, Owner};
 pub use editorial::{Revision, RevisionSummary, SCHEDULER_ACTOR};
 pub use error::DbError;
-pub use feeds::FeedArticle;
+pub use feeds::{FeedArticle, FeedHead, FeedItems, FeedOf, FeedPage};
 pub use imports::{
     Imported, ImportedComment, Imports, MAX_OLD_PATH_BYTES, MovedTo, RedirectTo, old_path_key,
 };
@@ -82,6 +83,10 @@ pub use newsroom_desk::TagUse;
 pub use operations::{NarrationTotals, PoolUse, QueueDepth};
 pub use pages::{PageInput, PageRevision};
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
+pub use public_pages::{
+    AuthorHead, CardFacts, FrontLayout, FrontPage, ListHead, ListLookup, ListOf, ListPage,
+    SectionBlock, SiteFrame,
+};
 pub use readers::{
     ExportedComment, ExportedReport, NewReader, Reader, ReaderExport, ReaderLinkPurpose,
     ReaderSession, Standing,
