@@ -402,9 +402,15 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentRea
         state.readers().forget_session(&digest);
         return Ok(None);
     };
-    state
-        .readers()
-        .learn_session(digest, session.reader.id, now);
+    // Only a reader who may post is remembered for the listener's allowance: a banned or
+    // suspended one must reach the handler, to be told their standing rather than a rate.
+    if dateline_usecases::comments::may_post(&session.reader, now).is_ok() {
+        state
+            .readers()
+            .learn_session(digest, session.reader.id, now);
+    } else {
+        state.readers().forget_session(&digest);
+    }
     if now.duration_since(session.expires_at - READER_SESSION_LIMITS.lifetime) > TOUCH_EVERY {
         readers::touch_session(state.ctx(), session.id, now).await?;
     }

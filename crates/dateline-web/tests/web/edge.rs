@@ -642,6 +642,37 @@ async fn past_their_limits_a_comment_and_a_tip_are_refused_without_a_turn_on_the
         .unwrap();
     let comments = store.store.reader_export(reader.id).await.unwrap().comments;
     assert_eq!(comments.len(), 3, "three comments stored, no more");
+
+    // Banned on another node while their allowance here is spent: once this node has seen
+    // their session again, their next post is refused for their standing, not for a rate.
+    store
+        .store
+        .set_reader_standing(
+            reader.id,
+            dateline_db::Standing::Banned,
+            "abuse",
+            &dateline_db::Actor::system("test"),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let (token, _) = &session;
+    let seen = answered(
+        Request::get(format!("/discussion/{}", room.first))
+            .header(header::COOKIE, format!("__Host-dateline_reader={token}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(seen.status, StatusCode::OK);
+    let banned = answered(comment_post(room.first, &session, "body=Sixth", true)).await;
+    assert_eq!(
+        banned.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        banned.body
+    );
+    assert!(banned.body.contains("may not post"), "{}", banned.body);
     assert_eq!(state.uncached_in_flight(), 0, "every slot was given back");
     work.shutdown_background();
 }
