@@ -7,11 +7,14 @@
 # rest of the backlog aside, loads the reference article with wrk (idle), then clears the
 # paragraph cache and queues every article so the worker synthesises from scratch, and loads the
 # same page while it works (busy).
+# The newsroom holds ARTICLES generated articles besides the demo (issue 14's benchmark: 10,000),
+# so the busy run has a real archive to narrate.
 # Prints both p99s and their ratio, seconds of audio narrated per wall-clock second during the
-# busy run, and the server's peak memory. A benchmark, not a test; only loopback is used.
+# busy run, and the memory of the web process (sampled during the busy run, and its VmHWM since
+# start) and of its narration worker process (VmHWM). A benchmark, not a test; only loopback.
 #
-# Environment: DURATION (30s), CONNECTIONS (16), THREADS (1), DATELINE_BIN (skip the build),
-# KEEP=1 (keep the temporary folder).
+# Environment: ARTICLES (10000), DURATION (30s), CONNECTIONS (16), THREADS (1), DATELINE_BIN (skip
+# the build), KEEP=1 (keep the temporary folder).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +22,7 @@ cd "$ROOT"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
+ARTICLES=${ARTICLES:-10000}
 DURATION=${DURATION:-30s}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-1}
@@ -52,6 +56,10 @@ if [ -f "$VOICE_ASSETS/voices/installed" ]; then
 else
   echo "    no neural voice in $VOICE_ASSETS/voices: the fallback voice narrates"
 fi
+if [ "$ARTICLES" -gt 0 ]; then
+  say "the demo newsroom and $ARTICLES generated articles"
+  DATELINE_NARRATION=off "$BIN" demo --articles "$ARTICLES" --data-dir "$DATA" >"$WORK/demo.log" 2>&1
+fi
 DATELINE_NEURAL_VOICE=installed \
   "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:$PORT" >"$WORK/dateline.log" 2>&1 &
 SERVER_PID=$!
@@ -63,13 +71,13 @@ narrated_seconds() { # sum of the audio seconds the log reports as narrated
 }
 pending() {
   sqlite3 "file:$DB?mode=ro" \
-    "SELECT COUNT(*) FROM jobs WHERE kind = 'narrate' AND state IN ('queued', 'running')"
+    "SELECT COUNT(*) FROM jobs WHERE kind = 'narration.narrate_article' AND state IN ('queued', 'running')"
 }
 # The idle run needs an idle worker: only the lead story (narrated first) is kept in the queue,
 # the rest of the demo's backlog is set aside; the busy run queues everything again.
 LEAD_SLUG=${REF##*/}
-sqlite3 "$DB" "UPDATE jobs SET state = 'done' WHERE kind = 'narrate' AND state = 'queued'
-  AND dedup_key <> 'narrate:' || (SELECT id FROM articles WHERE slug = '$LEAD_SLUG')"
+sqlite3 "$DB" "UPDATE jobs SET state = 'done' WHERE kind = 'narration.narrate_article' AND state = 'queued'
+  AND dedup_key <> 'narration.narrate_article:' || (SELECT id FROM articles WHERE slug = '$LEAD_SLUG')"
 say "waiting for the lead story's narration"
 t0=$SECONDS
 while [ "$(pending)" != 0 ]; do
@@ -99,21 +107,35 @@ rm -rf "$DATA/media/audio/paragraphs"
 now_us=$(($(date +%s) * 1000000))
 sqlite3 "$DB" "UPDATE article_audio SET text_hash = NULL;
   INSERT INTO jobs (kind, payload, dedup_key, priority, state, run_at, max_attempts, created_at)
-  SELECT 'narrate', '{\"article_id\":' || id || '}', 'narrate:' || id, -5, 'queued', $now_us, 5, $now_us
+  SELECT 'narration.narrate_article', '{\"article_id\":' || id || '}', 'narration.narrate_article:' || id, -5, 'queued', $now_us, 5, $now_us
   FROM articles WHERE status = 'published'
   ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING;"
 until [ "$(sqlite3 "file:$DB?mode=ro" "SELECT COUNT(*) FROM article_audio WHERE status = 'generating'")" != 0 ]; do
   sleep 0.2
 done
+WORKER_PID=$(pgrep -P "$SERVER_PID" -f ' worker' | head -1 || true)
+rss_kb() { awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+sample_memory() { # the web process's and the worker's VmRSS every 0.5 s, until killed
+  while true; do
+    echo "$(rss_kb "$SERVER_PID") $( [ -n "$WORKER_PID" ] && rss_kb "$WORKER_PID" || echo 0)"
+    sleep 0.5
+  done >"$WORK/rss.txt"
+}
+sample_memory &
+SAMPLER=$!
 before=$(narrated_seconds)
 t_busy=$(date +%s.%N)
 run_wrk busy
 t_end=$(date +%s.%N)
+kill "$SAMPLER" 2>/dev/null || true
 after=$(narrated_seconds)
 left=$(pending)
 [ "$left" != 0 ] || echo "warning: the worker ran out of work before the busy run ended" >&2
 
 hwm=$(awk '/^VmHWM/{print $2, $3}' "/proc/$SERVER_PID/status")
+worker_hwm=$( [ -n "$WORKER_PID" ] && awk '/^VmHWM/{print $2, $3}' "/proc/$WORKER_PID/status" 2>/dev/null || echo "no worker process found")
+web_max=$(awk '{if ($1 > m) m = $1} END {printf "%.1f MB", m / 1024}' "$WORK/rss.txt")
+worker_max=$(awk '{if ($2 > m) m = $2} END {printf "%.1f MB", m / 1024}' "$WORK/rss.txt")
 idle=$(p99_ms "$WORK/wrk-idle.txt")
 busy=$(p99_ms "$WORK/wrk-busy.txt")
 echo
@@ -125,4 +147,6 @@ printf '    narrated during the busy run: %s s of audio in %s s (%s× real time,
   "$(awk -v a="$after" -v b="$before" 'BEGIN{printf "%.1f", a-b}')" \
   "$(awk -v a="$t_end" -v b="$t_busy" 'BEGIN{printf "%.1f", a-b}')" \
   "$(awk -v a="$after" -v b="$before" -v e="$t_end" -v s="$t_busy" 'BEGIN{printf "%.1f", (a-b)/(e-s)}')"
-printf '    server peak memory (VmHWM, web + worker in one process): %s\n' "$hwm"
+printf '    web process during the busy run: VmRSS max %s (VmHWM since start %s)\n' "$web_max" "$hwm"
+printf '    narration worker process: VmRSS max %s during the busy run, VmHWM %s\n' "$worker_max" "$worker_hwm"
+echo "    newsroom: $ARTICLES generated articles plus the demo"

@@ -64,8 +64,9 @@ until curl -s -o /dev/null "http://127.0.0.1:$S3PORT/"; do sleep 0.3; done
 export DATELINE_STORAGE_URL="s3://dateline-bench?endpoint=http://127.0.0.1:$S3PORT&region=us-east-1&access_key_id=bench&secret_access_key=bench-secret"
 export DATELINE_NEURAL_VOICE=off DATELINE_NARRATION=off
 # The bucket, made with weed's own shell (S3 clients sign; this needs no keys on loopback).
-until echo "s3.bucket.create -name dateline-bench" | "$WEED" shell -master="127.0.0.1:$MASTER" \
-  >>"$WORK/weed/shell.log" 2>&1 && curl -s "http://127.0.0.1:$S3PORT/dateline-bench" | grep -qv NoSuchBucket; do
+# The shell can hang while the master is still electing itself; each try gets 20 s.
+until echo "s3.bucket.create -name dateline-bench" | timeout 20 "$WEED" shell -master="127.0.0.1:$MASTER" \
+  >>"$WORK/weed/shell.log" 2>&1 && ! curl -s "http://127.0.0.1:$S3PORT/dateline-bench" | grep -q NoSuchBucket; do
   sleep 0.5
 done
 
@@ -90,6 +91,8 @@ SELECT 'bench scale', 'editor', '$DIGEST', id, EXTRACT(EPOCH FROM now())::BIGINT
        (EXTRACT(EPOCH FROM now())::BIGINT + 86400) * 1000000
 FROM staff WHERE role = 'admin' ORDER BY id LIMIT 1;
 SQL
+# A token speaks for no author of its own, so each publish names a byline.
+BYLINE=$(psql -qtA "$DATELINE_DATABASE_URL" -c "SELECT slug FROM authors ORDER BY id LIMIT 1")
 
 say "three nodes"
 for n in 0 1 2; do
@@ -136,7 +139,7 @@ for round in $(seq 1 "$ROUNDS"); do
   headline="Scale bench round $round $(date +%s%N)"
   id=$(curl -fsS -X POST "http://127.0.0.1:${NODE_PORTS[$((round % 3))]}/api/v1/admin/articles" \
     -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    -d "{\"section\": \"politics\", \"headline\": \"$headline\", \"standfirst\": \"Bench.\", \"body\": \"Bench.\"}" \
+    -d "{\"section\": \"politics\", \"headline\": \"$headline\", \"standfirst\": \"Bench.\", \"body\": \"Bench.\", \"authors\": [\"$BYLINE\"]}" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   curl -fsS -o /dev/null -X POST "http://127.0.0.1:${NODE_PORTS[$((round % 3))]}/api/v1/admin/articles/$id/publish" \
     -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{}'

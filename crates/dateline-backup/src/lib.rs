@@ -33,7 +33,7 @@ use object_store::ObjectStore;
 
 pub use make::{BackupReport, Destination, Site, archive_name, backup};
 pub use manifest::{Counts, Entry, FORMAT_VERSION, Manifest};
-pub use restore::{RestoreReport, Target, TargetObjects, restore, verify};
+pub use restore::{RestoreReport, Target, TargetObjects, download, restore, verify};
 
 /// Where a long step stands, in bytes, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,8 @@ pub enum Step {
     Verifying,
     /// Writing the database, the data folder and the objects.
     Restoring,
+    /// Copying an archive out of a bucket into a local file, which a restore reads twice.
+    Downloading,
 }
 
 impl Step {
@@ -66,6 +68,7 @@ impl Step {
             Step::Writing => "writing the archive",
             Step::Verifying => "verifying",
             Step::Restoring => "restoring",
+            Step::Downloading => "downloading",
         }
     }
 }

@@ -2,17 +2,20 @@
 //! are empty, write the database, the data folder's files and the objects.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use flate2::bufread::GzDecoder;
 use futures_util::StreamExt;
+use object_store::ObjectStoreExt;
 use tokio::runtime::Handle;
 
 use crate::manifest::{
     Kind, MANIFEST, MANIFEST_DIGEST, MAX_MANIFEST_BYTES, Manifest, damaged, sha256_hex,
 };
-use crate::stream::{Counted, FileSink, Measured, Tally, put_object, sync_folder_of};
+use crate::stream::{
+    Counted, FileSink, Measured, ObjectReader, Tally, object_path, put_object, sync_folder_of,
+};
 use crate::{BackupError, Objects, OnProgress, Result, Step, backend_name, blocking};
 
 /// Where a restore writes: all of it must be empty.
@@ -42,6 +45,65 @@ impl TargetObjects {
 pub struct RestoreReport {
     pub manifest: Manifest,
     pub archive_bytes: u64,
+}
+
+/// Copies the archive stored under `key` into the file `to` (which must not exist), a part at a
+/// time, and returns its size. A restore reads an archive twice (verify, then write), so one in
+/// a bucket is brought down first. The file only takes its name once it is whole and synced.
+pub async fn download(
+    objects: &Objects,
+    key: &str,
+    to: &Path,
+    progress: OnProgress,
+) -> Result<u64> {
+    let objects = objects.clone();
+    let key = key.to_owned();
+    let to = to.to_path_buf();
+    let handle = Handle::current();
+    blocking(move || {
+        let size = handle
+            .block_on(objects.head(&object_path(&key)?))
+            .map_err(|error| match error {
+                object_store::Error::NotFound { .. } => {
+                    BackupError::Refused(format!("the bucket has no archive under {key}"))
+                }
+                error => error.into(),
+            })?
+            .size;
+        let mut source = ObjectReader::open(&handle, &objects, &key)?.ok_or_else(|| {
+            BackupError::Refused(format!("the archive under {key} went away while read"))
+        })?;
+        let mut tally = Tally::new(progress, Step::Downloading, size);
+        let mut sink = FileSink::create(&to)?;
+        let mut buffer = vec![0; 1024 * 1024];
+        let mut copied = 0;
+        loop {
+            let read = match source.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(error) => {
+                    sink.abandon();
+                    return Err(BackupError::io(format!("reading {key}"), error));
+                }
+            };
+            if let Err(error) = sink.write_all(&buffer[..read]) {
+                sink.abandon();
+                return Err(BackupError::io(to.display().to_string(), error));
+            }
+            copied += read as u64;
+            tally.add(read as u64);
+        }
+        if copied != size {
+            sink.abandon();
+            return Err(BackupError::Damaged(format!(
+                "{key} is {size} bytes and {copied} came down"
+            )));
+        }
+        sink.finish()?;
+        tally.finish();
+        Ok(size)
+    })
+    .await
 }
 
 /// Reads the whole archive against its manifest and writes nothing: the manifest's own digest,

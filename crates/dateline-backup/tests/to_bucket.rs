@@ -1,5 +1,6 @@
 //! `dateline backup --to s3://…`: the archive goes into a bucket as one multipart upload, and
-//! what comes back from the bucket verifies and restores like a file.
+//! what `download` brings back from the bucket (as `dateline restore s3://…` does) verifies and
+//! restores like a file.
 
 use std::sync::Arc;
 
@@ -46,15 +47,44 @@ async fn an_archive_written_to_a_bucket_restores() {
     .await
     .expect("backup into the bucket");
     assert_eq!(report.manifest.counts.objects, 1);
-    let archive = bucket
-        .store()
-        .get(key)
-        .await
-        .expect("read")
-        .expect("the archive is in the bucket");
-    assert_eq!(archive.len() as u64, report.archive_bytes);
     let file = origin.path().join("from-bucket.tar.gz");
-    std::fs::write(&file, &archive).expect("write");
+    let missing = dateline_backup::download(
+        &bucket.store().object_store(),
+        "backups/none.tar.gz",
+        &file,
+        Arc::new(|_| {}),
+    )
+    .await
+    .expect_err("no such archive");
+    assert!(
+        missing
+            .to_string()
+            .contains("no archive under backups/none.tar.gz"),
+        "{missing}"
+    );
+    assert!(!file.exists() && !origin.path().join("from-bucket.tar.gz.partial").exists());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let progress = {
+        let seen = seen.clone();
+        Arc::new(move |p: dateline_backup::Progress| seen.lock().expect("lock").push(p))
+    };
+    let downloaded =
+        dateline_backup::download(&bucket.store().object_store(), key, &file, progress)
+            .await
+            .expect("download");
+    assert_eq!(downloaded, report.archive_bytes);
+    assert_eq!(
+        std::fs::metadata(&file).expect("file").len(),
+        report.archive_bytes
+    );
+    let last = *seen.lock().expect("lock").last().expect("progress");
+    assert_eq!(
+        (last.step, last.done, last.total),
+        (dateline_backup::Step::Downloading, downloaded, downloaded)
+    );
+    dateline_backup::download(&bucket.store().object_store(), key, &file, Arc::new(|_| {}))
+        .await
+        .expect_err("an existing file is never replaced");
 
     let fresh = tempfile::tempdir().expect("folder");
     let restored_dir = fresh.path().join("data");

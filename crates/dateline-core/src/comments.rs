@@ -679,6 +679,15 @@ impl PostAllowance {
             Err(SignedDuration::from_secs_f64((1.0 - self.tokens) * every))
         }
     }
+
+    /// Returns a post taken for an attempt that was then refused for another reason (the
+    /// allowance counts posts, not attempts). Never above the burst.
+    pub fn give_back(&mut self, rule: RateRule, now: Timestamp) {
+        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
+        let every = rule.every.as_secs_f64().max(f64::EPSILON);
+        self.tokens = (self.tokens + elapsed / every + 1.0).min(f64::from(rule.burst));
+        self.updated = now;
+    }
 }
 
 #[cfg(test)]
@@ -1126,5 +1135,28 @@ mod tests {
                 .take(COMMENT_RATE, t0 + SignedDuration::from_secs(11))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_post_given_back_can_be_taken_again_but_the_burst_is_never_exceeded() {
+        let t0 = Timestamp::from_second(1_800_000_000).unwrap();
+        let mut allowance = PostAllowance::full(COMMENT_RATE, t0);
+        for _ in 0..COMMENT_RATE.burst {
+            allowance.take(COMMENT_RATE, t0).unwrap();
+        }
+        assert!(allowance.take(COMMENT_RATE, t0).is_err());
+        allowance.give_back(COMMENT_RATE, t0);
+        assert!(
+            allowance.take(COMMENT_RATE, t0).is_ok(),
+            "the returned post"
+        );
+        assert!(allowance.take(COMMENT_RATE, t0).is_err());
+        // Giving back to a full allowance leaves it at the burst.
+        let mut full = PostAllowance::full(COMMENT_RATE, t0);
+        full.give_back(COMMENT_RATE, t0);
+        for _ in 0..COMMENT_RATE.burst {
+            full.take(COMMENT_RATE, t0).unwrap();
+        }
+        assert!(full.take(COMMENT_RATE, t0).is_err());
     }
 }

@@ -333,6 +333,32 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the tips identities newsroom session `session_id` unlocked, sealed for it, with the
+    /// audit entry that says so, in one transaction.
+    pub async fn unlock_session_tips(
+        &self,
+        session_id: i64,
+        sealed: &[u8],
+        entry: &AuditEntry,
+        now: Timestamp,
+    ) -> Result<()> {
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query("UPDATE staff_sessions SET tips_unlocked = $1 WHERE id = $2")
+                .bind(sealed)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if updated == 0 {
+                return Err(DbError::NotFound);
+            }
+            record_audit!(tx, now, entry);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// The sealed identities of session `session_id`, if it unlocked any and is not revoked.
     pub async fn sealed_session_tips(&self, session_id: i64) -> Result<Option<Vec<u8>>> {
         let sealed: Option<Option<Vec<u8>>> = on_reader!(self, pool => {

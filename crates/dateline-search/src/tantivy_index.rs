@@ -506,8 +506,8 @@ fn date_time(at: jiff::Timestamp) -> DateTime {
     DateTime::from_timestamp_secs(at.as_second().clamp(-LIMIT_SECONDS, LIMIT_SECONDS))
 }
 
-impl SearchIndex for TantivyIndex {
-    fn upsert(&self, doc: &SearchDocument) -> Result<()> {
+impl TantivyIndex {
+    fn indexed(&self, doc: &SearchDocument) -> TantivyDocument {
         let f = &self.fields;
         let mut indexed = TantivyDocument::new();
         indexed.add_i64(f.article_id, doc.article_id);
@@ -533,10 +533,22 @@ impl SearchIndex for TantivyIndex {
         {
             indexed.add_text(f.words, text);
         }
+        indexed
+    }
+}
+
+impl SearchIndex for TantivyIndex {
+    fn upsert(&self, doc: &SearchDocument) -> Result<()> {
+        let indexed = self.indexed(doc);
         let writer = self.writer()?;
         // Deletes apply to documents added before them, so the new version survives.
         writer.delete_term(self.id_term(doc.article_id));
         writer.add_document(indexed)?;
+        Ok(())
+    }
+
+    fn add_new(&self, doc: &SearchDocument) -> Result<()> {
+        self.writer()?.add_document(self.indexed(doc))?;
         Ok(())
     }
 

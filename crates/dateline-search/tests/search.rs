@@ -414,10 +414,23 @@ fn remove_upsert_and_clear_take_effect_at_commit(engine: Engine) -> TestResult {
     index.clear()?;
     assert_eq!(index.doc_count()?, 4, "not yet committed");
     index.upsert(&archive()[0])?;
+    // What a rebuild does after clearing: adds without replacing.
+    index.add_new(&archive()[1])?;
     index.commit()?;
-    assert_eq!(index.doc_count()?, 1);
+    assert_eq!(index.doc_count()?, 2);
     assert_eq!(ids(&search(&*index, "quito")?), Vec::<i64>::new());
     assert_eq!(ids(&search(&*index, "havana")?), vec![1]);
+    assert_eq!(
+        ids(&search(&*index, &archive()[1].headline)?),
+        vec![2],
+        "an added article is found once"
+    );
+    // A later edit of an added article replaces it.
+    let mut edited = archive()[1].clone();
+    edited.headline = "Lima edited".to_owned();
+    index.upsert(&edited)?;
+    index.commit()?;
+    assert_eq!(index.doc_count()?, 2);
     Ok(())
 }
 

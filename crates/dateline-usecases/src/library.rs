@@ -10,7 +10,7 @@ use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
 use dateline_core::refusal::limits;
 use dateline_core::{Action, Field, ImageRefusal, ImageVariant, Refusal, Refusals};
-use dateline_db::{ImageInput, Imported, LibraryImage, SourceTypeOrigin};
+use dateline_db::{ImageEdit, ImageInput, Imported, LibraryImage, SourceTypeOrigin};
 use dateline_storage::{ImageLimits, MediaError, Origin, Provenance, VariantFormat};
 use jiff::Timestamp;
 
@@ -62,15 +62,13 @@ pub async fn upload(
     now: Timestamp,
 ) -> Result<Uploaded, UseCaseError> {
     actor.require(Action::UploadImages, true)?;
-    let mut refused = word_refusals(words);
-    let chosen = chosen_source_type(words, &mut refused);
+    let (mut refused, chosen) = check_words(words);
     if file.is_empty() {
         refused.push(ImageRefusal::FileMissing.into());
     }
     if let Some(refusals) = Refusals::from_list(refused) {
         return Err(UseCaseError::Refused(refusals));
     }
-    let alt = words.alt.trim();
     let ingested = ctx
         .media
         .ingest_image_with_provenance(file, image_limits)
@@ -97,13 +95,12 @@ pub async fn upload(
         },
     };
     let stored = &ingested.stored;
-    let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let input = ImageInput {
         original_key: stored.original_key.clone(),
         original_mime: stored.original_mime.to_owned(),
         width: stored.width,
         height: stored.height,
-        alt: alt.to_owned(),
+        alt: words.alt.trim().to_owned(),
         caption: optional(&words.caption),
         credit: optional(&words.credit),
         source_type,
@@ -151,6 +148,39 @@ pub async fn upload(
     })
 }
 
+/// Changes picture `id`'s descriptions and source type: its uploader may (a contributor
+/// illustrating their draft), as may an editor. A source type that differs from the stored one
+/// becomes this actor's ("set by …"); an unchanged one keeps saying where it came from.
+pub async fn describe(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    words: &ImageWords,
+    now: Timestamp,
+) -> Result<LibraryImage, UseCaseError> {
+    let item = ctx
+        .store
+        .library_image(id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let own = matches!(actor, Actor::Staff { member, .. } if item.uploaded_by == Some(member.id));
+    actor.require(Action::EditImage, own)?;
+    let (refused, source_type) = check_words(words);
+    if let Some(refusals) = Refusals::from_list(refused) {
+        return Err(UseCaseError::Refused(refusals));
+    }
+    let edit = ImageEdit {
+        alt: words.alt.trim().to_owned(),
+        caption: optional(&words.caption),
+        credit: optional(&words.credit),
+        source_type,
+    };
+    Ok(ctx
+        .store
+        .update_library_image(id, &edit, &actor.audit(), now)
+        .await?)
+}
+
 /// A re-run of an import whose picture file is no longer in the pictures' folder: the library
 /// keeps the file imported before, and the words follow the export as [`upload`] would have
 /// them (`dateline_db::Imports::image` says when they are the newsroom's and stay).
@@ -163,14 +193,12 @@ pub async fn reimport_words(
     now: Timestamp,
 ) -> Result<(Imported, LibraryImage), UseCaseError> {
     actor.require(Action::UploadImages, true)?;
-    let mut refused = word_refusals(words);
     // Checked as the upload would; the file is the one imported before, and so is its type.
-    chosen_source_type(words, &mut refused);
+    let (refused, _) = check_words(words);
     if let Some(refusals) = Refusals::from_list(refused) {
         return Err(UseCaseError::Refused(refusals));
     }
     let before = &current.image;
-    let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let input = ImageInput {
         original_key: before.original_key.clone(),
         original_mime: before.original_mime.clone(),
@@ -201,8 +229,9 @@ pub async fn reimport_words(
     Ok((imported, image))
 }
 
-/// What is wrong with the words beside a picture: alt text missing, any of them too long.
-fn word_refusals(words: &ImageWords) -> Vec<Refusal> {
+/// What is wrong with the words beside a picture (alt text required, lengths, a known source
+/// type), and the source type chosen, if any.
+fn check_words(words: &ImageWords) -> (Vec<Refusal>, Option<DigitalSourceType>) {
     let mut refused: Vec<Refusal> = Vec::new();
     let alt = words.alt.trim();
     if alt.is_empty() {
@@ -224,18 +253,21 @@ fn word_refusals(words: &ImageWords) -> Vec<Refusal> {
             );
         }
     }
-    refused
+    let chosen = match words.source_type.trim() {
+        "" => None,
+        typed => match DigitalSourceType::from_uri_or_code(typed) {
+            Some(found) => Some(found),
+            None => {
+                refused.push(ImageRefusal::SourceTypeUnknown.into());
+                None
+            }
+        },
+    };
+    (refused, chosen)
 }
 
-/// The source type the uploader chose, if any; an unknown one is refused into `refused`.
-fn chosen_source_type(words: &ImageWords, refused: &mut Vec<Refusal>) -> Option<DigitalSourceType> {
-    match words.source_type.trim() {
-        "" => None,
-        typed => DigitalSourceType::from_uri_or_code(typed).or_else(|| {
-            refused.push(ImageRefusal::SourceTypeUnknown.into());
-            None
-        }),
-    }
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// A file the uploader can do something about is refused next to the file field; storage and

@@ -100,6 +100,8 @@ struct Inner {
     capacity: limits::Capacity,
     /// Live comment counts, one query per article and interval for all its readers.
     live_comments: live::LiveHub<i64>,
+    /// The masthead and navigation every page shows, for pages rendered without a query.
+    frame: public::FrameSnapshot,
     config: WebConfig,
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
@@ -133,6 +135,7 @@ impl AppState {
                 compressing: tokio::sync::Semaphore::new(cores),
                 capacity: limits::Capacity::new(config.max_uncached_requests),
                 live_comments: public::live_comment_counts(store.clone(), config.max_event_streams),
+                frame: public::FrameSnapshot::new(),
                 usecases: dateline_usecases::Context::new(store.clone(), media.clone()),
                 store,
                 media,
@@ -203,6 +206,10 @@ impl AppState {
 
     pub(crate) fn live_comments(&self) -> &live::LiveHub<i64> {
         &self.inner.live_comments
+    }
+
+    pub(crate) fn frame_snapshot(&self) -> &public::FrameSnapshot {
+        &self.inner.frame
     }
 
     /// Uncached public requests being worked on right now (of `max_uncached_requests`).
@@ -316,6 +323,7 @@ impl AppState {
             *applied = last.id;
             for change in &changes {
                 self.cache().invalidate(&change.cache_tags);
+                self.frame_snapshot().changed(&change.cache_tags);
                 self.live_comments().changed(&change.cache_tags);
                 if change.kind == "article" {
                     articles.extend(change.entity_id);
@@ -435,7 +443,56 @@ impl CacheFirst {
     fn at_work(&self, work: impl std::future::Future<Output = Answer> + Send + 'static) -> Working {
         on_runtime(self.work.as_ref(), work)
     }
+
+    /// A request whose admission is decided where the connection is served, before any of its
+    /// work is queued for the work runtime: `admission` reads what it must and checks the
+    /// limits it can from memory, and gives the request with its slot, or the refusal, which
+    /// is answered at once. The admitted request's work then runs on the work runtime.
+    fn admitted_on_listener<Admission, Admitting>(
+        &self,
+        request: axum::extract::Request,
+        client: Client,
+        observed: Observed,
+        admission: Admission,
+    ) -> Working
+    where
+        Admission: FnOnce(AppState, axum::extract::Request) -> Admitting + Send + 'static,
+        Admitting: std::future::Future<Output = Result<Admitted, axum::response::Response>>
+            + Send
+            + 'static,
+    {
+        let state = self.state.clone();
+        let mut inner = self.inner.clone();
+        let work = self.work.clone();
+        Box::pin(async move {
+            let (request, slot) = match admission(state.clone(), request).await {
+                Ok(admitted) => admitted,
+                Err(mut refused) => {
+                    serve::security_headers(refused.headers_mut());
+                    serve::transport_headers(&mut refused, client);
+                    observed.finish(&state, &refused, metrics::CacheResult::None);
+                    return Ok(refused);
+                }
+            };
+            let answer = tower::Service::call(&mut inner, request);
+            let working = async move {
+                let response = answer.await;
+                drop(slot);
+                response
+            };
+            let mut response = on_runtime(work.as_ref(), working).await?;
+            serve::transport_headers(&mut response, client);
+            observed.finish_routed(&state, &response);
+            Ok(response)
+        })
+    }
 }
+
+/// A request admitted on the listener, with the slot its work holds (if its lane has slots).
+type Admitted = (
+    axum::extract::Request,
+    Option<tokio::sync::OwnedSemaphorePermit>,
+);
 
 /// `work` on `runtime` when there is one, else where it is awaited.
 fn on_runtime(
@@ -509,30 +566,41 @@ impl tower::Service<axum::extract::Request> for CacheFirst {
         }
         if limits::is_reader_form(&method, &path) {
             // A reader's form arrives on the listener: past capacity it is refused here, not
-            // after waiting for a turn on the work runtime that capacity is measured by.
-            let mut inner = self.inner.clone();
-            let work = self.work.clone();
-            return Either::Right(Box::pin(async move {
-                let (request, slot) = match limits::admit_form(&state, request).await {
-                    Ok(admitted) => admitted,
-                    Err(mut refused) => {
-                        serve::security_headers(refused.headers_mut());
-                        serve::transport_headers(&mut refused, client);
-                        observed.finish(&state, &refused, metrics::CacheResult::None);
-                        return Ok(refused);
-                    }
-                };
-                let answer = inner.call(request);
-                let working = async move {
-                    let response = answer.await;
-                    drop(slot);
-                    response
-                };
-                let mut response = on_runtime(work.as_ref(), working).await?;
-                serve::transport_headers(&mut response, client);
-                observed.finish_routed(&state, &response);
-                Ok(response)
-            }));
+            // after waiting for a turn on the work runtime that capacity is measured by. Its
+            // body first, then the limits decided in memory (a reader's comment allowance),
+            // then a slot: a refusal never takes one.
+            return Either::Right(self.admitted_on_listener(
+                request,
+                client,
+                observed,
+                |state, request| async move {
+                    let request = limits::read_form(request).await?;
+                    let request = public::allowance_on_listener(&state, request)
+                        .map_err(public::too_fast_on_listener)?;
+                    let (request, slot) =
+                        limits::admit_form(&state, request).map_err(|limits::Full| shed())?;
+                    Ok((request, Some(slot)))
+                },
+            ));
+        }
+        if public::is_tip_submission(&method, &path) {
+            // The tips limits this node knows from memory refuse a tip here, before it takes
+            // one of the tips' slots or waits for a turn on the work runtime.
+            return Either::Right(self.admitted_on_listener(
+                request,
+                client,
+                observed,
+                |state, request| async move {
+                    let request = public::refuse_tip_on_listener(&state, request).await?;
+                    let method = request.method().clone();
+                    let path = request.uri().path().to_owned();
+                    let slot = state
+                        .capacity()
+                        .admit(&method, &path)
+                        .map_err(|limits::Full| shed())?;
+                    Ok((request, slot))
+                },
+            ));
         }
         let slot = match state.capacity().admit(&method, &path) {
             Ok(slot) => slot,

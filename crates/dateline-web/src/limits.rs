@@ -301,13 +301,11 @@ pub(crate) fn is_reader_form(method: &Method, path: &str) -> bool {
     lane(method, path) == Lane::PublicAfterBody
 }
 
-/// Reads a reader's form whole and takes its public slot where the connection is served, so that
-/// past capacity the refusal is answered at once instead of after a turn on the busy work
-/// runtime. The same limits as [`admitted_after_body`], which lets the request through untouched.
-pub(crate) async fn admit_form(
-    state: &AppState,
-    request: Request,
-) -> Result<(Request, OwnedSemaphorePermit), Response> {
+/// Reads a reader's form whole where the connection is served, with the same limits as
+/// [`admitted_after_body`] (which then lets the request through untouched once it has its slot
+/// from [`admit_form`]). Past its limits the refusal is answered at once instead of after a turn
+/// on the busy work runtime.
+pub(crate) async fn read_form(request: Request) -> Result<Request, Response> {
     let limits = BodyLimits::READER_FORMS;
     let declared = request
         .headers()
@@ -320,11 +318,20 @@ pub(crate) async fn admit_form(
             "This form is too large to send.\n",
         ));
     }
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let body = reader_form(body).await?;
-    let slot = take(&state.capacity().public).ok_or_else(busy)?;
-    parts.extensions.insert(FormAdmitted);
-    Ok((Request::from_parts(parts, body), slot))
+    Ok(Request::from_parts(parts, body))
+}
+
+/// Takes the public slot of a reader's form [`read_form`] read, on the listener: past capacity
+/// the [`busy`] answer is given there.
+pub(crate) fn admit_form(
+    state: &AppState,
+    mut request: Request,
+) -> Result<(Request, OwnedSemaphorePermit), Full> {
+    let slot = take(&state.capacity().public).ok_or(Full)?;
+    request.extensions_mut().insert(FormAdmitted);
+    Ok((request, slot))
 }
 
 /// A reader's form body, read whole within [`BodyLimits::READER_FORMS`] (a declared length

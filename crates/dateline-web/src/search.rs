@@ -126,7 +126,7 @@ impl SiteSearch {
             let index = self.index.clone();
             blocking(move || {
                 for source in &batch {
-                    index.upsert(&document(source))?;
+                    index.add_new(&document(source))?;
                 }
                 Ok(())
             })

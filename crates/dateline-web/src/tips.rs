@@ -5,11 +5,12 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use dateline_db::Store;
 use dateline_tips::{EditorIdentity, InstallSecret, SpentProofs};
+use dateline_usecases::Context;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -32,7 +33,13 @@ const TIPS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self';
 /// from or goes, strict CSP, no cookie, not indexed.
 pub(crate) async fn private_tip_pages(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+    private_headers(response.headers_mut());
+    response
+}
+
+/// The headers of every answer from `/tips*`, whoever answers it (the router, or the listener
+/// refusing a tip: `public::tips::refuse_on_listener`).
+pub(crate) fn private_headers(headers: &mut http::HeaderMap) {
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(TIPS_CSP));
@@ -41,7 +48,6 @@ pub(crate) async fn private_tip_pages(request: Request, next: Next) -> Response 
         HeaderValue::from_static("noindex, nofollow"),
     );
     headers.remove(SET_COOKIE);
-    response
 }
 
 /// The client's address, for the in-memory limits only: it is hashed with this window's salt
@@ -92,6 +98,7 @@ pub(crate) struct TipsState {
     limits: Mutex<Option<Limits>>,
     spent_proofs: Mutex<SpentProofs>,
     unlocked: Mutex<HashMap<i64, Unlocked>>,
+    recipients_ready: AtomicBool,
 }
 
 /// A proof of work that holds for its form token, not yet known to be spent.
@@ -212,6 +219,7 @@ impl TipsState {
             limits: Mutex::new(None),
             spent_proofs: Mutex::new(SpentProofs::new(SPENT_PROOFS_IN_MEMORY)),
             unlocked: Mutex::new(HashMap::new()),
+            recipients_ready: AtomicBool::new(false),
         }
     }
 
@@ -224,15 +232,24 @@ impl TipsState {
     }
 
     /// The installation's secret, made by the first node that needs it.
-    pub(crate) async fn install(&self, store: &Store) -> Result<&InstallSecret, WebError> {
+    pub(crate) async fn install(&self, ctx: &Context) -> Result<&InstallSecret, WebError> {
         self.install
             .get_or_try_init(|| async {
-                let fresh = InstallSecret::generate()
-                    .map_err(|error| WebError::Internal(error.to_string()))?;
-                let secret = store.tip_install_secret(fresh.as_bytes()).await?;
-                Ok::<_, WebError>(InstallSecret::from_bytes(secret))
+                Ok::<_, WebError>(dateline_usecases::tips::install_secret(ctx).await?)
             })
             .await
+    }
+
+    /// What sealing a tip needs from this node: the installation's secret and this node's
+    /// turns for deriving codenames ([`DERIVATIONS_AT_ONCE`]).
+    pub(crate) async fn sealer(
+        &self,
+        ctx: &Context,
+    ) -> Result<dateline_usecases::tips::Sealer, WebError> {
+        Ok(dateline_usecases::tips::Sealer {
+            install: self.install(ctx).await?.clone(),
+            turns: Arc::clone(&self.derivations),
+        })
     }
 
     /// This window's counts and the client key of `address`, a new window's when the last one
@@ -314,29 +331,68 @@ impl TipsState {
         )
     }
 
+    /// The installation's secret if this node has it already; `None` until the first tip page
+    /// or submission loaded it (only [`Self::install`] asks the database).
+    pub(crate) fn install_known(&self) -> Option<&InstallSecret> {
+        self.install.get()
+    }
+
+    /// Notes whether the newsroom had recipients to encrypt tips to when this node last looked.
+    pub(crate) fn note_recipients(&self, ready: bool) {
+        self.recipients_ready.store(ready, Ordering::Relaxed);
+    }
+
+    /// Whether the newsroom had recipients when this node last looked (a tip page or a
+    /// submission looks each time).
+    pub(crate) fn recipients_known_ready(&self) -> bool {
+        self.recipients_ready.load(Ordering::Relaxed)
+    }
+
+    /// The refusal of a tip from `address` that this node can give from memory alone, before
+    /// anything is counted: the site's cap or the address's limit known to be spent this window,
+    /// unless `proof` (a proof of work that holds) may still pass the address's limit, which it
+    /// may not once this node knows it spent. The first thing [`Self::admit`] asks, and all the
+    /// listener asks (`public::tips::refuse_on_listener`), so a flood is refused without a
+    /// database round trip or a turn on the work runtime.
+    pub(crate) fn refused_from_memory(
+        &self,
+        install: &InstallSecret,
+        address: IpAddr,
+        proof: Option<&ProofOfWork>,
+    ) -> Result<(), Busy> {
+        let now = jiff::Timestamp::now().as_second();
+        let unspent_proof = proof.is_some_and(|proof| {
+            !self
+                .spent_proofs
+                .lock()
+                .is_ok_and(|spent| spent.is_spent(&proof.key, now))
+        });
+        self.known_spent(install, address, Counted::Submissions, unspent_proof)
+    }
+
     /// Admits a tip from `address`, counted on every node alike: under the per-address and
     /// per-site limits, or past the per-address one with a proof of work that has not been spent
     /// before, here or on any other node (many people may share an address). A proof is spent
     /// only when it is needed, so every proof spent lets a tip in; nothing passes the site's cap.
     pub(crate) async fn admit(
         &self,
-        store: &Store,
+        ctx: &Context,
         address: IpAddr,
         proof: Option<ProofOfWork>,
     ) -> Result<Result<(), Busy>, WebError> {
-        let install = self.install(store).await?.clone();
+        let install = self.install(ctx).await?.clone();
         let counted = Counted::Submissions;
-        if let Err(busy) = self.known_spent(&install, address, counted, proof.is_some()) {
+        if let Err(busy) = self.refused_from_memory(&install, address, proof.as_ref()) {
             return Ok(Err(busy));
         }
         let now = jiff::Timestamp::now();
         let (address_key, site_key) = self.counter_keys(&install, address, counted);
-        let limits = store.limits();
+        let limits = ctx.store.limits();
         let address_hits = limits.hit(&address_key, window_length(), now).await?;
         let over_address = address_hits > counted.per_address();
         if over_address {
             let spent = match proof {
-                Some(proof) => self.spend_proof(store, proof).await?,
+                Some(proof) => self.spend_proof(ctx, proof).await?,
                 None => false,
             };
             if !spent {
@@ -353,7 +409,7 @@ impl TipsState {
     }
 
     /// True the first time `proof` is spent on any node; a replay is false.
-    async fn spend_proof(&self, store: &Store, proof: ProofOfWork) -> Result<bool, WebError> {
+    async fn spend_proof(&self, ctx: &Context, proof: ProofOfWork) -> Result<bool, WebError> {
         let now = jiff::Timestamp::now().as_second();
         let known = self
             .spent_proofs
@@ -364,9 +420,13 @@ impl TipsState {
         }
         let expires_at = jiff::Timestamp::from_second(proof.expires_at)
             .map_err(|error| WebError::Internal(error.to_string()))?;
-        let first = store
-            .spend_tip_proof(&proof.key, expires_at, jiff::Timestamp::now())
-            .await?;
+        let first = dateline_usecases::tips::spend_proof(
+            ctx,
+            &proof.key,
+            expires_at,
+            jiff::Timestamp::now(),
+        )
+        .await?;
         if let Ok(mut spent) = self.spent_proofs.lock() {
             spent.remember(proof.key, proof.expires_at, now);
         }
@@ -377,17 +437,17 @@ impl TipsState {
     /// this window, on any node.
     pub(crate) async fn may_try_codename(
         &self,
-        store: &Store,
+        ctx: &Context,
         address: IpAddr,
     ) -> Result<Result<(), Busy>, WebError> {
-        let install = self.install(store).await?.clone();
+        let install = self.install(ctx).await?.clone();
         let counted = Counted::WrongCodenames;
         if let Err(busy) = self.known_spent(&install, address, counted, false) {
             return Ok(Err(busy));
         }
         let now = jiff::Timestamp::now();
         let (address_key, site_key) = self.counter_keys(&install, address, counted);
-        let limits = store.limits();
+        let limits = ctx.store.limits();
         let address_hits = limits.hits(&address_key, window_length(), now).await?;
         let site_hits = limits.hits(&site_key, window_length(), now).await?;
         self.remember(&install, address, counted, address_hits, site_hits);
@@ -397,34 +457,36 @@ impl TipsState {
     /// Counts a wrong codename from `address`, for it and for the site.
     pub(crate) async fn wrong_codename(
         &self,
-        store: &Store,
+        ctx: &Context,
         address: IpAddr,
     ) -> Result<(), WebError> {
-        let install = self.install(store).await?.clone();
+        let install = self.install(ctx).await?.clone();
         let counted = Counted::WrongCodenames;
         let now = jiff::Timestamp::now();
         let (address_key, site_key) = self.counter_keys(&install, address, counted);
-        let limits = store.limits();
+        let limits = ctx.store.limits();
         let address_hits = limits.hit(&address_key, window_length(), now).await?;
         let site_hits = limits.hit(&site_key, window_length(), now).await?;
         self.remember(&install, address, counted, address_hits, site_hits);
         Ok(())
     }
 
-    /// Keeps `identities` for the newsroom session `session_id`: sealed for that session in its
-    /// database row (so another node opens them for the same editor without asking again), and in
-    /// this node's memory.
+    /// Keeps `identities`, which `actor` unlocked for the newsroom session `session_id`: sealed
+    /// for that session in its database row (so another node opens them for the same editor
+    /// without asking again), and in this node's memory.
     pub(crate) async fn unlock(
         &self,
-        store: &Store,
+        ctx: &Context,
+        actor: &dateline_usecases::Actor,
         session_id: i64,
         session_token: &str,
         identities: Vec<EditorIdentity>,
     ) -> Result<(), WebError> {
-        let install = self.install(store).await?;
+        let install = self.install(ctx).await?;
         let sealed = dateline_tips::seal_for_session(install, session_token, &identities)
             .map_err(|error| WebError::Internal(error.to_string()))?;
-        store.seal_session_tips(session_id, Some(&sealed)).await?;
+        dateline_usecases::tips::unlock(ctx, actor, session_id, &sealed, jiff::Timestamp::now())
+            .await?;
         self.remember_unlocked(session_id, identities);
         Ok(())
     }
@@ -447,11 +509,11 @@ impl TipsState {
     /// this node's memory saves opening the seal again.
     pub(crate) async fn unlocked(
         &self,
-        store: &Store,
+        ctx: &Context,
         session_id: i64,
         session_token: &str,
     ) -> Result<Option<Vec<EditorIdentity>>, WebError> {
-        let Some(sealed) = store.sealed_session_tips(session_id).await? else {
+        let Some(sealed) = ctx.store.sealed_session_tips(session_id).await? else {
             self.forget_unlocked(session_id);
             return Ok(None);
         };
@@ -465,7 +527,7 @@ impl TipsState {
         if let Some(identities) = known {
             return Ok(Some(identities));
         }
-        let install = self.install(store).await?;
+        let install = self.install(ctx).await?;
         match dateline_tips::open_for_session(install, session_token, &sealed) {
             Ok(identities) => {
                 self.remember_unlocked(session_id, identities.clone());
@@ -483,9 +545,9 @@ impl TipsState {
     }
 
     /// Forgets the session's identities on every node (sign-out, or "lock" in the inbox).
-    pub(crate) async fn lock(&self, store: &Store, session_id: i64) -> Result<(), WebError> {
+    pub(crate) async fn lock(&self, ctx: &Context, session_id: i64) -> Result<(), WebError> {
         self.forget_unlocked(session_id);
-        store.seal_session_tips(session_id, None).await?;
+        dateline_usecases::tips::lock(ctx, session_id).await?;
         Ok(())
     }
 }

@@ -108,6 +108,7 @@ pub struct TimeView {
 }
 
 /// Formats times in the newsroom's zone, as readers of that newsroom expect.
+#[derive(Clone)]
 pub struct Clock {
     pub zone: TimeZone,
 }

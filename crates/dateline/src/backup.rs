@@ -31,7 +31,12 @@ pub async fn backup(config: &Config, to: Option<&str>) -> anyhow::Result<()> {
             let key = format!("{BUCKET_PREFIX}{name}");
             Destination::Object {
                 objects: MediaStore::s3(&bucket)?.object_store(),
-                shown: format!("{} key {key}", bucket.display_url()),
+                shown: format!(
+                    "{} key {key} (restore it with `dateline restore s3://{}/{key}?…`, the \
+                     bucket's parameters after the ?)",
+                    bucket.display_url(),
+                    bucket.bucket
+                ),
                 key,
             }
         }
@@ -71,7 +76,62 @@ pub async fn backup(config: &Config, to: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn restore(config: &Config, archive: &Path) -> anyhow::Result<()> {
+/// `dateline restore SOURCE`: a file, or `s3://BUCKET/KEY?endpoint=…`, which is downloaded
+/// beside the data folder first (a restore reads its archive twice) and removed afterwards.
+pub async fn restore(config: &Config, source: &str) -> anyhow::Result<()> {
+    let Some((bucket_url, key)) = bucket_and_key(source) else {
+        return restore_file(config, Path::new(source)).await;
+    };
+    let bucket = S3Bucket::from_url(&bucket_url, |name| std::env::var(name).ok())?;
+    let objects = MediaStore::s3(&bucket)?.object_store();
+    let name = key.rsplit('/').next().unwrap_or("archive");
+    let beside = config
+        .data_dir
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let local = beside.join(format!(".dateline-restore-{name}"));
+    let (bar, progress) = progress_bar()?;
+    let downloaded = dateline_backup::download(&objects, &key, &local, progress).await;
+    bar.finish_and_clear();
+    let bytes =
+        downloaded.with_context(|| format!("downloading {key} from {}", bucket.display_url()))?;
+    println!(
+        "Downloaded {key} ({:.1} MB) from {}.",
+        bytes as f64 / 1e6,
+        bucket.display_url()
+    );
+    let restored = restore_file(config, &local).await;
+    if let Err(error) = std::fs::remove_file(&local) {
+        eprintln!(
+            "Could not remove the downloaded copy {}: {error}",
+            local.display()
+        );
+    }
+    restored
+}
+
+/// `s3://BUCKET/KEY?query` as the bucket's URL (`s3://BUCKET?query`) and the key; `None` for
+/// anything that is not an `s3://` URL naming a key.
+fn bucket_and_key(source: &str) -> Option<(String, String)> {
+    let rest = source.strip_prefix("s3://")?;
+    let (location, query) = match rest.split_once('?') {
+        Some((location, query)) => (location, Some(query)),
+        None => (rest, None),
+    };
+    let (bucket, key) = location.split_once('/')?;
+    let key = key.trim_start_matches('/');
+    if bucket.is_empty() || key.is_empty() {
+        return None;
+    }
+    let bucket_url = match query {
+        Some(query) => format!("s3://{bucket}?{query}"),
+        None => format!("s3://{bucket}"),
+    };
+    Some((bucket_url, key.to_owned()))
+}
+
+async fn restore_file(config: &Config, archive: &Path) -> anyhow::Result<()> {
     let target = Target {
         database_url: config.database_url.clone(),
         data_dir: config.data_dir.clone(),
@@ -119,4 +179,33 @@ fn progress_bar() -> anyhow::Result<(indicatif::ProgressBar, OnProgress)> {
         shown.set_position(progress.done);
     });
     Ok((bar, progress))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket_and_key;
+
+    #[test]
+    fn an_s3_source_splits_into_the_bucket_and_the_key() {
+        assert_eq!(
+            bucket_and_key(
+                "s3://news-backups/backups/dateline-backup-1.tar.gz?endpoint=http://127.0.0.1:9000&region=x"
+            ),
+            Some((
+                "s3://news-backups?endpoint=http://127.0.0.1:9000&region=x".to_owned(),
+                "backups/dateline-backup-1.tar.gz".to_owned()
+            ))
+        );
+        assert_eq!(
+            bucket_and_key("s3://news-backups/a.tar.gz"),
+            Some(("s3://news-backups".to_owned(), "a.tar.gz".to_owned()))
+        );
+        assert_eq!(
+            bucket_and_key("s3://news-backups?endpoint=x"),
+            None,
+            "no key"
+        );
+        assert_eq!(bucket_and_key("s3://news-backups/"), None, "no key");
+        assert_eq!(bucket_and_key("backups/a.tar.gz"), None, "a file");
+    }
 }

@@ -8,8 +8,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::{Action, Role, TipKind, TipResolution, TipStatus};
-use dateline_db::{DbError, Tip, TipAction};
-use dateline_tips::{EditorIdentity, Recipients};
+use dateline_db::Tip;
+use dateline_tips::EditorIdentity;
+use dateline_usecases::{UseCaseError, tips};
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 use jiff::Timestamp;
@@ -184,23 +185,11 @@ pub async fn unlock(
     state
         .tips()
         .unlock(
-            state.store(),
+            state.ctx(),
+            &staff.as_actor(),
             staff.session_id,
             &staff.session_token,
             identities,
-        )
-        .await?;
-    state
-        .store()
-        .append_audit(
-            &dateline_db::AuditEntry::about(
-                &staff.actor(),
-                "tips.unlocked",
-                "staff",
-                staff.member.id,
-                "unlocked their tips key for this session",
-            ),
-            Timestamp::now(),
         )
         .await?;
     Ok(Redirect::to("/newsroom/tips").into_response())
@@ -211,7 +200,7 @@ pub async fn lock(
     staff: CurrentStaff,
 ) -> Result<Response, NewsroomError> {
     staff.require(Action::TriageTips)?;
-    state.tips().lock(state.store(), staff.session_id).await?;
+    state.tips().lock(state.ctx(), staff.session_id).await?;
     Ok(Redirect::to("/newsroom/tips").into_response())
 }
 
@@ -222,7 +211,7 @@ async fn unlocked(
 ) -> Result<Option<Vec<EditorIdentity>>, WebError> {
     state
         .tips()
-        .unlocked(state.store(), staff.session_id, &staff.session_token)
+        .unlocked(state.ctx(), staff.session_id, &staff.session_token)
         .await
 }
 
@@ -317,17 +306,7 @@ async fn tip_page(
             "notes": notes,
             "conversation": crate::public::conversation(state, tip.id, identities, "Source").await?,
         });
-        store
-            .record_tip_access(
-                tip.id,
-                TipAction {
-                    kind: "viewed",
-                    detail: "read the tip".to_owned(),
-                },
-                &staff.actor(),
-                Timestamp::now(),
-            )
-            .await?;
+        tips::record_view(state.ctx(), &staff.as_actor(), tip.id, Timestamp::now()).await?;
     }
     let history: Vec<Value> = store
         .tip_events(tip.id)
@@ -417,18 +396,14 @@ pub async fn download(
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or(Value::Null);
     let plain = dateline_tips::decrypt(&identities, &ciphertext).map_err(crypto_error)?;
-    state
-        .store()
-        .record_tip_access(
-            id,
-            TipAction {
-                kind: "downloaded",
-                detail: format!("downloaded attachment {}", attachment.position + 1),
-            },
-            &staff.actor(),
-            Timestamp::now(),
-        )
-        .await?;
+    tips::record_download(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        attachment.position,
+        Timestamp::now(),
+    )
+    .await?;
     // The original bytes, never rendered inline: the browser saves them.
     let name: String = description["name"]
         .as_str()
@@ -457,24 +432,31 @@ pub struct TextForm {
     text: String,
 }
 
-/// The newsroom's recipients, plus the tipster's reply key for what they may read.
-async fn recipients(state: &AppState) -> Result<Recipients, NewsroomError> {
-    let keys = state.store().tip_recipients().await?;
-    Recipients::parse(keys.iter().map(|k| k.public_key.as_str())).map_err(crypto_error)
-}
-
-fn check_text(text: &str) -> Result<&str, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("Write something first.".to_owned());
+/// What a change of the desk's came to: back to the tip, or the tip's page with the refusal
+/// beside what was asked (a tip that does not exist is the 404).
+async fn after(
+    state: &AppState,
+    staff: &CurrentStaff,
+    csrf: &Csrf,
+    id: i64,
+    done: Result<(), UseCaseError>,
+) -> Result<Response, NewsroomError> {
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/newsroom/tips/{id}")).into_response()),
+        Err(UseCaseError::Refused(refusals)) => {
+            tip_page(
+                state,
+                staff,
+                csrf,
+                id,
+                Some(refusals.to_string()),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(UseCaseError::NotFound) => Err(NewsroomError::Web(WebError::NotFound)),
+        Err(error) => Err(error.into()),
     }
-    if text.chars().count() > dateline_tips::MAX_MESSAGE_CHARS {
-        return Err(format!(
-            "At most {} characters.",
-            dateline_tips::MAX_MESSAGE_CHARS
-        ));
-    }
-    Ok(text)
 }
 
 pub async fn reply(
@@ -484,30 +466,15 @@ pub async fn reply(
     Path(id): Path<i64>,
     Form(form): Form<TextForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::TriageTips)?;
-    let tip = load_tip(&state, id).await?;
-    let text = match check_text(&form.text) {
-        Ok(text) => text,
-        Err(message) => {
-            return tip_page(
-                &state,
-                &staff,
-                &csrf,
-                id,
-                Some(message),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-    };
-    let reply_key = dateline_tips::parse_recipient(&tip.reply_public_key).map_err(crypto_error)?;
-    let body = dateline_tips::encrypt(&recipients(&state).await?.with(reply_key), text.as_bytes())
-        .map_err(crypto_error)?;
-    state
-        .store()
-        .add_tip_message(id, &body, Some(&staff.actor()), Timestamp::now())
-        .await?;
-    Ok(Redirect::to(&format!("/newsroom/tips/{id}")).into_response())
+    let replied = tips::reply(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        &form.text,
+        Timestamp::now(),
+    )
+    .await;
+    after(&state, &staff, &csrf, id, replied).await
 }
 
 pub async fn add_note(
@@ -517,30 +484,15 @@ pub async fn add_note(
     Path(id): Path<i64>,
     Form(form): Form<TextForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::TriageTips)?;
-    load_tip(&state, id).await?;
-    let text = match check_text(&form.text) {
-        Ok(text) => text,
-        Err(message) => {
-            return tip_page(
-                &state,
-                &staff,
-                &csrf,
-                id,
-                Some(message),
-                StatusCode::BAD_REQUEST,
-            )
-            .await;
-        }
-    };
-    // Internal: encrypted to the newsroom only, never to the tipster.
-    let body = dateline_tips::encrypt(&recipients(&state).await?, text.as_bytes())
-        .map_err(crypto_error)?;
-    state
-        .store()
-        .add_tip_note(id, &body, &staff.actor(), Timestamp::now())
-        .await?;
-    Ok(Redirect::to(&format!("/newsroom/tips/{id}")).into_response())
+    let noted = tips::add_note(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        &form.text,
+        Timestamp::now(),
+    )
+    .await;
+    after(&state, &staff, &csrf, id, noted).await
 }
 
 #[derive(Deserialize)]
@@ -556,33 +508,16 @@ pub async fn change_status(
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::TriageTips)?;
-    let (status, resolution) = match form.status.split_once(':') {
-        Some(("resolved", resolution)) => {
-            (Some(TipStatus::Resolved), TipResolution::parse(resolution))
-        }
-        _ => (TipStatus::parse(&form.status), None),
-    };
-    let Some(status) = status.filter(|s| *s != TipStatus::Resolved || resolution.is_some()) else {
-        return tip_page(
-            &state,
-            &staff,
-            &csrf,
-            id,
-            Some("Choose a status from the list.".to_owned()),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    };
-    match state
-        .store()
-        .set_tip_status(id, status, resolution, &staff.actor(), Timestamp::now())
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/newsroom/tips/{id}")).into_response()),
-        Err(DbError::NotFound) => Err(NewsroomError::Web(WebError::NotFound)),
-        Err(error) => Err(error.into()),
-    }
+    let changed = tips::set_status(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        &form.status,
+        Timestamp::now(),
+    )
+    .await
+    .map(|_| ());
+    after(&state, &staff, &csrf, id, changed).await
 }
 
 #[derive(Deserialize)]
@@ -598,60 +533,21 @@ pub async fn assign(
     Path(id): Path<i64>,
     Form(form): Form<AssignForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::TriageTips)?;
-    let assignee = match form.assignee.parse::<i64>() {
-        Ok(staff_id) => {
-            let member = state.store().staff_by_id(staff_id).await;
-            match member {
-                Ok(member) if member.role >= Role::Editor && member.disabled_at.is_none() => {
-                    Some(member)
-                }
-                _ => {
-                    return tip_page(
-                        &state,
-                        &staff,
-                        &csrf,
-                        id,
-                        Some("Tips can be assigned to active editors only.".to_owned()),
-                        StatusCode::BAD_REQUEST,
-                    )
-                    .await;
-                }
-            }
-        }
-        Err(_) => None,
-    };
-    state
-        .store()
-        .assign_tip(
-            id,
-            assignee.as_ref().map(|m| (m.id, m.display_name.as_str())),
-            &staff.actor(),
-            Timestamp::now(),
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/newsroom/tips/{id}")).into_response())
+    let assigned = tips::assign(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        &form.assignee,
+        Timestamp::now(),
+    )
+    .await;
+    after(&state, &staff, &csrf, id, assigned).await
 }
 
 pub async fn delete_spam(
     State(state): State<AppState>,
     staff: CurrentStaff,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::TriageTips)?;
-    let purged = state
-        .store()
-        .delete_spam_tips(&staff.actor(), Timestamp::now())
-        .await?;
-    delete_objects(&state, &purged.object_keys).await;
+    tips::delete_spam(state.ctx(), &staff.as_actor(), Timestamp::now()).await?;
     Ok(Redirect::to("/newsroom/tips").into_response())
-}
-
-/// Deletes purged tips' attachment objects; a failure is logged by key (ciphertext names say
-/// nothing) and the rest go on.
-pub(crate) async fn delete_objects(state: &AppState, keys: &[String]) {
-    for key in keys {
-        if let Err(error) = state.media().delete(key).await {
-            tracing::warn!(%error, key, "could not delete a purged tip attachment");
-        }
-    }
 }

@@ -9,12 +9,14 @@
 
 use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use dateline_core::comments::{
     CommentStatus, MAX_THREAD_DEPTH, ReportReason, Viewer, within_edit_window,
 };
@@ -22,13 +24,14 @@ use dateline_core::{ArticlePage, ArticleStatus, paging, paths};
 use dateline_db::{Comment, DbError, DiscussionPage, DiscussionSort};
 use dateline_usecases::UseCaseError;
 use dateline_usecases::comments;
-use http::header::ACCEPT;
-use http::{HeaderMap, StatusCode};
-use jiff::Timestamp;
+use http::header::{ACCEPT, RETRY_AFTER};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::readers::{CurrentReader, ReaderCsrf, reader_page, reader_view};
+use crate::newsroom::check_origin;
 use crate::views::Clock;
 use crate::{AppState, WebError};
 
@@ -376,6 +379,132 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.starts_with("application/json"))
 }
 
+/// Whether `path` is where comments on an article are posted: `/discussion/{article}/comments`.
+fn is_comment_post(method: &http::Method, path: &str) -> bool {
+    *method == http::Method::POST
+        && path
+            .strip_prefix("/discussion/")
+            .and_then(|rest| rest.strip_suffix("/comments"))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What a reader posting too fast is told.
+fn too_fast_message(wait: SignedDuration) -> String {
+    format!(
+        "You are commenting very fast. Wait {} seconds and post again.",
+        wait.as_secs().max(1)
+    )
+}
+
+/// `Retry-After` (RFC 9110 §10.2.3) for a reader posting too fast: whole seconds, rounded up.
+fn retry_after(wait: SignedDuration) -> HeaderValue {
+    let seconds = wait.as_secs() + i64::from(wait.subsec_nanos() > 0);
+    HeaderValue::from(seconds.max(1))
+}
+
+/// A post refused for the reader's allowance, as the page's script asks for it (JSON).
+fn too_fast_json(wait: SignedDuration) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(RETRY_AFTER, retry_after(wait))],
+        axum::Json(json!({ "error": too_fast_message(wait) })),
+    )
+        .into_response()
+}
+
+/// The script's answer to a post [`allowance_on_listener`] refused: the handler's, with the
+/// headers every reader page carries.
+pub(crate) fn too_fast_on_listener(wait: SignedDuration) -> Response {
+    let mut refused = super::readers::private(too_fast_json(wait));
+    crate::serve::security_headers(refused.headers_mut());
+    refused
+}
+
+/// What the listener decided about a comment's posting allowance
+/// ([`allowance_on_listener`]), handed to the handler so the allowance is taken once per post.
+#[derive(Clone)]
+pub(crate) enum ListenerAllowance {
+    /// One post was taken from the reader's allowance; it goes back unless the post goes ahead.
+    Taken(Arc<TakenPost>),
+    /// The allowance was spent. The page that says so (with what was typed) is a render, the
+    /// handler's to make; the script's JSON was answered on the listener already.
+    Spent {
+        reader_id: i64,
+        wait: SignedDuration,
+    },
+}
+
+impl ListenerAllowance {
+    /// The listener's decision, if it was made for `reader_id`. The listener knew the reader by
+    /// a session this node saw lately; one that has ended since is no decision for anyone.
+    pub(crate) fn decided_for(&self, reader_id: i64) -> Option<Result<(), SignedDuration>> {
+        match self {
+            Self::Taken(taken) if taken.reader_id == reader_id => {
+                taken.kept.store(true, Ordering::Release);
+                Some(Ok(()))
+            }
+            Self::Spent {
+                reader_id: spent,
+                wait,
+            } if *spent == reader_id => Some(Err(*wait)),
+            _ => None,
+        }
+    }
+}
+
+/// A post the listener took from a reader's allowance. Unless the handler keeps it (the post
+/// goes ahead to be written), it is given back when the request ends: an attempt refused for
+/// anything else (signed out, banned, a reply to a comment not shown, a bad form token, the
+/// node full) costs the reader nothing, as before the listener took it.
+pub(crate) struct TakenPost {
+    state: AppState,
+    reader_id: i64,
+    kept: AtomicBool,
+}
+
+impl Drop for TakenPost {
+    fn drop(&mut self) {
+        if !self.kept.load(Ordering::Acquire) {
+            self.state
+                .readers()
+                .give_back_post(self.reader_id, Timestamp::now());
+        }
+    }
+}
+
+/// A comment post, its body read, on the listener before it is queued for the work runtime: a
+/// reader this node knows by their session takes one post from their allowance here, with no
+/// database round trip. Past the allowance the page's script is answered 429 at once (`Err`:
+/// how long to wait, answered by [`too_fast_on_listener`]); a browser without it is handed on
+/// with the decision, for the page to be rendered. Anything else (an unknown session, a foreign
+/// origin) goes on untouched, to be judged where it always was.
+pub(crate) fn allowance_on_listener(
+    state: &AppState,
+    mut request: axum::extract::Request,
+) -> Result<axum::extract::Request, SignedDuration> {
+    if !is_comment_post(request.method(), request.uri().path())
+        || check_origin(state, request.headers()).is_err()
+    {
+        return Ok(request);
+    }
+    let now = Timestamp::now();
+    let readers = state.readers();
+    let Some(reader_id) = readers.known_reader(state, request.headers(), now) else {
+        return Ok(request);
+    };
+    let decided = match readers.take_post_here(reader_id, now) {
+        Ok(()) => ListenerAllowance::Taken(Arc::new(TakenPost {
+            state: state.clone(),
+            reader_id,
+            kept: AtomicBool::new(false),
+        })),
+        Err(wait) if wants_json(request.headers()) => return Err(wait),
+        Err(wait) => ListenerAllowance::Spent { reader_id, wait },
+    };
+    request.extensions_mut().insert(decided);
+    Ok(request)
+}
+
 /// A failed post: the discussion page again with the message at the form and the text kept, or
 /// for the script, the message as JSON.
 #[allow(clippy::too_many_arguments)]
@@ -431,6 +560,7 @@ pub async fn post(
     headers: HeaderMap,
     current: Option<CurrentReader>,
     ReaderCsrf(csrf): ReaderCsrf,
+    listener: Option<Extension<ListenerAllowance>>,
     Form(input): Form<CommentForm>,
 ) -> Result<Response, WebError> {
     let Some(page) = published_article(&state, article_id).await? else {
@@ -465,16 +595,17 @@ pub async fn post(
         }
         Err(error) => return Err(error.into()),
     }
+    let taken_on_listener = listener.as_ref().map(|Extension(decided)| decided);
     if let Err(wait) = state
         .readers()
-        .take_post(state.store(), reader.reader.id, now)
+        .take_post(state.store(), reader.reader.id, taken_on_listener, now)
         .await?
     {
-        form.error = Some(format!(
-            "You are commenting very fast. Wait {} seconds and post again.",
-            wait.as_secs().max(1)
-        ));
-        return refuse(
+        if wants_json(&headers) {
+            return Ok(too_fast_json(wait));
+        }
+        form.error = Some(too_fast_message(wait));
+        let mut refused = refuse(
             &state,
             &page,
             Some(&reader),
@@ -483,7 +614,9 @@ pub async fn post(
             form,
             StatusCode::TOO_MANY_REQUESTS,
         )
-        .await;
+        .await?;
+        refused.headers_mut().insert(RETRY_AFTER, retry_after(wait));
+        return Ok(refused);
     }
     let posted = comments::post(
         state.ctx(),

@@ -25,12 +25,14 @@ pub use live_events::LiveFeeds;
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
 
-pub(crate) use discussion::live_comment_counts;
+pub(crate) use discussion::{allowance_on_listener, live_comment_counts, too_fast_on_listener};
 pub(crate) use moved::names_an_old_item;
 pub use moved::old_addresses;
 pub use pages::not_found;
-pub(crate) use pages::{ArticleMode, render_article};
-pub(crate) use tips::conversation;
+pub(crate) use pages::{ArticleMode, FrameSnapshot, render_article};
+pub(crate) use tips::{
+    conversation, is_submission as is_tip_submission, refuse_on_listener as refuse_tip_on_listener,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -1,4 +1,5 @@
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -35,6 +36,7 @@ const LOGO_WIDTH: u32 = 480;
 const LOGO_SIZES: &str = "15rem";
 
 /// Everything every page shows (masthead, navigation, assets), and the tags that come with it.
+#[derive(Clone)]
 pub(super) struct Frame {
     pub(super) settings: SiteSettings,
     pub(super) sections: Vec<Section>,
@@ -50,7 +52,69 @@ pub(super) struct Frame {
     pages: Vec<dateline_core::PageLink>,
 }
 
+/// The frame as this node last loaded it, for the pages answered where no query should run:
+/// the refusals the listener gives (`tips::refuse_on_listener`). Dropped by the change that
+/// touches what it shows, as the cached pages showing it are (`AppState::apply_changes`).
+pub(crate) struct FrameSnapshot {
+    /// The frame, and how many changes to it there were; a frame loaded while one happened is
+    /// not kept (it may show what the change replaced).
+    held: Mutex<(u64, Option<Arc<Frame>>)>,
+}
+
+impl FrameSnapshot {
+    pub(crate) fn new() -> Self {
+        Self {
+            held: Mutex::new((0, None)),
+        }
+    }
+
+    /// A change with `tags` was applied: a frame it may touch is dropped.
+    pub(crate) fn changed<S: AsRef<str>>(&self, tags: &[S]) {
+        // The site's settings and sections, the footer's pages and the logo, whichever picture
+        // it is: what `Frame::load` reads.
+        let touches = tags.iter().any(|tag| {
+            let tag = tag.as_ref();
+            tag == cache_tags::SITE || tag == cache_tags::PAGES_LIST || tag.starts_with("image:")
+        });
+        if touches {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            held.0 += 1;
+            held.1 = None;
+        }
+    }
+}
+
 impl Frame {
+    /// The frame of this node's snapshot, if it has one: no query.
+    pub(super) fn snapshot(state: &AppState) -> Option<Self> {
+        let held = state
+            .frame_snapshot()
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        held.1.as_deref().cloned()
+    }
+
+    /// The frame from this node's snapshot, loaded (and kept) when there is none. For pages
+    /// that are never cached: a cached page loads its own, so that what it shows and the tags
+    /// it is stored under come from one read.
+    pub(super) async fn remembered(state: &AppState) -> Result<Self, WebError> {
+        let snapshot = state.frame_snapshot();
+        let generation = {
+            let held = snapshot.held.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(frame) = &held.1 {
+                return Ok(Frame::clone(frame));
+            }
+            held.0
+        };
+        let frame = Frame::load(state).await?;
+        let mut held = snapshot.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.0 == generation {
+            held.1 = Some(Arc::new(frame.clone()));
+        }
+        Ok(frame)
+    }
+
     pub(super) async fn load(state: &AppState) -> Result<Self, WebError> {
         let settings = state.store().settings().await?;
         let sections = state.store().sections().await?;

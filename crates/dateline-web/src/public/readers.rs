@@ -19,7 +19,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::comments::{COMMENT_RATE, PostAllowance};
 use dateline_core::redirect::local_path;
-use dateline_db::{DbError, NewReader, Reader, ReaderLinkPurpose, SessionLimits, SignInSide};
+use dateline_db::{DbError, Reader, ReaderLinkPurpose, SessionLimits, SignInSide};
+use dateline_usecases::UseCaseError;
+use dateline_usecases::readers::{self, ReaderDraft, SignedUp};
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use http::request::Parts;
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -28,6 +30,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::pages::{Frame, absolute};
+use crate::error::field_errors;
 use crate::newsroom::sign_in::{AddressLimit, Attempt, Refusal, SignInLimits};
 use crate::newsroom::{
     PRIVATE_NO_STORE, check_form_token, check_origin, client_address, cookie, is_unsafe,
@@ -45,8 +48,6 @@ pub const READER_SESSION_LIMITS: SessionLimits = SessionLimits {
     idle_timeout: SignedDuration::from_hours(24 * 7),
 };
 const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(10);
-pub const VERIFY_LINK_VALID_FOR: SignedDuration = SignedDuration::from_hours(48);
-pub const SIGN_IN_LINK_VALID_FOR: SignedDuration = SignedDuration::from_mins(20);
 
 /// Accounts one address may create, and emailed links it may ask for: a burst enough for a
 /// household or an office behind one address, then a trickle (5 and 10 an hour) too slow for a
@@ -103,17 +104,48 @@ impl ReaderMail for LogMail {
 /// Per-node memory of the reader side: posting allowances and per-address limits. Addresses
 /// are personal data, so they are kept in memory only, and only for the window they count in.
 pub(crate) struct ReaderState {
-    allowances: Mutex<HashMap<i64, PostAllowance>>,
+    allowances: Mutex<HashMap<i64, Allowance>>,
+    /// Which reader a session cookie belongs to, as this node last found it in the database:
+    /// the listener's fast path for the comment allowance (`discussion::allowance_on_listener`),
+    /// which must not wait for the database to know whose allowance a post takes.
+    known_sessions: Mutex<HashMap<String, KnownSession>>,
     sign_ups: AddressLimit,
     links: AddressLimit,
     mail: OnceLock<Arc<dyn ReaderMail>>,
     sign_in: SignInLimits,
 }
 
+/// A reader's comment allowance on this node.
+struct Allowance {
+    /// This node's token bucket, exact.
+    here: PostAllowance,
+    /// Until when the count across nodes (in the database) is known to be spent: once one post
+    /// found it so, the others of that window are refused without asking again.
+    spent_everywhere_until: Option<Timestamp>,
+}
+
+impl Allowance {
+    fn forgettable(&self, now: Timestamp) -> bool {
+        self.here.is_full(COMMENT_RATE, now)
+            && self.spent_everywhere_until.is_none_or(|until| until <= now)
+    }
+}
+
+struct KnownSession {
+    reader_id: i64,
+    /// Forgotten after this, so a session ended on another node stops being recognised here.
+    until: Timestamp,
+}
+
+/// Entries each of the maps above holds at most; past it, what can be forgotten without changing
+/// an answer is.
+const REMEMBERED_READERS: usize = 100_000;
+
 impl ReaderState {
     pub(crate) fn new() -> Self {
         Self {
             allowances: Mutex::new(HashMap::new()),
+            known_sessions: Mutex::new(HashMap::new()),
             sign_ups: AddressLimit::new(SIGN_UPS_PER_ADDRESS, SIGN_UP_EVERY),
             links: AddressLimit::new(LINKS_PER_ADDRESS, LINK_EVERY),
             mail: OnceLock::new(),
@@ -137,31 +169,108 @@ impl ReaderState {
         self.mail.get_or_init(|| Arc::new(LogMail)).clone()
     }
 
+    /// Remembers that the session with cookie digest `digest` is reader `reader_id`'s.
+    fn learn_session(&self, digest: String, reader_id: i64, now: Timestamp) {
+        let Ok(mut sessions) = self.known_sessions.lock() else {
+            return;
+        };
+        if sessions.len() >= REMEMBERED_READERS {
+            sessions.retain(|_, session| session.until > now);
+            if sessions.len() >= REMEMBERED_READERS {
+                sessions.clear();
+            }
+        }
+        sessions.insert(
+            digest,
+            KnownSession {
+                reader_id,
+                until: now + TOUCH_EVERY,
+            },
+        );
+    }
+
+    fn forget_session(&self, digest: &str) {
+        if let Ok(mut sessions) = self.known_sessions.lock() {
+            sessions.remove(digest);
+        }
+    }
+
+    fn forget_reader(&self, reader_id: i64) {
+        if let Ok(mut sessions) = self.known_sessions.lock() {
+            sessions.retain(|_, session| session.reader_id != reader_id);
+        }
+    }
+
+    /// The reader whose session cookie `headers` carry, if this node has seen that session in
+    /// the database lately. Never asks the database: a session not known here is `None`.
+    pub(crate) fn known_reader(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        now: Timestamp,
+    ) -> Option<i64> {
+        let token = read_cookie(state, headers, SESSION_COOKIE)?;
+        let sessions = self.known_sessions.lock().ok()?;
+        sessions
+            .get(&secrets::token_digest(&token))
+            .filter(|session| session.until > now)
+            .map(|session| session.reader_id)
+    }
+
+    /// Takes one post from the reader's allowance as this node knows it, without the database:
+    /// the one place the allowance is decided in memory, on the listener as in the handler.
+    /// `Err` is how long to wait.
+    pub(crate) fn take_post_here(
+        &self,
+        reader_id: i64,
+        now: Timestamp,
+    ) -> Result<(), SignedDuration> {
+        let Ok(mut allowances) = self.allowances.lock() else {
+            return Ok(());
+        };
+        if allowances.len() > REMEMBERED_READERS {
+            // A full allowance is what a forgotten reader starts with: forgetting them is exact.
+            allowances.retain(|_, allowance| !allowance.forgettable(now));
+        }
+        let allowance = allowances.entry(reader_id).or_insert_with(|| Allowance {
+            here: PostAllowance::full(COMMENT_RATE, now),
+            spent_everywhere_until: None,
+        });
+        if let Some(until) = allowance
+            .spent_everywhere_until
+            .filter(|until| *until > now)
+        {
+            return Err(until.duration_since(now));
+        }
+        allowance.here.take(COMMENT_RATE, now)
+    }
+
+    /// Returns a post [`Self::take_post_here`] took for an attempt refused before it was posted.
+    pub(crate) fn give_back_post(&self, reader_id: i64, now: Timestamp) {
+        if let Ok(mut allowances) = self.allowances.lock()
+            && let Some(allowance) = allowances.get_mut(&reader_id)
+        {
+            allowance.here.give_back(COMMENT_RATE, now);
+        }
+    }
+
     /// Takes one post from the reader's allowance; `Ok(Err(_))` is how long to wait. This
-    /// node's allowance (the exact token bucket) refuses first, without a database round trip;
-    /// then the reader's posts on every node this minute are counted in the database, so
-    /// spreading posts over several nodes gains nothing.
+    /// node's allowance (the exact token bucket) refuses first, without a database round trip
+    /// (on the listener already, when it knew the reader: `taken_on_listener`); then the
+    /// reader's posts on every node this minute are counted in the database, so spreading posts
+    /// over several nodes gains nothing.
     pub(crate) async fn take_post(
         &self,
         store: &dateline_db::Store,
         reader_id: i64,
+        taken_on_listener: Option<&super::discussion::ListenerAllowance>,
         now: Timestamp,
     ) -> Result<Result<(), SignedDuration>, WebError> {
-        let taken = match self.allowances.lock() {
-            Ok(mut allowances) => {
-                if allowances.len() > 100_000 {
-                    // A full allowance is what a forgotten reader starts with: forgetting
-                    // them is exact.
-                    allowances.retain(|_, allowance| !allowance.is_full(COMMENT_RATE, now));
-                }
-                allowances
-                    .entry(reader_id)
-                    .or_insert_with(|| PostAllowance::full(COMMENT_RATE, now))
-                    .take(COMMENT_RATE, now)
-            }
-            Err(_) => Ok(()),
+        let here = match taken_on_listener.and_then(|taken| taken.decided_for(reader_id)) {
+            Some(decided) => decided,
+            None => self.take_post_here(reader_id, now),
         };
-        if let Err(wait) = taken {
+        if let Err(wait) = here {
             return Ok(Err(wait));
         }
         let key = format!("comments.posts:reader:{reader_id}");
@@ -169,8 +278,13 @@ impl ReaderState {
         if posts > COMMENTS_PER_WINDOW {
             let window_ends = dateline_db::window_start(now, COMMENT_WINDOW)
                 + i64::try_from(COMMENT_WINDOW.as_micros()).unwrap_or(i64::MAX);
-            let wait = SignedDuration::from_micros(window_ends - now.as_microsecond());
-            return Ok(Err(wait));
+            let until = Timestamp::from_microsecond(window_ends).unwrap_or(now);
+            if let Ok(mut allowances) = self.allowances.lock()
+                && let Some(allowance) = allowances.get_mut(&reader_id)
+            {
+                allowance.spent_everywhere_until = Some(until);
+            }
+            return Ok(Err(until.duration_since(now)));
         }
         Ok(Ok(()))
     }
@@ -267,7 +381,7 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
     private(response)
 }
 
-fn private(mut response: Response) -> Response {
+pub(crate) fn private(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(PRIVATE_NO_STORE));
     headers.insert(X_ROBOTS_TAG, HeaderValue::from_static("noindex, nofollow"));
@@ -279,15 +393,20 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentRea
         return Ok(None);
     };
     let now = Timestamp::now();
+    let digest = secrets::token_digest(&token);
     let Some(session) = state
         .store()
-        .reader_session(&secrets::token_digest(&token), READER_SESSION_LIMITS, now)
+        .reader_session(&digest, READER_SESSION_LIMITS, now)
         .await?
     else {
+        state.readers().forget_session(&digest);
         return Ok(None);
     };
+    state
+        .readers()
+        .learn_session(digest, session.reader.id, now);
     if now.duration_since(session.expires_at - READER_SESSION_LIMITS.lifetime) > TOUCH_EVERY {
-        state.store().touch_reader_session(session.id, now).await?;
+        readers::touch_session(state.ctx(), session.id, now).await?;
     }
     Ok(Some(CurrentReader {
         reader: session.reader,
@@ -300,16 +419,15 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentRea
 async fn start_session(state: &AppState, reader: &Reader, to: &str) -> Result<Response, WebError> {
     let token = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
     let csrf = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
-    state
-        .store()
-        .create_reader_session(
-            reader.id,
-            &secrets::token_digest(&token),
-            &csrf,
-            READER_SESSION_LIMITS,
-            Timestamp::now(),
-        )
-        .await?;
+    readers::start_session(
+        state.ctx(),
+        reader,
+        &secrets::token_digest(&token),
+        &csrf,
+        READER_SESSION_LIMITS,
+        Timestamp::now(),
+    )
+    .await?;
     let mut response = Redirect::to(safe_next(to)).into_response();
     let headers = response.headers_mut();
     headers.append(
@@ -389,30 +507,29 @@ async fn send_link(
     purpose: ReaderLinkPurpose,
 ) -> Result<(), WebError> {
     let token = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
-    let (valid_for, path, subject, intro) = match purpose {
+    let (path, subject, intro) = match purpose {
         ReaderLinkPurpose::Verify => (
-            VERIFY_LINK_VALID_FOR,
             "verify",
             "Confirm your email address",
             "Confirm your email address to start commenting:",
         ),
         ReaderLinkPurpose::SignIn => (
-            SIGN_IN_LINK_VALID_FOR,
             "magic",
             "Your sign-in link",
             "Follow this link within 20 minutes to sign in:",
         ),
     };
-    state
-        .store()
-        .create_reader_link(
-            reader.id,
-            &secrets::token_digest(&token),
-            purpose,
-            valid_for,
-            Timestamp::now(),
-        )
-        .await?;
+    let issued = readers::issue_link(
+        state.ctx(),
+        reader,
+        purpose,
+        &secrets::token_digest(&token),
+        Timestamp::now(),
+    )
+    .await?;
+    if !issued {
+        return Ok(());
+    }
     let settings = state.store().settings().await?;
     let link = absolute(state, &format!("/readers/{path}/{token}"));
     let message = ReaderMessage {
@@ -497,46 +614,40 @@ pub async fn sign_up(
         )
         .await;
     }
-    if let Some(problem) = secrets::password_problem(&form.password, &form.email) {
-        return again(
-            json!({ "password": problem }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let hash = match state.readers().sign_in().hash(form.password.clone()).await {
-        Ok(hash) => hash.map_err(|e| WebError::Internal(e.to_string()))?,
-        Err(refusal) => {
-            let page = again(json!({ "form": refusal.message() }), refusal.status()).await?;
-            return Ok(refusal.mark(page));
-        }
+    let draft = ReaderDraft {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        password: form.password.clone(),
     };
-    let created = state
-        .store()
-        .create_reader(
-            &NewReader {
-                email: form.email.clone(),
-                display_name: form.display_name.clone(),
-                password_hash: hash,
-            },
-            Timestamp::now(),
-        )
-        .await;
+    let signed_up = readers::sign_up(
+        state.ctx(),
+        &draft,
+        state.readers().sign_in(),
+        Timestamp::now(),
+    )
+    .await;
     // A new account and an address that has one already get the same answer, after the same
     // work (a hash, a write, an email): only the owner of the address, reading their mail,
     // learns which it was.
-    match created {
-        Ok(reader) => send_link(&state, &reader, ReaderLinkPurpose::Verify).await?,
-        Err(DbError::Duplicate(_)) => send_already_registered(&state, &form.email).await?,
-        Err(DbError::Invalid(message)) => {
-            let field = if message.contains("email") {
-                "email"
-            } else {
-                "display_name"
-            };
-            return again(json!({ field: message }), StatusCode::UNPROCESSABLE_ENTITY).await;
+    match signed_up {
+        Ok(SignedUp::New(reader)) => send_link(&state, &reader, ReaderLinkPurpose::Verify).await?,
+        Ok(SignedUp::AddressTaken) => send_already_registered(&state, &form.email).await?,
+        Err(UseCaseError::Busy) => {
+            let page = again(
+                json!({ "form": Refusal::Busy.message() }),
+                Refusal::Busy.status(),
+            )
+            .await?;
+            return Ok(Refusal::Busy.mark(page));
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => {
+            let mut errors = field_errors(error, "form")?;
+            // This form asks for the password once, as `password`.
+            if let Some(problem) = errors.remove("new_password") {
+                errors.insert("password".to_owned(), problem);
+            }
+            return again(Value::Object(errors), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     }
     reader_page(
         &state,
@@ -593,10 +704,13 @@ pub async fn verify(
     current: Option<CurrentReader>,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match state
-        .store()
-        .use_reader_link(&secrets::token_digest(&token), ReaderLinkPurpose::Verify, Timestamp::now())
-        .await
+    match readers::use_link(
+        state.ctx(),
+        &secrets::token_digest(&token),
+        ReaderLinkPurpose::Verify,
+        Timestamp::now(),
+    )
+    .await
     {
         Ok(_) if current.is_some() => Ok(Redirect::to("/readers/account?verified=1").into_response()),
         Ok(_) => message_page(
@@ -606,7 +720,7 @@ pub async fn verify(
             StatusCode::OK,
         )
         .await,
-        Err(DbError::NotFound) => message_page(
+        Err(UseCaseError::NotFound) => message_page(
             &state,
             "Link not valid",
             "This link was used already or has expired. Sign in and ask for a new one from your account page.",
@@ -625,6 +739,7 @@ pub async fn resend_verification(
     let Some(current) = current else {
         return Ok(Redirect::to("/readers/sign-in").into_response());
     };
+    // The use case sends nothing to a verified address; the limit counts only real requests.
     if current.reader.verified_at.is_none()
         && state.readers().links.allows(client_address(&extensions))
     {
@@ -801,13 +916,16 @@ pub async fn magic_sign_in(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match state
-        .store()
-        .use_reader_link(&secrets::token_digest(&token), ReaderLinkPurpose::SignIn, Timestamp::now())
-        .await
+    match readers::use_link(
+        state.ctx(),
+        &secrets::token_digest(&token),
+        ReaderLinkPurpose::SignIn,
+        Timestamp::now(),
+    )
+    .await
     {
         Ok(reader) => start_session(&state, &reader, "/readers/account").await,
-        Err(DbError::NotFound) => message_page(
+        Err(UseCaseError::NotFound) => message_page(
             &state,
             "Link not valid",
             "This sign-in link was used already or has expired. Ask for a new one on the sign-in page.",
@@ -823,10 +941,9 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     if let Some(token) = read_cookie(&state, &headers, SESSION_COOKIE) {
-        state
-            .store()
-            .revoke_reader_session(&secrets::token_digest(&token), Timestamp::now())
-            .await?;
+        let digest = secrets::token_digest(&token);
+        readers::end_session(state.ctx(), &digest, Timestamp::now()).await?;
+        state.readers().forget_session(&digest);
     }
     let mut response = Redirect::to("/readers/sign-in").into_response();
     response
@@ -932,22 +1049,29 @@ pub async fn rename(
     let Some(current) = current else {
         return Ok(sign_in_first());
     };
-    match state.store().rename_reader(current.reader.id, &form.display_name).await {
+    match readers::rename(state.ctx(), &current.reader, &form.display_name).await {
         Ok(reader) => {
             let current = CurrentReader { reader, ..current };
-            account_page(&state, &current, &csrf, StatusCode::OK, json!({ "notice": "Your display name is changed." })).await
+            account_page(
+                &state,
+                &current,
+                &csrf,
+                StatusCode::OK,
+                json!({ "notice": "Your display name is changed." }),
+            )
+            .await
         }
-        Err(DbError::Invalid(message)) => {
+        Err(error) => {
+            let errors = field_errors(error, "display_name")?;
             account_page(
                 &state,
                 &current,
                 &csrf,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "form": { "display_name": form.display_name }, "errors": { "display_name": message } }),
+                json!({ "form": { "display_name": form.display_name }, "errors": errors }),
             )
             .await
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -1020,20 +1144,25 @@ pub async fn delete_account(
     let Some(current) = current else {
         return Ok(sign_in_first());
     };
-    if form.confirm != "yes" {
+    let deleted = readers::delete_account(
+        state.ctx(),
+        &current.reader,
+        form.confirm == "yes",
+        Timestamp::now(),
+    )
+    .await;
+    if let Err(error) = deleted {
+        let errors = field_errors(error, "confirm")?;
         return account_page(
             &state,
             &current,
             &csrf,
             StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "errors": { "confirm": "Tick the box to confirm that you want to delete your account." } }),
+            json!({ "errors": errors }),
         )
         .await;
     }
-    state
-        .store()
-        .delete_reader(current.reader.id, Timestamp::now())
-        .await?;
+    state.readers().forget_reader(current.reader.id);
     let mut response = message_page(
         &state,
         "Account deleted",

@@ -8,16 +8,20 @@
 
 mod upload;
 
+use std::sync::Arc;
+
 use axum::extract::{Query, RawQuery, Request, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Form, Router};
 use bytes::Bytes;
-use dateline_core::{TipKind, paths};
-use dateline_db::{NewTip, NewTipAttachment};
+use dateline_core::{Field, Refusals, TipKind, TipRefusal, paths};
+use dateline_db::NewTipAttachment;
 use dateline_tips::{
     AttachmentCheck, Codename, EditorIdentity, FormToken, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS,
     MAX_CONTACT_CHARS, MAX_MESSAGE_CHARS, Recipients, StreamingEncryptor,
 };
+use dateline_usecases::UseCaseError;
+use dateline_usecases::tips::{self, TipDraft};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -116,11 +120,30 @@ async fn render_form(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let frame = Frame::load(state).await?;
+    let frame = Frame::remembered(state).await?;
     let ready = !state.store().tip_recipients().await?.is_empty();
-    let install = state.tips().install(state.store()).await?;
-    let token = FormToken::issue(install, jiff::Timestamp::now().as_second());
+    state.tips().note_recipients(ready);
+    let install = state.tips().install(state.ctx()).await?;
     let article = article_ref(state, &values.article).await?;
+    form_page(
+        state, frame, ready, install, article, values, errors, status,
+    )
+}
+
+/// The tip form with `values` typed and `errors` shown: everything it needs is given, so the
+/// listener can answer it too (`refuse_on_listener`).
+#[allow(clippy::too_many_arguments)]
+fn form_page(
+    state: &AppState,
+    frame: Frame,
+    ready: bool,
+    install: &dateline_tips::InstallSecret,
+    article: Option<Value>,
+    values: TipValues,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let token = FormToken::issue(install, jiff::Timestamp::now().as_second());
     let kinds: Vec<Value> = TipKind::ALL
         .iter()
         .map(|kind| {
@@ -169,7 +192,7 @@ async fn render_form(
 
 /// The published article a tip is about, for the form's "About: …" line.
 async fn article_ref(state: &AppState, id: &str) -> Result<Option<Value>, WebError> {
-    let Ok(id) = id.parse::<i64>() else {
+    let Some(id) = article_id(id) else {
         return Ok(None);
     };
     let stories = state.store().stories_by_ids(&[id]).await?;
@@ -180,6 +203,11 @@ async fn article_ref(state: &AppState, id: &str) -> Result<Option<Value>, WebErr
             "url": paths::article(&story.section.slug, &story.slug),
         })
     }))
+}
+
+/// The article a tip names, as typed (a form field): only a number can name one.
+fn article_id(typed: &str) -> Option<i64> {
+    typed.parse().ok()
 }
 
 /// Five files of 25 MB and the text fields, with room for multipart framing: the most a tip
@@ -193,9 +221,6 @@ const FIELDS_READ_AFTER_REFUSAL: usize = 16;
 /// How long the rest of a refused form is read and thrown away, so the browser reads the refusal
 /// rather than a reset connection (the lingering close of nginx and Apache).
 const LINGER: std::time::Duration = std::time::Duration::from_secs(10);
-
-const INTERRUPTED: &str = "The upload was interrupted or too slow. Nothing was stored: send \
-     again, with fewer or smaller files if your connection is slow.";
 
 /// What the submit URL carries: the form token, checked before the body is read, and the proof
 /// of work the page's script found for it.
@@ -220,6 +245,7 @@ impl SubmitQuery {
 }
 
 /// A refusal given before the body is read.
+#[derive(Clone)]
 struct Refusal {
     status: StatusCode,
     errors: Vec<FieldError>,
@@ -277,6 +303,10 @@ pub async fn submit(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Result<Response, WebError> {
+    if let Some(RefusedOnListener(refused)) = request.extensions().get().cloned() {
+        let (refusal, values) = Arc::unwrap_or_clone(refused);
+        return render_refusal(&state, refusal, values).await;
+    }
     let (parts, body) = request.into_parts();
     let (boundary, length) = match declared_form(&parts.headers) {
         Ok(declared) => declared,
@@ -317,6 +347,110 @@ fn expects_continue(headers: &http::HeaderMap) -> bool {
         .is_some_and(|value| value.eq_ignore_ascii_case("100-continue"))
 }
 
+/// Whether this is a tip being sent (`POST /tips`), as opposed to a follow-up or a page.
+pub(crate) fn is_submission(method: &http::Method, path: &str) -> bool {
+    *method == http::Method::POST && path == "/tips"
+}
+
+/// `POST /tips` on the listener, before it is queued for the work runtime: a tip the limits
+/// refuse from this node's memory alone (`TipsState::refused_from_memory`) is answered here, as
+/// the handler would answer it — the form again with what was typed, 429 and `Retry-After` —
+/// without a turn on the busy work runtime or a tips slot. Everything else goes on untouched to
+/// [`submit`], which asks the same question first and then counts in the database.
+pub(crate) async fn refuse_on_listener(
+    state: &AppState,
+    request: Request,
+) -> Result<Request, Response> {
+    let Some(install) = state.tips().install_known() else {
+        return Ok(request);
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let sent = SubmitQuery::parse(request.uri().query());
+    // A form the handler refuses for its shape or its token is the handler's to answer, in its
+    // order; only a well-formed submission can be over a limit.
+    let (Ok((boundary, Ok(length))), Ok(form)) = (
+        declared_form(request.headers()),
+        FormToken::check(install, &sent.token, now),
+    ) else {
+        return Ok(request);
+    };
+    if !state.tips().recipients_known_ready() {
+        return Ok(request);
+    }
+    let address = crate::newsroom::client_address(request.extensions());
+    let proof = sent_proof(&sent, &form);
+    let Err(busy) = state
+        .tips()
+        .refused_from_memory(install, address, proof.as_ref())
+    else {
+        return Ok(request);
+    };
+    let (mut parts, body) = request.into_parts();
+    let values = if expects_continue(&parts.headers) {
+        TipValues::default()
+    } else {
+        typed_before_refusal(multer::Multipart::new(
+            UploadBody::new(body.into_data_stream(), &boundary, length),
+            boundary,
+        ))
+        .await
+    };
+    let refusal = Refusal::new(StatusCode::TOO_MANY_REQUESTS, busy_message(busy));
+    // The listener asks the database nothing: a page that needs it (the article a correction is
+    // about, or a masthead this node has not loaded yet) is rendered by the handler, which
+    // gives the listener's refusal without judging the tip again.
+    let frame = Frame::snapshot(state).filter(|_| article_id(&values.article).is_none());
+    let Some(frame) = frame else {
+        parts
+            .extensions
+            .insert(RefusedOnListener(Arc::new((refusal, values))));
+        return Ok(Request::from_parts(parts, axum::body::Body::empty()));
+    };
+    // The page is a render, as in `render_refusal`: on a public slot, else the plain 503. So a
+    // flood of refused tips costs the listener renders only while the node has room for them.
+    let Ok(_slot) = state.capacity().public_slot() else {
+        let mut busy = crate::limits::busy();
+        crate::tips::private_headers(busy.headers_mut());
+        return Err(busy);
+    };
+    let mut response = form_page(
+        state,
+        frame,
+        true,
+        install,
+        None,
+        values,
+        refusal.errors,
+        refusal.status,
+    )
+    .map_or_else(IntoResponse::into_response, retry_later);
+    crate::tips::private_headers(response.headers_mut());
+    crate::serve::security_headers(response.headers_mut());
+    Err(response)
+}
+
+/// A tip the listener refused from memory, with what was typed, for the handler to render
+/// (`refuse_on_listener`): its body was read already.
+#[derive(Clone)]
+pub(crate) struct RefusedOnListener(Arc<(Refusal, TipValues)>);
+
+/// The proof of work sent with a form, if it holds for the form's token.
+fn sent_proof(sent: &SubmitQuery, form: &dateline_tips::ValidForm) -> Option<ProofOfWork> {
+    dateline_tips::proof_of_work_holds(&sent.token, &sent.proof_of_work).then(|| ProofOfWork {
+        key: dateline_tips::spent_proof_key(&sent.token),
+        expires_at: form.expires_at,
+    })
+}
+
+/// A tip refused by the limits comes back in an hour, when their window has turned.
+fn retry_later(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("3600"),
+    );
+    response
+}
+
 /// Everything that is checked before the body is read: a newsroom to send to, the form token
 /// from the URL, and the limits for the client's address and this node. Gives the newsroom's
 /// keys to encrypt to.
@@ -326,13 +460,14 @@ async fn admit(
     sent: SubmitQuery,
 ) -> Result<Result<Recipients, Refusal>, WebError> {
     let recipients = state.store().tip_recipients().await?;
+    state.tips().note_recipients(!recipients.is_empty());
     if recipients.is_empty() {
         return Ok(Err(Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "This newsroom has not set up secure tips yet, so nothing was sent or stored.",
         )));
     }
-    let install = state.tips().install(state.store()).await?;
+    let install = state.tips().install(state.ctx()).await?;
     let form = match FormToken::check(install, &sent.token, jiff::Timestamp::now().as_second()) {
         Ok(form) => form,
         Err(problem) => {
@@ -342,12 +477,8 @@ async fn admit(
             )));
         }
     };
-    let proof =
-        dateline_tips::proof_of_work_holds(&sent.token, &sent.proof_of_work).then(|| ProofOfWork {
-            key: dateline_tips::spent_proof_key(&sent.token),
-            expires_at: form.expires_at,
-        });
-    if let Err(busy) = state.tips().admit(state.store(), address, proof).await? {
+    let proof = sent_proof(&sent, &form);
+    if let Err(busy) = state.tips().admit(state.ctx(), address, proof).await? {
         return Ok(Err(Refusal::new(
             StatusCode::TOO_MANY_REQUESTS,
             busy_message(busy),
@@ -368,12 +499,9 @@ async fn render_refusal(
     let Ok(_slot) = state.capacity().public_slot() else {
         return Ok(crate::limits::busy());
     };
-    let mut response = render_form(state, values, refusal.errors, refusal.status).await?;
+    let response = render_form(state, values, refusal.errors, refusal.status).await?;
     if refusal.status == StatusCode::TOO_MANY_REQUESTS {
-        response.headers_mut().insert(
-            http::header::RETRY_AFTER,
-            http::HeaderValue::from_static("3600"),
-        );
+        return Ok(retry_later(response));
     }
     Ok(response)
 }
@@ -445,7 +573,7 @@ async fn receive(
     recipients: Recipients,
 ) -> Result<Response, WebError> {
     let mut values = TipValues::default();
-    let mut errors = Vec::new();
+    let mut upload = Vec::new();
     let mut stored = StoredAttachments::new(state.media().clone());
     let mut files = 0;
     let mut interrupted = false;
@@ -463,7 +591,7 @@ async fn receive(
             match read_text(field).await {
                 Ok((text, cut)) => {
                     if cut && name == "message" {
-                        // Shown as too long by `check_text`, which counts characters.
+                        // Shown as too long by `tips::check`, which counts characters.
                         values.message = text;
                         values.message.push('…');
                     } else {
@@ -492,22 +620,21 @@ async fn receive(
         }
         files += 1;
         if files == MAX_ATTACHMENTS + 1 {
-            errors.push(error(
-                "attachments",
-                format!("Attach at most {MAX_ATTACHMENTS} files."),
-            ));
+            upload.push(TipRefusal::TooManyAttachments {
+                max: MAX_ATTACHMENTS,
+            });
         }
         // After a problem with a file, the others are read and dropped: the form comes back,
         // and for the tipster's safety no file is kept after an error.
-        let keep = errors.is_empty();
+        let keep = upload.is_empty();
         match stored
             .receive(&recipients, &file_name, first, field, keep)
             .await
         {
             Ok(()) => {}
-            Err(FileOutcome::Refused(problem)) => {
-                errors.push(error("attachments", problem.to_string()))
-            }
+            Err(FileOutcome::Refused(problem)) => upload.push(TipRefusal::AttachmentRefused {
+                message: problem.to_string(),
+            }),
             Err(FileOutcome::Interrupted) => {
                 interrupted = true;
                 break;
@@ -525,50 +652,57 @@ async fn receive(
         }
     }
     if interrupted {
-        errors.insert(0, error("attachments", INTERRUPTED));
+        upload.insert(0, TipRefusal::UploadInterrupted);
     }
-    let kind = check_text(&values, &mut errors);
-    let (Some(kind), true) = (kind, errors.is_empty()) else {
+    let draft = TipDraft {
+        kind: values.kind.clone(),
+        message: values.message.clone(),
+        contact: values.contact.clone(),
+        article: values.article.clone(),
+    };
+    if let Err(refused) = tips::check(&draft, upload) {
         stored.discard().await;
+        let Some(refusals) = refused.refusals() else {
+            return Err(refused.into());
+        };
+        let errors = field_errors(refusals);
         return render_form(state, values, errors, StatusCode::BAD_REQUEST).await;
-    };
-    let article_id = match article_ref(state, &values.article).await? {
-        Some(article) => article["id"].as_i64(),
-        None => None,
-    };
-    let install = state.tips().install(state.store()).await?.clone();
+    }
+    let sealer = state.tips().sealer(state.ctx()).await?;
     let attachments = stored.attachments.clone();
-    let turn = state.tips().derivation_turn().await;
-    let sealed = seal_tip(
-        turn,
-        install,
-        recipients,
-        kind,
-        article_id,
-        values,
+    let submitted = tips::submit(
+        state.ctx(),
+        &draft,
         attachments,
+        &recipients,
+        &sealer,
+        jiff::Timestamp::now(),
     )
     .await;
-    let sealed = match sealed {
-        Ok(sealed) => sealed,
-        Err(failure) => {
-            stored.discard().await;
-            return Err(failure);
+    match submitted {
+        Ok(submitted) => {
+            stored.keep();
+            received_page(state, &submitted.codename).await
         }
-    };
-    match state
-        .store()
-        .create_tip(&sealed.tip, jiff::Timestamp::now())
-        .await
-    {
-        Ok(_) => stored.keep(),
         Err(failure) => {
             // Nothing half-written: the attachments go if the row does not come.
             stored.discard().await;
-            return Err(failure.into());
+            Err(failure.into())
         }
     }
-    received_page(state, &sealed.codename).await
+}
+
+/// The refusals of a tip or a follow-up as the form shows them, each beside its field.
+fn field_errors(refusals: &Refusals) -> Vec<FieldError> {
+    refusals
+        .iter()
+        .map(|refusal| {
+            error(
+                refusal.field().map_or("form", Field::as_str),
+                refusal.to_string(),
+            )
+        })
+        .collect()
 }
 
 /// Why a file was not stored.
@@ -751,33 +885,6 @@ async fn drain(
     }
 }
 
-/// The checks every text field of a tip gets.
-fn check_text(values: &TipValues, errors: &mut Vec<FieldError>) -> Option<TipKind> {
-    let kind = TipKind::parse(&values.kind);
-    if kind.is_none() {
-        errors.push(error("kind", "Choose what you are sending."));
-    }
-    let message_chars = values.message.chars().count();
-    if values.message.trim().is_empty() {
-        errors.push(error("message", "Write your message: what should we know?"));
-    } else if message_chars > MAX_MESSAGE_CHARS {
-        errors.push(error(
-            "message",
-            format!(
-                "Your message is {message_chars} characters long; the limit is \
-                 {MAX_MESSAGE_CHARS}. Shorten it, or attach the rest as a document."
-            ),
-        ));
-    }
-    if values.contact.chars().count() > MAX_CONTACT_CHARS {
-        errors.push(error(
-            "contact",
-            format!("Contact details can be at most {MAX_CONTACT_CHARS} characters."),
-        ));
-    }
-    kind
-}
-
 fn busy_message(busy: Busy) -> &'static str {
     match busy {
         Busy::Address => {
@@ -791,54 +898,6 @@ fn busy_message(busy: Busy) -> &'static str {
     }
 }
 
-struct SealedTip {
-    tip: NewTip,
-    codename: Codename,
-}
-
-/// Makes the codename and encrypts the text; the attachments are in storage already. `turn` is
-/// held until the codename is derived.
-async fn seal_tip(
-    turn: tokio::sync::OwnedSemaphorePermit,
-    install: dateline_tips::InstallSecret,
-    recipients: Recipients,
-    kind: TipKind,
-    article_id: Option<i64>,
-    values: TipValues,
-    attachments: Vec<NewTipAttachment>,
-) -> Result<SealedTip, WebError> {
-    tokio::task::spawn_blocking(move || -> Result<_, WebError> {
-        let internal = |error: &dyn std::fmt::Display| WebError::Internal(error.to_string());
-        let codename = Codename::generate().map_err(|e| internal(&e))?;
-        let codename_key = codename.lookup_key(&install).map_err(|e| internal(&e))?;
-        let reply_public_key = codename
-            .reply_identity(&install)
-            .map_err(|e| internal(&e))?
-            .public_key();
-        drop(turn);
-        let message = dateline_tips::encrypt(&recipients, values.message.as_bytes())
-            .map_err(|e| internal(&e))?;
-        let contact = match values.contact.trim() {
-            "" => None,
-            contact => Some(
-                dateline_tips::encrypt(&recipients, contact.as_bytes())
-                    .map_err(|e| internal(&e))?,
-            ),
-        };
-        let tip = NewTip {
-            kind,
-            article_id,
-            codename_key,
-            reply_public_key,
-            message,
-            contact,
-            attachments,
-        };
-        Ok(SealedTip { tip, codename })
-    })
-    .await?
-}
-
 fn random_hex() -> Result<String, WebError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|error| WebError::Internal(error.to_string()))?;
@@ -846,7 +905,7 @@ fn random_hex() -> Result<String, WebError> {
 }
 
 async fn received_page(state: &AppState, codename: &Codename) -> Result<Response, WebError> {
-    let frame = Frame::load(state).await?;
+    let frame = Frame::remembered(state).await?;
     let meta = PageMeta {
         title: "Tip received".to_owned(),
         description: String::new(),
@@ -894,8 +953,8 @@ async fn render_follow_up(
     view: FollowUpView,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let frame = Frame::load(state).await?;
-    let install = state.tips().install(state.store()).await?;
+    let frame = Frame::remembered(state).await?;
+    let install = state.tips().install(state.ctx()).await?;
     let token = FormToken::issue(install, jiff::Timestamp::now().as_second());
     let meta = PageMeta {
         title: "Follow up on a tip".to_owned(),
@@ -931,7 +990,7 @@ pub async fn follow_up(
     ClientAddress(address): ClientAddress,
     Form(fields): Form<FollowUpFields>,
 ) -> Result<Response, WebError> {
-    let install = state.tips().install(state.store()).await?.clone();
+    let install = state.tips().install(state.ctx()).await?.clone();
     let mut view = FollowUpView {
         typed_codename: fields.codename.clone(),
         message: fields.message.clone(),
@@ -943,50 +1002,37 @@ pub async fn follow_up(
         view.errors.push(error("form", problem.to_string()));
         return render_follow_up(&state, view, StatusCode::BAD_REQUEST).await;
     }
-    if let Err(busy) = state
-        .tips()
-        .may_try_codename(state.store(), address)
-        .await?
-    {
+    if let Err(busy) = state.tips().may_try_codename(state.ctx(), address).await? {
         view.errors.push(error("codename", busy_message(busy)));
         return render_follow_up(&state, view, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let opened = open_codename(&state, &install, &fields.codename).await?;
     let Some((tip, reply_identity)) = opened else {
-        state.tips().wrong_codename(state.store(), address).await?;
+        state.tips().wrong_codename(state.ctx(), address).await?;
         view.errors.push(error(
             "codename",
             "That codename does not open a tip. Check each of the seven words and try again.",
         ));
         return render_follow_up(&state, view, StatusCode::BAD_REQUEST).await;
     };
-    let message = fields.message.trim();
     let mut status = StatusCode::OK;
-    if message.chars().count() > MAX_MESSAGE_CHARS {
-        view.errors.push(error(
-            "message",
-            format!("Your message can be at most {MAX_MESSAGE_CHARS} characters."),
-        ));
-        status = StatusCode::BAD_REQUEST;
-    } else if !message.is_empty() {
-        let recipients = state.store().tip_recipients().await?;
-        let recipients = Recipients::parse(recipients.iter().map(|r| r.public_key.as_str()))
-            .map_err(|_| {
-                WebError::BadRequest(
-                    "This newsroom cannot receive messages right now; nothing was stored."
-                        .to_owned(),
-                )
-            })?;
-        let reply_key = dateline_tips::parse_recipient(&tip.reply_public_key)
-            .map_err(|error| WebError::Internal(error.to_string()))?;
-        let body = dateline_tips::encrypt(&recipients.with(reply_key), message.as_bytes())
-            .map_err(|error| WebError::Internal(error.to_string()))?;
-        state
-            .store()
-            .add_tip_message(tip.id, &body, None, jiff::Timestamp::now())
-            .await?;
-        view.sent = true;
-        view.message.clear();
+    match tips::follow_up(state.ctx(), &tip, &fields.message, jiff::Timestamp::now()).await {
+        Ok(sent) => {
+            if sent {
+                view.sent = true;
+                view.message.clear();
+            }
+        }
+        Err(UseCaseError::Refused(refusals))
+            if refusals.iter().all(|refusal| refusal.field().is_some()) =>
+        {
+            view.errors.extend(field_errors(&refusals));
+            status = StatusCode::BAD_REQUEST;
+        }
+        Err(UseCaseError::Refused(refusals)) => {
+            return Err(WebError::BadRequest(refusals.to_string()));
+        }
+        Err(error) => return Err(error.into()),
     }
     view.conversation = conversation(&state, tip.id, &[reply_identity], "You").await?;
     view.codename = Some(fields.codename.trim().to_owned());
@@ -1028,7 +1074,7 @@ pub(crate) async fn conversation(
     identities: &[EditorIdentity],
     source_name: &str,
 ) -> Result<Vec<Value>, WebError> {
-    let frame_clock = Frame::load(state).await?.clock;
+    let frame_clock = Frame::remembered(state).await?.clock;
     let messages = state.store().tip_messages(tip_id).await?;
     Ok(messages
         .iter()

@@ -25,6 +25,7 @@ dateline_db::both_backends!(
     a_miss_is_answered_at_once_and_its_encodings_polished_later,
     past_capacity_uncached_work_is_shed_while_cached_pages_are_served,
     past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime,
+    past_their_limits_a_comment_and_a_tip_are_refused_without_a_turn_on_the_busy_work_runtime,
     a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_full,
     bodies_are_refused_by_their_declared_size_before_they_are_read,
     anonymous_trickles_to_the_newsroom_hold_no_slot_the_editors_need,
@@ -306,6 +307,15 @@ async fn past_capacity_uncached_work_is_shed_while_cached_pages_are_served(store
     );
 }
 
+/// A work runtime of one thread, as small as `dateline serve`'s gets, for a test to hold busy.
+fn work_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 async fn past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime(store: TestStore) {
     let room = newsroom(&store).await;
     let media_folder = tempfile::tempdir().unwrap();
@@ -321,11 +331,7 @@ async fn past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime
     .await
     .unwrap();
     // The work runtime's only thread is stuck, as it is under a flood of admitted work.
-    let work = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let work = work_runtime();
     let (unstick, stuck) = std::sync::mpsc::channel::<()>();
     work.spawn(async move {
         let _ = stuck.recv();
@@ -370,6 +376,273 @@ async fn past_capacity_a_form_is_refused_without_a_turn_on_the_busy_work_runtime
     assert_ne!(answered.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_ne!(answered.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(state.uncached_in_flight(), 0, "the slot was given back");
+    work.shutdown_background();
+}
+
+/// A verified reader with a session: the session cookie's token and the session's form token.
+async fn reader_session(store: &dateline_db::Store, email: &str) -> (String, String) {
+    use dateline_db::{NewReader, ReaderLinkPurpose, SessionLimits};
+    use dateline_web::newsroom::secrets::token_digest;
+    let now = jiff::Timestamp::now();
+    let reader = store
+        .create_reader(
+            &NewReader {
+                email: email.to_owned(),
+                display_name: "Quick Reader".to_owned(),
+                password_hash: "!".to_owned(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let link = format!("verify-{}", reader.id);
+    store
+        .create_reader_link(
+            reader.id,
+            &token_digest(&link),
+            ReaderLinkPurpose::Verify,
+            jiff::SignedDuration::from_hours(1),
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .use_reader_link(&token_digest(&link), ReaderLinkPurpose::Verify, now)
+        .await
+        .unwrap();
+    let (token, csrf) = (
+        format!("session-{}", reader.id),
+        format!("csrf-{}", reader.id),
+    );
+    let hours = jiff::SignedDuration::from_hours(24);
+    let limits = SessionLimits {
+        lifetime: hours,
+        idle_timeout: hours,
+    };
+    store
+        .create_reader_session(reader.id, &token_digest(&token), &csrf, limits, now)
+        .await
+        .unwrap();
+    (token, csrf)
+}
+
+/// A comment posted by the reader of `session`, as the page's script sends it (JSON) or as a
+/// browser without it does.
+fn comment_post(
+    article_id: i64,
+    session: &(String, String),
+    fields: &str,
+    json: bool,
+) -> Request<Body> {
+    let (token, csrf) = session;
+    let request = Request::post(format!("/discussion/{article_id}/comments"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://news.example")
+        .header(header::COOKIE, format!("__Host-dateline_reader={token}"));
+    let request = if json {
+        request.header(header::ACCEPT, "application/json")
+    } else {
+        request
+    };
+    request
+        .body(Body::from(format!("csrf={csrf}&{fields}")))
+        .unwrap()
+}
+
+/// A tip as the form sends it without JavaScript: its token in the URL, the fields multipart;
+/// a correction names its article.
+fn tip_post(token: &str, message: &str, article: Option<i64>) -> Request<Body> {
+    use super::tips::{BOUNDARY, Part, multipart};
+    let article = article.map(|id| id.to_string()).unwrap_or_default();
+    let body = multipart(&[
+        Part::Text(
+            "kind",
+            if article.is_empty() {
+                "tip"
+            } else {
+                "correction"
+            },
+        ),
+        Part::Text("message", message),
+        Part::Text("article", &article),
+    ]);
+    Request::post(format!("/tips?token={token}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// The refusals the limits decide from the node's memory come from the listener, like those of
+/// capacity: with the work runtime's only thread stuck, a reader past their comment allowance
+/// and an address past its tips are still answered 429, in the handler's words and with what
+/// was typed. On the way, the allowance is taken once per post (the listener takes it, the
+/// handler keeps it) and given back when the post is refused for something else.
+async fn past_their_limits_a_comment_and_a_tip_are_refused_without_a_turn_on_the_busy_work_runtime(
+    store: TestStore,
+) {
+    let room = newsroom(&store).await;
+    super::tips::register_editor(&store.store).await;
+    let session = reader_session(&store.store, "quick@readers.example").await;
+    let media_folder = tempfile::tempdir().unwrap();
+    let media = MediaStore::local(media_folder.path()).unwrap();
+    let state = AppState::new(store.store.clone(), media, config())
+        .await
+        .unwrap();
+    let work = work_runtime();
+    let service = dateline_web::service_on(state.clone(), work.handle().clone());
+    let answered = |request: Request<Body>| {
+        let service = service.clone();
+        async move {
+            tokio::time::timeout(Duration::from_secs(20), send(&service, request))
+                .await
+                .expect("answered")
+        }
+    };
+
+    // Ten tips from one address: its allowance for the hour.
+    let form = answered(Request::get("/tips").body(Body::empty()).unwrap()).await;
+    let token = super::tips::token_in_action(&form.body);
+    for n in 0..10 {
+        let sent = answered(tip_post(&token, &format!("Tip {n}"), None)).await;
+        assert_eq!(sent.status, StatusCode::OK, "tip {n}: {}", sent.body);
+    }
+    // The comment allowance is a burst of three. The first post teaches the node whose session
+    // it is; a reply to a comment that does not exist is refused after the listener took its
+    // post, which goes back; two more posts are taken on the listener and kept by the handler.
+    let first = answered(comment_post(room.first, &session, "body=First", true)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let refused = answered(comment_post(
+        room.first,
+        &session,
+        "body=To+nobody&parent_id=999999",
+        true,
+    ))
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    for text in ["Second", "Third"] {
+        let posted = answered(comment_post(
+            room.first,
+            &session,
+            &format!("body={text}"),
+            true,
+        ))
+        .await;
+        assert_eq!(
+            posted.status,
+            StatusCode::CREATED,
+            "{text}: {}",
+            posted.body
+        );
+    }
+
+    // The work runtime's only thread is now stuck, as under a flood of admitted work.
+    let (started, running) = std::sync::mpsc::channel::<()>();
+    let (unstick, stuck) = std::sync::mpsc::channel::<()>();
+    work.spawn(async move {
+        started.send(()).unwrap();
+        let _ = stuck.recv();
+    });
+    running.recv().unwrap();
+
+    let too_fast = answered(comment_post(room.first, &session, "body=Fourth", true)).await;
+    assert_eq!(too_fast.status, StatusCode::TOO_MANY_REQUESTS);
+    let error: serde_json::Value = serde_json::from_str(&too_fast.body).unwrap();
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("You are commenting very fast. Wait "),
+        "{}",
+        too_fast.body
+    );
+    let wait: u64 = too_fast.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    assert!(
+        too_fast.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("no-store")
+    );
+
+    let typed = "Eleven & counting";
+    let tip = answered(tip_post(&token, typed, None)).await;
+    assert_eq!(tip.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        tip.body.contains("Too many attempts from your connection"),
+        "{}",
+        tip.body
+    );
+    assert!(
+        tip.body.contains("Eleven &amp; counting"),
+        "typed text kept"
+    );
+    assert!(
+        tip.body.contains("action=\"/tips?token="),
+        "the form again, with a fresh token"
+    );
+    assert_eq!(tip.headers[header::RETRY_AFTER], "3600");
+    assert_eq!(tip.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(tip.headers[header::REFERRER_POLICY], "no-referrer");
+    assert!(tip.headers.get(header::SET_COOKIE).is_none());
+
+    // A browser without the script gets the discussion page with its text: a render, once the
+    // work runtime has a turn, decided by the listener (the allowance is not taken again).
+    unstick.send(()).unwrap();
+    let page = answered(comment_post(
+        room.first,
+        &session,
+        "body=Fifth+in+a+row",
+        false,
+    ))
+    .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.body.contains("You are commenting very fast"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(">Fifth in a row</textarea>"));
+    assert!(page.headers.contains_key(header::RETRY_AFTER));
+    // A correction names its article, which the listener does not look up: the refusal it
+    // decided is rendered by the handler, with the article and what was typed.
+    let correction = answered(tip_post(&token, "The date is wrong", Some(room.first))).await;
+    assert_eq!(correction.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        correction
+            .body
+            .contains("Too many attempts from your connection")
+    );
+    assert!(correction.body.contains("The date is wrong"));
+    assert!(
+        correction.body.contains("class=\"tips-about\""),
+        "{}",
+        correction.body
+    );
+    assert_eq!(correction.headers[header::RETRY_AFTER], "3600");
+
+    assert_eq!(store.store.tips(None).await.unwrap().len(), 10);
+    let reader = store
+        .store
+        .reader_by_email("quick@readers.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let comments = store.store.reader_export(reader.id).await.unwrap().comments;
+    assert_eq!(comments.len(), 3, "three comments stored, no more");
+    assert_eq!(state.uncached_in_flight(), 0, "every slot was given back");
     work.shutdown_background();
 }
 

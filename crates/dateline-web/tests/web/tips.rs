@@ -19,7 +19,7 @@ use tower::ServiceExt;
 
 use super::{Answer, get, newsroom, site};
 
-const BOUNDARY: &str = "----datelineTipBoundary93XkQ";
+pub(crate) const BOUNDARY: &str = "----datelineTipBoundary93XkQ";
 const SECRET_MESSAGE: &str = "The harbour contract was signed before the tender closed";
 const SECRET_CONTACT: &str = "signal-me-at-5550199";
 const SECRET_FILE: &[u8] = b"%PDF-1.4\nminutes: the deputy minister approved payment 4471\n";
