@@ -8,16 +8,16 @@ use std::sync::{Mutex, MutexGuard};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, MoreLikeThisQuery, Occur,
-    PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
-    DateOptions, Field, INDEXED, IndexRecordOption, NumericOptions, OwnedValue, STORED, STRING,
-    Schema, TextFieldIndexing, TextOptions, Value,
+    DateOptions, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer,
+    Stemmer, TextAnalyzer, TokenStream,
 };
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, Searcher,
@@ -50,6 +50,10 @@ const MAX_TYPO_EXPANSIONS: usize = 64;
 const MAX_RELATED: usize = 50;
 /// Candidates fetched beyond a related list's length, so ties at its end are broken by id.
 const RELATED_TIE_MARGIN: usize = 8;
+/// Words of an article that make its "related" query (Lucene's MoreLikeThis default).
+const RELATED_QUERY_TERMS: usize = 25;
+/// Shorter words say nothing about what an article is about.
+const RELATED_MIN_WORD_BYTES: usize = 3;
 
 /// Text analysis shared by indexing and querying: words split on anything not a letter or digit,
 /// lowercased, folded to ASCII ("Bogotá" finds "Bogota"), English-stemmed ("elections" finds
@@ -170,6 +174,56 @@ pub struct TantivyIndex {
 }
 
 impl TantivyIndex {
+    /// The words of "related": those that say most about the article, weighed as Lucene's
+    /// MoreLikeThis weighs them (how often the article uses the word × how rare the word is in
+    /// the archive), at most [`RELATED_QUERY_TERMS`], strongest first with their weights.
+    /// tantivy's own `MoreLikeThisQuery` counts the words in a `HashMap` and, among equally
+    /// weighted words at its cut-off, keeps those that map's per-process random order gives
+    /// first: two processes over the same index could ask different questions. Here ties go to
+    /// the word that sorts first, so every node and every rebuild ranks alike (an exported and
+    /// imported site's pages match byte for byte).
+    fn related_terms(
+        &self,
+        searcher: &Searcher,
+        doc: &TantivyDocument,
+    ) -> Result<Vec<(Term, Score)>> {
+        let mut frequencies: std::collections::BTreeMap<Term, u32> =
+            std::collections::BTreeMap::new();
+        for field in self.fields.about() {
+            let mut analyzer = self.index.tokenizer_for_field(field)?;
+            for text in doc.get_all(field).filter_map(|value| value.as_str()) {
+                let mut stream = analyzer.token_stream(text);
+                stream.process(&mut |token| {
+                    // Short words and stop words are noise however rare.
+                    if token.text.len() >= RELATED_MIN_WORD_BYTES
+                        && !STOP_WORDS.contains(&token.text.as_str())
+                    {
+                        *frequencies
+                            .entry(Term::from_field_text(field, &token.text))
+                            .or_default() += 1;
+                    }
+                });
+            }
+        }
+        let documents = searcher.num_docs();
+        let mut weighed = Vec::with_capacity(frequencies.len());
+        for (term, frequency) in frequencies {
+            let with_term = searcher.doc_freq(&term)?;
+            if with_term == 0 {
+                continue;
+            }
+            // BM25's inverse document frequency; deleted documents not yet merged away can
+            // make `with_term` exceed `documents`.
+            let rarity = ((documents.saturating_sub(with_term) as Score + 0.5)
+                / (with_term as Score + 0.5))
+                .ln_1p();
+            weighed.push((term, frequency as Score * rarity));
+        }
+        weighed.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        weighed.truncate(RELATED_QUERY_TERMS);
+        Ok(weighed)
+    }
+
     /// Opens the index in `folder`, creating the folder and an empty index if needed.
     ///
     /// An index written with a different schema is [`SearchError::SchemaChanged`], and a folder
@@ -566,28 +620,22 @@ impl SearchIndex for TantivyIndex {
             return Ok(Vec::new());
         }
         let doc: TantivyDocument = searcher.doc(address)?;
-        let about = self
-            .fields
-            .about()
-            .into_iter()
-            .map(|field| {
-                let values = doc
-                    .get_all(field)
-                    .filter_map(|v| v.as_str())
-                    .map(|text| OwnedValue::Str(text.to_owned()))
-                    .collect();
-                (field, values)
-            })
-            .collect();
-        // The defaults suit a corpus of millions; a newsroom's archive starts small, so every
-        // word counts, and stop words are noise however rare.
-        let similar = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(1)
-            .with_min_term_frequency(1)
-            .with_min_word_length(3)
-            .with_max_query_terms(25)
-            .with_stop_words(STOP_WORDS.iter().map(|&w| w.to_owned()).collect())
-            .with_document_fields(about);
+        let terms = self.related_terms(&searcher, &doc)?;
+        let Some(&(_, best)) = terms.first() else {
+            return Ok(Vec::new());
+        };
+        let similar = BooleanQuery::new(
+            terms
+                .into_iter()
+                .map(|(term, weight)| {
+                    let query: Box<dyn Query> = Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        weight / best,
+                    ));
+                    (Occur::Should, query)
+                })
+                .collect(),
+        );
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(similar))];
         for id in std::iter::once(article_id).chain(exclude.iter().copied()) {
             clauses.push((

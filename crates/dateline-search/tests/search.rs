@@ -784,7 +784,48 @@ macro_rules! contract {
     };
 }
 
+/// "Related" asks the same question on every call. An article with more equally telling words
+/// than the question uses (40 made-up words, each in one other article) must not leave the
+/// choice to chance: tantivy's MoreLikeThis kept tied words in a `HashMap`'s random order, so
+/// two calls, or two nodes over the same archive, could answer differently.
+fn related_is_the_same_on_every_call(engine: Engine) -> TestResult {
+    let words: Vec<String> = [
+        "bram", "crol", "dusk", "frin", "glom", "hask", "jurn", "klap",
+    ]
+    .iter()
+    .flat_map(|a| ["vot", "zim", "pax", "lud", "quam"].map(|b| format!("{a}{b}")))
+    .collect();
+    let mut docs = vec![article(
+        1,
+        "A catalogue of rare words",
+        "",
+        &words.join(" "),
+        "world",
+        "ana-torres",
+        1,
+    )];
+    for (n, word) in words.iter().enumerate() {
+        docs.push(article(
+            n as i64 + 2,
+            &format!("Note {n}"),
+            "",
+            word,
+            "world",
+            "ana-torres",
+            2,
+        ));
+    }
+    let index = indexed(engine, &docs)?;
+    let first = index.related(1, 5, &[])?;
+    assert_eq!(first.len(), 5, "{first:?}");
+    for _ in 0..30 {
+        assert_eq!(index.related(1, 5, &[])?, first);
+    }
+    Ok(())
+}
+
 contract!(
+    related_is_the_same_on_every_call,
     headline_matches_rank_above_body_matches,
     all_words_must_match_in_any_order,
     quoted_phrases_need_adjacent_words,
