@@ -28,6 +28,7 @@ mod narration;
 mod newsroom_desk;
 mod operations;
 mod pages;
+mod presence;
 mod profiles;
 mod readers;
 mod rows;
@@ -81,6 +82,7 @@ pub use narration::{
 pub use newsroom_desk::TagUse;
 pub use operations::{NarrationTotals, PoolUse, QueueDepth};
 pub use pages::{PageInput, PageRevision};
+pub use presence::{EditorAdmission, EditorElsewhere, OpenEditor, Presence, PresenceLimits};
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use readers::{
     ExportedComment, ExportedReport, NewReader, Reader, ReaderExport, ReaderLinkPurpose,
