@@ -71,13 +71,13 @@ narrated_seconds() { # sum of the audio seconds the log reports as narrated
 }
 pending() {
   sqlite3 "file:$DB?mode=ro" \
-    "SELECT COUNT(*) FROM jobs WHERE kind = 'narrate' AND state IN ('queued', 'running')"
+    "SELECT COUNT(*) FROM jobs WHERE kind = 'narration.narrate_article' AND state IN ('queued', 'running')"
 }
 # The idle run needs an idle worker: only the lead story (narrated first) is kept in the queue,
 # the rest of the demo's backlog is set aside; the busy run queues everything again.
 LEAD_SLUG=${REF##*/}
-sqlite3 "$DB" "UPDATE jobs SET state = 'done' WHERE kind = 'narrate' AND state = 'queued'
-  AND dedup_key <> 'narrate:' || (SELECT id FROM articles WHERE slug = '$LEAD_SLUG')"
+sqlite3 "$DB" "UPDATE jobs SET state = 'done' WHERE kind = 'narration.narrate_article' AND state = 'queued'
+  AND dedup_key <> 'narration.narrate_article:' || (SELECT id FROM articles WHERE slug = '$LEAD_SLUG')"
 say "waiting for the lead story's narration"
 t0=$SECONDS
 while [ "$(pending)" != 0 ]; do
@@ -107,7 +107,7 @@ rm -rf "$DATA/media/audio/paragraphs"
 now_us=$(($(date +%s) * 1000000))
 sqlite3 "$DB" "UPDATE article_audio SET text_hash = NULL;
   INSERT INTO jobs (kind, payload, dedup_key, priority, state, run_at, max_attempts, created_at)
-  SELECT 'narrate', '{\"article_id\":' || id || '}', 'narrate:' || id, -5, 'queued', $now_us, 5, $now_us
+  SELECT 'narration.narrate_article', '{\"article_id\":' || id || '}', 'narration.narrate_article:' || id, -5, 'queued', $now_us, 5, $now_us
   FROM articles WHERE status = 'published'
   ON CONFLICT (dedup_key) WHERE state = 'queued' DO NOTHING;"
 until [ "$(sqlite3 "file:$DB?mode=ro" "SELECT COUNT(*) FROM article_audio WHERE status = 'generating'")" != 0 ]; do

@@ -31,8 +31,9 @@ pub use notes::{ArticleNote, CorrectionEntry, NoteKind};
 pub use pages::{PageLink, PageStatus, StaticPage};
 pub use permissions::{Action, may_change_byline, permits};
 pub use refusal::{
-    ArticleRefusal, Field, ImageRefusal, LiveRefusal, ModerationRefusal, NoteRefusal, PageRefusal,
-    PeopleRefusal, Refusal, Refusals, TipRefusal,
+    ArticleRefusal, AuthorRefusal, Field, ImageRefusal, LiveRefusal, ModerationRefusal,
+    NarrationRefusal, NoteRefusal, PageRefusal, PasswordRefusal, PeopleRefusal, ReaderRefusal,
+    Refusal, Refusals, SectionRefusal, SettingsRefusal, TipRefusal, TokenRefusal,
 };
 pub use revisions::ArticleSnapshot;
 pub use staff::{Role, StaffMember};

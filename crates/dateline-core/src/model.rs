@@ -220,34 +220,51 @@ pub struct SiteSettings {
 }
 
 impl SiteSettings {
-    /// Refuses what would make a broken page: an unknown time zone, a policy link that is not a
-    /// web address or a path on the site.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Everything that would make a broken page, at once: no name, an unknown time zone, a
+    /// language that is no BCP 47 tag, a policy link that is not a web address or a path on
+    /// the site. Whether the logo is in the library is the store's to say.
+    pub fn check(&self) -> Vec<crate::SettingsRefusal> {
+        use crate::{Field, SettingsRefusal};
+        let mut refused = Vec::new();
         if self.name.trim().is_empty() {
-            return Err("the site needs a name".to_owned());
+            refused.push(SettingsRefusal::NameMissing);
         }
         if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
-            return Err(format!(
-                "“{}” is not a time zone: use an IANA name such as America/Bogota",
-                self.time_zone
-            ));
+            refused.push(SettingsRefusal::TimeZoneUnknown {
+                zone: self.time_zone.clone(),
+            });
         }
-        for (what, url) in [
-            ("corrections policy", &self.corrections_policy_url),
-            ("ethics policy", &self.ethics_policy_url),
-            ("AI-use policy", &self.ai_policy_url),
+        let language_ok = !self.language.is_empty()
+            && self.language.len() <= crate::refusal::limits::LANGUAGE_CHARS
+            && self
+                .language
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !language_ok {
+            refused.push(SettingsRefusal::LanguageInvalid);
+        }
+        for (field, what, url) in [
+            (
+                Field::CorrectionsPolicy,
+                "corrections policy",
+                &self.corrections_policy_url,
+            ),
+            (
+                Field::EthicsPolicy,
+                "ethics policy",
+                &self.ethics_policy_url,
+            ),
+            (Field::AiPolicy, "AI-use policy", &self.ai_policy_url),
         ] {
             let Some(url) = url else { continue };
             let web_or_site = url.starts_with("https://")
                 || url.starts_with("http://")
                 || (url.starts_with('/') && !url.starts_with("//"));
             if !web_or_site || url.chars().any(char::is_whitespace) {
-                return Err(format!(
-                    "the {what} link must start with https://, http:// or / and have no spaces"
-                ));
+                refused.push(SettingsRefusal::PolicyLinkInvalid { field, what });
             }
         }
-        Ok(())
+        refused
     }
 }
 
@@ -426,7 +443,7 @@ mod tests {
             ethics_policy_url: Some("https://news.example/ethics".to_owned()),
             ..SiteSettings::default()
         };
-        assert_eq!(good.validate(), Ok(()));
+        assert_eq!(good.check(), []);
         for bad in [
             SiteSettings {
                 time_zone: "Mars/Olympus".to_owned(),
@@ -445,7 +462,7 @@ mod tests {
                 ..good.clone()
             },
         ] {
-            assert!(bad.validate().is_err(), "{bad:?}");
+            assert_eq!(bad.check().len(), 1, "{bad:?}");
         }
     }
 

@@ -81,6 +81,35 @@ pub enum Field {
     TipStatus,
     /// Who on the desk a tip is assigned to.
     TipAssignee,
+    /// A section's, an author's, the site's or an API token's name.
+    Name,
+    /// A section's place in the navigation: lower comes first.
+    Position,
+    /// An author's photo from the image library.
+    Photo,
+    /// An author's links, one a line.
+    Links,
+    /// The site's IANA time zone.
+    TimeZone,
+    CorrectionsPolicy,
+    EthicsPolicy,
+    AiPolicy,
+    /// The site's logo from the image library.
+    Logo,
+    /// How long an API token lives.
+    Lifetime,
+    /// A word of the pronunciation lexicon.
+    Word,
+    /// How the lexicon says a word: a respelling or IPA.
+    Pronunciation,
+    /// A narration voice.
+    Voice,
+    /// One's password as it is now, asked before it changes.
+    CurrentPassword,
+    NewPassword,
+    /// What confirms a request: a new password typed a second time, the box ticked to delete
+    /// an account.
+    Confirm,
 }
 
 impl Field {
@@ -126,6 +155,22 @@ impl Field {
             Field::TipText => "text",
             Field::TipStatus => "status",
             Field::TipAssignee => "assignee",
+            Field::Name => "name",
+            Field::Position => "position",
+            Field::Photo => "photo_image_id",
+            Field::Links => "links",
+            Field::TimeZone => "time_zone",
+            Field::CorrectionsPolicy => "corrections_policy_url",
+            Field::EthicsPolicy => "ethics_policy_url",
+            Field::AiPolicy => "ai_policy_url",
+            Field::Logo => "logo_image_id",
+            Field::Lifetime => "expires_in_days",
+            Field::Word => "word",
+            Field::Pronunciation => "value",
+            Field::Voice => "voice",
+            Field::CurrentPassword => "current",
+            Field::NewPassword => "new_password",
+            Field::Confirm => "confirm",
         }
     }
 }
@@ -612,6 +657,276 @@ impl TipRefusal {
     }
 }
 
+/// What is wrong with a section.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SectionRefusal {
+    #[error("Give the section a name.")]
+    NameMissing,
+    #[error("Use lowercase letters, digits and single hyphens.")]
+    SlugInvalid,
+    #[error("The name makes no address (it has no letters or digits): type one.")]
+    SlugUnusable,
+    /// `/search`, `/tags`, `/authors`…: the site's own routes answer there.
+    #[error("“{slug}” is reserved for the site's own pages.")]
+    SlugReserved { slug: String },
+    #[error("Another section already has this address.")]
+    SlugTaken,
+    /// Sections answer `/{slug}` before static pages do: the page would disappear.
+    #[error("The page “{title}” has this address; choose another one.")]
+    SlugIsPage { title: String },
+    #[error("The order is a whole number; lower comes first.")]
+    PositionInvalid,
+}
+
+impl SectionRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use SectionRefusal::*;
+        Some(match self {
+            NameMissing => Field::Name,
+            SlugInvalid | SlugUnusable | SlugReserved { .. } | SlugTaken | SlugIsPage { .. } => {
+                Field::Slug
+            }
+            PositionInvalid => Field::Position,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use SectionRefusal::*;
+        match self {
+            NameMissing => "name_missing",
+            SlugInvalid => "slug_invalid",
+            SlugUnusable => "slug_unusable",
+            SlugReserved { .. } => "slug_reserved",
+            SlugTaken => "slug_taken",
+            SlugIsPage { .. } => "slug_is_page",
+            PositionInvalid => "position_invalid",
+        }
+    }
+}
+
+/// What is wrong with an author profile.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AuthorRefusal {
+    #[error("Give the author's name.")]
+    NameMissing,
+    #[error("Use lowercase letters, digits and single hyphens.")]
+    SlugInvalid,
+    #[error("The name makes no address (it has no letters or digits): type one.")]
+    SlugUnusable,
+    #[error("Another author already has this address.")]
+    SlugTaken,
+    #[error("That picture is not in the library; choose one from the list.")]
+    PhotoUnknown,
+    #[error(
+        "“{line}” is not a link: put a label, a space, then an address starting with https://."
+    )]
+    LinkInvalid { line: String },
+}
+
+impl AuthorRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use AuthorRefusal::*;
+        Some(match self {
+            NameMissing => Field::Name,
+            SlugInvalid | SlugUnusable | SlugTaken => Field::Slug,
+            PhotoUnknown => Field::Photo,
+            LinkInvalid { .. } => Field::Links,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use AuthorRefusal::*;
+        match self {
+            NameMissing => "name_missing",
+            SlugInvalid => "slug_invalid",
+            SlugUnusable => "slug_unusable",
+            SlugTaken => "slug_taken",
+            PhotoUnknown => "photo_unknown",
+            LinkInvalid { .. } => "link_invalid",
+        }
+    }
+}
+
+/// What is wrong with the site's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SettingsRefusal {
+    #[error("The site needs a name.")]
+    NameMissing,
+    #[error("“{zone}” is not a time zone: use an IANA name such as America/Bogota.")]
+    TimeZoneUnknown { zone: String },
+    /// A policy link is printed on every page and in JSON-LD: a script URL or a protocol-relative
+    /// address there would be someone else's page.
+    #[error("The {what} link must start with https://, http:// or / and have no spaces.")]
+    PolicyLinkInvalid { field: Field, what: &'static str },
+    #[error("Use a language tag such as en, es or pt-BR.")]
+    LanguageInvalid,
+    #[error("That picture is not in the library; choose one from the list.")]
+    LogoUnknown,
+}
+
+impl SettingsRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use SettingsRefusal::*;
+        Some(match self {
+            NameMissing => Field::Name,
+            TimeZoneUnknown { .. } => Field::TimeZone,
+            PolicyLinkInvalid { field, .. } => *field,
+            LanguageInvalid => Field::Language,
+            LogoUnknown => Field::Logo,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use SettingsRefusal::*;
+        match self {
+            NameMissing => "name_missing",
+            TimeZoneUnknown { .. } => "time_zone_unknown",
+            PolicyLinkInvalid { .. } => "policy_link_invalid",
+            LanguageInvalid => "language_invalid",
+            LogoUnknown => "logo_unknown",
+        }
+    }
+}
+
+/// What is wrong with a new Admin API token.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TokenRefusal {
+    #[error("Name the token (up to {max} characters), e.g. after the system that uses it.")]
+    NameLength { max: usize },
+    /// A token acts as its creator: more power than theirs would be a way round their role.
+    #[error("Choose a role no higher than yours.")]
+    RoleAboveYours,
+    #[error("Choose when the token expires: at most a year from now.")]
+    LifetimeUnknown,
+}
+
+impl TokenRefusal {
+    pub fn field(&self) -> Option<Field> {
+        Some(match self {
+            TokenRefusal::NameLength { .. } => Field::Name,
+            TokenRefusal::RoleAboveYours => Field::Role,
+            TokenRefusal::LifetimeUnknown => Field::Lifetime,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            TokenRefusal::NameLength { .. } => "token_name_length",
+            TokenRefusal::RoleAboveYours => "token_role_above_yours",
+            TokenRefusal::LifetimeUnknown => "token_lifetime_unknown",
+        }
+    }
+}
+
+/// What is wrong with a lexicon entry or a narration voice.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NarrationRefusal {
+    #[error("The word must be 1 to {max} characters.")]
+    WordLength { max: usize },
+    #[error("The word must be a single word of letters (apostrophes and hyphens allowed).")]
+    WordNotOne,
+    #[error("The respelling must be 1 to {max} characters.")]
+    RespellingLength { max: usize },
+    #[error("A respelling uses letters, hyphens between syllables and spaces (“PEH-troh”).")]
+    RespellingLetters,
+    #[error("The IPA must be 1 to {max} characters.")]
+    IpaLength { max: usize },
+    #[error("IPA uses phonetic letters and stress marks only (“ˈpe.tɾo”).")]
+    IpaLetters,
+    #[error("“{voice}” is not one of the narration voices.")]
+    VoiceUnknown { voice: String },
+}
+
+impl NarrationRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use NarrationRefusal::*;
+        Some(match self {
+            WordLength { .. } | WordNotOne => Field::Word,
+            RespellingLength { .. } | RespellingLetters | IpaLength { .. } | IpaLetters => {
+                Field::Pronunciation
+            }
+            VoiceUnknown { .. } => Field::Voice,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use NarrationRefusal::*;
+        match self {
+            WordLength { .. } => "word_length",
+            WordNotOne => "word_not_one",
+            RespellingLength { .. } => "respelling_length",
+            RespellingLetters => "respelling_letters",
+            IpaLength { .. } => "ipa_length",
+            IpaLetters => "ipa_letters",
+            VoiceUnknown { .. } => "voice_unknown",
+        }
+    }
+}
+
+/// What is wrong with a new password, or the current one given to change it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PasswordRefusal {
+    #[error("Use at least {min} characters; a few unrelated words make a good one.")]
+    TooShort { min: usize },
+    /// Long enough for any passphrase; short enough that hashing cannot be used to burn our CPU.
+    #[error("Use at most {max} characters.")]
+    TooLong { max: usize },
+    #[error("Your password cannot be your email address.")]
+    IsEmail,
+    #[error("The two passwords differ.")]
+    Mismatch,
+    #[error("This is not your current password.")]
+    CurrentWrong,
+}
+
+impl PasswordRefusal {
+    pub fn field(&self) -> Option<Field> {
+        use PasswordRefusal::*;
+        Some(match self {
+            TooShort { .. } | TooLong { .. } | IsEmail => Field::NewPassword,
+            Mismatch => Field::Confirm,
+            CurrentWrong => Field::CurrentPassword,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        use PasswordRefusal::*;
+        match self {
+            TooShort { .. } => "password_too_short",
+            TooLong { .. } => "password_too_long",
+            IsEmail => "password_is_email",
+            Mismatch => "passwords_differ",
+            CurrentWrong => "current_password_wrong",
+        }
+    }
+}
+
+/// What is wrong with a reader's account, or with a change to it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ReaderRefusal {
+    #[error("Enter an email address like name@example.org.")]
+    EmailInvalid,
+    /// Deleting an account cannot be undone: the reader says so, not a stray click.
+    #[error("Tick the box to confirm that you want to delete your account.")]
+    DeletionNotConfirmed,
+}
+
+impl ReaderRefusal {
+    pub fn field(&self) -> Option<Field> {
+        Some(match self {
+            ReaderRefusal::EmailInvalid => Field::Email,
+            ReaderRefusal::DeletionNotConfirmed => Field::Confirm,
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReaderRefusal::EmailInvalid => "email_invalid",
+            ReaderRefusal::DeletionNotConfirmed => "deletion_not_confirmed",
+        }
+    }
+}
+
 /// Why a change was refused. The variants are the areas of the newsroom.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
@@ -646,6 +961,20 @@ pub enum Refusal {
     /// A tip, a follow-up or the desk's work on a tip, turned away.
     #[error(transparent)]
     Tip(#[from] TipRefusal),
+    #[error(transparent)]
+    Section(#[from] SectionRefusal),
+    #[error(transparent)]
+    Author(#[from] AuthorRefusal),
+    #[error(transparent)]
+    Settings(#[from] SettingsRefusal),
+    #[error(transparent)]
+    Token(#[from] TokenRefusal),
+    #[error(transparent)]
+    Narration(#[from] NarrationRefusal),
+    #[error(transparent)]
+    Password(#[from] PasswordRefusal),
+    #[error(transparent)]
+    Reader(#[from] ReaderRefusal),
 }
 
 impl Refusal {
@@ -660,6 +989,7 @@ impl Refusal {
             Refusal::Workflow(_) => None,
             Refusal::Comment(refusal) => match refusal {
                 CommentError::EmptyBody | CommentError::BodyTooLong(_) => Some(Field::Body),
+                CommentError::NameLength | CommentError::NameCharacters => Some(Field::DisplayName),
                 _ => None,
             },
             Refusal::Live(refusal) => refusal.field(),
@@ -668,6 +998,13 @@ impl Refusal {
             Refusal::Moderation(refusal) => refusal.field(),
             Refusal::People(refusal) => refusal.field(),
             Refusal::Tip(refusal) => refusal.field(),
+            Refusal::Section(refusal) => refusal.field(),
+            Refusal::Author(refusal) => refusal.field(),
+            Refusal::Settings(refusal) => refusal.field(),
+            Refusal::Token(refusal) => refusal.field(),
+            Refusal::Narration(refusal) => refusal.field(),
+            Refusal::Password(refusal) => refusal.field(),
+            Refusal::Reader(refusal) => refusal.field(),
         }
     }
 
@@ -690,6 +1027,13 @@ impl Refusal {
             Refusal::Moderation(refusal) => refusal.code(),
             Refusal::People(refusal) => refusal.code(),
             Refusal::Tip(refusal) => refusal.code(),
+            Refusal::Section(refusal) => refusal.code(),
+            Refusal::Author(refusal) => refusal.code(),
+            Refusal::Settings(refusal) => refusal.code(),
+            Refusal::Token(refusal) => refusal.code(),
+            Refusal::Narration(refusal) => refusal.code(),
+            Refusal::Password(refusal) => refusal.code(),
+            Refusal::Reader(refusal) => refusal.code(),
         }
     }
 }

@@ -6,22 +6,28 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::PeopleRefusal;
+use crate::{PasswordRefusal, PeopleRefusal, TokenRefusal};
 
 /// Longest staff display name, in characters.
 pub const NAME_MAX_CHARS: usize = 120;
+
+/// Whether `email` looks like an address mail can go to: something, `@`, a domain with a dot,
+/// no spaces, at most 254 characters (RFC 5321 §4.5.3.1.3). Only a message that arrives proves
+/// more. Staff and readers alike.
+pub fn plausible_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !email.chars().any(char::is_whitespace)
+}
 
 /// What is wrong with a staff account's address and name, both at once: the rule for every
 /// account, made in the newsroom, on the command line or by a fixture.
 pub fn check_account(email: &str, display_name: &str) -> Vec<PeopleRefusal> {
     let mut refused = Vec::new();
-    let email = email.trim();
-    let plausible = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !email.chars().any(char::is_whitespace);
-    if !plausible {
+    if !plausible_email(email) {
         refused.push(PeopleRefusal::EmailInvalid);
     }
     let name = display_name.trim();
@@ -31,6 +37,46 @@ pub fn check_account(email: &str, display_name: &str) -> Vec<PeopleRefusal> {
         });
     }
     refused
+}
+
+/// Longest Admin API token name, in characters.
+pub const TOKEN_NAME_CHARS: usize = 80;
+
+/// A token's name tells the tokens apart in the newsroom's list and in the audit log.
+pub fn check_token_name(name: &str) -> Result<(), TokenRefusal> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > TOKEN_NAME_CHARS {
+        Err(TokenRefusal::NameLength {
+            max: TOKEN_NAME_CHARS,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Long enough for any passphrase; short enough that hashing cannot be used to burn our CPU.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// Whether `password` may be the password of the account signing in as `email`: long enough to
+/// resist guessing (NIST SP 800-63B §5.1.1.2 asks for no composition rules, only length), short
+/// enough to hash cheaply, and not the address itself. The same rule for staff and readers.
+pub fn check_password(password: &str, email: &str) -> Result<(), PasswordRefusal> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_CHARS {
+        return Err(PasswordRefusal::TooShort {
+            min: MIN_PASSWORD_CHARS,
+        });
+    }
+    if length > MAX_PASSWORD_CHARS {
+        return Err(PasswordRefusal::TooLong {
+            max: MAX_PASSWORD_CHARS,
+        });
+    }
+    if password.trim().eq_ignore_ascii_case(email.trim()) {
+        return Err(PasswordRefusal::IsEmail);
+    }
+    Ok(())
 }
 
 /// What a staff member may do, from least to most trusted. The order is meaningful: each role
@@ -100,5 +146,23 @@ mod tests {
         }
         assert_eq!(Role::parse("Admin"), None);
         assert_eq!(Role::parse("superuser"), None);
+    }
+
+    #[test]
+    fn password_policy() {
+        assert_eq!(
+            check_password("short", "a@b.org"),
+            Err(PasswordRefusal::TooShort { min: 12 })
+        );
+        assert!(check_password("twelve chars", "a@b.org").is_ok());
+        assert_eq!(
+            check_password(&"x".repeat(1025), "a@b.org"),
+            Err(PasswordRefusal::TooLong { max: 1024 })
+        );
+        assert!(check_password(&"é".repeat(1024), "a@b.org").is_ok());
+        assert_eq!(
+            check_password("Ana@Example.org", "ana@example.org"),
+            Err(PasswordRefusal::IsEmail)
+        );
     }
 }

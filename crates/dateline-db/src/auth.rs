@@ -5,7 +5,7 @@
 //! links, API tokens) or an argon2id PHC string (passwords). Every change to who may do what is
 //! written to the audit log in the same transaction.
 
-use dateline_core::{Role, StaffMember};
+use dateline_core::{Role, StaffMember, TokenRefusal};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::audit::record_audit;
@@ -116,6 +116,10 @@ impl TryFrom<ApiTokenRow> for ApiToken {
             expires_at: crate::from_micros(row.expires_at),
         })
     }
+}
+
+fn refused(refusal: TokenRefusal) -> DbError {
+    DbError::Refused(refusal.into())
 }
 
 fn parse_role(text: &str) -> Result<Role> {
@@ -579,8 +583,8 @@ impl Store {
 
     // ----- Admin API tokens -----
 
-    /// Creates a token acting as `actor` (a staff member) with at most that person's role.
-    #[allow(clippy::too_many_arguments)]
+    /// Creates a token acting as `actor` (a staff member) with at most that person's role, for
+    /// at most [`API_TOKEN_MAX_LIFETIME`].
     pub async fn create_api_token(
         &self,
         name: &str,
@@ -591,15 +595,9 @@ impl Store {
         now: Timestamp,
     ) -> Result<ApiToken> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 80 {
-            return Err(DbError::Invalid(
-                "a token name needs 1 to 80 characters".to_owned(),
-            ));
-        }
+        dateline_core::staff::check_token_name(name).map_err(refused)?;
         if expires_at <= now || expires_at > now + API_TOKEN_MAX_LIFETIME {
-            return Err(DbError::Invalid(
-                "a token expires between tomorrow and a year from now".to_owned(),
-            ));
+            return Err(refused(TokenRefusal::LifetimeUnknown));
         }
         let creator_id = actor
             .staff_id
@@ -608,10 +606,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let creator = staff_in_tx!(tx, creator_id);
             if role > creator.role {
-                return Err(DbError::Invalid(format!(
-                    "a token's role cannot be above its creator's ({})",
-                    creator.role
-                )));
+                return Err(refused(TokenRefusal::RoleAboveYours));
             }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO api_tokens (name, role, secret_hash, created_by, created_at, expires_at) \

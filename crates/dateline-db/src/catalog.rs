@@ -2,11 +2,15 @@
 
 use dateline_core::cache_tags;
 use dateline_core::provenance::DigitalSourceType;
-use dateline_core::{Author, Image, ImageVariant, Section, SiteSettings, Tag, paths, slug};
+use dateline_core::{
+    Author, Image, ImageVariant, Refusals, Section, SectionRefusal, SiteSettings, Tag, paths, slug,
+};
+use jiff::Timestamp;
 
+use crate::audit::record_audit;
 use crate::changes::record_change;
 use crate::rows::{AuthorRow, ImageRow, SectionRow, TagRow};
-use crate::{DbError, Result, Store, on_reader, on_writer, to_micros};
+use crate::{Actor, AuditEntry, DbError, Result, Store, on_reader, on_writer, to_micros};
 
 #[derive(Debug, Clone)]
 pub struct SectionInput {
@@ -39,21 +43,114 @@ pub struct ImageInput {
 
 const SETTINGS_KEY: &str = "site";
 
+/// The settings as stored, or the defaults of a site that never saved any.
+fn settings_from(stored: Option<String>) -> SiteSettings {
+    stored
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
 impl SectionInput {
+    /// The rules every section is held to, whoever writes it (the newsroom's use case, an
+    /// import): refusals name the slug or the name.
     pub(crate) fn validate(&self) -> Result<()> {
-        check_slug(&self.slug)?;
-        if paths::RESERVED_SECTION_SLUGS.contains(&self.slug.as_str()) {
-            return Err(DbError::Invalid(format!(
-                "“{}” is reserved for the site's own pages",
-                self.slug
-            )));
-        }
+        let mut refused: Vec<dateline_core::Refusal> = Vec::new();
         if self.name.trim().is_empty() {
-            return Err(DbError::Invalid("a section needs a name".to_owned()));
+            refused.push(SectionRefusal::NameMissing.into());
         }
-        Ok(())
+        if !slug::is_valid_slug(&self.slug) {
+            refused.push(SectionRefusal::SlugInvalid.into());
+        } else if paths::RESERVED_SECTION_SLUGS.contains(&self.slug.as_str()) {
+            refused.push(
+                SectionRefusal::SlugReserved {
+                    slug: self.slug.clone(),
+                }
+                .into(),
+            );
+        }
+        match Refusals::from_list(refused) {
+            None => Ok(()),
+            Some(refusals) => Err(DbError::Refused(refusals)),
+        }
     }
 }
+
+/// Who changes the catalogue and when, for the audit entry written in the same transaction;
+/// `None` for the platform's own setup (the demo, fixtures), which no one needs to answer for.
+type AuditedBy<'a> = Option<(&'a Actor, Timestamp)>;
+
+/// What the audit entry of a settings save says changed, e.g. `name “A” → “B”; tagline …`.
+fn settings_changes(before: &SiteSettings, after: &SiteSettings) -> String {
+    let url = |u: &Option<String>| u.clone().unwrap_or_default();
+    let logo = |id: Option<i64>| id.map(|id| format!("image {id}")).unwrap_or_default();
+    let pairs = [
+        ("name", before.name.clone(), after.name.clone()),
+        ("tagline", before.tagline.clone(), after.tagline.clone()),
+        ("language", before.language.clone(), after.language.clone()),
+        (
+            "time zone",
+            before.time_zone.clone(),
+            after.time_zone.clone(),
+        ),
+        (
+            "corrections policy",
+            url(&before.corrections_policy_url),
+            url(&after.corrections_policy_url),
+        ),
+        (
+            "ethics policy",
+            url(&before.ethics_policy_url),
+            url(&after.ethics_policy_url),
+        ),
+        (
+            "AI-use policy",
+            url(&before.ai_policy_url),
+            url(&after.ai_policy_url),
+        ),
+        (
+            "logo",
+            logo(before.logo_image_id),
+            logo(after.logo_image_id),
+        ),
+    ];
+    let changed: Vec<String> = pairs
+        .iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(what, old, new)| format!("{what} “{old}” → “{new}”"))
+        .collect();
+    if changed.is_empty() {
+        "saved unchanged".to_owned()
+    } else {
+        changed.join("; ")
+    }
+}
+
+fn section_changes(before: &Section, after: &Section) -> String {
+    let mut changed = Vec::new();
+    if before.name != after.name {
+        changed.push(format!("name “{}” → “{}”", before.name, after.name));
+    }
+    if before.slug != after.slug {
+        changed.push(format!(
+            "address /{} → /{} (old address redirects)",
+            before.slug, after.slug
+        ));
+    }
+    // The text itself can be long; the entry says only that it changed.
+    if before.description != after.description {
+        changed.push("description".to_owned());
+    }
+    if before.position != after.position {
+        changed.push(format!("order {} → {}", before.position, after.position));
+    }
+    if changed.is_empty() {
+        "saved unchanged".to_owned()
+    } else {
+        changed.join("; ")
+    }
+}
+
+const SECTION_COLUMNS: &str = "id, slug, name, description, position";
 
 impl Store {
     pub async fn settings(&self) -> Result<SiteSettings> {
@@ -63,17 +160,40 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        Ok(value
-            .and_then(|json| serde_json::from_str(&json).ok())
-            .unwrap_or_default())
+        Ok(settings_from(value))
     }
 
+    /// Saves the settings without an audit entry: the platform's own setup.
     pub async fn save_settings(&self, settings: &SiteSettings) -> Result<()> {
-        settings.validate().map_err(DbError::Invalid)?;
+        self.write_settings(settings, None).await
+    }
+
+    /// Saves the settings for `actor`, with the audit entry saying what changed, in one
+    /// transaction.
+    pub async fn save_settings_as(
+        &self,
+        settings: &SiteSettings,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.write_settings(settings, Some((actor, now))).await
+    }
+
+    async fn write_settings(&self, settings: &SiteSettings, by: AuditedBy<'_>) -> Result<()> {
+        let refused: Vec<dateline_core::Refusal> =
+            settings.check().into_iter().map(Into::into).collect();
+        if let Some(refusals) = Refusals::from_list(refused) {
+            return Err(DbError::Refused(refusals));
+        }
         let json = serde_json::to_string(settings)
             .map_err(|e| DbError::Invalid(format!("settings: {e}")))?;
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
+            let before: Option<String> =
+                sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                    .bind(SETTINGS_KEY)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             sqlx::query(
                 "INSERT INTO settings (key, value) VALUES ($1, $2) \
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -83,19 +203,45 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             record_change!(tx, "settings", None::<i64>, [cache_tags::SITE.to_owned()]);
+            if let Some((actor, now)) = by {
+                let entry = AuditEntry {
+                    actor: actor.clone(),
+                    action: "settings.update".to_owned(),
+                    subject_kind: "settings".to_owned(),
+                    subject_id: None,
+                    detail: settings_changes(&settings_from(before), settings),
+                };
+                record_audit!(tx, now, entry);
+            }
             tx.commit().await?;
         });
         Ok(())
     }
 
+    /// Adds a section without an audit entry: the platform's own setup.
     pub async fn create_section(&self, input: &SectionInput) -> Result<Section> {
+        self.insert_section(input, None).await
+    }
+
+    /// Adds a section for `actor`, with its audit entry, in one transaction.
+    pub async fn create_section_as(
+        &self,
+        input: &SectionInput,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Section> {
+        self.insert_section(input, Some((actor, now))).await
+    }
+
+    async fn insert_section(&self, input: &SectionInput, by: AuditedBy<'_>) -> Result<Section> {
         input.validate()?;
+        let sql = format!(
+            "INSERT INTO sections (slug, name, description, position) VALUES ($1, $2, $3, $4) \
+             RETURNING {SECTION_COLUMNS}"
+        );
         let row: SectionRow = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
-            let row: SectionRow = sqlx::query_as(
-                "INSERT INTO sections (slug, name, description, position) VALUES ($1, $2, $3, $4) \
-                 RETURNING id, slug, name, description, position",
-            )
+            let row: SectionRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&input.slug)
             .bind(&input.name)
             .bind(&input.description)
@@ -103,33 +249,63 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             record_change!(tx, "section", Some(row.id), [cache_tags::SITE.to_owned()]);
+            if let Some((actor, now)) = by {
+                let detail = format!("“{}” at /{}", row.name, row.slug);
+                record_audit!(tx, now, AuditEntry::about(actor, "section.create", "section", row.id, detail));
+            }
             tx.commit().await?;
             row
         });
         Ok(row.into())
     }
 
-    /// Renames or moves a section. Its old slug keeps working as a redirect.
+    /// Renames or moves a section without an audit entry: the platform's own setup. Its old
+    /// slug keeps working as a redirect.
     pub async fn update_section(&self, id: i64, input: &SectionInput) -> Result<Section> {
+        self.change_section(id, input, None).await
+    }
+
+    /// Renames or moves a section for `actor`, with the audit entry saying what changed, in one
+    /// transaction. Its old slug keeps working as a redirect.
+    pub async fn update_section_as(
+        &self,
+        id: i64,
+        input: &SectionInput,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Section> {
+        self.change_section(id, input, Some((actor, now))).await
+    }
+
+    async fn change_section(
+        &self,
+        id: i64,
+        input: &SectionInput,
+        by: AuditedBy<'_>,
+    ) -> Result<Section> {
         input.validate()?;
-        let row: SectionRow = on_writer!(self, pool => {
+        let select = format!("SELECT {SECTION_COLUMNS} FROM sections WHERE id = $1");
+        let update = format!(
+            "UPDATE sections SET slug = $1, name = $2, description = $3, position = $4 \
+             WHERE id = $5 RETURNING {SECTION_COLUMNS}"
+        );
+        let after: Section = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
-            let old_slug: String = sqlx::query_scalar("SELECT slug FROM sections WHERE id = $1")
+            let before: Section = sqlx::query_as::<_, SectionRow>(sqlx::AssertSqlSafe(select))
                 .bind(id)
                 .fetch_one(&mut *tx)
-                .await?;
-            let row: SectionRow = sqlx::query_as(
-                "UPDATE sections SET slug = $1, name = $2, description = $3, position = $4 \
-                 WHERE id = $5 RETURNING id, slug, name, description, position",
-            )
+                .await?
+                .into();
+            let after: Section = sqlx::query_as::<_, SectionRow>(sqlx::AssertSqlSafe(update))
             .bind(&input.slug)
             .bind(&input.name)
             .bind(&input.description)
             .bind(i64::from(input.position))
             .bind(id)
             .fetch_one(&mut *tx)
-            .await?;
-            if old_slug != input.slug {
+            .await?
+            .into();
+            if before.slug != input.slug {
                 // A slug given back to this section stops being a redirect.
                 sqlx::query("DELETE FROM section_redirects WHERE old_slug = $1")
                     .bind(&input.slug)
@@ -139,7 +315,7 @@ impl Store {
                     "INSERT INTO section_redirects (old_slug, section_id) VALUES ($1, $2) \
                      ON CONFLICT (old_slug) DO UPDATE SET section_id = excluded.section_id",
                 )
-                .bind(&old_slug)
+                .bind(&before.slug)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -154,10 +330,14 @@ impl Store {
                     cache_tags::section_list(id)
                 ]
             );
+            if let Some((actor, now)) = by {
+                let detail = section_changes(&before, &after);
+                record_audit!(tx, now, AuditEntry::about(actor, "section.update", "section", id, detail));
+            }
             tx.commit().await?;
-            row
+            after
         });
-        Ok(row.into())
+        Ok(after)
     }
 
     pub async fn sections(&self) -> Result<Vec<Section>> {

@@ -1032,39 +1032,32 @@ impl ExportLoad {
         }
         let mut columns: Vec<Column> = table.columns.to_vec();
         columns.extend(table.derived.iter().map(|name| col(name, Text)));
-        for chunk in prepared.chunks(INSERT_ROWS) {
-            let sql = insert_sql(
-                self.is_postgres() && table.identity,
-                table.name,
-                &columns,
-                chunk.len(),
-            );
-            match &mut self.tx {
-                LoadTx::Sqlite(tx) => {
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for row in chunk {
-                        for (column, value) in columns.iter().zip(row) {
-                            query = bind_value!(query, table, column, value);
-                        }
-                    }
-                    query
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(|e| loading(table, e))?;
-                }
-                LoadTx::Postgres(tx) => {
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for row in chunk {
-                        for (column, value) in columns.iter().zip(row) {
-                            query = bind_value!(query, table, column, value);
-                        }
-                    }
-                    query
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(|e| loading(table, e))?;
+        let overriding = self.is_postgres() && table.identity;
+        let before = self.loaded.get(table.name).copied().unwrap_or(0);
+        for (n, chunk) in prepared.chunks(INSERT_ROWS).enumerate() {
+            let sql = insert_sql(overriding, table.name, &columns, chunk.len());
+            // A savepoint per statement: when one is refused (a reference to nothing, a
+            // duplicate id), PostgreSQL's transaction is still usable to find the row at fault.
+            self.raw("SAVEPOINT load_rows").await?;
+            let Err(error) = self.run(table, &sql, &columns, chunk).await? else {
+                self.raw("RELEASE SAVEPOINT load_rows").await?;
+                continue;
+            };
+            self.raw("ROLLBACK TO SAVEPOINT load_rows").await?;
+            let single = insert_sql(overriding, table.name, &columns, 1);
+            for (i, row) in chunk.iter().enumerate() {
+                if let Err(row_error) = self
+                    .run(table, &single, &columns, std::slice::from_ref(row))
+                    .await?
+                {
+                    let line = before + (n * INSERT_ROWS + i) as u64 + 1;
+                    return Err(DbError::Invalid(format!(
+                        "loading {} line {line}: {row_error}",
+                        table.file()
+                    )));
                 }
             }
+            return Err(loading(table, error));
         }
         *self.loaded.entry(table.name).or_default() += rows.len() as u64;
         Ok(())
@@ -1074,15 +1067,59 @@ impl ExportLoad {
         matches!(self.tx, LoadTx::Postgres(_))
     }
 
+    /// A statement without values (savepoints) in the load's transaction.
+    async fn raw(&mut self, sql: &'static str) -> Result<()> {
+        match &mut self.tx {
+            LoadTx::Sqlite(tx) => {
+                sqlx::query(sql).execute(&mut **tx).await?;
+            }
+            LoadTx::Postgres(tx) => {
+                sqlx::query(sql).execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `sql` with the values of `rows` bound in order: a value of the wrong kind is an
+    /// error of the load (outer), the database's refusal is handed back as it is (inner).
+    async fn run(
+        &mut self,
+        table: &Table,
+        sql: &str,
+        columns: &[Column],
+        rows: &[Vec<Value>],
+    ) -> Result<std::result::Result<(), sqlx::Error>> {
+        let sql = sql.to_owned();
+        Ok(match &mut self.tx {
+            LoadTx::Sqlite(tx) => {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for row in rows {
+                    for (column, value) in columns.iter().zip(row) {
+                        query = bind_value!(query, table, column, value);
+                    }
+                }
+                query.execute(&mut **tx).await.map(|_| ())
+            }
+            LoadTx::Postgres(tx) => {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for row in rows {
+                    for (column, value) in columns.iter().zip(row) {
+                        query = bind_value!(query, table, column, value);
+                    }
+                }
+                query.execute(&mut **tx).await.map(|_| ())
+            }
+        })
+    }
+
     /// Rows loaded so far, per table.
     pub fn loaded(&self) -> &BTreeMap<&'static str, u64> {
         &self.loaded
     }
 
-    /// Writes the deferred columns, moves PostgreSQL's id sequences past the loaded ids, and
-    /// commits. Foreign keys are checked as rows go in, so a load that reaches here fits
-    /// together.
-    pub async fn commit(mut self) -> Result<BTreeMap<&'static str, u64>> {
+    /// Writes the deferred columns, once every table is in: after this, only the commit can
+    /// fail. A reference that leads nowhere is named by its file and row.
+    pub async fn link(&mut self) -> Result<()> {
         for (table, key, values) in std::mem::take(&mut self.deferred) {
             let assignments = values
                 .iter()
@@ -1118,7 +1155,7 @@ impl ExportLoad {
                     query
                         .execute(&mut **tx)
                         .await
-                        .map_err(|e| loading(table, e))?;
+                        .map_err(|e| linking(table, &key, e))?;
                 }
                 LoadTx::Postgres(tx) => {
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -1131,10 +1168,18 @@ impl ExportLoad {
                     query
                         .execute(&mut **tx)
                         .await
-                        .map_err(|e| loading(table, e))?;
+                        .map_err(|e| linking(table, &key, e))?;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Writes what is left of the deferred columns, moves PostgreSQL's id sequences past the
+    /// loaded ids, and commits. Foreign keys are checked as rows go in, so a load that reaches
+    /// here fits together.
+    pub async fn commit(mut self) -> Result<BTreeMap<&'static str, u64>> {
+        self.link().await?;
         match self.tx {
             LoadTx::Sqlite(tx) => tx.commit().await?,
             LoadTx::Postgres(mut tx) => {
@@ -1208,6 +1253,25 @@ fn derive(table: &Table, name: &str, row: &[Value]) -> Result<Value> {
 
 fn loading(table: &Table, error: sqlx::Error) -> DbError {
     DbError::Invalid(format!("loading {}: {error}", table.file()))
+}
+
+/// A deferred reference refused by the database, named by its file and the row's key.
+fn linking(table: &Table, key: &[Value], error: sqlx::Error) -> DbError {
+    let row = table
+        .key
+        .iter()
+        .zip(key)
+        .map(|(name, value)| match value {
+            Value::Int(n) => format!("{name} {n}"),
+            Value::Text(text) => format!("{name} {text:?}"),
+            other => format!("{name} {other:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    DbError::Invalid(format!(
+        "loading {} (the row with {row}): {error}",
+        table.file()
+    ))
 }
 
 #[cfg(test)]

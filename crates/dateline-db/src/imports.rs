@@ -7,7 +7,7 @@ use dateline_core::comments::{CommentStatus, MAX_THREAD_DEPTH};
 use dateline_core::{ArticleSnapshot, ArticleStatus, cache_tags, slug};
 use jiff::Timestamp;
 
-use crate::audit::Actor;
+use crate::audit::{Actor, record_audit};
 use crate::catalog::check_slug;
 use crate::changes::record_change;
 use crate::staff::{check_staff_input, normalise_email};
@@ -51,11 +51,21 @@ impl Imported {
     }
 }
 
+/// Where an imported comment sits in its discussion: what a reply to it needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadPlace {
+    pub article_id: i64,
+    pub root_id: Option<i64>,
+    pub depth: i64,
+}
+
 /// A comment as the old system had it. Its reader and parent are already imported.
 #[derive(Debug, Clone)]
 pub struct ImportedComment {
     pub article_id: i64,
     pub parent_id: Option<i64>,
+    /// Where the parent sits, when this run wrote it: spares a read per reply.
+    pub parent_place: Option<ThreadPlace>,
     pub reader_id: i64,
     /// Checked with `dateline_core::comments::check_body` by the caller.
     pub body: String,
@@ -63,6 +73,20 @@ pub struct ImportedComment {
     /// Why a comment the old system held as spam is rejected.
     pub reject_reason: Option<String>,
     pub created_at: Timestamp,
+}
+
+/// An entry of live coverage as the old site posted it. Its article is already imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedEntry {
+    pub headline: Option<String>,
+    /// Markdown, checked with `dateline_core::live::check_entry` by the caller.
+    pub body: String,
+    pub key_event: bool,
+    /// The byline it went out under, when it is one of this site's authors.
+    pub author_id: Option<i64>,
+    /// The name the old site showed it under.
+    pub posted_by_name: String,
+    pub posted_at: Timestamp,
 }
 
 /// Where an old address points.
@@ -479,8 +503,11 @@ impl Imports<'_> {
     }
 
     /// A picture the caller has stored (`MediaStore::ingest_image_with_provenance`), added to
-    /// the library and remembered as `source_id`. A picture imported before is not added again:
-    /// its library entry is the answer, unchanged (the newsroom may have edited its words).
+    /// the library and remembered as `source_id`. A picture imported before keeps its library
+    /// id (heroes, entries and bodies that show it follow) and is brought up to date with the
+    /// export: its file when the old site's file changed, and its words (alt text, caption,
+    /// credit) unless the newsroom has edited them since, which makes them the newsroom's. A
+    /// source type someone on the staff chose stays theirs whatever the new file declares.
     pub async fn image(
         &self,
         source_id: &str,
@@ -489,26 +516,255 @@ impl Imports<'_> {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Imported> {
-        if let Some(id) = self.entity(source_id).await?
-            && self.store.image(id).await?.is_some()
-        {
+        let current = match self.entity(source_id).await? {
+            Some(id) => self.store.library_image(id).await?,
+            None => None,
+        };
+        let Some(current) = current else {
+            let image = self
+                .store
+                .insert_library_image(input, origin, actor, now, Some(source_id))
+                .await?;
+            return Ok(Imported::Created(image.image.id));
+        };
+        let id = current.image.id;
+        let before = &current.image;
+        let file_changed = before.original_key != input.original_key;
+        // `updated_at` is set by the newsroom's edits only (`Store::update_library_image`); an
+        // import's update leaves it alone, so the next run can tell the two apart.
+        let words_are_the_newsrooms = current.updated_at.is_some();
+        let words_changed = !words_are_the_newsrooms
+            && (before.alt != input.alt
+                || before.caption != input.caption
+                || before.credit != input.credit);
+        if !file_changed && !words_changed {
             return Ok(Imported::Unchanged(id));
         }
-        let image = self
-            .store
-            .insert_library_image(input, origin, actor, now, Some(source_id))
+        let staff_chose_type = matches!(
+            current.source_type_origin,
+            crate::SourceTypeOrigin::Staff(_)
+        );
+        let (source_type, origin) = if file_changed && !staff_chose_type {
+            (input.source_type, origin.clone())
+        } else {
+            (before.source_type, current.source_type_origin.clone())
+        };
+        let (origin_kind, origin_detail) = origin.parts();
+        let (alt, caption, credit) = if words_changed {
+            (&input.alt, &input.caption, &input.credit)
+        } else {
+            (&before.alt, &before.caption, &before.credit)
+        };
+        let (original_key, original_mime, width, height, variants) = if file_changed {
+            (
+                input.original_key.as_str(),
+                input.original_mime.as_str(),
+                input.width,
+                input.height,
+                input.variants.as_slice(),
+            )
+        } else {
+            (
+                before.original_key.as_str(),
+                before.original_mime.as_str(),
+                before.width,
+                before.height,
+                before.variants.as_slice(),
+            )
+        };
+        let variants = serde_json::to_string(variants)
+            .map_err(|e| DbError::Invalid(format!("variants: {e}")))?;
+        let mut changed = Vec::new();
+        if file_changed {
+            changed.push(format!(
+                "file replaced ({width} × {height} {original_mime})"
+            ));
+        }
+        if words_changed {
+            for (what, differs) in [
+                ("alt text", before.alt != input.alt),
+                ("caption", before.caption != input.caption),
+                ("credit", before.credit != input.credit),
+            ] {
+                if differs {
+                    changed.push(what.to_owned());
+                }
+            }
+        }
+        on_writer!(self.store, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE images SET original_key = $1, original_mime = $2, width = $3, \
+                 height = $4, variants = $5, alt = $6, caption = $7, credit = $8, \
+                 source_type = $9, source_type_origin = $10, source_type_detail = $11 \
+                 WHERE id = $12",
+            )
+            .bind(original_key)
+            .bind(original_mime)
+            .bind(i64::from(width))
+            .bind(i64::from(height))
+            .bind(&variants)
+            .bind(alt)
+            .bind(caption)
+            .bind(credit)
+            .bind(source_type.map(|t| t.uri()))
+            .bind(origin_kind)
+            .bind(origin_detail)
+            .bind(id)
+            .execute(&mut *tx)
             .await?;
-        Ok(Imported::Created(image.image.id))
+            record_audit!(tx, now, crate::AuditEntry::about(actor, "image.import", "image", id, format!(
+                "brought up to date with the export: {}", changed.join(", "))));
+            record_change!(tx, "image", Some(id), [cache_tags::image(id)]);
+            remember_source!(tx, source_id, "image", id, now);
+            tx.commit().await?;
+        });
+        Ok(Imported::Updated(id))
+    }
+
+    /// Makes the imported article `article_id` live coverage as the old site ran it: from its
+    /// first publication, over at `ended_at` when the old site's coverage was over. Coverage the
+    /// newsroom has ended since stays ended. Whether anything changed.
+    pub async fn live_coverage(
+        &self,
+        article_id: i64,
+        ended_at: Option<Timestamp>,
+    ) -> Result<bool> {
+        on_writer!(self.store, pool => {
+            let mut tx = pool.begin().await?;
+            let current: Option<(String, Option<i64>)> = sqlx::query_as(
+                "SELECT kind, coverage_ended_at FROM articles WHERE id = $1",
+            )
+            .bind(article_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((kind, ended)) = current else {
+                return Err(DbError::NotFound);
+            };
+            // Never reopened: coverage the newsroom (or an earlier run) ended stays ended.
+            let wanted = ended.or(ended_at.map(to_micros));
+            if kind == crate::live::LIVE_KIND && wanted == ended {
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE articles SET kind = $1, coverage_ended_at = $2, \
+                 live_revision = live_revision + 1 WHERE id = $3",
+            )
+            .bind(crate::live::LIVE_KIND)
+            .bind(wanted)
+            .bind(article_id)
+            .execute(&mut *tx)
+            .await?;
+            record_change!(
+                tx,
+                "article",
+                Some(article_id),
+                [
+                    cache_tags::article(article_id),
+                    cache_tags::ANY_ARTICLE.to_owned(),
+                    cache_tags::live(article_id),
+                    cache_tags::KEY_EVENTS_LIST.to_owned(),
+                ]
+            );
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// An entry of the imported live article `article_id`, with the time and name the old site
+    /// posted it under. Imported before: its text, byline and key-event mark follow the export;
+    /// an entry the newsroom deleted since stays deleted.
+    pub async fn live_entry(
+        &self,
+        source_id: &str,
+        article_id: i64,
+        entry: &ImportedEntry,
+        now: Timestamp,
+    ) -> Result<Imported> {
+        on_writer!(self.store, pool => {
+            let mut tx = pool.begin().await?;
+            let outcome = match source_in_tx!(tx, source_id) {
+                Some(id) => {
+                    let current: Option<(Option<String>, String, bool, Option<i64>)> =
+                        sqlx::query_as(
+                            "SELECT headline, body, key_event, author_id FROM live_entries \
+                             WHERE id = $1",
+                        )
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let Some(current) = current else {
+                        return Err(DbError::NotFound);
+                    };
+                    let was_key_event = current.2;
+                    if current
+                        == (
+                            entry.headline.clone(),
+                            entry.body.clone(),
+                            entry.key_event,
+                            entry.author_id,
+                        )
+                    {
+                        tx.commit().await?;
+                        return Ok(Imported::Unchanged(id));
+                    }
+                    sqlx::query(
+                        "UPDATE live_entries SET headline = $1, body = $2, key_event = $3, \
+                         author_id = $4, updated_at = $5, version = version + 1 WHERE id = $6",
+                    )
+                    .bind(&entry.headline)
+                    .bind(&entry.body)
+                    .bind(entry.key_event)
+                    .bind(entry.author_id)
+                    .bind(to_micros(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    record_change!(tx, crate::live::CHANGE_KIND, Some(article_id),
+                        crate::live::entry_tags(article_id, entry.key_event || was_key_event));
+                    Imported::Updated(id)
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO live_entries (article_id, headline, body, image_id, \
+                         embed_url, key_event, pinned, author_id, posted_by_staff_id, \
+                         posted_by_name, posted_at, updated_at, version) \
+                         VALUES ($1, $2, $3, NULL, NULL, $4, FALSE, $5, NULL, $6, $7, $7, 1) \
+                         RETURNING id",
+                    )
+                    .bind(article_id)
+                    .bind(&entry.headline)
+                    .bind(&entry.body)
+                    .bind(entry.key_event)
+                    .bind(entry.author_id)
+                    .bind(&entry.posted_by_name)
+                    .bind(to_micros(entry.posted_at))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    record_change!(tx, crate::live::CHANGE_KIND, Some(article_id),
+                        crate::live::entry_tags(article_id, entry.key_event));
+                    Imported::Created(id)
+                }
+            };
+            sqlx::query("UPDATE articles SET live_revision = live_revision + 1 WHERE id = $1")
+                .bind(article_id)
+                .execute(&mut *tx)
+                .await?;
+            remember_source!(tx, source_id, "live_entry", outcome.id(), now);
+            tx.commit().await?;
+            Ok(outcome)
+        })
     }
 
     /// A comment with its old state and time, threaded under its parent. Replies deeper than
     /// the discussion shows hang from the deepest ancestor it does show.
+    /// Answers where a comment it wrote sits, for its replies.
     pub async fn comment(
         &self,
         source_id: &str,
         input: &ImportedComment,
         now: Timestamp,
-    ) -> Result<Imported> {
+    ) -> Result<(Imported, Option<ThreadPlace>)> {
         let body_html = dateline_core::comments::render_comment_html(&input.body);
         on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
@@ -527,11 +783,20 @@ impl Imports<'_> {
                     record_change!(tx, "discussion", Some(input.article_id), [cache_tags::discussion(input.article_id)]);
                 }
                 tx.commit().await?;
-                return Ok(if changed { Imported::Updated(id) } else { Imported::Unchanged(id) });
+                let outcome = if changed { Imported::Updated(id) } else { Imported::Unchanged(id) };
+                return Ok((outcome, None));
             }
             let mut parent_id = input.parent_id;
             let mut placement: Option<(i64, Option<i64>, Option<i64>, i64)> = None;
-            while let Some(id) = parent_id {
+            // The parent as this run wrote it, when it has room for a reply: no need to read it.
+            if let (Some(id), Some(place)) = (parent_id, input.parent_place)
+                && place.article_id == input.article_id
+                && usize::try_from(place.depth).unwrap_or(usize::MAX) < MAX_THREAD_DEPTH
+            {
+                placement = Some((place.article_id, None, place.root_id, place.depth));
+                parent_id = Some(id);
+            }
+            while let Some(id) = parent_id.filter(|_| placement.is_none()) {
                 let parent: (i64, Option<i64>, Option<i64>, i64) = sqlx::query_as(
                     "SELECT article_id, parent_id, root_id, depth FROM comments WHERE id = $1",
                 )
@@ -577,8 +842,55 @@ impl Imports<'_> {
             }
             remember_source!(tx, source_id, "comment", id, now);
             tx.commit().await?;
-            Ok(Imported::Created(id))
+            let place = ThreadPlace { article_id: input.article_id, root_id, depth };
+            Ok((Imported::Created(id), Some(place)))
         })
+    }
+
+    /// The old addresses `redirects` answer 301 to where each points, from now on, written
+    /// together: an export has three or more per post, and one transaction each would be most
+    /// of an import's time. Each address is checked first ([`old_path_key`]), so an address
+    /// that cannot be kept fails alone and refuses the batch before anything is written; the
+    /// caller then writes the others one by one. An address given twice keeps the last.
+    pub async fn redirects(&self, redirects: &[(&str, RedirectTo)], now: Timestamp) -> Result<()> {
+        let mut rows: Vec<(String, &'static str, Option<i64>)> =
+            Vec::with_capacity(redirects.len());
+        let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (old_path, to) in redirects {
+            let key = old_path_key(old_path)
+                .ok_or_else(|| DbError::Invalid(format!("{old_path:?} is not a path")))?;
+            let (kind, id) = to.parts();
+            match at.get(&key) {
+                Some(&i) => rows[i] = (key, kind, id),
+                None => {
+                    at.insert(key.clone(), rows.len());
+                    rows.push((key, kind, id));
+                }
+            }
+        }
+        // Rows per statement: well under both backends' limits on bound parameters.
+        const PER_STATEMENT: usize = 200;
+        on_writer!(self.store, pool => {
+            let mut tx = pool.begin().await?;
+            for chunk in rows.chunks(PER_STATEMENT) {
+                let values = (0..chunk.len())
+                    .map(|n| format!("(${}, ${}, ${}, ${})", 4 * n + 1, 4 * n + 2, 4 * n + 3, 4 * n + 4))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO redirects (old_path, target_kind, target_id, created_at) \
+                     VALUES {values} ON CONFLICT (old_path) DO UPDATE SET \
+                     target_kind = excluded.target_kind, target_id = excluded.target_id"
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (key, kind, id) in chunk {
+                    query = query.bind(key).bind(*kind).bind(*id).bind(to_micros(now));
+                }
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// The old address `old_path` (see [`old_path_key`]) answers 301 to `to` from now on.
@@ -607,7 +919,7 @@ impl Imports<'_> {
     pub async fn counts(&self) -> Result<std::collections::BTreeMap<String, i64>> {
         let rows: Vec<(String, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as(
-                "SELECT s.kind, COUNT(*) FROM import_sources s WHERE                  (s.kind = 'article' AND EXISTS (SELECT 1 FROM articles t WHERE t.id = s.entity_id))                  OR (s.kind = 'comment' AND EXISTS (SELECT 1 FROM comments t WHERE t.id = s.entity_id))                  OR (s.kind = 'reader' AND EXISTS (SELECT 1 FROM readers t WHERE t.id = s.entity_id))                  OR (s.kind = 'author' AND EXISTS (SELECT 1 FROM authors t WHERE t.id = s.entity_id))                  OR (s.kind = 'section' AND EXISTS (SELECT 1 FROM sections t WHERE t.id = s.entity_id))                  OR (s.kind = 'page' AND EXISTS (SELECT 1 FROM pages t WHERE t.id = s.entity_id))                  OR (s.kind = 'image' AND EXISTS (SELECT 1 FROM images t WHERE t.id = s.entity_id))                  GROUP BY s.kind",
+                "SELECT s.kind, COUNT(*) FROM import_sources s WHERE                  (s.kind = 'article' AND EXISTS (SELECT 1 FROM articles t WHERE t.id = s.entity_id))                  OR (s.kind = 'comment' AND EXISTS (SELECT 1 FROM comments t WHERE t.id = s.entity_id))                  OR (s.kind = 'reader' AND EXISTS (SELECT 1 FROM readers t WHERE t.id = s.entity_id))                  OR (s.kind = 'author' AND EXISTS (SELECT 1 FROM authors t WHERE t.id = s.entity_id))                  OR (s.kind = 'section' AND EXISTS (SELECT 1 FROM sections t WHERE t.id = s.entity_id))                  OR (s.kind = 'page' AND EXISTS (SELECT 1 FROM pages t WHERE t.id = s.entity_id))                  OR (s.kind = 'image' AND EXISTS (SELECT 1 FROM images t WHERE t.id = s.entity_id))                  OR (s.kind = 'live_entry' AND EXISTS (SELECT 1 FROM live_entries t WHERE t.id = s.entity_id))                  GROUP BY s.kind",
             )
             .fetch_all(pool)
             .await?

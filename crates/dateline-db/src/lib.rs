@@ -66,7 +66,8 @@ pub use editorial::{Revision, RevisionSummary, SCHEDULER_ACTOR};
 pub use error::DbError;
 pub use feeds::FeedArticle;
 pub use imports::{
-    Imported, ImportedComment, Imports, MAX_OLD_PATH_BYTES, MovedTo, RedirectTo, old_path_key,
+    Imported, ImportedComment, ImportedEntry, Imports, MAX_OLD_PATH_BYTES, MovedTo, RedirectTo,
+    ThreadPlace, old_path_key,
 };
 pub use jobs::{Job, JobOutcome, NewJob};
 pub use library::{ImageEdit, LibraryImage, LibraryPage, SourceTypeOrigin};
@@ -77,7 +78,7 @@ pub use live::{
 };
 pub use narration::{
     ArticleAudio, AudioFiles, AudioStatus, NARRATE_PRIORITY, NARRATION_VOICES, NarrationArticle,
-    NarrationRun, check_pronunciation,
+    NarrationRun,
 };
 pub use newsroom_desk::TagUse;
 pub use operations::{NarrationTotals, PoolUse, QueueDepth};

@@ -32,7 +32,7 @@ pub enum SourceTypeOrigin {
 }
 
 impl SourceTypeOrigin {
-    fn parts(&self) -> (&'static str, &str) {
+    pub(crate) fn parts(&self) -> (&'static str, &str) {
         match self {
             SourceTypeOrigin::C2pa(detail) => ("c2pa", detail),
             SourceTypeOrigin::Xmp => ("xmp", ""),

@@ -27,7 +27,7 @@ use crate::{DbError, Result, Store, StoryFilter, from_micros, on_reader, on_writ
 pub(crate) const LIVE_KIND: &str = "live";
 
 /// The `changes` kind of an entry change (its entity is the article).
-const CHANGE_KIND: &str = "live";
+pub(crate) const CHANGE_KIND: &str = "live";
 
 /// The store's live coverage: `store.live()`.
 pub struct Live<'a> {
@@ -252,7 +252,7 @@ fn open_for_entries(locked: &Locked) -> Result<()> {
 
 /// The tags an entry change touches: the live page and the cards showing its latest entry;
 /// the key-event feeds when a key event is involved.
-fn entry_tags(article_id: i64, key_event: bool) -> Vec<String> {
+pub(crate) fn entry_tags(article_id: i64, key_event: bool) -> Vec<String> {
     let mut tags = vec![cache_tags::live(article_id)];
     if key_event {
         tags.push(cache_tags::KEY_EVENTS_LIST.to_owned());

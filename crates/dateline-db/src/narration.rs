@@ -232,91 +232,7 @@ pub struct NarrationArticle {
     pub voice: String,
 }
 
-/// The voices a newsroom can choose: a dialect each engine maps to one of its own voices.
-pub const NARRATION_VOICES: &[(&str, &str)] =
-    &[("en-us", "American English"), ("en-gb", "British English")];
-
-fn check_voice(voice: &str) -> Result<()> {
-    if NARRATION_VOICES.iter().any(|(code, _)| *code == voice) {
-        Ok(())
-    } else {
-        Err(DbError::Invalid(format!(
-            "“{voice}” is not one of the narration voices"
-        )))
-    }
-}
-
-/// A lexicon word: one word of letters, apostrophes or hyphens.
-pub fn check_pronunciation(word: &str, pronunciation: &Pronunciation) -> Result<()> {
-    let word = word.trim();
-    if word.is_empty() || word.chars().count() > 64 {
-        return Err(DbError::Invalid(
-            "the word must be 1 to 64 characters".to_owned(),
-        ));
-    }
-    if !word
-        .chars()
-        .all(|c| c.is_alphabetic() || c == '\'' || c == '’' || c == '-')
-    {
-        return Err(DbError::Invalid(
-            "the word must be a single word of letters (apostrophes and hyphens allowed)"
-                .to_owned(),
-        ));
-    }
-    match pronunciation {
-        Pronunciation::Respelling(text) => {
-            let text = text.trim();
-            if text.is_empty() || text.chars().count() > 100 {
-                return Err(DbError::Invalid(
-                    "the respelling must be 1 to 100 characters".to_owned(),
-                ));
-            }
-            if !text
-                .chars()
-                .all(|c| c.is_alphabetic() || matches!(c, '-' | ' ' | '\''))
-            {
-                return Err(DbError::Invalid(
-                    "a respelling uses letters, hyphens between syllables and spaces (“PEH-troh”)"
-                        .to_owned(),
-                ));
-            }
-        }
-        Pronunciation::Ipa(text) => {
-            let text = text.trim().trim_matches('/');
-            if text.is_empty() || text.chars().count() > 100 {
-                return Err(DbError::Invalid(
-                    "the IPA must be 1 to 100 characters".to_owned(),
-                ));
-            }
-            // IPA letters are Latin, Greek or IPA-extension letters plus stress, length and
-            // tie marks; digits and punctuation mean something else was pasted.
-            let ipa_mark = |c: char| {
-                matches!(
-                    c,
-                    'ˈ' | 'ˌ'
-                        | 'ː'
-                        | 'ˑ'
-                        | '.'
-                        | ' '
-                        | '‿'
-                        | '͡'
-                        | '̃'
-                        | '̩'
-                        | '̯'
-                        | 'ʰ'
-                        | 'ʲ'
-                        | 'ʷ'
-                )
-            };
-            if !text.chars().all(|c| c.is_alphabetic() || ipa_mark(c)) {
-                return Err(DbError::Invalid(
-                    "IPA uses phonetic letters and stress marks only (“ˈpe.tɾo”)".to_owned(),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
+pub use dateline_core::narration::NARRATION_VOICES;
 
 impl Store {
     /// The article as the narration job reads it, with the voice that applies.
@@ -383,13 +299,18 @@ impl Store {
 
     /// Queues article `article_id`'s narration (the newsroom's "regenerate"); false when it is
     /// not published, opted out, or already waiting.
-    pub async fn queue_narration(&self, article_id: i64, actor: &Actor) -> Result<bool> {
+    pub async fn queue_narration(
+        &self,
+        article_id: i64,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool> {
         let queued = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let queued = queue_narration!(tx, article_id, ANY_AGE);
             if queued {
                 let entry = AuditEntry::about(actor, "article.audio_regenerate", "article", article_id, "");
-                record_audit!(tx, Timestamp::now(), entry);
+                record_audit!(tx, now, entry);
             }
             tx.commit().await?;
             queued
@@ -436,6 +357,27 @@ impl Store {
             });
             queued += usize::from(one);
         }
+        Ok(queued)
+    }
+
+    /// The newsroom's "regenerate all": [`Store::queue_all_narration`] of every published
+    /// article, then the audit entry with how many were queued. Each article is queued in a
+    /// transaction of its own, so the one SQLite writer is never held for the whole archive;
+    /// queueing is idempotent, so an entry missing after a crash halfway loses no work.
+    pub async fn regenerate_all_narration(&self, actor: &Actor, now: Timestamp) -> Result<usize> {
+        let queued = self.queue_all_narration(false).await?;
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let entry = AuditEntry {
+                actor: actor.clone(),
+                action: "narration.regenerate_all".to_owned(),
+                subject_kind: "settings".to_owned(),
+                subject_id: None,
+                detail: format!("{queued} articles queued"),
+            };
+            record_audit!(tx, now, entry);
+            tx.commit().await?;
+        });
         Ok(queued)
     }
 
@@ -634,6 +576,7 @@ impl Store {
         article_id: i64,
         opted_out: bool,
         actor: &Actor,
+        now: Timestamp,
     ) -> Result<()> {
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -652,7 +595,7 @@ impl Store {
             .bind(article_id)
             .bind(status.as_str())
             .bind(opted_out)
-            .bind(to_micros(Timestamp::now()))
+            .bind(to_micros(now))
             .execute(&mut *tx)
             .await?;
             if !opted_out {
@@ -661,7 +604,7 @@ impl Store {
             record_change!(tx, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
             let action = if opted_out { "article.audio_opt_out" } else { "article.audio_opt_in" };
             let entry = AuditEntry::about(actor, action, "article", article_id, "");
-            record_audit!(tx, Timestamp::now(), entry);
+            record_audit!(tx, now, entry);
             tx.commit().await?;
         });
         Ok(())
@@ -710,21 +653,21 @@ impl Store {
             .collect())
     }
 
-    /// Adds or replaces a lexicon entry. Articles using the word are re-narrated when they next
-    /// change or on "regenerate": the paragraph cache key includes the entries a paragraph uses.
+    /// Adds or replaces a lexicon entry (`dateline_core::narration::check_pronunciation` says
+    /// what an entry may be). Articles using the word are re-narrated when they next change or
+    /// on "regenerate": the paragraph cache key includes the entries a paragraph uses.
     pub async fn save_pronunciation(
         &self,
         word: &str,
         pronunciation: &Pronunciation,
         actor: &Actor,
+        now: Timestamp,
     ) -> Result<()> {
-        check_pronunciation(word, pronunciation)?;
         let word = word.trim().to_lowercase();
         let (kind, value) = match pronunciation {
             Pronunciation::Ipa(ipa) => ("ipa", ipa.trim().trim_matches('/').to_owned()),
             Pronunciation::Respelling(text) => ("respelling", text.trim().to_owned()),
         };
-        let now = Timestamp::now();
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -751,9 +694,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_pronunciation(&self, word: &str, actor: &Actor) -> Result<()> {
+    pub async fn delete_pronunciation(
+        &self,
+        word: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<()> {
         let word = word.trim().to_lowercase();
-        let now = Timestamp::now();
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let deleted = sqlx::query("DELETE FROM pronunciations WHERE word = $1")
@@ -786,9 +733,8 @@ impl Store {
         Ok(voice)
     }
 
-    pub async fn set_site_voice(&self, voice: &str, actor: &Actor) -> Result<()> {
-        check_voice(voice)?;
-        let now = Timestamp::now();
+    /// Sets the site's voice, one of `NARRATION_VOICES`.
+    pub async fn set_site_voice(&self, voice: &str, actor: &Actor, now: Timestamp) -> Result<()> {
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE narration_settings SET voice = $1 WHERE only_row = 1")
@@ -814,11 +760,8 @@ impl Store {
         section_id: i64,
         voice: Option<&str>,
         actor: &Actor,
+        now: Timestamp,
     ) -> Result<()> {
-        if let Some(voice) = voice {
-            check_voice(voice)?;
-        }
-        let now = Timestamp::now();
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let updated = sqlx::query("UPDATE sections SET narration_voice = $1 WHERE id = $2")
@@ -845,24 +788,5 @@ impl Store {
                 .await?
         });
         Ok(rows)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lexicon_entries_are_validated() {
-        let say = |t: &str| Pronunciation::Respelling(t.to_owned());
-        let ipa = |t: &str| Pronunciation::Ipa(t.to_owned());
-        assert!(check_pronunciation("Petro", &say("PEH-troh")).is_ok());
-        assert!(check_pronunciation("Jaramillo", &ipa("/xaɾaˈmiʝo/")).is_ok());
-        assert!(check_pronunciation("O'Neill", &say("oh NEEL")).is_ok());
-        assert!(check_pronunciation("two words", &say("x")).is_err());
-        assert!(check_pronunciation("", &say("x")).is_err());
-        assert!(check_pronunciation("Petro", &say("PEH-troh <script>")).is_err());
-        assert!(check_pronunciation("Petro", &ipa("pe1tro")).is_err());
-        assert!(check_pronunciation("Petro", &say("  ")).is_err());
     }
 }

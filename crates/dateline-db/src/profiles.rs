@@ -1,12 +1,12 @@
 //! Author profiles as the newsroom edits them: the byline (name, slug, role, bio) plus a photo
 //! from the image library and links. Saving is audited and drops the author's public pages.
 
-use dateline_core::{Author, cache_tags};
+use dateline_core::{Author, AuthorRefusal, cache_tags};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::record_audit;
-use crate::catalog::{AuthorInput, check_slug};
+use crate::catalog::AuthorInput;
 use crate::changes::record_change;
 use crate::{Actor, AuditEntry, DbError, Result, Store, on_reader, on_writer};
 
@@ -29,25 +29,6 @@ pub struct AuthorProfileInput {
     pub author: AuthorInput,
     pub photo_image_id: Option<i64>,
     pub links: Vec<AuthorLink>,
-}
-
-impl AuthorProfileInput {
-    fn validate(&self) -> Result<()> {
-        check_slug(&self.author.slug)?;
-        if self.author.name.trim().is_empty() {
-            return Err(DbError::Invalid("an author needs a name".to_owned()));
-        }
-        for link in &self.links {
-            let web = link.url.starts_with("https://") || link.url.starts_with("http://");
-            if !web || link.url.chars().any(char::is_whitespace) || link.label.trim().is_empty() {
-                return Err(DbError::Invalid(format!(
-                    "“{}” is not a link: give a label and an address starting with https://",
-                    link.url
-                )));
-            }
-        }
-        Ok(())
-    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -105,7 +86,8 @@ impl Store {
     }
 
     /// Creates a profile (`id` `None`) or replaces one, audited as `author.create` or
-    /// `author.update`. A photo must be an image in the library.
+    /// `author.update`, as `dateline_usecases::authors` checked it. A photo must be an image in
+    /// the library when the transaction runs.
     pub async fn save_author_profile(
         &self,
         id: Option<i64>,
@@ -113,7 +95,6 @@ impl Store {
         actor: &Actor,
         at: Timestamp,
     ) -> Result<AuthorProfile> {
-        input.validate()?;
         let links = serde_json::to_string(&input.links)
             .map_err(|e| DbError::Invalid(format!("links: {e}")))?;
         let author = &input.author;
@@ -133,9 +114,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if found.is_none() {
-                    return Err(DbError::Invalid(
-                        "the photo must be an image in the library".to_owned(),
-                    ));
+                    return Err(DbError::Refused(AuthorRefusal::PhotoUnknown.into()));
                 }
             }
             let row: ProfileRow = match id {

@@ -139,17 +139,12 @@ macro_rules! reader_in_tx {
 pub(crate) use reader_in_tx;
 
 pub(crate) fn check_email(email: &str) -> Result<String> {
-    let email = normalise_email(email);
-    let plausible = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !email.chars().any(char::is_whitespace);
-    if plausible {
-        Ok(email)
+    if dateline_core::staff::plausible_email(email) {
+        Ok(normalise_email(email))
     } else {
+        // Imports read this as "take the comments under an address nobody can claim".
         Err(DbError::Invalid(
-            "Enter an email address like name@example.org.".to_owned(),
+            dateline_core::ReaderRefusal::EmailInvalid.to_string(),
         ))
     }
 }

@@ -194,6 +194,7 @@ pub async fn import(
             )));
         }
     }
+    import.rows_done().await?;
     let mut objects = 0;
     for path in manifest.files.keys() {
         let Some(key) = path.strip_prefix("media/") else {

@@ -11,6 +11,13 @@
 //!   downloads them from the old site), with alt text, caption and credit; a hero is the post's
 //!   `_thumbnail_id`.
 //! - Comments keep their threading (`wp:comment_parent`), author, time and state.
+//! - Live coverage is written the way WordPress.com VIP's Liveblog plugin keeps it: the post has
+//!   the `liveblog` meta (`enable`, or `archive` once the coverage ended) and every entry is a
+//!   comment of type and state `liveblog`, its headline, picture, embed and corrections in its
+//!   HTML, a key event marked with the `liveblog_key_entry` comment meta. Without the plugin
+//!   WordPress keeps the entries and shows none of them; Dateline's importer reads them back as
+//!   entries.
+//! - Static pages are pages (`wp:post_type` `page`), in their footer order (`wp:menu_order`).
 //!
 //! Revisions, tips, readers' accounts and settings have no WordPress equivalent and stay out.
 //! Every item is read from one snapshot, an article at a time.
@@ -36,6 +43,9 @@ pub struct WxrCounts {
     pub authors: u64,
     pub comments: u64,
     pub attachments: u64,
+    pub pages: u64,
+    /// Live coverage entries, as Liveblog comments.
+    pub live_entries: u64,
 }
 
 fn tables(name: &str) -> Result<&'static Table, ExportError> {
@@ -163,6 +173,9 @@ pub async fn write<W: Write>(
     let notes_table = tables("article_notes")?;
     let comments_table = tables("comments")?;
     let readers_table = tables("readers")?;
+    let entries_table = tables("live_entries")?;
+    let entry_notes_table = tables("live_entry_notes")?;
+    let pages_table = tables("pages")?;
 
     // The small kinds whole: a newsroom has tens of sections and hundreds of authors and tags.
     let sections = all_rows(&mut snapshot, sections_table).await?;
@@ -195,8 +208,13 @@ pub async fn write<W: Write>(
         .map(|values| Row::new(staff_table, values))
         .filter_map(|row| Some((row.int("author_id")?, row.text("email").to_owned())))
         .collect();
-    // Attachments and posts share WordPress's post ids: pictures come after the articles.
+    // Attachments, pages and posts share WordPress's post ids: pictures come after the
+    // articles, pages after the pictures. Live entries are comments, after the comments.
     let attachment_offset = snapshot.max_id(articles_table).await?.unwrap_or(0);
+    let page_offset = attachment_offset + snapshot.max_id(images_table).await?.unwrap_or(0);
+    let entry_offset = snapshot.max_id(comments_table).await?.unwrap_or(0);
+    // Each picture's address and alt text, for the live entries that show one.
+    let mut picture_of: HashMap<i64, (String, String)> = HashMap::new();
 
     out.line(r#"<?xml version="1.0" encoding="UTF-8" ?>"#)?;
     out.line(concat!(
@@ -284,6 +302,7 @@ pub async fn write<W: Write>(
             let url = largest_variant(image.text("variants"))
                 .map(|key| format!("{base}/media/{key}"))
                 .unwrap_or_default();
+            picture_of.insert(id, (url.clone(), image.text("alt").to_owned()));
             let created = image.time("created_at");
             let name = url
                 .rsplit('/')
@@ -382,25 +401,8 @@ pub async fn write<W: Write>(
                 .await?;
 
             let mut body = dateline_core::markdown::render_html(article.text("body"));
-            if !notes.is_empty() {
-                body.push_str("\n<h2>Corrections and updates</h2>\n");
-                let mut notes: Vec<Row<'_>> =
-                    notes.iter().map(|v| Row::new(notes_table, v)).collect();
-                notes.sort_by_key(|note| note.time("published_at"));
-                for note in notes {
-                    body.push_str(&format!(
-                        "<p><strong>{} ({})</strong>: {}</p>\n",
-                        escaped(&capitalised(note.text("kind"))),
-                        note.time("published_at")
-                            .map(|at| at
-                                .to_zoned_datetime(zone.clone())
-                                .strftime("%Y-%m-%d %H:%M %Z")
-                                .to_string())
-                            .unwrap_or_default(),
-                        escaped(note.text("body"))
-                    ));
-                }
-            }
+            let notes: Vec<Row<'_>> = notes.iter().map(|v| Row::new(notes_table, v)).collect();
+            body.push_str(&notes_html(&notes, &zone));
 
             out.line("\t<item>")?;
             out.line(&format!(
@@ -520,8 +522,109 @@ pub async fn write<W: Write>(
                 ))?;
                 counts.comments += 1;
             }
+            if article.text("kind") == "live" {
+                let ended = article.time("coverage_ended_at").is_some();
+                out.line(&postmeta(
+                    "liveblog",
+                    if ended { "archive" } else { "enable" },
+                ))?;
+                let entries = snapshot
+                    .rows_where(entries_table, "article_id", Value::Int(id))
+                    .await?;
+                for values in &entries {
+                    let entry = Row::new(entries_table, values);
+                    let Some(entry_id) = entry.int("id") else {
+                        continue;
+                    };
+                    let notes = snapshot
+                        .rows_where(entry_notes_table, "entry_id", Value::Int(entry_id))
+                        .await?;
+                    let notes: Vec<Row<'_>> = notes
+                        .iter()
+                        .map(|v| Row::new(entry_notes_table, v))
+                        .collect();
+                    let byline = entry
+                        .int("author_id")
+                        .and_then(|author| author_by_id.get(&author))
+                        .map_or(entry.text("posted_by_name"), |author| author.text("name"));
+                    let picture = entry.int("image_id").and_then(|i| picture_of.get(&i));
+                    let posted = entry.time("posted_at");
+                    out.line(&format!(
+                        "\t\t<wp:comment><wp:comment_id>{}</wp:comment_id><wp:comment_author>{}</wp:comment_author>\
+                         <wp:comment_author_email></wp:comment_author_email><wp:comment_author_url></wp:comment_author_url>\
+                         <wp:comment_author_IP></wp:comment_author_IP><wp:comment_date>{}</wp:comment_date>\
+                         <wp:comment_date_gmt>{}</wp:comment_date_gmt><wp:comment_content>{}</wp:comment_content>\
+                         <wp:comment_approved>liveblog</wp:comment_approved><wp:comment_type>liveblog</wp:comment_type>\
+                         <wp:comment_parent>0</wp:comment_parent><wp:comment_user_id>0</wp:comment_user_id>{}</wp:comment>",
+                        entry_offset + entry_id,
+                        cdata(byline),
+                        wp_date(posted, &zone),
+                        wp_date(posted, &utc),
+                        cdata(&entry_html(&entry, picture, &notes, &zone)),
+                        if entry.flag("key_event") {
+                            // The Liveblog plugin's key-event mark.
+                            "<wp:commentmeta><wp:meta_key>liveblog_key_entry</wp:meta_key>\
+                             <wp:meta_value>true</wp:meta_value></wp:commentmeta>"
+                        } else {
+                            ""
+                        }
+                    ))?;
+                    counts.live_entries += 1;
+                }
+            }
             out.line("\t</item>")?;
             counts.posts += 1;
+        }
+        last = batch.into_iter().next_back();
+    }
+    // Static pages, in batches.
+    let mut last = None;
+    loop {
+        let batch = snapshot
+            .rows(pages_table, last.as_deref(), BATCH_ROWS)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for values in &batch {
+            let page = Row::new(pages_table, values);
+            let Some(id) = page.int("id") else { continue };
+            let link = format!("{base}/{}", page.text("slug"));
+            let status = if page.text("status") == "published" {
+                "publish"
+            } else {
+                "draft"
+            };
+            let published = page.time("first_published_at");
+            out.line("\t<item>")?;
+            out.line(&format!(
+                "\t\t<title>{}</title>\n\t\t<link>{1}</link>\n\t\t<guid isPermaLink=\"false\">{1}</guid>",
+                escaped(page.text("title")),
+                escaped(&link)
+            ))?;
+            out.line(&format!(
+                "\t\t<dc:creator>{}</dc:creator>\n\t\t<description></description>\n\t\t<content:encoded>{}</content:encoded>\n\t\t<excerpt:encoded>{}</excerpt:encoded>",
+                cdata(""),
+                cdata(&dateline_core::markdown::render_html(page.text("body"))),
+                cdata(page.text("description"))
+            ))?;
+            out.line(&format!(
+                "\t\t<wp:post_id>{}</wp:post_id><wp:post_date>{}</wp:post_date><wp:post_date_gmt>{}</wp:post_date_gmt>\
+                 <wp:post_modified>{}</wp:post_modified><wp:post_modified_gmt>{}</wp:post_modified_gmt>\
+                 <wp:comment_status>closed</wp:comment_status><wp:ping_status>closed</wp:ping_status>\
+                 <wp:post_name>{}</wp:post_name><wp:status>{status}</wp:status><wp:post_parent>0</wp:post_parent>\
+                 <wp:menu_order>{}</wp:menu_order><wp:post_type>page</wp:post_type><wp:post_password></wp:post_password>\
+                 <wp:is_sticky>0</wp:is_sticky>",
+                page_offset + id,
+                wp_date(published.or(page.time("created_at")), &zone),
+                wp_date(if status == "draft" { None } else { published }, &utc),
+                wp_date(page.time("updated_at"), &zone),
+                wp_date(page.time("updated_at"), &utc),
+                cdata(page.text("slug")),
+                page.int("position").unwrap_or(0)
+            ))?;
+            out.line("\t</item>")?;
+            counts.pages += 1;
         }
         last = batch.into_iter().next_back();
     }
@@ -544,6 +647,62 @@ async fn all_rows(
         }
         rows.extend(batch);
     }
+}
+
+/// A live entry as the Liveblog plugin shows one: its HTML, with the headline, picture and
+/// embed Dateline keeps beside the text, and its corrections after it.
+fn entry_html(
+    entry: &Row<'_>,
+    picture: Option<&(String, String)>,
+    notes: &[Row<'_>],
+    zone: &TimeZone,
+) -> String {
+    let mut html = String::new();
+    let headline = entry.text("headline");
+    if !headline.is_empty() {
+        html.push_str(&format!("<h3>{}</h3>\n", escaped(headline)));
+    }
+    html.push_str(&dateline_core::markdown::render_html(entry.text("body")));
+    if let Some((url, alt)) = picture
+        && !url.is_empty()
+    {
+        html.push_str(&format!(
+            "\n<p><img src=\"{}\" alt=\"{}\"></p>",
+            escaped(url),
+            escaped(alt)
+        ));
+    }
+    let embed = entry.text("embed_url");
+    if !embed.is_empty() {
+        // A URL alone on its line is what WordPress turns into an embed (oEmbed).
+        html.push_str(&format!("\n\n{}\n", escaped(embed)));
+    }
+    html.push_str(&notes_html(notes, zone));
+    html
+}
+
+/// Corrections and updates, oldest first, as a closing block of the text they belong to.
+fn notes_html(notes: &[Row<'_>], zone: &TimeZone) -> String {
+    if notes.is_empty() {
+        return String::new();
+    }
+    let mut notes: Vec<&Row<'_>> = notes.iter().collect();
+    notes.sort_by_key(|note| note.time("published_at"));
+    let mut html = String::from("\n<h2>Corrections and updates</h2>\n");
+    for note in notes {
+        html.push_str(&format!(
+            "<p><strong>{} ({})</strong>: {}</p>\n",
+            escaped(&capitalised(note.text("kind"))),
+            note.time("published_at")
+                .map(|at| at
+                    .to_zoned_datetime(zone.clone())
+                    .strftime("%Y-%m-%d %H:%M %Z")
+                    .to_string())
+                .unwrap_or_default(),
+            escaped(note.text("body"))
+        ));
+    }
+    html
 }
 
 fn postmeta(key: &str, value: &str) -> String {

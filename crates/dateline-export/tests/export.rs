@@ -244,14 +244,35 @@ fn copy_folder(from: &Path, to: &Path) {
     }
 }
 
-/// Whatever is wrong with the folder, the message names it and the site stays empty.
+/// How many files are under `folder` (none if it does not exist).
+fn files_under(folder: &Path) -> usize {
+    std::fs::read_dir(folder).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|entry| {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    files_under(&entry.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    })
+}
+
+/// Whatever is wrong with the folder, the message names the file (and the line or row, where
+/// there is one), and the site stays empty: no row, no stored object.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_export_is_refused_before_anything_is_written() {
     let origin = demo_site(BackendKind::Sqlite).await;
     let work = tempfile::tempdir().expect("work");
     let good = work.path().join("good");
     export_to(&origin, &good).await;
-    let target = empty_site(BackendKind::Sqlite).await;
+    // PostgreSQL aborts a transaction at its first error: the row at fault is found there too.
+    let targets = [
+        empty_site(BackendKind::Sqlite).await,
+        empty_site(BackendKind::Postgres).await,
+    ];
 
     type Damage = fn(&Path);
     let cases: Vec<(&str, Damage, &str)> = vec![
@@ -313,31 +334,92 @@ async fn a_damaged_export_is_refused_before_anything_is_written() {
                 });
                 reseal(dir, "comments.jsonl");
             },
-            "comments.jsonl",
+            "comments.jsonl line",
+        ),
+        (
+            "an author's photo that is not there, resealed",
+            |dir| {
+                rewrite(dir, "authors.jsonl", |t| {
+                    let mut lines: Vec<String> = t.lines().map(str::to_owned).collect();
+                    let mut row: serde_json::Value = serde_json::from_str(&lines[0]).expect("row");
+                    row["photo_image_id"] = serde_json::json!(987_654_321);
+                    lines[0] = row.to_string();
+                    lines.join("\n") + "\n"
+                });
+                reseal(dir, "authors.jsonl");
+            },
+            "authors.jsonl (the row with id",
+        ),
+        (
+            "a changed picture",
+            |dir| {
+                let manifest = std::fs::read_to_string(dir.join("manifest.json")).expect("m");
+                let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("json");
+                let picture = manifest["files"]
+                    .as_object()
+                    .expect("files")
+                    .keys()
+                    .find(|path| path.starts_with("media/images/"))
+                    .expect("a picture")
+                    .clone();
+                let mut bytes = std::fs::read(dir.join(&picture)).expect("read");
+                let last = bytes.len() - 1;
+                bytes[last] ^= 0xff;
+                std::fs::write(dir.join(&picture), bytes).expect("write");
+            },
+            "media/images/",
+        ),
+        (
+            "a manifest cut short",
+            |dir| {
+                rewrite(dir, "manifest.json", |t| t[..t.len() / 2].to_owned());
+            },
+            "manifest.json: not JSON",
+        ),
+        (
+            "a manifest that lists a file outside the export",
+            |dir| {
+                rewrite(dir, "manifest.json", |t| {
+                    let mut manifest: serde_json::Value = serde_json::from_str(&t).expect("json");
+                    manifest["files"]["../outside.txt"] =
+                        serde_json::json!({"bytes": 1, "sha256": "00"});
+                    serde_json::to_string_pretty(&manifest).expect("json")
+                });
+            },
+            "outside media/",
         ),
     ];
     for (n, (what, damage, expected)) in cases.into_iter().enumerate() {
         let folder = work.path().join(format!("damaged-{n}"));
         copy_folder(&good, &folder);
         damage(&folder);
-        let error = import_from(&target, &folder)
-            .await
-            .expect_err(what)
-            .to_string();
-        assert!(error.contains(expected), "{what}: {error}");
-        assert!(
-            target.store.sections().await.expect("sections").is_empty(),
-            "{what}: something was written"
-        );
+        for target in &targets {
+            let error = import_from(target, &folder)
+                .await
+                .expect_err(what)
+                .to_string();
+            assert!(error.contains(expected), "{what}: {error}");
+            assert!(
+                target.store.sections().await.expect("sections").is_empty(),
+                "{what}: something was written"
+            );
+            assert_eq!(
+                files_under(&target.folder.path().join("media")),
+                0,
+                "{what}: media were stored"
+            );
+        }
     }
     // And the good copy still goes in.
-    import_from(&target, &good).await.expect("the good export");
-    assert!(!target.store.sections().await.expect("sections").is_empty());
-    drop(target.folder);
+    for target in targets {
+        import_from(&target, &good).await.expect("the good export");
+        assert!(!target.store.sections().await.expect("sections").is_empty());
+        drop(target.folder);
+    }
 }
 
 /// The WXR file parses back through Dateline's own WordPress importer with every post, author,
-/// picture and comment, threads and heroes intact.
+/// picture, comment, static page and live coverage entry, threads and heroes intact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wxr_reads_back_with_the_same_counts() {
     let site = demo_site(BackendKind::Sqlite).await;
@@ -405,8 +487,147 @@ async fn wxr_reads_back_with_the_same_counts() {
         plan.articles.iter().filter(|a| a.hero.is_some()).count(),
         heroes
     );
+
+    // Static pages are pages, every one of them, published and draft alike.
+    assert_eq!(counts.pages, manifest.tables["pages"]);
+    assert!(counts.pages > 0, "the demo has pages");
+    assert_eq!(plan.pages.len() as u64, counts.pages);
+    let pages = rows("pages.jsonl");
+    for page in &pages {
+        let slug = page["slug"].as_str().expect("slug");
+        let planned = plan
+            .pages
+            .iter()
+            .find(|p| p.slug == slug)
+            .unwrap_or_else(|| panic!("page {slug} is not planned"));
+        assert_eq!(planned.title, page["title"].as_str().expect("title"));
+        assert_eq!(
+            planned.status == dateline_core::ArticleStatus::Published,
+            page["status"] == "published",
+            "{slug}"
+        );
+    }
+
+    // Live coverage comes back as live coverage: the same entries on the same articles, the
+    // same key events, nothing of it counted as readers' comments.
+    assert_eq!(counts.live_entries, manifest.tables["live_entries"]);
+    assert!(counts.live_entries > 0, "the demo has live coverage");
+    let entries = rows("live_entries.jsonl");
+    let live_articles: Vec<&serde_json::Value> =
+        articles.iter().filter(|a| a["kind"] == "live").collect();
+    assert!(!live_articles.is_empty());
+    let planned_live: Vec<&dateline_import::plan::Article> =
+        plan.articles.iter().filter(|a| a.live.is_some()).collect();
+    assert_eq!(planned_live.len(), live_articles.len());
+    for article in live_articles {
+        let id = article["id"].as_i64().expect("id");
+        let slug = article["slug"].as_str().expect("slug");
+        let planned = planned_live
+            .iter()
+            .find(|a| a.slug == slug)
+            .unwrap_or_else(|| panic!("live article {slug} is not planned as live"));
+        let live = planned.live.as_ref().expect("live");
+        assert_eq!(
+            live.ended,
+            !article["coverage_ended_at"].is_null(),
+            "{slug}"
+        );
+        let own: Vec<&serde_json::Value> =
+            entries.iter().filter(|e| e["article_id"] == id).collect();
+        assert_eq!(live.entries.len(), own.len(), "{slug}");
+        assert_eq!(
+            live.entries.iter().filter(|e| e.key_event).count(),
+            own.iter().filter(|e| e["key_event"] == true).count(),
+            "{slug}"
+        );
+        for entry in &own {
+            if let Some(headline) = entry["headline"].as_str() {
+                assert!(
+                    live.entries
+                        .iter()
+                        .any(|e| e.headline.as_deref() == Some(headline)),
+                    "{slug}: entry headline {headline:?} lost"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        plan.report
+            .planned_count(dateline_import::plan::ItemKind::LiveEntry) as u64,
+        counts.live_entries
+    );
+
     let text = String::from_utf8(wxr).expect("UTF-8");
     assert!(text.contains("<wp:wxr_version>1.2</wp:wxr_version>"));
+
+    // And the file goes back into an empty Dateline through the WordPress importer: the same
+    // numbers of posts, pages, comments and live entries land, live coverage is live coverage
+    // again, and a second run duplicates nothing.
+    let copy = empty_site(BackendKind::Sqlite).await;
+    let ctx = Context::new(copy.store.clone(), copy.media.clone());
+    let now = jiff::Timestamp::now();
+    let mut progress = (0, 0);
+    let report = dateline_usecases::import::run(
+        &ctx,
+        &Actor::system("import"),
+        &plan,
+        now,
+        |done, total| progress = (done, total),
+    )
+    .await
+    .expect("import");
+    assert_eq!(progress.0, progress.1, "the progress reaches its end");
+    assert_eq!(progress.1, dateline_usecases::import::item_count(&plan));
+    use dateline_import::plan::ItemKind;
+    for (kind, expected) in [
+        (ItemKind::Article, counts.posts),
+        (ItemKind::Page, counts.pages),
+        (ItemKind::Comment, counts.comments),
+        (ItemKind::LiveEntry, counts.live_entries),
+    ] {
+        let skipped: Vec<_> = report
+            .items
+            .iter()
+            .filter(|i| i.kind == kind && i.outcome == "skipped")
+            .collect();
+        assert!(skipped.is_empty(), "{kind:?}: {skipped:#?}");
+        assert_eq!(report.count(kind, "created") as u64, expected, "{kind:?}");
+    }
+    let landed = copy.store.imports().counts().await.expect("counts");
+    assert_eq!(landed["live_entry"] as u64, counts.live_entries);
+    for planned in &planned_live {
+        let id = copy
+            .store
+            .imports()
+            .entity(planned.source_id.as_str())
+            .await
+            .expect("lookup")
+            .expect("imported");
+        let article = copy.store.article(id).await.expect("read").expect("there");
+        assert!(article.is_live(), "{} is live coverage again", article.slug);
+        let live = planned.live.as_ref().expect("live");
+        let page = copy.store.live().page(id, 1).await.expect("live page");
+        assert_eq!(page.total as usize, live.entries.len(), "{}", article.slug);
+        assert_eq!(
+            page.key_events.len(),
+            live.entries.iter().filter(|e| e.key_event).count(),
+            "{}",
+            article.slug
+        );
+    }
+    let again =
+        dateline_usecases::import::run(&ctx, &Actor::system("import"), &plan, now, |_, _| {})
+            .await
+            .expect("import again");
+    for kind in [
+        ItemKind::Article,
+        ItemKind::Page,
+        ItemKind::Comment,
+        ItemKind::LiveEntry,
+    ] {
+        assert_eq!(again.count(kind, "created"), 0, "{kind:?}");
+    }
+    assert_eq!(copy.store.imports().counts().await.expect("counts"), landed);
 }
 
 /// docs/export-format.md names every file and every field the code writes, and every field it

@@ -139,13 +139,23 @@ fn site_relative(url: &str) -> String {
 
 /// Reads a Ghost JSON export.
 pub fn read<R: Read>(input: R) -> Result<Plan, ImportError> {
-    let document: Value = serde_json::from_reader(input).map_err(|e| ImportError::Malformed {
-        format: "JSON",
-        location: Location::Text {
-            line: e.line() as u64,
-            column: e.column() as u64,
-        },
-        message: e.to_string(),
+    let document: Value = serde_json::from_reader(input).map_err(|e| {
+        if e.is_eof() && e.line() == 1 && e.column() == 0 {
+            return ImportError::Malformed {
+                format: "JSON",
+                location: Location::File,
+                message: "the file is empty".into(),
+            };
+        }
+        ImportError::Malformed {
+            format: "JSON",
+            // serde_json counts a position at the start of a line as column 0.
+            location: Location::Text {
+                line: e.line() as u64,
+                column: (e.column() as u64).max(1),
+            },
+            message: e.to_string(),
+        }
     })?;
     let (export, path) = match document.get("db") {
         Some(Value::Array(dbs)) => match dbs.first() {
@@ -583,6 +593,7 @@ fn plan(data: At<'_>, version: &str) -> Result<Plan, ImportError> {
             comments_open: true,
             comments: Vec::new(),
             old_url: None,
+            live: None,
         });
     }
     plan.redirects.push(Redirect {

@@ -200,6 +200,33 @@ pub struct Article {
     pub comments: Vec<Comment>,
     /// The address the article had on the old site.
     pub old_url: Option<String>,
+    /// When the old site ran the post as live coverage: its entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveCoverage>,
+}
+
+/// A post the old site ran as live coverage (WordPress.com VIP's Liveblog plugin: the post's
+/// `liveblog` meta, each entry a comment of type `liveblog`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveCoverage {
+    /// The coverage was over (`archive`) rather than still taking entries (`enable`).
+    pub ended: bool,
+    /// Oldest first.
+    pub entries: Vec<LiveEntry>,
+}
+
+/// One entry of live coverage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEntry {
+    pub source_id: SourceId,
+    /// The byline it went out under on the old site.
+    pub author_name: String,
+    pub posted_at: Option<Timestamp>,
+    /// The entry's own headline, when its text opens with one.
+    pub headline: Option<String>,
+    pub body: Body,
+    /// A key event of the coverage (Liveblog's `/key`).
+    pub key_event: bool,
 }
 
 /// A static page (About, Contact, policies).
@@ -352,6 +379,8 @@ pub enum ItemKind {
     Page,
     Image,
     Comment,
+    /// An entry of live coverage.
+    LiveEntry,
     Reader,
     Thread,
     Redirect,
@@ -369,6 +398,7 @@ impl ItemKind {
             Self::Page => "page",
             Self::Image => "image",
             Self::Comment => "comment",
+            Self::LiveEntry => "live_entry",
             Self::Reader => "reader",
             Self::Thread => "thread",
             Self::Redirect => "redirect",

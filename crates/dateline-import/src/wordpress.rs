@@ -17,8 +17,8 @@ use crate::Options;
 use crate::content::{self, Converted};
 use crate::error::{ImportError, Location};
 use crate::plan::{
-    Article, Author, Body, Comment, CommentState, Hero, Image, ItemKind, NotImported, Page, Plan,
-    Redirect, RedirectTarget, Section, Source, SourceId, Tag, WarningKind,
+    Article, Author, Body, Comment, CommentState, Hero, Image, ItemKind, LiveCoverage, LiveEntry,
+    NotImported, Page, Plan, Redirect, RedirectTarget, Section, Source, SourceId, Tag, WarningKind,
 };
 use crate::threads::{self, Readers};
 use crate::xml::{Element, RecordReader};
@@ -48,6 +48,16 @@ struct RawComment {
     approved: String,
     kind: String,
     parent: String,
+    /// Liveblog's key-event mark (`liveblog_key_entry` comment meta).
+    key_entry: bool,
+}
+
+impl RawComment {
+    /// An entry of live coverage rather than a reader's comment: WordPress.com VIP's Liveblog
+    /// plugin keeps entries as comments of its own type and state.
+    fn is_live_entry(&self) -> bool {
+        self.kind == "liveblog" || self.approved == "liveblog"
+    }
 }
 
 struct RawItem {
@@ -174,6 +184,10 @@ fn read_item(item: &Element) -> RawItem {
                 approved: c.text_of("wp:comment_approved").to_owned(),
                 kind: c.text_of("wp:comment_type").to_owned(),
                 parent: c.text_of("wp:comment_parent").to_owned(),
+                key_entry: c.children_named("wp:commentmeta").any(|m| {
+                    m.text_of("wp:meta_key") == "liveblog_key_entry"
+                        && m.text_of("wp:meta_value").trim() == "true"
+                }),
             })
             .collect(),
     }
@@ -729,10 +743,10 @@ fn plan(export: Export, options: &Options) -> Plan {
         let title = content::plain_text(&item.title);
         let skip_comments = |plan: &mut Plan| {
             for raw in &item.comments {
-                let comment = id("comment", &raw.id);
+                let (kind, what) = comment_kind(raw);
                 plan.report.skipped(
-                    ItemKind::Comment,
-                    &comment,
+                    kind,
+                    &id(what, &raw.id),
                     &raw.author,
                     "its post is not imported",
                 );
@@ -945,7 +959,15 @@ fn plan(export: Export, options: &Options) -> Plan {
                     }
                 });
         let mut comments = Vec::new();
+        let mut entries = Vec::new();
         for raw in &item.comments {
+            if raw.is_live_entry() {
+                let entry = live_entry(raw, &clock, &attachment_by_url, &mut plan);
+                plan.report
+                    .planned(ItemKind::LiveEntry, &entry.source_id, &entry.author_name);
+                entries.push(entry);
+                continue;
+            }
             let comment_id = id("comment", &raw.id);
             if matches!(raw.kind.as_str(), "pingback" | "trackback" | "pings") {
                 plan.report.skipped(
@@ -988,6 +1010,24 @@ fn plan(export: Export, options: &Options) -> Plan {
             });
         }
         let comments = threads::order(comments, &mut plan.report);
+        let live = match item.meta("liveblog") {
+            Some(state @ ("enable" | "archive")) => {
+                entries.sort_by_key(|e: &LiveEntry| e.posted_at);
+                Some(LiveCoverage {
+                    ended: state == "archive",
+                    entries,
+                })
+            }
+            // Entries of a post no longer run live: still its live coverage, over.
+            _ if !entries.is_empty() => {
+                entries.sort_by_key(|e: &LiveEntry| e.posted_at);
+                Some(LiveCoverage {
+                    ended: true,
+                    entries,
+                })
+            }
+            _ => None,
+        };
         plan.articles.push(Article {
             source_id,
             headline,
@@ -1005,14 +1045,16 @@ fn plan(export: Export, options: &Options) -> Plan {
             comments_open: item.comment_status == "open",
             comments,
             old_url,
+            live,
         });
     }
     // Comments on pages are not imported: Dateline's pages have no discussion.
     for item in export.items.iter().filter(|i| i.post_type == "page") {
         for raw in &item.comments {
+            let (kind, what) = comment_kind(raw);
             plan.report.skipped(
-                ItemKind::Comment,
-                &id("comment", &raw.id),
+                kind,
+                &id(what, &raw.id),
                 &raw.author,
                 "on a page; pages have no discussion",
             );
@@ -1081,6 +1123,71 @@ fn plan(export: Export, options: &Options) -> Plan {
     }
     finish_redirects(&mut plan);
     plan
+}
+
+/// What a comment of the export is to the report: a reader's comment or a live entry.
+fn comment_kind(raw: &RawComment) -> (ItemKind, &'static str) {
+    if raw.is_live_entry() {
+        (ItemKind::LiveEntry, "live-entry")
+    } else {
+        (ItemKind::Comment, "comment")
+    }
+}
+
+/// A Liveblog entry: its HTML converted like a post's body; a heading it opens with is its
+/// headline.
+fn live_entry(
+    raw: &RawComment,
+    clock: &Clock,
+    attachment_by_url: &HashMap<String, SourceId>,
+    plan: &mut Plan,
+) -> LiveEntry {
+    let source_id = id("live-entry", &raw.id);
+    let converted = content::wordpress_to_markdown(&raw.content);
+    for note in &converted.notes {
+        plan.report
+            .warn(note.kind, Some(&source_id), note.message.clone());
+    }
+    let (headline, markdown) = split_headline(&converted.markdown);
+    let body = Body {
+        images: converted
+            .images
+            .iter()
+            .map(|url| body_image(url, attachment_by_url, plan))
+            .collect(),
+        image_urls: converted.images.clone(),
+        markdown,
+    };
+    let author = raw.author.trim();
+    LiveEntry {
+        source_id,
+        author_name: if author.is_empty() {
+            "Staff".to_owned()
+        } else {
+            author.to_owned()
+        },
+        posted_at: clock.at(raw.local, raw.gmt),
+        headline,
+        body,
+        key_event: raw.key_entry,
+    }
+}
+
+/// `### Headline\n\nText` → (`Headline`, `Text`): Markdown that opens with a heading.
+fn split_headline(markdown: &str) -> (Option<String>, String) {
+    let trimmed = markdown.trim_start();
+    let Some(first) = trimmed.lines().next() else {
+        return (None, String::new());
+    };
+    let hashes = first.chars().take_while(|&c| c == '#').count();
+    if (1..=6).contains(&hashes) && first[hashes..].starts_with(' ') {
+        let headline = first[hashes..].trim().to_owned();
+        let rest = trimmed[first.len()..].trim_start().to_owned();
+        if !headline.is_empty() {
+            return (Some(headline), rest);
+        }
+    }
+    (None, markdown.to_owned())
 }
 
 fn body_image(

@@ -197,6 +197,8 @@ pub(crate) struct RecordReader<R: BufRead> {
     open: Vec<(String, u64)>,
     building: Vec<Element>,
     root: Option<String>,
+    /// Whether the start of the input has been checked to look like XML.
+    checked_start: bool,
 }
 
 impl<R: BufRead> RecordReader<R> {
@@ -212,7 +214,50 @@ impl<R: BufRead> RecordReader<R> {
             open: Vec::new(),
             building: Vec::new(),
             root: None,
+            checked_start: false,
         }
+    }
+
+    /// Refuses, at its first character, a file that cannot be XML: one whose first character
+    /// (after a byte order mark and white space) is not `<`. Without this a JSON file would be
+    /// read as text to its first `<`, thousands of lines in, and refused there.
+    fn check_start(&mut self) -> Result<(), ImportError> {
+        self.checked_start = true;
+        // What the reader has buffered, not consumed: the XML parser still reads it all.
+        let available = self.reader.get_mut().fill_buf()?;
+        let text = available.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(available);
+        let (mut line, mut column) = (1u64, 1u64);
+        for &byte in text {
+            match byte {
+                b'\n' => {
+                    line += 1;
+                    column = 1;
+                }
+                b' ' | b'\t' | b'\r' => column += 1,
+                b'<' => return Ok(()),
+                other => {
+                    let shown = if other.is_ascii_graphic() {
+                        format!("`{}`", other as char)
+                    } else {
+                        format!("byte 0x{other:02x}")
+                    };
+                    let hint = if matches!(other, b'{' | b'[') {
+                        " (a JSON file: Ghost exports are imported with `dateline import ghost`)"
+                    } else {
+                        ""
+                    };
+                    return Err(ImportError::Malformed {
+                        format: "XML",
+                        location: Location::Text { line, column },
+                        message: format!(
+                            "the file starts with {shown}, not with `<`: it is not XML{hint}"
+                        ),
+                    });
+                }
+            }
+        }
+        // Empty, or white space as far as the buffer goes: the parser says what follows.
+        Ok(())
     }
 
     /// The document element's name once the first record (or the end) has been read.
@@ -227,6 +272,9 @@ impl<R: BufRead> RecordReader<R> {
 
     /// The next complete record, or `None` at the end of a well-formed document.
     pub fn next_record(&mut self) -> Result<Option<Element>, ImportError> {
+        if !self.checked_start {
+            self.check_start()?;
+        }
         loop {
             self.buffer.clear();
             let (resolved, event) = match self.reader.read_resolved_event_into(&mut self.buffer) {

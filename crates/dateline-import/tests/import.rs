@@ -585,6 +585,166 @@ fn malformed_and_wrong_files_are_refused_with_where() {
     );
 }
 
+/// Every importer, given a file it cannot take (cut short, not even the right notation, another
+/// system's export, a feed that is not an export, nothing at all), refuses the whole file with
+/// a message that says where: a line and column, a JSON path, or the file as a whole when the
+/// file has nothing to point at. A refused file plans nothing, so nothing is half-imported.
+#[test]
+fn every_importer_refuses_what_it_cannot_read_and_says_where() {
+    let wxr = std::fs::read(fixture("wordpress-isso.xml")).expect("fixture");
+    let disqus_xml = std::fs::read(fixture("disqus-isso.xml")).expect("fixture");
+    let ghost_json = std::fs::read(fixture("ghost-v4_export.json")).expect("fixture");
+    let rss = br#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>A feed</title>
+<item><title>Not an export</title><link>https://example.com/a</link></item>
+</channel></rss>"#
+        .to_vec();
+    let manifest = br#"{"format": "dateline-export", "version": 1, "tables": {}}"#.to_vec();
+    let half = |bytes: &[u8]| bytes[..bytes.len() / 2].to_vec();
+
+    type Reader = fn(&[u8]) -> Result<Plan, ImportError>;
+    let importers: [(&str, Reader); 3] = [
+        ("wordpress", |b| wordpress::read(b, &Options::default())),
+        ("ghost", |b| ghost::read(b)),
+        ("disqus", |b| disqus::read(b)),
+    ];
+    // (what, file, importer, malformed rather than the wrong kind, where it must point).
+    enum Where {
+        Line,
+        LineOne,
+        File,
+        /// The JSON document as a whole (`$`).
+        Root,
+    }
+    let cases: Vec<(&str, Vec<u8>, &str, bool, Where)> = vec![
+        (
+            "a truncated WXR",
+            half(&wxr),
+            "wordpress",
+            true,
+            Where::Line,
+        ),
+        (
+            "a truncated Disqus export",
+            half(&disqus_xml),
+            "disqus",
+            true,
+            Where::Line,
+        ),
+        (
+            "a truncated Ghost export",
+            half(&ghost_json),
+            "ghost",
+            true,
+            Where::Line,
+        ),
+        (
+            "Ghost JSON as WXR",
+            ghost_json.clone(),
+            "wordpress",
+            true,
+            Where::LineOne,
+        ),
+        (
+            "Ghost JSON as Disqus",
+            ghost_json.clone(),
+            "disqus",
+            true,
+            Where::LineOne,
+        ),
+        ("WXR as Ghost", wxr.clone(), "ghost", true, Where::LineOne),
+        (
+            "Disqus as Ghost",
+            disqus_xml.clone(),
+            "ghost",
+            true,
+            Where::LineOne,
+        ),
+        ("WXR as Disqus", wxr.clone(), "disqus", false, Where::Line),
+        (
+            "Disqus as WXR",
+            disqus_xml.clone(),
+            "wordpress",
+            false,
+            Where::Line,
+        ),
+        (
+            "an RSS feed as WXR",
+            rss.clone(),
+            "wordpress",
+            false,
+            Where::File,
+        ),
+        (
+            "a Dateline manifest as Ghost",
+            manifest,
+            "ghost",
+            false,
+            Where::Root,
+        ),
+        (
+            "an empty file as WXR",
+            Vec::new(),
+            "wordpress",
+            true,
+            Where::File,
+        ),
+        (
+            "an empty file as Ghost",
+            Vec::new(),
+            "ghost",
+            true,
+            Where::File,
+        ),
+        (
+            "an empty file as Disqus",
+            Vec::new(),
+            "disqus",
+            true,
+            Where::File,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (what, file, name, malformed, place) in cases {
+        let read = importers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, read)| *read)
+            .expect("an importer");
+        let error = match read(&file) {
+            Ok(plan) => {
+                wrong.push(format!("{what}: read, {} articles", plan.articles.len()));
+                continue;
+            }
+            Err(error) => error,
+        };
+        let message = error.to_string();
+        let kind_ok = matches!(
+            (&error, malformed),
+            (ImportError::Malformed { .. }, true) | (ImportError::WrongKind { .. }, false)
+        );
+        let place_ok = match (error.location(), place) {
+            (Some(Location::Text { line, .. }), Where::Line) => *line > 1 || !malformed,
+            (Some(Location::Text { line: 1, .. }), Where::LineOne) => true,
+            (Some(Location::File), Where::File) => true,
+            (Some(Location::JsonPath(path)), Where::Root) => path == "$",
+            _ => false,
+        };
+        let says_where = match error.location() {
+            Some(Location::Text { line, column }) => {
+                message.contains(&format!("line {line}, column {column}"))
+            }
+            Some(Location::File) => message.contains("in the file") || message.contains("(in"),
+            Some(Location::JsonPath(path)) => message.contains(path.as_str()),
+            None => false,
+        };
+        if !(kind_ok && place_ok && says_where) {
+            wrong.push(format!("{what}: {error:?} / {message}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 #[test]
 fn the_plan_round_trips_through_json() {
     let plan = read_wordpress("wordpress-hostile.xml");

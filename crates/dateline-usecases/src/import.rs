@@ -179,7 +179,7 @@ pub fn item_count(plan: &Plan) -> usize {
         + plan
             .articles
             .iter()
-            .map(|a| a.comments.len())
+            .map(|a| a.comments.len() + a.live.as_ref().map_or(0, |l| l.entries.len()))
             .sum::<usize>()
         + plan.threads.len()
         + plan.threads.iter().map(|t| t.comments.len()).sum::<usize>()
@@ -210,6 +210,11 @@ pub async fn preview(ctx: &Context, plan: &Plan) -> Result<ImportReport, UseCase
     );
     for article in &plan.articles {
         items.push((ItemKind::Article, &article.source_id, &article.headline));
+        items.extend(article.live.iter().flat_map(|live| {
+            live.entries
+                .iter()
+                .map(|e| (ItemKind::LiveEntry, &e.source_id, e.author_name.as_str()))
+        }));
         items.extend(
             article
                 .comments
@@ -266,7 +271,8 @@ struct Written {
     authors: HashMap<SourceId, i64>,
     readers: HashMap<SourceId, i64>,
     articles: HashMap<SourceId, i64>,
-    comments: HashMap<SourceId, i64>,
+    /// Each comment's id and, when this run wrote it, where it sits in its thread.
+    comments: HashMap<SourceId, (i64, Option<dateline_db::ThreadPlace>)>,
     pages: HashMap<SourceId, i64>,
     /// Each picture's library id and the address a body shows it at.
     images: HashMap<SourceId, (i64, String)>,
@@ -292,6 +298,7 @@ pub async fn run(
         Action::ModerateComments,
         Action::ManagePages,
         Action::UploadImages,
+        Action::RunLiveCoverage,
     ] {
         actor.require(action, false)?;
     }
@@ -415,8 +422,11 @@ pub async fn run(
         .iter()
         .map(|t| (&t.source_id, t.name.as_str()))
         .collect();
+    // The site's language for every article: read once, not once per article.
+    let language = ctx.store.settings().await?.language;
     for article in &plan.articles {
-        let written = import_article(ctx, actor, article, &mut ids, &tag_names, now).await;
+        let written =
+            import_article(ctx, actor, article, &mut ids, &tag_names, &language, now).await;
         match written {
             Ok((imported, url, notes)) => {
                 ids.articles
@@ -441,6 +451,22 @@ pub async fn run(
         }
         tick(&mut progress);
         let article_id = ids.articles.get(&article.source_id).copied();
+        if let Some(live) = &article.live {
+            let url = report.items.last().and_then(|i| i.url.clone());
+            let place = article_id.map(|id| (id, url));
+            let authors = byline_names(plan, article, &ids);
+            import_live(
+                ctx,
+                live,
+                place,
+                &authors,
+                &ids,
+                &mut report,
+                now,
+                &mut || tick(&mut progress),
+            )
+            .await;
+        }
         for comment in &article.comments {
             import_comment(ctx, comment, article_id, &mut ids, &mut report, now).await;
             tick(&mut progress);
@@ -494,32 +520,53 @@ pub async fn run(
         tick(&mut progress);
     }
 
+    // Old addresses go in together, a batch at a time (`Imports::redirects`); a batch the store
+    // refuses is written again one address at a time, so only the bad one is skipped.
+    let mut batch: Vec<(&str, RedirectTo)> = Vec::with_capacity(REDIRECT_BATCH);
     for redirect in &plan.redirects {
-        let id = SourceId(redirect.from.clone());
         match redirect_target(ctx, &redirect.to, &ids, &tag_names).await? {
-            Ok(to) => match imports.redirect(&redirect.from, to, now).await {
-                Ok(()) => report.record(
-                    ItemKind::Redirect,
-                    &id,
-                    &redirect.from,
-                    "created",
-                    None,
-                    None,
-                ),
-                Err(error) => {
-                    report.skip(
-                        ItemKind::Redirect,
-                        &id,
-                        &redirect.from,
-                        reason(error.into()),
-                    );
-                }
-            },
-            Err(why) => report.skip(ItemKind::Redirect, &id, &redirect.from, why),
+            Ok(to) => batch.push((&redirect.from, to)),
+            Err(why) => {
+                let id = SourceId(redirect.from.clone());
+                report.skip(ItemKind::Redirect, &id, &redirect.from, why);
+                tick(&mut progress);
+            }
         }
-        tick(&mut progress);
+        if batch.len() == REDIRECT_BATCH {
+            write_redirects(ctx, &batch, &mut report, now).await;
+            batch.iter().for_each(|_| tick(&mut progress));
+            batch.clear();
+        }
     }
+    write_redirects(ctx, &batch, &mut report, now).await;
+    batch.iter().for_each(|_| tick(&mut progress));
     Ok(report)
+}
+
+/// Old addresses written in one transaction.
+const REDIRECT_BATCH: usize = 1_000;
+
+/// Writes `batch` of old addresses together, or, when the store refuses the batch, one at a
+/// time so that only the address at fault is skipped with its reason.
+async fn write_redirects(
+    ctx: &Context,
+    batch: &[(&str, RedirectTo)],
+    report: &mut ImportReport,
+    now: Timestamp,
+) {
+    let imports = ctx.store.imports();
+    let together = imports.redirects(batch, now).await;
+    for &(from, to) in batch {
+        let id = SourceId(from.to_owned());
+        let written = match &together {
+            Ok(()) => Ok(()),
+            Err(_) => imports.redirect(from, to, now).await,
+        };
+        match written {
+            Ok(()) => report.record(ItemKind::Redirect, &id, from, "created", None, None),
+            Err(error) => report.skip(ItemKind::Redirect, &id, from, reason(error.into())),
+        }
+    }
 }
 
 /// One article through the newsroom's article rules, with the old site's status and dates.
@@ -530,6 +577,7 @@ async fn import_article(
     article: &plan::Article,
     ids: &mut Written,
     tag_names: &HashMap<&SourceId, &str>,
+    language: &str,
     now: Timestamp,
 ) -> Result<(Imported, Option<String>, Vec<String>), UseCaseError> {
     let mut notes = Vec::new();
@@ -605,7 +653,6 @@ async fn import_article(
     };
     // A scheduled article is written as a draft and then scheduled, as the newsroom does it.
     let status = article.status;
-    let settings = ctx.store.settings().await?;
     let base = ArticleInput {
         section_id,
         slug: String::new(),
@@ -616,7 +663,7 @@ async fn import_article(
         hero_image_id: None,
         author_ids: Vec::new(),
         tags: Vec::new(),
-        language: settings.language,
+        language: language.to_owned(),
         comments_open: true,
         status,
         first_published_at: article.published_at.filter(|_| {
@@ -664,6 +711,173 @@ async fn import_article(
     Ok((imported, url, notes))
 }
 
+/// The library ids of an article's bylines, by the names the old site showed them under.
+fn byline_names(plan: &Plan, article: &plan::Article, ids: &Written) -> HashMap<String, i64> {
+    article
+        .authors
+        .iter()
+        .filter_map(|source| {
+            let author = plan.authors.iter().find(|a| &a.source_id == source)?;
+            Some((author.name.trim().to_owned(), *ids.authors.get(source)?))
+        })
+        .collect()
+}
+
+/// An article's live coverage: the article becomes live coverage as the old site ran it, and
+/// each entry goes in with its time and byline, checked by the live desk's rules. `place` is
+/// the article's id and public address, when it was imported.
+#[allow(clippy::too_many_arguments)]
+async fn import_live(
+    ctx: &Context,
+    live: &plan::LiveCoverage,
+    place: Option<(i64, Option<String>)>,
+    bylines: &HashMap<String, i64>,
+    ids: &Written,
+    report: &mut ImportReport,
+    now: Timestamp,
+    tick: &mut impl FnMut(),
+) {
+    let skip_all = |report: &mut ImportReport, why: &str| {
+        for entry in &live.entries {
+            report.skip(
+                ItemKind::LiveEntry,
+                &entry.source_id,
+                &entry.author_name,
+                why.to_owned(),
+            );
+        }
+    };
+    let Some((article_id, url)) = place else {
+        skip_all(report, "its article was not imported");
+        live.entries.iter().for_each(|_| tick());
+        return;
+    };
+    let ended_at = live.ended.then(|| {
+        live.entries
+            .iter()
+            .filter_map(|e| e.posted_at)
+            .max()
+            .unwrap_or(now)
+    });
+    if let Err(error) = ctx
+        .store
+        .imports()
+        .live_coverage(article_id, ended_at)
+        .await
+    {
+        skip_all(report, &reason(error.into()));
+        live.entries.iter().for_each(|_| tick());
+        return;
+    }
+    for entry in &live.entries {
+        let written = import_entry(ctx, entry, article_id, bylines, ids, now).await;
+        match written {
+            Ok((imported, notes)) => {
+                report.done(
+                    ItemKind::LiveEntry,
+                    &entry.source_id,
+                    &entry.author_name,
+                    imported,
+                );
+                if let Some(last) = report.items.last_mut() {
+                    last.notes = notes;
+                    last.url = url.as_ref().map(|url| {
+                        format!("{url}#{}", dateline_core::live::entry_anchor(imported.id()))
+                    });
+                }
+            }
+            Err(error) => report.skip(
+                ItemKind::LiveEntry,
+                &entry.source_id,
+                &entry.author_name,
+                reason(error),
+            ),
+        }
+        tick();
+    }
+}
+
+/// One live entry through the live desk's text rules. A headline over the limit is cut and an
+/// entry longer than the desk takes now comes whole, as the old site published it; both noted.
+async fn import_entry(
+    ctx: &Context,
+    entry: &plan::LiveEntry,
+    article_id: i64,
+    bylines: &HashMap<String, i64>,
+    ids: &Written,
+    now: Timestamp,
+) -> Result<(Imported, Vec<String>), UseCaseError> {
+    let mut notes = Vec::new();
+    let headline = entry.headline.as_deref().map_or(String::new(), |h| {
+        fit(
+            &h.replace(['\n', '\r'], " "),
+            dateline_core::live::limits::HEADLINE_CHARS,
+            "headline",
+            &mut notes,
+        )
+    });
+    let body = with_library_addresses(&entry.body, ids);
+    let text = dateline_core::live::EntryText {
+        headline,
+        body: body.clone(),
+        embed_url: String::new(),
+    };
+    let checked = match dateline_core::live::check_entry(&text) {
+        Ok(checked) => checked,
+        Err(refusals)
+            if refusals
+                .iter()
+                .all(|r| matches!(r, dateline_core::LiveRefusal::BodyTooLong { .. })) =>
+        {
+            notes.push(format!(
+                "{} characters, over the {} the live desk takes now: kept whole",
+                body.trim().chars().count(),
+                dateline_core::live::limits::BODY_CHARS
+            ));
+            dateline_core::live::CheckedEntry {
+                headline: Some(text.headline.trim().to_owned()).filter(|h| !h.is_empty()),
+                body: body.trim().to_owned(),
+                embed_url: None,
+            }
+        }
+        Err(refusals) => {
+            let refused = refusals
+                .into_iter()
+                .map(dateline_core::Refusal::from)
+                .collect();
+            return Err(match dateline_core::Refusals::from_list(refused) {
+                Some(refusals) => UseCaseError::Refused(refusals),
+                None => UseCaseError::refused(dateline_core::LiveRefusal::BodyMissing),
+            });
+        }
+    };
+    let input = dateline_db::ImportedEntry {
+        headline: checked.headline,
+        body: checked.body,
+        key_event: entry.key_event,
+        author_id: bylines.get(entry.author_name.trim()).copied(),
+        posted_by_name: shown_name(&entry.author_name),
+        posted_at: entry.posted_at.unwrap_or(now),
+    };
+    let imported = ctx
+        .store
+        .imports()
+        .live_entry(entry.source_id.as_str(), article_id, &input, now)
+        .await?;
+    Ok((imported, notes))
+}
+
+/// The name an entry was posted under, as the old site showed it: trimmed, cut to a headline's
+/// length, "Staff" when blank.
+fn shown_name(name: &str) -> String {
+    let name: String = name.trim().chars().take(limits::HEADLINE_CHARS).collect();
+    if name.is_empty() {
+        "Staff".to_owned()
+    } else {
+        name
+    }
+}
+
 /// The section for articles the old site filed nowhere.
 async fn fallback_section(
     ctx: &Context,
@@ -709,10 +923,10 @@ async fn import_comment(
     let Some(&reader_id) = ids.readers.get(&comment.reader) else {
         return skip(report, "its author was not imported".into());
     };
-    let parent_id = match &comment.parent {
-        None => None,
+    let (parent_id, parent_place) = match &comment.parent {
+        None => (None, None),
         Some(parent) => match ids.comments.get(parent) {
-            Some(&id) => Some(id),
+            Some(&(id, place)) => (Some(id), place),
             None => return skip(report, "the comment it answers was not imported".into()),
         },
     };
@@ -741,6 +955,7 @@ async fn import_comment(
     let input = ImportedComment {
         article_id,
         parent_id,
+        parent_place,
         reader_id,
         body,
         status,
@@ -753,9 +968,9 @@ async fn import_comment(
         .comment(comment.source_id.as_str(), &input, now)
         .await
     {
-        Ok(imported) => {
+        Ok((imported, place)) => {
             ids.comments
-                .insert(comment.source_id.clone(), imported.id());
+                .insert(comment.source_id.clone(), (imported.id(), place));
             report.done(ItemKind::Comment, &comment.source_id, title, imported);
             if let Some(last) = report.items.last_mut() {
                 last.notes = notes;
@@ -853,7 +1068,9 @@ fn image_title(image: &plan::Image) -> &str {
 }
 
 /// One picture into the library from the pictures' folder, with its words; what became of it,
-/// the library entry, and notes for the report. A picture imported before is not read again.
+/// the library entry, and notes for the report. A picture imported before keeps its library id
+/// and is brought up to date: a changed file replaces the old one, changed words replace
+/// the old ones unless the newsroom has edited them since.
 async fn import_image(
     ctx: &Context,
     actor: &Actor,
@@ -863,20 +1080,64 @@ async fn import_image(
 ) -> Result<(Imported, LibraryImage, Vec<String>), String> {
     let failed = |error: UseCaseError| reason(error);
     let source = image.source_id.as_str();
-    if let Some(id) = ctx
+    let before = match ctx
         .store
         .imports()
         .entity(source)
         .await
         .map_err(|e| failed(e.into()))?
-        && let Some(item) = ctx
+    {
+        Some(id) => ctx
             .store
             .library_image(id)
             .await
-            .map_err(|e| failed(e.into()))?
+            .map_err(|e| failed(e.into()))?,
+        None => None,
+    };
+    let mut notes = Vec::new();
+    let words = image_words(image, &mut notes);
+    let file = picture_file(plan, image).await;
+    let (imported, item) = match (file, &before) {
+        (Ok(bytes), _) => {
+            let uploaded = library::upload(
+                ctx,
+                actor,
+                bytes.into(),
+                &words,
+                &ImageLimits::default(),
+                Some(source),
+                now,
+            )
+            .await
+            .map_err(failed)?;
+            let imported = uploaded
+                .imported
+                .unwrap_or(Imported::Created(uploaded.image.image.id));
+            (imported, uploaded.image)
+        }
+        (Err(why), None) => return Err(why),
+        (Err(why), Some(current)) => {
+            notes.push(format!("{why}: the library keeps the file imported before"));
+            library::reimport_words(ctx, actor, source, current, &words, now)
+                .await
+                .map_err(failed)?
+        }
+    };
+    if let Some(before) = &before
+        && before.updated_at.is_some()
+        && (before.image.alt != words.alt.trim()
+            || before.image.caption != non_empty(&words.caption)
+            || before.image.credit != non_empty(&words.credit))
     {
-        return Ok((Imported::Unchanged(id), item, Vec::new()));
+        notes.push(
+            "the newsroom has edited its words since the last import: theirs are kept".to_owned(),
+        );
     }
+    Ok((imported, item, notes))
+}
+
+/// The picture's file from the pictures' folder, or why it cannot be had.
+async fn picture_file(plan: &Plan, image: &plan::Image) -> Result<Vec<u8>, String> {
     let Some(file) = &image.file else {
         return Err(format!(
             "not in the pictures' folder ({}): the old address stays in the text",
@@ -901,10 +1162,14 @@ async fn import_image(
             image_limits.max_bytes
         ));
     }
-    let bytes = tokio::fs::read(&path)
+    tokio::fs::read(&path)
         .await
-        .map_err(|error| format!("{file} could not be read: {error}"))?;
-    let mut notes = Vec::new();
+        .map_err(|error| format!("{file} could not be read: {error}"))
+}
+
+/// The words the library keeps beside an imported picture, with notes on what stood in or was
+/// cut.
+fn image_words(image: &plan::Image, notes: &mut Vec<String>) -> ImageWords {
     // The library requires alt text; the old site often had none. The title or caption stands in
     // until someone describes the picture, and the report says so.
     let alt = [
@@ -926,7 +1191,14 @@ async fn import_image(
             stand_in
         }
         None => {
-            let name = file.rsplit('/').next().unwrap_or(file);
+            let name = image
+                .file
+                .as_deref()
+                .unwrap_or(&image.url)
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             notes.push(
                 "no alt text, caption or title on the old site: describe the picture in the library"
                     .to_owned(),
@@ -934,35 +1206,17 @@ async fn import_image(
             format!("Picture {name} from the old site")
         }
     };
-    let cut = |text: &str, what: &str, notes: &mut Vec<String>| {
-        fit(text, limits::IMAGE_TEXT_CHARS, what, notes)
-    };
-    let words = ImageWords {
-        alt: cut(&alt, "alt text", &mut notes),
-        caption: cut(
-            image.caption.as_deref().unwrap_or(""),
-            "caption",
-            &mut notes,
-        ),
-        credit: cut(image.credit.as_deref().unwrap_or(""), "credit", &mut notes),
+    let mut cut = |text: &str, what: &str| fit(text, limits::IMAGE_TEXT_CHARS, what, notes);
+    ImageWords {
+        alt: cut(&alt, "alt text"),
+        caption: cut(image.caption.as_deref().unwrap_or(""), "caption"),
+        credit: cut(image.credit.as_deref().unwrap_or(""), "credit"),
         source_type: String::new(),
-    };
-    let uploaded = library::upload(
-        ctx,
-        actor,
-        bytes.into(),
-        &words,
-        &image_limits,
-        Some(source),
-        now,
-    )
-    .await
-    .map_err(failed)?;
-    Ok((
-        Imported::Created(uploaded.image.image.id),
-        uploaded.image,
-        notes,
-    ))
+    }
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// The address a story's text shows a library picture at: its widest JPEG up to the article

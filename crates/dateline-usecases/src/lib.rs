@@ -12,6 +12,7 @@
 //! permission first for what the actor may not even see, validation next, then the write.
 
 pub mod articles;
+pub mod authors;
 pub mod comments;
 pub mod import;
 pub mod library;
@@ -19,8 +20,12 @@ pub mod live;
 pub mod narration;
 pub mod pages;
 pub mod people;
+pub mod readers;
+pub mod sessions;
+pub mod site;
 pub mod site_import;
 pub mod tips;
+pub mod tokens;
 
 use dateline_core::{Action, Refusal, Refusals, Role, StaffMember, permits};
 use dateline_db::{DbError, Owner, Store};
@@ -133,6 +138,25 @@ impl Actor {
     }
 }
 
+/// Password hashing as the door that asks provides it. argon2id is slow and memory-hungry by
+/// design, so each door runs it off the async threads within its own bound on concurrent
+/// hashes, and answers [`UseCaseError::Busy`] when none comes free in time.
+pub trait Passwords: Sync {
+    /// An argon2id PHC string for `password`, with a fresh salt.
+    fn hash(
+        &self,
+        password: String,
+    ) -> impl std::future::Future<Output = Result<String, UseCaseError>> + Send;
+
+    /// Whether `password` matches the PHC string `stored`; `None` (no password set) never
+    /// matches, after the same work, so the answer's time says nothing of which it was.
+    fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> impl std::future::Future<Output = Result<bool, UseCaseError>> + Send;
+}
+
 /// Why a use case did not do what it was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum UseCaseError {
@@ -154,6 +178,13 @@ pub enum UseCaseError {
     /// the person's doing.
     #[error("tips cryptography: {0}")]
     Crypto(String),
+    /// The door's bound on slow work (password hashing) stayed full: nothing was done, and the
+    /// same request shortly will do.
+    #[error("too busy to do this now; try again in a moment")]
+    Busy,
+    /// Slow work the door did for the use case failed (hashing); nothing was written.
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl UseCaseError {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
 use dateline_core::refusal::limits;
 use dateline_core::{Action, Field, ImageRefusal, ImageVariant, Refusal, Refusals};
-use dateline_db::{ImageInput, LibraryImage, SourceTypeOrigin};
+use dateline_db::{ImageEdit, ImageInput, Imported, LibraryImage, SourceTypeOrigin};
 use dateline_storage::{ImageLimits, MediaError, Origin, Provenance, VariantFormat};
 use jiff::Timestamp;
 
@@ -43,11 +43,15 @@ pub struct Uploaded {
     pub image: LibraryImage,
     pub provenance: Provenance,
     pub source_type_from: SourceTypeFrom,
+    /// For an import: whether the picture is new, or what a re-run did to the one imported
+    /// before.
+    pub imported: Option<Imported>,
 }
 
 /// Adds the picture `file` to the library on `actor`'s behalf. With `imported_as` (an import
 /// item's stable id) the picture is remembered as what that item became, in the same
-/// transaction; a second import of the item answers with the picture already there.
+/// transaction; a second import of the item brings the picture imported before up to date
+/// instead (`dateline_db::Imports::image`).
 pub async fn upload(
     ctx: &Context,
     actor: &Actor,
@@ -58,37 +62,7 @@ pub async fn upload(
     now: Timestamp,
 ) -> Result<Uploaded, UseCaseError> {
     actor.require(Action::UploadImages, true)?;
-    let mut refused: Vec<Refusal> = Vec::new();
-    let alt = words.alt.trim();
-    if alt.is_empty() {
-        refused.push(ImageRefusal::AltMissing.into());
-    }
-    for (field, what, text) in [
-        (Field::Alt, "alt text", alt),
-        (Field::Caption, "caption", words.caption.trim()),
-        (Field::Credit, "credit", words.credit.trim()),
-    ] {
-        if text.chars().count() > limits::IMAGE_TEXT_CHARS {
-            refused.push(
-                ImageRefusal::TextTooLong {
-                    field,
-                    what,
-                    max: limits::IMAGE_TEXT_CHARS,
-                }
-                .into(),
-            );
-        }
-    }
-    let chosen = match words.source_type.trim() {
-        "" => None,
-        typed => match DigitalSourceType::from_uri_or_code(typed) {
-            Some(found) => Some(found),
-            None => {
-                refused.push(ImageRefusal::SourceTypeUnknown.into());
-                None
-            }
-        },
-    };
+    let (mut refused, chosen) = check_words(words);
     if file.is_empty() {
         refused.push(ImageRefusal::FileMissing.into());
     }
@@ -121,13 +95,12 @@ pub async fn upload(
         },
     };
     let stored = &ingested.stored;
-    let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
     let input = ImageInput {
         original_key: stored.original_key.clone(),
         original_mime: stored.original_mime.to_owned(),
         width: stored.width,
         height: stored.height,
-        alt: alt.to_owned(),
+        alt: words.alt.trim().to_owned(),
         caption: optional(&words.caption),
         credit: optional(&words.credit),
         source_type,
@@ -146,30 +119,155 @@ pub async fn upload(
             })
             .collect(),
     };
-    let image = match imported_as {
-        None => {
+    let (image, imported) = match imported_as {
+        None => (
             ctx.store
                 .add_library_image(&input, &origin, &uploader, now)
-                .await?
-        }
+                .await?,
+            None,
+        ),
         Some(source) => {
-            let id = ctx
+            let imported = ctx
                 .store
                 .imports()
                 .image(source, &input, &origin, &uploader, now)
+                .await?;
+            let image = ctx
+                .store
+                .library_image(imported.id())
                 .await?
-                .id();
-            ctx.store
-                .library_image(id)
-                .await?
-                .ok_or(UseCaseError::NotFound)?
+                .ok_or(UseCaseError::NotFound)?;
+            (image, Some(imported))
         }
     };
     Ok(Uploaded {
         image,
         provenance,
         source_type_from,
+        imported,
     })
+}
+
+/// Changes picture `id`'s descriptions and source type: its uploader may (a contributor
+/// illustrating their draft), as may an editor. A source type that differs from the stored one
+/// becomes this actor's ("set by …"); an unchanged one keeps saying where it came from.
+pub async fn describe(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    words: &ImageWords,
+    now: Timestamp,
+) -> Result<LibraryImage, UseCaseError> {
+    let item = ctx
+        .store
+        .library_image(id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let own = matches!(actor, Actor::Staff { member, .. } if item.uploaded_by == Some(member.id));
+    actor.require(Action::EditImage, own)?;
+    let (refused, source_type) = check_words(words);
+    if let Some(refusals) = Refusals::from_list(refused) {
+        return Err(UseCaseError::Refused(refusals));
+    }
+    let edit = ImageEdit {
+        alt: words.alt.trim().to_owned(),
+        caption: optional(&words.caption),
+        credit: optional(&words.credit),
+        source_type,
+    };
+    Ok(ctx
+        .store
+        .update_library_image(id, &edit, &actor.audit(), now)
+        .await?)
+}
+
+/// A re-run of an import whose picture file is no longer in the pictures' folder: the library
+/// keeps the file imported before, and the words follow the export as [`upload`] would have
+/// them (`dateline_db::Imports::image` says when they are the newsroom's and stay).
+pub async fn reimport_words(
+    ctx: &Context,
+    actor: &Actor,
+    source: &str,
+    current: &LibraryImage,
+    words: &ImageWords,
+    now: Timestamp,
+) -> Result<(Imported, LibraryImage), UseCaseError> {
+    actor.require(Action::UploadImages, true)?;
+    // Checked as the upload would; the file is the one imported before, and so is its type.
+    let (refused, _) = check_words(words);
+    if let Some(refusals) = Refusals::from_list(refused) {
+        return Err(UseCaseError::Refused(refusals));
+    }
+    let before = &current.image;
+    let input = ImageInput {
+        original_key: before.original_key.clone(),
+        original_mime: before.original_mime.clone(),
+        width: before.width,
+        height: before.height,
+        alt: words.alt.trim().to_owned(),
+        caption: optional(&words.caption),
+        credit: optional(&words.credit),
+        source_type: before.source_type,
+        variants: before.variants.clone(),
+    };
+    let imported = ctx
+        .store
+        .imports()
+        .image(
+            source,
+            &input,
+            &current.source_type_origin,
+            &actor.audit(),
+            now,
+        )
+        .await?;
+    let image = ctx
+        .store
+        .library_image(imported.id())
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    Ok((imported, image))
+}
+
+/// What is wrong with the words beside a picture (alt text required, lengths, a known source
+/// type), and the source type chosen, if any.
+fn check_words(words: &ImageWords) -> (Vec<Refusal>, Option<DigitalSourceType>) {
+    let mut refused: Vec<Refusal> = Vec::new();
+    let alt = words.alt.trim();
+    if alt.is_empty() {
+        refused.push(ImageRefusal::AltMissing.into());
+    }
+    for (field, what, text) in [
+        (Field::Alt, "alt text", alt),
+        (Field::Caption, "caption", words.caption.trim()),
+        (Field::Credit, "credit", words.credit.trim()),
+    ] {
+        if text.chars().count() > limits::IMAGE_TEXT_CHARS {
+            refused.push(
+                ImageRefusal::TextTooLong {
+                    field,
+                    what,
+                    max: limits::IMAGE_TEXT_CHARS,
+                }
+                .into(),
+            );
+        }
+    }
+    let chosen = match words.source_type.trim() {
+        "" => None,
+        typed => match DigitalSourceType::from_uri_or_code(typed) {
+            Some(found) => Some(found),
+            None => {
+                refused.push(ImageRefusal::SourceTypeUnknown.into());
+                None
+            }
+        },
+    };
+    (refused, chosen)
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// A file the uploader can do something about is refused next to the file field; storage and

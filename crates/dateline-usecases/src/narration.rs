@@ -1,7 +1,12 @@
-//! Narration asked for: a reader's first listen to an archive story (which the narration budget
-//! leaves unread until someone wants it), and the operator's `dateline narrate --archive`.
+//! Narration asked for and set up: a reader's first listen to an archive story (which the
+//! narration budget leaves unread until someone wants it), the operator's `dateline narrate
+//! --archive`, an article's audio regenerated or opted out from its editor
+//! ([`Action::NarrateArticle`], authors on their own stories), and the desk's voices,
+//! pronunciation lexicon and regenerate-all ([`Action::ManageNarration`]).
 
-use dateline_core::{Action, ArticleStatus};
+use dateline_core::narration::{Pronunciation, check_pronunciation, check_voice};
+use dateline_core::{Action, ArticleStatus, Refusal, Refusals};
+use jiff::Timestamp;
 
 use crate::{Actor, Context, UseCaseError};
 
@@ -51,4 +56,125 @@ pub async fn queue_archive(
 ) -> Result<Vec<i64>, UseCaseError> {
     actor.require(Action::ManageSettings, false)?;
     Ok(ctx.store.queue_archive_narration(progress).await?)
+}
+
+/// Article `id`, for someone who may manage its narration: its authors (from author up), or
+/// an editor.
+async fn narratable(ctx: &Context, actor: &Actor, id: i64) -> Result<(), UseCaseError> {
+    ctx.store.article(id).await?.ok_or(UseCaseError::NotFound)?;
+    let own = match actor.owner() {
+        Some(owner) => ctx.store.staff_owns_article(id, owner).await?,
+        None => false,
+    };
+    actor.require(Action::NarrateArticle, own)
+}
+
+/// Queues article `id`'s narration again (the changed paragraphs are spoken anew); false when
+/// nothing was queued: not published, opted out, or waiting already.
+pub async fn regenerate(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    now: Timestamp,
+) -> Result<bool, UseCaseError> {
+    narratable(ctx, actor, id).await?;
+    Ok(ctx.store.queue_narration(id, &actor.audit(), now).await?)
+}
+
+/// Takes article `id`'s audio off the site (`opted_out`), or brings narration back, queued.
+pub async fn set_opt_out(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    opted_out: bool,
+    now: Timestamp,
+) -> Result<(), UseCaseError> {
+    narratable(ctx, actor, id).await?;
+    Ok(ctx
+        .store
+        .set_narration_opt_out(id, opted_out, &actor.audit(), now)
+        .await?)
+}
+
+/// Sets the voice the site is read in, one of `dateline_core::narration::NARRATION_VOICES`.
+pub async fn set_site_voice(
+    ctx: &Context,
+    actor: &Actor,
+    voice: &str,
+    now: Timestamp,
+) -> Result<(), UseCaseError> {
+    actor.require(Action::ManageNarration, false)?;
+    check_voice(voice).map_err(UseCaseError::refused)?;
+    Ok(ctx.store.set_site_voice(voice, &actor.audit(), now).await?)
+}
+
+/// Sets section `id`'s voice; `None` (or blank) follows the site's.
+pub async fn set_section_voice(
+    ctx: &Context,
+    actor: &Actor,
+    id: i64,
+    voice: Option<&str>,
+    now: Timestamp,
+) -> Result<(), UseCaseError> {
+    actor.require(Action::ManageNarration, false)?;
+    let voice = voice.map(str::trim).filter(|voice| !voice.is_empty());
+    if let Some(voice) = voice {
+        check_voice(voice).map_err(UseCaseError::refused)?;
+    }
+    Ok(ctx
+        .store
+        .set_section_voice(id, voice, &actor.audit(), now)
+        .await?)
+}
+
+/// Adds or replaces how the narrator says `word`. Articles using it are read anew when they
+/// next change or are regenerated.
+pub async fn save_pronunciation(
+    ctx: &Context,
+    actor: &Actor,
+    word: &str,
+    pronunciation: &Pronunciation,
+    now: Timestamp,
+) -> Result<(), UseCaseError> {
+    actor.require(Action::ManageNarration, false)?;
+    let refused: Vec<Refusal> = check_pronunciation(word, pronunciation)
+        .into_iter()
+        .map(Refusal::from)
+        .collect();
+    if let Some(refusals) = Refusals::from_list(refused) {
+        return Err(UseCaseError::Refused(refusals));
+    }
+    Ok(ctx
+        .store
+        .save_pronunciation(word, pronunciation, &actor.audit(), now)
+        .await?)
+}
+
+/// Forgets how the narrator says `word`; a word not in the lexicon is
+/// [`UseCaseError::NotFound`].
+pub async fn delete_pronunciation(
+    ctx: &Context,
+    actor: &Actor,
+    word: &str,
+    now: Timestamp,
+) -> Result<(), UseCaseError> {
+    actor.require(Action::ManageNarration, false)?;
+    Ok(ctx
+        .store
+        .delete_pronunciation(word, &actor.audit(), now)
+        .await?)
+}
+
+/// Queues every published article that is not archive again (after a lexicon or voice change);
+/// how many were queued.
+pub async fn regenerate_all(
+    ctx: &Context,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<usize, UseCaseError> {
+    actor.require(Action::ManageNarration, false)?;
+    Ok(ctx
+        .store
+        .regenerate_all_narration(&actor.audit(), now)
+        .await?)
 }

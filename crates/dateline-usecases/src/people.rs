@@ -1,17 +1,17 @@
 //! The newsroom's people: staff accounts created, their roles changed, disabled and enabled,
-//! and one-time set-password links issued — from the newsroom's admin pages and the command
-//! line (`dateline user …`).
+//! one-time set-password links issued and used, and one's own password changed — from the
+//! newsroom's admin pages and the command line (`dateline user …`).
 //!
 //! Who may: [`Action::ManageUsers`] (admins); the command line acts as the system. An admin
 //! does not change their own role or disable themselves, and the store keeps one enabled admin
 //! in the same transaction as the change.
 
-use dateline_core::staff::check_account;
-use dateline_core::{Action, PeopleRefusal, Refusal, Refusals, Role, StaffMember};
+use dateline_core::staff::{check_account, check_password};
+use dateline_core::{Action, PasswordRefusal, PeopleRefusal, Refusal, Refusals, Role, StaffMember};
 use dateline_db::{DbError, NewStaff};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::{Actor, Context, UseCaseError};
+use crate::{Actor, Context, Passwords, UseCaseError};
 
 /// Long enough to reach someone over a weekend; short enough that an old email is harmless.
 pub const PASSWORD_LINK_VALID_FOR: SignedDuration = SignedDuration::from_hours(72);
@@ -137,4 +137,88 @@ pub async fn issue_password_link(
         )
         .await?;
     Ok(member)
+}
+
+/// A new password, typed twice.
+#[derive(Clone, Default)]
+pub struct NewPassword {
+    pub password: String,
+    pub confirm: String,
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(…)")
+    }
+}
+
+/// What is wrong with `new` as the password of the account `email`.
+fn check_new(new: &NewPassword, email: &str) -> Option<Refusal> {
+    match check_password(&new.password, email) {
+        Err(refusal) => Some(refusal.into()),
+        Ok(()) if new.password != new.confirm => Some(PasswordRefusal::Mismatch.into()),
+        Ok(()) => None,
+    }
+}
+
+/// `actor` changes their own password, giving the current one first. Their other sessions end
+/// (`keep_session`, the one they are in, stays), and so does any set-password link still in a
+/// mailbox, which would undo the change.
+pub async fn change_own_password(
+    ctx: &Context,
+    actor: &Actor,
+    current: String,
+    new: &NewPassword,
+    keep_session: Option<i64>,
+    passwords: &impl Passwords,
+    now: Timestamp,
+) -> Result<(), UseCaseError> {
+    actor.require(Action::ChangeOwnPassword, true)?;
+    let Actor::Staff { member, .. } = actor else {
+        // The platform has no password of its own.
+        return Err(UseCaseError::NotPermitted {
+            action: Action::ChangeOwnPassword,
+            role: None,
+        });
+    };
+    let stored = ctx.store.staff_password_hash(member.id).await?;
+    let mut refused: Vec<Refusal> = Vec::new();
+    if !passwords.verify(current, stored).await? {
+        refused.push(PasswordRefusal::CurrentWrong.into());
+    }
+    refused.extend(check_new(new, &member.email));
+    if let Some(refusals) = Refusals::from_list(refused) {
+        return Err(UseCaseError::Refused(refusals));
+    }
+    let hash = passwords.hash(new.password.clone()).await?;
+    Ok(ctx
+        .store
+        .change_staff_password(member.id, &hash, keep_session, &actor.audit(), now)
+        .await?)
+}
+
+/// The account whose one-time link has the digest `token_digest` sets its password. The link
+/// is the credential: there is no one signed in. A link used, expired or unknown, or of a
+/// disabled account, is [`UseCaseError::NotFound`]; a good one is used up, and every session
+/// of the account ends.
+pub async fn set_password_with_link(
+    ctx: &Context,
+    token_digest: &str,
+    new: &NewPassword,
+    passwords: &impl Passwords,
+    now: Timestamp,
+) -> Result<StaffMember, UseCaseError> {
+    let member = ctx
+        .store
+        .password_link_staff(token_digest, now)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    if let Some(refusal) = check_new(new, &member.email) {
+        return Err(UseCaseError::refused(refusal));
+    }
+    let hash = passwords.hash(new.password.clone()).await?;
+    Ok(ctx
+        .store
+        .use_password_link(token_digest, &hash, now)
+        .await?)
 }

@@ -59,9 +59,17 @@ impl SiteImport {
         Ok(())
     }
 
+    /// Links what the rows could not say until every table was in (an author's photo): call it
+    /// before the objects, so that a reference to nothing is refused before anything is stored.
+    pub async fn rows_done(&mut self) -> Result<(), UseCaseError> {
+        self.load.link().await?;
+        Ok(())
+    }
+
     /// Stores one object the rows refer to (a picture, a narration file, a tip attachment's
-    /// ciphertext). Objects are written before the rows commit: a failed import can leave
-    /// objects nothing refers to in the new site's storage, never a row without its object.
+    /// ciphertext). Objects are written after every row is in and linked ([`Self::rows_done`])
+    /// and before the rows commit: only a failure of the commit itself can leave objects nothing
+    /// refers to in the new site's storage, never a row without its object.
     pub async fn object(&mut self, key: &str, bytes: Vec<u8>) -> Result<(), UseCaseError> {
         self.ctx.media.put(key, bytes.into()).await?;
         self.objects += 1;

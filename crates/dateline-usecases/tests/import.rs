@@ -582,7 +582,168 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     );
 }
 
+/// A re-run brings pictures up to date (issue 15: "a re-run updates what it imported earlier"):
+/// a file the old site replaced replaces the library's copy under the same id, so the hero and
+/// the body follow; changed words replace the old ones unless the newsroom has described the
+/// picture since; a picture that was missing and is now there arrives and becomes its story's
+/// hero. Nothing is duplicated, and a third run changes nothing.
+async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
+    let (ctx, _media) = context(&store);
+    let uploads = tempfile::tempdir().expect("uploads folder");
+    let folder = uploads.path().join("2024/05");
+    std::fs::create_dir_all(&folder).expect("folders");
+    let write =
+        |name: &str, bytes: Vec<u8>| std::fs::write(folder.join(name), bytes).expect("written");
+    write("harbour.jpg", picture(64, 48, image::ImageFormat::Jpeg));
+    write("map.png", picture(40, 30, image::ImageFormat::Png));
+    let mut plan = wordpress("wordpress-pages-and-pictures.xml");
+    plan.check_image_files(uploads.path());
+    let first = import(&ctx, &plan).await;
+    assert_eq!(first.count(ItemKind::Image, "created"), 2);
+    let harbour = entity(&store, "wordpress:attachment:10").await;
+    let map = entity(&store, "wordpress:attachment:11").await;
+    let dawn = entity(&store, "wordpress:post:30").await;
+    let gone = entity(&store, "wordpress:post:31").await;
+    let harbour_before = store.image(harbour).await.expect("read").expect("there");
+    let dawn_before = store.article(dawn).await.expect("read").expect("there");
+    let harbour_address = |image: &dateline_core::Image| {
+        let jpegs = image.variants_of("jpeg");
+        dateline_core::paths::media(&jpegs.last().expect("a JPEG").key)
+    };
+    assert!(
+        dawn_before.body.contains(&harbour_address(&harbour_before)),
+        "{}",
+        dawn_before.body
+    );
+
+    // The newsroom describes the map in the library.
+    let map_before = store.image(map).await.expect("read").expect("there");
+    store
+        .update_library_image(
+            map,
+            &dateline_db::ImageEdit {
+                alt: "Map of the quay with the ferry berths marked".into(),
+                caption: map_before.caption.clone(),
+                credit: map_before.credit.clone(),
+                source_type: map_before.source_type,
+            },
+            &dateline_db::Actor::system("desk"),
+            now(),
+        )
+        .await
+        .expect("edited");
+
+    // Meanwhile the old site replaced the harbour picture and reworded it, gave the map alt
+    // text, and the lost picture turned up.
+    write("harbour.jpg", picture(96, 72, image::ImageFormat::Jpeg));
+    write("lost.jpg", picture(30, 20, image::ImageFormat::Jpeg));
+    let find = |plan: &mut Plan, source: &str| -> usize {
+        plan.images
+            .iter()
+            .position(|i| i.source_id.as_str() == source)
+            .expect("planned")
+    };
+    let at = find(&mut plan, "wordpress:attachment:10");
+    plan.images[at].caption = Some("The boats at dawn, from the lighthouse.".into());
+    plan.images[at].credit = Some("Harbour Herald".into());
+    let at = find(&mut plan, "wordpress:attachment:11");
+    plan.images[at].alt = "A map".into();
+    let second = import(&ctx, &plan).await;
+    assert_eq!(
+        second.count(ItemKind::Image, "updated"),
+        1,
+        "{:?}",
+        second.items
+    );
+    assert_eq!(second.count(ItemKind::Image, "created"), 1);
+    assert_eq!(second.count(ItemKind::Image, "unchanged"), 1);
+    let map_item = second
+        .items
+        .iter()
+        .find(|i| i.source_id.as_str() == "wordpress:attachment:11")
+        .expect("reported");
+    assert!(
+        map_item.notes.iter().any(|n| n.contains("theirs are kept")),
+        "{:?}",
+        map_item.notes
+    );
+
+    // The same picture, the new file and words.
+    assert_eq!(entity(&store, "wordpress:attachment:10").await, harbour);
+    let harbour_after = store.image(harbour).await.expect("read").expect("there");
+    assert_eq!((harbour_after.width, harbour_after.height), (96, 72));
+    assert_ne!(harbour_after.original_key, harbour_before.original_key);
+    assert_eq!(
+        harbour_after.caption.as_deref(),
+        Some("The boats at dawn, from the lighthouse.")
+    );
+    assert_eq!(harbour_after.credit.as_deref(), Some("Harbour Herald"));
+    assert_eq!(harbour_after.alt, harbour_before.alt);
+    // The hero is still that picture, and the story's text shows the new file.
+    let dawn_after = store.article(dawn).await.expect("read").expect("there");
+    assert_eq!(dawn_after.hero_image_id, Some(harbour));
+    assert!(
+        dawn_after.body.contains(&harbour_address(&harbour_after)),
+        "{}",
+        dawn_after.body
+    );
+    assert!(
+        !dawn_after.body.contains(&harbour_address(&harbour_before)),
+        "{}",
+        dawn_after.body
+    );
+    // The newsroom's description stands.
+    assert_eq!(
+        store.image(map).await.expect("read").expect("there").alt,
+        "Map of the quay with the ferry berths marked"
+    );
+    // The picture that turned up is the other story's hero now.
+    let lost = entity(&store, "wordpress:attachment:12").await;
+    assert_eq!(
+        store
+            .article(gone)
+            .await
+            .expect("read")
+            .expect("there")
+            .hero_image_id,
+        Some(lost)
+    );
+    assert_eq!(
+        store
+            .library_images("", 0, 50)
+            .await
+            .expect("library")
+            .total,
+        3
+    );
+
+    // Nothing changed since: nothing is written.
+    let third = import(&ctx, &plan).await;
+    assert_eq!(third.count(ItemKind::Image, "unchanged"), 3);
+    assert_eq!(third.count(ItemKind::Article, "unchanged"), 2);
+
+    // The file gone from the folder: the library keeps its copy, and new words still arrive.
+    std::fs::remove_file(folder.join("harbour.jpg")).expect("removed");
+    let at = find(&mut plan, "wordpress:attachment:10");
+    plan.images[at].caption = Some("The boats at dawn.".into());
+    let fourth = import(&ctx, &plan).await;
+    assert_eq!(fourth.count(ItemKind::Image, "updated"), 1);
+    let harbour_last = store.image(harbour).await.expect("read").expect("there");
+    assert_eq!(harbour_last.caption.as_deref(), Some("The boats at dawn."));
+    assert_eq!(harbour_last.original_key, harbour_after.original_key);
+    assert_eq!(
+        store
+            .article(dawn)
+            .await
+            .expect("read")
+            .expect("there")
+            .body,
+        dawn_after.body
+    );
+}
+
 dateline_db::both_backends!(
+    a_rerun_brings_pictures_and_heroes_up_to_date,
     wordpress_pages_and_pictures_land_with_heroes_and_library_addresses,
     wordpress_theme_unit_data_lands_whole_and_a_second_run_changes_nothing,
     an_edited_export_updates_what_the_first_run_wrote,

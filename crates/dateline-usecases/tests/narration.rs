@@ -1,15 +1,17 @@
 //! Narration asked for through the use cases: a reader's first listen only for a story anyone
 //! may read, counted against the node's limit only then; the archive queued only by the
-//! platform or someone who may change the site's settings.
+//! platform or someone who may change the site's settings; an article's audio managed by its
+//! authors and editors; voices and the lexicon by the desk, checked, each change audited.
 
 // The workspace denies `unwrap` outside tests; these are plain `async fn`s the macro wraps.
 #![allow(clippy::unwrap_used)]
 
 use std::cell::Cell;
 
+use dateline_core::narration::Pronunciation;
 use dateline_core::{Action, ArticleStatus, Role};
 use dateline_db::testing::TestStore;
-use dateline_db::{ArticleInput, NewStaff};
+use dateline_db::{ArticleInput, AudioStatus, NewStaff, Store};
 use dateline_storage::MediaStore;
 use dateline_usecases::narration::{self, FirstListen};
 use dateline_usecases::{Actor, Context, UseCaseError};
@@ -17,6 +19,8 @@ use dateline_usecases::{Actor, Context, UseCaseError};
 dateline_db::both_backends!(
     narration_a_reader_asks_only_for_a_story_anyone_may_read,
     narration_the_archive_is_queued_by_the_platform_or_a_settings_editor,
+    narration_an_articles_audio_is_its_authors_and_editors,
+    narration_voices_and_the_lexicon_are_the_desks_and_checked,
 );
 
 fn context(store: &TestStore, media: &tempfile::TempDir) -> Context {
@@ -109,4 +113,168 @@ async fn narration_the_archive_is_queued_by_the_platform_or_a_settings_editor(st
     );
     let queued = narration::queue_archive(&ctx, &Actor::system("test"), |_, _| {}).await;
     assert!(queued.is_ok(), "{queued:?}");
+}
+
+async fn staff(store: &Store, name: &str, role: Role, author_id: Option<i64>) -> Actor {
+    let member = store
+        .create_staff(
+            &NewStaff {
+                email: format!("{}@dateline.test", name.to_lowercase()),
+                display_name: name.to_owned(),
+                role,
+                password_hash: None,
+                author_id,
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    Actor::staff(member)
+}
+
+fn not_permitted<T: std::fmt::Debug>(result: Result<T, UseCaseError>, action: Action) {
+    match result {
+        Err(UseCaseError::NotPermitted {
+            action: refused, ..
+        }) => assert_eq!(refused, action),
+        other => panic!("expected {action:?} to be refused, got {other:?}"),
+    }
+}
+
+async fn narration_an_articles_audio_is_its_authors_and_editors(store: TestStore) {
+    let media = tempfile::tempdir().unwrap();
+    let ctx = context(&store, &media);
+    let now = jiff::Timestamp::now();
+    let (id, input) = dateline_db::testing::published_article(&ctx.store, "A paragraph.").await;
+    let author = staff(&store, "Ana", Role::Author, Some(input.author_ids[0])).await;
+    let colleague = staff(&store, "Carl", Role::Author, None).await;
+    let contributor = staff(&store, "Cora", Role::Contributor, Some(input.author_ids[0])).await;
+    for someone in [&colleague, &contributor] {
+        not_permitted(
+            narration::set_opt_out(&ctx, someone, id, true, now).await,
+            Action::NarrateArticle,
+        );
+    }
+    assert!(matches!(
+        narration::regenerate(&ctx, &author, id + 1000, now).await,
+        Err(UseCaseError::NotFound)
+    ));
+
+    narration::set_opt_out(&ctx, &author, id, true, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.article_audio(id).await.unwrap().unwrap().status,
+        AudioStatus::OptedOut
+    );
+    assert!(
+        !narration::regenerate(&ctx, &author, id, now).await.unwrap(),
+        "opted out: nothing to queue"
+    );
+    narration::set_opt_out(&ctx, &author, id, false, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.article_audio(id).await.unwrap().unwrap().status,
+        AudioStatus::Queued
+    );
+    let audit = store.audit_for("article", id).await.unwrap();
+    let actions: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor.name.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("article.audio_opt_out", "Ana"),
+            ("article.audio_opt_in", "Ana")
+        ]
+    );
+}
+
+async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestStore) {
+    let media = tempfile::tempdir().unwrap();
+    let ctx = context(&store, &media);
+    let now = jiff::Timestamp::now();
+    let (id, _) = dateline_db::testing::published_article(&ctx.store, "A paragraph.").await;
+    let section_id = store.article(id).await.unwrap().unwrap().section_id;
+    let author = staff(&store, "Ana", Role::Author, None).await;
+    let editor = staff(&store, "Eda", Role::Editor, None).await;
+    let say = |text: &str| Pronunciation::Respelling(text.to_owned());
+    not_permitted(
+        narration::set_site_voice(&ctx, &author, "en-gb", now).await,
+        Action::ManageNarration,
+    );
+    not_permitted(
+        narration::save_pronunciation(&ctx, &author, "Petro", &say("PEH-troh"), now).await,
+        Action::ManageNarration,
+    );
+    not_permitted(
+        narration::regenerate_all(&ctx, &author, now).await,
+        Action::ManageNarration,
+    );
+
+    let codes = |result: Result<(), UseCaseError>| match result {
+        Err(UseCaseError::Refused(refusals)) => refusals.codes(),
+        other => panic!("expected refusals, got {other:?}"),
+    };
+    assert_eq!(
+        codes(narration::set_site_voice(&ctx, &editor, "klingon", now).await),
+        ["voice_unknown"]
+    );
+    assert_eq!(
+        codes(narration::set_section_voice(&ctx, &editor, section_id, Some("tlh"), now).await),
+        ["voice_unknown"]
+    );
+    assert_eq!(
+        codes(
+            narration::save_pronunciation(&ctx, &editor, "two words", &say("PEH <b>"), now).await
+        ),
+        ["word_not_one", "respelling_letters"]
+    );
+    assert!(store.pronunciations().await.unwrap().is_empty());
+
+    narration::set_site_voice(&ctx, &editor, "en-gb", now)
+        .await
+        .unwrap();
+    narration::set_section_voice(&ctx, &editor, section_id, Some("en-us"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.narration_article(id).await.unwrap().unwrap().voice,
+        "en-us"
+    );
+    narration::set_section_voice(&ctx, &editor, section_id, Some(" "), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.narration_article(id).await.unwrap().unwrap().voice,
+        "en-gb",
+        "blank follows the site"
+    );
+    narration::save_pronunciation(&ctx, &editor, "Petro", &say("PEH-troh"), now)
+        .await
+        .unwrap();
+    narration::delete_pronunciation(&ctx, &editor, "petro", now)
+        .await
+        .unwrap();
+    assert!(matches!(
+        narration::delete_pronunciation(&ctx, &editor, "petro", now).await,
+        Err(UseCaseError::NotFound)
+    ));
+    let queued = narration::regenerate_all(&ctx, &editor, now).await.unwrap();
+    let entries = store.audit_log(None, 10).await.unwrap();
+    let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "narration.site_voice",
+            "section.voice",
+            "section.voice",
+            "lexicon.save",
+            "lexicon.delete",
+            "narration.regenerate_all"
+        ]
+    );
+    assert_eq!(entries[0].detail, format!("{queued} articles queued"));
 }

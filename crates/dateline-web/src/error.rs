@@ -33,6 +33,9 @@ pub enum WebError {
     Conflict { current_version: i64 },
     #[error("{0}")]
     Internal(String),
+    /// A bound on slow work (password hashing) stayed full: retry shortly.
+    #[error("busy")]
+    Busy,
 }
 
 impl From<dateline_usecases::UseCaseError> for WebError {
@@ -46,6 +49,8 @@ impl From<dateline_usecases::UseCaseError> for WebError {
             E::Media(error) => Self::Media(error),
             E::NotPermitted { .. } => Self::Forbidden(error.to_string()),
             E::Crypto(error) => Self::Internal(error),
+            E::Busy => Self::Busy,
+            E::Failed(cause) => Self::Internal(cause),
         }
     }
 }
@@ -61,6 +66,13 @@ impl IntoResponse for WebError {
                 (StatusCode::UNPROCESSABLE_ENTITY, refusals.to_string()).into_response()
             }
             Self::Conflict { .. } => (StatusCode::CONFLICT, self.to_string()).into_response(),
+            // RFC 9110 §15.6.4 and §10.2.3: come back in a few seconds.
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(http::header::RETRY_AFTER, "5")],
+                "We are very busy right now. Try again in a moment.",
+            )
+                .into_response(),
             Self::Store(dateline_db::DbError::NotFound) => {
                 (StatusCode::NOT_FOUND, "Not found").into_response()
             }
@@ -75,6 +87,29 @@ impl IntoResponse for WebError {
                     .into_response()
             }
         }
+    }
+}
+
+/// A use case's refusals beside the form fields they concern, as a form shows them (a message
+/// about the whole form goes under `whole_form`); any other error goes back to the handler.
+pub(crate) fn field_errors(
+    error: dateline_usecases::UseCaseError,
+    whole_form: &'static str,
+) -> Result<serde_json::Map<String, serde_json::Value>, dateline_usecases::UseCaseError> {
+    match error {
+        dateline_usecases::UseCaseError::Refused(refusals) => Ok(refusals
+            .by_field()
+            .into_iter()
+            .map(|(field, message)| {
+                (
+                    field
+                        .map_or(whole_form, dateline_core::Field::as_str)
+                        .to_owned(),
+                    serde_json::Value::from(message),
+                )
+            })
+            .collect()),
+        other => Err(other),
     }
 }
 

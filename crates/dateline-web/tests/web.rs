@@ -28,6 +28,8 @@ mod newsroom_editor;
 mod newsroom_library;
 #[path = "web/newsroom_narration.rs"]
 mod newsroom_narration;
+#[path = "web/newsroom_site.rs"]
+mod newsroom_site;
 #[path = "web/newsroom_writing.rs"]
 mod newsroom_writing;
 #[path = "web/operations.rs"]

@@ -61,13 +61,16 @@ pub async fn run(
             .with_context(|| format!("writing {}", file.display()))?;
         std::io::Write::flush(&mut out).with_context(|| format!("writing {}", file.display()))?;
         println!(
-            "Wrote {}: {} posts, {} categories, {} tags, {} authors, {} comments, {} attachments.",
+            "Wrote {}: {} posts, {} pages, {} categories, {} tags, {} authors, {} comments, \
+             {} live coverage entries, {} attachments.",
             file.display(),
             counts.posts,
+            counts.pages,
             counts.categories,
             counts.tags,
             counts.authors,
             counts.comments,
+            counts.live_entries,
             counts.attachments
         );
     }

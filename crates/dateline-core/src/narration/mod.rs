@@ -12,6 +12,8 @@ mod text;
 
 use std::collections::BTreeMap;
 
+use crate::NarrationRefusal;
+
 pub use normalise::normalise;
 pub use sentences::split_sentences;
 pub use text::{NOT_FOR_AUDIO_END, NOT_FOR_AUDIO_START};
@@ -32,6 +34,74 @@ pub enum Pronunciation {
     Ipa(String),
     /// A respelling in plain letters ("peh-troh"), which every voice can read.
     Respelling(String),
+}
+
+/// The voices a newsroom can choose: a dialect each engine maps to one of its own voices.
+pub const NARRATION_VOICES: &[(&str, &str)] =
+    &[("en-us", "American English"), ("en-gb", "British English")];
+
+const WORD_CHARS: usize = 64;
+const PRONUNCIATION_CHARS: usize = 100;
+
+/// Whether `voice` is one of [`NARRATION_VOICES`].
+pub fn check_voice(voice: &str) -> Result<(), NarrationRefusal> {
+    if NARRATION_VOICES.iter().any(|(code, _)| *code == voice) {
+        Ok(())
+    } else {
+        Err(NarrationRefusal::VoiceUnknown {
+            voice: voice.to_owned(),
+        })
+    }
+}
+
+/// A lexicon entry: one word of letters, apostrophes or hyphens, said as a respelling of letters
+/// or as IPA. Everything wrong is reported, the word's problem first.
+pub fn check_pronunciation(word: &str, pronunciation: &Pronunciation) -> Vec<NarrationRefusal> {
+    let mut refused = Vec::new();
+    let word = word.trim();
+    if word.is_empty() || word.chars().count() > WORD_CHARS {
+        refused.push(NarrationRefusal::WordLength { max: WORD_CHARS });
+    } else if !word
+        .chars()
+        .all(|c| c.is_alphabetic() || c == '\'' || c == '’' || c == '-')
+    {
+        refused.push(NarrationRefusal::WordNotOne);
+    }
+    match pronunciation {
+        Pronunciation::Respelling(text) => {
+            let text = text.trim();
+            if text.is_empty() || text.chars().count() > PRONUNCIATION_CHARS {
+                refused.push(NarrationRefusal::RespellingLength {
+                    max: PRONUNCIATION_CHARS,
+                });
+            } else if !text
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | ' ' | '\''))
+            {
+                refused.push(NarrationRefusal::RespellingLetters);
+            }
+        }
+        Pronunciation::Ipa(text) => {
+            let text = text.trim().trim_matches('/');
+            if text.is_empty() || text.chars().count() > PRONUNCIATION_CHARS {
+                refused.push(NarrationRefusal::IpaLength {
+                    max: PRONUNCIATION_CHARS,
+                });
+            } else if !text.chars().all(|c| c.is_alphabetic() || ipa_mark(c)) {
+                refused.push(NarrationRefusal::IpaLetters);
+            }
+        }
+    }
+    refused
+}
+
+/// IPA letters are Latin, Greek or IPA-extension letters plus stress, length and tie marks;
+/// digits and punctuation mean something else was pasted.
+fn ipa_mark(c: char) -> bool {
+    matches!(
+        c,
+        'ˈ' | 'ˌ' | 'ː' | 'ˑ' | '.' | ' ' | '‿' | '͡' | '̃' | '̩' | '̯' | 'ʰ' | 'ʲ' | 'ʷ'
+    )
 }
 
 /// The newsroom's pronunciation lexicon: word (case-insensitive) to pronunciation.
@@ -176,6 +246,36 @@ fn spoken(texts: Vec<String>, english: SpokenEnglish) -> Vec<SpokenParagraph> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lexicon_entries_are_checked() {
+        let say = |t: &str| Pronunciation::Respelling(t.to_owned());
+        let ipa = |t: &str| Pronunciation::Ipa(t.to_owned());
+        assert_eq!(check_pronunciation("Petro", &say("PEH-troh")), []);
+        assert_eq!(check_pronunciation("Jaramillo", &ipa("/xaɾaˈmiʝo/")), []);
+        assert_eq!(check_pronunciation("O'Neill", &say("oh NEEL")), []);
+        assert_eq!(
+            check_pronunciation("two words", &say("x")),
+            [NarrationRefusal::WordNotOne]
+        );
+        assert_eq!(
+            check_pronunciation("", &say("  ")),
+            [
+                NarrationRefusal::WordLength { max: 64 },
+                NarrationRefusal::RespellingLength { max: 100 }
+            ]
+        );
+        assert_eq!(
+            check_pronunciation("Petro", &say("PEH-troh <script>")),
+            [NarrationRefusal::RespellingLetters]
+        );
+        assert_eq!(
+            check_pronunciation("Petro", &ipa("pe1tro")),
+            [NarrationRefusal::IpaLetters]
+        );
+        assert!(check_voice("en-gb").is_ok());
+        assert!(check_voice("klingon").is_err());
+    }
 
     #[test]
     fn live_coverage_reads_its_summary_and_key_events_only() {

@@ -393,12 +393,12 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
             t0,
         )
         .await;
-    assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
+    assert!(matches!(refused, Err(DbError::Refused(_))), "{refused:?}");
     assert!(matches!(
         store
             .create_api_token("  ", Role::Author, "s0", in_90_days, &actor(&editor), t0)
             .await,
-        Err(DbError::Invalid(_))
+        Err(DbError::Refused(_))
     ));
 
     // An expiry in the past, or more than a year away, is refused.
@@ -407,7 +407,7 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
             store
                 .create_api_token("odd", Role::Author, "s0", expires, &actor(&editor), t0)
                 .await,
-            Err(DbError::Invalid(_))
+            Err(DbError::Refused(_))
         ));
     }
     let token = store

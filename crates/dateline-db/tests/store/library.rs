@@ -263,23 +263,15 @@ async fn author_profiles_keep_a_library_photo_and_links(store: TestStore) {
     let refused = store
         .save_author_profile(Some(created.author.id), &input, &ana, hours_after_base(1))
         .await;
-    assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
+    // The picture can leave the library between the use case's check and the write.
+    assert!(matches!(refused, Err(DbError::Refused(_))), "{refused:?}");
     input.photo_image_id = None;
-    input.links.push(AuthorLink {
-        label: "Site".to_owned(),
-        url: "javascript:alert(1)".to_owned(),
-    });
-    let refused = store
-        .save_author_profile(Some(created.author.id), &input, &ana, hours_after_base(1))
-        .await;
-    assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
     assert_eq!(
         store.author_profile(created.author.id).await.unwrap(),
         Some(created.clone()),
         "refusals change nothing"
     );
 
-    input.links.pop();
     input.author.role = "Environment editor".to_owned();
     let updated = store
         .save_author_profile(Some(created.author.id), &input, &ana, hours_after_base(2))

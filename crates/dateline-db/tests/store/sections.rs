@@ -42,7 +42,7 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, DbError::Invalid(_)),
+            matches!(error, DbError::Refused(_)),
             "{reserved}: {error:?}"
         );
     }
@@ -61,14 +61,14 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, DbError::Invalid(_)),
+            matches!(error, DbError::Refused(_)),
             "{invalid:?}: {error:?}"
         );
     }
     let mut nameless = section_input("politics", 1);
     nameless.name = "  ".to_owned();
     let error = store.create_section(&nameless).await.unwrap_err();
-    assert!(matches!(error, DbError::Invalid(_)), "{error:?}");
+    assert!(matches!(error, DbError::Refused(_)), "{error:?}");
 
     // Renaming is held to the same rules.
     let politics = section(&store, "politics", 1).await;
@@ -78,7 +78,7 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
             .update_section(politics.id, &section_input(refused, 1))
             .await
             .unwrap_err();
-        assert!(matches!(error, DbError::Invalid(_)), "{refused}: {error:?}");
+        assert!(matches!(error, DbError::Refused(_)), "{refused}: {error:?}");
     }
 
     assert_eq!(store.sections().await.unwrap(), vec![politics]);
@@ -202,7 +202,7 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
     };
     assert!(matches!(
         store.save_settings(&typo).await,
-        Err(dateline_db::DbError::Invalid(_))
+        Err(dateline_db::DbError::Refused(_))
     ));
     let bad_link = SiteSettings {
         corrections_policy_url: Some("javascript:alert(1)".to_owned()),

@@ -162,7 +162,7 @@ async fn an_edit_to_one_paragraph_resynthesises_only_that_paragraph(store: TestS
 
     // Opted out: nothing to do, and nothing offered.
     store
-        .set_narration_opt_out(id, true, &editor)
+        .set_narration_opt_out(id, true, &editor, jiff::Timestamp::now())
         .await
         .expect("opts out");
     let skipped = narrate_article(&store, &media, &Arc::clone(&engines), id)

@@ -3,16 +3,16 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::{Action, Field, Role};
-use dateline_db::{API_TOKEN_DEFAULT_LIFETIME, DbError};
+use dateline_core::{Action, Role};
 use dateline_usecases::people::{self, AccountDraft};
+use dateline_usecases::tokens::{self, TokenDraft};
 use dateline_usecases::{Context, UseCaseError};
 use http::StatusCode;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, render, secrets};
+use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render, secrets};
 use crate::AppState;
 
 pub use dateline_usecases::people::PASSWORD_LINK_VALID_FOR;
@@ -173,20 +173,10 @@ pub async fn create_user(
                     .await?;
             link_page(&state, &staff, &csrf, &member.display_name, &link, true).await
         }
-        Err(UseCaseError::Refused(refusals)) => {
-            let errors = refusals
-                .by_field()
-                .into_iter()
-                .map(|(field, message)| {
-                    (
-                        field.map_or("email", Field::as_str).to_owned(),
-                        json!(message),
-                    )
-                })
-                .collect();
+        Err(error) => {
+            let errors = field_errors(error, "email")?;
             new_user_page(&state, &staff, &csrf, &form, errors).await
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -377,17 +367,9 @@ pub struct TokenForm {
     name: String,
     #[serde(default)]
     role: String,
-    /// Days until the token expires, one of [`TOKEN_LIFETIMES_DAYS`].
+    /// Days until the token expires, one of [`tokens::LIFETIMES_DAYS`].
     #[serde(default)]
     expires_in_days: String,
-}
-
-/// The lifetimes a new token may have, in days; the default is the store's
-/// (`API_TOKEN_DEFAULT_LIFETIME`, 90 days), the longest a year.
-const TOKEN_LIFETIMES_DAYS: [i64; 5] = [7, 30, 90, 180, 365];
-
-fn default_token_days() -> i64 {
-    API_TOKEN_DEFAULT_LIFETIME.as_hours() / 24
 }
 
 async fn tokens_page(
@@ -419,7 +401,7 @@ async fn tokens_page(
             })
         })
         .collect();
-    let lifetimes: Vec<Value> = TOKEN_LIFETIMES_DAYS
+    let lifetimes: Vec<Value> = tokens::LIFETIMES_DAYS
         .into_iter()
         .map(|days| json!({ "value": days.to_string(), "label": format!("{days} days") }))
         .collect();
@@ -434,7 +416,7 @@ async fn tokens_page(
         "lifetimes": lifetimes,
         "form": TokenForm {
             role: Role::Editor.as_str().to_owned(),
-            expires_in_days: default_token_days().to_string(),
+            expires_in_days: tokens::default_lifetime_days().to_string(),
             ..TokenForm::default()
         },
         "errors": {},
@@ -468,64 +450,43 @@ pub async fn create_token(
     csrf: Csrf,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ManageApiTokens)?;
-    let mut errors = serde_json::Map::new();
-    let role = Role::parse(&form.role).filter(|role| *role <= staff.member.role);
-    if role.is_none() {
-        errors.insert("role".into(), "Choose a role no higher than yours.".into());
-    }
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
-        errors.insert(
-            "name".into(),
-            "Name the token (up to 80 characters), e.g. after the system that uses it.".into(),
-        );
-    }
-    let days = match form.expires_in_days.trim() {
-        "" => Some(default_token_days()),
-        days => days
-            .parse::<i64>()
-            .ok()
-            .filter(|days| TOKEN_LIFETIMES_DAYS.contains(days)),
-    };
-    if days.is_none() {
-        errors.insert(
-            "expires_in_days".into(),
-            "Choose when the token expires: at most a year from now.".into(),
-        );
-    }
-    let Some(role) = role.filter(|_| errors.is_empty()) else {
-        return tokens_page(
-            &state,
-            &staff,
-            &csrf,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "form": form, "errors": errors }),
-        )
-        .await;
-    };
-    let now = Timestamp::now();
-    let lifetime = SignedDuration::from_hours(24 * days.unwrap_or_else(default_token_days));
     let secret = format!("{API_TOKEN_PREFIX}{}", secrets::new_token()?);
-    let token = state
-        .store()
-        .create_api_token(
-            name,
-            role,
-            &secrets::token_digest(&secret),
-            now + lifetime,
-            &staff.actor(),
-            now,
-        )
-        .await?;
-    tokens_page(
-        &state,
-        &staff,
-        &csrf,
-        StatusCode::OK,
-        json!({ "new_token": { "name": token.name, "secret": secret } }),
+    let draft = TokenDraft {
+        name: form.name.clone(),
+        role: form.role.clone(),
+        expires_in_days: form.expires_in_days.clone(),
+    };
+    match tokens::create(
+        state.ctx(),
+        &staff.as_actor(),
+        &draft,
+        &secrets::token_digest(&secret),
+        Timestamp::now(),
     )
     .await
+    {
+        Ok(token) => {
+            tokens_page(
+                &state,
+                &staff,
+                &csrf,
+                StatusCode::OK,
+                json!({ "new_token": { "name": token.name, "secret": secret } }),
+            )
+            .await
+        }
+        Err(error) => {
+            let errors = field_errors(error, "name")?;
+            tokens_page(
+                &state,
+                &staff,
+                &csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "form": form, "errors": errors }),
+            )
+            .await
+        }
+    }
 }
 
 pub async fn revoke_token(
@@ -533,13 +494,11 @@ pub async fn revoke_token(
     staff: CurrentStaff,
     Path(id): Path<i64>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ManageApiTokens)?;
-    match state
-        .store()
-        .revoke_api_token(id, &staff.actor(), Timestamp::now())
-        .await
-    {
-        Ok(()) | Err(DbError::NotFound) => Ok(Redirect::to("/newsroom/tokens").into_response()),
+    match tokens::revoke(state.ctx(), &staff.as_actor(), id, Timestamp::now()).await {
+        // Revoked already (a second click, another admin): what was asked for holds.
+        Ok(()) | Err(UseCaseError::NotFound) => {
+            Ok(Redirect::to("/newsroom/tokens").into_response())
+        }
         Err(error) => Err(error.into()),
     }
 }

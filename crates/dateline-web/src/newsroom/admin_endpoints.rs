@@ -378,7 +378,9 @@ impl From<UseCaseError> for AdminError {
                 format!("saved by someone else since you read it (now version {current_version})"),
             ),
             UseCaseError::Store(error) => Self::db(error),
-            UseCaseError::Media(error) => {
+            // No Admin API use case hashes passwords, the only work that can be busy or fail
+            // outside the store; should one, it is ours, not the caller's.
+            error @ (UseCaseError::Media(_) | UseCaseError::Busy | UseCaseError::Failed(_)) => {
                 tracing::error!(%error, "Admin API request failed");
                 Self::Internal
             }

@@ -1,17 +1,19 @@
 //! Author profiles: byline, role, bio, a photo from the library and links. A staff member edits
-//! the profile their account writes under; admins edit and create any.
+//! the profile their account writes under; admins edit and create any
+//! (`dateline_usecases::authors` decides, checks and saves).
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::{Action, paths, slug};
-use dateline_db::{AuthorInput, AuthorLink, AuthorProfile, AuthorProfileInput, DbError};
+use dateline_core::{Action, paths};
+use dateline_db::AuthorProfile;
+use dateline_usecases::authors::{self, AuthorDraft};
 use http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
 use crate::AppState;
 
 /// How many recent library pictures the photo picker offers.
@@ -55,93 +57,16 @@ impl AuthorForm {
         }
     }
 
-    fn check(&self) -> Result<AuthorProfileInput, Map<String, Value>> {
-        let mut errors = Map::new();
-        let name = self.name.trim();
-        if name.is_empty() {
-            errors.insert("name".into(), "Give the author's name.".into());
-        }
-        let slug = match self.slug.trim() {
-            "" => slug::slugify(name),
-            typed => typed.to_owned(),
-        };
-        if !slug.is_empty() && !slug::is_valid_slug(&slug) {
-            errors.insert(
-                "slug".into(),
-                "Use lowercase letters, digits and single hyphens.".into(),
-            );
-        }
-        let photo_image_id = match self.photo_image_id.trim() {
-            "" => None,
-            typed => match typed.parse::<i64>() {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    errors.insert("photo_image_id".into(), "Choose a picture.".into());
-                    None
-                }
-            },
-        };
-        let mut links = Vec::new();
-        for line in self.links.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let (label, url) = match line.rsplit_once(char::is_whitespace) {
-                Some((label, url)) => (label.trim().to_owned(), url.to_owned()),
-                None => (host_of(line).unwrap_or_default(), line.to_owned()),
-            };
-            let web = url.starts_with("https://") || url.starts_with("http://");
-            if !web || label.is_empty() {
-                errors.insert(
-                    "links".into(),
-                    format!(
-                        "“{line}” is not a link: put a label, a space, then an address starting \
-                         with https://."
-                    )
-                    .into(),
-                );
-                break;
-            }
-            links.push(AuthorLink { label, url });
-        }
-        if errors.is_empty() {
-            Ok(AuthorProfileInput {
-                author: AuthorInput {
-                    slug,
-                    name: name.to_owned(),
-                    role: self.role.trim().to_owned(),
-                    bio: self.bio.trim().to_owned(),
-                },
-                photo_image_id,
-                links,
-            })
-        } else {
-            Err(errors)
+    fn draft(&self) -> AuthorDraft {
+        AuthorDraft {
+            name: self.name.clone(),
+            slug: self.slug.clone(),
+            role: self.role.clone(),
+            bio: self.bio.clone(),
+            photo_image_id: self.photo_image_id.clone(),
+            links: self.links.clone(),
         }
     }
-}
-
-fn host_of(url: &str) -> Option<String> {
-    let (_, rest) = url.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    (!host.is_empty()).then(|| host.trim_start_matches("www.").to_owned())
-}
-
-fn store_error(error: DbError) -> Result<Map<String, Value>, NewsroomError> {
-    let mut errors = Map::new();
-    match error {
-        DbError::Duplicate(_) => {
-            errors.insert(
-                "slug".into(),
-                "Another author already has this address.".into(),
-            );
-        }
-        DbError::Invalid(message) if message.contains("photo") => {
-            errors.insert("photo_image_id".into(), message.into());
-        }
-        DbError::Invalid(message) => {
-            errors.insert("name".into(), message.into());
-        }
-        other => return Err(other.into()),
-    }
-    Ok(errors)
 }
 
 fn owns(staff: &CurrentStaff, author_id: i64) -> bool {
@@ -249,30 +174,20 @@ pub async fn create(
     csrf: Csrf,
     Form(form): Form<AuthorForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require_on(Action::EditAuthorProfile, false)?;
-    let input = match form.check() {
-        Ok(input) => input,
-        Err(errors) => return authors_page(&state, &staff, &csrf, &form, errors, None).await,
-    };
-    match state
-        .store()
-        .save_author_profile(None, &input, &staff.actor(), Timestamp::now())
-        .await
+    match authors::create(
+        state.ctx(),
+        &staff.as_actor(),
+        &form.draft(),
+        Timestamp::now(),
+    )
+    .await
     {
         Ok(_) => Ok(Redirect::to("/newsroom/authors?saved=1").into_response()),
         Err(error) => {
-            let errors = store_error(error)?;
+            let errors = field_errors(error, "name")?;
             authors_page(&state, &staff, &csrf, &form, errors, None).await
         }
     }
-}
-
-async fn load(state: &AppState, id: i64) -> Result<AuthorProfile, NewsroomError> {
-    state
-        .store()
-        .author_profile(id)
-        .await?
-        .ok_or(NewsroomError::Web(crate::WebError::NotFound))
 }
 
 async fn author_page(
@@ -318,8 +233,7 @@ pub async fn edit_form(
     Path(id): Path<i64>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, NewsroomError> {
-    let profile = load(&state, id).await?;
-    staff.require_on(Action::EditAuthorProfile, owns(&staff, id))?;
+    let profile = authors::permitted(state.ctx(), &staff.as_actor(), id).await?;
     let notice = query.saved.map(|_| "Saved.");
     let form = AuthorForm::of(&profile);
     author_page(&state, &staff, &csrf, &profile, &form, Map::new(), notice).await
@@ -332,22 +246,12 @@ pub async fn save(
     Path(id): Path<i64>,
     Form(form): Form<AuthorForm>,
 ) -> Result<Response, NewsroomError> {
-    let profile = load(&state, id).await?;
-    staff.require_on(Action::EditAuthorProfile, owns(&staff, id))?;
-    let input = match form.check() {
-        Ok(input) => input,
-        Err(errors) => {
-            return author_page(&state, &staff, &csrf, &profile, &form, errors, None).await;
-        }
-    };
-    match state
-        .store()
-        .save_author_profile(Some(id), &input, &staff.actor(), Timestamp::now())
-        .await
-    {
+    let actor = staff.as_actor();
+    match authors::update(state.ctx(), &actor, id, &form.draft(), Timestamp::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/authors/{id}?saved=1")).into_response()),
         Err(error) => {
-            let errors = store_error(error)?;
+            let errors = field_errors(error, "name")?;
+            let profile = authors::permitted(state.ctx(), &actor, id).await?;
             author_page(&state, &staff, &csrf, &profile, &form, errors, None).await
         }
     }

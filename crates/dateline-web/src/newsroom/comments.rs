@@ -6,8 +6,8 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use dateline_core::Action;
 use dateline_core::comments::{ModerationMode, ModerationSettings};
-use dateline_core::{Action, Field};
 use dateline_db::Queue;
 use dateline_usecases::UseCaseError;
 use dateline_usecases::comments::{self, RulesDraft};
@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
 use crate::AppState;
 use crate::views::Clock;
 
@@ -410,7 +410,7 @@ pub async fn save_settings(
         premoderate_links: form.premoderate_links.as_deref() == Some("yes"),
         auto_close_days: form.auto_close_days.clone(),
     };
-    let refusals = match comments::save_rules(
+    let errors = match comments::save_rules(
         state.ctx(),
         &staff.as_actor(),
         &draft,
@@ -419,19 +419,8 @@ pub async fn save_settings(
     .await
     {
         Ok(_) => return Ok(Redirect::to("/newsroom/comments/settings?saved=1").into_response()),
-        Err(UseCaseError::Refused(refusals)) => refusals,
-        Err(error) => return Err(error.into()),
+        Err(error) => field_errors(error, "form")?,
     };
-    let errors: serde_json::Map<String, Value> = refusals
-        .by_field()
-        .into_iter()
-        .map(|(field, message)| {
-            (
-                field.map_or("form", Field::as_str).to_owned(),
-                json!(message),
-            )
-        })
-        .collect();
     // Re-show exactly what was typed, with the messages beside the fields.
     render(
         &state,

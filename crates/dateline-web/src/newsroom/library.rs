@@ -9,17 +9,16 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
-use dateline_core::{Action, Field, paging, paths};
-use dateline_db::{DbError, ImageEdit, LibraryImage};
+use dateline_core::{Action, paging, paths};
+use dateline_db::{DbError, LibraryImage};
 use dateline_storage::ImageLimits;
-use dateline_usecases::UseCaseError;
 use dateline_usecases::library::{self, ImageWords};
 use http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
 use crate::AppState;
 
 const PAGE_SIZE: i64 = 24;
@@ -36,20 +35,6 @@ pub struct UploadFields {
     /// A source type the uploader chose; empty to take the file's own declaration.
     #[serde(default)]
     pub source_type: String,
-}
-
-fn optional(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-fn parse_source_type(text: &str) -> Result<Option<DigitalSourceType>, String> {
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    DigitalSourceType::from_uri_or_code(text.trim())
-        .map(Some)
-        .ok_or_else(|| "Choose a digital source type from the list.".to_owned())
 }
 
 impl UploadFields {
@@ -336,16 +321,13 @@ pub async fn upload(
             uploaded.image.image.id
         ))
         .into_response()),
-        Err(UseCaseError::Refused(refusals)) => {
-            for (field, message) in refusals.by_field() {
-                errors.insert(field.map_or("file", Field::as_str).into(), message.into());
-            }
+        Err(error) => {
+            let errors = field_errors(error, "file")?;
             if json {
                 return Ok(refused_upload(errors));
             }
             upload_page(&state, &staff, &csrf, &fields, errors).await
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -471,34 +453,18 @@ pub async fn save(
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<EditForm>,
 ) -> Result<Response, NewsroomError> {
-    let item = load(&state, id).await?;
-    staff.require_on(Action::EditImage, owns(&item, &staff))?;
-    let mut errors = Map::new();
-    if form.alt.trim().is_empty() {
-        errors.insert(
-            "alt".into(),
-            "Alt text is required: describe the picture for readers who cannot see it.".into(),
-        );
-    }
-    let source_type = match parse_source_type(&form.source_type) {
-        Ok(found) => found,
+    let words = ImageWords {
+        alt: form.alt.clone(),
+        caption: form.caption.clone(),
+        credit: form.credit.clone(),
+        source_type: form.source_type.clone(),
+    };
+    match library::describe(state.ctx(), &staff.as_actor(), id, &words, Timestamp::now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/newsroom/images/{id}?saved=1")).into_response()),
         Err(error) => {
-            errors.insert("source_type".into(), error.into());
-            None
+            let errors = field_errors(error, "alt")?;
+            let item = load(&state, id).await?;
+            edit_page(&state, &staff, &csrf, &item, &form, errors, None).await
         }
-    };
-    if !errors.is_empty() {
-        return edit_page(&state, &staff, &csrf, &item, &form, errors, None).await;
     }
-    let edit = ImageEdit {
-        alt: form.alt.trim().to_owned(),
-        caption: optional(&form.caption),
-        credit: optional(&form.credit),
-        source_type,
-    };
-    state
-        .store()
-        .update_library_image(id, &edit, &staff.actor(), Timestamp::now())
-        .await?;
-    Ok(Redirect::to(&format!("/newsroom/images/{id}?saved=1")).into_response())
 }

@@ -49,6 +49,7 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, S
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
+pub(crate) use crate::error::field_errors;
 use crate::{AppState, WebError};
 pub use admin::{PASSWORD_LINK_VALID_FOR, issue_password_link};
 pub use admin_api::{ApiAuthError, ApiCaller};

@@ -6,14 +6,19 @@ use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::Action;
 use dateline_core::redirect::local_path;
 use dateline_db::DbError;
+use dateline_usecases::UseCaseError;
+use dateline_usecases::people::{self, NewPassword};
 use http::header::SET_COOKIE;
 use http::{Extensions, HeaderMap, StatusCode};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::sign_in::{Attempt, Refusal};
-use super::{Csrf, CurrentStaff, NewsroomError, client_address, cookie, render, secrets, session};
+use super::sign_in::Attempt;
+use super::{
+    Csrf, CurrentStaff, NewsroomError, client_address, cookie, field_errors, render, secrets,
+    session,
+};
 use crate::AppState;
 
 /// The same words whatever went wrong, so the form says nothing about which accounts exist.
@@ -183,84 +188,39 @@ pub async fn change_password(
     csrf: Csrf,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, NewsroomError> {
-    staff.require(Action::ChangeOwnPassword)?;
-    let mut errors = serde_json::Map::new();
-    let stored = state
-        .store()
-        .staff_password_hash(staff.member.id)
-        .await?
-        .unwrap_or_default();
-    let current_ok = match state
-        .newsroom()
-        .sign_in()
-        .verify(form.current, Some(stored))
-        .await
-    {
-        Ok(matches) => matches,
-        Err(refusal) => return Ok(busy(refusal)),
+    let new = NewPassword {
+        password: form.new_password,
+        confirm: form.confirm,
     };
-    if !current_ok {
-        errors.insert(
-            "current".into(),
-            "This is not your current password.".into(),
-        );
-    }
-    if let Some(problem) = secrets::password_problem(&form.new_password, &staff.member.email) {
-        errors.insert("new_password".into(), problem.into());
-    } else if form.new_password != form.confirm {
-        errors.insert("confirm".into(), "The two new passwords differ.".into());
-    }
-    if !errors.is_empty() {
-        return render(
-            &state,
-            Some(&staff),
-            &csrf,
-            "newsroom/password.html",
+    let result = people::change_own_password(
+        state.ctx(),
+        &staff.as_actor(),
+        form.current,
+        &new,
+        Some(staff.session_id),
+        state.newsroom().sign_in(),
+        Timestamp::now(),
+    )
+    .await;
+    let (status, context) = match result {
+        Ok(()) => (
+            StatusCode::OK,
+            json!({ "errors": {}, "notice": "Your password is changed. Other devices are signed out." }),
+        ),
+        Err(error) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "errors": errors }),
-        )
-        .await;
-    }
-    let hash = match hash_password(&state, form.new_password).await? {
-        Ok(hash) => hash,
-        Err(refusal) => return Ok(busy(refusal)),
+            json!({ "errors": field_errors(error, "new_password")? }),
+        ),
     };
-    state
-        .store()
-        .change_staff_password(
-            staff.member.id,
-            &hash,
-            Some(staff.session_id),
-            &staff.actor(),
-            Timestamp::now(),
-        )
-        .await?;
     render(
         &state,
         Some(&staff),
         &csrf,
         "newsroom/password.html",
-        StatusCode::OK,
-        json!({ "errors": {}, "notice": "Your password is changed. Other devices are signed out." }),
+        status,
+        context,
     )
     .await
-}
-
-/// Hashes off the async threads (argon2id is slow by design), within the newsroom's bound on
-/// concurrent hashes; `Ok(Err(_))` when no hashing permit came free in time.
-pub(super) async fn hash_password(
-    state: &AppState,
-    password: String,
-) -> Result<Result<String, Refusal>, NewsroomError> {
-    match state.newsroom().sign_in().hash(password).await {
-        Ok(hashed) => Ok(Ok(hashed?)),
-        Err(refusal) => Ok(Err(refusal)),
-    }
-}
-
-/// Every hashing permit stayed busy: a 503 to retry shortly, rather than a queue without end.
-fn busy(refusal: Refusal) -> Response {
-    refusal.mark((refusal.status(), refusal.message()).into_response())
 }
 
 #[derive(Deserialize)]
@@ -316,34 +276,31 @@ pub async fn set_password(
     Form(form): Form<SetPasswordForm>,
 ) -> Result<Response, NewsroomError> {
     let digest = secrets::token_digest(&token);
+    let new = NewPassword {
+        password: form.new_password,
+        confirm: form.confirm,
+    };
     let now = Timestamp::now();
-    let Some(member) = state.store().password_link_staff(&digest, now).await? else {
-        return link_gone(&state, &csrf).await;
-    };
-    let mut errors = serde_json::Map::new();
-    if let Some(problem) = secrets::password_problem(&form.new_password, &member.email) {
-        errors.insert("new_password".into(), problem.into());
-    } else if form.new_password != form.confirm {
-        errors.insert("confirm".into(), "The two passwords differ.".into());
-    }
-    if !errors.is_empty() {
-        return render(
-            &state,
-            None,
-            &csrf,
-            "newsroom/set_password.html",
-            StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "gone": false, "email": member.email, "errors": errors }),
-        )
-        .await;
-    }
-    let hash = match hash_password(&state, form.new_password).await? {
-        Ok(hash) => hash,
-        Err(refusal) => return Ok(busy(refusal)),
-    };
-    match state.store().use_password_link(&digest, &hash, now).await {
+    let result =
+        people::set_password_with_link(state.ctx(), &digest, &new, state.newsroom().sign_in(), now)
+            .await;
+    match result {
         Ok(_) => Ok(Redirect::to("/newsroom/login?done=password").into_response()),
-        Err(DbError::NotFound) => link_gone(&state, &csrf).await,
-        Err(error) => Err(error.into()),
+        Err(UseCaseError::NotFound) => link_gone(&state, &csrf).await,
+        Err(error) => {
+            let errors = field_errors(error, "new_password")?;
+            let Some(member) = state.store().password_link_staff(&digest, now).await? else {
+                return link_gone(&state, &csrf).await;
+            };
+            render(
+                &state,
+                None,
+                &csrf,
+                "newsroom/set_password.html",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({ "gone": false, "email": member.email, "errors": errors }),
+            )
+            .await
+        }
     }
 }

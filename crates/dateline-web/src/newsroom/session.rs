@@ -4,6 +4,7 @@ use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::{Action, StaffMember, permits};
 use dateline_db::{SessionLimits, StaffSession};
+use dateline_usecases::sessions;
 use http::HeaderValue;
 use http::request::Parts;
 use jiff::{SignedDuration, Timestamp};
@@ -139,7 +140,7 @@ pub(super) async fn load(
         return Ok(None);
     };
     if now.duration_since(session.last_seen_at) > TOUCH_EVERY {
-        state.store().touch_session(session.id, now).await?;
+        sessions::touch(state.ctx(), session.id, now).await?;
     }
     Ok(Some(from_session(session, token)))
 }
@@ -180,16 +181,15 @@ pub(super) async fn start(
 ) -> Result<HeaderValue, NewsroomError> {
     let token = secrets::new_token()?;
     let csrf = secrets::new_token()?;
-    state
-        .store()
-        .create_session(
-            member.id,
-            &secrets::token_digest(&token),
-            &csrf,
-            SESSION_LIMITS,
-            Timestamp::now(),
-        )
-        .await?;
+    sessions::start(
+        state.ctx(),
+        member,
+        &secrets::token_digest(&token),
+        &csrf,
+        SESSION_LIMITS,
+        Timestamp::now(),
+    )
+    .await?;
     Ok(cookie(
         state,
         SESSION_COOKIE,
@@ -208,10 +208,12 @@ pub(super) async fn end(
         state.tips().lock(state.ctx(), current.session_id).await?;
     }
     if let Some(token) = read_cookie(state, headers, SESSION_COOKIE) {
-        state
-            .store()
-            .revoke_session(&secrets::token_digest(&token), Timestamp::now())
-            .await?;
+        sessions::end(
+            state.ctx(),
+            &secrets::token_digest(&token),
+            Timestamp::now(),
+        )
+        .await?;
     }
     Ok(cookie(state, SESSION_COOKIE, "", Some(0)))
 }

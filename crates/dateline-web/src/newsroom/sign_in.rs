@@ -350,6 +350,28 @@ impl SignInLimits {
     }
 }
 
+/// The use cases hash and check passwords through the door's limits: within its permits, off
+/// the async threads.
+impl dateline_usecases::Passwords for SignInLimits {
+    async fn hash(&self, password: String) -> Result<String, dateline_usecases::UseCaseError> {
+        match SignInLimits::hash(self, password).await {
+            Ok(Ok(hash)) => Ok(hash),
+            Ok(Err(error)) => Err(dateline_usecases::UseCaseError::Failed(error.to_string())),
+            Err(_) => Err(dateline_usecases::UseCaseError::Busy),
+        }
+    }
+
+    async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, dateline_usecases::UseCaseError> {
+        SignInLimits::verify(self, password, stored)
+            .await
+            .map_err(|_| dateline_usecases::UseCaseError::Busy)
+    }
+}
+
 /// A per-client-address limit on something cheap to ask for and costly to answer (accounts
 /// created, emails sent): a burst, then one more every so often. Addresses are personal data:
 /// they stay in this node's memory, and only while they count.

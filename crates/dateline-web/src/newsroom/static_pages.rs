@@ -4,7 +4,7 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use dateline_core::{Action, Field, PageStatus, StaticPage};
+use dateline_core::{Action, PageStatus, StaticPage};
 use dateline_usecases::UseCaseError;
 use dateline_usecases::pages::{self, PageChanges};
 use http::StatusCode;
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::articles::Zone;
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
 use crate::AppState;
 
 /// The page form as typed: kept whole when something is refused.
@@ -67,23 +67,6 @@ impl PageForm {
             body: Some(self.body.clone()),
             position: Some(position),
         })
-    }
-}
-
-/// The refusals of a use case next to the fields they concern; anything else is the handler's.
-fn field_errors(error: UseCaseError) -> Result<Map<String, Value>, NewsroomError> {
-    match error {
-        UseCaseError::Refused(refusals) => Ok(refusals
-            .by_field()
-            .into_iter()
-            .map(|(field, message)| {
-                (
-                    field.map_or("form", Field::as_str).to_owned(),
-                    message.into(),
-                )
-            })
-            .collect()),
-        other => Err(other.into()),
     }
 }
 
@@ -231,7 +214,7 @@ pub async fn create(
             Ok(Redirect::to(&format!("/newsroom/pages/{}?saved=1", page.id)).into_response())
         }
         Err(error) => {
-            let errors = field_errors(error)?;
+            let errors = field_errors(error, "form")?;
             form_page(&state, &staff, &csrf, None, &form, errors, None).await
         }
     }
@@ -305,7 +288,7 @@ pub async fn save(
             form_page(&state, &staff, &csrf, Some(&page), &form, errors, None).await
         }
         Err(error) => {
-            let errors = field_errors(error)?;
+            let errors = field_errors(error, "form")?;
             form_page(&state, &staff, &csrf, Some(&page), &form, errors, None).await
         }
     }
@@ -338,7 +321,7 @@ pub async fn change_status(
     match changed {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/pages/{id}?saved=1")).into_response()),
         Err(error) => {
-            let errors = field_errors(error)?;
+            let errors = field_errors(error, "form")?;
             let page = load(&state, &staff, id).await?;
             form_page(
                 &state,

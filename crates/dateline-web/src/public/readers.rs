@@ -19,7 +19,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::comments::{COMMENT_RATE, PostAllowance};
 use dateline_core::redirect::local_path;
-use dateline_db::{DbError, NewReader, Reader, ReaderLinkPurpose, SessionLimits, SignInSide};
+use dateline_db::{DbError, Reader, ReaderLinkPurpose, SessionLimits, SignInSide};
+use dateline_usecases::UseCaseError;
+use dateline_usecases::readers::{self, ReaderDraft, SignedUp};
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, SET_COOKIE};
 use http::request::Parts;
 use http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -28,6 +30,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::pages::{Frame, absolute};
+use crate::error::field_errors;
 use crate::newsroom::sign_in::{AddressLimit, Attempt, Refusal, SignInLimits};
 use crate::newsroom::{
     PRIVATE_NO_STORE, check_form_token, check_origin, client_address, cookie, is_unsafe,
@@ -45,8 +48,6 @@ pub const READER_SESSION_LIMITS: SessionLimits = SessionLimits {
     idle_timeout: SignedDuration::from_hours(24 * 7),
 };
 const TOUCH_EVERY: SignedDuration = SignedDuration::from_mins(10);
-pub const VERIFY_LINK_VALID_FOR: SignedDuration = SignedDuration::from_hours(48);
-pub const SIGN_IN_LINK_VALID_FOR: SignedDuration = SignedDuration::from_mins(20);
 
 /// Accounts one address may create, and emailed links it may ask for: a burst enough for a
 /// household or an office behind one address, then a trickle (5 and 10 an hour) too slow for a
@@ -405,7 +406,7 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentRea
         .readers()
         .learn_session(digest, session.reader.id, now);
     if now.duration_since(session.expires_at - READER_SESSION_LIMITS.lifetime) > TOUCH_EVERY {
-        state.store().touch_reader_session(session.id, now).await?;
+        readers::touch_session(state.ctx(), session.id, now).await?;
     }
     Ok(Some(CurrentReader {
         reader: session.reader,
@@ -418,16 +419,15 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentRea
 async fn start_session(state: &AppState, reader: &Reader, to: &str) -> Result<Response, WebError> {
     let token = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
     let csrf = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
-    state
-        .store()
-        .create_reader_session(
-            reader.id,
-            &secrets::token_digest(&token),
-            &csrf,
-            READER_SESSION_LIMITS,
-            Timestamp::now(),
-        )
-        .await?;
+    readers::start_session(
+        state.ctx(),
+        reader,
+        &secrets::token_digest(&token),
+        &csrf,
+        READER_SESSION_LIMITS,
+        Timestamp::now(),
+    )
+    .await?;
     let mut response = Redirect::to(safe_next(to)).into_response();
     let headers = response.headers_mut();
     headers.append(
@@ -507,30 +507,29 @@ async fn send_link(
     purpose: ReaderLinkPurpose,
 ) -> Result<(), WebError> {
     let token = secrets::new_token().map_err(|e| WebError::Internal(e.to_string()))?;
-    let (valid_for, path, subject, intro) = match purpose {
+    let (path, subject, intro) = match purpose {
         ReaderLinkPurpose::Verify => (
-            VERIFY_LINK_VALID_FOR,
             "verify",
             "Confirm your email address",
             "Confirm your email address to start commenting:",
         ),
         ReaderLinkPurpose::SignIn => (
-            SIGN_IN_LINK_VALID_FOR,
             "magic",
             "Your sign-in link",
             "Follow this link within 20 minutes to sign in:",
         ),
     };
-    state
-        .store()
-        .create_reader_link(
-            reader.id,
-            &secrets::token_digest(&token),
-            purpose,
-            valid_for,
-            Timestamp::now(),
-        )
-        .await?;
+    let issued = readers::issue_link(
+        state.ctx(),
+        reader,
+        purpose,
+        &secrets::token_digest(&token),
+        Timestamp::now(),
+    )
+    .await?;
+    if !issued {
+        return Ok(());
+    }
     let settings = state.store().settings().await?;
     let link = absolute(state, &format!("/readers/{path}/{token}"));
     let message = ReaderMessage {
@@ -615,46 +614,40 @@ pub async fn sign_up(
         )
         .await;
     }
-    if let Some(problem) = secrets::password_problem(&form.password, &form.email) {
-        return again(
-            json!({ "password": problem }),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let hash = match state.readers().sign_in().hash(form.password.clone()).await {
-        Ok(hash) => hash.map_err(|e| WebError::Internal(e.to_string()))?,
-        Err(refusal) => {
-            let page = again(json!({ "form": refusal.message() }), refusal.status()).await?;
-            return Ok(refusal.mark(page));
-        }
+    let draft = ReaderDraft {
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        password: form.password.clone(),
     };
-    let created = state
-        .store()
-        .create_reader(
-            &NewReader {
-                email: form.email.clone(),
-                display_name: form.display_name.clone(),
-                password_hash: hash,
-            },
-            Timestamp::now(),
-        )
-        .await;
+    let signed_up = readers::sign_up(
+        state.ctx(),
+        &draft,
+        state.readers().sign_in(),
+        Timestamp::now(),
+    )
+    .await;
     // A new account and an address that has one already get the same answer, after the same
     // work (a hash, a write, an email): only the owner of the address, reading their mail,
     // learns which it was.
-    match created {
-        Ok(reader) => send_link(&state, &reader, ReaderLinkPurpose::Verify).await?,
-        Err(DbError::Duplicate(_)) => send_already_registered(&state, &form.email).await?,
-        Err(DbError::Invalid(message)) => {
-            let field = if message.contains("email") {
-                "email"
-            } else {
-                "display_name"
-            };
-            return again(json!({ field: message }), StatusCode::UNPROCESSABLE_ENTITY).await;
+    match signed_up {
+        Ok(SignedUp::New(reader)) => send_link(&state, &reader, ReaderLinkPurpose::Verify).await?,
+        Ok(SignedUp::AddressTaken) => send_already_registered(&state, &form.email).await?,
+        Err(UseCaseError::Busy) => {
+            let page = again(
+                json!({ "form": Refusal::Busy.message() }),
+                Refusal::Busy.status(),
+            )
+            .await?;
+            return Ok(Refusal::Busy.mark(page));
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => {
+            let mut errors = field_errors(error, "form")?;
+            // This form asks for the password once, as `password`.
+            if let Some(problem) = errors.remove("new_password") {
+                errors.insert("password".to_owned(), problem);
+            }
+            return again(Value::Object(errors), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     }
     reader_page(
         &state,
@@ -711,10 +704,13 @@ pub async fn verify(
     current: Option<CurrentReader>,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match state
-        .store()
-        .use_reader_link(&secrets::token_digest(&token), ReaderLinkPurpose::Verify, Timestamp::now())
-        .await
+    match readers::use_link(
+        state.ctx(),
+        &secrets::token_digest(&token),
+        ReaderLinkPurpose::Verify,
+        Timestamp::now(),
+    )
+    .await
     {
         Ok(_) if current.is_some() => Ok(Redirect::to("/readers/account?verified=1").into_response()),
         Ok(_) => message_page(
@@ -724,7 +720,7 @@ pub async fn verify(
             StatusCode::OK,
         )
         .await,
-        Err(DbError::NotFound) => message_page(
+        Err(UseCaseError::NotFound) => message_page(
             &state,
             "Link not valid",
             "This link was used already or has expired. Sign in and ask for a new one from your account page.",
@@ -743,6 +739,7 @@ pub async fn resend_verification(
     let Some(current) = current else {
         return Ok(Redirect::to("/readers/sign-in").into_response());
     };
+    // The use case sends nothing to a verified address; the limit counts only real requests.
     if current.reader.verified_at.is_none()
         && state.readers().links.allows(client_address(&extensions))
     {
@@ -919,13 +916,16 @@ pub async fn magic_sign_in(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match state
-        .store()
-        .use_reader_link(&secrets::token_digest(&token), ReaderLinkPurpose::SignIn, Timestamp::now())
-        .await
+    match readers::use_link(
+        state.ctx(),
+        &secrets::token_digest(&token),
+        ReaderLinkPurpose::SignIn,
+        Timestamp::now(),
+    )
+    .await
     {
         Ok(reader) => start_session(&state, &reader, "/readers/account").await,
-        Err(DbError::NotFound) => message_page(
+        Err(UseCaseError::NotFound) => message_page(
             &state,
             "Link not valid",
             "This sign-in link was used already or has expired. Ask for a new one on the sign-in page.",
@@ -942,10 +942,7 @@ pub async fn sign_out(
 ) -> Result<Response, WebError> {
     if let Some(token) = read_cookie(&state, &headers, SESSION_COOKIE) {
         let digest = secrets::token_digest(&token);
-        state
-            .store()
-            .revoke_reader_session(&digest, Timestamp::now())
-            .await?;
+        readers::end_session(state.ctx(), &digest, Timestamp::now()).await?;
         state.readers().forget_session(&digest);
     }
     let mut response = Redirect::to("/readers/sign-in").into_response();
@@ -1052,22 +1049,29 @@ pub async fn rename(
     let Some(current) = current else {
         return Ok(sign_in_first());
     };
-    match state.store().rename_reader(current.reader.id, &form.display_name).await {
+    match readers::rename(state.ctx(), &current.reader, &form.display_name).await {
         Ok(reader) => {
             let current = CurrentReader { reader, ..current };
-            account_page(&state, &current, &csrf, StatusCode::OK, json!({ "notice": "Your display name is changed." })).await
+            account_page(
+                &state,
+                &current,
+                &csrf,
+                StatusCode::OK,
+                json!({ "notice": "Your display name is changed." }),
+            )
+            .await
         }
-        Err(DbError::Invalid(message)) => {
+        Err(error) => {
+            let errors = field_errors(error, "display_name")?;
             account_page(
                 &state,
                 &current,
                 &csrf,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({ "form": { "display_name": form.display_name }, "errors": { "display_name": message } }),
+                json!({ "form": { "display_name": form.display_name }, "errors": errors }),
             )
             .await
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -1140,20 +1144,24 @@ pub async fn delete_account(
     let Some(current) = current else {
         return Ok(sign_in_first());
     };
-    if form.confirm != "yes" {
+    let deleted = readers::delete_account(
+        state.ctx(),
+        &current.reader,
+        form.confirm == "yes",
+        Timestamp::now(),
+    )
+    .await;
+    if let Err(error) = deleted {
+        let errors = field_errors(error, "confirm")?;
         return account_page(
             &state,
             &current,
             &csrf,
             StatusCode::UNPROCESSABLE_ENTITY,
-            json!({ "errors": { "confirm": "Tick the box to confirm that you want to delete your account." } }),
+            json!({ "errors": errors }),
         )
         .await;
     }
-    state
-        .store()
-        .delete_reader(current.reader.id, Timestamp::now())
-        .await?;
     state.readers().forget_reader(current.reader.id);
     let mut response = message_page(
         &state,

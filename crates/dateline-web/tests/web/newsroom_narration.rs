@@ -105,7 +105,11 @@ async fn the_lexicon_editor_validates_and_keeps_what_was_typed(store: TestStore)
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("a respelling uses letters"));
+    assert!(
+        refused.body.contains("A respelling uses letters"),
+        "{}",
+        refused.body
+    );
     assert!(
         refused.body.contains(r#"value="PEH-troh &lt;b&gt;""#),
         "what was typed stays"
