@@ -217,11 +217,11 @@ async fn an_editor_open_on_one_node_is_seen_from_the_others_until_closed_or_expi
     let elena_row = (7, "elena1".to_owned(), "Elena".to_owned());
     assert_eq!(
         seen_from(&store, "node-b", &[7], now - expiry).await,
-        [ana_row.clone()]
+        std::slice::from_ref(&ana_row)
     );
     assert_eq!(
         seen_from(&store, "node-a", &[7], now - expiry).await,
-        [elena_row.clone()]
+        std::slice::from_ref(&elena_row)
     );
     assert_eq!(
         seen_from(&store, "node-c", &[7, 8, 9], now - expiry).await,
@@ -255,7 +255,7 @@ async fn an_editor_open_on_one_node_is_seen_from_the_others_until_closed_or_expi
     );
     assert_eq!(
         seen_from(&store, "node-c", &[7], later - expiry).await,
-        [ana_row.clone()]
+        std::slice::from_ref(&ana_row)
     );
 
     // Maintenance deleted Ana's row while node A stalled: its next heartbeat writes it again.
@@ -282,7 +282,6 @@ async fn open_editors_are_bounded_over_every_node(store: TestStore) {
         staff_member(&store, "Elena").await,
         staff_member(&store, "Priya").await,
     ];
-    let presence = store.presence();
     let now = base_time();
     let since = now - SignedDuration::from_secs(5);
     let tight = PresenceLimits {
