@@ -5,10 +5,11 @@
 //! whose heartbeat stopped (its node died) counts as gone once it is older than the caller's
 //! `seen_since`, and maintenance deletes it.
 //!
-//! These rows are node bookkeeping, like a session's last-seen time: nobody's change to the
-//! site, so no audit entry, no `changes` row, not exported.
+//! Nothing here changes the site: no audit entry, no `changes` row, not exported. Opening and
+//! closing are a person's actions (`dateline_usecases::presence`); the heartbeat and the read
+//! are the node's own bookkeeping.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::{Backend, DbError, Result, Store, on_reader, on_writer, to_micros};
@@ -36,11 +37,14 @@ pub struct EditorElsewhere {
     pub name: String,
 }
 
-/// How many tabs may be open, counted over every node.
+/// How many tabs may be open, counted over every node, and how long a tab counts without its
+/// node's heartbeat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PresenceLimits {
     pub per_article: usize,
     pub per_person: usize,
+    /// A row last seen longer ago than this is of a node that died: it takes no place.
+    pub expires_after: SignedDuration,
 }
 
 /// Whether a tab was let in, and if not, which limit was reached.
@@ -68,14 +72,13 @@ fn count(limit: usize) -> i64 {
 
 impl Presence<'_> {
     /// Records that `editor` opened the article on `node`, unless the article or the person
-    /// already has as many tabs open as `limits` allow on all nodes together (rows last seen
-    /// before `seen_since` do not count). The same tab opening again replaces its row.
+    /// already has as many tabs open as `limits` allow on all nodes together (expired rows do
+    /// not count). The same tab opening again replaces its row.
     pub async fn open(
         &self,
         node: &str,
         editor: &OpenEditor,
         limits: PresenceLimits,
-        seen_since: Timestamp,
         now: Timestamp,
     ) -> Result<EditorAdmission> {
         // SQLite has one writer connection, which already makes openings take turns.
@@ -83,7 +86,7 @@ impl Presence<'_> {
             Backend::Sqlite { .. } => None,
             Backend::Postgres(_) => Some("SELECT pg_advisory_xact_lock($1)"),
         };
-        let seen_since = to_micros(seen_since);
+        let seen_since = to_micros(now - limits.expires_after);
         Ok(on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             if let Some(lock) = lock {

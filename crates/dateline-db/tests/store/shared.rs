@@ -188,6 +188,7 @@ async fn seen_from(
 const ROOMY: PresenceLimits = PresenceLimits {
     per_article: 24,
     per_person: 12,
+    expires_after: SignedDuration::from_secs(5),
 };
 
 async fn an_editor_open_on_one_node_is_seen_from_the_others_until_closed_or_expired(
@@ -199,16 +200,16 @@ async fn an_editor_open_on_one_node_is_seen_from_the_others_until_closed_or_expi
     let now = base_time();
     let expiry = SignedDuration::from_secs(5);
     let admitted = presence
-        .open("node-a", &tab(7, "ana1", ana), ROOMY, now - expiry, now)
+        .open("node-a", &tab(7, "ana1", ana), ROOMY, now)
         .await
         .unwrap();
     assert_eq!(admitted, EditorAdmission::Admitted);
     presence
-        .open("node-b", &tab(7, "elena1", elena), ROOMY, now - expiry, now)
+        .open("node-b", &tab(7, "elena1", elena), ROOMY, now)
         .await
         .unwrap();
     presence
-        .open("node-b", &tab(8, "elena2", elena), ROOMY, now - expiry, now)
+        .open("node-b", &tab(8, "elena2", elena), ROOMY, now)
         .await
         .unwrap();
 
@@ -283,17 +284,17 @@ async fn open_editors_are_bounded_over_every_node(store: TestStore) {
         staff_member(&store, "Priya").await,
     ];
     let now = base_time();
-    let since = now - SignedDuration::from_secs(5);
     let tight = PresenceLimits {
         per_article: 2,
         per_person: 2,
+        expires_after: SignedDuration::from_secs(5),
     };
     let open = |node: &'static str, editor: OpenEditor, at: jiff::Timestamp| {
         let store = store.store.clone();
         async move {
             store
                 .presence()
-                .open(node, &editor, tight, at - SignedDuration::from_secs(5), at)
+                .open(node, &editor, tight, at)
                 .await
                 .unwrap()
         }
@@ -340,6 +341,7 @@ async fn open_editors_are_bounded_over_every_node(store: TestStore) {
     let article_of_two = PresenceLimits {
         per_article: 2,
         per_person: 12,
+        expires_after: SignedDuration::from_secs(5),
     };
     let mut opening = Vec::new();
     for n in 0..8 {
@@ -349,7 +351,7 @@ async fn open_editors_are_bounded_over_every_node(store: TestStore) {
         opening.push(tokio::spawn(async move {
             store
                 .presence()
-                .open(node, &editor, article_of_two, since, now)
+                .open(node, &editor, article_of_two, now)
                 .await
                 .unwrap()
         }));

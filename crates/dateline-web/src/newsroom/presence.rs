@@ -12,9 +12,11 @@
 //! heartbeat reads, in one query for all the articles its tabs have open, the editors connected
 //! to other nodes, and tells the tabs of any change; a node where nobody has an article open asks
 //! the database nothing. A newly opened tab is told of the editors elsewhere at once. The rows of
-//! a node that died are ignored once [`EXPIRY`] old (and deleted by maintenance). These writes are
-//! node bookkeeping, like a session's last-seen time: nobody's change to the site, so they go
-//! through no use case; the permission to watch an article is the edit form's, checked first.
+//! a node that died are ignored once [`EXPIRY`] old (and deleted by maintenance). Opening and
+//! closing a tab are a person's actions, through `dateline_usecases::presence`, which checks the
+//! permission to edit the article (the edit form's rule) and counts its places over every node;
+//! the heartbeat is the node's bookkeeping of its own connections, with nothing to permit and
+//! nothing of the site changed, and calls the store directly.
 //!
 //! Memory is bounded: a few open editors per article and per person (counted over every node by
 //! the database, when a tab opens) and per node (in memory), each tab with a small event buffer;
@@ -30,13 +32,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use dateline_db::{EditorAdmission, EditorElsewhere, OpenEditor, PresenceLimits};
+use dateline_usecases::presence as usecases;
 use futures_util::Stream;
 use http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::articles::editable;
 use super::{CurrentStaff, NewsroomError};
 use crate::{AppState, WebError};
 
@@ -63,6 +65,7 @@ const EXPIRY: SignedDuration = SignedDuration::from_millis(5 * HEARTBEAT_MILLIS 
 const SHARED_LIMITS: PresenceLimits = PresenceLimits {
     per_article: EDITORS_PER_ARTICLE,
     per_person: TABS_PER_PERSON,
+    expires_after: EXPIRY,
 };
 
 /// The oldest heartbeat of an editor still counted as there at `now`.
@@ -171,9 +174,10 @@ impl Presence {
         self.rooms.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether this node's memory already says no: the node is full, the person has their tabs
-    /// open here, or the article has its editors (here and elsewhere, as last seen).
-    fn admits(&self, article_id: i64, staff_id: i64) -> Result<(), Full> {
+    /// Whether this node's memory already says no to another tab of `staff_id`: the node is
+    /// full, or the person has all their tabs open here. (The article's places are counted
+    /// after the permission to edit it is checked.)
+    fn admits(&self, staff_id: i64) -> Result<(), Full> {
         let rooms = self.rooms();
         let here = rooms.values().flat_map(|room| &room.here);
         if here.clone().count() >= EDITORS_PER_NODE {
@@ -181,12 +185,6 @@ impl Presence {
         }
         if here.filter(|e| e.staff_id == staff_id).count() >= TABS_PER_PERSON {
             return Err(Full::Person);
-        }
-        if rooms
-            .get(&article_id)
-            .is_some_and(|room| room.here.len() + room.elsewhere.len() >= EDITORS_PER_ARTICLE)
-        {
-            return Err(Full::Article);
         }
         Ok(())
     }
@@ -321,33 +319,38 @@ impl Presence {
 }
 
 /// Lets a tab in: this node's memory first (no database round trip for a tab it can refuse
-/// alone), then the limits over every node in the database, which records the tab; then the
-/// tab's room here, told at once of whoever has the article open on other nodes.
+/// alone), then the use case (the permission to edit the article, and the places over every
+/// node, which it takes); then the tab's room here, told at once of whoever has the article
+/// open on other nodes. Returns the tab's receiver and its record in the database.
 async fn open(
     state: &AppState,
+    staff: &CurrentStaff,
     article_id: i64,
     editor: Editor,
     now: Timestamp,
-) -> Result<Result<broadcast::Receiver<PresenceEvent>, Full>, WebError> {
+) -> Result<Result<(broadcast::Receiver<PresenceEvent>, OpenEditor), Full>, NewsroomError> {
     let presence = state.presence();
-    if let Err(full) = presence.admits(article_id, editor.staff_id) {
+    if let Err(full) = presence.admits(editor.staff_id) {
         return Ok(Err(full));
     }
-    let shared = state.store().presence();
-    let record = OpenEditor {
+    let (record, admission) = usecases::open(
+        state.ctx(),
+        &staff.as_actor(),
+        &presence.node,
         article_id,
-        tab: editor.tab.clone(),
-        staff_id: editor.staff_id,
-    };
-    match shared
-        .open(&presence.node, &record, SHARED_LIMITS, seen_since(now), now)
-        .await?
-    {
+        &editor.tab,
+        SHARED_LIMITS,
+        now,
+    )
+    .await?;
+    match admission {
         EditorAdmission::Admitted => {}
         EditorAdmission::ArticleFull => return Ok(Err(Full::Article)),
         EditorAdmission::PersonFull => return Ok(Err(Full::Person)),
     }
-    let elsewhere = shared
+    let elsewhere = state
+        .store()
+        .presence()
         .elsewhere(
             &presence.node,
             &[article_id],
@@ -357,10 +360,10 @@ async fn open(
         .await?;
     let elsewhere = elsewhere.into_iter().map(Editor::from).collect();
     match presence.join(article_id, editor, Some(elsewhere)) {
-        Ok(receiver) => Ok(Ok(receiver)),
+        Ok(receiver) => Ok(Ok((receiver, record))),
         Err(full) => {
             // Another tab took the last place here meanwhile.
-            shared.close(&presence.node, &record).await?;
+            usecases::close(state.ctx(), &presence.node, &record).await?;
             Ok(Err(full))
         }
     }
@@ -439,7 +442,7 @@ impl Drop for Leave {
         let record = self.record.clone();
         runtime.spawn(async move {
             let node = &state.presence().node;
-            if let Err(error) = state.store().presence().close(node, &record).await {
+            if let Err(error) = usecases::close(state.ctx(), node, &record).await {
                 tracing::warn!(%error, "could not record that an editor closed the article");
             }
         });
@@ -479,17 +482,16 @@ pub async fn events(
             "tab must be 1 to 32 letters or digits".to_owned(),
         )));
     }
-    // Whoever may open the edit form may be told about it: the same rule, in one place.
-    editable(&state, &staff, id).await?;
     let connection = state.presence().next_connection();
     let editor = Editor {
-        tab: tab.clone(),
+        tab,
         staff_id: staff.member.id,
         name: staff.member.display_name.clone(),
         connection,
     };
-    let receiver = match open(&state, id, editor, Timestamp::now()).await? {
-        Ok(receiver) => receiver,
+    // Whoever may open the edit form may be told about it: the use case checks the same rule.
+    let (receiver, record) = match open(&state, &staff, id, editor, Timestamp::now()).await? {
+        Ok(opened) => opened,
         Err(refused) => {
             let message = match refused {
                 Full::Article => "Too many editors have this article open.",
@@ -503,11 +505,7 @@ pub async fn events(
         state: state.clone(),
         article_id: id,
         connection,
-        record: OpenEditor {
-            article_id: id,
-            tab,
-            staff_id: staff.member.id,
-        },
+        record,
     };
     Ok(Sse::new(stream(receiver, leave))
         .keep_alive(KeepAlive::default())
@@ -577,7 +575,6 @@ mod tests {
             first_room.push(joining.connection);
             held.push(presence.join(1, joining, None).expect("room"));
         }
-        assert_eq!(presence.admits(1, 999), Err(Full::Article));
         assert_eq!(
             presence.join(1, editor(&presence, "late", 999), None).err(),
             Some(Full::Article)
@@ -586,7 +583,7 @@ mod tests {
             let tab = editor(&presence, "x", 1000);
             held.push(presence.join(100 + n as i64, tab, None).expect("tab"));
         }
-        assert_eq!(presence.admits(500, 1000), Err(Full::Person));
+        assert_eq!(presence.admits(1000), Err(Full::Person));
         assert_eq!(
             presence.join(500, editor(&presence, "y", 1000), None).err(),
             Some(Full::Person)
@@ -624,7 +621,7 @@ mod tests {
             let tab = editor(&presence, &format!("t{n}"), n as i64);
             held.push(presence.join(article, tab, None).expect("room"));
         }
-        assert_eq!(presence.admits(99_999, 99_999), Err(Full::Node));
+        assert_eq!(presence.admits(99_999), Err(Full::Node));
         assert_eq!(
             presence
                 .join(99_999, editor(&presence, "t", 99_999), None)
@@ -668,19 +665,17 @@ mod tests {
         assert!(drain(&mut tab).is_empty());
         assert!(presence.watched([7]).is_empty());
 
-        // The article's places are counted over every node.
-        let full: Vec<EditorElsewhere> = (0..EDITORS_PER_ARTICLE as i64 - 1)
+        // However many the database finds elsewhere, a room keeps at most an article's places of them.
+        let too_many: Vec<EditorElsewhere> = (0..EDITORS_PER_ARTICLE as i64 * 2)
             .map(|n| elsewhere(5, &format!("e{n}"), 100 + n))
             .collect();
-        presence.seen_elsewhere(&[5], full);
-        assert_eq!(presence.admits(5, 1), Err(Full::Article));
-        assert_eq!(presence.editors(5).len(), EDITORS_PER_ARTICLE);
+        presence.seen_elsewhere(&[5], too_many);
+        assert_eq!(presence.editors(5).len(), 1 + EDITORS_PER_ARTICLE);
 
         // Everyone elsewhere closed the article (or their node died).
         drain(&mut tab);
         presence.seen_elsewhere(&[5], Vec::new());
         assert_eq!(names(drain(&mut tab).last()), ["here"]);
-        assert_eq!(presence.admits(5, 1), Ok(()));
     }
 
     #[test]
