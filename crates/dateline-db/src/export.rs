@@ -658,6 +658,7 @@ pub const NOT_EXPORTED: &[&str] = &[
     "search_documents",
     "search_lexicon",
     "sign_in_attempts",
+    "sitemap_months",
     "staff_login_failures",
     "staff_password_links",
     "staff_sessions",

@@ -1,15 +1,55 @@
 //! What feeds carry: the latest published articles of a list, with their full text and tags, so
 //! a feed reader can show the whole story (RSS `content:encoded`, Atom `content`, JSON Feed
-//! `content_html`) without a second request per article.
+//! `content_html`) without a second request per article. A feed's whole read model (the list,
+//! its articles, the key events of its live coverage or the narrations of its podcast) is one
+//! store call, [`Store::feed`].
 
 use std::collections::HashMap;
 
-use dateline_core::{StorySummary, Tag};
+use dateline_core::{Author, Section, SiteSettings, StorySummary, Tag};
 use jiff::Timestamp;
 
 use crate::catalog::placeholders;
 use crate::rows::TagRow;
-use crate::{Result, Store, StoryFilter, on_reader};
+use crate::{ArticleAudio, FeedKeyEvent, Result, Store, StoryFilter, on_reader};
+
+/// Which feed, by its list's slug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedOf<'a> {
+    Site,
+    Section(&'a str),
+    Author(&'a str),
+}
+
+/// What a feed carries beside its articles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedItems {
+    /// The key events of live coverage in the list, as items of their own.
+    KeyEvents,
+    /// The articles' narrations: a podcast's episodes.
+    Episodes,
+}
+
+/// The list a feed follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedHead {
+    Site,
+    Section(Section),
+    Author(Author),
+}
+
+/// Everything a feed shows.
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    pub settings: SiteSettings,
+    pub head: FeedHead,
+    /// The latest articles of the list, newest first.
+    pub articles: Vec<FeedArticle>,
+    /// With [`FeedItems::KeyEvents`]: newest first, at most the feed's length.
+    pub key_events: Vec<FeedKeyEvent>,
+    /// With [`FeedItems::Episodes`]: the narrations of those articles that have one.
+    pub audio: Vec<ArticleAudio>,
+}
 
 /// One feed entry: the story card's fields plus what only a feed needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +76,53 @@ struct ArticleTagRow {
 }
 
 impl Store {
+    /// The feed of a list at `now`, `limit` articles long (and as many key events at most);
+    /// `None` when no list has the slug.
+    pub async fn feed(
+        &self,
+        of: FeedOf<'_>,
+        items: FeedItems,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Option<FeedPage>> {
+        let (head, filter) = match of {
+            FeedOf::Site => (FeedHead::Site, StoryFilter::All),
+            FeedOf::Section(slug) => match self.section_by_slug(slug).await? {
+                Some(section) => {
+                    let filter = StoryFilter::Section(section.id);
+                    (FeedHead::Section(section), filter)
+                }
+                None => return Ok(None),
+            },
+            FeedOf::Author(slug) => match self.author_by_slug(slug).await? {
+                Some(author) => {
+                    let filter = StoryFilter::Author(author.id);
+                    (FeedHead::Author(author), filter)
+                }
+                None => return Ok(None),
+            },
+        };
+        let settings = self.settings().await?;
+        let articles = self.feed_articles(filter, now, limit).await?;
+        let (key_events, audio) = match items {
+            FeedItems::KeyEvents => (
+                self.live().feed_key_events(filter, limit).await?,
+                Vec::new(),
+            ),
+            FeedItems::Episodes => {
+                let ids: Vec<i64> = articles.iter().map(|a| a.story.id).collect();
+                (Vec::new(), self.article_audio_for(&ids).await?)
+            }
+        };
+        Ok(Some(FeedPage {
+            settings,
+            head,
+            articles,
+            key_events,
+            audio,
+        }))
+    }
+
     /// The `limit` latest articles of a list at `now`, newest first, for a feed.
     pub async fn feed_articles(
         &self,

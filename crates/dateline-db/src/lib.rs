@@ -30,6 +30,7 @@ mod operations;
 mod pages;
 mod presence;
 mod profiles;
+mod public_pages;
 mod readers;
 mod rows;
 mod search_cursor;
@@ -64,7 +65,7 @@ pub use comments::{
 pub use desk::{DeskArticle, DeskFilter, ImageChoice, Owner};
 pub use editorial::{Revision, RevisionSummary, SCHEDULER_ACTOR};
 pub use error::DbError;
-pub use feeds::FeedArticle;
+pub use feeds::{FeedArticle, FeedHead, FeedItems, FeedOf, FeedPage};
 pub use imports::{
     Imported, ImportedComment, ImportedEntry, Imports, MAX_OLD_PATH_BYTES, MovedTo, RedirectTo,
     ThreadPlace, old_path_key,
@@ -85,6 +86,10 @@ pub use operations::{NarrationTotals, PoolUse, QueueDepth};
 pub use pages::{PageInput, PageRevision};
 pub use presence::{EditorAdmission, EditorElsewhere, OpenEditor, Presence, PresenceLimits};
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
+pub use public_pages::{
+    AuthorHead, CardFacts, FrontLayout, FrontPage, ListHead, ListLookup, ListOf, ListPage,
+    SectionBlock, SiteFrame,
+};
 pub use readers::{
     ExportedComment, ExportedReport, NewReader, Reader, ReaderExport, ReaderLinkPurpose,
     ReaderSession, Standing,
@@ -217,9 +222,14 @@ impl Store {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
+        // A reader's rows cross from its worker thread to the task in a bounded channel
+        // (sqlx: 50 rows). A monthly sitemap reads ~3,000 rows; at 50 the worker stopped and
+        // waited for the task sixty times a page, and each wait is a context switch (most of
+        // that page's CPU, and far worse on a busy machine). 1,024 rows of a few hundred bytes
+        // each is little memory for four readers.
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.read_only(true))
+            .connect_with(options.read_only(true).row_buffer_size(1024))
             .await?;
         Ok(Self {
             backend: Backend::Sqlite { reader, writer },

@@ -82,7 +82,7 @@ impl StoryFilter {
 
 /// Which way to walk a list's index to reach a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Walk {
+pub(crate) enum Walk {
     NewestFirst,
     OldestFirst,
 }
@@ -162,7 +162,7 @@ impl Store {
 
     /// The article ids of `limit` entries of a list after skipping `skip` in the `walk`
     /// direction, returned newest first whatever the direction.
-    async fn list_ids(
+    pub(crate) async fn list_ids(
         &self,
         filter: StoryFilter,
         now: Timestamp,

@@ -882,12 +882,14 @@ impl Live<'_> {
     }
 
     /// Which of `article_ids` are live coverage running now (published, not ended).
+    /// `status || ''`: with a bare `status`, SQLite walked the whole published range of an
+    /// index led by `status` (100,000 entries, 15 ms) instead of looking the few ids up.
     pub async fn running(&self, article_ids: &[i64]) -> Result<Vec<i64>> {
         if article_ids.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT id FROM articles WHERE kind = 'live' AND status = 'published' \
+            "SELECT id FROM articles WHERE kind = 'live' AND status || '' = 'published' \
              AND coverage_ended_at IS NULL AND id IN ({})",
             placeholders(1, article_ids.len())
         );

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use dateline_core::{AuthorRef, Image};
 use jiff::Timestamp;
 
-use crate::{Backend, Result, Store, from_micros, on_reader, to_micros};
+use crate::{DbError, Result, Store, from_micros, on_reader, to_micros};
 
 /// One calendar month (UTC) with published articles: one monthly article sitemap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,32 +86,44 @@ const SITEMAP_ARTICLE_COLUMNS: &str = "a.id, a.slug, a.section_id, s.slug AS sec
 
 impl Store {
     /// Every month (UTC) with articles published by `now`, oldest first, with its article count
-    /// and newest update. Month buckets need date functions, which differ between the dialects.
-    /// The index `articles_by_month` (migration 0021) holds every column read here, so no
-    /// article row is read; the date function per article remains (about 35 ms for 100,000 on
-    /// SQLite; finding the months by seeking and counting each month's range was slower).
+    /// and newest update. The months before the clock's own are read from the totals the
+    /// database keeps per month (`sitemap_months`, migration 0023): every article in them is
+    /// published by `now`. The clock's month is counted from its range of the covering
+    /// `articles_by_month` index up to `now`, since a story dated later in it is not out yet;
+    /// later months are not listed at all.
     pub async fn sitemap_months(&self, now: Timestamp) -> Result<Vec<SitemapMonth>> {
-        let rows: Vec<MonthRow> =
-            match &self.backend {
-                Backend::Sqlite { reader, .. } => sqlx::query_as(
-                    "SELECT strftime('%Y-%m', first_published_at / 1000000, 'unixepoch') AS month, \
-                     COUNT(*) AS articles, MAX(updated_at) AS last_modified FROM articles \
-                     WHERE status = 'published' AND first_published_at <= $1 \
-                     GROUP BY month ORDER BY month",
-                )
-                .bind(to_micros(now))
-                .fetch_all(reader)
-                .await?,
-                Backend::Postgres(pg) => sqlx::query_as(
-                    "SELECT to_char(to_timestamp(first_published_at / 1000000) AT TIME ZONE 'UTC', \
-                     'YYYY-MM') AS month, COUNT(*) AS articles, MAX(updated_at) AS last_modified \
-                     FROM articles WHERE status = 'published' AND first_published_at <= $1 \
-                     GROUP BY month ORDER BY month",
-                )
-                .bind(to_micros(now))
-                .fetch_all(pg)
-                .await?,
-            };
+        let current = jiff::tz::Offset::UTC.to_datetime(now);
+        let (year, month) = (current.year(), current.month());
+        let key = format!("{year:04}-{month:02}");
+        let (start, _) = month_range(year, month).ok_or_else(|| {
+            DbError::Invalid(format!("the clock reads a month out of range: {key}"))
+        })?;
+        let (mut rows, (articles, last_modified)): (Vec<MonthRow>, (i64, Option<i64>)) = on_reader!(self, pool => {
+            let earlier = sqlx::query_as(
+                "SELECT month, articles, last_modified FROM sitemap_months \
+                 WHERE month < $1 ORDER BY month",
+            )
+            .bind(&key)
+            .fetch_all(pool)
+            .await?;
+            let current = sqlx::query_as(
+                "SELECT COUNT(*), MAX(updated_at) FROM articles \
+                 WHERE status = 'published' AND first_published_at >= $1 \
+                 AND first_published_at <= $2",
+            )
+            .bind(to_micros(start))
+            .bind(to_micros(now))
+            .fetch_one(pool)
+            .await?;
+            (earlier, current)
+        });
+        if let (true, Some(last_modified)) = (articles > 0, last_modified) {
+            rows.push(MonthRow {
+                month: key,
+                articles,
+                last_modified,
+            });
+        }
         Ok(rows
             .into_iter()
             .filter_map(|row| {
@@ -253,6 +265,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::TestStore;
+    use crate::{Backend, on_writer};
 
     #[test]
     fn month_ranges_are_utc_and_cross_years() {
@@ -261,5 +275,193 @@ mod tests {
         assert_eq!(end.to_string(), "2027-01-01T00:00:00Z");
         assert!(month_range(2026, 13).is_none());
         assert!(month_range(2026, 0).is_none());
+    }
+
+    crate::both_backends!(month_totals_follow_every_change);
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// The months as the query the kept totals replaced groups them (before migration 0023):
+    /// what `sitemap_months` must answer at any clock.
+    async fn grouped(store: &Store, now: Timestamp) -> Vec<SitemapMonth> {
+        let rows: Vec<MonthRow> = match &store.backend {
+            Backend::Sqlite { reader, .. } => sqlx::query_as(
+                "SELECT strftime('%Y-%m', first_published_at / 1000000, 'unixepoch') AS month, \
+                 COUNT(*) AS articles, MAX(updated_at) AS last_modified FROM articles \
+                 WHERE status = 'published' AND first_published_at <= $1 \
+                 GROUP BY month ORDER BY month",
+            )
+            .bind(to_micros(now))
+            .fetch_all(reader)
+            .await
+            .unwrap(),
+            Backend::Postgres(pg) => sqlx::query_as(
+                "SELECT to_char(to_timestamp(first_published_at / 1000000) AT TIME ZONE 'UTC', \
+                 'YYYY-MM') AS month, COUNT(*) AS articles, MAX(updated_at) AS last_modified \
+                 FROM articles WHERE status = 'published' AND first_published_at <= $1 \
+                 GROUP BY month ORDER BY month",
+            )
+            .bind(to_micros(now))
+            .fetch_all(pg)
+            .await
+            .unwrap(),
+        };
+        rows.into_iter()
+            .map(|row| {
+                let (year, month) = row.month.split_once('-').unwrap();
+                SitemapMonth {
+                    year: year.parse().unwrap(),
+                    month: month.parse().unwrap(),
+                    articles: row.articles,
+                    last_modified: from_micros(row.last_modified),
+                }
+            })
+            .collect()
+    }
+
+    /// Runs one statement on the writer, as another writer (an importer, an older node, a
+    /// restore) would: the triggers must keep the totals true whoever writes.
+    async fn write(store: &Store, sql: &'static str, at: Timestamp, id: i64) {
+        on_writer!(store, pool => {
+            sqlx::query(sql).bind(to_micros(at)).bind(id).execute(pool).await.unwrap();
+        });
+    }
+
+    /// After every kind of change the kept totals answer what grouping all articles answers,
+    /// at clocks in the past, inside the months and after all of them.
+    async fn month_totals_follow_every_change(store: TestStore) {
+        let (section_id, author_id) = crate::testing::politics_desk(&store).await;
+        let publish = async |slug: &str, status, published: Option<&str>, updated: &str| {
+            let input = crate::ArticleInput {
+                section_id,
+                slug: slug.into(),
+                headline: slug.into(),
+                standfirst: "Standfirst.".into(),
+                body: "Body.".into(),
+                dateline_place: None,
+                hero_image_id: None,
+                author_ids: vec![author_id],
+                tags: Vec::new(),
+                language: "en".into(),
+                comments_open: true,
+                status,
+                first_published_at: published.map(at),
+                updated_at: Some(at(updated)),
+            };
+            store.create_article(&input).await.unwrap().id
+        };
+        use dateline_core::ArticleStatus::{Draft, Published};
+        let early_january = publish(
+            "early-january",
+            Published,
+            Some("2026-01-05T12:00:00Z"),
+            "2026-01-10T00:00:00Z",
+        )
+        .await;
+        let late_january = publish(
+            "late-january",
+            Published,
+            Some("2026-01-20T08:00:00Z"),
+            "2026-01-21T00:00:00Z",
+        )
+        .await;
+        let february = publish(
+            "february",
+            Published,
+            Some("2026-02-10T00:00:00Z"),
+            "2026-02-11T00:00:00Z",
+        )
+        .await;
+        // Dated later in the month the clock will be in, and in the month after.
+        publish(
+            "late-february",
+            Published,
+            Some("2026-02-25T00:00:00Z"),
+            "2026-02-25T00:00:00Z",
+        )
+        .await;
+        publish(
+            "march",
+            Published,
+            Some("2026-03-02T00:00:00Z"),
+            "2026-03-02T00:00:00Z",
+        )
+        .await;
+        let draft = publish("draft", Draft, None, "2026-01-06T00:00:00Z").await;
+
+        let clocks = [
+            "2025-12-31T00:00:00Z",
+            "2026-01-05T12:00:00Z",
+            "2026-01-15T00:00:00Z",
+            "2026-02-15T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+            "2036-01-01T00:00:00Z",
+        ]
+        .map(at);
+        let check = async |step: &str| {
+            for now in clocks {
+                assert_eq!(
+                    store.sitemap_months(now).await.unwrap(),
+                    grouped(&store, now).await,
+                    "{step}, at {now}"
+                );
+            }
+        };
+        check("created").await;
+        assert_eq!(
+            store.sitemap_months(clocks[3]).await.unwrap()[1].articles,
+            1,
+            "February by the 15th holds one story, not the one of the 25th"
+        );
+
+        let raise = "UPDATE articles SET updated_at = $1 WHERE id = $2";
+        write(&store, raise, at("2026-01-25T00:00:00Z"), early_january).await;
+        check("an update time raised").await;
+        write(&store, raise, at("2026-01-06T00:00:00Z"), early_january).await;
+        check("an update time lowered below another's").await;
+
+        let status = "UPDATE articles SET status = 'unpublished', updated_at = $1 WHERE id = $2";
+        write(&store, status, at("2026-02-12T00:00:00Z"), late_january).await;
+        check("unpublished").await;
+        let status = "UPDATE articles SET status = 'published', updated_at = $1 WHERE id = $2";
+        write(&store, status, at("2026-02-13T00:00:00Z"), late_january).await;
+        check("published again").await;
+
+        let first_publication = "UPDATE articles SET status = 'published', \
+             first_published_at = $1, updated_at = $1 WHERE id = $2";
+        write(&store, first_publication, at("2026-01-30T00:00:00Z"), draft).await;
+        check("a draft published").await;
+
+        let moved = "UPDATE articles SET first_published_at = $1 WHERE id = $2";
+        write(&store, moved, at("2026-01-31T23:59:59Z"), february).await;
+        check("moved to another month").await;
+        write(&store, moved, at("2025-11-30T00:00:00Z"), february).await;
+        check("moved to a month of its own").await;
+
+        store
+            .set_article_status(early_january, dateline_core::ArticleStatus::Unpublished)
+            .await
+            .unwrap();
+        check("unpublished through the store").await;
+
+        on_writer!(store, pool => {
+            sqlx::query("DELETE FROM articles WHERE id = $1")
+                .bind(february)
+                .execute(pool)
+                .await
+                .unwrap();
+        });
+        check("deleted, its month left empty").await;
+        assert!(
+            !store
+                .sitemap_months(clocks[5])
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| (m.year, m.month) == (2025, 11)),
+            "an emptied month is not listed"
+        );
     }
 }

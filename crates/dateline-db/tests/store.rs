@@ -39,6 +39,8 @@ mod live;
 mod migrations;
 #[path = "store/narration.rs"]
 mod narration;
+#[path = "store/public_pages.rs"]
+mod public_pages;
 #[path = "store/sections.rs"]
 mod sections;
 #[path = "store/shared.rs"]

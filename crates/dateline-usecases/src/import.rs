@@ -711,7 +711,7 @@ async fn import_article(
     Ok((imported, url, notes))
 }
 
-/// The library ids of an article's bylines, by the names the old site showed them under.
+/// The author ids of an article's bylines, by the names the old site showed them under.
 fn byline_names(plan: &Plan, article: &plan::Article, ids: &Written) -> HashMap<String, i64> {
     article
         .authors

@@ -18,7 +18,7 @@ mod support;
 /// Comments in flight when SIGTERM comes.
 const SLOW_POSTS: usize = 3;
 /// How long each of them pauses in the middle of its body: well inside the 10 s grace.
-const PAUSE: Duration = Duration::from_secs(2);
+const PAUSE: Duration = Duration::from_secs(5);
 
 /// Posts a comment whose body arrives in two halves [`PAUSE`] apart; `sent_half` is told once the
 /// server has the head and the first half. Returns the status answered (an error: cut off).
@@ -98,7 +98,9 @@ async fn sigterm_finishes_what_was_accepted(database_url: String) {
     // While the slow posts hold the drain open, the node says it is not ready.
     until(
         "readyz answering 503 while draining",
-        Duration::from_secs(2),
+        // The drain lasts as long as the posts pause; on a loaded machine the signal's handling
+        // alone took more than the 2 s this once was.
+        PAUSE,
         async || {
             let (status, body) = request(metrics_port, "GET", "/readyz", &[], b"")
                 .await

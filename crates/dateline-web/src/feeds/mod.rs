@@ -19,7 +19,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dateline_core::{Image, SiteSettings, cache_tags, live, markdown, paths};
-use dateline_db::{FeedArticle, FeedKeyEvent, StoryFilter};
+use dateline_db::{FeedArticle, FeedHead, FeedItems, FeedKeyEvent, FeedOf, FeedPage};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use http::{HeaderValue, StatusCode};
 use jiff::Timestamp;
@@ -233,20 +233,10 @@ pub async fn site_feed(
     if format.is_none() && file != PODCAST_FILE {
         return Err(WebError::NotFound);
     }
-    let settings = state.store().settings().await?;
-    let list = List {
-        scope: Scope::Site,
-        filter: StoryFilter::All,
-        title: settings.name.clone(),
-        description: settings.tagline.clone(),
-        home_path: "/".to_owned(),
-        // The site feed lists what the front page lists: every published article, newest first.
-        tags: vec![cache_tags::FRONT_LIST.to_owned()],
-    };
-    match format {
-        Some(format) => respond(&state, &settings, list, format).await,
-        None => respond_podcast(&state, &settings, list).await,
-    }
+    let page = list_feed_page(&state, FeedOf::Site, format).await?;
+    // The site's list always exists.
+    let page = page.ok_or(WebError::NotFound)?;
+    respond(&state, page, format)
 }
 
 pub async fn section_feed(
@@ -258,36 +248,17 @@ pub async fn section_feed(
         return Err(WebError::NotFound);
     }
     known_shape(&slug)?;
-    let Some(section) = state.store().section_by_slug(&slug).await? else {
+    match list_feed_page(&state, FeedOf::Section(&slug), format).await? {
+        Some(page) => respond(&state, page, format),
         // A renamed section keeps its subscribers (RSS readers follow a 301 and update the URL).
-        return match state.store().section_by_old_slug(&slug).await? {
+        None => match state.store().section_by_old_slug(&slug).await? {
             Some(moved) => Ok(moved_permanently(&format!(
                 "{}/{}",
                 folder(Scope::Section(&moved.slug)),
                 format.map_or(PODCAST_FILE, Format::file)
             ))),
             None => Err(WebError::NotFound),
-        };
-    };
-    let settings = state.store().settings().await?;
-    let list = List {
-        scope: Scope::Section(&section.slug),
-        filter: StoryFilter::Section(section.id),
-        title: format!("{} – {}", settings.name, section.name),
-        description: if section.description.is_empty() {
-            format!("The latest from {} in {}", settings.name, section.name)
-        } else {
-            section.description.clone()
         },
-        home_path: paths::section(&section.slug),
-        tags: vec![
-            cache_tags::section(section.id),
-            cache_tags::section_list(section.id),
-        ],
-    };
-    match format {
-        Some(format) => respond(&state, &settings, list, format).await,
-        None => respond_podcast(&state, &settings, list).await,
     }
 }
 
@@ -297,24 +268,27 @@ pub async fn author_feed(
 ) -> Result<Response, WebError> {
     let format = Format::from_file(&file).ok_or(WebError::NotFound)?;
     known_shape(&slug)?;
-    let author = state
-        .store()
-        .author_by_slug(&slug)
+    let page = list_feed_page(&state, FeedOf::Author(&slug), Some(format))
         .await?
         .ok_or(WebError::NotFound)?;
-    let settings = state.store().settings().await?;
-    let list = List {
-        scope: Scope::Author(&author.slug),
-        filter: StoryFilter::Author(author.id),
-        title: format!("{} – {}", settings.name, author.name),
-        description: format!("Stories by {} for {}", author.name, settings.name),
-        home_path: paths::author(&author.slug),
-        tags: vec![
-            cache_tags::author(author.id),
-            cache_tags::author_list(author.id),
-        ],
+    respond(&state, page, Some(format))
+}
+
+/// A list's feed read model: with key events for the three formats, with narrations for the
+/// podcast (`format` `None`).
+async fn list_feed_page(
+    state: &AppState,
+    of: FeedOf<'_>,
+    format: Option<Format>,
+) -> Result<Option<FeedPage>, WebError> {
+    let items = match format {
+        Some(_) => FeedItems::KeyEvents,
+        None => FeedItems::Episodes,
     };
-    respond(&state, &settings, list, format).await
+    Ok(state
+        .store()
+        .feed(of, items, Timestamp::now(), FEED_LENGTH)
+        .await?)
 }
 
 /// The latest corrections, newest first: one entry per correction, linking to the note on its
@@ -404,7 +378,6 @@ fn known_shape(slug: &str) -> Result<(), WebError> {
 /// A feed's list and how to describe it.
 struct List<'a> {
     scope: Scope<'a>,
-    filter: StoryFilter,
     title: String,
     description: String,
     home_path: String,
@@ -412,26 +385,62 @@ struct List<'a> {
     tags: Vec<String>,
 }
 
+impl<'a> List<'a> {
+    fn of(head: &'a FeedHead, settings: &SiteSettings) -> Self {
+        match head {
+            FeedHead::Site => List {
+                scope: Scope::Site,
+                title: settings.name.clone(),
+                description: settings.tagline.clone(),
+                home_path: "/".to_owned(),
+                // The site feed lists what the front page lists: every published article,
+                // newest first.
+                tags: vec![cache_tags::FRONT_LIST.to_owned()],
+            },
+            FeedHead::Section(section) => List {
+                scope: Scope::Section(&section.slug),
+                title: format!("{} – {}", settings.name, section.name),
+                description: if section.description.is_empty() {
+                    format!("The latest from {} in {}", settings.name, section.name)
+                } else {
+                    section.description.clone()
+                },
+                home_path: paths::section(&section.slug),
+                tags: vec![
+                    cache_tags::section(section.id),
+                    cache_tags::section_list(section.id),
+                ],
+            },
+            FeedHead::Author(author) => List {
+                scope: Scope::Author(&author.slug),
+                title: format!("{} – {}", settings.name, author.name),
+                description: format!("Stories by {} for {}", author.name, settings.name),
+                home_path: paths::author(&author.slug),
+                tags: vec![
+                    cache_tags::author(author.id),
+                    cache_tags::author_list(author.id),
+                ],
+            },
+        }
+    }
+}
+
 /// A list's podcast: the same articles, those with narration, as episodes (MP3 enclosures).
 const PODCAST_FILE: &str = "podcast.xml";
 
-async fn respond(
-    state: &AppState,
-    settings: &SiteSettings,
-    list: List<'_>,
-    format: Format,
-) -> Result<Response, WebError> {
-    let articles = state
-        .store()
-        .feed_articles(list.filter, Timestamp::now(), FEED_LENGTH)
-        .await?;
-    let key_events = state
-        .store()
-        .live()
-        .feed_key_events(list.filter, FEED_LENGTH)
-        .await?;
-    let (mut feed, mut tags) = list_feed(state, settings, list, &articles);
-    add_key_events(&mut feed, &mut tags, &state.config().base_url, &key_events);
+/// The feed in `format`, or the podcast for `None`.
+fn respond(state: &AppState, page: FeedPage, format: Option<Format>) -> Result<Response, WebError> {
+    let list = List::of(&page.head, &page.settings);
+    let Some(format) = format else {
+        return Ok(respond_podcast(state, &page, list));
+    };
+    let (mut feed, mut tags) = list_feed(state, &page.settings, list, &page.articles);
+    add_key_events(
+        &mut feed,
+        &mut tags,
+        &state.config().base_url,
+        &page.key_events,
+    );
     Ok(feed_response(&feed, format, tags))
 }
 
@@ -512,30 +521,22 @@ fn key_event_entry(base_url: &str, key_event: &FeedKeyEvent) -> Entry {
     }
 }
 
-async fn respond_podcast(
-    state: &AppState,
-    settings: &SiteSettings,
-    list: List<'_>,
-) -> Result<Response, WebError> {
-    let articles = state
-        .store()
-        .feed_articles(list.filter, Timestamp::now(), FEED_LENGTH)
-        .await?;
-    let ids: Vec<i64> = articles.iter().map(|a| a.story.id).collect();
-    let audio = state.store().article_audio_for(&ids).await?;
-    let narrated: Vec<(FeedArticle, dateline_db::AudioFiles)> = articles
-        .into_iter()
+fn respond_podcast(state: &AppState, page: &FeedPage, list: List<'_>) -> Response {
+    let narrated: Vec<(FeedArticle, dateline_db::AudioFiles)> = page
+        .articles
+        .iter()
         .filter_map(|article| {
-            let files = audio
+            let files = page
+                .audio
                 .iter()
                 .find(|a| a.article_id == article.story.id)
                 .and_then(|a| a.playable().cloned())?;
-            Some((article, files))
+            Some((article.clone(), files))
         })
         .collect();
     let (with_audio, files): (Vec<FeedArticle>, Vec<dateline_db::AudioFiles>) =
         narrated.into_iter().unzip();
-    let (feed, tags) = list_feed(state, settings, list, &with_audio);
+    let (feed, tags) = list_feed(state, &page.settings, list, &with_audio);
     let base_url = &state.config().base_url;
     let artwork = format!("{base_url}{}", state.theme().asset_url("logo.svg"));
     let body = podcast::write(&feed, &files, base_url, &artwork);
@@ -547,7 +548,7 @@ async fn respond_podcast(
         tags: tags.into_iter().collect(),
         cache_control: PAGE_CACHE_CONTROL,
     });
-    Ok(response)
+    response
 }
 
 /// The feed model of a list's articles, and the cache tags of everything it shows.

@@ -326,6 +326,7 @@ pub async fn standing(
         Timestamp::now(),
     )
     .await?;
+    state.readers().forget_reader(id);
     Ok(Json(AdminReader::from(reader)).into_response())
 }
 

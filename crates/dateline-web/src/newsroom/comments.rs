@@ -278,6 +278,11 @@ pub async fn standing(
         Timestamp::now(),
     )
     .await;
+    // The listener decides a known reader's allowance without the database: forgetting the
+    // reader here lets their next post reach the handler, which names the new standing.
+    if outcome.is_ok() {
+        state.readers().forget_reader(reader_id);
+    }
     answer(&state, &staff, &csrf, &form.queue, outcome, &form.standing).await
 }
 

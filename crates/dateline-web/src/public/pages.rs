@@ -7,7 +7,10 @@ use dateline_core::{
     ArticlePage, Image, NoteKind, Section, SiteSettings, StorySummary, cache_tags, jsonld, paging,
     paths, slug,
 };
-use dateline_db::{ArticleLookup, StoryFilter, StoryPage};
+use dateline_db::{
+    ArticleLookup, CardFacts, FrontLayout, FrontPage, ListHead, ListLookup, ListOf, ListPage,
+    SiteFrame, StoryFilter,
+};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
 use jiff::Timestamp;
@@ -116,22 +119,26 @@ impl Frame {
     }
 
     pub(super) async fn load(state: &AppState) -> Result<Self, WebError> {
-        let settings = state.store().settings().await?;
-        let sections = state.store().sections().await?;
-        let pages = state.store().published_page_links().await?;
+        Ok(Self::of(state.store().site_frame().await?))
+    }
+
+    /// The frame of a page whose read model carried it.
+    fn of(site: SiteFrame) -> Self {
+        let SiteFrame {
+            settings,
+            sections,
+            pages,
+            logo,
+        } = site;
         let clock = Clock::for_settings(&settings);
         let mut tags = BTreeSet::from([
             cache_tags::SITE.to_owned(),
             cache_tags::PAGES_LIST.to_owned(),
         ]);
-        let logo = match settings.logo_image_id {
-            Some(id) => {
-                tags.insert(cache_tags::image(id));
-                state.store().image(id).await?
-            }
-            None => None,
-        };
-        Ok(Self {
+        if let Some(id) = settings.logo_image_id {
+            tags.insert(cache_tags::image(id));
+        }
+        Self {
             feeds: feeds::site_links(&settings),
             settings,
             sections,
@@ -140,7 +147,7 @@ impl Frame {
             tags,
             live_badges: false,
             pages,
-        })
+        }
     }
 
     /// Adds a tag to what the page shows.
@@ -181,28 +188,23 @@ impl Frame {
     /// Cards for a list page, with each story's comment count. The page then carries the
     /// stories' discussion tags, so it is dropped when a count can change, just as often as
     /// the article pages themselves and no more.
-    pub(super) async fn stories_with_comment_counts(
+    pub(super) fn cards(
         &mut self,
-        state: &AppState,
         stories: &[StorySummary],
         sizes: &'static str,
-    ) -> Result<Vec<views::StoryView>, WebError> {
-        let ids: Vec<i64> = stories.iter().map(|story| story.id).collect();
-        let counts = state.store().approved_comment_counts(&ids).await?;
+        facts: &CardFacts,
+    ) -> Vec<views::StoryView> {
         let mut cards = self.stories(stories, sizes);
         for card in &mut cards {
             self.tags.insert(cache_tags::discussion(card.id));
-            card.comment_count = counts.get(&card.id).copied().unwrap_or(0);
-        }
-        if self.live_badges {
+            card.comment_count = facts.comment_counts.get(&card.id).copied().unwrap_or(0);
             // The badge's page is dropped by every entry of the coverage, as the issue asks.
-            let running = state.store().live().running(&ids).await?;
-            for card in cards.iter_mut().filter(|card| running.contains(&card.id)) {
+            if self.live_badges && facts.running.contains(&card.id) {
                 self.tags.insert(cache_tags::live(card.id));
                 card.live = true;
             }
         }
-        Ok(cards)
+        cards
     }
 
     /// The context every template gets, plus `extra`.
@@ -355,46 +357,48 @@ pub(super) fn website_meta(
 }
 
 pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> {
-    let mut frame = Frame::load(&state).await?;
+    let FrontPage {
+        frame,
+        latest,
+        sections,
+        facts,
+    } = state
+        .store()
+        .front_page(
+            Timestamp::now(),
+            FrontLayout {
+                latest: 1 + TOP_STORIES,
+                per_section: STORIES_PER_SECTION_BLOCK,
+            },
+        )
+        .await?;
+    let mut frame = Frame::of(frame);
     frame.live_badges = true;
     frame.tags.insert(cache_tags::FRONT_LIST.to_owned());
-    let now = Timestamp::now();
-    let latest = state
-        .store()
-        .stories(StoryFilter::All, now, 1 + TOP_STORIES, &[])
-        .await?;
-    let mut shown: Vec<i64> = latest.iter().map(|s| s.id).collect();
+    // Every section's block follows its list, shown or not: a story published there may
+    // bring a block back.
+    let lists: Vec<String> = frame
+        .sections
+        .iter()
+        .map(|section| cache_tags::section_list(section.id))
+        .collect();
+    frame.tags.extend(lists);
     let lead = frame
-        .stories_with_comment_counts(&state, latest.get(..1).unwrap_or_default(), LEAD_SIZES)
-        .await?
+        .cards(latest.get(..1).unwrap_or_default(), LEAD_SIZES, &facts)
         .pop();
-    let top = frame
-        .stories_with_comment_counts(&state, latest.get(1..).unwrap_or_default(), CARD_SIZES)
-        .await?;
-    let mut blocks = Vec::new();
-    for section in frame.sections.clone() {
-        frame.tags.insert(cache_tags::section_list(section.id));
-        let stories = state
-            .store()
-            .stories(
-                StoryFilter::Section(section.id),
-                now,
-                STORIES_PER_SECTION_BLOCK,
-                &shown,
-            )
-            .await?;
-        if stories.is_empty() {
-            continue;
-        }
-        shown.extend(stories.iter().map(|s| s.id));
-        let cards = frame
-            .stories_with_comment_counts(&state, &stories, CARD_SIZES)
-            .await?;
-        blocks.push(json!({
-            "section": {"name": section.name, "url": paths::section(&section.slug)},
-            "stories": cards,
-        }));
-    }
+    let top = frame.cards(latest.get(1..).unwrap_or_default(), CARD_SIZES, &facts);
+    let blocks: Vec<Value> = sections
+        .iter()
+        .map(|block| {
+            json!({
+                "section": {
+                    "name": block.section.name,
+                    "url": paths::section(&block.section.slug),
+                },
+                "stories": frame.cards(&block.stories, CARD_SIZES, &facts),
+            })
+        })
+        .collect();
     let title = frame.settings.name.clone();
     let description = frame.settings.tagline.clone();
     let meta = PageMeta {
@@ -430,42 +434,45 @@ pub async fn section(
     if !slug::is_valid_slug(&slug) {
         return not_found_page(&state).await;
     }
-    let Some(section) = state.store().section_by_slug(&slug).await? else {
-        // Sections and static pages share the top of the site; sections win, and a page may not
-        // take a section's address (`dateline_usecases::pages`).
-        if let Some(page) = state.store().published_page_at(&slug).await? {
-            return super::static_pages::render(&state, &page, super::static_pages::Mode::Public)
+    let lookup = match requested_page(query.as_deref()) {
+        Some(page) => {
+            let list = state
+                .store()
+                .list_page(
+                    ListOf::Section(&slug),
+                    Timestamp::now(),
+                    page,
+                    LIST_PAGE_SIZE,
+                )
+                .await?;
+            (list, page)
+        }
+        // A query that names no page: a section answers 404, a static page ignores it.
+        None => match state.store().section_by_slug(&slug).await? {
+            Some(_) => (ListLookup::NoSuchPage, 1),
+            None => (ListLookup::NoSuchList, 1),
+        },
+    };
+    match lookup {
+        (ListLookup::Found(list), page) => listing_page(&state, *list, page),
+        (ListLookup::NoSuchPage, _) => not_found_page(&state).await,
+        (ListLookup::NoSuchList, _) => {
+            // Sections and static pages share the top of the site; sections win, and a page
+            // may not take a section's address (`dateline_usecases::pages`).
+            if let Some(page) = state.store().published_page_at(&slug).await? {
+                return super::static_pages::render(
+                    &state,
+                    &page,
+                    super::static_pages::Mode::Public,
+                )
                 .await;
+            }
+            if let Some(moved) = state.store().section_by_old_slug(&slug).await? {
+                return Ok(permanent_redirect(&paths::section(&moved.slug)));
+            }
+            not_found_page(&state).await
         }
-        if let Some(moved) = state.store().section_by_old_slug(&slug).await? {
-            return Ok(permanent_redirect(&paths::section(&moved.slug)));
-        }
-        return not_found_page(&state).await;
-    };
-    let Some(page) = requested_page(query.as_deref()) else {
-        return not_found_page(&state).await;
-    };
-    let filter = StoryFilter::Section(section.id);
-    let listing = json!({
-        "kind": "section",
-        "heading": section.name,
-        "description": (!section.description.is_empty()).then_some(&section.description),
-    });
-    let mut frame = Frame::load(&state).await?;
-    frame.live_badges = true;
-    frame.tags.insert(cache_tags::section(section.id));
-    frame.tags.insert(cache_tags::section_list(section.id));
-    let section_feeds = feeds::section_links(&frame.settings, &section.slug, &section.name);
-    frame.feeds.extend(section_feeds);
-    let listing = Listing {
-        filter,
-        path: paths::section(&section.slug),
-        current_section: Some(section.id),
-        title: section.name.clone(),
-        description: section.description.clone(),
-        context: listing,
-    };
-    listing_page(state, frame, listing, page).await
+    }
 }
 
 /// The author's photo is drawn small beside their name.
@@ -476,54 +483,7 @@ pub async fn author(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    if !slug::is_valid_slug(&slug) {
-        return not_found_page(&state).await;
-    }
-    let (Some(profile), Some(page)) = (
-        state.store().author_profile_by_slug(&slug).await?,
-        requested_page(query.as_deref()),
-    ) else {
-        return not_found_page(&state).await;
-    };
-    let author = profile.author;
-    let mut frame = Frame::load(&state).await?;
-    frame.tags.insert(cache_tags::author(author.id));
-    frame.tags.insert(cache_tags::author_list(author.id));
-    let photo = match profile.photo_image_id {
-        Some(id) => {
-            frame.tags.insert(cache_tags::image(id));
-            state
-                .store()
-                .image(id)
-                .await?
-                .map(|image| crate::views::image_view(&image, AUTHOR_PHOTO_SIZES, 480))
-        }
-        None => None,
-    };
-    let author_feeds = feeds::author_links(&frame.settings, &author.slug, &author.name);
-    frame.feeds.extend(author_feeds);
-    let listing = json!({
-        "kind": "author",
-        "heading": author.name,
-        "role": (!author.role.is_empty()).then_some(&author.role),
-        "bio": (!author.bio.is_empty()).then_some(&author.bio),
-        "photo": photo,
-        "links": profile.links,
-    });
-    let description = if author.role.is_empty() {
-        format!("Stories by {}", author.name)
-    } else {
-        format!("{}, {}", author.name, author.role)
-    };
-    let listing = Listing {
-        filter: StoryFilter::Author(author.id),
-        path: paths::author(&author.slug),
-        current_section: None,
-        title: author.name.clone(),
-        description,
-        context: listing,
-    };
-    listing_page(state, frame, listing, page).await
+    person_or_topic(&state, ListOf::Author(&slug), query.as_deref()).await
 }
 
 pub async fn tag(
@@ -531,34 +491,31 @@ pub async fn tag(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    if !slug::is_valid_slug(&slug) {
-        return not_found_page(&state).await;
+    person_or_topic(&state, ListOf::Tag(&slug), query.as_deref()).await
+}
+
+/// An author or tag page: the list, or the themed 404 for an unknown slug or page.
+async fn person_or_topic(
+    state: &AppState,
+    list: ListOf<'_>,
+    query: Option<&str>,
+) -> Result<Response, WebError> {
+    let (ListOf::Author(slug) | ListOf::Tag(slug) | ListOf::Section(slug)) = list;
+    let Some(page) = requested_page(query).filter(|_| slug::is_valid_slug(slug)) else {
+        return not_found_page(state).await;
+    };
+    match state
+        .store()
+        .list_page(list, Timestamp::now(), page, LIST_PAGE_SIZE)
+        .await?
+    {
+        ListLookup::Found(list) => listing_page(state, *list, page),
+        ListLookup::NoSuchList | ListLookup::NoSuchPage => not_found_page(state).await,
     }
-    let (Some(tag), Some(page)) = (
-        state.store().tag_by_slug(&slug).await?,
-        requested_page(query.as_deref()),
-    ) else {
-        return not_found_page(&state).await;
-    };
-    let mut frame = Frame::load(&state).await?;
-    frame.tags.insert(cache_tags::tag(tag.id));
-    frame.tags.insert(cache_tags::tag_list(tag.id));
-    let listing = json!({"kind": "tag", "heading": tag.name});
-    let description = format!("Stories about {}", tag.name);
-    let listing = Listing {
-        filter: StoryFilter::Tag(tag.id),
-        path: paths::tag(&tag.slug),
-        current_section: None,
-        title: tag.name.clone(),
-        description,
-        context: listing,
-    };
-    listing_page(state, frame, listing, page).await
 }
 
 /// What a section, author or tag page lists, and how it introduces the list.
 struct Listing {
-    filter: StoryFilter,
     path: String,
     current_section: Option<i64>,
     title: String,
@@ -567,28 +524,91 @@ struct Listing {
     context: Value,
 }
 
-async fn listing_page(
-    state: AppState,
-    mut frame: Frame,
-    listing: Listing,
-    page: i64,
-) -> Result<Response, WebError> {
+/// How a list page introduces its list, and the cache tags and feeds that come with it.
+fn introduce(frame: &mut Frame, head: &ListHead) -> Listing {
+    match head {
+        ListHead::Section(section) => {
+            frame.live_badges = true;
+            frame.tags.insert(cache_tags::section(section.id));
+            frame.tags.insert(cache_tags::section_list(section.id));
+            let section_feeds = feeds::section_links(&frame.settings, &section.slug, &section.name);
+            frame.feeds.extend(section_feeds);
+            Listing {
+                path: paths::section(&section.slug),
+                current_section: Some(section.id),
+                title: section.name.clone(),
+                description: section.description.clone(),
+                context: json!({
+                    "kind": "section",
+                    "heading": section.name,
+                    "description": (!section.description.is_empty())
+                        .then_some(&section.description),
+                }),
+            }
+        }
+        ListHead::Author(head) => {
+            let (profile, photo) = (&head.profile, &head.photo);
+            let author = &profile.author;
+            frame.tags.insert(cache_tags::author(author.id));
+            frame.tags.insert(cache_tags::author_list(author.id));
+            if let Some(id) = profile.photo_image_id {
+                frame.tags.insert(cache_tags::image(id));
+            }
+            let photo = photo
+                .as_ref()
+                .map(|image| views::image_view(image, AUTHOR_PHOTO_SIZES, 480));
+            let author_feeds = feeds::author_links(&frame.settings, &author.slug, &author.name);
+            frame.feeds.extend(author_feeds);
+            Listing {
+                path: paths::author(&author.slug),
+                current_section: None,
+                title: author.name.clone(),
+                description: if author.role.is_empty() {
+                    format!("Stories by {}", author.name)
+                } else {
+                    format!("{}, {}", author.name, author.role)
+                },
+                context: json!({
+                    "kind": "author",
+                    "heading": author.name,
+                    "role": (!author.role.is_empty()).then_some(&author.role),
+                    "bio": (!author.bio.is_empty()).then_some(&author.bio),
+                    "photo": photo,
+                    "links": profile.links,
+                }),
+            }
+        }
+        ListHead::Tag(tag) => {
+            frame.tags.insert(cache_tags::tag(tag.id));
+            frame.tags.insert(cache_tags::tag_list(tag.id));
+            Listing {
+                path: paths::tag(&tag.slug),
+                current_section: None,
+                title: tag.name.clone(),
+                description: format!("Stories about {}", tag.name),
+                context: json!({"kind": "tag", "heading": tag.name}),
+            }
+        }
+    }
+}
+
+fn listing_page(state: &AppState, list: ListPage, page: i64) -> Result<Response, WebError> {
+    let ListPage {
+        frame,
+        head,
+        stories,
+        total,
+        facts,
+    } = list;
+    let mut frame = Frame::of(frame);
     let Listing {
-        filter,
         path,
         current_section,
         title,
         description,
         context: listing,
-    } = listing;
+    } = introduce(&mut frame, &head);
     let (path, title, description) = (path.as_str(), title.as_str(), description.as_str());
-    let Some(StoryPage { stories, total }) = state
-        .store()
-        .story_page(filter, Timestamp::now(), page, LIST_PAGE_SIZE)
-        .await?
-    else {
-        return not_found_page(&state).await;
-    };
     let pages = paging::count(total, LIST_PAGE_SIZE);
     let pagination = pagination(path, page, pages);
     // The theme appends the site name.
@@ -601,15 +621,13 @@ async fn listing_page(
     let meta = PageMeta {
         title: full_title.clone(),
         description: description.to_owned(),
-        canonical: absolute(&state, &canonical_path),
+        canonical: absolute(state, &canonical_path),
         robots: None,
     };
-    let og = website_meta(&frame, &state, &full_title, description, &canonical_path);
-    let story_views = frame
-        .stories_with_comment_counts(&state, &stories, CARD_SIZES)
-        .await?;
+    let og = website_meta(&frame, state, &full_title, description, &canonical_path);
+    let story_views = frame.cards(&stories, CARD_SIZES, &facts);
     let context = frame.context(
-        &state,
+        state,
         current_section,
         meta,
         og,
@@ -617,7 +635,7 @@ async fn listing_page(
         json!({"listing": listing, "stories": story_views, "pagination": pagination}),
     );
     list_of_pages(
-        frame.render(&state, "listing.html", context, StatusCode::OK),
+        frame.render(state, "listing.html", context, StatusCode::OK),
         pages,
     )
 }

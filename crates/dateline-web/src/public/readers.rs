@@ -195,7 +195,7 @@ impl ReaderState {
         }
     }
 
-    fn forget_reader(&self, reader_id: i64) {
+    pub(crate) fn forget_reader(&self, reader_id: i64) {
         if let Ok(mut sessions) = self.known_sessions.lock() {
             sessions.retain(|_, session| session.reader_id != reader_id);
         }
