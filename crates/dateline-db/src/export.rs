@@ -640,7 +640,7 @@ pub static TABLES: &[Table] = &[
 ];
 
 /// Tables left out of the export: operational state of this installation (the change log, jobs,
-/// counters, cursors), secrets (sessions, links, tokens, the tips install secret) and the
+/// counters, cursors, the editors open on each node), secrets (sessions, links, tokens, the tips install secret) and the
 /// PostgreSQL search index, which the importing site builds again.
 pub const NOT_EXPORTED: &[&str] = &[
     "_sqlx_migrations",
@@ -648,6 +648,7 @@ pub const NOT_EXPORTED: &[&str] = &[
     "cdn_purge_cursor",
     "change_log_head",
     "changes",
+    "editor_presence",
     "jobs",
     "limit_counters",
     "narration_totals",

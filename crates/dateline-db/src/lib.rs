@@ -28,6 +28,7 @@ mod narration;
 mod newsroom_desk;
 mod operations;
 mod pages;
+mod presence;
 mod profiles;
 mod public_pages;
 mod readers;
@@ -83,6 +84,7 @@ pub use narration::{
 pub use newsroom_desk::TagUse;
 pub use operations::{NarrationTotals, PoolUse, QueueDepth};
 pub use pages::{PageInput, PageRevision};
+pub use presence::{EditorAdmission, EditorElsewhere, OpenEditor, Presence, PresenceLimits};
 pub use profiles::{AuthorLink, AuthorProfile, AuthorProfileInput};
 pub use public_pages::{
     AuthorHead, CardFacts, FrontLayout, FrontPage, ListHead, ListLookup, ListOf, ListPage,

@@ -323,7 +323,18 @@ async fn run_maintenance(store: &Store) -> anyhow::Result<()> {
         .limits()
         .forget_before(Timestamp::now() - jiff::SignedDuration::from_hours(24))
         .await?;
-    tracing::info!(changes, jobs, counters, "maintenance pruned old rows");
+    // Editors a node left behind when it stopped: ignored after seconds, deleted here.
+    let editors = store
+        .presence()
+        .forget_before(Timestamp::now() - jiff::SignedDuration::from_mins(10))
+        .await?;
+    tracing::info!(
+        changes,
+        jobs,
+        counters,
+        editors,
+        "maintenance pruned old rows"
+    );
     // A publication job that failed for good (the database was away through all its retries)
     // would leave its article waiting until the next restart: the hourly sweep catches it.
     publish_scheduled(store, Timestamp::now()).await?;

@@ -20,6 +20,7 @@ pub mod live;
 pub mod narration;
 pub mod pages;
 pub mod people;
+pub mod presence;
 pub mod readers;
 pub mod sessions;
 pub mod site;

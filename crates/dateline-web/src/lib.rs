@@ -38,6 +38,7 @@ pub use client::{Client, ProxyHeaders, TrustedProxies};
 pub use error::WebError;
 pub use limits::BodyLimits;
 pub use metrics::Metrics;
+pub use newsroom::presence::HEARTBEAT as PRESENCE_HEARTBEAT;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
 pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
@@ -106,7 +107,7 @@ struct Inner {
     /// Absent only where a test builds a site without search.
     search: std::sync::OnceLock<Arc<SiteSearch>>,
     newsroom: newsroom::NewsroomState,
-    /// Who has which article open in the editor on this node.
+    /// Who has which article open in the editor, on this node and (as last seen) elsewhere.
     presence: newsroom::presence::Presence,
     tips: tips::TipsState,
     readers: public::readers::ReaderState,
@@ -143,7 +144,7 @@ impl AppState {
                 config,
                 search: std::sync::OnceLock::new(),
                 newsroom: newsroom::NewsroomState::new(),
-                presence: newsroom::presence::Presence::new(),
+                presence: newsroom::presence::Presence::new()?,
                 tips: tips::TipsState::new(),
                 readers: public::readers::ReaderState::new(),
                 live_feeds,
@@ -346,6 +347,28 @@ impl AppState {
             ticker.tick().await;
             if let Err(error) = self.apply_changes().await {
                 tracing::warn!(%error, "could not follow the changes log");
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// One heartbeat of the editors' presence at `now`: this node's open editors are marked
+    /// alive in the database, and its tabs are told who has the same articles open on other
+    /// nodes (see `newsroom::presence`).
+    pub async fn sync_presence(&self, now: jiff::Timestamp) -> Result<(), WebError> {
+        newsroom::presence::sync(self, now).await
+    }
+
+    /// Keeps the editors' presence shared with the other nodes, every
+    /// [`PRESENCE_HEARTBEAT`], forever.
+    pub async fn follow_presence(self) {
+        let mut ticker = tokio::time::interval(PRESENCE_HEARTBEAT);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(error) = self.sync_presence(jiff::Timestamp::now()).await {
+                tracing::warn!(%error, "could not share who is editing with the other nodes");
             }
         }
     }

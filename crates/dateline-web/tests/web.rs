@@ -92,7 +92,13 @@ async fn site(store: TestStore) -> Site {
 /// Another node of the same site: its own `AppState` (memory, page cache, limits' fast paths)
 /// on the same database and storage.
 async fn another_node(site: &Site) -> Router {
-    dateline_web::router(node_state(site.state.store(), site._media.path()).await)
+    another_node_with_state(site).await.1
+}
+
+/// [`another_node`], with its state, for the tests that drive its background work by hand.
+async fn another_node_with_state(site: &Site) -> (AppState, Router) {
+    let state = node_state(site.state.store(), site._media.path()).await;
+    (state.clone(), dateline_web::router(state))
 }
 
 struct Answer {

@@ -559,6 +559,8 @@ async fn serve(
         None => state,
     };
     tokio::spawn(state.clone().follow_changes(FOLLOW_CHANGES));
+    // Who has which article open in the editor, shared with the other nodes every second.
+    tokio::spawn(state.clone().follow_presence());
     // Articles whose publication time passed while no node was running go out now, before the
     // first request is served, rather than whenever the worker reaches their job.
     let caught_up = dateline_jobs::publish_scheduled(&store, jiff::Timestamp::now())

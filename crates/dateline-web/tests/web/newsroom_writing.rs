@@ -1,6 +1,6 @@
 //! The writing tools' server side (issue 17), through the front door: two editors told of each
-//! other and of a save over server-sent events, the tag type-ahead, and the dashboard each role
-//! sees — on both backends.
+//! other and of a save over server-sent events, on one node and across two, the tag type-ahead,
+//! and the dashboard each role sees — on both backends.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,15 +9,18 @@ use std::time::Duration;
 use dateline_core::{Role, TipKind};
 use dateline_db::testing::TestStore;
 use dateline_db::{Actor, NewTip};
+use dateline_web::AppState;
 use futures_util::StreamExt;
 use http::StatusCode;
+use jiff::{SignedDuration, Timestamp};
 
 use super::newsroom_auth::Browser;
 use super::newsroom_editor::{desk, edit_fields, post, write, writer};
-use super::site;
+use super::{another_node_with_state, site};
 
 dateline_db::both_backends!(
     two_editors_hear_of_each_other_and_of_a_save,
+    editors_on_two_nodes_hear_of_each_other_until_one_leaves_or_its_node_dies,
     presence_follows_the_edit_rule_and_stays_bounded,
     tags_are_offered_most_used_first,
     the_dashboard_shows_each_role_what_waits_for_it,
@@ -37,6 +40,24 @@ impl Events {
         Self {
             body: response.into_body().into_data_stream(),
             seen: String::new(),
+        }
+    }
+
+    /// The next whole event (SSE events end with a blank line), if one arrives within `wait`.
+    async fn next_within(&mut self, wait: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.seen.find("\n\n") {
+                let event = self.seen[..end].to_owned();
+                self.seen.drain(..end + 2);
+                return Some(event);
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.body.next())
+                .await
+                .ok()?
+                .expect("the stream goes on")
+                .expect("a chunk");
+            self.seen.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
 
@@ -143,6 +164,109 @@ async fn two_editors_hear_of_each_other_and_of_a_save(store: TestStore) {
     );
 }
 
+/// Runs `node`'s presence heartbeat at `at` (as `serve` does every second) until `events` gets
+/// an `editors` event that `want` accepts, and returns it.
+async fn heartbeat_until(
+    node: &AppState,
+    at: Timestamp,
+    events: &mut Events,
+    want: impl Fn(&str) -> bool,
+) -> String {
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        node.sync_presence(at).await.unwrap();
+        while let Some(event) = events.next_within(Duration::from_millis(100)).await {
+            if event.contains("event: editors") && want(&event) {
+                return event;
+            }
+            seen.push(event);
+        }
+    }
+    panic!("not told within 5 s; got {seen:?}");
+}
+
+/// Issue 16 and 17: behind a CDN, Ana's and Elena's event streams land on different nodes. Each
+/// is told of the other within a heartbeat (and at once when opening second), of a save on the
+/// other node, of the other leaving, and of the other's node dying.
+async fn editors_on_two_nodes_hear_of_each_other_until_one_leaves_or_its_node_dies(
+    store: TestStore,
+) {
+    let room = desk(&store).await;
+    let db = store.store.clone();
+    let site = site(store).await;
+    let (node_b, node_b_app) = another_node_with_state(&site).await;
+    let node_a = site.state.clone();
+    let (mut ana, ana_author) = writer(&db, &site.app, "Ana Editor", Role::Editor).await;
+    let (mut elena, _) = writer(&db, &node_b_app, "Elena Vasquez", Role::Editor).await;
+    let id = write(
+        &mut ana,
+        room.politics,
+        ana_author,
+        "Ferry trial",
+        "First words.",
+    )
+    .await;
+    let opened_at = db.article(id).await.unwrap().unwrap().version;
+    let presence = format!("/newsroom/articles/{id}/presence");
+
+    let mut anas = Events::open(&ana, &format!("{presence}?tab=ana1")).await;
+    let first = anas.until("event: editors").await;
+    assert!(
+        first.contains("Ana Editor") && !first.contains("Elena"),
+        "{first}"
+    );
+
+    // Elena opens the story on node B: she is warned at once that Ana is in it.
+    let mut elenas = Events::open(&elena, &format!("{presence}?tab=elena1")).await;
+    let both = elenas.until("event: editors").await;
+    assert!(
+        both.contains("Ana Editor") && both.contains("Elena Vasquez"),
+        "{both}"
+    );
+    // Node A's next heartbeat tells Ana.
+    let now = Timestamp::now();
+    let joined = heartbeat_until(&node_a, now, &mut anas, |e| e.contains("Elena Vasquez")).await;
+    assert!(joined.contains(r#""tab":"elena1""#), "{joined}");
+    // Another heartbeat with nothing new tells nobody.
+    node_a.sync_presence(now).await.unwrap();
+    assert_eq!(anas.next_within(Duration::from_millis(200)).await, None);
+
+    // Elena saves on node B; node A follows the changes log and Ana hears of it.
+    let edit_url = format!("/newsroom/articles/{id}/edit");
+    let fields = edit_fields(
+        opened_at,
+        room.politics,
+        ana_author,
+        "Ferry trial",
+        "Elena's.",
+    );
+    let saved = post(&mut elena, &edit_url, &edit_url, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    node_a.apply_changes().await.unwrap();
+    let news = anas.until("event: saved").await;
+    assert!(news.contains(r#""by":"Elena Vasquez""#), "{news}");
+
+    // Elena closes her tab: Ana is told within a heartbeat that she is alone again.
+    drop(elenas);
+    heartbeat_until(&node_a, now, &mut anas, |e| !e.contains("Elena")).await;
+
+    // Elena comes back, then node B dies (its heartbeat stops, her stream never closes): five
+    // heartbeats later, node A no longer counts her.
+    let mut back = Events::open(&elena, &format!("{presence}?tab=elena2")).await;
+    back.until("Ana Editor").await;
+    heartbeat_until(&node_a, now, &mut anas, |e| e.contains("elena2")).await;
+    let later = now + SignedDuration::from_secs(6);
+    let alone = heartbeat_until(&node_a, later, &mut anas, |e| !e.contains("Elena")).await;
+    assert!(alone.contains("Ana Editor"), "{alone}");
+    // Had node B kept beating, she would still be there.
+    node_b.sync_presence(later).await.unwrap();
+    heartbeat_until(&node_a, later, &mut anas, |e| e.contains("elena2")).await;
+    // And node B's tab hears of Ana leaving through the same heartbeat.
+    drop(anas);
+    let left = heartbeat_until(&node_b, later, &mut back, |e| !e.contains("Ana")).await;
+    assert!(left.contains("Elena Vasquez"), "{left}");
+}
+
 async fn presence_follows_the_edit_rule_and_stays_bounded(store: TestStore) {
     let room = desk(&store).await;
     let db = store.store.clone();
@@ -176,25 +300,39 @@ async fn presence_follows_the_edit_rule_and_stays_bounded(store: TestStore) {
         StatusCode::NOT_FOUND
     );
 
-    // One person cannot hold more than a dozen editors open on a node.
+    // One person cannot hold more than a dozen editors open, on all nodes together.
+    let (_, node_b) = another_node_with_state(&site).await;
+    let mut ana_on_b = Browser::new(&node_b);
+    ana_on_b.cookies = ana.cookies.clone();
     let mut open = Vec::new();
     for n in 0..12 {
-        let response = ana
+        let browser = if n % 2 == 0 { &ana } else { &ana_on_b };
+        let response = browser
             .open(&format!("/newsroom/articles/{id}/presence?tab=t{n}"))
             .await;
         assert_eq!(response.status(), StatusCode::OK, "tab {n}");
         open.push(response);
     }
-    let thirteenth = ana
-        .open(&format!("/newsroom/articles/{id}/presence?tab=t12"))
-        .await;
-    assert_eq!(thirteenth.status(), StatusCode::TOO_MANY_REQUESTS);
-    // Closing tabs frees their places.
+    for browser in [&ana, &ana_on_b] {
+        let thirteenth = browser
+            .open(&format!("/newsroom/articles/{id}/presence?tab=t12"))
+            .await;
+        assert_eq!(thirteenth.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    // Closing tabs frees their places (on each node at once, in the database a moment later).
     open.clear();
-    let again = ana
-        .open(&format!("/newsroom/articles/{id}/presence?tab=t13"))
-        .await;
-    assert_eq!(again.status(), StatusCode::OK);
+    let mut again = StatusCode::TOO_MANY_REQUESTS;
+    for _ in 0..50 {
+        let response = ana_on_b
+            .open(&format!("/newsroom/articles/{id}/presence?tab=t13"))
+            .await;
+        again = response.status();
+        if again == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(again, StatusCode::OK);
 }
 
 async fn tags_are_offered_most_used_first(store: TestStore) {
