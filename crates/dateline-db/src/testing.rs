@@ -136,6 +136,53 @@ macro_rules! both_backends {
     };
 }
 
+/// A staff account named `name` (its address `name@dateline.test`, lower-cased), of `role`,
+/// writing under the byline `author_id`, with no password: the member a test acts as.
+pub async fn staff_member(
+    store: &Store,
+    name: &str,
+    role: dateline_core::Role,
+    author_id: Option<i64>,
+) -> dateline_core::StaffMember {
+    store
+        .create_staff(
+            &crate::NewStaff {
+                email: format!("{}@dateline.test", name.to_lowercase()),
+                display_name: name.to_owned(),
+                role,
+                password_hash: None,
+                author_id,
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("staff member")
+}
+
+/// A picture in the library as `uploader` added it, with its alt text and nothing else (no
+/// file behind it: for tests of what the library records, not of what it serves).
+pub async fn library_picture(store: &Store, uploader: &crate::Actor) -> crate::LibraryImage {
+    store
+        .add_library_image(
+            &crate::ImageInput {
+                original_key: "originals/picture.jpg".into(),
+                original_mime: "image/jpeg".into(),
+                width: 800,
+                height: 600,
+                alt: "A square".into(),
+                caption: None,
+                credit: None,
+                source_type: None,
+                variants: Vec::new(),
+            },
+            &crate::SourceTypeOrigin::None,
+            uploader,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("library picture")
+}
+
 /// A "Politics" section and an author "Ada": what a test needs before it can write an article.
 /// Returns their ids.
 pub async fn politics_desk(store: &Store) -> (i64, i64) {

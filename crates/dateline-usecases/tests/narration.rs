@@ -116,20 +116,7 @@ async fn narration_the_archive_is_queued_by_the_platform_or_a_settings_editor(st
 }
 
 async fn staff(store: &Store, name: &str, role: Role, author_id: Option<i64>) -> Actor {
-    let member = store
-        .create_staff(
-            &NewStaff {
-                email: format!("{}@dateline.test", name.to_lowercase()),
-                display_name: name.to_owned(),
-                role,
-                password_hash: None,
-                author_id,
-            },
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
-    Actor::staff(member)
+    Actor::staff(dateline_db::testing::staff_member(store, name, role, author_id).await)
 }
 
 fn not_permitted<T: std::fmt::Debug>(result: Result<T, UseCaseError>, action: Action) {

@@ -226,6 +226,20 @@ fn twice(password: &str, confirm: &str) -> NewPassword {
     }
 }
 
+/// The password hash the store keeps for account `id`.
+async fn hash_of(ctx: &Context, id: i64) -> Option<String> {
+    ctx.store.staff_password_hash(id).await.unwrap()
+}
+
+/// Whether the staff session with the token digest `token` is live.
+async fn live(ctx: &Context, token: &str) -> bool {
+    ctx.store
+        .session(token, LIMITS, now())
+        .await
+        .unwrap()
+        .is_some()
+}
+
 const LIMITS: SessionLimits = SessionLimits {
     lifetime: jiff::SignedDuration::from_hours(12),
     idle_timeout: jiff::SignedDuration::from_hours(2),
@@ -285,11 +299,7 @@ async fn people_a_password_changes_only_with_the_current_one_and_ends_other_sess
         Err(UseCaseError::Busy)
     ));
     assert_eq!(
-        ctx.store
-            .staff_password_hash(ana.id)
-            .await
-            .unwrap()
-            .as_deref(),
+        hash_of(&ctx, ana.id).await.as_deref(),
         Some("hashed:old correct horse"),
         "nothing changed"
     );
@@ -302,26 +312,12 @@ async fn people_a_password_changes_only_with_the_current_one_and_ends_other_sess
     .await
     .unwrap();
     assert_eq!(
-        ctx.store
-            .staff_password_hash(ana.id)
-            .await
-            .unwrap()
-            .as_deref(),
+        hash_of(&ctx, ana.id).await.as_deref(),
         Some("hashed:new battery staple")
     );
+    assert!(live(&ctx, "here").await);
     assert!(
-        ctx.store
-            .session("here", LIMITS, now())
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        ctx.store
-            .session("laptop", LIMITS, now())
-            .await
-            .unwrap()
-            .is_none(),
+        !live(&ctx, "laptop").await,
         "the other device is signed out"
     );
     let audit = ctx.store.audit_for("staff", ana.id).await.unwrap();
@@ -360,65 +356,30 @@ async fn people_a_set_password_link_works_once(store: TestStore) {
     sessions::start(&ctx, &ana, "old", "csrf", LIMITS, now())
         .await
         .unwrap();
+    let set = |digest: &'static str, password: &str, confirm: &str| {
+        let (ctx, new) = (ctx.clone(), twice(password, confirm));
+        async move { people::set_password_with_link(&ctx, digest, &new, &OPEN, now()).await }
+    };
     assert_eq!(
-        codes(
-            people::set_password_with_link(
-                &ctx,
-                "link-digest",
-                &twice("correct horse", "correct horsf"),
-                &OPEN,
-                now()
-            )
-            .await
-        ),
+        codes(set("link-digest", "correct horse", "correct horsf").await),
         ["passwords_differ"]
     );
     assert!(matches!(
-        people::set_password_with_link(
-            &ctx,
-            "another-digest",
-            &twice("correct horse", "correct horse"),
-            &OPEN,
-            now()
-        )
-        .await,
+        set("another-digest", "correct horse", "correct horse").await,
         Err(UseCaseError::NotFound)
     ));
-    let set = people::set_password_with_link(
-        &ctx,
-        "link-digest",
-        &twice("correct horse", "correct horse"),
-        &OPEN,
-        now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(set.id, ana.id);
+    let done = set("link-digest", "correct horse", "correct horse")
+        .await
+        .unwrap();
+    assert_eq!(done.id, ana.id);
     assert_eq!(
-        ctx.store
-            .staff_password_hash(ana.id)
-            .await
-            .unwrap()
-            .as_deref(),
+        hash_of(&ctx, ana.id).await.as_deref(),
         Some("hashed:correct horse")
     );
-    assert!(
-        ctx.store
-            .session("old", LIMITS, now())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(!live(&ctx, "old").await);
     assert!(
         matches!(
-            people::set_password_with_link(
-                &ctx,
-                "link-digest",
-                &twice("other horse battery", "other horse battery"),
-                &OPEN,
-                now()
-            )
-            .await,
+            set("link-digest", "other horse battery", "other horse battery").await,
             Err(UseCaseError::NotFound)
         ),
         "used once"

@@ -7,10 +7,8 @@
 #![allow(clippy::unwrap_used)]
 
 use dateline_core::{Action, Field, PageStatus, Role};
-use dateline_db::testing::TestStore;
-use dateline_db::{
-    AuthorInput, ImageInput, LibraryImage, NewStaff, PageInput, SourceTypeOrigin, Store,
-};
+use dateline_db::testing::{TestStore, library_picture, staff_member};
+use dateline_db::{AuthorInput, PageInput, SourceTypeOrigin, Store};
 use dateline_storage::MediaStore;
 use dateline_usecases::authors::{self, AuthorDraft};
 use dateline_usecases::library::{self, ImageWords};
@@ -32,20 +30,7 @@ fn now() -> Timestamp {
 }
 
 async fn staff(store: &Store, name: &str, role: Role, author_id: Option<i64>) -> Actor {
-    let member = store
-        .create_staff(
-            &NewStaff {
-                email: format!("{}@dateline.test", name.to_lowercase()),
-                display_name: name.to_owned(),
-                role,
-                password_hash: None,
-                author_id,
-            },
-            now(),
-        )
-        .await
-        .unwrap();
-    Actor::staff(member)
+    Actor::staff(staff_member(store, name, role, author_id).await)
 }
 
 fn context(store: &TestStore) -> (Context, tempfile::TempDir) {
@@ -455,34 +440,12 @@ async fn site_api_tokens_stay_within_their_creators_role_and_lifetime(store: Tes
     );
 }
 
-async fn picture(store: &Store, by: &Actor) -> LibraryImage {
-    store
-        .add_library_image(
-            &ImageInput {
-                original_key: "originals/x.jpg".into(),
-                original_mime: "image/jpeg".into(),
-                width: 800,
-                height: 600,
-                alt: "A square".into(),
-                caption: None,
-                credit: None,
-                source_type: None,
-                variants: Vec::new(),
-            },
-            &SourceTypeOrigin::None,
-            &by.audit(),
-            now(),
-        )
-        .await
-        .unwrap()
-}
-
 async fn site_library_descriptions_are_the_uploaders_and_editors(store: TestStore) {
     let (ctx, _media) = context(&store);
     let uploader = staff(&store, "Cora", Role::Contributor, None).await;
     let colleague = staff(&store, "Carl", Role::Author, None).await;
     let editor = staff(&store, "Eda", Role::Editor, None).await;
-    let image = picture(&store, &uploader).await;
+    let image = library_picture(&store, &uploader.audit()).await;
     let id = image.image.id;
     let words = |alt: &str, source_type: &str| ImageWords {
         alt: alt.into(),

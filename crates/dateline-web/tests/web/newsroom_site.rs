@@ -3,39 +3,18 @@
 //! typed kept; what it accepts is in the audit log.
 
 use dateline_core::Role;
-use dateline_db::testing::TestStore;
-use dateline_db::{AuthorInput, ImageInput, NewStaff, SourceTypeOrigin};
+use dateline_db::testing::{TestStore, library_picture, staff_member};
+use dateline_db::{Actor, AuthorInput};
 use dateline_web::newsroom::secrets;
 use http::StatusCode;
 
-use super::newsroom_auth::{Browser, PASSWORD};
+use super::newsroom_auth::{Browser, PASSWORD, staff};
 use super::site;
 
 dateline_db::both_backends!(
     section_and_settings_forms_show_refusals_beside_their_fields,
     author_and_picture_forms_show_refusals_beside_their_fields,
 );
-
-async fn member(
-    store: &dateline_db::Store,
-    email: &str,
-    role: Role,
-    author_id: Option<i64>,
-) -> dateline_core::StaffMember {
-    store
-        .create_staff(
-            &NewStaff {
-                email: email.to_owned(),
-                display_name: format!("{role} person"),
-                role,
-                password_hash: Some(secrets::hash_password(PASSWORD).expect("hash")),
-                author_id,
-            },
-            jiff::Timestamp::now(),
-        )
-        .await
-        .expect("staff")
-}
 
 /// Whether the page shows an error beside `field`, as the newsroom's templates mark it (the
 /// message's id is the field's name with hyphens).
@@ -45,7 +24,7 @@ fn marked(body: &str, field: &str) -> bool {
 }
 
 async fn section_and_settings_forms_show_refusals_beside_their_fields(store: TestStore) {
-    member(&store, "boss@example.org", Role::Admin, None).await;
+    staff(&store, "boss@example.org", Role::Admin, Some(PASSWORD)).await;
     let site = site(store).await;
     let mut admin = Browser::new(&site.app);
     admin.sign_in("boss@example.org", PASSWORD).await;
@@ -177,29 +156,18 @@ async fn author_and_picture_forms_show_refusals_beside_their_fields(store: TestS
         })
         .await
         .expect("author");
-    let cora = member(&store, "cora@example.org", Role::Contributor, Some(own.id)).await;
-    let picture = store
-        .add_library_image(
-            &ImageInput {
-                original_key: "originals/x.jpg".into(),
-                original_mime: "image/jpeg".into(),
-                width: 800,
-                height: 600,
-                alt: "A square".into(),
-                caption: None,
-                credit: None,
-                source_type: None,
-                variants: Vec::new(),
-            },
-            &SourceTypeOrigin::None,
-            &dateline_db::Actor::staff(cora.id, "Cora"),
-            jiff::Timestamp::now(),
-        )
+    let cora = staff_member(&store, "Cora", Role::Contributor, Some(own.id)).await;
+    let password = secrets::hash_password(PASSWORD).expect("hash");
+    let setup = Actor::system("test");
+    let now = jiff::Timestamp::now();
+    store
+        .change_staff_password(cora.id, &password, None, &setup, now)
         .await
-        .expect("picture");
+        .expect("password");
+    let picture = library_picture(&store, &Actor::staff(cora.id, "Cora")).await;
     let site = site(store).await;
     let mut browser = Browser::new(&site.app);
-    browser.sign_in("cora@example.org", PASSWORD).await;
+    browser.sign_in("cora@dateline.test", PASSWORD).await;
 
     let own_page = format!("/newsroom/authors/{}", own.id);
     let refused = browser
