@@ -39,7 +39,7 @@ pub use error::WebError;
 pub use limits::BodyLimits;
 pub use metrics::Metrics;
 pub use newsroom::presence::HEARTBEAT as PRESENCE_HEARTBEAT;
-pub use newsroom::{ApiCaller, Csrf, CurrentStaff, NewsroomError};
+pub use newsroom::{ApiCaller, Csrf, CurrentStaff};
 pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use server::{ListenerLimits, Site, bind, serve};

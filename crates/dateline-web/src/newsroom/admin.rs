@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render, secrets};
+use super::{Csrf, CurrentStaff, WebError, field_errors, render, secrets};
 use crate::AppState;
 
 pub use dateline_usecases::people::PASSWORD_LINK_VALID_FOR;
@@ -29,7 +29,7 @@ pub async fn issue_password_link(
     base_url: &str,
     staff_id: i64,
     actor: &dateline_usecases::Actor,
-) -> Result<String, NewsroomError> {
+) -> Result<String, WebError> {
     let token = secrets::new_token()?;
     people::issue_password_link(
         ctx,
@@ -58,7 +58,7 @@ async fn users_page(
     csrf: &Csrf,
     status: StatusCode,
     extra: Value,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let members = state.store().staff_members().await?;
     let members: Vec<Value> = members
         .iter()
@@ -92,7 +92,7 @@ pub async fn users(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManageUsers)?;
     users_page(&state, &staff, &csrf, StatusCode::OK, json!({})).await
 }
@@ -115,7 +115,7 @@ async fn new_user_page(
     csrf: &Csrf,
     form: &NewUserForm,
     errors: serde_json::Map<String, Value>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let authors: Vec<Value> = state
         .store()
         .authors()
@@ -143,7 +143,7 @@ pub async fn new_user_form(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManageUsers)?;
     let form = NewUserForm {
         role: Role::Author.as_str().to_owned(),
@@ -157,7 +157,7 @@ pub async fn create_user(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<NewUserForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let actor = staff.as_actor();
     let draft = AccountDraft {
         email: form.email.clone(),
@@ -187,7 +187,7 @@ async fn link_page(
     name: &str,
     link: &str,
     created: bool,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     render(
         state,
         Some(staff),
@@ -216,7 +216,7 @@ async fn after_change(
     staff: &CurrentStaff,
     csrf: &Csrf,
     result: Result<dateline_core::StaffMember, UseCaseError>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match result {
         Ok(_) => Ok(Redirect::to("/newsroom/users").into_response()),
         Err(UseCaseError::Refused(refusals)) => {
@@ -239,7 +239,7 @@ pub async fn change_role(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<RoleForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let result = people::change_role(
         state.ctx(),
         &staff.as_actor(),
@@ -257,7 +257,7 @@ async fn set_disabled(
     csrf: Csrf,
     id: i64,
     disabled: bool,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let result = people::set_disabled(
         state.ctx(),
         &staff.as_actor(),
@@ -274,7 +274,7 @@ pub async fn disable(
     staff: CurrentStaff,
     csrf: Csrf,
     Path(id): Path<i64>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     set_disabled(state, staff, csrf, id, true).await
 }
 
@@ -283,7 +283,7 @@ pub async fn enable(
     staff: CurrentStaff,
     csrf: Csrf,
     Path(id): Path<i64>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     set_disabled(state, staff, csrf, id, false).await
 }
 
@@ -292,7 +292,7 @@ pub async fn password_link(
     staff: CurrentStaff,
     csrf: Csrf,
     Path(id): Path<i64>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let member = state.store().staff_by_id(id).await?;
     let link = issue_password_link(
         state.ctx(),
@@ -314,7 +314,7 @@ pub async fn audit(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<AuditQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ViewAuditLog)?;
     let settings = state.store().settings().await?;
     let clock = crate::views::Clock::for_settings(&settings);
@@ -378,7 +378,7 @@ async fn tokens_page(
     csrf: &Csrf,
     status: StatusCode,
     extra: Value,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let settings = state.store().settings().await?;
     let clock = crate::views::Clock::for_settings(&settings);
     let now = Timestamp::now();
@@ -439,7 +439,7 @@ pub async fn tokens(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManageApiTokens)?;
     tokens_page(&state, &staff, &csrf, StatusCode::OK, json!({})).await
 }
@@ -449,7 +449,7 @@ pub async fn create_token(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<TokenForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let secret = format!("{API_TOKEN_PREFIX}{}", secrets::new_token()?);
     let draft = TokenDraft {
         name: form.name.clone(),
@@ -493,7 +493,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     staff: CurrentStaff,
     Path(id): Path<i64>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match tokens::revoke(state.ctx(), &staff.as_actor(), id, Timestamp::now()).await {
         // Revoked already (a second click, another admin): what was asked for holds.
         Ok(()) | Err(UseCaseError::NotFound) => {

@@ -2,7 +2,7 @@
 //! newsroom's name, set a reader's standing, open, close or set the mode of an article's
 //! discussion, and replace the site's moderation rules. Each calls the use case the newsroom's
 //! moderation pages call (`dateline_usecases::comments`), so both refuse the same input with
-//! the same words; errors are the Admin API's ([`AdminError`]).
+//! the same words; errors are the Admin API's ([`WebError`] as the API writes it).
 
 use axum::Json;
 use axum::body::Body;
@@ -19,8 +19,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::admin_api::ApiCaller;
-use super::admin_endpoints::{AdminApiError, AdminError, Answer, json_body, parse_id};
-use crate::AppState;
+use super::admin_endpoints::{AdminApiError, Answer, json_body, parse_id};
+use crate::{AppState, WebError};
 
 /// A comment as the desk sees it, in any status.
 #[derive(Debug, Serialize, ToSchema)]
@@ -364,14 +364,14 @@ pub async fn discussion(
             comments::set_discussion_mode(state.ctx(), &actor, id, &mode, now).await?;
         }
         _ => {
-            return Err(AdminError::Invalid(
-                "give open or mode, one of them".to_owned(),
-                [
+            return Err(WebError::Invalid {
+                message: "give open or mode, one of them".to_owned(),
+                fields: [
                     ("open".to_owned(), "give this or mode".to_owned()),
                     ("mode".to_owned(), "give this or open".to_owned()),
                 ]
                 .into(),
-            ));
+            });
         }
     }
     Ok(StatusCode::NO_CONTENT.into_response())

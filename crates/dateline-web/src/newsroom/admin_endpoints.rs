@@ -24,9 +24,7 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use dateline_core::workflow::WorkflowError;
-use dateline_core::{Action, ArticlePage, ArticleStatus, Field, Refusals, Role, paths};
-use dateline_db::DbError;
+use dateline_core::{Action, ArticlePage, ArticleStatus, paths};
 use dateline_storage::{ImageLimits, MediaError, Origin};
 use dateline_usecases::UseCaseError;
 use dateline_usecases::articles::{
@@ -40,8 +38,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use super::admin_api::{ApiAuthError, ApiCaller};
-use crate::AppState;
+use super::admin_api::ApiCaller;
+use crate::{AppState, WebError};
 
 /// The largest JSON body read: an article's Markdown with plenty of room.
 pub(crate) const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
@@ -306,188 +304,21 @@ where
 
 // ----- Errors -----
 
-/// Why an Admin API request failed; rendered in one place ([`IntoResponse`]).
-#[derive(Debug)]
-pub enum AdminError {
-    Auth(ApiAuthError),
-    NotFound,
-    BadRequest(String, String),
-    Invalid(String, BTreeMap<String, String>),
-    Conflict(i64, Box<AdminArticle>),
-    /// A workflow step that cannot happen in the article's status: 409.
-    Workflow(&'static str, String),
-    TooLarge(String),
-    UnsupportedMediaType,
-    Internal,
-}
-
-impl From<ApiAuthError> for AdminError {
-    fn from(error: ApiAuthError) -> Self {
-        Self::Auth(error)
-    }
-}
-
-impl AdminError {
-    pub(super) fn field(name: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        Self::Invalid(
-            message.clone(),
-            BTreeMap::from([(name.to_owned(), message)]),
-        )
-    }
-
-    fn db(error: DbError) -> Self {
-        match error {
-            DbError::NotFound => Self::NotFound,
-            DbError::Invalid(message) => Self::Invalid(message, BTreeMap::new()),
-            DbError::Duplicate(what) if what.contains("slug") => {
-                Self::field("slug", "another article in this section has this slug")
-            }
-            DbError::Duplicate(what) => {
-                Self::Invalid(format!("{what} is already taken"), BTreeMap::new())
-            }
-            DbError::Workflow(error) => Self::workflow(error),
-            error => {
-                tracing::error!(%error, "Admin API request failed");
-                Self::Internal
-            }
-        }
-    }
-
-    fn workflow(error: WorkflowError) -> Self {
-        match error {
-            WorkflowError::Illegal { .. } => {
-                Self::Workflow("illegal_transition", error.to_string())
-            }
-            WorkflowError::Embargoed { .. } => Self::Workflow("embargoed", error.to_string()),
-            WorkflowError::ScheduleInPast { .. } => Self::field("publish_at", error.to_string()),
-        }
-    }
-}
-
-impl From<UseCaseError> for AdminError {
-    fn from(error: UseCaseError) -> Self {
-        match error {
-            UseCaseError::NotPermitted { role, .. } => {
-                Self::Auth(ApiAuthError::Forbidden(role.unwrap_or(Role::Contributor)))
-            }
-            UseCaseError::NotFound => Self::NotFound,
-            UseCaseError::Refused(refusals) => Self::refused(&refusals, |field| field),
-            UseCaseError::Conflict { current_version } => Self::Workflow(
-                "conflict",
-                format!("saved by someone else since you read it (now version {current_version})"),
-            ),
-            UseCaseError::Store(error) => Self::db(error),
-            // No Admin API use case hashes passwords, the only work that can be busy or fail
-            // outside the store; should one, it is ours, not the caller's.
-            error @ (UseCaseError::Media(_) | UseCaseError::Busy | UseCaseError::Failed(_)) => {
-                tracing::error!(%error, "Admin API request failed");
-                Self::Internal
-            }
-            UseCaseError::Crypto(error) => {
-                tracing::error!(%error, "Admin API request failed");
-                Self::Internal
-            }
-        }
-    }
-}
-
-impl AdminError {
-    /// A refusal with no field is about the article's state (409 with its code); the others are
-    /// per field (422 `invalid`), named as this API names its fields (`rename` adjusts a name).
-    fn refused(refusals: &Refusals, rename: impl Fn(&'static str) -> &'static str) -> Self {
-        if refusals.iter().all(|refusal| refusal.field().is_none()) {
-            return Self::Workflow(refusals.first().code(), refusals.to_string());
-        }
-        let fields = refusals
-            .by_field()
-            .into_iter()
-            .filter_map(|(field, message)| Some((rename(api_field(field?)).to_owned(), message)))
-            .collect();
-        Self::Invalid(refusals.to_string(), fields)
-    }
-}
-
-/// This API's name for a field the use cases refused.
-fn api_field(field: Field) -> &'static str {
-    match field {
-        Field::NoteKind => "kind",
-        Field::NoteText => "text",
-        other => other.as_str(),
-    }
-}
-
-impl IntoResponse for AdminError {
-    fn into_response(self) -> Response {
-        let detail = |code: &str, message: String| AdminErrorDetail {
-            code: code.to_owned(),
-            message,
-            fields: None,
-            current_version: None,
-            current: None,
-        };
-        let (status, detail) = match self {
-            Self::Auth(error) => return error.into_response(),
-            Self::NotFound => (
-                StatusCode::NOT_FOUND,
-                detail("not_found", "nothing has this id".to_owned()),
-            ),
-            Self::BadRequest(code, message) => (StatusCode::BAD_REQUEST, detail(&code, message)),
-            Self::Invalid(message, fields) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                AdminErrorDetail {
-                    fields: Some(fields),
-                    ..detail("invalid", message)
-                },
-            ),
-            Self::Conflict(current_version, current) => (
-                StatusCode::CONFLICT,
-                AdminErrorDetail {
-                    current_version: Some(current_version),
-                    current: Some(current),
-                    ..detail(
-                        "conflict",
-                        format!(
-                            "the article was saved by someone else since you read it (it is at \
-                             version {current_version}); nothing was written: merge your change \
-                             into `current` and send it with that version"
-                        ),
-                    )
-                },
-            ),
-            Self::Workflow(code, message) => (StatusCode::CONFLICT, detail(code, message)),
-            Self::TooLarge(message) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, detail("too_large", message))
-            }
-            Self::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                detail(
-                    "unsupported_media_type",
-                    "send the body with the Content-Type the endpoint documents".to_owned(),
-                ),
-            ),
-            Self::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                detail("internal", "something went wrong on our side".to_owned()),
-            ),
-        };
-        (status, Json(AdminApiError { error: detail })).into_response()
-    }
-}
-
-pub(super) type Answer = Result<Response, AdminError>;
+/// What an endpoint answers; a failure is written as [`AdminApiError`] by the API's layer
+/// (`crate::error`).
+pub(super) type Answer = Result<Response, WebError>;
 
 // ----- Reading the request -----
 
-pub(super) fn parse_id(id: &str) -> Result<i64, AdminError> {
+pub(super) fn parse_id(id: &str) -> Result<i64, WebError> {
     let digits = id.strip_prefix('-').unwrap_or(id);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AdminError::BadRequest(
-            "invalid_id".to_owned(),
-            "the id must be an integer".to_owned(),
-        ));
+        return Err(WebError::BadRequest {
+            code: "invalid_id",
+            message: "the id must be an integer".to_owned(),
+        });
     }
-    id.parse().map_err(|_| AdminError::NotFound)
+    id.parse().map_err(|_| WebError::NotFound)
 }
 
 /// Reads a JSON body of at most [`MAX_JSON_BYTES`]: unreadable JSON is a 400, JSON of the wrong
@@ -495,39 +326,44 @@ pub(super) fn parse_id(id: &str) -> Result<i64, AdminError> {
 pub(super) async fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
     body: Body,
-) -> Result<T, AdminError> {
+) -> Result<T, WebError> {
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
-        return Err(AdminError::UnsupportedMediaType);
+        return Err(WebError::UnsupportedMediaType);
     }
     let bytes = axum::body::to_bytes(body, MAX_JSON_BYTES)
         .await
         .map_err(|_| {
-            AdminError::TooLarge(format!(
+            WebError::TooLarge(format!(
                 "the body is larger than {} MB",
                 MAX_JSON_BYTES / 1024 / 1024
             ))
         })?;
     serde_json::from_slice(&bytes).map_err(|error| {
         if error.is_data() {
-            AdminError::Invalid(error.to_string(), BTreeMap::new())
+            WebError::Invalid {
+                message: error.to_string(),
+                fields: BTreeMap::new(),
+            }
         } else {
-            AdminError::BadRequest("invalid_json".to_owned(), error.to_string())
+            WebError::BadRequest {
+                code: "invalid_json",
+                message: error.to_string(),
+            }
         }
     })
 }
 
-async fn load_page(state: &AppState, id: i64) -> Result<ArticlePage, AdminError> {
+async fn load_page(state: &AppState, id: i64) -> Result<ArticlePage, WebError> {
     state
         .store()
         .article_page(id)
-        .await
-        .map_err(AdminError::db)?
-        .ok_or(AdminError::NotFound)
+        .await?
+        .ok_or(WebError::NotFound)
 }
 
 fn admin_article(state: &AppState, page: &ArticlePage) -> AdminArticle {
@@ -646,7 +482,7 @@ pub async fn create_article(
     caller.require(Action::CreateDraft, false)?;
     let fields: ArticleFields = json_body(&headers, body).await?;
     if fields.version.is_some() {
-        return Err(AdminError::field(
+        return Err(WebError::field(
             "version",
             "a new article has no version yet: leave it out",
         ));
@@ -727,7 +563,7 @@ pub async fn update_article(
     .await?;
     let fields: ArticleFields = json_body(&headers, body).await?;
     let Some(version) = fields.version else {
-        return Err(AdminError::field(
+        return Err(WebError::field(
             "version",
             "required: the version of the article you read, for the optimistic lock",
         ));
@@ -746,8 +582,10 @@ pub async fn update_article(
     }
 }
 
-fn conflict(state: &AppState, page: &ArticlePage) -> AdminError {
-    AdminError::Conflict(page.article.version, Box::new(admin_article(state, page)))
+fn conflict(state: &AppState, page: &ArticlePage) -> WebError {
+    WebError::StaleArticle {
+        current: Box::new(admin_article(state, page)),
+    }
 }
 
 /// Runs a workflow step on article `id`.
@@ -869,7 +707,7 @@ pub async fn schedule_article(
         (Some(instant), None) => match instant.parse::<Timestamp>() {
             Ok(at) if instant.contains(['T', 't']) => (PublishTime::At(at), "publish_at"),
             _ => {
-                return Err(AdminError::field(
+                return Err(WebError::field(
                     "publish_at",
                     "an RFC 3339 date-time with offset, e.g. 2026-03-08T12:00:00Z",
                 ));
@@ -877,9 +715,9 @@ pub async fn schedule_article(
         },
         (None, Some(local)) => (PublishTime::Local(local), "local_time"),
         (Some(_), Some(_)) => {
-            return Err(AdminError::Invalid(
-                "give publish_at or local_time, not both".to_owned(),
-                BTreeMap::from([
+            return Err(WebError::Invalid {
+                message: "give publish_at or local_time, not both".to_owned(),
+                fields: BTreeMap::from([
                     (
                         "publish_at".to_owned(),
                         "give this or local_time".to_owned(),
@@ -889,10 +727,10 @@ pub async fn schedule_article(
                         "give this or publish_at".to_owned(),
                     ),
                 ]),
-            ));
+            });
         }
         (None, None) => {
-            return Err(AdminError::field(
+            return Err(WebError::field(
                 "publish_at",
                 "required: publish_at (RFC 3339) or local_time (in the newsroom's zone)",
             ));
@@ -903,7 +741,7 @@ pub async fn schedule_article(
         .map_err(|error| match error {
             // The time was given as `local_time` or `publish_at`: name the one sent.
             UseCaseError::Refused(refusals) => {
-                AdminError::refused(
+                WebError::refused_as(
                     &refusals,
                     |name| if name == "publish_at" { field } else { name },
                 )
@@ -1004,10 +842,10 @@ pub async fn upload_image(
 ) -> Answer {
     caller.require(Action::UploadImages, false)?;
     let Ok(Query(query)) = query else {
-        return Err(AdminError::BadRequest(
-            "invalid_query".to_owned(),
-            "known parameters: alt, caption, credit, source_type".to_owned(),
-        ));
+        return Err(WebError::BadRequest {
+            code: "invalid_query",
+            message: "known parameters: alt, caption, credit, source_type".to_owned(),
+        });
     };
     let declared = headers
         .get(CONTENT_TYPE)
@@ -1015,11 +853,11 @@ pub async fn upload_image(
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
     if !declared.is_some_and(|v| IMAGE_TYPES.contains(&v.as_str())) {
-        return Err(AdminError::UnsupportedMediaType);
+        return Err(WebError::UnsupportedMediaType);
     }
     let limits = ImageLimits::default();
     let too_large = || {
-        AdminError::TooLarge(
+        WebError::TooLarge(
             MediaError::TooLarge {
                 bytes: limits.max_bytes + 1,
                 max: limits.max_bytes,
@@ -1055,9 +893,9 @@ pub async fn upload_image(
     .await
     .map_err(|error| match error {
         UseCaseError::Refused(refusals) if refusals.codes().contains(&"file_too_large") => {
-            AdminError::TooLarge(refusals.to_string())
+            WebError::TooLarge(refusals.to_string())
         }
-        other => AdminError::from(other),
+        other => WebError::from(other),
     })?;
     let image = &uploaded.image.image;
     let from = match uploaded.source_type_from {

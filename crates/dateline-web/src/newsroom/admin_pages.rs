@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::admin_api::ApiCaller;
-use super::admin_endpoints::{AdminApiError, AdminError, Answer, json_body, parse_id};
-use crate::AppState;
+use super::admin_endpoints::{AdminApiError, Answer, json_body, parse_id};
+use crate::{AppState, WebError};
 
 /// A static page as the newsroom sees it, in any status.
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,7 +123,7 @@ pub async fn create_page(
     caller.require(Action::ManagePages, false)?;
     let fields: PageFields = json_body(&headers, body).await?;
     if fields.version.is_some() {
-        return Err(AdminError::field(
+        return Err(WebError::field(
             "version",
             "a new page has no version yet: leave it out",
         ));
@@ -194,7 +194,7 @@ pub async fn update_page(
     pages::permitted(state.ctx(), &actor, id).await?;
     let fields: PageFields = json_body(&headers, body).await?;
     let Some(version) = fields.version else {
-        return Err(AdminError::field(
+        return Err(WebError::field(
             "version",
             "required: the version of the page you read, for the optimistic lock",
         ));

@@ -26,7 +26,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, render};
 use crate::public::{ArticleMode, render_article};
 use crate::{AppState, WebError};
 
@@ -75,7 +75,7 @@ pub async fn list(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<ListQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::UseNewsroom)?;
     let filter = DeskFilter {
         status: ArticleStatus::parse(&query.status),
@@ -358,7 +358,7 @@ pub(super) struct Zone {
 }
 
 impl Zone {
-    pub(super) async fn load(state: &AppState) -> Result<Self, NewsroomError> {
+    pub(super) async fn load(state: &AppState) -> Result<Self, WebError> {
         let settings = state.store().settings().await?;
         let zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         Ok(Self {
@@ -403,7 +403,7 @@ async fn form_page(
     fields: &ArticleFields,
     extras: PageExtras,
     status: StatusCode,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let store = state.store();
     let zone = Zone::load(state).await?;
     let mut context = json!({
@@ -492,7 +492,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::CreateDraft)?;
     let settings = state.store().settings().await?;
     let mut fields = ArticleFields {
@@ -521,7 +521,7 @@ pub async fn create(
     staff: CurrentStaff,
     csrf: Csrf,
     body: Bytes,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::CreateDraft)?;
     let fields = ArticleFields::parse(&body);
     let refused = |errors: Map<String, Value>| PageExtras {
@@ -585,7 +585,7 @@ pub(super) async fn editable(
     state: &AppState,
     staff: &CurrentStaff,
     id: i64,
-) -> Result<(ArticlePage, bool), NewsroomError> {
+) -> Result<(ArticlePage, bool), WebError> {
     permitted_page(state, staff, id, |page| edit_action(page.article.status)).await
 }
 
@@ -596,7 +596,7 @@ async fn permitted_page(
     staff: &CurrentStaff,
     id: i64,
     action: impl FnOnce(&ArticlePage) -> Action,
-) -> Result<(ArticlePage, bool), NewsroomError> {
+) -> Result<(ArticlePage, bool), WebError> {
     Ok(articles::permitted(state.ctx(), &staff.as_actor(), id, action).await?)
 }
 
@@ -606,7 +606,7 @@ pub async fn edit_form(
     csrf: Csrf,
     Path(id): Path<i64>,
     Query(query): Query<EditQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let (page, _) = editable(&state, &staff, id).await?;
     let mut extras = PageExtras {
         notice: (query.saved == "1").then(|| "Saved.".to_owned()),
@@ -639,7 +639,7 @@ pub async fn save(
     csrf: Csrf,
     Path(id): Path<i64>,
     body: Bytes,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let fields = ArticleFields::parse(&body);
     let autosave = fields.intent == "autosave";
     match fields.intent.as_str() {
@@ -664,9 +664,9 @@ pub async fn save(
         _ => {}
     }
     let Ok(expected_version) = fields.expected_version.parse::<i64>() else {
-        return Err(NewsroomError::Web(WebError::BadRequest(
-            "the form lacks the version it was opened at".to_owned(),
-        )));
+        return Err(crate::WebError::bad_request(
+            "the form lacks the version it was opened at",
+        ));
     };
     let saved = articles::save(
         state.ctx(),
@@ -733,12 +733,9 @@ async fn conflict_page(
     id: i64,
     current_version: i64,
     fields: &ArticleFields,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let store = state.store();
-    let latest: Revision = store
-        .latest_revision(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let latest: Revision = store.latest_revision(id).await?.ok_or(WebError::NotFound)?;
     let zone = Zone::load(state).await?;
     let mut yours = fields.clone();
     yours.expected_version = current_version.to_string();
@@ -773,7 +770,7 @@ async fn preview(
     saved: Option<&ArticlePage>,
     fields: &ArticleFields,
     back_to: &str,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let store = state.store();
     let sections = store.sections().await?;
     let section = fields
@@ -784,9 +781,9 @@ async fn preview(
         .or(saved.map(|p| &p.section))
         .or(sections.first())
         .cloned()
-        .ok_or(NewsroomError::Web(WebError::BadRequest(
-            "there is no section to preview the article in".to_owned(),
-        )))?;
+        .ok_or_else(|| {
+            crate::WebError::bad_request("there is no section to preview the article in")
+        })?;
     let authors = store.authors().await?;
     let byline = fields
         .authors
@@ -854,7 +851,7 @@ async fn preview(
 }
 
 /// The body's HTML as the article page renders it, for preview-as-you-type.
-pub async fn preview_body(staff: CurrentStaff, body: Bytes) -> Result<Response, NewsroomError> {
+pub async fn preview_body(staff: CurrentStaff, body: Bytes) -> Result<Response, WebError> {
     staff.require(Action::CreateDraft)?;
     let fields = ArticleFields::parse(&body);
     let mut response = markdown::render_html(&fields.body).into_response();
@@ -880,10 +877,9 @@ pub async fn change_status(
     csrf: Csrf,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<StatusForm>,
-) -> Result<Response, NewsroomError> {
-    let to = ArticleStatus::parse(&form.to).ok_or(NewsroomError::Web(WebError::BadRequest(
-        format!("“{}” is not a status", form.to),
-    )))?;
+) -> Result<Response, WebError> {
+    let to = ArticleStatus::parse(&form.to)
+        .ok_or_else(|| crate::WebError::bad_request(format!("“{}” is not a status", form.to)))?;
     match articles::change_status(state.ctx(), &staff.as_actor(), id, to, Timestamp::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit")).into_response()),
         Err(UseCaseError::Refused(refusals)) => {
@@ -899,12 +895,12 @@ async fn status_refused(
     csrf: &Csrf,
     id: i64,
     message: String,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let page = state
         .store()
         .article_page(id)
         .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+        .ok_or(WebError::NotFound)?;
     let mut errors = Map::new();
     errors.insert("workflow".into(), message.into());
     form_page(
@@ -934,7 +930,7 @@ pub async fn schedule(
     csrf: Csrf,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<ScheduleForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let (page, _) = permitted_page(&state, &staff, id, |_| Action::Schedule).await?;
     let zone = Zone::load(&state).await?;
     let outcome = articles::schedule(
@@ -1012,7 +1008,7 @@ async fn correction_request(
     staff: &CurrentStaff,
     tip: Option<i64>,
     article_id: i64,
-) -> Result<Option<i64>, NewsroomError> {
+) -> Result<Option<i64>, WebError> {
     Ok(articles::correction_request(state.ctx(), &staff.as_actor(), tip, article_id).await?)
 }
 
@@ -1022,7 +1018,7 @@ pub async fn add_note(
     csrf: Csrf,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<NoteForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let (page, _) = permitted_page(&state, &staff, id, |_| Action::AddUpdateNote).await?;
     let added = articles::add_note(
         state.ctx(),
@@ -1094,12 +1090,9 @@ pub async fn revisions(
     csrf: Csrf,
     Path(id): Path<i64>,
     Query(query): Query<CompareQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let store = state.store();
-    let article = store
-        .article(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+    let article = store.article(id).await?.ok_or(WebError::NotFound)?;
     let owns = store.staff_owns_article(id, owner(&staff)).await?;
     staff.require_on(Action::UseRevisions, owns)?;
     let zone = Zone::load(&state).await?;
@@ -1107,7 +1100,7 @@ pub async fn revisions(
     let comparison = match (query.from.parse::<i64>(), query.to.parse::<i64>()) {
         (Ok(from), Ok(to)) => match store.compare_revisions(id, from, to).await {
             Ok(diff) => Some(json!({ "from": from, "to": to, "diff": diff })),
-            Err(DbError::NotFound) => return Err(NewsroomError::Web(WebError::NotFound)),
+            Err(DbError::NotFound) => return Err(WebError::NotFound),
             Err(error) => return Err(error.into()),
         },
         _ => None,
@@ -1146,7 +1139,7 @@ pub async fn restore(
     staff: CurrentStaff,
     Path((id, number)): Path<(i64, i64)>,
     axum::Form(form): axum::Form<RestoreForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let expected = form.expected_version.parse::<i64>().unwrap_or(-1);
     match articles::restore_revision(state.ctx(), &staff.as_actor(), id, number, expected).await {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?saved=1")).into_response()),

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
+use super::{Csrf, CurrentStaff, WebError, field_errors, render};
 use crate::AppState;
 
 /// How many recent library pictures the photo picker offers.
@@ -79,7 +79,7 @@ pub struct NoticeQuery {
     saved: Option<u8>,
 }
 
-async fn photo_choices(state: &AppState, selected: &str) -> Result<Vec<Value>, NewsroomError> {
+async fn photo_choices(state: &AppState, selected: &str) -> Result<Vec<Value>, WebError> {
     Ok(state
         .store()
         .library_images("", 0, PHOTO_CHOICES)
@@ -104,7 +104,7 @@ async fn authors_page(
     form: &AuthorForm,
     errors: Map<String, Value>,
     notice: Option<&str>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let authors: Vec<Value> = state
         .store()
         .author_profiles()
@@ -154,7 +154,7 @@ pub async fn list(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<NoticeQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::UseNewsroom)?;
     let notice = query.saved.map(|_| "Saved.");
     authors_page(
@@ -173,7 +173,7 @@ pub async fn create(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<AuthorForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match authors::create(
         state.ctx(),
         &staff.as_actor(),
@@ -198,7 +198,7 @@ async fn author_page(
     form: &AuthorForm,
     errors: Map<String, Value>,
     notice: Option<&str>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -232,7 +232,7 @@ pub async fn edit_form(
     csrf: Csrf,
     Path(id): Path<i64>,
     Query(query): Query<NoticeQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let profile = authors::permitted(state.ctx(), &staff.as_actor(), id).await?;
     let notice = query.saved.map(|_| "Saved.");
     let form = AuthorForm::of(&profile);
@@ -245,7 +245,7 @@ pub async fn save(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<AuthorForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let actor = staff.as_actor();
     match authors::update(state.ctx(), &actor, id, &form.draft(), Timestamp::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/authors/{id}?saved=1")).into_response()),

@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
+use super::{Csrf, CurrentStaff, WebError, field_errors, render};
 use crate::AppState;
 use crate::views::Clock;
 
@@ -41,7 +41,7 @@ pub async fn queue(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<QueueQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ModerateComments)?;
     let queue = query
         .queue
@@ -59,7 +59,7 @@ async fn render_queue(
     queue: Queue,
     query: &QueueQuery,
     refusal: Option<String>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let settings = state.store().settings().await?;
     let clock = Clock::for_settings(&settings);
     let mut entries = state
@@ -175,7 +175,7 @@ async fn answer<T>(
     queue: &str,
     outcome: Result<T, UseCaseError>,
     done: &str,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match outcome {
         Ok(_) => Ok(back_to(queue, done)),
         Err(UseCaseError::NotFound) => Ok(back_to(queue, "refused")),
@@ -201,7 +201,7 @@ pub async fn decide(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<DecisionForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let outcome = comments::moderate(
         state.ctx(),
         &staff.as_actor(),
@@ -228,7 +228,7 @@ pub async fn feature(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<FeatureForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let featured = form.featured == "yes";
     let outcome = comments::feature(
         state.ctx(),
@@ -260,7 +260,7 @@ pub async fn standing(
     csrf: Csrf,
     Path(reader_id): Path<i64>,
     Form(form): Form<StandingForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     // Days that are not a number are no days: the use case refuses them as out of range.
     let days = form
         .days
@@ -300,7 +300,7 @@ pub async fn staff_reply(
     csrf: Csrf,
     Path(comment_id): Path<i64>,
     Form(form): Form<StaffReplyForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let outcome = comments::reply_as_staff(
         state.ctx(),
         &staff.as_actor(),
@@ -329,7 +329,7 @@ pub async fn article_discussion(
     csrf: Csrf,
     Path(article_id): Path<i64>,
     Form(form): Form<ArticleDiscussionForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let now = Timestamp::now();
     let actor = staff.as_actor();
     let outcome = match (form.open.as_deref(), form.mode.as_deref()) {
@@ -382,7 +382,7 @@ pub async fn settings_form(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<SavedQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ConfigureModeration)?;
     let settings = state.store().comment_settings().await?;
     render(
@@ -405,7 +405,7 @@ pub async fn save_settings(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<SettingsForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let lines = |text: &str| -> Vec<String> { text.lines().map(str::to_owned).collect() };
     let draft = RulesDraft {
         mode: form.mode.clone(),

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::articles::{Zone, owner};
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, WebError, render};
 use crate::AppState;
 
 /// Lines each list shows; the list page has the rest.
@@ -35,7 +35,7 @@ pub async fn dashboard(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::UseNewsroom)?;
     let store = state.store();
     let zone = Zone::load(&state).await?;

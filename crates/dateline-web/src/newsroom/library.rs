@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
+use super::{Csrf, CurrentStaff, WebError, field_errors, render};
 use crate::AppState;
 
 const PAGE_SIZE: i64 = 24;
@@ -142,7 +142,7 @@ pub async fn list(
     csrf: Csrf,
     headers: HeaderMap,
     Query(query): Query<LibraryQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::UseNewsroom)?;
     let page = query.page.unwrap_or(1).clamp(1, paging::MAX_PAGE);
     let found = state
@@ -203,7 +203,7 @@ async fn upload_page(
     csrf: &Csrf,
     fields: &UploadFields,
     errors: Map<String, Value>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -234,7 +234,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::UploadImages)?;
     upload_page(&state, &staff, &csrf, &UploadFields::default(), Map::new()).await
 }
@@ -250,7 +250,7 @@ pub async fn upload(
     csrf: Csrf,
     headers: HeaderMap,
     mut multipart: Multipart,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::UploadImages)?;
     let mut fields = UploadFields::default();
     let mut file = Bytes::new();
@@ -382,7 +382,7 @@ async fn edit_page(
     form: &EditForm,
     errors: Map<String, Value>,
     notice: Option<&str>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -414,12 +414,12 @@ async fn edit_page(
     .await
 }
 
-async fn load(state: &AppState, id: i64) -> Result<LibraryImage, NewsroomError> {
+async fn load(state: &AppState, id: i64) -> Result<LibraryImage, WebError> {
     state
         .store()
         .library_image(id)
         .await?
-        .ok_or(NewsroomError::Web(crate::WebError::NotFound))
+        .ok_or(WebError::NotFound)
 }
 
 pub async fn edit_form(
@@ -429,7 +429,7 @@ pub async fn edit_form(
     headers: HeaderMap,
     Path(id): Path<i64>,
     Query(query): Query<EditQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::UseNewsroom)?;
     let item = load(&state, id).await?;
     if wants_json(&headers) {
@@ -452,7 +452,7 @@ pub async fn save(
     csrf: Csrf,
     Path(id): Path<i64>,
     axum::Form(form): axum::Form<EditForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let words = ImageWords {
         alt: form.alt.clone(),
         caption: form.caption.clone(),

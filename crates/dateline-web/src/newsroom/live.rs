@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, WebError, render};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,12 +105,12 @@ async fn desk_page(
     page_number: i64,
     returned: Returned,
     status: StatusCode,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let page = state
         .store()
         .article_page(article_id)
         .await?
-        .ok_or(NewsroomError::Web(crate::WebError::NotFound))?;
+        .ok_or(WebError::NotFound)?;
     let owns =
         dateline_usecases::articles::owns(state.ctx(), &staff.as_actor(), article_id).await?;
     staff.require_on(Action::RunLiveCoverage, owns)?;
@@ -228,7 +228,7 @@ pub async fn desk(
     csrf: Csrf,
     Path(article_id): Path<i64>,
     Query(query): Query<DeskQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     desk_page(
         &state,
         &staff,
@@ -249,7 +249,7 @@ async fn refused_or(
     article_id: i64,
     error: UseCaseError,
     returned: impl FnOnce(Vec<(String, String)>) -> Returned,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match error {
         UseCaseError::Refused(refusals) => {
             desk_page(
@@ -290,7 +290,7 @@ pub async fn post_entry(
     csrf: Csrf,
     Path(article_id): Path<i64>,
     axum::Form(form): axum::Form<EntryForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let posted = match form.image() {
         Ok(image_id) => {
             let draft = EntryDraft {
@@ -327,13 +327,13 @@ pub async fn post_entry(
 }
 
 /// The live article an entry belongs to, for answering on its desk.
-async fn article_of(state: &AppState, entry_id: i64) -> Result<i64, NewsroomError> {
+async fn article_of(state: &AppState, entry_id: i64) -> Result<i64, WebError> {
     Ok(state
         .store()
         .live()
         .entry(entry_id)
         .await?
-        .ok_or(NewsroomError::Web(crate::WebError::NotFound))?
+        .ok_or(WebError::NotFound)?
         .article_id)
 }
 
@@ -343,7 +343,7 @@ pub async fn edit_entry(
     csrf: Csrf,
     Path(entry_id): Path<i64>,
     axum::Form(form): axum::Form<EntryForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let article_id = article_of(&state, entry_id).await?;
     let edited = match form.image() {
         Ok(image_id) => {
@@ -389,7 +389,7 @@ async fn flag_change(
     csrf: &Csrf,
     entry_id: i64,
     change: Result<(), UseCaseError>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let article_id = article_of(state, entry_id).await;
     match (change, article_id) {
         (Ok(()), Ok(article_id)) => Ok(back_to_desk(article_id, Some(entry_id))),
@@ -417,7 +417,7 @@ pub async fn pin_entry(
     csrf: Csrf,
     Path(entry_id): Path<i64>,
     axum::Form(form): axum::Form<FlagForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let change = live::pin(
         state.ctx(),
         &staff.as_actor(),
@@ -436,7 +436,7 @@ pub async fn key_event_entry(
     csrf: Csrf,
     Path(entry_id): Path<i64>,
     axum::Form(form): axum::Form<FlagForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let change = live::mark_key_event(
         state.ctx(),
         &staff.as_actor(),
@@ -454,7 +454,7 @@ pub async fn delete_entry(
     staff: CurrentStaff,
     csrf: Csrf,
     Path(entry_id): Path<i64>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let article_id = article_of(&state, entry_id).await?;
     match live::delete(state.ctx(), &staff.as_actor(), entry_id, Timestamp::now()).await {
         Ok(()) => Ok(back_to_desk(article_id, None)),
@@ -468,7 +468,7 @@ pub async fn correct_entry(
     csrf: Csrf,
     Path(entry_id): Path<i64>,
     axum::Form(form): axum::Form<NoteForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let change = live::correct(
         state.ctx(),
         &staff.as_actor(),
@@ -488,12 +488,12 @@ pub async fn coverage(
     staff: CurrentStaff,
     csrf: Csrf,
     Path((article_id, what)): Path<(i64, String)>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let actor = staff.as_actor();
     let changed = match what.as_str() {
         "start" => live::start(state.ctx(), &actor, article_id, Timestamp::now()).await,
         "end" => live::end(state.ctx(), &actor, article_id, Timestamp::now()).await,
-        _ => return Err(NewsroomError::Web(crate::WebError::NotFound)),
+        _ => return Err(WebError::NotFound),
     };
     match changed {
         Ok(_) => Ok(back_to_desk(article_id, None)),

@@ -8,7 +8,7 @@ use dateline_core::Action;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{CurrentStaff, NewsroomError};
+use super::{CurrentStaff, WebError};
 use crate::AppState;
 
 /// Suggestions one answer offers; a type-ahead shows fewer.
@@ -26,7 +26,7 @@ pub async fn tags(
     State(state): State<AppState>,
     staff: CurrentStaff,
     Query(query): Query<TagQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::CreateDraft)?;
     let text: String = query.q.trim().chars().take(QUERY_MAX_CHARS).collect();
     let tags = state

@@ -49,10 +49,11 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, S
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::error::Door;
 pub(crate) use crate::error::field_errors;
 use crate::{AppState, WebError};
 pub use admin::{PASSWORD_LINK_VALID_FOR, issue_password_link};
-pub use admin_api::{ApiAuthError, ApiCaller};
+pub use admin_api::ApiCaller;
 pub use library::{UploadFields, upload_body_limit};
 pub use session::{Csrf, CurrentStaff};
 
@@ -314,6 +315,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/api/v1/admin/comment-rules",
             put(admin_comments::save_rules),
         )
+        .layer(axum::middleware::from_fn(crate::error::api_answers))
         .layer(axum::middleware::from_fn(private_answers));
     pages
         .layer(axum::middleware::from_fn_with_state(state, guard))
@@ -362,64 +364,6 @@ pub(crate) async fn from_staff(state: &AppState, parts: &mut http::request::Part
     }
 }
 
-/// Errors of newsroom handlers. A refusal is rendered as the themed 403 page by [`guard`].
-#[derive(Debug, thiserror::Error)]
-pub enum NewsroomError {
-    #[error("forbidden: {0}")]
-    Forbidden(String),
-    #[error(transparent)]
-    Web(#[from] WebError),
-}
-
-impl From<dateline_db::DbError> for NewsroomError {
-    fn from(error: dateline_db::DbError) -> Self {
-        Self::Web(error.into())
-    }
-}
-
-impl From<dateline_usecases::UseCaseError> for NewsroomError {
-    fn from(error: dateline_usecases::UseCaseError) -> Self {
-        match error {
-            dateline_usecases::UseCaseError::NotPermitted { role, .. } => Self::Forbidden(format!(
-                "Your role ({}) does not allow this. Ask an editor or an admin if you need it.",
-                role.map_or("none", dateline_core::Role::as_str)
-            )),
-            other => Self::Web(other.into()),
-        }
-    }
-}
-
-impl From<minijinja::Error> for NewsroomError {
-    fn from(error: minijinja::Error) -> Self {
-        Self::Web(error.into())
-    }
-}
-
-impl From<secrets::SecretError> for NewsroomError {
-    fn from(error: secrets::SecretError) -> Self {
-        Self::Web(WebError::BadRequest(error.to_string()))
-    }
-}
-
-/// Marks a response for [`guard`] to replace with the themed refusal page.
-#[derive(Clone)]
-struct Refusal(String);
-
-impl IntoResponse for NewsroomError {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Forbidden(message) => refusal(message),
-            Self::Web(error) => error.into_response(),
-        }
-    }
-}
-
-fn refusal(message: String) -> Response {
-    let mut response = StatusCode::FORBIDDEN.into_response();
-    response.extensions_mut().insert(Refusal(message));
-    response
-}
-
 /// Renders a newsroom template with what every newsroom page shows: the site, the assets, the
 /// signed-in staff member and what they may open, and the form token.
 pub(crate) async fn render(
@@ -429,7 +373,7 @@ pub(crate) async fn render(
     template: &str,
     status: StatusCode,
     extra: Value,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let settings = state.store().settings().await?;
     let theme = state.theme();
     let mut context = json!({
@@ -536,15 +480,15 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
     };
     let (csrf, new_csrf_cookie) = match session::form_token(&state, &parts.headers, &session) {
         Ok(pair) => pair,
-        Err(error) => return NewsroomError::from(error).into_response(),
+        Err(error) => return WebError::from(error).into_response(),
     };
     let body = if is_unsafe(&parts.method) {
         if let Err(message) = check_origin(&state, &parts.headers) {
-            return finish(&state, &session, &csrf, refusal(message)).await;
+            return finish(&state, &session, &csrf, forbidden(message)).await;
         }
         match check_form_token(&parts.headers, body, &csrf.0).await {
             Ok(body) => body,
-            Err(message) => return finish(&state, &session, &csrf, refusal(message)).await,
+            Err(message) => return finish(&state, &session, &csrf, forbidden(message)).await,
         }
     } else {
         body
@@ -560,14 +504,24 @@ pub(crate) async fn guard(State(state): State<AppState>, request: Request, next:
     finish(&state, &session, &csrf, response).await
 }
 
+fn forbidden(message: String) -> Response {
+    WebError::Forbidden(message).into_response()
+}
+
+/// Writes a failure as the newsroom answers it: a refusal (403) as the themed page that says
+/// why, with the header and menu of every newsroom page; anything else as the site does.
 async fn finish(
     state: &AppState,
     session: &Option<CurrentStaff>,
     csrf: &Csrf,
     response: Response,
 ) -> Response {
-    let mut response = match response.extensions().get::<Refusal>().cloned() {
-        Some(Refusal(message)) => {
+    let refusal = crate::error::Failure::of(&response).and_then(|failure| {
+        let answer = failure.answer(Door::Newsroom);
+        (answer.status == StatusCode::FORBIDDEN).then(|| answer.message.into_owned())
+    });
+    let mut response = match refusal {
+        Some(message) => {
             let headers = response.headers().clone();
             let page = render(
                 state,

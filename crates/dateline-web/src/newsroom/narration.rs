@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, WebError, render};
 use crate::AppState;
 
 /// What the article editor shows about the article's audio.
@@ -63,7 +63,7 @@ pub async fn article_audio(
     staff: CurrentStaff,
     Path(id): Path<i64>,
     Form(form): Form<AudioForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let (ctx, actor, now) = (state.ctx(), staff.as_actor(), Timestamp::now());
     match form.intent.as_str() {
         "regenerate" => {
@@ -90,7 +90,7 @@ pub async fn settings(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManageNarration)?;
     settings_page(
         &state,
@@ -112,7 +112,7 @@ async fn settings_page(
     error: Option<String>,
     notice: Option<&str>,
     status: StatusCode,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let store = state.store();
     let voices: Vec<Value> = NARRATION_VOICES
         .iter()
@@ -185,7 +185,7 @@ pub async fn site_voice(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<VoiceForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let result = narration::set_site_voice(
         state.ctx(),
         &staff.as_actor(),
@@ -202,7 +202,7 @@ pub async fn section_voice(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<VoiceForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let result = narration::set_section_voice(
         state.ctx(),
         &staff.as_actor(),
@@ -221,7 +221,7 @@ async fn after_voice(
     staff: &CurrentStaff,
     csrf: &Csrf,
     result: Result<(), UseCaseError>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match result {
         Ok(()) => Ok(Redirect::to("/newsroom/narration").into_response()),
         Err(UseCaseError::Refused(refusals)) => {
@@ -245,7 +245,7 @@ pub async fn save_pronunciation(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<LexiconForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let pronunciation = match form.kind.as_str() {
         "ipa" => Pronunciation::Ipa(form.value.clone()),
         _ => Pronunciation::Respelling(form.value.clone()),
@@ -297,7 +297,7 @@ pub async fn delete_pronunciation(
     State(state): State<AppState>,
     staff: CurrentStaff,
     Form(form): Form<WordForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match narration::delete_pronunciation(
         state.ctx(),
         &staff.as_actor(),
@@ -319,7 +319,7 @@ pub async fn regenerate_all(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let queued =
         narration::regenerate_all(state.ctx(), &staff.as_actor(), Timestamp::now()).await?;
     let notice = format!("{queued} articles queued for narration.");

@@ -16,8 +16,7 @@ use serde_json::json;
 
 use super::sign_in::Attempt;
 use super::{
-    Csrf, CurrentStaff, NewsroomError, client_address, cookie, field_errors, render, secrets,
-    session,
+    Csrf, CurrentStaff, WebError, client_address, cookie, field_errors, render, secrets, session,
 };
 use crate::AppState;
 
@@ -58,7 +57,7 @@ pub async fn login_form(
     staff: Option<CurrentStaff>,
     csrf: Csrf,
     Query(query): Query<LoginQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     if staff.is_some() {
         return Ok(Redirect::to(safe_next(&query.next)).into_response());
     }
@@ -90,7 +89,7 @@ pub async fn login(
     extensions: Extensions,
     csrf: Csrf,
     Form(form): Form<LoginForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let limits = state.newsroom().sign_in();
     let again = |message: &'static str, status: StatusCode| {
         let state = state.clone();
@@ -148,7 +147,7 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let clear = session::end(&state, &headers).await?;
     let mut response = Redirect::to("/newsroom/login").into_response();
     response.headers_mut().append(SET_COOKIE, clear);
@@ -169,7 +168,7 @@ pub async fn password_form(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ChangeOwnPassword)?;
     render(
         &state,
@@ -187,7 +186,7 @@ pub async fn change_password(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<PasswordForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let new = NewPassword {
         password: form.new_password,
         confirm: form.confirm,
@@ -231,7 +230,7 @@ pub struct SetPasswordForm {
     confirm: String,
 }
 
-async fn link_gone(state: &AppState, csrf: &Csrf) -> Result<Response, NewsroomError> {
+async fn link_gone(state: &AppState, csrf: &Csrf) -> Result<Response, WebError> {
     render(
         state,
         None,
@@ -247,7 +246,7 @@ pub async fn set_password_form(
     State(state): State<AppState>,
     csrf: Csrf,
     Path(token): Path<String>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let digest = secrets::token_digest(&token);
     match state
         .store()
@@ -274,7 +273,7 @@ pub async fn set_password(
     csrf: Csrf,
     Path(token): Path<String>,
     Form(form): Form<SetPasswordForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let digest = secrets::token_digest(&token);
     let new = NewPassword {
         password: form.new_password,

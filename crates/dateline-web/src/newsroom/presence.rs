@@ -39,7 +39,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::{CurrentStaff, NewsroomError};
+use super::CurrentStaff;
 use crate::{AppState, WebError};
 
 /// Open editors of one article, on all nodes (everyone in a newsroom fits; a runaway script
@@ -328,7 +328,7 @@ async fn open(
     article_id: i64,
     editor: Editor,
     now: Timestamp,
-) -> Result<Result<(broadcast::Receiver<PresenceEvent>, OpenEditor), Full>, NewsroomError> {
+) -> Result<Result<(broadcast::Receiver<PresenceEvent>, OpenEditor), Full>, WebError> {
     let presence = state.presence();
     if let Err(full) = presence.admits(editor.staff_id) {
         return Ok(Err(full));
@@ -474,13 +474,13 @@ pub async fn events(
     staff: CurrentStaff,
     Path(id): Path<i64>,
     Query(query): Query<PresenceQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let tab = query.tab;
     if tab.is_empty() || tab.len() > TAB_NAME_MAX || !tab.bytes().all(|b| b.is_ascii_alphanumeric())
     {
-        return Err(NewsroomError::Web(WebError::BadRequest(
-            "tab must be 1 to 32 letters or digits".to_owned(),
-        )));
+        return Err(crate::WebError::bad_request(
+            "tab must be 1 to 32 letters or digits",
+        ));
     }
     let connection = state.presence().next_connection();
     let editor = Editor {

@@ -1,7 +1,6 @@
 //! Who is signed in: the session cookie, the [`CurrentStaff`] extractor and the form token.
 
 use axum::extract::FromRequestParts;
-use axum::response::{IntoResponse, Redirect, Response};
 use dateline_core::{Action, StaffMember, permits};
 use dateline_db::{SessionLimits, StaffSession};
 use dateline_usecases::sessions;
@@ -9,8 +8,8 @@ use http::HeaderValue;
 use http::request::Parts;
 use jiff::{SignedDuration, Timestamp};
 
-use super::{NewsroomError, cookie, read_cookie, secrets};
-use crate::AppState;
+use super::{cookie, read_cookie, secrets};
+use crate::{AppState, WebError};
 
 pub(super) const SESSION_COOKIE: &str = "dateline_session";
 /// The form token of visitors who are not signed in yet (the sign-in and set-password forms): a
@@ -45,19 +44,18 @@ impl CurrentStaff {
     }
 
     /// Refuses with the themed 403 page unless this staff member may take `action`.
-    pub fn require(&self, action: Action) -> Result<(), NewsroomError> {
+    pub fn require(&self, action: Action) -> Result<(), WebError> {
         self.require_on(action, false)
     }
 
     /// As [`CurrentStaff::require`], for an action on a subject that may be their own work.
-    pub fn require_on(&self, action: Action, owns_subject: bool) -> Result<(), NewsroomError> {
+    pub fn require_on(&self, action: Action, owns_subject: bool) -> Result<(), WebError> {
         if self.may(action, owns_subject) {
             Ok(())
         } else {
-            Err(NewsroomError::Forbidden(format!(
-                "Your role ({}) does not allow this. Ask an editor or an admin if you need it.",
-                self.member.role
-            )))
+            Err(WebError::NotPermitted {
+                role: Some(self.member.role),
+            })
         }
     }
 
@@ -72,19 +70,9 @@ impl CurrentStaff {
     }
 }
 
-/// Sends a visitor who is not signed in to the sign-in page.
-pub struct SignInFirst(String);
-
-impl IntoResponse for SignInFirst {
-    fn into_response(self) -> Response {
-        let next =
-            percent_encoding::utf8_percent_encode(&self.0, percent_encoding::NON_ALPHANUMERIC);
-        Redirect::to(&format!("/newsroom/login?next={next}")).into_response()
-    }
-}
-
 impl FromRequestParts<AppState> for CurrentStaff {
-    type Rejection = SignInFirst;
+    /// Anyone not signed in is sent to the sign-in page ([`WebError::SignInFirst`]).
+    type Rejection = WebError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -94,14 +82,12 @@ impl FromRequestParts<AppState> for CurrentStaff {
             .extensions
             .get::<CurrentStaff>()
             .cloned()
-            .ok_or_else(|| {
-                SignInFirst(
-                    parts
-                        .uri
-                        .path_and_query()
-                        .map(|p| p.as_str().to_owned())
-                        .unwrap_or_else(|| "/newsroom".to_owned()),
-                )
+            .ok_or_else(|| WebError::SignInFirst {
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| "/newsroom".to_owned()),
             })
     }
 }
@@ -111,14 +97,14 @@ impl FromRequestParts<AppState> for CurrentStaff {
 pub struct Csrf(pub String);
 
 impl FromRequestParts<AppState> for Csrf {
-    type Rejection = NewsroomError;
+    type Rejection = WebError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Csrf>().cloned().ok_or_else(|| {
-            NewsroomError::Forbidden("This page is only available in the newsroom.".to_owned())
+            WebError::Forbidden("This page is only available in the newsroom.".to_owned())
         })
     }
 }
@@ -127,7 +113,7 @@ impl FromRequestParts<AppState> for Csrf {
 pub(super) async fn load(
     state: &AppState,
     headers: &http::HeaderMap,
-) -> Result<Option<CurrentStaff>, NewsroomError> {
+) -> Result<Option<CurrentStaff>, WebError> {
     let Some(token) = read_cookie(state, headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -175,10 +161,7 @@ pub(super) fn form_token(
 }
 
 /// Starts a session for `member`: a new random token in the cookie, its digest in the database.
-pub(super) async fn start(
-    state: &AppState,
-    member: &StaffMember,
-) -> Result<HeaderValue, NewsroomError> {
+pub(super) async fn start(state: &AppState, member: &StaffMember) -> Result<HeaderValue, WebError> {
     let token = secrets::new_token()?;
     let csrf = secrets::new_token()?;
     sessions::start(
@@ -202,7 +185,7 @@ pub(super) async fn start(
 pub(super) async fn end(
     state: &AppState,
     headers: &http::HeaderMap,
-) -> Result<HeaderValue, NewsroomError> {
+) -> Result<HeaderValue, WebError> {
     // An unlocked tips key goes with the session that unlocked it.
     if let Some(current) = load(state, headers).await? {
         state.tips().lock(state.ctx(), current.session_id).await?;

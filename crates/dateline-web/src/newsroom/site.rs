@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
+use super::{Csrf, CurrentStaff, WebError, field_errors, render};
 use crate::AppState;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ async fn sections_page(
     form: &SectionForm,
     errors: Map<String, Value>,
     notice: Option<&str>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let sections: Vec<Value> = state
         .store()
         .sections()
@@ -98,7 +98,7 @@ pub async fn sections(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<NoticeQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManageSections)?;
     let notice = query.saved.map(|_| "Saved.");
     sections_page(
@@ -117,7 +117,7 @@ pub async fn create_section(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<SectionForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match site::create_section(
         state.ctx(),
         &staff.as_actor(),
@@ -142,7 +142,7 @@ async fn section_page(
     form: &SectionForm,
     errors: Map<String, Value>,
     notice: Option<&str>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -170,7 +170,7 @@ pub async fn section_form(
     csrf: Csrf,
     Path(id): Path<i64>,
     Query(query): Query<NoticeQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let section = site::permitted_section(state.ctx(), &staff.as_actor(), id).await?;
     let notice = query
         .saved
@@ -185,7 +185,7 @@ pub async fn update_section(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<SectionForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let actor = staff.as_actor();
     match site::update_section(state.ctx(), &actor, id, &form.draft(), Timestamp::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/sections/{id}?saved=1")).into_response()),
@@ -256,7 +256,7 @@ async fn settings_page(
     form: &SettingsForm,
     errors: Map<String, Value>,
     notice: Option<&str>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -293,7 +293,7 @@ pub async fn settings(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<NoticeQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManageSettings)?;
     let current = state.store().settings().await?;
     let notice = query.saved.map(|_| "Saved.");
@@ -313,7 +313,7 @@ pub async fn save_settings(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<SettingsForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match site::save_settings(
         state.ctx(),
         &staff.as_actor(),

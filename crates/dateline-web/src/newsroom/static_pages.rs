@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::articles::Zone;
-use super::{Csrf, CurrentStaff, NewsroomError, field_errors, render};
+use super::{Csrf, CurrentStaff, WebError, field_errors, render};
 use crate::AppState;
 
 /// The page form as typed: kept whole when something is refused.
@@ -83,7 +83,7 @@ pub async fn list(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<NoticeQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManagePages)?;
     let zone = Zone::load(&state).await?;
     let pages: Vec<Value> = state
@@ -125,7 +125,7 @@ async fn form_page(
     form: &PageForm,
     errors: Map<String, Value>,
     notice: Option<&str>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -184,7 +184,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     staff: CurrentStaff,
     csrf: Csrf,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManagePages)?;
     form_page(
         &state,
@@ -203,7 +203,7 @@ pub async fn create(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<PageForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::ManagePages)?;
     let changes = match form.changes() {
         Ok(changes) => changes,
@@ -220,11 +220,7 @@ pub async fn create(
     }
 }
 
-async fn load(
-    state: &AppState,
-    staff: &CurrentStaff,
-    id: i64,
-) -> Result<StaticPage, NewsroomError> {
+async fn load(state: &AppState, staff: &CurrentStaff, id: i64) -> Result<StaticPage, WebError> {
     Ok(pages::permitted(state.ctx(), &staff.as_actor(), id).await?)
 }
 
@@ -234,7 +230,7 @@ pub async fn edit_form(
     csrf: Csrf,
     Path(id): Path<i64>,
     Query(query): Query<NoticeQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let page = load(&state, &staff, id).await?;
     let notice = query.saved.map(|_| "Saved.");
     form_page(
@@ -255,7 +251,7 @@ pub async fn save(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(mut form): Form<PageForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let page = load(&state, &staff, id).await?;
     let changes = match form.changes() {
         Ok(changes) => changes,
@@ -306,16 +302,16 @@ pub async fn change_status(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let actor = staff.as_actor();
     let now = Timestamp::now();
     let changed = match PageStatus::parse(&form.to) {
         Some(PageStatus::Published) => pages::publish(state.ctx(), &actor, id, now).await,
         Some(PageStatus::Draft) => pages::unpublish(state.ctx(), &actor, id, now).await,
         None => {
-            return Err(NewsroomError::Web(crate::WebError::BadRequest(
-                "to must be published or draft".to_owned(),
-            )));
+            return Err(crate::WebError::bad_request(
+                "to must be published or draft",
+            ));
         }
     };
     match changed {
@@ -341,7 +337,7 @@ pub async fn delete(
     State(state): State<AppState>,
     staff: CurrentStaff,
     Path(id): Path<i64>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     pages::delete(state.ctx(), &staff.as_actor(), id, Timestamp::now()).await?;
     Ok(Redirect::to("/newsroom/pages?deleted=1").into_response())
 }
@@ -351,7 +347,7 @@ pub async fn preview(
     State(state): State<AppState>,
     staff: CurrentStaff,
     Path(id): Path<i64>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let page = load(&state, &staff, id).await?;
     Ok(crate::public::static_pages::render(
         &state,

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Csrf, CurrentStaff, NewsroomError, render};
+use super::{Csrf, CurrentStaff, render};
 use crate::views::Clock;
 use crate::{AppState, WebError};
 
@@ -26,11 +26,11 @@ pub struct InboxQuery {
     status: Option<String>,
 }
 
-fn crypto_error(error: impl std::fmt::Display) -> NewsroomError {
-    NewsroomError::Web(WebError::Internal(error.to_string()))
+fn crypto_error(error: impl std::fmt::Display) -> WebError {
+    WebError::Internal(error.to_string())
 }
 
-async fn clock(state: &AppState) -> Result<Clock, NewsroomError> {
+async fn clock(state: &AppState) -> Result<Clock, WebError> {
     Ok(Clock::for_settings(&state.store().settings().await?))
 }
 
@@ -39,7 +39,7 @@ pub async fn inbox(
     staff: CurrentStaff,
     csrf: Csrf,
     Query(query): Query<InboxQuery>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::TriageTips)?;
     inbox_page(
         &state,
@@ -59,7 +59,7 @@ async fn inbox_page(
     status: Option<&str>,
     unlock_error: Option<String>,
     code: StatusCode,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let filter = status.and_then(TipStatus::parse);
     let clock = clock(state).await?;
     let tips = state.store().tips(filter).await?;
@@ -116,7 +116,7 @@ fn status_label(tip: &Tip) -> String {
     }
 }
 
-async fn staff_names(state: &AppState) -> Result<Vec<(i64, String)>, NewsroomError> {
+async fn staff_names(state: &AppState) -> Result<Vec<(i64, String)>, WebError> {
     Ok(state
         .store()
         .staff_members()
@@ -137,7 +137,7 @@ pub async fn unlock(
     staff: CurrentStaff,
     csrf: Csrf,
     Form(form): Form<UnlockForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::TriageTips)?;
     let wrapped: Vec<Vec<u8>> = state
         .store()
@@ -198,7 +198,7 @@ pub async fn unlock(
 pub async fn lock(
     State(state): State<AppState>,
     staff: CurrentStaff,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::TriageTips)?;
     state.tips().lock(state.ctx(), staff.session_id).await?;
     Ok(Redirect::to("/newsroom/tips").into_response())
@@ -221,12 +221,8 @@ fn read(identities: &[EditorIdentity], ciphertext: &[u8]) -> Option<String> {
         .map(|plain| String::from_utf8_lossy(&plain).into_owned())
 }
 
-async fn load_tip(state: &AppState, id: i64) -> Result<Tip, NewsroomError> {
-    state
-        .store()
-        .tip(id)
-        .await?
-        .ok_or(NewsroomError::Web(WebError::NotFound))
+async fn load_tip(state: &AppState, id: i64) -> Result<Tip, WebError> {
+    state.store().tip(id).await?.ok_or(WebError::NotFound)
 }
 
 pub async fn show(
@@ -234,7 +230,7 @@ pub async fn show(
     staff: CurrentStaff,
     csrf: Csrf,
     Path(id): Path<i64>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::TriageTips)?;
     tip_page(&state, &staff, &csrf, id, None, StatusCode::OK).await
 }
@@ -246,7 +242,7 @@ async fn tip_page(
     id: i64,
     error: Option<String>,
     code: StatusCode,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let tip = load_tip(state, id).await?;
     let clock = clock(state).await?;
     let identities = unlocked(state, staff).await?;
@@ -372,10 +368,10 @@ pub async fn download(
     State(state): State<AppState>,
     staff: CurrentStaff,
     Path((id, attachment_id)): Path<(i64, i64)>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     staff.require(Action::TriageTips)?;
     let Some(identities) = unlocked(&state, &staff).await? else {
-        return Err(NewsroomError::Forbidden(
+        return Err(WebError::Forbidden(
             "Unlock your tips key in the inbox first.".to_owned(),
         ));
     };
@@ -385,13 +381,13 @@ pub async fn download(
         .await?
         .into_iter()
         .find(|a| a.id == attachment_id)
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+        .ok_or(WebError::NotFound)?;
     let ciphertext = state
         .media()
         .get(&attachment.object_key)
         .await
         .map_err(WebError::from)?
-        .ok_or(NewsroomError::Web(WebError::NotFound))?;
+        .ok_or(WebError::NotFound)?;
     let description: Value = read(&identities, &attachment.description)
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or(Value::Null);
@@ -440,7 +436,7 @@ async fn after(
     csrf: &Csrf,
     id: i64,
     done: Result<(), UseCaseError>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/newsroom/tips/{id}")).into_response()),
         Err(UseCaseError::Refused(refusals)) => {
@@ -454,7 +450,7 @@ async fn after(
             )
             .await
         }
-        Err(UseCaseError::NotFound) => Err(NewsroomError::Web(WebError::NotFound)),
+        Err(UseCaseError::NotFound) => Err(WebError::NotFound),
         Err(error) => Err(error.into()),
     }
 }
@@ -465,7 +461,7 @@ pub async fn reply(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<TextForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let replied = tips::reply(
         state.ctx(),
         &staff.as_actor(),
@@ -483,7 +479,7 @@ pub async fn add_note(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<TextForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let noted = tips::add_note(
         state.ctx(),
         &staff.as_actor(),
@@ -507,7 +503,7 @@ pub async fn change_status(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let changed = tips::set_status(
         state.ctx(),
         &staff.as_actor(),
@@ -532,7 +528,7 @@ pub async fn assign(
     csrf: Csrf,
     Path(id): Path<i64>,
     Form(form): Form<AssignForm>,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     let assigned = tips::assign(
         state.ctx(),
         &staff.as_actor(),
@@ -547,7 +543,7 @@ pub async fn assign(
 pub async fn delete_spam(
     State(state): State<AppState>,
     staff: CurrentStaff,
-) -> Result<Response, NewsroomError> {
+) -> Result<Response, WebError> {
     tips::delete_spam(state.ctx(), &staff.as_actor(), Timestamp::now()).await?;
     Ok(Redirect::to("/newsroom/tips").into_response())
 }

@@ -1030,7 +1030,7 @@ pub async fn follow_up(
             status = StatusCode::BAD_REQUEST;
         }
         Err(UseCaseError::Refused(refusals)) => {
-            return Err(WebError::BadRequest(refusals.to_string()));
+            return Err(WebError::bad_request(refusals.to_string()));
         }
         Err(error) => return Err(error.into()),
     }
