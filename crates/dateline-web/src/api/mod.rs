@@ -36,10 +36,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::OpenApi;
 
-use crate::AppState;
+use crate::error::{Failure, in_api_shape};
 use crate::newsroom::admin_comments;
 use crate::newsroom::admin_endpoints as admin;
 use crate::newsroom::admin_pages;
+use crate::{AppState, WebError};
 pub use schema::*;
 
 /// Browsers revalidate after a minute (a cheap 304); a CDN keeps answers five minutes and may
@@ -198,14 +199,25 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi).options(preflight))
         // Unknown API paths answer in the API's error shape, not with the site's HTML 404.
         .route("/api/v1/{*rest}", get(unknown_endpoint).options(preflight))
+        .layer(axum::middleware::from_fn(errors))
 }
 
-async fn unknown_endpoint() -> Response {
-    error_answer(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such endpoint; see /api/v1/openapi.json",
-    )
+/// A failure answers in the API's shape ([`crate::error`]), like any answer here readable from
+/// any origin, and never kept by a cache.
+async fn errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    if Failure::of(&response).is_none() {
+        return response;
+    }
+    let mut response = in_api_shape(response);
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    cors(headers);
+    response
+}
+
+async fn unknown_endpoint() -> WebError {
+    WebError::NoSuch("no such endpoint; see /api/v1/openapi.json")
 }
 
 /// Published articles, newest first.
@@ -237,30 +249,25 @@ async fn list_articles(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Response {
+) -> Result<Response, WebError> {
     let Ok(Query(pairs)) = query else {
-        return bad_request("invalid_query", "the query string could not be read");
+        return Err(bad_request(
+            "invalid_query",
+            "the query string could not be read",
+        ));
     };
-    let (query, limit) = match parse_list_query(&pairs) {
-        Ok(parsed) => parsed,
-        Err(response) => return *response,
-    };
-    let positions = match state.store().api_article_positions(&query).await {
-        Ok(positions) => positions,
-        Err(error) => return server_error(&error),
-    };
+    let (query, limit) = parse_list_query(&pairs)?;
+    let positions = state.store().api_article_positions(&query).await?;
     let mut data = Vec::new();
     let mut tags = vec![cache_tags::FRONT_LIST.to_owned()];
     let page_size = usize::try_from(limit).unwrap_or(0);
     for position in positions.iter().take(page_size) {
-        match state.store().article_page(position.id).await {
-            // Unpublished between the two reads: leave it out.
-            Ok(Some(page)) if page.article.status == ArticleStatus::Published => {
-                tags.push(cache_tags::article(page.article.id));
-                data.push(api_article(&state, &page, false));
-            }
-            Ok(_) => {}
-            Err(error) => return server_error(&error),
+        // Unpublished between the two reads: leave it out.
+        if let Some(page) = state.store().article_page(position.id).await?
+            && page.article.status == ArticleStatus::Published
+        {
+            tags.push(cache_tags::article(page.article.id));
+            data.push(api_article(&state, &page, false));
         }
     }
     // The store was asked for one more than a page: if it came, another page follows, and it
@@ -292,17 +299,19 @@ async fn get_article(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, WebError> {
     let Some(id) = parse_integer(&id) else {
-        return bad_request("invalid_id", "the article id must be an integer");
+        return Err(bad_request(
+            "invalid_id",
+            "the article id must be an integer",
+        ));
     };
-    match state.store().article_page(id).await {
-        Ok(Some(page)) if page.article.status == ArticleStatus::Published => {
+    match state.store().article_page(id).await? {
+        Some(page) if page.article.status == ArticleStatus::Published => {
             let tags = [cache_tags::article(id)];
             json_answer(&headers, &api_article(&state, &page, true), &tags)
         }
-        Ok(_) => not_found(),
-        Err(error) => server_error(&error),
+        _ => Err(WebError::NoSuch("no published article has this id")),
     }
 }
 
@@ -321,30 +330,26 @@ async fn list_sections(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Response {
-    if let Err(response) = no_parameters(query) {
-        return *response;
-    }
+) -> Result<Response, WebError> {
+    no_parameters(query)?;
     let base = &state.config().base_url;
-    match state.store().sections().await {
-        Ok(sections) => {
-            let data = sections
-                .into_iter()
-                .map(|s| ApiSection {
-                    url: format!("{base}{}", paths::section(&s.slug)),
-                    slug: s.slug,
-                    name: s.name,
-                    description: s.description,
-                })
-                .collect();
-            json_answer(
-                &headers,
-                &SectionList { data },
-                &[cache_tags::SITE.to_owned()],
-            )
-        }
-        Err(error) => server_error(&error),
-    }
+    let data = state
+        .store()
+        .sections()
+        .await?
+        .into_iter()
+        .map(|s| ApiSection {
+            url: format!("{base}{}", paths::section(&s.slug)),
+            slug: s.slug,
+            name: s.name,
+            description: s.description,
+        })
+        .collect();
+    json_answer(
+        &headers,
+        &SectionList { data },
+        &[cache_tags::SITE.to_owned()],
+    )
 }
 
 /// Every author with a public profile.
@@ -362,34 +367,28 @@ async fn list_authors(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Response {
-    if let Err(response) = no_parameters(query) {
-        return *response;
-    }
+) -> Result<Response, WebError> {
+    no_parameters(query)?;
     let base = &state.config().base_url;
-    match state.store().authors().await {
-        Ok(authors) => {
-            let tags: Vec<String> = std::iter::once(cache_tags::SITE.to_owned())
-                .chain(authors.iter().map(|a| cache_tags::author(a.id)))
-                .collect();
-            let data = authors
-                .into_iter()
-                .map(|a| ApiAuthor {
-                    url: format!("{base}{}", paths::author(&a.slug)),
-                    slug: a.slug,
-                    name: a.name,
-                    role: a.role,
-                    bio: a.bio,
-                })
-                .collect();
-            json_answer(&headers, &AuthorList { data }, &tags)
-        }
-        Err(error) => server_error(&error),
-    }
+    let authors = state.store().authors().await?;
+    let tags: Vec<String> = std::iter::once(cache_tags::SITE.to_owned())
+        .chain(authors.iter().map(|a| cache_tags::author(a.id)))
+        .collect();
+    let data = authors
+        .into_iter()
+        .map(|a| ApiAuthor {
+            url: format!("{base}{}", paths::author(&a.slug)),
+            slug: a.slug,
+            name: a.name,
+            role: a.role,
+            bio: a.bio,
+        })
+        .collect();
+    json_answer(&headers, &AuthorList { data }, &tags)
 }
 
 /// The OpenAPI 3.1 document of this API.
-async fn openapi(headers: HeaderMap) -> Response {
+async fn openapi(headers: HeaderMap) -> Result<Response, WebError> {
     json_answer(&headers, &ApiDoc::openapi(), &[])
 }
 
@@ -426,16 +425,16 @@ fn cors(headers: &mut HeaderMap) {
     );
 }
 
-fn parse_list_query(pairs: &[(String, String)]) -> Result<(ApiArticleQuery, i64), Box<Response>> {
+fn parse_list_query(pairs: &[(String, String)]) -> Result<(ApiArticleQuery, i64), WebError> {
     let mut query = ApiArticleQuery::default();
     let mut limit: Option<i64> = None;
     let mut seen: Vec<&str> = Vec::new();
     for (name, value) in pairs {
         if seen.contains(&name.as_str()) {
-            return Err(Box::new(bad_request(
+            return Err(bad_request(
                 "duplicate_parameter",
                 &format!("the parameter `{name}` is given more than once"),
-            )));
+            ));
         }
         seen.push(name);
         match name.as_str() {
@@ -444,39 +443,39 @@ fn parse_list_query(pairs: &[(String, String)]) -> Result<(ApiArticleQuery, i64)
             "tag" => query.tag = Some(slug_value(name, value)?),
             "updated_since" => {
                 let Some(at) = parse_rfc3339(value) else {
-                    return Err(Box::new(bad_request(
+                    return Err(bad_request(
                         "invalid_updated_since",
                         "`updated_since` must be an RFC 3339 date-time, e.g. 2025-01-31T12:00:00Z",
-                    )));
+                    ));
                 };
                 query.updated_since = Some(at);
             }
             "limit" => match parse_integer(value) {
                 Some(n) if (1..=MAX_LIMIT).contains(&n) => limit = Some(n),
                 _ => {
-                    return Err(Box::new(bad_request(
+                    return Err(bad_request(
                         "invalid_limit",
                         "`limit` must be an integer from 1 to 100",
-                    )));
+                    ));
                 }
             },
             "cursor" => {
                 let Some(position) = decode_cursor(value) else {
-                    return Err(Box::new(bad_request(
+                    return Err(bad_request(
                         "invalid_cursor",
                         "`cursor` must be a `next_cursor` value from an earlier answer",
-                    )));
+                    ));
                 };
                 query.after = Some(position);
             }
             _ => {
-                return Err(Box::new(bad_request(
+                return Err(bad_request(
                     "unknown_parameter",
                     &format!(
                         "unknown parameter `{name}`; known: section, author, tag, \
                          updated_since, limit, cursor"
                     ),
-                )));
+                ));
             }
         }
     }
@@ -488,30 +487,30 @@ fn parse_list_query(pairs: &[(String, String)]) -> Result<(ApiArticleQuery, i64)
 
 fn no_parameters(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<(), Box<Response>> {
+) -> Result<(), WebError> {
     match query {
         Ok(Query(pairs)) => match pairs.first() {
             None => Ok(()),
-            Some((name, _)) => Err(Box::new(bad_request(
+            Some((name, _)) => Err(bad_request(
                 "unknown_parameter",
                 &format!("unknown parameter `{name}`; this list takes none"),
-            ))),
+            )),
         },
-        Err(_) => Err(Box::new(bad_request(
+        Err(_) => Err(bad_request(
             "invalid_query",
             "the query string could not be read",
-        ))),
+        )),
     }
 }
 
-fn slug_value(name: &str, value: &str) -> Result<String, Box<Response>> {
+fn slug_value(name: &str, value: &str) -> Result<String, WebError> {
     if dateline_core::slug::is_valid_slug(value) {
         Ok(value.to_owned())
     } else {
-        Err(Box::new(bad_request(
+        Err(bad_request(
             "invalid_slug",
             &format!("`{name}` must be a slug: lowercase letters, digits and single hyphens"),
-        )))
+        ))
     }
 }
 
@@ -663,18 +662,13 @@ fn api_article(state: &AppState, page: &ArticlePage, with_body: bool) -> ApiArti
 }
 
 /// Serialises `value`, with a strong ETag over the bytes; 304 when the client already has them.
-fn json_answer(request: &HeaderMap, value: &impl Serialize, tags: &[String]) -> Response {
-    let body = match serde_json::to_vec(value) {
-        Ok(body) => body,
-        Err(error) => {
-            tracing::error!(%error, "could not serialise an API answer");
-            return error_answer(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "something went wrong on our side",
-            );
-        }
-    };
+fn json_answer(
+    request: &HeaderMap,
+    value: &impl Serialize,
+    tags: &[String],
+) -> Result<Response, WebError> {
+    let body = serde_json::to_vec(value)
+        .map_err(|error| WebError::Internal(format!("serialising an API answer: {error}")))?;
     let digest = Sha256::digest(&body);
     let etag = format!("\"{}\"", hex::encode(&digest[..16]));
     let matches = request
@@ -705,40 +699,12 @@ fn json_answer(request: &HeaderMap, value: &impl Serialize, tags: &[String]) -> 
         headers.insert(HeaderName::from_static("surrogate-key"), value);
     }
     cors(headers);
-    response
+    Ok(response)
 }
 
-fn error_answer(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = ApiError {
-        error: ErrorDetail {
-            code: code.to_owned(),
-            message: message.to_owned(),
-        },
-    };
-    let mut response = (status, axum::Json(body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    cors(headers);
-    response
-}
-
-fn bad_request(code: &str, message: &str) -> Response {
-    error_answer(StatusCode::BAD_REQUEST, code, message)
-}
-
-fn not_found() -> Response {
-    error_answer(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no published article has this id",
-    )
-}
-
-fn server_error(error: &dateline_db::DbError) -> Response {
-    tracing::error!(%error, "API request failed");
-    error_answer(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "something went wrong on our side",
-    )
+fn bad_request(code: &'static str, message: impl Into<String>) -> WebError {
+    WebError::BadRequest {
+        code,
+        message: message.into(),
+    }
 }

@@ -9,12 +9,10 @@ use http::HeaderMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{
-    ApiArticle, api_article, bad_request, error_answer, json_answer, parse_integer, slug_value,
-};
-use crate::AppState;
+use super::{ApiArticle, api_article, bad_request, json_answer, parse_integer, slug_value};
 use crate::search::SearchParams;
 use crate::views::Clock;
+use crate::{AppState, WebError};
 
 const DEFAULT_LIMIT: usize = 20;
 
@@ -75,9 +73,12 @@ pub async fn search_articles(
     State(state): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Response {
+) -> Result<Response, WebError> {
     let Ok(Query(pairs)) = query else {
-        return bad_request("invalid_query", "the query string could not be read");
+        return Err(bad_request(
+            "invalid_query",
+            "the query string could not be read",
+        ));
     };
     let mut params = SearchParams::default();
     let mut limit = DEFAULT_LIMIT;
@@ -85,26 +86,23 @@ pub async fn search_articles(
     let mut seen: Vec<&str> = Vec::new();
     for (name, value) in &pairs {
         if seen.contains(&name.as_str()) {
-            return bad_request(
+            return Err(bad_request(
                 "duplicate_parameter",
                 &format!("the parameter `{name}` is given more than once"),
-            );
+            ));
         }
         seen.push(name);
         match name.as_str() {
             "q" => params.q = value.clone(),
-            "section" | "author" => match slug_value(name, value) {
-                Ok(slug) if name == "section" => params.section = slug,
-                Ok(slug) => params.author = slug,
-                Err(response) => return *response,
-            },
+            "section" => params.section = slug_value(name, value)?,
+            "author" => params.author = slug_value(name, value)?,
             // The newsroom's HTML form sends empty fields for "any"; an API client leaves the
             // parameter out, and an empty one matches neither the format nor the pattern.
             "from" | "until" | "order" if value.is_empty() => {
-                return bad_request(
+                return Err(bad_request(
                     "empty_parameter",
                     &format!("`{name}` is empty: leave it out or give a value"),
-                );
+                ));
             }
             "from" => params.from = value.clone(),
             "until" => params.until = value.clone(),
@@ -112,39 +110,39 @@ pub async fn search_articles(
             "limit" => match parse_integer(value) {
                 Some(n @ 1..=100) => limit = n as usize,
                 _ => {
-                    return bad_request(
+                    return Err(bad_request(
                         "invalid_limit",
                         "`limit` must be an integer from 1 to 100",
-                    );
+                    ));
                 }
             },
             "offset" => match parse_integer(value) {
                 Some(n @ 0..=10_000) => offset = n as usize,
                 _ => {
-                    return bad_request(
+                    return Err(bad_request(
                         "invalid_offset",
                         "`offset` must be an integer from 0 to 10000",
-                    );
+                    ));
                 }
             },
             _ => {
-                return bad_request(
+                return Err(bad_request(
                     "unknown_parameter",
                     &format!(
                         "unknown parameter `{name}`; known: q, section, author, from, until, \
                          order, limit, offset"
                     ),
-                );
+                ));
             }
         }
     }
     if !seen.contains(&"q") {
-        return bad_request("missing_q", "`q` is required: the words to search for");
+        return Err(bad_request(
+            "missing_q",
+            "`q` is required: the words to search for",
+        ));
     }
-    let settings = match state.store().settings().await {
-        Ok(settings) => settings,
-        Err(error) => return super::server_error(&error),
-    };
+    let settings = state.store().settings().await?;
     let zone = Clock::for_settings(&settings).zone;
     let mut query = match params.to_query(&zone, false) {
         Ok(query) => query,
@@ -154,45 +152,29 @@ pub async fn search_articles(
                 .map(|e| format!("`{}`: {}", e.field, e.message))
                 .collect::<Vec<_>>()
                 .join(" ");
-            return bad_request("invalid_parameter", &message);
+            return Err(bad_request("invalid_parameter", message));
         }
     };
     query.limit = limit;
     query.offset = offset;
     let Some(search) = state.search() else {
-        return error_answer(
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            "search_unavailable",
-            "search is not available on this server",
-        );
+        return Err(WebError::SearchUnavailable);
     };
-    let found = match state.timed_search(search, query).await {
-        Ok(found) => found,
-        Err(error) => {
-            tracing::error!(%error, "search failed");
-            return error_answer(
-                http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "something went wrong on our side",
-            );
-        }
-    };
+    let found = state.timed_search(search, query).await?;
     let mut data = Vec::with_capacity(found.hits.len());
     let mut tags = vec![cache_tags::FRONT_LIST.to_owned()];
     for hit in &found.hits {
-        match state.store().article_page(hit.article_id).await {
-            Ok(Some(page)) if page.article.status == ArticleStatus::Published => {
-                tags.push(cache_tags::article(hit.article_id));
-                data.push(SearchResult {
-                    article: api_article(&state, &page, false),
-                    score: hit.score,
-                    headline_html: hit.headline_html.clone(),
-                    snippet_html: hit.snippet_html.clone(),
-                });
-            }
-            // Unpublished since the index last caught up: leave it out.
-            Ok(_) => {}
-            Err(error) => return super::server_error(&error),
+        // Unpublished since the index last caught up: leave it out.
+        if let Some(page) = state.store().article_page(hit.article_id).await?
+            && page.article.status == ArticleStatus::Published
+        {
+            tags.push(cache_tags::article(hit.article_id));
+            data.push(SearchResult {
+                article: api_article(&state, &page, false),
+                score: hit.score,
+                headline_html: hit.headline_html.clone(),
+                snippet_html: hit.snippet_html.clone(),
+            });
         }
     }
     let next = offset + found.hits.len();
