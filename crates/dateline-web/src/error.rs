@@ -575,7 +575,350 @@ fn with_causes(error: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use dateline_core::ArticleStatus;
+    use dateline_core::refusal::{ArticleRefusal, NoteRefusal};
+    use dateline_core::workflow::WorkflowError;
+
     use super::*;
+    use crate::newsroom::admin_endpoints::{
+        AdminApiError, AdminAuthor, AdminErrorDetail, AdminSection,
+    };
+
+    const DOORS: [Door; 3] = [Door::Site, Door::Newsroom, Door::Api];
+
+    fn article(version: i64) -> AdminArticle {
+        AdminArticle {
+            id: 7,
+            status: "draft".to_owned(),
+            version,
+            section: AdminSection {
+                id: 1,
+                slug: "politics".to_owned(),
+                name: "Politics".to_owned(),
+            },
+            slug: "budget-vote".to_owned(),
+            headline: "Budget vote".to_owned(),
+            standfirst: String::new(),
+            body: "Text.".to_owned(),
+            dateline_place: None,
+            hero_image_id: None,
+            authors: vec![AdminAuthor {
+                id: 2,
+                slug: "ana".to_owned(),
+                name: "Ana".to_owned(),
+            }],
+            tags: vec!["budget".to_owned()],
+            language: "en".to_owned(),
+            comments_open: true,
+            scheduled_for: None,
+            first_published_at: None,
+            updated_at: "2026-03-08T12:00:00Z".to_owned(),
+            url: "https://news.example/politics/budget-vote".to_owned(),
+            notice: None,
+        }
+    }
+
+    fn headline_too_long() -> Refusals {
+        Refusals::from_list(vec![
+            ArticleRefusal::HeadlineTooLong { max: 200 }.into(),
+            NoteRefusal::TextMissing.into(),
+            ArticleRefusal::NewArticleStatus {
+                status: ArticleStatus::Published,
+            }
+            .into(),
+        ])
+        .expect("refusals")
+    }
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        String::from_utf8(bytes.to_vec()).expect("utf-8")
+    }
+
+    #[test]
+    fn every_variant_has_one_status_and_code_whatever_the_door() {
+        use StatusCode as S;
+        let table: Vec<(WebError, StatusCode, &str)> = vec![
+            (WebError::NotFound, S::NOT_FOUND, "not_found"),
+            (
+                WebError::NoSuch("no such endpoint"),
+                S::NOT_FOUND,
+                "not_found",
+            ),
+            (WebError::bad_request("no"), S::BAD_REQUEST, "bad_request"),
+            (
+                WebError::BadRequest {
+                    code: "invalid_id",
+                    message: "the id must be an integer".to_owned(),
+                },
+                S::BAD_REQUEST,
+                "invalid_id",
+            ),
+            (WebError::Unauthorized, S::UNAUTHORIZED, "unauthorized"),
+            (
+                WebError::SignInFirst {
+                    next: "/newsroom".to_owned(),
+                },
+                S::SEE_OTHER,
+                "sign_in_first",
+            ),
+            (
+                WebError::Forbidden("not from here".to_owned()),
+                S::FORBIDDEN,
+                "forbidden",
+            ),
+            (
+                WebError::NotPermitted {
+                    role: Some(Role::Author),
+                },
+                S::FORBIDDEN,
+                "forbidden",
+            ),
+            (
+                WebError::Refused(headline_too_long()),
+                S::UNPROCESSABLE_ENTITY,
+                "invalid",
+            ),
+            (
+                WebError::field("version", "required"),
+                S::UNPROCESSABLE_ENTITY,
+                "invalid",
+            ),
+            // A refusal about no field is about the state: 409 with the refusal's own code.
+            (
+                WebError::Refused(Refusals::from(WorkflowError::Illegal {
+                    from: ArticleStatus::Draft,
+                    to: ArticleStatus::Unpublished,
+                })),
+                S::CONFLICT,
+                "illegal_transition",
+            ),
+            (
+                WebError::Refused(NoteRefusal::NotPublished.into()),
+                S::CONFLICT,
+                "not_published",
+            ),
+            (
+                WebError::Conflict {
+                    code: "embargoed",
+                    message: "wait".to_owned(),
+                },
+                S::CONFLICT,
+                "embargoed",
+            ),
+            (
+                WebError::Stale { current_version: 4 },
+                S::CONFLICT,
+                "conflict",
+            ),
+            (
+                WebError::StaleArticle {
+                    current: Box::new(article(4)),
+                },
+                S::CONFLICT,
+                "conflict",
+            ),
+            (
+                WebError::TooLarge("over 2 MB".to_owned()),
+                S::PAYLOAD_TOO_LARGE,
+                "too_large",
+            ),
+            (
+                WebError::UnsupportedMediaType,
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+            ),
+            (
+                WebError::SearchUnavailable,
+                S::SERVICE_UNAVAILABLE,
+                "search_unavailable",
+            ),
+            (WebError::Busy, S::SERVICE_UNAVAILABLE, "busy"),
+            (
+                WebError::Internal("disk full".to_owned()),
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
+            (
+                WebError::Store(DbError::Archive("broken".to_owned())),
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
+            (
+                WebError::Media(dateline_storage::MediaError::Storage("gone".to_owned())),
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
+            (
+                WebError::Render(minijinja::Error::new(
+                    minijinja::ErrorKind::UndefinedError,
+                    "x",
+                )),
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
+            (
+                WebError::Secret(crate::newsroom::secrets::SecretError::Random(
+                    "no entropy".to_owned(),
+                )),
+                S::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
+        ];
+        for (error, status, code) in &table {
+            for door in DOORS {
+                let answer = error.answer(door);
+                assert_eq!(
+                    (answer.status, answer.code),
+                    (*status, *code),
+                    "{error:?} at {door:?}"
+                );
+            }
+            // Only a failure on our side is logged as one.
+            assert_eq!(
+                error.is_ours(),
+                *status == S::INTERNAL_SERVER_ERROR,
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_door_changes_words_not_meaning() {
+        let role = WebError::NotPermitted {
+            role: Some(Role::Author),
+        };
+        assert_eq!(role.answer(Door::Site).message, "Not allowed");
+        assert_eq!(
+            role.answer(Door::Newsroom).message,
+            "Your role (author) does not allow this. Ask an editor or an admin if you need it."
+        );
+        assert_eq!(
+            role.answer(Door::Api).message,
+            "A token with the role author may not do this."
+        );
+        let from_elsewhere = WebError::Forbidden("sent from elsewhere".to_owned());
+        assert_eq!(from_elsewhere.answer(Door::Site).message, "Not allowed");
+        assert_eq!(
+            from_elsewhere.answer(Door::Newsroom).message,
+            "sent from elsewhere"
+        );
+        assert_eq!(WebError::NotFound.answer(Door::Site).message, "Not found");
+        assert_eq!(
+            WebError::NotFound.answer(Door::Api).message,
+            "nothing has this id"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_refusal_gives_the_same_fields_to_a_form_and_to_the_api() {
+        let refusals = headline_too_long();
+        let expected = BTreeMap::from([
+            (
+                "headline".to_owned(),
+                "Keep the headline to 200 characters.".to_owned(),
+            ),
+            // The field as the note form and the API's JSON both name it.
+            (
+                "text".to_owned(),
+                "A note needs text: say what changed.".to_owned(),
+            ),
+        ]);
+        let error = WebError::Refused(refusals.clone());
+        for door in DOORS {
+            let answer = error.answer(door);
+            assert_eq!(answer.fields.as_ref(), Some(&expected), "{door:?}");
+            assert_eq!(answer.message, refusals.to_string(), "{door:?}");
+        }
+        // Written by a newsroom form route: 422 with every message, as text.
+        let page = WebError::Refused(refusals.clone()).into_response();
+        assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body(page).await, refusals.to_string());
+        // Written by the API: 422 with the same fields.
+        let api = in_api_shape(WebError::Refused(refusals.clone()).into_response());
+        assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let json: serde_json::Value = serde_json::from_str(&body(api).await).expect("json");
+        assert_eq!(json["error"]["code"], "invalid");
+        assert_eq!(
+            json["error"]["fields"],
+            serde_json::to_value(&expected).expect("fields")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_api_answer_is_the_documented_shape_byte_for_byte() {
+        let written = in_api_shape(
+            WebError::StaleArticle {
+                current: Box::new(article(5)),
+            }
+            .into_response(),
+        );
+        assert_eq!(
+            written
+                .headers()
+                .get(CONTENT_TYPE)
+                .map(HeaderValue::as_bytes),
+            Some(&b"application/json"[..])
+        );
+        let documented = AdminApiError {
+            error: AdminErrorDetail {
+                code: "conflict".to_owned(),
+                message: "the article was saved by someone else since you read it (it is at \
+                          version 5); nothing was written: merge your change into `current` \
+                          and send it with that version"
+                    .to_owned(),
+                fields: None,
+                current_version: Some(5),
+                current: Some(Box::new(article(5))),
+            },
+        };
+        assert_eq!(
+            body(written).await,
+            serde_json::to_string(&documented).expect("json")
+        );
+        let written =
+            in_api_shape(WebError::NoSuch("no published article has this id").into_response());
+        assert_eq!(
+            body(written).await,
+            r#"{"error":{"code":"not_found","message":"no published article has this id"}}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn headers_go_with_the_answer_on_every_door() {
+        let unauthorized = in_api_shape(WebError::Unauthorized.into_response());
+        assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            unauthorized.headers().get(WWW_AUTHENTICATE),
+            Some(&HeaderValue::from_static("Bearer realm=\"dateline-admin\""))
+        );
+        for busy in [
+            WebError::Busy.into_response(),
+            in_api_shape(WebError::Busy.into_response()),
+        ] {
+            assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                busy.headers().get(RETRY_AFTER),
+                Some(&HeaderValue::from_static("5"))
+            );
+        }
+        let sign_in = WebError::SignInFirst {
+            next: "/newsroom/articles?page=2".to_owned(),
+        }
+        .into_response();
+        assert_eq!(sign_in.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            sign_in.headers().get(http::header::LOCATION),
+            Some(&HeaderValue::from_static(
+                "/newsroom/login?next=%2Fnewsroom%2Farticles%3Fpage%3D2"
+            ))
+        );
+        // Not a failure: the API's layer leaves it alone.
+        let fine = in_api_shape((StatusCode::OK, "fine").into_response());
+        assert_eq!(body(fine).await, "fine");
+    }
 
     #[test]
     fn a_logged_error_carries_its_causes_once() {
