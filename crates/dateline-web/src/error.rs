@@ -131,18 +131,9 @@ impl WebError {
         }
     }
 
+    /// A failure on our side rather than the asker's: what [`WebError::answer`] calls internal.
     fn is_ours(&self) -> bool {
-        matches!(
-            self,
-            Self::Store(_)
-                | Self::Media(_)
-                | Self::Theme(_)
-                | Self::Render(_)
-                | Self::Search(_)
-                | Self::Task(_)
-                | Self::Secret(_)
-                | Self::Internal(_)
-        )
+        self.answer(Door::Site).status == StatusCode::INTERNAL_SERVER_ERROR
     }
 
     /// What this error tells whoever asked through `door`: the one mapping of every variant to

@@ -433,7 +433,7 @@ fn parse_list_query(pairs: &[(String, String)]) -> Result<(ApiArticleQuery, i64)
         if seen.contains(&name.as_str()) {
             return Err(bad_request(
                 "duplicate_parameter",
-                &format!("the parameter `{name}` is given more than once"),
+                format!("the parameter `{name}` is given more than once"),
             ));
         }
         seen.push(name);
@@ -471,7 +471,7 @@ fn parse_list_query(pairs: &[(String, String)]) -> Result<(ApiArticleQuery, i64)
             _ => {
                 return Err(bad_request(
                     "unknown_parameter",
-                    &format!(
+                    format!(
                         "unknown parameter `{name}`; known: section, author, tag, \
                          updated_since, limit, cursor"
                     ),
@@ -493,7 +493,7 @@ fn no_parameters(
             None => Ok(()),
             Some((name, _)) => Err(bad_request(
                 "unknown_parameter",
-                &format!("unknown parameter `{name}`; this list takes none"),
+                format!("unknown parameter `{name}`; this list takes none"),
             )),
         },
         Err(_) => Err(bad_request(
@@ -509,7 +509,7 @@ fn slug_value(name: &str, value: &str) -> Result<String, WebError> {
     } else {
         Err(bad_request(
             "invalid_slug",
-            &format!("`{name}` must be a slug: lowercase letters, digits and single hyphens"),
+            format!("`{name}` must be a slug: lowercase letters, digits and single hyphens"),
         ))
     }
 }

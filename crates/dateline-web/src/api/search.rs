@@ -88,7 +88,7 @@ pub async fn search_articles(
         if seen.contains(&name.as_str()) {
             return Err(bad_request(
                 "duplicate_parameter",
-                &format!("the parameter `{name}` is given more than once"),
+                format!("the parameter `{name}` is given more than once"),
             ));
         }
         seen.push(name);
@@ -101,7 +101,7 @@ pub async fn search_articles(
             "from" | "until" | "order" if value.is_empty() => {
                 return Err(bad_request(
                     "empty_parameter",
-                    &format!("`{name}` is empty: leave it out or give a value"),
+                    format!("`{name}` is empty: leave it out or give a value"),
                 ));
             }
             "from" => params.from = value.clone(),
@@ -128,7 +128,7 @@ pub async fn search_articles(
             _ => {
                 return Err(bad_request(
                     "unknown_parameter",
-                    &format!(
+                    format!(
                         "unknown parameter `{name}`; known: q, section, author, from, until, \
                          order, limit, offset"
                     ),

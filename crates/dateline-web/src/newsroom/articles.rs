@@ -664,7 +664,7 @@ pub async fn save(
         _ => {}
     }
     let Ok(expected_version) = fields.expected_version.parse::<i64>() else {
-        return Err(crate::WebError::bad_request(
+        return Err(WebError::bad_request(
             "the form lacks the version it was opened at",
         ));
     };
@@ -781,9 +781,7 @@ async fn preview(
         .or(saved.map(|p| &p.section))
         .or(sections.first())
         .cloned()
-        .ok_or_else(|| {
-            crate::WebError::bad_request("there is no section to preview the article in")
-        })?;
+        .ok_or_else(|| WebError::bad_request("there is no section to preview the article in"))?;
     let authors = store.authors().await?;
     let byline = fields
         .authors
@@ -839,7 +837,7 @@ async fn preview(
         notes: saved.map(|p| p.notes.clone()).unwrap_or_default(),
     };
     let hidden = fields.as_hidden_fields(&csrf.0);
-    Ok(render_article(
+    render_article(
         state,
         &page,
         ArticleMode::Preview {
@@ -847,7 +845,7 @@ async fn preview(
             fields: &hidden,
         },
     )
-    .await?)
+    .await
 }
 
 /// The body's HTML as the article page renders it, for preview-as-you-type.
@@ -879,7 +877,7 @@ pub async fn change_status(
     axum::Form(form): axum::Form<StatusForm>,
 ) -> Result<Response, WebError> {
     let to = ArticleStatus::parse(&form.to)
-        .ok_or_else(|| crate::WebError::bad_request(format!("“{}” is not a status", form.to)))?;
+        .ok_or_else(|| WebError::bad_request(format!("“{}” is not a status", form.to)))?;
     match articles::change_status(state.ctx(), &staff.as_actor(), id, to, Timestamp::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit")).into_response()),
         Err(UseCaseError::Refused(refusals)) => {

@@ -478,7 +478,7 @@ pub async fn events(
     let tab = query.tab;
     if tab.is_empty() || tab.len() > TAB_NAME_MAX || !tab.bytes().all(|b| b.is_ascii_alphanumeric())
     {
-        return Err(crate::WebError::bad_request(
+        return Err(WebError::bad_request(
             "tab must be 1 to 32 letters or digits",
         ));
     }

@@ -309,9 +309,7 @@ pub async fn change_status(
         Some(PageStatus::Published) => pages::publish(state.ctx(), &actor, id, now).await,
         Some(PageStatus::Draft) => pages::unpublish(state.ctx(), &actor, id, now).await,
         None => {
-            return Err(crate::WebError::bad_request(
-                "to must be published or draft",
-            ));
+            return Err(WebError::bad_request("to must be published or draft"));
         }
     };
     match changed {
@@ -349,10 +347,6 @@ pub async fn preview(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     let page = load(&state, &staff, id).await?;
-    Ok(crate::public::static_pages::render(
-        &state,
-        &page,
-        crate::public::static_pages::Mode::Preview,
-    )
-    .await?)
+    crate::public::static_pages::render(&state, &page, crate::public::static_pages::Mode::Preview)
+        .await
 }
