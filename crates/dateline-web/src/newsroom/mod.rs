@@ -11,6 +11,8 @@
 //! Adding a newsroom page: write a handler taking `CurrentStaff` (and `Csrf` if it shows a form),
 //! call `staff.require(Action::…)?`, render with [`render`] (template under
 //! `themes/default/templates/newsroom/`, registered in `theme.rs`), and add its route in [`routes`].
+//! It fails with a [`WebError`], as every handler does: `guard` writes a refusal (403) as the
+//! themed page that says why; the Admin API's routes answer the same errors as JSON.
 //! Forms are ordinary `application/x-www-form-urlencoded` POSTs with `<input type="hidden"
 //! name="csrf" value="{{ csrf }}">`; multipart forms put that field first.
 
