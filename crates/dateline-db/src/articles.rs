@@ -327,15 +327,20 @@ pub(crate) enum StatusOnSave {
 
 impl Store {
     /// Writes an article as an import does (status as given; the revision is saved by "import").
-    pub async fn create_article(&self, input: &ArticleInput) -> Result<Article> {
-        self.insert_article(input, &Actor::system(IMPORT_ACTOR), None)
+    pub async fn create_article(&self, input: &ArticleInput, now: Timestamp) -> Result<Article> {
+        self.insert_article(input, &Actor::system(IMPORT_ACTOR), None, now)
             .await
     }
 
     /// A new article from the newsroom: it starts as a draft or in review (publishing and
     /// scheduling are workflow steps, see `transition_article`), and its first revision is
     /// `actor`'s.
-    pub async fn create_article_as(&self, input: &ArticleInput, actor: &Actor) -> Result<Article> {
+    pub async fn create_article_as(
+        &self,
+        input: &ArticleInput,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Article> {
         if !matches!(input.status, ArticleStatus::Draft | ArticleStatus::InReview) {
             return Err(DbError::Refused(
                 ArticleRefusal::NewArticleStatus {
@@ -344,7 +349,7 @@ impl Store {
                 .into(),
             ));
         }
-        self.insert_article(input, actor, None).await
+        self.insert_article(input, actor, None, now).await
     }
 
     /// Writes a new article; with `source` (an import item's id) it is remembered as what that
@@ -354,9 +359,9 @@ impl Store {
         input: &ArticleInput,
         actor: &Actor,
         source: Option<&str>,
+        now: Timestamp,
     ) -> Result<Article> {
         input.validate()?;
-        let now = Timestamp::now();
         let first_published_at = match input.status {
             ArticleStatus::Published => Some(input.first_published_at.unwrap_or(now)),
             _ => input.first_published_at,
@@ -395,13 +400,13 @@ impl Store {
                 author_ids: input.author_ids.clone(),
                 tag_ids,
             };
-            record_change!(tx, "article", Some(id), change_tags(id, None, &after));
+            record_change!(tx, now, "article", Some(id), change_tags(id, None, &after));
             // The source first: an imported article is archive, left out of the narration
             // queue (`narration::not_archive`).
             if let Some(source) = source {
                 remember_source!(tx, source, "article", id, now);
             }
-            let _queued = queue_narration!(tx, id);
+            let _queued = queue_narration!(tx, now, id);
             tx.commit().await?;
             id
         });
@@ -415,6 +420,7 @@ impl Store {
         id: i64,
         expected_version: i64,
         input: &ArticleInput,
+        now: Timestamp,
     ) -> Result<Article> {
         self.write_article(
             id,
@@ -423,6 +429,7 @@ impl Store {
             &Actor::system(IMPORT_ACTOR),
             StatusOnSave::AsGiven,
             None,
+            now,
         )
         .await
     }
@@ -438,8 +445,9 @@ impl Store {
         expected_version: i64,
         input: &ArticleInput,
         actor: &Actor,
+        now: Timestamp,
     ) -> Result<Article> {
-        self.write_article(id, expected_version, input, actor, StatusOnSave::Keep, None)
+        self.write_article(id, expected_version, input, actor, StatusOnSave::Keep, None, now)
             .await
     }
 
@@ -451,8 +459,8 @@ impl Store {
         actor: &Actor,
         status_on_save: StatusOnSave,
         restored_from: Option<i64>,
+        now: Timestamp,
     ) -> Result<Article> {
-        let now = Timestamp::now();
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let current: Option<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
@@ -560,10 +568,10 @@ impl Store {
             if before.as_ref().is_some_and(|b| b.published != after.published) {
                 tags.extend(corrections_list_tag!(tx, id));
             }
-            record_change!(tx, "article", Some(id), tags);
+            record_change!(tx, now, "article", Some(id), tags);
             // Every save of a published article: the job compares the spoken text's hash and
             // leaves the audio alone when only other fields changed.
-            let _queued = queue_narration!(tx, id);
+            let _queued = queue_narration!(tx, now, id);
             tx.commit().await?;
         });
         self.article(id).await?.ok_or(DbError::NotFound)
@@ -571,8 +579,13 @@ impl Store {
 
     /// Moves an article to `status` as the platform itself: the workflow rules apply as they do
     /// to [`Store::transition_article`], which the newsroom calls with its own actor.
-    pub async fn set_article_status(&self, id: i64, status: ArticleStatus) -> Result<Article> {
-        self.transition_article(id, status, &Actor::system(IMPORT_ACTOR), Timestamp::now())
+    pub async fn set_article_status(
+        &self,
+        id: i64,
+        status: ArticleStatus,
+        now: Timestamp,
+    ) -> Result<Article> {
+        self.transition_article(id, status, &Actor::system(IMPORT_ACTOR), now)
             .await
     }
 

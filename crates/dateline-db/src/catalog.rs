@@ -75,9 +75,9 @@ impl SectionInput {
     }
 }
 
-/// Who changes the catalogue and when, for the audit entry written in the same transaction;
-/// `None` for the platform's own setup (the demo, fixtures), which no one needs to answer for.
-type AuditedBy<'a> = Option<(&'a Actor, Timestamp)>;
+/// Who changes the catalogue, for the audit entry written in the same transaction; `None` for
+/// the platform's own setup (the demo, fixtures), which no one needs to answer for.
+type AuditedBy<'a> = Option<&'a Actor>;
 
 /// What the audit entry of a settings save says changed, e.g. `name “A” → “B”; tagline …`.
 fn settings_changes(before: &SiteSettings, after: &SiteSettings) -> String {
@@ -164,8 +164,8 @@ impl Store {
     }
 
     /// Saves the settings without an audit entry: the platform's own setup.
-    pub async fn save_settings(&self, settings: &SiteSettings) -> Result<()> {
-        self.write_settings(settings, None).await
+    pub async fn save_settings(&self, settings: &SiteSettings, now: Timestamp) -> Result<()> {
+        self.write_settings(settings, None, now).await
     }
 
     /// Saves the settings for `actor`, with the audit entry saying what changed, in one
@@ -176,10 +176,15 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        self.write_settings(settings, Some((actor, now))).await
+        self.write_settings(settings, Some(actor), now).await
     }
 
-    async fn write_settings(&self, settings: &SiteSettings, by: AuditedBy<'_>) -> Result<()> {
+    async fn write_settings(
+        &self,
+        settings: &SiteSettings,
+        by: AuditedBy<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
         let refused: Vec<dateline_core::Refusal> =
             settings.check().into_iter().map(Into::into).collect();
         if let Some(refusals) = Refusals::from_list(refused) {
@@ -202,8 +207,8 @@ impl Store {
             .bind(&json)
             .execute(&mut *tx)
             .await?;
-            record_change!(tx, "settings", None::<i64>, [cache_tags::SITE.to_owned()]);
-            if let Some((actor, now)) = by {
+            record_change!(tx, now, "settings", None::<i64>, [cache_tags::SITE.to_owned()]);
+            if let Some(actor) = by {
                 let entry = AuditEntry {
                     actor: actor.clone(),
                     action: "settings.update".to_owned(),
@@ -219,8 +224,8 @@ impl Store {
     }
 
     /// Adds a section without an audit entry: the platform's own setup.
-    pub async fn create_section(&self, input: &SectionInput) -> Result<Section> {
-        self.insert_section(input, None).await
+    pub async fn create_section(&self, input: &SectionInput, now: Timestamp) -> Result<Section> {
+        self.insert_section(input, None, now).await
     }
 
     /// Adds a section for `actor`, with its audit entry, in one transaction.
@@ -230,10 +235,15 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Section> {
-        self.insert_section(input, Some((actor, now))).await
+        self.insert_section(input, Some(actor), now).await
     }
 
-    async fn insert_section(&self, input: &SectionInput, by: AuditedBy<'_>) -> Result<Section> {
+    async fn insert_section(
+        &self,
+        input: &SectionInput,
+        by: AuditedBy<'_>,
+        now: Timestamp,
+    ) -> Result<Section> {
         input.validate()?;
         let sql = format!(
             "INSERT INTO sections (slug, name, description, position) VALUES ($1, $2, $3, $4) \
@@ -248,8 +258,8 @@ impl Store {
             .bind(i64::from(input.position))
             .fetch_one(&mut *tx)
             .await?;
-            record_change!(tx, "section", Some(row.id), [cache_tags::SITE.to_owned()]);
-            if let Some((actor, now)) = by {
+            record_change!(tx, now, "section", Some(row.id), [cache_tags::SITE.to_owned()]);
+            if let Some(actor) = by {
                 let detail = format!("“{}” at /{}", row.name, row.slug);
                 record_audit!(tx, now, AuditEntry::about(actor, "section.create", "section", row.id, detail));
             }
@@ -261,8 +271,13 @@ impl Store {
 
     /// Renames or moves a section without an audit entry: the platform's own setup. Its old
     /// slug keeps working as a redirect.
-    pub async fn update_section(&self, id: i64, input: &SectionInput) -> Result<Section> {
-        self.change_section(id, input, None).await
+    pub async fn update_section(
+        &self,
+        id: i64,
+        input: &SectionInput,
+        now: Timestamp,
+    ) -> Result<Section> {
+        self.change_section(id, input, None, now).await
     }
 
     /// Renames or moves a section for `actor`, with the audit entry saying what changed, in one
@@ -274,7 +289,7 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Section> {
-        self.change_section(id, input, Some((actor, now))).await
+        self.change_section(id, input, Some(actor), now).await
     }
 
     async fn change_section(
@@ -282,6 +297,7 @@ impl Store {
         id: i64,
         input: &SectionInput,
         by: AuditedBy<'_>,
+        now: Timestamp,
     ) -> Result<Section> {
         input.validate()?;
         let select = format!("SELECT {SECTION_COLUMNS} FROM sections WHERE id = $1");
@@ -322,6 +338,7 @@ impl Store {
             }
             record_change!(
                 tx,
+                now,
                 "section",
                 Some(id),
                 [
@@ -330,7 +347,7 @@ impl Store {
                     cache_tags::section_list(id)
                 ]
             );
-            if let Some((actor, now)) = by {
+            if let Some(actor) = by {
                 let detail = section_changes(&before, &after);
                 record_audit!(tx, now, AuditEntry::about(actor, "section.update", "section", id, detail));
             }
@@ -377,7 +394,7 @@ impl Store {
         Ok(row.map(Section::from))
     }
 
-    pub async fn create_author(&self, input: &AuthorInput) -> Result<Author> {
+    pub async fn create_author(&self, input: &AuthorInput, now: Timestamp) -> Result<Author> {
         check_slug(&input.slug)?;
         let row: AuthorRow = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -391,14 +408,19 @@ impl Store {
             .bind(&input.bio)
             .fetch_one(&mut *tx)
             .await?;
-            record_change!(tx, "author", Some(row.id), [cache_tags::author(row.id)]);
+            record_change!(tx, now, "author", Some(row.id), [cache_tags::author(row.id)]);
             tx.commit().await?;
             row
         });
         Ok(row.into())
     }
 
-    pub async fn update_author(&self, id: i64, input: &AuthorInput) -> Result<Author> {
+    pub async fn update_author(
+        &self,
+        id: i64,
+        input: &AuthorInput,
+        now: Timestamp,
+    ) -> Result<Author> {
         check_slug(&input.slug)?;
         let row: AuthorRow = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -413,7 +435,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            record_change!(tx, "author", Some(id), [cache_tags::author(id)]);
+            record_change!(tx, now, "author", Some(id), [cache_tags::author(id)]);
             tx.commit().await?;
             row
         });
@@ -449,7 +471,7 @@ impl Store {
         Ok(row.map(Tag::from))
     }
 
-    pub async fn insert_image(&self, input: &ImageInput) -> Result<Image> {
+    pub async fn insert_image(&self, input: &ImageInput, now: jiff::Timestamp) -> Result<Image> {
         if input.alt.trim().is_empty() {
             return Err(DbError::Invalid(
                 "alt text is required: describe the picture for readers who cannot see it"
@@ -476,10 +498,10 @@ impl Store {
             .bind(&input.credit)
             .bind(input.source_type.map(|t| t.uri()))
             .bind(&variants)
-            .bind(to_micros(jiff::Timestamp::now()))
+            .bind(to_micros(now))
             .fetch_one(&mut *tx)
             .await?;
-            record_change!(tx, "image", Some(row.id), [cache_tags::image(row.id)]);
+            record_change!(tx, now, "image", Some(row.id), [cache_tags::image(row.id)]);
             tx.commit().await?;
             row
         });

@@ -86,11 +86,11 @@ impl Cdn<'_> {
                     .bind(through_change)
                     .execute(&mut *tx)
                     .await?;
-                    let mut job = NewJob::now(
+                    let mut job = NewJob::at(
                         JobKind::PurgeCdn.name(),
                         serde_json::json!({ "tags": tags, "through_change": through_change }),
+                        now,
                     );
-                    job.run_at = now;
                     job.priority = 20;
                     job.max_attempts = PURGE_ATTEMPTS;
                     let job_id = enqueue_job!(&mut *tx, &job, now);

@@ -20,9 +20,10 @@ struct ChangeRow {
     cache_tags: String,
 }
 
-/// Appends a change inside the caller's transaction `$tx`.
+/// Appends a change made at `$now` inside the caller's transaction `$tx`.
 macro_rules! record_change {
-    ($tx:expr, $kind:expr, $entity:expr, $tags:expr) => {{
+    ($tx:expr, $now:expr, $kind:expr, $entity:expr, $tags:expr) => {{
+        let now: jiff::Timestamp = $now;
         let tags: &[String] = &$tags;
         // Appends one at a time, each holding this row until it commits, so changes become
         // visible in id order and a follower's cursor never passes one still in flight.
@@ -35,7 +36,7 @@ macro_rules! record_change {
         .bind($kind)
         .bind($entity)
         .bind(tags.join(" "))
-        .bind($crate::to_micros(jiff::Timestamp::now()))
+        .bind($crate::to_micros(now))
         .execute(&mut *$tx)
         .await?;
     }};

@@ -183,10 +183,11 @@ macro_rules! count_approval {
 
 /// Notes in the changes log that an article's discussion, as readers see it, changed.
 macro_rules! discussion_changed {
-    ($tx:expr, $article_id:expr) => {{
+    ($tx:expr, $now:expr, $article_id:expr) => {{
         let article_id: i64 = $article_id;
         record_change!(
             $tx,
+            $now,
             "discussion",
             Some(article_id),
             vec![cache_tags::discussion(article_id)]
@@ -455,7 +456,7 @@ impl Store {
             .bind(open)
             .execute(&mut *tx)
             .await?;
-            record_change!(tx, "article", Some(article_id), [cache_tags::article(article_id), cache_tags::discussion(article_id)]);
+            record_change!(tx, now, "article", Some(article_id), [cache_tags::article(article_id), cache_tags::discussion(article_id)]);
             let action = if open { "article.comments_open" } else { "article.comments_close" };
             record_audit!(tx, now, AuditEntry::about(actor, action, "article", article_id, "by hand"));
             tx.commit().await?;
@@ -488,7 +489,7 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                record_change!(tx, "article", Some(id), [cache_tags::article(id), cache_tags::discussion(id)]);
+                record_change!(tx, now, "article", Some(id), [cache_tags::article(id), cache_tags::discussion(id)]);
                 record_audit!(tx, now, AuditEntry::about(&actor, "article.comments_close", "article", id, format!("automatically, {days} days after publication")));
             }
             tx.commit().await?;
@@ -603,7 +604,7 @@ impl Store {
             let comment = comment_in_tx!(tx, id);
             if status == CommentStatus::Approved {
                 count_approval!(tx, comment, CommentStatus::Pending, status);
-                discussion_changed!(tx, input.article_id);
+                discussion_changed!(tx, now, input.article_id);
             }
             if let Some(reason) = &reject_reason {
                 record_audit!(tx, now, AuditEntry::about(&Actor::system(MODERATION_RULES_ACTOR), "comment.reject", "comment", id, reason.clone()));
@@ -690,7 +691,7 @@ impl Store {
             .await?;
             count_approval!(tx, before, before.status, status);
             if before.status == CommentStatus::Approved || status == CommentStatus::Approved {
-                discussion_changed!(tx, before.article_id);
+                discussion_changed!(tx, now, before.article_id);
             }
             if let Some(reason) = &reject_reason {
                 record_audit!(tx, now, AuditEntry::about(&Actor::system(MODERATION_RULES_ACTOR), "comment.reject", "comment", id, format!("{reason} (after an edit)")));
@@ -723,7 +724,7 @@ impl Store {
             .await?;
             count_approval!(tx, before, before.status, CommentStatus::Deleted);
             if before.status == CommentStatus::Approved {
-                discussion_changed!(tx, before.article_id);
+                discussion_changed!(tx, now, before.article_id);
             }
             tx.commit().await?;
         });
@@ -810,7 +811,7 @@ impl Store {
                 .await?;
             count_approval!(tx, before, before.status, status);
             if before.status == CommentStatus::Approved || status == CommentStatus::Approved {
-                discussion_changed!(tx, before.article_id);
+                discussion_changed!(tx, now, before.article_id);
             }
             let (action, detail) = match decision {
                 ModeratorDecision::Approve => ("comment.approve", format!("comment by {} approved", before.author_name)),
@@ -845,7 +846,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            discussion_changed!(tx, before.article_id);
+            discussion_changed!(tx, now, before.article_id);
             let action = if featured { "comment.feature" } else { "comment.unfeature" };
             record_audit!(tx, now, AuditEntry::about(actor, action, "comment", id, format!("comment by {}", before.author_name)));
             tx.commit().await?;

@@ -162,7 +162,7 @@ fn excerpt(text: &str, max: usize) -> String {
 /// Queues (or moves) the publication job of article `$id` to `$at` inside `$tx`: one waiting
 /// job per article, so rescheduling moves it instead of adding a second one.
 macro_rules! queue_publication {
-    ($tx:expr, $id:expr, $at:expr) => {{
+    ($tx:expr, $now:expr, $id:expr, $at:expr) => {{
         sqlx::query(
             "INSERT INTO jobs (kind, payload, dedup_key, priority, state, run_at, max_attempts, \
              created_at) VALUES ($1, $2, $3, 10, 'queued', $4, 10, $5) \
@@ -173,7 +173,7 @@ macro_rules! queue_publication {
         .bind(serde_json::json!({ "article_id": $id }).to_string())
         .bind(JobKind::PublishDue.dedup_key(Some($id)))
         .bind(to_micros($at))
-        .bind(to_micros(Timestamp::now()))
+        .bind(to_micros($now))
         .execute(&mut *$tx)
         .await?;
     }};
@@ -247,6 +247,7 @@ impl Store {
         number: i64,
         expected_version: i64,
         actor: &Actor,
+        now: Timestamp,
     ) -> Result<Article> {
         let revision = self
             .article_revision(article_id, number)
@@ -265,6 +266,7 @@ impl Store {
             actor,
             StatusOnSave::Keep,
             Some(number),
+            now,
         )
         .await
     }
@@ -331,9 +333,9 @@ impl Store {
             if before.published != after.published {
                 tags.extend(corrections_list_tag!(tx, id));
             }
-            record_change!(tx, "article", Some(id), tags);
+            record_change!(tx, now, "article", Some(id), tags);
             if publishing {
-                let _queued = queue_narration!(tx, id);
+                let _queued = queue_narration!(tx, now, id);
             }
             let entry = AuditEntry {
                 actor: actor.clone(),
@@ -393,10 +395,11 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            queue_publication!(tx, id, publish_at);
+            queue_publication!(tx, now, id, publish_at);
             // Not visible yet: only the article's own (newsroom) views change.
             record_change!(
                 tx,
+                now,
                 "article",
                 Some(id),
                 [cache_tags::article(id), cache_tags::ANY_ARTICLE.to_owned()]
@@ -450,7 +453,7 @@ impl Store {
 
     /// Makes sure every scheduled article has its publication job waiting (a job lost to a
     /// failed run or a restored backup would otherwise leave it unpublished); returns how many.
-    pub async fn queue_scheduled_publications(&self) -> Result<usize> {
+    pub async fn queue_scheduled_publications(&self, now: Timestamp) -> Result<usize> {
         let scheduled: Vec<(i64, i64)> = on_reader!(self, pool => {
             sqlx::query_as(
                 "SELECT id, scheduled_for FROM articles \
@@ -462,7 +465,7 @@ impl Store {
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             for (id, at) in &scheduled {
-                queue_publication!(tx, *id, from_micros(*at));
+                queue_publication!(tx, now, *id, from_micros(*at));
             }
             tx.commit().await?;
         });
@@ -523,7 +526,7 @@ impl Store {
             if kind == NoteKind::Correction {
                 tags.push(cache_tags::CORRECTIONS_LIST.to_owned());
             }
-            record_change!(tx, "article", Some(article_id), tags);
+            record_change!(tx, at, "article", Some(article_id), tags);
             let entry = AuditEntry {
                 actor: actor.clone(),
                 action: note_action(kind).to_owned(),

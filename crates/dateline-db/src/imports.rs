@@ -237,7 +237,7 @@ impl Imports<'_> {
                         false
                     };
                     if changed {
-                        record_change!(tx, "section", Some(id), [cache_tags::SITE.to_owned(), cache_tags::section(id)]);
+                        record_change!(tx, now, "section", Some(id), [cache_tags::SITE.to_owned(), cache_tags::section(id)]);
                         Imported::Updated(id)
                     } else {
                         Imported::Unchanged(id)
@@ -254,7 +254,7 @@ impl Imports<'_> {
                     .bind(i64::from(input.position))
                     .fetch_one(&mut *tx)
                     .await?;
-                    record_change!(tx, "section", Some(id), [cache_tags::SITE.to_owned()]);
+                    record_change!(tx, now, "section", Some(id), [cache_tags::SITE.to_owned()]);
                     Imported::Created(id)
                 }
             };
@@ -295,7 +295,7 @@ impl Imports<'_> {
                     .rows_affected()
                         > 0;
                     if changed {
-                        record_change!(tx, "author", Some(id), [cache_tags::author(id)]);
+                        record_change!(tx, now, "author", Some(id), [cache_tags::author(id)]);
                         Imported::Updated(id)
                     } else {
                         Imported::Unchanged(id)
@@ -313,7 +313,7 @@ impl Imports<'_> {
                     .bind(&input.bio)
                     .fetch_one(&mut *tx)
                     .await?;
-                    record_change!(tx, "author", Some(id), [cache_tags::author(id)]);
+                    record_change!(tx, now, "author", Some(id), [cache_tags::author(id)]);
                     Imported::Created(id)
                 }
             };
@@ -395,6 +395,7 @@ impl Imports<'_> {
         source_id: &str,
         input: &ArticleInput,
         actor: &Actor,
+        now: Timestamp,
     ) -> Result<Imported> {
         let Some(id) = self.entity(source_id).await? else {
             // Scheduling is a workflow step of its own (`Store::schedule_article`), after this.
@@ -404,7 +405,7 @@ impl Imports<'_> {
             }
             let article = self
                 .store
-                .insert_article(&input, actor, Some(source_id))
+                .insert_article(&input, actor, Some(source_id), now)
                 .await?;
             return Ok(Imported::Created(article.id));
         };
@@ -451,6 +452,7 @@ impl Imports<'_> {
                 actor,
                 crate::articles::StatusOnSave::AsGiven,
                 None,
+                now,
             )
             .await?;
         Ok(Imported::Updated(id))
@@ -615,7 +617,7 @@ impl Imports<'_> {
             .await?;
             record_audit!(tx, now, crate::AuditEntry::about(actor, "image.import", "image", id, format!(
                 "brought up to date with the export: {}", changed.join(", "))));
-            record_change!(tx, "image", Some(id), [cache_tags::image(id)]);
+            record_change!(tx, now, "image", Some(id), [cache_tags::image(id)]);
             remember_source!(tx, source_id, "image", id, now);
             tx.commit().await?;
         });
@@ -629,6 +631,7 @@ impl Imports<'_> {
         &self,
         article_id: i64,
         ended_at: Option<Timestamp>,
+        now: Timestamp,
     ) -> Result<bool> {
         on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
@@ -657,6 +660,7 @@ impl Imports<'_> {
             .await?;
             record_change!(
                 tx,
+                now,
                 "article",
                 Some(article_id),
                 [
@@ -720,7 +724,7 @@ impl Imports<'_> {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                    record_change!(tx, crate::live::CHANGE_KIND, Some(article_id),
+                    record_change!(tx, now, crate::live::CHANGE_KIND, Some(article_id),
                         crate::live::entry_tags(article_id, entry.key_event || was_key_event));
                     Imported::Updated(id)
                 }
@@ -741,7 +745,7 @@ impl Imports<'_> {
                     .bind(to_micros(entry.posted_at))
                     .fetch_one(&mut *tx)
                     .await?;
-                    record_change!(tx, crate::live::CHANGE_KIND, Some(article_id),
+                    record_change!(tx, now, crate::live::CHANGE_KIND, Some(article_id),
                         crate::live::entry_tags(article_id, entry.key_event));
                     Imported::Created(id)
                 }
@@ -780,7 +784,7 @@ impl Imports<'_> {
                 .rows_affected()
                     > 0;
                 if changed {
-                    record_change!(tx, "discussion", Some(input.article_id), [cache_tags::discussion(input.article_id)]);
+                    record_change!(tx, now, "discussion", Some(input.article_id), [cache_tags::discussion(input.article_id)]);
                 }
                 tx.commit().await?;
                 let outcome = if changed { Imported::Updated(id) } else { Imported::Unchanged(id) };
@@ -838,7 +842,7 @@ impl Imports<'_> {
                     .bind(input.reader_id)
                     .execute(&mut *tx)
                     .await?;
-                record_change!(tx, "discussion", Some(input.article_id), [cache_tags::discussion(input.article_id)]);
+                record_change!(tx, now, "discussion", Some(input.article_id), [cache_tags::discussion(input.article_id)]);
             }
             remember_source!(tx, source_id, "comment", id, now);
             tx.commit().await?;

@@ -24,13 +24,14 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    pub fn now(kind: impl Into<String>, payload: serde_json::Value) -> Self {
+    /// A job due at `run_at`, with the default priority and attempts.
+    pub fn at(kind: impl Into<String>, payload: serde_json::Value, run_at: Timestamp) -> Self {
         Self {
             kind: kind.into(),
             payload,
             dedup_key: None,
             priority: 0,
-            run_at: Timestamp::now(),
+            run_at,
             max_attempts: 5,
         }
     }
@@ -103,9 +104,10 @@ macro_rules! enqueue_job {
 pub(crate) use enqueue_job;
 
 impl Store {
-    /// Adds a job; returns its id, or `None` when an identical job (same key) is already waiting.
-    pub async fn enqueue(&self, job: &NewJob) -> Result<Option<i64>> {
-        let id: Option<i64> = on_writer!(self, pool => enqueue_job!(pool, job, Timestamp::now()));
+    /// Adds a job at `now`; returns its id, or `None` when an identical job (same key) is already
+    /// waiting.
+    pub async fn enqueue(&self, job: &NewJob, now: Timestamp) -> Result<Option<i64>> {
+        let id: Option<i64> = on_writer!(self, pool => enqueue_job!(pool, job, now));
         Ok(id)
     }
 
@@ -158,13 +160,13 @@ impl Store {
         Ok(row.map(Job::from))
     }
 
-    pub async fn complete_job(&self, id: i64) -> Result<()> {
+    pub async fn complete_job(&self, id: i64, now: Timestamp) -> Result<()> {
         on_writer!(self, pool => {
             sqlx::query(
                 "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, \
                  finished_at = $1 WHERE id = $2",
             )
-            .bind(to_micros(Timestamp::now()))
+            .bind(to_micros(now))
             .bind(id)
             .execute(pool)
             .await?;

@@ -207,7 +207,7 @@ impl Store {
                     label(input.source_type),
                     origin.explanation()
                 )));
-            record_change!(tx, "image", Some(row.image.id), [cache_tags::image(row.image.id)]);
+            record_change!(tx, at, "image", Some(row.image.id), [cache_tags::image(row.image.id)]);
             if let Some(source) = source {
                 remember_source!(tx, source, "image", row.image.id, at);
             }
@@ -335,7 +335,7 @@ impl Store {
                 subject_id: Some(id),
                 detail,
             });
-            record_change!(tx, "image", Some(id), [cache_tags::image(id)]);
+            record_change!(tx, at, "image", Some(id), [cache_tags::image(id)]);
             tx.commit().await?;
             row
         });

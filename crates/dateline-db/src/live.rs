@@ -298,6 +298,7 @@ impl Live<'_> {
                 // The page, and every card of it (the "Live" badge), change.
                 record_change!(
                     tx,
+                    now,
                     "article",
                     Some(article_id),
                     [
@@ -344,6 +345,7 @@ impl Live<'_> {
             }
             record_change!(
                 tx,
+                now,
                 "article",
                 Some(article_id),
                 [
@@ -411,9 +413,9 @@ impl Live<'_> {
             .bind(to_micros(at))
             .fetch_one(&mut *tx)
             .await?;
-            record_change!(tx, CHANGE_KIND, Some(article_id), entry_tags(article_id, entry.key_event));
+            record_change!(tx, at, CHANGE_KIND, Some(article_id), entry_tags(article_id, entry.key_event));
             if entry.key_event {
-                let _queued = queue_narration!(tx, article_id);
+                let _queued = queue_narration!(tx, at, article_id);
             }
             let audit = AuditEntry::about(
                 actor,
@@ -465,9 +467,9 @@ impl Live<'_> {
                         .await?;
                 return Err(DbError::Conflict { current_version });
             }
-            record_change!(tx, CHANGE_KIND, Some(article_id), entry_tags(article_id, key_event));
+            record_change!(tx, now, CHANGE_KIND, Some(article_id), entry_tags(article_id, key_event));
             if key_event {
-                let _queued = queue_narration!(tx, article_id);
+                let _queued = queue_narration!(tx, now, article_id);
             }
             let audit = AuditEntry::about(
                 actor,
@@ -551,12 +553,13 @@ impl Live<'_> {
                 let touches_key_events = key_event || (flag == Flag::KeyEvent && on);
                 record_change!(
                     tx,
+                    now,
                     CHANGE_KIND,
                     Some(article_id),
                     entry_tags(article_id, touches_key_events)
                 );
                 if flag == Flag::KeyEvent {
-                    let _queued = queue_narration!(tx, article_id);
+                    let _queued = queue_narration!(tx, now, article_id);
                 }
                 let action = match (flag, on) {
                     (Flag::Pinned, true) => "live.pin",
@@ -589,9 +592,9 @@ impl Live<'_> {
                 .bind(entry_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            record_change!(tx, CHANGE_KIND, Some(article_id), entry_tags(article_id, key_event));
+            record_change!(tx, now, CHANGE_KIND, Some(article_id), entry_tags(article_id, key_event));
             if key_event {
-                let _queued = queue_narration!(tx, article_id);
+                let _queued = queue_narration!(tx, now, article_id);
             }
             let audit = AuditEntry::about(
                 actor,
@@ -645,7 +648,7 @@ impl Live<'_> {
             .bind(entry_id)
             .execute(&mut *tx)
             .await?;
-            record_change!(tx, CHANGE_KIND, Some(article_id), entry_tags(article_id, key_event));
+            record_change!(tx, at, CHANGE_KIND, Some(article_id), entry_tags(article_id, key_event));
             let audit = AuditEntry::about(
                 actor,
                 match kind {

@@ -35,12 +35,12 @@ pub(crate) const ANY_AGE: &str = "TRUE";
 /// article, so a burst of edits narrates once. The audio readers hear stays until the new
 /// narration is complete.
 macro_rules! queue_narration {
-    ($tx:expr, $id:expr) => {
-        $crate::narration::queue_narration!($tx, $id, &$crate::narration::not_archive("$5"))
+    ($tx:expr, $now:expr, $id:expr) => {
+        $crate::narration::queue_narration!($tx, $now, $id, &$crate::narration::not_archive("$5"))
     };
-    ($tx:expr, $id:expr, $budget:expr) => {{
+    ($tx:expr, $now:expr, $id:expr, $budget:expr) => {{
         let id: i64 = $id;
-        let now = $crate::to_micros(jiff::Timestamp::now());
+        let now = $crate::to_micros($now);
         let budget: &str = $budget;
         let sql = format!(
             "INSERT INTO jobs (kind, payload, dedup_key, priority, state, run_at, max_attempts, \
@@ -307,7 +307,7 @@ impl Store {
     ) -> Result<bool> {
         let queued = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
-            let queued = queue_narration!(tx, article_id, ANY_AGE);
+            let queued = queue_narration!(tx, now, article_id, ANY_AGE);
             if queued {
                 let entry = AuditEntry::about(actor, "article.audio_regenerate", "article", article_id, "");
                 record_audit!(tx, now, entry);
@@ -325,7 +325,7 @@ impl Store {
     ///
     /// Archive articles (`not_archive`) are left to their first listener and `dateline narrate
     /// --archive`.
-    pub async fn queue_all_narration(&self, only_fallback: bool) -> Result<usize> {
+    pub async fn queue_all_narration(&self, only_fallback: bool, now: Timestamp) -> Result<usize> {
         let sql = format!(
             "SELECT a.id FROM articles a LEFT JOIN article_audio au ON au.article_id = a.id \
              WHERE a.status = 'published' AND COALESCE(au.opted_out, FALSE) = FALSE \
@@ -336,16 +336,16 @@ impl Store {
         let ids: Vec<i64> = on_reader!(self, pool => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(only_fallback)
-            .bind(to_micros(Timestamp::now()))
+            .bind(to_micros(now))
             .fetch_all(pool)
             .await?
         });
         let mut queued = 0;
-        let start = to_micros(Timestamp::now());
+        let start = to_micros(now);
         for (place, id) in (0i64..).zip(ids) {
             let one = on_writer!(self, pool => {
                 let mut tx = pool.begin().await?;
-                let one = queue_narration!(tx, id);
+                let one = queue_narration!(tx, now, id);
                 // Claims go by priority, then `run_at`: one microsecond per place in line.
                 sqlx::query("UPDATE jobs SET run_at = $1 WHERE dedup_key = $2 AND state = 'queued'")
                     .bind(start.saturating_add(place))
@@ -365,7 +365,7 @@ impl Store {
     /// transaction of its own, so the one SQLite writer is never held for the whole archive;
     /// queueing is idempotent, so an entry missing after a crash halfway loses no work.
     pub async fn regenerate_all_narration(&self, actor: &Actor, now: Timestamp) -> Result<usize> {
-        let queued = self.queue_all_narration(false).await?;
+        let queued = self.queue_all_narration(false, now).await?;
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let entry = AuditEntry {
@@ -387,6 +387,7 @@ impl Store {
     pub async fn queue_archive_narration(
         &self,
         mut progress: impl FnMut(usize, usize),
+        now: Timestamp,
     ) -> Result<Vec<i64>> {
         let ids: Vec<i64> = on_reader!(self, pool => {
             sqlx::query_scalar(
@@ -400,13 +401,14 @@ impl Store {
         });
         let total = ids.len();
         let mut queued = Vec::new();
+        let start = to_micros(now);
+        let mut places = 0i64..;
         // A transaction per batch: one per article would keep SQLite's writer for minutes.
         for batch in ids.chunks(500) {
-            let start = to_micros(Timestamp::now());
             on_writer!(self, pool => {
                 let mut tx = pool.begin().await?;
-                for (place, &id) in (0i64..).zip(batch) {
-                    if queue_narration!(tx, id, ANY_AGE) {
+                for (place, &id) in places.by_ref().zip(batch) {
+                    if queue_narration!(tx, now, id, ANY_AGE) {
                         // Newest first: one microsecond per place in line.
                         sqlx::query("UPDATE jobs SET run_at = $1 WHERE dedup_key = $2 AND state = 'queued'")
                             .bind(start.saturating_add(place))
@@ -426,7 +428,7 @@ impl Store {
     /// Queues a reader's first listen to an article without audio, archive or not: one waiting
     /// job at most (the dedup key); `false` when it is not published, opted out, already
     /// narrated or already waiting.
-    pub async fn queue_first_listen(&self, article_id: i64) -> Result<bool> {
+    pub async fn queue_first_listen(&self, article_id: i64, now: Timestamp) -> Result<bool> {
         let queued = on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let has_audio: Option<Option<String>> = sqlx::query_scalar(
@@ -438,7 +440,7 @@ impl Store {
             let queued = if has_audio.flatten().is_some() {
                 false
             } else {
-                queue_narration!(tx, article_id, ANY_AGE)
+                queue_narration!(tx, now, article_id, ANY_AGE)
             };
             if queued {
                 // A reader is waiting for it: ahead of the stories nobody has asked for yet
@@ -449,7 +451,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 // The page says "being prepared" instead of offering the button again.
-                record_change!(tx, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
+                record_change!(tx, now, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
             }
             tx.commit().await?;
             queued
@@ -485,14 +487,14 @@ impl Store {
     }
 
     /// Marks a narration as started; the claim of its job already made it exclusive.
-    pub async fn start_narration(&self, article_id: i64) -> Result<()> {
-        self.set_audio_status(article_id, AudioStatus::Generating, None)
+    pub async fn start_narration(&self, article_id: i64, now: Timestamp) -> Result<()> {
+        self.set_audio_status(article_id, AudioStatus::Generating, None, now)
             .await
     }
 
-    pub async fn fail_narration(&self, article_id: i64, reason: &str) -> Result<()> {
+    pub async fn fail_narration(&self, article_id: i64, reason: &str, now: Timestamp) -> Result<()> {
         let reason: String = reason.chars().take(500).collect();
-        self.set_audio_status(article_id, AudioStatus::Failed, Some(&reason))
+        self.set_audio_status(article_id, AudioStatus::Failed, Some(&reason), now)
             .await
     }
 
@@ -501,6 +503,7 @@ impl Store {
         article_id: i64,
         status: AudioStatus,
         reason: Option<&str>,
+        now: Timestamp,
     ) -> Result<()> {
         on_writer!(self, pool => {
             sqlx::query(
@@ -512,7 +515,7 @@ impl Store {
             .bind(article_id)
             .bind(status.as_str())
             .bind(reason)
-            .bind(to_micros(Timestamp::now()))
+            .bind(to_micros(now))
             .execute(pool)
             .await?;
         });
@@ -525,6 +528,7 @@ impl Store {
         article_id: i64,
         files: &AudioFiles,
         run: &NarrationRun,
+        now: Timestamp,
     ) -> Result<()> {
         let status = if files.is_fallback {
             AudioStatus::Fallback
@@ -561,10 +565,10 @@ impl Store {
             .bind(&run.text_hash)
             .bind(run.synthesised_paragraphs)
             .bind(run.reused_paragraphs)
-            .bind(to_micros(Timestamp::now()))
+            .bind(to_micros(now))
             .execute(&mut *tx)
             .await?;
-            record_change!(tx, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
+            record_change!(tx, now, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
             tx.commit().await?;
         });
         Ok(())
@@ -599,9 +603,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if !opted_out {
-                let _queued = queue_narration!(tx, article_id);
+                let _queued = queue_narration!(tx, now, article_id);
             }
-            record_change!(tx, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
+            record_change!(tx, now, "article_audio", Some(article_id), [cache_tags::article(article_id)]);
             let action = if opted_out { "article.audio_opt_out" } else { "article.audio_opt_in" };
             let entry = AuditEntry::about(actor, action, "article", article_id, "");
             record_audit!(tx, now, entry);

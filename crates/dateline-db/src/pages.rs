@@ -245,7 +245,7 @@ impl Store {
             record_audit!(tx, now, AuditEntry::about(actor, "page.create", "page", id, format!(
                 "“{}” at {} ({})", input.title, paths::page(&input.slug), input.status
             )));
-            record_change!(tx, "page", Some(id), change_tags(id, None, Some(input.status)));
+            record_change!(tx, now, "page", Some(id), change_tags(id, None, Some(input.status)));
             if let Some(source) = source {
                 remember_source!(tx, source, "page", id, now);
             }
@@ -346,7 +346,7 @@ impl Store {
                 )
             };
             record_audit!(tx, now, AuditEntry::about(actor, action, "page", id, detail));
-            record_change!(tx, "page", Some(id), change_tags(id, before, Some(input.status)));
+            record_change!(tx, now, "page", Some(id), change_tags(id, before, Some(input.status)));
             tx.commit().await?;
         });
         self.page(id).await?.ok_or(DbError::NotFound)
@@ -375,7 +375,7 @@ impl Store {
             record_audit!(tx, now, AuditEntry::about(actor, "page.delete", "page", id, format!(
                 "“{title}” at {}", paths::page(&slug)
             )));
-            record_change!(tx, "page", Some(id), change_tags(id, PageStatus::parse(&status), None));
+            record_change!(tx, now, "page", Some(id), change_tags(id, PageStatus::parse(&status), None));
             tx.commit().await?;
         });
         Ok(())

@@ -149,7 +149,7 @@ impl Store {
                 subject_id: Some(row.id),
                 detail: format!("{} (/authors/{})", row.name, row.slug),
             });
-            record_change!(tx, "author", Some(row.id), [cache_tags::author(row.id)]);
+            record_change!(tx, at, "author", Some(row.id), [cache_tags::author(row.id)]);
             tx.commit().await?;
             row
         });

@@ -267,7 +267,12 @@ impl Store {
     }
 
     /// Changes the name shown on a reader's comments (all of them: the name is not copied).
-    pub async fn rename_reader(&self, id: i64, display_name: &str) -> Result<Reader> {
+    pub async fn rename_reader(
+        &self,
+        id: i64,
+        display_name: &str,
+        now: Timestamp,
+    ) -> Result<Reader> {
         let name = check_display_name(display_name)
             .map_err(|error| DbError::Invalid(error.to_string()))?;
         on_writer!(self, pool => {
@@ -279,7 +284,7 @@ impl Store {
                 .await?;
             let articles = articles_commented_by!(tx, id);
             for article_id in articles {
-                record_change!(tx, "discussion", Some(article_id), [dateline_core::cache_tags::discussion(article_id)]);
+                record_change!(tx, now, "discussion", Some(article_id), [dateline_core::cache_tags::discussion(article_id)]);
             }
             tx.commit().await?;
         });
@@ -533,7 +538,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             for article_id in articles {
-                record_change!(tx, "discussion", Some(article_id), [dateline_core::cache_tags::discussion(article_id)]);
+                record_change!(tx, now, "discussion", Some(article_id), [dateline_core::cache_tags::discussion(article_id)]);
             }
             record_audit!(tx, now, AuditEntry::about(
                 &Actor::system("reader"),

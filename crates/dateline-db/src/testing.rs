@@ -192,7 +192,7 @@ pub async fn politics_desk(store: &Store) -> (i64, i64) {
             name: "Politics".into(),
             description: String::new(),
             position: 0,
-        })
+        }, jiff::Timestamp::now())
         .await
         .expect("section");
     let author = store
@@ -201,7 +201,7 @@ pub async fn politics_desk(store: &Store) -> (i64, i64) {
             name: "Ada".into(),
             role: String::new(),
             bio: String::new(),
-        })
+        }, jiff::Timestamp::now())
         .await
         .expect("author");
     (section.id, author.id)
@@ -227,7 +227,7 @@ pub async fn published_article(store: &Store, body: &str) -> (i64, crate::Articl
         first_published_at: None,
         updated_at: None,
     };
-    let id = store.create_article(&input).await.expect("article").id;
+    let id = store.create_article(&input, jiff::Timestamp::now()).await.expect("article").id;
     (id, input)
 }
 
