@@ -447,8 +447,16 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Article> {
-        self.write_article(id, expected_version, input, actor, StatusOnSave::Keep, None, now)
-            .await
+        self.write_article(
+            id,
+            expected_version,
+            input,
+            actor,
+            StatusOnSave::Keep,
+            None,
+            now,
+        )
+        .await
     }
 
     pub(crate) async fn write_article(

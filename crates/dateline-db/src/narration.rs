@@ -492,7 +492,12 @@ impl Store {
             .await
     }
 
-    pub async fn fail_narration(&self, article_id: i64, reason: &str, now: Timestamp) -> Result<()> {
+    pub async fn fail_narration(
+        &self,
+        article_id: i64,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         let reason: String = reason.chars().take(500).collect();
         self.set_audio_status(article_id, AudioStatus::Failed, Some(&reason), now)
             .await

@@ -350,7 +350,11 @@ mod tests {
                 first_published_at: published.map(at),
                 updated_at: Some(at(updated)),
             };
-            store.create_article(&input).await.unwrap().id
+            store
+                .create_article(&input, jiff::Timestamp::now())
+                .await
+                .unwrap()
+                .id
         };
         use dateline_core::ArticleStatus::{Draft, Published};
         let early_january = publish(
@@ -441,7 +445,11 @@ mod tests {
         check("moved to a month of its own").await;
 
         store
-            .set_article_status(early_january, dateline_core::ArticleStatus::Unpublished)
+            .set_article_status(
+                early_january,
+                dateline_core::ArticleStatus::Unpublished,
+                jiff::Timestamp::now(),
+            )
             .await
             .unwrap();
         check("unpublished through the store").await;

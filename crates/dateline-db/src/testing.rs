@@ -187,21 +187,27 @@ pub async fn library_picture(store: &Store, uploader: &crate::Actor) -> crate::L
 /// Returns their ids.
 pub async fn politics_desk(store: &Store) -> (i64, i64) {
     let section = store
-        .create_section(&crate::SectionInput {
-            slug: "politics".into(),
-            name: "Politics".into(),
-            description: String::new(),
-            position: 0,
-        }, jiff::Timestamp::now())
+        .create_section(
+            &crate::SectionInput {
+                slug: "politics".into(),
+                name: "Politics".into(),
+                description: String::new(),
+                position: 0,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("section");
     let author = store
-        .create_author(&crate::AuthorInput {
-            slug: "ada".into(),
-            name: "Ada".into(),
-            role: String::new(),
-            bio: String::new(),
-        }, jiff::Timestamp::now())
+        .create_author(
+            &crate::AuthorInput {
+                slug: "ada".into(),
+                name: "Ada".into(),
+                role: String::new(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("author");
     (section.id, author.id)
@@ -227,7 +233,11 @@ pub async fn published_article(store: &Store, body: &str) -> (i64, crate::Articl
         first_published_at: None,
         updated_at: None,
     };
-    let id = store.create_article(&input, jiff::Timestamp::now()).await.expect("article").id;
+    let id = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .expect("article")
+        .id;
     (id, input)
 }
 

@@ -35,7 +35,7 @@ pub async fn add_generated_articles(
     }
     let mut pictures = Vec::with_capacity(SHARED_PICTURES);
     for (index, doc) in newsroom.article.iter().take(SHARED_PICTURES).enumerate() {
-        pictures.push(store_picture(store, media, &doc.image, 10_000 + index as u64).await?);
+        pictures.push(store_picture(store, media, &doc.image, 10_000 + index as u64, now).await?);
     }
     let paragraphs: Vec<&str> = newsroom
         .article
@@ -77,25 +77,28 @@ pub async fn add_generated_articles(
         let age = 3600 + random.below(span) as i64;
         let published = now - SignedDuration::from_secs(age);
         store
-            .create_article(&ArticleInput {
-                section_id: section.id,
-                slug: slug::slugify(&headline),
-                headline,
-                standfirst: standfirsts[random.below(standfirsts.len())].to_owned(),
-                body,
-                dateline_place: None,
-                hero_image_id: Some(picture.id),
-                author_ids: vec![author.id],
-                tags: vec![
-                    tags[random.below(tags.len())].to_owned(),
-                    tags[random.below(tags.len())].to_owned(),
-                ],
-                language: "en".to_owned(),
-                comments_open: true,
-                status: ArticleStatus::Published,
-                first_published_at: Some(published),
-                updated_at: None,
-            })
+            .create_article(
+                &ArticleInput {
+                    section_id: section.id,
+                    slug: slug::slugify(&headline),
+                    headline,
+                    standfirst: standfirsts[random.below(standfirsts.len())].to_owned(),
+                    body,
+                    dateline_place: None,
+                    hero_image_id: Some(picture.id),
+                    author_ids: vec![author.id],
+                    tags: vec![
+                        tags[random.below(tags.len())].to_owned(),
+                        tags[random.below(tags.len())].to_owned(),
+                    ],
+                    language: "en".to_owned(),
+                    comments_open: true,
+                    status: ArticleStatus::Published,
+                    first_published_at: Some(published),
+                    updated_at: None,
+                },
+                now,
+            )
             .await?;
         if (n + 1) % 1000 == 0 || n + 1 == count {
             progress(n + 1);

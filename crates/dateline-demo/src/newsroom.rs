@@ -142,20 +142,23 @@ pub async fn load_newsroom(
 ) -> Result<DemoReport, DemoError> {
     let newsroom = newsroom()?;
     store
-        .save_settings(&SiteSettings {
-            name: newsroom.site.name.clone(),
-            tagline: newsroom.site.tagline.clone(),
-            language: newsroom.site.language.clone(),
-            time_zone: DEMO_TIME_ZONE.to_owned(),
-            // The demo's own policy page (below): articles name it in their JSON-LD and the
-            // corrections log links it.
-            corrections_policy_url: newsroom
-                .page
-                .iter()
-                .find(|page| page.slug == CORRECTIONS_POLICY_SLUG)
-                .map(|page| dateline_core::paths::page(&page.slug)),
-            ..SiteSettings::default()
-        })
+        .save_settings(
+            &SiteSettings {
+                name: newsroom.site.name.clone(),
+                tagline: newsroom.site.tagline.clone(),
+                language: newsroom.site.language.clone(),
+                time_zone: DEMO_TIME_ZONE.to_owned(),
+                // The demo's own policy page (below): articles name it in their JSON-LD and the
+                // corrections log links it.
+                corrections_policy_url: newsroom
+                    .page
+                    .iter()
+                    .find(|page| page.slug == CORRECTIONS_POLICY_SLUG)
+                    .map(|page| dateline_core::paths::page(&page.slug)),
+                ..SiteSettings::default()
+            },
+            now,
+        )
         .await?;
     for (position, doc) in newsroom.page.iter().enumerate() {
         store
@@ -178,24 +181,30 @@ pub async fn load_newsroom(
     let mut sections = HashMap::new();
     for (position, doc) in newsroom.section.iter().enumerate() {
         let section = store
-            .create_section(&SectionInput {
-                slug: doc.slug.clone(),
-                name: doc.name.clone(),
-                description: doc.description.clone(),
-                position: i32::try_from(position).unwrap_or(i32::MAX),
-            })
+            .create_section(
+                &SectionInput {
+                    slug: doc.slug.clone(),
+                    name: doc.name.clone(),
+                    description: doc.description.clone(),
+                    position: i32::try_from(position).unwrap_or(i32::MAX),
+                },
+                now,
+            )
             .await?;
         sections.insert(doc.slug.clone(), section);
     }
     let mut authors = HashMap::new();
     for doc in &newsroom.author {
         let author = store
-            .create_author(&AuthorInput {
-                slug: doc.slug.clone(),
-                name: doc.name.clone(),
-                role: doc.role.clone(),
-                bio: doc.bio.clone(),
-            })
+            .create_author(
+                &AuthorInput {
+                    slug: doc.slug.clone(),
+                    name: doc.name.clone(),
+                    role: doc.role.clone(),
+                    bio: doc.bio.clone(),
+                },
+                now,
+            )
             .await?;
         authors.insert(doc.slug.clone(), author.id);
     }
@@ -236,7 +245,7 @@ pub async fn load_newsroom(
     let pictures: Vec<dateline_core::Image> = futures_util::stream::iter(
         articles
             .iter()
-            .map(|(index, doc)| store_picture(store, media, &doc.image, *index as u64 + 1)),
+            .map(|(index, doc)| store_picture(store, media, &doc.image, *index as u64 + 1, now)),
     )
     .buffered(parallel)
     .try_collect()
@@ -261,22 +270,25 @@ pub async fn load_newsroom(
             .updated_hours_after
             .map(|hours| published + SignedDuration::from_hours(hours));
         let article = store
-            .create_article(&ArticleInput {
-                section_id: section.id,
-                slug: doc.slug.clone(),
-                headline: doc.headline.clone(),
-                standfirst: doc.standfirst.clone(),
-                body: doc.body.trim().to_owned(),
-                dateline_place: doc.dateline_place.clone(),
-                hero_image_id: Some(image.id),
-                author_ids,
-                tags: doc.tags.clone(),
-                language: newsroom.site.language.clone(),
-                comments_open: true,
-                status: ArticleStatus::Published,
-                first_published_at: Some(published),
-                updated_at: updated,
-            })
+            .create_article(
+                &ArticleInput {
+                    section_id: section.id,
+                    slug: doc.slug.clone(),
+                    headline: doc.headline.clone(),
+                    standfirst: doc.standfirst.clone(),
+                    body: doc.body.trim().to_owned(),
+                    dateline_place: doc.dateline_place.clone(),
+                    hero_image_id: Some(image.id),
+                    author_ids,
+                    tags: doc.tags.clone(),
+                    language: newsroom.site.language.clone(),
+                    comments_open: true,
+                    status: ArticleStatus::Published,
+                    first_published_at: Some(published),
+                    updated_at: updated,
+                },
+                now,
+            )
             .await?;
         for note in &doc.note {
             let kind = NoteKind::parse(&note.kind).ok_or_else(|| {
@@ -321,6 +333,7 @@ pub(crate) async fn store_picture(
     media: &MediaStore,
     doc: &PictureDoc,
     seed: u64,
+    now: Timestamp,
 ) -> Result<dateline_core::Image, DemoError> {
     let motif: art::Motif = doc
         .motif
@@ -351,30 +364,33 @@ pub(crate) async fn store_picture(
         DemoError::Content(format!("unknown digital source type {}", doc.source_type))
     })?;
     let image = store
-        .insert_image(&ImageInput {
-            original_key: stored.original_key.clone(),
-            original_mime: stored.original_mime.to_owned(),
-            width: stored.width,
-            height: stored.height,
-            alt: doc.alt.clone(),
-            caption: doc.caption.clone(),
-            credit: Some(doc.credit.clone()),
-            source_type: Some(source_type),
-            variants: stored
-                .variants
-                .iter()
-                .map(|v| ImageVariant {
-                    key: v.key.clone(),
-                    format: match v.format {
-                        VariantFormat::Jpeg => "jpeg",
-                        VariantFormat::Webp => "webp",
-                    }
-                    .to_owned(),
-                    width: v.width,
-                    height: v.height,
-                })
-                .collect(),
-        })
+        .insert_image(
+            &ImageInput {
+                original_key: stored.original_key.clone(),
+                original_mime: stored.original_mime.to_owned(),
+                width: stored.width,
+                height: stored.height,
+                alt: doc.alt.clone(),
+                caption: doc.caption.clone(),
+                credit: Some(doc.credit.clone()),
+                source_type: Some(source_type),
+                variants: stored
+                    .variants
+                    .iter()
+                    .map(|v| ImageVariant {
+                        key: v.key.clone(),
+                        format: match v.format {
+                            VariantFormat::Jpeg => "jpeg",
+                            VariantFormat::Webp => "webp",
+                        }
+                        .to_owned(),
+                        width: v.width,
+                        height: v.height,
+                    })
+                    .collect(),
+            },
+            now,
+        )
         .await?;
     Ok(image)
 }

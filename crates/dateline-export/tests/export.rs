@@ -173,12 +173,15 @@ async fn round_trip(from: BackendKind, to: BackendKind) {
         .expect("sections");
     let section = copy
         .store
-        .create_section(&dateline_db::SectionInput {
-            slug: "after-the-move".into(),
-            name: "After the move".into(),
-            description: String::new(),
-            position: 99,
-        })
+        .create_section(
+            &dateline_db::SectionInput {
+                slug: "after-the-move".into(),
+                name: "After the move".into(),
+                description: String::new(),
+                position: 99,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("a new section");
     assert!(

@@ -138,9 +138,12 @@ impl Worker {
             Ok(Err(error)) => Some(format!("{error:#}")),
             Err(join_error) => Some(format!("handler panicked: {join_error}")),
         };
+        // Read after the handler: a job's end (and its retry's backoff) counts from when it
+        // finished, not from when it was claimed.
+        let finished_at = Timestamp::now();
         match error {
-            None => self.store.complete_job(id).await?,
-            Some(error) => match self.store.fail_job(id, &error, Timestamp::now()).await? {
+            None => self.store.complete_job(id, finished_at).await?,
+            Some(error) => match self.store.fail_job(id, &error, finished_at).await? {
                 JobOutcome::Retrying { at } => {
                     tracing::warn!(job = id, kind, %error, retry_at = %at, "job failed; will retry")
                 }
@@ -165,7 +168,7 @@ impl Worker {
         // Only the worker that does maintenance schedules it.
         let maintains = self.handlers.contains_key(JobKind::Maintenance.name());
         if maintains {
-            schedule_maintenance(&self.store, self.purges_tips).await;
+            schedule_maintenance(&self.store, self.purges_tips, Timestamp::now()).await;
         }
         let mut last_maintenance = tokio::time::Instant::now();
         while !*stop.borrow() {
@@ -187,7 +190,7 @@ impl Worker {
                 }
             }
             if maintains && last_maintenance.elapsed() > Duration::from_secs(3600) {
-                schedule_maintenance(&self.store, self.purges_tips).await;
+                schedule_maintenance(&self.store, self.purges_tips, Timestamp::now()).await;
                 last_maintenance = tokio::time::Instant::now();
             }
         }
@@ -208,31 +211,31 @@ pub async fn publish_scheduled(store: &Store, now: Timestamp) -> anyhow::Result<
             "scheduled article published"
         );
     }
-    store.queue_scheduled_publications().await?;
+    store.queue_scheduled_publications(now).await?;
     Ok(published.len())
 }
 
-async fn schedule_maintenance(store: &Store, purges_tips: bool) {
+async fn schedule_maintenance(store: &Store, purges_tips: bool, now: Timestamp) {
     let kinds: &[JobKind] = if purges_tips {
         &[JobKind::Maintenance, JobKind::PurgeTips]
     } else {
         &[JobKind::Maintenance]
     };
     for &kind in kinds {
-        let mut job = NewJob::now(kind.name(), serde_json::json!({}));
+        let mut job = NewJob::at(kind.name(), serde_json::json!({}), now);
         job.dedup_key = Some(kind.dedup_key(None));
         job.priority = -10;
-        if let Err(error) = store.enqueue(&job).await {
+        if let Err(error) = store.enqueue(&job, now).await {
             tracing::warn!(%error, kind = kind.name(), "could not schedule maintenance");
         }
     }
     // Hourly is precise enough for "N days after publication", and one job per sweep (deduplicated
     // by key) however many nodes run workers.
     let kind = JobKind::CloseStaleDiscussions;
-    let mut close = NewJob::now(kind.name(), serde_json::json!({}));
+    let mut close = NewJob::at(kind.name(), serde_json::json!({}), now);
     close.dedup_key = Some(kind.dedup_key(None));
     close.priority = -5;
-    if let Err(error) = store.enqueue(&close).await {
+    if let Err(error) = store.enqueue(&close, now).await {
         tracing::warn!(%error, "could not schedule closing stale discussions");
     }
 }

@@ -17,6 +17,7 @@ use dateline_core::narration::{
 };
 use dateline_db::{AudioFiles, NarrationArticle, NarrationRun, Store};
 use dateline_storage::MediaStore;
+use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::Worker;
@@ -74,7 +75,7 @@ impl EngineProvider {
 
 /// Queues the articles whose audio came from the fallback voice, when a better engine has come.
 pub async fn requeue_fallback_audio(store: &Store) -> anyhow::Result<usize> {
-    let queued = store.queue_all_narration(true).await?;
+    let queued = store.queue_all_narration(true, Timestamp::now()).await?;
     if queued > 0 {
         tracing::info!(
             articles = queued,
@@ -140,12 +141,14 @@ pub async fn narrate_article(
     if !article.published || article.opted_out {
         return Ok(NarrationOutcome::Skipped);
     }
-    store.start_narration(article_id).await?;
+    store.start_narration(article_id, Timestamp::now()).await?;
     match narrate_published(store, media, engines, &article).await {
         Ok(outcome) => Ok(outcome),
         Err(error) => {
             let reason = format!("{error:#}");
-            store.fail_narration(article_id, &reason).await?;
+            store
+                .fail_narration(article_id, &reason, Timestamp::now())
+                .await?;
             Err(error)
         }
     }
@@ -195,7 +198,9 @@ async fn narrate_published(
             synthesised_paragraphs: 0,
             reused_paragraphs: keys.len() as i64,
         };
-        store.finish_narration(article.id, files, &run).await?;
+        store
+            .finish_narration(article.id, files, &run, Timestamp::now())
+            .await?;
         return Ok(NarrationOutcome::Unchanged);
     }
 
@@ -252,7 +257,9 @@ async fn narrate_published(
         synthesised_paragraphs: encoded.synthesised as i64,
         reused_paragraphs: encoded.reused as i64,
     };
-    store.finish_narration(article.id, &files, &run).await?;
+    store
+        .finish_narration(article.id, &files, &run, Timestamp::now())
+        .await?;
     // For `/metrics` (seconds narrated, real-time factor): the audio is already the reader's,
     // so a failure here only costs a sample.
     if let Err(error) = store

@@ -32,19 +32,39 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
     worker.register(panics, |_job| async { panic!("handler bug") });
 
     store
-        .enqueue(&NewJob::now(count.name(), serde_json::json!({"n": 7})))
+        .enqueue(
+            &NewJob::at(
+                count.name(),
+                serde_json::json!({"n": 7}),
+                jiff::Timestamp::now(),
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("enqueue");
     store
-        .enqueue(&NewJob::now(flaky.name(), serde_json::json!({})))
+        .enqueue(
+            &NewJob::at(flaky.name(), serde_json::json!({}), jiff::Timestamp::now()),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("enqueue");
     store
-        .enqueue(&NewJob::now(panics.name(), serde_json::json!({})))
+        .enqueue(
+            &NewJob::at(panics.name(), serde_json::json!({}), jiff::Timestamp::now()),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("enqueue");
     store
-        .enqueue(&NewJob::now("unregistered", serde_json::json!({})))
+        .enqueue(
+            &NewJob::at(
+                "unregistered",
+                serde_json::json!({}),
+                jiff::Timestamp::now(),
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("enqueue");
 
@@ -73,17 +93,27 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
 
 async fn maintenance_prunes_old_rows_but_keeps_the_log_head(store: TestStore) {
     let worker = Worker::new(store.store.clone(), "maintenance-worker");
-    let mut job = NewJob::now(JobKind::Maintenance.name(), serde_json::json!({}));
+    let mut job = NewJob::at(
+        JobKind::Maintenance.name(),
+        serde_json::json!({}),
+        jiff::Timestamp::now(),
+    );
     job.dedup_key = Some(JobKind::Maintenance.dedup_key(None));
-    store.enqueue(&job).await.expect("enqueue");
+    store
+        .enqueue(&job, jiff::Timestamp::now())
+        .await
+        .expect("enqueue");
     for slug in ["politics", "world"] {
         store
-            .create_section(&dateline_db::SectionInput {
-                slug: slug.into(),
-                name: slug.into(),
-                description: String::new(),
-                position: 0,
-            })
+            .create_section(
+                &dateline_db::SectionInput {
+                    slug: slug.into(),
+                    name: slug.into(),
+                    description: String::new(),
+                    position: 0,
+                },
+                jiff::Timestamp::now(),
+            )
             .await
             .expect("section");
     }
@@ -116,22 +146,25 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     let mut ids = Vec::new();
     for (slug, hours_after_yesterday) in [("early", 2), ("late", 20), ("tomorrow", 48)] {
         let article = store
-            .create_article(&dateline_db::ArticleInput {
-                section_id,
-                slug: slug.into(),
-                headline: format!("The {slug} story"),
-                standfirst: String::new(),
-                body: "Body.".into(),
-                dateline_place: None,
-                hero_image_id: None,
-                author_ids: vec![author_id],
-                tags: Vec::new(),
-                language: "en".into(),
-                comments_open: true,
-                status: ArticleStatus::Draft,
-                first_published_at: None,
-                updated_at: None,
-            })
+            .create_article(
+                &dateline_db::ArticleInput {
+                    section_id,
+                    slug: slug.into(),
+                    headline: format!("The {slug} story"),
+                    standfirst: String::new(),
+                    body: "Body.".into(),
+                    dateline_place: None,
+                    hero_image_id: None,
+                    author_ids: vec![author_id],
+                    tags: Vec::new(),
+                    language: "en".into(),
+                    comments_open: true,
+                    status: ArticleStatus::Draft,
+                    first_published_at: None,
+                    updated_at: None,
+                },
+                jiff::Timestamp::now(),
+            )
             .await
             .expect("draft");
         let at = yesterday + SignedDuration::from_hours(hours_after_yesterday);
@@ -356,24 +389,27 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
     let mut ids = Vec::new();
     for (slug, days_ago) in [("old", 20), ("recent", 2)] {
         let article = store
-            .create_article(&dateline_db::ArticleInput {
-                section_id,
-                slug: slug.into(),
-                headline: format!("The {slug} story"),
-                standfirst: String::new(),
-                body: "Body.".into(),
-                dateline_place: None,
-                hero_image_id: None,
-                author_ids: vec![author_id],
-                tags: Vec::new(),
-                language: "en".into(),
-                comments_open: true,
-                status: dateline_core::ArticleStatus::Published,
-                first_published_at: Some(
-                    Timestamp::now() - SignedDuration::from_hours(24 * days_ago),
-                ),
-                updated_at: None,
-            })
+            .create_article(
+                &dateline_db::ArticleInput {
+                    section_id,
+                    slug: slug.into(),
+                    headline: format!("The {slug} story"),
+                    standfirst: String::new(),
+                    body: "Body.".into(),
+                    dateline_place: None,
+                    hero_image_id: None,
+                    author_ids: vec![author_id],
+                    tags: Vec::new(),
+                    language: "en".into(),
+                    comments_open: true,
+                    status: dateline_core::ArticleStatus::Published,
+                    first_published_at: Some(
+                        Timestamp::now() - SignedDuration::from_hours(24 * days_ago),
+                    ),
+                    updated_at: None,
+                },
+                jiff::Timestamp::now(),
+            )
             .await
             .expect("article");
         ids.push(article.id);
@@ -390,10 +426,14 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
         .expect("save");
     let worker = Worker::new(store.store.clone(), "closing-worker");
     store
-        .enqueue(&NewJob::now(
-            JobKind::CloseStaleDiscussions.name(),
-            serde_json::json!({}),
-        ))
+        .enqueue(
+            &NewJob::at(
+                JobKind::CloseStaleDiscussions.name(),
+                serde_json::json!({}),
+                jiff::Timestamp::now(),
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("enqueue");
     while worker.run_once().await.expect("run") {}

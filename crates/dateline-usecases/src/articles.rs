@@ -137,6 +137,7 @@ pub async fn create(
     actor: &Actor,
     mut fields: ArticleChanges,
     status: ArticleStatus,
+    now: Timestamp,
 ) -> Result<Article, UseCaseError> {
     actor.require(Action::CreateDraft, true)?;
     if !matches!(status, ArticleStatus::Draft | ArticleStatus::InReview) {
@@ -175,7 +176,7 @@ pub async fn create(
     };
     let input = merge(ctx, actor, fields, base, &[], true).await?;
     ctx.store
-        .create_article_as(&input, &actor.audit())
+        .create_article_as(&input, &actor.audit(), now)
         .await
         .map_err(slug_taken)
 }
@@ -189,6 +190,7 @@ pub async fn save(
     id: i64,
     expected_version: i64,
     fields: ArticleChanges,
+    now: Timestamp,
 ) -> Result<Article, UseCaseError> {
     let (page, _) = permitted(ctx, actor, id, |page| edit_action(page.article.status)).await?;
     if page.article.version != expected_version {
@@ -199,7 +201,7 @@ pub async fn save(
     let before: Vec<i64> = page.authors.iter().map(|a| a.id).collect();
     let input = merge(ctx, actor, fields, input_of(&page), &before, false).await?;
     ctx.store
-        .save_article(id, expected_version, &input, &actor.audit())
+        .save_article(id, expected_version, &input, &actor.audit(), now)
         .await
         .map_err(slug_taken)
 }
@@ -282,6 +284,7 @@ pub async fn restore_revision(
     id: i64,
     number: i64,
     expected_version: i64,
+    now: Timestamp,
 ) -> Result<Article, UseCaseError> {
     let (page, owns) = permitted(ctx, actor, id, |_| Action::UseRevisions).await?;
     actor.require(edit_action(page.article.status), owns)?;
@@ -293,7 +296,7 @@ pub async fn restore_revision(
     let before: Vec<i64> = page.authors.iter().map(|a| a.id).collect();
     check_byline(actor, &before, &revision.snapshot.author_ids)?;
     ctx.store
-        .restore_revision(id, number, expected_version, &actor.audit())
+        .restore_revision(id, number, expected_version, &actor.audit(), now)
         .await
         .map_err(slug_taken)
 }

@@ -679,7 +679,7 @@ async fn import_article(
     let imported = match ctx
         .store
         .imports()
-        .article(source, &input, &actor.audit())
+        .article(source, &input, &actor.audit(), now)
         .await
     {
         // Another article of the section has the address: this one gets the old id after it.
@@ -688,7 +688,7 @@ async fn import_article(
             input.slug = format!("{}-{suffix}", input.slug);
             ctx.store
                 .imports()
-                .article(source, &input, &actor.audit())
+                .article(source, &input, &actor.audit(), now)
                 .await?
         }
         other => other?,
@@ -762,7 +762,7 @@ async fn import_live(
     if let Err(error) = ctx
         .store
         .imports()
-        .live_coverage(article_id, ended_at)
+        .live_coverage(article_id, ended_at, now)
         .await
     {
         skip_all(report, &reason(error.into()));

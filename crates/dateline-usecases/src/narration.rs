@@ -28,6 +28,7 @@ pub async fn request_first_listen(
     ctx: &Context,
     article_id: i64,
     within_limit: impl FnOnce() -> bool,
+    now: Timestamp,
 ) -> Result<FirstListen, UseCaseError> {
     let page = ctx
         .store
@@ -40,7 +41,7 @@ pub async fn request_first_listen(
     if !within_limit() {
         return Ok(FirstListen::Limited);
     }
-    ctx.store.queue_first_listen(article_id).await?;
+    ctx.store.queue_first_listen(article_id, now).await?;
     Ok(FirstListen::Asked {
         path: dateline_core::paths::article(&page.section.slug, &page.article.slug),
     })
@@ -53,9 +54,10 @@ pub async fn queue_archive(
     ctx: &Context,
     actor: &Actor,
     progress: impl FnMut(usize, usize),
+    now: Timestamp,
 ) -> Result<Vec<i64>, UseCaseError> {
     actor.require(Action::ManageSettings, false)?;
-    Ok(ctx.store.queue_archive_narration(progress).await?)
+    Ok(ctx.store.queue_archive_narration(progress, now).await?)
 }
 
 /// Article `id`, for someone who may manage its narration: its authors (from author up), or

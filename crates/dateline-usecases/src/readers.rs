@@ -153,9 +153,10 @@ pub async fn rename(
     ctx: &Context,
     reader: &Reader,
     display_name: &str,
+    now: Timestamp,
 ) -> Result<Reader, UseCaseError> {
     let name = check_display_name(display_name).map_err(UseCaseError::refused)?;
-    Ok(ctx.store.rename_reader(reader.id, &name).await?)
+    Ok(ctx.store.rename_reader(reader.id, &name, now).await?)
 }
 
 /// Deletes `reader`'s account, when they confirmed it: their comments become tombstones

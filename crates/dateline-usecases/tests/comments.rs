@@ -87,22 +87,25 @@ async fn reader(ctx: &Context, name: &str) -> Reader {
 
 async fn article(ctx: &Context, section_id: i64, author_id: i64, slug: &str) -> i64 {
     ctx.store
-        .create_article(&ArticleInput {
-            section_id,
-            slug: slug.into(),
-            headline: slug.replace('-', " "),
-            standfirst: String::new(),
-            body: "Text.".into(),
-            dateline_place: None,
-            hero_image_id: None,
-            author_ids: vec![author_id],
-            tags: Vec::new(),
-            language: "en".into(),
-            comments_open: true,
-            status: ArticleStatus::Published,
-            first_published_at: None,
-            updated_at: None,
-        })
+        .create_article(
+            &ArticleInput {
+                section_id,
+                slug: slug.into(),
+                headline: slug.replace('-', " "),
+                standfirst: String::new(),
+                body: "Text.".into(),
+                dateline_place: None,
+                hero_image_id: None,
+                author_ids: vec![author_id],
+                tags: Vec::new(),
+                language: "en".into(),
+                comments_open: true,
+                status: ArticleStatus::Published,
+                first_published_at: None,
+                updated_at: None,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .id
@@ -117,22 +120,28 @@ async fn discussion(store: TestStore) -> Discussion {
     );
     let section = ctx
         .store
-        .create_section(&SectionInput {
-            slug: "city".into(),
-            name: "City".into(),
-            description: String::new(),
-            position: 0,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "city".into(),
+                name: "City".into(),
+                description: String::new(),
+                position: 0,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let byline = ctx
         .store
-        .create_author(&AuthorInput {
-            slug: "desk".into(),
-            name: "Desk".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: "desk".into(),
+                name: "Desk".into(),
+                role: String::new(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let article_id = article(&ctx, section.id, byline.id, "the-bridge").await;

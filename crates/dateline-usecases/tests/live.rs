@@ -45,12 +45,15 @@ async fn staff(store: &Store, name: &str, role: Role, with_byline: bool) -> Acto
     let author_id = if with_byline {
         Some(
             store
-                .create_author(&AuthorInput {
-                    slug: name.to_lowercase(),
-                    name: name.to_owned(),
-                    role: String::new(),
-                    bio: String::new(),
-                })
+                .create_author(
+                    &AuthorInput {
+                        slug: name.to_lowercase(),
+                        name: name.to_owned(),
+                        role: String::new(),
+                        bio: String::new(),
+                    },
+                    jiff::Timestamp::now(),
+                )
                 .await
                 .unwrap()
                 .id,
@@ -87,31 +90,37 @@ async fn newsroom(store: TestStore) -> Newsroom {
     let ben = staff(&store, "Ben", Role::Author, true).await;
     let cleo = staff(&store, "Cleo", Role::Editor, false).await;
     let section = store
-        .create_section(&SectionInput {
-            slug: "world".into(),
-            name: "World".into(),
-            description: String::new(),
-            position: 0,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "world".into(),
+                name: "World".into(),
+                description: String::new(),
+                position: 0,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let article_id = store
-        .create_article(&ArticleInput {
-            section_id: section.id,
-            slug: "the-phone-call".into(),
-            headline: "The phone call, live".into(),
-            standfirst: "Reactions as they come.".into(),
-            body: "Summary.".into(),
-            dateline_place: None,
-            hero_image_id: None,
-            author_ids: vec![ada.own_author().unwrap()],
-            tags: Vec::new(),
-            language: "en".into(),
-            comments_open: true,
-            status: ArticleStatus::Published,
-            first_published_at: None,
-            updated_at: None,
-        })
+        .create_article(
+            &ArticleInput {
+                section_id: section.id,
+                slug: "the-phone-call".into(),
+                headline: "The phone call, live".into(),
+                standfirst: "Reactions as they come.".into(),
+                body: "Summary.".into(),
+                dateline_place: None,
+                hero_image_id: None,
+                author_ids: vec![ada.own_author().unwrap()],
+                tags: Vec::new(),
+                language: "en".into(),
+                comments_open: true,
+                status: ArticleStatus::Published,
+                first_published_at: None,
+                updated_at: None,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .id;
@@ -346,22 +355,25 @@ async fn live_a_story_takes_no_entries(store: TestStore) {
     let other = n
         .ctx
         .store
-        .create_article(&ArticleInput {
-            section_id: story.section_id,
-            slug: "a-story".into(),
-            headline: "A story".into(),
-            standfirst: String::new(),
-            body: "Text.".into(),
-            dateline_place: None,
-            hero_image_id: None,
-            author_ids: vec![n.ada.own_author().unwrap()],
-            tags: Vec::new(),
-            language: "en".into(),
-            comments_open: true,
-            status: ArticleStatus::Published,
-            first_published_at: None,
-            updated_at: None,
-        })
+        .create_article(
+            &ArticleInput {
+                section_id: story.section_id,
+                slug: "a-story".into(),
+                headline: "A story".into(),
+                standfirst: String::new(),
+                body: "Text.".into(),
+                dateline_place: None,
+                hero_image_id: None,
+                author_ids: vec![n.ada.own_author().unwrap()],
+                tags: Vec::new(),
+                language: "en".into(),
+                comments_open: true,
+                status: ArticleStatus::Published,
+                first_published_at: None,
+                updated_at: None,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     match live::post(&n.ctx, &n.ada, other.id, &draft("Nope."), now()).await {

@@ -37,11 +37,14 @@ async fn narration_a_reader_asks_only_for_a_story_anyone_may_read(store: TestSto
         dateline_db::testing::published_article(&ctx.store, "A paragraph.").await;
     let draft = ctx
         .store
-        .create_article(&ArticleInput {
-            slug: "vote-delayed-draft".into(),
-            status: ArticleStatus::Draft,
-            ..input
-        })
+        .create_article(
+            &ArticleInput {
+                slug: "vote-delayed-draft".into(),
+                status: ArticleStatus::Draft,
+                ..input
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .id;
@@ -55,7 +58,9 @@ async fn narration_a_reader_asks_only_for_a_story_anyone_may_read(store: TestSto
         }
     };
     for hidden in [draft, published + 1000] {
-        let asked = narration::request_first_listen(&ctx, hidden, within(true)).await;
+        let asked =
+            narration::request_first_listen(&ctx, hidden, within(true), jiff::Timestamp::now())
+                .await;
         assert!(
             matches!(asked, Err(UseCaseError::NotFound)),
             "{hidden}: {asked:?}"
@@ -67,13 +72,15 @@ async fn narration_a_reader_asks_only_for_a_story_anyone_may_read(store: TestSto
         "a story nobody may read costs no request of the limit"
     );
 
-    let limited = narration::request_first_listen(&ctx, published, within(false))
-        .await
-        .unwrap();
+    let limited =
+        narration::request_first_listen(&ctx, published, within(false), jiff::Timestamp::now())
+            .await
+            .unwrap();
     assert_eq!(limited, FirstListen::Limited);
-    let asked = narration::request_first_listen(&ctx, published, within(true))
-        .await
-        .unwrap();
+    let asked =
+        narration::request_first_listen(&ctx, published, within(true), jiff::Timestamp::now())
+            .await
+            .unwrap();
     assert_eq!(
         asked,
         FirstListen::Asked {
@@ -100,7 +107,13 @@ async fn narration_the_archive_is_queued_by_the_platform_or_a_settings_editor(st
         )
         .await
         .unwrap();
-    let refused = narration::queue_archive(&ctx, &Actor::staff(member), |_, _| {}).await;
+    let refused = narration::queue_archive(
+        &ctx,
+        &Actor::staff(member),
+        |_, _| {},
+        jiff::Timestamp::now(),
+    )
+    .await;
     assert!(
         matches!(
             refused,
@@ -111,7 +124,13 @@ async fn narration_the_archive_is_queued_by_the_platform_or_a_settings_editor(st
         ),
         "{refused:?}"
     );
-    let queued = narration::queue_archive(&ctx, &Actor::system("test"), |_, _| {}).await;
+    let queued = narration::queue_archive(
+        &ctx,
+        &Actor::system("test"),
+        |_, _| {},
+        jiff::Timestamp::now(),
+    )
+    .await;
     assert!(queued.is_ok(), "{queued:?}");
 }
 

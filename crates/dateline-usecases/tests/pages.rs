@@ -98,12 +98,15 @@ async fn pages_refuse_addresses_that_are_not_theirs_to_take(store: TestStore) {
     let (ctx, _media) = context(&store);
     let editor = staff(&store, "Eda", Role::Editor).await;
     store
-        .create_section(&SectionInput {
-            slug: "politics".into(),
-            name: "Politics".into(),
-            description: String::new(),
-            position: 0,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "politics".into(),
+                name: "Politics".into(),
+                description: String::new(),
+                position: 0,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let with_slug = |slug: &str| PageChanges {

@@ -83,12 +83,15 @@ async fn people_bad_accounts_are_refused_all_at_once(store: TestStore) {
 
     let byline = ctx
         .store
-        .create_author(&AuthorInput {
-            slug: "ana-ruiz".into(),
-            name: "Ana Ruiz".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: "ana-ruiz".into(),
+                name: "Ana Ruiz".into(),
+                role: String::new(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let ana = people::create_account(
@@ -538,10 +541,10 @@ async fn people_readers_sign_up_verify_sign_in_rename_and_leave(store: TestStore
     );
 
     assert_eq!(
-        codes(readers::rename(&ctx, &verified, "\u{202E}evil").await),
+        codes(readers::rename(&ctx, &verified, "\u{202E}evil", jiff::Timestamp::now()).await),
         ["display_name_characters"]
     );
-    let renamed = readers::rename(&ctx, &verified, "  Lia   M. ")
+    let renamed = readers::rename(&ctx, &verified, "  Lia   M. ", jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(renamed.display_name, "Lia M.");

@@ -260,12 +260,15 @@ fn profile(name: &str, links: &str) -> AuthorDraft {
 async fn site_author_profiles_are_their_writers_and_admins(store: TestStore) {
     let (ctx, _media) = context(&store);
     let own = store
-        .create_author(&AuthorInput {
-            slug: "cora".into(),
-            name: "Cora".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: "cora".into(),
+                name: "Cora".into(),
+                role: String::new(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let contributor = staff(&store, "Cora", Role::Contributor, Some(own.id)).await;

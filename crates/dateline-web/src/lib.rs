@@ -418,9 +418,10 @@ impl AppState {
     async fn enqueue_search_sync(&self, search: &SiteSearch) -> Result<(), WebError> {
         if search.is_behind(self.store()).await? {
             let kind = dateline_core::JobKind::SyncSearch;
-            let mut job = dateline_db::NewJob::now(kind.name(), serde_json::Value::Null);
+            let now = jiff::Timestamp::now();
+            let mut job = dateline_db::NewJob::at(kind.name(), serde_json::Value::Null, now);
             job.dedup_key = Some(kind.dedup_key(None));
-            self.store().enqueue(&job).await?;
+            self.store().enqueue(&job, now).await?;
         }
         Ok(())
     }

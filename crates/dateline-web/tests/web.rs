@@ -170,60 +170,72 @@ fn article(
 
 async fn newsroom(store: &Store) -> Newsroom {
     let politics = store
-        .create_section(&SectionInput {
-            slug: "politics".into(),
-            name: "Politics".into(),
-            description: "Government and elections.".into(),
-            position: 0,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "politics".into(),
+                name: "Politics".into(),
+                description: "Government and elections.".into(),
+                position: 0,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("section");
     let world = store
-        .create_section(&SectionInput {
-            slug: "world".into(),
-            name: "World".into(),
-            description: String::new(),
-            position: 1,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "world".into(),
+                name: "World".into(),
+                description: String::new(),
+                position: 1,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("section");
     let author = store
-        .create_author(&AuthorInput {
-            slug: "ada-reporter".into(),
-            name: "Ada Reporter".into(),
-            role: "Correspondent".into(),
-            bio: "Ada covers everything.".into(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: "ada-reporter".into(),
+                name: "Ada Reporter".into(),
+                role: "Correspondent".into(),
+                bio: "Ada covers everything.".into(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("author");
     let first = store
-        .create_article(&article(
-            politics.id,
-            author.id,
-            "budget-vote",
-            "Budget vote passes",
-            5,
-        ))
+        .create_article(
+            &article(
+                politics.id,
+                author.id,
+                "budget-vote",
+                "Budget vote passes",
+                5,
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     store
-        .create_article(&article(
-            politics.id,
-            author.id,
-            "senate-race",
-            "Senate race tightens",
-            4,
-        ))
+        .create_article(
+            &article(
+                politics.id,
+                author.id,
+                "senate-race",
+                "Senate race tightens",
+                4,
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     store
-        .create_article(&article(
-            world.id,
-            author.id,
-            "summit-opens",
-            "Summit opens",
-            3,
-        ))
+        .create_article(
+            &article(world.id, author.id, "summit-opens", "Summit opens", 3),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     Newsroom {
@@ -366,7 +378,7 @@ async fn editing_an_article_drops_exactly_the_pages_that_show_it(store: TestStor
     edit.first_published_at = current.first_published_at;
     site.state
         .store()
-        .update_article(room.first, current.version, &edit)
+        .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
     site.state.apply_changes().await.expect("follow changes");
@@ -420,7 +432,7 @@ async fn moving_an_article_redirects_its_old_urls(store: TestStore) {
     edit.first_published_at = current.first_published_at;
     site.state
         .store()
-        .update_article(room.first, current.version, &edit)
+        .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
     let old = get(&site.app, "/politics/budget-vote").await;
@@ -448,6 +460,7 @@ async fn moving_an_article_redirects_its_old_urls(store: TestStore) {
                 description: section.description.clone(),
                 position: section.position,
             },
+            jiff::Timestamp::now(),
         )
         .await
         .expect("rename section");
@@ -532,13 +545,16 @@ async fn bad_input_never_fails_the_server(store: TestStore) {
 async fn long_world_section(store: &Store, room: &Newsroom) {
     for n in 0..25 {
         store
-            .create_article(&article(
-                room.world,
-                room.author,
-                &format!("dispatch-{n}"),
-                &format!("Dispatch {n}"),
-                10 + n,
-            ))
+            .create_article(
+                &article(
+                    room.world,
+                    room.author,
+                    &format!("dispatch-{n}"),
+                    &format!("Dispatch {n}"),
+                    10 + n,
+                ),
+                jiff::Timestamp::now(),
+            )
             .await
             .expect("article");
     }

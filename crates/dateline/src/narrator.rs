@@ -25,10 +25,15 @@ pub async fn narrate_archive(ctx: &dateline_usecases::Context, follow: bool) -> 
     let bar = indicatif::ProgressBar::new(0)
         .with_style(style("{spinner} queueing [{bar:40}] {pos}/{len} stories")?);
     let operator = dateline_usecases::Actor::system("command line");
-    let queued = dateline_usecases::narration::queue_archive(ctx, &operator, |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })
+    let queued = dateline_usecases::narration::queue_archive(
+        ctx,
+        &operator,
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+        jiff::Timestamp::now(),
+    )
     .await?;
     let store = &ctx.store;
     bar.finish_and_clear();

@@ -81,12 +81,15 @@ async fn admin(port: u16, method: &str, path: &str, json: serde_json::Value) -> 
 async fn newsroom(store: &Store) {
     let (politics, author) = dateline_db::testing::politics_desk(store).await;
     let business = store
-        .create_section(&dateline_db::SectionInput {
-            slug: "business".into(),
-            name: "Business".into(),
-            description: String::new(),
-            position: 1,
-        })
+        .create_section(
+            &dateline_db::SectionInput {
+                slug: "business".into(),
+                name: "Business".into(),
+                description: String::new(),
+                position: 1,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("section");
     for (section, slug, headline) in [
@@ -110,7 +113,10 @@ async fn newsroom(store: &Store) {
             updated_at: None,
         };
         input.first_published_at = Some(jiff::Timestamp::now());
-        store.create_article(&input).await.expect("article");
+        store
+            .create_article(&input, jiff::Timestamp::now())
+            .await
+            .expect("article");
     }
     let editor = store
         .create_staff(

@@ -35,7 +35,10 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
 
     let mut input = article_input(politics.id, "petro-invited", &[cy.id, ann.id, bo.id]);
     input.hero_image_id = Some(photo.id);
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(article.status, ArticleStatus::Published);
     assert_eq!(article.section_id, politics.id);
     assert_eq!(article.slug, "petro-invited");
@@ -61,7 +64,7 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
     // A new byline order is stored as given.
     input.author_ids = vec![bo.id, cy.id];
     store
-        .update_article(article.id, article.version, &input)
+        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     let page = store.article_page(article.id).await.unwrap().unwrap();
@@ -91,7 +94,10 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     ]
     .map(str::to_owned)
     .to_vec();
-    let first = store.create_article(&first).await.unwrap();
+    let first = store
+        .create_article(&first, jiff::Timestamp::now())
+        .await
+        .unwrap();
 
     let colombia = store.tag_by_slug("colombia").await.unwrap().unwrap();
     assert_eq!(colombia.name, "Colombia");
@@ -108,7 +114,10 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     // A second article shares the existing tags (the first spelling keeps the name).
     let mut second = article_input(politics.id, "trade-talks", &[ann.id]);
     second.tags = ["DIPLOMACY", "Trade"].map(str::to_owned).to_vec();
-    let second = store.create_article(&second).await.unwrap();
+    let second = store
+        .create_article(&second, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let trade = store.tag_by_slug("trade").await.unwrap().unwrap();
     let page = store.article_page(second.id).await.unwrap().unwrap();
     assert_eq!(page.tags, vec![diplomacy.clone(), trade]);
@@ -121,7 +130,7 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     let mut edit = article_input(politics.id, "petro-invited", &[ann.id]);
     edit.tags = vec!["Colombia".to_owned()];
     store
-        .update_article(first.id, first.version, &edit)
+        .update_article(first.id, first.version, &edit, jiff::Timestamp::now())
         .await
         .unwrap();
     let page = store.article_page(first.id).await.unwrap().unwrap();
@@ -143,19 +152,22 @@ async fn reading_minutes_count_words_and_the_hero_picture(store: TestStore) {
     let mut input = article_input(politics.id, "long-read", &[ann.id]);
     input.body = body;
     input.hero_image_id = Some(photo.id);
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(article.reading_minutes, 3);
 
     input.hero_image_id = None;
     let article = store
-        .update_article(article.id, article.version, &input)
+        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(article.reading_minutes, 2);
 
     input.body = "Brief.".to_owned();
     let article = store
-        .update_article(article.id, article.version, &input)
+        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(article.reading_minutes, 1);
@@ -191,7 +203,10 @@ async fn the_reference_article_reads_in_three_minutes(store: TestStore) {
         "Trump Invites Colombia’s Gustavo Petro to White House After Confrontation".to_owned();
     input.body = reference_body();
     input.hero_image_id = Some(photo.id);
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(article.reading_minutes, 3);
     assert_eq!(article.body, input.body);
 }
@@ -203,7 +218,10 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
 
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.first_published_at = Some(published);
-    let v1 = store.create_article(&input).await.unwrap();
+    let v1 = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(v1.version, 1);
     assert_eq!(v1.first_published_at, Some(published));
     assert_eq!(v1.updated_at, published);
@@ -212,7 +230,10 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     input.headline = "Petro accepts".to_owned();
     input.first_published_at = Some(hours_after_base(5));
     input.updated_at = Some(hours_after_base(3));
-    let v2 = store.update_article(v1.id, 1, &input).await.unwrap();
+    let v2 = store
+        .update_article(v1.id, 1, &input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(v2.version, 2);
     assert_eq!(v2.headline, "Petro accepts");
     assert_eq!(v2.first_published_at, Some(published));
@@ -221,21 +242,24 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
 
     // Unpublishing and publishing again are saves too, and still keep the first time.
     let v3 = store
-        .set_article_status(v1.id, ArticleStatus::Unpublished)
+        .set_article_status(v1.id, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(v3.version, 3);
     assert_eq!(v3.status, ArticleStatus::Unpublished);
     assert_eq!(v3.first_published_at, Some(published));
     let v4 = store
-        .set_article_status(v1.id, ArticleStatus::Published)
+        .set_article_status(v1.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(v4.version, 4);
     assert_eq!(v4.first_published_at, Some(published));
 
     input.first_published_at = None;
-    let v5 = store.update_article(v1.id, 4, &input).await.unwrap();
+    let v5 = store
+        .update_article(v1.id, 4, &input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(v5.version, 5);
     assert_eq!(v5.first_published_at, Some(published));
     assert_eq!(store.article(v1.id).await.unwrap(), Some(v5));
@@ -247,7 +271,10 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
 
     let mut input = article_input(politics.id, "in-the-works", &[]);
     input.status = ArticleStatus::Draft;
-    let draft = store.create_article(&input).await.unwrap();
+    let draft = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(draft.status, ArticleStatus::Draft);
     assert_eq!(draft.first_published_at, None);
 
@@ -255,7 +282,10 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     input.author_ids = vec![ann.id];
     input.status = ArticleStatus::Published;
     let before = jiff::Timestamp::now() - SignedDuration::from_secs(1);
-    let published = store.update_article(draft.id, 1, &input).await.unwrap();
+    let published = store
+        .update_article(draft.id, 1, &input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let first = published.first_published_at.unwrap();
     assert!(first >= before, "{first} is before the save at {before}");
     assert!(first <= jiff::Timestamp::now());
@@ -263,10 +293,13 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     // Publishing through the status switch.
     let mut other = article_input(politics.id, "another-draft", &[ann.id]);
     other.status = ArticleStatus::InReview;
-    let other = store.create_article(&other).await.unwrap();
+    let other = store
+        .create_article(&other, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(other.first_published_at, None);
     let other = store
-        .set_article_status(other.id, ArticleStatus::Published)
+        .set_article_status(other.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(other.status, ArticleStatus::Published);
@@ -281,7 +314,7 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     );
 
     let error = store
-        .set_article_status(9_999, ArticleStatus::Published)
+        .set_article_status(9_999, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::NotFound), "{error:?}");
@@ -295,9 +328,15 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
 
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
-    let v1 = store.create_article(&input).await.unwrap();
+    let v1 = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     input.headline = "First editor's headline".to_owned();
-    let v2 = store.update_article(v1.id, 1, &input).await.unwrap();
+    let v2 = store
+        .update_article(v1.id, 1, &input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let page_before = store.article_page(v1.id).await.unwrap().unwrap();
     let change_before = store.latest_change_id().await.unwrap();
 
@@ -306,13 +345,19 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     stale.headline = "Second editor's headline".to_owned();
     stale.tags = vec!["Venezuela".to_owned()];
     stale.status = ArticleStatus::Draft;
-    let error = store.update_article(v1.id, 1, &stale).await.unwrap_err();
+    let error = store
+        .update_article(v1.id, 1, &stale, jiff::Timestamp::now())
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, DbError::Conflict { current_version: 2 }),
         "{error:?}"
     );
     // A version from the future is just as stale.
-    let error = store.update_article(v1.id, 7, &stale).await.unwrap_err();
+    let error = store
+        .update_article(v1.id, 7, &stale, jiff::Timestamp::now())
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, DbError::Conflict { current_version: 2 }),
         "{error:?}"
@@ -334,7 +379,10 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
         At::NotFound
     );
 
-    let error = store.update_article(9_999, 1, &input).await.unwrap_err();
+    let error = store
+        .update_article(9_999, 1, &input, jiff::Timestamp::now())
+        .await
+        .unwrap_err();
     assert!(matches!(error, DbError::NotFound), "{error:?}");
 }
 
@@ -354,7 +402,10 @@ async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore)
     for round in 0..10 {
         let slug = format!("contested-{round}");
         let article = store
-            .create_article(&article_input(politics.id, &slug, &[ann.id]))
+            .create_article(
+                &article_input(politics.id, &slug, &[ann.id]),
+                jiff::Timestamp::now(),
+            )
             .await
             .unwrap();
         let barrier = Arc::new(Barrier::new(EDITORS));
@@ -366,7 +417,9 @@ async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore)
             input.headline = format!("Headline by editor {editor}");
             saves.push(tokio::spawn(async move {
                 barrier.wait().await;
-                store.update_article(article.id, 1, &input).await
+                store
+                    .update_article(article.id, 1, &input, jiff::Timestamp::now())
+                    .await
             }));
         }
         let mut winners = Vec::new();
@@ -412,7 +465,10 @@ async fn invalid_articles_are_refused(store: TestStore) {
         .into_iter()
         .zip(expected)
     {
-        let error = store.create_article(&input).await.unwrap_err();
+        let error = store
+            .create_article(&input, jiff::Timestamp::now())
+            .await
+            .unwrap_err();
         let DbError::Refused(refusals) = &error else {
             panic!("{}: {error:?}", input.slug);
         };
@@ -429,10 +485,13 @@ async fn invalid_articles_are_refused(store: TestStore) {
     // A draft may wait for its byline; publishing it may not.
     let mut draft = article_input(politics.id, "no-byline-yet", &[]);
     draft.status = ArticleStatus::Draft;
-    let draft_article = store.create_article(&draft).await.unwrap();
+    let draft_article = store
+        .create_article(&draft, jiff::Timestamp::now())
+        .await
+        .unwrap();
     draft.status = ArticleStatus::Published;
     let error = store
-        .update_article(draft_article.id, 1, &draft)
+        .update_article(draft_article.id, 1, &draft, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Refused(_)), "{error:?}");
@@ -447,28 +506,40 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
     let world = section(&store, "world", 2).await;
     let ann = author(&store, "ann-lee").await;
     let first = store
-        .create_article(&article_input(politics.id, "summit", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "summit", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let change_before = store.latest_change_id().await.unwrap();
 
     let mut again = article_input(politics.id, "summit", &[ann.id]);
     again.tags = vec!["Orphan".to_owned()];
-    let error = store.create_article(&again).await.unwrap_err();
+    let error = store
+        .create_article(&again, jiff::Timestamp::now())
+        .await
+        .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
     assert_eq!(store.latest_change_id().await.unwrap(), change_before);
     assert_eq!(store.tag_by_slug("orphan").await.unwrap(), None);
 
     // Another section may use the same slug.
     let elsewhere = store
-        .create_article(&article_input(world.id, "summit", &[ann.id]))
+        .create_article(
+            &article_input(world.id, "summit", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_ne!(elsewhere.id, first.id);
 
     // Renaming into a taken slug is a duplicate too, and leaves the article as it was.
     let other = store
-        .create_article(&article_input(politics.id, "other", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "other", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let error = store
@@ -476,6 +547,7 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
             other.id,
             other.version,
             &article_input(politics.id, "summit", &[ann.id]),
+            jiff::Timestamp::now(),
         )
         .await
         .unwrap_err();

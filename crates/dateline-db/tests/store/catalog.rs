@@ -32,7 +32,10 @@ async fn authors_are_created_listed_by_name_and_updated(store: TestStore) {
 
     let mut input = author_input("jim-thompson");
     input.role = "Political Correspondent".to_owned();
-    let updated = store.update_author(james.id, &input).await.unwrap();
+    let updated = store
+        .update_author(james.id, &input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(updated.id, james.id);
     assert_eq!(updated.slug, "jim-thompson");
     assert_eq!(updated.role, "Political Correspondent");
@@ -42,7 +45,10 @@ async fn authors_are_created_listed_by_name_and_updated(store: TestStore) {
     );
     assert_eq!(store.author_by_slug("james-thompson").await.unwrap(), None);
 
-    let error = store.update_author(9_999, &input).await.unwrap_err();
+    let error = store
+        .update_author(9_999, &input, jiff::Timestamp::now())
+        .await
+        .unwrap_err();
     assert!(matches!(error, DbError::NotFound), "{error:?}");
 }
 
@@ -53,7 +59,7 @@ async fn an_author_slug_must_be_valid_and_free(store: TestStore) {
 
     for invalid in ["", "Ann Lee", "ann--lee"] {
         let error = store
-            .create_author(&author_input(invalid))
+            .create_author(&author_input(invalid), jiff::Timestamp::now())
             .await
             .unwrap_err();
         assert!(
@@ -62,18 +68,18 @@ async fn an_author_slug_must_be_valid_and_free(store: TestStore) {
         );
     }
     let error = store
-        .update_author(ann.id, &author_input("Ann Lee"))
+        .update_author(ann.id, &author_input("Ann Lee"), jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Invalid(_)), "{error:?}");
 
     let error = store
-        .create_author(&author_input("ann-lee"))
+        .create_author(&author_input("ann-lee"), jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
     let error = store
-        .update_author(bo.id, &author_input("ann-lee"))
+        .update_author(bo.id, &author_input("ann-lee"), jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
@@ -86,7 +92,10 @@ async fn an_image_needs_alt_text(store: TestStore) {
     for alt in ["", "   ", "\n\t"] {
         let mut input = image_input("capitol");
         input.alt = alt.to_owned();
-        let error = store.insert_image(&input).await.unwrap_err();
+        let error = store
+            .insert_image(&input, jiff::Timestamp::now())
+            .await
+            .unwrap_err();
         assert!(matches!(error, DbError::Invalid(_)), "{alt:?}: {error:?}");
     }
     assert_eq!(store.latest_change_id().await.unwrap(), 0);
@@ -95,7 +104,10 @@ async fn an_image_needs_alt_text(store: TestStore) {
 
 async fn an_image_round_trips_with_variants_and_provenance(store: TestStore) {
     let input = image_input("capitol");
-    let stored = store.insert_image(&input).await.unwrap();
+    let stored = store
+        .insert_image(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(stored.original_key, input.original_key);
     assert_eq!(stored.original_mime, "image/jpeg");
     assert_eq!((stored.width, stored.height), (2400, 1600));
@@ -116,7 +128,10 @@ async fn an_image_round_trips_with_variants_and_provenance(store: TestStore) {
     bare.credit = None;
     bare.source_type = None;
     bare.variants = Vec::new();
-    let bare = store.insert_image(&bare).await.unwrap();
+    let bare = store
+        .insert_image(&bare, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_ne!(bare.id, stored.id);
     let read = store.image(bare.id).await.unwrap().unwrap();
     assert_eq!(read.caption, None);
@@ -129,7 +144,10 @@ async fn every_digital_source_type_round_trips(store: TestStore) {
     for (n, source_type) in DigitalSourceType::ALL.iter().enumerate() {
         let mut input = image_input(&format!("picture-{n}"));
         input.source_type = Some(*source_type);
-        let stored = store.insert_image(&input).await.unwrap();
+        let stored = store
+            .insert_image(&input, jiff::Timestamp::now())
+            .await
+            .unwrap();
         let read = store.image(stored.id).await.unwrap().unwrap();
         assert_eq!(
             read.source_type,

@@ -61,7 +61,10 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     let mut ids = Vec::new();
 
     let mut mark = 0;
-    store.save_settings(&SiteSettings::default()).await.unwrap();
+    store
+        .save_settings(&SiteSettings::default(), jiff::Timestamp::now())
+        .await
+        .unwrap();
     mark = expect_one_change(&store, mark, "settings", None, tags([site()])).await;
     ids.push(mark);
 
@@ -70,7 +73,11 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     ids.push(mark);
 
     store
-        .update_section(politics.id, &section_input("government", 1))
+        .update_section(
+            politics.id,
+            &section_input("government", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let renamed = tags([
@@ -86,27 +93,40 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     mark = expect_one_change(&store, mark, "author", Some(ann.id), ann_tags.clone()).await;
     ids.push(mark);
     store
-        .update_author(ann.id, &author_input("ann-lee-smith"))
+        .update_author(
+            ann.id,
+            &author_input("ann-lee-smith"),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     mark = expect_one_change(&store, mark, "author", Some(ann.id), ann_tags).await;
     ids.push(mark);
 
-    let photo = store.insert_image(&image_input("capitol")).await.unwrap();
+    let photo = store
+        .insert_image(&image_input("capitol"), jiff::Timestamp::now())
+        .await
+        .unwrap();
     let photo_tags = tags([cache_tags::image(photo.id)]);
     mark = expect_one_change(&store, mark, "image", Some(photo.id), photo_tags).await;
     ids.push(mark);
 
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let colombia = tag_ids(&store, &["colombia"]).await;
     let lists = article_and_lists(article.id, &[politics.id], &[ann.id], &colombia);
     mark = expect_one_change(&store, mark, "article", Some(article.id), lists.clone()).await;
     ids.push(mark);
 
     input.headline = "A sharper headline".to_owned();
-    store.update_article(article.id, 1, &input).await.unwrap();
+    store
+        .update_article(article.id, 1, &input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let only_article = tags([
         cache_tags::article(article.id),
         cache_tags::ANY_ARTICLE.to_owned(),
@@ -115,7 +135,11 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     ids.push(mark);
 
     store
-        .set_article_status(article.id, ArticleStatus::Unpublished)
+        .set_article_status(
+            article.id,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     mark = expect_one_change(&store, mark, "article", Some(article.id), lists).await;
@@ -167,7 +191,10 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
     let photo = image(&store, "capitol").await;
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned(), "Diplomacy".to_owned()];
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let only_article = tags([
         cache_tags::article(article.id),
         cache_tags::ANY_ARTICLE.to_owned(),
@@ -186,7 +213,7 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
         edit(&mut input);
         let mark = store.latest_change_id().await.unwrap();
         version = store
-            .update_article(article.id, version, &input)
+            .update_article(article.id, version, &input, jiff::Timestamp::now())
             .await
             .unwrap()
             .version;
@@ -204,7 +231,7 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
     input.hero_image_id = Some(photo.id);
     let mark = store.latest_change_id().await.unwrap();
     store
-        .update_article(article.id, version, &input)
+        .update_article(article.id, version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(&store, mark, "article", Some(article.id), only_article).await;
@@ -220,7 +247,10 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
 
     // Created as a draft: no list can show it yet.
     let mark = store.latest_change_id().await.unwrap();
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let only_article = tags([
         cache_tags::article(article.id),
         cache_tags::ANY_ARTICLE.to_owned(),
@@ -232,14 +262,18 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
 
     let mark = store.latest_change_id().await.unwrap();
     store
-        .set_article_status(article.id, ArticleStatus::Published)
+        .set_article_status(article.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(&store, mark, "article", Some(article.id), lists.clone()).await;
 
     let mark = store.latest_change_id().await.unwrap();
     let unpublished = store
-        .set_article_status(article.id, ArticleStatus::Unpublished)
+        .set_article_status(
+            article.id,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     expect_one_change(&store, mark, "article", Some(article.id), lists.clone()).await;
@@ -248,7 +282,12 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     input.status = ArticleStatus::Published;
     let mark = store.latest_change_id().await.unwrap();
     store
-        .update_article(article.id, unpublished.version, &input)
+        .update_article(
+            article.id,
+            unpublished.version,
+            &input,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     expect_one_change(&store, mark, "article", Some(article.id), lists).await;
@@ -257,7 +296,10 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     let mut second = article_input(politics.id, "trade-talks", &[bo.id]);
     second.tags = vec!["Trade".to_owned()];
     let mark = store.latest_change_id().await.unwrap();
-    let second = store.create_article(&second).await.unwrap();
+    let second = store
+        .create_article(&second, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let trade = tag_ids(&store, &["trade"]).await;
     expect_one_change(
         &store,
@@ -275,13 +317,16 @@ async fn moving_a_published_article_names_both_sections(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let colombia = tag_ids(&store, &["colombia"]).await;
 
     input.section_id = world.id;
     let mark = store.latest_change_id().await.unwrap();
     store
-        .update_article(article.id, article.version, &input)
+        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(
@@ -300,13 +345,16 @@ async fn byline_and_tag_edits_name_the_old_and_new_lists(store: TestStore) {
     let bo = author(&store, "bo-chen").await;
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
 
     input.author_ids = vec![bo.id];
     input.tags = vec!["Trade".to_owned()];
     let mark = store.latest_change_id().await.unwrap();
     store
-        .update_article(article.id, article.version, &input)
+        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     let change = store.changes_since(mark, 10).await.unwrap().remove(0);
@@ -336,7 +384,10 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     let bo = author(&store, "bo-chen").await;
     let mut input = article_input(politics.id, "in-the-works", &[ann.id]);
     input.status = ArticleStatus::Draft;
-    let draft = store.create_article(&input).await.unwrap();
+    let draft = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let only_article = tags([
         cache_tags::article(draft.id),
         cache_tags::ANY_ARTICLE.to_owned(),
@@ -353,7 +404,7 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
         edit(&mut input);
         let mark = store.latest_change_id().await.unwrap();
         version = store
-            .update_article(draft.id, version, &input)
+            .update_article(draft.id, version, &input, jiff::Timestamp::now())
             .await
             .unwrap()
             .version;
@@ -370,7 +421,7 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     input.author_ids = vec![bo.id, ann.id];
     let mark = store.latest_change_id().await.unwrap();
     store
-        .update_article(draft.id, version, &input)
+        .update_article(draft.id, version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(
@@ -384,18 +435,30 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
 
     // An unpublished article is just as invisible.
     let published = store
-        .create_article(&article_input(politics.id, "retracted", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "retracted", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let retracted = store
-        .set_article_status(published.id, ArticleStatus::Unpublished)
+        .set_article_status(
+            published.id,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let mut edit = article_input(world.id, "retracted", &[bo.id]);
     edit.status = ArticleStatus::Unpublished;
     let mark = store.latest_change_id().await.unwrap();
     store
-        .update_article(published.id, retracted.version, &edit)
+        .update_article(
+            published.id,
+            retracted.version,
+            &edit,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     expect_one_change(
@@ -449,7 +512,10 @@ async fn a_follower_never_misses_a_change_under_concurrent_writes(store: TestSto
         writers.push(tokio::spawn(async move {
             for n in 0..WRITES {
                 let slug = format!("writer-{writer}-{n}");
-                store.create_author(&author_input(&slug)).await.unwrap();
+                store
+                    .create_author(&author_input(&slug), jiff::Timestamp::now())
+                    .await
+                    .unwrap();
             }
         }));
     }

@@ -55,7 +55,11 @@ async fn article(store: &Store, slug: &str) -> i64 {
     };
     let mut input = article_input(section.id, slug, &[writer.id]);
     input.first_published_at = Some(base_time());
-    store.create_article(&input).await.unwrap().id
+    store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .id
 }
 
 async fn reader(store: &Store, name: &str) -> Reader {
@@ -303,9 +307,17 @@ async fn readers_sign_up_verify_and_keep_sessions(store: TestStore) {
             .is_none()
     );
 
-    let renamed = store.rename_reader(lia.id, "Lia Reyes").await.unwrap();
+    let renamed = store
+        .rename_reader(lia.id, "Lia Reyes", jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(renamed.display_name, "Lia Reyes");
-    assert!(store.rename_reader(lia.id, "\u{202E}evil").await.is_err());
+    assert!(
+        store
+            .rename_reader(lia.id, "\u{202E}evil", jiff::Timestamp::now())
+            .await
+            .is_err()
+    );
 }
 
 async fn unverified_readers_cannot_comment(store: TestStore) {
@@ -1342,7 +1354,11 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
         everything.push(held.id);
     }
     store
-        .set_article_status(pulled_article, ArticleStatus::Unpublished)
+        .set_article_status(
+            pulled_article,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
 

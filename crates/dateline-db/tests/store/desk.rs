@@ -37,14 +37,23 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     let mut input = article_input(politics.id, "budget", &[ada.id]);
     input.headline = "Budget 100% agreed".into();
     input.status = ArticleStatus::Draft;
-    let budget = store.create_article(&input).await.unwrap();
+    let budget = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let mut input = article_input(world.id, "summit", &[bo.id, ada.id]);
     input.headline = "Summit_opens".into();
-    let summit = store.create_article(&input).await.unwrap();
+    let summit = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let mut input = article_input(world.id, "ports", &[bo.id]);
     input.headline = "Ports reopen".into();
     input.status = ArticleStatus::InReview;
-    let ports = store.create_article(&input).await.unwrap();
+    let ports = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
 
     let ids = |filter: DeskFilter| {
         let store = store.store.clone();
@@ -123,13 +132,22 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     let mut input = article_input(politics.id, "by-ada", &[ada.id]);
     input.status = ArticleStatus::Draft;
     // Started by the unlinked writer, bylined to Ada.
-    let started = store.create_article_as(&input, &unlinked).await.unwrap();
+    let started = store
+        .create_article_as(&input, &unlinked, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let mut input = article_input(politics.id, "by-bo", &[bo.id]);
     input.status = ArticleStatus::Draft;
-    let others = store.create_article_as(&input, &ada_staff).await.unwrap();
+    let others = store
+        .create_article_as(&input, &ada_staff, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let mut input = article_input(politics.id, "nobodys", &[bo.id]);
     input.status = ArticleStatus::Draft;
-    let nobodys = store.create_article(&input).await.unwrap();
+    let nobodys = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
 
     let ada_owner = Owner {
         staff_id: ada_staff.staff_id.unwrap(),

@@ -56,7 +56,10 @@ async fn draft(store: &Store, slug: &str) -> (ArticleInput, i64) {
     };
     let mut input = article_input(politics.id, slug, &[ann.id]);
     input.status = ArticleStatus::Draft;
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     (input, article.id)
 }
 
@@ -70,18 +73,27 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     input.tags = vec!["Colombia".to_owned(), "  ".to_owned()];
 
     let before = Timestamp::now() - SignedDuration::from_secs(1);
-    let created = store.create_article_as(&input, &ana).await.unwrap();
+    let created = store
+        .create_article_as(&input, &ana, jiff::Timestamp::now())
+        .await
+        .unwrap();
     input.headline = "Petro invited to the White House".to_owned();
     input.author_ids = vec![bo.id, ann.id];
     input.comments_open = false;
     let saved = store
-        .save_article(created.id, created.version, &input, &ana)
+        .save_article(
+            created.id,
+            created.version,
+            &input,
+            &ana,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     // An import's save is a revision too, by no person.
     input.body = "A longer body.".to_owned();
     let imported = store
-        .update_article(created.id, saved.version, &input)
+        .update_article(created.id, saved.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -149,7 +161,9 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     let mut published = article_input(politics.id, "straight-out", &[ann.id]);
     published.status = ArticleStatus::Published;
     assert!(matches!(
-        store.create_article_as(&published, &ana).await,
+        store
+            .create_article_as(&published, &ana, jiff::Timestamp::now())
+            .await,
         Err(DbError::Refused(_))
     ));
 }
@@ -159,10 +173,13 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
     let (mut input, id) = draft(&store, "petro-invited").await;
     let original_headline = input.headline.clone();
     input.headline = "A worse headline".to_owned();
-    let v2 = store.save_article(id, 1, &input, &ana).await.unwrap();
+    let v2 = store
+        .save_article(id, 1, &input, &ana, jiff::Timestamp::now())
+        .await
+        .unwrap();
 
     let restored = store
-        .restore_revision(id, 1, v2.version, &ana)
+        .restore_revision(id, 1, v2.version, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(restored.headline, original_headline);
@@ -180,7 +197,7 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
 
     // The optimistic lock applies: restoring from a stale version is a conflict.
     let error = store
-        .restore_revision(id, 2, v2.version, &ana)
+        .restore_revision(id, 2, v2.version, &ana, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(
@@ -189,7 +206,9 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
     );
     assert_eq!(store.article_revisions(id).await.unwrap().len(), 3);
     assert!(matches!(
-        store.restore_revision(id, 99, restored.version, &ana).await,
+        store
+            .restore_revision(id, 99, restored.version, &ana, jiff::Timestamp::now())
+            .await,
         Err(DbError::NotFound)
     ));
 }
@@ -201,11 +220,17 @@ async fn a_stale_save_is_a_conflict_and_overwrites_nothing(store: TestStore) {
 
     let mut anas = input.clone();
     anas.body = "Ana's careful rewrite.".to_owned();
-    let saved = store.save_article(id, 1, &anas, &ana).await.unwrap();
+    let saved = store
+        .save_article(id, 1, &anas, &ana, jiff::Timestamp::now())
+        .await
+        .unwrap();
 
     let mut bos = input.clone();
     bos.body = "Bo's rewrite from the old version.".to_owned();
-    let error = store.save_article(id, 1, &bos, &bo).await.unwrap_err();
+    let error = store
+        .save_article(id, 1, &bos, &bo, jiff::Timestamp::now())
+        .await
+        .unwrap_err();
     let DbError::Conflict { current_version } = error else {
         panic!("expected a conflict, got {error:?}");
     };
@@ -220,7 +245,7 @@ async fn a_stale_save_is_a_conflict_and_overwrites_nothing(store: TestStore) {
 
     // Bo saves again on top of the current version: now it goes through.
     let merged = store
-        .save_article(id, current_version, &bos, &bo)
+        .save_article(id, current_version, &bos, &bo, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(merged.body, bos.body);
@@ -230,7 +255,10 @@ async fn a_newsroom_save_keeps_the_status(store: TestStore) {
     let ana = editor(&store, "ana@news.example", "Ana Pérez").await;
     let (mut input, id) = draft(&store, "petro-invited").await;
     input.status = ArticleStatus::Published;
-    let saved = store.save_article(id, 1, &input, &ana).await.unwrap();
+    let saved = store
+        .save_article(id, 1, &input, &ana, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(saved.status, ArticleStatus::Draft);
     assert_eq!(saved.first_published_at, None);
     assert!(
@@ -304,7 +332,10 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
     let politics = store.section_by_slug("politics").await.unwrap().unwrap();
     let mut anonymous = article_input(politics.id, "no-byline", &[]);
     anonymous.status = ArticleStatus::Draft;
-    let anonymous = store.create_article(&anonymous).await.unwrap();
+    let anonymous = store
+        .create_article(&anonymous, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert!(matches!(
         store
             .transition_article(anonymous.id, ArticleStatus::Published, &ana, now)
@@ -652,7 +683,13 @@ async fn overdue_articles_publish_at_once_and_exactly_once(store: TestStore) {
         store.article(ids[2]).await.unwrap().unwrap().status,
         ArticleStatus::Scheduled
     );
-    assert_eq!(store.queue_scheduled_publications().await.unwrap(), 1);
+    assert_eq!(
+        store
+            .queue_scheduled_publications(jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {

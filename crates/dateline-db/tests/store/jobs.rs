@@ -30,7 +30,7 @@ const LEASE: Duration = Duration::from_secs(60);
 fn job_at(kind: &str, n: i64, run_at: Timestamp) -> NewJob {
     NewJob {
         run_at,
-        ..NewJob::now(kind, json!({ "n": n }))
+        ..NewJob::at(kind, json!({ "n": n }), jiff::Timestamp::now())
     }
 }
 
@@ -47,9 +47,13 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
     let payload = json!({ "image": 7, "formats": ["webp", "jpeg"], "note": "ünïcode" });
     let job = NewJob {
         run_at: t,
-        ..NewJob::now("resize", payload.clone())
+        ..NewJob::at("resize", payload.clone(), jiff::Timestamp::now())
     };
-    let id = store.enqueue(&job).await.unwrap().unwrap();
+    let id = store
+        .enqueue(&job, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(counts(&store).await, vec![count("queued", 1)]);
 
     let claimed = store
@@ -76,7 +80,10 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
         .unwrap();
     assert_eq!(again, None);
 
-    store.complete_job(id).await.unwrap();
+    store
+        .complete_job(id, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(counts(&store).await, vec![count("done", 1)]);
     // Done is done, however long anyone waits.
     let later = t + SignedDuration::from_hours(48);
@@ -96,26 +103,47 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
         ..job_at("sitemap", n, t)
     };
 
-    let first = store.enqueue(&sitemap(1)).await.unwrap();
+    let first = store
+        .enqueue(&sitemap(1), jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert!(first.is_some());
-    assert_eq!(store.enqueue(&sitemap(2)).await.unwrap(), None);
-    assert_eq!(store.enqueue(&sitemap(3)).await.unwrap(), None);
+    assert_eq!(
+        store
+            .enqueue(&sitemap(2), jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .enqueue(&sitemap(3), jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        None
+    );
     // Another key, or no key, is other work.
     let other = NewJob {
         dedup_key: Some("feeds".to_owned()),
         ..job_at("sitemap", 4, t)
     };
-    assert!(store.enqueue(&other).await.unwrap().is_some());
     assert!(
         store
-            .enqueue(&job_at("sitemap", 5, t))
+            .enqueue(&other, jiff::Timestamp::now())
             .await
             .unwrap()
             .is_some()
     );
     assert!(
         store
-            .enqueue(&job_at("sitemap", 6, t))
+            .enqueue(&job_at("sitemap", 5, t), jiff::Timestamp::now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .enqueue(&job_at("sitemap", 6, t), jiff::Timestamp::now())
             .await
             .unwrap()
             .is_some()
@@ -131,13 +159,31 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
         .unwrap();
     assert_eq!(Some(claimed.id), first);
     assert_eq!(claimed.payload, json!({ "n": 1 }));
-    let second = store.enqueue(&sitemap(7)).await.unwrap();
+    let second = store
+        .enqueue(&sitemap(7), jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert!(second.is_some());
     assert_ne!(second, first);
-    assert_eq!(store.enqueue(&sitemap(8)).await.unwrap(), None);
+    assert_eq!(
+        store
+            .enqueue(&sitemap(8), jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        None
+    );
 
-    store.complete_job(claimed.id).await.unwrap();
-    assert_eq!(store.enqueue(&sitemap(9)).await.unwrap(), None);
+    store
+        .complete_job(claimed.id, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .enqueue(&sitemap(9), jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(
         counts(&store).await,
         vec![count("done", 1), count("queued", 4)]
@@ -160,7 +206,7 @@ async fn higher_priority_runs_first_then_the_earliest(store: TestStore) {
         (6, 0, 0),
     ] {
         let id = store
-            .enqueue(&with_priority(n, priority, minutes))
+            .enqueue(&with_priority(n, priority, minutes), jiff::Timestamp::now())
             .await
             .unwrap()
             .unwrap();
@@ -185,7 +231,7 @@ async fn a_job_due_later_is_not_claimed_before_its_time(store: TestStore) {
     let t = base_time();
     let due = t + SignedDuration::from_hours(1);
     let id = store
-        .enqueue(&job_at("newsletter", 1, due))
+        .enqueue(&job_at("newsletter", 1, due), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
@@ -208,12 +254,12 @@ async fn a_job_due_later_is_not_claimed_before_its_time(store: TestStore) {
 async fn workers_claim_only_the_kinds_they_handle(store: TestStore) {
     let t = base_time();
     let resize = store
-        .enqueue(&job_at("resize", 1, t))
+        .enqueue(&job_at("resize", 1, t), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
     let email = store
-        .enqueue(&job_at("email", 2, t))
+        .enqueue(&job_at("email", 2, t), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
@@ -239,7 +285,7 @@ async fn workers_claim_only_the_kinds_they_handle(store: TestStore) {
 async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     let t = base_time();
     let id = store
-        .enqueue(&job_at("resize", 1, t))
+        .enqueue(&job_at("resize", 1, t), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
@@ -286,17 +332,23 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
         .unwrap();
     assert_eq!(third, None);
 
-    store.complete_job(id).await.unwrap();
+    store
+        .complete_job(id, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(counts(&store).await, vec![count("done", 1)]);
 }
 
 async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
     let t = base_time();
     let id = store
-        .enqueue(&NewJob {
-            max_attempts: 3,
-            ..job_at("webmention", 1, t)
-        })
+        .enqueue(
+            &NewJob {
+                max_attempts: 3,
+                ..job_at("webmention", 1, t)
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -359,10 +411,13 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
 async fn backoff_doubles_up_to_an_hour(store: TestStore) {
     let mut now = base_time();
     let id = store
-        .enqueue(&NewJob {
-            max_attempts: 10,
-            ..job_at("webmention", 1, now)
-        })
+        .enqueue(
+            &NewJob {
+                max_attempts: 10,
+                ..job_at("webmention", 1, now)
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -394,7 +449,7 @@ async fn concurrent_claims_never_hand_out_a_job_twice(store: TestStore) {
     for n in 0..JOBS {
         enqueued.insert(
             store
-                .enqueue(&job_at("resize", n, t))
+                .enqueue(&job_at("resize", n, t), jiff::Timestamp::now())
                 .await
                 .unwrap()
                 .unwrap(),
@@ -450,14 +505,22 @@ async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
         dedup_key: Some("sitemap".to_owned()),
         ..job_at("sitemap", n, t)
     };
-    let first = store.enqueue(&sitemap(1)).await.unwrap().unwrap();
+    let first = store
+        .enqueue(&sitemap(1), jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
     let claimed = store
         .claim_job("node-a", &["sitemap"], LEASE, t)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(claimed.id, first);
-    let waiting = store.enqueue(&sitemap(2)).await.unwrap().unwrap();
+    let waiting = store
+        .enqueue(&sitemap(2), jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap();
 
     let outcome = store.fail_job(first, "storage unavailable", t).await;
     assert!(outcome.is_ok(), "fail_job: {outcome:?}");

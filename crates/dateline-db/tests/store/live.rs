@@ -60,7 +60,10 @@ async fn story(store: &Store, slug: &str) -> i64 {
     };
     let writer = author(store, &format!("writer-{slug}")).await;
     store
-        .create_article(&article_input(politics.id, slug, &[writer.id]))
+        .create_article(
+            &article_input(politics.id, slug, &[writer.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .id
@@ -84,7 +87,10 @@ async fn narrate_jobs(store: &Store) -> usize {
         .unwrap()
     {
         count += 1;
-        store.complete_job(job.id).await.unwrap();
+        store
+            .complete_job(job.id, jiff::Timestamp::now())
+            .await
+            .unwrap();
     }
     count
 }
@@ -579,7 +585,11 @@ async fn live_a_draft_starts_its_coverage_when_published(store: TestStore) {
     let writer = author(&store, "writer").await;
     let mut input = article_input(politics.id, "breaking", &[writer.id]);
     input.status = ArticleStatus::Draft;
-    let id = store.create_article(&input).await.unwrap().id;
+    let id = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .id;
     let started = store.live().start(id, &desk(), at(0)).await.unwrap();
     assert!(started.is_live());
     assert!(!started.is_live_now(), "a draft is not live for readers");

@@ -60,12 +60,19 @@ async fn migrating_twice_is_a_no_op(store: TestStore) {
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
     input.hero_image_id = Some(photo.id);
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let job = store
-        .enqueue(&NewJob::now(
-            "resize",
-            serde_json::json!({"image": photo.id}),
-        ))
+        .enqueue(
+            &NewJob::at(
+                "resize",
+                serde_json::json!({"image": photo.id}),
+                jiff::Timestamp::now(),
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert!(job.is_some());

@@ -41,7 +41,10 @@ async fn narrate_jobs(store: &Store) -> Vec<serde_json::Value> {
         .unwrap()
     {
         payloads.push(job.payload);
-        store.complete_job(job.id).await.unwrap();
+        store
+            .complete_job(job.id, jiff::Timestamp::now())
+            .await
+            .unwrap();
     }
     payloads
 }
@@ -53,7 +56,10 @@ async fn published_article(store: &Store, slug: &str) -> i64 {
     };
     let writer = author(store, &format!("writer-{slug}")).await;
     store
-        .create_article(&article_input(politics.id, slug, &[writer.id]))
+        .create_article(
+            &article_input(politics.id, slug, &[writer.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .id
@@ -103,7 +109,13 @@ async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: 
         .collect();
     edit.body = "An edited body.".to_owned();
     store
-        .save_article(id, article.version, &edit, &editor())
+        .save_article(
+            id,
+            article.version,
+            &edit,
+            &editor(),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let jobs = narrate_jobs(&store).await;
@@ -112,7 +124,13 @@ async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: 
     let article = store.article(id).await.unwrap().unwrap();
     edit.body = "Edited again.".to_owned();
     store
-        .save_article(id, article.version, &edit, &editor())
+        .save_article(
+            id,
+            article.version,
+            &edit,
+            &editor(),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(narrate_jobs(&store).await.len(), 1);
@@ -123,7 +141,11 @@ async fn drafts_are_not_narrated(store: TestStore) {
     let writer = author(&store, "writer").await;
     let mut input = article_input(politics.id, "draft", &[writer.id]);
     input.status = ArticleStatus::Draft;
-    let id = store.create_article(&input).await.unwrap().id;
+    let id = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .id;
     assert!(store.article_audio(id).await.unwrap().is_none());
     assert!(
         !store
@@ -149,14 +171,17 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
         "already waiting"
     );
     narrate_jobs(&store).await;
-    store.start_narration(id).await.unwrap();
+    store
+        .start_narration(id, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(
         store.article_audio(id).await.unwrap().unwrap().status,
         AudioStatus::Generating
     );
     let before = store.latest_change_id().await.unwrap();
     store
-        .finish_narration(id, &files("a1", true), &run("h1"))
+        .finish_narration(id, &files("a1", true), &run("h1"), jiff::Timestamp::now())
         .await
         .unwrap();
     let changes = store.changes_since(before, 10).await.unwrap();
@@ -175,7 +200,7 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
             .unwrap()
     );
     store
-        .fail_narration(id, "espeak-ng exited with 1")
+        .fail_narration(id, "espeak-ng exited with 1", jiff::Timestamp::now())
         .await
         .unwrap();
     let audio = store.article_audio(id).await.unwrap().unwrap();
@@ -184,7 +209,7 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
     assert_eq!(audio.playable(), Some(&files("a1", true)));
 
     store
-        .finish_narration(id, &files("a2", false), &run("h2"))
+        .finish_narration(id, &files("a2", false), &run("h2"), jiff::Timestamp::now())
         .await
         .unwrap();
     let audio = store.article_audio(id).await.unwrap().unwrap();
@@ -200,7 +225,7 @@ async fn opting_out_hides_the_player_and_stops_narration(store: TestStore) {
     let id = published_article(&store, "vote-delayed").await;
     narrate_jobs(&store).await;
     store
-        .finish_narration(id, &files("a1", false), &run("h1"))
+        .finish_narration(id, &files("a1", false), &run("h1"), jiff::Timestamp::now())
         .await
         .unwrap();
     store
@@ -327,19 +352,41 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
     let neural = published_article(&store, "neural").await;
     narrate_jobs(&store).await;
     store
-        .finish_narration(fallback, &files("f", true), &run("h"))
+        .finish_narration(
+            fallback,
+            &files("f", true),
+            &run("h"),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     store
-        .finish_narration(neural, &files("n", false), &run("h"))
+        .finish_narration(
+            neural,
+            &files("n", false),
+            &run("h"),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
-    assert_eq!(store.queue_all_narration(true).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .queue_all_narration(true, jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         narrate_jobs(&store).await,
         vec![serde_json::json!({ "article_id": fallback })]
     );
-    assert_eq!(store.queue_all_narration(false).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .queue_all_narration(false, jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        2
+    );
     let progress = store.narration_progress().await.unwrap();
     assert_eq!(progress, vec![("queued".to_owned(), 2)]);
 }
@@ -367,7 +414,10 @@ async fn a_new_voice_reads_the_newest_first_also_what_was_waiting(store: TestSto
     let middle = published_article(&store, "middle").await;
     let newest = published_article(&store, "newest").await;
     assert_eq!(
-        store.queue_all_narration(false).await.unwrap(),
+        store
+            .queue_all_narration(false, jiff::Timestamp::now())
+            .await
+            .unwrap(),
         0,
         "all waiting already"
     );

@@ -48,7 +48,13 @@ async fn newsroom(store: &Store) -> (Vec<Section>, Vec<i64>) {
         let mut input = article_input(sections[section].id, slug, &[writer.id]);
         input.tags = vec!["Trade".to_owned()];
         input.first_published_at = Some(hours_after_base(i64::try_from(hour).unwrap() + 1));
-        ids.push(store.create_article(&input).await.unwrap().id);
+        ids.push(
+            store
+                .create_article(&input, jiff::Timestamp::now())
+                .await
+                .unwrap()
+                .id,
+        );
     }
     (sections, ids)
 }

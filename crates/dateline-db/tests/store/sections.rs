@@ -38,7 +38,7 @@ async fn sections_are_listed_in_position_order(store: TestStore) {
 async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
     for reserved in paths::RESERVED_SECTION_SLUGS {
         let error = store
-            .create_section(&section_input(reserved, 1))
+            .create_section(&section_input(reserved, 1), jiff::Timestamp::now())
             .await
             .unwrap_err();
         assert!(
@@ -57,7 +57,7 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
         "a/b",
     ] {
         let error = store
-            .create_section(&section_input(invalid, 1))
+            .create_section(&section_input(invalid, 1), jiff::Timestamp::now())
             .await
             .unwrap_err();
         assert!(
@@ -67,7 +67,10 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
     }
     let mut nameless = section_input("politics", 1);
     nameless.name = "  ".to_owned();
-    let error = store.create_section(&nameless).await.unwrap_err();
+    let error = store
+        .create_section(&nameless, jiff::Timestamp::now())
+        .await
+        .unwrap_err();
     assert!(matches!(error, DbError::Refused(_)), "{error:?}");
 
     // Renaming is held to the same rules.
@@ -75,7 +78,11 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
     let change_before = store.latest_change_id().await.unwrap();
     for refused in ["search", "Not A Slug"] {
         let error = store
-            .update_section(politics.id, &section_input(refused, 1))
+            .update_section(
+                politics.id,
+                &section_input(refused, 1),
+                jiff::Timestamp::now(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(error, DbError::Refused(_)), "{refused}: {error:?}");
@@ -92,13 +99,17 @@ async fn a_taken_section_slug_is_a_duplicate(store: TestStore) {
     let change_before = store.latest_change_id().await.unwrap();
 
     let error = store
-        .create_section(&section_input("politics", 5))
+        .create_section(&section_input("politics", 5), jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
 
     let error = store
-        .update_section(world.id, &section_input("politics", 2))
+        .update_section(
+            world.id,
+            &section_input("politics", 2),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
@@ -113,7 +124,11 @@ async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
 
     let government = store
-        .update_section(politics.id, &section_input("government", 1))
+        .update_section(
+            politics.id,
+            &section_input("government", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(government.id, politics.id);
@@ -130,7 +145,11 @@ async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
 
     // A second rename: both old slugs lead to the newest.
     let civics = store
-        .update_section(politics.id, &section_input("civics", 1))
+        .update_section(
+            politics.id,
+            &section_input("civics", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -144,7 +163,11 @@ async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
 
     // Taking a former slug back makes it live again rather than a redirect to itself.
     let back = store
-        .update_section(politics.id, &section_input("politics", 1))
+        .update_section(
+            politics.id,
+            &section_input("politics", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(store.section_by_old_slug("politics").await.unwrap(), None);
@@ -157,13 +180,20 @@ async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
     // Saving without changing the slug leaves no redirect behind.
     let mut renamed = section_input("politics", 4);
     renamed.name = "Politics & Power".to_owned();
-    let saved = store.update_section(politics.id, &renamed).await.unwrap();
+    let saved = store
+        .update_section(politics.id, &renamed, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(saved.name, "Politics & Power");
     assert_eq!(saved.position, 4);
     assert_eq!(store.section_by_old_slug("politics").await.unwrap(), None);
 
     let error = store
-        .update_section(9_999, &section_input("elsewhere", 1))
+        .update_section(
+            9_999,
+            &section_input("elsewhere", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::NotFound), "{error:?}");
@@ -182,7 +212,10 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         ai_policy_url: None,
         logo_image_id: Some(7),
     };
-    store.save_settings(&courier).await.unwrap();
+    store
+        .save_settings(&courier, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(store.settings().await.unwrap(), courier);
 
     // Saving again replaces, it does not add a second row.
@@ -192,7 +225,10 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         time_zone: "Europe/Paris".to_owned(),
         ..courier
     };
-    store.save_settings(&renamed).await.unwrap();
+    store
+        .save_settings(&renamed, jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(store.settings().await.unwrap(), renamed);
 
     // A typo in the zone or a policy link that is not a web address loses nothing saved.
@@ -201,13 +237,18 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         ..renamed.clone()
     };
     assert!(matches!(
-        store.save_settings(&typo).await,
+        store.save_settings(&typo, jiff::Timestamp::now()).await,
         Err(dateline_db::DbError::Refused(_))
     ));
     let bad_link = SiteSettings {
         corrections_policy_url: Some("javascript:alert(1)".to_owned()),
         ..renamed.clone()
     };
-    assert!(store.save_settings(&bad_link).await.is_err());
+    assert!(
+        store
+            .save_settings(&bad_link, jiff::Timestamp::now())
+            .await
+            .is_err()
+    );
     assert_eq!(store.settings().await.unwrap(), renamed);
 }

@@ -36,7 +36,10 @@ async fn purge_jobs(store: &Store) -> Vec<serde_json::Value> {
         .unwrap()
     {
         found.push(job.payload.clone());
-        store.complete_job(job.id).await.unwrap();
+        store
+            .complete_job(job.id, jiff::Timestamp::now())
+            .await
+            .unwrap();
     }
     found
 }

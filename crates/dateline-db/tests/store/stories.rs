@@ -55,7 +55,11 @@ async fn newsroom(store: &Store) -> Newsroom {
         input.hero_image_id = hero.map(|image| image.id);
         input.first_published_at = Some(hours_after_base(hour));
         input.status = status;
-        store.create_article(&input).await.unwrap().id
+        store
+            .create_article(&input, jiff::Timestamp::now())
+            .await
+            .unwrap()
+            .id
     };
     use ArticleStatus::{Draft, Published, Scheduled};
     let p1 = publish(
@@ -104,7 +108,7 @@ async fn newsroom(store: &Store) -> Newsroom {
     )
     .await;
     store
-        .set_article_status(gone, ArticleStatus::Unpublished)
+        .set_article_status(gone, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -290,7 +294,7 @@ async fn each_story_carries_its_byline_picture_and_section(store: TestStore) {
 async fn unpublished_stories_leave_every_list(store: TestStore) {
     let n = newsroom(&store).await;
     store
-        .set_article_status(n.w1, ArticleStatus::Unpublished)
+        .set_article_status(n.w1, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -310,7 +314,7 @@ async fn unpublished_stories_leave_every_list(store: TestStore) {
 
     // Published again, it returns to its first publication time's place.
     store
-        .set_article_status(n.w1, ArticleStatus::Published)
+        .set_article_status(n.w1, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
@@ -326,7 +330,13 @@ async fn equal_publication_times_are_ordered_newest_id_first(store: TestStore) {
     for slug in ["a", "b", "c"] {
         let mut input = article_input(politics.id, slug, &[ann.id]);
         input.first_published_at = Some(hours_after_base(1));
-        created.push(store.create_article(&input).await.unwrap().id);
+        created.push(
+            store
+                .create_article(&input, jiff::Timestamp::now())
+                .await
+                .unwrap()
+                .id,
+        );
     }
     created.reverse();
     assert_eq!(ids(&store, StoryFilter::All, 10, &[]).await, created);
@@ -374,7 +384,11 @@ async fn every_page_of_every_list_cuts_one_order_from_either_end(store: TestStor
             16 => ArticleStatus::Scheduled,
             _ => ArticleStatus::Published,
         };
-        let id = store.create_article(&input).await.unwrap().id;
+        let id = store
+            .create_article(&input, jiff::Timestamp::now())
+            .await
+            .unwrap()
+            .id;
         if input.status == ArticleStatus::Published {
             listed.push(Listed {
                 id,
@@ -441,11 +455,19 @@ async fn a_story_listed_before_its_time_waits_for_it(store: TestStore) {
     let mut input = article_input(politics.id, "out-now", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
     input.first_published_at = Some(hours_after_base(1));
-    let out = store.create_article(&input).await.unwrap().id;
+    let out = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .id;
     let mut input = article_input(politics.id, "coming", &[ann.id, bo.id]);
     input.tags = vec!["Colombia".to_owned(), "Later".to_owned()];
     input.first_published_at = Some(hours_after_base(10));
-    let coming = store.create_article(&input).await.unwrap().id;
+    let coming = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .id;
     let colombia = store.tag_by_slug("colombia").await.unwrap().unwrap().id;
     let later = store.tag_by_slug("later").await.unwrap().unwrap().id;
 
@@ -519,18 +541,31 @@ async fn a_new_byline_or_tag_moves_the_story_between_lists(store: TestStore) {
     let mut input = article_input(politics.id, "older", &[bo.id]);
     input.tags = vec!["Trade".to_owned()];
     input.first_published_at = Some(hours_after_base(1));
-    let older = store.create_article(&input).await.unwrap().id;
+    let older = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .id;
     let mut input = article_input(politics.id, "newer", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
     input.first_published_at = Some(hours_after_base(2));
-    let created = store.create_article(&input).await.unwrap();
+    let created = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let colombia = store.tag_by_slug("colombia").await.unwrap().unwrap().id;
     let trade = store.tag_by_slug("trade").await.unwrap().unwrap().id;
 
     input.author_ids = vec![bo.id];
     input.tags = vec!["Trade".to_owned()];
     store
-        .save_article(created.id, created.version, &input, &Actor::system("test"))
+        .save_article(
+            created.id,
+            created.version,
+            &input,
+            &Actor::system("test"),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     for (filter, expected) in [

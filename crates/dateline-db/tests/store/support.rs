@@ -36,7 +36,7 @@ pub fn section_input(slug: &str, position: i32) -> SectionInput {
 
 pub async fn section(store: &Store, slug: &str, position: i32) -> Section {
     store
-        .create_section(&section_input(slug, position))
+        .create_section(&section_input(slug, position), jiff::Timestamp::now())
         .await
         .unwrap()
 }
@@ -51,7 +51,10 @@ pub fn author_input(slug: &str) -> AuthorInput {
 }
 
 pub async fn author(store: &Store, slug: &str) -> Author {
-    store.create_author(&author_input(slug)).await.unwrap()
+    store
+        .create_author(&author_input(slug), jiff::Timestamp::now())
+        .await
+        .unwrap()
 }
 
 pub fn image_input(key: &str) -> ImageInput {
@@ -82,7 +85,10 @@ pub fn image_input(key: &str) -> ImageInput {
 }
 
 pub async fn image(store: &Store, key: &str) -> Image {
-    store.insert_image(&image_input(key)).await.unwrap()
+    store
+        .insert_image(&image_input(key), jiff::Timestamp::now())
+        .await
+        .unwrap()
 }
 
 /// A published article with a short body, no picture and no tags, first published "now".

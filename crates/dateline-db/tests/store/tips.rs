@@ -149,7 +149,10 @@ async fn a_tip_keeps_ciphertext_and_is_found_by_its_codename_key(store: TestStor
     let politics = section(&store, "politics", 0).await;
     let writer = author(&store, "ada").await;
     let article = store
-        .create_article(&article_input(politics.id, "budget", &[writer.id]))
+        .create_article(
+            &article_input(politics.id, "budget", &[writer.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let mut tip = new_tip("lookup-1", &["tips/a.age", "tips/b.age"]);

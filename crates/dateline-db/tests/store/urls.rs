@@ -31,7 +31,12 @@ async fn move_article(store: &TestStore, article_id: i64, section_id: i64, slug:
     );
     input.status = current.article.status;
     store
-        .update_article(article_id, current.article.version, &input)
+        .update_article(
+            article_id,
+            current.article.version,
+            &input,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
 }
@@ -43,7 +48,10 @@ async fn a_published_article_is_found_with_its_page(store: TestStore) {
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.hero_image_id = Some(photo.id);
     input.tags = vec!["Colombia".to_owned()];
-    let article = store.create_article(&input).await.unwrap();
+    let article = store
+        .create_article(&input, jiff::Timestamp::now())
+        .await
+        .unwrap();
 
     let lookup = store
         .published_article_at("politics", "petro-invited")
@@ -88,7 +96,10 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
             &[ann.id],
         );
         input.status = status;
-        store.create_article(&input).await.unwrap();
+        store
+            .create_article(&input, jiff::Timestamp::now())
+            .await
+            .unwrap();
         assert_eq!(
             resolve(&store, "politics", &input.slug).await,
             At::NotFound,
@@ -97,7 +108,10 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
     }
 
     let article = store
-        .create_article(&article_input(politics.id, "retracted", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "retracted", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -105,7 +119,11 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
         At::Found(article.id)
     );
     store
-        .set_article_status(article.id, ArticleStatus::Unpublished)
+        .set_article_status(
+            article.id,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(resolve(&store, "politics", "retracted").await, At::NotFound);
@@ -118,7 +136,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
         At::NotFound
     );
     store
-        .set_article_status(article.id, ArticleStatus::Published)
+        .set_article_status(article.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
@@ -131,7 +149,10 @@ async fn a_slug_change_redirects_the_old_path(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
     let article = store
-        .create_article(&article_input(politics.id, "petro-invted", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "petro-invted", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
 
@@ -152,7 +173,10 @@ async fn a_move_to_another_section_redirects_the_old_path(store: TestStore) {
     let world = section(&store, "world", 2).await;
     let ann = author(&store, "ann-lee").await;
     let article = store
-        .create_article(&article_input(politics.id, "petro-invited", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "petro-invited", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
 
@@ -182,18 +206,28 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
     let kept = store
-        .create_article(&article_input(politics.id, "petro-invited", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "petro-invited", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     // Renamed before the section is: its redirect names the section's old slug.
     let early = store
-        .create_article(&article_input(politics.id, "early-draft-name", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "early-draft-name", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     move_article(&store, early.id, politics.id, "early").await;
 
     store
-        .update_section(politics.id, &section_input("government", 1))
+        .update_section(
+            politics.id,
+            &section_input("government", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
 
@@ -215,7 +249,10 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
     );
     // Renamed after the section is: the old section path still finds it.
     let late = store
-        .create_article(&article_input(politics.id, "late-name", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "late-name", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     move_article(&store, late.id, politics.id, "late").await;
@@ -236,7 +273,10 @@ async fn a_chain_of_renames_redirects_to_the_newest_path(store: TestStore) {
     let world = section(&store, "world", 2).await;
     let ann = author(&store, "ann-lee").await;
     let article = store
-        .create_article(&article_input(politics.id, "first", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "first", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
 
@@ -257,11 +297,19 @@ async fn a_chain_of_renames_redirects_to_the_newest_path(store: TestStore) {
 
     // The sections are renamed twice too: the oldest path of all still lands on the newest.
     store
-        .update_section(world.id, &section_input("international", 2))
+        .update_section(
+            world.id,
+            &section_input("international", 2),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     store
-        .update_section(world.id, &section_input("global", 2))
+        .update_section(
+            world.id,
+            &section_input("global", 2),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     for (section_slug, slug) in [
@@ -282,7 +330,10 @@ async fn going_back_to_an_old_slug_makes_it_live_again(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
     let article = store
-        .create_article(&article_input(politics.id, "original", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "original", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
 
@@ -300,11 +351,19 @@ async fn going_back_to_an_old_slug_makes_it_live_again(store: TestStore) {
 
     // The same for a section slug given back.
     store
-        .update_section(politics.id, &section_input("government", 1))
+        .update_section(
+            politics.id,
+            &section_input("government", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     store
-        .update_section(politics.id, &section_input("politics", 1))
+        .update_section(
+            politics.id,
+            &section_input("politics", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -321,7 +380,10 @@ async fn a_new_article_may_take_over_an_old_path(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
     let old = store
-        .create_article(&article_input(politics.id, "summit", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "summit", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     move_article(&store, old.id, politics.id, "summit-2025").await;
@@ -332,7 +394,10 @@ async fn a_new_article_may_take_over_an_old_path(store: TestStore) {
 
     // A live article at a path wins over a redirect from it.
     let new = store
-        .create_article(&article_input(politics.id, "summit", &[ann.id]))
+        .create_article(
+            &article_input(politics.id, "summit", &[ann.id]),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -34,7 +34,7 @@ async fn save(store: &Store, id: i64, input: &ArticleInput, editor: &Actor) {
         .expect("article")
         .version;
     store
-        .save_article(id, version, input, editor)
+        .save_article(id, version, input, editor, jiff::Timestamp::now())
         .await
         .expect("saves");
 }

@@ -492,6 +492,7 @@ pub async fn create_article(
         &caller.as_actor(),
         fields.changes(),
         ArticleStatus::Draft,
+        Timestamp::now(),
     )
     .await?;
     article_answer(&state, article.id, StatusCode::CREATED, None).await
@@ -571,7 +572,16 @@ pub async fn update_article(
     if version != page.article.version {
         return Err(conflict(&state, &page));
     }
-    match articles::save(state.ctx(), &actor, id, version, fields.changes()).await {
+    match articles::save(
+        state.ctx(),
+        &actor,
+        id,
+        version,
+        fields.changes(),
+        Timestamp::now(),
+    )
+    .await
+    {
         Ok(_) => article_answer(&state, id, StatusCode::OK, None).await,
         Err(UseCaseError::Conflict { .. }) => {
             // Saved by someone else between our read and our write.

@@ -549,6 +549,7 @@ pub async fn create(
         &staff.as_actor(),
         fields.changes(),
         ArticleStatus::Draft,
+        Timestamp::now(),
     )
     .await
     {
@@ -674,6 +675,7 @@ pub async fn save(
         id,
         expected_version,
         fields.changes(),
+        Timestamp::now(),
     )
     .await;
     match saved {
@@ -1139,7 +1141,16 @@ pub async fn restore(
     axum::Form(form): axum::Form<RestoreForm>,
 ) -> Result<Response, WebError> {
     let expected = form.expected_version.parse::<i64>().unwrap_or(-1);
-    match articles::restore_revision(state.ctx(), &staff.as_actor(), id, number, expected).await {
+    match articles::restore_revision(
+        state.ctx(),
+        &staff.as_actor(),
+        id,
+        number,
+        expected,
+        Timestamp::now(),
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/newsroom/articles/{id}/edit?saved=1")).into_response()),
         // Someone saved after the history was opened: show it again, with what changed.
         Err(UseCaseError::Conflict { .. }) => {

@@ -87,9 +87,12 @@ pub async fn request_narration(
     let Ok(article_id) = article_id.parse::<i64>() else {
         return Ok(super::objects::not_found());
     };
-    let asked = request_first_listen(state.ctx(), article_id, || {
-        state.first_listens().check().is_ok()
-    })
+    let asked = request_first_listen(
+        state.ctx(),
+        article_id,
+        || state.first_listens().check().is_ok(),
+        jiff::Timestamp::now(),
+    )
     .await;
     let path = match asked {
         Ok(FirstListen::Asked { path }) => path,

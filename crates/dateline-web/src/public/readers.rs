@@ -1055,7 +1055,14 @@ pub async fn rename(
     let Some(current) = current else {
         return Ok(sign_in_first());
     };
-    match readers::rename(state.ctx(), &current.reader, &form.display_name).await {
+    match readers::rename(
+        state.ctx(),
+        &current.reader,
+        &form.display_name,
+        Timestamp::now(),
+    )
+    .await
+    {
         Ok(reader) => {
             let current = CurrentReader { reader, ..current };
             account_page(

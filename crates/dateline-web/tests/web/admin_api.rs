@@ -49,12 +49,15 @@ async fn desk(store: TestStore) -> Desk {
         let slug = format!("{role}-writer");
         let author = store
             .store
-            .create_author(&AuthorInput {
-                slug: slug.clone(),
-                name: format!("{role} writer"),
-                role: "Reporter".into(),
-                bio: String::new(),
-            })
+            .create_author(
+                &AuthorInput {
+                    slug: slug.clone(),
+                    name: format!("{role} writer"),
+                    role: "Reporter".into(),
+                    bio: String::new(),
+                },
+                jiff::Timestamp::now(),
+            )
             .await
             .expect("author");
         let member = store
@@ -172,7 +175,7 @@ async fn make_article(desk: &Desk, status: ArticleStatus, author: i64, slug: &st
     desk.site
         .state
         .store()
-        .create_article(&input)
+        .create_article(&input, jiff::Timestamp::now())
         .await
         .expect("article")
         .id
@@ -645,11 +648,14 @@ async fn tokens_are_required_and_revoked_tokens_refused(store: TestStore) {
 async fn scheduling_reads_local_times_in_the_newsroom_zone(store: TestStore) {
     store
         .store
-        .save_settings(&SiteSettings {
-            name: "The Dateline".to_owned(),
-            time_zone: "America/New_York".to_owned(),
-            ..SiteSettings::default()
-        })
+        .save_settings(
+            &SiteSettings {
+                name: "The Dateline".to_owned(),
+                time_zone: "America/New_York".to_owned(),
+                ..SiteSettings::default()
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("settings");
     let desk = desk(store).await;

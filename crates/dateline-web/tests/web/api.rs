@@ -43,19 +43,23 @@ async fn lists_and_filters_published_articles(store: TestStore) {
     let mut draft = article(room.world, room.author, "draft-piece", "Draft piece", 1);
     draft.status = ArticleStatus::Draft;
     draft.first_published_at = None;
-    store.create_article(&draft).await.expect("draft");
+    store
+        .create_article(&draft, jiff::Timestamp::now())
+        .await
+        .expect("draft");
     let pulled = store
-        .create_article(&article(
-            room.world,
-            room.author,
-            "pulled",
-            "Pulled story",
-            2,
-        ))
+        .create_article(
+            &article(room.world, room.author, "pulled", "Pulled story", 2),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     store
-        .set_article_status(pulled.id, ArticleStatus::Unpublished)
+        .set_article_status(
+            pulled.id,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("unpublish");
     let site = site(store).await;
@@ -148,7 +152,10 @@ async fn cursor_walks_the_whole_archive_once(store: TestStore) {
         if n % 3 == 0 {
             input.first_published_at = Some(same_time);
         }
-        store.create_article(&input).await.expect("article");
+        store
+            .create_article(&input, jiff::Timestamp::now())
+            .await
+            .expect("article");
     }
     let site = site(store).await;
     let expected: BTreeSet<i64> = {
@@ -179,7 +186,10 @@ async fn cursor_walks_the_whole_archive_once(store: TestStore) {
             // Publishing while a client walks the archive moves nothing under its cursor.
             site.state
                 .store()
-                .create_article(&article(room.world, room.author, "breaking", "Breaking", 0))
+                .create_article(
+                    &article(room.world, room.author, "breaking", "Breaking", 0),
+                    jiff::Timestamp::now(),
+                )
                 .await
                 .expect("article");
         }
@@ -198,17 +208,18 @@ async fn cursor_walks_the_whole_archive_once(store: TestStore) {
 async fn bad_input_is_a_json_4xx(store: TestStore) {
     let room = newsroom(&store).await;
     let pulled = store
-        .create_article(&article(
-            room.world,
-            room.author,
-            "pulled",
-            "Pulled story",
-            2,
-        ))
+        .create_article(
+            &article(room.world, room.author, "pulled", "Pulled story", 2),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     store
-        .set_article_status(pulled.id, ArticleStatus::Unpublished)
+        .set_article_status(
+            pulled.id,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("unpublish");
     let site = site(store).await;

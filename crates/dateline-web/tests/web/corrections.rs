@@ -33,13 +33,16 @@ async fn correct(store: &Store, article: i64, kind: NoteKind, text: &str, minute
 async fn notes_show_on_the_article_and_in_its_json_ld(store: TestStore) {
     let room = newsroom(&store).await;
     store
-        .save_settings(&SiteSettings {
-            name: "The Dateline".to_owned(),
-            time_zone: "America/Bogota".to_owned(),
-            corrections_policy_url: Some("/about/corrections".to_owned()),
-            ethics_policy_url: Some("https://ethics.example/code".to_owned()),
-            ..SiteSettings::default()
-        })
+        .save_settings(
+            &SiteSettings {
+                name: "The Dateline".to_owned(),
+                time_zone: "America/Bogota".to_owned(),
+                corrections_policy_url: Some("/about/corrections".to_owned()),
+                ethics_policy_url: Some("https://ethics.example/code".to_owned()),
+                ..SiteSettings::default()
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("settings");
     let site = site(store).await;
@@ -218,7 +221,11 @@ async fn the_corrections_log_lists_every_correction_newest_first(store: TestStor
 
     // Unpublishing a corrected story takes its corrections out of the cached log and feeds.
     store
-        .set_article_status(room.first, ArticleStatus::Unpublished)
+        .set_article_status(
+            room.first,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("unpublish");
     site.state.apply_changes().await.expect("follow changes");

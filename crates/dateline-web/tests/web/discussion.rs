@@ -1054,24 +1054,18 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
 async fn hidden_comments_never_leak(store: TestStore) {
     let room = newsroom(&store).await;
     let other_article = store
-        .create_article(&super::article(
-            room.world,
-            room.author,
-            "elsewhere",
-            "Elsewhere",
-            2,
-        ))
+        .create_article(
+            &super::article(room.world, room.author, "elsewhere", "Elsewhere", 2),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .id;
     let pulled_article = store
-        .create_article(&super::article(
-            room.world,
-            room.author,
-            "pulled",
-            "Pulled",
-            2,
-        ))
+        .create_article(
+            &super::article(room.world, room.author, "pulled", "Pulled", 2),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap()
         .id;
@@ -1149,7 +1143,11 @@ async fn hidden_comments_never_leak(store: TestStore) {
     let pulled = posted(pulled_article, "SECRET-PULLED words").await;
     state
         .store()
-        .set_article_status(pulled_article, dateline_core::ArticleStatus::Unpublished)
+        .set_article_status(
+            pulled_article,
+            dateline_core::ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let shown = posted(room.first, "Shown words everyone may read").await;

@@ -682,13 +682,10 @@ async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_ful
 ) {
     let room = newsroom(&store).await;
     let pulled = store
-        .create_article(&article(
-            room.world,
-            room.author,
-            "pulled",
-            "Pulled story",
-            2,
-        ))
+        .create_article(
+            &article(room.world, room.author, "pulled", "Pulled story", 2),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let edge = edge(
@@ -725,7 +722,11 @@ async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_ful
     // A page dropped because it was taken down gets its one render (the 404), and is then
     // ordinary uncached work: its readers cannot queue on the re-render slots.
     edge.store
-        .set_article_status(pulled.id, dateline_core::ArticleStatus::Unpublished)
+        .set_article_status(
+            pulled.id,
+            dateline_core::ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -887,7 +888,10 @@ async fn event_streams_need_a_published_article_and_a_free_slot(store: TestStore
     let mut draft = super::article(room.world, room.author, "draft", "A draft", 1);
     draft.status = dateline_core::ArticleStatus::Draft;
     draft.first_published_at = None;
-    let draft = store.create_article(&draft).await.unwrap();
+    let draft = store
+        .create_article(&draft, jiff::Timestamp::now())
+        .await
+        .unwrap();
     let edge = edge(
         store,
         WebConfig {

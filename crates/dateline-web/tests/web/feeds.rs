@@ -113,7 +113,11 @@ async fn unpublished_articles_leave_the_feeds(store: TestStore) {
     }
     site.state
         .store()
-        .set_article_status(room.first, ArticleStatus::Unpublished)
+        .set_article_status(
+            room.first,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("unpublish");
     site.state.apply_changes().await.expect("follow changes");
@@ -174,6 +178,7 @@ async fn renamed_sections_keep_their_subscribers(store: TestStore) {
                 description: String::new(),
                 position: 0,
             },
+            jiff::Timestamp::now(),
         )
         .await
         .expect("rename");
@@ -202,7 +207,10 @@ async fn feeds_escape_text_and_pages_announce_them(store: TestStore) {
         1,
     );
     tricky.body = "Cats & mice: <script>alert(1)</script> \u{1}".to_owned();
-    store.create_article(&tricky).await.expect("article");
+    store
+        .create_article(&tricky, jiff::Timestamp::now())
+        .await
+        .expect("article");
     let site = site(store).await;
     let rss = get(&site.app, "/feeds/rss.xml").await.body;
     assert!(rss.contains("<title>Tom &amp; Jerry &lt;b&gt;]]&gt;&lt;/b&gt;</title>"));

@@ -110,7 +110,11 @@ async fn an_old_address_does_not_reveal_an_unpublished_article(store: TestStore)
         .expect("imported");
     site.state
         .store()
-        .set_article_status(id, dateline_core::ArticleStatus::Unpublished)
+        .set_article_status(
+            id,
+            dateline_core::ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("unpublish");
     assert_eq!(

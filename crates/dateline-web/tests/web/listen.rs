@@ -264,13 +264,16 @@ async fn post(app: &Router, uri: &str) -> Answer {
 /// A story 40 days old, never changed since: archive under the default budget of 30 days.
 async fn archive_story(store: &dateline_db::Store, room: &Newsroom) -> i64 {
     store
-        .create_article(&article(
-            room.politics,
-            room.author,
-            "old-inquiry",
-            "The old inquiry",
-            24 * 40,
-        ))
+        .create_article(
+            &article(
+                room.politics,
+                room.author,
+                "old-inquiry",
+                "The old inquiry",
+                24 * 40,
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("archive story")
         .id
@@ -346,7 +349,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     let old = archive_story(&store, &room).await;
     let older_input = article(room.world, room.author, "old-summit", "Old summit", 24 * 60);
     let older = store
-        .create_article(&older_input)
+        .create_article(&older_input, jiff::Timestamp::now())
         .await
         .expect("archive story");
     // Anything imported is archive, however recent its date.
@@ -362,6 +365,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
                 20,
             ),
             &dateline_db::Actor::system("import"),
+            jiff::Timestamp::now(),
         )
         .await
         .expect("imported");
@@ -374,7 +378,13 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
         "neither the old nor the imported stories were queued"
     );
     // A better voice arrives: only what is not archive is read again.
-    assert_eq!(store.queue_all_narration(false).await.expect("requeue"), 0);
+    assert_eq!(
+        store
+            .queue_all_narration(false, jiff::Timestamp::now())
+            .await
+            .expect("requeue"),
+        0
+    );
     assert_eq!(narrations_waiting(&store).await, fresh);
 
     // A correction to an old story makes it current again: narrated at once.
@@ -386,6 +396,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
             older.version,
             &corrected,
             &dateline_db::Actor::system("test"),
+            jiff::Timestamp::now(),
         )
         .await
         .expect("saved");
@@ -394,7 +405,10 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     // `dateline narrate --archive`: every archive story without audio, newest first.
     let mut reported = Vec::new();
     let queued = store
-        .queue_archive_narration(|done, total| reported.push((done, total)))
+        .queue_archive_narration(
+            |done, total| reported.push((done, total)),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("archive queued");
     assert_eq!(queued, vec![imported_id, old]);

@@ -41,23 +41,29 @@ struct Coverage {
 /// A published live article in World by Ada, with her newsroom account (an author) and Ben's.
 async fn coverage(store: &Store) -> Coverage {
     let world = store
-        .create_section(&SectionInput {
-            slug: "world".into(),
-            name: "World".into(),
-            description: String::new(),
-            position: 0,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "world".into(),
+                name: "World".into(),
+                description: String::new(),
+                position: 0,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     let mut bylines = Vec::new();
     for name in ["Ada", "Ben"] {
         let author = store
-            .create_author(&AuthorInput {
-                slug: name.to_lowercase(),
-                name: format!("{name} Reporter"),
-                role: String::new(),
-                bio: String::new(),
-            })
+            .create_author(
+                &AuthorInput {
+                    slug: name.to_lowercase(),
+                    name: format!("{name} Reporter"),
+                    role: String::new(),
+                    bio: String::new(),
+                },
+                jiff::Timestamp::now(),
+            )
             .await
             .unwrap();
         store
@@ -76,22 +82,25 @@ async fn coverage(store: &Store) -> Coverage {
         bylines.push(author.id);
     }
     let article = store
-        .create_article(&ArticleInput {
-            section_id: world.id,
-            slug: "the-phone-call".into(),
-            headline: "The phone call: live".into(),
-            standfirst: "Reactions as they come.".into(),
-            body: "What we know so far.".into(),
-            dateline_place: None,
-            hero_image_id: None,
-            author_ids: vec![bylines[0]],
-            tags: Vec::new(),
-            language: "en".into(),
-            comments_open: true,
-            status: ArticleStatus::Published,
-            first_published_at: None,
-            updated_at: None,
-        })
+        .create_article(
+            &ArticleInput {
+                section_id: world.id,
+                slug: "the-phone-call".into(),
+                headline: "The phone call: live".into(),
+                standfirst: "Reactions as they come.".into(),
+                body: "What we know so far.".into(),
+                dateline_place: None,
+                hero_image_id: None,
+                author_ids: vec![bylines[0]],
+                tags: Vec::new(),
+                language: "en".into(),
+                comments_open: true,
+                status: ArticleStatus::Published,
+                first_published_at: None,
+                updated_at: None,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     Coverage {
@@ -309,7 +318,11 @@ async fn live_fragment_of_new_entries_and_its_visibility(store: TestStore) {
     );
     site.state
         .store()
-        .set_article_status(room.article_id, ArticleStatus::Unpublished)
+        .set_article_status(
+            room.article_id,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     site.state.apply_changes().await.unwrap();

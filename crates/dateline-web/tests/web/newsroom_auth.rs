@@ -608,17 +608,20 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
     let picture = site
         .state
         .store()
-        .insert_image(&dateline_db::ImageInput {
-            original_key: "originals/matrix.jpg".to_owned(),
-            original_mime: "image/jpeg".to_owned(),
-            width: 10,
-            height: 10,
-            alt: "Matrix".to_owned(),
-            caption: None,
-            credit: None,
-            source_type: None,
-            variants: Vec::new(),
-        })
+        .insert_image(
+            &dateline_db::ImageInput {
+                original_key: "originals/matrix.jpg".to_owned(),
+                original_mime: "image/jpeg".to_owned(),
+                width: 10,
+                height: 10,
+                alt: "Matrix".to_owned(),
+                caption: None,
+                credit: None,
+                source_type: None,
+                variants: Vec::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("image");
     type Route = (

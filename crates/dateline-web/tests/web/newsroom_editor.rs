@@ -30,21 +30,27 @@ pub(crate) struct Desk {
 
 pub(crate) async fn desk(store: &Store) -> Desk {
     let politics = store
-        .create_section(&SectionInput {
-            slug: "politics".into(),
-            name: "Politics".into(),
-            description: String::new(),
-            position: 0,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "politics".into(),
+                name: "Politics".into(),
+                description: String::new(),
+                position: 0,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("section");
     let world = store
-        .create_section(&SectionInput {
-            slug: "world".into(),
-            name: "World".into(),
-            description: String::new(),
-            position: 1,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "world".into(),
+                name: "World".into(),
+                description: String::new(),
+                position: 1,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("section");
     Desk {
@@ -62,12 +68,15 @@ pub(crate) async fn writer(
 ) -> (Browser, i64) {
     let slug = name.to_lowercase().replace(' ', "-");
     let author = store
-        .create_author(&AuthorInput {
-            slug: slug.clone(),
-            name: name.to_owned(),
-            role: "Reporter".into(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: slug.clone(),
+                name: name.to_owned(),
+                role: "Reporter".into(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("author");
     let email = format!("{slug}@example.org");
@@ -513,7 +522,9 @@ async fn scheduling_reads_times_in_the_newsroom_zone(store: TestStore) {
     let db = store.store.clone();
     let mut settings = db.settings().await.expect("settings");
     settings.time_zone = "America/New_York".to_owned();
-    db.save_settings(&settings).await.expect("zone");
+    db.save_settings(&settings, jiff::Timestamp::now())
+        .await
+        .expect("zone");
     let site = site(store).await;
     let (mut edna, author) = writer(&db, &site.app, "Edna Editor", Role::Editor).await;
     let id = write(
@@ -894,7 +905,7 @@ async fn article_in(
         updated_at: None,
     };
     let id = db
-        .create_article_as(&input, actor)
+        .create_article_as(&input, actor, jiff::Timestamp::now())
         .await
         .expect("article")
         .id;
@@ -912,12 +923,15 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
     let db = store.store.clone();
     let site = site(store).await;
     let other_author = db
-        .create_author(&AuthorInput {
-            slug: "someone-else".into(),
-            name: "Someone Else".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: "someone-else".into(),
+                name: "Someone Else".into(),
+                role: String::new(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("author");
     let other = Actor::system("someone else");

@@ -36,7 +36,7 @@ async fn the_editor_shows_audio_status_and_its_actions_work(store: TestStore) {
     let failed = "espeak-ng exited with 1";
     site.state
         .store()
-        .fail_narration(room.first, failed)
+        .fail_narration(room.first, failed, jiff::Timestamp::now())
         .await
         .expect("fails");
     let page = editor.get(&edit).await;

@@ -139,21 +139,27 @@ async fn section_and_settings_forms_show_refusals_beside_their_fields(store: Tes
 
 async fn author_and_picture_forms_show_refusals_beside_their_fields(store: TestStore) {
     let own = store
-        .create_author(&AuthorInput {
-            slug: "cora".into(),
-            name: "Cora".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: "cora".into(),
+                name: "Cora".into(),
+                role: String::new(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("author");
     let other = store
-        .create_author(&AuthorInput {
-            slug: "bo".into(),
-            name: "Bo".into(),
-            role: String::new(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: "bo".into(),
+                name: "Bo".into(),
+                role: String::new(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("author");
     let cora = staff_member(&store, "Cora", Role::Contributor, Some(own.id)).await;

@@ -128,12 +128,23 @@ async fn metrics_parse_and_their_counters_move_with_requests(store: TestStore) {
     );
     send(&node.service, get("/politics/no-such-story")).await;
     // Jobs: one due an hour ago and waiting, one for tomorrow.
-    let mut waiting = NewJob::now(JobKind::Maintenance.name(), serde_json::Value::Null);
+    let mut waiting = NewJob::at(
+        JobKind::Maintenance.name(),
+        serde_json::Value::Null,
+        jiff::Timestamp::now(),
+    );
     waiting.run_at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
-    store.enqueue(&waiting).await.unwrap();
-    let mut later = NewJob::now(JobKind::Maintenance.name(), serde_json::Value::Null);
+    store
+        .enqueue(&waiting, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let mut later = NewJob::at(
+        JobKind::Maintenance.name(),
+        serde_json::Value::Null,
+        jiff::Timestamp::now(),
+    );
     later.run_at = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24);
-    store.enqueue(&later).await.unwrap();
+    store.enqueue(&later, jiff::Timestamp::now()).await.unwrap();
     // What a narration worker (another process) records.
     store.add_narration_time(120_000, 30_000).await.unwrap();
 

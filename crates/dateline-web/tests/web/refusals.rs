@@ -36,12 +36,15 @@ struct Desk {
 
 async fn author(store: &Store, slug: &str) -> (i64, String) {
     let author = store
-        .create_author(&AuthorInput {
-            slug: slug.to_owned(),
-            name: slug.replace('-', " "),
-            role: "Reporter".into(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: slug.to_owned(),
+                name: slug.replace('-', " "),
+                role: "Reporter".into(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("author");
     (author.id, author.slug)
@@ -49,12 +52,15 @@ async fn author(store: &Store, slug: &str) -> (i64, String) {
 
 async fn desk(store: TestStore, role: Role) -> Desk {
     let section = store
-        .create_section(&SectionInput {
-            slug: "politics".into(),
-            name: "Politics".into(),
-            description: String::new(),
-            position: 0,
-        })
+        .create_section(
+            &SectionInput {
+                slug: "politics".into(),
+                name: "Politics".into(),
+                description: String::new(),
+                position: 0,
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("section");
     let own_author = author(&store, "own-byline").await;

@@ -86,7 +86,11 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
     );
     draft.status = ArticleStatus::Draft;
     draft.first_published_at = None;
-    let draft = site.store.create_article(&draft).await.expect("draft");
+    let draft = site
+        .store
+        .create_article(&draft, jiff::Timestamp::now())
+        .await
+        .expect("draft");
     site.search.sync(&site.store).await.expect("sync");
     assert_eq!(
         api(&site.app, "q=budget").await["total"],
@@ -94,7 +98,7 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
         "drafts are never found"
     );
     site.store
-        .set_article_status(draft.id, ArticleStatus::Published)
+        .set_article_status(draft.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .expect("publish");
     let report = site.search.sync(&site.store).await.expect("sync");
@@ -102,7 +106,11 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
     assert_eq!(api(&site.app, "q=budget").await["total"], 2);
 
     site.store
-        .set_article_status(site.room.first, ArticleStatus::Unpublished)
+        .set_article_status(
+            site.room.first,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("unpublish");
     let report = site.search.sync(&site.store).await.expect("sync");
@@ -133,6 +141,7 @@ async fn renaming_an_author_reindexes_their_articles(store: TestStore) {
                 role: "Correspondent".into(),
                 bio: String::new(),
             },
+            jiff::Timestamp::now(),
         )
         .await
         .expect("rename");
@@ -145,13 +154,16 @@ async fn the_search_page_filters_orders_and_paginates(store: TestStore) {
     let site = searchable(store).await;
     for n in 0..23 {
         site.store
-            .create_article(&article(
-                site.room.world,
-                site.room.author,
-                &format!("harbour-{n}"),
-                &format!("Harbour report number {n}"),
-                100 + n,
-            ))
+            .create_article(
+                &article(
+                    site.room.world,
+                    site.room.author,
+                    &format!("harbour-{n}"),
+                    &format!("Harbour report number {n}"),
+                    100 + n,
+                ),
+                jiff::Timestamp::now(),
+            )
             .await
             .expect("article");
     }
@@ -288,13 +300,16 @@ async fn the_article_page_lists_related_stories_outside_its_section(store: TestS
     let site = searchable(store).await;
     let similar = site
         .store
-        .create_article(&article(
-            site.room.world,
-            site.room.author,
-            "budget-vote-abroad",
-            "Budget vote passes abroad too",
-            2,
-        ))
+        .create_article(
+            &article(
+                site.room.world,
+                site.room.author,
+                "budget-vote-abroad",
+                "Budget vote passes abroad too",
+                2,
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     site.search.sync(&site.store).await.expect("sync");
@@ -328,23 +343,23 @@ async fn a_node_rebuilds_when_it_missed_pruned_changes(store: TestStore) {
     let site = searchable(store).await;
     // Simulate a node that was down while the log was pruned past its cursor.
     site.store
-        .create_article(&article(
-            site.room.world,
-            site.room.author,
-            "late",
-            "Late harbour story",
-            1,
-        ))
+        .create_article(
+            &article(
+                site.room.world,
+                site.room.author,
+                "late",
+                "Late harbour story",
+                1,
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     site.store
-        .create_article(&article(
-            site.room.world,
-            site.room.author,
-            "later",
-            "Later story",
-            1,
-        ))
+        .create_article(
+            &article(site.room.world, site.room.author, "later", "Later story", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     site.store
@@ -362,13 +377,16 @@ async fn a_rebuild_drops_cached_pages_whose_related_list_may_change(store: TestS
     let handle = store.store.clone();
     let site = site(store).await;
     handle
-        .create_article(&article(
-            room.world,
-            room.author,
-            "vote-abroad",
-            "Budget vote passes abroad",
-            2,
-        ))
+        .create_article(
+            &article(
+                room.world,
+                room.author,
+                "vote-abroad",
+                "Budget vote passes abroad",
+                2,
+            ),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     // The page is first rendered (and cached) before the node has indexed anything.
@@ -438,13 +456,10 @@ async fn nodes_share_a_postgres_index_and_its_cursor() {
         "the cursor is shared"
     );
     handle
-        .create_article(&article(
-            room.world,
-            room.author,
-            "harbour",
-            "Harbour strike ends",
-            1,
-        ))
+        .create_article(
+            &article(room.world, room.author, "harbour", "Harbour strike ends", 1),
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("article");
     assert!(second_node.is_behind(&handle).await.expect("behind?"));

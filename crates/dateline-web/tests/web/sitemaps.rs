@@ -130,7 +130,11 @@ async fn published_articles_appear_in_their_month_and_unpublished_disappear(stor
 
     site.state
         .store()
-        .set_article_status(room.first, ArticleStatus::Unpublished)
+        .set_article_status(
+            room.first,
+            ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("unpublish");
     site.state.apply_changes().await.expect("follow changes");
@@ -167,7 +171,7 @@ async fn editing_an_article_refreshes_lastmod(store: TestStore) {
     let edited = site
         .state
         .store()
-        .update_article(room.first, current.version, &edit)
+        .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
     site.state.apply_changes().await.expect("follow changes");
@@ -189,21 +193,24 @@ async fn hero_images_are_the_largest_jpeg(store: TestStore) {
         height: width / 2,
     };
     let image = store
-        .insert_image(&ImageInput {
-            original_key: "images/original/ballot.png".into(),
-            original_mime: "image/png".into(),
-            width: 2400,
-            height: 1200,
-            alt: "A ballot box".into(),
-            caption: None,
-            credit: None,
-            source_type: None,
-            variants: vec![
-                variant("images/ballot-1600.webp", "webp", 1600),
-                variant("images/ballot-1200.jpg", "jpeg", 1200),
-                variant("images/ballot-400.jpg", "jpeg", 400),
-            ],
-        })
+        .insert_image(
+            &ImageInput {
+                original_key: "images/original/ballot.png".into(),
+                original_mime: "image/png".into(),
+                width: 2400,
+                height: 1200,
+                alt: "A ballot box".into(),
+                caption: None,
+                credit: None,
+                source_type: None,
+                variants: vec![
+                    variant("images/ballot-1600.webp", "webp", 1600),
+                    variant("images/ballot-1200.jpg", "jpeg", 1200),
+                    variant("images/ballot-400.jpg", "jpeg", 400),
+                ],
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("image");
     let mut with_picture = article(
@@ -214,7 +221,10 @@ async fn hero_images_are_the_largest_jpeg(store: TestStore) {
         2,
     );
     with_picture.hero_image_id = Some(image.id);
-    let created = store.create_article(&with_picture).await.expect("article");
+    let created = store
+        .create_article(&with_picture, jiff::Timestamp::now())
+        .await
+        .expect("article");
     let site = site(store).await;
     let sitemap = xml_page(
         &site,
@@ -242,7 +252,10 @@ async fn news_sitemap_keeps_47_hours_and_drops_49(store: TestStore) {
     ] {
         let mut input = article(room.world, room.author, slug, slug, 0);
         input.first_published_at = Some(now - jiff::SignedDuration::from_hours(hours));
-        store.create_article(&input).await.expect("article");
+        store
+            .create_article(&input, jiff::Timestamp::now())
+            .await
+            .expect("article");
     }
     let window = jiff::SignedDuration::from_hours(48);
     let kept: Vec<String> = store
@@ -326,12 +339,15 @@ async fn news_sitemap_keeps_47_hours_and_drops_49(store: TestStore) {
 async fn section_and_author_sitemaps_list_their_pages(store: TestStore) {
     newsroom(&store).await;
     store
-        .create_author(&AuthorInput {
-            slug: "no-bylines-yet".into(),
-            name: "New Hire".into(),
-            role: "Intern".into(),
-            bio: String::new(),
-        })
+        .create_author(
+            &AuthorInput {
+                slug: "no-bylines-yet".into(),
+                name: "New Hire".into(),
+                role: "Intern".into(),
+                bio: String::new(),
+            },
+            jiff::Timestamp::now(),
+        )
         .await
         .expect("author");
     let site = site(store).await;
