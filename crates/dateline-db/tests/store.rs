@@ -23,6 +23,8 @@ mod auth;
 mod catalog;
 #[path = "store/changes.rs"]
 mod changes;
+#[path = "store/clock.rs"]
+mod clock;
 #[path = "store/comments.rs"]
 mod comments;
 #[path = "store/desk.rs"]
