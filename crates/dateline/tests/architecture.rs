@@ -1,6 +1,7 @@
 //! The crate graph is the one ARCHITECTURE.md draws: every `dateline-*` dependency of a crate is
-//! an arrow the table there allows, every crate of the workspace has a row, and the domain crate
-//! does no IO. A new arrow is a decision: make it in ARCHITECTURE.md first, with its reason.
+//! an arrow the table there allows, every crate of the workspace has a row, the domain crate does
+//! no IO, and neither it nor the store reads the clock. A new arrow is a decision: make it in
+//! ARCHITECTURE.md first, with its reason.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -110,20 +111,8 @@ fn the_domain_crate_does_no_io_and_reads_no_clock() {
             "dateline-core depends on {io}"
         );
     }
-    let mut sources = vec![root.join("crates/dateline-core/src")];
     let mut offenders = Vec::new();
-    while let Some(path) = sources.pop() {
-        if path.is_dir() {
-            sources.extend(
-                fs::read_dir(&path)
-                    .expect("a source folder")
-                    .map(|entry| entry.expect("entry").path()),
-            );
-            continue;
-        }
-        let text = fs::read_to_string(&path).expect("a source file");
-        // Tests may read the clock; the code above them may not.
-        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+    for (path, code) in code_above_tests(&root.join("crates/dateline-core/src")) {
         for io in [
             "Timestamp::now(",
             "SystemTime::now(",
@@ -138,4 +127,62 @@ fn the_domain_crate_does_no_io_and_reads_no_clock() {
         }
     }
     assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+/// Issue 13: the store writes and reads by the time its caller passes (`now`), so a use case
+/// stamps one moment on everything it writes and tests can put the store anywhere in time. Its
+/// test fixtures (`testing.rs`) and unit tests may read the clock.
+#[test]
+fn the_store_reads_no_clock() {
+    let root = workspace_root();
+    let mut offenders = Vec::new();
+    for (path, code) in code_above_tests(&root.join("crates/dateline-db/src")) {
+        if path.file_name().is_some_and(|name| name == "testing.rs") {
+            continue;
+        }
+        for clock in ["Timestamp::now(", "Zoned::now(", "SystemTime::now("] {
+            if code.contains(clock) {
+                offenders.push(format!("{}: {clock}", path.display()));
+            }
+        }
+        // Nor the database's clock: SQL's own idea of now would differ between nodes and from
+        // the `now` the caller stamped on the rest of the change.
+        let sql = code.to_lowercase();
+        for clock in [
+            "current_timestamp",
+            "current_date",
+            "clock_timestamp(",
+            "'now'",
+        ] {
+            if sql.contains(clock) {
+                offenders.push(format!("{}: {clock}", path.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+/// Every Rust file under `folder` with the code above its first `#[cfg(test)]`: tests may read
+/// the clock, the code they test may not.
+fn code_above_tests(folder: &Path) -> Vec<(PathBuf, String)> {
+    let mut sources = vec![folder.to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(path) = sources.pop() {
+        if path.is_dir() {
+            sources.extend(
+                fs::read_dir(&path)
+                    .expect("a source folder")
+                    .map(|entry| entry.expect("entry").path()),
+            );
+            continue;
+        }
+        if path.extension().is_none_or(|ext| ext != "rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).expect("a source file");
+        let code = text.split("#[cfg(test)]").next().unwrap_or("").to_owned();
+        files.push((path, code));
+    }
+    assert!(!files.is_empty(), "no sources under {}", folder.display());
+    files
 }
