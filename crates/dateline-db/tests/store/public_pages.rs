@@ -252,8 +252,10 @@ async fn feeds_carry_their_list_with_key_events_or_episodes(store: TestStore) {
         .unwrap();
     assert_eq!(politics.head, FeedHead::Section(sections[0].clone()));
     assert_eq!(politics.articles.len(), 4);
+    // The live entry, posted nine hours after its story, queued that story's narration (it was
+    // fresh then); queued is not narrated, so there is no episode to play.
     assert!(
-        politics.key_events.is_empty() && politics.audio.is_empty(),
+        politics.key_events.is_empty() && politics.audio.iter().all(|a| a.playable().is_none()),
         "a podcast carries narrations only, and nothing is narrated"
     );
 
