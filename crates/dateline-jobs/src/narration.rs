@@ -141,6 +141,7 @@ pub async fn narrate_article(
     if !article.published || article.opted_out {
         return Ok(NarrationOutcome::Skipped);
     }
+    // Synthesis takes minutes: each step is stamped when it happens, as the newsroom shows it.
     store.start_narration(article_id, Timestamp::now()).await?;
     match narrate_published(store, media, engines, &article).await {
         Ok(outcome) => Ok(outcome),

@@ -28,10 +28,7 @@ dateline_db::both_backends!(
 const LEASE: Duration = Duration::from_secs(60);
 
 fn job_at(kind: &str, n: i64, run_at: Timestamp) -> NewJob {
-    NewJob {
-        run_at,
-        ..NewJob::at(kind, json!({ "n": n }), jiff::Timestamp::now())
-    }
+    NewJob::at(kind, json!({ "n": n }), run_at)
 }
 
 async fn counts(store: &Store) -> Vec<(String, i64)> {
@@ -45,10 +42,7 @@ fn count(state: &str, n: i64) -> (String, i64) {
 async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
     let t = base_time();
     let payload = json!({ "image": 7, "formats": ["webp", "jpeg"], "note": "ünïcode" });
-    let job = NewJob {
-        run_at: t,
-        ..NewJob::at("resize", payload.clone(), jiff::Timestamp::now())
-    };
+    let job = NewJob::at("resize", payload.clone(), t);
     let id = store
         .enqueue(&job, jiff::Timestamp::now())
         .await
