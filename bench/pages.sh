@@ -103,8 +103,6 @@ authors=$(sql "SELECT au.slug, COUNT(*) FROM authors au JOIN article_authors aa 
 tags=$(sql "SELECT t.slug, COUNT(*) AS n FROM tags t JOIN article_tags x ON x.tag_id = t.id \
   JOIN articles a ON a.id = x.article_id AND a.status = 'published' AND a.first_published_at <= $now_us \
   GROUP BY t.id ORDER BY n DESC LIMIT 20")
-months=$(sql "SELECT DISTINCT strftime('%Y-%m', first_published_at / 1000000, 'unixepoch') FROM articles \
-  WHERE status = 'published' AND first_published_at <= $now_us ORDER BY 1")
 articles=$(sql "SELECT '/' || s.slug || '/' || a.slug FROM articles a JOIN sections s ON s.id = a.section_id \
   WHERE a.status = 'published' ORDER BY random() LIMIT $REQUESTS")
 
@@ -126,7 +124,9 @@ for file in rss.xml atom.xml feed.json podcast.xml; do
   echo "/feeds/corrections/$file" | kind "feed-corrections-$file"
 done
 echo /sitemap.xml | kind sitemap-index
-awk '{print "/sitemaps/articles-" $1 ".xml"}' <<<"$months" | kind sitemap-month
+# Every monthly file the index lists: a busy month is split into parts (`URLS_PER_SITEMAP`).
+curl -fsS "$URL/sitemap.xml" | grep -o '/sitemaps/articles-[0-9-]*\.xml' | kind sitemap-month
+[ -s "$WORK/kinds/sitemap-month" ] || { echo "no monthly sitemap in the index" >&2; exit 1; }
 for file in sections authors news; do echo "/sitemaps/$file.xml" | kind "sitemap-$file"; done
 echo /corrections | kind corrections
 

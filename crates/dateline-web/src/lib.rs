@@ -43,6 +43,7 @@ pub use newsroom::{ApiCaller, Csrf, CurrentStaff};
 pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use server::{ListenerLimits, Site, bind, serve};
+pub use sitemaps::URLS_PER_SITEMAP;
 pub use theme::{Theme, ThemeError};
 
 /// What the web layer needs to know from the operator's configuration.

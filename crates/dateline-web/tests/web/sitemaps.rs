@@ -393,6 +393,56 @@ async fn robots_lists_the_index_and_bad_names_are_404(store: TestStore) {
     }
 }
 
+/// A month of more stories than one file holds is split into parts the index lists, each part
+/// holding its share in publication order, and no part past the last.
+async fn a_busy_month_is_split_into_parts_of_a_thousand(store: TestStore) {
+    let room = newsroom(&store).await;
+    let month_start: jiff::Timestamp = "2024-03-01T00:00:00Z".parse().unwrap();
+    let per_file = dateline_web::URLS_PER_SITEMAP;
+    for n in 0..=per_file {
+        let mut input = article(
+            room.world,
+            room.author,
+            &format!("march-{n}"),
+            &format!("March story {n}"),
+            0,
+        );
+        input.first_published_at = Some(month_start + jiff::SignedDuration::from_mins(n + 1));
+        input.tags = Vec::new();
+        store.create_article(&input).await.unwrap();
+    }
+    let site = site(store).await;
+
+    let index = locs(&xml_page(&site, "/sitemap.xml").await);
+    let first = "https://news.example/sitemaps/articles-2024-03.xml".to_owned();
+    let second = "https://news.example/sitemaps/articles-2024-03-2.xml".to_owned();
+    assert!(
+        index.contains(&first) && index.contains(&second),
+        "{index:?}"
+    );
+    assert!(
+        !index
+            .iter()
+            .any(|loc| loc.ends_with("articles-2024-03-3.xml")),
+        "{index:?}"
+    );
+
+    let part_one = locs(&xml_page(&site, "/sitemaps/articles-2024-03.xml").await);
+    assert_eq!(part_one.len() as i64, per_file);
+    assert_eq!(part_one[0], "https://news.example/world/march-0");
+    let part_two = locs(&xml_page(&site, "/sitemaps/articles-2024-03-2.xml").await);
+    assert_eq!(
+        part_two,
+        [format!("https://news.example/world/march-{per_file}")]
+    );
+    assert_eq!(
+        get(&site.app, "/sitemaps/articles-2024-03-3.xml")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 dateline_db::both_backends!(
     published_articles_appear_in_their_month_and_unpublished_disappear,
     editing_an_article_refreshes_lastmod,
@@ -400,4 +450,5 @@ dateline_db::both_backends!(
     news_sitemap_keeps_47_hours_and_drops_49,
     section_and_author_sitemaps_list_their_pages,
     robots_lists_the_index_and_bad_names_are_404,
+    a_busy_month_is_split_into_parts_of_a_thousand,
 );
