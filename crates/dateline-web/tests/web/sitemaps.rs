@@ -397,7 +397,7 @@ async fn robots_lists_the_index_and_bad_names_are_404(store: TestStore) {
 /// holding its share in publication order, and no part past the last.
 async fn a_busy_month_is_split_into_parts_of_a_thousand(store: TestStore) {
     let room = newsroom(&store).await;
-    let month_start: jiff::Timestamp = "2024-03-01T00:00:00Z".parse().unwrap();
+    let month_start: jiff::Timestamp = "2024-03-01T00:00:00Z".parse().expect("a timestamp");
     let per_file = dateline_web::URLS_PER_SITEMAP;
     for n in 0..=per_file {
         let mut input = article(
@@ -409,7 +409,10 @@ async fn a_busy_month_is_split_into_parts_of_a_thousand(store: TestStore) {
         );
         input.first_published_at = Some(month_start + jiff::SignedDuration::from_mins(n + 1));
         input.tags = Vec::new();
-        store.create_article(&input).await.unwrap();
+        store
+            .create_article(&input, jiff::Timestamp::now())
+            .await
+            .expect("a March story");
     }
     let site = site(store).await;
 
