@@ -99,7 +99,7 @@ async fn sigterm_finishes_what_was_accepted(database_url: String) {
     // as long as the posts pause; on a loaded machine the signal's handling alone once took more
     // than 2 s, so the whole pause is allowed, and a miss shows what the node said and logged.
     let deadline = Instant::now() + PAUSE;
-    let mut last_answer = String::from("nothing yet");
+    let mut last_answer;
     loop {
         match request(metrics_port, "GET", "/readyz", &[], b"").await {
             Ok((503, body)) if body.contains("draining") => break,
