@@ -14,6 +14,7 @@ use std::time::Duration;
 use dateline_core::JobKind;
 use dateline_db::{Actor, Job, JobOutcome, NewJob, PurgedTips, Store};
 use dateline_storage::MediaStore;
+use dateline_usecases::Context;
 use jiff::Timestamp;
 
 type HandlerFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
@@ -34,23 +35,21 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(store: Store, name: impl Into<String>) -> Self {
-        let mut worker = Self::dedicated(store, name);
-        let store = worker.store.clone();
+    /// A worker for the general queue: maintenance, scheduled publication and the other
+    /// platform jobs. `ctx` is the use cases' context: the scheduler publishes through them.
+    pub fn new(ctx: Context, name: impl Into<String>) -> Self {
+        let mut worker = Self::dedicated(ctx.store.clone(), name);
+        let ctx = Arc::new(ctx);
+        let maintaining = Arc::clone(&ctx);
         worker.register(JobKind::Maintenance, move |_job| {
-            let store = store.clone();
-            async move { run_maintenance(&store).await }
+            let ctx = Arc::clone(&maintaining);
+            async move { run_maintenance(&ctx).await }
         });
-        let store = worker.store.clone();
         worker.register(JobKind::PublishDue, move |_job| {
-            let store = store.clone();
+            let ctx = Arc::clone(&ctx);
             // Whichever article the job was queued for, everything due goes out: a job that
             // was delayed must not leave an earlier embargo waiting.
-            async move {
-                publish_scheduled(&store, Timestamp::now())
-                    .await
-                    .map(|_| ())
-            }
+            async move { publish_scheduled(&ctx, Timestamp::now()).await.map(|_| ()) }
         });
         let store = worker.store.clone();
         worker.register(JobKind::CloseStaleDiscussions, move |_job| {
@@ -202,8 +201,8 @@ impl Worker {
 /// waiting; returns how many were published. The worker runs it for each scheduled-publish job,
 /// and the server runs it once at start-up, so articles whose time passed while no node was
 /// running go out at once instead of being missed.
-pub async fn publish_scheduled(store: &Store, now: Timestamp) -> anyhow::Result<usize> {
-    let published = store.publish_due(now).await?;
+pub async fn publish_scheduled(ctx: &Context, now: Timestamp) -> anyhow::Result<usize> {
+    let published = dateline_usecases::articles::publish_due(ctx, now).await?;
     for article in &published {
         tracing::info!(
             article = article.id,
@@ -211,7 +210,7 @@ pub async fn publish_scheduled(store: &Store, now: Timestamp) -> anyhow::Result<
             "scheduled article published"
         );
     }
-    store.queue_scheduled_publications(now).await?;
+    ctx.store.queue_scheduled_publications(now).await?;
     Ok(published.len())
 }
 
@@ -317,7 +316,8 @@ pub async fn sweep_tip_leftovers(
     })
 }
 
-async fn run_maintenance(store: &Store) -> anyhow::Result<()> {
+async fn run_maintenance(ctx: &Context) -> anyhow::Result<()> {
+    let store = &ctx.store;
     let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(RETENTION)?;
     let changes = store.prune_changes(cutoff).await?;
     let jobs = store.prune_finished_jobs(cutoff).await?;
@@ -340,6 +340,6 @@ async fn run_maintenance(store: &Store) -> anyhow::Result<()> {
     );
     // A publication job that failed for good (the database was away through all its retries)
     // would leave its article waiting until the next restart: the hourly sweep catches it.
-    publish_scheduled(store, Timestamp::now()).await?;
+    publish_scheduled(ctx, Timestamp::now()).await?;
     Ok(())
 }

@@ -7,6 +7,16 @@ use dateline_core::JobKind;
 use dateline_db::NewJob;
 use dateline_db::testing::TestStore;
 use dateline_jobs::Worker;
+use dateline_storage::MediaStore;
+use dateline_usecases::Context;
+
+/// The use cases' context over `store`, its media in a folder of its own (kept as long as the
+/// returned guard lives).
+fn context(store: &dateline_db::Store) -> (Context, tempfile::TempDir) {
+    let folder = tempfile::tempdir().expect("a media folder");
+    let media = MediaStore::local(folder.path()).expect("media store");
+    (Context::new(store.clone(), media), folder)
+}
 
 async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
     let ran = Arc::new(AtomicUsize::new(0));
@@ -92,7 +102,8 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
 }
 
 async fn maintenance_prunes_old_rows_but_keeps_the_log_head(store: TestStore) {
-    let worker = Worker::new(store.store.clone(), "maintenance-worker");
+    let (ctx, _media) = context(&store.store);
+    let worker = Worker::new(ctx, "maintenance-worker");
     let mut job = NewJob::at(
         JobKind::Maintenance.name(),
         serde_json::json!({}),
@@ -176,7 +187,8 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     }
 
     // Start-up, before any worker has run.
-    let published = dateline_jobs::publish_scheduled(&store, Timestamp::now())
+    let (ctx, _media) = context(&store.store);
+    let published = dateline_jobs::publish_scheduled(&ctx, Timestamp::now())
         .await
         .expect("catch up");
     assert_eq!(published, 2);
@@ -195,7 +207,8 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     );
 
     // Then the worker drains the overdue jobs: nothing is published twice.
-    let worker = Worker::new(store.store.clone(), "catch-up-worker");
+    let (ctx, _media) = context(&store.store);
+    let worker = Worker::new(ctx, "catch-up-worker");
     while worker.run_once().await.expect("run") {}
     for id in &ids {
         let publishes = store
@@ -424,7 +437,8 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
         )
         .await
         .expect("save");
-    let worker = Worker::new(store.store.clone(), "closing-worker");
+    let (ctx, _media) = context(&store.store);
+    let worker = Worker::new(ctx, "closing-worker");
     store
         .enqueue(
             &NewJob::at(

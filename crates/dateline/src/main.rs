@@ -563,9 +563,12 @@ async fn serve(
     tokio::spawn(state.clone().follow_presence());
     // Articles whose publication time passed while no node was running go out now, before the
     // first request is served, rather than whenever the worker reaches their job.
-    let caught_up = dateline_jobs::publish_scheduled(&store, jiff::Timestamp::now())
-        .await
-        .context("publishing overdue scheduled articles")?;
+    let caught_up = dateline_jobs::publish_scheduled(
+        &dateline_usecases::Context::new(store.clone(), media.clone()),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .context("publishing overdue scheduled articles")?;
     if caught_up > 0 {
         tracing::info!(articles = caught_up, "published overdue scheduled articles");
     }
@@ -581,7 +584,10 @@ async fn serve(
         )?),
         Narration::Off => None,
     };
-    let mut worker = dateline_jobs::Worker::new(store.clone(), worker_name.clone());
+    let mut worker = dateline_jobs::Worker::new(
+        dateline_usecases::Context::new(store.clone(), media.clone()),
+        worker_name.clone(),
+    );
     worker.purge_tips(
         media.clone(),
         Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
