@@ -12,22 +12,24 @@
 //!   [`ListenerLimits::write_stall`] without progress;
 //! - bodies have per-route size limits and read deadlines (`limits`).
 //!
-//! Shutdown stops accepting at once, lets requests in flight finish for up to
-//! [`ListenerLimits::shutdown_grace`], and then returns; what is still open is dropped.
+//! Shutdown stops accepting at once, answers the connections already waiting in the kernel's
+//! accept queue (and those accepted but not yet read) one request each, lets requests in flight
+//! finish for up to [`ListenerLimits::shutdown_grace`], and then returns; what is still open is
+//! dropped.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio_io_timeout::TimeoutStream;
 use tower::Service;
 
@@ -117,14 +119,59 @@ pub async fn serve(
     limits: ListenerLimits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let (drain, draining) = watch::channel(false);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read)
         .max_buf_size(limits.max_head_bytes.max(8192))
         .max_headers(MAX_HEADERS)
         .keep_alive(true);
+    let spawn_connection = |stream: TcpStream, peer: SocketAddr, slot: OwnedSemaphorePermit| {
+        // A response goes out in one write; Nagle's algorithm would only hold back its last
+        // segment.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+        let asked = Arc::new(Asked::default());
+        let connection = http.serve_connection(
+            TokioIo::new(stalling_writes_fail(stream, limits.write_stall)),
+            hyper_service(site.clone(), peer, Arc::clone(&asked)),
+        );
+        let mut draining = draining.clone();
+        tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => Some(ended),
+                _ = draining.wait_for(|draining| *draining) => None,
+            };
+            let ended = match ended {
+                Some(ended) => ended,
+                None => {
+                    // Draining. A connection accepted a moment ago may not have read its first
+                    // request yet, though its client sent it: hyper would close it as idle,
+                    // cutting that request off. It gets its request (within the head's time
+                    // limit); a connection that has asked already finishes what it is doing.
+                    if !asked.already() {
+                        tokio::select! {
+                            ended = connection.as_mut() => {
+                                log_connection_end(ended, peer);
+                                drop(slot);
+                                return;
+                            }
+                            () = asked.first.notified() => {}
+                        }
+                    }
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            log_connection_end(ended, peer);
+            drop(slot);
+        });
+    };
+
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -144,27 +191,52 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        // A response goes out in one write; Nagle's algorithm would only hold back its last
-        // segment.
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "could not set TCP_NODELAY");
-        }
-        let connection = http.serve_connection(
-            TokioIo::new(stalling_writes_fail(stream, limits.write_stall)),
-            hyper_service(site.clone(), peer),
-        );
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %peer, "connection ended with an error");
+        spawn_connection(stream, peer, slot);
+    }
+    let _ = drain.send(true);
+    // The connections the kernel completed before we stopped are open to their clients, whose
+    // requests may be on the way: each is taken from the backlog and answered once, rather
+    // than reset when the socket closes.
+    let listener = listener.into_std()?;
+    let mut from_backlog = 0_usize;
+    loop {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                    break;
+                };
+                let stream = stream
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(stream));
+                match stream {
+                    Ok(stream) => {
+                        spawn_connection(stream, peer, slot);
+                        from_backlog += 1;
+                    }
+                    Err(error) => tracing::debug!(%error, "could not take a waiting connection"),
+                }
             }
-            drop(slot);
-        });
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(error) => {
+                use std::io::ErrorKind;
+                if !matches!(
+                    error.kind(),
+                    ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+                ) {
+                    break;
+                }
+            }
+        }
     }
     drop(listener);
-    tracing::info!("no longer accepting connections; finishing requests in flight");
+    tracing::info!(
+        from_backlog,
+        "no longer accepting connections; finishing requests in flight"
+    );
+    // Every connection holds a slot until it ends: all of them back means all have ended.
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
     tokio::select! {
-        () = graceful.shutdown() => tracing::info!("every connection finished"),
+        _ = slots.acquire_many(all) => tracing::info!("every connection finished"),
         () = tokio::time::sleep(limits.shutdown_grace) => {
             tracing::warn!(
                 grace_seconds = limits.shutdown_grace.as_secs(),
@@ -175,11 +247,39 @@ pub async fn serve(
     Ok(())
 }
 
+/// Whether a connection has been asked anything yet, and the signal of its first request.
+#[derive(Default)]
+struct Asked {
+    any: AtomicBool,
+    first: Notify,
+}
+
+impl Asked {
+    fn request(&self) {
+        if !self.any.swap(true, Ordering::AcqRel) {
+            // A permit is stored if nobody waits yet, so the drain cannot miss it.
+            self.first.notify_one();
+        }
+    }
+
+    fn already(&self) -> bool {
+        self.any.load(Ordering::Acquire)
+    }
+}
+
+fn log_connection_end(ended: Result<(), hyper::Error>, peer: SocketAddr) {
+    if let Err(error) = ended {
+        tracing::debug!(%error, %peer, "connection ended with an error");
+    }
+}
+
 /// The site as hyper calls it: the peer address goes into the request (`ConnectInfo`, where the
-/// client-address middleware reads it) and hyper's body becomes axum's.
+/// client-address middleware reads it) and hyper's body becomes axum's; `asked` learns of each
+/// request.
 fn hyper_service<S>(
     site: S,
     peer: SocketAddr,
+    asked: Arc<Asked>,
 ) -> impl hyper::service::Service<
     http::Request<Incoming>,
     Response = axum::response::Response,
@@ -199,6 +299,7 @@ where
     S::Future: Send + 'static,
 {
     hyper::service::service_fn(move |request: http::Request<Incoming>| {
+        asked.request();
         let mut request = request.map(Body::new);
         request.extensions_mut().insert(ConnectInfo(peer));
         // `CacheFirst` and the router are always ready; calling without `poll_ready` is their

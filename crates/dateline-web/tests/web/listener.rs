@@ -358,6 +358,45 @@ async fn shutdown_finishes_requests_in_flight_and_stops_accepting() {
     );
 }
 
+/// Connections the kernel completed before the shutdown came are open to their clients, whose
+/// requests are sent: they are answered, once each, not reset when the socket closes. Here the
+/// shutdown comes before the server has accepted any of them (those it still takes in its loop
+/// are accepted but not yet read, the other way to lose a request on shutdown).
+#[tokio::test]
+async fn shutdown_answers_the_connections_still_waiting_to_be_accepted() {
+    let listener = dateline_web::bind("127.0.0.1:0".parse().expect("address")).expect("bind");
+    let address = listener.local_addr().expect("address");
+    let mut waiting = Vec::new();
+    for _ in 0..5 {
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: news.example\r\n\r\n")
+            .await
+            .expect("write");
+        waiting.push(stream);
+    }
+    let served = tokio::spawn(dateline_web::serve(
+        listener,
+        site(),
+        ListenerLimits::default(),
+        std::future::ready(()),
+    ));
+    for (n, mut stream) in waiting.into_iter().enumerate() {
+        let answer = closed_within(&mut stream, Duration::from_secs(5))
+            .await
+            .expect("the connection closes after its answer");
+        assert!(
+            answer.starts_with(b"HTTP/1.1 200"),
+            "connection {n}: {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    served
+        .await
+        .expect("the server task")
+        .expect("serve returns Ok");
+}
+
 #[tokio::test]
 async fn shutdown_gives_up_on_what_outlasts_the_grace_period() {
     let server = start(ListenerLimits {
