@@ -663,12 +663,7 @@ impl Imports<'_> {
                 now,
                 "article",
                 Some(article_id),
-                [
-                    cache_tags::article(article_id),
-                    cache_tags::ANY_ARTICLE.to_owned(),
-                    cache_tags::live(article_id),
-                    cache_tags::KEY_EVENTS_LIST.to_owned(),
-                ]
+                crate::live::coverage_tags(article_id)
             );
             tx.commit().await?;
             Ok(true)

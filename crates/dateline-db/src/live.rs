@@ -260,6 +260,17 @@ pub(crate) fn entry_tags(article_id: i64, key_event: bool) -> Vec<String> {
     tags
 }
 
+/// The tags a change of the coverage itself touches (it starts or ends): the article's pages
+/// and cards, the live page, and the key-event feeds it may leave or join.
+pub(crate) fn coverage_tags(article_id: i64) -> [String; 4] {
+    [
+        cache_tags::article(article_id),
+        cache_tags::ANY_ARTICLE.to_owned(),
+        cache_tags::live(article_id),
+        cache_tags::KEY_EVENTS_LIST.to_owned(),
+    ]
+}
+
 /// At most `max` characters of `text`, for an audit line.
 fn excerpt(text: &str, max: usize) -> String {
     let mut short: String = text.chars().take(max).collect();
@@ -348,12 +359,7 @@ impl Live<'_> {
                 now,
                 "article",
                 Some(article_id),
-                [
-                    cache_tags::article(article_id),
-                    cache_tags::ANY_ARTICLE.to_owned(),
-                    cache_tags::live(article_id),
-                    cache_tags::KEY_EVENTS_LIST.to_owned(),
-                ]
+                coverage_tags(article_id)
             );
             let entry = AuditEntry::about(
                 actor,
