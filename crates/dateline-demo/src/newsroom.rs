@@ -2,11 +2,11 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
-use dateline_core::{ArticleStatus, ImageVariant, NoteKind, PageStatus, Role, SiteSettings};
+use dateline_core::{ArticleStatus, NoteKind, PageStatus, Role, SiteSettings};
 use dateline_db::{
     Actor, ArticleInput, AuthorInput, ImageInput, NewStaff, PageInput, SectionInput, Store,
 };
-use dateline_storage::{ImageLimits, MediaStore, VariantFormat};
+use dateline_storage::{ImageLimits, MediaStore};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
@@ -374,20 +374,7 @@ pub(crate) async fn store_picture(
                 caption: doc.caption.clone(),
                 credit: Some(doc.credit.clone()),
                 source_type: Some(source_type),
-                variants: stored
-                    .variants
-                    .iter()
-                    .map(|v| ImageVariant {
-                        key: v.key.clone(),
-                        format: match v.format {
-                            VariantFormat::Jpeg => "jpeg",
-                            VariantFormat::Webp => "webp",
-                        }
-                        .to_owned(),
-                        width: v.width,
-                        height: v.height,
-                    })
-                    .collect(),
+                variants: stored.recorded_variants(),
             },
             now,
         )

@@ -71,6 +71,21 @@ pub struct StoredImage {
     pub variants: Vec<ImageVariant>,
 }
 
+impl StoredImage {
+    /// The variants as the store records them (the format by name).
+    pub fn recorded_variants(&self) -> Vec<dateline_core::ImageVariant> {
+        self.variants
+            .iter()
+            .map(|variant| dateline_core::ImageVariant {
+                key: variant.key.clone(),
+                format: variant.format.name().to_owned(),
+                width: variant.width,
+                height: variant.height,
+            })
+            .collect()
+    }
+}
+
 /// An ingested picture together with what its own metadata says about how it was made, for the
 /// newsroom's upload form to pre-fill and explain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,6 +121,14 @@ impl VariantFormat {
         match self {
             VariantFormat::Jpeg => "image/jpeg",
             VariantFormat::Webp => "image/webp",
+        }
+    }
+
+    /// The name the store records ("jpeg" or "webp").
+    pub fn name(self) -> &'static str {
+        match self {
+            VariantFormat::Jpeg => "jpeg",
+            VariantFormat::Webp => "webp",
         }
     }
 

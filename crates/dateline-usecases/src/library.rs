@@ -9,9 +9,9 @@
 use bytes::Bytes;
 use dateline_core::provenance::DigitalSourceType;
 use dateline_core::refusal::limits;
-use dateline_core::{Action, Field, ImageRefusal, ImageVariant, Refusal, Refusals};
+use dateline_core::{Action, Field, ImageRefusal, Refusal, Refusals};
 use dateline_db::{ImageEdit, ImageInput, Imported, LibraryImage, SourceTypeOrigin};
-use dateline_storage::{ImageLimits, MediaError, Origin, Provenance, VariantFormat};
+use dateline_storage::{ImageLimits, MediaError, Origin, Provenance};
 use jiff::Timestamp;
 
 use crate::{Actor, Context, UseCaseError};
@@ -104,20 +104,7 @@ pub async fn upload(
         caption: optional(&words.caption),
         credit: optional(&words.credit),
         source_type,
-        variants: stored
-            .variants
-            .iter()
-            .map(|v| ImageVariant {
-                key: v.key.clone(),
-                format: match v.format {
-                    VariantFormat::Jpeg => "jpeg",
-                    VariantFormat::Webp => "webp",
-                }
-                .to_owned(),
-                width: v.width,
-                height: v.height,
-            })
-            .collect(),
+        variants: stored.recorded_variants(),
     };
     let (image, imported) = match imported_as {
         None => (
