@@ -213,25 +213,48 @@ pub async fn politics_desk(store: &Store) -> (i64, i64) {
     (section.id, author.id)
 }
 
-/// A published article on a new [`politics_desk`], for tests that need one story (narration,
-/// jobs) and nothing else of the newsroom.
-pub async fn published_article(store: &Store, body: &str) -> (i64, crate::ArticleInput) {
-    let (section_id, author_id) = politics_desk(store).await;
-    let input = crate::ArticleInput {
+/// An article `slug` ("The {slug} story") in `section_id` by `author_id`, in `status`, with no
+/// tags and a one-word body: what a test of the workflow or the jobs writes.
+pub fn story(
+    section_id: i64,
+    author_id: i64,
+    slug: &str,
+    status: dateline_core::ArticleStatus,
+    first_published_at: Option<jiff::Timestamp>,
+) -> crate::ArticleInput {
+    crate::ArticleInput {
         section_id,
-        slug: "vote-delayed".into(),
-        headline: "Vote delayed".into(),
-        standfirst: "Senators want more time.".into(),
-        body: body.into(),
+        slug: slug.into(),
+        headline: format!("The {slug} story"),
+        standfirst: String::new(),
+        body: "Body.".into(),
         dateline_place: None,
         hero_image_id: None,
         author_ids: vec![author_id],
         tags: Vec::new(),
         language: "en".into(),
         comments_open: true,
-        status: dateline_core::ArticleStatus::Published,
-        first_published_at: None,
+        status,
+        first_published_at,
         updated_at: None,
+    }
+}
+
+/// A published article on a new [`politics_desk`], for tests that need one story (narration,
+/// jobs) and nothing else of the newsroom.
+pub async fn published_article(store: &Store, body: &str) -> (i64, crate::ArticleInput) {
+    let (section_id, author_id) = politics_desk(store).await;
+    let input = crate::ArticleInput {
+        headline: "Vote delayed".into(),
+        standfirst: "Senators want more time.".into(),
+        body: body.into(),
+        ..story(
+            section_id,
+            author_id,
+            "vote-delayed",
+            dateline_core::ArticleStatus::Published,
+            None,
+        )
     };
     let id = store
         .create_article(&input, jiff::Timestamp::now())

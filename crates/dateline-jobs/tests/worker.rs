@@ -158,22 +158,13 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     for (slug, hours_after_yesterday) in [("early", 2), ("late", 20), ("tomorrow", 48)] {
         let article = store
             .create_article(
-                &dateline_db::ArticleInput {
+                &dateline_db::testing::story(
                     section_id,
-                    slug: slug.into(),
-                    headline: format!("The {slug} story"),
-                    standfirst: String::new(),
-                    body: "Body.".into(),
-                    dateline_place: None,
-                    hero_image_id: None,
-                    author_ids: vec![author_id],
-                    tags: Vec::new(),
-                    language: "en".into(),
-                    comments_open: true,
-                    status: ArticleStatus::Draft,
-                    first_published_at: None,
-                    updated_at: None,
-                },
+                    author_id,
+                    slug,
+                    ArticleStatus::Draft,
+                    None,
+                ),
                 jiff::Timestamp::now(),
             )
             .await
@@ -403,24 +394,13 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
     for (slug, days_ago) in [("old", 20), ("recent", 2)] {
         let article = store
             .create_article(
-                &dateline_db::ArticleInput {
+                &dateline_db::testing::story(
                     section_id,
-                    slug: slug.into(),
-                    headline: format!("The {slug} story"),
-                    standfirst: String::new(),
-                    body: "Body.".into(),
-                    dateline_place: None,
-                    hero_image_id: None,
-                    author_ids: vec![author_id],
-                    tags: Vec::new(),
-                    language: "en".into(),
-                    comments_open: true,
-                    status: dateline_core::ArticleStatus::Published,
-                    first_published_at: Some(
-                        Timestamp::now() - SignedDuration::from_hours(24 * days_ago),
-                    ),
-                    updated_at: None,
-                },
+                    author_id,
+                    slug,
+                    dateline_core::ArticleStatus::Published,
+                    Some(Timestamp::now() - SignedDuration::from_hours(24 * days_ago)),
+                ),
                 jiff::Timestamp::now(),
             )
             .await
