@@ -172,6 +172,7 @@ async fn restore_drill(kind: BackendKind) {
     let identity_file = data_dir.join("demo-tips-identity.txt");
     std::fs::write(&identity_file, identity.file_text.as_bytes()).expect("identity");
     store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id: Some(demo.admin_id),
@@ -194,6 +195,7 @@ async fn restore_drill(kind: BackendKind) {
         .expect("attachment ciphertext");
     let reply = dateline_tips::generate_identity("tipster", "drill");
     let tip = store
+        .tips()
         .create_tip(
             &NewTip {
                 kind: dateline_core::tips::TipKind::Tip,
@@ -221,6 +223,7 @@ async fn restore_drill(kind: BackendKind) {
         .split_once('/')
         .expect("lead path");
     let ArticleLookup::Found(lead) = store
+        .articles()
         .published_article_at(section, slug)
         .await
         .expect("lead")
@@ -229,6 +232,7 @@ async fn restore_drill(kind: BackendKind) {
     };
     let lead_id = lead.article.id;
     store
+        .comments()
         .set_article_comment_mode(
             lead_id,
             Some(dateline_core::comments::ModerationMode::Pre),
@@ -238,6 +242,7 @@ async fn restore_drill(kind: BackendKind) {
         .await
         .expect("pre-moderation");
     let reader = store
+        .people()
         .reader_by_email("maria.ortiz@readers.example")
         .await
         .expect("reader")
@@ -301,6 +306,7 @@ async fn restore_drill(kind: BackendKind) {
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 let comment = store
+                    .comments()
                     .post_comment(
                         &NewComment {
                             article_id: lead_id,
@@ -424,13 +430,17 @@ async fn restore_drill(kind: BackendKind) {
 
     // Every comment acknowledged before the backup started is there.
     for id in &acknowledged_before_backup {
-        let comment = restored_store.comment(*id).await.expect("comment restored");
+        let comment = restored_store
+            .comments()
+            .comment(*id)
+            .await
+            .expect("comment restored");
         assert_eq!(comment.article_id, lead_id);
     }
 
     // The tip and its attachment decrypt with the editor's identity, as restored, using age.
     let restored_identity = restored_dir.join("demo-tips-identity.txt");
-    let tips = restored_store.tips(None).await.expect("tips");
+    let tips = restored_store.tips().list(None).await.expect("tips");
     let restored_tip = tips.iter().find(|t| t.id == tip.id).expect("tip restored");
     assert_eq!(
         age_decrypt(&restored_identity, &restored_tip.message),

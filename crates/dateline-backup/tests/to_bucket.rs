@@ -106,6 +106,7 @@ async fn an_archive_written_to_a_bucket_restores() {
     let restored = Store::open(&restored_url).await.expect("open restored");
     assert_eq!(
         restored
+            .articles()
             .article(article_id)
             .await
             .expect("article")

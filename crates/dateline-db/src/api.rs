@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use crate::{Result, Store, on_reader, to_micros};
+use crate::{Articles, Result, on_reader, to_micros};
 
 /// A place in the archive order (`first_published_at` descending, then `id` descending). The
 /// pair is unique, so "everything after this position" never skips or repeats an article, and a
@@ -33,11 +33,11 @@ enum Bind {
     Text(String),
 }
 
-impl Store {
+impl Articles<'_> {
     /// The positions of one page of published articles, archive order. The caller loads each
     /// article; asking for `limit + 1` tells it whether another page follows.
     pub async fn api_article_positions(
-        &self,
+        self,
         query: &ApiArticleQuery,
     ) -> Result<Vec<ArchivePosition>> {
         let mut conditions: Vec<String> = vec!["a.status = 'published'".to_owned()];
@@ -85,7 +85,7 @@ impl Store {
              ORDER BY a.first_published_at DESC, a.id DESC LIMIT {limit}",
             conditions.join(" AND ")
         );
-        let rows: Vec<(i64, i64)> = on_reader!(self, pool => {
+        let rows: Vec<(i64, i64)> = on_reader!(self.store, pool => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             for bind in &binds {
                 q = match bind {

@@ -17,7 +17,7 @@ use crate::narration::queue_narration;
 use crate::rows::{
     ARTICLE_COLUMNS, ArticleRow, AuthorRow, BylineRow, SectionRow, StoryRow, TagRow,
 };
-use crate::{DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
+use crate::{Articles, DbError, Result, from_micros, on_reader, on_writer, to_micros};
 
 /// What the newsroom (or the demo loader, or an import) writes.
 #[derive(Debug, Clone)]
@@ -325,9 +325,9 @@ pub(crate) enum StatusOnSave {
     Keep,
 }
 
-impl Store {
+impl Articles<'_> {
     /// Writes an article as an import does (status as given; the revision is saved by "import").
-    pub async fn create_article(&self, input: &ArticleInput, now: Timestamp) -> Result<Article> {
+    pub async fn create_article(self, input: &ArticleInput, now: Timestamp) -> Result<Article> {
         self.insert_article(input, &Actor::system(IMPORT_ACTOR), None, now)
             .await
     }
@@ -336,7 +336,7 @@ impl Store {
     /// scheduling are workflow steps, see `transition_article`), and its first revision is
     /// `actor`'s.
     pub async fn create_article_as(
-        &self,
+        self,
         input: &ArticleInput,
         actor: &Actor,
         now: Timestamp,
@@ -355,7 +355,7 @@ impl Store {
     /// Writes a new article; with `source` (an import item's id) it is remembered as what that
     /// item became, in the same transaction.
     pub(crate) async fn insert_article(
-        &self,
+        self,
         input: &ArticleInput,
         actor: &Actor,
         source: Option<&str>,
@@ -367,7 +367,7 @@ impl Store {
             _ => input.first_published_at,
         };
         let updated_at = input.updated_at.or(first_published_at).unwrap_or(now);
-        let id: i64 = on_writer!(self, pool => {
+        let id: i64 = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO articles (section_id, slug, headline, standfirst, body, dateline_place, \
@@ -416,7 +416,7 @@ impl Store {
     /// Saves a new version of an article as an import does: the status is set as given and the
     /// revision is saved by "import". The newsroom uses [`Store::save_article`].
     pub async fn update_article(
-        &self,
+        self,
         id: i64,
         expected_version: i64,
         input: &ArticleInput,
@@ -440,7 +440,7 @@ impl Store {
     /// [`Store::latest_revision`] to show it next to what was typed). The status is not changed
     /// by a save (`input.status` is ignored): that is [`Store::transition_article`]'s job.
     pub async fn save_article(
-        &self,
+        self,
         id: i64,
         expected_version: i64,
         input: &ArticleInput,
@@ -463,7 +463,7 @@ impl Store {
     // `now` joined them when the clock became the caller's.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn write_article(
-        &self,
+        self,
         id: i64,
         expected_version: i64,
         input: &ArticleInput,
@@ -472,7 +472,7 @@ impl Store {
         restored_from: Option<i64>,
         now: Timestamp,
     ) -> Result<Article> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let current: Option<(i64, String, String, Option<i64>, String)> = sqlx::query_as(
                 "SELECT a.version, a.slug, s.slug, a.first_published_at, a.status FROM articles a \
@@ -591,7 +591,7 @@ impl Store {
     /// Moves an article to `status` as the platform itself: the workflow rules apply as they do
     /// to [`Store::transition_article`], which the newsroom calls with its own actor.
     pub async fn set_article_status(
-        &self,
+        self,
         id: i64,
         status: ArticleStatus,
         now: Timestamp,
@@ -600,20 +600,20 @@ impl Store {
             .await
     }
 
-    pub async fn article(&self, id: i64) -> Result<Option<Article>> {
+    pub async fn article(self, id: i64) -> Result<Option<Article>> {
         let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1");
-        let row: Option<ArticleRow> = on_reader!(self, pool => {
+        let row: Option<ArticleRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
         });
         Ok(row.map(Article::from))
     }
 
     /// Everything the article page shows, whatever the article's status.
-    pub async fn article_page(&self, id: i64) -> Result<Option<ArticlePage>> {
+    pub async fn article_page(self, id: i64) -> Result<Option<ArticlePage>> {
         let Some(article) = self.article(id).await? else {
             return Ok(None);
         };
-        let (section, authors, tags): (SectionRow, Vec<AuthorRow>, Vec<TagRow>) = on_reader!(self, pool => {
+        let (section, authors, tags): (SectionRow, Vec<AuthorRow>, Vec<TagRow>) = on_reader!(self.store, pool => {
             let section = sqlx::query_as(
                 "SELECT id, slug, name, description, position FROM sections WHERE id = $1",
             )
@@ -638,7 +638,7 @@ impl Store {
             (section, authors, tags)
         });
         let hero = match article.hero_image_id {
-            Some(image_id) => self.image(image_id).await?,
+            Some(image_id) => self.store.library().image(image_id).await?,
             None => None,
         };
         let notes = self.article_notes(id).await?;
@@ -655,11 +655,11 @@ impl Store {
     /// Resolves a public article URL `/{section_slug}/{slug}`: the published article there, or
     /// where it moved, or nothing.
     pub async fn published_article_at(
-        &self,
+        self,
         section_slug: &str,
         article_slug: &str,
     ) -> Result<ArticleLookup> {
-        let direct: Option<(i64, String)> = on_reader!(self, pool => {
+        let direct: Option<(i64, String)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT a.id, a.status FROM articles a JOIN sections s ON s.id = a.section_id \
                  WHERE s.slug = $1 AND a.slug = $2",
@@ -678,16 +678,16 @@ impl Store {
                 None => ArticleLookup::NotFound,
             });
         }
-        let mut moved: Option<i64> = on_reader!(self, pool => {
+        let mut moved: Option<i64> = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT article_id FROM article_redirects WHERE old_path = $1")
                 .bind(redirect_key(section_slug, article_slug))
                 .fetch_optional(pool)
                 .await?
         });
         if moved.is_none()
-            && let Some(section) = self.section_by_old_slug(section_slug).await?
+            && let Some(section) = self.store.site().section_by_old_slug(section_slug).await?
         {
-            moved = on_reader!(self, pool => {
+            moved = on_reader!(self.store, pool => {
                 sqlx::query_scalar(
                     "SELECT id FROM articles WHERE section_id = $1 AND slug = $2 \
                      UNION SELECT article_id FROM article_redirects WHERE old_path = $3",
@@ -702,7 +702,7 @@ impl Store {
         let Some(id) = moved else {
             return Ok(ArticleLookup::NotFound);
         };
-        let target: Option<(String, String, String)> = on_reader!(self, pool => {
+        let target: Option<(String, String, String)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT s.slug, a.slug, a.status FROM articles a \
                  JOIN sections s ON s.id = a.section_id WHERE a.id = $1",
@@ -719,8 +719,8 @@ impl Store {
         })
     }
 
-    pub async fn article_stats(&self) -> Result<ArticleStats> {
-        let (total, published): (i64, i64) = on_reader!(self, pool => {
+    pub async fn article_stats(self) -> Result<ArticleStats> {
+        let (total, published): (i64, i64) = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT COUNT(*), COUNT(CASE WHEN status = 'published' THEN 1 END) FROM articles",
             )
@@ -731,7 +731,7 @@ impl Store {
     }
 
     pub(crate) async fn attach_bylines_and_pictures(
-        &self,
+        self,
         rows: Vec<StoryRow>,
     ) -> Result<Vec<StorySummary>> {
         if rows.is_empty() {
@@ -744,7 +744,7 @@ impl Store {
              ORDER BY aa.article_id, aa.position",
             placeholders(1, ids.len())
         );
-        let bylines: Vec<BylineRow> = on_reader!(self, pool => {
+        let bylines: Vec<BylineRow> = on_reader!(self.store, pool => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             for id in &ids {
                 query = query.bind(*id);
@@ -760,6 +760,8 @@ impl Store {
         }
         let image_ids: Vec<i64> = rows.iter().filter_map(|row| row.hero_image_id).collect();
         let images: HashMap<i64, dateline_core::Image> = self
+            .store
+            .library()
             .images_by_ids(&image_ids)
             .await?
             .into_iter()

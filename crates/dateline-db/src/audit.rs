@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::{Result, Store, from_micros, on_reader, on_writer};
+use crate::{Audit, Result, from_micros, on_reader, on_writer};
 
 /// Who acted. Kept by id and by name: the name as it was then is what the log shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -129,10 +129,10 @@ pub(crate) use record_audit;
 const AUDIT_COLUMNS: &str =
     "id, at, actor_staff_id, actor_name, action, subject_kind, subject_id, detail";
 
-impl Store {
+impl Audit<'_> {
     /// Appends one entry on its own, for actions that change nothing else in the database.
-    pub async fn append_audit(&self, entry: &AuditEntry, at: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn append_audit(self, entry: &AuditEntry, at: Timestamp) -> Result<()> {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             record_audit!(tx, at, entry);
             tx.commit().await?;
@@ -141,11 +141,11 @@ impl Store {
     }
 
     /// Newest first; `before_id` pages back through older entries.
-    pub async fn audit_log(&self, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditRecord>> {
+    pub async fn audit_log(self, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditRecord>> {
         let sql = format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2"
         );
-        let rows: Vec<AuditRow> = on_reader!(self, pool => {
+        let rows: Vec<AuditRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(before_id.unwrap_or(i64::MAX))
                 .bind(limit)
@@ -156,12 +156,12 @@ impl Store {
     }
 
     /// Everything done to one subject, oldest first.
-    pub async fn audit_for(&self, subject_kind: &str, subject_id: i64) -> Result<Vec<AuditRecord>> {
+    pub async fn audit_for(self, subject_kind: &str, subject_id: i64) -> Result<Vec<AuditRecord>> {
         let sql = format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE subject_kind = $1 AND subject_id = $2 \
              ORDER BY id"
         );
-        let rows: Vec<AuditRow> = on_reader!(self, pool => {
+        let rows: Vec<AuditRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(subject_kind)
                 .bind(subject_id)

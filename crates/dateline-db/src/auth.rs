@@ -10,7 +10,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::audit::record_audit;
 use crate::staff::{STAFF_COLUMNS, StaffRow};
-use crate::{Actor, AuditEntry, DbError, NewStaff, Result, Store, on_reader, on_writer, to_micros};
+use crate::{
+    Actor, AuditEntry, DbError, NewStaff, People, Result, Sessions, on_reader, on_writer, to_micros,
+};
 
 /// A signed-in staff member's session, as loaded for a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,10 +202,10 @@ macro_rules! keep_one_admin {
     }};
 }
 
-impl Store {
+impl People<'_> {
     /// Creates a staff account and records who created it.
     pub async fn create_staff_as(
-        &self,
+        self,
         actor: &Actor,
         input: &NewStaff,
         now: Timestamp,
@@ -213,7 +215,7 @@ impl Store {
             "INSERT INTO staff (email, display_name, role, password_hash, author_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {STAFF_COLUMNS}"
         );
-        let staff = on_writer!(self, pool => {
+        let staff = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let row: StaffRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(crate::normalise_email(&input.email))
@@ -234,13 +236,13 @@ impl Store {
 
     /// Changes a staff member's role; the last enabled admin cannot be demoted.
     pub async fn set_staff_role(
-        &self,
+        self,
         id: i64,
         role: Role,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<StaffMember> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before = staff_in_tx!(tx, id);
             if before.role == role {
@@ -263,13 +265,13 @@ impl Store {
     /// Disables (signing out everywhere) or re-enables an account; the last enabled admin cannot
     /// be disabled.
     pub async fn set_staff_disabled(
-        &self,
+        self,
         id: i64,
         disabled: bool,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<StaffMember> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before = staff_in_tx!(tx, id);
             if before.disabled_at.is_some() == disabled {
@@ -299,14 +301,14 @@ impl Store {
     /// Sets a new password hash, signs the account out everywhere except `keep_session`, clears
     /// failed sign-ins, and records it.
     pub async fn change_staff_password(
-        &self,
+        self,
         id: i64,
         password_hash: &str,
         keep_session: Option<i64>,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let staff = staff_in_tx!(tx, id);
             sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
@@ -322,19 +324,21 @@ impl Store {
         });
         Ok(())
     }
+}
 
+impl Sessions<'_> {
     // ----- sessions -----
 
     /// Starts a session; returns its id.
     pub async fn create_session(
-        &self,
+        self,
         staff_id: i64,
         token_hash: &str,
         csrf_token: &str,
         limits: SessionLimits,
         now: Timestamp,
     ) -> Result<i64> {
-        let id = on_writer!(self, pool => {
+        let id = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO staff_sessions \
@@ -366,7 +370,7 @@ impl Store {
     /// The live session with this token digest: not revoked, not expired, not idle too long, of
     /// an enabled account.
     pub async fn session(
-        &self,
+        self,
         token_hash: &str,
         limits: SessionLimits,
         now: Timestamp,
@@ -379,7 +383,7 @@ impl Store {
              AND ss.last_seen_at > $3 AND staff.disabled_at IS NULL",
             qualified_staff_columns()
         );
-        let row: Option<SessionRow> = on_reader!(self, pool => {
+        let row: Option<SessionRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(token_hash)
                 .bind(to_micros(now))
@@ -401,23 +405,23 @@ impl Store {
     }
 
     /// Marks a session as used now (the idle timeout counts from here).
-    pub async fn touch_session(&self, id: i64, now: Timestamp) -> Result<()> {
+    pub async fn touch_session(self, id: i64, now: Timestamp) -> Result<()> {
         self.touch_session_in(SessionTable::Staff, id, now).await
     }
 
     /// Ends one session (sign-out).
-    pub async fn revoke_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+    pub async fn revoke_session(self, token_hash: &str, now: Timestamp) -> Result<()> {
         self.revoke_session_in(SessionTable::Staff, token_hash, now)
             .await
     }
 
     pub(crate) async fn touch_session_in(
-        &self,
+        self,
         table: SessionTable,
         id: i64,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             sqlx::query(table.touch_sql())
                 .bind(to_micros(now))
                 .bind(id)
@@ -428,12 +432,12 @@ impl Store {
     }
 
     pub(crate) async fn revoke_session_in(
-        &self,
+        self,
         table: SessionTable,
         token_hash: &str,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             sqlx::query(table.revoke_sql())
                 .bind(to_micros(now))
                 .bind(token_hash)
@@ -450,14 +454,14 @@ impl Store {
     /// included. Called before the password is checked, in one statement, so attempts made at
     /// once on several nodes all add up; windows that ended are forgotten on the way.
     pub async fn count_sign_in_attempt(
-        &self,
+        self,
         side: SignInSide,
         account_digest: &str,
         window: SignedDuration,
         now: Timestamp,
     ) -> Result<i64> {
         let window_start = to_micros(now - window);
-        Ok(on_writer!(self, pool => {
+        Ok(on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM sign_in_attempts WHERE window_started_at < $1")
                 .bind(window_start)
@@ -488,14 +492,14 @@ impl Store {
 
     /// Records a set-password link (superseding any earlier unused one for the account).
     pub async fn create_password_link(
-        &self,
+        self,
         staff_id: i64,
         token_hash: &str,
         expires_at: Timestamp,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let staff = staff_in_tx!(tx, staff_id);
             revoke_password_links!(tx, staff_id, now);
@@ -519,7 +523,7 @@ impl Store {
 
     /// The account a still-usable link belongs to.
     pub async fn password_link_staff(
-        &self,
+        self,
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<StaffMember>> {
@@ -529,7 +533,7 @@ impl Store {
              AND staff.disabled_at IS NULL",
             qualified_staff_columns()
         );
-        let row: Option<StaffRow> = on_reader!(self, pool => {
+        let row: Option<StaffRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(token_hash)
                 .bind(to_micros(now))
@@ -542,12 +546,12 @@ impl Store {
     /// Uses a link once: sets the password, signs the account out everywhere, records it.
     /// A used, expired or unknown link is [`DbError::NotFound`].
     pub async fn use_password_link(
-        &self,
+        self,
         token_hash: &str,
         password_hash: &str,
         now: Timestamp,
     ) -> Result<StaffMember> {
-        let staff = on_writer!(self, pool => {
+        let staff = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let staff_id: i64 = sqlx::query_scalar(
                 "UPDATE staff_password_links SET used_at = $1 \
@@ -586,7 +590,7 @@ impl Store {
     /// Creates a token acting as `actor` (a staff member) with at most that person's role, for
     /// at most [`API_TOKEN_MAX_LIFETIME`].
     pub async fn create_api_token(
-        &self,
+        self,
         name: &str,
         role: Role,
         secret_hash: &str,
@@ -602,7 +606,7 @@ impl Store {
         let creator_id = actor
             .staff_id
             .ok_or_else(|| DbError::Invalid("an API token acts as a staff member".to_owned()))?;
-        let id = on_writer!(self, pool => {
+        let id = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let creator = staff_in_tx!(tx, creator_id);
             if role > creator.role {
@@ -632,20 +636,20 @@ impl Store {
     }
 
     /// Every token, newest first, revoked ones included.
-    pub async fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+    pub async fn api_tokens(self) -> Result<Vec<ApiToken>> {
         let sql = format!(
             "SELECT {} FROM api_tokens t JOIN staff s ON s.id = t.created_by \
              ORDER BY t.id DESC",
             api_token_columns()
         );
-        let rows: Vec<ApiTokenRow> = on_reader!(self, pool => {
+        let rows: Vec<ApiTokenRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
         });
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
-    pub async fn revoke_api_token(&self, id: i64, actor: &Actor, now: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn revoke_api_token(self, id: i64, actor: &Actor, now: Timestamp) -> Result<()> {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let name: String = sqlx::query_scalar(
                 "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL \
@@ -665,7 +669,7 @@ impl Store {
     /// it acts as; notes the use (at most once a minute, so a busy client does not turn every
     /// read into a write).
     pub async fn api_token_by_secret(
-        &self,
+        self,
         secret_hash: &str,
         now: Timestamp,
     ) -> Result<Option<(ApiToken, StaffMember)>> {
@@ -674,7 +678,7 @@ impl Store {
              WHERE t.secret_hash = $1 AND t.revoked_at IS NULL AND s.disabled_at IS NULL",
             api_token_columns()
         );
-        let row: Option<ApiTokenRow> = on_reader!(self, pool => {
+        let row: Option<ApiTokenRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(secret_hash)
                 .fetch_optional(pool)
@@ -691,7 +695,7 @@ impl Store {
             .last_used_at
             .is_none_or(|at| now.duration_since(at) > SignedDuration::from_secs(60));
         if stale {
-            on_writer!(self, pool => {
+            on_writer!(self.store, pool => {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                     .bind(to_micros(now))
                     .bind(token.id)
@@ -699,7 +703,7 @@ impl Store {
                     .await?;
             });
         }
-        let staff = self.staff_by_id(token.created_by).await?;
+        let staff = self.store.people().staff_by_id(token.created_by).await?;
         Ok(Some((token, staff)))
     }
 }

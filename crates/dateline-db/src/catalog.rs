@@ -10,7 +10,9 @@ use jiff::Timestamp;
 use crate::audit::record_audit;
 use crate::changes::record_change;
 use crate::rows::{AuthorRow, ImageRow, SectionRow, TagRow};
-use crate::{Actor, AuditEntry, DbError, Result, Store, on_reader, on_writer, to_micros};
+use crate::{
+    Actor, AuditEntry, DbError, Library, People, Result, Site, on_reader, on_writer, to_micros,
+};
 
 #[derive(Debug, Clone)]
 pub struct SectionInput {
@@ -152,9 +154,9 @@ fn section_changes(before: &Section, after: &Section) -> String {
 
 const SECTION_COLUMNS: &str = "id, slug, name, description, position";
 
-impl Store {
-    pub async fn settings(&self) -> Result<SiteSettings> {
-        let value: Option<String> = on_reader!(self, pool => {
+impl Site<'_> {
+    pub async fn settings(self) -> Result<SiteSettings> {
+        let value: Option<String> = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(SETTINGS_KEY)
                 .fetch_optional(pool)
@@ -164,14 +166,14 @@ impl Store {
     }
 
     /// Saves the settings without an audit entry: the platform's own setup.
-    pub async fn save_settings(&self, settings: &SiteSettings, now: Timestamp) -> Result<()> {
+    pub async fn save_settings(self, settings: &SiteSettings, now: Timestamp) -> Result<()> {
         self.write_settings(settings, None, now).await
     }
 
     /// Saves the settings for `actor`, with the audit entry saying what changed, in one
     /// transaction.
     pub async fn save_settings_as(
-        &self,
+        self,
         settings: &SiteSettings,
         actor: &Actor,
         now: Timestamp,
@@ -180,7 +182,7 @@ impl Store {
     }
 
     async fn write_settings(
-        &self,
+        self,
         settings: &SiteSettings,
         by: AuditedBy<'_>,
         now: Timestamp,
@@ -192,7 +194,7 @@ impl Store {
         }
         let json = serde_json::to_string(settings)
             .map_err(|e| DbError::Invalid(format!("settings: {e}")))?;
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before: Option<String> =
                 sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
@@ -224,13 +226,13 @@ impl Store {
     }
 
     /// Adds a section without an audit entry: the platform's own setup.
-    pub async fn create_section(&self, input: &SectionInput, now: Timestamp) -> Result<Section> {
+    pub async fn create_section(self, input: &SectionInput, now: Timestamp) -> Result<Section> {
         self.insert_section(input, None, now).await
     }
 
     /// Adds a section for `actor`, with its audit entry, in one transaction.
     pub async fn create_section_as(
-        &self,
+        self,
         input: &SectionInput,
         actor: &Actor,
         now: Timestamp,
@@ -239,7 +241,7 @@ impl Store {
     }
 
     async fn insert_section(
-        &self,
+        self,
         input: &SectionInput,
         by: AuditedBy<'_>,
         now: Timestamp,
@@ -249,7 +251,7 @@ impl Store {
             "INSERT INTO sections (slug, name, description, position) VALUES ($1, $2, $3, $4) \
              RETURNING {SECTION_COLUMNS}"
         );
-        let row: SectionRow = on_writer!(self, pool => {
+        let row: SectionRow = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let row: SectionRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&input.slug)
@@ -272,7 +274,7 @@ impl Store {
     /// Renames or moves a section without an audit entry: the platform's own setup. Its old
     /// slug keeps working as a redirect.
     pub async fn update_section(
-        &self,
+        self,
         id: i64,
         input: &SectionInput,
         now: Timestamp,
@@ -283,7 +285,7 @@ impl Store {
     /// Renames or moves a section for `actor`, with the audit entry saying what changed, in one
     /// transaction. Its old slug keeps working as a redirect.
     pub async fn update_section_as(
-        &self,
+        self,
         id: i64,
         input: &SectionInput,
         actor: &Actor,
@@ -293,7 +295,7 @@ impl Store {
     }
 
     async fn change_section(
-        &self,
+        self,
         id: i64,
         input: &SectionInput,
         by: AuditedBy<'_>,
@@ -305,7 +307,7 @@ impl Store {
             "UPDATE sections SET slug = $1, name = $2, description = $3, position = $4 \
              WHERE id = $5 RETURNING {SECTION_COLUMNS}"
         );
-        let after: Section = on_writer!(self, pool => {
+        let after: Section = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before: Section = sqlx::query_as::<_, SectionRow>(sqlx::AssertSqlSafe(select))
                 .bind(id)
@@ -357,8 +359,8 @@ impl Store {
         Ok(after)
     }
 
-    pub async fn sections(&self) -> Result<Vec<Section>> {
-        let rows: Vec<SectionRow> = on_reader!(self, pool => {
+    pub async fn sections(self) -> Result<Vec<Section>> {
+        let rows: Vec<SectionRow> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, slug, name, description, position FROM sections ORDER BY position, name",
             )
@@ -368,8 +370,8 @@ impl Store {
         Ok(rows.into_iter().map(Section::from).collect())
     }
 
-    pub async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>> {
-        let row: Option<SectionRow> = on_reader!(self, pool => {
+    pub async fn section_by_slug(self, slug: &str) -> Result<Option<Section>> {
+        let row: Option<SectionRow> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, slug, name, description, position FROM sections WHERE slug = $1",
             )
@@ -381,8 +383,8 @@ impl Store {
     }
 
     /// The section that used to be at `old_slug`, if any.
-    pub async fn section_by_old_slug(&self, old_slug: &str) -> Result<Option<Section>> {
-        let row: Option<SectionRow> = on_reader!(self, pool => {
+    pub async fn section_by_old_slug(self, old_slug: &str) -> Result<Option<Section>> {
+        let row: Option<SectionRow> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT s.id, s.slug, s.name, s.description, s.position FROM section_redirects r \
                  JOIN sections s ON s.id = r.section_id WHERE r.old_slug = $1",
@@ -393,10 +395,12 @@ impl Store {
         });
         Ok(row.map(Section::from))
     }
+}
 
-    pub async fn create_author(&self, input: &AuthorInput, now: Timestamp) -> Result<Author> {
+impl People<'_> {
+    pub async fn create_author(self, input: &AuthorInput, now: Timestamp) -> Result<Author> {
         check_slug(&input.slug)?;
-        let row: AuthorRow = on_writer!(self, pool => {
+        let row: AuthorRow = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let row: AuthorRow = sqlx::query_as(
                 "INSERT INTO authors (slug, name, role, bio) VALUES ($1, $2, $3, $4) \
@@ -416,13 +420,13 @@ impl Store {
     }
 
     pub async fn update_author(
-        &self,
+        self,
         id: i64,
         input: &AuthorInput,
         now: Timestamp,
     ) -> Result<Author> {
         check_slug(&input.slug)?;
-        let row: AuthorRow = on_writer!(self, pool => {
+        let row: AuthorRow = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let row: AuthorRow = sqlx::query_as(
                 "UPDATE authors SET slug = $1, name = $2, role = $3, bio = $4 WHERE id = $5 \
@@ -442,8 +446,8 @@ impl Store {
         Ok(row.into())
     }
 
-    pub async fn authors(&self) -> Result<Vec<Author>> {
-        let rows: Vec<AuthorRow> = on_reader!(self, pool => {
+    pub async fn authors(self) -> Result<Vec<Author>> {
+        let rows: Vec<AuthorRow> = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT id, slug, name, role, bio FROM authors ORDER BY name")
                 .fetch_all(pool)
                 .await?
@@ -451,8 +455,8 @@ impl Store {
         Ok(rows.into_iter().map(Author::from).collect())
     }
 
-    pub async fn author_by_slug(&self, slug: &str) -> Result<Option<Author>> {
-        let row: Option<AuthorRow> = on_reader!(self, pool => {
+    pub async fn author_by_slug(self, slug: &str) -> Result<Option<Author>> {
+        let row: Option<AuthorRow> = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT id, slug, name, role, bio FROM authors WHERE slug = $1")
                 .bind(slug)
                 .fetch_optional(pool)
@@ -460,9 +464,11 @@ impl Store {
         });
         Ok(row.map(Author::from))
     }
+}
 
-    pub async fn tag_by_slug(&self, slug: &str) -> Result<Option<Tag>> {
-        let row: Option<TagRow> = on_reader!(self, pool => {
+impl Site<'_> {
+    pub async fn tag_by_slug(self, slug: &str) -> Result<Option<Tag>> {
+        let row: Option<TagRow> = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT id, slug, name FROM tags WHERE slug = $1")
                 .bind(slug)
                 .fetch_optional(pool)
@@ -470,8 +476,10 @@ impl Store {
         });
         Ok(row.map(Tag::from))
     }
+}
 
-    pub async fn insert_image(&self, input: &ImageInput, now: jiff::Timestamp) -> Result<Image> {
+impl Library<'_> {
+    pub async fn insert_image(self, input: &ImageInput, now: jiff::Timestamp) -> Result<Image> {
         if input.alt.trim().is_empty() {
             return Err(DbError::Invalid(
                 "alt text is required: describe the picture for readers who cannot see it"
@@ -480,7 +488,7 @@ impl Store {
         }
         let variants = serde_json::to_string(&input.variants)
             .map_err(|e| DbError::Invalid(format!("variants: {e}")))?;
-        let row: ImageRow = on_writer!(self, pool => {
+        let row: ImageRow = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let row: ImageRow = sqlx::query_as(
                 "INSERT INTO images (original_key, original_mime, width, height, alt, caption, \
@@ -508,11 +516,11 @@ impl Store {
         Ok(row.into())
     }
 
-    pub async fn image(&self, id: i64) -> Result<Option<Image>> {
+    pub async fn image(self, id: i64) -> Result<Option<Image>> {
         Ok(self.images_by_ids(&[id]).await?.into_iter().next())
     }
 
-    pub async fn images_by_ids(&self, ids: &[i64]) -> Result<Vec<Image>> {
+    pub async fn images_by_ids(self, ids: &[i64]) -> Result<Vec<Image>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -521,7 +529,7 @@ impl Store {
              source_type, variants FROM images WHERE id IN ({})",
             placeholders(1, ids.len())
         );
-        let rows: Vec<ImageRow> = on_reader!(self, pool => {
+        let rows: Vec<ImageRow> = on_reader!(self.store, pool => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             for id in ids {
                 query = query.bind(*id);

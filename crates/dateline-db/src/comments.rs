@@ -18,7 +18,7 @@ use crate::audit::record_audit;
 use crate::changes::record_change;
 use crate::readers::reader_in_tx;
 use crate::{
-    Actor, AuditEntry, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros,
+    Actor, AuditEntry, Comments, DbError, Result, from_micros, on_reader, on_writer, to_micros,
 };
 
 /// Who writes a comment.
@@ -329,17 +329,17 @@ pub struct ArticleDiscussion {
 /// The actor the automatic rules act as in the audit log.
 pub const MODERATION_RULES_ACTOR: &str = "moderation rules";
 
-impl Store {
+impl Comments<'_> {
     // ----- settings -----
 
-    pub async fn comment_settings(&self) -> Result<ModerationSettings> {
-        Ok(on_reader!(self, pool => settings_from!(pool)))
+    pub async fn comment_settings(self) -> Result<ModerationSettings> {
+        Ok(on_reader!(self.store, pool => settings_from!(pool)))
     }
 
     /// Saves the site's moderation settings, as `usecases::comments::save_rules` checked them;
     /// recorded in the audit log.
     pub async fn save_comment_settings(
-        &self,
+        self,
         settings: &ModerationSettings,
         actor: &Actor,
         now: Timestamp,
@@ -352,7 +352,7 @@ impl Store {
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE comment_settings SET mode = $1, premoderate_first = $2, banned_words = $3, \
@@ -386,8 +386,8 @@ impl Store {
         Ok(())
     }
 
-    pub async fn article_discussion(&self, article_id: i64) -> Result<ArticleDiscussion> {
-        let row: (bool, Option<String>, Option<bool>) = on_reader!(self, pool => {
+    pub async fn article_discussion(self, article_id: i64) -> Result<ArticleDiscussion> {
+        let row: (bool, Option<String>, Option<bool>) = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT a.comments_open, d.mode, d.keep_open FROM articles a \
                  LEFT JOIN article_discussions d ON d.article_id = a.id WHERE a.id = $1",
@@ -405,13 +405,13 @@ impl Store {
 
     /// Gives an article its own moderation mode (`None`: the site's).
     pub async fn set_article_comment_mode(
-        &self,
+        self,
         article_id: i64,
         mode: Option<ModerationMode>,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO article_discussions (article_id, mode) VALUES ($1, $2) \
@@ -431,13 +431,13 @@ impl Store {
     /// Opens or closes comments on an article by hand. Reopening by hand also keeps the
     /// automatic closing away from it.
     pub async fn set_article_comments_open(
-        &self,
+        self,
         article_id: i64,
         open: bool,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let changed = sqlx::query("UPDATE articles SET comments_open = $1 WHERE id = $2 AND comments_open <> $1")
                 .bind(open)
@@ -466,14 +466,14 @@ impl Store {
 
     /// Closes comments on published articles older than the site's auto-close age (except
     /// those an editor reopened by hand); returns the articles closed.
-    pub async fn close_stale_discussions(&self, now: Timestamp) -> Result<Vec<i64>> {
+    pub async fn close_stale_discussions(self, now: Timestamp) -> Result<Vec<i64>> {
         let settings = self.comment_settings().await?;
         let Some(days) = settings.auto_close_days else {
             return Ok(Vec::new());
         };
         let cutoff = now - SignedDuration::from_hours(24 * i64::from(days));
         let actor = Actor::system(MODERATION_RULES_ACTOR);
-        let closed = on_writer!(self, pool => {
+        let closed = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let ids: Vec<i64> = sqlx::query_scalar(
                 "SELECT a.id FROM articles a LEFT JOIN article_discussions d ON d.article_id = a.id \
@@ -503,10 +503,10 @@ impl Store {
     /// Posts a comment after every rule has had its say: the article must be published with
     /// comments open, the parent shown, the author verified and in good standing, the body not a
     /// repeat; then the moderation rules decide whether it is shown, queued or rejected.
-    pub async fn post_comment(&self, input: &NewComment, now: Timestamp) -> Result<Comment> {
+    pub async fn post_comment(self, input: &NewComment, now: Timestamp) -> Result<Comment> {
         let body = check_body(&input.body)?.to_owned();
         let body_html = render_comment_html(&body);
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let article: Option<(String, bool, Option<String>)> = sqlx::query_as(
                 "SELECT a.status, a.comments_open, d.mode FROM articles a \
@@ -617,7 +617,7 @@ impl Store {
     /// The author changes their comment within the edit window. The rules look at it again: an
     /// edit can put a shown comment back in the queue, or reject it.
     pub async fn edit_comment(
-        &self,
+        self,
         id: i64,
         reader_id: i64,
         body: &str,
@@ -625,7 +625,7 @@ impl Store {
     ) -> Result<Comment> {
         let body = check_body(body)?.to_owned();
         let body_html = render_comment_html(&body);
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before = comment_in_tx!(tx, id);
             if before.reader_id != Some(reader_id) {
@@ -703,8 +703,8 @@ impl Store {
     }
 
     /// The author takes their comment back: it becomes a tombstone (its replies keep their place).
-    pub async fn delete_own_comment(&self, id: i64, reader_id: i64, now: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn delete_own_comment(self, id: i64, reader_id: i64, now: Timestamp) -> Result<()> {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before = comment_in_tx!(tx, id);
             if before.reader_id != Some(reader_id) {
@@ -733,7 +733,7 @@ impl Store {
 
     /// A reader reports a shown comment. Reporting the same comment twice counts once.
     pub async fn report_comment(
-        &self,
+        self,
         comment_id: i64,
         reader_id: i64,
         reason: ReportReason,
@@ -741,7 +741,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         let detail: String = detail.trim().chars().take(500).collect();
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let comment = comment_in_tx!(tx, comment_id);
             if comment.status != CommentStatus::Approved {
@@ -778,7 +778,7 @@ impl Store {
     /// Approves or rejects a comment (with a reason for a rejection); open reports on it are
     /// resolved by the decision. Recorded in the audit log.
     pub async fn moderate_comment(
-        &self,
+        self,
         id: i64,
         decision: ModeratorDecision,
         reason: &str,
@@ -786,7 +786,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Comment> {
         let reason = reason.trim();
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before = comment_in_tx!(tx, id);
             let status = before.status.moderate(decision)?;
@@ -826,13 +826,13 @@ impl Store {
 
     /// Makes an approved comment an editor's pick (shown in the Featured tab), or not.
     pub async fn set_comment_featured(
-        &self,
+        self,
         id: i64,
         featured: bool,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before = comment_in_tx!(tx, id);
             if before.status != CommentStatus::Approved {
@@ -856,7 +856,7 @@ impl Store {
 
     /// A moderation queue, newest first; `before_id` pages back.
     pub async fn moderation_queue(
-        &self,
+        self,
         queue: Queue,
         before_id: Option<i64>,
         limit: i64,
@@ -873,7 +873,7 @@ impl Store {
         let sql =
             format!("{COMMENT_SELECT} WHERE {condition} AND c.id < $1 ORDER BY c.id DESC LIMIT $2");
         type Extra = (i64, String, Option<String>, Option<bool>, Option<i64>);
-        let (rows, extras, reports) = on_reader!(self, pool => {
+        let (rows, extras, reports) = on_reader!(self.store, pool => {
             let rows: Vec<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(before_id.unwrap_or(i64::MAX))
                 .bind(limit)
@@ -944,8 +944,8 @@ impl Store {
     }
 
     /// How many comments wait in each queue, for the newsroom's menu and tabs.
-    pub async fn moderation_counts(&self) -> Result<HashMap<Queue, i64>> {
-        let (pending, reported): (i64, i64) = on_reader!(self, pool => {
+    pub async fn moderation_counts(self) -> Result<HashMap<Queue, i64>> {
+        let (pending, reported): (i64, i64) = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM comments WHERE status = 'pending'), \
                  (SELECT COUNT(DISTINCT cr.comment_id) FROM comment_reports cr \
@@ -965,8 +965,8 @@ impl Store {
 
     /// One comment whatever its status or article: for the newsroom. Anything a reader sees
     /// goes through [`Store::visible_comment`].
-    pub async fn comment(&self, id: i64) -> Result<Comment> {
-        let row: CommentRow = on_reader!(self, pool => {
+    pub async fn comment(self, id: i64) -> Result<Comment> {
+        let row: CommentRow = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!("{COMMENT_SELECT} WHERE c.id = $1")))
                 .bind(id)
                 .fetch_one(pool)
@@ -977,8 +977,8 @@ impl Store {
 
     /// One comment, if `viewer` may see it ([`may_see`]); a hidden comment is
     /// [`DbError::NotFound`], exactly like one that does not exist, so no answer tells them apart.
-    pub async fn visible_comment(&self, id: i64, viewer: Viewer) -> Result<Comment> {
-        let (row, article_published): (Option<CommentRow>, bool) = on_reader!(self, pool => {
+    pub async fn visible_comment(self, id: i64, viewer: Viewer) -> Result<Comment> {
+        let (row, article_published): (Option<CommentRow>, bool) = on_reader!(self.store, pool => {
             let row: Option<CommentRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(format!("{COMMENT_SELECT} WHERE c.id = $1")))
                     .bind(id)
@@ -1009,7 +1009,7 @@ impl Store {
     }
 
     /// Approved comments per article, for the counts on article pages and cards.
-    pub async fn approved_comment_counts(&self, article_ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    pub async fn approved_comment_counts(self, article_ids: &[i64]) -> Result<HashMap<i64, i64>> {
         if article_ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -1019,15 +1019,15 @@ impl Store {
             shown_to_all("c"),
             placeholders(article_ids.len())
         );
-        let rows: Vec<(i64, i64)> = on_reader!(self, pool => {
+        let rows: Vec<(i64, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind_all(article_ids).fetch_all(pool).await?
         });
         Ok(rows.into_iter().collect())
     }
 
     /// Approved comments on an article newer than `after_id`: the "N new comments" of a live page.
-    pub async fn approved_comments_after(&self, article_id: i64, after_id: i64) -> Result<i64> {
-        Ok(on_reader!(self, pool => {
+    pub async fn approved_comments_after(self, article_id: i64, after_id: i64) -> Result<i64> {
+        Ok(on_reader!(self.store, pool => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND {} AND c.id > $2",
                 shown_to_all("c")
@@ -1041,7 +1041,7 @@ impl Store {
 
     /// One page of an article's discussion as every reader sees it (no one's pending comments).
     pub async fn discussion_page(
-        &self,
+        self,
         article_id: i64,
         sort: DiscussionSort,
         offset: i64,
@@ -1079,7 +1079,7 @@ impl Store {
                 )
             }
         };
-        let (entries, total, approved_count) = on_reader!(self, pool => {
+        let (entries, total, approved_count) = on_reader!(self.store, pool => {
             let entries: Vec<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe(entries_sql))
                 .bind(article_id)
                 .bind(limit)
@@ -1120,7 +1120,7 @@ impl Store {
     }
 
     /// A comment and every shown reply under it, depth-first: the page a deep thread continues on.
-    pub async fn comment_thread(&self, id: i64) -> Result<Vec<Comment>> {
+    pub async fn comment_thread(self, id: i64) -> Result<Vec<Comment>> {
         // A tombstone may head a thread page; any other head must be one everybody may see.
         let head = match self.visible_comment(id, Viewer::Public).await {
             Err(DbError::NotFound) => self
@@ -1145,11 +1145,11 @@ impl Store {
     /// A reader's own comments on an article that others do not see yet (waiting or rejected),
     /// for the reader's uncached view of the discussion.
     pub async fn reader_unshown_comments(
-        &self,
+        self,
         article_id: i64,
         reader_id: i64,
     ) -> Result<Vec<Comment>> {
-        let rows: Vec<CommentRow> = on_reader!(self, pool => {
+        let rows: Vec<CommentRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.reader_id = $2 \
                  AND c.status IN ('pending', 'rejected') AND EXISTS (SELECT 1 FROM articles pa \
@@ -1164,7 +1164,7 @@ impl Store {
     }
 
     /// Replies (shown or tombstones) in the threads headed by `roots`, oldest first.
-    async fn thread_replies(&self, roots: &[i64]) -> Result<Vec<Comment>> {
+    async fn thread_replies(self, roots: &[i64]) -> Result<Vec<Comment>> {
         if roots.is_empty() {
             return Ok(Vec::new());
         }
@@ -1174,7 +1174,7 @@ impl Store {
             placeholders(roots.len()),
             shown_to_all("c")
         );
-        let rows: Vec<CommentRow> = on_reader!(self, pool => {
+        let rows: Vec<CommentRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind_all(roots).fetch_all(pool).await?
         });
         rows.into_iter().map(TryInto::try_into).collect()

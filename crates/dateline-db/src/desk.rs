@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::catalog::placeholders;
 use crate::rows::BylineRow;
-use crate::{Result, Store, from_micros, on_reader};
+use crate::{Articles, Library, Result, from_micros, on_reader};
 
 /// What the article list is narrowed to. Every field left `None` widens it.
 #[derive(Debug, Clone, Default)]
@@ -100,10 +100,10 @@ macro_rules! bind_desk_filter {
     }};
 }
 
-impl Store {
+impl Articles<'_> {
     /// Articles in any status for the newsroom's list, most recently changed first.
     pub async fn desk_articles(
-        &self,
+        self,
         filter: &DeskFilter,
         limit: i64,
         offset: i64,
@@ -113,7 +113,7 @@ impl Store {
              a.scheduled_for FROM articles a JOIN sections s ON s.id = a.section_id \
              WHERE {DESK_CONDITION} ORDER BY a.updated_at DESC, a.id DESC LIMIT $7 OFFSET $8"
         );
-        let rows: Vec<DeskRow> = on_reader!(self, pool => {
+        let rows: Vec<DeskRow> = on_reader!(self.store, pool => {
             bind_desk_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), filter)
                 .bind(limit)
                 .bind(offset)
@@ -130,7 +130,7 @@ impl Store {
              ORDER BY aa.article_id, aa.position",
             placeholders(1, ids.len())
         );
-        let bylines: Vec<BylineRow> = on_reader!(self, pool => {
+        let bylines: Vec<BylineRow> = on_reader!(self.store, pool => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             for id in &ids {
                 query = query.bind(*id);
@@ -160,9 +160,9 @@ impl Store {
     }
 
     /// How many articles [`Store::desk_articles`] would list without a limit.
-    pub async fn count_desk_articles(&self, filter: &DeskFilter) -> Result<i64> {
+    pub async fn count_desk_articles(self, filter: &DeskFilter) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM articles a WHERE {DESK_CONDITION}");
-        let count: i64 = on_reader!(self, pool => {
+        let count: i64 = on_reader!(self.store, pool => {
             bind_desk_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), filter)
                 .fetch_one(pool)
                 .await?
@@ -172,8 +172,8 @@ impl Store {
 
     /// Whether an article is `owner`'s own work: they started it (saved its first revision) or
     /// their author profile is on its byline. The newsroom and its list use this one rule.
-    pub async fn staff_owns_article(&self, article_id: i64, owner: Owner) -> Result<bool> {
-        let owns: i64 = on_reader!(self, pool => {
+    pub async fn staff_owns_article(self, article_id: i64, owner: Owner) -> Result<bool> {
+        let owns: i64 = on_reader!(self.store, pool => {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM articles a WHERE a.id = $1 AND (\
                  EXISTS (SELECT 1 FROM article_revisions r WHERE r.article_id = a.id \
@@ -189,10 +189,12 @@ impl Store {
         });
         Ok(owns > 0)
     }
+}
 
+impl Library<'_> {
     /// The newest pictures in the library, to choose a hero image from.
-    pub async fn recent_images(&self, limit: i64) -> Result<Vec<ImageChoice>> {
-        let rows: Vec<ImageChoice> = on_reader!(self, pool => {
+    pub async fn recent_images(self, limit: i64) -> Result<Vec<ImageChoice>> {
+        let rows: Vec<ImageChoice> = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT id, alt FROM images ORDER BY id DESC LIMIT $1")
                 .bind(limit)
                 .fetch_all(pool)

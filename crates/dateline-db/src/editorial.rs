@@ -17,7 +17,9 @@ use crate::articles::{StatusOnSave, change_tags, corrections_list_tag, read_plac
 use crate::audit::{Actor, AuditEntry, record_audit};
 use crate::changes::record_change;
 use crate::narration::queue_narration;
-use crate::{ArticleInput, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
+use crate::{
+    ArticleInput, Articles, DbError, Result, from_micros, on_reader, on_writer, to_micros,
+};
 
 /// Who publishes a scheduled article: the platform, on the newsroom's behalf.
 pub const SCHEDULER_ACTOR: &str = "scheduler";
@@ -179,14 +181,14 @@ macro_rules! queue_publication {
     }};
 }
 
-impl Store {
+impl Articles<'_> {
     /// An article's revisions, newest first.
-    pub async fn article_revisions(&self, article_id: i64) -> Result<Vec<RevisionSummary>> {
+    pub async fn article_revisions(self, article_id: i64) -> Result<Vec<RevisionSummary>> {
         let sql = format!(
             "SELECT {REVISION_COLUMNS} FROM article_revisions WHERE article_id = $1 \
              ORDER BY number DESC"
         );
-        let rows: Vec<RevisionRow> = on_reader!(self, pool => {
+        let rows: Vec<RevisionRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(article_id).fetch_all(pool).await?
         });
         rows.into_iter()
@@ -195,11 +197,11 @@ impl Store {
     }
 
     /// One revision of an article by its number (1 is the first save).
-    pub async fn article_revision(&self, article_id: i64, number: i64) -> Result<Option<Revision>> {
+    pub async fn article_revision(self, article_id: i64, number: i64) -> Result<Option<Revision>> {
         let sql = format!(
             "SELECT {REVISION_COLUMNS} FROM article_revisions WHERE article_id = $1 AND number = $2"
         );
-        let row: Option<RevisionRow> = on_reader!(self, pool => {
+        let row: Option<RevisionRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(article_id)
                 .bind(number)
@@ -210,12 +212,12 @@ impl Store {
     }
 
     /// The newest revision: what the article holds now (the other side of a conflict page).
-    pub async fn latest_revision(&self, article_id: i64) -> Result<Option<Revision>> {
+    pub async fn latest_revision(self, article_id: i64) -> Result<Option<Revision>> {
         let sql = format!(
             "SELECT {REVISION_COLUMNS} FROM article_revisions WHERE article_id = $1 \
              ORDER BY number DESC LIMIT 1"
         );
-        let row: Option<RevisionRow> = on_reader!(self, pool => {
+        let row: Option<RevisionRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(article_id).fetch_optional(pool).await?
         });
         row.map(Revision::try_from).transpose()
@@ -223,7 +225,7 @@ impl Store {
 
     /// Revision `old` compared with revision `new` of one article, word by word.
     pub async fn compare_revisions(
-        &self,
+        self,
         article_id: i64,
         old: i64,
         new: i64,
@@ -242,7 +244,7 @@ impl Store {
     /// Brings revision `number` back as a new revision by `actor` (history is never rewritten).
     /// The optimistic lock applies as to any save; the status stays what it is.
     pub async fn restore_revision(
-        &self,
+        self,
         article_id: i64,
         number: i64,
         expected_version: i64,
@@ -276,7 +278,7 @@ impl Store {
     /// pages drop what changed, and the audit log records who did it. Scheduling needs a time:
     /// use [`Store::schedule_article`].
     pub async fn transition_article(
-        &self,
+        self,
         id: i64,
         to: ArticleStatus,
         actor: &Actor,
@@ -287,7 +289,7 @@ impl Store {
                 "scheduling needs a publication time".to_owned(),
             ));
         }
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             // Takes the row lock first (PostgreSQL), so two nodes publishing the same scheduled
             // article serialise here and the second sees it already published.
@@ -354,13 +356,13 @@ impl Store {
     /// scheduled and a publication job waits for that time. Rescheduling moves the time.
     /// Resolve a time typed in the newsroom's zone with `workflow::resolve_local_time` first.
     pub async fn schedule_article(
-        &self,
+        self,
         id: i64,
         publish_at: Timestamp,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Article> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE articles SET version = version WHERE id = $1")
                 .bind(id)
@@ -421,8 +423,8 @@ impl Store {
     /// returns them. Safe to run anywhere, any number of times: an article another node has
     /// just published, or that was taken off the schedule, is skipped. The job handler runs it,
     /// and so does start-up, so after downtime overdue articles go out at once.
-    pub async fn publish_due(&self, now: Timestamp) -> Result<Vec<Article>> {
-        let due: Vec<i64> = on_reader!(self, pool => {
+    pub async fn publish_due(self, now: Timestamp) -> Result<Vec<Article>> {
+        let due: Vec<i64> = on_reader!(self.store, pool => {
             sqlx::query_scalar(
                 "SELECT id FROM articles WHERE status = 'scheduled' AND scheduled_for <= $1 \
                  ORDER BY scheduled_for, id",
@@ -453,8 +455,8 @@ impl Store {
 
     /// Makes sure every scheduled article has its publication job waiting (a job lost to a
     /// failed run or a restored backup would otherwise leave it unpublished); returns how many.
-    pub async fn queue_scheduled_publications(&self, now: Timestamp) -> Result<usize> {
-        let scheduled: Vec<(i64, i64)> = on_reader!(self, pool => {
+    pub async fn queue_scheduled_publications(self, now: Timestamp) -> Result<usize> {
+        let scheduled: Vec<(i64, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, scheduled_for FROM articles \
                  WHERE status = 'scheduled' AND scheduled_for IS NOT NULL",
@@ -462,7 +464,7 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             for (id, at) in &scheduled {
                 queue_publication!(tx, now, *id, from_micros(*at));
@@ -476,7 +478,7 @@ impl Store {
     /// "updated" time moves to `at` (readers and `dateModified` see the change), its pages and
     /// the corrections log drop from caches, and the audit log records who wrote it.
     pub async fn add_article_note(
-        &self,
+        self,
         article_id: i64,
         kind: NoteKind,
         text: &str,
@@ -485,7 +487,7 @@ impl Store {
     ) -> Result<ArticleNote> {
         let text = check_note_text(text).map_err(|refusal| DbError::Refused(refusal.into()))?;
         let at_micros = to_micros(at);
-        let row: NoteRow = on_writer!(self, pool => {
+        let row: NoteRow = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE articles SET version = version WHERE id = $1")
                 .bind(article_id)
@@ -547,8 +549,8 @@ impl Store {
     }
 
     /// An article's notes, newest first.
-    pub async fn article_notes(&self, article_id: i64) -> Result<Vec<ArticleNote>> {
-        let rows: Vec<NoteRow> = on_reader!(self, pool => {
+    pub async fn article_notes(self, article_id: i64) -> Result<Vec<ArticleNote>> {
+        let rows: Vec<NoteRow> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, article_id, kind, body, published_at FROM article_notes \
                  WHERE article_id = $1 ORDER BY published_at DESC, id DESC",
@@ -561,8 +563,8 @@ impl Store {
     }
 
     /// Corrections on published articles across the site, newest first.
-    pub async fn corrections(&self, limit: i64, offset: i64) -> Result<Vec<CorrectionEntry>> {
-        let rows: Vec<CorrectionRow> = on_reader!(self, pool => {
+    pub async fn corrections(self, limit: i64, offset: i64) -> Result<Vec<CorrectionEntry>> {
+        let rows: Vec<CorrectionRow> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT n.id, n.article_id, n.kind, n.body, n.published_at, a.headline, \
                  s.slug AS section_slug, s.name AS section_name, a.slug AS article_slug FROM article_notes n \
@@ -588,8 +590,8 @@ impl Store {
     }
 
     /// How many entries [`Store::corrections`] pages through.
-    pub async fn count_corrections(&self) -> Result<i64> {
-        let count: i64 = on_reader!(self, pool => {
+    pub async fn count_corrections(self) -> Result<i64> {
+        let count: i64 = on_reader!(self.store, pool => {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM article_notes n JOIN articles a ON a.id = n.article_id \
                  WHERE n.kind = 'correction' AND a.status = 'published'",

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::catalog::placeholders;
 use crate::rows::TagRow;
-use crate::{ArticleAudio, FeedKeyEvent, Result, Store, StoryFilter, on_reader};
+use crate::{ArticleAudio, FeedKeyEvent, Public, Result, StoryFilter, on_reader};
 
 /// Which feed, by its list's slug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,11 +75,11 @@ struct ArticleTagRow {
     tag: TagRow,
 }
 
-impl Store {
+impl Public<'_> {
     /// The feed of a list at `now`, `limit` articles long (and as many key events at most);
     /// `None` when no list has the slug.
     pub async fn feed(
-        &self,
+        self,
         of: FeedOf<'_>,
         items: FeedItems,
         now: Timestamp,
@@ -87,14 +87,14 @@ impl Store {
     ) -> Result<Option<FeedPage>> {
         let (head, filter) = match of {
             FeedOf::Site => (FeedHead::Site, StoryFilter::All),
-            FeedOf::Section(slug) => match self.section_by_slug(slug).await? {
+            FeedOf::Section(slug) => match self.store.site().section_by_slug(slug).await? {
                 Some(section) => {
                     let filter = StoryFilter::Section(section.id);
                     (FeedHead::Section(section), filter)
                 }
                 None => return Ok(None),
             },
-            FeedOf::Author(slug) => match self.author_by_slug(slug).await? {
+            FeedOf::Author(slug) => match self.store.people().author_by_slug(slug).await? {
                 Some(author) => {
                     let filter = StoryFilter::Author(author.id);
                     (FeedHead::Author(author), filter)
@@ -102,16 +102,19 @@ impl Store {
                 None => return Ok(None),
             },
         };
-        let settings = self.settings().await?;
+        let settings = self.store.site().settings().await?;
         let articles = self.feed_articles(filter, now, limit).await?;
         let (key_events, audio) = match items {
             FeedItems::KeyEvents => (
-                self.live().feed_key_events(filter, limit).await?,
+                self.store.live().feed_key_events(filter, limit).await?,
                 Vec::new(),
             ),
             FeedItems::Episodes => {
                 let ids: Vec<i64> = articles.iter().map(|a| a.story.id).collect();
-                (Vec::new(), self.article_audio_for(&ids).await?)
+                (
+                    Vec::new(),
+                    self.store.narration().article_audio_for(&ids).await?,
+                )
             }
         };
         Ok(Some(FeedPage {
@@ -125,7 +128,7 @@ impl Store {
 
     /// The `limit` latest articles of a list at `now`, newest first, for a feed.
     pub async fn feed_articles(
-        &self,
+        self,
         filter: StoryFilter,
         now: Timestamp,
         limit: i64,
@@ -142,7 +145,7 @@ impl Store {
              JOIN tags t ON t.id = x.tag_id WHERE x.article_id IN ({in_list}) \
              ORDER BY x.article_id, t.name"
         );
-        let (bodies, tags): (Vec<BodyRow>, Vec<ArticleTagRow>) = on_reader!(self, pool => {
+        let (bodies, tags): (Vec<BodyRow>, Vec<ArticleTagRow>) = on_reader!(self.store, pool => {
             let mut body_query = sqlx::query_as(sqlx::AssertSqlSafe(body_sql));
             let mut tag_query = sqlx::query_as(sqlx::AssertSqlSafe(tag_sql));
             for id in &ids {

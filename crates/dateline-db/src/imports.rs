@@ -405,11 +405,12 @@ impl Imports<'_> {
             }
             let article = self
                 .store
+                .articles()
                 .insert_article(&input, actor, Some(source_id), now)
                 .await?;
             return Ok(Imported::Created(article.id));
         };
-        let Some(page) = self.store.article_page(id).await? else {
+        let Some(page) = self.store.articles().article_page(id).await? else {
             // The newsroom deleted it since: that decision stands.
             return Err(DbError::NotFound);
         };
@@ -445,6 +446,7 @@ impl Imports<'_> {
             input.status = page.article.status;
         }
         self.store
+            .articles()
             .write_article(
                 id,
                 page.article.version,
@@ -471,11 +473,12 @@ impl Imports<'_> {
         let Some(id) = self.entity(source_id).await? else {
             let page = self
                 .store
+                .static_pages()
                 .insert_page(input, actor, Some(source_id), now)
                 .await?;
             return Ok(Imported::Created(page.id));
         };
-        let Some(current) = self.store.page(id).await? else {
+        let Some(current) = self.store.static_pages().page(id).await? else {
             // The newsroom deleted it since: that decision stands.
             return Err(DbError::NotFound);
         };
@@ -499,6 +502,7 @@ impl Imports<'_> {
             ..input.clone()
         };
         self.store
+            .static_pages()
             .save_page(id, current.version, &input, actor, "page.import", now)
             .await?;
         Ok(Imported::Updated(id))
@@ -519,12 +523,13 @@ impl Imports<'_> {
         now: Timestamp,
     ) -> Result<Imported> {
         let current = match self.entity(source_id).await? {
-            Some(id) => self.store.library_image(id).await?,
+            Some(id) => self.store.library().library_image(id).await?,
             None => None,
         };
         let Some(current) = current else {
             let image = self
                 .store
+                .library()
                 .insert_library_image(input, origin, actor, now, Some(source_id))
                 .await?;
             return Ok(Imported::Created(image.image.id));

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::{Backend, DbError, Result, Store, on_reader, on_writer, to_micros};
+use crate::{Backend, DbError, Jobs, Result, on_reader, on_writer, to_micros};
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -103,17 +103,17 @@ macro_rules! enqueue_job {
 }
 pub(crate) use enqueue_job;
 
-impl Store {
+impl Jobs<'_> {
     /// Adds a job at `now`; returns its id, or `None` when an identical job (same key) is already
     /// waiting.
-    pub async fn enqueue(&self, job: &NewJob, now: Timestamp) -> Result<Option<i64>> {
-        let id: Option<i64> = on_writer!(self, pool => enqueue_job!(pool, job, now));
+    pub async fn enqueue(self, job: &NewJob, now: Timestamp) -> Result<Option<i64>> {
+        let id: Option<i64> = on_writer!(self.store, pool => enqueue_job!(pool, job, now));
         Ok(id)
     }
 
     /// Claims the most urgent due job for `worker`, holding it for `lease`.
     pub async fn claim_job(
-        &self,
+        self,
         worker: &str,
         kinds: &[&str],
         lease: Duration,
@@ -123,7 +123,7 @@ impl Store {
         let lease_micros = i64::try_from(lease.as_micros()).unwrap_or(i64::MAX);
         let kinds_json =
             serde_json::to_string(kinds).map_err(|e| DbError::Invalid(e.to_string()))?;
-        let row: Option<JobRow> = match &self.backend {
+        let row: Option<JobRow> = match &self.store.backend {
             Backend::Sqlite { writer, .. } => {
                 let sql = format!(
                     "UPDATE jobs SET state = 'running', locked_by = $2, locked_until = $3, \
@@ -160,8 +160,8 @@ impl Store {
         Ok(row.map(Job::from))
     }
 
-    pub async fn complete_job(&self, id: i64, now: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn complete_job(self, id: i64, now: Timestamp) -> Result<()> {
+        on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, \
                  finished_at = $1 WHERE id = $2",
@@ -176,8 +176,8 @@ impl Store {
 
     /// Records a failed attempt: retried with exponential backoff (30 s, 1 min, 2 min, … capped at
     /// one hour) until `max_attempts`, then marked failed.
-    pub async fn fail_job(&self, id: i64, error: &str, now: Timestamp) -> Result<JobOutcome> {
-        let (attempts, max_attempts): (i64, i64) = on_reader!(self, pool => {
+    pub async fn fail_job(self, id: i64, error: &str, now: Timestamp) -> Result<JobOutcome> {
+        let (attempts, max_attempts): (i64, i64) = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT attempts, max_attempts FROM jobs WHERE id = $1")
                 .bind(id)
                 .fetch_one(pool)
@@ -199,7 +199,7 @@ impl Store {
             JobOutcome::Failed => ("failed", to_micros(now)),
         };
         let truncated: String = error.chars().take(2000).collect();
-        let requeued: Result<_, sqlx::Error> = on_writer!(self, pool => {
+        let requeued: Result<_, sqlx::Error> = on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE jobs SET state = $1, run_at = $2, last_error = $3, locked_by = NULL, \
                  locked_until = NULL, finished_at = CASE WHEN $1 = 'failed' THEN $4 ELSE NULL END \
@@ -219,7 +219,7 @@ impl Store {
             // The same work was queued again after this attempt started: that waiting job is the
             // retry, so this one ends here.
             Err(DbError::Duplicate(_)) if state == "queued" => {
-                on_writer!(self, pool => {
+                on_writer!(self.store, pool => {
                     sqlx::query(
                         "UPDATE jobs SET state = 'failed', last_error = $1, locked_by = NULL, \
                          locked_until = NULL, finished_at = $2 WHERE id = $3",
@@ -239,8 +239,8 @@ impl Store {
     /// Gives back the jobs `worker` holds, to be claimed again at once: its process ended (a crash,
     /// a kill, a shutdown that could not wait) and whoever saw it end need not wait for the leases
     /// to run out. Returns how many.
-    pub async fn release_jobs(&self, worker: &str, now: Timestamp) -> Result<u64> {
-        let released = on_writer!(self, pool => {
+    pub async fn release_jobs(self, worker: &str, now: Timestamp) -> Result<u64> {
+        let released = on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, \
                  run_at = $1 WHERE state = 'running' AND locked_by = $2",
@@ -255,8 +255,8 @@ impl Store {
     }
 
     /// Deletes jobs that finished (done or failed) before `before`; returns how many.
-    pub async fn prune_finished_jobs(&self, before: Timestamp) -> Result<u64> {
-        let done = on_writer!(self, pool => {
+    pub async fn prune_finished_jobs(self, before: Timestamp) -> Result<u64> {
+        let done = on_writer!(self.store, pool => {
             sqlx::query("DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < $1")
                 .bind(to_micros(before))
                 .execute(pool)
@@ -267,8 +267,8 @@ impl Store {
     }
 
     /// Counts of jobs by state, for the operator's health view and tests.
-    pub async fn job_counts(&self) -> Result<Vec<(String, i64)>> {
-        let rows: Vec<(String, i64)> = on_reader!(self, pool => {
+    pub async fn job_counts(self) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
                 .fetch_all(pool)
                 .await?

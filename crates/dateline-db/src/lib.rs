@@ -5,6 +5,7 @@
 //! split only where they differ. All SQL of the project lives in this crate.
 
 mod api;
+mod areas;
 mod articles;
 mod audit;
 mod auth;
@@ -49,6 +50,10 @@ use sqlx::sqlite::{
 };
 
 pub use api::{ApiArticleQuery, ArchivePosition};
+pub use areas::{
+    Articles, Audit, Changes, Comments, Jobs, Library, Narration, People, Public, Search, Sessions,
+    Site, StaticPages, Tips,
+};
 pub use articles::{ArticleInput, ArticleLookup, ArticleStats};
 pub use audit::{Actor, AuditEntry, AuditRecord};
 pub use auth::{

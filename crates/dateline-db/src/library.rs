@@ -13,7 +13,7 @@ use crate::changes::record_change;
 use crate::imports::remember_source;
 use crate::rows::ImageRow;
 use crate::{
-    Actor, AuditEntry, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros,
+    Actor, AuditEntry, DbError, Library, Result, from_micros, on_reader, on_writer, to_micros,
 };
 
 /// Where an image's digital source type came from.
@@ -146,11 +146,11 @@ fn label(source_type: Option<DigitalSourceType>) -> &'static str {
     source_type.map_or("none", |t| t.code())
 }
 
-impl Store {
+impl Library<'_> {
     /// Adds an uploaded picture to the library, saying where its source type came from and who
     /// uploaded it, and audits the upload.
     pub async fn add_library_image(
-        &self,
+        self,
         input: &ImageInput,
         origin: &SourceTypeOrigin,
         actor: &Actor,
@@ -163,7 +163,7 @@ impl Store {
     /// [`Store::add_library_image`]; with `source` (an import item's id) the picture is
     /// remembered as what that item became, in the same transaction.
     pub(crate) async fn insert_library_image(
-        &self,
+        self,
         input: &ImageInput,
         origin: &SourceTypeOrigin,
         actor: &Actor,
@@ -181,7 +181,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              RETURNING {LIBRARY_COLUMNS}"
         );
-        let row: LibraryRow = on_writer!(self, pool => {
+        let row: LibraryRow = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let row: LibraryRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(&input.original_key)
@@ -217,9 +217,9 @@ impl Store {
         Ok(row.into())
     }
 
-    pub async fn library_image(&self, id: i64) -> Result<Option<LibraryImage>> {
+    pub async fn library_image(self, id: i64) -> Result<Option<LibraryImage>> {
         let sql = format!("SELECT {LIBRARY_COLUMNS} FROM images WHERE id = $1");
-        let row: Option<LibraryRow> = on_reader!(self, pool => {
+        let row: Option<LibraryRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .fetch_optional(pool)
@@ -230,7 +230,7 @@ impl Store {
 
     /// Newest first; `search` matches alt text, caption and credit, case-insensitively.
     pub async fn library_images(
-        &self,
+        self,
         search: &str,
         offset: i64,
         limit: i64,
@@ -243,7 +243,7 @@ impl Store {
              ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
         let count = format!("SELECT COUNT(*) FROM images WHERE {filter}");
-        let (rows, total): (Vec<LibraryRow>, i64) = on_reader!(self, pool => {
+        let (rows, total): (Vec<LibraryRow>, i64) = on_reader!(self.store, pool => {
             let rows = sqlx::query_as(sqlx::AssertSqlSafe(list))
                 .bind(&pattern)
                 .bind(limit)
@@ -265,7 +265,7 @@ impl Store {
     /// Changes an image's descriptions. A source type that differs from the stored one becomes
     /// the actor's ("set by …"); an unchanged one keeps saying where it came from.
     pub async fn update_library_image(
-        &self,
+        self,
         id: i64,
         edit: &ImageEdit,
         actor: &Actor,
@@ -278,7 +278,7 @@ impl Store {
              source_type_origin = $5, source_type_detail = $6, updated_by = $7, updated_at = $8 \
              WHERE id = $9 RETURNING {LIBRARY_COLUMNS}"
         );
-        let row: LibraryRow = on_writer!(self, pool => {
+        let row: LibraryRow = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before: Option<LibraryRow> = sqlx::query_as(sqlx::AssertSqlSafe(select))
                 .bind(id)

@@ -12,7 +12,7 @@ use dateline_core::StorySummary;
 use jiff::Timestamp;
 
 use crate::catalog::placeholders;
-use crate::{Result, Store, on_reader, to_micros};
+use crate::{Public, Result, on_reader, to_micros};
 
 /// Which published stories a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,11 +98,11 @@ fn walk_to(offset: i64, limit: i64, total: i64) -> (Walk, i64, i64) {
     }
 }
 
-impl Store {
+impl Public<'_> {
     /// The `limit` newest stories of a list at `now`, leaving out `exclude` (the front page's
     /// blocks leave out what they already show).
     pub async fn stories(
-        &self,
+        self,
         filter: StoryFilter,
         now: Timestamp,
         limit: i64,
@@ -117,7 +117,7 @@ impl Store {
     /// Page `page` (from 1) of a list at `now`, `per_page` stories to a page, with the list's
     /// size; `None` for a page past the last (the first page always exists, perhaps empty).
     pub async fn story_page(
-        &self,
+        self,
         filter: StoryFilter,
         now: Timestamp,
         page: i64,
@@ -142,7 +142,7 @@ impl Store {
     }
 
     /// How many stories a list holds at `now`: one index range, counted without reading rows.
-    pub async fn count_stories(&self, filter: StoryFilter, now: Timestamp) -> Result<i64> {
+    pub async fn count_stories(self, filter: StoryFilter, now: Timestamp) -> Result<i64> {
         let ListSource {
             table,
             at,
@@ -150,7 +150,7 @@ impl Store {
             ..
         } = filter.source();
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE {condition} AND {at} <= $2");
-        let count: i64 = on_reader!(self, pool => {
+        let count: i64 = on_reader!(self.store, pool => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .bind(filter.value())
                 .bind(to_micros(now))
@@ -163,7 +163,7 @@ impl Store {
     /// The article ids of `limit` entries of a list after skipping `skip` in the `walk`
     /// direction, returned newest first whatever the direction.
     pub(crate) async fn list_ids(
-        &self,
+        self,
         filter: StoryFilter,
         now: Timestamp,
         walk: Walk,
@@ -190,7 +190,7 @@ impl Store {
             "SELECT {id} FROM {table} WHERE {condition} AND {at} <= $2{exclusion} \
              ORDER BY {at} {direction}, {id} {direction} LIMIT $3 OFFSET $4"
         );
-        let mut ids: Vec<i64> = on_reader!(self, pool => {
+        let mut ids: Vec<i64> = on_reader!(self.store, pool => {
             let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .bind(filter.value())
                 .bind(to_micros(now))

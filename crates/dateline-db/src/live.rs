@@ -330,6 +330,7 @@ impl Live<'_> {
             tx.commit().await?;
         });
         self.store
+            .articles()
             .article(article_id)
             .await?
             .ok_or(DbError::NotFound)
@@ -372,6 +373,7 @@ impl Live<'_> {
             tx.commit().await?;
         });
         self.store
+            .articles()
             .article(article_id)
             .await?
             .ok_or(DbError::NotFound)
@@ -752,7 +754,7 @@ impl Live<'_> {
             .chain(&entries)
             .filter_map(|e| e.image_id)
             .collect();
-        let images = self.store.images_by_ids(&image_ids).await?;
+        let images = self.store.library().images_by_ids(&image_ids).await?;
         Ok(LivePage {
             pinned,
             entries,
@@ -785,7 +787,7 @@ impl Live<'_> {
         let mut entries: Vec<LiveEntry> = rows.into_iter().map(LiveEntry::from).collect();
         self.attach_notes(&mut entries).await?;
         let image_ids: Vec<i64> = entries.iter().filter_map(|e| e.image_id).collect();
-        let images = self.store.images_by_ids(&image_ids).await?;
+        let images = self.store.library().images_by_ids(&image_ids).await?;
         Ok((entries, images))
     }
 
@@ -962,10 +964,10 @@ impl Live<'_> {
         let mut article_ids: Vec<i64> = entries.iter().map(|e| e.article_id).collect();
         article_ids.sort_unstable();
         article_ids.dedup();
-        let stories = self.store.stories_by_ids(&article_ids).await?;
+        let stories = self.store.public().stories_by_ids(&article_ids).await?;
         let mut languages = HashMap::new();
         for id in &article_ids {
-            if let Some(article) = self.store.article(*id).await? {
+            if let Some(article) = self.store.articles().article(*id).await? {
                 languages.insert(*id, article.language);
             }
         }

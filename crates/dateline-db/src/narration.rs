@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use crate::audit::{Actor, AuditEntry, record_audit};
 use crate::changes::record_change;
-use crate::{DbError, Result, Store, from_micros, on_reader, on_writer, to_micros};
+use crate::{DbError, Narration, Result, from_micros, on_reader, on_writer, to_micros};
 
 /// Below the site's own jobs: narration waits for publishing, never the other way round.
 pub const NARRATE_PRIORITY: i64 = -5;
@@ -234,10 +234,10 @@ pub struct NarrationArticle {
 
 pub use dateline_core::narration::NARRATION_VOICES;
 
-impl Store {
+impl Narration<'_> {
     /// The article as the narration job reads it, with the voice that applies.
-    pub async fn narration_article(&self, article_id: i64) -> Result<Option<NarrationArticle>> {
-        let row: Option<NarrationArticle> = on_reader!(self, pool => {
+    pub async fn narration_article(self, article_id: i64) -> Result<Option<NarrationArticle>> {
+        let row: Option<NarrationArticle> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT a.id, a.headline, a.standfirst, a.body, a.language, \
                  (a.status = 'published') AS published, \
@@ -254,9 +254,9 @@ impl Store {
         Ok(row)
     }
 
-    pub async fn article_audio(&self, article_id: i64) -> Result<Option<ArticleAudio>> {
+    pub async fn article_audio(self, article_id: i64) -> Result<Option<ArticleAudio>> {
         let sql = format!("SELECT {AUDIO_COLUMNS} FROM article_audio WHERE article_id = $1");
-        let row: Option<AudioRow> = on_reader!(self, pool => {
+        let row: Option<AudioRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(article_id)
                 .fetch_optional(pool)
@@ -266,13 +266,13 @@ impl Store {
     }
 
     /// The audio rows of several articles (a newsroom list), by article.
-    pub async fn article_audio_for(&self, article_ids: &[i64]) -> Result<Vec<ArticleAudio>> {
+    pub async fn article_audio_for(self, article_ids: &[i64]) -> Result<Vec<ArticleAudio>> {
         if article_ids.is_empty() {
             return Ok(Vec::new());
         }
         let ids =
             serde_json::to_string(article_ids).map_err(|e| DbError::Invalid(e.to_string()))?;
-        let rows: Vec<AudioRow> = match &self.backend {
+        let rows: Vec<AudioRow> = match &self.store.backend {
             crate::Backend::Sqlite { reader, .. } => {
                 let sql = format!(
                     "SELECT {AUDIO_COLUMNS} FROM article_audio WHERE article_id IN \
@@ -300,12 +300,12 @@ impl Store {
     /// Queues article `article_id`'s narration (the newsroom's "regenerate"); false when it is
     /// not published, opted out, or already waiting.
     pub async fn queue_narration(
-        &self,
+        self,
         article_id: i64,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool> {
-        let queued = on_writer!(self, pool => {
+        let queued = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let queued = queue_narration!(tx, now, article_id, ANY_AGE);
             if queued {
@@ -325,7 +325,7 @@ impl Store {
     ///
     /// Archive articles (`not_archive`) are left to their first listener and `dateline narrate
     /// --archive`.
-    pub async fn queue_all_narration(&self, only_fallback: bool, now: Timestamp) -> Result<usize> {
+    pub async fn queue_all_narration(self, only_fallback: bool, now: Timestamp) -> Result<usize> {
         let sql = format!(
             "SELECT a.id FROM articles a LEFT JOIN article_audio au ON au.article_id = a.id \
              WHERE a.status = 'published' AND COALESCE(au.opted_out, FALSE) = FALSE \
@@ -333,7 +333,7 @@ impl Store {
              ORDER BY a.first_published_at DESC, a.id DESC",
             not_archive("$2")
         );
-        let ids: Vec<i64> = on_reader!(self, pool => {
+        let ids: Vec<i64> = on_reader!(self.store, pool => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(only_fallback)
             .bind(to_micros(now))
@@ -343,7 +343,7 @@ impl Store {
         let mut queued = 0;
         let start = to_micros(now);
         for (place, id) in (0i64..).zip(ids) {
-            let one = on_writer!(self, pool => {
+            let one = on_writer!(self.store, pool => {
                 let mut tx = pool.begin().await?;
                 let one = queue_narration!(tx, now, id);
                 // Claims go by priority, then `run_at`: one microsecond per place in line.
@@ -364,9 +364,9 @@ impl Store {
     /// article, then the audit entry with how many were queued. Each article is queued in a
     /// transaction of its own, so the one SQLite writer is never held for the whole archive;
     /// queueing is idempotent, so an entry missing after a crash halfway loses no work.
-    pub async fn regenerate_all_narration(&self, actor: &Actor, now: Timestamp) -> Result<usize> {
+    pub async fn regenerate_all_narration(self, actor: &Actor, now: Timestamp) -> Result<usize> {
         let queued = self.queue_all_narration(false, now).await?;
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let entry = AuditEntry {
                 actor: actor.clone(),
@@ -385,11 +385,11 @@ impl Store {
     /// newest first, telling `progress` (queued so far, of how many) after each batch; returns
     /// the ids queued, to follow.
     pub async fn queue_archive_narration(
-        &self,
+        self,
         mut progress: impl FnMut(usize, usize),
         now: Timestamp,
     ) -> Result<Vec<i64>> {
-        let ids: Vec<i64> = on_reader!(self, pool => {
+        let ids: Vec<i64> = on_reader!(self.store, pool => {
             sqlx::query_scalar(
                 "SELECT a.id FROM articles a LEFT JOIN article_audio au ON au.article_id = a.id \
                  WHERE a.status = 'published' AND COALESCE(au.opted_out, FALSE) = FALSE \
@@ -405,7 +405,7 @@ impl Store {
         let mut places = 0i64..;
         // A transaction per batch: one per article would keep SQLite's writer for minutes.
         for batch in ids.chunks(500) {
-            on_writer!(self, pool => {
+            on_writer!(self.store, pool => {
                 let mut tx = pool.begin().await?;
                 for (place, &id) in places.by_ref().zip(batch) {
                     if queue_narration!(tx, now, id, ANY_AGE) {
@@ -428,8 +428,8 @@ impl Store {
     /// Queues a reader's first listen to an article without audio, archive or not: one waiting
     /// job at most (the dedup key); `false` when it is not published, opted out, already
     /// narrated or already waiting.
-    pub async fn queue_first_listen(&self, article_id: i64, now: Timestamp) -> Result<bool> {
-        let queued = on_writer!(self, pool => {
+    pub async fn queue_first_listen(self, article_id: i64, now: Timestamp) -> Result<bool> {
+        let queued = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let has_audio: Option<Option<String>> = sqlx::query_scalar(
                 "SELECT mp3_key FROM article_audio WHERE article_id = $1",
@@ -460,8 +460,8 @@ impl Store {
     }
 
     /// Sets how old an unchanged article must be to count as archive (`narration_archive_days`).
-    pub async fn set_narration_archive_days(&self, days: u32) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn set_narration_archive_days(self, days: u32) -> Result<()> {
+        on_writer!(self.store, pool => {
             sqlx::query("UPDATE narration_settings SET archive_days = $1 WHERE only_row = 1")
                 .bind(i64::from(days))
                 .execute(pool)
@@ -472,8 +472,8 @@ impl Store {
 
     /// Moves article `article_id`'s waiting narration ahead of the others (the demo's lead story
     /// on a first start, so the page everyone opens first has its audio soonest).
-    pub async fn hurry_narration(&self, article_id: i64) -> Result<bool> {
-        let moved = on_writer!(self, pool => {
+    pub async fn hurry_narration(self, article_id: i64) -> Result<bool> {
+        let moved = on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE jobs SET priority = $1 WHERE dedup_key = $2 AND state = 'queued'",
             )
@@ -487,30 +487,25 @@ impl Store {
     }
 
     /// Marks a narration as started; the claim of its job already made it exclusive.
-    pub async fn start_narration(&self, article_id: i64, now: Timestamp) -> Result<()> {
+    pub async fn start_narration(self, article_id: i64, now: Timestamp) -> Result<()> {
         self.set_audio_status(article_id, AudioStatus::Generating, None, now)
             .await
     }
 
-    pub async fn fail_narration(
-        &self,
-        article_id: i64,
-        reason: &str,
-        now: Timestamp,
-    ) -> Result<()> {
+    pub async fn fail_narration(self, article_id: i64, reason: &str, now: Timestamp) -> Result<()> {
         let reason: String = reason.chars().take(500).collect();
         self.set_audio_status(article_id, AudioStatus::Failed, Some(&reason), now)
             .await
     }
 
     async fn set_audio_status(
-        &self,
+        self,
         article_id: i64,
         status: AudioStatus,
         reason: Option<&str>,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             sqlx::query(
                 "INSERT INTO article_audio (article_id, status, reason, updated_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (article_id) DO UPDATE SET \
@@ -529,7 +524,7 @@ impl Store {
 
     /// Makes a finished narration the one readers hear, and drops the cached pages that show it.
     pub async fn finish_narration(
-        &self,
+        self,
         article_id: i64,
         files: &AudioFiles,
         run: &NarrationRun,
@@ -540,7 +535,7 @@ impl Store {
         } else {
             AudioStatus::Ready
         };
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO article_audio (article_id, status, voice, is_fallback, duration_ms, \
@@ -581,13 +576,13 @@ impl Store {
 
     /// Turns narration off (the player disappears) or back on (a narration is queued).
     pub async fn set_narration_opt_out(
-        &self,
+        self,
         article_id: i64,
         opted_out: bool,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM articles WHERE id = $1")
                 .bind(article_id)
@@ -620,8 +615,8 @@ impl Store {
     }
 
     /// How many published articles stand where: the backfill's progress.
-    pub async fn narration_progress(&self) -> Result<Vec<(String, i64)>> {
-        let rows: Vec<(String, i64)> = on_reader!(self, pool => {
+    pub async fn narration_progress(self) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT COALESCE(au.status, 'none'), COUNT(*) FROM articles a \
                  LEFT JOIN article_audio au ON au.article_id = a.id \
@@ -634,7 +629,7 @@ impl Store {
     }
 
     /// The lexicon, every entry.
-    pub async fn lexicon(&self) -> Result<Lexicon> {
+    pub async fn lexicon(self) -> Result<Lexicon> {
         let mut lexicon = Lexicon::new();
         for (word, pronunciation) in self.pronunciations().await? {
             lexicon.insert(&word, pronunciation);
@@ -643,8 +638,8 @@ impl Store {
     }
 
     /// Lexicon entries in word order.
-    pub async fn pronunciations(&self) -> Result<Vec<(String, Pronunciation)>> {
-        let rows: Vec<(String, String, String)> = on_reader!(self, pool => {
+    pub async fn pronunciations(self) -> Result<Vec<(String, Pronunciation)>> {
+        let rows: Vec<(String, String, String)> = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT word, kind, value FROM pronunciations ORDER BY word")
                 .fetch_all(pool)
                 .await?
@@ -666,7 +661,7 @@ impl Store {
     /// what an entry may be). Articles using the word are re-narrated when they next change or
     /// on "regenerate": the paragraph cache key includes the entries a paragraph uses.
     pub async fn save_pronunciation(
-        &self,
+        self,
         word: &str,
         pronunciation: &Pronunciation,
         actor: &Actor,
@@ -677,7 +672,7 @@ impl Store {
             Pronunciation::Ipa(ipa) => ("ipa", ipa.trim().trim_matches('/').to_owned()),
             Pronunciation::Respelling(text) => ("respelling", text.trim().to_owned()),
         };
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO pronunciations (word, kind, value, updated_at) VALUES ($1, $2, $3, $4) \
@@ -704,13 +699,13 @@ impl Store {
     }
 
     pub async fn delete_pronunciation(
-        &self,
+        self,
         word: &str,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
         let word = word.trim().to_lowercase();
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let deleted = sqlx::query("DELETE FROM pronunciations WHERE word = $1")
                 .bind(&word)
@@ -733,8 +728,8 @@ impl Store {
         Ok(())
     }
 
-    pub async fn site_voice(&self) -> Result<String> {
-        let voice: String = on_reader!(self, pool => {
+    pub async fn site_voice(self) -> Result<String> {
+        let voice: String = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT voice FROM narration_settings WHERE only_row = 1")
                 .fetch_one(pool)
                 .await?
@@ -743,8 +738,8 @@ impl Store {
     }
 
     /// Sets the site's voice, one of `NARRATION_VOICES`.
-    pub async fn set_site_voice(&self, voice: &str, actor: &Actor, now: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn set_site_voice(self, voice: &str, actor: &Actor, now: Timestamp) -> Result<()> {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE narration_settings SET voice = $1 WHERE only_row = 1")
                 .bind(voice)
@@ -765,13 +760,13 @@ impl Store {
 
     /// Sets a section's voice; `None` follows the site's.
     pub async fn set_section_voice(
-        &self,
+        self,
         section_id: i64,
         voice: Option<&str>,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let updated = sqlx::query("UPDATE sections SET narration_voice = $1 WHERE id = $2")
                 .bind(voice)
@@ -790,8 +785,8 @@ impl Store {
     }
 
     /// Each section's own voice (`None`: the site's), by section id.
-    pub async fn section_voices(&self) -> Result<Vec<(i64, Option<String>)>> {
-        let rows: Vec<(i64, Option<String>)> = on_reader!(self, pool => {
+    pub async fn section_voices(self) -> Result<Vec<(i64, Option<String>)>> {
+        let rows: Vec<(i64, Option<String>)> = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT id, narration_voice FROM sections ORDER BY position, id")
                 .fetch_all(pool)
                 .await?

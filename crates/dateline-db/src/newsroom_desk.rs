@@ -4,7 +4,7 @@
 use dateline_core::TipStatus;
 use serde::Serialize;
 
-use crate::{Result, Store, on_reader};
+use crate::{Articles, Result, Tips, on_reader};
 
 /// A tag the newsroom already uses, and on how many stories.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -14,12 +14,12 @@ pub struct TagUse {
     pub articles: i64,
 }
 
-impl Store {
+impl Articles<'_> {
     /// Existing tags whose name contains `text` (any case), most used first: what the editor's
     /// tag field offers before a new tag. An empty `text` gives the most used tags.
-    pub async fn tag_suggestions(&self, text: &str, limit: i64) -> Result<Vec<TagUse>> {
+    pub async fn tag_suggestions(self, text: &str, limit: i64) -> Result<Vec<TagUse>> {
         let pattern = crate::desk::contains_pattern(text);
-        let rows: Vec<TagUse> = on_reader!(self, pool => {
+        let rows: Vec<TagUse> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT t.name, t.slug, COUNT(at.article_id) AS articles FROM tags t \
                  LEFT JOIN article_tags at ON at.tag_id = t.id \
@@ -33,10 +33,12 @@ impl Store {
         });
         Ok(rows)
     }
+}
 
+impl Tips<'_> {
     /// How many tips have `status` (the dashboard's "unread tips" are the new ones).
-    pub async fn count_tips(&self, status: TipStatus) -> Result<i64> {
-        let count: i64 = on_reader!(self, pool => {
+    pub async fn count_tips(self, status: TipStatus) -> Result<i64> {
+        let count: i64 = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM tips WHERE status = $1")
                 .bind(status.as_str())
                 .fetch_one(pool)

@@ -5,7 +5,7 @@
 
 use jiff::Timestamp;
 
-use crate::{Backend, Result, Store, on_reader, on_writer, to_micros};
+use crate::{Backend, Jobs, Narration, Result, Store, on_reader, on_writer, to_micros};
 
 /// Where the queue of one job kind stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,10 +46,10 @@ pub struct PoolUse {
     pub max: u32,
 }
 
-impl Store {
+impl Jobs<'_> {
     /// The queue by kind, in one query (jobs that are done or failed are not counted).
-    pub async fn queue_depths(&self, now: Timestamp) -> Result<Vec<QueueDepth>> {
-        let rows: Vec<(String, i64, i64, i64, Option<i64>)> = on_reader!(self, pool => {
+    pub async fn queue_depths(self, now: Timestamp) -> Result<Vec<QueueDepth>> {
+        let rows: Vec<(String, i64, i64, i64, Option<i64>)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT kind, \
                  COUNT(*) FILTER (WHERE state = 'queued' AND run_at <= $1), \
@@ -75,10 +75,12 @@ impl Store {
             })
             .collect())
     }
+}
 
+impl Narration<'_> {
     /// Adds one narration's audio length and synthesis time to the totals.
-    pub async fn add_narration_time(&self, audio_ms: i64, synthesis_ms: i64) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn add_narration_time(self, audio_ms: i64, synthesis_ms: i64) -> Result<()> {
+        on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE narration_totals SET narrations = narrations + 1, \
                  audio_ms = audio_ms + $1, synthesis_ms = synthesis_ms + $2, \
@@ -92,8 +94,8 @@ impl Store {
         Ok(())
     }
 
-    pub async fn narration_totals(&self) -> Result<NarrationTotals> {
-        let row: Option<NarrationTotals> = on_reader!(self, pool => {
+    pub async fn narration_totals(self) -> Result<NarrationTotals> {
+        let row: Option<NarrationTotals> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT narrations, audio_ms, synthesis_ms, last_audio_ms, last_synthesis_ms \
                  FROM narration_totals WHERE only_row = 1",
@@ -103,7 +105,9 @@ impl Store {
         });
         Ok(row.unwrap_or_default())
     }
+}
 
+impl Store {
     /// The connection pools as they are now (no query).
     pub fn pool_use(&self) -> Vec<PoolUse> {
         fn of<DB: sqlx::Database>(pool: &'static str, handle: &sqlx::Pool<DB>) -> PoolUse {

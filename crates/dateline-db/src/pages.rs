@@ -12,7 +12,7 @@ use crate::audit::record_audit;
 use crate::changes::record_change;
 use crate::imports::{old_path_key, remember_source};
 use crate::{
-    Actor, AuditEntry, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros,
+    Actor, AuditEntry, DbError, Result, StaticPages, from_micros, on_reader, on_writer, to_micros,
 };
 
 /// What the newsroom (or an import, or the demo loader) writes. The use case has checked it
@@ -122,36 +122,36 @@ macro_rules! write_page_revision {
     }};
 }
 
-impl Store {
+impl StaticPages<'_> {
     /// Every page, in any status, in footer order: for the newsroom's list and for exports.
-    pub async fn pages(&self) -> Result<Vec<StaticPage>> {
+    pub async fn pages(self) -> Result<Vec<StaticPage>> {
         let sql = format!("SELECT {PAGE_COLUMNS} FROM pages {FOOTER_ORDER}");
-        let rows: Vec<PageRow> = on_reader!(self, pool => {
+        let rows: Vec<PageRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// One page, in any status.
-    pub async fn page(&self, id: i64) -> Result<Option<StaticPage>> {
+    pub async fn page(self, id: i64) -> Result<Option<StaticPage>> {
         let sql = format!("SELECT {PAGE_COLUMNS} FROM pages WHERE id = $1");
-        let row: Option<PageRow> = on_reader!(self, pool => {
+        let row: Option<PageRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
         });
         Ok(row.map(Into::into))
     }
 
     /// The page with this address, in any status.
-    pub async fn page_by_slug(&self, slug: &str) -> Result<Option<StaticPage>> {
+    pub async fn page_by_slug(self, slug: &str) -> Result<Option<StaticPage>> {
         let sql = format!("SELECT {PAGE_COLUMNS} FROM pages WHERE slug = $1");
-        let row: Option<PageRow> = on_reader!(self, pool => {
+        let row: Option<PageRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(pool).await?
         });
         Ok(row.map(Into::into))
     }
 
     /// The published page readers reach at `/{slug}`; a draft is not there for them.
-    pub async fn published_page_at(&self, slug: &str) -> Result<Option<StaticPage>> {
+    pub async fn published_page_at(self, slug: &str) -> Result<Option<StaticPage>> {
         Ok(self
             .page_by_slug(slug)
             .await?
@@ -159,10 +159,10 @@ impl Store {
     }
 
     /// The published pages' links, in footer order.
-    pub async fn published_page_links(&self) -> Result<Vec<PageLink>> {
+    pub async fn published_page_links(self) -> Result<Vec<PageLink>> {
         let sql =
             format!("SELECT id, slug, title FROM pages WHERE status = 'published' {FOOTER_ORDER}");
-        let rows: Vec<(i64, String, String)> = on_reader!(self, pool => {
+        let rows: Vec<(i64, String, String)> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
         });
         Ok(rows
@@ -172,9 +172,9 @@ impl Store {
     }
 
     /// A page's saved versions, newest first.
-    pub async fn page_revisions(&self, id: i64) -> Result<Vec<PageRevision>> {
+    pub async fn page_revisions(self, id: i64) -> Result<Vec<PageRevision>> {
         type Row = (i64, i64, String, String, String, String, String);
-        let rows: Vec<Row> = on_reader!(self, pool => {
+        let rows: Vec<Row> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT number, saved_at, saved_by_name, title, slug, description, body \
                  FROM page_revisions WHERE page_id = $1 ORDER BY number DESC",
@@ -201,7 +201,7 @@ impl Store {
 
     /// Writes a new page, its first revision by `actor`, and the audit entry.
     pub async fn create_page(
-        &self,
+        self,
         input: &PageInput,
         actor: &Actor,
         now: Timestamp,
@@ -212,7 +212,7 @@ impl Store {
     /// Writes a new page; with `source` (an import item's id) it is remembered as what that
     /// item became, in the same transaction.
     pub(crate) async fn insert_page(
-        &self,
+        self,
         input: &PageInput,
         actor: &Actor,
         source: Option<&str>,
@@ -223,7 +223,7 @@ impl Store {
             PageStatus::Draft => input.first_published_at,
         };
         let updated_at = input.updated_at.or(first_published_at).unwrap_or(now);
-        let id: i64 = on_writer!(self, pool => {
+        let id: i64 = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO pages (slug, title, description, body, status, position, \
@@ -260,7 +260,7 @@ impl Store {
     /// between, nothing is written and `Conflict` carries the current version. A published
     /// page that moves leaves its old address behind as a redirect.
     pub async fn save_page(
-        &self,
+        self,
         id: i64,
         expected_version: i64,
         input: &PageInput,
@@ -268,7 +268,7 @@ impl Store {
         action: &str,
         now: Timestamp,
     ) -> Result<StaticPage> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let current: Option<(i64, String, String, Option<i64>)> = sqlx::query_as(
                 "SELECT version, slug, status, first_published_at FROM pages WHERE id = $1",
@@ -353,8 +353,8 @@ impl Store {
     }
 
     /// Deletes page `id` and its revisions; old addresses that led to it lead nowhere now.
-    pub async fn delete_page(&self, id: i64, actor: &Actor, now: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn delete_page(self, id: i64, actor: &Actor, now: Timestamp) -> Result<()> {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let found: Option<(String, String, String)> =
                 sqlx::query_as("SELECT title, slug, status FROM pages WHERE id = $1")

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::record_audit;
 use crate::catalog::AuthorInput;
 use crate::changes::record_change;
-use crate::{Actor, AuditEntry, DbError, Result, Store, on_reader, on_writer};
+use crate::{Actor, AuditEntry, DbError, People, Result, on_reader, on_writer};
 
 /// A link on an author's page ("Mastodon", "https://…").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,26 +60,26 @@ impl From<ProfileRow> for AuthorProfile {
 
 const PROFILE_COLUMNS: &str = "id, slug, name, role, bio, photo_image_id, links";
 
-impl Store {
-    pub async fn author_profiles(&self) -> Result<Vec<AuthorProfile>> {
+impl People<'_> {
+    pub async fn author_profiles(self) -> Result<Vec<AuthorProfile>> {
         let sql = format!("SELECT {PROFILE_COLUMNS} FROM authors ORDER BY name");
-        let rows: Vec<ProfileRow> = on_reader!(self, pool => {
+        let rows: Vec<ProfileRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    pub async fn author_profile(&self, id: i64) -> Result<Option<AuthorProfile>> {
+    pub async fn author_profile(self, id: i64) -> Result<Option<AuthorProfile>> {
         let sql = format!("SELECT {PROFILE_COLUMNS} FROM authors WHERE id = $1");
-        let row: Option<ProfileRow> = on_reader!(self, pool => {
+        let row: Option<ProfileRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
         });
         Ok(row.map(Into::into))
     }
 
-    pub async fn author_profile_by_slug(&self, slug: &str) -> Result<Option<AuthorProfile>> {
+    pub async fn author_profile_by_slug(self, slug: &str) -> Result<Option<AuthorProfile>> {
         let sql = format!("SELECT {PROFILE_COLUMNS} FROM authors WHERE slug = $1");
-        let row: Option<ProfileRow> = on_reader!(self, pool => {
+        let row: Option<ProfileRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(pool).await?
         });
         Ok(row.map(Into::into))
@@ -89,7 +89,7 @@ impl Store {
     /// `author.update`, as `dateline_usecases::authors` checked it. A photo must be an image in
     /// the library when the transaction runs.
     pub async fn save_author_profile(
-        &self,
+        self,
         id: Option<i64>,
         input: &AuthorProfileInput,
         actor: &Actor,
@@ -106,7 +106,7 @@ impl Store {
             "UPDATE authors SET slug = $1, name = $2, role = $3, bio = $4, photo_image_id = $5, \
              links = $6 WHERE id = $7 RETURNING {PROFILE_COLUMNS}"
         );
-        let row: ProfileRow = on_writer!(self, pool => {
+        let row: ProfileRow = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             if let Some(photo) = input.photo_image_id {
                 let found: Option<i64> = sqlx::query_scalar("SELECT id FROM images WHERE id = $1")

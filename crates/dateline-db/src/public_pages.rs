@@ -13,7 +13,7 @@ use dateline_core::{Image, PageLink, Section, SiteSettings, StorySummary, Tag};
 use jiff::Timestamp;
 
 use crate::lists::Walk;
-use crate::{AuthorProfile, Result, Store, StoryFilter};
+use crate::{AuthorProfile, Public, Result, StoryFilter};
 
 /// What every public page shows around its content.
 #[derive(Debug, Clone)]
@@ -104,14 +104,14 @@ pub enum ListLookup {
     NoSuchPage,
 }
 
-impl Store {
+impl Public<'_> {
     /// The frame of every public page.
-    pub async fn site_frame(&self) -> Result<SiteFrame> {
-        let settings = self.settings().await?;
-        let sections = self.sections().await?;
-        let pages = self.published_page_links().await?;
+    pub async fn site_frame(self) -> Result<SiteFrame> {
+        let settings = self.store.site().settings().await?;
+        let sections = self.store.site().sections().await?;
+        let pages = self.store.static_pages().published_page_links().await?;
         let logo = match settings.logo_image_id {
-            Some(id) => self.image(id).await?,
+            Some(id) => self.store.library().image(id).await?,
             None => None,
         };
         Ok(SiteFrame {
@@ -124,7 +124,7 @@ impl Store {
 
     /// The front page at `now`: the latest stories, then each section's newest stories that
     /// are not shown above.
-    pub async fn front_page(&self, now: Timestamp, layout: FrontLayout) -> Result<FrontPage> {
+    pub async fn front_page(self, now: Timestamp, layout: FrontLayout) -> Result<FrontPage> {
         let frame = self.site_frame().await?;
         let latest = self
             .list_ids(
@@ -180,25 +180,35 @@ impl Store {
     /// Page `page` (from 1) of a section, author or tag list at `now`, `per_page` stories to a
     /// page, with what the page says about the list and the site's frame.
     pub async fn list_page(
-        &self,
+        self,
         list: ListOf<'_>,
         now: Timestamp,
         page: i64,
         per_page: i64,
     ) -> Result<ListLookup> {
         let head = match list {
-            ListOf::Section(slug) => self.section_by_slug(slug).await?.map(ListHead::Section),
-            ListOf::Author(slug) => match self.author_profile_by_slug(slug).await? {
+            ListOf::Section(slug) => self
+                .store
+                .site()
+                .section_by_slug(slug)
+                .await?
+                .map(ListHead::Section),
+            ListOf::Author(slug) => match self.store.people().author_profile_by_slug(slug).await? {
                 Some(profile) => {
                     let photo = match profile.photo_image_id {
-                        Some(id) => self.image(id).await?,
+                        Some(id) => self.store.library().image(id).await?,
                         None => None,
                     };
                     Some(ListHead::Author(Box::new(AuthorHead { profile, photo })))
                 }
                 None => None,
             },
-            ListOf::Tag(slug) => self.tag_by_slug(slug).await?.map(ListHead::Tag),
+            ListOf::Tag(slug) => self
+                .store
+                .site()
+                .tag_by_slug(slug)
+                .await?
+                .map(ListHead::Tag),
         };
         let Some(head) = head else {
             return Ok(ListLookup::NoSuchList);
@@ -223,14 +233,14 @@ impl Store {
     }
 
     /// The comment counts and running live coverage among `ids`.
-    async fn card_facts(&self, ids: &[i64]) -> Result<CardFacts> {
+    async fn card_facts(self, ids: &[i64]) -> Result<CardFacts> {
         Ok(CardFacts {
-            comment_counts: self.approved_comment_counts(ids).await?,
-            running: self.live().running(ids).await?.into_iter().collect(),
+            comment_counts: self.store.comments().approved_comment_counts(ids).await?,
+            running: self.store.live().running(ids).await?.into_iter().collect(),
         })
     }
 
-    async fn stories_keyed(&self, ids: &[i64]) -> Result<HashMap<i64, StorySummary>> {
+    async fn stories_keyed(self, ids: &[i64]) -> Result<HashMap<i64, StorySummary>> {
         Ok(self
             .stories_by_ids(ids)
             .await?

@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::audit::record_audit;
 use crate::changes::record_change;
 use crate::{
-    Actor, AuditEntry, DbError, Result, SessionLimits, Store, from_micros, normalise_email,
-    on_reader, on_writer, to_micros,
+    Actor, AuditEntry, DbError, People, Result, SessionLimits, Sessions, from_micros,
+    normalise_email, on_reader, on_writer, to_micros,
 };
 
 /// A reader account as pages and moderators see it (never the password hash).
@@ -208,9 +208,9 @@ macro_rules! articles_commented_by {
     }};
 }
 
-impl Store {
+impl People<'_> {
     /// Creates an unverified reader account. A taken address is [`DbError::Duplicate`].
-    pub async fn create_reader(&self, input: &NewReader, now: Timestamp) -> Result<Reader> {
+    pub async fn create_reader(self, input: &NewReader, now: Timestamp) -> Result<Reader> {
         let email = check_email(&input.email)?;
         let name = check_display_name(&input.display_name)
             .map_err(|error| DbError::Invalid(error.to_string()))?;
@@ -218,7 +218,7 @@ impl Store {
             "INSERT INTO readers (email, display_name, password_hash, created_at) \
              VALUES ($1, $2, $3, $4) RETURNING {READER_COLUMNS}"
         );
-        let row: ReaderRow = on_writer!(self, pool => {
+        let row: ReaderRow = on_writer!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(&email)
                 .bind(&name)
@@ -234,19 +234,19 @@ impl Store {
         row.try_into()
     }
 
-    pub async fn reader_by_id(&self, id: i64) -> Result<Reader> {
+    pub async fn reader_by_id(self, id: i64) -> Result<Reader> {
         let sql = format!("SELECT {READER_COLUMNS} FROM readers WHERE id = $1");
-        let row: ReaderRow = on_reader!(self, pool => {
+        let row: ReaderRow = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(pool).await?
         });
         row.try_into()
     }
 
     /// The live (not deleted) account with this address.
-    pub async fn reader_by_email(&self, email: &str) -> Result<Option<Reader>> {
+    pub async fn reader_by_email(self, email: &str) -> Result<Option<Reader>> {
         let sql =
             format!("SELECT {READER_COLUMNS} FROM readers WHERE email = $1 AND deleted_at IS NULL");
-        let row: Option<ReaderRow> = on_reader!(self, pool => {
+        let row: Option<ReaderRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(normalise_email(email))
                 .fetch_optional(pool)
@@ -256,8 +256,8 @@ impl Store {
     }
 
     /// The stored password hash, for the sign-in check only.
-    pub async fn reader_password_hash(&self, id: i64) -> Result<Option<String>> {
-        let hash: Option<Option<String>> = on_reader!(self, pool => {
+    pub async fn reader_password_hash(self, id: i64) -> Result<Option<String>> {
+        let hash: Option<Option<String>> = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT password_hash FROM readers WHERE id = $1 AND deleted_at IS NULL")
                 .bind(id)
                 .fetch_optional(pool)
@@ -268,14 +268,14 @@ impl Store {
 
     /// Changes the name shown on a reader's comments (all of them: the name is not copied).
     pub async fn rename_reader(
-        &self,
+        self,
         id: i64,
         display_name: &str,
         now: Timestamp,
     ) -> Result<Reader> {
         let name = check_display_name(display_name)
             .map_err(|error| DbError::Invalid(error.to_string()))?;
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE readers SET display_name = $1 WHERE id = $2 AND deleted_at IS NULL")
                 .bind(&name)
@@ -290,19 +290,21 @@ impl Store {
         });
         self.reader_by_id(id).await
     }
+}
 
+impl Sessions<'_> {
     // ----- one-time links -----
 
     /// Records a verification or sign-in link, superseding earlier unused ones of that purpose.
     pub async fn create_reader_link(
-        &self,
+        self,
         reader_id: i64,
         token_hash: &str,
         purpose: ReaderLinkPurpose,
         valid_for: SignedDuration,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE reader_links SET used_at = $1 \
@@ -332,12 +334,12 @@ impl Store {
     /// Uses a link once; either purpose proves the reader owns the address, so both verify it.
     /// A used, expired, unknown or wrong-purpose link is [`DbError::NotFound`].
     pub async fn use_reader_link(
-        &self,
+        self,
         token_hash: &str,
         purpose: ReaderLinkPurpose,
         now: Timestamp,
     ) -> Result<Reader> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let reader_id: i64 = sqlx::query_scalar(
                 "UPDATE reader_links SET used_at = $1 \
@@ -369,14 +371,14 @@ impl Store {
     // ----- sessions -----
 
     pub async fn create_reader_session(
-        &self,
+        self,
         reader_id: i64,
         token_hash: &str,
         csrf_token: &str,
         limits: SessionLimits,
         now: Timestamp,
     ) -> Result<i64> {
-        let id = on_writer!(self, pool => {
+        let id = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO reader_sessions \
@@ -409,7 +411,7 @@ impl Store {
     /// suspended readers keep their sessions: they may still read, download their data and
     /// delete their account.
     pub async fn reader_session(
-        &self,
+        self,
         token_hash: &str,
         limits: SessionLimits,
         now: Timestamp,
@@ -433,7 +435,7 @@ impl Store {
             #[sqlx(flatten)]
             reader: ReaderRow,
         }
-        let row: Option<Row> = on_reader!(self, pool => {
+        let row: Option<Row> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(token_hash)
                 .bind(to_micros(now))
@@ -452,22 +454,24 @@ impl Store {
         .transpose()
     }
 
-    pub async fn touch_reader_session(&self, id: i64, now: Timestamp) -> Result<()> {
+    pub async fn touch_reader_session(self, id: i64, now: Timestamp) -> Result<()> {
         self.touch_session_in(crate::auth::SessionTable::Reader, id, now)
             .await
     }
 
-    pub async fn revoke_reader_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+    pub async fn revoke_reader_session(self, token_hash: &str, now: Timestamp) -> Result<()> {
         self.revoke_session_in(crate::auth::SessionTable::Reader, token_hash, now)
             .await
     }
+}
 
+impl People<'_> {
     // ----- the reader's own data -----
 
     /// Everything held about a reader: account, comments (with their text), reports.
-    pub async fn reader_export(&self, id: i64) -> Result<ReaderExport> {
+    pub async fn reader_export(self, id: i64) -> Result<ReaderExport> {
         let account = self.reader_by_id(id).await?;
-        let (comments, reports) = on_reader!(self, pool => {
+        let (comments, reports) = on_reader!(self.store, pool => {
             let comments: Vec<ExportedComment> = sqlx::query_as(
                 "SELECT id, article_id, parent_id, body, status, created_at, edited_at \
                  FROM comments WHERE reader_id = $1 ORDER BY id",
@@ -493,8 +497,8 @@ impl Store {
 
     /// Deletes a reader's account: their comments become tombstones (replies keep their
     /// place), their reports and sessions go, and the row keeps nothing personal.
-    pub async fn delete_reader(&self, id: i64, now: Timestamp) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn delete_reader(self, id: i64, now: Timestamp) -> Result<()> {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let reader = reader_in_tx!(tx, id);
             if reader.deleted_at.is_some() {
@@ -556,7 +560,7 @@ impl Store {
 
     /// Suspends, bans or reinstates a reader; recorded in the audit log.
     pub async fn set_reader_standing(
-        &self,
+        self,
         id: i64,
         standing: Standing,
         reason: &str,
@@ -575,7 +579,7 @@ impl Store {
             }
             Standing::Banned => (ReaderStatus::Banned, None, "reader.ban"),
         };
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let reader = reader_in_tx!(tx, id);
             sqlx::query("UPDATE readers SET status = $1, suspended_until = $2 WHERE id = $3")
@@ -596,13 +600,13 @@ impl Store {
 
     /// Sends everything a reader writes to the queue, or stops doing so.
     pub async fn set_reader_always_premoderate(
-        &self,
+        self,
         id: i64,
         always: bool,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<Reader> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let reader = reader_in_tx!(tx, id);
             sqlx::query("UPDATE readers SET always_premoderate = $1 WHERE id = $2")

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use crate::catalog::placeholders;
 use crate::lists::StoryFilter;
 use crate::rows::StoryRow;
-use crate::{Result, Store, from_micros, on_reader};
+use crate::{Public, Result, Search, from_micros, on_reader};
 
 /// One published article as the search index needs it. The body is Markdown; the indexer makes
 /// plain text of it.
@@ -51,16 +51,16 @@ const SOURCE_SELECT: &str = "SELECT a.id, a.headline, a.standfirst, a.body, a.fi
      s.slug AS section_slug, s.name AS section_name FROM articles a \
      JOIN sections s ON s.id = a.section_id WHERE a.status || '' = 'published'";
 
-impl Store {
+impl Search<'_> {
     /// Published articles with an id above `after_id`, lowest id first, at most `limit`: one
     /// batch of a full reindex (pass the last id of a batch to get the next).
     pub async fn search_sources_after(
-        &self,
+        self,
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<SearchSource>> {
         let sql = format!("{SOURCE_SELECT} AND a.id > $1 ORDER BY a.id LIMIT $2");
-        let rows: Vec<SourceRow> = on_reader!(self, pool => {
+        let rows: Vec<SourceRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(after_id)
                 .bind(limit)
@@ -72,7 +72,7 @@ impl Store {
 
     /// The published ones among `ids`; an id missing from the answer is not (or no longer)
     /// published and belongs out of the index.
-    pub async fn search_sources_for(&self, ids: &[i64]) -> Result<Vec<SearchSource>> {
+    pub async fn search_sources_for(self, ids: &[i64]) -> Result<Vec<SearchSource>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -80,7 +80,7 @@ impl Store {
             "{SOURCE_SELECT} AND a.id IN ({}) ORDER BY a.id",
             placeholders(1, ids.len())
         );
-        let rows: Vec<SourceRow> = on_reader!(self, pool => {
+        let rows: Vec<SourceRow> = on_reader!(self.store, pool => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             for id in ids {
                 query = query.bind(*id);
@@ -92,7 +92,7 @@ impl Store {
 
     /// Ids of every article (any status) in a section or by an author: what to re-read when the
     /// section's or author's name changes.
-    pub async fn article_ids_for(&self, filter: StoryFilter) -> Result<Vec<i64>> {
+    pub async fn article_ids_for(self, filter: StoryFilter) -> Result<Vec<i64>> {
         let sql = match filter {
             StoryFilter::All => "SELECT id FROM articles ORDER BY id",
             StoryFilter::Section(_) => "SELECT id FROM articles WHERE section_id = $1 ORDER BY id",
@@ -107,7 +107,7 @@ impl Store {
             StoryFilter::All => None,
             StoryFilter::Section(id) | StoryFilter::Author(id) | StoryFilter::Tag(id) => Some(id),
         };
-        let ids: Vec<i64> = on_reader!(self, pool => {
+        let ids: Vec<i64> = on_reader!(self.store, pool => {
             let mut query = sqlx::query_scalar(sql);
             if let Some(value) = value {
                 query = query.bind(value);
@@ -117,45 +117,16 @@ impl Store {
         Ok(ids)
     }
 
-    /// Published stories in the order of `ids` (search results, related lists); ids that are not
-    /// published are left out.
-    pub async fn stories_by_ids(&self, ids: &[i64]) -> Result<Vec<StorySummary>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT a.id, a.slug, a.headline, a.standfirst, a.first_published_at, a.updated_at, \
-             a.reading_minutes, a.hero_image_id, s.id AS section_id, s.slug AS section_slug, \
-             s.name AS section_name FROM articles a JOIN sections s ON s.id = a.section_id \
-             WHERE a.status || '' = 'published' AND a.id IN ({})",
-            placeholders(1, ids.len())
-        );
-        let rows: Vec<StoryRow> = on_reader!(self, pool => {
-            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-            for id in ids {
-                query = query.bind(*id);
-            }
-            query.fetch_all(pool).await?
-        });
-        let mut stories: HashMap<i64, StorySummary> = self
-            .attach_bylines_and_pictures(rows)
-            .await?
-            .into_iter()
-            .map(|story| (story.id, story))
-            .collect();
-        Ok(ids.iter().filter_map(|id| stories.remove(id)).collect())
-    }
-
     /// The oldest change still in the log (0 when empty): a follower whose cursor is older than
     /// this has missed pruned changes and must rebuild instead of catching up.
-    pub async fn earliest_change_id(&self) -> Result<i64> {
-        let id: Option<i64> = on_reader!(self, pool => {
+    pub async fn earliest_change_id(self) -> Result<i64> {
+        let id: Option<i64> = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT MIN(id) FROM changes").fetch_one(pool).await?
         });
         Ok(id.unwrap_or(0))
     }
 
-    async fn complete_sources(&self, rows: Vec<SourceRow>) -> Result<Vec<SearchSource>> {
+    async fn complete_sources(self, rows: Vec<SourceRow>) -> Result<Vec<SearchSource>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -171,7 +142,7 @@ impl Store {
              WHERE art.article_id IN ({}) ORDER BY art.article_id, t.name",
             placeholders(1, ids.len())
         );
-        let (bylines, tags): (Vec<BylineOf>, Vec<TagOf>) = on_reader!(self, pool => {
+        let (bylines, tags): (Vec<BylineOf>, Vec<TagOf>) = on_reader!(self.store, pool => {
             let mut byline_query = sqlx::query_as(sqlx::AssertSqlSafe(byline_sql));
             let mut tag_query = sqlx::query_as(sqlx::AssertSqlSafe(tag_sql));
             for id in &ids {
@@ -205,5 +176,39 @@ impl Store {
                 first_published_at: from_micros(row.first_published_at),
             })
             .collect())
+    }
+}
+
+/// Story cards are the public read model's; the search index asks for them by id too.
+impl Public<'_> {
+    /// Published stories in the order of `ids` (search results, related lists); ids that are not
+    /// published are left out.
+    pub async fn stories_by_ids(self, ids: &[i64]) -> Result<Vec<StorySummary>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT a.id, a.slug, a.headline, a.standfirst, a.first_published_at, a.updated_at, \
+             a.reading_minutes, a.hero_image_id, s.id AS section_id, s.slug AS section_slug, \
+             s.name AS section_name FROM articles a JOIN sections s ON s.id = a.section_id \
+             WHERE a.status || '' = 'published' AND a.id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let rows: Vec<StoryRow> = on_reader!(self.store, pool => {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut stories: HashMap<i64, StorySummary> = self
+            .store
+            .articles()
+            .attach_bylines_and_pictures(rows)
+            .await?
+            .into_iter()
+            .map(|story| (story.id, story))
+            .collect();
+        Ok(ids.iter().filter_map(|id| stories.remove(id)).collect())
     }
 }

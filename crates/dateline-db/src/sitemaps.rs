@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use dateline_core::{AuthorRef, Image};
 use jiff::Timestamp;
 
-use crate::{DbError, Result, Store, from_micros, on_reader, to_micros};
+use crate::{DbError, Public, Result, from_micros, on_reader, to_micros};
 
 /// One calendar month (UTC) with published articles: one monthly article sitemap.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,21 +84,21 @@ struct SitemapArticleRow {
 const SITEMAP_ARTICLE_COLUMNS: &str = "a.id, a.slug, a.section_id, s.slug AS section_slug, \
      a.headline, a.language, a.first_published_at, a.updated_at, a.hero_image_id";
 
-impl Store {
+impl Public<'_> {
     /// Every month (UTC) with articles published by `now`, oldest first, with its article count
     /// and newest update. The months before the clock's own are read from the totals the
     /// database keeps per month (`sitemap_months`, migration 0023): every article in them is
     /// published by `now`. The clock's month is counted from its range of the covering
     /// `articles_by_month` index up to `now`, since a story dated later in it is not out yet;
     /// later months are not listed at all.
-    pub async fn sitemap_months(&self, now: Timestamp) -> Result<Vec<SitemapMonth>> {
+    pub async fn sitemap_months(self, now: Timestamp) -> Result<Vec<SitemapMonth>> {
         let current = jiff::tz::Offset::UTC.to_datetime(now);
         let (year, month) = (current.year(), current.month());
         let key = format!("{year:04}-{month:02}");
         let (start, _) = month_range(year, month).ok_or_else(|| {
             DbError::Invalid(format!("the clock reads a month out of range: {key}"))
         })?;
-        let (mut rows, (articles, last_modified)): (Vec<MonthRow>, (i64, Option<i64>)) = on_reader!(self, pool => {
+        let (mut rows, (articles, last_modified)): (Vec<MonthRow>, (i64, Option<i64>)) = on_reader!(self.store, pool => {
             let earlier = sqlx::query_as(
                 "SELECT month, articles, last_modified FROM sitemap_months \
                  WHERE month < $1 ORDER BY month",
@@ -141,7 +141,7 @@ impl Store {
     /// Articles first published in `[from, until)` and by `now`, oldest first (a stable order,
     /// so the parts of a split month never overlap), `limit` of them after skipping `offset`.
     pub async fn sitemap_articles(
-        &self,
+        self,
         (from, until): (Timestamp, Timestamp),
         now: Timestamp,
         limit: i64,
@@ -153,7 +153,7 @@ impl Store {
              AND a.first_published_at < $2 AND a.first_published_at <= $5 \
              ORDER BY a.first_published_at, a.id LIMIT $3 OFFSET $4"
         );
-        let rows: Vec<SitemapArticleRow> = on_reader!(self, pool => {
+        let rows: Vec<SitemapArticleRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(to_micros(from))
                 .bind(to_micros(until))
@@ -171,7 +171,7 @@ impl Store {
     /// while it runs and for the `window` after it ended, however long ago it began: it is news
     /// for as long as it is being written (listed first, newest first, then the rest). `now` is a parameter so tests can fix the clock.
     pub async fn news_sitemap_articles(
-        &self,
+        self,
         now: Timestamp,
         window: jiff::SignedDuration,
         limit: i64,
@@ -191,7 +191,7 @@ impl Store {
              ORDER BY a.first_published_at DESC, a.id DESC LIMIT $2"
         );
         let since = now.checked_sub(window).unwrap_or(Timestamp::MIN);
-        let (recent, mut rows): (Vec<SitemapArticleRow>, Vec<SitemapArticleRow>) = on_reader!(self, pool => {
+        let (recent, mut rows): (Vec<SitemapArticleRow>, Vec<SitemapArticleRow>) = on_reader!(self.store, pool => {
             let recent = sqlx::query_as(sqlx::AssertSqlSafe(recent_sql))
                 .bind(to_micros(since))
                 .bind(to_micros(now))
@@ -214,8 +214,8 @@ impl Store {
 
     /// Authors with at least one article published by `now`: the author pages worth crawling.
     /// One seek per author in the bylines' list index.
-    pub async fn sitemap_authors(&self, now: Timestamp) -> Result<Vec<AuthorRef>> {
-        let rows: Vec<(i64, String, String)> = on_reader!(self, pool => {
+    pub async fn sitemap_authors(self, now: Timestamp) -> Result<Vec<AuthorRef>> {
+        let rows: Vec<(i64, String, String)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT au.id, au.slug, au.name FROM authors au WHERE EXISTS (\
                  SELECT 1 FROM article_authors aa WHERE aa.author_id = au.id \
@@ -231,7 +231,7 @@ impl Store {
             .collect())
     }
 
-    async fn attach_heroes(&self, rows: Vec<SitemapArticleRow>) -> Result<Vec<SitemapArticle>> {
+    async fn attach_heroes(self, rows: Vec<SitemapArticleRow>) -> Result<Vec<SitemapArticle>> {
         let mut image_ids: Vec<i64> = rows.iter().filter_map(|row| row.hero_image_id).collect();
         image_ids.sort_unstable();
         image_ids.dedup();
@@ -239,7 +239,9 @@ impl Store {
         // Bound the number of placeholders per query (SQLite allows 32,766; PostgreSQL 65,535).
         for chunk in image_ids.chunks(1000) {
             images.extend(
-                self.images_by_ids(chunk)
+                self.store
+                    .library()
+                    .images_by_ids(chunk)
                     .await?
                     .into_iter()
                     .map(|image| (image.id, image)),
@@ -266,7 +268,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::TestStore;
-    use crate::{Backend, on_writer};
+    use crate::{Backend, Store, on_writer};
 
     #[test]
     fn month_ranges_are_utc_and_cross_years() {
@@ -351,6 +353,7 @@ mod tests {
                 updated_at: Some(at(updated)),
             };
             store
+                .articles()
                 .create_article(&input, jiff::Timestamp::now())
                 .await
                 .unwrap()
@@ -407,7 +410,7 @@ mod tests {
         let check = async |step: &str| {
             for now in clocks {
                 assert_eq!(
-                    store.sitemap_months(now).await.unwrap(),
+                    store.public().sitemap_months(now).await.unwrap(),
                     grouped(&store, now).await,
                     "{step}, at {now}"
                 );
@@ -415,7 +418,7 @@ mod tests {
         };
         check("created").await;
         assert_eq!(
-            store.sitemap_months(clocks[3]).await.unwrap()[1].articles,
+            store.public().sitemap_months(clocks[3]).await.unwrap()[1].articles,
             1,
             "February by the 15th holds one story, not the one of the 25th"
         );
@@ -445,6 +448,7 @@ mod tests {
         check("moved to a month of its own").await;
 
         store
+            .articles()
             .set_article_status(
                 early_january,
                 dateline_core::ArticleStatus::Unpublished,
@@ -464,6 +468,7 @@ mod tests {
         check("deleted, its month left empty").await;
         assert!(
             !store
+                .public()
                 .sitemap_months(clocks[5])
                 .await
                 .unwrap()

@@ -4,7 +4,7 @@
 use dateline_core::{Role, StaffMember};
 use jiff::Timestamp;
 
-use crate::{DbError, Result, Store, from_micros, on_reader, on_writer};
+use crate::{DbError, People, Result, from_micros, on_reader, on_writer};
 
 /// A new staff account.
 #[derive(Debug, Clone)]
@@ -63,17 +63,17 @@ pub(crate) fn check_staff_input(input: &NewStaff) -> Result<()> {
     }
 }
 
-impl Store {
+impl People<'_> {
     /// Creates a staff account without an audit entry (test fixtures); a taken email is
     /// [`DbError::Duplicate`]. Newsroom pages, the command line and the demo use
     /// [`Store::create_staff_as`], which records who created the account.
-    pub async fn create_staff(&self, input: &NewStaff, now: Timestamp) -> Result<StaffMember> {
+    pub async fn create_staff(self, input: &NewStaff, now: Timestamp) -> Result<StaffMember> {
         check_staff_input(input)?;
         let sql = format!(
             "INSERT INTO staff (email, display_name, role, password_hash, author_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {STAFF_COLUMNS}"
         );
-        let row: StaffRow = on_writer!(self, pool => {
+        let row: StaffRow = on_writer!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(normalise_email(&input.email))
                 .bind(input.display_name.trim())
@@ -87,17 +87,17 @@ impl Store {
         row.try_into()
     }
 
-    pub async fn staff_by_id(&self, id: i64) -> Result<StaffMember> {
+    pub async fn staff_by_id(self, id: i64) -> Result<StaffMember> {
         let sql = format!("SELECT {STAFF_COLUMNS} FROM staff WHERE id = $1");
-        let row: StaffRow = on_reader!(self, pool => {
+        let row: StaffRow = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(pool).await?
         });
         row.try_into()
     }
 
-    pub async fn staff_by_email(&self, email: &str) -> Result<StaffMember> {
+    pub async fn staff_by_email(self, email: &str) -> Result<StaffMember> {
         let sql = format!("SELECT {STAFF_COLUMNS} FROM staff WHERE email = $1");
-        let row: StaffRow = on_reader!(self, pool => {
+        let row: StaffRow = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(normalise_email(email))
                 .fetch_one(pool)
@@ -107,17 +107,17 @@ impl Store {
     }
 
     /// Every account, disabled ones included, by display name.
-    pub async fn staff_members(&self) -> Result<Vec<StaffMember>> {
+    pub async fn staff_members(self) -> Result<Vec<StaffMember>> {
         let sql = format!("SELECT {STAFF_COLUMNS} FROM staff ORDER BY display_name, id");
-        let rows: Vec<StaffRow> = on_reader!(self, pool => {
+        let rows: Vec<StaffRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
         });
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
     /// The stored argon2id hash, for verifying a login; `None` if no password was set yet.
-    pub async fn staff_password_hash(&self, id: i64) -> Result<Option<String>> {
-        let hash: Option<String> = on_reader!(self, pool => {
+    pub async fn staff_password_hash(self, id: i64) -> Result<Option<String>> {
+        let hash: Option<String> = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT password_hash FROM staff WHERE id = $1")
                 .bind(id)
                 .fetch_one(pool)
@@ -126,8 +126,8 @@ impl Store {
         Ok(hash)
     }
 
-    pub async fn set_staff_password_hash(&self, id: i64, password_hash: &str) -> Result<()> {
-        let done = on_writer!(self, pool => {
+    pub async fn set_staff_password_hash(self, id: i64, password_hash: &str) -> Result<()> {
+        let done = on_writer!(self.store, pool => {
             sqlx::query("UPDATE staff SET password_hash = $1 WHERE id = $2")
                 .bind(password_hash)
                 .bind(id)

@@ -145,6 +145,7 @@ pub async fn staff_member(
     author_id: Option<i64>,
 ) -> dateline_core::StaffMember {
     store
+        .people()
         .create_staff(
             &crate::NewStaff {
                 email: format!("{}@dateline.test", name.to_lowercase()),
@@ -163,6 +164,7 @@ pub async fn staff_member(
 /// file behind it: for tests of what the library records, not of what it serves).
 pub async fn library_picture(store: &Store, uploader: &crate::Actor) -> crate::LibraryImage {
     store
+        .library()
         .add_library_image(
             &crate::ImageInput {
                 original_key: "originals/picture.jpg".into(),
@@ -187,6 +189,7 @@ pub async fn library_picture(store: &Store, uploader: &crate::Actor) -> crate::L
 /// Returns their ids.
 pub async fn politics_desk(store: &Store) -> (i64, i64) {
     let section = store
+        .site()
         .create_section(
             &crate::SectionInput {
                 slug: "politics".into(),
@@ -199,6 +202,7 @@ pub async fn politics_desk(store: &Store) -> (i64, i64) {
         .await
         .expect("section");
     let author = store
+        .people()
         .create_author(
             &crate::AuthorInput {
                 slug: "ada".into(),
@@ -257,6 +261,7 @@ pub async fn published_article(store: &Store, body: &str) -> (i64, crate::Articl
         )
     };
     let id = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .expect("article")

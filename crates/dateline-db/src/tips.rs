@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use crate::audit::record_audit;
 use crate::{
-    Actor, AuditEntry, DbError, Result, Store, from_micros, on_reader, on_writer, to_micros,
+    Actor, AuditEntry, DbError, Result, Tips, from_micros, on_reader, on_writer, to_micros,
 };
 
 /// A public key tips are encrypted to.
@@ -301,11 +301,11 @@ const SQLITE_SYNCHRONOUS_FULL: i64 = 2;
 /// The name a tipster appears under in a tip's history.
 const SOURCE_NAME: &str = "Source";
 
-impl Store {
+impl Tips<'_> {
     /// This installation's secret for codename hashes and form tokens; made on first use by
     /// whichever node gets there first.
-    pub async fn tip_install_secret(&self, fresh: &[u8]) -> Result<Vec<u8>> {
-        on_writer!(self, pool => {
+    pub async fn tip_install_secret(self, fresh: &[u8]) -> Result<Vec<u8>> {
+        on_writer!(self.store, pool => {
             sqlx::query(
                 "INSERT INTO tip_install (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
             )
@@ -322,8 +322,8 @@ impl Store {
     /// Keeps (or with `None` forgets) the tips identities newsroom session `session_id` unlocked,
     /// sealed for that session (`dateline_tips::seal_for_session`), so every node can open them
     /// for its editor.
-    pub async fn seal_session_tips(&self, session_id: i64, sealed: Option<&[u8]>) -> Result<()> {
-        on_writer!(self, pool => {
+    pub async fn seal_session_tips(self, session_id: i64, sealed: Option<&[u8]>) -> Result<()> {
+        on_writer!(self.store, pool => {
             sqlx::query("UPDATE staff_sessions SET tips_unlocked = $1 WHERE id = $2")
                 .bind(sealed)
                 .bind(session_id)
@@ -336,13 +336,13 @@ impl Store {
     /// Keeps the tips identities newsroom session `session_id` unlocked, sealed for it, with the
     /// audit entry that says so, in one transaction.
     pub async fn unlock_session_tips(
-        &self,
+        self,
         session_id: i64,
         sealed: &[u8],
         entry: &AuditEntry,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let updated = sqlx::query("UPDATE staff_sessions SET tips_unlocked = $1 WHERE id = $2")
                 .bind(sealed)
@@ -360,8 +360,8 @@ impl Store {
     }
 
     /// The sealed identities of session `session_id`, if it unlocked any and is not revoked.
-    pub async fn sealed_session_tips(&self, session_id: i64) -> Result<Option<Vec<u8>>> {
-        let sealed: Option<Option<Vec<u8>>> = on_reader!(self, pool => {
+    pub async fn sealed_session_tips(self, session_id: i64) -> Result<Option<Vec<u8>>> {
+        let sealed: Option<Option<Vec<u8>>> = on_reader!(self.store, pool => {
             sqlx::query_scalar(
                 "SELECT tips_unlocked FROM staff_sessions WHERE id = $1 AND revoked_at IS NULL",
             )
@@ -375,12 +375,12 @@ impl Store {
     /// Registers a key tips will be encrypted to. An editor has one key at a time: a new one
     /// retires the old (tips already encrypted to it still need the old identity file).
     pub async fn add_tip_recipient(
-        &self,
+        self,
         recipient: &NewTipRecipient,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<TipRecipient> {
-        let id: i64 = on_writer!(self, pool => {
+        let id: i64 = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             if let Some(staff_id) = recipient.staff_id {
                 sqlx::query(
@@ -428,11 +428,11 @@ impl Store {
     }
 
     /// The keys new tips are encrypted to.
-    pub async fn tip_recipients(&self) -> Result<Vec<TipRecipient>> {
+    pub async fn tip_recipients(self) -> Result<Vec<TipRecipient>> {
         let sql = format!(
             "SELECT {RECIPIENT_COLUMNS} FROM tip_recipients WHERE retired_at IS NULL ORDER BY id"
         );
-        let rows: Vec<RecipientRow> = on_reader!(self, pool => {
+        let rows: Vec<RecipientRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
@@ -440,19 +440,19 @@ impl Store {
 
     /// Every key a staff member ever had, newest first: their wrapped identities open tips
     /// encrypted before a new key was made.
-    pub async fn tip_recipients_of(&self, staff_id: i64) -> Result<Vec<TipRecipient>> {
+    pub async fn tip_recipients_of(self, staff_id: i64) -> Result<Vec<TipRecipient>> {
         let sql = format!(
             "SELECT {RECIPIENT_COLUMNS} FROM tip_recipients WHERE staff_id = $1 ORDER BY id DESC"
         );
-        let rows: Vec<RecipientRow> = on_reader!(self, pool => {
+        let rows: Vec<RecipientRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(staff_id).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// Stores a tip with its attachments in one durable transaction.
-    pub async fn create_tip(&self, tip: &NewTip, now: Timestamp) -> Result<Tip> {
-        let id: i64 = durable_transaction!(self, tx => {
+    pub async fn create_tip(self, tip: &NewTip, now: Timestamp) -> Result<Tip> {
+        let id: i64 = durable_transaction!(self.store, tx => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tips (received_at, kind, article_id, codename_key, \
                  reply_public_key, message, contact) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -485,18 +485,18 @@ impl Store {
         self.tip(id).await?.ok_or(DbError::NotFound)
     }
 
-    pub async fn tip(&self, id: i64) -> Result<Option<Tip>> {
+    pub async fn tip(self, id: i64) -> Result<Option<Tip>> {
         let sql = format!("SELECT {TIP_COLUMNS} FROM tips WHERE id = $1");
-        let row: Option<TipRow> = on_reader!(self, pool => {
+        let row: Option<TipRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
         });
         Ok(row.map(Into::into))
     }
 
     /// The tip a codename opens, found by the codename's lookup key.
-    pub async fn tip_by_codename_key(&self, codename_key: &str) -> Result<Option<Tip>> {
+    pub async fn tip_by_codename_key(self, codename_key: &str) -> Result<Option<Tip>> {
         let sql = format!("SELECT {TIP_COLUMNS} FROM tips WHERE codename_key = $1");
-        let row: Option<TipRow> = on_reader!(self, pool => {
+        let row: Option<TipRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(codename_key)
                 .fetch_optional(pool)
@@ -506,12 +506,12 @@ impl Store {
     }
 
     /// The inbox, newest first; `status` narrows it.
-    pub async fn tips(&self, status: Option<TipStatus>) -> Result<Vec<Tip>> {
+    pub async fn list(self, status: Option<TipStatus>) -> Result<Vec<Tip>> {
         let sql = format!(
             "SELECT {TIP_COLUMNS} FROM tips WHERE ($1 IS NULL OR status = $1) \
              ORDER BY received_at DESC, id DESC"
         );
-        let rows: Vec<TipRow> = on_reader!(self, pool => {
+        let rows: Vec<TipRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(status.map(TipStatus::as_str))
                 .fetch_all(pool)
@@ -520,8 +520,8 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    pub async fn tip_attachments(&self, tip_id: i64) -> Result<Vec<TipAttachment>> {
-        let rows: Vec<(i64, i64, i64, String, Vec<u8>, i64)> = on_reader!(self, pool => {
+    pub async fn tip_attachments(self, tip_id: i64) -> Result<Vec<TipAttachment>> {
+        let rows: Vec<(i64, i64, i64, String, Vec<u8>, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, tip_id, position, object_key, description, size \
                  FROM tip_attachments WHERE tip_id = $1 ORDER BY position",
@@ -546,7 +546,7 @@ impl Store {
     }
 
     /// The conversation with the tipster, oldest first.
-    pub async fn tip_messages(&self, tip_id: i64) -> Result<Vec<TipMessage>> {
+    pub async fn tip_messages(self, tip_id: i64) -> Result<Vec<TipMessage>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -555,7 +555,7 @@ impl Store {
             staff_id: Option<i64>,
             body: Vec<u8>,
         }
-        let rows: Vec<Row> = on_reader!(self, pool => {
+        let rows: Vec<Row> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, sent_at, sender, staff_id, body FROM tip_messages \
                  WHERE tip_id = $1 ORDER BY id",
@@ -580,7 +580,7 @@ impl Store {
             .collect())
     }
 
-    pub async fn tip_notes(&self, tip_id: i64) -> Result<Vec<TipNote>> {
+    pub async fn tip_notes(self, tip_id: i64) -> Result<Vec<TipNote>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -589,7 +589,7 @@ impl Store {
             staff_name: String,
             body: Vec<u8>,
         }
-        let rows: Vec<Row> = on_reader!(self, pool => {
+        let rows: Vec<Row> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, written_at, staff_id, staff_name, body FROM tip_notes \
                  WHERE tip_id = $1 ORDER BY id",
@@ -611,8 +611,8 @@ impl Store {
     }
 
     /// A tip's history, oldest first.
-    pub async fn tip_events(&self, tip_id: i64) -> Result<Vec<TipEvent>> {
-        let rows: Vec<(i64, Option<i64>, String, String, String)> = on_reader!(self, pool => {
+    pub async fn tip_events(self, tip_id: i64) -> Result<Vec<TipEvent>> {
+        let rows: Vec<(i64, Option<i64>, String, String, String)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT at, staff_id, actor_name, kind, detail FROM tip_events \
                  WHERE tip_id = $1 ORDER BY id",
@@ -635,13 +635,13 @@ impl Store {
 
     /// Notes that a staff member viewed a tip or downloaded an attachment (history + audit).
     pub async fn record_tip_access(
-        &self,
+        self,
         tip_id: i64,
         action: TipAction<'_>,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             ensure_tip!(tx, tip_id);
             record_tip_action!(tx, tip_id, now, actor, action);
@@ -653,13 +653,13 @@ impl Store {
     /// Adds to the conversation: a newsroom reply (with its staff member) or a follow-up from
     /// the tipster (`actor` is `None`).
     pub async fn add_tip_message(
-        &self,
+        self,
         tip_id: i64,
         body: &[u8],
         actor: Option<&Actor>,
         now: Timestamp,
     ) -> Result<()> {
-        durable_transaction!(self, tx => {
+        durable_transaction!(self.store, tx => {
             ensure_tip!(tx, tip_id);
             sqlx::query(
                 "INSERT INTO tip_messages (tip_id, sent_at, sender, staff_id, body) \
@@ -695,13 +695,13 @@ impl Store {
 
     /// An internal note, encrypted to the newsroom only.
     pub async fn add_tip_note(
-        &self,
+        self,
         tip_id: i64,
         body: &[u8],
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             ensure_tip!(tx, tip_id);
             sqlx::query(
@@ -724,7 +724,7 @@ impl Store {
 
     /// Moves a tip through triage. Resolving needs a resolution; other statuses clear it.
     pub async fn set_tip_status(
-        &self,
+        self,
         tip_id: i64,
         status: TipStatus,
         resolution: Option<TipResolution>,
@@ -738,7 +738,7 @@ impl Store {
             (TipStatus::Resolved, resolution) => resolution,
             (_, _) => None,
         };
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before: Option<String> = sqlx::query_scalar("SELECT status FROM tips WHERE id = $1")
                 .bind(tip_id)
@@ -770,13 +770,13 @@ impl Store {
 
     /// Assigns a tip to a staff member (with their name for the history), or to nobody.
     pub async fn assign_tip(
-        &self,
+        self,
         tip_id: i64,
         assignee: Option<(i64, &str)>,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             ensure_tip!(tx, tip_id);
             sqlx::query("UPDATE tips SET assignee_staff_id = $1 WHERE id = $2")
@@ -797,13 +797,13 @@ impl Store {
 
     /// Links a tip to the correction published from it.
     pub async fn link_tip_correction(
-        &self,
+        self,
         tip_id: i64,
         note_id: i64,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<()> {
-        on_writer!(self, pool => {
+        on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             ensure_tip!(tx, tip_id);
             sqlx::query("UPDATE tips SET correction_note_id = $1 WHERE id = $2")
@@ -825,12 +825,12 @@ impl Store {
     /// the first time, false for a replay, on whichever node. A key whose earlier spending has
     /// expired is spent again.
     pub async fn spend_tip_proof(
-        &self,
+        self,
         proof_key: &[u8; 32],
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<bool> {
-        let inserted = on_writer!(self, pool => {
+        let inserted = on_writer!(self.store, pool => {
             sqlx::query(
                 "INSERT INTO tip_spent_proofs (proof_key, expires_at) VALUES ($1, $2) \
                  ON CONFLICT (proof_key) DO UPDATE SET expires_at = excluded.expires_at \
@@ -847,8 +847,8 @@ impl Store {
     }
 
     /// Forgets spent proofs whose tokens have expired; returns how many.
-    pub async fn forget_spent_tip_proofs(&self, now: Timestamp) -> Result<u64> {
-        let deleted = on_writer!(self, pool => {
+    pub async fn forget_spent_tip_proofs(self, now: Timestamp) -> Result<u64> {
+        let deleted = on_writer!(self.store, pool => {
             sqlx::query("DELETE FROM tip_spent_proofs WHERE expires_at <= $1")
                 .bind(to_micros(now))
                 .execute(pool)
@@ -861,12 +861,12 @@ impl Store {
     /// Which of `object_keys` belong to a stored tip's attachment (the others are leftovers of
     /// uploads that never became a tip).
     pub async fn known_tip_attachment_keys(
-        &self,
+        self,
         object_keys: &[String],
     ) -> Result<std::collections::HashSet<String>> {
         let mut known = std::collections::HashSet::new();
         for key in object_keys {
-            let found: Option<String> = on_reader!(self, pool => {
+            let found: Option<String> = on_reader!(self.store, pool => {
                 sqlx::query_scalar("SELECT object_key FROM tip_attachments WHERE object_key = $1")
                     .bind(key)
                     .fetch_optional(pool)
@@ -880,7 +880,7 @@ impl Store {
     /// Deletes resolved tips resolved before `resolved_before`, with their history, notes and
     /// messages; returns the attachment objects to delete from storage.
     pub async fn purge_resolved_tips(
-        &self,
+        self,
         resolved_before: Timestamp,
         actor: &Actor,
         now: Timestamp,
@@ -896,7 +896,7 @@ impl Store {
     }
 
     /// Deletes every tip resolved as spam, at once.
-    pub async fn delete_spam_tips(&self, actor: &Actor, now: Timestamp) -> Result<PurgedTips> {
+    pub async fn delete_spam_tips(self, actor: &Actor, now: Timestamp) -> Result<PurgedTips> {
         self.delete_tips_where(
             "status = 'resolved' AND resolution = 'spam'",
             None,
@@ -908,7 +908,7 @@ impl Store {
     }
 
     async fn delete_tips_where(
-        &self,
+        self,
         condition: &str,
         bound: Option<i64>,
         audit_action: &str,
@@ -916,7 +916,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<PurgedTips> {
         let select_ids = format!("SELECT id FROM tips WHERE {condition}");
-        let purged = on_writer!(self, pool => {
+        let purged = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(select_ids));
             if let Some(bound) = bound {

@@ -26,8 +26,8 @@ pub async fn add_generated_articles(
         crate::load_newsroom(store, media, now).await?;
     }
     let newsroom = newsroom()?;
-    let sections = store.sections().await?;
-    let authors = store.authors().await?;
+    let sections = store.site().sections().await?;
+    let authors = store.people().authors().await?;
     if sections.is_empty() || authors.is_empty() {
         return Err(DemoError::Content(
             "generated articles need at least one section and one author".to_owned(),
@@ -59,7 +59,7 @@ pub async fn add_generated_articles(
         .iter()
         .flat_map(|d| d.tags.iter().map(String::as_str))
         .collect();
-    let first_number = store.count_stories(StoryFilter::All, now).await? as usize + 1;
+    let first_number = store.public().count_stories(StoryFilter::All, now).await? as usize + 1;
     let mut random = SplitMix(0x5eed_0000 + first_number as u64);
     // Three years, in seconds, never later than an hour before now so demo leads stay on top.
     let span = 3 * 365 * 24 * 3600;
@@ -77,6 +77,7 @@ pub async fn add_generated_articles(
         let age = 3600 + random.below(span) as i64;
         let published = now - SignedDuration::from_secs(age);
         store
+            .articles()
             .create_article(
                 &ArticleInput {
                     section_id: section.id,

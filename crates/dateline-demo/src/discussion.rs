@@ -71,6 +71,7 @@ pub(crate) async fn add_discussion(
     let mut readers = Vec::new();
     for (email, name) in READERS {
         let reader = store
+            .people()
             .create_reader(
                 &NewReader {
                     email: email.to_owned(),
@@ -82,6 +83,7 @@ pub(crate) async fn add_discussion(
             .await?;
         let token = format!("demo-verification-{}", reader.id);
         store
+            .sessions()
             .create_reader_link(
                 reader.id,
                 &token,
@@ -91,6 +93,7 @@ pub(crate) async fn add_discussion(
             )
             .await?;
         store
+            .sessions()
             .use_reader_link(&token, ReaderLinkPurpose::Verify, published)
             .await?;
         readers.push(reader.id);
@@ -103,6 +106,7 @@ pub(crate) async fn add_discussion(
             None => CommentAuthor::Staff(staff_id),
         };
         let posted = store
+            .comments()
             .post_comment(
                 &NewComment {
                     article_id,
@@ -116,12 +120,14 @@ pub(crate) async fn add_discussion(
         // New commenters wait for a moderator under the default rules: the demo editor approves.
         if posted.status != dateline_core::comments::CommentStatus::Approved {
             store
+                .comments()
                 .moderate_comment(posted.id, ModeratorDecision::Approve, "", editor, at)
                 .await?;
         }
         ids.push(posted.id);
     }
     store
+        .comments()
         .set_comment_featured(
             ids[0],
             true,

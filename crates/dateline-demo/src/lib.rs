@@ -27,5 +27,5 @@ pub enum DemoError {
 
 /// Whether the store holds no newsroom yet (no section), the condition for loading the demo.
 pub async fn store_is_empty(store: &dateline_db::Store) -> Result<bool, DemoError> {
-    Ok(store.sections().await?.is_empty())
+    Ok(store.site().sections().await?.is_empty())
 }

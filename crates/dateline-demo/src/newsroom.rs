@@ -142,6 +142,7 @@ pub async fn load_newsroom(
 ) -> Result<DemoReport, DemoError> {
     let newsroom = newsroom()?;
     store
+        .site()
         .save_settings(
             &SiteSettings {
                 name: newsroom.site.name.clone(),
@@ -162,6 +163,7 @@ pub async fn load_newsroom(
         .await?;
     for (position, doc) in newsroom.page.iter().enumerate() {
         store
+            .static_pages()
             .create_page(
                 &PageInput {
                     slug: doc.slug.clone(),
@@ -181,6 +183,7 @@ pub async fn load_newsroom(
     let mut sections = HashMap::new();
     for (position, doc) in newsroom.section.iter().enumerate() {
         let section = store
+            .site()
             .create_section(
                 &SectionInput {
                     slug: doc.slug.clone(),
@@ -196,6 +199,7 @@ pub async fn load_newsroom(
     let mut authors = HashMap::new();
     for doc in &newsroom.author {
         let author = store
+            .people()
             .create_author(
                 &AuthorInput {
                     slug: doc.slug.clone(),
@@ -209,6 +213,7 @@ pub async fn load_newsroom(
         authors.insert(doc.slug.clone(), author.id);
     }
     let admin = store
+        .people()
         .create_staff_as(
             &Actor::system("demo"),
             &NewStaff {
@@ -224,6 +229,7 @@ pub async fn load_newsroom(
     // One reporter with an account under their byline, so the roles can be tried side by side.
     if let Some(doc) = newsroom.author.first() {
         store
+            .people()
             .create_staff_as(
                 &Actor::system("demo"),
                 &NewStaff {
@@ -270,6 +276,7 @@ pub async fn load_newsroom(
             .updated_hours_after
             .map(|hours| published + SignedDuration::from_hours(hours));
         let article = store
+            .articles()
             .create_article(
                 &ArticleInput {
                     section_id: section.id,
@@ -295,6 +302,7 @@ pub async fn load_newsroom(
                 DemoError::Content(format!("{}: unknown note kind {}", doc.slug, note.kind))
             })?;
             store
+                .articles()
                 .add_article_note(
                     article.id,
                     kind,
@@ -364,6 +372,7 @@ pub(crate) async fn store_picture(
         DemoError::Content(format!("unknown digital source type {}", doc.source_type))
     })?;
     let image = store
+        .library()
         .insert_image(
             &ImageInput {
                 original_key: stored.original_key.clone(),

@@ -155,7 +155,7 @@ pub async fn write<W: Write>(
     out: &mut W,
 ) -> Result<WxrCounts, ExportError> {
     let base = base_url.trim_end_matches('/');
-    let settings = store.settings().await?;
+    let settings = store.site().settings().await?;
     let zone = TimeZone::get(&settings.time_zone).unwrap_or(TimeZone::UTC);
     let utc = TimeZone::UTC;
     let mut counts = WxrCounts::default();

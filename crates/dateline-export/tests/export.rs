@@ -49,6 +49,7 @@ async fn demo_site(kind: BackendKind) -> TestSite {
         .await
         .expect("attachment");
     site.store
+        .tips()
         .create_tip(
             &NewTip {
                 kind: dateline_core::tips::TipKind::Tip,
@@ -173,6 +174,7 @@ async fn round_trip(from: BackendKind, to: BackendKind) {
         .expect("sections");
     let section = copy
         .store
+        .site()
         .create_section(
             &dateline_db::SectionInput {
                 slug: "after-the-move".into(),
@@ -403,7 +405,13 @@ async fn a_damaged_export_is_refused_before_anything_is_written() {
                 .to_string();
             assert!(error.contains(expected), "{what}: {error}");
             assert!(
-                target.store.sections().await.expect("sections").is_empty(),
+                target
+                    .store
+                    .site()
+                    .sections()
+                    .await
+                    .expect("sections")
+                    .is_empty(),
                 "{what}: something was written"
             );
             assert_eq!(
@@ -416,7 +424,15 @@ async fn a_damaged_export_is_refused_before_anything_is_written() {
     // And the good copy still goes in.
     for target in targets {
         import_from(&target, &good).await.expect("the good export");
-        assert!(!target.store.sections().await.expect("sections").is_empty());
+        assert!(
+            !target
+                .store
+                .site()
+                .sections()
+                .await
+                .expect("sections")
+                .is_empty()
+        );
         drop(target.folder);
     }
 }
@@ -606,7 +622,13 @@ async fn wxr_reads_back_with_the_same_counts() {
             .await
             .expect("lookup")
             .expect("imported");
-        let article = copy.store.article(id).await.expect("read").expect("there");
+        let article = copy
+            .store
+            .articles()
+            .article(id)
+            .await
+            .expect("read")
+            .expect("there");
         assert!(article.is_live(), "{} is live coverage again", article.slug);
         let live = planned.live.as_ref().expect("live");
         let page = copy.store.live().page(id, 1).await.expect("live page");

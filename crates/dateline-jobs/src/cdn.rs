@@ -176,7 +176,7 @@ pub async fn follow_changes(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let latest = match store.latest_change_id().await {
+        let latest = match store.changes().latest_change_id().await {
             Ok(latest) => latest,
             Err(error) => {
                 tracing::warn!(%error, "could not follow the changes log for the CDN");

@@ -55,7 +55,10 @@ impl Worker {
         worker.register(JobKind::CloseStaleDiscussions, move |_job| {
             let store = store.clone();
             async move {
-                let closed = store.close_stale_discussions(Timestamp::now()).await?;
+                let closed = store
+                    .comments()
+                    .close_stale_discussions(Timestamp::now())
+                    .await?;
                 if !closed.is_empty() {
                     tracing::info!(articles = ?closed, "comments closed automatically");
                 }
@@ -116,6 +119,7 @@ impl Worker {
         let kinds: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
         let Some(job) = self
             .store
+            .jobs()
             .claim_job(&self.name, &kinds, self.lease, Timestamp::now())
             .await?
         else {
@@ -124,6 +128,7 @@ impl Worker {
         let Some(handler) = self.handlers.get(&job.kind).cloned() else {
             // Claimed only kinds we registered; defensive all the same.
             self.store
+                .jobs()
                 .fail_job(job.id, "no handler for this kind", Timestamp::now())
                 .await?;
             return Ok(true);
@@ -141,8 +146,8 @@ impl Worker {
         // finished, not from when it was claimed.
         let finished_at = Timestamp::now();
         match error {
-            None => self.store.complete_job(id, finished_at).await?,
-            Some(error) => match self.store.fail_job(id, &error, finished_at).await? {
+            None => self.store.jobs().complete_job(id, finished_at).await?,
+            Some(error) => match self.store.jobs().fail_job(id, &error, finished_at).await? {
                 JobOutcome::Retrying { at } => {
                     tracing::warn!(job = id, kind, %error, retry_at = %at, "job failed; will retry")
                 }
@@ -210,7 +215,10 @@ pub async fn publish_scheduled(ctx: &Context, now: Timestamp) -> anyhow::Result<
             "scheduled article published"
         );
     }
-    ctx.store.queue_scheduled_publications(now).await?;
+    ctx.store
+        .articles()
+        .queue_scheduled_publications(now)
+        .await?;
     Ok(published.len())
 }
 
@@ -224,7 +232,7 @@ async fn schedule_maintenance(store: &Store, purges_tips: bool, now: Timestamp) 
         let mut job = NewJob::at(kind.name(), serde_json::json!({}), now);
         job.dedup_key = Some(kind.dedup_key(None));
         job.priority = -10;
-        if let Err(error) = store.enqueue(&job, now).await {
+        if let Err(error) = store.jobs().enqueue(&job, now).await {
             tracing::warn!(%error, kind = kind.name(), "could not schedule maintenance");
         }
     }
@@ -234,7 +242,7 @@ async fn schedule_maintenance(store: &Store, purges_tips: bool, now: Timestamp) 
     let mut close = NewJob::at(kind.name(), serde_json::json!({}), now);
     close.dedup_key = Some(kind.dedup_key(None));
     close.priority = -5;
-    if let Err(error) = store.enqueue(&close, now).await {
+    if let Err(error) = store.jobs().enqueue(&close, now).await {
         tracing::warn!(%error, "could not schedule closing stale discussions");
     }
 }
@@ -249,6 +257,7 @@ pub async fn purge_resolved_tips(
     now: Timestamp,
 ) -> anyhow::Result<PurgedTips> {
     let purged = store
+        .tips()
         .purge_resolved_tips(resolved_before, &Actor::system("tips retention"), now)
         .await?;
     for key in &purged.object_keys {
@@ -289,14 +298,14 @@ pub async fn sweep_tip_leftovers(
     media: &MediaStore,
     now: Timestamp,
 ) -> anyhow::Result<SweptTips> {
-    let spent_proofs = store.forget_spent_tip_proofs(now).await?;
+    let spent_proofs = store.tips().forget_spent_tip_proofs(now).await?;
     let old = media
         .keys_modified_before(
             dateline_core::tips::TIP_ATTACHMENT_PREFIX,
             (now - TIP_LEFTOVER_AGE).as_second(),
         )
         .await?;
-    let known = store.known_tip_attachment_keys(&old).await?;
+    let known = store.tips().known_tip_attachment_keys(&old).await?;
     let mut objects = Vec::new();
     for key in old.into_iter().filter(|key| !known.contains(key)) {
         match media.delete(&key).await {
@@ -319,8 +328,8 @@ pub async fn sweep_tip_leftovers(
 async fn run_maintenance(ctx: &Context) -> anyhow::Result<()> {
     let store = &ctx.store;
     let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(RETENTION)?;
-    let changes = store.prune_changes(cutoff).await?;
-    let jobs = store.prune_finished_jobs(cutoff).await?;
+    let changes = store.changes().prune_changes(cutoff).await?;
+    let jobs = store.jobs().prune_finished_jobs(cutoff).await?;
     // Limit windows are an hour at most; a day back keeps every window still counting.
     let counters = store
         .limits()

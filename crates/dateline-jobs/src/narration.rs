@@ -75,7 +75,10 @@ impl EngineProvider {
 
 /// Queues the articles whose audio came from the fallback voice, when a better engine has come.
 pub async fn requeue_fallback_audio(store: &Store) -> anyhow::Result<usize> {
-    let queued = store.queue_all_narration(true, Timestamp::now()).await?;
+    let queued = store
+        .narration()
+        .queue_all_narration(true, Timestamp::now())
+        .await?;
     if queued > 0 {
         tracing::info!(
             articles = queued,
@@ -135,19 +138,23 @@ pub async fn narrate_article(
     engines: &EngineProvider,
     article_id: i64,
 ) -> anyhow::Result<NarrationOutcome> {
-    let Some(article) = store.narration_article(article_id).await? else {
+    let Some(article) = store.narration().narration_article(article_id).await? else {
         return Ok(NarrationOutcome::Skipped);
     };
     if !article.published || article.opted_out {
         return Ok(NarrationOutcome::Skipped);
     }
     // Synthesis takes minutes: each step is stamped when it happens, as the newsroom shows it.
-    store.start_narration(article_id, Timestamp::now()).await?;
+    store
+        .narration()
+        .start_narration(article_id, Timestamp::now())
+        .await?;
     match narrate_published(store, media, engines, &article).await {
         Ok(outcome) => Ok(outcome),
         Err(error) => {
             let reason = format!("{error:#}");
             store
+                .narration()
                 .fail_narration(article_id, &reason, Timestamp::now())
                 .await?;
             Err(error)
@@ -162,7 +169,7 @@ async fn narrate_published(
     article: &NarrationArticle,
 ) -> anyhow::Result<NarrationOutcome> {
     let engine = engines.engine(&article.voice)?;
-    let lexicon = store.lexicon().await?;
+    let lexicon = store.narration().lexicon().await?;
     // Live coverage is read as its summary and key events (a story has none): every change to
     // a key event queues this job again, an ordinary entry never does.
     let key_events = store.live().key_events(article.id).await?;
@@ -189,7 +196,7 @@ async fn narrate_published(
         .collect();
     let text_hash = hex::encode(Sha256::digest(keys.join("\n")));
 
-    let current = store.article_audio(article.id).await?;
+    let current = store.narration().article_audio(article.id).await?;
     if let Some(audio) = &current
         && let Some(files) = &audio.files
         && audio.run.text_hash == text_hash
@@ -200,6 +207,7 @@ async fn narrate_published(
             reused_paragraphs: keys.len() as i64,
         };
         store
+            .narration()
             .finish_narration(article.id, files, &run, Timestamp::now())
             .await?;
         return Ok(NarrationOutcome::Unchanged);
@@ -259,11 +267,13 @@ async fn narrate_published(
         reused_paragraphs: encoded.reused as i64,
     };
     store
+        .narration()
         .finish_narration(article.id, &files, &run, Timestamp::now())
         .await?;
     // For `/metrics` (seconds narrated, real-time factor): the audio is already the reader's,
     // so a failure here only costs a sample.
     if let Err(error) = store
+        .narration()
         .add_narration_time(files.duration_ms, synthesis_ms)
         .await
     {

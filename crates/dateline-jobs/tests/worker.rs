@@ -42,6 +42,7 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
     worker.register(panics, |_job| async { panic!("handler bug") });
 
     store
+        .jobs()
         .enqueue(
             &NewJob::at(
                 count.name(),
@@ -53,6 +54,7 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
         .await
         .expect("enqueue");
     store
+        .jobs()
         .enqueue(
             &NewJob::at(flaky.name(), serde_json::json!({}), jiff::Timestamp::now()),
             jiff::Timestamp::now(),
@@ -60,6 +62,7 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
         .await
         .expect("enqueue");
     store
+        .jobs()
         .enqueue(
             &NewJob::at(panics.name(), serde_json::json!({}), jiff::Timestamp::now()),
             jiff::Timestamp::now(),
@@ -67,6 +70,7 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
         .await
         .expect("enqueue");
     store
+        .jobs()
         .enqueue(
             &NewJob::at(
                 "unregistered",
@@ -88,7 +92,7 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
         "the three registered jobs ran; the unknown kind was left alone"
     );
     assert_eq!(ran.load(Ordering::SeqCst), 1);
-    let counts = store.job_counts().await.expect("counts");
+    let counts = store.jobs().job_counts().await.expect("counts");
     let count_of = |state: &str| {
         counts
             .iter()
@@ -111,11 +115,13 @@ async fn maintenance_prunes_old_rows_but_keeps_the_log_head(store: TestStore) {
     );
     job.dedup_key = Some(JobKind::Maintenance.dedup_key(None));
     store
+        .jobs()
         .enqueue(&job, jiff::Timestamp::now())
         .await
         .expect("enqueue");
     for slug in ["politics", "world"] {
         store
+            .site()
             .create_section(
                 &dateline_db::SectionInput {
                     slug: slug.into(),
@@ -128,17 +134,17 @@ async fn maintenance_prunes_old_rows_but_keeps_the_log_head(store: TestStore) {
             .await
             .expect("section");
     }
-    let head = store.latest_change_id().await.expect("head");
+    let head = store.changes().latest_change_id().await.expect("head");
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
-    let removed = store.prune_changes(later).await.expect("prune");
+    let removed = store.changes().prune_changes(later).await.expect("prune");
     assert_eq!(removed, 1, "all but the newest change go");
     assert_eq!(
-        store.latest_change_id().await.expect("head"),
+        store.changes().latest_change_id().await.expect("head"),
         head,
         "ids never restart"
     );
     assert!(worker.run_once().await.expect("run"));
-    let counts = store.job_counts().await.expect("counts");
+    let counts = store.jobs().job_counts().await.expect("counts");
     assert!(
         counts.iter().any(|(state, n)| state == "done" && *n == 1),
         "{counts:?}"
@@ -157,6 +163,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     let mut ids = Vec::new();
     for (slug, hours_after_yesterday) in [("early", 2), ("late", 20), ("tomorrow", 48)] {
         let article = store
+            .articles()
             .create_article(
                 &dateline_db::testing::story(
                     section_id,
@@ -171,6 +178,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
             .expect("draft");
         let at = yesterday + SignedDuration::from_hours(hours_after_yesterday);
         store
+            .articles()
             .schedule_article(article.id, at, &editor, yesterday)
             .await
             .expect("schedule");
@@ -184,11 +192,17 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
         .expect("catch up");
     assert_eq!(published, 2);
     for id in &ids[..2] {
-        let article = store.article(*id).await.expect("read").expect("exists");
+        let article = store
+            .articles()
+            .article(*id)
+            .await
+            .expect("read")
+            .expect("exists");
         assert_eq!(article.status, ArticleStatus::Published);
     }
     assert_eq!(
         store
+            .articles()
             .article(ids[2])
             .await
             .expect("read")
@@ -203,6 +217,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     while worker.run_once().await.expect("run") {}
     for id in &ids {
         let publishes = store
+            .audit()
             .audit_for("article", *id)
             .await
             .expect("audit")
@@ -213,6 +228,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     }
     // The future one still waits for its own job; the two published wait for their narration.
     let queued: i64 = store
+        .jobs()
         .job_counts()
         .await
         .expect("counts")
@@ -250,6 +266,7 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
             .await
             .expect("put");
         let tip = store
+            .tips()
             .create_tip(
                 &NewTip {
                     kind: TipKind::Tip,
@@ -271,6 +288,7 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
         ids.push(tip.id);
     }
     store
+        .tips()
         .set_tip_status(
             ids[0],
             TipStatus::Resolved,
@@ -281,6 +299,7 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
         .await
         .expect("resolve");
     store
+        .tips()
         .set_tip_status(
             ids[1],
             TipStatus::Resolved,
@@ -294,10 +313,10 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
         .await
         .expect("purge");
     assert_eq!(purged.tips, 1);
-    assert!(store.tip(ids[0]).await.expect("read").is_none());
+    assert!(store.tips().tip(ids[0]).await.expect("read").is_none());
     assert!(!folder.path().join("tips/old.age").exists());
     for (id, name) in [(ids[1], "recent"), (ids[2], "open")] {
-        assert!(store.tip(id).await.expect("read").is_some());
+        assert!(store.tips().tip(id).await.expect("read").is_some());
         assert!(folder.path().join(format!("tips/{name}.age")).exists());
     }
 }
@@ -328,6 +347,7 @@ async fn the_sweep_removes_uploads_that_never_became_tips(store: TestStore) {
             .expect("age the file");
     }
     store
+        .tips()
         .create_tip(
             &NewTip {
                 kind: TipKind::Tip,
@@ -349,12 +369,14 @@ async fn the_sweep_removes_uploads_that_never_became_tips(store: TestStore) {
     let hour = jiff::SignedDuration::from_hours(1);
     assert!(
         store
+            .tips()
             .spend_tip_proof(&[1; 32], now - hour, now - hour * 7)
             .await
             .expect("spend")
     );
     assert!(
         store
+            .tips()
             .spend_tip_proof(&[2; 32], now + hour, now)
             .await
             .expect("spend")
@@ -376,6 +398,7 @@ async fn the_sweep_removes_uploads_that_never_became_tips(store: TestStore) {
     );
     assert!(
         !store
+            .tips()
             .spend_tip_proof(&[2; 32], now + hour, now)
             .await
             .expect("spend")
@@ -393,6 +416,7 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
     let mut ids = Vec::new();
     for (slug, days_ago) in [("old", 20), ("recent", 2)] {
         let article = store
+            .articles()
             .create_article(
                 &dateline_db::testing::story(
                     section_id,
@@ -407,9 +431,10 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
             .expect("article");
         ids.push(article.id);
     }
-    let mut rules = store.comment_settings().await.expect("settings");
+    let mut rules = store.comments().comment_settings().await.expect("settings");
     rules.auto_close_days = Some(14);
     store
+        .comments()
         .save_comment_settings(
             &rules,
             &dateline_db::Actor::system("test"),
@@ -420,6 +445,7 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
     let (ctx, _media) = context(&store.store);
     let worker = Worker::new(ctx, "closing-worker");
     store
+        .jobs()
         .enqueue(
             &NewJob::at(
                 JobKind::CloseStaleDiscussions.name(),
@@ -435,6 +461,7 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
         let store = &store;
         async move {
             store
+                .comments()
                 .article_discussion(id)
                 .await
                 .expect("discussion")

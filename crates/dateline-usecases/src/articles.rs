@@ -108,7 +108,11 @@ pub fn transition_action(from: ArticleStatus, to: ArticleStatus) -> Action {
 /// Whether the article is the actor's own work (the platform's is everyone's).
 pub async fn owns(ctx: &Context, actor: &Actor, article_id: i64) -> Result<bool, UseCaseError> {
     match actor.owner() {
-        Some(owner) => Ok(ctx.store.staff_owns_article(article_id, owner).await?),
+        Some(owner) => Ok(ctx
+            .store
+            .articles()
+            .staff_owns_article(article_id, owner)
+            .await?),
         None => Ok(true),
     }
 }
@@ -123,6 +127,7 @@ pub async fn permitted(
 ) -> Result<(ArticlePage, bool), UseCaseError> {
     let page = ctx
         .store
+        .articles()
         .article_page(id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
@@ -157,7 +162,7 @@ pub async fn create(
                 .collect(),
         );
     }
-    let settings = ctx.store.settings().await?;
+    let settings = ctx.store.site().settings().await?;
     let base = ArticleInput {
         section_id: 0,
         slug: String::new(),
@@ -176,6 +181,7 @@ pub async fn create(
     };
     let input = merge(ctx, actor, fields, base, &[], true).await?;
     ctx.store
+        .articles()
         .create_article_as(&input, &actor.audit(), now)
         .await
         .map_err(slug_taken)
@@ -201,6 +207,7 @@ pub async fn save(
     let before: Vec<i64> = page.authors.iter().map(|a| a.id).collect();
     let input = merge(ctx, actor, fields, input_of(&page), &before, false).await?;
     ctx.store
+        .articles()
         .save_article(id, expected_version, &input, &actor.audit(), now)
         .await
         .map_err(slug_taken)
@@ -229,6 +236,7 @@ pub async fn change_status(
     }
     Ok(ctx
         .store
+        .articles()
         .transition_article(id, to, &actor.audit(), now)
         .await?)
 }
@@ -262,7 +270,7 @@ pub async fn schedule(
     let (at, notice) = match when {
         PublishTime::At(at) => (at, None),
         PublishTime::Local(text) => {
-            let zone = ctx.store.settings().await?.time_zone;
+            let zone = ctx.store.site().settings().await?.time_zone;
             let resolved = parse_local_date_time(&text)
                 .and_then(|local| resolve_local_time(local, &zone))
                 .map_err(UseCaseError::refused)?;
@@ -271,6 +279,7 @@ pub async fn schedule(
     };
     let article = ctx
         .store
+        .articles()
         .schedule_article(id, at, &actor.audit(), now)
         .await?;
     Ok(Scheduled { article, notice })
@@ -290,12 +299,14 @@ pub async fn restore_revision(
     actor.require(edit_action(page.article.status), owns)?;
     let revision = ctx
         .store
+        .articles()
         .article_revision(id, number)
         .await?
         .ok_or(UseCaseError::NotFound)?;
     let before: Vec<i64> = page.authors.iter().map(|a| a.id).collect();
     check_byline(actor, &before, &revision.snapshot.author_ids)?;
     ctx.store
+        .articles()
         .restore_revision(id, number, expected_version, &actor.audit(), now)
         .await
         .map_err(slug_taken)
@@ -333,15 +344,18 @@ pub async fn add_note(
     };
     let note = ctx
         .store
+        .articles()
         .add_article_note(id, kind, text, &actor.audit(), now)
         .await?;
     if kind == NoteKind::Correction
         && let Some(tip) = correction_request(ctx, actor, from_tip, id).await?
     {
         ctx.store
+            .tips()
             .link_tip_correction(tip, note.id, &actor.audit(), now)
             .await?;
         ctx.store
+            .tips()
             .set_tip_status(
                 tip,
                 TipStatus::Resolved,
@@ -365,7 +379,7 @@ pub async fn correction_request(
     let Some(tip_id) = tip.filter(|_| actor.may(Action::TriageTips, false)) else {
         return Ok(None);
     };
-    Ok(ctx.store.tip(tip_id).await?.and_then(|tip| {
+    Ok(ctx.store.tips().tip(tip_id).await?.and_then(|tip| {
         (tip.kind == TipKind::Correction
             && tip.article_id == Some(article_id)
             && tip.correction_note_id.is_none())
@@ -375,7 +389,7 @@ pub async fn correction_request(
 
 /// The scheduler: publishes every scheduled article whose time has come.
 pub async fn publish_due(ctx: &Context, now: Timestamp) -> Result<Vec<Article>, UseCaseError> {
-    Ok(ctx.store.publish_due(now).await?)
+    Ok(ctx.store.articles().publish_due(now).await?)
 }
 
 /// The fields of a saved article as a save would write them back unchanged.
@@ -460,7 +474,7 @@ pub(crate) async fn merge(
     match fields.section {
         Some(SectionChoice::Blank) => refuse(ArticleRefusal::SectionMissing),
         Some(choice) => {
-            let sections = store.sections().await?;
+            let sections = store.site().sections().await?;
             let found = sections.iter().find(|section| match &choice {
                 SectionChoice::Id(id) => section.id == *id,
                 SectionChoice::Slug(slug) => section.slug == *slug,
@@ -505,14 +519,14 @@ pub(crate) async fn merge(
     }
     if let Some(hero) = fields.hero_image {
         if let Some(image_id) = hero
-            && store.image(image_id).await?.is_none()
+            && store.library().image(image_id).await?.is_none()
         {
             refuse(ArticleRefusal::HeroImageUnknown);
         }
         input.hero_image_id = hero;
     }
     if let Some(choices) = fields.authors {
-        let known = store.authors().await?;
+        let known = store.people().authors().await?;
         let mut ids = Vec::with_capacity(choices.len());
         for choice in &choices {
             let found = known.iter().find(|author| match choice {

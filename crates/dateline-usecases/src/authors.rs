@@ -57,6 +57,7 @@ pub async fn permitted(
 ) -> Result<AuthorProfile, UseCaseError> {
     let profile = ctx
         .store
+        .people()
         .author_profile(id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
@@ -73,6 +74,7 @@ async fn save(
 ) -> Result<AuthorProfile, UseCaseError> {
     match ctx
         .store
+        .people()
         .save_author_profile(id, input, &actor.audit(), now)
         .await
     {
@@ -103,7 +105,7 @@ async fn check(ctx: &Context, draft: &AuthorDraft) -> Result<AuthorProfileInput,
     let photo_image_id = match draft.photo_image_id.trim() {
         "" => None,
         typed => match typed.parse::<i64>() {
-            Ok(id) if ctx.store.image(id).await?.is_some() => Some(id),
+            Ok(id) if ctx.store.library().image(id).await?.is_some() => Some(id),
             _ => {
                 refused.push(AuthorRefusal::PhotoUnknown.into());
                 None

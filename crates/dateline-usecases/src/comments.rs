@@ -30,6 +30,7 @@ use crate::{Actor, Context, UseCaseError};
 async fn visible_to(ctx: &Context, reader: &Reader, id: i64) -> Result<Comment, UseCaseError> {
     Ok(ctx
         .store
+        .comments()
         .visible_comment(id, Viewer::Reader(reader.id))
         .await?)
 }
@@ -85,6 +86,7 @@ pub async fn post(
     let parent = reply_target(ctx, reader, article_id, parent).await?;
     Ok(ctx
         .store
+        .comments()
         .post_comment(
             &NewComment {
                 article_id,
@@ -106,7 +108,11 @@ pub async fn edit(
     now: Timestamp,
 ) -> Result<Comment, UseCaseError> {
     visible_to(ctx, reader, id).await?;
-    Ok(ctx.store.edit_comment(id, reader.id, body, now).await?)
+    Ok(ctx
+        .store
+        .comments()
+        .edit_comment(id, reader.id, body, now)
+        .await?)
 }
 
 /// `reader` takes their comment `id` back; it stays as a tombstone where replies hang from it.
@@ -117,7 +123,11 @@ pub async fn delete(
     now: Timestamp,
 ) -> Result<(), UseCaseError> {
     visible_to(ctx, reader, id).await?;
-    Ok(ctx.store.delete_own_comment(id, reader.id, now).await?)
+    Ok(ctx
+        .store
+        .comments()
+        .delete_own_comment(id, reader.id, now)
+        .await?)
 }
 
 /// `reader` reports comment `id` for `reason` (as the form names it), with what they add.
@@ -135,6 +145,7 @@ pub async fn report(
     ))?;
     Ok(ctx
         .store
+        .comments()
         .report_comment(id, reader.id, reason, detail, now)
         .await?)
 }
@@ -159,6 +170,7 @@ pub async fn moderate(
     };
     Ok(ctx
         .store
+        .comments()
         .moderate_comment(id, decision, reason, &actor.audit(), now)
         .await?)
 }
@@ -174,6 +186,7 @@ pub async fn feature(
     actor.require(Action::ModerateComments, false)?;
     Ok(ctx
         .store
+        .comments()
         .set_comment_featured(id, featured, &actor.audit(), now)
         .await?)
 }
@@ -194,9 +207,10 @@ pub async fn reply_as_staff(
             role: None,
         });
     };
-    let parent = ctx.store.comment(id).await?;
+    let parent = ctx.store.comments().comment(id).await?;
     Ok(ctx
         .store
+        .comments()
         .post_comment(
             &NewComment {
                 article_id: parent.article_id,
@@ -271,12 +285,14 @@ pub async fn set_standing(
             let always = choice == StandingChoice::Premoderated;
             return Ok(ctx
                 .store
+                .people()
                 .set_reader_always_premoderate(reader_id, always, &audit, now)
                 .await?);
         }
     };
     Ok(ctx
         .store
+        .people()
         .set_reader_standing(reader_id, standing, reason.trim(), &audit, now)
         .await?)
 }
@@ -284,6 +300,7 @@ pub async fn set_standing(
 /// The article a discussion change is about; its absence is [`UseCaseError::NotFound`].
 async fn article_exists(ctx: &Context, article_id: i64) -> Result<(), UseCaseError> {
     ctx.store
+        .articles()
         .article(article_id)
         .await?
         .map(|_| ())
@@ -303,6 +320,7 @@ pub async fn open_discussion(
     article_exists(ctx, article_id).await?;
     Ok(ctx
         .store
+        .comments()
         .set_article_comments_open(article_id, open, &actor.audit(), now)
         .await?)
 }
@@ -326,6 +344,7 @@ pub async fn set_discussion_mode(
     article_exists(ctx, article_id).await?;
     Ok(ctx
         .store
+        .comments()
         .set_article_comment_mode(article_id, mode, &actor.audit(), now)
         .await?)
 }
@@ -417,6 +436,7 @@ pub async fn save_rules(
     actor.require(Action::ConfigureModeration, false)?;
     let settings = checked_rules(draft)?;
     ctx.store
+        .comments()
         .save_comment_settings(&settings, &actor.audit(), now)
         .await?;
     Ok(settings)

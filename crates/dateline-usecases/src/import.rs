@@ -423,7 +423,7 @@ pub async fn run(
         .map(|t| (&t.source_id, t.name.as_str()))
         .collect();
     // The site's language for every article: read once, not once per article.
-    let language = ctx.store.settings().await?.language;
+    let language = ctx.store.site().settings().await?.language;
     for article in &plan.articles {
         let written =
             import_article(ctx, actor, article, &mut ids, &tag_names, &language, now).await;
@@ -696,9 +696,10 @@ async fn import_article(
     if article.status == ArticleStatus::Scheduled {
         match article.published_at {
             Some(at) if at > now => {
-                let current = ctx.store.article(imported.id()).await?;
+                let current = ctx.store.articles().article(imported.id()).await?;
                 if current.map(|a| a.status) != Some(ArticleStatus::Scheduled) {
                     ctx.store
+                        .articles()
                         .schedule_article(imported.id(), at, &actor.audit(), now)
                         .await?;
                 }
@@ -997,10 +998,16 @@ async fn thread_article(ctx: &Context, path: &str) -> Result<Option<i64>, UseCas
     let Some((section, slug)) = found else {
         return Ok(None);
     };
-    Ok(match store.published_article_at(&section, &slug).await? {
-        dateline_db::ArticleLookup::Found(page) => Some(page.article.id),
-        _ => None,
-    })
+    Ok(
+        match store
+            .articles()
+            .published_article_at(&section, &slug)
+            .await?
+        {
+            dateline_db::ArticleLookup::Found(page) => Some(page.article.id),
+            _ => None,
+        },
+    )
 }
 
 /// Where an old address points, or why it cannot.
@@ -1089,6 +1096,7 @@ async fn import_image(
     {
         Some(id) => ctx
             .store
+            .library()
             .library_image(id)
             .await
             .map_err(|e| failed(e.into()))?,
@@ -1381,6 +1389,7 @@ async fn import_page(
         .await?;
     let stored = ctx
         .store
+        .static_pages()
         .page(imported.id())
         .await?
         .ok_or(UseCaseError::NotFound)?;

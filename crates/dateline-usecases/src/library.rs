@@ -109,6 +109,7 @@ pub async fn upload(
     let (image, imported) = match imported_as {
         None => (
             ctx.store
+                .library()
                 .add_library_image(&input, &origin, &uploader, now)
                 .await?,
             None,
@@ -121,6 +122,7 @@ pub async fn upload(
                 .await?;
             let image = ctx
                 .store
+                .library()
                 .library_image(imported.id())
                 .await?
                 .ok_or(UseCaseError::NotFound)?;
@@ -147,6 +149,7 @@ pub async fn describe(
 ) -> Result<LibraryImage, UseCaseError> {
     let item = ctx
         .store
+        .library()
         .library_image(id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
@@ -164,6 +167,7 @@ pub async fn describe(
     };
     Ok(ctx
         .store
+        .library()
         .update_library_image(id, &edit, &actor.audit(), now)
         .await?)
 }
@@ -210,6 +214,7 @@ pub async fn reimport_words(
         .await?;
     let image = ctx
         .store
+        .library()
         .library_image(imported.id())
         .await?
         .ok_or(UseCaseError::NotFound)?;

@@ -38,6 +38,7 @@ async fn permitted_article(
 ) -> Result<Article, UseCaseError> {
     let article = ctx
         .store
+        .articles()
         .article(article_id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
@@ -75,7 +76,7 @@ async fn checked(
         .map_err(|refusals| refused.extend(refusals.into_iter().map(Refusal::from)))
         .ok();
     if let Some(id) = image_id
-        && ctx.store.image(id).await?.is_none()
+        && ctx.store.library().image(id).await?.is_none()
     {
         refused.push(LiveRefusal::ImageUnknown.into());
     }

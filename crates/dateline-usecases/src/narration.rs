@@ -32,6 +32,7 @@ pub async fn request_first_listen(
 ) -> Result<FirstListen, UseCaseError> {
     let page = ctx
         .store
+        .articles()
         .article_page(article_id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
@@ -41,7 +42,10 @@ pub async fn request_first_listen(
     if !within_limit() {
         return Ok(FirstListen::Limited);
     }
-    ctx.store.queue_first_listen(article_id, now).await?;
+    ctx.store
+        .narration()
+        .queue_first_listen(article_id, now)
+        .await?;
     Ok(FirstListen::Asked {
         path: dateline_core::paths::article(&page.section.slug, &page.article.slug),
     })
@@ -57,15 +61,23 @@ pub async fn queue_archive(
     now: Timestamp,
 ) -> Result<Vec<i64>, UseCaseError> {
     actor.require(Action::ManageSettings, false)?;
-    Ok(ctx.store.queue_archive_narration(progress, now).await?)
+    Ok(ctx
+        .store
+        .narration()
+        .queue_archive_narration(progress, now)
+        .await?)
 }
 
 /// Article `id`, for someone who may manage its narration: its authors (from author up), or
 /// an editor.
 async fn narratable(ctx: &Context, actor: &Actor, id: i64) -> Result<(), UseCaseError> {
-    ctx.store.article(id).await?.ok_or(UseCaseError::NotFound)?;
+    ctx.store
+        .articles()
+        .article(id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
     let own = match actor.owner() {
-        Some(owner) => ctx.store.staff_owns_article(id, owner).await?,
+        Some(owner) => ctx.store.articles().staff_owns_article(id, owner).await?,
         None => false,
     };
     actor.require(Action::NarrateArticle, own)
@@ -80,7 +92,11 @@ pub async fn regenerate(
     now: Timestamp,
 ) -> Result<bool, UseCaseError> {
     narratable(ctx, actor, id).await?;
-    Ok(ctx.store.queue_narration(id, &actor.audit(), now).await?)
+    Ok(ctx
+        .store
+        .narration()
+        .queue_narration(id, &actor.audit(), now)
+        .await?)
 }
 
 /// Takes article `id`'s audio off the site (`opted_out`), or brings narration back, queued.
@@ -94,6 +110,7 @@ pub async fn set_opt_out(
     narratable(ctx, actor, id).await?;
     Ok(ctx
         .store
+        .narration()
         .set_narration_opt_out(id, opted_out, &actor.audit(), now)
         .await?)
 }
@@ -107,7 +124,11 @@ pub async fn set_site_voice(
 ) -> Result<(), UseCaseError> {
     actor.require(Action::ManageNarration, false)?;
     check_voice(voice).map_err(UseCaseError::refused)?;
-    Ok(ctx.store.set_site_voice(voice, &actor.audit(), now).await?)
+    Ok(ctx
+        .store
+        .narration()
+        .set_site_voice(voice, &actor.audit(), now)
+        .await?)
 }
 
 /// Sets section `id`'s voice; `None` (or blank) follows the site's.
@@ -125,6 +146,7 @@ pub async fn set_section_voice(
     }
     Ok(ctx
         .store
+        .narration()
         .set_section_voice(id, voice, &actor.audit(), now)
         .await?)
 }
@@ -148,6 +170,7 @@ pub async fn save_pronunciation(
     }
     Ok(ctx
         .store
+        .narration()
         .save_pronunciation(word, pronunciation, &actor.audit(), now)
         .await?)
 }
@@ -163,6 +186,7 @@ pub async fn delete_pronunciation(
     actor.require(Action::ManageNarration, false)?;
     Ok(ctx
         .store
+        .narration()
         .delete_pronunciation(word, &actor.audit(), now)
         .await?)
 }
@@ -177,6 +201,7 @@ pub async fn regenerate_all(
     actor.require(Action::ManageNarration, false)?;
     Ok(ctx
         .store
+        .narration()
         .regenerate_all_narration(&actor.audit(), now)
         .await?)
 }

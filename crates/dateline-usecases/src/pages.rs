@@ -34,7 +34,11 @@ pub struct PageChanges {
 /// Loads page `id` for someone who may manage pages.
 pub async fn permitted(ctx: &Context, actor: &Actor, id: i64) -> Result<StaticPage, UseCaseError> {
     actor.require(Action::ManagePages, false)?;
-    ctx.store.page(id).await?.ok_or(UseCaseError::NotFound)
+    ctx.store
+        .static_pages()
+        .page(id)
+        .await?
+        .ok_or(UseCaseError::NotFound)
 }
 
 /// Starts a new page, as a draft.
@@ -48,6 +52,7 @@ pub async fn create(
     let checked = check(ctx, None, &fields, None).await?;
     let input = input_of(checked, PageStatus::Draft);
     ctx.store
+        .static_pages()
         .create_page(&input, &actor.audit(), now)
         .await
         .map_err(slug_taken)
@@ -73,6 +78,7 @@ pub async fn update(
     let checked = check(ctx, Some(&page), &fields, Some(id)).await?;
     let input = input_of(checked, page.status);
     ctx.store
+        .static_pages()
         .save_page(
             id,
             expected_version,
@@ -113,7 +119,11 @@ pub async fn delete(
     now: Timestamp,
 ) -> Result<(), UseCaseError> {
     permitted(ctx, actor, id).await?;
-    Ok(ctx.store.delete_page(id, &actor.audit(), now).await?)
+    Ok(ctx
+        .store
+        .static_pages()
+        .delete_page(id, &actor.audit(), now)
+        .await?)
 }
 
 async fn set_status(
@@ -146,6 +156,7 @@ async fn set_status(
     };
     Ok(ctx
         .store
+        .static_pages()
         .save_page(id, page.version, &input, &actor.audit(), action, now)
         .await?)
 }
@@ -197,12 +208,12 @@ pub(crate) async fn address_free(
     slug: &str,
     own_id: Option<i64>,
 ) -> Result<(), UseCaseError> {
-    if let Some(section) = ctx.store.section_by_slug(slug).await? {
+    if let Some(section) = ctx.store.site().section_by_slug(slug).await? {
         return Err(UseCaseError::refused(PageRefusal::SlugIsSection {
             name: section.name,
         }));
     }
-    match ctx.store.page_by_slug(slug).await? {
+    match ctx.store.static_pages().page_by_slug(slug).await? {
         Some(other) if Some(other.id) != own_id => {
             Err(UseCaseError::refused(PageRefusal::SlugTaken))
         }

@@ -48,7 +48,7 @@ pub async fn create_account(
     }
     let author_id = match draft.author_slug.trim() {
         "" => None,
-        slug => match ctx.store.author_by_slug(slug).await? {
+        slug => match ctx.store.people().author_by_slug(slug).await? {
             Some(author) => Some(author.id),
             None => {
                 refused.push(PeopleRefusal::BylineUnknown.into());
@@ -66,7 +66,12 @@ pub async fn create_account(
         password_hash: draft.password_hash.clone(),
         author_id,
     };
-    match ctx.store.create_staff_as(&actor.audit(), &input, now).await {
+    match ctx
+        .store
+        .people()
+        .create_staff_as(&actor.audit(), &input, now)
+        .await
+    {
         Err(DbError::Duplicate(_)) => Err(UseCaseError::refused(PeopleRefusal::EmailTaken)),
         other => Ok(other?),
     }
@@ -95,6 +100,7 @@ pub async fn change_role(
     let role = Role::parse(role.trim()).ok_or(UseCaseError::refused(PeopleRefusal::RoleUnknown))?;
     Ok(ctx
         .store
+        .people()
         .set_staff_role(id, role, &actor.audit(), now)
         .await?)
 }
@@ -111,6 +117,7 @@ pub async fn set_disabled(
     not_self(actor, id)?;
     Ok(ctx
         .store
+        .people()
         .set_staff_disabled(id, disabled, &actor.audit(), now)
         .await?)
 }
@@ -126,8 +133,9 @@ pub async fn issue_password_link(
     now: Timestamp,
 ) -> Result<StaffMember, UseCaseError> {
     actor.require(Action::ManageUsers, false)?;
-    let member = ctx.store.staff_by_id(id).await?;
+    let member = ctx.store.people().staff_by_id(id).await?;
     ctx.store
+        .sessions()
         .create_password_link(
             id,
             token_digest,
@@ -181,7 +189,7 @@ pub async fn change_own_password(
             role: None,
         });
     };
-    let stored = ctx.store.staff_password_hash(member.id).await?;
+    let stored = ctx.store.people().staff_password_hash(member.id).await?;
     let mut refused: Vec<Refusal> = Vec::new();
     if !passwords.verify(current, stored).await? {
         refused.push(PasswordRefusal::CurrentWrong.into());
@@ -193,6 +201,7 @@ pub async fn change_own_password(
     let hash = passwords.hash(new.password.clone()).await?;
     Ok(ctx
         .store
+        .people()
         .change_staff_password(member.id, &hash, keep_session, &actor.audit(), now)
         .await?)
 }
@@ -210,6 +219,7 @@ pub async fn set_password_with_link(
 ) -> Result<StaffMember, UseCaseError> {
     let member = ctx
         .store
+        .sessions()
         .password_link_staff(token_digest, now)
         .await?
         .ok_or(UseCaseError::NotFound)?;
@@ -219,6 +229,7 @@ pub async fn set_password_with_link(
     let hash = passwords.hash(new.password.clone()).await?;
     Ok(ctx
         .store
+        .sessions()
         .use_password_link(token_digest, &hash, now)
         .await?)
 }

@@ -72,7 +72,7 @@ pub async fn sign_up(
         display_name: draft.display_name.clone(),
         password_hash,
     };
-    match ctx.store.create_reader(&input, now).await {
+    match ctx.store.people().create_reader(&input, now).await {
         Ok(reader) => Ok(SignedUp::New(reader)),
         Err(DbError::Duplicate(_)) => Ok(SignedUp::AddressTaken),
         Err(error) => Err(error.into()),
@@ -96,6 +96,7 @@ pub async fn issue_link(
         ReaderLinkPurpose::SignIn => SIGN_IN_LINK_VALID_FOR,
     };
     ctx.store
+        .sessions()
         .create_reader_link(reader.id, token_digest, purpose, valid_for, now)
         .await?;
     Ok(true)
@@ -112,6 +113,7 @@ pub async fn use_link(
 ) -> Result<Reader, UseCaseError> {
     Ok(ctx
         .store
+        .sessions()
         .use_reader_link(token_digest, purpose, now)
         .await?)
 }
@@ -130,13 +132,14 @@ pub async fn start_session(
     }
     Ok(ctx
         .store
+        .sessions()
         .create_reader_session(reader.id, token_digest, csrf_token, limits, now)
         .await?)
 }
 
 /// Notes that session `id` was used at `now`: its idle timeout counts from here.
 pub async fn touch_session(ctx: &Context, id: i64, now: Timestamp) -> Result<(), UseCaseError> {
-    Ok(ctx.store.touch_reader_session(id, now).await?)
+    Ok(ctx.store.sessions().touch_reader_session(id, now).await?)
 }
 
 /// Ends the session whose token has the digest `token_digest` (sign-out).
@@ -145,7 +148,11 @@ pub async fn end_session(
     token_digest: &str,
     now: Timestamp,
 ) -> Result<(), UseCaseError> {
-    Ok(ctx.store.revoke_reader_session(token_digest, now).await?)
+    Ok(ctx
+        .store
+        .sessions()
+        .revoke_reader_session(token_digest, now)
+        .await?)
 }
 
 /// Changes the name on all of `reader`'s comments (it is not copied onto each).
@@ -156,7 +163,11 @@ pub async fn rename(
     now: Timestamp,
 ) -> Result<Reader, UseCaseError> {
     let name = check_display_name(display_name).map_err(UseCaseError::refused)?;
-    Ok(ctx.store.rename_reader(reader.id, &name, now).await?)
+    Ok(ctx
+        .store
+        .people()
+        .rename_reader(reader.id, &name, now)
+        .await?)
 }
 
 /// Deletes `reader`'s account, when they confirmed it: their comments become tombstones
@@ -170,5 +181,5 @@ pub async fn delete_account(
     if !confirmed {
         return Err(UseCaseError::refused(ReaderRefusal::DeletionNotConfirmed));
     }
-    Ok(ctx.store.delete_reader(reader.id, now).await?)
+    Ok(ctx.store.people().delete_reader(reader.id, now).await?)
 }

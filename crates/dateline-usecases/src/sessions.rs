@@ -27,17 +27,22 @@ pub async fn start(
     }
     Ok(ctx
         .store
+        .sessions()
         .create_session(member.id, token_digest, csrf_token, limits, now)
         .await?)
 }
 
 /// Notes that session `id` was used at `now`: its idle timeout counts from here.
 pub async fn touch(ctx: &Context, id: i64, now: Timestamp) -> Result<(), UseCaseError> {
-    Ok(ctx.store.touch_session(id, now).await?)
+    Ok(ctx.store.sessions().touch_session(id, now).await?)
 }
 
 /// Ends the session whose token has the digest `token_digest` (sign-out). Ending one that is
 /// over already changes nothing.
 pub async fn end(ctx: &Context, token_digest: &str, now: Timestamp) -> Result<(), UseCaseError> {
-    Ok(ctx.store.revoke_session(token_digest, now).await?)
+    Ok(ctx
+        .store
+        .sessions()
+        .revoke_session(token_digest, now)
+        .await?)
 }

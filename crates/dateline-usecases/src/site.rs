@@ -32,6 +32,7 @@ pub async fn create_section(
     actor.require(Action::ManageSections, false)?;
     let input = check_section(ctx, draft, None).await?;
     ctx.store
+        .site()
         .create_section_as(&input, &actor.audit(), now)
         .await
         .map_err(section_slug_taken)
@@ -48,6 +49,7 @@ pub async fn update_section(
     let before = permitted_section(ctx, actor, id).await?;
     let input = check_section(ctx, draft, Some(&before)).await?;
     ctx.store
+        .site()
         .update_section_as(id, &input, &actor.audit(), now)
         .await
         .map_err(section_slug_taken)
@@ -61,6 +63,7 @@ pub async fn permitted_section(
 ) -> Result<Section, UseCaseError> {
     actor.require(Action::ManageSections, false)?;
     ctx.store
+        .site()
         .sections()
         .await?
         .into_iter()
@@ -93,7 +96,7 @@ async fn check_section(
     } else if paths::RESERVED_SECTION_SLUGS.contains(&slug.as_str()) {
         refused.push(SectionRefusal::SlugReserved { slug: slug.clone() }.into());
     } else if current.is_none_or(|section| section.slug != slug)
-        && let Some(page) = ctx.store.page_by_slug(&slug).await?
+        && let Some(page) = ctx.store.static_pages().page_by_slug(&slug).await?
     {
         refused.push(SectionRefusal::SlugIsPage { title: page.title }.into());
     }
@@ -181,7 +184,9 @@ pub async fn save_settings(
     let mut refused: Vec<Refusal> = settings.check().into_iter().map(Refusal::from).collect();
     if let Some(typed) = optional(&draft.logo_image_id) {
         match typed.parse::<i64>() {
-            Ok(id) if ctx.store.image(id).await?.is_some() => settings.logo_image_id = Some(id),
+            Ok(id) if ctx.store.library().image(id).await?.is_some() => {
+                settings.logo_image_id = Some(id)
+            }
             _ => refused.push(SettingsRefusal::LogoUnknown.into()),
         }
     }
@@ -189,6 +194,7 @@ pub async fn save_settings(
         return Err(UseCaseError::Refused(refusals));
     }
     ctx.store
+        .site()
         .save_settings_as(&settings, &actor.audit(), now)
         .await?;
     Ok(settings)

@@ -39,14 +39,18 @@ impl From<dateline_tips::CodenameError> for UseCaseError {
 /// node needs it first; every node reads the same one.
 pub async fn install_secret(ctx: &Context) -> Result<InstallSecret, UseCaseError> {
     let fresh = InstallSecret::generate()?;
-    let secret = ctx.store.tip_install_secret(fresh.as_bytes()).await?;
+    let secret = ctx
+        .store
+        .tips()
+        .tip_install_secret(fresh.as_bytes())
+        .await?;
     Ok(InstallSecret::from_bytes(secret))
 }
 
 /// The newsroom's keys tips are encrypted to; a newsroom without any cannot take a tip
 /// ([`TipRefusal::NoRecipients`]).
 pub async fn recipients(ctx: &Context) -> Result<Recipients, UseCaseError> {
-    let keys = ctx.store.tip_recipients().await?;
+    let keys = ctx.store.tips().tip_recipients().await?;
     if keys.is_empty() {
         return Err(UseCaseError::refused(TipRefusal::NoRecipients));
     }
@@ -133,6 +137,7 @@ pub async fn submit(
     let article_id = match draft.article.parse::<i64>() {
         Ok(id) => ctx
             .store
+            .public()
             .stories_by_ids(&[id])
             .await?
             .first()
@@ -170,7 +175,7 @@ pub async fn submit(
     .await
     .map_err(|failed| UseCaseError::Crypto(failed.to_string()))??;
     let (tip, codename) = sealed;
-    let tip = ctx.store.create_tip(&tip, now).await?;
+    let tip = ctx.store.tips().create_tip(&tip, now).await?;
     Ok(Submitted { tip, codename })
 }
 
@@ -184,6 +189,7 @@ pub async fn spend_proof(
 ) -> Result<bool, UseCaseError> {
     Ok(ctx
         .store
+        .tips()
         .spend_tip_proof(proof_key, expires_at, now)
         .await?)
 }
@@ -209,7 +215,10 @@ pub async fn follow_up(
     let recipients = recipients(ctx).await?;
     let reply_key = dateline_tips::parse_recipient(&tip.reply_public_key)?;
     let body = dateline_tips::encrypt(&recipients.with(reply_key), text.as_bytes())?;
-    ctx.store.add_tip_message(tip.id, &body, None, now).await?;
+    ctx.store
+        .tips()
+        .add_tip_message(tip.id, &body, None, now)
+        .await?;
     Ok(true)
 }
 
@@ -230,7 +239,11 @@ fn desk_text(text: &str) -> Result<&str, UseCaseError> {
 }
 
 async fn tip(ctx: &Context, tip_id: i64) -> Result<Tip, UseCaseError> {
-    ctx.store.tip(tip_id).await?.ok_or(UseCaseError::NotFound)
+    ctx.store
+        .tips()
+        .tip(tip_id)
+        .await?
+        .ok_or(UseCaseError::NotFound)
 }
 
 /// Answers the tipster of tip `tip_id`: encrypted to the newsroom and to the codename's reply
@@ -249,6 +262,7 @@ pub async fn reply(
     let body = dateline_tips::encrypt(&recipients(ctx).await?.with(reply_key), text.as_bytes())?;
     Ok(ctx
         .store
+        .tips()
         .add_tip_message(tip_id, &body, Some(&actor.audit()), now)
         .await?)
 }
@@ -267,6 +281,7 @@ pub async fn add_note(
     let body = dateline_tips::encrypt(&recipients(ctx).await?, text.as_bytes())?;
     Ok(ctx
         .store
+        .tips()
         .add_tip_note(tip_id, &body, &actor.audit(), now)
         .await?)
 }
@@ -292,6 +307,7 @@ pub async fn set_status(
     };
     Ok(ctx
         .store
+        .tips()
         .set_tip_status(tip_id, status, resolution, &actor.audit(), now)
         .await?)
 }
@@ -307,7 +323,7 @@ pub async fn assign(
 ) -> Result<(), UseCaseError> {
     actor.require(Action::TriageTips, false)?;
     let assignee = match assignee.trim().parse::<i64>() {
-        Ok(staff_id) => match ctx.store.staff_by_id(staff_id).await {
+        Ok(staff_id) => match ctx.store.people().staff_by_id(staff_id).await {
             Ok(member)
                 if member.disabled_at.is_none()
                     && dateline_core::permits(member.role, Action::TriageTips, false) =>
@@ -323,6 +339,7 @@ pub async fn assign(
     };
     Ok(ctx
         .store
+        .tips()
         .assign_tip(
             tip_id,
             assignee
@@ -373,6 +390,7 @@ async fn record_access(
     actor.require(Action::TriageTips, false)?;
     Ok(ctx
         .store
+        .tips()
         .record_tip_access(tip_id, action, &actor.audit(), now)
         .await?)
 }
@@ -404,6 +422,7 @@ pub async fn unlock(
     );
     Ok(ctx
         .store
+        .tips()
         .unlock_session_tips(session_id, sealed, &entry, now)
         .await?)
 }
@@ -411,7 +430,7 @@ pub async fn unlock(
 /// Forgets the identities newsroom session `session_id` unlocked, on every node: "lock" in the
 /// inbox, or signing out. Anyone may lock their own session.
 pub async fn lock(ctx: &Context, session_id: i64) -> Result<(), UseCaseError> {
-    Ok(ctx.store.seal_session_tips(session_id, None).await?)
+    Ok(ctx.store.tips().seal_session_tips(session_id, None).await?)
 }
 
 /// Deletes every tip resolved as spam, with its attachments in storage; gives how many went.
@@ -421,7 +440,11 @@ pub async fn delete_spam(
     now: Timestamp,
 ) -> Result<usize, UseCaseError> {
     actor.require(Action::TriageTips, false)?;
-    let purged = ctx.store.delete_spam_tips(&actor.audit(), now).await?;
+    let purged = ctx
+        .store
+        .tips()
+        .delete_spam_tips(&actor.audit(), now)
+        .await?;
     delete_attachments(ctx, &purged.object_keys).await;
     Ok(purged.tips)
 }

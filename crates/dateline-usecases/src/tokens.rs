@@ -74,6 +74,7 @@ pub async fn create(
     let expires_at = now + SignedDuration::from_hours(24 * days);
     Ok(ctx
         .store
+        .sessions()
         .create_api_token(
             draft.name.trim(),
             role,
@@ -94,5 +95,9 @@ pub async fn revoke(
     now: Timestamp,
 ) -> Result<(), UseCaseError> {
     actor.require(Action::ManageApiTokens, false)?;
-    Ok(ctx.store.revoke_api_token(id, &actor.audit(), now).await?)
+    Ok(ctx
+        .store
+        .sessions()
+        .revoke_api_token(id, &actor.audit(), now)
+        .await?)
 }

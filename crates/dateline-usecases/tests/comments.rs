@@ -41,6 +41,7 @@ fn now() -> Timestamp {
 async fn staff(ctx: &Context, name: &str, role: Role) -> Actor {
     let member = ctx
         .store
+        .people()
         .create_staff(
             &NewStaff {
                 email: format!("{}@dateline.test", name.to_lowercase()),
@@ -59,6 +60,7 @@ async fn staff(ctx: &Context, name: &str, role: Role) -> Actor {
 async fn reader(ctx: &Context, name: &str) -> Reader {
     let store = &ctx.store;
     let reader = store
+        .people()
         .create_reader(
             &NewReader {
                 email: format!("{}@readers.test", name.to_lowercase()),
@@ -72,6 +74,7 @@ async fn reader(ctx: &Context, name: &str) -> Reader {
     let token = format!("verify-{}", reader.id);
     let purpose = ReaderLinkPurpose::Verify;
     store
+        .sessions()
         .create_reader_link(
             reader.id,
             &token,
@@ -81,12 +84,17 @@ async fn reader(ctx: &Context, name: &str) -> Reader {
         )
         .await
         .unwrap();
-    store.use_reader_link(&token, purpose, now()).await.unwrap();
-    store.reader_by_id(reader.id).await.unwrap()
+    store
+        .sessions()
+        .use_reader_link(&token, purpose, now())
+        .await
+        .unwrap();
+    store.people().reader_by_id(reader.id).await.unwrap()
 }
 
 async fn article(ctx: &Context, section_id: i64, author_id: i64, slug: &str) -> i64 {
     ctx.store
+        .articles()
         .create_article(
             &ArticleInput {
                 section_id,
@@ -120,6 +128,7 @@ async fn discussion(store: TestStore) -> Discussion {
     );
     let section = ctx
         .store
+        .site()
         .create_section(
             &SectionInput {
                 slug: "city".into(),
@@ -133,6 +142,7 @@ async fn discussion(store: TestStore) -> Discussion {
         .unwrap();
     let byline = ctx
         .store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: "desk".into(),
@@ -197,7 +207,7 @@ async fn comments_readers_act_only_on_what_they_may_see(store: TestStore) {
         assert!(matches!(result, Err(UseCaseError::NotFound)), "{result:?}");
     }
     assert_eq!(
-        ctx.store.comment(held.id).await.unwrap().body,
+        ctx.store.comments().comment(held.id).await.unwrap().body,
         "First words."
     );
 
@@ -227,7 +237,7 @@ async fn comments_readers_act_only_on_what_they_may_see(store: TestStore) {
     comments::set_standing(ctx, &d.editor, d.max.id, "banned", None, "abuse", now())
         .await
         .unwrap();
-    let max = ctx.store.reader_by_id(d.max.id).await.unwrap();
+    let max = ctx.store.people().reader_by_id(d.max.id).await.unwrap();
     refused_with(comments::may_post(&max, now()), CommentError::Banned.into());
     refused_with(
         comments::post(ctx, &max, d.article_id, None, "Let me in.", now()).await,
@@ -237,7 +247,7 @@ async fn comments_readers_act_only_on_what_they_may_see(store: TestStore) {
     // Lia takes hers back: a tombstone.
     comments::delete(ctx, &d.lia, held.id, now()).await.unwrap();
     assert_eq!(
-        ctx.store.comment(held.id).await.unwrap().status,
+        ctx.store.comments().comment(held.id).await.unwrap().status,
         CommentStatus::Deleted
     );
 }
@@ -286,7 +296,7 @@ async fn comments_the_desk_needs_the_moderators_role(store: TestStore) {
             .map(|_| ()),
     );
     assert_eq!(
-        ctx.store.comment(held.id).await.unwrap().status,
+        ctx.store.comments().comment(held.id).await.unwrap().status,
         CommentStatus::Pending,
         "nothing changed"
     );
@@ -298,6 +308,7 @@ async fn comments_the_desk_needs_the_moderators_role(store: TestStore) {
         .unwrap();
     assert_eq!(
         ctx.store
+            .comments()
             .article_discussion(d.article_id)
             .await
             .unwrap()
@@ -323,7 +334,14 @@ async fn comments_the_desk_needs_the_moderators_role(store: TestStore) {
     comments::feature(ctx, e, held.id, true, now())
         .await
         .unwrap();
-    assert!(ctx.store.comment(held.id).await.unwrap().featured);
+    assert!(
+        ctx.store
+            .comments()
+            .comment(held.id)
+            .await
+            .unwrap()
+            .featured
+    );
     refused_with(
         comments::set_standing(ctx, e, d.lia.id, "suspended", Some(0), "", now()).await,
         ModerationRefusal::SuspensionDays { max: 365 }.into(),
@@ -340,7 +358,7 @@ async fn comments_the_desk_needs_the_moderators_role(store: TestStore) {
 
 async fn comments_bad_rules_are_refused_all_at_once_and_nothing_is_written(store: TestStore) {
     let d = discussion(store).await;
-    let before = d.ctx.store.comment_settings().await.unwrap();
+    let before = d.ctx.store.comments().comment_settings().await.unwrap();
     let bad = RulesDraft {
         mode: "sometimes".into(),
         premoderate_first: "1001".into(),
@@ -360,7 +378,10 @@ async fn comments_bad_rules_are_refused_all_at_once_and_nothing_is_written(store
         ),
         other => panic!("expected refusals, got {other:?}"),
     }
-    assert_eq!(d.ctx.store.comment_settings().await.unwrap(), before);
+    assert_eq!(
+        d.ctx.store.comments().comment_settings().await.unwrap(),
+        before
+    );
 
     let good = RulesDraft {
         mode: " pre ".into(),
@@ -375,7 +396,10 @@ async fn comments_bad_rules_are_refused_all_at_once_and_nothing_is_written(store
     assert_eq!(saved.mode, ModerationMode::Pre);
     assert_eq!(saved.banned_words, ["scoundrel"]);
     assert_eq!(saved.auto_close_days, Some(3650));
-    assert_eq!(d.ctx.store.comment_settings().await.unwrap(), saved);
+    assert_eq!(
+        d.ctx.store.comments().comment_settings().await.unwrap(),
+        saved
+    );
 }
 
 async fn comments_a_reply_answers_only_a_shown_comment_on_its_article(store: TestStore) {

@@ -92,7 +92,7 @@ async fn wordpress_theme_unit_data_lands_whole_and_a_second_run_changes_nothing(
     assert_eq!(counts.get("article"), Some(&58));
     assert_eq!(counts.get("comment"), Some(&24));
     assert_eq!(counts.get("author"), Some(&2));
-    let stats = store.article_stats().await.expect("stats");
+    let stats = store.articles().article_stats().await.expect("stats");
     assert_eq!((stats.total, stats.published), (58, 56));
 
     // Statuses and original dates are kept.
@@ -103,7 +103,12 @@ async fn wordpress_theme_unit_data_lands_whole_and_a_second_run_changes_nothing(
             .await
             .expect("lookup")
             .expect("imported");
-        let article = store.article(id).await.expect("read").expect("there");
+        let article = store
+            .articles()
+            .article(id)
+            .await
+            .expect("read")
+            .expect("there");
         assert_eq!(article.status, planned.status, "{}", planned.source_id);
         if planned.status == ArticleStatus::Published {
             assert_eq!(
@@ -134,7 +139,7 @@ async fn wordpress_theme_unit_data_lands_whole_and_a_second_run_changes_nothing(
         store.imports().redirect_count().await.expect("count"),
         redirects
     );
-    let stats = store.article_stats().await.expect("stats");
+    let stats = store.articles().article_stats().await.expect("stats");
     assert_eq!((stats.total, stats.published), (58, 56));
 
     // A dry run writes nothing and says every post would update.
@@ -160,10 +165,15 @@ async fn an_edited_export_updates_what_the_first_run_wrote(store: TestStore) {
         .await
         .expect("lookup")
         .expect("imported");
-    let article = store.article(id).await.expect("read").expect("there");
+    let article = store
+        .articles()
+        .article(id)
+        .await
+        .expect("read")
+        .expect("there");
     assert_eq!(article.headline, "A headline the old site changed");
     assert_eq!(
-        store.article_stats().await.expect("stats").total,
+        store.articles().article_stats().await.expect("stats").total,
         created as i64
     );
 }
@@ -180,7 +190,12 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
         .await
         .expect("lookup")
         .expect("imported");
-    let draft = store.article(draft).await.expect("read").expect("there");
+    let draft = store
+        .articles()
+        .article(draft)
+        .await
+        .expect("read")
+        .expect("there");
     assert_eq!(draft.headline, plan.articles[1].headline);
     assert_eq!(draft.status, ArticleStatus::Draft);
 
@@ -199,7 +214,7 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
             .await
             .expect("lookup")
         {
-            let stored = store.comment(comment_id).await.expect("comment");
+            let stored = store.comments().comment(comment_id).await.expect("comment");
             assert_eq!(stored.article_id, id);
             assert_eq!(stored.created_at, comment.posted_at.expect("time"));
             states.push(stored.status);
@@ -229,7 +244,12 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
         .expect("lookup")
         .expect("imported");
     assert_eq!(
-        store.comment(reply).await.expect("reply").parent_id,
+        store
+            .comments()
+            .comment(reply)
+            .await
+            .expect("reply")
+            .parent_id,
         Some(parent)
     );
 
@@ -242,12 +262,15 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
             .await
             .expect("lookup")
             .expect("imported");
-        let stored = store.reader_by_id(id).await.expect("reader");
+        let stored = store.people().reader_by_id(id).await.expect("reader");
         assert_eq!(stored.verified_at, None);
-        assert_eq!(store.reader_password_hash(id).await.expect("hash"), None);
+        assert_eq!(
+            store.people().reader_password_hash(id).await.expect("hash"),
+            None
+        );
     }
     // Authors get a staff account that is disabled and has no password.
-    let staff = store.staff_members().await.expect("staff");
+    let staff = store.people().staff_members().await.expect("staff");
     assert_eq!(
         staff.len(),
         plan.authors.iter().filter(|a| a.email.is_some()).count()
@@ -255,7 +278,11 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
     for member in &staff {
         assert!(member.disabled_at.is_some(), "{}", member.email);
         assert_eq!(
-            store.staff_password_hash(member.id).await.expect("hash"),
+            store
+                .people()
+                .staff_password_hash(member.id)
+                .await
+                .expect("hash"),
             None
         );
     }
@@ -324,7 +351,7 @@ async fn ghost_exports_from_2_to_4_import_with_their_old_addresses(store: TestSt
         Some(articles as i64)
     );
     assert_eq!(
-        store.article_stats().await.expect("stats").total,
+        store.articles().article_stats().await.expect("stats").total,
         articles as i64
     );
 }
@@ -378,7 +405,10 @@ async fn only_the_platform_or_an_admin_imports(store: TestStore) {
         "{refused:?}"
     );
     assert!(store.imports().counts().await.expect("counts").is_empty());
-    assert_eq!(store.article_stats().await.expect("stats").total, 0);
+    assert_eq!(
+        store.articles().article_stats().await.expect("stats").total,
+        0
+    );
 }
 
 /// A small picture file as a camera or an editor would save it.
@@ -444,9 +474,19 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     // The featured image is the hero, with the words WordPress had for it.
     let harbour = entity(&store, "wordpress:attachment:10").await;
     let dawn = entity(&store, "wordpress:post:30").await;
-    let dawn = store.article(dawn).await.expect("read").expect("there");
+    let dawn = store
+        .articles()
+        .article(dawn)
+        .await
+        .expect("read")
+        .expect("there");
     assert_eq!(dawn.hero_image_id, Some(harbour));
-    let image = store.image(harbour).await.expect("read").expect("there");
+    let image = store
+        .library()
+        .image(harbour)
+        .await
+        .expect("read")
+        .expect("there");
     assert_eq!(image.alt, "Boats moored in a harbour at sunrise");
     assert_eq!(
         image.caption.as_deref(),
@@ -456,7 +496,13 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     // A picture without alt text gets its title, and the report asks for a description.
     let map = entity(&store, "wordpress:attachment:11").await;
     assert_eq!(
-        store.image(map).await.expect("read").expect("there").alt,
+        store
+            .library()
+            .image(map)
+            .await
+            .expect("read")
+            .expect("there")
+            .alt,
         "Map of the quay"
     );
     let map_item = report
@@ -489,7 +535,12 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     );
     // A story whose featured image is missing imports without a hero, and says so.
     let gone = entity(&store, "wordpress:post:31").await;
-    let gone_article = store.article(gone).await.expect("read").expect("there");
+    let gone_article = store
+        .articles()
+        .article(gone)
+        .await
+        .expect("read")
+        .expect("there");
     assert_eq!(gone_article.hero_image_id, None);
     let gone_item = report
         .items
@@ -507,7 +558,12 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
         let store = &store;
         async move {
             let id = entity(store, source).await;
-            store.page(id).await.expect("read").expect("there")
+            store
+                .static_pages()
+                .page(id)
+                .await
+                .expect("read")
+                .expect("there")
         }
     };
     let about = page("wordpress:page:20").await;
@@ -548,7 +604,15 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     assert_eq!(team_item.url.as_deref(), Some("/team"));
     assert_eq!(page("wordpress:page:22").await.slug, "search-page");
     assert_eq!(page("wordpress:page:23").await.status, PageStatus::Draft);
-    assert_eq!(store.published_page_links().await.expect("links").len(), 3);
+    assert_eq!(
+        store
+            .static_pages()
+            .published_page_links()
+            .await
+            .expect("links")
+            .len(),
+        3
+    );
     // Old page addresses answer with the page.
     for old in ["/about/", "/?page_id=20", "/?p=20"] {
         assert_eq!(
@@ -574,6 +638,7 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     assert_eq!(store.imports().counts().await.expect("counts"), counts);
     assert_eq!(
         store
+            .library()
             .library_images("", 0, 50)
             .await
             .expect("library")
@@ -604,8 +669,18 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     let map = entity(&store, "wordpress:attachment:11").await;
     let dawn = entity(&store, "wordpress:post:30").await;
     let gone = entity(&store, "wordpress:post:31").await;
-    let harbour_before = store.image(harbour).await.expect("read").expect("there");
-    let dawn_before = store.article(dawn).await.expect("read").expect("there");
+    let harbour_before = store
+        .library()
+        .image(harbour)
+        .await
+        .expect("read")
+        .expect("there");
+    let dawn_before = store
+        .articles()
+        .article(dawn)
+        .await
+        .expect("read")
+        .expect("there");
     let harbour_address = |image: &dateline_core::Image| {
         let jpegs = image.variants_of("jpeg");
         dateline_core::paths::media(&jpegs.last().expect("a JPEG").key)
@@ -617,8 +692,14 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     );
 
     // The newsroom describes the map in the library.
-    let map_before = store.image(map).await.expect("read").expect("there");
+    let map_before = store
+        .library()
+        .image(map)
+        .await
+        .expect("read")
+        .expect("there");
     store
+        .library()
         .update_library_image(
             map,
             &dateline_db::ImageEdit {
@@ -670,7 +751,12 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
 
     // The same picture, the new file and words.
     assert_eq!(entity(&store, "wordpress:attachment:10").await, harbour);
-    let harbour_after = store.image(harbour).await.expect("read").expect("there");
+    let harbour_after = store
+        .library()
+        .image(harbour)
+        .await
+        .expect("read")
+        .expect("there");
     assert_eq!((harbour_after.width, harbour_after.height), (96, 72));
     assert_ne!(harbour_after.original_key, harbour_before.original_key);
     assert_eq!(
@@ -680,7 +766,12 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     assert_eq!(harbour_after.credit.as_deref(), Some("Harbour Herald"));
     assert_eq!(harbour_after.alt, harbour_before.alt);
     // The hero is still that picture, and the story's text shows the new file.
-    let dawn_after = store.article(dawn).await.expect("read").expect("there");
+    let dawn_after = store
+        .articles()
+        .article(dawn)
+        .await
+        .expect("read")
+        .expect("there");
     assert_eq!(dawn_after.hero_image_id, Some(harbour));
     assert!(
         dawn_after.body.contains(&harbour_address(&harbour_after)),
@@ -694,13 +785,20 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     );
     // The newsroom's description stands.
     assert_eq!(
-        store.image(map).await.expect("read").expect("there").alt,
+        store
+            .library()
+            .image(map)
+            .await
+            .expect("read")
+            .expect("there")
+            .alt,
         "Map of the quay with the ferry berths marked"
     );
     // The picture that turned up is the other story's hero now.
     let lost = entity(&store, "wordpress:attachment:12").await;
     assert_eq!(
         store
+            .articles()
             .article(gone)
             .await
             .expect("read")
@@ -710,6 +808,7 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     );
     assert_eq!(
         store
+            .library()
             .library_images("", 0, 50)
             .await
             .expect("library")
@@ -728,11 +827,17 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     plan.images[at].caption = Some("The boats at dawn.".into());
     let fourth = import(&ctx, &plan).await;
     assert_eq!(fourth.count(ItemKind::Image, "updated"), 1);
-    let harbour_last = store.image(harbour).await.expect("read").expect("there");
+    let harbour_last = store
+        .library()
+        .image(harbour)
+        .await
+        .expect("read")
+        .expect("there");
     assert_eq!(harbour_last.caption.as_deref(), Some("The boats at dawn."));
     assert_eq!(harbour_last.original_key, harbour_after.original_key);
     assert_eq!(
         store
+            .articles()
             .article(dawn)
             .await
             .expect("read")

@@ -45,6 +45,7 @@ async fn staff(store: &Store, name: &str, role: Role, with_byline: bool) -> Acto
     let author_id = if with_byline {
         Some(
             store
+                .people()
                 .create_author(
                     &AuthorInput {
                         slug: name.to_lowercase(),
@@ -62,6 +63,7 @@ async fn staff(store: &Store, name: &str, role: Role, with_byline: bool) -> Acto
         None
     };
     let member = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: format!("{}@dateline.test", name.to_lowercase()),
@@ -90,6 +92,7 @@ async fn newsroom(store: TestStore) -> Newsroom {
     let ben = staff(&store, "Ben", Role::Author, true).await;
     let cleo = staff(&store, "Cleo", Role::Editor, false).await;
     let section = store
+        .site()
         .create_section(
             &SectionInput {
                 slug: "world".into(),
@@ -102,6 +105,7 @@ async fn newsroom(store: TestStore) -> Newsroom {
         .await
         .unwrap();
     let article_id = store
+        .articles()
         .create_article(
             &ArticleInput {
                 section_id: section.id,
@@ -168,7 +172,7 @@ async fn live_an_author_runs_their_own_coverage_but_not_a_colleagues(store: Test
     assert_eq!(posted.byline.name, "Ada");
     assert_eq!(posted.byline.author.as_ref().unwrap().slug, "ada");
 
-    let before = n.ctx.store.latest_change_id().await.unwrap();
+    let before = n.ctx.store.changes().latest_change_id().await.unwrap();
     not_permitted(live::post(&n.ctx, &n.ben, n.article_id, &draft("Ben's."), now()).await);
     let text = EntryText {
         body: "Ben rewrote it.".into(),
@@ -182,7 +186,10 @@ async fn live_an_author_runs_their_own_coverage_but_not_a_colleagues(store: Test
     not_permitted(live::start(&n.ctx, &n.ben, n.article_id, now()).await);
     // Corrections are the desk's, also on one's own coverage.
     not_permitted(live::correct(&n.ctx, &n.ada, posted.id, "correction", "Fixed.", now()).await);
-    assert_eq!(n.ctx.store.latest_change_id().await.unwrap(), before);
+    assert_eq!(
+        n.ctx.store.changes().latest_change_id().await.unwrap(),
+        before
+    );
     let kept = n.ctx.store.live().entry(posted.id).await.unwrap().unwrap();
     assert_eq!(
         (kept.body.as_str(), kept.pinned, kept.version),
@@ -248,7 +255,7 @@ async fn live_an_editor_runs_any_coverage_and_corrects_entries(store: TestStore)
 
 async fn live_bad_entries_are_refused_all_at_once_and_nothing_is_written(store: TestStore) {
     let n = newsroom(store).await;
-    let before = n.ctx.store.latest_change_id().await.unwrap();
+    let before = n.ctx.store.changes().latest_change_id().await.unwrap();
     let bad = EntryDraft {
         text: EntryText {
             headline: "Two\nlines".into(),
@@ -277,13 +284,22 @@ async fn live_bad_entries_are_refused_all_at_once_and_nothing_is_written(store: 
         Err(UseCaseError::Refused(refusals)) => assert_eq!(refusals.codes().len(), 2),
         other => panic!("expected refusals, got {other:?}"),
     }
-    let after_post = n.ctx.store.latest_change_id().await.unwrap();
+    let after_post = n.ctx.store.changes().latest_change_id().await.unwrap();
     assert_eq!(
-        n.ctx.store.changes_since(before, 10).await.unwrap().len(),
+        n.ctx
+            .store
+            .changes()
+            .changes_since(before, 10)
+            .await
+            .unwrap()
+            .len(),
         1,
         "only the good post was written"
     );
-    assert_eq!(n.ctx.store.latest_change_id().await.unwrap(), after_post);
+    assert_eq!(
+        n.ctx.store.changes().latest_change_id().await.unwrap(),
+        after_post
+    );
     let kept = n.ctx.store.live().entry(posted.id).await.unwrap().unwrap();
     assert_eq!(
         (kept.body.as_str(), kept.version, kept.notes.len()),
@@ -302,7 +318,7 @@ async fn live_each_change_is_one_logged_change_naming_the_live_page(store: TestS
         cache_tags::live(n.article_id),
         cache_tags::KEY_EVENTS_LIST.to_owned(),
     ]);
-    let before = n.ctx.store.latest_change_id().await.unwrap();
+    let before = n.ctx.store.changes().latest_change_id().await.unwrap();
     let entry = live::post(&n.ctx, &n.ada, n.article_id, &draft("One."), now())
         .await
         .unwrap();
@@ -330,7 +346,13 @@ async fn live_each_change_is_one_logged_change_naming_the_live_page(store: TestS
     .await
     .unwrap();
     live::delete(&n.ctx, &n.ada, entry.id, now()).await.unwrap();
-    let changes = n.ctx.store.changes_since(before, 20).await.unwrap();
+    let changes = n
+        .ctx
+        .store
+        .changes()
+        .changes_since(before, 20)
+        .await
+        .unwrap();
     let tags: Vec<BTreeSet<String>> = changes
         .iter()
         .map(|c| c.cache_tags.iter().cloned().collect())
@@ -351,10 +373,18 @@ async fn live_each_change_is_one_logged_change_naming_the_live_page(store: TestS
 
 async fn live_a_story_takes_no_entries(store: TestStore) {
     let n = newsroom(store).await;
-    let story = n.ctx.store.article(n.article_id).await.unwrap().unwrap();
+    let story = n
+        .ctx
+        .store
+        .articles()
+        .article(n.article_id)
+        .await
+        .unwrap()
+        .unwrap();
     let other = n
         .ctx
         .store
+        .articles()
         .create_article(
             &ArticleInput {
                 section_id: story.section_id,

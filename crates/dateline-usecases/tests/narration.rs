@@ -37,6 +37,7 @@ async fn narration_a_reader_asks_only_for_a_story_anyone_may_read(store: TestSto
         dateline_db::testing::published_article(&ctx.store, "A paragraph.").await;
     let draft = ctx
         .store
+        .articles()
         .create_article(
             &ArticleInput {
                 slug: "vote-delayed-draft".into(),
@@ -95,6 +96,7 @@ async fn narration_the_archive_is_queued_by_the_platform_or_a_settings_editor(st
     let ctx = context(&store, &media);
     let member = ctx
         .store
+        .people()
         .create_staff(
             &NewStaff {
                 email: "ada@dateline.test".into(),
@@ -170,7 +172,13 @@ async fn narration_an_articles_audio_is_its_authors_and_editors(store: TestStore
         .await
         .unwrap();
     assert_eq!(
-        store.article_audio(id).await.unwrap().unwrap().status,
+        store
+            .narration()
+            .article_audio(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         AudioStatus::OptedOut
     );
     assert!(
@@ -181,10 +189,16 @@ async fn narration_an_articles_audio_is_its_authors_and_editors(store: TestStore
         .await
         .unwrap();
     assert_eq!(
-        store.article_audio(id).await.unwrap().unwrap().status,
+        store
+            .narration()
+            .article_audio(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         AudioStatus::Queued
     );
-    let audit = store.audit_for("article", id).await.unwrap();
+    let audit = store.audit().audit_for("article", id).await.unwrap();
     let actions: Vec<(&str, &str)> = audit
         .iter()
         .map(|e| (e.action.as_str(), e.actor.name.as_str()))
@@ -203,7 +217,13 @@ async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestS
     let ctx = context(&store, &media);
     let now = jiff::Timestamp::now();
     let (id, _) = dateline_db::testing::published_article(&ctx.store, "A paragraph.").await;
-    let section_id = store.article(id).await.unwrap().unwrap().section_id;
+    let section_id = store
+        .articles()
+        .article(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .section_id;
     let author = staff(&store, "Ana", Role::Author, None).await;
     let editor = staff(&store, "Eda", Role::Editor, None).await;
     let say = |text: &str| Pronunciation::Respelling(text.to_owned());
@@ -238,7 +258,7 @@ async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestS
         ),
         ["word_not_one", "respelling_letters"]
     );
-    assert!(store.pronunciations().await.unwrap().is_empty());
+    assert!(store.narration().pronunciations().await.unwrap().is_empty());
 
     narration::set_site_voice(&ctx, &editor, "en-gb", now)
         .await
@@ -247,14 +267,26 @@ async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestS
         .await
         .unwrap();
     assert_eq!(
-        store.narration_article(id).await.unwrap().unwrap().voice,
+        store
+            .narration()
+            .narration_article(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .voice,
         "en-us"
     );
     narration::set_section_voice(&ctx, &editor, section_id, Some(" "), now)
         .await
         .unwrap();
     assert_eq!(
-        store.narration_article(id).await.unwrap().unwrap().voice,
+        store
+            .narration()
+            .narration_article(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .voice,
         "en-gb",
         "blank follows the site"
     );
@@ -269,7 +301,7 @@ async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestS
         Err(UseCaseError::NotFound)
     ));
     let queued = narration::regenerate_all(&ctx, &editor, now).await.unwrap();
-    let entries = store.audit_log(None, 10).await.unwrap();
+    let entries = store.audit().audit_log(None, 10).await.unwrap();
     let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,

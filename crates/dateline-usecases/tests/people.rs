@@ -35,6 +35,7 @@ async fn newsroom(store: &TestStore) -> (Context, tempfile::TempDir, Actor) {
     );
     let admin = ctx
         .store
+        .people()
         .create_staff(
             &NewStaff {
                 email: "admin@dateline.test".into(),
@@ -79,10 +80,11 @@ async fn people_bad_accounts_are_refused_all_at_once(store: TestStore) {
             "byline_unknown"
         ]
     );
-    assert_eq!(ctx.store.staff_members().await.unwrap().len(), 1);
+    assert_eq!(ctx.store.people().staff_members().await.unwrap().len(), 1);
 
     let byline = ctx
         .store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: "ana-ruiz".into(),
@@ -186,6 +188,7 @@ async fn people_only_admins_manage_and_never_their_own_account(store: TestStore)
     );
     assert!(
         ctx.store
+            .people()
             .staff_by_id(editor.id)
             .await
             .unwrap()
@@ -231,12 +234,13 @@ fn twice(password: &str, confirm: &str) -> NewPassword {
 
 /// The password hash the store keeps for account `id`.
 async fn hash_of(ctx: &Context, id: i64) -> Option<String> {
-    ctx.store.staff_password_hash(id).await.unwrap()
+    ctx.store.people().staff_password_hash(id).await.unwrap()
 }
 
 /// Whether the staff session with the token digest `token` is live.
 async fn live(ctx: &Context, token: &str) -> bool {
     ctx.store
+        .sessions()
         .session(token, LIMITS, now())
         .await
         .unwrap()
@@ -323,7 +327,7 @@ async fn people_a_password_changes_only_with_the_current_one_and_ends_other_sess
         !live(&ctx, "laptop").await,
         "the other device is signed out"
     );
-    let audit = ctx.store.audit_for("staff", ana.id).await.unwrap();
+    let audit = ctx.store.audit().audit_for("staff", ana.id).await.unwrap();
     assert_eq!(
         audit.last().map(|e| e.action.as_str()),
         Some("staff.password")
@@ -407,6 +411,7 @@ async fn people_sessions_only_for_enabled_accounts(store: TestStore) {
     let idle_limit = later + jiff::SignedDuration::from_mins(119);
     assert!(
         ctx.store
+            .sessions()
             .session("tab", LIMITS, idle_limit)
             .await
             .unwrap()
@@ -416,6 +421,7 @@ async fn people_sessions_only_for_enabled_accounts(store: TestStore) {
     sessions::end(&ctx, "tab", later).await.unwrap();
     assert!(
         ctx.store
+            .sessions()
             .session("tab", LIMITS, later)
             .await
             .unwrap()
@@ -463,6 +469,7 @@ async fn people_readers_sign_up_verify_sign_in_rename_and_leave(store: TestStore
     ));
     assert!(
         ctx.store
+            .people()
             .reader_by_email("lia@readers.example")
             .await
             .unwrap()
@@ -534,6 +541,7 @@ async fn people_readers_sign_up_verify_sign_in_rename_and_leave(store: TestStore
         .unwrap();
     assert!(
         ctx.store
+            .sessions()
             .reader_session("tab", reader_limits, now())
             .await
             .unwrap()
@@ -558,6 +566,7 @@ async fn people_readers_sign_up_verify_sign_in_rename_and_leave(store: TestStore
         .unwrap();
     assert!(
         ctx.store
+            .sessions()
             .reader_session("tab", reader_limits, now())
             .await
             .unwrap()
@@ -565,12 +574,13 @@ async fn people_readers_sign_up_verify_sign_in_rename_and_leave(store: TestStore
     );
     assert!(
         ctx.store
+            .people()
             .reader_by_email("lia@readers.example")
             .await
             .unwrap()
             .is_none()
     );
-    let gone = ctx.store.reader_by_id(renamed.id).await.unwrap();
+    let gone = ctx.store.people().reader_by_id(renamed.id).await.unwrap();
     assert!(matches!(
         readers::start_session(&ctx, &gone, "again", "csrf", reader_limits, now()).await,
         Err(UseCaseError::NotFound)

@@ -72,7 +72,7 @@ async fn site_sections_are_checked_at_once_and_audited_with_their_change(store: 
         site::create_section(&ctx, &editor, &section("Sport", "", "1"), now()).await,
         Action::ManageSections,
     );
-    assert!(store.sections().await.unwrap().is_empty());
+    assert!(store.site().sections().await.unwrap().is_empty());
 
     assert_eq!(
         codes(
@@ -90,6 +90,7 @@ async fn site_sections_are_checked_at_once_and_audited_with_their_change(store: 
     );
     // A section at a static page's address would hide the page.
     store
+        .static_pages()
         .create_page(
             &PageInput {
                 slug: "about".into(),
@@ -118,13 +119,13 @@ async fn site_sections_are_checked_at_once_and_audited_with_their_change(store: 
         other => panic!("{other:?}"),
     }
 
-    let before = store.latest_change_id().await.unwrap();
+    let before = store.changes().latest_change_id().await.unwrap();
     let politics = site::create_section(&ctx, &admin, &section("Politics", "", "2"), now())
         .await
         .unwrap();
     assert_eq!((politics.slug.as_str(), politics.position), ("politics", 2));
     assert!(
-        store.latest_change_id().await.unwrap() > before,
+        store.changes().latest_change_id().await.unwrap() > before,
         "pages drop"
     );
     assert_eq!(
@@ -151,11 +152,15 @@ async fn site_sections_are_checked_at_once_and_audited_with_their_change(store: 
     .unwrap();
     assert_eq!(moved.slug, "power");
     assert_eq!(
-        store.section_by_old_slug("politics").await.unwrap(),
+        store.site().section_by_old_slug("politics").await.unwrap(),
         Some(moved.clone()),
         "the old address redirects"
     );
-    let audit = store.audit_for("section", politics.id).await.unwrap();
+    let audit = store
+        .audit()
+        .audit_for("section", politics.id)
+        .await
+        .unwrap();
     let entries: Vec<(&str, &str)> = audit
         .iter()
         .map(|e| (e.action.as_str(), e.detail.as_str()))
@@ -225,21 +230,21 @@ async fn site_settings_are_checked_at_once_and_audited_with_what_changed(store: 
         ]
     );
     assert_eq!(
-        store.settings().await.unwrap(),
+        store.site().settings().await.unwrap(),
         Default::default(),
         "nothing saved"
     );
 
-    let before = store.latest_change_id().await.unwrap();
+    let before = store.changes().latest_change_id().await.unwrap();
     let saved = site::save_settings(&ctx, &admin, &settings(), now())
         .await
         .unwrap();
-    assert_eq!(store.settings().await.unwrap(), saved);
+    assert_eq!(store.site().settings().await.unwrap(), saved);
     assert!(
-        store.latest_change_id().await.unwrap() > before,
+        store.changes().latest_change_id().await.unwrap() > before,
         "pages drop"
     );
-    let entry = store.audit_log(None, 1).await.unwrap().remove(0);
+    let entry = store.audit().audit_log(None, 1).await.unwrap().remove(0);
     assert_eq!(entry.action, "settings.update");
     assert_eq!(
         entry.detail,
@@ -260,6 +265,7 @@ fn profile(name: &str, links: &str) -> AuthorDraft {
 async fn site_author_profiles_are_their_writers_and_admins(store: TestStore) {
     let (ctx, _media) = context(&store);
     let own = store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: "cora".into(),
@@ -339,7 +345,7 @@ async fn site_author_profiles_are_their_writers_and_admins(store: TestStore) {
     assert_eq!(saved.author.slug, "cora-lee");
     let labels: Vec<&str> = saved.links.iter().map(|l| l.label.as_str()).collect();
     assert_eq!(labels, ["Mastodon", "cora.example"]);
-    let audit = store.audit_for("author", own.id).await.unwrap();
+    let audit = store.audit().audit_for("author", own.id).await.unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(
         (audit[0].action.as_str(), audit[0].actor.name.as_str()),
@@ -398,7 +404,7 @@ async fn site_api_tokens_stay_within_their_creators_role_and_lifetime(store: Tes
         .await,
         Action::ManageApiTokens,
     );
-    assert!(store.api_tokens().await.unwrap().is_empty());
+    assert!(store.sessions().api_tokens().await.unwrap().is_empty());
 
     let created = tokens::create(&ctx, &admin, &token(" Wire ", "author", "30"), "d1", now())
         .await
@@ -429,6 +435,7 @@ async fn site_api_tokens_stay_within_their_creators_role_and_lifetime(store: Tes
     ));
     assert!(
         store
+            .sessions()
             .api_token_by_secret("d1", now())
             .await
             .unwrap()
@@ -436,6 +443,7 @@ async fn site_api_tokens_stay_within_their_creators_role_and_lifetime(store: Tes
     );
     assert!(
         store
+            .sessions()
             .api_token_by_secret("d2", now())
             .await
             .unwrap()

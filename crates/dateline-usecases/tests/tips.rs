@@ -58,6 +58,7 @@ async fn desk(store: &TestStore) -> Desk {
     };
     let editor = ctx
         .store
+        .people()
         .create_staff(
             &staff("ed@dateline.test", "Eda Editor", Role::Editor),
             now(),
@@ -66,6 +67,7 @@ async fn desk(store: &TestStore) -> Desk {
         .unwrap();
     let contributor = ctx
         .store
+        .people()
         .create_staff(
             &staff("co@dateline.test", "Cole Contributor", Role::Contributor),
             now(),
@@ -74,6 +76,7 @@ async fn desk(store: &TestStore) -> Desk {
         .unwrap();
     let key = dateline_tips::generate_identity("Eda Editor", "today");
     ctx.store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id: Some(editor.id),
@@ -183,7 +186,7 @@ async fn tips_bad_input_is_refused_all_at_once_and_nothing_is_stored(store: Test
     )
     .await;
     assert_eq!(codes(refused.map(|_| ())), ["tip_message_missing"]);
-    assert!(desk.ctx.store.tips(None).await.unwrap().is_empty());
+    assert!(desk.ctx.store.tips().list(None).await.unwrap().is_empty());
 }
 
 async fn tips_a_tip_is_stored_encrypted_under_a_codename(store: TestStore) {
@@ -217,7 +220,14 @@ async fn tips_a_tip_is_stored_encrypted_under_a_codename(store: TestStore) {
     )
     .await
     .unwrap();
-    let tip = desk.ctx.store.tip(submitted.tip.id).await.unwrap().unwrap();
+    let tip = desk
+        .ctx
+        .store
+        .tips()
+        .tip(submitted.tip.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(tip.kind, TipKind::Correction);
     assert_eq!(tip.article_id, Some(article_id));
     assert_eq!(tip.attachment_count, 1);
@@ -231,7 +241,13 @@ async fn tips_a_tip_is_stored_encrypted_under_a_codename(store: TestStore) {
     );
     // Only the codename finds the tip again: its key is derived, never stored as typed.
     let key = submitted.codename.lookup_key(&desk.sealer.install).unwrap();
-    let found = desk.ctx.store.tip_by_codename_key(&key).await.unwrap();
+    let found = desk
+        .ctx
+        .store
+        .tips()
+        .tip_by_codename_key(&key)
+        .await
+        .unwrap();
     assert_eq!(found.map(|tip| tip.id), Some(tip.id));
     assert!(!key.contains(submitted.codename.as_str()));
 
@@ -291,7 +307,7 @@ async fn tips_follow_ups_and_replies_reach_the_tipster_and_the_newsroom(store: T
         .await
         .unwrap();
 
-    let messages = desk.ctx.store.tip_messages(tip.id).await.unwrap();
+    let messages = desk.ctx.store.tips().tip_messages(tip.id).await.unwrap();
     assert_eq!(messages.len(), 2);
     // The conversation is for both ends: the newsroom and the codename's holder.
     for message in &messages {
@@ -304,7 +320,7 @@ async fn tips_follow_ups_and_replies_reach_the_tipster_and_the_newsroom(store: T
     );
     assert_eq!(read(&tipster, &messages[1].body), "Who signed it?");
     // A note is the newsroom's alone.
-    let notes = desk.ctx.store.tip_notes(tip.id).await.unwrap();
+    let notes = desk.ctx.store.tips().tip_notes(tip.id).await.unwrap();
     assert_eq!(read(&desk.identity, &notes[0].body), "Check the registry");
     assert!(dateline_tips::decrypt(std::slice::from_ref(&tipster), &notes[0].body).is_err());
     assert_eq!(notes[0].staff_name, "Eda Editor");
@@ -336,7 +352,14 @@ async fn tips_the_desk_needs_the_right_and_leaves_a_history(store: TestStore) {
     not_permitted(tips::assign(ctx, contributor, tip.id, "1", now()).await);
     not_permitted(tips::record_view(ctx, contributor, tip.id, now()).await);
     not_permitted(tips::delete_spam(ctx, contributor, now()).await.map(|_| ()));
-    assert!(ctx.store.tip_events(tip.id).await.unwrap().is_empty());
+    assert!(
+        ctx.store
+            .tips()
+            .tip_events(tip.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let editor = &desk.editor;
     assert_eq!(
@@ -370,6 +393,7 @@ async fn tips_the_desk_needs_the_right_and_leaves_a_history(store: TestStore) {
     assert_eq!(resolved.assignee_staff_id, Some(eda.id));
     let history: Vec<String> = ctx
         .store
+        .tips()
         .tip_events(tip.id)
         .await
         .unwrap()
@@ -386,6 +410,7 @@ async fn tips_the_desk_needs_the_right_and_leaves_a_history(store: TestStore) {
     );
     let audited: Vec<String> = ctx
         .store
+        .audit()
         .audit_log(None, 10)
         .await
         .unwrap()
@@ -419,7 +444,7 @@ async fn tips_the_desk_needs_the_right_and_leaves_a_history(store: TestStore) {
         .await
         .unwrap();
     assert_eq!(tips::delete_spam(ctx, editor, now()).await.unwrap(), 2);
-    assert!(ctx.store.tips(None).await.unwrap().is_empty());
+    assert!(ctx.store.tips().list(None).await.unwrap().is_empty());
     assert!(ctx.media.get(object).await.unwrap().is_none());
 }
 
@@ -463,6 +488,7 @@ async fn tips_unlocking_a_session_is_audited_in_the_same_write(store: TestStore)
     let session = desk
         .ctx
         .store
+        .sessions()
         .create_session(eda.id, "session-hash", "csrf", limits, now())
         .await
         .unwrap();
@@ -478,6 +504,7 @@ async fn tips_unlocking_a_session_is_audited_in_the_same_write(store: TestStore)
         let ctx = ctx.clone();
         async move {
             ctx.store
+                .audit()
                 .audit_log(None, 10)
                 .await
                 .unwrap()
@@ -495,13 +522,23 @@ async fn tips_unlocking_a_session_is_audited_in_the_same_write(store: TestStore)
         .await
         .unwrap();
     assert_eq!(
-        desk.ctx.store.sealed_session_tips(session).await.unwrap(),
+        desk.ctx
+            .store
+            .tips()
+            .sealed_session_tips(session)
+            .await
+            .unwrap(),
         Some(b"sealed".to_vec())
     );
     assert_eq!(unlocked(&desk.ctx).await, 1);
     tips::lock(&desk.ctx, session).await.unwrap();
     assert_eq!(
-        desk.ctx.store.sealed_session_tips(session).await.unwrap(),
+        desk.ctx
+            .store
+            .tips()
+            .sealed_session_tips(session)
+            .await
+            .unwrap(),
         None
     );
 }

@@ -218,8 +218,8 @@ impl Metrics {
     pub async fn render(&self, state: &AppState) -> Result<String, WebError> {
         let _one_at_a_time = self.scraping.lock().await;
         let store = state.store();
-        let queues = store.queue_depths(jiff::Timestamp::now()).await?;
-        let narration = store.narration_totals().await?;
+        let queues = store.jobs().queue_depths(jiff::Timestamp::now()).await?;
+        let narration = store.narration().narration_totals().await?;
         let cache = state.cache();
         let memory = process_memory();
         let sample = Sample {

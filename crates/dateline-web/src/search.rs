@@ -73,7 +73,7 @@ impl SiteSearch {
 
     /// Whether the `changes` log holds anything this index has not applied yet.
     pub async fn is_behind(&self, store: &Store) -> Result<bool, WebError> {
-        let latest = store.latest_change_id().await?;
+        let latest = store.changes().latest_change_id().await?;
         Ok(self
             .load_cursor(store)
             .await?
@@ -109,15 +109,18 @@ impl SiteSearch {
     ) -> Result<usize, WebError> {
         let _one_at_a_time = self.sync.lock().await;
         // Taken before reading, so a change made during the rebuild is applied again afterwards.
-        let cursor = store.latest_change_id().await?;
-        let total = usize::try_from(store.article_stats().await?.published).unwrap_or(0);
+        let cursor = store.changes().latest_change_id().await?;
+        let total = usize::try_from(store.articles().article_stats().await?.published).unwrap_or(0);
         let index = self.index.clone();
         blocking(move || index.clear()).await?;
         let mut done = 0;
         let mut after_id = 0;
         progress(0, total);
         loop {
-            let batch = store.search_sources_after(after_id, REBUILD_BATCH).await?;
+            let batch = store
+                .search()
+                .search_sources_after(after_id, REBUILD_BATCH)
+                .await?;
             let Some(last) = batch.last() else {
                 break;
             };
@@ -146,11 +149,11 @@ impl SiteSearch {
         let needs_rebuild = match cursor {
             None => true,
             Some(cursor) => {
-                let earliest = store.earliest_change_id().await?;
+                let earliest = store.search().earliest_change_id().await?;
                 let index = self.index.clone();
                 let empty = blocking(move || index.doc_count()).await? == 0;
                 (earliest > 0 && cursor + 1 < earliest)
-                    || (empty && store.article_stats().await?.published > 0)
+                    || (empty && store.articles().article_stats().await?.published > 0)
             }
         };
         if needs_rebuild {
@@ -165,7 +168,7 @@ impl SiteSearch {
         let mut cursor = self.load_cursor(store).await?.unwrap_or(0);
         let mut report = SyncReport::default();
         loop {
-            let changes = store.changes_since(cursor, CHANGES_BATCH).await?;
+            let changes = store.changes().changes_since(cursor, CHANGES_BATCH).await?;
             let Some(last) = changes.last() else {
                 break;
             };
@@ -179,17 +182,27 @@ impl SiteSearch {
                         ids.insert(entity);
                     }
                     "section" => {
-                        ids.extend(store.article_ids_for(StoryFilter::Section(entity)).await?);
+                        ids.extend(
+                            store
+                                .search()
+                                .article_ids_for(StoryFilter::Section(entity))
+                                .await?,
+                        );
                     }
                     "author" => {
-                        ids.extend(store.article_ids_for(StoryFilter::Author(entity)).await?);
+                        ids.extend(
+                            store
+                                .search()
+                                .article_ids_for(StoryFilter::Author(entity))
+                                .await?,
+                        );
                     }
                     _ => {}
                 }
             }
             let ids: Vec<i64> = ids.into_iter().collect();
             for chunk in ids.chunks(REBUILD_BATCH as usize) {
-                let sources = store.search_sources_for(chunk).await?;
+                let sources = store.search().search_sources_for(chunk).await?;
                 let published: std::collections::HashSet<i64> =
                     sources.iter().map(|s| s.article_id).collect();
                 let gone: Vec<i64> = chunk
@@ -221,7 +234,7 @@ impl SiteSearch {
 
     async fn load_cursor(&self, store: &Store) -> Result<Option<i64>, WebError> {
         match &self.cursor {
-            SearchCursor::Shared => Ok(store.shared_search_cursor().await?),
+            SearchCursor::Shared => Ok(store.search().shared_search_cursor().await?),
             SearchCursor::Memory => Ok(*self
                 .in_memory_cursor
                 .lock()
@@ -239,7 +252,10 @@ impl SiteSearch {
 
     async fn save_cursor(&self, store: &Store, cursor: i64, reset: bool) -> Result<(), WebError> {
         match &self.cursor {
-            SearchCursor::Shared => Ok(store.advance_shared_search_cursor(cursor, reset).await?),
+            SearchCursor::Shared => Ok(store
+                .search()
+                .advance_shared_search_cursor(cursor, reset)
+                .await?),
             SearchCursor::Memory => {
                 *self
                     .in_memory_cursor

@@ -170,6 +170,7 @@ fn article(
 
 async fn newsroom(store: &Store) -> Newsroom {
     let politics = store
+        .site()
         .create_section(
             &SectionInput {
                 slug: "politics".into(),
@@ -182,6 +183,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         .await
         .expect("section");
     let world = store
+        .site()
         .create_section(
             &SectionInput {
                 slug: "world".into(),
@@ -194,6 +196,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         .await
         .expect("section");
     let author = store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: "ada-reporter".into(),
@@ -206,6 +209,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         .await
         .expect("author");
     let first = store
+        .articles()
         .create_article(
             &article(
                 politics.id,
@@ -219,6 +223,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         .await
         .expect("article");
     store
+        .articles()
         .create_article(
             &article(
                 politics.id,
@@ -232,6 +237,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         .await
         .expect("article");
     store
+        .articles()
         .create_article(
             &article(world.id, author.id, "summit-opens", "Summit opens", 3),
             jiff::Timestamp::now(),
@@ -364,6 +370,7 @@ async fn editing_an_article_drops_exactly_the_pages_that_show_it(store: TestStor
     let current = site
         .state
         .store()
+        .articles()
         .article(room.first)
         .await
         .expect("load")
@@ -378,6 +385,7 @@ async fn editing_an_article_drops_exactly_the_pages_that_show_it(store: TestStor
     edit.first_published_at = current.first_published_at;
     site.state
         .store()
+        .articles()
         .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
@@ -418,6 +426,7 @@ async fn moving_an_article_redirects_its_old_urls(store: TestStore) {
     let current = site
         .state
         .store()
+        .articles()
         .article(room.first)
         .await
         .expect("load")
@@ -432,6 +441,7 @@ async fn moving_an_article_redirects_its_old_urls(store: TestStore) {
     edit.first_published_at = current.first_published_at;
     site.state
         .store()
+        .articles()
         .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
@@ -446,12 +456,14 @@ async fn moving_an_article_redirects_its_old_urls(store: TestStore) {
     let section = site
         .state
         .store()
+        .site()
         .section_by_slug("politics")
         .await
         .expect("q")
         .expect("s");
     site.state
         .store()
+        .site()
         .update_section(
             section.id,
             &SectionInput {
@@ -545,6 +557,7 @@ async fn bad_input_never_fails_the_server(store: TestStore) {
 async fn long_world_section(store: &Store, room: &Newsroom) {
     for n in 0..25 {
         store
+            .articles()
             .create_article(
                 &article(
                     room.world,
@@ -619,6 +632,7 @@ async fn reference_article_from_the_demo(store: TestStore) {
     assert_eq!(
         site.state
             .store()
+            .people()
             .staff_password_hash(report.admin_id)
             .await
             .expect("hash"),

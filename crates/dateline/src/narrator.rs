@@ -47,7 +47,7 @@ pub async fn narrate_archive(ctx: &dateline_usecases::Context, follow: bool) -> 
     )?);
     let kind = dateline_core::JobKind::NarrateArticle.name();
     loop {
-        let depths = store.queue_depths(jiff::Timestamp::now()).await?;
+        let depths = store.jobs().queue_depths(jiff::Timestamp::now()).await?;
         let left = depths
             .iter()
             .find(|queue| queue.kind == kind)
@@ -211,7 +211,12 @@ mod tests {
         dateline_jobs::narration::narrate_article(&store, &media, &engines, id)
             .await
             .expect("fallback narration");
-        let before = store.article_audio(id).await.expect("audio").expect("row");
+        let before = store
+            .narration()
+            .article_audio(id)
+            .await
+            .expect("audio")
+            .expect("row");
         assert!(before.files.as_ref().expect("files").is_fallback);
 
         bring_in_neural_voice(
@@ -232,7 +237,12 @@ mod tests {
             worker.run_once().await.expect("runs"),
             "the fallback narration was queued again"
         );
-        let after = store.article_audio(id).await.expect("audio").expect("row");
+        let after = store
+            .narration()
+            .article_audio(id)
+            .await
+            .expect("audio")
+            .expect("row");
         let files = after.files.expect("files");
         assert!(!files.is_fallback, "now read by {}", files.voice);
         assert!(files.voice.contains("af_heart"), "{}", files.voice);

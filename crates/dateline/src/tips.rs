@@ -70,6 +70,7 @@ pub async fn keygen(store: &Store, request: Keygen) -> anyhow::Result<()> {
     let (staff_id, label, recovery) = match (&request.email, &request.recovery_label) {
         (Some(email), None) => {
             let member = store
+                .people()
                 .staff_by_email(email)
                 .await
                 .with_context(|| format!("no staff account has the email {email:?}"))?;
@@ -104,6 +105,7 @@ pub async fn keygen(store: &Store, request: Keygen) -> anyhow::Result<()> {
     };
     write_secret_file(&request.output, identity.file_text.as_bytes())?;
     store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id,
@@ -149,6 +151,7 @@ pub async fn setup_demo_key(
             .context("wrapping the demo identity")??;
     write_secret_file(&path, identity.file_text.as_bytes())?;
     store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id: Some(admin_id),
@@ -185,7 +188,7 @@ pub async fn export(
             .ok()
             .map(|plain| String::from_utf8_lossy(&plain).into_owned())
     };
-    let tips = store.tips(None).await?;
+    let tips = store.tips().list(None).await?;
     let (mut exported, mut unreadable) = (0, 0);
     for tip in &tips {
         let Some(message) = read(&tip.message) else {
@@ -211,7 +214,7 @@ pub async fn export(
             about.push_str(&format!("Contact: {contact}\n"));
         }
         about.push_str(&format!("\n{message}\n"));
-        for message in store.tip_messages(tip.id).await? {
+        for message in store.tips().tip_messages(tip.id).await? {
             let sender = match message.sender {
                 dateline_db::TipSender::Source => "Source",
                 dateline_db::TipSender::Newsroom => "Newsroom",
@@ -219,21 +222,21 @@ pub async fn export(
             let text = read(&message.body).unwrap_or_else(|| "(unreadable)".to_owned());
             about.push_str(&format!("\n--- {sender}, {}\n{text}\n", message.sent_at));
         }
-        for note in store.tip_notes(tip.id).await? {
+        for note in store.tips().tip_notes(tip.id).await? {
             let text = read(&note.body).unwrap_or_else(|| "(unreadable)".to_owned());
             about.push_str(&format!(
                 "\n--- Internal note by {}, {}\n{text}\n",
                 note.staff_name, note.written_at
             ));
         }
-        for event in store.tip_events(tip.id).await? {
+        for event in store.tips().tip_events(tip.id).await? {
             about.push_str(&format!(
                 "\n[{}] {}: {}",
                 event.at, event.actor_name, event.detail
             ));
         }
         write_secret_file(&folder.join("tip.txt"), about)?;
-        for attachment in store.tip_attachments(tip.id).await? {
+        for attachment in store.tips().tip_attachments(tip.id).await? {
             let description: serde_json::Value = read(&attachment.description)
                 .and_then(|text| serde_json::from_str(&text).ok())
                 .unwrap_or_default();
@@ -312,7 +315,7 @@ mod tests {
                 "only its owner reads the identity file"
             );
         }
-        let recipients = store.tip_recipients().await.expect("recipients");
+        let recipients = store.tips().tip_recipients().await.expect("recipients");
         assert_eq!(recipients.len(), 1);
         assert!(recipients[0].recovery && recipients[0].wrapped_identity.is_none());
         // A second keygen to the same file would destroy the only copy of a key.
@@ -336,6 +339,7 @@ mod tests {
             .await
             .expect("put");
         store
+            .tips()
             .create_tip(
                 &NewTip {
                     kind: TipKind::Tip,

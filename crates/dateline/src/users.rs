@@ -58,6 +58,7 @@ pub async fn create(ctx: &Context, user: NewUser) -> anyhow::Result<()> {
 pub async fn set_password_link(ctx: &Context, base_url: &str, email: &str) -> anyhow::Result<()> {
     let member = ctx
         .store
+        .people()
         .staff_by_email(email)
         .await
         .with_context(|| format!("no staff account has the email {email:?}"))?;

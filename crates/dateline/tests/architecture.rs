@@ -162,6 +162,72 @@ fn the_store_reads_no_clock() {
     assert!(offenders.is_empty(), "{}", offenders.join("\n"));
 }
 
+/// Issue 13: the store is split by area. `Store` itself only opens, migrates and closes the
+/// database and hands out its areas (`store.comments()`, `store.tips()`, …); a new query goes
+/// into the area it belongs to, so `Store` does not grow back into one object with every method.
+#[test]
+fn the_store_hands_out_areas_and_holds_no_queries_of_its_own() {
+    let root = workspace_root();
+    let lifecycle = [
+        "open",
+        "open_existing",
+        "open_postgres",
+        "backend_kind",
+        "postgres_pool",
+        "migrate",
+        "close",
+        "pool_use",
+        "schema_is_current",
+        "export_snapshot",
+        "begin_export_load",
+    ];
+    let mut areas = Vec::new();
+    let mut offenders = Vec::new();
+    for (path, code) in code_above_tests(&root.join("crates/dateline-db/src")) {
+        if path.file_name().is_some_and(|name| name == "testing.rs") {
+            continue;
+        }
+        for block in code.split("\nimpl Store {\n").skip(1) {
+            let block = block.split("\n}\n").next().unwrap_or("");
+            for line in block.lines() {
+                let Some(signature) = line
+                    .strip_prefix("    pub fn ")
+                    .or_else(|| line.strip_prefix("    pub async fn "))
+                else {
+                    continue;
+                };
+                let name = signature.split('(').next().unwrap_or("");
+                if signature.ends_with("<'_> {") && signature.starts_with(&format!("{name}(&self)"))
+                {
+                    areas.push(name.to_owned());
+                } else if !lifecycle.contains(&name) {
+                    offenders.push(format!("{}: Store::{name}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "these belong in an area of the store (crates/dateline-db/src/areas.rs):\n{}",
+        offenders.join("\n")
+    );
+    // The parse found the areas at all, so an empty list of offenders means something.
+    for expected in [
+        "articles",
+        "people",
+        "sessions",
+        "comments",
+        "tips",
+        "narration",
+        "jobs",
+    ] {
+        assert!(
+            areas.iter().any(|area| area == expected),
+            "no `{expected}()` area among {areas:?}"
+        );
+    }
+}
+
 /// Every Rust file under `folder` with the code above its first `#[cfg(test)]`: tests may read
 /// the clock, the code they test may not.
 fn code_above_tests(folder: &Path) -> Vec<(PathBuf, String)> {

@@ -200,6 +200,7 @@ async fn acknowledged_writes_survive_a_kill(database_url: String) {
     let mut stored: HashMap<String, u32> = HashMap::new();
     for &reader in &reader_ids {
         let export = store
+            .people()
             .reader_export(reader)
             .await
             .expect("the reader's comments");

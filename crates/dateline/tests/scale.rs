@@ -81,6 +81,7 @@ async fn admin(port: u16, method: &str, path: &str, json: serde_json::Value) -> 
 async fn newsroom(store: &Store) {
     let (politics, author) = dateline_db::testing::politics_desk(store).await;
     let business = store
+        .site()
         .create_section(
             &dateline_db::SectionInput {
                 slug: "business".into(),
@@ -114,11 +115,13 @@ async fn newsroom(store: &Store) {
         };
         input.first_published_at = Some(jiff::Timestamp::now());
         store
+            .articles()
             .create_article(&input, jiff::Timestamp::now())
             .await
             .expect("article");
     }
     let editor = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: "desk@news.example".into(),
@@ -132,6 +135,7 @@ async fn newsroom(store: &Store) {
         .await
         .expect("editor");
     store
+        .sessions()
         .create_api_token(
             "scale test",
             Role::Editor,
@@ -350,7 +354,7 @@ async fn three_nodes_behind_varnish_share_one_site() {
         "node 3 acknowledged tips before it died"
     );
     assert_eq!(
-        store.tips(None).await.expect("tips").len(),
+        store.tips().list(None).await.expect("tips").len(),
         10 + acknowledged.len(),
         "every acknowledged tip is stored, and nothing else"
     );

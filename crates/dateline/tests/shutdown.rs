@@ -150,7 +150,7 @@ async fn sigterm_finishes_what_was_accepted(database_url: String) {
         !std::path::Path::new(&format!("/proc/{worker}")).exists(),
         "the narration worker stopped with serve"
     );
-    let jobs = store.job_counts().await.expect("job counts");
+    let jobs = store.jobs().job_counts().await.expect("job counts");
     assert!(
         !jobs
             .iter()
@@ -164,18 +164,28 @@ async fn sigterm_finishes_what_was_accepted(database_url: String) {
         "the article narrated after the restart",
         Duration::from_secs(240),
         async || {
-            let audio = store.article_audio(article_id).await.ok().flatten()?;
+            let audio = store
+                .narration()
+                .article_audio(article_id)
+                .await
+                .ok()
+                .flatten()?;
             matches!(audio.status, AudioStatus::Ready | AudioStatus::Fallback).then_some(())
         },
     )
     .await;
     site.stop();
-    let totals = store.narration_totals().await.expect("narration totals");
+    let totals = store
+        .narration()
+        .narration_totals()
+        .await
+        .expect("narration totals");
     assert_eq!(
         totals.narrations, 1,
         "the article was synthesised once, not again after the restart"
     );
     let depths = store
+        .jobs()
         .queue_depths(jiff::Timestamp::now())
         .await
         .expect("queue");
@@ -184,7 +194,11 @@ async fn sigterm_finishes_what_was_accepted(database_url: String) {
         "nothing left held: {depths:?}"
     );
     for (reader, marker) in stored_markers {
-        let export = store.reader_export(reader).await.expect("the comments");
+        let export = store
+            .people()
+            .reader_export(reader)
+            .await
+            .expect("the comments");
         let stored = export
             .comments
             .iter()

@@ -50,13 +50,18 @@ async fn a_killed_narration_worker_leaves_the_site_serving_and_the_article_is_na
         "the article narrated",
         Duration::from_secs(240),
         async || {
-            let audio = store.article_audio(article_id).await.ok().flatten()?;
+            let audio = store
+                .narration()
+                .article_audio(article_id)
+                .await
+                .ok()
+                .flatten()?;
             matches!(audio.status, AudioStatus::Ready | AudioStatus::Fallback).then_some(audio)
         },
     )
     .await;
     assert!(audio.files.is_some(), "the narration has its audio files");
-    let jobs = store.job_counts().await.expect("job counts");
+    let jobs = store.jobs().job_counts().await.expect("job counts");
     assert!(
         !jobs
             .iter()

@@ -36,6 +36,7 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
     let mut input = article_input(politics.id, "petro-invited", &[cy.id, ann.id, bo.id]);
     input.hero_image_id = Some(photo.id);
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -54,7 +55,12 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
     assert_eq!(article.updated_at, first_published_at);
     assert!(article.created_at <= article.updated_at);
 
-    let page = store.article_page(article.id).await.unwrap().unwrap();
+    let page = store
+        .articles()
+        .article_page(article.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(page.article, article);
     assert_eq!(page.section, politics);
     assert_eq!(page.authors, vec![cy.clone(), ann.clone(), bo.clone()]);
@@ -64,13 +70,19 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
     // A new byline order is stored as given.
     input.author_ids = vec![bo.id, cy.id];
     store
+        .articles()
         .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
-    let page = store.article_page(article.id).await.unwrap().unwrap();
+    let page = store
+        .articles()
+        .article_page(article.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(page.authors, vec![bo, cy]);
     assert_eq!(
-        store.article_stats().await.unwrap(),
+        store.articles().article_stats().await.unwrap(),
         ArticleStats {
             total: 1,
             published: 1
@@ -81,7 +93,7 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
 async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
-    assert_eq!(store.tag_by_slug("colombia").await.unwrap(), None);
+    assert_eq!(store.site().tag_by_slug("colombia").await.unwrap(), None);
 
     let mut first = article_input(politics.id, "petro-invited", &[ann.id]);
     first.tags = [
@@ -95,16 +107,32 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     .map(str::to_owned)
     .to_vec();
     let first = store
+        .articles()
         .create_article(&first, jiff::Timestamp::now())
         .await
         .unwrap();
 
-    let colombia = store.tag_by_slug("colombia").await.unwrap().unwrap();
+    let colombia = store.site().tag_by_slug("colombia").await.unwrap().unwrap();
     assert_eq!(colombia.name, "Colombia");
-    let united_states = store.tag_by_slug("united-states").await.unwrap().unwrap();
+    let united_states = store
+        .site()
+        .tag_by_slug("united-states")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(united_states.name, "United States");
-    let diplomacy = store.tag_by_slug("diplomacy").await.unwrap().unwrap();
-    let page = store.article_page(first.id).await.unwrap().unwrap();
+    let diplomacy = store
+        .site()
+        .tag_by_slug("diplomacy")
+        .await
+        .unwrap()
+        .unwrap();
+    let page = store
+        .articles()
+        .article_page(first.id)
+        .await
+        .unwrap()
+        .unwrap();
     // Duplicates in the input collapse; a name without a slug is dropped; listed by name.
     assert_eq!(
         page.tags,
@@ -115,14 +143,20 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     let mut second = article_input(politics.id, "trade-talks", &[ann.id]);
     second.tags = ["DIPLOMACY", "Trade"].map(str::to_owned).to_vec();
     let second = store
+        .articles()
         .create_article(&second, jiff::Timestamp::now())
         .await
         .unwrap();
-    let trade = store.tag_by_slug("trade").await.unwrap().unwrap();
-    let page = store.article_page(second.id).await.unwrap().unwrap();
+    let trade = store.site().tag_by_slug("trade").await.unwrap().unwrap();
+    let page = store
+        .articles()
+        .article_page(second.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(page.tags, vec![diplomacy.clone(), trade]);
     assert_eq!(
-        store.tag_by_slug("diplomacy").await.unwrap(),
+        store.site().tag_by_slug("diplomacy").await.unwrap(),
         Some(diplomacy)
     );
 
@@ -130,13 +164,19 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     let mut edit = article_input(politics.id, "petro-invited", &[ann.id]);
     edit.tags = vec!["Colombia".to_owned()];
     store
+        .articles()
         .update_article(first.id, first.version, &edit, jiff::Timestamp::now())
         .await
         .unwrap();
-    let page = store.article_page(first.id).await.unwrap().unwrap();
+    let page = store
+        .articles()
+        .article_page(first.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(page.tags, vec![colombia]);
     assert_eq!(
-        store.tag_by_slug("united-states").await.unwrap(),
+        store.site().tag_by_slug("united-states").await.unwrap(),
         Some(united_states)
     );
 }
@@ -153,6 +193,7 @@ async fn reading_minutes_count_words_and_the_hero_picture(store: TestStore) {
     input.body = body;
     input.hero_image_id = Some(photo.id);
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -160,6 +201,7 @@ async fn reading_minutes_count_words_and_the_hero_picture(store: TestStore) {
 
     input.hero_image_id = None;
     let article = store
+        .articles()
         .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -167,6 +209,7 @@ async fn reading_minutes_count_words_and_the_hero_picture(store: TestStore) {
 
     input.body = "Brief.".to_owned();
     let article = store
+        .articles()
         .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -204,6 +247,7 @@ async fn the_reference_article_reads_in_three_minutes(store: TestStore) {
     input.body = reference_body();
     input.hero_image_id = Some(photo.id);
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -219,6 +263,7 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.first_published_at = Some(published);
     let v1 = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -231,6 +276,7 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     input.first_published_at = Some(hours_after_base(5));
     input.updated_at = Some(hours_after_base(3));
     let v2 = store
+        .articles()
         .update_article(v1.id, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -242,6 +288,7 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
 
     // Unpublishing and publishing again are saves too, and still keep the first time.
     let v3 = store
+        .articles()
         .set_article_status(v1.id, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -249,6 +296,7 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     assert_eq!(v3.status, ArticleStatus::Unpublished);
     assert_eq!(v3.first_published_at, Some(published));
     let v4 = store
+        .articles()
         .set_article_status(v1.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -257,12 +305,13 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
 
     input.first_published_at = None;
     let v5 = store
+        .articles()
         .update_article(v1.id, 4, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(v5.version, 5);
     assert_eq!(v5.first_published_at, Some(published));
-    assert_eq!(store.article(v1.id).await.unwrap(), Some(v5));
+    assert_eq!(store.articles().article(v1.id).await.unwrap(), Some(v5));
 }
 
 async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
@@ -272,6 +321,7 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     let mut input = article_input(politics.id, "in-the-works", &[]);
     input.status = ArticleStatus::Draft;
     let draft = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -283,6 +333,7 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     input.status = ArticleStatus::Published;
     let before = jiff::Timestamp::now() - SignedDuration::from_secs(1);
     let published = store
+        .articles()
         .update_article(draft.id, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -294,11 +345,13 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     let mut other = article_input(politics.id, "another-draft", &[ann.id]);
     other.status = ArticleStatus::InReview;
     let other = store
+        .articles()
         .create_article(&other, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(other.first_published_at, None);
     let other = store
+        .articles()
         .set_article_status(other.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -306,7 +359,7 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     assert_eq!(other.version, 2);
     assert!(other.first_published_at.unwrap() >= before);
     assert_eq!(
-        store.article_stats().await.unwrap(),
+        store.articles().article_stats().await.unwrap(),
         ArticleStats {
             total: 2,
             published: 2
@@ -314,6 +367,7 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     );
 
     let error = store
+        .articles()
         .set_article_status(9_999, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap_err();
@@ -329,16 +383,18 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
     let v1 = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     input.headline = "First editor's headline".to_owned();
     let v2 = store
+        .articles()
         .update_article(v1.id, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap();
-    let page_before = store.article_page(v1.id).await.unwrap().unwrap();
-    let change_before = store.latest_change_id().await.unwrap();
+    let page_before = store.articles().article_page(v1.id).await.unwrap().unwrap();
+    let change_before = store.changes().latest_change_id().await.unwrap();
 
     // A second editor started from version 1 and changes everything.
     let mut stale = article_input(world.id, "petro-rebuffed", &[bo.id]);
@@ -346,6 +402,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     stale.tags = vec!["Venezuela".to_owned()];
     stale.status = ArticleStatus::Draft;
     let error = store
+        .articles()
         .update_article(v1.id, 1, &stale, jiff::Timestamp::now())
         .await
         .unwrap_err();
@@ -355,6 +412,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     );
     // A version from the future is just as stale.
     let error = store
+        .articles()
         .update_article(v1.id, 7, &stale, jiff::Timestamp::now())
         .await
         .unwrap_err();
@@ -364,12 +422,15 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     );
 
     assert_eq!(
-        store.article_page(v1.id).await.unwrap().unwrap(),
+        store.articles().article_page(v1.id).await.unwrap().unwrap(),
         page_before
     );
-    assert_eq!(store.article(v1.id).await.unwrap(), Some(v2));
-    assert_eq!(store.tag_by_slug("venezuela").await.unwrap(), None);
-    assert_eq!(store.latest_change_id().await.unwrap(), change_before);
+    assert_eq!(store.articles().article(v1.id).await.unwrap(), Some(v2));
+    assert_eq!(store.site().tag_by_slug("venezuela").await.unwrap(), None);
+    assert_eq!(
+        store.changes().latest_change_id().await.unwrap(),
+        change_before
+    );
     assert_eq!(
         resolve(&store, "politics", "petro-invited").await,
         At::Found(v1.id)
@@ -380,6 +441,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     );
 
     let error = store
+        .articles()
         .update_article(9_999, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap_err();
@@ -402,6 +464,7 @@ async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore)
     for round in 0..10 {
         let slug = format!("contested-{round}");
         let article = store
+            .articles()
             .create_article(
                 &article_input(politics.id, &slug, &[ann.id]),
                 jiff::Timestamp::now(),
@@ -418,6 +481,7 @@ async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore)
             saves.push(tokio::spawn(async move {
                 barrier.wait().await;
                 store
+                    .articles()
                     .update_article(article.id, 1, &input, jiff::Timestamp::now())
                     .await
             }));
@@ -431,7 +495,7 @@ async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore)
                 Err(other) => panic!("expected a conflict, got {other:?}"),
             }
         }
-        let stored = store.article(article.id).await.unwrap().unwrap();
+        let stored = store.articles().article(article.id).await.unwrap().unwrap();
         assert_eq!(
             (winners.len(), stored.version),
             (1, 2),
@@ -466,6 +530,7 @@ async fn invalid_articles_are_refused(store: TestStore) {
         .zip(expected)
     {
         let error = store
+            .articles()
             .create_article(&input, jiff::Timestamp::now())
             .await
             .unwrap_err();
@@ -479,24 +544,26 @@ async fn invalid_articles_are_refused(store: TestStore) {
             input.slug
         );
     }
-    assert_eq!(store.latest_change_id().await.unwrap(), 2);
-    assert_eq!(store.article_stats().await.unwrap().total, 0);
+    assert_eq!(store.changes().latest_change_id().await.unwrap(), 2);
+    assert_eq!(store.articles().article_stats().await.unwrap().total, 0);
 
     // A draft may wait for its byline; publishing it may not.
     let mut draft = article_input(politics.id, "no-byline-yet", &[]);
     draft.status = ArticleStatus::Draft;
     let draft_article = store
+        .articles()
         .create_article(&draft, jiff::Timestamp::now())
         .await
         .unwrap();
     draft.status = ArticleStatus::Published;
     let error = store
+        .articles()
         .update_article(draft_article.id, 1, &draft, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Refused(_)), "{error:?}");
     assert_eq!(
-        store.article(draft_article.id).await.unwrap(),
+        store.articles().article(draft_article.id).await.unwrap(),
         Some(draft_article)
     );
 }
@@ -506,26 +573,32 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
     let world = section(&store, "world", 2).await;
     let ann = author(&store, "ann-lee").await;
     let first = store
+        .articles()
         .create_article(
             &article_input(politics.id, "summit", &[ann.id]),
             jiff::Timestamp::now(),
         )
         .await
         .unwrap();
-    let change_before = store.latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_change_id().await.unwrap();
 
     let mut again = article_input(politics.id, "summit", &[ann.id]);
     again.tags = vec!["Orphan".to_owned()];
     let error = store
+        .articles()
         .create_article(&again, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
-    assert_eq!(store.latest_change_id().await.unwrap(), change_before);
-    assert_eq!(store.tag_by_slug("orphan").await.unwrap(), None);
+    assert_eq!(
+        store.changes().latest_change_id().await.unwrap(),
+        change_before
+    );
+    assert_eq!(store.site().tag_by_slug("orphan").await.unwrap(), None);
 
     // Another section may use the same slug.
     let elsewhere = store
+        .articles()
         .create_article(
             &article_input(world.id, "summit", &[ann.id]),
             jiff::Timestamp::now(),
@@ -536,6 +609,7 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
 
     // Renaming into a taken slug is a duplicate too, and leaves the article as it was.
     let other = store
+        .articles()
         .create_article(
             &article_input(politics.id, "other", &[ann.id]),
             jiff::Timestamp::now(),
@@ -543,6 +617,7 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
         .await
         .unwrap();
     let error = store
+        .articles()
         .update_article(
             other.id,
             other.version,
@@ -552,7 +627,10 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
-    assert_eq!(store.article(other.id).await.unwrap(), Some(other));
+    assert_eq!(
+        store.articles().article(other.id).await.unwrap(),
+        Some(other)
+    );
     assert_eq!(
         resolve(&store, "politics", "summit").await,
         At::Found(first.id)

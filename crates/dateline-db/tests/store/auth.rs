@@ -28,6 +28,7 @@ fn start() -> Timestamp {
 
 async fn staff(store: &TestStore, email: &str, role: Role) -> StaffMember {
     store
+        .people()
         .create_staff(
             &NewStaff {
                 email: email.to_owned(),
@@ -50,31 +51,47 @@ async fn sessions_expire_idle_out_and_end_on_revocation(store: TestStore) {
     let ana = staff(&store, "ana@example.org", Role::Author).await;
     let t0 = start();
     let id = store
+        .sessions()
         .create_session(ana.id, "hash-a", "csrf-a", LIMITS, t0)
         .await
         .unwrap();
-    let session = store.session("hash-a", LIMITS, t0).await.unwrap().unwrap();
+    let session = store
+        .sessions()
+        .session("hash-a", LIMITS, t0)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(session.id, id);
     assert_eq!(session.staff, ana);
     assert_eq!(session.csrf_token, "csrf-a");
     assert_eq!(session.expires_at, t0 + LIMITS.lifetime);
-    assert!(store.session("hash-b", LIMITS, t0).await.unwrap().is_none());
+    assert!(
+        store
+            .sessions()
+            .session("hash-b", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Idle for longer than the idle timeout: gone; kept alive by use: still there.
     let idle = t0 + SignedDuration::from_mins(61);
     assert!(
         store
+            .sessions()
             .session("hash-a", LIMITS, idle)
             .await
             .unwrap()
             .is_none()
     );
     store
+        .sessions()
         .touch_session(id, t0 + SignedDuration::from_mins(50))
         .await
         .unwrap();
     assert!(
         store
+            .sessions()
             .session("hash-a", LIMITS, idle)
             .await
             .unwrap()
@@ -84,11 +101,13 @@ async fn sessions_expire_idle_out_and_end_on_revocation(store: TestStore) {
     // Past the absolute lifetime, however busy.
     let late = t0 + SignedDuration::from_hours(12) + SignedDuration::from_secs(1);
     store
+        .sessions()
         .touch_session(id, late - SignedDuration::from_secs(5))
         .await
         .unwrap();
     assert!(
         store
+            .sessions()
             .session("hash-a", LIMITS, late)
             .await
             .unwrap()
@@ -96,11 +115,19 @@ async fn sessions_expire_idle_out_and_end_on_revocation(store: TestStore) {
     );
 
     store
+        .sessions()
         .create_session(ana.id, "hash-c", "csrf-c", LIMITS, t0)
         .await
         .unwrap();
-    store.revoke_session("hash-c", t0).await.unwrap();
-    assert!(store.session("hash-c", LIMITS, t0).await.unwrap().is_none());
+    store.sessions().revoke_session("hash-c", t0).await.unwrap();
+    assert!(
+        store
+            .sessions()
+            .session("hash-c", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn password_change_and_disabling_sign_out_everywhere(store: TestStore) {
@@ -108,43 +135,87 @@ async fn password_change_and_disabling_sign_out_everywhere(store: TestStore) {
     let ana = staff(&store, "ana@example.org", Role::Author).await;
     let t0 = start();
     let here = store
+        .sessions()
         .create_session(ana.id, "here", "c1", LIMITS, t0)
         .await
         .unwrap();
     store
+        .sessions()
         .create_session(ana.id, "phone", "c2", LIMITS, t0)
         .await
         .unwrap();
     store
+        .people()
         .change_staff_password(ana.id, "$argon2id$new", Some(here), &actor(&ana), t0)
         .await
         .unwrap();
-    assert!(store.session("here", LIMITS, t0).await.unwrap().is_some());
-    assert!(store.session("phone", LIMITS, t0).await.unwrap().is_none());
+    assert!(
+        store
+            .sessions()
+            .session("here", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .sessions()
+            .session("phone", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
-        store.staff_password_hash(ana.id).await.unwrap().as_deref(),
+        store
+            .people()
+            .staff_password_hash(ana.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("$argon2id$new")
     );
 
     let disabled = store
+        .people()
         .set_staff_disabled(ana.id, true, &actor(&admin), t0)
         .await
         .unwrap();
     assert!(disabled.disabled_at.is_some());
-    assert!(store.session("here", LIMITS, t0).await.unwrap().is_none());
+    assert!(
+        store
+            .sessions()
+            .session("here", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // A new session row for a disabled account never loads either.
     store
+        .sessions()
         .create_session(ana.id, "sneaky", "c3", LIMITS, t0)
         .await
         .unwrap();
-    assert!(store.session("sneaky", LIMITS, t0).await.unwrap().is_none());
+    assert!(
+        store
+            .sessions()
+            .session("sneaky", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let enabled = store
+        .people()
         .set_staff_disabled(ana.id, false, &actor(&admin), t0)
         .await
         .unwrap();
     assert_eq!(enabled.disabled_at, None);
     assert!(
-        store.session("here", LIMITS, t0).await.unwrap().is_none(),
+        store
+            .sessions()
+            .session("here", LIMITS, t0)
+            .await
+            .unwrap()
+            .is_none(),
         "re-enabling does not bring revoked sessions back"
     );
 }
@@ -155,6 +226,7 @@ async fn sign_in_attempts_are_counted_per_side_and_window(store: TestStore) {
     for n in 1..=3 {
         assert_eq!(
             store
+                .sessions()
                 .count_sign_in_attempt(SignInSide::Staff, "digest-a", window, t0)
                 .await
                 .unwrap(),
@@ -164,6 +236,7 @@ async fn sign_in_attempts_are_counted_per_side_and_window(store: TestStore) {
     // Readers and staff are counted apart, and so is every other account name.
     assert_eq!(
         store
+            .sessions()
             .count_sign_in_attempt(SignInSide::Reader, "digest-a", window, t0)
             .await
             .unwrap(),
@@ -171,6 +244,7 @@ async fn sign_in_attempts_are_counted_per_side_and_window(store: TestStore) {
     );
     assert_eq!(
         store
+            .sessions()
             .count_sign_in_attempt(SignInSide::Staff, "digest-b", window, t0)
             .await
             .unwrap(),
@@ -180,6 +254,7 @@ async fn sign_in_attempts_are_counted_per_side_and_window(store: TestStore) {
     let later = t0 + SignedDuration::from_mins(59);
     assert_eq!(
         store
+            .sessions()
             .count_sign_in_attempt(SignInSide::Staff, "digest-a", window, later)
             .await
             .unwrap(),
@@ -188,6 +263,7 @@ async fn sign_in_attempts_are_counted_per_side_and_window(store: TestStore) {
     let next_window = t0 + SignedDuration::from_mins(61);
     assert_eq!(
         store
+            .sessions()
             .count_sign_in_attempt(SignInSide::Staff, "digest-a", window, next_window)
             .await
             .unwrap(),
@@ -200,6 +276,7 @@ async fn sign_in_attempts_are_counted_per_side_and_window(store: TestStore) {
             let store = store.store.clone();
             tokio::spawn(async move {
                 store
+                    .sessions()
                     .count_sign_in_attempt(SignInSide::Staff, "digest-c", window, t0)
                     .await
                     .unwrap()
@@ -220,23 +297,28 @@ async fn a_password_change_revokes_every_unused_link(store: TestStore) {
     let t0 = start();
     let in_a_day = t0 + SignedDuration::from_hours(24);
     store
+        .sessions()
         .create_password_link(ana.id, "forgotten-link", in_a_day, &actor(&admin), t0)
         .await
         .unwrap();
     store
+        .sessions()
         .create_session(ana.id, "this-device", "c", LIMITS, t0)
         .await
         .unwrap();
     store
+        .sessions()
         .create_session(ana.id, "other-device", "c", LIMITS, t0)
         .await
         .unwrap();
     let this_device = store
+        .sessions()
         .session("this-device", LIMITS, t0)
         .await
         .unwrap()
         .unwrap();
     store
+        .people()
         .change_staff_password(
             ana.id,
             "$argon2id$new",
@@ -248,6 +330,7 @@ async fn a_password_change_revokes_every_unused_link(store: TestStore) {
         .unwrap();
     assert!(
         store
+            .sessions()
             .password_link_staff("forgotten-link", t0)
             .await
             .unwrap()
@@ -256,16 +339,23 @@ async fn a_password_change_revokes_every_unused_link(store: TestStore) {
     );
     assert!(matches!(
         store
+            .sessions()
             .use_password_link("forgotten-link", "$argon2id$attacker", t0)
             .await,
         Err(DbError::NotFound)
     ));
     assert_eq!(
-        store.staff_password_hash(ana.id).await.unwrap().as_deref(),
+        store
+            .people()
+            .staff_password_hash(ana.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("$argon2id$new")
     );
     assert!(
         store
+            .sessions()
             .session("this-device", LIMITS, t0)
             .await
             .unwrap()
@@ -273,6 +363,7 @@ async fn a_password_change_revokes_every_unused_link(store: TestStore) {
     );
     assert!(
         store
+            .sessions()
             .session("other-device", LIMITS, t0)
             .await
             .unwrap()
@@ -286,15 +377,18 @@ async fn password_links_are_single_use_and_expire(store: TestStore) {
     let t0 = start();
     let in_a_day = t0 + SignedDuration::from_hours(24);
     store
+        .sessions()
         .create_session(ana.id, "old-session", "c", LIMITS, t0)
         .await
         .unwrap();
     store
+        .sessions()
         .create_password_link(ana.id, "link-1", in_a_day, &actor(&admin), t0)
         .await
         .unwrap();
     assert_eq!(
         store
+            .sessions()
             .password_link_staff("link-1", t0)
             .await
             .unwrap()
@@ -303,32 +397,44 @@ async fn password_links_are_single_use_and_expire(store: TestStore) {
     );
     // A second link supersedes the first.
     store
+        .sessions()
         .create_password_link(ana.id, "link-2", in_a_day, &actor(&admin), t0)
         .await
         .unwrap();
     assert!(
         store
+            .sessions()
             .password_link_staff("link-1", t0)
             .await
             .unwrap()
             .is_none()
     );
     assert!(matches!(
-        store.use_password_link("link-1", "$argon2id$x", t0).await,
+        store
+            .sessions()
+            .use_password_link("link-1", "$argon2id$x", t0)
+            .await,
         Err(DbError::NotFound)
     ));
 
     let used = store
+        .sessions()
         .use_password_link("link-2", "$argon2id$chosen", t0)
         .await
         .unwrap();
     assert_eq!(used.id, ana.id);
     assert_eq!(
-        store.staff_password_hash(ana.id).await.unwrap().as_deref(),
+        store
+            .people()
+            .staff_password_hash(ana.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("$argon2id$chosen")
     );
     assert!(
         store
+            .sessions()
             .session("old-session", LIMITS, t0)
             .await
             .unwrap()
@@ -336,18 +442,21 @@ async fn password_links_are_single_use_and_expire(store: TestStore) {
     );
     assert!(matches!(
         store
+            .sessions()
             .use_password_link("link-2", "$argon2id$again", t0)
             .await,
         Err(DbError::NotFound)
     ));
 
     store
+        .sessions()
         .create_password_link(ana.id, "link-3", in_a_day, &actor(&admin), t0)
         .await
         .unwrap();
     let expired = in_a_day + SignedDuration::from_secs(1);
     assert!(
         store
+            .sessions()
             .password_link_staff("link-3", expired)
             .await
             .unwrap()
@@ -355,12 +464,14 @@ async fn password_links_are_single_use_and_expire(store: TestStore) {
     );
     assert!(matches!(
         store
+            .sessions()
             .use_password_link("link-3", "$argon2id$late", expired)
             .await,
         Err(DbError::NotFound)
     ));
 
     let actions: Vec<String> = store
+        .audit()
         .audit_for("staff", ana.id)
         .await
         .unwrap()
@@ -384,6 +495,7 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
     let t0 = start();
     let in_90_days = t0 + dateline_db::API_TOKEN_DEFAULT_LIFETIME;
     let refused = store
+        .sessions()
         .create_api_token(
             "too strong",
             Role::Admin,
@@ -396,6 +508,7 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
     assert!(matches!(refused, Err(DbError::Refused(_))), "{refused:?}");
     assert!(matches!(
         store
+            .sessions()
             .create_api_token("  ", Role::Author, "s0", in_90_days, &actor(&editor), t0)
             .await,
         Err(DbError::Refused(_))
@@ -405,12 +518,14 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
     for expires in [t0, t0 + SignedDuration::from_hours(24 * 367)] {
         assert!(matches!(
             store
+                .sessions()
                 .create_api_token("odd", Role::Author, "s0", expires, &actor(&editor), t0)
                 .await,
             Err(DbError::Refused(_))
         ));
     }
     let token = store
+        .sessions()
         .create_api_token(
             "Wire importer",
             Role::Author,
@@ -428,18 +543,31 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
     assert_eq!(token.created_by_name, "ed");
     assert_eq!(token.last_used_at, None);
 
-    let (found, acting) = store.api_token_by_secret("s1", t0).await.unwrap().unwrap();
+    let (found, acting) = store
+        .sessions()
+        .api_token_by_secret("s1", t0)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.id, token.id);
     assert_eq!(acting.id, editor.id);
     assert_eq!(
-        store.api_tokens().await.unwrap()[0].last_used_at,
+        store.sessions().api_tokens().await.unwrap()[0].last_used_at,
         Some(t0),
         "use is noted"
     );
-    assert!(store.api_token_by_secret("s2", t0).await.unwrap().is_none());
+    assert!(
+        store
+            .sessions()
+            .api_token_by_secret("s2", t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Checked on every use: a second past its expiry, the token opens nothing.
     assert!(
         store
+            .sessions()
             .api_token_by_secret("s1", in_90_days - SignedDuration::from_secs(1))
             .await
             .unwrap()
@@ -447,6 +575,7 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
     );
     assert!(
         store
+            .sessions()
             .api_token_by_secret("s1", in_90_days)
             .await
             .unwrap()
@@ -455,27 +584,59 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
 
     // The creator's account being disabled stops the token.
     store
+        .people()
         .set_staff_disabled(editor.id, true, &actor(&admin), t0)
         .await
         .unwrap();
-    assert!(store.api_token_by_secret("s1", t0).await.unwrap().is_none());
+    assert!(
+        store
+            .sessions()
+            .api_token_by_secret("s1", t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
     store
+        .people()
         .set_staff_disabled(editor.id, false, &actor(&admin), t0)
         .await
         .unwrap();
-    assert!(store.api_token_by_secret("s1", t0).await.unwrap().is_some());
+    assert!(
+        store
+            .sessions()
+            .api_token_by_secret("s1", t0)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     store
+        .sessions()
         .revoke_api_token(token.id, &actor(&admin), t0)
         .await
         .unwrap();
-    assert!(store.api_token_by_secret("s1", t0).await.unwrap().is_none());
+    assert!(
+        store
+            .sessions()
+            .api_token_by_secret("s1", t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(matches!(
-        store.revoke_api_token(token.id, &actor(&admin), t0).await,
+        store
+            .sessions()
+            .revoke_api_token(token.id, &actor(&admin), t0)
+            .await,
         Err(DbError::NotFound)
     ));
-    assert!(store.api_tokens().await.unwrap()[0].revoked_at.is_some());
+    assert!(
+        store.sessions().api_tokens().await.unwrap()[0]
+            .revoked_at
+            .is_some()
+    );
     let actions: Vec<String> = store
+        .audit()
         .audit_for("api_token", token.id)
         .await
         .unwrap()
@@ -489,6 +650,7 @@ async fn staff_changes_are_audited_and_keep_one_admin(store: TestStore) {
     let t0 = start();
     let admin = staff(&store, "boss@example.org", Role::Admin).await;
     let ana = store
+        .people()
         .create_staff_as(
             &actor(&admin),
             &NewStaff {
@@ -503,6 +665,7 @@ async fn staff_changes_are_audited_and_keep_one_admin(store: TestStore) {
         .await
         .unwrap();
     let promoted = store
+        .people()
         .set_staff_role(ana.id, Role::Editor, &actor(&admin), t0)
         .await
         .unwrap();
@@ -511,25 +674,32 @@ async fn staff_changes_are_audited_and_keep_one_admin(store: TestStore) {
     // The only admin can neither be demoted nor disabled.
     for refused in [
         store
+            .people()
             .set_staff_role(admin.id, Role::Editor, &actor(&admin), t0)
             .await,
         store
+            .people()
             .set_staff_disabled(admin.id, true, &actor(&admin), t0)
             .await,
     ] {
         assert!(matches!(refused, Err(DbError::Refused(_))), "{refused:?}");
     }
-    assert_eq!(store.staff_by_id(admin.id).await.unwrap().role, Role::Admin);
+    assert_eq!(
+        store.people().staff_by_id(admin.id).await.unwrap().role,
+        Role::Admin
+    );
     store
+        .people()
         .set_staff_role(ana.id, Role::Admin, &actor(&admin), t0)
         .await
         .unwrap();
     store
+        .people()
         .set_staff_role(admin.id, Role::Editor, &actor(&ana), t0)
         .await
         .unwrap();
 
-    let log = store.audit_for("staff", ana.id).await.unwrap();
+    let log = store.audit().audit_for("staff", ana.id).await.unwrap();
     let summary: Vec<(String, String, Option<i64>)> = log
         .iter()
         .map(|e| (e.action.clone(), e.detail.clone(), e.actor.staff_id))
@@ -554,7 +724,7 @@ async fn staff_changes_are_audited_and_keep_one_admin(store: TestStore) {
             ),
         ]
     );
-    let boss_log = store.audit_for("staff", admin.id).await.unwrap();
+    let boss_log = store.audit().audit_for("staff", admin.id).await.unwrap();
     assert_eq!(
         boss_log.len(),
         1,

@@ -23,16 +23,24 @@ async fn authors_are_created_listed_by_name_and_updated(store: TestStore) {
     assert_eq!(james.role, "Correspondent");
     assert_eq!(james.bio, "James Thompson reports.");
 
-    assert_eq!(store.authors().await.unwrap(), vec![james.clone(), zoe]);
     assert_eq!(
-        store.author_by_slug("james-thompson").await.unwrap(),
+        store.people().authors().await.unwrap(),
+        vec![james.clone(), zoe]
+    );
+    assert_eq!(
+        store
+            .people()
+            .author_by_slug("james-thompson")
+            .await
+            .unwrap(),
         Some(james.clone())
     );
-    assert_eq!(store.author_by_slug("nobody").await.unwrap(), None);
+    assert_eq!(store.people().author_by_slug("nobody").await.unwrap(), None);
 
     let mut input = author_input("jim-thompson");
     input.role = "Political Correspondent".to_owned();
     let updated = store
+        .people()
         .update_author(james.id, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -40,12 +48,20 @@ async fn authors_are_created_listed_by_name_and_updated(store: TestStore) {
     assert_eq!(updated.slug, "jim-thompson");
     assert_eq!(updated.role, "Political Correspondent");
     assert_eq!(
-        store.author_by_slug("jim-thompson").await.unwrap(),
+        store.people().author_by_slug("jim-thompson").await.unwrap(),
         Some(updated)
     );
-    assert_eq!(store.author_by_slug("james-thompson").await.unwrap(), None);
+    assert_eq!(
+        store
+            .people()
+            .author_by_slug("james-thompson")
+            .await
+            .unwrap(),
+        None
+    );
 
     let error = store
+        .people()
         .update_author(9_999, &input, jiff::Timestamp::now())
         .await
         .unwrap_err();
@@ -55,10 +71,11 @@ async fn authors_are_created_listed_by_name_and_updated(store: TestStore) {
 async fn an_author_slug_must_be_valid_and_free(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let bo = author(&store, "bo-chen").await;
-    let change_before = store.latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_change_id().await.unwrap();
 
     for invalid in ["", "Ann Lee", "ann--lee"] {
         let error = store
+            .people()
             .create_author(&author_input(invalid), jiff::Timestamp::now())
             .await
             .unwrap_err();
@@ -68,24 +85,30 @@ async fn an_author_slug_must_be_valid_and_free(store: TestStore) {
         );
     }
     let error = store
+        .people()
         .update_author(ann.id, &author_input("Ann Lee"), jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Invalid(_)), "{error:?}");
 
     let error = store
+        .people()
         .create_author(&author_input("ann-lee"), jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
     let error = store
+        .people()
         .update_author(bo.id, &author_input("ann-lee"), jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
 
-    assert_eq!(store.authors().await.unwrap(), vec![ann, bo]);
-    assert_eq!(store.latest_change_id().await.unwrap(), change_before);
+    assert_eq!(store.people().authors().await.unwrap(), vec![ann, bo]);
+    assert_eq!(
+        store.changes().latest_change_id().await.unwrap(),
+        change_before
+    );
 }
 
 async fn an_image_needs_alt_text(store: TestStore) {
@@ -93,18 +116,20 @@ async fn an_image_needs_alt_text(store: TestStore) {
         let mut input = image_input("capitol");
         input.alt = alt.to_owned();
         let error = store
+            .library()
             .insert_image(&input, jiff::Timestamp::now())
             .await
             .unwrap_err();
         assert!(matches!(error, DbError::Invalid(_)), "{alt:?}: {error:?}");
     }
-    assert_eq!(store.latest_change_id().await.unwrap(), 0);
-    assert_eq!(store.image(1).await.unwrap(), None);
+    assert_eq!(store.changes().latest_change_id().await.unwrap(), 0);
+    assert_eq!(store.library().image(1).await.unwrap(), None);
 }
 
 async fn an_image_round_trips_with_variants_and_provenance(store: TestStore) {
     let input = image_input("capitol");
     let stored = store
+        .library()
         .insert_image(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -120,7 +145,10 @@ async fn an_image_round_trips_with_variants_and_provenance(store: TestStore) {
     );
     assert_eq!(stored.variants, input.variants);
     assert_eq!(stored.provenance_label(), Some("AI-generated illustration"));
-    assert_eq!(store.image(stored.id).await.unwrap(), Some(stored.clone()));
+    assert_eq!(
+        store.library().image(stored.id).await.unwrap(),
+        Some(stored.clone())
+    );
 
     // Optional fields stay absent, not empty.
     let mut bare = image_input("bare");
@@ -129,11 +157,12 @@ async fn an_image_round_trips_with_variants_and_provenance(store: TestStore) {
     bare.source_type = None;
     bare.variants = Vec::new();
     let bare = store
+        .library()
         .insert_image(&bare, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_ne!(bare.id, stored.id);
-    let read = store.image(bare.id).await.unwrap().unwrap();
+    let read = store.library().image(bare.id).await.unwrap().unwrap();
     assert_eq!(read.caption, None);
     assert_eq!(read.credit, None);
     assert_eq!(read.source_type, None);
@@ -145,10 +174,11 @@ async fn every_digital_source_type_round_trips(store: TestStore) {
         let mut input = image_input(&format!("picture-{n}"));
         input.source_type = Some(*source_type);
         let stored = store
+            .library()
             .insert_image(&input, jiff::Timestamp::now())
             .await
             .unwrap();
-        let read = store.image(stored.id).await.unwrap().unwrap();
+        let read = store.library().image(stored.id).await.unwrap().unwrap();
         assert_eq!(
             read.source_type,
             Some(*source_type),
@@ -164,6 +194,7 @@ async fn images_by_ids_returns_the_ones_that_exist(store: TestStore) {
     let third = image(&store, "third").await;
 
     let mut found = store
+        .library()
         .images_by_ids(&[third.id, first.id, 9_999])
         .await
         .unwrap();
@@ -172,12 +203,20 @@ async fn images_by_ids_returns_the_ones_that_exist(store: TestStore) {
     assert_eq!(found, vec![first.clone(), third.clone()]);
 
     let mut all = store
+        .library()
         .images_by_ids(&[first.id, second.id, third.id])
         .await
         .unwrap();
     all.sort_by_key(|image| image.id);
     assert_eq!(all, vec![first, second, third]);
 
-    assert!(store.images_by_ids(&[]).await.unwrap().is_empty());
-    assert!(store.images_by_ids(&[9_999]).await.unwrap().is_empty());
+    assert!(store.library().images_by_ids(&[]).await.unwrap().is_empty());
+    assert!(
+        store
+            .library()
+            .images_by_ids(&[9_999])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -32,13 +32,13 @@ async fn expect_one_change(
     entity_id: Option<i64>,
     tags: BTreeSet<String>,
 ) -> i64 {
-    let changes = store.changes_since(before, 100).await.unwrap();
+    let changes = store.changes().changes_since(before, 100).await.unwrap();
     assert_eq!(changes.len(), 1, "{changes:#?}");
     let change = &changes[0];
     assert_eq!(change.kind, kind);
     assert_eq!(change.entity_id, entity_id);
     assert_eq!(tag_set(change), tags, "{kind} {entity_id:?}");
-    assert_eq!(store.latest_change_id().await.unwrap(), change.id);
+    assert_eq!(store.changes().latest_change_id().await.unwrap(), change.id);
     change.id
 }
 
@@ -50,18 +50,19 @@ fn tags<const N: usize>(names: [String; N]) -> BTreeSet<String> {
 async fn tag_ids(store: &Store, slugs: &[&str]) -> Vec<i64> {
     let mut ids = Vec::new();
     for slug in slugs {
-        ids.push(store.tag_by_slug(slug).await.unwrap().unwrap().id);
+        ids.push(store.site().tag_by_slug(slug).await.unwrap().unwrap().id);
     }
     ids
 }
 
 async fn every_write_appends_one_change_in_order(store: TestStore) {
-    assert_eq!(store.latest_change_id().await.unwrap(), 0);
+    assert_eq!(store.changes().latest_change_id().await.unwrap(), 0);
     let site = || cache_tags::SITE.to_owned();
     let mut ids = Vec::new();
 
     let mut mark = 0;
     store
+        .site()
         .save_settings(&SiteSettings::default(), jiff::Timestamp::now())
         .await
         .unwrap();
@@ -73,6 +74,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     ids.push(mark);
 
     store
+        .site()
         .update_section(
             politics.id,
             &section_input("government", 1),
@@ -93,6 +95,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     mark = expect_one_change(&store, mark, "author", Some(ann.id), ann_tags.clone()).await;
     ids.push(mark);
     store
+        .people()
         .update_author(
             ann.id,
             &author_input("ann-lee-smith"),
@@ -104,6 +107,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     ids.push(mark);
 
     let photo = store
+        .library()
         .insert_image(&image_input("capitol"), jiff::Timestamp::now())
         .await
         .unwrap();
@@ -114,6 +118,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -124,6 +129,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
 
     input.headline = "A sharper headline".to_owned();
     store
+        .articles()
         .update_article(article.id, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -135,6 +141,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     ids.push(mark);
 
     store
+        .articles()
         .set_article_status(
             article.id,
             ArticleStatus::Unpublished,
@@ -146,7 +153,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     ids.push(mark);
 
     // The whole log, oldest first, one entry per write.
-    let log = store.changes_since(0, 100).await.unwrap();
+    let log = store.changes().changes_since(0, 100).await.unwrap();
     assert_eq!(log.iter().map(|change| change.id).collect::<Vec<_>>(), ids);
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
     assert_eq!(
@@ -158,16 +165,16 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
             "article"
         ]
     );
-    assert_eq!(store.latest_change_id().await.unwrap(), mark);
+    assert_eq!(store.changes().latest_change_id().await.unwrap(), mark);
 }
 
 async fn changes_since_pages_through_the_log(store: TestStore) {
     for slug in ["politics", "world", "business", "climate", "culture"] {
         section(&store, slug, 1).await;
     }
-    let all = store.changes_since(0, 100).await.unwrap();
+    let all = store.changes().changes_since(0, 100).await.unwrap();
     assert_eq!(all.len(), 5);
-    let sections = store.sections().await.unwrap();
+    let sections = store.site().sections().await.unwrap();
     let mut section_ids: Vec<i64> = sections.iter().map(|s| s.id).collect();
     section_ids.sort_unstable();
     assert_eq!(
@@ -175,14 +182,29 @@ async fn changes_since_pages_through_the_log(store: TestStore) {
         section_ids
     );
 
-    let first_page = store.changes_since(0, 2).await.unwrap();
+    let first_page = store.changes().changes_since(0, 2).await.unwrap();
     assert_eq!(first_page, all[..2]);
-    let second_page = store.changes_since(first_page[1].id, 2).await.unwrap();
+    let second_page = store
+        .changes()
+        .changes_since(first_page[1].id, 2)
+        .await
+        .unwrap();
     assert_eq!(second_page, all[2..4]);
-    let last_page = store.changes_since(second_page[1].id, 2).await.unwrap();
+    let last_page = store
+        .changes()
+        .changes_since(second_page[1].id, 2)
+        .await
+        .unwrap();
     assert_eq!(last_page, all[4..]);
-    assert!(store.changes_since(all[4].id, 2).await.unwrap().is_empty());
-    assert_eq!(store.latest_change_id().await.unwrap(), all[4].id);
+    assert!(
+        store
+            .changes()
+            .changes_since(all[4].id, 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.changes().latest_change_id().await.unwrap(), all[4].id);
 }
 
 async fn a_headline_edit_of_a_published_article_names_only_the_article(store: TestStore) {
@@ -192,6 +214,7 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned(), "Diplomacy".to_owned()];
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -211,8 +234,9 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
     let mut version = article.version;
     for edit in edits {
         edit(&mut input);
-        let mark = store.latest_change_id().await.unwrap();
+        let mark = store.changes().latest_change_id().await.unwrap();
         version = store
+            .articles()
             .update_article(article.id, version, &input, jiff::Timestamp::now())
             .await
             .unwrap()
@@ -229,8 +253,9 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
 
     // A new hero picture changes the page and the cards, not which lists hold the story.
     input.hero_image_id = Some(photo.id);
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     store
+        .articles()
         .update_article(article.id, version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -246,8 +271,9 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     input.status = ArticleStatus::Draft;
 
     // Created as a draft: no list can show it yet.
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -260,15 +286,17 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     let topic_ids = tag_ids(&store, &["colombia", "diplomacy"]).await;
     let lists = article_and_lists(article.id, &[politics.id], &[ann.id, bo.id], &topic_ids);
 
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     store
+        .articles()
         .set_article_status(article.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(&store, mark, "article", Some(article.id), lists.clone()).await;
 
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     let unpublished = store
+        .articles()
         .set_article_status(
             article.id,
             ArticleStatus::Unpublished,
@@ -280,8 +308,9 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
 
     // Publishing through a save names the same lists.
     input.status = ArticleStatus::Published;
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     store
+        .articles()
         .update_article(
             article.id,
             unpublished.version,
@@ -295,8 +324,9 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     // So does creating an article published.
     let mut second = article_input(politics.id, "trade-talks", &[bo.id]);
     second.tags = vec!["Trade".to_owned()];
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     let second = store
+        .articles()
         .create_article(&second, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -318,14 +348,16 @@ async fn moving_a_published_article_names_both_sections(store: TestStore) {
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let colombia = tag_ids(&store, &["colombia"]).await;
 
     input.section_id = world.id;
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     store
+        .articles()
         .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -346,18 +378,25 @@ async fn byline_and_tag_edits_name_the_old_and_new_lists(store: TestStore) {
     let mut input = article_input(politics.id, "petro-invited", &[ann.id]);
     input.tags = vec!["Colombia".to_owned()];
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
 
     input.author_ids = vec![bo.id];
     input.tags = vec!["Trade".to_owned()];
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     store
+        .articles()
         .update_article(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
-    let change = store.changes_since(mark, 10).await.unwrap().remove(0);
+    let change = store
+        .changes()
+        .changes_since(mark, 10)
+        .await
+        .unwrap()
+        .remove(0);
     let named = tag_set(&change);
     let old_and_new = [
         cache_tags::article(article.id),
@@ -385,6 +424,7 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     let mut input = article_input(politics.id, "in-the-works", &[ann.id]);
     input.status = ArticleStatus::Draft;
     let draft = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -402,8 +442,9 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     let mut version = draft.version;
     for edit in edits {
         edit(&mut input);
-        let mark = store.latest_change_id().await.unwrap();
+        let mark = store.changes().latest_change_id().await.unwrap();
         version = store
+            .articles()
             .update_article(draft.id, version, &input, jiff::Timestamp::now())
             .await
             .unwrap()
@@ -419,8 +460,9 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     }
     input.section_id = world.id;
     input.author_ids = vec![bo.id, ann.id];
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     store
+        .articles()
         .update_article(draft.id, version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -435,6 +477,7 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
 
     // An unpublished article is just as invisible.
     let published = store
+        .articles()
         .create_article(
             &article_input(politics.id, "retracted", &[ann.id]),
             jiff::Timestamp::now(),
@@ -442,6 +485,7 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
         .await
         .unwrap();
     let retracted = store
+        .articles()
         .set_article_status(
             published.id,
             ArticleStatus::Unpublished,
@@ -451,8 +495,9 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
         .unwrap();
     let mut edit = article_input(world.id, "retracted", &[bo.id]);
     edit.status = ArticleStatus::Unpublished;
-    let mark = store.latest_change_id().await.unwrap();
+    let mark = store.changes().latest_change_id().await.unwrap();
     store
+        .articles()
         .update_article(
             published.id,
             retracted.version,
@@ -495,7 +540,7 @@ async fn a_follower_never_misses_a_change_under_concurrent_writes(store: TestSto
             loop {
                 // Read the flag first: a batch read after the writers finished sees everything.
                 let finished = done.load(Ordering::SeqCst);
-                for change in store.changes_since(cursor, 1000).await.unwrap() {
+                for change in store.changes().changes_since(cursor, 1000).await.unwrap() {
                     cursor = change.id;
                     seen.insert(change.id);
                 }
@@ -513,6 +558,7 @@ async fn a_follower_never_misses_a_change_under_concurrent_writes(store: TestSto
             for n in 0..WRITES {
                 let slug = format!("writer-{writer}-{n}");
                 store
+                    .people()
                     .create_author(&author_input(&slug), jiff::Timestamp::now())
                     .await
                     .unwrap();
@@ -526,6 +572,7 @@ async fn a_follower_never_misses_a_change_under_concurrent_writes(store: TestSto
     let seen = follower.await.unwrap();
 
     let logged: BTreeSet<i64> = store
+        .changes()
         .changes_since(0, 10_000)
         .await
         .unwrap()

@@ -45,17 +45,18 @@ fn at(minutes: i64) -> Timestamp {
 
 /// A published article with comments open, first published at `base_time()`.
 async fn article(store: &Store, slug: &str) -> i64 {
-    let section = match store.section_by_slug("politics").await.unwrap() {
+    let section = match store.site().section_by_slug("politics").await.unwrap() {
         Some(section) => section,
         None => section(store, "politics", 1).await,
     };
-    let writer = match store.author_by_slug("ana-writer").await.unwrap() {
+    let writer = match store.people().author_by_slug("ana-writer").await.unwrap() {
         Some(author) => author,
         None => author(store, "ana-writer").await,
     };
     let mut input = article_input(section.id, slug, &[writer.id]);
     input.first_published_at = Some(base_time());
     store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap()
@@ -64,6 +65,7 @@ async fn article(store: &Store, slug: &str) -> i64 {
 
 async fn reader(store: &Store, name: &str) -> Reader {
     let reader = store
+        .people()
         .create_reader(
             &NewReader {
                 email: format!("{}@readers.example", name.to_lowercase()),
@@ -76,6 +78,7 @@ async fn reader(store: &Store, name: &str) -> Reader {
         .unwrap();
     let token = format!("verify-{}", reader.id);
     store
+        .sessions()
         .create_reader_link(
             reader.id,
             &token,
@@ -86,6 +89,7 @@ async fn reader(store: &Store, name: &str) -> Reader {
         .await
         .unwrap();
     store
+        .sessions()
         .use_reader_link(&token, ReaderLinkPurpose::Verify, at(1))
         .await
         .unwrap()
@@ -93,6 +97,7 @@ async fn reader(store: &Store, name: &str) -> Reader {
 
 async fn editor(store: &Store) -> (StaffMember, Actor) {
     let staff = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: "mod@newsroom.example".to_owned(),
@@ -110,9 +115,10 @@ async fn editor(store: &Store) -> (StaffMember, Actor) {
 }
 
 async fn settings(store: &Store, change: impl FnOnce(&mut ModerationSettings)) {
-    let mut settings = store.comment_settings().await.unwrap();
+    let mut settings = store.comments().comment_settings().await.unwrap();
     change(&mut settings);
     store
+        .comments()
         .save_comment_settings(&settings, &Actor::system("test"), at(0))
         .await
         .unwrap();
@@ -143,6 +149,7 @@ async fn post(
     minute: i64,
 ) -> Result<Comment, DbError> {
     store
+        .comments()
         .post_comment(
             &NewComment {
                 article_id,
@@ -157,6 +164,7 @@ async fn post(
 
 async fn audit_actions(store: &Store, kind: &str, id: i64) -> Vec<String> {
     store
+        .audit()
         .audit_for(kind, id)
         .await
         .unwrap()
@@ -167,6 +175,7 @@ async fn audit_actions(store: &Store, kind: &str, id: i64) -> Vec<String> {
 
 async fn discussion_changes_since(store: &Store, after: i64, article_id: i64) -> usize {
     store
+        .changes()
         .changes_since(after, 1000)
         .await
         .unwrap()
@@ -189,13 +198,13 @@ async fn readers_sign_up_verify_and_keep_sessions(store: TestStore) {
         display_name: "  Lia   R. ".to_owned(),
         password_hash: "$argon2id$lia".to_owned(),
     };
-    let lia = store.create_reader(&new, at(0)).await.unwrap();
+    let lia = store.people().create_reader(&new, at(0)).await.unwrap();
     assert_eq!(lia.email, "lia@readers.example");
     assert_eq!(lia.display_name, "Lia R.");
     assert_eq!(lia.verified_at, None);
     assert_eq!(lia.status, ReaderStatus::Active);
     assert!(matches!(
-        store.create_reader(&new, at(0)).await,
+        store.people().create_reader(&new, at(0)).await,
         Err(DbError::Duplicate(_))
     ));
     let bad_name = NewReader {
@@ -204,63 +213,78 @@ async fn readers_sign_up_verify_and_keep_sessions(store: TestStore) {
         ..new.clone()
     };
     assert!(matches!(
-        store.create_reader(&bad_name, at(0)).await,
+        store.people().create_reader(&bad_name, at(0)).await,
         Err(DbError::Invalid(_))
     ));
     assert_eq!(
-        store.reader_password_hash(lia.id).await.unwrap().as_deref(),
+        store
+            .people()
+            .reader_password_hash(lia.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("$argon2id$lia")
     );
 
     // A newer link supersedes an older one; links are single use and expire.
     let day = SignedDuration::from_hours(24);
     store
+        .sessions()
         .create_reader_link(lia.id, "old", ReaderLinkPurpose::Verify, day, at(0))
         .await
         .unwrap();
     store
+        .sessions()
         .create_reader_link(lia.id, "new", ReaderLinkPurpose::Verify, day, at(1))
         .await
         .unwrap();
     assert!(matches!(
         store
+            .sessions()
             .use_reader_link("old", ReaderLinkPurpose::Verify, at(2))
             .await,
         Err(DbError::NotFound)
     ));
     assert!(matches!(
         store
+            .sessions()
             .use_reader_link("new", ReaderLinkPurpose::SignIn, at(2))
             .await,
         Err(DbError::NotFound)
     ));
     let verified = store
+        .sessions()
         .use_reader_link("new", ReaderLinkPurpose::Verify, at(2))
         .await
         .unwrap();
     assert_eq!(verified.verified_at, Some(at(2)));
     assert!(matches!(
         store
+            .sessions()
             .use_reader_link("new", ReaderLinkPurpose::Verify, at(3))
             .await,
         Err(DbError::NotFound)
     ));
     store
+        .sessions()
         .create_reader_link(lia.id, "magic", ReaderLinkPurpose::SignIn, day, at(3))
         .await
         .unwrap();
     assert!(matches!(
         store
+            .sessions()
             .use_reader_link("magic", ReaderLinkPurpose::SignIn, at(3) + day)
             .await,
         Err(DbError::NotFound)
     ));
 
     let session_id = store
+        .sessions()
         .create_reader_session(lia.id, "session-hash", "csrf", LIMITS, at(5))
         .await
         .unwrap();
     let session = store
+        .sessions()
         .reader_session("session-hash", LIMITS, at(6))
         .await
         .unwrap()
@@ -271,6 +295,7 @@ async fn readers_sign_up_verify_and_keep_sessions(store: TestStore) {
     // A staff session token is no reader session, and the other way round.
     assert!(
         store
+            .sessions()
             .session("session-hash", LIMITS, at(6))
             .await
             .unwrap()
@@ -279,28 +304,33 @@ async fn readers_sign_up_verify_and_keep_sessions(store: TestStore) {
     let idle = at(5) + LIMITS.idle_timeout + SignedDuration::from_mins(1);
     assert!(
         store
+            .sessions()
             .reader_session("session-hash", LIMITS, idle)
             .await
             .unwrap()
             .is_none()
     );
     store
+        .sessions()
         .touch_reader_session(session_id, at(5) + day)
         .await
         .unwrap();
     assert!(
         store
+            .sessions()
             .reader_session("session-hash", LIMITS, idle)
             .await
             .unwrap()
             .is_some()
     );
     store
+        .sessions()
         .revoke_reader_session("session-hash", at(7))
         .await
         .unwrap();
     assert!(
         store
+            .sessions()
             .reader_session("session-hash", LIMITS, at(8))
             .await
             .unwrap()
@@ -308,12 +338,14 @@ async fn readers_sign_up_verify_and_keep_sessions(store: TestStore) {
     );
 
     let renamed = store
+        .people()
         .rename_reader(lia.id, "Lia Reyes", jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(renamed.display_name, "Lia Reyes");
     assert!(
         store
+            .people()
             .rename_reader(lia.id, "\u{202E}evil", jiff::Timestamp::now())
             .await
             .is_err()
@@ -324,6 +356,7 @@ async fn unverified_readers_cannot_comment(store: TestStore) {
     open_settings(&store).await;
     let article_id = article(&store, "unverified").await;
     let ghost = store
+        .people()
         .create_reader(
             &NewReader {
                 email: "ghost@readers.example".to_owned(),
@@ -349,12 +382,14 @@ async fn unverified_readers_cannot_comment(store: TestStore) {
         Err(DbError::Comment(CommentError::BodyTooLong(5_001)))
     ));
     let page = store
+        .comments()
         .discussion_page(article_id, DiscussionSort::Oldest, 0, 20)
         .await
         .unwrap();
     assert_eq!(page.approved_count, 0);
     assert!(
         store
+            .comments()
             .moderation_queue(Queue::Pending, None, 50)
             .await
             .unwrap()
@@ -367,7 +402,7 @@ async fn banned_words_reject_and_are_audited(store: TestStore) {
     settings(&store, |s| s.banned_words = vec!["scumbag".to_owned()]).await;
     let article_id = article(&store, "banned").await;
     let lia = reader(&store, "Lia").await;
-    let before = store.latest_change_id().await.unwrap();
+    let before = store.changes().latest_change_id().await.unwrap();
     let comment = post(&store, article_id, &lia, None, "You $CUMBAG.", 2)
         .await
         .unwrap();
@@ -380,11 +415,16 @@ async fn banned_words_reject_and_are_audited(store: TestStore) {
         discussion_changes_since(&store, before, article_id).await,
         0
     );
-    let entries = store.audit_for("comment", comment.id).await.unwrap();
+    let entries = store
+        .audit()
+        .audit_for("comment", comment.id)
+        .await
+        .unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].action, "comment.reject");
     assert_eq!(entries[0].actor.name, dateline_db::MODERATION_RULES_ACTOR);
     let rejected = store
+        .comments()
         .moderation_queue(Queue::Rejected, None, 50)
         .await
         .unwrap();
@@ -393,11 +433,13 @@ async fn banned_words_reject_and_are_audited(store: TestStore) {
     assert_eq!(rejected[0].article_headline, "Headline of banned");
     // The reader sees their own rejected comment; nobody else does.
     let own = store
+        .comments()
         .reader_unshown_comments(article_id, lia.id)
         .await
         .unwrap();
     assert_eq!(ids(&own), vec![comment.id]);
     let page = store
+        .comments()
         .discussion_page(article_id, DiscussionSort::Oldest, 0, 20)
         .await
         .unwrap();
@@ -450,6 +492,7 @@ async fn suspect_words_and_links_wait_in_the_queue(store: TestStore) {
         .unwrap();
     assert_eq!(plain.status, CommentStatus::Approved);
     let pending = store
+        .comments()
         .moderation_queue(Queue::Pending, None, 50)
         .await
         .unwrap();
@@ -486,15 +529,25 @@ async fn new_commenters_wait_until_enough_are_approved(store: TestStore) {
     assert_eq!(first.status, CommentStatus::Pending);
     assert_eq!(first.queue_reason.as_deref(), Some("new commenter"));
     store
+        .comments()
         .moderate_comment(first.id, ModeratorDecision::Approve, "", &moderator, at(3))
         .await
         .unwrap();
-    assert_eq!(store.reader_by_id(lia.id).await.unwrap().approved_count, 1);
+    assert_eq!(
+        store
+            .people()
+            .reader_by_id(lia.id)
+            .await
+            .unwrap()
+            .approved_count,
+        1
+    );
     let second = post(&store, article_id, &lia, None, "Second one", 4)
         .await
         .unwrap();
     assert_eq!(second.status, CommentStatus::Pending);
     store
+        .comments()
         .moderate_comment(second.id, ModeratorDecision::Approve, "", &moderator, at(5))
         .await
         .unwrap();
@@ -502,9 +555,18 @@ async fn new_commenters_wait_until_enough_are_approved(store: TestStore) {
         .await
         .unwrap();
     assert_eq!(third.status, CommentStatus::Approved);
-    assert_eq!(store.reader_by_id(lia.id).await.unwrap().approved_count, 3);
+    assert_eq!(
+        store
+            .people()
+            .reader_by_id(lia.id)
+            .await
+            .unwrap()
+            .approved_count,
+        3
+    );
     // Taking an approval back takes back the trust it earned.
     store
+        .comments()
         .moderate_comment(
             first.id,
             ModeratorDecision::Reject,
@@ -514,7 +576,15 @@ async fn new_commenters_wait_until_enough_are_approved(store: TestStore) {
         )
         .await
         .unwrap();
-    assert_eq!(store.reader_by_id(lia.id).await.unwrap().approved_count, 2);
+    assert_eq!(
+        store
+            .people()
+            .reader_by_id(lia.id)
+            .await
+            .unwrap()
+            .approved_count,
+        2
+    );
 }
 
 async fn pre_moderation_by_site_with_article_override(store: TestStore) {
@@ -524,6 +594,7 @@ async fn pre_moderation_by_site_with_article_override(store: TestStore) {
     let quiet = article(&store, "quiet").await;
     let open = article(&store, "open").await;
     store
+        .comments()
         .set_article_comment_mode(open, Some(ModerationMode::Post), &moderator, at(1))
         .await
         .unwrap();
@@ -538,12 +609,18 @@ async fn pre_moderation_by_site_with_article_override(store: TestStore) {
         .unwrap();
     assert_eq!(shown.status, CommentStatus::Approved);
     assert_eq!(
-        store.article_discussion(open).await.unwrap().mode,
+        store
+            .comments()
+            .article_discussion(open)
+            .await
+            .unwrap()
+            .mode,
         Some(ModerationMode::Post)
     );
     // A post-moderated site with one pre-moderated article.
     settings(&store, |s| s.mode = ModerationMode::Post).await;
     store
+        .comments()
         .set_article_comment_mode(open, Some(ModerationMode::Pre), &moderator, at(4))
         .await
         .unwrap();
@@ -607,6 +684,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
     let lia = reader(&store, "Lia").await;
     assert!(
         store
+            .people()
             .set_reader_standing(
                 lia.id,
                 Standing::Suspended { until: at(0) },
@@ -618,6 +696,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
             .is_err()
     );
     let suspended = store
+        .people()
         .set_reader_standing(
             lia.id,
             Standing::Suspended { until: at(60) },
@@ -641,6 +720,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
         CommentStatus::Approved
     );
     store
+        .people()
         .set_reader_always_premoderate(lia.id, true, &moderator, at(62))
         .await
         .unwrap();
@@ -653,6 +733,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
         Some("reader is always pre-moderated")
     );
     let queued = store
+        .comments()
         .moderation_queue(Queue::Pending, None, 10)
         .await
         .unwrap();
@@ -661,6 +742,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
     assert_eq!(standing.approved_count, 1);
 
     store
+        .people()
         .set_reader_standing(
             lia.id,
             Standing::Banned,
@@ -675,6 +757,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
         Err(DbError::Comment(CommentError::Banned))
     ));
     store
+        .people()
         .set_reader_standing(
             lia.id,
             Standing::Active,
@@ -685,7 +768,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
         .await
         .unwrap();
     assert_eq!(
-        store.reader_by_id(lia.id).await.unwrap().status,
+        store.people().reader_by_id(lia.id).await.unwrap().status,
         ReaderStatus::Active
     );
     assert_eq!(
@@ -697,7 +780,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
             "reader.reinstate"
         ]
     );
-    let ban = &store.audit_for("reader", lia.id).await.unwrap()[2];
+    let ban = &store.audit().audit_for("reader", lia.id).await.unwrap()[2];
     assert_eq!(ban.actor.name, "Mo Moderator");
     assert_eq!(ban.detail, "Lia → banned: repeated abuse");
 }
@@ -714,7 +797,14 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
         .unwrap();
     let count = |queue| {
         let store = &store;
-        async move { store.moderation_queue(queue, None, 50).await.unwrap().len() }
+        async move {
+            store
+                .comments()
+                .moderation_queue(queue, None, 50)
+                .await
+                .unwrap()
+                .len()
+        }
     };
     assert_eq!(
         (count(Queue::Pending).await, count(Queue::Approved).await),
@@ -722,8 +812,9 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     );
 
     // pending → approved: shown, counted, the discussion's cached pages dropped.
-    let before = store.latest_change_id().await.unwrap();
+    let before = store.changes().latest_change_id().await.unwrap();
     let approved = store
+        .comments()
         .moderate_comment(
             comment.id,
             ModeratorDecision::Approve,
@@ -746,11 +837,13 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     // Reports: one per reader, never on one's own comment; they fill the reported queue.
     assert!(matches!(
         store
+            .comments()
             .report_comment(comment.id, lia.id, ReportReason::Spam, "", at(4))
             .await,
         Err(DbError::Comment(CommentError::OwnReport))
     ));
     store
+        .comments()
         .report_comment(
             comment.id,
             ana.id,
@@ -761,10 +854,12 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
         .await
         .unwrap();
     store
+        .comments()
         .report_comment(comment.id, ana.id, ReportReason::Abuse, "again", at(5))
         .await
         .unwrap();
     let reported = store
+        .comments()
         .moderation_queue(Queue::Reported, None, 50)
         .await
         .unwrap();
@@ -775,18 +870,20 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
         vec![(ReportReason::Abuse, "name-calling".to_owned())]
     );
     assert_eq!(
-        store.moderation_counts().await.unwrap()[&Queue::Reported],
+        store.comments().moderation_counts().await.unwrap()[&Queue::Reported],
         1
     );
 
     // Feature, then approved → rejected: the decision resolves the reports and drops the pick.
     store
+        .comments()
         .set_comment_featured(comment.id, true, &moderator, at(6))
         .await
         .unwrap();
-    assert!(store.comment(comment.id).await.unwrap().featured);
-    let before = store.latest_change_id().await.unwrap();
+    assert!(store.comments().comment(comment.id).await.unwrap().featured);
+    let before = store.changes().latest_change_id().await.unwrap();
     let rejected = store
+        .comments()
         .moderate_comment(
             comment.id,
             ModeratorDecision::Reject,
@@ -807,6 +904,7 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     assert_eq!(count(Queue::Rejected).await, 1);
     assert!(
         store
+            .comments()
             .set_comment_featured(comment.id, true, &moderator, at(8))
             .await
             .is_err(),
@@ -814,6 +912,7 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     );
     // rejected → approved again (a moderator overturns a decision).
     store
+        .comments()
         .moderate_comment(
             comment.id,
             ModeratorDecision::Approve,
@@ -832,16 +931,22 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
             "comment.approve"
         ]
     );
-    let reject_entry = &store.audit_for("comment", comment.id).await.unwrap()[2];
+    let reject_entry = &store
+        .audit()
+        .audit_for("comment", comment.id)
+        .await
+        .unwrap()[2];
     assert_eq!(reject_entry.detail, "comment by Lia: personal attack");
 
     // A deleted comment is beyond moderation.
     store
+        .comments()
         .delete_own_comment(comment.id, lia.id, at(10))
         .await
         .unwrap();
     assert!(matches!(
         store
+            .comments()
             .moderate_comment(
                 comment.id,
                 ModeratorDecision::Approve,
@@ -865,11 +970,13 @@ async fn edits_within_the_window_are_moderated_again(store: TestStore) {
         .unwrap();
     assert!(matches!(
         store
+            .comments()
             .edit_comment(comment.id, ana.id, "Not mine", at(11))
             .await,
         Err(DbError::NotFound)
     ));
     let edited = store
+        .comments()
         .edit_comment(comment.id, lia.id, "First, *properly*.", at(12))
         .await
         .unwrap();
@@ -880,25 +987,36 @@ async fn edits_within_the_window_are_moderated_again(store: TestStore) {
     // Still a newcomer under stricter rules, an edit of a shown comment stays shown…
     settings(&store, |s| s.premoderate_first = 5).await;
     let fixed = store
+        .comments()
         .edit_comment(comment.id, lia.id, "First, *properly*, really.", at(12))
         .await
         .unwrap();
     assert_eq!(fixed.status, CommentStatus::Approved);
     // …but an edit that adds a suspect word goes back to the queue.
     let requeued = store
+        .comments()
         .edit_comment(comment.id, lia.id, "First, idiot.", at(13))
         .await
         .unwrap();
     assert_eq!(requeued.status, CommentStatus::Pending);
-    assert_eq!(store.reader_by_id(lia.id).await.unwrap().approved_count, 0);
+    assert_eq!(
+        store
+            .people()
+            .reader_by_id(lia.id)
+            .await
+            .unwrap()
+            .approved_count,
+        0
+    );
     assert!(matches!(
         store
+            .comments()
             .edit_comment(comment.id, lia.id, "Too late", at(16))
             .await,
         Err(DbError::Comment(CommentError::EditWindowPassed))
     ));
     assert_eq!(
-        store.comment(comment.id).await.unwrap().body,
+        store.comments().comment(comment.id).await.unwrap().body,
         "First, idiot."
     );
 }
@@ -931,10 +1049,12 @@ async fn deleted_comments_become_tombstones_in_threads(store: TestStore) {
     ));
 
     store
+        .comments()
         .delete_own_comment(root.id, lia.id, at(6))
         .await
         .unwrap();
     store
+        .comments()
         .delete_own_comment(lonely.id, ana.id, at(6))
         .await
         .unwrap();
@@ -951,6 +1071,7 @@ async fn deleted_comments_become_tombstones_in_threads(store: TestStore) {
         Err(DbError::Comment(CommentError::ParentNotShown))
     ));
     let page = store
+        .comments()
         .discussion_page(article_id, DiscussionSort::Oldest, 0, 20)
         .await
         .unwrap();
@@ -966,11 +1087,11 @@ async fn deleted_comments_become_tombstones_in_threads(store: TestStore) {
     assert_eq!(page.approved_count, 2);
     // A deep thread continues on its own page, from any comment in it.
     assert_eq!(
-        ids(&store.comment_thread(reply.id).await.unwrap()),
+        ids(&store.comments().comment_thread(reply.id).await.unwrap()),
         vec![reply.id, deeper.id]
     );
     assert!(matches!(
-        store.comment_thread(lonely.id).await,
+        store.comments().comment_thread(lonely.id).await,
         Err(DbError::NotFound)
     ));
 }
@@ -982,25 +1103,42 @@ async fn closing_by_hand_and_after_n_days(store: TestStore) {
     let reopened = article(&store, "reopened-story").await;
     let lia = reader(&store, "Lia").await;
 
-    let before = store.latest_change_id().await.unwrap();
+    let before = store.changes().latest_change_id().await.unwrap();
     store
+        .comments()
         .set_article_comments_open(old, false, &moderator, at(1))
         .await
         .unwrap();
-    let changes = store.changes_since(before, 10).await.unwrap();
+    let changes = store.changes().changes_since(before, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
     assert!(changes[0].cache_tags.contains(&cache_tags::article(old)));
-    assert!(!store.article_discussion(old).await.unwrap().comments_open);
+    assert!(
+        !store
+            .comments()
+            .article_discussion(old)
+            .await
+            .unwrap()
+            .comments_open
+    );
     assert!(matches!(
         post(&store, old, &lia, None, "Too late", 2).await,
         Err(DbError::Comment(CommentError::Closed))
     ));
     store
+        .comments()
         .set_article_comments_open(old, true, &moderator, at(3))
         .await
         .unwrap();
-    assert!(store.article_discussion(old).await.unwrap().keep_open);
+    assert!(
+        store
+            .comments()
+            .article_discussion(old)
+            .await
+            .unwrap()
+            .keep_open
+    );
     store
+        .comments()
         .set_article_comments_open(old, false, &moderator, at(4))
         .await
         .unwrap();
@@ -1010,6 +1148,7 @@ async fn closing_by_hand_and_after_n_days(store: TestStore) {
     let ten_days = SignedDuration::from_hours(24 * 10);
     assert!(
         store
+            .comments()
             .close_stale_discussions(base_time() + ten_days)
             .await
             .unwrap()
@@ -1017,29 +1156,41 @@ async fn closing_by_hand_and_after_n_days(store: TestStore) {
     );
     settings(&store, |s| s.auto_close_days = Some(7)).await;
     store
+        .comments()
         .set_article_comments_open(reopened, false, &moderator, at(5))
         .await
         .unwrap();
     store
+        .comments()
         .set_article_comments_open(reopened, true, &moderator, at(6))
         .await
         .unwrap();
     let fresh = article(&store, "fresh-story").await;
     assert!(
         store
+            .comments()
             .close_stale_discussions(base_time() + SignedDuration::from_hours(24 * 6))
             .await
             .unwrap()
             .is_empty()
     );
     let closed = store
+        .comments()
         .close_stale_discussions(base_time() + ten_days)
         .await
         .unwrap();
     assert_eq!(closed, vec![fresh]);
-    assert!(!store.article_discussion(fresh).await.unwrap().comments_open);
+    assert!(
+        !store
+            .comments()
+            .article_discussion(fresh)
+            .await
+            .unwrap()
+            .comments_open
+    );
     assert!(
         store
+            .comments()
             .article_discussion(reopened)
             .await
             .unwrap()
@@ -1053,13 +1204,14 @@ async fn closing_by_hand_and_after_n_days(store: TestStore) {
             "article.comments_close"
         ]
     );
-    let auto = store.audit_for("article", fresh).await.unwrap();
+    let auto = store.audit().audit_for("article", fresh).await.unwrap();
     assert_eq!(auto.len(), 1);
     assert_eq!(auto[0].actor.name, dateline_db::MODERATION_RULES_ACTOR);
     assert_eq!(auto[0].detail, "automatically, 7 days after publication");
     // Running again closes nothing new.
     assert!(
         store
+            .comments()
             .close_stale_discussions(base_time() + ten_days)
             .await
             .unwrap()
@@ -1079,15 +1231,17 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
         .await
         .unwrap();
     store
+        .comments()
         .report_comment(reply.id, lia.id, ReportReason::OffTopic, "", at(3))
         .await
         .unwrap();
     store
+        .sessions()
         .create_reader_session(lia.id, "lia-session", "csrf", LIMITS, at(3))
         .await
         .unwrap();
 
-    let export = store.reader_export(lia.id).await.unwrap();
+    let export = store.people().reader_export(lia.id).await.unwrap();
     assert_eq!(export.account.email, "lia@readers.example");
     assert_eq!(export.comments.len(), 1);
     assert_eq!(export.comments[0].body, "My view");
@@ -1096,19 +1250,23 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
     let json = serde_json::to_value(&export).unwrap();
     assert_eq!(json["comments"][0]["body"], "My view");
 
-    let before = store.latest_change_id().await.unwrap();
-    store.delete_reader(lia.id, at(4)).await.unwrap();
+    let before = store.changes().latest_change_id().await.unwrap();
+    store.people().delete_reader(lia.id, at(4)).await.unwrap();
     assert_eq!(
         discussion_changes_since(&store, before, article_id).await,
         1
     );
-    let gone = store.reader_by_id(lia.id).await.unwrap();
+    let gone = store.people().reader_by_id(lia.id).await.unwrap();
     assert!(gone.deleted_at.is_some());
     assert_eq!(gone.display_name, "Deleted reader");
     assert!(!gone.email.contains("lia"));
-    assert_eq!(store.reader_password_hash(lia.id).await.unwrap(), None);
+    assert_eq!(
+        store.people().reader_password_hash(lia.id).await.unwrap(),
+        None
+    );
     assert!(
         store
+            .people()
             .reader_by_email("lia@readers.example")
             .await
             .unwrap()
@@ -1116,14 +1274,24 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
     );
     assert!(
         store
+            .sessions()
             .reader_session("lia-session", LIMITS, at(5))
             .await
             .unwrap()
             .is_none()
     );
-    assert_eq!(store.comment(reply.id).await.unwrap().report_count, 1);
+    assert_eq!(
+        store
+            .comments()
+            .comment(reply.id)
+            .await
+            .unwrap()
+            .report_count,
+        1
+    );
     assert!(
         store
+            .people()
             .reader_export(lia.id)
             .await
             .unwrap()
@@ -1132,6 +1300,7 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
     );
 
     let page = store
+        .comments()
         .discussion_page(article_id, DiscussionSort::Oldest, 0, 20)
         .await
         .unwrap();
@@ -1141,7 +1310,7 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
     assert_eq!(page.approved_count, 1);
     // The address is free to sign up again.
     reader(&store, "Lia").await;
-    let entries = store.audit_for("reader", lia.id).await.unwrap();
+    let entries = store.audit().audit_for("reader", lia.id).await.unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].action, "reader.delete");
     assert!(!entries[0].detail.contains("lia@"));
@@ -1180,15 +1349,18 @@ async fn discussion_pages_sort_paginate_and_count(store: TestStore) {
     .await
     .unwrap();
     store
+        .comments()
         .set_comment_featured(roots[3].id, true, &moderator, at(21))
         .await
         .unwrap();
     store
+        .comments()
         .set_comment_featured(reply.id, true, &moderator, at(21))
         .await
         .unwrap();
 
     let first = store
+        .comments()
         .discussion_page(article_id, DiscussionSort::Oldest, 0, 2)
         .await
         .unwrap();
@@ -1197,17 +1369,20 @@ async fn discussion_pages_sort_paginate_and_count(store: TestStore) {
     assert_eq!(ids(&first.threads[0]), vec![roots[0].id, reply.id]);
     assert_eq!(ids(&first.threads[1]), vec![roots[1].id]);
     let last = store
+        .comments()
         .discussion_page(article_id, DiscussionSort::Oldest, 4, 2)
         .await
         .unwrap();
     assert_eq!(ids(&last.threads[0]), vec![roots[4].id]);
     let newest = store
+        .comments()
         .discussion_page(article_id, DiscussionSort::Newest, 0, 2)
         .await
         .unwrap();
     assert_eq!(ids(&newest.threads[0]), vec![roots[4].id]);
     assert_eq!(ids(&newest.threads[1]), vec![roots[3].id]);
     let featured = store
+        .comments()
         .discussion_page(article_id, DiscussionSort::Featured, 0, 10)
         .await
         .unwrap();
@@ -1215,12 +1390,13 @@ async fn discussion_pages_sort_paginate_and_count(store: TestStore) {
     assert_eq!(
         featured.threads,
         vec![
-            vec![store.comment(reply.id).await.unwrap()],
-            vec![store.comment(roots[3].id).await.unwrap()]
+            vec![store.comments().comment(reply.id).await.unwrap()],
+            vec![store.comments().comment(roots[3].id).await.unwrap()]
         ]
     );
 
     let counts = store
+        .comments()
         .approved_comment_counts(&[article_id, other])
         .await
         .unwrap();
@@ -1228,6 +1404,7 @@ async fn discussion_pages_sort_paginate_and_count(store: TestStore) {
     assert_eq!(counts.get(&other), None);
     assert_eq!(
         store
+            .comments()
             .approved_comments_after(article_id, roots[2].id)
             .await
             .unwrap(),
@@ -1249,6 +1426,7 @@ async fn staff_replies_are_shown_at_once_with_their_name(store: TestStore) {
         .await
         .unwrap();
     store
+        .comments()
         .moderate_comment(
             question.id,
             ModeratorDecision::Approve,
@@ -1259,6 +1437,7 @@ async fn staff_replies_are_shown_at_once_with_their_name(store: TestStore) {
         .await
         .unwrap();
     let answer = store
+        .comments()
         .post_comment(
             &NewComment {
                 article_id,
@@ -1317,6 +1496,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
             match *status {
                 "rejected" => {
                     store
+                        .comments()
                         .moderate_comment(
                             reply.id,
                             ModeratorDecision::Reject,
@@ -1328,6 +1508,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
                         .unwrap();
                 }
                 "deleted" => store
+                    .comments()
                     .delete_own_comment(reply.id, who.id, at(minute))
                     .await
                     .unwrap(),
@@ -1354,6 +1535,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
         everything.push(held.id);
     }
     store
+        .articles()
         .set_article_status(
             pulled_article,
             ArticleStatus::Unpublished,
@@ -1364,7 +1546,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
 
     let mut shown_to_public = Vec::new();
     for &id in &everything {
-        let comment = store.comment(id).await.unwrap();
+        let comment = store.comments().comment(id).await.unwrap();
         let standing = CommentStanding {
             status: comment.status,
             reader_id: comment.reader_id,
@@ -1376,7 +1558,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
             Viewer::Reader(sam.id),
             Viewer::Staff,
         ] {
-            let got = store.visible_comment(id, viewer).await;
+            let got = store.comments().visible_comment(id, viewer).await;
             assert_eq!(
                 got.is_ok(),
                 may_see(viewer, standing),
@@ -1395,6 +1577,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
     assert!(!shown_to_public.is_empty());
     assert!(
         store
+            .comments()
             .visible_comment(i64::MAX, Viewer::Staff)
             .await
             .is_err()
@@ -1405,6 +1588,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
     for article_id in [shown_article, pulled_article] {
         for sort in [DiscussionSort::Oldest, DiscussionSort::Newest] {
             let page = store
+                .comments()
                 .discussion_page(article_id, sort, 0, 50)
                 .await
                 .unwrap();
@@ -1432,8 +1616,16 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
                 );
             }
         }
-        let counts = store.approved_comment_counts(&[article_id]).await.unwrap();
-        let live = store.approved_comments_after(article_id, 0).await.unwrap();
+        let counts = store
+            .comments()
+            .approved_comment_counts(&[article_id])
+            .await
+            .unwrap();
+        let live = store
+            .comments()
+            .approved_comments_after(article_id, 0)
+            .await
+            .unwrap();
         let expected = shown_to_public
             .iter()
             .filter(|id| everything.contains(id))
@@ -1450,6 +1642,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
             );
             assert!(
                 store
+                    .comments()
                     .reader_unshown_comments(article_id, sam.id)
                     .await
                     .unwrap()
@@ -1470,8 +1663,8 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
     assert_eq!(on_pages, expected);
     // A thread page only opens on something everyone may see.
     for &id in &everything {
-        let comment = store.comment(id).await.unwrap();
-        let thread = store.comment_thread(id).await;
+        let comment = store.comments().comment(id).await.unwrap();
+        let thread = store.comments().comment_thread(id).await;
         if comment.article_id == pulled_article {
             assert!(matches!(thread, Err(DbError::NotFound)), "thread of {id}");
         }

@@ -14,6 +14,7 @@ dateline_db::both_backends!(
 
 async fn staff(store: &Store, email: &str, author_id: Option<i64>) -> Actor {
     let member = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: email.to_owned(),
@@ -38,12 +39,14 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     input.headline = "Budget 100% agreed".into();
     input.status = ArticleStatus::Draft;
     let budget = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let mut input = article_input(world.id, "summit", &[bo.id, ada.id]);
     input.headline = "Summit_opens".into();
     let summit = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -51,6 +54,7 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     input.headline = "Ports reopen".into();
     input.status = ArticleStatus::InReview;
     let ports = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -58,9 +62,13 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     let ids = |filter: DeskFilter| {
         let store = store.store.clone();
         async move {
-            let list = store.desk_articles(&filter, 10, 0).await.unwrap();
+            let list = store
+                .articles()
+                .desk_articles(&filter, 10, 0)
+                .await
+                .unwrap();
             assert_eq!(
-                store.count_desk_articles(&filter).await.unwrap(),
+                store.articles().count_desk_articles(&filter).await.unwrap(),
                 i64::try_from(list.len()).unwrap()
             );
             list.into_iter().map(|a| a.id).collect::<Vec<_>>()
@@ -96,6 +104,7 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     assert_eq!(ids(text("s_r")).await, Vec::<i64>::new(), "_ is literal");
     assert_eq!(ids(text("Summit_")).await, vec![summit.id]);
     let page = store
+        .articles()
         .desk_articles(&DeskFilter::default(), 2, 2)
         .await
         .unwrap();
@@ -104,6 +113,7 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
         vec![budget.id]
     );
     let summit_line = store
+        .articles()
         .desk_articles(
             &DeskFilter {
                 section_id: Some(world.id),
@@ -133,18 +143,21 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     input.status = ArticleStatus::Draft;
     // Started by the unlinked writer, bylined to Ada.
     let started = store
+        .articles()
         .create_article_as(&input, &unlinked, jiff::Timestamp::now())
         .await
         .unwrap();
     let mut input = article_input(politics.id, "by-bo", &[bo.id]);
     input.status = ArticleStatus::Draft;
     let others = store
+        .articles()
         .create_article_as(&input, &ada_staff, jiff::Timestamp::now())
         .await
         .unwrap();
     let mut input = article_input(politics.id, "nobodys", &[bo.id]);
     input.status = ArticleStatus::Draft;
     let nobodys = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -159,6 +172,7 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     };
     assert!(
         store
+            .articles()
             .staff_owns_article(started.id, ada_owner)
             .await
             .unwrap(),
@@ -166,6 +180,7 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     );
     assert!(
         store
+            .articles()
             .staff_owns_article(others.id, ada_owner)
             .await
             .unwrap(),
@@ -173,18 +188,21 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     );
     assert!(
         !store
+            .articles()
             .staff_owns_article(nobodys.id, ada_owner)
             .await
             .unwrap()
     );
     assert!(
         store
+            .articles()
             .staff_owns_article(started.id, unlinked_owner)
             .await
             .unwrap()
     );
     assert!(
         !store
+            .articles()
             .staff_owns_article(others.id, unlinked_owner)
             .await
             .unwrap()
@@ -194,12 +212,17 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
         owned_by: Some(owner),
         ..Default::default()
     };
-    let list = store.desk_articles(&own(ada_owner), 10, 0).await.unwrap();
+    let list = store
+        .articles()
+        .desk_articles(&own(ada_owner), 10, 0)
+        .await
+        .unwrap();
     assert_eq!(
         list.iter().map(|a| a.id).collect::<Vec<_>>(),
         vec![others.id, started.id]
     );
     let list = store
+        .articles()
         .desk_articles(&own(unlinked_owner), 10, 0)
         .await
         .unwrap();
@@ -212,11 +235,11 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
 async fn recent_images_are_newest_first(store: TestStore) {
     let first = image(&store, "a.jpg").await;
     let second = image(&store, "b.jpg").await;
-    let choices = store.recent_images(10).await.unwrap();
+    let choices = store.library().recent_images(10).await.unwrap();
     assert_eq!(
         choices.iter().map(|c| c.id).collect::<Vec<_>>(),
         vec![second.id, first.id]
     );
     assert_eq!(choices[0].alt, second.alt);
-    assert_eq!(store.recent_images(1).await.unwrap().len(), 1);
+    assert_eq!(store.library().recent_images(1).await.unwrap().len(), 1);
 }

@@ -29,6 +29,7 @@ dateline_db::both_backends!(
 
 async fn editor(store: &Store, email: &str, name: &str) -> Actor {
     let member = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: email.to_owned(),
@@ -46,17 +47,18 @@ async fn editor(store: &Store, email: &str, name: &str) -> Actor {
 
 /// A section, an author and a draft by them; returns the draft's input and id.
 async fn draft(store: &Store, slug: &str) -> (ArticleInput, i64) {
-    let politics = match store.section_by_slug("politics").await.unwrap() {
+    let politics = match store.site().section_by_slug("politics").await.unwrap() {
         Some(section) => section,
         None => section(store, "politics", 1).await,
     };
-    let ann = match store.author_by_slug("ann-lee").await.unwrap() {
+    let ann = match store.people().author_by_slug("ann-lee").await.unwrap() {
         Some(author) => author,
         None => author(store, "ann-lee").await,
     };
     let mut input = article_input(politics.id, slug, &[ann.id]);
     input.status = ArticleStatus::Draft;
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -74,6 +76,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
 
     let before = Timestamp::now() - SignedDuration::from_secs(1);
     let created = store
+        .articles()
         .create_article_as(&input, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -81,6 +84,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     input.author_ids = vec![bo.id, ann.id];
     input.comments_open = false;
     let saved = store
+        .articles()
         .save_article(
             created.id,
             created.version,
@@ -93,11 +97,16 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     // An import's save is a revision too, by no person.
     input.body = "A longer body.".to_owned();
     let imported = store
+        .articles()
         .update_article(created.id, saved.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
 
-    let revisions = store.article_revisions(created.id).await.unwrap();
+    let revisions = store
+        .articles()
+        .article_revisions(created.id)
+        .await
+        .unwrap();
     let numbers: Vec<i64> = revisions.iter().map(|r| r.number).collect();
     assert_eq!(numbers, vec![3, 2, 1], "newest first");
     assert_eq!(revisions[2].saved_by, ana);
@@ -117,6 +126,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     }
 
     let second = store
+        .articles()
         .article_revision(created.id, 2)
         .await
         .unwrap()
@@ -132,6 +142,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     assert_eq!(second.snapshot.language, "en");
     assert_eq!(
         store
+            .articles()
             .latest_revision(created.id)
             .await
             .unwrap()
@@ -142,18 +153,23 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     );
     assert!(
         store
+            .articles()
             .article_revision(created.id, 4)
             .await
             .unwrap()
             .is_none()
     );
 
-    let diff = store.compare_revisions(created.id, 1, 2).await.unwrap();
+    let diff = store
+        .articles()
+        .compare_revisions(created.id, 1, 2)
+        .await
+        .unwrap();
     let headline = diff.fields.iter().find(|f| f.field == "headline").unwrap();
     assert!(headline.changed);
     assert_eq!(diff.other_changes, vec!["Authors", "Comments"]);
     assert!(matches!(
-        store.compare_revisions(created.id, 1, 9).await,
+        store.articles().compare_revisions(created.id, 1, 9).await,
         Err(DbError::NotFound)
     ));
 
@@ -162,6 +178,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     published.status = ArticleStatus::Published;
     assert!(matches!(
         store
+            .articles()
             .create_article_as(&published, &ana, jiff::Timestamp::now())
             .await,
         Err(DbError::Refused(_))
@@ -174,18 +191,20 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
     let original_headline = input.headline.clone();
     input.headline = "A worse headline".to_owned();
     let v2 = store
+        .articles()
         .save_article(id, 1, &input, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
 
     let restored = store
+        .articles()
         .restore_revision(id, 1, v2.version, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(restored.headline, original_headline);
     assert_eq!(restored.version, v2.version + 1);
     assert_eq!(restored.status, ArticleStatus::Draft);
-    let revisions = store.article_revisions(id).await.unwrap();
+    let revisions = store.articles().article_revisions(id).await.unwrap();
     assert_eq!(
         revisions.len(),
         3,
@@ -197,6 +216,7 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
 
     // The optimistic lock applies: restoring from a stale version is a conflict.
     let error = store
+        .articles()
         .restore_revision(id, 2, v2.version, &ana, jiff::Timestamp::now())
         .await
         .unwrap_err();
@@ -204,9 +224,13 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
         matches!(error, DbError::Conflict { current_version } if current_version == restored.version),
         "{error:?}"
     );
-    assert_eq!(store.article_revisions(id).await.unwrap().len(), 3);
+    assert_eq!(
+        store.articles().article_revisions(id).await.unwrap().len(),
+        3
+    );
     assert!(matches!(
         store
+            .articles()
             .restore_revision(id, 99, restored.version, &ana, jiff::Timestamp::now())
             .await,
         Err(DbError::NotFound)
@@ -221,6 +245,7 @@ async fn a_stale_save_is_a_conflict_and_overwrites_nothing(store: TestStore) {
     let mut anas = input.clone();
     anas.body = "Ana's careful rewrite.".to_owned();
     let saved = store
+        .articles()
         .save_article(id, 1, &anas, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -228,6 +253,7 @@ async fn a_stale_save_is_a_conflict_and_overwrites_nothing(store: TestStore) {
     let mut bos = input.clone();
     bos.body = "Bo's rewrite from the old version.".to_owned();
     let error = store
+        .articles()
         .save_article(id, 1, &bos, &bo, jiff::Timestamp::now())
         .await
         .unwrap_err();
@@ -236,15 +262,19 @@ async fn a_stale_save_is_a_conflict_and_overwrites_nothing(store: TestStore) {
     };
     assert_eq!(current_version, saved.version);
     // What the conflict page shows next to Bo's text: the current revision, Ana's.
-    let current = store.latest_revision(id).await.unwrap().unwrap();
+    let current = store.articles().latest_revision(id).await.unwrap().unwrap();
     assert_eq!(current.article_version, current_version);
     assert_eq!(current.snapshot.body, "Ana's careful rewrite.");
     assert_eq!(current.saved_by, ana);
-    assert_eq!(store.article(id).await.unwrap().unwrap(), saved);
-    assert_eq!(store.article_revisions(id).await.unwrap().len(), 2);
+    assert_eq!(store.articles().article(id).await.unwrap().unwrap(), saved);
+    assert_eq!(
+        store.articles().article_revisions(id).await.unwrap().len(),
+        2
+    );
 
     // Bo saves again on top of the current version: now it goes through.
     let merged = store
+        .articles()
         .save_article(id, current_version, &bos, &bo, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -256,13 +286,19 @@ async fn a_newsroom_save_keeps_the_status(store: TestStore) {
     let (mut input, id) = draft(&store, "petro-invited").await;
     input.status = ArticleStatus::Published;
     let saved = store
+        .articles()
         .save_article(id, 1, &input, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(saved.status, ArticleStatus::Draft);
     assert_eq!(saved.first_published_at, None);
     assert!(
-        store.audit_for("article", id).await.unwrap().is_empty(),
+        store
+            .audit()
+            .audit_for("article", id)
+            .await
+            .unwrap()
+            .is_empty(),
         "a save is not a publish"
     );
 }
@@ -273,6 +309,7 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
     let now = base_time();
 
     let error = store
+        .articles()
         .transition_article(id, ArticleStatus::Unpublished, &ana, now)
         .await
         .unwrap_err();
@@ -291,16 +328,18 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
         "an article cannot go from draft to unpublished"
     );
     let published = store
+        .articles()
         .transition_article(id, ArticleStatus::Published, &ana, now)
         .await
         .unwrap();
-    let change = store.latest_change_id().await.unwrap();
+    let change = store.changes().latest_change_id().await.unwrap();
     for to in [
         ArticleStatus::Draft,
         ArticleStatus::InReview,
         ArticleStatus::Published,
     ] {
         let error = store
+            .articles()
             .transition_article(id, to, &ana, now)
             .await
             .unwrap_err();
@@ -310,40 +349,56 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
         );
     }
     let error = store
+        .articles()
         .schedule_article(id, hours_after_base(5), &ana, now)
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Workflow(_)), "{error:?}");
     assert!(matches!(
         store
+            .articles()
             .transition_article(id, ArticleStatus::Scheduled, &ana, now)
             .await,
         Err(DbError::Invalid(_))
     ));
-    assert_eq!(store.article(id).await.unwrap().unwrap(), published);
     assert_eq!(
-        store.latest_change_id().await.unwrap(),
+        store.articles().article(id).await.unwrap().unwrap(),
+        published
+    );
+    assert_eq!(
+        store.changes().latest_change_id().await.unwrap(),
         change,
         "no change recorded"
     );
-    assert_eq!(store.audit_for("article", id).await.unwrap().len(), 1);
+    assert_eq!(
+        store.audit().audit_for("article", id).await.unwrap().len(),
+        1
+    );
 
     // A draft without a byline cannot go out.
-    let politics = store.section_by_slug("politics").await.unwrap().unwrap();
+    let politics = store
+        .site()
+        .section_by_slug("politics")
+        .await
+        .unwrap()
+        .unwrap();
     let mut anonymous = article_input(politics.id, "no-byline", &[]);
     anonymous.status = ArticleStatus::Draft;
     let anonymous = store
+        .articles()
         .create_article(&anonymous, jiff::Timestamp::now())
         .await
         .unwrap();
     assert!(matches!(
         store
+            .articles()
             .transition_article(anonymous.id, ArticleStatus::Published, &ana, now)
             .await,
         Err(DbError::Refused(_))
     ));
     assert!(matches!(
         store
+            .articles()
             .transition_article(9_999, ArticleStatus::Published, &ana, now)
             .await,
         Err(DbError::NotFound)
@@ -353,15 +408,17 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
 async fn publishing_sets_the_first_publication_time_once_and_is_audited(store: TestStore) {
     let ana = editor(&store, "ana@news.example", "Ana Pérez").await;
     let (_, id) = draft(&store, "petro-invited").await;
-    let created = store.article(id).await.unwrap().unwrap();
+    let created = store.articles().article(id).await.unwrap().unwrap();
 
     let in_review = store
+        .articles()
         .transition_article(id, ArticleStatus::InReview, &ana, hours_after_base(1))
         .await
         .unwrap();
     assert_eq!(in_review.first_published_at, None);
     let first = hours_after_base(2);
     let published = store
+        .articles()
         .transition_article(id, ArticleStatus::Published, &ana, first)
         .await
         .unwrap();
@@ -372,10 +429,12 @@ async fn publishing_sets_the_first_publication_time_once_and_is_audited(store: T
     assert_eq!(published.updated_at, created.updated_at.max(first));
 
     store
+        .articles()
         .transition_article(id, ArticleStatus::Unpublished, &ana, hours_after_base(3))
         .await
         .unwrap();
     let again = store
+        .articles()
         .transition_article(id, ArticleStatus::Published, &ana, hours_after_base(4))
         .await
         .unwrap();
@@ -385,7 +444,7 @@ async fn publishing_sets_the_first_publication_time_once_and_is_audited(store: T
         "set once, never moved"
     );
 
-    let audit = store.audit_for("article", id).await.unwrap();
+    let audit = store.audit().audit_for("article", id).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -409,24 +468,28 @@ async fn unpublishing_hides_the_article_from_public_lists(store: TestStore) {
     let ana = editor(&store, "ana@news.example", "Ana Pérez").await;
     let (input, id) = draft(&store, "petro-invited").await;
     store
+        .articles()
         .transition_article(id, ArticleStatus::Published, &ana, base_time())
         .await
         .unwrap();
     assert_eq!(
         store
+            .public()
             .count_stories(StoryFilter::All, long_after_base())
             .await
             .unwrap(),
         1
     );
-    let change = store.latest_change_id().await.unwrap();
+    let change = store.changes().latest_change_id().await.unwrap();
 
     store
+        .articles()
         .transition_article(id, ArticleStatus::Unpublished, &ana, hours_after_base(1))
         .await
         .unwrap();
     assert_eq!(
         store
+            .public()
             .count_stories(StoryFilter::All, long_after_base())
             .await
             .unwrap(),
@@ -434,12 +497,13 @@ async fn unpublishing_hides_the_article_from_public_lists(store: TestStore) {
     );
     assert_eq!(
         store
+            .public()
             .count_stories(StoryFilter::Section(input.section_id), long_after_base())
             .await
             .unwrap(),
         0
     );
-    let changes = store.changes_since(change, 10).await.unwrap();
+    let changes = store.changes().changes_since(change, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
     let tags = tag_set(&changes[0]);
     for expected in [
@@ -460,14 +524,19 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
 
     // Not in the past.
     assert!(matches!(
-        store.schedule_article(id, now, &ana, now).await,
+        store.articles().schedule_article(id, now, &ana, now).await,
         Err(DbError::Workflow(WorkflowError::ScheduleInPast { .. }))
     ));
-    let scheduled = store.schedule_article(id, at, &ana, now).await.unwrap();
+    let scheduled = store
+        .articles()
+        .schedule_article(id, at, &ana, now)
+        .await
+        .unwrap();
     assert_eq!(scheduled.status, ArticleStatus::Scheduled);
     assert_eq!(scheduled.scheduled_for, Some(at));
     assert_eq!(
         store
+            .public()
             .count_stories(StoryFilter::All, long_after_base())
             .await
             .unwrap(),
@@ -476,6 +545,7 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
 
     // The embargo holds against a person too.
     let error = store
+        .articles()
         .transition_article(
             id,
             ArticleStatus::Published,
@@ -490,29 +560,31 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
     );
     assert!(
         store
+            .articles()
             .publish_due(at - SignedDuration::from_secs(1))
             .await
             .unwrap()
             .is_empty()
     );
     assert_eq!(
-        store.article(id).await.unwrap().unwrap().status,
+        store.articles().article(id).await.unwrap().unwrap().status,
         ArticleStatus::Scheduled
     );
 
-    let published = store.publish_due(at).await.unwrap();
+    let published = store.articles().publish_due(at).await.unwrap();
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].id, id);
     assert_eq!(published[0].first_published_at, Some(at));
     assert_eq!(published[0].scheduled_for, None);
     assert_eq!(
         store
+            .public()
             .count_stories(StoryFilter::All, long_after_base())
             .await
             .unwrap(),
         1
     );
-    let audit = store.audit_for("article", id).await.unwrap();
+    let audit = store.audit().audit_for("article", id).await.unwrap();
     assert_eq!(audit[0].action, "article.schedule");
     assert_eq!(audit[0].actor, ana);
     assert_eq!(audit[1].action, "article.publish");
@@ -521,16 +593,19 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
     // Taking an article off the schedule lifts the embargo (and the job finds nothing).
     let (_, other) = draft(&store, "pulled-back").await;
     store
+        .articles()
         .schedule_article(other, hours_after_base(8), &ana, now)
         .await
         .unwrap();
     let back = store
+        .articles()
         .transition_article(other, ArticleStatus::Draft, &ana, now)
         .await
         .unwrap();
     assert_eq!(back.scheduled_for, None);
     assert!(
         store
+            .articles()
             .publish_due(hours_after_base(9))
             .await
             .unwrap()
@@ -554,6 +629,7 @@ async fn bogota_time_is_right_while_new_york_changes_its_clocks(store: TestStore
             resolve_local_time(parse_local_date_time(local).unwrap(), "America/Bogota").unwrap();
         assert_eq!(when.repeated, None);
         store
+            .articles()
             .schedule_article(id, when.at, &ana, clock)
             .await
             .unwrap();
@@ -583,11 +659,12 @@ async fn bogota_time_is_right_while_new_york_changes_its_clocks(store: TestStore
     // Walk the clock through the New York change: each article goes out at its instant.
     for (id, at) in &expected {
         let early = store
+            .articles()
             .publish_due(*at - SignedDuration::from_secs(60))
             .await
             .unwrap();
         assert!(early.iter().all(|a| a.id != *id), "published before {at}");
-        let due = store.publish_due(*at).await.unwrap();
+        let due = store.articles().publish_due(*at).await.unwrap();
         assert_eq!(due.iter().map(|a| a.id).collect::<Vec<_>>(), vec![*id]);
         assert_eq!(due[0].first_published_at, Some(*at));
     }
@@ -603,16 +680,18 @@ async fn rescheduling_moves_the_one_waiting_job(store: TestStore) {
     let (_, id) = draft(&store, "embargoed").await;
     let now = base_time();
     store
+        .articles()
         .schedule_article(id, hours_after_base(6), &ana, now)
         .await
         .unwrap();
     let moved = store
+        .articles()
         .schedule_article(id, hours_after_base(3), &ana, now)
         .await
         .unwrap();
     assert_eq!(moved.scheduled_for, Some(hours_after_base(3)));
     assert_eq!(
-        store.job_counts().await.unwrap(),
+        store.jobs().job_counts().await.unwrap(),
         vec![("queued".to_owned(), 1)]
     );
     // The job is due at the new, earlier time.
@@ -620,6 +699,7 @@ async fn rescheduling_moves_the_one_waiting_job(store: TestStore) {
     let lease = std::time::Duration::from_secs(60);
     assert!(
         store
+            .jobs()
             .claim_job(
                 "w",
                 &kinds,
@@ -631,6 +711,7 @@ async fn rescheduling_moves_the_one_waiting_job(store: TestStore) {
             .is_none()
     );
     let job = store
+        .jobs()
         .claim_job("w", &kinds, lease, hours_after_base(3))
         .await
         .unwrap()
@@ -645,6 +726,7 @@ async fn overdue_articles_publish_at_once_and_exactly_once(store: TestStore) {
     for (slug, hours) in [("first", 1), ("second", 2), ("later", 48)] {
         let (_, id) = draft(&store, slug).await;
         store
+            .articles()
             .schedule_article(id, hours_after_base(hours), &ana, now)
             .await
             .unwrap();
@@ -652,7 +734,10 @@ async fn overdue_articles_publish_at_once_and_exactly_once(store: TestStore) {
     }
     // Down for a day: no worker ran. At start-up two nodes catch up at the same moment.
     let restart = hours_after_base(24);
-    let (a, b) = tokio::join!(store.publish_due(restart), store.publish_due(restart));
+    let (a, b) = tokio::join!(
+        store.articles().publish_due(restart),
+        store.articles().publish_due(restart)
+    );
     let mut published: Vec<i64> = a
         .unwrap()
         .into_iter()
@@ -665,12 +750,20 @@ async fn overdue_articles_publish_at_once_and_exactly_once(store: TestStore) {
         vec![ids[0], ids[1]],
         "each overdue article exactly once"
     );
-    assert!(store.publish_due(restart).await.unwrap().is_empty());
+    assert!(
+        store
+            .articles()
+            .publish_due(restart)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     for id in &ids[..2] {
-        let article = store.article(*id).await.unwrap().unwrap();
+        let article = store.articles().article(*id).await.unwrap().unwrap();
         assert_eq!(article.status, ArticleStatus::Published);
         assert_eq!(article.first_published_at, Some(restart));
         let publishes = store
+            .audit()
             .audit_for("article", *id)
             .await
             .unwrap()
@@ -680,11 +773,18 @@ async fn overdue_articles_publish_at_once_and_exactly_once(store: TestStore) {
         assert_eq!(publishes, 1);
     }
     assert_eq!(
-        store.article(ids[2]).await.unwrap().unwrap().status,
+        store
+            .articles()
+            .article(ids[2])
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         ArticleStatus::Scheduled
     );
     assert_eq!(
         store
+            .articles()
             .queue_scheduled_publications(jiff::Timestamp::now())
             .await
             .unwrap(),
@@ -697,25 +797,29 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
     let (_, id) = draft(&store, "petro-invited").await;
     assert!(matches!(
         store
+            .articles()
             .add_article_note(id, NoteKind::Correction, "Wrong date.", &ana, base_time())
             .await,
         Err(DbError::Refused(_))
     ));
     let published = store
+        .articles()
         .transition_article(id, ArticleStatus::Published, &ana, base_time())
         .await
         .unwrap();
     assert!(matches!(
         store
+            .articles()
             .add_article_note(id, NoteKind::Update, "   ", &ana, base_time())
             .await,
         Err(DbError::Refused(_))
     ));
-    let change = store.latest_change_id().await.unwrap();
+    let change = store.changes().latest_change_id().await.unwrap();
 
     // Whole seconds: the store keeps microseconds. After the draft's own "now" time.
     let at = Timestamp::from_second(Timestamp::now().as_second() + 7200).unwrap();
     let note = store
+        .articles()
         .add_article_note(
             id,
             NoteKind::Correction,
@@ -727,23 +831,24 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
         .unwrap();
     assert_eq!(note.text, "An earlier version gave the wrong date.");
     assert_eq!(note.published_at, at);
-    let article = store.article(id).await.unwrap().unwrap();
+    let article = store.articles().article(id).await.unwrap().unwrap();
     assert_eq!(article.updated_at, at);
     assert_eq!(
         article.version, published.version,
         "an open editor form stays valid"
     );
-    let changes = store.changes_since(change, 10).await.unwrap();
+    let changes = store.changes().changes_since(change, 10).await.unwrap();
     let tags = tag_set(&changes[0]);
     assert!(tags.contains(&cache_tags::article(id)));
     assert!(tags.contains(cache_tags::CORRECTIONS_LIST));
 
     let later = at + SignedDuration::from_hours(1);
     store
+        .articles()
         .add_article_note(id, NoteKind::Update, "Petro accepted.", &ana, later)
         .await
         .unwrap();
-    let page = store.article_page(id).await.unwrap().unwrap();
+    let page = store.articles().article_page(id).await.unwrap().unwrap();
     let kinds: Vec<NoteKind> = page.notes.iter().map(|n| n.kind).collect();
     assert_eq!(
         kinds,
@@ -751,7 +856,7 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
         "newest first"
     );
     assert_eq!(page.article.updated_at, later);
-    let audit = store.audit_for("article", id).await.unwrap();
+    let audit = store.audit().audit_for("article", id).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -770,6 +875,7 @@ async fn corrections_are_listed_newest_first_across_the_site(store: TestStore) {
     for slug in ["one", "two", "three"] {
         let (_, id) = draft(&store, slug).await;
         store
+            .articles()
             .transition_article(id, ArticleStatus::Published, &ana, base_time())
             .await
             .unwrap();
@@ -780,6 +886,7 @@ async fn corrections_are_listed_newest_first_across_the_site(store: TestStore) {
         let ana = ana.clone();
         async move {
             store
+                .articles()
                 .add_article_note(id, kind, text, &ana, hours_after_base(hours))
                 .await
                 .unwrap()
@@ -794,21 +901,22 @@ async fn corrections_are_listed_newest_first_across_the_site(store: TestStore) {
         list.into_iter().map(|c| c.note.text).collect::<Vec<_>>()
     };
     assert_eq!(
-        texts(store.corrections(10, 0).await.unwrap()),
+        texts(store.articles().corrections(10, 0).await.unwrap()),
         vec!["newest", "middle", "oldest"]
     );
     assert_eq!(
-        texts(store.corrections(1, 1).await.unwrap()),
+        texts(store.articles().corrections(1, 1).await.unwrap()),
         vec!["middle"]
     );
-    assert_eq!(store.count_corrections().await.unwrap(), 3);
-    let first = &store.corrections(1, 0).await.unwrap()[0];
+    assert_eq!(store.articles().count_corrections().await.unwrap(), 3);
+    let first = &store.articles().corrections(1, 0).await.unwrap()[0];
     assert_eq!(first.article_path(), "/politics/two");
     assert_eq!(first.section_name, "Politics");
 
     // An unpublished story's corrections leave the public log with it, and the change says so.
-    let change = store.latest_change_id().await.unwrap();
+    let change = store.changes().latest_change_id().await.unwrap();
     store
+        .articles()
         .transition_article(
             ids[0],
             ArticleStatus::Unpublished,
@@ -818,9 +926,9 @@ async fn corrections_are_listed_newest_first_across_the_site(store: TestStore) {
         .await
         .unwrap();
     assert_eq!(
-        texts(store.corrections(10, 0).await.unwrap()),
+        texts(store.articles().corrections(10, 0).await.unwrap()),
         vec!["newest"]
     );
-    let changes = store.changes_since(change, 10).await.unwrap();
+    let changes = store.changes().changes_since(change, 10).await.unwrap();
     assert!(tag_set(&changes[0]).contains(cache_tags::CORRECTIONS_LIST));
 }

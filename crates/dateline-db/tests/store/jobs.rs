@@ -32,7 +32,7 @@ fn job_at(kind: &str, n: i64, run_at: Timestamp) -> NewJob {
 }
 
 async fn counts(store: &Store) -> Vec<(String, i64)> {
-    store.job_counts().await.unwrap()
+    store.jobs().job_counts().await.unwrap()
 }
 
 fn count(state: &str, n: i64) -> (String, i64) {
@@ -44,6 +44,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
     let payload = json!({ "image": 7, "formats": ["webp", "jpeg"], "note": "ünïcode" });
     let job = NewJob::at("resize", payload.clone(), t);
     let id = store
+        .jobs()
         .enqueue(&job, jiff::Timestamp::now())
         .await
         .unwrap()
@@ -51,6 +52,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
     assert_eq!(counts(&store).await, vec![count("queued", 1)]);
 
     let claimed = store
+        .jobs()
         .claim_job("node-a", &["resize"], LEASE, t)
         .await
         .unwrap()
@@ -64,6 +66,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
 
     // Held by its lease: nobody else gets it meanwhile.
     let again = store
+        .jobs()
         .claim_job(
             "node-b",
             &["resize"],
@@ -75,6 +78,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
     assert_eq!(again, None);
 
     store
+        .jobs()
         .complete_job(id, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -83,6 +87,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
     let later = t + SignedDuration::from_hours(48);
     assert_eq!(
         store
+            .jobs()
             .claim_job("node-b", &["resize"], LEASE, later)
             .await
             .unwrap(),
@@ -98,12 +103,14 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     };
 
     let first = store
+        .jobs()
         .enqueue(&sitemap(1), jiff::Timestamp::now())
         .await
         .unwrap();
     assert!(first.is_some());
     assert_eq!(
         store
+            .jobs()
             .enqueue(&sitemap(2), jiff::Timestamp::now())
             .await
             .unwrap(),
@@ -111,6 +118,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     );
     assert_eq!(
         store
+            .jobs()
             .enqueue(&sitemap(3), jiff::Timestamp::now())
             .await
             .unwrap(),
@@ -123,6 +131,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     };
     assert!(
         store
+            .jobs()
             .enqueue(&other, jiff::Timestamp::now())
             .await
             .unwrap()
@@ -130,6 +139,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     );
     assert!(
         store
+            .jobs()
             .enqueue(&job_at("sitemap", 5, t), jiff::Timestamp::now())
             .await
             .unwrap()
@@ -137,6 +147,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     );
     assert!(
         store
+            .jobs()
             .enqueue(&job_at("sitemap", 6, t), jiff::Timestamp::now())
             .await
             .unwrap()
@@ -147,6 +158,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     // Once the waiting one has started, the same work may be queued again (the change that asked
     // for it may have come after the worker read its input), but only once.
     let claimed = store
+        .jobs()
         .claim_job("node-a", &["sitemap"], LEASE, t)
         .await
         .unwrap()
@@ -154,6 +166,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     assert_eq!(Some(claimed.id), first);
     assert_eq!(claimed.payload, json!({ "n": 1 }));
     let second = store
+        .jobs()
         .enqueue(&sitemap(7), jiff::Timestamp::now())
         .await
         .unwrap();
@@ -161,6 +174,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     assert_ne!(second, first);
     assert_eq!(
         store
+            .jobs()
             .enqueue(&sitemap(8), jiff::Timestamp::now())
             .await
             .unwrap(),
@@ -168,11 +182,13 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     );
 
     store
+        .jobs()
         .complete_job(claimed.id, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
         store
+            .jobs()
             .enqueue(&sitemap(9), jiff::Timestamp::now())
             .await
             .unwrap(),
@@ -200,6 +216,7 @@ async fn higher_priority_runs_first_then_the_earliest(store: TestStore) {
         (6, 0, 0),
     ] {
         let id = store
+            .jobs()
             .enqueue(&with_priority(n, priority, minutes), jiff::Timestamp::now())
             .await
             .unwrap()
@@ -210,6 +227,7 @@ async fn higher_priority_runs_first_then_the_earliest(store: TestStore) {
     let now = t + SignedDuration::from_mins(10);
     let mut order = Vec::new();
     while let Some(job) = store
+        .jobs()
         .claim_job("node-a", &["index"], LEASE, now)
         .await
         .unwrap()
@@ -225,6 +243,7 @@ async fn a_job_due_later_is_not_claimed_before_its_time(store: TestStore) {
     let t = base_time();
     let due = t + SignedDuration::from_hours(1);
     let id = store
+        .jobs()
         .enqueue(&job_at("newsletter", 1, due), jiff::Timestamp::now())
         .await
         .unwrap()
@@ -232,12 +251,14 @@ async fn a_job_due_later_is_not_claimed_before_its_time(store: TestStore) {
 
     for early in [t, due - SignedDuration::from_secs(1)] {
         let claimed = store
+            .jobs()
             .claim_job("node-a", &["newsletter"], LEASE, early)
             .await
             .unwrap();
         assert_eq!(claimed, None, "claimed at {early}");
     }
     let claimed = store
+        .jobs()
         .claim_job("node-a", &["newsletter"], LEASE, due)
         .await
         .unwrap()
@@ -248,11 +269,13 @@ async fn a_job_due_later_is_not_claimed_before_its_time(store: TestStore) {
 async fn workers_claim_only_the_kinds_they_handle(store: TestStore) {
     let t = base_time();
     let resize = store
+        .jobs()
         .enqueue(&job_at("resize", 1, t), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
     let email = store
+        .jobs()
         .enqueue(&job_at("email", 2, t), jiff::Timestamp::now())
         .await
         .unwrap()
@@ -260,6 +283,7 @@ async fn workers_claim_only_the_kinds_they_handle(store: TestStore) {
 
     let claim = async |kinds: &[&str]| {
         store
+            .jobs()
             .claim_job("node-a", kinds, LEASE, t)
             .await
             .unwrap()
@@ -279,6 +303,7 @@ async fn workers_claim_only_the_kinds_they_handle(store: TestStore) {
 async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     let t = base_time();
     let id = store
+        .jobs()
         .enqueue(&job_at("resize", 1, t), jiff::Timestamp::now())
         .await
         .unwrap()
@@ -286,6 +311,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     let lease = Duration::from_secs(30);
 
     let first = store
+        .jobs()
         .claim_job("node-a", &["resize"], lease, t)
         .await
         .unwrap()
@@ -295,6 +321,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     // node-a is still within its lease at +10 s and exactly at +30 s.
     for during in [10, 30] {
         let claimed = store
+            .jobs()
             .claim_job(
                 "node-b",
                 &["resize"],
@@ -309,6 +336,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     // node-a died: after the lease, node-b takes the job over, as another attempt.
     let after = t + SignedDuration::from_secs(31);
     let second = store
+        .jobs()
         .claim_job("node-b", &["resize"], lease, after)
         .await
         .unwrap()
@@ -316,6 +344,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     assert_eq!((second.id, second.attempts), (id, 2));
     // And now node-b holds a fresh lease.
     let third = store
+        .jobs()
         .claim_job(
             "node-c",
             &["resize"],
@@ -327,6 +356,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     assert_eq!(third, None);
 
     store
+        .jobs()
         .complete_job(id, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -336,6 +366,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
 async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
     let t = base_time();
     let id = store
+        .jobs()
         .enqueue(
             &NewJob {
                 max_attempts: 3,
@@ -349,18 +380,24 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
 
     // Attempt 1 fails: back in 30 s.
     let job = store
+        .jobs()
         .claim_job("node-a", &["webmention"], LEASE, t)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((job.attempts, job.max_attempts), (1, 3));
-    let outcome = store.fail_job(id, "connection refused", t).await.unwrap();
+    let outcome = store
+        .jobs()
+        .fail_job(id, "connection refused", t)
+        .await
+        .unwrap();
     let retry_at = t + SignedDuration::from_secs(30);
     assert_eq!(outcome, JobOutcome::Retrying { at: retry_at });
     assert_eq!(counts(&store).await, vec![count("queued", 1)]);
     let early = retry_at - SignedDuration::from_secs(1);
     assert_eq!(
         store
+            .jobs()
             .claim_job("node-a", &["webmention"], LEASE, early)
             .await
             .unwrap(),
@@ -369,24 +406,27 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
 
     // Attempt 2 fails: back in 60 s.
     let job = store
+        .jobs()
         .claim_job("node-b", &["webmention"], LEASE, retry_at)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((job.id, job.attempts), (id, 2));
     let t2 = retry_at + SignedDuration::from_secs(5);
-    let outcome = store.fail_job(id, "timeout", t2).await.unwrap();
+    let outcome = store.jobs().fail_job(id, "timeout", t2).await.unwrap();
     let retry_at = t2 + SignedDuration::from_secs(60);
     assert_eq!(outcome, JobOutcome::Retrying { at: retry_at });
 
     // Attempt 3 is the last.
     let job = store
+        .jobs()
         .claim_job("node-a", &["webmention"], LEASE, retry_at)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(job.attempts, 3);
     let outcome = store
+        .jobs()
         .fail_job(id, &"x".repeat(10_000), retry_at)
         .await
         .unwrap();
@@ -395,6 +435,7 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
     let much_later = retry_at + SignedDuration::from_hours(24 * 30);
     assert_eq!(
         store
+            .jobs()
             .claim_job("node-a", &["webmention"], LEASE, much_later)
             .await
             .unwrap(),
@@ -405,6 +446,7 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
 async fn backoff_doubles_up_to_an_hour(store: TestStore) {
     let mut now = base_time();
     let id = store
+        .jobs()
         .enqueue(
             &NewJob {
                 max_attempts: 10,
@@ -419,12 +461,18 @@ async fn backoff_doubles_up_to_an_hour(store: TestStore) {
     let mut delays = Vec::new();
     loop {
         let job = store
+            .jobs()
             .claim_job("node-a", &["webmention"], LEASE, now)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(job.id, id);
-        match store.fail_job(id, "still failing", now).await.unwrap() {
+        match store
+            .jobs()
+            .fail_job(id, "still failing", now)
+            .await
+            .unwrap()
+        {
             JobOutcome::Retrying { at } => {
                 delays.push(at.duration_since(now).as_secs());
                 now = at;
@@ -443,6 +491,7 @@ async fn concurrent_claims_never_hand_out_a_job_twice(store: TestStore) {
     for n in 0..JOBS {
         enqueued.insert(
             store
+                .jobs()
                 .enqueue(&job_at("resize", n, t), jiff::Timestamp::now())
                 .await
                 .unwrap()
@@ -460,6 +509,7 @@ async fn concurrent_claims_never_hand_out_a_job_twice(store: TestStore) {
             barrier.wait().await;
             let mut claimed = Vec::new();
             while let Some(job) = store
+                .jobs()
                 .claim_job(&name, &["resize"], Duration::from_secs(600), t)
                 .await
                 .unwrap()
@@ -500,23 +550,26 @@ async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
         ..job_at("sitemap", n, t)
     };
     let first = store
+        .jobs()
         .enqueue(&sitemap(1), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
     let claimed = store
+        .jobs()
         .claim_job("node-a", &["sitemap"], LEASE, t)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(claimed.id, first);
     let waiting = store
+        .jobs()
         .enqueue(&sitemap(2), jiff::Timestamp::now())
         .await
         .unwrap()
         .unwrap();
 
-    let outcome = store.fail_job(first, "storage unavailable", t).await;
+    let outcome = store.jobs().fail_job(first, "storage unavailable", t).await;
     assert!(outcome.is_ok(), "fail_job: {outcome:?}");
     assert_eq!(
         counts(&store)
@@ -529,6 +582,7 @@ async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
     // Only the waiting job runs the work again, once.
     let much_later = t + SignedDuration::from_hours(2);
     let next = store
+        .jobs()
         .claim_job("node-b", &["sitemap"], LEASE, much_later)
         .await
         .unwrap()
@@ -536,6 +590,7 @@ async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
     assert_eq!(next.id, waiting);
     assert_eq!(
         store
+            .jobs()
             .claim_job("node-b", &["sitemap"], LEASE, much_later)
             .await
             .unwrap(),

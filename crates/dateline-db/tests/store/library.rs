@@ -21,6 +21,7 @@ dateline_db::both_backends!(
 
 async fn staff_actor(store: &Store, email: &str, name: &str) -> Actor {
     let member = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: email.to_owned(),
@@ -40,6 +41,7 @@ async fn an_upload_keeps_its_origin_uploader_and_audit_entry(store: TestStore) {
     let ana = staff_actor(&store, "ana@example.org", "Ana Ruiz").await;
     let origin = SourceTypeOrigin::C2pa("from C2PA manifest, signed by Example Cam".to_owned());
     let added = store
+        .library()
         .add_library_image(&image_input("signed"), &origin, &ana, base_time())
         .await
         .unwrap();
@@ -52,15 +54,19 @@ async fn an_upload_keeps_its_origin_uploader_and_audit_entry(store: TestStore) {
         Some(DigitalSourceType::TrainedAlgorithmicMedia)
     );
     assert_eq!(
-        store.library_image(added.image.id).await.unwrap(),
+        store.library().library_image(added.image.id).await.unwrap(),
         Some(added.clone())
     );
     // The public side reads the same row as before.
     assert_eq!(
-        store.image(added.image.id).await.unwrap(),
+        store.library().image(added.image.id).await.unwrap(),
         Some(added.image.clone())
     );
-    let audit = store.audit_for("image", added.image.id).await.unwrap();
+    let audit = store
+        .audit()
+        .audit_for("image", added.image.id)
+        .await
+        .unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].action, "image.upload");
     assert_eq!(audit[0].actor, ana);
@@ -73,6 +79,7 @@ async fn an_upload_keeps_its_origin_uploader_and_audit_entry(store: TestStore) {
     let mut no_alt = image_input("blank");
     no_alt.alt = "  ".to_owned();
     let refused = store
+        .library()
         .add_library_image(&no_alt, &SourceTypeOrigin::None, &ana, base_time())
         .await;
     assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
@@ -84,6 +91,7 @@ async fn editing_the_source_type_makes_it_the_editors(store: TestStore) {
     let mut input = image_input("xmp");
     input.source_type = Some(DigitalSourceType::DigitalCapture);
     let added = store
+        .library()
         .add_library_image(&input, &SourceTypeOrigin::Xmp, &ana, base_time())
         .await
         .unwrap();
@@ -96,6 +104,7 @@ async fn editing_the_source_type_makes_it_the_editors(store: TestStore) {
         source_type: Some(DigitalSourceType::DigitalCapture),
     };
     let kept = store
+        .library()
         .update_library_image(added.image.id, &caption_only, &bo, hours_after_base(1))
         .await
         .unwrap();
@@ -109,6 +118,7 @@ async fn editing_the_source_type_makes_it_the_editors(store: TestStore) {
         ..caption_only
     };
     let set = store
+        .library()
         .update_library_image(added.image.id, &changed, &bo, hours_after_base(2))
         .await
         .unwrap();
@@ -123,7 +133,11 @@ async fn editing_the_source_type_makes_it_the_editors(store: TestStore) {
     );
     assert_eq!(set.uploaded_by, ana.staff_id, "the uploader stays");
 
-    let audit = store.audit_for("image", added.image.id).await.unwrap();
+    let audit = store
+        .audit()
+        .audit_for("image", added.image.id)
+        .await
+        .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["image.upload", "image.edit", "image.edit"]);
     assert_eq!(audit[1].detail, "caption");
@@ -147,29 +161,47 @@ async fn the_library_pages_newest_first_and_searches_descriptions(store: TestSto
         input.caption = Some(caption.to_owned());
         let at = hours_after_base(i64::try_from(n).unwrap());
         let added = store
+            .library()
             .add_library_image(&input, &SourceTypeOrigin::None, &ana, at)
             .await
             .unwrap();
         ids.push(added.image.id);
     }
-    let first = store.library_images("", 0, 2).await.unwrap();
+    let first = store.library().library_images("", 0, 2).await.unwrap();
     assert_eq!(first.total, 3);
     let first_ids: Vec<i64> = first.images.iter().map(|i| i.image.id).collect();
     assert_eq!(first_ids, [ids[2], ids[1]], "newest first");
-    let second = store.library_images("", 2, 2).await.unwrap();
+    let second = store.library().library_images("", 2, 2).await.unwrap();
     let second_ids: Vec<i64> = second.images.iter().map(|i| i.image.id).collect();
     assert_eq!(second_ids, [ids[0]]);
 
-    let harbour = store.library_images("HARBOUR", 0, 10).await.unwrap();
+    let harbour = store
+        .library()
+        .library_images("HARBOUR", 0, 10)
+        .await
+        .unwrap();
     assert_eq!(harbour.total, 2, "case-insensitive caption search");
     // LIKE's own characters are taken literally.
-    let literal = store.library_images("_vote 100%", 0, 10).await.unwrap();
+    let literal = store
+        .library()
+        .library_images("_vote 100%", 0, 10)
+        .await
+        .unwrap();
     assert_eq!(literal.total, 1);
     assert_eq!(literal.images[0].image.id, ids[1]);
-    assert_eq!(store.library_images("e%c", 0, 10).await.unwrap().total, 0);
+    assert_eq!(
+        store
+            .library()
+            .library_images("e%c", 0, 10)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     // Alt text is searched too (every test image shares this alt text).
     assert_eq!(
         store
+            .library()
             .library_images("white house", 0, 10)
             .await
             .unwrap()
@@ -181,6 +213,7 @@ async fn the_library_pages_newest_first_and_searches_descriptions(store: TestSto
 async fn edits_need_alt_text_and_an_existing_image(store: TestStore) {
     let ana = staff_actor(&store, "ana@example.org", "Ana Ruiz").await;
     let added = store
+        .library()
         .add_library_image(
             &image_input("a"),
             &SourceTypeOrigin::None,
@@ -196,15 +229,17 @@ async fn edits_need_alt_text_and_an_existing_image(store: TestStore) {
         source_type: None,
     };
     let refused = store
+        .library()
         .update_library_image(added.image.id, &edit, &ana, Timestamp::now())
         .await;
     assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
     assert_eq!(
-        store.library_image(added.image.id).await.unwrap(),
+        store.library().library_image(added.image.id).await.unwrap(),
         Some(added),
         "nothing changed"
     );
     let missing = store
+        .library()
         .update_library_image(
             9_999,
             &ImageEdit {
@@ -216,12 +251,13 @@ async fn edits_need_alt_text_and_an_existing_image(store: TestStore) {
         )
         .await;
     assert!(matches!(missing, Err(DbError::NotFound)), "{missing:?}");
-    assert_eq!(store.library_image(9_999).await.unwrap(), None);
+    assert_eq!(store.library().library_image(9_999).await.unwrap(), None);
 }
 
 async fn author_profiles_keep_a_library_photo_and_links(store: TestStore) {
     let ana = staff_actor(&store, "ana@example.org", "Ana Ruiz").await;
     let photo = store
+        .library()
         .add_library_image(
             &image_input("portrait"),
             &SourceTypeOrigin::None,
@@ -244,43 +280,61 @@ async fn author_profiles_keep_a_library_photo_and_links(store: TestStore) {
         }],
     };
     let created = store
+        .people()
         .save_author_profile(None, &input, &ana, base_time())
         .await
         .unwrap();
     assert_eq!(created.photo_image_id, Some(photo.image.id));
     assert_eq!(created.links, input.links);
     assert_eq!(
-        store.author_profile_by_slug("lucia-mendez").await.unwrap(),
+        store
+            .people()
+            .author_profile_by_slug("lucia-mendez")
+            .await
+            .unwrap(),
         Some(created.clone())
     );
     // The plain byline reads the same row.
     assert_eq!(
-        store.author_by_slug("lucia-mendez").await.unwrap(),
+        store.people().author_by_slug("lucia-mendez").await.unwrap(),
         Some(created.author.clone())
     );
 
     input.photo_image_id = Some(9_999);
     let refused = store
+        .people()
         .save_author_profile(Some(created.author.id), &input, &ana, hours_after_base(1))
         .await;
     // The picture can leave the library between the use case's check and the write.
     assert!(matches!(refused, Err(DbError::Refused(_))), "{refused:?}");
     input.photo_image_id = None;
     assert_eq!(
-        store.author_profile(created.author.id).await.unwrap(),
+        store
+            .people()
+            .author_profile(created.author.id)
+            .await
+            .unwrap(),
         Some(created.clone()),
         "refusals change nothing"
     );
 
     input.author.role = "Environment editor".to_owned();
     let updated = store
+        .people()
         .save_author_profile(Some(created.author.id), &input, &ana, hours_after_base(2))
         .await
         .unwrap();
     assert_eq!(updated.photo_image_id, None);
     assert_eq!(updated.author.role, "Environment editor");
-    assert_eq!(store.author_profiles().await.unwrap(), vec![updated]);
-    let audit = store.audit_for("author", created.author.id).await.unwrap();
+    assert_eq!(
+        store.people().author_profiles().await.unwrap(),
+        vec![updated]
+    );
+    let audit = store
+        .audit()
+        .audit_for("author", created.author.id)
+        .await
+        .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["author.create", "author.update"]);
 }

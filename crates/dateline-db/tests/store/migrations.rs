@@ -13,21 +13,39 @@ dateline_db::both_backends!(
 
 async fn fresh_store_has_every_table_and_nothing_in_them(store: TestStore) {
     // Each read touches one table of the migration; a missing table or column fails here.
-    assert_eq!(store.settings().await.unwrap(), SiteSettings::default());
-    assert!(store.sections().await.unwrap().is_empty());
+    assert_eq!(
+        store.site().settings().await.unwrap(),
+        SiteSettings::default()
+    );
+    assert!(store.site().sections().await.unwrap().is_empty());
     assert!(
         store
+            .site()
             .section_by_old_slug("politics")
             .await
             .unwrap()
             .is_none()
     );
-    assert!(store.authors().await.unwrap().is_empty());
-    assert!(store.tag_by_slug("colombia").await.unwrap().is_none());
-    assert!(store.images_by_ids(&[1, 2]).await.unwrap().is_empty());
-    assert!(store.article(1).await.unwrap().is_none());
+    assert!(store.people().authors().await.unwrap().is_empty());
+    assert!(
+        store
+            .site()
+            .tag_by_slug("colombia")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .library()
+            .images_by_ids(&[1, 2])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.articles().article(1).await.unwrap().is_none());
     assert_eq!(
-        store.article_stats().await.unwrap(),
+        store.articles().article_stats().await.unwrap(),
         ArticleStats {
             total: 0,
             published: 0
@@ -35,6 +53,7 @@ async fn fresh_store_has_every_table_and_nothing_in_them(store: TestStore) {
     );
     assert!(
         store
+            .public()
             .stories(StoryFilter::All, jiff::Timestamp::now(), 10, &[])
             .await
             .unwrap()
@@ -42,14 +61,22 @@ async fn fresh_store_has_every_table_and_nothing_in_them(store: TestStore) {
     );
     assert_eq!(
         store
+            .public()
             .count_stories(StoryFilter::All, jiff::Timestamp::now())
             .await
             .unwrap(),
         0
     );
-    assert_eq!(store.latest_change_id().await.unwrap(), 0);
-    assert!(store.changes_since(0, 10).await.unwrap().is_empty());
-    assert!(store.job_counts().await.unwrap().is_empty());
+    assert_eq!(store.changes().latest_change_id().await.unwrap(), 0);
+    assert!(
+        store
+            .changes()
+            .changes_since(0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.jobs().job_counts().await.unwrap().is_empty());
 }
 
 async fn migrating_twice_is_a_no_op(store: TestStore) {
@@ -61,10 +88,12 @@ async fn migrating_twice_is_a_no_op(store: TestStore) {
     input.tags = vec!["Colombia".to_owned()];
     input.hero_image_id = Some(photo.id);
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let job = store
+        .jobs()
         .enqueue(
             &NewJob::at(
                 "resize",
@@ -76,21 +105,31 @@ async fn migrating_twice_is_a_no_op(store: TestStore) {
         .await
         .unwrap();
     assert!(job.is_some());
-    let latest = store.latest_change_id().await.unwrap();
+    let latest = store.changes().latest_change_id().await.unwrap();
 
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
 
-    assert_eq!(store.sections().await.unwrap(), vec![politics]);
-    assert_eq!(store.authors().await.unwrap(), vec![ann]);
-    assert_eq!(store.image(photo.id).await.unwrap(), Some(photo));
-    assert_eq!(store.article(article.id).await.unwrap(), Some(article));
-    assert!(store.tag_by_slug("colombia").await.unwrap().is_some());
+    assert_eq!(store.site().sections().await.unwrap(), vec![politics]);
+    assert_eq!(store.people().authors().await.unwrap(), vec![ann]);
+    assert_eq!(store.library().image(photo.id).await.unwrap(), Some(photo));
     assert_eq!(
-        store.job_counts().await.unwrap(),
+        store.articles().article(article.id).await.unwrap(),
+        Some(article)
+    );
+    assert!(
+        store
+            .site()
+            .tag_by_slug("colombia")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store.jobs().job_counts().await.unwrap(),
         // The resize job, and the published article's narration.
         vec![("queued".to_owned(), 2)]
     );
     // Migrating is not a write anybody's cache has to hear about.
-    assert_eq!(store.latest_change_id().await.unwrap(), latest);
+    assert_eq!(store.changes().latest_change_id().await.unwrap(), latest);
 }

@@ -31,6 +31,7 @@ fn editor() -> Actor {
 async fn narrate_jobs(store: &Store) -> Vec<serde_json::Value> {
     let mut payloads = Vec::new();
     while let Some(job) = store
+        .jobs()
         .claim_job(
             "test",
             &[JobKind::NarrateArticle.name()],
@@ -42,6 +43,7 @@ async fn narrate_jobs(store: &Store) -> Vec<serde_json::Value> {
     {
         payloads.push(job.payload);
         store
+            .jobs()
             .complete_job(job.id, jiff::Timestamp::now())
             .await
             .unwrap();
@@ -50,12 +52,13 @@ async fn narrate_jobs(store: &Store) -> Vec<serde_json::Value> {
 }
 
 async fn published_article(store: &Store, slug: &str) -> i64 {
-    let politics = match store.section_by_slug("politics").await.unwrap() {
+    let politics = match store.site().section_by_slug("politics").await.unwrap() {
         Some(s) => s,
         None => section(store, "politics", 1).await,
     };
     let writer = author(store, &format!("writer-{slug}")).await;
     store
+        .articles()
         .create_article(
             &article_input(politics.id, slug, &[writer.id]),
             jiff::Timestamp::now(),
@@ -93,12 +96,13 @@ fn run(hash: &str) -> NarrationRun {
 
 async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: TestStore) {
     let id = published_article(&store, "vote-delayed").await;
-    let audio = store.article_audio(id).await.unwrap().unwrap();
+    let audio = store.narration().article_audio(id).await.unwrap().unwrap();
     assert_eq!(audio.status, AudioStatus::Queued);
     assert!(audio.playable().is_none());
-    let article = store.article(id).await.unwrap().unwrap();
+    let article = store.articles().article(id).await.unwrap().unwrap();
     let mut edit = article_input(article.section_id, "vote-delayed", &[]);
     edit.author_ids = store
+        .articles()
         .article_page(id)
         .await
         .unwrap()
@@ -109,6 +113,7 @@ async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: 
         .collect();
     edit.body = "An edited body.".to_owned();
     store
+        .articles()
         .save_article(
             id,
             article.version,
@@ -121,9 +126,10 @@ async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: 
     let jobs = narrate_jobs(&store).await;
     assert_eq!(jobs, vec![serde_json::json!({ "article_id": id })]);
     // Once that job has started, the next edit queues the next narration.
-    let article = store.article(id).await.unwrap().unwrap();
+    let article = store.articles().article(id).await.unwrap().unwrap();
     edit.body = "Edited again.".to_owned();
     store
+        .articles()
         .save_article(
             id,
             article.version,
@@ -142,19 +148,22 @@ async fn drafts_are_not_narrated(store: TestStore) {
     let mut input = article_input(politics.id, "draft", &[writer.id]);
     input.status = ArticleStatus::Draft;
     let id = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap()
         .id;
-    assert!(store.article_audio(id).await.unwrap().is_none());
+    assert!(store.narration().article_audio(id).await.unwrap().is_none());
     assert!(
         !store
+            .narration()
             .queue_narration(id, &editor(), Timestamp::now())
             .await
             .unwrap()
     );
     assert!(narrate_jobs(&store).await.is_empty());
     store
+        .articles()
         .transition_article(id, ArticleStatus::Published, &editor(), Timestamp::now())
         .await
         .unwrap();
@@ -165,6 +174,7 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
     let id = published_article(&store, "vote-delayed").await;
     assert!(
         !store
+            .narration()
             .queue_narration(id, &editor(), Timestamp::now())
             .await
             .unwrap(),
@@ -172,22 +182,30 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
     );
     narrate_jobs(&store).await;
     store
+        .narration()
         .start_narration(id, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
-        store.article_audio(id).await.unwrap().unwrap().status,
+        store
+            .narration()
+            .article_audio(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         AudioStatus::Generating
     );
-    let before = store.latest_change_id().await.unwrap();
+    let before = store.changes().latest_change_id().await.unwrap();
     store
+        .narration()
         .finish_narration(id, &files("a1", true), &run("h1"), jiff::Timestamp::now())
         .await
         .unwrap();
-    let changes = store.changes_since(before, 10).await.unwrap();
+    let changes = store.changes().changes_since(before, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
     assert!(tag_set(&changes[0]).contains(&cache_tags::article(id)));
-    let audio = store.article_audio(id).await.unwrap().unwrap();
+    let audio = store.narration().article_audio(id).await.unwrap().unwrap();
     assert_eq!(audio.status, AudioStatus::Fallback);
     assert_eq!(audio.playable(), Some(&files("a1", true)));
     assert_eq!(audio.run, run("h1"));
@@ -195,28 +213,35 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
     // A new narration that fails keeps the old audio playing and says why.
     assert!(
         store
+            .narration()
             .queue_narration(id, &editor(), Timestamp::now())
             .await
             .unwrap()
     );
     store
+        .narration()
         .fail_narration(id, "espeak-ng exited with 1", jiff::Timestamp::now())
         .await
         .unwrap();
-    let audio = store.article_audio(id).await.unwrap().unwrap();
+    let audio = store.narration().article_audio(id).await.unwrap().unwrap();
     assert_eq!(audio.status, AudioStatus::Failed);
     assert_eq!(audio.reason.as_deref(), Some("espeak-ng exited with 1"));
     assert_eq!(audio.playable(), Some(&files("a1", true)));
 
     store
+        .narration()
         .finish_narration(id, &files("a2", false), &run("h2"), jiff::Timestamp::now())
         .await
         .unwrap();
-    let audio = store.article_audio(id).await.unwrap().unwrap();
+    let audio = store.narration().article_audio(id).await.unwrap().unwrap();
     assert_eq!(audio.status, AudioStatus::Ready);
     assert_eq!(audio.reason, None);
     assert_eq!(audio.playable().unwrap().mp3_key, "audio/a2.mp3");
-    let listed = store.article_audio_for(&[id, id + 1000]).await.unwrap();
+    let listed = store
+        .narration()
+        .article_audio_for(&[id, id + 1000])
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].article_id, id);
 }
@@ -225,43 +250,49 @@ async fn opting_out_hides_the_player_and_stops_narration(store: TestStore) {
     let id = published_article(&store, "vote-delayed").await;
     narrate_jobs(&store).await;
     store
+        .narration()
         .finish_narration(id, &files("a1", false), &run("h1"), jiff::Timestamp::now())
         .await
         .unwrap();
     store
+        .narration()
         .set_narration_opt_out(id, true, &editor(), Timestamp::now())
         .await
         .unwrap();
-    let audio = store.article_audio(id).await.unwrap().unwrap();
+    let audio = store.narration().article_audio(id).await.unwrap().unwrap();
     assert_eq!(audio.status, AudioStatus::OptedOut);
     assert!(audio.playable().is_none());
     assert!(
         !store
+            .narration()
             .queue_narration(id, &editor(), Timestamp::now())
             .await
             .unwrap()
     );
     assert!(
         store
+            .narration()
             .narration_article(id)
             .await
             .unwrap()
             .unwrap()
             .opted_out
     );
-    let audit = store.audit_for("article", id).await.unwrap();
+    let audit = store.audit().audit_for("article", id).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "article.audio_opt_out"));
 
     store
+        .narration()
         .set_narration_opt_out(id, false, &editor(), Timestamp::now())
         .await
         .unwrap();
-    let audio = store.article_audio(id).await.unwrap().unwrap();
+    let audio = store.narration().article_audio(id).await.unwrap().unwrap();
     assert_eq!(audio.status, AudioStatus::Queued);
     assert!(audio.playable().is_some());
     assert_eq!(narrate_jobs(&store).await.len(), 1);
     assert!(
         store
+            .narration()
             .set_narration_opt_out(id + 1000, true, &editor(), Timestamp::now())
             .await
             .is_err()
@@ -271,14 +302,17 @@ async fn opting_out_hides_the_player_and_stops_narration(store: TestStore) {
 async fn the_lexicon_keeps_one_entry_per_word(store: TestStore) {
     let say = |t: &str| Pronunciation::Respelling(t.to_owned());
     store
+        .narration()
         .save_pronunciation("Petro", &say("PEE-troh"), &editor(), Timestamp::now())
         .await
         .unwrap();
     store
+        .narration()
         .save_pronunciation("petro", &say("PEH-troh"), &editor(), Timestamp::now())
         .await
         .unwrap();
     store
+        .narration()
         .save_pronunciation(
             "Jaramillo",
             &Pronunciation::Ipa("/xaɾaˈmiʝo/".into()),
@@ -287,7 +321,7 @@ async fn the_lexicon_keeps_one_entry_per_word(store: TestStore) {
         )
         .await
         .unwrap();
-    let entries = store.pronunciations().await.unwrap();
+    let entries = store.narration().pronunciations().await.unwrap();
     assert_eq!(
         entries,
         vec![
@@ -298,51 +332,85 @@ async fn the_lexicon_keeps_one_entry_per_word(store: TestStore) {
             ("petro".to_owned(), say("PEH-troh")),
         ]
     );
-    let lexicon = store.lexicon().await.unwrap();
+    let lexicon = store.narration().lexicon().await.unwrap();
     assert_eq!(lexicon.get("PETRO"), Some(&say("PEH-troh")));
     store
+        .narration()
         .delete_pronunciation("Petro", &editor(), Timestamp::now())
         .await
         .unwrap();
     assert!(
         store
+            .narration()
             .delete_pronunciation("Petro", &editor(), Timestamp::now())
             .await
             .is_err()
     );
-    assert_eq!(store.pronunciations().await.unwrap().len(), 1);
+    assert_eq!(store.narration().pronunciations().await.unwrap().len(), 1);
 }
 
 async fn the_section_voice_overrides_the_site_voice(store: TestStore) {
     let id = published_article(&store, "vote-delayed").await;
-    assert_eq!(store.site_voice().await.unwrap(), "en-us");
+    assert_eq!(store.narration().site_voice().await.unwrap(), "en-us");
     assert_eq!(
-        store.narration_article(id).await.unwrap().unwrap().voice,
+        store
+            .narration()
+            .narration_article(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .voice,
         "en-us"
     );
     store
+        .narration()
         .set_site_voice("en-gb", &editor(), Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
-        store.narration_article(id).await.unwrap().unwrap().voice,
+        store
+            .narration()
+            .narration_article(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .voice,
         "en-gb"
     );
-    let section_id = store.article(id).await.unwrap().unwrap().section_id;
+    let section_id = store
+        .articles()
+        .article(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .section_id;
     store
+        .narration()
         .set_section_voice(section_id, Some("en-us"), &editor(), Timestamp::now())
         .await
         .unwrap();
-    let article = store.narration_article(id).await.unwrap().unwrap();
+    let article = store
+        .narration()
+        .narration_article(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(article.voice, "en-us");
     assert!(article.published);
     assert_eq!(article.headline, "Headline of vote-delayed");
     store
+        .narration()
         .set_section_voice(section_id, None, &editor(), Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
-        store.narration_article(id).await.unwrap().unwrap().voice,
+        store
+            .narration()
+            .narration_article(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .voice,
         "en-gb"
     );
 }
@@ -352,6 +420,7 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
     let neural = published_article(&store, "neural").await;
     narrate_jobs(&store).await;
     store
+        .narration()
         .finish_narration(
             fallback,
             &files("f", true),
@@ -361,6 +430,7 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
         .await
         .unwrap();
     store
+        .narration()
         .finish_narration(
             neural,
             &files("n", false),
@@ -371,6 +441,7 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
         .unwrap();
     assert_eq!(
         store
+            .narration()
             .queue_all_narration(true, jiff::Timestamp::now())
             .await
             .unwrap(),
@@ -382,19 +453,20 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
     );
     assert_eq!(
         store
+            .narration()
             .queue_all_narration(false, jiff::Timestamp::now())
             .await
             .unwrap(),
         2
     );
-    let progress = store.narration_progress().await.unwrap();
+    let progress = store.narration().narration_progress().await.unwrap();
     assert_eq!(progress, vec![("queued".to_owned(), 2)]);
 }
 
 async fn a_hurried_narration_runs_first(store: TestStore) {
     let first = published_article(&store, "first").await;
     let lead = published_article(&store, "lead").await;
-    assert!(store.hurry_narration(lead).await.unwrap());
+    assert!(store.narration().hurry_narration(lead).await.unwrap());
     assert_eq!(
         narrate_jobs(&store).await,
         vec![
@@ -403,7 +475,7 @@ async fn a_hurried_narration_runs_first(store: TestStore) {
         ]
     );
     assert!(
-        !store.hurry_narration(lead).await.unwrap(),
+        !store.narration().hurry_narration(lead).await.unwrap(),
         "nothing waiting"
     );
 }
@@ -415,6 +487,7 @@ async fn a_new_voice_reads_the_newest_first_also_what_was_waiting(store: TestSto
     let newest = published_article(&store, "newest").await;
     assert_eq!(
         store
+            .narration()
             .queue_all_narration(false, jiff::Timestamp::now())
             .await
             .unwrap(),

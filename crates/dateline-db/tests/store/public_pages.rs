@@ -50,6 +50,7 @@ async fn newsroom(store: &Store) -> (Vec<Section>, Vec<i64>) {
         input.first_published_at = Some(hours_after_base(i64::try_from(hour).unwrap() + 1));
         ids.push(
             store
+                .articles()
                 .create_article(&input, jiff::Timestamp::now())
                 .await
                 .unwrap()
@@ -88,7 +89,11 @@ async fn front_page_shows_each_story_once_and_leaves_out_empty_blocks(store: Tes
         per_section: 2,
     };
 
-    let front = store.front_page(long_after_base(), layout).await.unwrap();
+    let front = store
+        .public()
+        .front_page(long_after_base(), layout)
+        .await
+        .unwrap();
     assert_eq!(story_ids(&front.latest), [c1, w2]);
     let blocks: Vec<(&str, Vec<i64>)> = front
         .sections
@@ -107,7 +112,11 @@ async fn front_page_shows_each_story_once_and_leaves_out_empty_blocks(store: Tes
     assert!(front.facts.comment_counts.is_empty());
 
     // At an earlier clock the later stories are not out yet, and the blocks fill from below.
-    let front = store.front_page(hours_after_base(5), layout).await.unwrap();
+    let front = store
+        .public()
+        .front_page(hours_after_base(5), layout)
+        .await
+        .unwrap();
     assert_eq!(story_ids(&front.latest), [w1, p4]);
     let blocks: Vec<(&str, Vec<i64>)> = front
         .sections
@@ -118,7 +127,7 @@ async fn front_page_shows_each_story_once_and_leaves_out_empty_blocks(store: Tes
 }
 
 async fn found(store: &Store, list: ListOf<'_>, now: Timestamp, page: i64) -> ListPage {
-    match store.list_page(list, now, page, 3).await.unwrap() {
+    match store.public().list_page(list, now, page, 3).await.unwrap() {
         ListLookup::Found(page) => *page,
         other => panic!("{list:?} page {page}: {other:?}"),
     }
@@ -152,6 +161,7 @@ async fn list_pages_find_their_list_and_page_or_say_which_is_missing(store: Test
     assert_eq!((story_ids(&last.stories), last.total), (vec![p1], 4));
     assert!(matches!(
         store
+            .public()
             .list_page(ListOf::Section("politics"), now, 3, 3)
             .await
             .unwrap(),
@@ -187,7 +197,7 @@ async fn list_pages_find_their_list_and_page_or_say_which_is_missing(store: Test
     ] {
         assert!(
             matches!(
-                store.list_page(list, now, 1, 3).await.unwrap(),
+                store.public().list_page(list, now, 1, 3).await.unwrap(),
                 ListLookup::NoSuchList
             ),
             "{list:?}"
@@ -224,6 +234,7 @@ async fn feeds_carry_their_list_with_key_events_or_episodes(store: TestStore) {
     let now = long_after_base();
 
     let site = store
+        .public()
         .feed(FeedOf::Site, FeedItems::KeyEvents, now, 3)
         .await
         .unwrap()
@@ -246,6 +257,7 @@ async fn feeds_carry_their_list_with_key_events_or_episodes(store: TestStore) {
     assert!(site.audio.is_empty());
 
     let politics = store
+        .public()
         .feed(FeedOf::Section("politics"), FeedItems::Episodes, now, 10)
         .await
         .unwrap()
@@ -260,6 +272,7 @@ async fn feeds_carry_their_list_with_key_events_or_episodes(store: TestStore) {
     );
 
     let ann = store
+        .public()
         .feed(FeedOf::Author("ann-lee"), FeedItems::KeyEvents, now, 50)
         .await
         .unwrap()
@@ -274,6 +287,7 @@ async fn feeds_carry_their_list_with_key_events_or_episodes(store: TestStore) {
     for missing in [FeedOf::Section("nowhere"), FeedOf::Author("nobody")] {
         assert!(
             store
+                .public()
                 .feed(missing, FeedItems::KeyEvents, now, 10)
                 .await
                 .unwrap()

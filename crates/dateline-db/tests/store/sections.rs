@@ -21,7 +21,7 @@ async fn sections_are_listed_in_position_order(store: TestStore) {
     // Equal positions fall back to the name, not the order of creation.
     let business = section(&store, "business", 3).await;
 
-    let listed = store.sections().await.unwrap();
+    let listed = store.site().sections().await.unwrap();
     assert_eq!(listed, vec![politics.clone(), world, business, climate]);
 
     assert_eq!(politics.slug, "politics");
@@ -29,15 +29,16 @@ async fn sections_are_listed_in_position_order(store: TestStore) {
     assert_eq!(politics.description, "All about politics.");
     assert_eq!(politics.position, 1);
     assert_eq!(
-        store.section_by_slug("politics").await.unwrap(),
+        store.site().section_by_slug("politics").await.unwrap(),
         Some(politics)
     );
-    assert_eq!(store.section_by_slug("sport").await.unwrap(), None);
+    assert_eq!(store.site().section_by_slug("sport").await.unwrap(), None);
 }
 
 async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
     for reserved in paths::RESERVED_SECTION_SLUGS {
         let error = store
+            .site()
             .create_section(&section_input(reserved, 1), jiff::Timestamp::now())
             .await
             .unwrap_err();
@@ -57,6 +58,7 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
         "a/b",
     ] {
         let error = store
+            .site()
             .create_section(&section_input(invalid, 1), jiff::Timestamp::now())
             .await
             .unwrap_err();
@@ -68,6 +70,7 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
     let mut nameless = section_input("politics", 1);
     nameless.name = "  ".to_owned();
     let error = store
+        .site()
         .create_section(&nameless, jiff::Timestamp::now())
         .await
         .unwrap_err();
@@ -75,9 +78,10 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
 
     // Renaming is held to the same rules.
     let politics = section(&store, "politics", 1).await;
-    let change_before = store.latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_change_id().await.unwrap();
     for refused in ["search", "Not A Slug"] {
         let error = store
+            .site()
             .update_section(
                 politics.id,
                 &section_input(refused, 1),
@@ -88,23 +92,31 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
         assert!(matches!(error, DbError::Refused(_)), "{refused}: {error:?}");
     }
 
-    assert_eq!(store.sections().await.unwrap(), vec![politics]);
-    assert_eq!(store.latest_change_id().await.unwrap(), change_before);
-    assert_eq!(store.section_by_old_slug("politics").await.unwrap(), None);
+    assert_eq!(store.site().sections().await.unwrap(), vec![politics]);
+    assert_eq!(
+        store.changes().latest_change_id().await.unwrap(),
+        change_before
+    );
+    assert_eq!(
+        store.site().section_by_old_slug("politics").await.unwrap(),
+        None
+    );
 }
 
 async fn a_taken_section_slug_is_a_duplicate(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let world = section(&store, "world", 2).await;
-    let change_before = store.latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_change_id().await.unwrap();
 
     let error = store
+        .site()
         .create_section(&section_input("politics", 5), jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
 
     let error = store
+        .site()
         .update_section(
             world.id,
             &section_input("politics", 2),
@@ -115,15 +127,25 @@ async fn a_taken_section_slug_is_a_duplicate(store: TestStore) {
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
 
     // Nothing half-written: no new section, no rename, no redirect, no change.
-    assert_eq!(store.sections().await.unwrap(), vec![politics, world]);
-    assert_eq!(store.section_by_old_slug("world").await.unwrap(), None);
-    assert_eq!(store.latest_change_id().await.unwrap(), change_before);
+    assert_eq!(
+        store.site().sections().await.unwrap(),
+        vec![politics, world]
+    );
+    assert_eq!(
+        store.site().section_by_old_slug("world").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.changes().latest_change_id().await.unwrap(),
+        change_before
+    );
 }
 
 async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
 
     let government = store
+        .site()
         .update_section(
             politics.id,
             &section_input("government", 1),
@@ -133,18 +155,22 @@ async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
         .unwrap();
     assert_eq!(government.id, politics.id);
     assert_eq!(government.slug, "government");
-    assert_eq!(store.section_by_slug("politics").await.unwrap(), None);
     assert_eq!(
-        store.section_by_slug("government").await.unwrap(),
+        store.site().section_by_slug("politics").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.site().section_by_slug("government").await.unwrap(),
         Some(government.clone())
     );
     assert_eq!(
-        store.section_by_old_slug("politics").await.unwrap(),
+        store.site().section_by_old_slug("politics").await.unwrap(),
         Some(government)
     );
 
     // A second rename: both old slugs lead to the newest.
     let civics = store
+        .site()
         .update_section(
             politics.id,
             &section_input("civics", 1),
@@ -153,16 +179,21 @@ async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
         .await
         .unwrap();
     assert_eq!(
-        store.section_by_old_slug("politics").await.unwrap(),
+        store.site().section_by_old_slug("politics").await.unwrap(),
         Some(civics.clone())
     );
     assert_eq!(
-        store.section_by_old_slug("government").await.unwrap(),
+        store
+            .site()
+            .section_by_old_slug("government")
+            .await
+            .unwrap(),
         Some(civics)
     );
 
     // Taking a former slug back makes it live again rather than a redirect to itself.
     let back = store
+        .site()
         .update_section(
             politics.id,
             &section_input("politics", 1),
@@ -170,25 +201,36 @@ async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
         )
         .await
         .unwrap();
-    assert_eq!(store.section_by_old_slug("politics").await.unwrap(), None);
     assert_eq!(
-        store.section_by_old_slug("civics").await.unwrap(),
+        store.site().section_by_old_slug("politics").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.site().section_by_old_slug("civics").await.unwrap(),
         Some(back.clone())
     );
-    assert_eq!(store.section_by_slug("politics").await.unwrap(), Some(back));
+    assert_eq!(
+        store.site().section_by_slug("politics").await.unwrap(),
+        Some(back)
+    );
 
     // Saving without changing the slug leaves no redirect behind.
     let mut renamed = section_input("politics", 4);
     renamed.name = "Politics & Power".to_owned();
     let saved = store
+        .site()
         .update_section(politics.id, &renamed, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(saved.name, "Politics & Power");
     assert_eq!(saved.position, 4);
-    assert_eq!(store.section_by_old_slug("politics").await.unwrap(), None);
+    assert_eq!(
+        store.site().section_by_old_slug("politics").await.unwrap(),
+        None
+    );
 
     let error = store
+        .site()
         .update_section(
             9_999,
             &section_input("elsewhere", 1),
@@ -200,7 +242,10 @@ async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {
 }
 
 async fn settings_default_until_saved_then_round_trip(store: TestStore) {
-    assert_eq!(store.settings().await.unwrap(), SiteSettings::default());
+    assert_eq!(
+        store.site().settings().await.unwrap(),
+        SiteSettings::default()
+    );
 
     let courier = SiteSettings {
         name: "The Dateline Courier".to_owned(),
@@ -213,10 +258,11 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         logo_image_id: Some(7),
     };
     store
+        .site()
         .save_settings(&courier, jiff::Timestamp::now())
         .await
         .unwrap();
-    assert_eq!(store.settings().await.unwrap(), courier);
+    assert_eq!(store.site().settings().await.unwrap(), courier);
 
     // Saving again replaces, it does not add a second row.
     let renamed = SiteSettings {
@@ -226,10 +272,11 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         ..courier
     };
     store
+        .site()
         .save_settings(&renamed, jiff::Timestamp::now())
         .await
         .unwrap();
-    assert_eq!(store.settings().await.unwrap(), renamed);
+    assert_eq!(store.site().settings().await.unwrap(), renamed);
 
     // A typo in the zone or a policy link that is not a web address loses nothing saved.
     let typo = SiteSettings {
@@ -237,7 +284,10 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
         ..renamed.clone()
     };
     assert!(matches!(
-        store.save_settings(&typo, jiff::Timestamp::now()).await,
+        store
+            .site()
+            .save_settings(&typo, jiff::Timestamp::now())
+            .await,
         Err(dateline_db::DbError::Refused(_))
     ));
     let bad_link = SiteSettings {
@@ -246,9 +296,10 @@ async fn settings_default_until_saved_then_round_trip(store: TestStore) {
     };
     assert!(
         store
+            .site()
             .save_settings(&bad_link, jiff::Timestamp::now())
             .await
             .is_err()
     );
-    assert_eq!(store.settings().await.unwrap(), renamed);
+    assert_eq!(store.site().settings().await.unwrap(), renamed);
 }

@@ -25,6 +25,7 @@ fn new_staff(email: &str, role: Role) -> NewStaff {
 async fn staff_accounts_round_trip_and_emails_ignore_case(store: TestStore) {
     let now = Timestamp::from_second(1_790_000_000).unwrap();
     let created = store
+        .people()
         .create_staff(&new_staff("  Ana@Example.ORG ", Role::Editor), now)
         .await
         .unwrap();
@@ -33,25 +34,34 @@ async fn staff_accounts_round_trip_and_emails_ignore_case(store: TestStore) {
     assert_eq!(created.created_at, now);
     assert_eq!(created.disabled_at, None);
 
-    assert_eq!(store.staff_by_id(created.id).await.unwrap(), created);
     assert_eq!(
-        store.staff_by_email("ANA@example.org").await.unwrap(),
+        store.people().staff_by_id(created.id).await.unwrap(),
+        created
+    );
+    assert_eq!(
+        store
+            .people()
+            .staff_by_email("ANA@example.org")
+            .await
+            .unwrap(),
         created
     );
     assert!(matches!(
-        store.staff_by_email("nobody@example.org").await,
+        store.people().staff_by_email("nobody@example.org").await,
         Err(DbError::NotFound)
     ));
-    assert_eq!(store.staff_members().await.unwrap(), vec![created]);
+    assert_eq!(store.people().staff_members().await.unwrap(), vec![created]);
 }
 
 async fn a_taken_email_is_a_duplicate_and_bad_input_is_refused(store: TestStore) {
     let now = Timestamp::now();
     store
+        .people()
         .create_staff(&new_staff("ana@example.org", Role::Author), now)
         .await
         .unwrap();
     let again = store
+        .people()
         .create_staff(&new_staff("ANA@example.org", Role::Admin), now)
         .await;
     assert!(matches!(again, Err(DbError::Duplicate(_))), "{again:?}");
@@ -64,6 +74,7 @@ async fn a_taken_email_is_a_duplicate_and_bad_input_is_refused(store: TestStore)
         "@example.org",
     ] {
         let refused = store
+            .people()
             .create_staff(&new_staff(email, Role::Author), now)
             .await;
         let Err(DbError::Refused(refusals)) = &refused else {
@@ -77,7 +88,7 @@ async fn a_taken_email_is_a_duplicate_and_bad_input_is_refused(store: TestStore)
     }
     let mut nameless = new_staff("bo@example.org", Role::Author);
     nameless.display_name = "   ".to_owned();
-    let refused = store.create_staff(&nameless, now).await;
+    let refused = store.people().create_staff(&nameless, now).await;
     let Err(DbError::Refused(refusals)) = &refused else {
         panic!("{refused:?}");
     };
@@ -89,19 +100,25 @@ async fn a_taken_email_is_a_duplicate_and_bad_input_is_refused(store: TestStore)
 
 async fn password_hashes_are_set_and_read_apart_from_the_account(store: TestStore) {
     let member = store
+        .people()
         .create_staff(
             &new_staff("ana@example.org", Role::Contributor),
             Timestamp::now(),
         )
         .await
         .unwrap();
-    assert_eq!(store.staff_password_hash(member.id).await.unwrap(), None);
+    assert_eq!(
+        store.people().staff_password_hash(member.id).await.unwrap(),
+        None
+    );
     store
+        .people()
         .set_staff_password_hash(member.id, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
         .await
         .unwrap();
     assert_eq!(
         store
+            .people()
             .staff_password_hash(member.id)
             .await
             .unwrap()
@@ -109,7 +126,10 @@ async fn password_hashes_are_set_and_read_apart_from_the_account(store: TestStor
         Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")
     );
     assert!(matches!(
-        store.set_staff_password_hash(member.id + 1000, "x").await,
+        store
+            .people()
+            .set_staff_password_hash(member.id + 1000, "x")
+            .await,
         Err(DbError::NotFound)
     ));
 }
@@ -118,6 +138,7 @@ async fn the_audit_log_appends_and_pages_newest_first(store: TestStore) {
     use dateline_db::{Actor, AuditEntry};
 
     let admin = store
+        .people()
         .create_staff(
             &new_staff("admin@example.org", Role::Admin),
             Timestamp::now(),
@@ -137,6 +158,7 @@ async fn the_audit_log_appends_and_pages_newest_first(store: TestStore) {
             detail: format!("step {index}"),
         };
         store
+            .audit()
             .append_audit(
                 &entry,
                 start + jiff::SignedDuration::from_secs(index as i64),
@@ -144,17 +166,21 @@ async fn the_audit_log_appends_and_pages_newest_first(store: TestStore) {
             .await
             .unwrap();
     }
-    let newest = store.audit_log(None, 2).await.unwrap();
+    let newest = store.audit().audit_log(None, 2).await.unwrap();
     let actions: Vec<&str> = newest.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, ["article.publish", "staff.role"]);
     assert_eq!(newest[0].actor, Actor::staff(admin.id, "Ana Pérez"));
     assert_eq!(newest[0].at, start + jiff::SignedDuration::from_secs(2));
-    let older = store.audit_log(Some(newest[1].id), 10).await.unwrap();
+    let older = store
+        .audit()
+        .audit_log(Some(newest[1].id), 10)
+        .await
+        .unwrap();
     assert_eq!(older.len(), 1);
     assert_eq!(older[0].action, "staff.create");
     assert_eq!(older[0].detail, "step 0");
 
-    let about_staff = store.audit_for("staff", 7).await.unwrap();
+    let about_staff = store.audit().audit_for("staff", 7).await.unwrap();
     assert_eq!(about_staff.len(), 2);
     assert_eq!(about_staff[0].action, "staff.create");
 }

@@ -56,6 +56,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         input.first_published_at = Some(hours_after_base(hour));
         input.status = status;
         store
+            .articles()
             .create_article(&input, jiff::Timestamp::now())
             .await
             .unwrap()
@@ -108,13 +109,20 @@ async fn newsroom(store: &Store) -> Newsroom {
     )
     .await;
     store
+        .articles()
         .set_article_status(gone, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
 
     Newsroom {
-        colombia: store.tag_by_slug("colombia").await.unwrap().unwrap().id,
-        trade: store.tag_by_slug("trade").await.unwrap().unwrap().id,
+        colombia: store
+            .site()
+            .tag_by_slug("colombia")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        trade: store.site().tag_by_slug("trade").await.unwrap().unwrap().id,
         politics,
         world,
         ann,
@@ -130,6 +138,7 @@ async fn newsroom(store: &Store) -> Newsroom {
 
 async fn ids(store: &Store, filter: StoryFilter, limit: i64, exclude: &[i64]) -> Vec<i64> {
     store
+        .public()
         .stories(filter, long_after_base(), limit, exclude)
         .await
         .unwrap()
@@ -146,6 +155,7 @@ async fn page_ids(
     per_page: i64,
 ) -> Option<(Vec<i64>, i64)> {
     let page = store
+        .public()
         .story_page(filter, long_after_base(), page, per_page)
         .await
         .unwrap()?;
@@ -154,6 +164,7 @@ async fn page_ids(
 
 async fn count(store: &Store, filter: StoryFilter) -> i64 {
     store
+        .public()
         .count_stories(filter, long_after_base())
         .await
         .unwrap()
@@ -242,6 +253,7 @@ async fn pages_and_exclusions_cut_the_same_order(store: TestStore) {
 async fn each_story_carries_its_byline_picture_and_section(store: TestStore) {
     let n = newsroom(&store).await;
     let stories = store
+        .public()
         .stories(StoryFilter::All, long_after_base(), 10, &[])
         .await
         .unwrap();
@@ -280,11 +292,13 @@ async fn each_story_carries_its_byline_picture_and_section(store: TestStore) {
 
     // The same story reads the same whichever list it is in.
     let in_section = store
+        .public()
         .stories(StoryFilter::Section(n.world.id), long_after_base(), 10, &[])
         .await
         .unwrap();
     assert_eq!(&in_section[1], w1);
     let by_tag = store
+        .public()
         .stories(StoryFilter::Tag(n.trade), long_after_base(), 10, &[])
         .await
         .unwrap();
@@ -294,6 +308,7 @@ async fn each_story_carries_its_byline_picture_and_section(store: TestStore) {
 async fn unpublished_stories_leave_every_list(store: TestStore) {
     let n = newsroom(&store).await;
     store
+        .articles()
         .set_article_status(n.w1, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -314,6 +329,7 @@ async fn unpublished_stories_leave_every_list(store: TestStore) {
 
     // Published again, it returns to its first publication time's place.
     store
+        .articles()
         .set_article_status(n.w1, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -332,6 +348,7 @@ async fn equal_publication_times_are_ordered_newest_id_first(store: TestStore) {
         input.first_published_at = Some(hours_after_base(1));
         created.push(
             store
+                .articles()
                 .create_article(&input, jiff::Timestamp::now())
                 .await
                 .unwrap()
@@ -385,6 +402,7 @@ async fn every_page_of_every_list_cuts_one_order_from_either_end(store: TestStor
             _ => ArticleStatus::Published,
         };
         let id = store
+            .articles()
             .create_article(&input, jiff::Timestamp::now())
             .await
             .unwrap()
@@ -400,8 +418,14 @@ async fn every_page_of_every_list_cuts_one_order_from_either_end(store: TestStor
         }
     }
     listed.sort_by_key(|story| std::cmp::Reverse((story.hour, story.id)));
-    let colombia = store.tag_by_slug("colombia").await.unwrap().unwrap().id;
-    let trade = store.tag_by_slug("trade").await.unwrap().unwrap().id;
+    let colombia = store
+        .site()
+        .tag_by_slug("colombia")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let trade = store.site().tag_by_slug("trade").await.unwrap().unwrap().id;
     let lists = [
         (StoryFilter::All, None),
         (StoryFilter::Section(politics.id), None),
@@ -456,6 +480,7 @@ async fn a_story_listed_before_its_time_waits_for_it(store: TestStore) {
     input.tags = vec!["Colombia".to_owned()];
     input.first_published_at = Some(hours_after_base(1));
     let out = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap()
@@ -464,12 +489,19 @@ async fn a_story_listed_before_its_time_waits_for_it(store: TestStore) {
     input.tags = vec!["Colombia".to_owned(), "Later".to_owned()];
     input.first_published_at = Some(hours_after_base(10));
     let coming = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap()
         .id;
-    let colombia = store.tag_by_slug("colombia").await.unwrap().unwrap().id;
-    let later = store.tag_by_slug("later").await.unwrap().unwrap().id;
+    let colombia = store
+        .site()
+        .tag_by_slug("colombia")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let later = store.site().tag_by_slug("later").await.unwrap().unwrap().id;
 
     for (now, expected) in [
         (hours_after_base(5), vec![out]),
@@ -482,6 +514,7 @@ async fn a_story_listed_before_its_time_waits_for_it(store: TestStore) {
             StoryFilter::Tag(colombia),
         ] {
             let listed: Vec<i64> = store
+                .public()
                 .stories(filter, now, 10, &[])
                 .await
                 .unwrap()
@@ -489,25 +522,39 @@ async fn a_story_listed_before_its_time_waits_for_it(store: TestStore) {
                 .map(|s| s.id)
                 .collect();
             assert_eq!(listed, expected, "{filter:?} at {now}");
-            let page = store.story_page(filter, now, 1, 10).await.unwrap().unwrap();
+            let page = store
+                .public()
+                .story_page(filter, now, 1, 10)
+                .await
+                .unwrap()
+                .unwrap();
             let total = i64::try_from(expected.len()).unwrap();
             assert_eq!(page.total, total, "{filter:?} at {now}");
-            assert_eq!(store.count_stories(filter, now).await.unwrap(), total);
+            assert_eq!(
+                store.public().count_stories(filter, now).await.unwrap(),
+                total
+            );
         }
         let only_coming = usize::from(expected.contains(&coming));
         for filter in [StoryFilter::Author(bo.id), StoryFilter::Tag(later)] {
             assert_eq!(
-                store.stories(filter, now, 10, &[]).await.unwrap().len(),
+                store
+                    .public()
+                    .stories(filter, now, 10, &[])
+                    .await
+                    .unwrap()
+                    .len(),
                 only_coming,
                 "{filter:?} at {now}"
             );
         }
-        let months = store.sitemap_months(now).await.unwrap();
+        let months = store.public().sitemap_months(now).await.unwrap();
         assert_eq!(months.len(), 1);
         assert_eq!((months[0].year, months[0].month), (2026, 1));
         assert_eq!(months[0].articles, i64::try_from(expected.len()).unwrap());
         let range = months[0].range().unwrap();
         let in_sitemap: Vec<i64> = store
+            .public()
             .sitemap_articles(range, now, 100, 0)
             .await
             .unwrap()
@@ -518,6 +565,7 @@ async fn a_story_listed_before_its_time_waits_for_it(store: TestStore) {
         oldest_first.reverse();
         assert_eq!(in_sitemap, oldest_first, "at {now}");
         let bylines: Vec<String> = store
+            .public()
             .sitemap_authors(now)
             .await
             .unwrap()
@@ -542,6 +590,7 @@ async fn a_new_byline_or_tag_moves_the_story_between_lists(store: TestStore) {
     input.tags = vec!["Trade".to_owned()];
     input.first_published_at = Some(hours_after_base(1));
     let older = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap()
@@ -550,15 +599,23 @@ async fn a_new_byline_or_tag_moves_the_story_between_lists(store: TestStore) {
     input.tags = vec!["Colombia".to_owned()];
     input.first_published_at = Some(hours_after_base(2));
     let created = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
-    let colombia = store.tag_by_slug("colombia").await.unwrap().unwrap().id;
-    let trade = store.tag_by_slug("trade").await.unwrap().unwrap().id;
+    let colombia = store
+        .site()
+        .tag_by_slug("colombia")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let trade = store.site().tag_by_slug("trade").await.unwrap().unwrap().id;
 
     input.author_ids = vec![bo.id];
     input.tags = vec!["Trade".to_owned()];
     store
+        .articles()
         .save_article(
             created.id,
             created.version,

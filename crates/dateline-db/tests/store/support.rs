@@ -36,6 +36,7 @@ pub fn section_input(slug: &str, position: i32) -> SectionInput {
 
 pub async fn section(store: &Store, slug: &str, position: i32) -> Section {
     store
+        .site()
         .create_section(&section_input(slug, position), jiff::Timestamp::now())
         .await
         .unwrap()
@@ -52,6 +53,7 @@ pub fn author_input(slug: &str) -> AuthorInput {
 
 pub async fn author(store: &Store, slug: &str) -> Author {
     store
+        .people()
         .create_author(&author_input(slug), jiff::Timestamp::now())
         .await
         .unwrap()
@@ -86,6 +88,7 @@ pub fn image_input(key: &str) -> ImageInput {
 
 pub async fn image(store: &Store, key: &str) -> Image {
     store
+        .library()
         .insert_image(&image_input(key), jiff::Timestamp::now())
         .await
         .unwrap()
@@ -133,6 +136,7 @@ pub enum At {
 
 pub async fn resolve(store: &Store, section_slug: &str, article_slug: &str) -> At {
     match store
+        .articles()
         .published_article_at(section_slug, article_slug)
         .await
         .unwrap()

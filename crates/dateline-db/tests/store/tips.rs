@@ -25,6 +25,7 @@ dateline_db::both_backends!(
 
 async fn editor(store: &Store, email: &str, name: &str) -> Actor {
     let member = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: email.to_owned(),
@@ -60,16 +61,17 @@ fn new_tip(codename_key: &str, attachments: &[&str]) -> NewTip {
 }
 
 async fn the_install_secret_is_made_once(store: TestStore) {
-    let first = store.tip_install_secret(&[1u8; 32]).await.unwrap();
+    let first = store.tips().tip_install_secret(&[1u8; 32]).await.unwrap();
     assert_eq!(first, vec![1u8; 32]);
-    let again = store.tip_install_secret(&[2u8; 32]).await.unwrap();
+    let again = store.tips().tip_install_secret(&[2u8; 32]).await.unwrap();
     assert_eq!(again, first, "a second node keeps the first node's secret");
 }
 
 async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestStore) {
     let ana = editor(&store, "ana@example.org", "Ana Ruiz").await;
-    assert!(store.tip_recipients().await.unwrap().is_empty());
+    assert!(store.tips().tip_recipients().await.unwrap().is_empty());
     let first = store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id: ana.staff_id,
@@ -85,6 +87,7 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
         .unwrap();
     assert_eq!(first.wrapped_identity.as_deref(), Some(&b"wrapped"[..]));
     store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id: ana.staff_id,
@@ -99,6 +102,7 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
         .await
         .unwrap();
     store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id: None,
@@ -113,6 +117,7 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
         .await
         .unwrap();
     let active: Vec<(String, bool)> = store
+        .tips()
         .tip_recipients()
         .await
         .unwrap()
@@ -128,6 +133,7 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
     );
     // Old keys stay known to their owner: older tips still need them.
     let history: Vec<String> = store
+        .tips()
         .tip_recipients_of(ana.staff_id.unwrap())
         .await
         .unwrap()
@@ -135,7 +141,7 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
         .map(|r| r.public_key)
         .collect();
     assert_eq!(history, vec!["age1second", "age1first"]);
-    let audit = store.audit_log(None, 10).await.unwrap();
+    let audit = store.audit().audit_log(None, 10).await.unwrap();
     assert_eq!(
         audit
             .iter()
@@ -149,6 +155,7 @@ async fn a_tip_keeps_ciphertext_and_is_found_by_its_codename_key(store: TestStor
     let politics = section(&store, "politics", 0).await;
     let writer = author(&store, "ada").await;
     let article = store
+        .articles()
         .create_article(
             &article_input(politics.id, "budget", &[writer.id]),
             jiff::Timestamp::now(),
@@ -158,37 +165,43 @@ async fn a_tip_keeps_ciphertext_and_is_found_by_its_codename_key(store: TestStor
     let mut tip = new_tip("lookup-1", &["tips/a.age", "tips/b.age"]);
     tip.kind = TipKind::Correction;
     tip.article_id = Some(article.id);
-    let stored = store.create_tip(&tip, base_time()).await.unwrap();
+    let stored = store.tips().create_tip(&tip, base_time()).await.unwrap();
     assert_eq!(stored.kind, TipKind::Correction);
     assert_eq!(stored.article_id, Some(article.id));
     assert_eq!(stored.status, TipStatus::New);
     assert_eq!(stored.attachment_count, 2);
     assert_eq!(stored.message, b"ciphertext of the message");
     assert_eq!(stored.received_at, base_time());
-    let found = store.tip_by_codename_key("lookup-1").await.unwrap();
+    let found = store.tips().tip_by_codename_key("lookup-1").await.unwrap();
     assert_eq!(found.as_ref().map(|t| t.id), Some(stored.id));
-    assert_eq!(store.tip_by_codename_key("lookup-2").await.unwrap(), None);
-    let attachments = store.tip_attachments(stored.id).await.unwrap();
+    assert_eq!(
+        store.tips().tip_by_codename_key("lookup-2").await.unwrap(),
+        None
+    );
+    let attachments = store.tips().tip_attachments(stored.id).await.unwrap();
     let keys: Vec<&str> = attachments.iter().map(|a| a.object_key.as_str()).collect();
     assert_eq!(keys, vec!["tips/a.age", "tips/b.age"]);
     // A codename opens one tip only.
     assert!(matches!(
         store
+            .tips()
             .create_tip(&new_tip("lookup-1", &[]), base_time())
             .await,
         Err(DbError::Duplicate(_))
     ));
-    assert_eq!(store.tips(None).await.unwrap().len(), 1);
+    assert_eq!(store.tips().list(None).await.unwrap().len(), 1);
 }
 
 async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
     let ana = editor(&store, "ana@example.org", "Ana Ruiz").await;
     let ben = editor(&store, "ben@example.org", "Ben Okafor").await;
     let tip = store
+        .tips()
         .create_tip(&new_tip("lookup-1", &[]), base_time())
         .await
         .unwrap();
     store
+        .tips()
         .record_tip_access(
             tip.id,
             TipAction {
@@ -201,18 +214,22 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
         .await
         .unwrap();
     store
+        .tips()
         .add_tip_message(tip.id, b"reply ct", Some(&ana), hours_after_base(2))
         .await
         .unwrap();
     store
+        .tips()
         .add_tip_message(tip.id, b"follow-up ct", None, hours_after_base(3))
         .await
         .unwrap();
     store
+        .tips()
         .add_tip_note(tip.id, b"note ct", &ana, hours_after_base(4))
         .await
         .unwrap();
     store
+        .tips()
         .assign_tip(
             tip.id,
             Some((ben.staff_id.unwrap(), "Ben Okafor")),
@@ -222,12 +239,14 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
         .await
         .unwrap();
     let triaged = store
+        .tips()
         .set_tip_status(tip.id, TipStatus::Triaged, None, &ana, hours_after_base(6))
         .await
         .unwrap();
     assert_eq!(triaged.status, TipStatus::Triaged);
     assert_eq!(triaged.assignee_staff_id, ben.staff_id);
     let resolved = store
+        .tips()
         .set_tip_status(
             tip.id,
             TipStatus::Resolved,
@@ -240,16 +259,17 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
     assert_eq!(resolved.resolution, Some(TipResolution::FollowUpStory));
     assert_eq!(resolved.resolved_at, Some(hours_after_base(7)));
 
-    let messages = store.tip_messages(tip.id).await.unwrap();
+    let messages = store.tips().tip_messages(tip.id).await.unwrap();
     let senders: Vec<TipSender> = messages.iter().map(|m| m.sender).collect();
     assert_eq!(senders, vec![TipSender::Newsroom, TipSender::Source]);
     assert_eq!(messages[0].staff_id, ana.staff_id);
     assert_eq!(messages[1].body, b"follow-up ct");
-    let notes = store.tip_notes(tip.id).await.unwrap();
+    let notes = store.tips().tip_notes(tip.id).await.unwrap();
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0].staff_name, "Ana Ruiz");
 
     let history: Vec<(String, String, String)> = store
+        .tips()
         .tip_events(tip.id)
         .await
         .unwrap()
@@ -276,6 +296,7 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
     assert_eq!(history, expected);
     // Staff actions reach the audit log; the source's follow-up does not name anyone.
     let audited: Vec<String> = store
+        .audit()
         .audit_for("tip", tip.id)
         .await
         .unwrap()
@@ -298,33 +319,38 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
 async fn resolving_needs_a_resolution_and_unknown_tips_are_not_found(store: TestStore) {
     let ana = editor(&store, "ana@example.org", "Ana Ruiz").await;
     let tip = store
+        .tips()
         .create_tip(&new_tip("lookup-1", &[]), base_time())
         .await
         .unwrap();
     assert!(matches!(
         store
+            .tips()
             .set_tip_status(tip.id, TipStatus::Resolved, None, &ana, base_time())
             .await,
         Err(DbError::Invalid(_))
     ));
     assert_eq!(
-        store.tip(tip.id).await.unwrap().unwrap().status,
+        store.tips().tip(tip.id).await.unwrap().unwrap().status,
         TipStatus::New
     );
     assert!(matches!(
         store
+            .tips()
             .set_tip_status(tip.id + 100, TipStatus::Triaged, None, &ana, base_time())
             .await,
         Err(DbError::NotFound)
     ));
     assert!(matches!(
         store
+            .tips()
             .add_tip_message(tip.id + 100, b"x", None, base_time())
             .await,
         Err(DbError::NotFound)
     ));
     // Moving a resolved tip back clears how it ended.
     store
+        .tips()
         .set_tip_status(
             tip.id,
             TipStatus::Resolved,
@@ -335,6 +361,7 @@ async fn resolving_needs_a_resolution_and_unknown_tips_are_not_found(store: Test
         .await
         .unwrap();
     let reopened = store
+        .tips()
         .set_tip_status(
             tip.id,
             TipStatus::InProgress,
@@ -351,18 +378,22 @@ async fn resolving_needs_a_resolution_and_unknown_tips_are_not_found(store: Test
 async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestStore) {
     let ana = editor(&store, "ana@example.org", "Ana Ruiz").await;
     let old = store
+        .tips()
         .create_tip(&new_tip("old", &["tips/old-1.age"]), base_time())
         .await
         .unwrap();
     let recent = store
+        .tips()
         .create_tip(&new_tip("recent", &["tips/recent-1.age"]), base_time())
         .await
         .unwrap();
     let open = store
+        .tips()
         .create_tip(&new_tip("open", &["tips/open-1.age"]), base_time())
         .await
         .unwrap();
     let spam = store
+        .tips()
         .create_tip(
             &new_tip("spam", &["tips/spam-1.age", "tips/spam-2.age"]),
             base_time(),
@@ -370,6 +401,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .await
         .unwrap();
     store
+        .tips()
         .set_tip_status(
             old.id,
             TipStatus::Resolved,
@@ -380,6 +412,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .await
         .unwrap();
     store
+        .tips()
         .set_tip_status(
             recent.id,
             TipStatus::Resolved,
@@ -390,6 +423,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .await
         .unwrap();
     store
+        .tips()
         .set_tip_status(
             spam.id,
             TipStatus::Resolved,
@@ -400,11 +434,13 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .await
         .unwrap();
     store
+        .tips()
         .add_tip_note(old.id, b"note", &ana, hours_after_base(2))
         .await
         .unwrap();
 
     let purged = store
+        .tips()
         .purge_resolved_tips(
             hours_after_base(50),
             &Actor::system("retention"),
@@ -414,12 +450,20 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .unwrap();
     assert_eq!(purged.tips, 1);
     assert_eq!(purged.object_keys, vec!["tips/old-1.age"]);
-    assert_eq!(store.tip(old.id).await.unwrap(), None);
-    assert!(store.tip_notes(old.id).await.unwrap().is_empty());
-    assert!(store.tip_events(old.id).await.unwrap().is_empty());
-    assert!(store.tip_attachments(old.id).await.unwrap().is_empty());
+    assert_eq!(store.tips().tip(old.id).await.unwrap(), None);
+    assert!(store.tips().tip_notes(old.id).await.unwrap().is_empty());
+    assert!(store.tips().tip_events(old.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .tips()
+            .tip_attachments(old.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let spam_deleted = store
+        .tips()
         .delete_spam_tips(&ana, hours_after_base(201))
         .await
         .unwrap();
@@ -429,7 +473,8 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         vec!["tips/spam-1.age", "tips/spam-2.age"]
     );
     let left: Vec<i64> = store
-        .tips(None)
+        .tips()
+        .list(None)
         .await
         .unwrap()
         .into_iter()
@@ -437,8 +482,12 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .collect();
     assert_eq!(left.len(), 2);
     assert!(left.contains(&recent.id) && left.contains(&open.id));
-    assert_eq!(store.tips(Some(TipStatus::New)).await.unwrap().len(), 1);
+    assert_eq!(
+        store.tips().list(Some(TipStatus::New)).await.unwrap().len(),
+        1
+    );
     let actions: Vec<String> = store
+        .audit()
         .audit_log(None, 5)
         .await
         .unwrap()
@@ -453,6 +502,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
 /// on the one writer connection; those other writes stay at NORMAL.
 async fn tips_commit_durably_while_other_writes_go_on(store: TestStore) {
     let first = store
+        .tips()
         .create_tip(&new_tip("first", &[]), base_time())
         .await
         .unwrap();
@@ -462,15 +512,18 @@ async fn tips_commit_durably_while_other_writes_go_on(store: TestStore) {
         writes.push(tokio::spawn(async move {
             match i % 3 {
                 0 => store
+                    .tips()
                     .create_tip(&new_tip(&format!("key-{i}"), &[]), base_time())
                     .await
                     .map(drop),
                 1 => {
                     store
+                        .tips()
                         .add_tip_message(first.id, b"ciphertext of a follow-up", None, base_time())
                         .await
                 }
                 _ => store
+                    .tips()
                     .spend_tip_proof(&[i as u8; 32], hours_after_base(6), base_time())
                     .await
                     .map(drop),
@@ -480,14 +533,15 @@ async fn tips_commit_durably_while_other_writes_go_on(store: TestStore) {
     for write in writes {
         write.await.unwrap().expect("every write commits");
     }
-    assert_eq!(store.tips(None).await.unwrap().len(), 9);
-    assert_eq!(store.tip_messages(first.id).await.unwrap().len(), 8);
+    assert_eq!(store.tips().list(None).await.unwrap().len(), 9);
+    assert_eq!(store.tips().tip_messages(first.id).await.unwrap().len(), 8);
     if let Some(level) = dateline_db::testing::sqlite_writer_synchronous(&store).await {
         assert_eq!(level, 1, "other writes commit under NORMAL again");
     }
     // A follow-up to a tip that does not exist rolls back and reports it.
     assert!(matches!(
         store
+            .tips()
             .add_tip_message(999_999, b"x", None, base_time())
             .await,
         Err(DbError::NotFound)
@@ -499,6 +553,7 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     let expires = hours_after_base(6);
     assert!(
         store
+            .tips()
             .spend_tip_proof(&key, expires, base_time())
             .await
             .unwrap()
@@ -506,6 +561,7 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     for replay in 0..4 {
         assert!(
             !store
+                .tips()
                 .spend_tip_proof(&key, expires, hours_after_base(replay))
                 .await
                 .unwrap(),
@@ -514,6 +570,7 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     }
     assert!(
         store
+            .tips()
             .spend_tip_proof(&[8u8; 32], expires, base_time())
             .await
             .unwrap()
@@ -521,14 +578,19 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     // Once its token has expired the record goes; a key spent after that is new again.
     assert_eq!(
         store
+            .tips()
             .forget_spent_tip_proofs(hours_after_base(5))
             .await
             .unwrap(),
         0
     );
-    assert_eq!(store.forget_spent_tip_proofs(expires).await.unwrap(), 2);
+    assert_eq!(
+        store.tips().forget_spent_tip_proofs(expires).await.unwrap(),
+        2
+    );
     assert!(
         store
+            .tips()
             .spend_tip_proof(&key, hours_after_base(12), expires)
             .await
             .unwrap()
@@ -536,12 +598,14 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     // An expired record not yet forgotten does not block its key either.
     assert!(
         store
+            .tips()
             .spend_tip_proof(&key, hours_after_base(20), hours_after_base(12))
             .await
             .unwrap()
     );
     assert!(
         !store
+            .tips()
             .spend_tip_proof(&key, hours_after_base(20), hours_after_base(13))
             .await
             .unwrap()
@@ -550,10 +614,12 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
 
 async fn leftover_uploads_are_told_from_attachments(store: TestStore) {
     store
+        .tips()
         .create_tip(&new_tip("key", &["tips/kept.age"]), base_time())
         .await
         .unwrap();
     let known = store
+        .tips()
         .known_tip_attachment_keys(&["tips/kept.age".to_owned(), "tips/left-over.age".to_owned()])
         .await
         .unwrap();

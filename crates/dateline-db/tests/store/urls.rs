@@ -19,7 +19,12 @@ dateline_db::both_backends!(
 
 /// Saves `article_id` (at its current version) with a new section and slug.
 async fn move_article(store: &TestStore, article_id: i64, section_id: i64, slug: &str) {
-    let current = store.article_page(article_id).await.unwrap().unwrap();
+    let current = store
+        .articles()
+        .article_page(article_id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut input = article_input(
         section_id,
         slug,
@@ -31,6 +36,7 @@ async fn move_article(store: &TestStore, article_id: i64, section_id: i64, slug:
     );
     input.status = current.article.status;
     store
+        .articles()
         .update_article(
             article_id,
             current.article.version,
@@ -49,11 +55,13 @@ async fn a_published_article_is_found_with_its_page(store: TestStore) {
     input.hero_image_id = Some(photo.id);
     input.tags = vec!["Colombia".to_owned()];
     let article = store
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .unwrap();
 
     let lookup = store
+        .articles()
         .published_article_at("politics", "petro-invited")
         .await
         .unwrap();
@@ -67,7 +75,12 @@ async fn a_published_article_is_found_with_its_page(store: TestStore) {
     assert_eq!(page.tags.len(), 1);
     assert_eq!(
         *page,
-        store.article_page(article.id).await.unwrap().unwrap()
+        store
+            .articles()
+            .article_page(article.id)
+            .await
+            .unwrap()
+            .unwrap()
     );
 
     // Neither half of the path may be wrong.
@@ -97,6 +110,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
         );
         input.status = status;
         store
+            .articles()
             .create_article(&input, jiff::Timestamp::now())
             .await
             .unwrap();
@@ -108,6 +122,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
     }
 
     let article = store
+        .articles()
         .create_article(
             &article_input(politics.id, "retracted", &[ann.id]),
             jiff::Timestamp::now(),
@@ -119,6 +134,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
         At::Found(article.id)
     );
     store
+        .articles()
         .set_article_status(
             article.id,
             ArticleStatus::Unpublished,
@@ -136,6 +152,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
         At::NotFound
     );
     store
+        .articles()
         .set_article_status(article.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -149,6 +166,7 @@ async fn a_slug_change_redirects_the_old_path(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
     let article = store
+        .articles()
         .create_article(
             &article_input(politics.id, "petro-invted", &[ann.id]),
             jiff::Timestamp::now(),
@@ -173,6 +191,7 @@ async fn a_move_to_another_section_redirects_the_old_path(store: TestStore) {
     let world = section(&store, "world", 2).await;
     let ann = author(&store, "ann-lee").await;
     let article = store
+        .articles()
         .create_article(
             &article_input(politics.id, "petro-invited", &[ann.id]),
             jiff::Timestamp::now(),
@@ -206,6 +225,7 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
     let kept = store
+        .articles()
         .create_article(
             &article_input(politics.id, "petro-invited", &[ann.id]),
             jiff::Timestamp::now(),
@@ -214,6 +234,7 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
         .unwrap();
     // Renamed before the section is: its redirect names the section's old slug.
     let early = store
+        .articles()
         .create_article(
             &article_input(politics.id, "early-draft-name", &[ann.id]),
             jiff::Timestamp::now(),
@@ -223,6 +244,7 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
     move_article(&store, early.id, politics.id, "early").await;
 
     store
+        .site()
         .update_section(
             politics.id,
             &section_input("government", 1),
@@ -249,6 +271,7 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
     );
     // Renamed after the section is: the old section path still finds it.
     let late = store
+        .articles()
         .create_article(
             &article_input(politics.id, "late-name", &[ann.id]),
             jiff::Timestamp::now(),
@@ -273,6 +296,7 @@ async fn a_chain_of_renames_redirects_to_the_newest_path(store: TestStore) {
     let world = section(&store, "world", 2).await;
     let ann = author(&store, "ann-lee").await;
     let article = store
+        .articles()
         .create_article(
             &article_input(politics.id, "first", &[ann.id]),
             jiff::Timestamp::now(),
@@ -297,6 +321,7 @@ async fn a_chain_of_renames_redirects_to_the_newest_path(store: TestStore) {
 
     // The sections are renamed twice too: the oldest path of all still lands on the newest.
     store
+        .site()
         .update_section(
             world.id,
             &section_input("international", 2),
@@ -305,6 +330,7 @@ async fn a_chain_of_renames_redirects_to_the_newest_path(store: TestStore) {
         .await
         .unwrap();
     store
+        .site()
         .update_section(
             world.id,
             &section_input("global", 2),
@@ -330,6 +356,7 @@ async fn going_back_to_an_old_slug_makes_it_live_again(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
     let article = store
+        .articles()
         .create_article(
             &article_input(politics.id, "original", &[ann.id]),
             jiff::Timestamp::now(),
@@ -351,6 +378,7 @@ async fn going_back_to_an_old_slug_makes_it_live_again(store: TestStore) {
 
     // The same for a section slug given back.
     store
+        .site()
         .update_section(
             politics.id,
             &section_input("government", 1),
@@ -359,6 +387,7 @@ async fn going_back_to_an_old_slug_makes_it_live_again(store: TestStore) {
         .await
         .unwrap();
     store
+        .site()
         .update_section(
             politics.id,
             &section_input("politics", 1),
@@ -380,6 +409,7 @@ async fn a_new_article_may_take_over_an_old_path(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
     let old = store
+        .articles()
         .create_article(
             &article_input(politics.id, "summit", &[ann.id]),
             jiff::Timestamp::now(),
@@ -394,6 +424,7 @@ async fn a_new_article_may_take_over_an_old_path(store: TestStore) {
 
     // A live article at a path wins over a redirect from it.
     let new = store
+        .articles()
         .create_article(
             &article_input(politics.id, "summit", &[ann.id]),
             jiff::Timestamp::now(),

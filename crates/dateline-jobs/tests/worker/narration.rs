@@ -28,12 +28,14 @@ async fn published(store: &Store) -> (i64, ArticleInput) {
 /// Saves `input` over article `id`'s current version.
 async fn save(store: &Store, id: i64, input: &ArticleInput, editor: &Actor) {
     let version = store
+        .articles()
         .article(id)
         .await
         .expect("reads")
         .expect("article")
         .version;
     store
+        .articles()
         .save_article(id, version, input, editor, jiff::Timestamp::now())
         .await
         .expect("saves");
@@ -60,7 +62,12 @@ async fn publishing_gets_fallback_audio_from_the_narration_worker(store: TestSto
     );
     assert!(!worker.run_once().await.expect("runs"), "and only one");
 
-    let audio = store.article_audio(id).await.expect("reads").expect("row");
+    let audio = store
+        .narration()
+        .article_audio(id)
+        .await
+        .expect("reads")
+        .expect("row");
     assert_eq!(audio.status, AudioStatus::Fallback);
     let files = audio.playable().expect("playable").clone();
     assert!(files.is_fallback);
@@ -140,7 +147,12 @@ async fn an_edit_to_one_paragraph_resynthesises_only_that_paragraph(store: TestS
     assert_eq!((run.synthesised_paragraphs, run.reused_paragraphs), (1, 4));
     assert_ne!(files.mp3_key, first_files.mp3_key);
     assert!(files.duration_ms > first_files.duration_ms);
-    let stored = store.article_audio(id).await.expect("reads").expect("row");
+    let stored = store
+        .narration()
+        .article_audio(id)
+        .await
+        .expect("reads")
+        .expect("row");
     assert_eq!(stored.run, run);
 
     // A save that leaves the spoken text alone keeps the audio.
@@ -152,6 +164,7 @@ async fn an_edit_to_one_paragraph_resynthesises_only_that_paragraph(store: TestS
     assert_eq!(third, NarrationOutcome::Unchanged);
     assert_eq!(
         store
+            .narration()
             .article_audio(id)
             .await
             .expect("reads")
@@ -162,6 +175,7 @@ async fn an_edit_to_one_paragraph_resynthesises_only_that_paragraph(store: TestS
 
     // Opted out: nothing to do, and nothing offered.
     store
+        .narration()
         .set_narration_opt_out(id, true, &editor, jiff::Timestamp::now())
         .await
         .expect("opts out");
@@ -173,7 +187,12 @@ async fn an_edit_to_one_paragraph_resynthesises_only_that_paragraph(store: TestS
 
 /// The sentences the stored narration of `id` reads, in order.
 async fn spoken(store: &Store, media: &MediaStore, id: i64) -> Vec<String> {
-    let audio = store.article_audio(id).await.expect("reads").expect("row");
+    let audio = store
+        .narration()
+        .article_audio(id)
+        .await
+        .expect("reads")
+        .expect("row");
     let files = audio.playable().expect("playable");
     let timings: Timings = serde_json::from_slice(
         &media
@@ -260,6 +279,7 @@ async fn live_coverage_is_read_as_its_summary_and_key_events_kept_current(store:
         "{sentences:?}"
     );
     let run = store
+        .narration()
         .article_audio(id)
         .await
         .expect("reads")

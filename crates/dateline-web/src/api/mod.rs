@@ -257,13 +257,17 @@ async fn list_articles(
         ));
     };
     let (query, limit) = parse_list_query(&pairs)?;
-    let positions = state.store().api_article_positions(&query).await?;
+    let positions = state
+        .store()
+        .articles()
+        .api_article_positions(&query)
+        .await?;
     let mut data = Vec::new();
     let mut tags = vec![cache_tags::FRONT_LIST.to_owned()];
     let page_size = usize::try_from(limit).unwrap_or(0);
     for position in positions.iter().take(page_size) {
         // Unpublished between the two reads: leave it out.
-        if let Some(page) = state.store().article_page(position.id).await?
+        if let Some(page) = state.store().articles().article_page(position.id).await?
             && page.article.status == ArticleStatus::Published
         {
             tags.push(cache_tags::article(page.article.id));
@@ -306,7 +310,7 @@ async fn get_article(
             "the article id must be an integer",
         ));
     };
-    match state.store().article_page(id).await? {
+    match state.store().articles().article_page(id).await? {
         Some(page) if page.article.status == ArticleStatus::Published => {
             let tags = [cache_tags::article(id)];
             json_answer(&headers, &api_article(&state, &page, true), &tags)
@@ -335,6 +339,7 @@ async fn list_sections(
     let base = &state.config().base_url;
     let data = state
         .store()
+        .site()
         .sections()
         .await?
         .into_iter()
@@ -370,7 +375,7 @@ async fn list_authors(
 ) -> Result<Response, WebError> {
     no_parameters(query)?;
     let base = &state.config().base_url;
-    let authors = state.store().authors().await?;
+    let authors = state.store().people().authors().await?;
     let tags: Vec<String> = std::iter::once(cache_tags::SITE.to_owned())
         .chain(authors.iter().map(|a| cache_tags::author(a.id)))
         .collect();

@@ -142,7 +142,7 @@ pub async fn search_articles(
             "`q` is required: the words to search for",
         ));
     }
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let zone = Clock::for_settings(&settings).zone;
     let mut query = match params.to_query(&zone, false) {
         Ok(query) => query,
@@ -165,7 +165,11 @@ pub async fn search_articles(
     let mut tags = vec![cache_tags::FRONT_LIST.to_owned()];
     for hit in &found.hits {
         // Unpublished since the index last caught up: leave it out.
-        if let Some(page) = state.store().article_page(hit.article_id).await?
+        if let Some(page) = state
+            .store()
+            .articles()
+            .article_page(hit.article_id)
+            .await?
             && page.article.status == ArticleStatus::Published
         {
             tags.push(cache_tags::article(hit.article_id));

@@ -251,7 +251,7 @@ pub async fn section_feed(
     match list_feed_page(&state, FeedOf::Section(&slug), format).await? {
         Some(page) => respond(&state, page, format),
         // A renamed section keeps its subscribers (RSS readers follow a 301 and update the URL).
-        None => match state.store().section_by_old_slug(&slug).await? {
+        None => match state.store().site().section_by_old_slug(&slug).await? {
             Some(moved) => Ok(moved_permanently(&format!(
                 "{}/{}",
                 folder(Scope::Section(&moved.slug)),
@@ -287,6 +287,7 @@ async fn list_feed_page(
     };
     Ok(state
         .store()
+        .public()
         .feed(of, items, Timestamp::now(), FEED_LENGTH)
         .await?)
 }
@@ -298,8 +299,8 @@ pub async fn corrections_feed(
     Path(file): Path<String>,
 ) -> Result<Response, WebError> {
     let format = Format::from_file(&file).ok_or(WebError::NotFound)?;
-    let settings = state.store().settings().await?;
-    let corrections = state.store().corrections(FEED_LENGTH, 0).await?;
+    let settings = state.store().site().settings().await?;
+    let corrections = state.store().articles().corrections(FEED_LENGTH, 0).await?;
     let mut tags = BTreeSet::from([
         cache_tags::SITE.to_owned(),
         cache_tags::CORRECTIONS_LIST.to_owned(),

@@ -59,7 +59,7 @@ async fn users_page(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, WebError> {
-    let members = state.store().staff_members().await?;
+    let members = state.store().people().staff_members().await?;
     let members: Vec<Value> = members
         .iter()
         .map(|m| {
@@ -118,6 +118,7 @@ async fn new_user_page(
 ) -> Result<Response, WebError> {
     let authors: Vec<Value> = state
         .store()
+        .people()
         .authors()
         .await?
         .into_iter()
@@ -293,7 +294,7 @@ pub async fn password_link(
     csrf: Csrf,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let member = state.store().staff_by_id(id).await?;
+    let member = state.store().people().staff_by_id(id).await?;
     let link = issue_password_link(
         state.ctx(),
         &state.config().base_url,
@@ -316,10 +317,11 @@ pub async fn audit(
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, WebError> {
     staff.require(Action::ViewAuditLog)?;
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let clock = crate::views::Clock::for_settings(&settings);
     let mut entries = state
         .store()
+        .audit()
         .audit_log(query.before, AUDIT_PAGE + 1)
         .await?;
     let more = entries.len() as i64 > AUDIT_PAGE;
@@ -379,11 +381,12 @@ async fn tokens_page(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, WebError> {
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let clock = crate::views::Clock::for_settings(&settings);
     let now = Timestamp::now();
     let tokens: Vec<Value> = state
         .store()
+        .sessions()
         .api_tokens()
         .await?
         .into_iter()

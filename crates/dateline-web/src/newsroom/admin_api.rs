@@ -82,6 +82,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .ok_or(WebError::Unauthorized)?;
         match state
             .store()
+            .sessions()
             .api_token_by_secret(&secrets::token_digest(secret), Timestamp::now())
             .await
         {

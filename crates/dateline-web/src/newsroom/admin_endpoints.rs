@@ -361,6 +361,7 @@ pub(super) async fn json_body<T: DeserializeOwned>(
 async fn load_page(state: &AppState, id: i64) -> Result<ArticlePage, WebError> {
     state
         .store()
+        .articles()
         .article_page(id)
         .await?
         .ok_or(WebError::NotFound)

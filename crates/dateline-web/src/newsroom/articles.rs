@@ -91,9 +91,10 @@ pub async fn list(
         .unwrap_or(1)
         .clamp(1, paging::MAX_PAGE);
     let store = state.store();
-    let total = store.count_desk_articles(&filter).await?;
+    let total = store.articles().count_desk_articles(&filter).await?;
     let pages = paging::count(total, PAGE_SIZE);
     let articles = store
+        .articles()
         .desk_articles(
             &filter,
             PAGE_SIZE,
@@ -145,8 +146,8 @@ pub async fn list(
                 "author": query.author, "q": query.q,
             },
             "statuses": ArticleStatus::ALL.iter().map(|s| json!({"value": s.as_str(), "label": s.label()})).collect::<Vec<_>>(),
-            "sections": store.sections().await?,
-            "authors": store.authors().await?,
+            "sections": store.site().sections().await?,
+            "authors": store.people().authors().await?,
             "may_create": staff.may(Action::CreateDraft, true),
             "pagination": {
                 "page": page, "pages": pages,
@@ -359,7 +360,7 @@ pub(super) struct Zone {
 
 impl Zone {
     pub(super) async fn load(state: &AppState) -> Result<Self, WebError> {
-        let settings = state.store().settings().await?;
+        let settings = state.store().site().settings().await?;
         let zone = jiff::tz::TimeZone::get(&settings.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
         Ok(Self {
             name: settings.time_zone,
@@ -410,15 +411,18 @@ async fn form_page(
         "fields": fields,
         "errors": extras.errors,
         "notice": extras.notice,
-        "sections": store.sections().await?,
-        "authors": store.authors().await?,
-        "images": store.recent_images(HERO_CHOICES).await?,
+        "sections": store.site().sections().await?,
+        "authors": store.people().authors().await?,
+        "images": store.library().recent_images(HERO_CHOICES).await?,
         "zone": zone.name,
         "action": article.map_or("/newsroom/articles/new".to_owned(), |a| format!("/newsroom/articles/{}/edit", a.id)),
         "editor_js": state.theme().asset_url("newsroom-editor.js"),
     });
     if let (Some(article), Some(object)) = (article, context.as_object_mut()) {
-        let owns = store.staff_owns_article(article.id, owner(staff)).await?;
+        let owns = store
+            .articles()
+            .staff_owns_article(article.id, owner(staff))
+            .await?;
         let buttons: Vec<Value> = next_statuses(article.status)
             .iter()
             .filter(|to| **to != ArticleStatus::Scheduled)
@@ -427,7 +431,7 @@ async fn form_page(
             .collect();
         let may_schedule = next_statuses(article.status).contains(&ArticleStatus::Scheduled)
             && staff.may(Action::Schedule, owns);
-        let notes = store.article_notes(article.id).await?;
+        let notes = store.articles().article_notes(article.id).await?;
         object.extend([
             (
                 "article".to_owned(),
@@ -471,7 +475,7 @@ async fn form_page(
             (
                 "audio".to_owned(),
                 super::narration::audio_panel(
-                    store.article_audio(article.id).await?.as_ref(),
+                    store.narration().article_audio(article.id).await?.as_ref(),
                     staff.may(Action::NarrateArticle, owns),
                 ),
             ),
@@ -494,7 +498,7 @@ pub async fn new_form(
     csrf: Csrf,
 ) -> Result<Response, WebError> {
     staff.require(Action::CreateDraft)?;
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let mut fields = ArticleFields {
         language: settings.language,
         comments_open: true,
@@ -737,7 +741,11 @@ async fn conflict_page(
     fields: &ArticleFields,
 ) -> Result<Response, WebError> {
     let store = state.store();
-    let latest: Revision = store.latest_revision(id).await?.ok_or(WebError::NotFound)?;
+    let latest: Revision = store
+        .articles()
+        .latest_revision(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let zone = Zone::load(state).await?;
     let mut yours = fields.clone();
     yours.expected_version = current_version.to_string();
@@ -774,7 +782,7 @@ async fn preview(
     back_to: &str,
 ) -> Result<Response, WebError> {
     let store = state.store();
-    let sections = store.sections().await?;
+    let sections = store.site().sections().await?;
     let section = fields
         .section_id
         .parse::<i64>()
@@ -784,7 +792,7 @@ async fn preview(
         .or(sections.first())
         .cloned()
         .ok_or_else(|| WebError::bad_request("there is no section to preview the article in"))?;
-    let authors = store.authors().await?;
+    let authors = store.people().authors().await?;
     let byline = fields
         .authors
         .iter()
@@ -792,7 +800,7 @@ async fn preview(
         .filter_map(|id| authors.iter().find(|a| a.id == id).cloned())
         .collect();
     let hero = match fields.hero_image_id.trim().parse::<i64>() {
-        Ok(id) => store.image(id).await?,
+        Ok(id) => store.library().image(id).await?,
         Err(_) => None,
     };
     let now = Timestamp::now();
@@ -898,6 +906,7 @@ async fn status_refused(
 ) -> Result<Response, WebError> {
     let page = state
         .store()
+        .articles()
         .article_page(id)
         .await?
         .ok_or(WebError::NotFound)?;
@@ -1032,7 +1041,12 @@ pub async fn add_note(
     .await;
     match added {
         Ok(note) => {
-            let page = state.store().article_page(id).await?.unwrap_or(page);
+            let page = state
+                .store()
+                .articles()
+                .article_page(id)
+                .await?
+                .unwrap_or(page);
             let extras = PageExtras {
                 notice: Some(format!("{} added.", note.kind.label())),
                 ..PageExtras::default()
@@ -1092,13 +1106,20 @@ pub async fn revisions(
     Query(query): Query<CompareQuery>,
 ) -> Result<Response, WebError> {
     let store = state.store();
-    let article = store.article(id).await?.ok_or(WebError::NotFound)?;
-    let owns = store.staff_owns_article(id, owner(&staff)).await?;
+    let article = store
+        .articles()
+        .article(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let owns = store
+        .articles()
+        .staff_owns_article(id, owner(&staff))
+        .await?;
     staff.require_on(Action::UseRevisions, owns)?;
     let zone = Zone::load(&state).await?;
-    let list = store.article_revisions(id).await?;
+    let list = store.articles().article_revisions(id).await?;
     let comparison = match (query.from.parse::<i64>(), query.to.parse::<i64>()) {
-        (Ok(from), Ok(to)) => match store.compare_revisions(id, from, to).await {
+        (Ok(from), Ok(to)) => match store.articles().compare_revisions(id, from, to).await {
             Ok(diff) => Some(json!({ "from": from, "to": to, "diff": diff })),
             Err(DbError::NotFound) => return Err(WebError::NotFound),
             Err(error) => return Err(error.into()),

@@ -82,6 +82,7 @@ pub struct NoticeQuery {
 async fn photo_choices(state: &AppState, selected: &str) -> Result<Vec<Value>, WebError> {
     Ok(state
         .store()
+        .library()
         .library_images("", 0, PHOTO_CHOICES)
         .await?
         .images
@@ -107,6 +108,7 @@ async fn authors_page(
 ) -> Result<Response, WebError> {
     let authors: Vec<Value> = state
         .store()
+        .people()
         .author_profiles()
         .await?
         .iter()

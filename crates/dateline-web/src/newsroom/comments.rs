@@ -60,15 +60,16 @@ async fn render_queue(
     query: &QueueQuery,
     refusal: Option<String>,
 ) -> Result<Response, WebError> {
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let clock = Clock::for_settings(&settings);
     let mut entries = state
         .store()
+        .comments()
         .moderation_queue(queue, query.before, QUEUE_PAGE + 1)
         .await?;
     let more = entries.len() as i64 > QUEUE_PAGE;
     entries.truncate(QUEUE_PAGE as usize);
-    let counts = state.store().moderation_counts().await?;
+    let counts = state.store().comments().moderation_counts().await?;
     let tabs: Vec<Value> = Queue::ALL
         .iter()
         .map(|tab| {
@@ -91,7 +92,13 @@ async fn render_queue(
     for entry in &entries {
         let article_id = entry.comment.article_id;
         if let std::collections::hash_map::Entry::Vacant(slot) = discussions.entry(article_id) {
-            slot.insert(state.store().article_discussion(article_id).await?);
+            slot.insert(
+                state
+                    .store()
+                    .comments()
+                    .article_discussion(article_id)
+                    .await?,
+            );
         }
     }
     let rows: Vec<Value> = entries
@@ -384,7 +391,7 @@ pub async fn settings_form(
     Query(query): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
     staff.require(Action::ConfigureModeration)?;
-    let settings = state.store().comment_settings().await?;
+    let settings = state.store().comments().comment_settings().await?;
     render(
         &state,
         Some(&staff),

@@ -52,18 +52,22 @@ pub async fn dashboard(
     let (my_drafts, my_drafts_total) = if writes {
         let filter = desk(ArticleStatus::Draft, Some(owner(&staff)));
         (
-            store.desk_articles(&filter, SHOWN, 0).await?,
-            store.count_desk_articles(&filter).await?,
+            store.articles().desk_articles(&filter, SHOWN, 0).await?,
+            store.articles().count_desk_articles(&filter).await?,
         )
     } else {
         (Vec::new(), 0)
     };
     let review_filter = desk(ArticleStatus::InReview, only_own);
-    let in_review = store.desk_articles(&review_filter, SHOWN, 0).await?;
-    let in_review_total = store.count_desk_articles(&review_filter).await?;
+    let in_review = store
+        .articles()
+        .desk_articles(&review_filter, SHOWN, 0)
+        .await?;
+    let in_review_total = store.articles().count_desk_articles(&review_filter).await?;
 
     let today = zone.today(now);
     let mut scheduled_today: Vec<DeskArticle> = store
+        .articles()
         .desk_articles(
             &desk(ArticleStatus::Scheduled, only_own),
             SCHEDULED_LOOKED_AT,
@@ -82,7 +86,7 @@ pub async fn dashboard(
         .checked_sub(jiff::SignedDuration::from_hours(7 * 24))
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let corrections: Vec<Value> = store
-        .corrections(SHOWN * 4, 0)
+        .articles().corrections(SHOWN * 4, 0)
         .await?
         .into_iter()
         .filter(|c| c.note.published_at >= week_ago)
@@ -97,7 +101,7 @@ pub async fn dashboard(
         .collect();
 
     let comments = if staff.may(Action::ModerateComments, false) {
-        let counts = store.moderation_counts().await?;
+        let counts = store.comments().moderation_counts().await?;
         Some(json!({
             "pending": counts.get(&Queue::Pending).copied().unwrap_or(0),
             "reported": counts.get(&Queue::Reported).copied().unwrap_or(0),
@@ -106,7 +110,12 @@ pub async fn dashboard(
         None
     };
     let tips = if staff.may(Action::TriageTips, false) {
-        Some(store.count_tips(dateline_core::TipStatus::New).await?)
+        Some(
+            store
+                .tips()
+                .count_tips(dateline_core::TipStatus::New)
+                .await?,
+        )
     } else {
         None
     };

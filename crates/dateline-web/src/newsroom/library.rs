@@ -147,6 +147,7 @@ pub async fn list(
     let page = query.page.unwrap_or(1).clamp(1, paging::MAX_PAGE);
     let found = state
         .store()
+        .library()
         .library_images(
             &query.q,
             paging::offset(page, PAGE_SIZE).unwrap_or(0),
@@ -389,7 +390,7 @@ async fn edit_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let uploader = match item.uploaded_by {
-        Some(id) => match state.store().staff_by_id(id).await {
+        Some(id) => match state.store().people().staff_by_id(id).await {
             Ok(member) => Some(member.display_name),
             Err(DbError::NotFound) => None,
             Err(error) => return Err(error.into()),
@@ -417,6 +418,7 @@ async fn edit_page(
 async fn load(state: &AppState, id: i64) -> Result<LibraryImage, WebError> {
     state
         .store()
+        .library()
         .library_image(id)
         .await?
         .ok_or(WebError::NotFound)

@@ -108,6 +108,7 @@ async fn desk_page(
 ) -> Result<Response, WebError> {
     let page = state
         .store()
+        .articles()
         .article_page(article_id)
         .await?
         .ok_or(WebError::NotFound)?;

@@ -31,6 +31,7 @@ pub async fn tags(
     let text: String = query.q.trim().chars().take(QUERY_MAX_CHARS).collect();
     let tags = state
         .store()
+        .articles()
         .tag_suggestions(&text, TAG_SUGGESTIONS)
         .await?;
     Ok(Json(json!({ "tags": tags })).into_response())

@@ -376,7 +376,7 @@ pub(crate) async fn render(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, WebError> {
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let theme = state.theme();
     let mut context = json!({
         "site": {

@@ -118,8 +118,9 @@ async fn settings_page(
         .iter()
         .map(|(code, label)| json!({ "code": code, "label": label }))
         .collect();
-    let section_voices = store.section_voices().await?;
+    let section_voices = store.narration().section_voices().await?;
     let sections: Vec<Value> = store
+        .site()
         .sections()
         .await?
         .into_iter()
@@ -132,6 +133,7 @@ async fn settings_page(
         })
         .collect();
     let lexicon: Vec<Value> = store
+        .narration()
         .pronunciations()
         .await?
         .into_iter()
@@ -142,7 +144,7 @@ async fn settings_page(
             }
         })
         .collect();
-    let progress = store.narration_progress().await?;
+    let progress = store.narration().narration_progress().await?;
     let total: i64 = progress.iter().map(|(_, n)| n).sum();
     let done: i64 = progress
         .iter()
@@ -151,7 +153,7 @@ async fn settings_page(
         .sum();
     let context = json!({
         "voices": voices,
-        "site_voice": store.site_voice().await?,
+        "site_voice": store.narration().site_voice().await?,
         "sections": sections,
         "lexicon": lexicon,
         "form": form,

@@ -110,12 +110,12 @@ pub async fn login(
     };
     let store = state.store();
     let find = async {
-        let member = match store.staff_by_email(&form.email).await {
+        let member = match store.people().staff_by_email(&form.email).await {
             Ok(member) if member.disabled_at.is_none() => member,
             Ok(_) | Err(DbError::NotFound | DbError::Invalid(_)) => return Ok(None),
             Err(error) => return Err(error),
         };
-        let hash = store.staff_password_hash(member.id).await?;
+        let hash = store.people().staff_password_hash(member.id).await?;
         Ok(Some((member, hash)))
     };
     let attempt = limits
@@ -250,6 +250,7 @@ pub async fn set_password_form(
     let digest = secrets::token_digest(&token);
     match state
         .store()
+        .sessions()
         .password_link_staff(&digest, Timestamp::now())
         .await?
     {
@@ -288,7 +289,12 @@ pub async fn set_password(
         Err(UseCaseError::NotFound) => link_gone(&state, &csrf).await,
         Err(error) => {
             let errors = field_errors(error, "new_password")?;
-            let Some(member) = state.store().password_link_staff(&digest, now).await? else {
+            let Some(member) = state
+                .store()
+                .sessions()
+                .password_link_staff(&digest, now)
+                .await?
+            else {
                 return link_gone(&state, &csrf).await;
             };
             render(

@@ -401,9 +401,10 @@ pub(crate) async fn announce_saves(
 ) -> Result<(), WebError> {
     for id in state.presence().watched(article_ids) {
         let store = state.store();
-        let (Some(article), Some(latest)) =
-            (store.article(id).await?, store.latest_revision(id).await?)
-        else {
+        let (Some(article), Some(latest)) = (
+            store.articles().article(id).await?,
+            store.articles().latest_revision(id).await?,
+        ) else {
             continue;
         };
         state.presence().saved(

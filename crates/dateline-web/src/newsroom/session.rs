@@ -120,6 +120,7 @@ pub(super) async fn load(
     let now = Timestamp::now();
     let Some(session) = state
         .store()
+        .sessions()
         .session(&secrets::token_digest(&token), SESSION_LIMITS, now)
         .await?
     else {

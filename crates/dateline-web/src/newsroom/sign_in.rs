@@ -261,6 +261,7 @@ impl SignInLimits {
             return Ok(Err(Refusal::Account));
         }
         let attempts = store
+            .sessions()
             .count_sign_in_attempt(self.side, &digest, PER_ACCOUNT_WINDOW, now)
             .await?;
         if attempts > PER_ACCOUNT_CEILING && !owners_address {

@@ -63,6 +63,7 @@ async fn sections_page(
 ) -> Result<Response, WebError> {
     let sections: Vec<Value> = state
         .store()
+        .site()
         .sections()
         .await?
         .iter()
@@ -264,6 +265,7 @@ async fn settings_page(
     };
     let logos: Vec<Value> = state
         .store()
+        .library()
         .library_images("", 0, LOGO_CHOICES)
         .await?
         .images
@@ -295,7 +297,7 @@ pub async fn settings(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
     staff.require(Action::ManageSettings)?;
-    let current = state.store().settings().await?;
+    let current = state.store().site().settings().await?;
     let notice = query.saved.map(|_| "Saved.");
     settings_page(
         &state,

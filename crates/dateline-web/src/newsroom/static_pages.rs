@@ -88,6 +88,7 @@ pub async fn list(
     let zone = Zone::load(&state).await?;
     let pages: Vec<Value> = state
         .store()
+        .static_pages()
         .pages()
         .await?
         .iter()
@@ -136,6 +137,7 @@ async fn form_page(
         Some(page) => {
             let revisions: Vec<Value> = state
                 .store()
+                .static_pages()
                 .page_revisions(page.id)
                 .await?
                 .iter()

@@ -31,7 +31,7 @@ fn crypto_error(error: impl std::fmt::Display) -> WebError {
 }
 
 async fn clock(state: &AppState) -> Result<Clock, WebError> {
-    Ok(Clock::for_settings(&state.store().settings().await?))
+    Ok(Clock::for_settings(&state.store().site().settings().await?))
 }
 
 pub async fn inbox(
@@ -62,7 +62,7 @@ async fn inbox_page(
 ) -> Result<Response, WebError> {
     let filter = status.and_then(TipStatus::parse);
     let clock = clock(state).await?;
-    let tips = state.store().tips(filter).await?;
+    let tips = state.store().tips().list(filter).await?;
     let names = staff_names(state).await?;
     let rows: Vec<Value> = tips
         .iter()
@@ -88,8 +88,12 @@ async fn inbox_page(
             })
         })
         .collect();
-    let my_keys = state.store().tip_recipients_of(staff.member.id).await?;
-    let recipients = state.store().tip_recipients().await?;
+    let my_keys = state
+        .store()
+        .tips()
+        .tip_recipients_of(staff.member.id)
+        .await?;
+    let recipients = state.store().tips().tip_recipients().await?;
     render(
         state,
         Some(staff),
@@ -119,6 +123,7 @@ fn status_label(tip: &Tip) -> String {
 async fn staff_names(state: &AppState) -> Result<Vec<(i64, String)>, WebError> {
     Ok(state
         .store()
+        .people()
         .staff_members()
         .await?
         .into_iter()
@@ -141,6 +146,7 @@ pub async fn unlock(
     staff.require(Action::TriageTips)?;
     let wrapped: Vec<Vec<u8>> = state
         .store()
+        .tips()
         .tip_recipients_of(staff.member.id)
         .await?
         .into_iter()
@@ -222,7 +228,12 @@ fn read(identities: &[EditorIdentity], ciphertext: &[u8]) -> Option<String> {
 }
 
 async fn load_tip(state: &AppState, id: i64) -> Result<Tip, WebError> {
-    state.store().tip(id).await?.ok_or(WebError::NotFound)
+    state
+        .store()
+        .tips()
+        .tip(id)
+        .await?
+        .ok_or(WebError::NotFound)
 }
 
 pub async fn show(
@@ -248,12 +259,12 @@ async fn tip_page(
     let identities = unlocked(state, staff).await?;
     let store = state.store();
     let article = match tip.article_id {
-        Some(article_id) => store.article(article_id).await?.map(|a| {
+        Some(article_id) => store.articles().article(article_id).await?.map(|a| {
             json!({ "id": a.id, "headline": a.headline, "edit_url": format!("/newsroom/articles/{}/edit", a.id) })
         }),
         None => None,
     };
-    let members = store.staff_members().await?;
+    let members = store.people().staff_members().await?;
     let assignees: Vec<Value> = members
         .iter()
         .filter(|m| m.disabled_at.is_none() && m.role >= Role::Editor)
@@ -268,6 +279,7 @@ async fn tip_page(
     let mut content = Value::Null;
     if let Some(identities) = &identities {
         let attachments: Vec<Value> = store
+            .tips()
             .tip_attachments(tip.id)
             .await?
             .iter()
@@ -284,6 +296,7 @@ async fn tip_page(
             })
             .collect();
         let notes: Vec<Value> = store
+            .tips()
             .tip_notes(tip.id)
             .await?
             .iter()
@@ -305,6 +318,7 @@ async fn tip_page(
         tips::record_view(state.ctx(), &staff.as_actor(), tip.id, Timestamp::now()).await?;
     }
     let history: Vec<Value> = store
+        .tips()
         .tip_events(tip.id)
         .await?
         .iter()
@@ -377,6 +391,7 @@ pub async fn download(
     };
     let attachment = state
         .store()
+        .tips()
         .tip_attachments(id)
         .await?
         .into_iter()

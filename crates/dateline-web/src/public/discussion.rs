@@ -99,6 +99,7 @@ pub(crate) async fn article_block(
     let article = &page.article;
     let discussion = state
         .store()
+        .comments()
         .discussion_page(article.id, DiscussionSort::Oldest, 0, THREADS_PER_PAGE)
         .await?;
     let view = json!({
@@ -147,6 +148,7 @@ async fn published_article(
 ) -> Result<Option<ArticlePage>, WebError> {
     Ok(state
         .store()
+        .articles()
         .article_page(article_id)
         .await?
         .filter(|page| page.article.status == ArticleStatus::Published))
@@ -169,7 +171,7 @@ async fn visible_on(
     id: i64,
     viewer: Viewer,
 ) -> Result<Option<Comment>, WebError> {
-    match state.store().visible_comment(id, viewer).await {
+    match state.store().comments().visible_comment(id, viewer).await {
         Ok(comment) if comment.article_id == article_id => Ok(Some(comment)),
         Ok(_) | Err(DbError::NotFound) => Ok(None),
         Err(error) => Err(error.into()),
@@ -259,6 +261,7 @@ async fn render_discussion(
         .unwrap_or(1);
     let discussion = state
         .store()
+        .comments()
         .discussion_page(
             article.id,
             sort,
@@ -266,12 +269,13 @@ async fn render_discussion(
             THREADS_PER_PAGE,
         )
         .await?;
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let clock = Clock::for_settings(&settings);
     let now = Timestamp::now();
     let own_unshown = match current {
         Some(reader) => state
             .store()
+            .comments()
             .reader_unshown_comments(article.id, reader.reader.id)
             .await?
             .iter()
@@ -673,6 +677,7 @@ async fn comment_and_article(
     // Refusals quote the comment, so only one this reader may see is ever loaded here.
     let comment = match state
         .store()
+        .comments()
         .visible_comment(id, viewer(Some(&reader)))
         .await
     {
@@ -798,7 +803,7 @@ pub async fn thread(
     current: Option<CurrentReader>,
     ReaderCsrf(csrf): ReaderCsrf,
 ) -> Result<Response, WebError> {
-    let thread = match state.store().comment_thread(id).await {
+    let thread = match state.store().comments().comment_thread(id).await {
         Ok(thread) => thread,
         Err(DbError::NotFound) => return not_found(&state).await,
         Err(error) => return Err(error.into()),
@@ -809,7 +814,7 @@ pub async fn thread(
     let Some(page) = published_article(&state, head.article_id).await? else {
         return not_found(&state).await;
     };
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let clock = Clock::for_settings(&settings);
     let views = thread_view(&thread, &clock);
     reader_page(
@@ -858,6 +863,7 @@ pub(crate) fn live_comment_counts(
         dateline_core::cache_tags::discussion,
         |store, topic| async move {
             store
+                .comments()
                 .approved_comments_after(topic.article_id, topic.since)
                 .await
         },

@@ -239,7 +239,7 @@ async fn published_live(
     state: &AppState,
     article_id: i64,
 ) -> Result<Option<ArticlePage>, WebError> {
-    let page = state.store().article_page(article_id).await?;
+    let page = state.store().articles().article_page(article_id).await?;
     Ok(page
         .filter(|page| page.article.status == ArticleStatus::Published && page.article.is_live()))
 }
@@ -267,7 +267,7 @@ pub async fn entries_after(
         .live()
         .after(article_id, entry_id, LiveNews::MAX_NEWER)
         .await?;
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let clock = Clock::for_settings(&settings);
     let path = paths::article(&page.section.slug, &page.article.slug);
     let views: Vec<Value> = entries

@@ -119,7 +119,7 @@ impl Frame {
     }
 
     pub(super) async fn load(state: &AppState) -> Result<Self, WebError> {
-        Ok(Self::of(state.store().site_frame().await?))
+        Ok(Self::of(state.store().public().site_frame().await?))
     }
 
     /// The frame of a page whose read model carried it.
@@ -364,6 +364,7 @@ pub async fn front(State(state): State<AppState>) -> Result<Response, WebError> 
         facts,
     } = state
         .store()
+        .public()
         .front_page(
             Timestamp::now(),
             FrontLayout {
@@ -438,6 +439,7 @@ pub async fn section(
         Some(page) => {
             let list = state
                 .store()
+                .public()
                 .list_page(
                     ListOf::Section(&slug),
                     Timestamp::now(),
@@ -448,7 +450,7 @@ pub async fn section(
             (list, page)
         }
         // A query that names no page: a section answers 404, a static page ignores it.
-        None => match state.store().section_by_slug(&slug).await? {
+        None => match state.store().site().section_by_slug(&slug).await? {
             Some(_) => (ListLookup::NoSuchPage, 1),
             None => (ListLookup::NoSuchList, 1),
         },
@@ -459,7 +461,12 @@ pub async fn section(
         (ListLookup::NoSuchList, _) => {
             // Sections and static pages share the top of the site; sections win, and a page
             // may not take a section's address (`dateline_usecases::pages`).
-            if let Some(page) = state.store().published_page_at(&slug).await? {
+            if let Some(page) = state
+                .store()
+                .static_pages()
+                .published_page_at(&slug)
+                .await?
+            {
                 return super::static_pages::render(
                     &state,
                     &page,
@@ -467,7 +474,7 @@ pub async fn section(
                 )
                 .await;
             }
-            if let Some(moved) = state.store().section_by_old_slug(&slug).await? {
+            if let Some(moved) = state.store().site().section_by_old_slug(&slug).await? {
                 return Ok(permanent_redirect(&paths::section(&moved.slug)));
             }
             not_found_page(&state).await
@@ -506,6 +513,7 @@ async fn person_or_topic(
     };
     match state
         .store()
+        .public()
         .list_page(list, Timestamp::now(), page, LIST_PAGE_SIZE)
         .await?
     {
@@ -659,6 +667,7 @@ pub async fn article(
     }
     let page = match state
         .store()
+        .articles()
         .published_article_at(&section_slug, &slug)
         .await?
     {
@@ -710,6 +719,7 @@ async fn render_article_at(
     let mut frame = Frame::load(state).await?;
     let more = state
         .store()
+        .public()
         .stories(
             StoryFilter::Section(page.section.id),
             Timestamp::now(),
@@ -828,7 +838,7 @@ async fn related_stories(
             return Vec::new();
         }
     };
-    match state.store().stories_by_ids(&ids).await {
+    match state.store().public().stories_by_ids(&ids).await {
         Ok(stories) => stories,
         Err(error) => {
             tracing::warn!(%error, article_id, "could not load related stories");
@@ -845,13 +855,14 @@ pub async fn corrections(
     let Some(page) = requested_page(query.as_deref()) else {
         return not_found_page(&state).await;
     };
-    let total = state.store().count_corrections().await?;
+    let total = state.store().articles().count_corrections().await?;
     let pages = ((total + CORRECTIONS_PAGE_SIZE - 1) / CORRECTIONS_PAGE_SIZE).max(1);
     if page > pages {
         return not_found_page(&state).await;
     }
     let entries = state
         .store()
+        .articles()
         .corrections(CORRECTIONS_PAGE_SIZE, (page - 1) * CORRECTIONS_PAGE_SIZE)
         .await?;
     let mut frame = Frame::load(&state).await?;
@@ -929,7 +940,7 @@ fn tag_article(frame: &mut Frame, page: &ArticlePage) {
 /// The narration readers can play, if there is one. A page without the player beats no page, so
 /// a failed read only leaves the player out.
 async fn article_audio(state: &AppState, article_id: i64) -> Option<dateline_db::ArticleAudio> {
-    match state.store().article_audio(article_id).await {
+    match state.store().narration().article_audio(article_id).await {
         Ok(audio) => audio,
         Err(error) => {
             tracing::warn!(%error, article_id, "could not read the article's audio");
@@ -1152,7 +1163,7 @@ pub async fn robots(State(state): State<AppState>) -> Response {
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store().latest_change_id().await {
+    match state.store().changes().latest_change_id().await {
         Ok(_) => (
             [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
             "ok\n",
@@ -1234,6 +1245,7 @@ pub(super) async fn not_found_page(state: &AppState) -> Result<Response, WebErro
     frame.tags.insert(cache_tags::FRONT_LIST.to_owned());
     let latest = state
         .store()
+        .public()
         .stories(StoryFilter::All, Timestamp::now(), 4, &[])
         .await?;
     let suggestions = frame.stories(&latest, CARD_SIZES);

@@ -396,6 +396,7 @@ async fn load(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentRea
     let digest = secrets::token_digest(&token);
     let Some(session) = state
         .store()
+        .sessions()
         .reader_session(&digest, READER_SESSION_LIMITS, now)
         .await?
     else {
@@ -536,7 +537,7 @@ async fn send_link(
     if !issued {
         return Ok(());
     }
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let link = absolute(state, &format!("/readers/{path}/{token}"));
     let message = ReaderMessage {
         to: reader.email.clone(),
@@ -676,11 +677,11 @@ pub async fn sign_up(
 /// Someone signed up with an address that has an account: its owner hears so by email, with the
 /// way back in, and the person at the form sees nothing different.
 async fn send_already_registered(state: &AppState, email: &str) -> Result<(), WebError> {
-    let Some(reader) = state.store().reader_by_email(email).await? else {
+    let Some(reader) = state.store().people().reader_by_email(email).await? else {
         // The address belongs to a deleted account: nobody to tell.
         return Ok(());
     };
-    let settings = state.store().settings().await?;
+    let settings = state.store().site().settings().await?;
     let message = ReaderMessage {
         to: reader.email.clone(),
         subject: format!("You already have an account – {}", settings.name),
@@ -823,14 +824,14 @@ pub async fn sign_in(
     let next = safe_next(&form.next).to_owned();
     let store = state.store();
     let find = async {
-        let Some(reader) = (match store.reader_by_email(&form.email).await {
+        let Some(reader) = (match store.people().reader_by_email(&form.email).await {
             Ok(reader) => reader,
             Err(DbError::Invalid(_)) => None,
             Err(error) => return Err(error),
         }) else {
             return Ok(None);
         };
-        let hash = store.reader_password_hash(reader.id).await?;
+        let hash = store.people().reader_password_hash(reader.id).await?;
         Ok(Some((reader, hash)))
     };
     let attempt = limits
@@ -885,7 +886,7 @@ pub async fn request_link(
         )
         .await;
     }
-    if let Ok(Some(reader)) = state.store().reader_by_email(&form.email).await {
+    if let Ok(Some(reader)) = state.store().people().reader_by_email(&form.email).await {
         send_link(&state, &reader, ReaderLinkPurpose::SignIn).await?;
     }
     sign_in_page(
@@ -1096,7 +1097,11 @@ pub async fn download_data(
     let Some(current) = current else {
         return Ok(sign_in_first());
     };
-    let export = state.store().reader_export(current.reader.id).await?;
+    let export = state
+        .store()
+        .people()
+        .reader_export(current.reader.id)
+        .await?;
     let comments: Vec<Value> = export
         .comments
         .iter()

@@ -76,7 +76,7 @@ pub async fn search_page(
                 let found = state.timed_search(search, query).await?;
                 total = found.total;
                 let ids: Vec<i64> = found.hits.iter().map(|hit| hit.article_id).collect();
-                let stories = state.store().stories_by_ids(&ids).await?;
+                let stories = state.store().public().stories_by_ids(&ids).await?;
                 let views = frame.stories(&stories, CARD_SIZES);
                 for view in views {
                     if let Some(hit) = found.hits.iter().find(|hit| hit.article_id == view.id) {
@@ -110,6 +110,7 @@ pub async fn search_page(
         .collect();
     let authors: Vec<Choice> = state
         .store()
+        .people()
         .authors()
         .await?
         .into_iter()

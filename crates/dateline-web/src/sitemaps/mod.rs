@@ -76,7 +76,7 @@ fn parts_of(month: &SitemapMonth) -> i64 {
 
 async fn index(State(state): State<AppState>) -> Result<Response, WebError> {
     let store = state.store();
-    let months = store.sitemap_months(Timestamp::now()).await?;
+    let months = store.public().sitemap_months(Timestamp::now()).await?;
     let mut entries = Vec::new();
     for month in &months {
         // The parts of a split month share the month's newest update: a little early for the
@@ -94,7 +94,12 @@ async fn index(State(state): State<AppState>) -> Result<Response, WebError> {
         "/sitemaps/news.xml",
     ];
     // Only with a published page: an empty `urlset` is not valid against sitemap.xsd.
-    if !store.published_page_links().await?.is_empty() {
+    if !store
+        .static_pages()
+        .published_page_links()
+        .await?
+        .is_empty()
+    {
         files.push("/sitemaps/pages.xml");
     }
     for path in files {
@@ -173,6 +178,7 @@ async fn articles(state: &AppState, year: i16, month: i8, part: i64) -> Result<R
     let month = month_range(year, month).ok_or(WebError::NotFound)?;
     let articles = state
         .store()
+        .public()
         .sitemap_articles(
             month,
             Timestamp::now(),
@@ -199,7 +205,7 @@ async fn articles(state: &AppState, year: i16, month: i8, part: i64) -> Result<R
 
 /// The published static pages (About, the policies).
 async fn static_pages(state: &AppState) -> Result<Response, WebError> {
-    let pages = state.store().published_page_links().await?;
+    let pages = state.store().static_pages().published_page_links().await?;
     if pages.is_empty() {
         return Err(WebError::NotFound);
     }
@@ -212,7 +218,7 @@ async fn static_pages(state: &AppState) -> Result<Response, WebError> {
 
 async fn sections(state: &AppState) -> Result<Response, WebError> {
     // Creating, renaming or moving a section changes the navigation, which is tagged `site`.
-    let sections = state.store().sections().await?;
+    let sections = state.store().site().sections().await?;
     let paths: Vec<String> = sections.iter().map(|s| paths::section(&s.slug)).collect();
     Ok(xml_response(
         xml::pages(&state.config().base_url, paths.iter().map(String::as_str)),
@@ -223,7 +229,11 @@ async fn sections(state: &AppState) -> Result<Response, WebError> {
 async fn authors(state: &AppState) -> Result<Response, WebError> {
     // Only authors with a published article: who that is changes with publishing (`list:front`),
     // and an author's slug with their profile (`author:{id}`).
-    let authors = state.store().sitemap_authors(Timestamp::now()).await?;
+    let authors = state
+        .store()
+        .public()
+        .sitemap_authors(Timestamp::now())
+        .await?;
     let mut tags = BTreeSet::from([
         cache_tags::SITE.to_owned(),
         cache_tags::FRONT_LIST.to_owned(),
@@ -239,8 +249,9 @@ async fn authors(state: &AppState) -> Result<Response, WebError> {
 /// The Google News sitemap as of `now`: the seam where tests fix the clock.
 async fn news(state: &AppState, now: Timestamp) -> Result<String, WebError> {
     let store = state.store();
-    let settings = store.settings().await?;
+    let settings = store.site().settings().await?;
     let articles = store
+        .public()
         .news_sitemap_articles(now, NEWS_WINDOW, NEWS_LIMIT)
         .await?;
     Ok(xml::news(&state.config().base_url, &settings, &articles))

@@ -49,6 +49,7 @@ async fn desk(store: TestStore) -> Desk {
         let slug = format!("{role}-writer");
         let author = store
             .store
+            .people()
             .create_author(
                 &AuthorInput {
                     slug: slug.clone(),
@@ -62,6 +63,7 @@ async fn desk(store: TestStore) -> Desk {
             .expect("author");
         let member = store
             .store
+            .people()
             .create_staff(
                 &NewStaff {
                     email: format!("{role}@news.example"),
@@ -77,6 +79,7 @@ async fn desk(store: TestStore) -> Desk {
         let secret = format!("dlt_admin_api_{role}");
         store
             .store
+            .sessions()
             .create_api_token(
                 &format!("{role} script"),
                 role,
@@ -175,6 +178,7 @@ async fn make_article(desk: &Desk, status: ArticleStatus, author: i64, slug: &st
     desk.site
         .state
         .store()
+        .articles()
         .create_article(&input, jiff::Timestamp::now())
         .await
         .expect("article")
@@ -251,7 +255,14 @@ async fn every_role_gets_exactly_what_the_matrix_allows(store: TestStore) {
                 };
                 let version = match id {
                     Some(id) => {
-                        let article = desk.site.state.store().article(id).await.expect("load");
+                        let article = desk
+                            .site
+                            .state
+                            .store()
+                            .articles()
+                            .article(id)
+                            .await
+                            .expect("load");
                         Some(article.expect("exists").version)
                     }
                     None => None,
@@ -374,7 +385,14 @@ async fn every_role_gets_exactly_what_the_matrix_allows(store: TestStore) {
                     );
                     assert_eq!(json(&answer)["error"]["code"], "forbidden", "{case}");
                     if let (Some(id), Some(version)) = (id, version) {
-                        let after = desk.site.state.store().article(id).await.expect("load");
+                        let after = desk
+                            .site
+                            .state
+                            .store()
+                            .articles()
+                            .article(id)
+                            .await
+                            .expect("load");
                         assert_eq!(
                             after.expect("exists").version,
                             version,
@@ -453,6 +471,7 @@ async fn a_stale_version_is_a_conflict_and_overwrites_nothing(store: TestStore) 
         .site
         .state
         .store()
+        .articles()
         .article(id)
         .await
         .expect("load")
@@ -543,6 +562,7 @@ async fn a_stale_version_is_a_conflict_and_overwrites_nothing(store: TestStore) 
         .site
         .state
         .store()
+        .articles()
         .article(id)
         .await
         .expect("load")
@@ -599,12 +619,13 @@ async fn tokens_are_required_and_revoked_tokens_refused(store: TestStore) {
         StatusCode::CREATED
     );
     let store = desk.site.state.store();
-    let tokens = store.api_tokens().await.expect("tokens");
+    let tokens = store.sessions().api_tokens().await.expect("tokens");
     let admin_token = tokens
         .iter()
         .find(|t| t.role == Role::Admin)
         .expect("admin token");
     store
+        .sessions()
         .revoke_api_token(
             admin_token.id,
             &Actor::system("test"),
@@ -648,6 +669,7 @@ async fn tokens_are_required_and_revoked_tokens_refused(store: TestStore) {
 async fn scheduling_reads_local_times_in_the_newsroom_zone(store: TestStore) {
     store
         .store
+        .site()
         .save_settings(
             &SiteSettings {
                 name: "The Dateline".to_owned(),
@@ -707,6 +729,7 @@ async fn scheduling_reads_local_times_in_the_newsroom_zone(store: TestStore) {
         .site
         .state
         .store()
+        .articles()
         .article(id)
         .await
         .expect("load")
@@ -844,6 +867,7 @@ async fn uploads_store_real_pictures_and_refuse_broken_ones(store: TestStore) {
         desk.site
             .state
             .store()
+            .library()
             .image(1)
             .await
             .expect("load")
@@ -882,6 +906,7 @@ async fn uploads_store_real_pictures_and_refuse_broken_ones(store: TestStore) {
         .site
         .state
         .store()
+        .library()
         .image(id)
         .await
         .expect("load")

@@ -44,10 +44,12 @@ async fn lists_and_filters_published_articles(store: TestStore) {
     draft.status = ArticleStatus::Draft;
     draft.first_published_at = None;
     store
+        .articles()
         .create_article(&draft, jiff::Timestamp::now())
         .await
         .expect("draft");
     let pulled = store
+        .articles()
         .create_article(
             &article(room.world, room.author, "pulled", "Pulled story", 2),
             jiff::Timestamp::now(),
@@ -55,6 +57,7 @@ async fn lists_and_filters_published_articles(store: TestStore) {
         .await
         .expect("article");
     store
+        .articles()
         .set_article_status(
             pulled.id,
             ArticleStatus::Unpublished,
@@ -153,6 +156,7 @@ async fn cursor_walks_the_whole_archive_once(store: TestStore) {
             input.first_published_at = Some(same_time);
         }
         store
+            .articles()
             .create_article(&input, jiff::Timestamp::now())
             .await
             .expect("article");
@@ -186,6 +190,7 @@ async fn cursor_walks_the_whole_archive_once(store: TestStore) {
             // Publishing while a client walks the archive moves nothing under its cursor.
             site.state
                 .store()
+                .articles()
                 .create_article(
                     &article(room.world, room.author, "breaking", "Breaking", 0),
                     jiff::Timestamp::now(),
@@ -208,6 +213,7 @@ async fn cursor_walks_the_whole_archive_once(store: TestStore) {
 async fn bad_input_is_a_json_4xx(store: TestStore) {
     let room = newsroom(&store).await;
     let pulled = store
+        .articles()
         .create_article(
             &article(room.world, room.author, "pulled", "Pulled story", 2),
             jiff::Timestamp::now(),
@@ -215,6 +221,7 @@ async fn bad_input_is_a_json_4xx(store: TestStore) {
         .await
         .expect("article");
     store
+        .articles()
         .set_article_status(
             pulled.id,
             ArticleStatus::Unpublished,

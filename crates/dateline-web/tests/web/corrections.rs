@@ -19,6 +19,7 @@ pub(super) fn json_ld(body: &str) -> serde_json::Value {
 
 async fn correct(store: &Store, article: i64, kind: NoteKind, text: &str, minutes_ago: i64) {
     store
+        .articles()
         .add_article_note(
             article,
             kind,
@@ -33,6 +34,7 @@ async fn correct(store: &Store, article: i64, kind: NoteKind, text: &str, minute
 async fn notes_show_on_the_article_and_in_its_json_ld(store: TestStore) {
     let room = newsroom(&store).await;
     store
+        .site()
         .save_settings(
             &SiteSettings {
                 name: "The Dateline".to_owned(),
@@ -143,6 +145,7 @@ async fn the_corrections_log_lists_every_correction_newest_first(store: TestStor
 
     let store = site.state.store();
     let senate = store
+        .articles()
         .published_article_at("politics", "senate-race")
         .await
         .expect("lookup");
@@ -221,6 +224,7 @@ async fn the_corrections_log_lists_every_correction_newest_first(store: TestStor
 
     // Unpublishing a corrected story takes its corrections out of the cached log and feeds.
     store
+        .articles()
         .set_article_status(
             room.first,
             ArticleStatus::Unpublished,

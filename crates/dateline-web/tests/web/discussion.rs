@@ -112,10 +112,11 @@ async fn signed_up(browser: &mut Browser, outbox: &Outbox, email: &str, name: &s
 }
 
 async fn open_rules(store: &dateline_db::Store) {
-    let mut settings = store.comment_settings().await.unwrap();
+    let mut settings = store.comments().comment_settings().await.unwrap();
     settings.premoderate_first = 0;
     settings.premoderate_links = false;
     store
+        .comments()
         .save_comment_settings(&settings, &Actor::system("test"), jiff::Timestamp::now())
         .await
         .unwrap();
@@ -221,6 +222,7 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
     let moderator = Actor::system("test moderator");
     state
         .store()
+        .comments()
         .moderate_comment(
             first_id,
             ModeratorDecision::Approve,
@@ -265,7 +267,13 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
     let reply_id = comment_id_from(reply.headers["location"].to_str().unwrap());
     assert_eq!(
-        state.store().comment(reply_id).await.unwrap().status,
+        state
+            .store()
+            .comments()
+            .comment(reply_id)
+            .await
+            .unwrap()
+            .status,
         CommentStatus::Approved
     );
     state.apply_changes().await.unwrap();
@@ -401,6 +409,7 @@ async fn reader_forms_need_the_token_and_bad_input_keeps_the_text(store: TestSto
     assert!(
         state
             .store()
+            .comments()
             .approved_comment_counts(&[room.first])
             .await
             .unwrap()
@@ -579,6 +588,7 @@ async fn edit_delete_report_and_the_readers_data(store: TestStore) {
     assert_eq!(reported.status, StatusCode::SEE_OTHER);
     let queue = state
         .store()
+        .comments()
         .moderation_queue(dateline_db::Queue::Reported, None, 10)
         .await
         .unwrap();
@@ -604,7 +614,11 @@ async fn edit_delete_report_and_the_readers_data(store: TestStore) {
     assert_eq!(deleted.status, StatusCode::OK);
     assert!(deleted.body.contains("Your account is deleted"));
     assert!(matches!(
-        state.store().reader_by_email("lia@readers.example").await,
+        state
+            .store()
+            .people()
+            .reader_by_email("lia@readers.example")
+            .await,
         Ok(None)
     ));
     state.apply_changes().await.unwrap();
@@ -614,7 +628,9 @@ async fn edit_delete_report_and_the_readers_data(store: TestStore) {
         !page.contains("This comment was deleted."),
         "a deleted comment without replies is not shown"
     );
-    assert!(matches!(state.store().comment(id).await, Ok(c) if c.status == CommentStatus::Deleted));
+    assert!(
+        matches!(state.store().comments().comment(id).await, Ok(c) if c.status == CommentStatus::Deleted)
+    );
 }
 
 async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
@@ -700,7 +716,14 @@ async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
     assert!(featured_tab.contains("Waiting for the desk"));
 
     // Ban the reader: posting is refused with a clear message.
-    let reader_id = state.store().comment(id).await.unwrap().reader_id.unwrap();
+    let reader_id = state
+        .store()
+        .comments()
+        .comment(id)
+        .await
+        .unwrap()
+        .reader_id
+        .unwrap();
     let banned = desk
         .submit(
             "/newsroom/comments",
@@ -718,6 +741,7 @@ async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
     assert!(refused.body.contains("Your account may not post comments."));
     let actions: Vec<String> = state
         .store()
+        .audit()
         .audit_log(None, 20)
         .await
         .unwrap()
@@ -760,7 +784,7 @@ async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    let rules = state.store().comment_settings().await.unwrap();
+    let rules = state.store().comments().comment_settings().await.unwrap();
     assert_eq!(rules.premoderate_first, 2);
     assert_eq!(rules.banned_words, vec!["scumbag".to_owned()]);
     assert_eq!(rules.auto_close_days, Some(14));
@@ -998,6 +1022,7 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
     assert!(
         state
             .store()
+            .comments()
             .article_discussion(room.first)
             .await
             .unwrap()
@@ -1014,6 +1039,7 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
     assert_eq!(
         state
             .store()
+            .comments()
             .article_discussion(room.first)
             .await
             .unwrap()
@@ -1028,7 +1054,13 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
     let held = post(&mut lia, room.first, &[("body", "Now it waits")]).await;
     let held_id = comment_id_from(held.headers["location"].to_str().unwrap());
     assert_eq!(
-        state.store().comment(held_id).await.unwrap().status,
+        state
+            .store()
+            .comments()
+            .comment(held_id)
+            .await
+            .unwrap()
+            .status,
         CommentStatus::Pending
     );
     desk.submit(
@@ -1040,6 +1072,7 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
     assert_eq!(
         state
             .store()
+            .comments()
             .article_discussion(room.first)
             .await
             .unwrap()
@@ -1054,6 +1087,7 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
 async fn hidden_comments_never_leak(store: TestStore) {
     let room = newsroom(&store).await;
     let other_article = store
+        .articles()
         .create_article(
             &super::article(room.world, room.author, "elsewhere", "Elsewhere", 2),
             jiff::Timestamp::now(),
@@ -1062,6 +1096,7 @@ async fn hidden_comments_never_leak(store: TestStore) {
         .unwrap()
         .id;
     let pulled_article = store
+        .articles()
         .create_article(
             &super::article(room.world, room.author, "pulled", "Pulled", 2),
             jiff::Timestamp::now(),
@@ -1088,12 +1123,14 @@ async fn hidden_comments_never_leak(store: TestStore) {
         async move {
             let reader = state
                 .store()
+                .people()
                 .reader_by_email("sam@readers.example")
                 .await
                 .unwrap()
                 .unwrap();
             state
                 .store()
+                .comments()
                 .post_comment(
                     &dateline_db::NewComment {
                         article_id: article,
@@ -1110,27 +1147,36 @@ async fn hidden_comments_never_leak(store: TestStore) {
     };
     let moderator = Actor::system("test moderator");
     // Waiting, as on a pre-moderated site.
-    let mut rules = state.store().comment_settings().await.unwrap();
+    let mut rules = state.store().comments().comment_settings().await.unwrap();
     rules.mode = dateline_core::comments::ModerationMode::Pre;
     state
         .store()
+        .comments()
         .save_comment_settings(&rules, &moderator, jiff::Timestamp::now())
         .await
         .unwrap();
     let pending = posted(room.first, "SECRET-WAITING words").await;
     assert_eq!(
-        state.store().comment(pending).await.unwrap().status,
+        state
+            .store()
+            .comments()
+            .comment(pending)
+            .await
+            .unwrap()
+            .status,
         CommentStatus::Pending
     );
     rules.mode = dateline_core::comments::ModerationMode::Post;
     state
         .store()
+        .comments()
         .save_comment_settings(&rules, &moderator, jiff::Timestamp::now())
         .await
         .unwrap();
     let rejected = posted(room.first, "SECRET-REJECTED words").await;
     state
         .store()
+        .comments()
         .moderate_comment(
             rejected,
             ModeratorDecision::Reject,
@@ -1143,6 +1189,7 @@ async fn hidden_comments_never_leak(store: TestStore) {
     let pulled = posted(pulled_article, "SECRET-PULLED words").await;
     state
         .store()
+        .articles()
         .set_article_status(
             pulled_article,
             dateline_core::ArticleStatus::Unpublished,

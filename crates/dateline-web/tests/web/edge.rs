@@ -385,6 +385,7 @@ async fn reader_session(store: &dateline_db::Store, email: &str) -> (String, Str
     use dateline_web::newsroom::secrets::token_digest;
     let now = jiff::Timestamp::now();
     let reader = store
+        .people()
         .create_reader(
             &NewReader {
                 email: email.to_owned(),
@@ -397,6 +398,7 @@ async fn reader_session(store: &dateline_db::Store, email: &str) -> (String, Str
         .unwrap();
     let link = format!("verify-{}", reader.id);
     store
+        .sessions()
         .create_reader_link(
             reader.id,
             &token_digest(&link),
@@ -407,6 +409,7 @@ async fn reader_session(store: &dateline_db::Store, email: &str) -> (String, Str
         .await
         .unwrap();
     store
+        .sessions()
         .use_reader_link(&token_digest(&link), ReaderLinkPurpose::Verify, now)
         .await
         .unwrap();
@@ -420,6 +423,7 @@ async fn reader_session(store: &dateline_db::Store, email: &str) -> (String, Str
         idle_timeout: hours,
     };
     store
+        .sessions()
         .create_reader_session(reader.id, &token_digest(&token), &csrf, limits, now)
         .await
         .unwrap();
@@ -633,20 +637,28 @@ async fn past_their_limits_a_comment_and_a_tip_are_refused_without_a_turn_on_the
     );
     assert_eq!(correction.headers[header::RETRY_AFTER], "3600");
 
-    assert_eq!(store.store.tips(None).await.unwrap().len(), 10);
+    assert_eq!(store.store.tips().list(None).await.unwrap().len(), 10);
     let reader = store
         .store
+        .people()
         .reader_by_email("quick@readers.example")
         .await
         .unwrap()
         .unwrap();
-    let comments = store.store.reader_export(reader.id).await.unwrap().comments;
+    let comments = store
+        .store
+        .people()
+        .reader_export(reader.id)
+        .await
+        .unwrap()
+        .comments;
     assert_eq!(comments.len(), 3, "three comments stored, no more");
 
     // Banned on another node while their allowance here is spent: once this node has seen
     // their session again, their next post is refused for their standing, not for a rate.
     store
         .store
+        .people()
         .set_reader_standing(
             reader.id,
             dateline_db::Standing::Banned,
@@ -682,6 +694,7 @@ async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_ful
 ) {
     let room = newsroom(&store).await;
     let pulled = store
+        .articles()
         .create_article(
             &article(room.world, room.author, "pulled", "Pulled story", 2),
             jiff::Timestamp::now(),
@@ -722,6 +735,7 @@ async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_ful
     // A page dropped because it was taken down gets its one render (the 404), and is then
     // ordinary uncached work: its readers cannot queue on the re-render slots.
     edge.store
+        .articles()
         .set_article_status(
             pulled.id,
             dateline_core::ArticleStatus::Unpublished,
@@ -889,6 +903,7 @@ async fn event_streams_need_a_published_article_and_a_free_slot(store: TestStore
     draft.status = dateline_core::ArticleStatus::Draft;
     draft.first_published_at = None;
     let draft = store
+        .articles()
         .create_article(&draft, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -934,6 +949,7 @@ async fn event_streams_need_a_published_article_and_a_free_slot(store: TestStore
 async fn readers_of_one_article_share_one_poll_woken_by_the_changes_log(store: TestStore) {
     let room = newsroom(&store).await;
     let editor = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: "ed@news.example".into(),
@@ -962,6 +978,7 @@ async fn readers_of_one_article_share_one_poll_woken_by_the_changes_log(store: T
     let started = std::time::Instant::now();
     edge.state
         .store()
+        .comments()
         .post_comment(
             &NewComment {
                 article_id: room.first,

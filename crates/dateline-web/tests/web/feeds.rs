@@ -113,6 +113,7 @@ async fn unpublished_articles_leave_the_feeds(store: TestStore) {
     }
     site.state
         .store()
+        .articles()
         .set_article_status(
             room.first,
             ArticleStatus::Unpublished,
@@ -170,6 +171,7 @@ async fn unknown_feeds_are_not_found(store: TestStore) {
 async fn renamed_sections_keep_their_subscribers(store: TestStore) {
     let room = newsroom(&store).await;
     store
+        .site()
         .update_section(
             room.politics,
             &SectionInput {
@@ -208,6 +210,7 @@ async fn feeds_escape_text_and_pages_announce_them(store: TestStore) {
     );
     tricky.body = "Cats & mice: <script>alert(1)</script> \u{1}".to_owned();
     store
+        .articles()
         .create_article(&tricky, jiff::Timestamp::now())
         .await
         .expect("article");

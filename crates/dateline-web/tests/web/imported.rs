@@ -110,6 +110,7 @@ async fn an_old_address_does_not_reveal_an_unpublished_article(store: TestStore)
         .expect("imported");
     site.state
         .store()
+        .articles()
         .set_article_status(
             id,
             dateline_core::ArticleStatus::Unpublished,

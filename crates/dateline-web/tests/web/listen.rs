@@ -212,6 +212,7 @@ async fn the_demo_lead_story_lasts_what_its_player_says(store: TestStore) {
     let dateline_db::ArticleLookup::Found(lead) = site
         .state
         .store()
+        .articles()
         .published_article_at(section, slug)
         .await
         .expect("lookup")
@@ -240,6 +241,7 @@ async fn the_demo_lead_story_lasts_what_its_player_says(store: TestStore) {
 /// Narration jobs waiting now.
 async fn narrations_waiting(store: &dateline_db::Store) -> i64 {
     store
+        .jobs()
         .queue_depths(jiff::Timestamp::now())
         .await
         .expect("queue")
@@ -264,6 +266,7 @@ async fn post(app: &Router, uri: &str) -> Answer {
 /// A story 40 days old, never changed since: archive under the default budget of 30 days.
 async fn archive_story(store: &dateline_db::Store, room: &Newsroom) -> i64 {
     store
+        .articles()
         .create_article(
             &article(
                 room.politics,
@@ -306,6 +309,7 @@ async fn archive_stories_wait_for_their_first_listener_who_queues_one_narration(
     let job = site
         .state
         .store()
+        .jobs()
         .claim_job(
             "test-worker",
             &[dateline_core::JobKind::NarrateArticle.name()],
@@ -318,6 +322,7 @@ async fn archive_stories_wait_for_their_first_listener_who_queues_one_narration(
     assert_eq!(job.payload["article_id"], old);
     site.state
         .store()
+        .jobs()
         .release_jobs("test-worker", jiff::Timestamp::now())
         .await
         .expect("released");
@@ -349,6 +354,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     let old = archive_story(&store, &room).await;
     let older_input = article(room.world, room.author, "old-summit", "Old summit", 24 * 60);
     let older = store
+        .articles()
         .create_article(&older_input, jiff::Timestamp::now())
         .await
         .expect("archive story");
@@ -380,6 +386,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     // A better voice arrives: only what is not archive is read again.
     assert_eq!(
         store
+            .narration()
             .queue_all_narration(false, jiff::Timestamp::now())
             .await
             .expect("requeue"),
@@ -391,6 +398,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     let mut corrected = older_input.clone();
     corrected.body = "The summit ended a day early, officials now say.".to_owned();
     store
+        .articles()
         .save_article(
             older.id,
             older.version,
@@ -405,6 +413,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     // `dateline narrate --archive`: every archive story without audio, newest first.
     let mut reported = Vec::new();
     let queued = store
+        .narration()
         .queue_archive_narration(
             |done, total| reported.push((done, total)),
             jiff::Timestamp::now(),

@@ -41,6 +41,7 @@ struct Coverage {
 /// A published live article in World by Ada, with her newsroom account (an author) and Ben's.
 async fn coverage(store: &Store) -> Coverage {
     let world = store
+        .site()
         .create_section(
             &SectionInput {
                 slug: "world".into(),
@@ -55,6 +56,7 @@ async fn coverage(store: &Store) -> Coverage {
     let mut bylines = Vec::new();
     for name in ["Ada", "Ben"] {
         let author = store
+            .people()
             .create_author(
                 &AuthorInput {
                     slug: name.to_lowercase(),
@@ -67,6 +69,7 @@ async fn coverage(store: &Store) -> Coverage {
             .await
             .unwrap();
         store
+            .people()
             .create_staff(
                 &NewStaff {
                     email: format!("{}@news.example", name.to_lowercase()),
@@ -82,6 +85,7 @@ async fn coverage(store: &Store) -> Coverage {
         bylines.push(author.id);
     }
     let article = store
+        .articles()
         .create_article(
             &ArticleInput {
                 section_id: world.id,
@@ -318,6 +322,7 @@ async fn live_fragment_of_new_entries_and_its_visibility(store: TestStore) {
     );
     site.state
         .store()
+        .articles()
         .set_article_status(
             room.article_id,
             ArticleStatus::Unpublished,
@@ -566,6 +571,7 @@ async fn live_an_author_cannot_post_on_a_colleagues_live_article(store: TestStor
     assert!(
         site.state
             .store()
+            .articles()
             .article(room.article_id)
             .await
             .unwrap()
@@ -875,6 +881,7 @@ async fn live_coverage_stays_in_the_news_sitemap_while_it_runs(store: TestStore)
     assert!(!listed(
         site.state
             .store()
+            .public()
             .news_sitemap_articles(days(3), window, 1000)
             .await
             .unwrap()
@@ -887,6 +894,7 @@ async fn live_coverage_stays_in_the_news_sitemap_while_it_runs(store: TestStore)
         assert!(listed(
             site.state
                 .store()
+                .public()
                 .news_sitemap_articles(days(day), window, 1000)
                 .await
                 .unwrap()
@@ -898,6 +906,7 @@ async fn live_coverage_stays_in_the_news_sitemap_while_it_runs(store: TestStore)
     assert!(listed(
         site.state
             .store()
+            .public()
             .news_sitemap_articles(days(5), window, 1000)
             .await
             .unwrap()
@@ -905,6 +914,7 @@ async fn live_coverage_stays_in_the_news_sitemap_while_it_runs(store: TestStore)
     assert!(!listed(
         site.state
             .store()
+            .public()
             .news_sitemap_articles(days(7), window, 1000)
             .await
             .unwrap()

@@ -178,6 +178,7 @@ pub(crate) async fn staff(
     password: Option<&str>,
 ) -> StaffMember {
     store
+        .people()
         .create_staff(
             &NewStaff {
                 email: email.to_owned(),
@@ -608,6 +609,7 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
     let picture = site
         .state
         .store()
+        .library()
         .insert_image(
             &dateline_db::ImageInput {
                 original_key: "originals/matrix.jpg".to_owned(),
@@ -815,6 +817,7 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
         let secret = format!("dlt_matrix_{role}");
         site.state
             .store()
+            .sessions()
             .create_api_token(
                 &format!("{role} token"),
                 role,
@@ -846,6 +849,7 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
     let now = jiff::Timestamp::now();
     let store = site.state.store();
     store
+        .sessions()
         .create_api_token(
             "desk",
             Role::Editor,
@@ -857,6 +861,7 @@ async fn every_role_gets_exactly_what_the_table_allows(store: TestStore) {
         .await
         .expect("token");
     store
+        .people()
         .set_staff_role(
             editor.id,
             Role::Contributor,
@@ -969,12 +974,14 @@ async fn set_password_links_work_once_and_expire(store: TestStore) {
     let member = site
         .state
         .store()
+        .people()
         .staff_by_email("new@example.org")
         .await
         .expect("member");
     let forgotten = secrets::new_token().expect("token");
     site.state
         .store()
+        .sessions()
         .create_password_link(
             member.id,
             &secrets::token_digest(&forgotten),
@@ -1004,6 +1011,7 @@ async fn set_password_links_work_once_and_expire(store: TestStore) {
     let member = site
         .state
         .store()
+        .people()
         .staff_by_email("new@example.org")
         .await
         .expect("member");
@@ -1011,6 +1019,7 @@ async fn set_password_links_work_once_and_expire(store: TestStore) {
     let token = secrets::new_token().expect("token");
     site.state
         .store()
+        .sessions()
         .create_password_link(
             member.id,
             &secrets::token_digest(&token),
@@ -1075,7 +1084,13 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
         "{}",
         listed.body
     );
-    let token = &site.state.store().api_tokens().await.expect("tokens")[0];
+    let token = &site
+        .state
+        .store()
+        .sessions()
+        .api_tokens()
+        .await
+        .expect("tokens")[0];
     assert_eq!(
         token.expires_at.duration_since(token.created_at),
         dateline_db::API_TOKEN_DEFAULT_LIFETIME
@@ -1092,7 +1107,13 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
         )
         .await;
     assert_eq!(week.status, StatusCode::OK);
-    let short = &site.state.store().api_tokens().await.expect("tokens")[0];
+    let short = &site
+        .state
+        .store()
+        .sessions()
+        .api_tokens()
+        .await
+        .expect("tokens")[0];
     assert_eq!(
         short.expires_at.duration_since(short.created_at),
         jiff::SignedDuration::from_hours(7 * 24)
@@ -1118,6 +1139,7 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
     let boss = site
         .state
         .store()
+        .people()
         .staff_by_email("boss@example.org")
         .await
         .expect("boss");
@@ -1125,6 +1147,7 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
     let old_secret = "dlt_an-old-token";
     site.state
         .store()
+        .sessions()
         .create_api_token(
             "Old job",
             Role::Editor,
@@ -1148,6 +1171,7 @@ async fn api_tokens_authenticate_until_revoked(store: TestStore) {
     let id = site
         .state
         .store()
+        .sessions()
         .api_tokens()
         .await
         .expect("tokens")

@@ -30,6 +30,7 @@ pub(crate) struct Desk {
 
 pub(crate) async fn desk(store: &Store) -> Desk {
     let politics = store
+        .site()
         .create_section(
             &SectionInput {
                 slug: "politics".into(),
@@ -42,6 +43,7 @@ pub(crate) async fn desk(store: &Store) -> Desk {
         .await
         .expect("section");
     let world = store
+        .site()
         .create_section(
             &SectionInput {
                 slug: "world".into(),
@@ -68,6 +70,7 @@ pub(crate) async fn writer(
 ) -> (Browser, i64) {
     let slug = name.to_lowercase().replace(' ', "-");
     let author = store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: slug.clone(),
@@ -81,6 +84,7 @@ pub(crate) async fn writer(
         .expect("author");
     let email = format!("{slug}@example.org");
     store
+        .people()
         .create_staff(
             &NewStaff {
                 email: email.clone(),
@@ -200,7 +204,12 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
         "The vote was delayed.",
     )
     .await;
-    let article = db.article(id).await.expect("read").expect("stored");
+    let article = db
+        .articles()
+        .article(id)
+        .await
+        .expect("read")
+        .expect("stored");
     assert_eq!(article.status, ArticleStatus::Draft);
     assert_eq!(
         article.slug, "budget-vote-delayed",
@@ -255,7 +264,12 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
         anas.body.contains("The vote was delayed twice."),
         "the saved version is shown"
     );
-    let now_saved = db.article(id).await.expect("read").expect("stored");
+    let now_saved = db
+        .articles()
+        .article(id)
+        .await
+        .expect("read")
+        .expect("stored");
     assert_eq!(
         now_saved.headline, "Budget vote delayed again",
         "nothing overwritten"
@@ -282,7 +296,8 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
     .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
     assert_eq!(
-        db.article(id)
+        db.articles()
+            .article(id)
             .await
             .expect("read")
             .expect("stored")
@@ -310,6 +325,7 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
     );
 
     let version = db
+        .articles()
         .article(id)
         .await
         .expect("read")
@@ -333,9 +349,18 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
     )
     .await;
     assert_eq!(restored.status, StatusCode::SEE_OTHER, "{}", restored.body);
-    let back = db.article(id).await.expect("read").expect("stored");
+    let back = db
+        .articles()
+        .article(id)
+        .await
+        .expect("read")
+        .expect("stored");
     assert_eq!(back.headline, "Budget vote delayed");
-    let revisions = db.article_revisions(id).await.expect("revisions");
+    let revisions = db
+        .articles()
+        .article_revisions(id)
+        .await
+        .expect("revisions");
     assert_eq!(revisions.len(), 4);
     assert_eq!(revisions[0].restored_from, Some(1));
 }
@@ -391,7 +416,7 @@ async fn a_refused_form_shows_everything_typed(store: TestStore) {
             && !refused.body.contains("comments_open\" checked")
     );
     assert_eq!(
-        db.article_stats().await.expect("stats").total,
+        db.articles().article_stats().await.expect("stats").total,
         0,
         "nothing saved"
     );
@@ -446,7 +471,12 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
         submitted.body
     );
     assert_eq!(
-        db.article(carlas).await.expect("ok").expect("ok").status,
+        db.articles()
+            .article(carlas)
+            .await
+            .expect("ok")
+            .expect("ok")
+            .status,
         ArticleStatus::InReview
     );
 
@@ -472,7 +502,12 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        db.article(aurelios).await.expect("ok").expect("ok").status,
+        db.articles()
+            .article(aurelios)
+            .await
+            .expect("ok")
+            .expect("ok")
+            .status,
         ArticleStatus::Published
     );
 
@@ -482,7 +517,12 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        db.article(carlas).await.expect("ok").expect("ok").status,
+        db.articles()
+            .article(carlas)
+            .await
+            .expect("ok")
+            .expect("ok")
+            .status,
         ArticleStatus::Published
     );
     assert_eq!(
@@ -496,7 +536,12 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
         StatusCode::SEE_OTHER
     );
     assert_eq!(
-        db.article(carlas).await.expect("ok").expect("ok").status,
+        db.articles()
+            .article(carlas)
+            .await
+            .expect("ok")
+            .expect("ok")
+            .status,
         ArticleStatus::Unpublished
     );
     // Illegal steps are refused with the reason, on the page.
@@ -504,7 +549,7 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
     assert_eq!(illegal.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(illegal.body.contains("cannot go from"), "{}", illegal.body);
     // Every step is in the audit log with who did it.
-    let audit = db.audit_log(None, 50).await.expect("audit");
+    let audit = db.audit().audit_log(None, 50).await.expect("audit");
     assert!(
         audit
             .iter()
@@ -520,9 +565,10 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
 async fn scheduling_reads_times_in_the_newsroom_zone(store: TestStore) {
     let room = desk(&store).await;
     let db = store.store.clone();
-    let mut settings = db.settings().await.expect("settings");
+    let mut settings = db.site().settings().await.expect("settings");
     settings.time_zone = "America/New_York".to_owned();
-    db.save_settings(&settings, jiff::Timestamp::now())
+    db.site()
+        .save_settings(&settings, jiff::Timestamp::now())
         .await
         .expect("zone");
     let site = site(store).await;
@@ -556,7 +602,12 @@ async fn scheduling_reads_times_in_the_newsroom_zone(store: TestStore) {
         "the typed time is kept"
     );
     assert_eq!(
-        db.article(id).await.expect("ok").expect("ok").status,
+        db.articles()
+            .article(id)
+            .await
+            .expect("ok")
+            .expect("ok")
+            .status,
         ArticleStatus::Draft
     );
 
@@ -566,7 +617,7 @@ async fn scheduling_reads_times_in_the_newsroom_zone(store: TestStore) {
         .await;
     assert_eq!(twice.status, StatusCode::OK, "{}", twice.body);
     assert!(twice.body.contains("happens twice"), "{}", twice.body);
-    let article = db.article(id).await.expect("ok").expect("ok");
+    let article = db.articles().article(id).await.expect("ok").expect("ok");
     assert_eq!(article.status, ArticleStatus::Scheduled);
     assert_eq!(
         article.scheduled_for,
@@ -579,7 +630,12 @@ async fn scheduling_reads_times_in_the_newsroom_zone(store: TestStore) {
         .await;
     assert_eq!(summer.status, StatusCode::OK);
     assert_eq!(
-        db.article(id).await.expect("ok").expect("ok").scheduled_for,
+        db.articles()
+            .article(id)
+            .await
+            .expect("ok")
+            .expect("ok")
+            .scheduled_for,
         Some("2031-07-01T13:15:00Z".parse().expect("ok"))
     );
     let page = edna.get(&edit).await;
@@ -649,7 +705,13 @@ async fn a_correction_appears_on_the_public_page(store: TestStore) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert!(db.article_notes(own).await.expect("ok").is_empty());
+    assert!(
+        db.articles()
+            .article_notes(own)
+            .await
+            .expect("ok")
+            .is_empty()
+    );
 }
 
 async fn every_editor_form_needs_the_token(store: TestStore) {
@@ -658,7 +720,13 @@ async fn every_editor_form_needs_the_token(store: TestStore) {
     let site = site(store).await;
     let (mut edna, author) = writer(&db, &site.app, "Edna Editor", Role::Editor).await;
     let id = write(&mut edna, room.politics, author, "Tokens matter", "Text.").await;
-    let version = db.article(id).await.expect("ok").expect("ok").version;
+    let version = db
+        .articles()
+        .article(id)
+        .await
+        .expect("ok")
+        .expect("ok")
+        .version;
     let fields = edit_fields(version, room.politics, author, "Forged headline", "Forged.");
     let forged: Vec<(&str, &str)> = fields
         .iter()
@@ -690,10 +758,10 @@ async fn every_editor_form_needs_the_token(store: TestStore) {
             "{action} with a wrong token"
         );
     }
-    let article = db.article(id).await.expect("ok").expect("ok");
+    let article = db.articles().article(id).await.expect("ok").expect("ok");
     assert_eq!(article.headline, "Tokens matter");
     assert_eq!(article.version, version);
-    assert_eq!(db.article_stats().await.expect("ok").total, 1);
+    assert_eq!(db.articles().article_stats().await.expect("ok").total, 1);
 
     // The script's way: the token in a header.
     let token = csrf_in(
@@ -759,7 +827,13 @@ async fn preview_renders_the_body_as_the_public_page_does(store: TestStore) {
     );
     let public = get(&site.app, "/politics/preview-check").await;
     let edit = format!("/newsroom/articles/{id}/edit");
-    let version = db.article(id).await.expect("ok").expect("ok").version;
+    let version = db
+        .articles()
+        .article(id)
+        .await
+        .expect("ok")
+        .expect("ok")
+        .version;
     let mut fields = edit_fields(version, room.politics, author, "Preview check", body);
     fields.retain(|(k, _)| k != "intent");
     fields.push(("intent".into(), "preview".into()));
@@ -779,7 +853,12 @@ async fn preview_renders_the_body_as_the_public_page_does(store: TestStore) {
         "a way back to the form"
     );
     assert_eq!(
-        db.article(id).await.expect("ok").expect("ok").version,
+        db.articles()
+            .article(id)
+            .await
+            .expect("ok")
+            .expect("ok")
+            .version,
         version,
         "a preview saves nothing"
     );
@@ -905,13 +984,15 @@ async fn article_in(
         updated_at: None,
     };
     let id = db
+        .articles()
         .create_article_as(&input, actor, jiff::Timestamp::now())
         .await
         .expect("article")
         .id;
     let now = jiff::Timestamp::now();
     if status == ArticleStatus::InReview || status == ArticleStatus::Published {
-        db.transition_article(id, status, actor, now)
+        db.articles()
+            .transition_article(id, status, actor, now)
             .await
             .expect("status");
     }
@@ -923,6 +1004,7 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
     let db = store.store.clone();
     let site = site(store).await;
     let other_author = db
+        .people()
         .create_author(
             &AuthorInput {
                 slug: "someone-else".into(),
@@ -940,6 +1022,7 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
         let name = format!("{role} writer");
         let (mut browser, my_author) = writer(&db, &site.app, &name, role).await;
         let me = db
+            .people()
             .staff_by_email(&format!("{role}-writer@example.org"))
             .await
             .expect("me");
@@ -959,7 +1042,13 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
             let published = fresh(ArticleStatus::Published).await;
             let draft_b = fresh(ArticleStatus::Draft).await;
             let published_b = fresh(ArticleStatus::Published).await;
-            let version = db.article(draft).await.expect("ok").expect("ok").version;
+            let version = db
+                .articles()
+                .article(draft)
+                .await
+                .expect("ok")
+                .expect("ok")
+                .version;
             let save = edit_fields(version, room.politics, author, "Changed", "Changed.");
             let mut save: Vec<(String, String)> = save;
             save.push(("slug".into(), format!("changed-{draft}")));
@@ -1022,7 +1111,7 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
                 ),
             ];
             for (method, path, fields, action) in checks {
-                let before = db.audit_log(None, 1).await.expect("audit");
+                let before = db.audit().audit_log(None, 1).await.expect("audit");
                 let answer = if method == "GET" {
                     browser.get(&path).await
                 } else {
@@ -1043,7 +1132,7 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
                         "{role} {method} {path} ({whose})"
                     );
                     assert_eq!(
-                        db.audit_log(None, 1).await.expect("audit"),
+                        db.audit().audit_log(None, 1).await.expect("audit"),
                         before,
                         "a refusal changes nothing"
                     );

@@ -192,6 +192,7 @@ async fn the_editor_uploads_and_finds_pictures_as_json(store: TestStore) {
     assert_eq!(
         site.state
             .store()
+            .library()
             .library_images("", 0, 10)
             .await
             .unwrap()
@@ -311,7 +312,13 @@ async fn uploads_take_the_source_type_from_the_files_own_metadata(store: TestSto
     assert!(page.body.contains("(not declared)"), "{}", page.body);
     assert_eq!(selected_option(&page.body, "source_type"), None);
 
-    let library = site.state.store().library_images("", 0, 10).await.unwrap();
+    let library = site
+        .state
+        .store()
+        .library()
+        .library_images("", 0, 10)
+        .await
+        .unwrap();
     assert_eq!(library.total, 2);
     let png_item = &library.images[0];
     assert_eq!(png_item.image.original_mime, "image/png");
@@ -397,6 +404,7 @@ async fn broken_files_and_missing_alt_text_are_refused_keeping_what_was_typed(st
     assert_eq!(
         site.state
             .store()
+            .library()
             .library_images("", 0, 10)
             .await
             .unwrap()
@@ -408,6 +416,7 @@ async fn broken_files_and_missing_alt_text_are_refused_keeping_what_was_typed(st
     assert!(
         site.state
             .store()
+            .audit()
             .audit_log(None, 50)
             .await
             .unwrap()
@@ -445,7 +454,14 @@ async fn editing_the_source_type_says_who_set_it_and_roles_are_checked(store: Te
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let id: i64 = page_url.rsplit('/').next().unwrap().parse().unwrap();
-    let unchanged = site.state.store().library_image(id).await.unwrap().unwrap();
+    let unchanged = site
+        .state
+        .store()
+        .library()
+        .library_image(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(unchanged.image.alt, "Crowd at the square");
 
     // Their own upload they may describe.
@@ -516,7 +532,13 @@ async fn editing_the_source_type_says_who_set_it_and_roles_are_checked(store: Te
         Some("compositeCapture")
     );
 
-    let audit = site.state.store().audit_for("image", id).await.unwrap();
+    let audit = site
+        .state
+        .store()
+        .audit()
+        .audit_for("image", id)
+        .await
+        .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["image.upload", "image.edit"]);
     assert_eq!(audit[1].actor.name, "editor person");
@@ -577,6 +599,7 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
     let section = site
         .state
         .store()
+        .site()
         .section_by_slug("climate")
         .await
         .unwrap()
@@ -616,6 +639,7 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
     let audit = site
         .state
         .store()
+        .audit()
         .audit_for("section", section.id)
         .await
         .unwrap();
@@ -657,7 +681,7 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
     assert_eq!(input_value(&refused.body, "name"), "The Harbour Times");
     assert_eq!(input_value(&refused.body, "time_zone"), "Mars/Olympus_Mons");
     assert_ne!(
-        site.state.store().settings().await.unwrap().name,
+        site.state.store().site().settings().await.unwrap().name,
         "The Harbour Times"
     );
 
@@ -692,7 +716,7 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     assert!(admin.get(&location(&saved)).await.body.contains("Saved."));
-    let stored = site.state.store().settings().await.unwrap();
+    let stored = site.state.store().site().settings().await.unwrap();
     assert_eq!(stored.name, "The Harbour Times");
     assert_eq!(stored.time_zone, "America/Bogota");
     assert_eq!(stored.ai_policy_url, None);
@@ -708,6 +732,7 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
     let entry = site
         .state
         .store()
+        .audit()
         .audit_log(None, 50)
         .await
         .unwrap()
@@ -780,6 +805,7 @@ async fn author_profiles_get_a_photo_and_links_on_the_public_page(store: TestSto
     let profile = site
         .state
         .store()
+        .people()
         .author_profile_by_slug("lucia-mendez")
         .await
         .unwrap()
@@ -813,6 +839,7 @@ async fn author_profiles_get_a_photo_and_links_on_the_public_page(store: TestSto
         ("other@example.org", None),
     ] {
         store
+            .people()
             .create_staff(
                 &dateline_db::NewStaff {
                     email: email.to_owned(),
@@ -840,7 +867,11 @@ async fn author_profiles_get_a_photo_and_links_on_the_public_page(store: TestSto
     let refused = other.submit(&url, &url, &own).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
-    let audit = store.audit_for("author", profile.author.id).await.unwrap();
+    let audit = store
+        .audit()
+        .audit_for("author", profile.author.id)
+        .await
+        .unwrap();
     let actors: Vec<(&str, &str)> = audit
         .iter()
         .map(|e| (e.action.as_str(), e.actor.name.as_str()))

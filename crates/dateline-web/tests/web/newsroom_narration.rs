@@ -36,6 +36,7 @@ async fn the_editor_shows_audio_status_and_its_actions_work(store: TestStore) {
     let failed = "espeak-ng exited with 1";
     site.state
         .store()
+        .narration()
         .fail_narration(room.first, failed, jiff::Timestamp::now())
         .await
         .expect("fails");
@@ -50,6 +51,7 @@ async fn the_editor_shows_audio_status_and_its_actions_work(store: TestStore) {
     let audio = site
         .state
         .store()
+        .narration()
         .article_audio(room.first)
         .await
         .expect("reads")
@@ -66,6 +68,7 @@ async fn the_editor_shows_audio_status_and_its_actions_work(store: TestStore) {
     let audio = site
         .state
         .store()
+        .narration()
         .article_audio(room.first)
         .await
         .expect("reads")
@@ -74,6 +77,7 @@ async fn the_editor_shows_audio_status_and_its_actions_work(store: TestStore) {
     let audit = site
         .state
         .store()
+        .audit()
         .audit_for("article", room.first)
         .await
         .expect("audit");
@@ -117,6 +121,7 @@ async fn the_lexicon_editor_validates_and_keeps_what_was_typed(store: TestStore)
     assert!(
         site.state
             .store()
+            .narration()
             .pronunciations()
             .await
             .expect("reads")
@@ -144,7 +149,12 @@ async fn the_lexicon_editor_validates_and_keeps_what_was_typed(store: TestStore)
         )
         .await;
     assert_eq!(
-        site.state.store().site_voice().await.expect("voice"),
+        site.state
+            .store()
+            .narration()
+            .site_voice()
+            .await
+            .expect("voice"),
         "en-gb"
     );
 
@@ -160,6 +170,7 @@ async fn the_lexicon_editor_validates_and_keeps_what_was_typed(store: TestStore)
     let jobs = site
         .state
         .store()
+        .jobs()
         .claim_job(
             "t",
             &[JobKind::NarrateArticle.name()],

@@ -50,6 +50,7 @@ async fn section_and_settings_forms_show_refusals_beside_their_fields(store: Tes
     assert!(
         site.state
             .store()
+            .site()
             .sections()
             .await
             .expect("sections")
@@ -64,7 +65,14 @@ async fn section_and_settings_forms_show_refusals_beside_their_fields(store: Tes
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    let section = site.state.store().sections().await.expect("sections")[0].clone();
+    let section = site
+        .state
+        .store()
+        .site()
+        .sections()
+        .await
+        .expect("sections")[0]
+        .clone();
     assert_eq!(section.slug, "politics");
     let moved = admin
         .submit(
@@ -110,11 +118,23 @@ async fn section_and_settings_forms_show_refusals_beside_their_fields(store: Tes
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     assert_eq!(
-        site.state.store().settings().await.expect("settings").name,
+        site.state
+            .store()
+            .site()
+            .settings()
+            .await
+            .expect("settings")
+            .name,
         "The Courier"
     );
 
-    let audit = site.state.store().audit_log(None, 10).await.expect("audit");
+    let audit = site
+        .state
+        .store()
+        .audit()
+        .audit_log(None, 10)
+        .await
+        .expect("audit");
     let actions: Vec<(&str, &str)> = audit
         .iter()
         .rev()
@@ -139,6 +159,7 @@ async fn section_and_settings_forms_show_refusals_beside_their_fields(store: Tes
 
 async fn author_and_picture_forms_show_refusals_beside_their_fields(store: TestStore) {
     let own = store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: "cora".into(),
@@ -151,6 +172,7 @@ async fn author_and_picture_forms_show_refusals_beside_their_fields(store: TestS
         .await
         .expect("author");
     let other = store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: "bo".into(),
@@ -167,6 +189,7 @@ async fn author_and_picture_forms_show_refusals_beside_their_fields(store: TestS
     let setup = Actor::system("test");
     let now = jiff::Timestamp::now();
     store
+        .people()
         .change_staff_password(cora.id, &password, None, &setup, now)
         .await
         .expect("password");
@@ -230,6 +253,7 @@ async fn author_and_picture_forms_show_refusals_beside_their_fields(store: TestS
     let audit = site
         .state
         .store()
+        .audit()
         .audit_for("author", own.id)
         .await
         .expect("audit");

@@ -135,6 +135,7 @@ async fn metrics_parse_and_their_counters_move_with_requests(store: TestStore) {
     );
     waiting.run_at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
     store
+        .jobs()
         .enqueue(&waiting, jiff::Timestamp::now())
         .await
         .unwrap();
@@ -144,9 +145,17 @@ async fn metrics_parse_and_their_counters_move_with_requests(store: TestStore) {
         jiff::Timestamp::now(),
     );
     later.run_at = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24);
-    store.enqueue(&later, jiff::Timestamp::now()).await.unwrap();
+    store
+        .jobs()
+        .enqueue(&later, jiff::Timestamp::now())
+        .await
+        .unwrap();
     // What a narration worker (another process) records.
-    store.add_narration_time(120_000, 30_000).await.unwrap();
+    store
+        .narration()
+        .add_narration_time(120_000, 30_000)
+        .await
+        .unwrap();
 
     let after = scrape(&node).await;
     assert_eq!(

@@ -36,6 +36,7 @@ struct Desk {
 
 async fn author(store: &Store, slug: &str) -> (i64, String) {
     let author = store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: slug.to_owned(),
@@ -52,6 +53,7 @@ async fn author(store: &Store, slug: &str) -> (i64, String) {
 
 async fn desk(store: TestStore, role: Role) -> Desk {
     let section = store
+        .site()
         .create_section(
             &SectionInput {
                 slug: "politics".into(),
@@ -66,6 +68,7 @@ async fn desk(store: TestStore, role: Role) -> Desk {
     let own_author = author(&store, "own-byline").await;
     let colleague = author(&store, "colleague-byline").await;
     let member = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: "writer@news.example".into(),
@@ -80,6 +83,7 @@ async fn desk(store: TestStore, role: Role) -> Desk {
         .expect("staff");
     let token = format!("dlt_refusals_{role}");
     store
+        .sessions()
         .create_api_token(
             "refusals",
             role,
@@ -545,6 +549,7 @@ async fn pending_comment(desk: &Desk) -> (i64, i64, i64) {
     let store = desk.site.state.store();
     let now = jiff::Timestamp::now();
     let reader = store
+        .people()
         .create_reader(
             &dateline_db::NewReader {
                 email: "lia@readers.example".into(),
@@ -557,6 +562,7 @@ async fn pending_comment(desk: &Desk) -> (i64, i64, i64) {
         .expect("reader");
     let purpose = dateline_db::ReaderLinkPurpose::Verify;
     store
+        .sessions()
         .create_reader_link(
             reader.id,
             "verify-lia",
@@ -567,10 +573,12 @@ async fn pending_comment(desk: &Desk) -> (i64, i64, i64) {
         .await
         .expect("link");
     store
+        .sessions()
         .use_reader_link("verify-lia", purpose, now)
         .await
         .expect("verified");
     store
+        .comments()
         .save_comment_settings(
             &dateline_core::comments::ModerationSettings {
                 mode: dateline_core::comments::ModerationMode::Pre,
@@ -586,6 +594,7 @@ async fn pending_comment(desk: &Desk) -> (i64, i64, i64) {
         .await
         .expect("rules");
     let comment = store
+        .comments()
         .post_comment(
             &dateline_db::NewComment {
                 article_id,
@@ -728,6 +737,7 @@ async fn moderation_form_and_api_refuse_the_same_input_the_same_way(store: TestS
         .site
         .state
         .store()
+        .comments()
         .comment_settings()
         .await
         .expect("rules");
@@ -781,14 +791,18 @@ async fn moderation_form_and_api_refuse_the_same_input_the_same_way(store: TestS
 
     // Nothing was written by either door.
     let store = desk.site.state.store();
-    let after = store.comment(comment).await.expect("comment");
+    let after = store.comments().comment(comment).await.expect("comment");
     assert_eq!(after.status.as_str(), "pending");
     assert!(!after.featured);
-    assert_eq!(store.comment_settings().await.expect("rules"), rules_before);
-    let lia = store.reader_by_id(reader).await.expect("reader");
+    assert_eq!(
+        store.comments().comment_settings().await.expect("rules"),
+        rules_before
+    );
+    let lia = store.people().reader_by_id(reader).await.expect("reader");
     assert_eq!(lia.status.as_str(), "active");
     assert_eq!(
         store
+            .comments()
             .article_discussion(article)
             .await
             .expect("discussion")

@@ -88,6 +88,7 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
     draft.first_published_at = None;
     let draft = site
         .store
+        .articles()
         .create_article(&draft, jiff::Timestamp::now())
         .await
         .expect("draft");
@@ -98,6 +99,7 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
         "drafts are never found"
     );
     site.store
+        .articles()
         .set_article_status(draft.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .expect("publish");
@@ -106,6 +108,7 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
     assert_eq!(api(&site.app, "q=budget").await["total"], 2);
 
     site.store
+        .articles()
         .set_article_status(
             site.room.first,
             ArticleStatus::Unpublished,
@@ -133,6 +136,7 @@ async fn renaming_an_author_reindexes_their_articles(store: TestStore) {
     let site = searchable(store).await;
     assert_eq!(api(&site.app, "q=Rosalind").await["total"], 0);
     site.store
+        .people()
         .update_author(
             site.room.author,
             &AuthorInput {
@@ -154,6 +158,7 @@ async fn the_search_page_filters_orders_and_paginates(store: TestStore) {
     let site = searchable(store).await;
     for n in 0..23 {
         site.store
+            .articles()
             .create_article(
                 &article(
                     site.room.world,
@@ -300,6 +305,7 @@ async fn the_article_page_lists_related_stories_outside_its_section(store: TestS
     let site = searchable(store).await;
     let similar = site
         .store
+        .articles()
         .create_article(
             &article(
                 site.room.world,
@@ -343,6 +349,7 @@ async fn a_node_rebuilds_when_it_missed_pruned_changes(store: TestStore) {
     let site = searchable(store).await;
     // Simulate a node that was down while the log was pruned past its cursor.
     site.store
+        .articles()
         .create_article(
             &article(
                 site.room.world,
@@ -356,6 +363,7 @@ async fn a_node_rebuilds_when_it_missed_pruned_changes(store: TestStore) {
         .await
         .expect("article");
     site.store
+        .articles()
         .create_article(
             &article(site.room.world, site.room.author, "later", "Later story", 1),
             jiff::Timestamp::now(),
@@ -363,6 +371,7 @@ async fn a_node_rebuilds_when_it_missed_pruned_changes(store: TestStore) {
         .await
         .expect("article");
     site.store
+        .changes()
         .prune_changes(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1))
         .await
         .expect("prune");
@@ -377,6 +386,7 @@ async fn a_rebuild_drops_cached_pages_whose_related_list_may_change(store: TestS
     let handle = store.store.clone();
     let site = site(store).await;
     handle
+        .articles()
         .create_article(
             &article(
                 room.world,
@@ -456,6 +466,7 @@ async fn nodes_share_a_postgres_index_and_its_cursor() {
         "the cursor is shared"
     );
     handle
+        .articles()
         .create_article(
             &article(room.world, room.author, "harbour", "Harbour strike ends", 1),
             jiff::Timestamp::now(),
@@ -476,16 +487,22 @@ async fn nodes_share_a_postgres_index_and_its_cursor() {
 
     // The cursor never moves back when a slower node finishes later.
     let cursor = handle
+        .search()
         .shared_search_cursor()
         .await
         .expect("cursor")
         .expect("set");
     handle
+        .search()
         .advance_shared_search_cursor(cursor - 1, false)
         .await
         .expect("advance");
     assert_eq!(
-        handle.shared_search_cursor().await.expect("cursor"),
+        handle
+            .search()
+            .shared_search_cursor()
+            .await
+            .expect("cursor"),
         Some(cursor)
     );
 }

@@ -83,6 +83,7 @@ async fn xml_page(site: &Site, path: &str) -> String {
 async fn published_articles_appear_in_their_month_and_unpublished_disappear(store: TestStore) {
     let room = newsroom(&store).await;
     let first = store
+        .articles()
         .article(room.first)
         .await
         .expect("load")
@@ -130,6 +131,7 @@ async fn published_articles_appear_in_their_month_and_unpublished_disappear(stor
 
     site.state
         .store()
+        .articles()
         .set_article_status(
             room.first,
             ArticleStatus::Unpublished,
@@ -151,6 +153,7 @@ async fn published_articles_appear_in_their_month_and_unpublished_disappear(stor
 async fn editing_an_article_refreshes_lastmod(store: TestStore) {
     let room = newsroom(&store).await;
     let current = store
+        .articles()
         .article(room.first)
         .await
         .expect("load")
@@ -171,6 +174,7 @@ async fn editing_an_article_refreshes_lastmod(store: TestStore) {
     let edited = site
         .state
         .store()
+        .articles()
         .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
@@ -193,6 +197,7 @@ async fn hero_images_are_the_largest_jpeg(store: TestStore) {
         height: width / 2,
     };
     let image = store
+        .library()
         .insert_image(
             &ImageInput {
                 original_key: "images/original/ballot.png".into(),
@@ -222,6 +227,7 @@ async fn hero_images_are_the_largest_jpeg(store: TestStore) {
     );
     with_picture.hero_image_id = Some(image.id);
     let created = store
+        .articles()
         .create_article(&with_picture, jiff::Timestamp::now())
         .await
         .expect("article");
@@ -253,12 +259,14 @@ async fn news_sitemap_keeps_47_hours_and_drops_49(store: TestStore) {
         let mut input = article(room.world, room.author, slug, slug, 0);
         input.first_published_at = Some(now - jiff::SignedDuration::from_hours(hours));
         store
+            .articles()
             .create_article(&input, jiff::Timestamp::now())
             .await
             .expect("article");
     }
     let window = jiff::SignedDuration::from_hours(48);
     let kept: Vec<String> = store
+        .public()
         .news_sitemap_articles(now, window, 1000)
         .await
         .expect("query")
@@ -268,6 +276,7 @@ async fn news_sitemap_keeps_47_hours_and_drops_49(store: TestStore) {
     assert_eq!(kept, ["recent-enough"]);
     let later = now + jiff::SignedDuration::from_hours(2);
     let kept_later = store
+        .public()
         .news_sitemap_articles(later, window, 1000)
         .await
         .expect("query");
@@ -275,6 +284,7 @@ async fn news_sitemap_keeps_47_hours_and_drops_49(store: TestStore) {
     assert_eq!(kept_later[0].slug, "from-the-future");
     assert_eq!(
         store
+            .public()
             .news_sitemap_articles(now - jiff::SignedDuration::from_hours(1), window, 1)
             .await
             .expect("query")
@@ -297,7 +307,13 @@ async fn news_sitemap_keeps_47_hours_and_drops_49(store: TestStore) {
         news.body
             .contains(r#"xmlns:news="http://www.google.com/schemas/sitemap-news/0.9""#)
     );
-    let settings = site.state.store().settings().await.expect("settings");
+    let settings = site
+        .state
+        .store()
+        .site()
+        .settings()
+        .await
+        .expect("settings");
     assert!(news.body.contains(&format!(
         "<news:publication><news:name>{}</news:name><news:language>{}</news:language></news:publication>",
         settings.name, settings.language
@@ -339,6 +355,7 @@ async fn news_sitemap_keeps_47_hours_and_drops_49(store: TestStore) {
 async fn section_and_author_sitemaps_list_their_pages(store: TestStore) {
     newsroom(&store).await;
     store
+        .people()
         .create_author(
             &AuthorInput {
                 slug: "no-bylines-yet".into(),
@@ -410,6 +427,7 @@ async fn a_busy_month_is_split_into_parts_of_a_thousand(store: TestStore) {
         input.first_published_at = Some(month_start + jiff::SignedDuration::from_mins(n + 1));
         input.tags = Vec::new();
         store
+            .articles()
             .create_article(&input, jiff::Timestamp::now())
             .await
             .expect("a March story");

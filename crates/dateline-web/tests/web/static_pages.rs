@@ -198,6 +198,7 @@ async fn a_page_goes_from_draft_to_the_site_and_off_it_again(store: TestStore) {
 /// An editor with a token, signed in.
 async fn editor_with_token(store: &Store, app: &axum::Router) -> (Browser, String) {
     let member = store
+        .people()
         .create_staff(
             &NewStaff {
                 email: "pages@news.example".into(),
@@ -212,6 +213,7 @@ async fn editor_with_token(store: &Store, app: &axum::Router) -> (Browser, Strin
         .expect("staff");
     let token = "dlt_pages_editor".to_owned();
     store
+        .sessions()
         .create_api_token(
             "pages",
             Role::Editor,

@@ -45,6 +45,7 @@ dateline_db::both_backends!(
 pub(crate) async fn register_editor(store: &Store) -> NewIdentity {
     let identity = dateline_tips::generate_identity("Test editor", "today");
     store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id: None,
@@ -270,7 +271,15 @@ async fn without_a_recipient_the_form_says_so_and_stores_nothing(store: TestStor
     .await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(answer.body.contains("Secure tips are not set up"));
-    assert!(site.state.store().tips(None).await.unwrap().is_empty());
+    assert!(
+        site.state
+            .store()
+            .tips()
+            .list(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(files_under(site._media.path()).is_empty());
 }
 
@@ -298,7 +307,7 @@ async fn a_tip_reaches_the_editor_and_replies_reach_the_codename(store: TestStor
     assert_eq!(codename.split(' ').count(), 7);
 
     let store = site.state.store();
-    let tips = store.tips(None).await.unwrap();
+    let tips = store.tips().list(None).await.unwrap();
     assert_eq!(tips.len(), 1);
     let tip = &tips[0];
     assert_eq!(tip.kind, dateline_core::TipKind::Correction);
@@ -315,7 +324,7 @@ async fn a_tip_reaches_the_editor_and_replies_reach_the_codename(store: TestStor
             .as_slice(),
         SECRET_CONTACT.as_bytes()
     );
-    let attachments = store.tip_attachments(tip.id).await.unwrap();
+    let attachments = store.tips().tip_attachments(tip.id).await.unwrap();
     assert_eq!(attachments.len(), 1);
     let description = editor.decrypt(&attachments[0].description).unwrap();
     let description: serde_json::Value = serde_json::from_slice(&description).unwrap();
@@ -342,6 +351,7 @@ async fn a_tip_reaches_the_editor_and_replies_reach_the_codename(store: TestStor
     let reply =
         dateline_tips::encrypt(&recipients.with(reply_key), b"Can you share the tender?").unwrap();
     store
+        .tips()
         .add_tip_message(
             tip.id,
             &reply,
@@ -364,7 +374,7 @@ async fn a_tip_reaches_the_editor_and_replies_reach_the_codename(store: TestStor
     assert!(answered.body.contains("Can you share the tender?"));
     assert!(answered.body.contains("Yes, I will send it next week."));
     assert!(answered.body.contains("was encrypted and sent"));
-    let messages = store.tip_messages(tip.id).await.unwrap();
+    let messages = store.tips().tip_messages(tip.id).await.unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(
         editor.decrypt(&messages[1].body).unwrap().as_slice(),
@@ -464,7 +474,15 @@ async fn bad_input_is_explained_kept_and_not_stored(store: TestStore) {
         assert!(answer.body.contains(kept), "{message}: typed text kept");
         assert_private(&answer);
     }
-    assert!(site.state.store().tips(None).await.unwrap().is_empty());
+    assert!(
+        site.state
+            .store()
+            .tips()
+            .list(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(files_under(site._media.path()).is_empty());
     // A follow-up is small: a body far over the longest message is not read into memory.
     let token = hidden(&get(&site.app, "/tips/follow-up").await.body, "token");
@@ -540,7 +558,10 @@ async fn tips_and_codename_guesses_through_several_nodes_count_against_one_limit
         assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(refused.body.contains("One too many"), "typed text kept");
     }
-    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 10);
+    assert_eq!(
+        site.state.store().tips().list(None).await.unwrap().len(),
+        10
+    );
 
     let wrong = "abacus abdomen abdominal abide abiding ability ablaze";
     for attempt in 0..10 {
@@ -595,7 +616,10 @@ async fn a_busy_address_gets_through_with_a_proof_of_work(store: TestStore) {
     let admitted = send(token.clone(), nonce).await;
     assert_eq!(admitted.status, StatusCode::OK);
     assert!(admitted.body.contains("data-codename"));
-    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 11);
+    assert_eq!(
+        site.state.store().tips().list(None).await.unwrap().len(),
+        11
+    );
 }
 
 /// The byte search: a tip with an attachment on a real SQLite file and a real storage folder,
@@ -694,8 +718,8 @@ async fn nothing_readable_or_identifying_reaches_the_disk_or_the_log() {
     // Stock age reads the stored attachment with the editor's identity file.
     let key_file = folder.path().join("key.txt");
     std::fs::write(&key_file, identity.file_text.as_bytes()).unwrap();
-    let tip = &store.tips(None).await.unwrap()[0];
-    let attachment = &store.tip_attachments(tip.id).await.unwrap()[0];
+    let tip = &store.tips().list(None).await.unwrap()[0];
+    let attachment = &store.tips().tip_attachments(tip.id).await.unwrap()[0];
     let object = media_folder.join(&attachment.object_key);
     let output = std::process::Command::new("age")
         .arg("-d")
@@ -900,7 +924,10 @@ async fn a_proof_of_work_passes_once_on_any_node(store: TestStore) {
     let fresh_nonce = dateline_tips::solve_proof_of_work(&fresh);
     let admitted = send(node.clone(), fresh, Some(fresh_nonce)).await;
     assert_eq!(admitted.status, StatusCode::OK, "a new form's proof passes");
-    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 12);
+    assert_eq!(
+        site.state.store().tips().list(None).await.unwrap().len(),
+        12
+    );
 }
 
 /// Attack 4 of issue 12: the whole upload was read before the token and the limits were
@@ -1009,7 +1036,10 @@ async fn refusals_come_before_the_upload_is_read(store: TestStore) {
     assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(answer.body.contains(escaped), "typed text kept");
     assert!(pulled <= at_most_read, "read {pulled} bytes");
-    assert_eq!(site.state.store().tips(None).await.unwrap().len(), 10);
+    assert_eq!(
+        site.state.store().tips().list(None).await.unwrap().len(),
+        10
+    );
     assert!(files_under(site._media.path()).is_empty());
 }
 
@@ -1048,7 +1078,15 @@ async fn a_malformed_upload_is_refused_after_a_few_kilobytes(store: TestStore) {
             "read {pulled} bytes of a 100 MB body"
         );
     }
-    assert!(site.state.store().tips(None).await.unwrap().is_empty());
+    assert!(
+        site.state
+            .store()
+            .tips()
+            .list(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// A large file streams through encryption into storage in parts and reads back whole.
@@ -1084,8 +1122,8 @@ async fn a_large_attachment_streams_into_storage(store: TestStore) {
     .expect("answered");
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let store = site.state.store();
-    let tip = &store.tips(None).await.unwrap()[0];
-    let attachment = &store.tip_attachments(tip.id).await.unwrap()[0];
+    let tip = &store.tips().list(None).await.unwrap()[0];
+    let attachment = &store.tips().tip_attachments(tip.id).await.unwrap()[0];
     let stored = site
         .state
         .media()
@@ -1170,5 +1208,13 @@ async fn nothing_is_left_behind_when_an_upload_stops_halfway(store: TestStore) {
             "no object or staged part is left"
         );
     }
-    assert!(site.state.store().tips(None).await.unwrap().is_empty());
+    assert!(
+        site.state
+            .store()
+            .tips()
+            .list(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

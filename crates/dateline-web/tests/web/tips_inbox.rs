@@ -30,6 +30,7 @@ async fn register_key(
     let identity = dateline_tips::generate_identity("Editor", "today");
     let wrapped = dateline_tips::wrap_identity(&identity.file_text, PASSPHRASE).unwrap();
     store
+        .tips()
         .add_tip_recipient(
             &NewTipRecipient {
                 staff_id: Some(editor.id),
@@ -66,7 +67,7 @@ async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(st
     assert_eq!(sent.status, StatusCode::OK);
     let tip_url = format!(
         "/newsroom/tips/{}",
-        site.state.store().tips(None).await.unwrap()[0].id
+        site.state.store().tips().list(None).await.unwrap()[0].id
     );
     let other_node = another_node(&site).await;
 
@@ -96,6 +97,7 @@ async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(st
         if let Some(sealed) = site
             .state
             .store()
+            .tips()
             .sealed_session_tips(session_id)
             .await
             .unwrap()
@@ -148,7 +150,7 @@ async fn an_editor_unlocks_reads_answers_and_triages_tips(store: TestStore) {
     .await;
     assert_eq!(sent.status, StatusCode::OK);
     let codename = codename_in(&sent.body);
-    let tip_id = site.state.store().tips(None).await.unwrap()[0].id;
+    let tip_id = site.state.store().tips().list(None).await.unwrap()[0].id;
     let tip_url = format!("/newsroom/tips/{tip_id}");
 
     let mut author = Browser::new(&site.app);
@@ -299,7 +301,15 @@ async fn an_editor_unlocks_reads_answers_and_triages_tips(store: TestStore) {
     assert_eq!(objects_before, 1);
     desk.submit("/newsroom/tips", "/newsroom/tips/delete-spam", &[])
         .await;
-    assert!(site.state.store().tips(None).await.unwrap().is_empty());
+    assert!(
+        site.state
+            .store()
+            .tips()
+            .list(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         std::fs::read_dir(site._media.path().join("tips"))
             .unwrap()
@@ -325,7 +335,14 @@ async fn a_correction_published_from_a_request_is_linked_and_resolves_it(store: 
         ],
     )
     .await;
-    let tip = site.state.store().tips(None).await.unwrap().remove(0);
+    let tip = site
+        .state
+        .store()
+        .tips()
+        .list(None)
+        .await
+        .unwrap()
+        .remove(0);
     let tip_url = format!("/newsroom/tips/{}", tip.id);
     let mut desk = Browser::new(&site.app);
     desk.sign_in("ed@example.org", PASSWORD).await;
@@ -363,7 +380,14 @@ async fn a_correction_published_from_a_request_is_linked_and_resolves_it(store: 
         )
         .await;
     assert_eq!(published.status, StatusCode::OK, "{}", published.body);
-    let tip = site.state.store().tip(tip.id).await.unwrap().unwrap();
+    let tip = site
+        .state
+        .store()
+        .tips()
+        .tip(tip.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(tip.status, dateline_core::TipStatus::Resolved);
     assert_eq!(
         tip.resolution,

@@ -188,6 +188,7 @@ pub async fn readers(store: &Store, count: usize) -> Vec<ReaderSession> {
     let mut sessions = Vec::new();
     for n in 0..count {
         let reader = store
+            .people()
             .create_reader(
                 &NewReader {
                     email: format!("durable{n}@readers.example"),
@@ -200,6 +201,7 @@ pub async fn readers(store: &Store, count: usize) -> Vec<ReaderSession> {
             .expect("reader");
         let link = format!("verify-{n}-{}", now.as_nanosecond());
         store
+            .sessions()
             .create_reader_link(
                 reader.id,
                 &digest(&link),
@@ -210,6 +212,7 @@ pub async fn readers(store: &Store, count: usize) -> Vec<ReaderSession> {
             .await
             .expect("link");
         store
+            .sessions()
             .use_reader_link(&digest(&link), ReaderLinkPurpose::Verify, now)
             .await
             .expect("verified");
@@ -220,6 +223,7 @@ pub async fn readers(store: &Store, count: usize) -> Vec<ReaderSession> {
             idle_timeout: SignedDuration::from_hours(24),
         };
         store
+            .sessions()
             .create_reader_session(reader.id, &digest(&token), &csrf, limits, now)
             .await
             .expect("session");
@@ -289,7 +293,12 @@ pub async fn worker_reading(site: &Site, store: &Store, article_id: i64) -> u32 
         "the worker reading the article",
         Duration::from_secs(60),
         async || {
-            let audio = store.article_audio(article_id).await.ok().flatten()?;
+            let audio = store
+                .narration()
+                .article_audio(article_id)
+                .await
+                .ok()
+                .flatten()?;
             (audio.status == dateline_db::AudioStatus::Generating).then_some(())
         },
     )
