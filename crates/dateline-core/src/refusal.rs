@@ -616,6 +616,14 @@ pub enum TipRefusal {
     StatusUnknown,
     #[error("Tips can be assigned to active editors only.")]
     AssigneeNotEditor,
+    /// A tips key belongs to someone who reads tips: an active editor or admin.
+    #[error("{name} is {role}; only active editors and admins hold a key that reads tips.")]
+    KeyHolderNotEditor { name: String, role: String },
+    /// A recovery key is kept offline; a copy of it in the database would defeat it.
+    #[error("A recovery key stays offline: only an editor's key may be stored with a passphrase.")]
+    RecoveryKeyStored,
+    #[error("This is not an age public key (age1…).")]
+    KeyInvalid,
 }
 
 impl TipRefusal {
@@ -633,7 +641,7 @@ impl TipRefusal {
             TextMissing | TextTooLong { .. } => Some(Field::TipText),
             StatusUnknown => Some(Field::TipStatus),
             AssigneeNotEditor => Some(Field::TipAssignee),
-            NoRecipients => None,
+            NoRecipients | KeyHolderNotEditor { .. } | RecoveryKeyStored | KeyInvalid => None,
         }
     }
 
@@ -653,6 +661,9 @@ impl TipRefusal {
             TextTooLong { .. } => "tip_text_too_long",
             StatusUnknown => "tip_status_unknown",
             AssigneeNotEditor => "tip_assignee_not_editor",
+            KeyHolderNotEditor { .. } => "tip_key_holder_not_editor",
+            RecoveryKeyStored => "tip_recovery_key_stored",
+            KeyInvalid => "tip_key_invalid",
         }
     }
 }

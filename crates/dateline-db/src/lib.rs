@@ -3,6 +3,9 @@
 //! The backend is chosen at run time from the database URL. Each backend has its own migration
 //! tree; query texts are shared wherever the dialects agree (`$1` placeholders work in both), and
 //! split only where they differ. All SQL of the project lives in this crate.
+//!
+//! `Store` opens, migrates and closes the database; its queries are asked of one area at a time
+//! (`store.articles()`, `store.comments()`, …: see `areas.rs`).
 
 mod api;
 mod areas;

@@ -59,6 +59,93 @@ pub async fn recipients(ctx: &Context) -> Result<Recipients, UseCaseError> {
     )?)
 }
 
+/// A public key to encrypt tips to, as `dateline tips keygen` made it: an editor's (whose
+/// identity may be kept in the database, wrapped with their passphrase) or an offline recovery
+/// key.
+#[derive(Debug, Clone)]
+pub enum NewKey {
+    Editor {
+        staff_id: i64,
+        /// How the newsroom lists the key; the editor's name when none is given.
+        label: Option<String>,
+        public_key: String,
+        /// The identity wrapped with the editor's passphrase, when they chose to keep it here.
+        wrapped_identity: Option<Vec<u8>>,
+    },
+    Recovery {
+        label: String,
+        public_key: String,
+        wrapped_identity: Option<Vec<u8>>,
+    },
+}
+
+/// Registers a key tips are encrypted to from now on. An editor's key belongs to an active
+/// editor or admin (the people who read tips) and is labelled with their name; a recovery key
+/// is never stored wrapped, as it is meant to be kept offline. Settings-level: admins, or the
+/// operator's command line.
+pub async fn register_key(
+    ctx: &Context,
+    actor: &Actor,
+    key: NewKey,
+    now: Timestamp,
+) -> Result<dateline_db::TipRecipient, UseCaseError> {
+    actor.require(Action::ManageSettings, false)?;
+    let recipient = match key {
+        NewKey::Editor {
+            staff_id,
+            label,
+            public_key,
+            wrapped_identity,
+        } => {
+            let member = ctx.store.people().staff_by_id(staff_id).await?;
+            if member.disabled_at.is_some()
+                || !dateline_core::permits(member.role, Action::TriageTips, false)
+            {
+                return Err(UseCaseError::refused(TipRefusal::KeyHolderNotEditor {
+                    role: if member.disabled_at.is_some() {
+                        "disabled".to_owned()
+                    } else {
+                        member.role.to_string()
+                    },
+                    name: member.display_name,
+                }));
+            }
+            dateline_db::NewTipRecipient {
+                staff_id: Some(member.id),
+                label: label.unwrap_or(member.display_name),
+                public_key,
+                recovery: false,
+                wrapped_identity,
+            }
+        }
+        NewKey::Recovery {
+            label,
+            public_key,
+            wrapped_identity,
+        } => {
+            if wrapped_identity.is_some() {
+                return Err(UseCaseError::refused(TipRefusal::RecoveryKeyStored));
+            }
+            dateline_db::NewTipRecipient {
+                staff_id: None,
+                label,
+                public_key,
+                recovery: true,
+                wrapped_identity: None,
+            }
+        }
+    };
+    // A key that does not parse would make every later tip fail to encrypt.
+    if dateline_tips::parse_recipient(&recipient.public_key).is_err() {
+        return Err(UseCaseError::refused(TipRefusal::KeyInvalid));
+    }
+    Ok(ctx
+        .store
+        .tips()
+        .add_tip_recipient(&recipient, &actor.audit(), now)
+        .await?)
+}
+
 // ----- the tipster -----
 
 /// A tip as the tipster typed it: the fields of the form, untrimmed.

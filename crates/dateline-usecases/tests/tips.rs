@@ -27,6 +27,7 @@ dateline_db::both_backends!(
     tips_the_desk_needs_the_right_and_leaves_a_history,
     tips_a_proof_of_work_is_spent_once,
     tips_unlocking_a_session_is_audited_in_the_same_write,
+    tips_a_key_is_registered_only_for_someone_who_reads_tips,
 );
 
 fn now() -> Timestamp {
@@ -540,5 +541,114 @@ async fn tips_unlocking_a_session_is_audited_in_the_same_write(store: TestStore)
             .await
             .unwrap(),
         None
+    );
+}
+
+async fn tips_a_key_is_registered_only_for_someone_who_reads_tips(store: TestStore) {
+    let desk = desk(&store).await;
+    let ctx = &desk.ctx;
+    let Actor::Staff { member: editor, .. } = &desk.editor else {
+        unreachable!()
+    };
+    let Actor::Staff {
+        member: contributor,
+        ..
+    } = &desk.contributor
+    else {
+        unreachable!()
+    };
+    let fresh = || dateline_tips::generate_identity("someone", "today").public_key;
+    let refusal = |result: Result<_, UseCaseError>| match result {
+        Err(UseCaseError::Refused(refusals)) => refusals.codes().first().copied(),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let editor_key = |staff_id, public_key: String| tips::NewKey::Editor {
+        staff_id,
+        label: None,
+        public_key,
+        wrapped_identity: None,
+    };
+
+    // Only the people who read tips hold a key; a contributor's would let them read none the
+    // less every tip encrypted to it.
+    let as_contributor = tips::register_key(
+        ctx,
+        &Actor::system("cli"),
+        editor_key(contributor.id, fresh()),
+        now(),
+    )
+    .await;
+    assert_eq!(refusal(as_contributor), Some("tip_key_holder_not_editor"));
+    // Registering is the admins' (or the operator's): an editor cannot add keys.
+    let by_editor =
+        tips::register_key(ctx, &desk.editor, editor_key(editor.id, fresh()), now()).await;
+    assert!(
+        matches!(by_editor, Err(UseCaseError::NotPermitted { .. })),
+        "{by_editor:?}"
+    );
+    // A recovery key is offline by definition, and a key must be one.
+    let stored_recovery = tips::register_key(
+        ctx,
+        &Actor::system("cli"),
+        tips::NewKey::Recovery {
+            label: "safe".into(),
+            public_key: fresh(),
+            wrapped_identity: Some(vec![1, 2, 3]),
+        },
+        now(),
+    )
+    .await;
+    assert_eq!(refusal(stored_recovery), Some("tip_recovery_key_stored"));
+    let garbage = tips::register_key(
+        ctx,
+        &Actor::system("cli"),
+        editor_key(editor.id, "age1notakey".into()),
+        now(),
+    )
+    .await;
+    assert_eq!(refusal(garbage), Some("tip_key_invalid"));
+    assert_eq!(ctx.store.tips().tip_recipients().await.unwrap().len(), 1);
+
+    // The editor's new key replaces their old one, under their name; a recovery key joins.
+    let replacement = fresh();
+    let registered = tips::register_key(
+        ctx,
+        &Actor::system("cli"),
+        editor_key(editor.id, replacement.clone()),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(registered.label, "Eda Editor");
+    tips::register_key(
+        ctx,
+        &Actor::system("cli"),
+        tips::NewKey::Recovery {
+            label: "safe".into(),
+            public_key: fresh(),
+            wrapped_identity: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    let keys = ctx.store.tips().tip_recipients().await.unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(
+        keys.iter()
+            .any(|key| key.public_key == replacement && !key.recovery)
+    );
+    assert!(
+        keys.iter()
+            .any(|key| key.recovery && key.staff_id.is_none())
+    );
+    let audit = ctx.store.audit().audit_log(None, 50).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .filter(|entry| entry.actor.name == "cli")
+            .count()
+            >= 2,
+        "{audit:?}"
     );
 }

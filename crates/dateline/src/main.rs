@@ -513,10 +513,13 @@ async fn serve(
              (a new link: dateline user set-password-link --email {email})",
             email = report.admin_email
         );
-        let (identity, passphrase) =
-            tips::setup_demo_key(&store, &config.data_dir, report.admin_id)
-                .await
-                .context("setting up the demo tips key")?;
+        let (identity, passphrase) = tips::setup_demo_key(
+            &dateline_usecases::Context::new(store.clone(), media.clone()),
+            &config.data_dir,
+            report.admin_id,
+        )
+        .await
+        .context("setting up the demo tips key")?;
         println!(
             "\nWARNING: DEMO TIPS KEY. Tips sent to this demo site are encrypted to a key whose \
              identity file is {} and whose newsroom passphrase is \"{passphrase}\". Anyone who \
@@ -763,14 +766,15 @@ async fn tips_command(command: TipsCommand) -> anyhow::Result<()> {
             store_passphrase,
         } => {
             let config = setup(&overrides)?;
-            let (store, _) = open(&config).await?;
+            let (store, media) = open(&config).await?;
             let request = tips::Keygen {
                 email,
                 recovery_label: recovery,
                 output,
                 store_passphrase,
             };
-            let result = tips::keygen(&store, request).await;
+            let ctx = dateline_usecases::Context::new(store.clone(), media);
+            let result = tips::keygen(&ctx, request).await;
             store.close().await;
             result
         }

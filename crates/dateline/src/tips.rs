@@ -11,12 +11,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use dateline_db::{Actor, NewTipRecipient, Store};
+use dateline_db::Store;
 use dateline_storage::MediaStore;
 use dateline_tips::EditorIdentity;
+use dateline_usecases::Context as UseCases;
+use dateline_usecases::tips::NewKey;
 
-fn actor() -> Actor {
-    Actor::system("command line")
+fn actor() -> dateline_usecases::Actor {
+    dateline_usecases::Actor::system("command line")
 }
 
 pub struct Keygen {
@@ -66,32 +68,26 @@ fn create_private_folder(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn keygen(store: &Store, request: Keygen) -> anyhow::Result<()> {
-    let (staff_id, label, recovery) = match (&request.email, &request.recovery_label) {
+pub async fn keygen(ctx: &UseCases, request: Keygen) -> anyhow::Result<()> {
+    let (staff_id, label) = match (&request.email, &request.recovery_label) {
         (Some(email), None) => {
-            let member = store
+            let member = ctx
+                .store
                 .people()
                 .staff_by_email(email)
                 .await
                 .with_context(|| format!("no staff account has the email {email:?}"))?;
-            if member.role < dateline_core::Role::Editor {
-                bail!(
-                    "{} is {}; only editors and admins read tips",
-                    member.display_name,
-                    member.role
-                );
-            }
-            (Some(member.id), member.display_name, false)
+            (Some(member.id), member.display_name)
         }
-        (None, Some(label)) => (None, label.clone(), true),
+        (None, Some(label)) => (None, label.clone()),
         _ => bail!("give either --email (an editor's key) or --recovery LABEL (an offline key)"),
     };
-    if recovery && request.store_passphrase {
+    if staff_id.is_none() && request.store_passphrase {
         bail!("a recovery key stays offline: --store-passphrase is for editors' keys");
     }
     let created = jiff::Timestamp::now().to_string();
     let identity = dateline_tips::generate_identity(&label, &created);
-    let wrapped = if request.store_passphrase {
+    let wrapped_identity = if request.store_passphrase {
         let email = request.email.clone().unwrap_or_default();
         let passphrase = crate::users::read_new_password(&email)?;
         let text = identity.file_text.clone();
@@ -103,27 +99,33 @@ pub async fn keygen(store: &Store, request: Keygen) -> anyhow::Result<()> {
     } else {
         None
     };
+    let key = match staff_id {
+        Some(staff_id) => NewKey::Editor {
+            staff_id,
+            label: None,
+            public_key: identity.public_key.clone(),
+            wrapped_identity,
+        },
+        None => NewKey::Recovery {
+            label: label.clone(),
+            public_key: identity.public_key.clone(),
+            wrapped_identity,
+        },
+    };
+    // The file first: a key registered without its identity written anywhere would have tips
+    // encrypted to it that nobody can read. A refused key takes its new file with it.
     write_secret_file(&request.output, identity.file_text.as_bytes())?;
-    store
-        .tips()
-        .add_tip_recipient(
-            &NewTipRecipient {
-                staff_id,
-                label: label.clone(),
-                public_key: identity.public_key.clone(),
-                recovery,
-                wrapped_identity: wrapped,
-            },
-            &actor(),
-            jiff::Timestamp::now(),
-        )
-        .await
-        .context("registering the public key")?;
+    if let Err(error) =
+        dateline_usecases::tips::register_key(ctx, &actor(), key, jiff::Timestamp::now()).await
+    {
+        let _ = std::fs::remove_file(&request.output);
+        return Err(anyhow::Error::new(error).context("registering the public key"));
+    }
     println!(
         "Registered {} tips key for {label}: {}\nIdentity file: {}\n\
          Keep it safe and private: whoever holds it can read every tip encrypted to this key, \
          and without it (or another recipient's) those tips cannot be read.",
-        if recovery {
+        if staff_id.is_none() {
             "an offline recovery"
         } else {
             "the"
@@ -137,7 +139,7 @@ pub async fn keygen(store: &Store, request: Keygen) -> anyhow::Result<()> {
 /// The demo newsroom's tips key, for the demo admin: the identity file lies in the data folder
 /// next to the database, which is exactly what a real newsroom must never do.
 pub async fn setup_demo_key(
-    store: &Store,
+    ctx: &UseCases,
     data_dir: &Path,
     admin_id: i64,
 ) -> anyhow::Result<(PathBuf, &'static str)> {
@@ -150,20 +152,18 @@ pub async fn setup_demo_key(
             .await
             .context("wrapping the demo identity")??;
     write_secret_file(&path, identity.file_text.as_bytes())?;
-    store
-        .tips()
-        .add_tip_recipient(
-            &NewTipRecipient {
-                staff_id: Some(admin_id),
-                label: "Demo admin (INSECURE demo key)".to_owned(),
-                public_key: identity.public_key,
-                recovery: false,
-                wrapped_identity: Some(wrapped),
-            },
-            &Actor::system("demo"),
-            jiff::Timestamp::now(),
-        )
-        .await?;
+    dateline_usecases::tips::register_key(
+        ctx,
+        &dateline_usecases::Actor::system("demo"),
+        NewKey::Editor {
+            staff_id: admin_id,
+            label: Some("Demo admin (INSECURE demo key)".to_owned()),
+            public_key: identity.public_key,
+            wrapped_identity: Some(wrapped),
+        },
+        jiff::Timestamp::now(),
+    )
+    .await?;
     Ok((path, DEMO_PASSPHRASE))
 }
 
@@ -291,8 +291,9 @@ mod tests {
         let store = store_in(folder.path()).await;
         let media = MediaStore::local(&folder.path().join("media")).expect("media");
         let identity_file = folder.path().join("recovery.txt");
+        let ctx = UseCases::new(store.clone(), media.clone());
         keygen(
-            &store,
+            &ctx,
             Keygen {
                 email: None,
                 recovery_label: Some("Office safe".to_owned()),
@@ -320,7 +321,7 @@ mod tests {
         assert!(recipients[0].recovery && recipients[0].wrapped_identity.is_none());
         // A second keygen to the same file would destroy the only copy of a key.
         let again = keygen(
-            &store,
+            &ctx,
             Keygen {
                 email: None,
                 recovery_label: Some("Another".to_owned()),
@@ -330,6 +331,39 @@ mod tests {
         )
         .await;
         assert!(again.is_err());
+        // A key for someone who does not read tips is refused, and its identity file is not
+        // left lying around.
+        let contributor = store
+            .people()
+            .create_staff(
+                &dateline_db::NewStaff {
+                    email: "co@dateline.test".into(),
+                    display_name: "Cole Contributor".into(),
+                    role: dateline_core::Role::Contributor,
+                    password_hash: None,
+                    author_id: None,
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .expect("contributor");
+        let refused_file = folder.path().join("contributor.txt");
+        let refused = keygen(
+            &ctx,
+            Keygen {
+                email: Some(contributor.email.clone()),
+                recovery_label: None,
+                output: refused_file.clone(),
+                store_passphrase: false,
+            },
+        )
+        .await;
+        assert!(
+            format!("{:#}", refused.expect_err("refused")).contains("only active editors"),
+            "the refusal says why"
+        );
+        assert!(!refused_file.exists());
+        assert_eq!(store.tips().tip_recipients().await.expect("keys").len(), 1);
 
         let keys =
             dateline_tips::Recipients::parse([recipients[0].public_key.as_str()]).expect("keys");
