@@ -126,7 +126,7 @@ struct Inner {
 impl AppState {
     pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> Result<Self, WebError> {
         let theme = Theme::load(config.theme_folder.as_deref())?;
-        let latest = store.changes().latest_change_id().await?;
+        let latest = store.changes().latest_id().await?;
         let live_feeds = public::LiveFeeds::for_node(store.clone());
         let cache = Arc::new(PageCache::new(config.page_cache_bytes));
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -318,7 +318,7 @@ impl AppState {
         let mut count = 0;
         let mut articles = Vec::new();
         loop {
-            let changes = self.store().changes().changes_since(*applied, 500).await?;
+            let changes = self.store().changes().since(*applied, 500).await?;
             let Some(last) = changes.last() else {
                 break;
             };

@@ -73,7 +73,7 @@ impl SiteSearch {
 
     /// Whether the `changes` log holds anything this index has not applied yet.
     pub async fn is_behind(&self, store: &Store) -> Result<bool, WebError> {
-        let latest = store.changes().latest_change_id().await?;
+        let latest = store.changes().latest_id().await?;
         Ok(self
             .load_cursor(store)
             .await?
@@ -109,8 +109,8 @@ impl SiteSearch {
     ) -> Result<usize, WebError> {
         let _one_at_a_time = self.sync.lock().await;
         // Taken before reading, so a change made during the rebuild is applied again afterwards.
-        let cursor = store.changes().latest_change_id().await?;
-        let total = usize::try_from(store.articles().article_stats().await?.published).unwrap_or(0);
+        let cursor = store.changes().latest_id().await?;
+        let total = usize::try_from(store.articles().stats().await?.published).unwrap_or(0);
         let index = self.index.clone();
         blocking(move || index.clear()).await?;
         let mut done = 0;
@@ -119,7 +119,7 @@ impl SiteSearch {
         loop {
             let batch = store
                 .search()
-                .search_sources_after(after_id, REBUILD_BATCH)
+                .sources_after(after_id, REBUILD_BATCH)
                 .await?;
             let Some(last) = batch.last() else {
                 break;
@@ -153,7 +153,7 @@ impl SiteSearch {
                 let index = self.index.clone();
                 let empty = blocking(move || index.doc_count()).await? == 0;
                 (earliest > 0 && cursor + 1 < earliest)
-                    || (empty && store.articles().article_stats().await?.published > 0)
+                    || (empty && store.articles().stats().await?.published > 0)
             }
         };
         if needs_rebuild {
@@ -168,7 +168,7 @@ impl SiteSearch {
         let mut cursor = self.load_cursor(store).await?.unwrap_or(0);
         let mut report = SyncReport::default();
         loop {
-            let changes = store.changes().changes_since(cursor, CHANGES_BATCH).await?;
+            let changes = store.changes().since(cursor, CHANGES_BATCH).await?;
             let Some(last) = changes.last() else {
                 break;
             };
@@ -202,7 +202,7 @@ impl SiteSearch {
             }
             let ids: Vec<i64> = ids.into_iter().collect();
             for chunk in ids.chunks(REBUILD_BATCH as usize) {
-                let sources = store.search().search_sources_for(chunk).await?;
+                let sources = store.search().sources_for(chunk).await?;
                 let published: std::collections::HashSet<i64> =
                     sources.iter().map(|s| s.article_id).collect();
                 let gone: Vec<i64> = chunk
@@ -234,7 +234,7 @@ impl SiteSearch {
 
     async fn load_cursor(&self, store: &Store) -> Result<Option<i64>, WebError> {
         match &self.cursor {
-            SearchCursor::Shared => Ok(store.search().shared_search_cursor().await?),
+            SearchCursor::Shared => Ok(store.search().shared_cursor().await?),
             SearchCursor::Memory => Ok(*self
                 .in_memory_cursor
                 .lock()
@@ -252,10 +252,7 @@ impl SiteSearch {
 
     async fn save_cursor(&self, store: &Store, cursor: i64, reset: bool) -> Result<(), WebError> {
         match &self.cursor {
-            SearchCursor::Shared => Ok(store
-                .search()
-                .advance_shared_search_cursor(cursor, reset)
-                .await?),
+            SearchCursor::Shared => Ok(store.search().advance_shared_cursor(cursor, reset).await?),
             SearchCursor::Memory => {
                 *self
                     .in_memory_cursor

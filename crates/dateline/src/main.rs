@@ -495,9 +495,9 @@ async fn serve(
         // Readers open the lead story first: its narration goes first.
         if let Some((section, slug)) = report.lead_path.trim_start_matches('/').split_once('/')
             && let dateline_db::ArticleLookup::Found(lead) =
-                store.articles().published_article_at(section, slug).await?
+                store.articles().published_at(section, slug).await?
         {
-            store.narration().hurry_narration(lead.article.id).await?;
+            store.narration().hurry(lead.article.id).await?;
         }
         // The demo admin has no password; a one-time link lets the newcomer choose one.
         let link = dateline_web::newsroom::issue_password_link(
@@ -531,7 +531,7 @@ async fn serve(
     // In the database, so the workers (other processes, other machines) and every node agree.
     store
         .narration()
-        .set_narration_archive_days(config.narration_archive_days)
+        .set_archive_days(config.narration_archive_days)
         .await
         .context("recording narration_archive_days")?;
     let state = AppState::new(
@@ -803,7 +803,7 @@ async fn demo(overrides: &Overrides, articles: usize) -> anyhow::Result<()> {
     if articles > 0 {
         eprintln!();
     }
-    let stats = store.articles().article_stats().await?;
+    let stats = store.articles().stats().await?;
     println!(
         "Added {added} generated articles in {:.1} s; the newsroom now has {} published articles.",
         started.elapsed().as_secs_f64(),
