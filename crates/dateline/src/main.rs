@@ -20,7 +20,8 @@ use clap::{Parser, Subcommand};
 use dateline_db::Store;
 use dateline_search::{PostgresIndex, TantivyIndex};
 use dateline_storage::MediaStore;
-use dateline_web::{AppState, SearchCursor, SiteSearch, WebConfig};
+use dateline_search::follower::{SearchCursor, SiteSearch};
+use dateline_web::{AppState, WebConfig};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Narration, Overrides, SearchEngine, Storage};
@@ -555,7 +556,7 @@ async fn serve(
         None => state,
     };
     let search = open_search(&config, &store)?;
-    let state = state.with_search(search);
+    let state = state.with_search(search.clone());
     let state = match &config.smtp {
         Some(smtp) => state.with_reader_mail(Arc::new(
             dateline_web::SmtpMail::new(&smtp.url, &smtp.mail_from).map_err(anyhow::Error::msg)?,
@@ -578,7 +579,11 @@ async fn serve(
     }
     // The first round rebuilds a missing or stale index in the background; the site serves
     // meanwhile, its search answering from what is indexed so far.
-    tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
+    tokio::spawn(dateline_search::follower::follow(
+        search.clone(),
+        store.clone(),
+        Duration::from_secs(1),
+    ));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     let narration = match config.narration {
         Narration::Worker => Some(worker::NarrationChild::start(
@@ -596,11 +601,11 @@ async fn serve(
         media.clone(),
         Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
     );
-    let syncing = state.clone();
+    let (syncing, sync_store) = (search.clone(), store.clone());
     worker.register(dateline_core::JobKind::SyncSearch, move |_job| {
-        let state = syncing.clone();
+        let (search, store) = (syncing.clone(), sync_store.clone());
         async move {
-            state.sync_search().await?;
+            search.sync(&store).await?;
             Ok(())
         }
     });

@@ -8,7 +8,7 @@ use dateline_core::ArticleStatus;
 use dateline_db::testing::TestStore;
 use dateline_db::{AuthorInput, Store};
 use dateline_search::TantivyIndex;
-use dateline_web::{SearchCursor, SiteSearch};
+use dateline_search::follower::{SearchCursor, SiteSearch};
 use http::{StatusCode, header};
 use serde_json::Value;
 
@@ -404,7 +404,7 @@ async fn a_rebuild_drops_cached_pages_whose_related_list_may_change(store: TestS
         Arc::new(TantivyIndex::in_memory().expect("index")),
         SearchCursor::Memory,
     ));
-    let state = site.state.clone().with_search(search);
+    let state = site.state.clone().with_search(search.clone());
     let app = dateline_web::router(state.clone());
     let before = get(&app, "/politics/budget-vote").await;
     assert!(!before.body.contains("related-heading"));
@@ -416,7 +416,8 @@ async fn a_rebuild_drops_cached_pages_whose_related_list_may_change(store: TestS
         "cached"
     );
 
-    let report = state.sync_search().await.expect("sync");
+    // The follower rebuilds on its own; the site hears of it and drops its related lists.
+    let report = search.sync(state.store()).await.expect("sync");
     assert!(report.rebuilt);
     let after = get(&app, "/politics/budget-vote").await;
     assert!(
@@ -456,7 +457,7 @@ async fn nodes_share_a_postgres_index_and_its_cursor() {
     assert!(first_node.is_shared());
     let state = site.state.clone().with_search(first_node.clone());
     assert!(first_node.is_behind(&handle).await.expect("behind?"));
-    let report = state.sync_search().await.expect("first sync");
+    let report = first_node.sync(state.store()).await.expect("first sync");
     assert!(report.rebuilt, "no cursor in the database yet");
     assert_eq!(report.indexed, 3);
 
