@@ -291,8 +291,7 @@ impl SiteSearch {
                 *self
                     .in_memory_cursor
                     .lock()
-                    .map_err(|_| FollowError::Poisoned)? =
-                    Some(cursor);
+                    .map_err(|_| FollowError::Poisoned)? = Some(cursor);
                 Ok(())
             }
             SearchCursor::File(path) => {
@@ -374,4 +373,3 @@ pub fn document(source: &SearchSource) -> SearchDocument {
         first_published_at: source.first_published_at,
     }
 }
-

@@ -313,7 +313,7 @@ impl AppState {
         let started = std::time::Instant::now();
         let found = search.search(query).await;
         self.metrics().observe_search(started.elapsed());
-        found
+        Ok(found?)
     }
 
     /// Sends reader emails (verification and sign-in links) through `mail` instead of the log.

@@ -1,14 +1,7 @@
 //! The reader-facing searches: a search as a URL asks for it, checked field by field. The index
 //! and the follower that keeps it in step with the store are `dateline_search::follower`.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use dateline_core::markdown;
-use dateline_db::{SearchSource, Store, StoryFilter};
-use dateline_search::{SearchDocument, SearchIndex, SearchQuery, SearchResults};
-
-use crate::WebError;
+use dateline_search::SearchQuery;
 
 /// Bounds far outside any publication date, inside what every index can represent (tantivy's
 /// dates end in 2262): a filter day beyond them means the same as the bound itself.

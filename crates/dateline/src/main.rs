@@ -18,9 +18,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dateline_db::Store;
+use dateline_search::follower::{SearchCursor, SiteSearch};
 use dateline_search::{PostgresIndex, TantivyIndex};
 use dateline_storage::MediaStore;
-use dateline_search::follower::{SearchCursor, SiteSearch};
 use dateline_web::{AppState, WebConfig};
 use tracing_subscriber::EnvFilter;
 
