@@ -9,6 +9,7 @@
 
 mod api;
 mod areas;
+mod article_read;
 mod articles;
 mod audit;
 mod auth;
@@ -57,6 +58,7 @@ pub use areas::{
     Articles, Audit, Changes, Comments, Jobs, Library, Narration, People, Public, Search, Sessions,
     Site, StaticPages, Tips,
 };
+pub use article_read::{ArticleRead, ArticleReadLookup, ArticleShown};
 pub use articles::{ArticleInput, ArticleLookup, ArticleStats};
 pub use audit::{Actor, AuditEntry, AuditRecord};
 pub use auth::{

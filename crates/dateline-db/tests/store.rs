@@ -15,6 +15,8 @@
 #[path = "store/support.rs"]
 mod support;
 
+#[path = "store/article_read.rs"]
+mod article_read;
 #[path = "store/articles.rs"]
 mod articles;
 #[path = "store/auth.rs"]

@@ -91,17 +91,12 @@ fn discussion_url(article_id: i64) -> String {
 }
 
 /// The discussion block of the cached article page: the same bytes for everyone.
-pub(crate) async fn article_block(
-    state: &AppState,
+pub(crate) fn article_block(
     page: &ArticlePage,
+    discussion: DiscussionPage,
     clock: &Clock,
-) -> Result<(Value, i64), WebError> {
+) -> (Value, i64) {
     let article = &page.article;
-    let discussion = state
-        .store()
-        .comments()
-        .discussion_page(article.id, DiscussionSort::Oldest, 0, THREADS_PER_PAGE)
-        .await?;
     let view = json!({
         "url": discussion_url(article.id),
         "open": article.comments_open,
@@ -110,7 +105,7 @@ pub(crate) async fn article_block(
         "more": discussion.total_entries > THREADS_PER_PAGE,
         "latest_id": discussion.threads.iter().flatten().map(|c| c.id).max().unwrap_or(0),
     });
-    Ok((view, discussion.approved_count))
+    (view, discussion.approved_count)
 }
 
 #[derive(Deserialize, Default)]

@@ -48,21 +48,19 @@ pub(super) struct LiveShown {
 
 /// The live block of page `page_number` of `page`'s article, or `None` when it is not live
 /// coverage (or the page does not exist: the caller answers 404).
-pub(super) async fn block(
+pub(super) fn block(
     state: &AppState,
     frame: &mut Frame,
     page: &ArticlePage,
     page_number: i64,
-) -> Result<Option<LiveShown>, WebError> {
+    shown: Option<LivePage>,
+) -> Option<LiveShown> {
     let article = &page.article;
-    if !article.is_live() {
-        return Ok(None);
-    }
+    let shown = shown.filter(|_| article.is_live())?;
     frame.tag(cache_tags::live(article.id));
-    let shown = state.store().live().page(article.id, page_number).await?;
     let pages = ((shown.total + ENTRIES_PER_PAGE - 1) / ENTRIES_PER_PAGE).max(1);
     if page_number > pages {
-        return Ok(None);
+        return None;
     }
     for image in &shown.images {
         frame.tag(cache_tags::image(image.id));
@@ -101,12 +99,12 @@ pub(super) async fn block(
         "newest_id": shown.newest_id,
         "pagination": pagination(&path, page_number, pages),
     });
-    Ok(Some(LiveShown {
+    Some(LiveShown {
         context,
         shown,
         page_url,
         pages,
-    }))
+    })
 }
 
 /// One entry as the page and the fragment show it.

@@ -8,8 +8,8 @@ use dateline_core::{
     paths, slug,
 };
 use dateline_db::{
-    ArticleLookup, CardFacts, FrontLayout, FrontPage, ListHead, ListLookup, ListOf, ListPage,
-    SiteFrame, StoryFilter,
+    ArticleRead, ArticleReadLookup, ArticleShown, CardFacts, FrontLayout, FrontPage, ListHead,
+    ListLookup, ListOf, ListPage, SiteFrame, StoryFilter,
 };
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, StatusCode};
@@ -660,26 +660,26 @@ pub async fn article(
     if !slug::is_valid_slug(&section_slug) || !slug::is_valid_slug(&slug) {
         return not_found_page(&state).await;
     }
-    let page = match state
+    // Live coverage has pages of entries; a story has one page whatever the query says.
+    let requested = requested_page(query.as_deref());
+    let shown = ArticleShown {
+        live_page: requested.unwrap_or(1),
+        ..ARTICLE_SHOWN
+    };
+    let read = match state
         .store()
-        .articles()
-        .published_at(&section_slug, &slug)
+        .public()
+        .article(&section_slug, &slug, shown, Timestamp::now())
         .await?
     {
-        ArticleLookup::Found(page) => page,
-        ArticleLookup::MovedTo(path) => return Ok(permanent_redirect(&path)),
-        ArticleLookup::NotFound => return not_found_page(&state).await,
+        ArticleReadLookup::Found(read) => read,
+        ArticleReadLookup::MovedTo(path) => return Ok(permanent_redirect(&path)),
+        ArticleReadLookup::NotFound => return not_found_page(&state).await,
     };
-    // Live coverage has pages of entries; a story has one page whatever the query says.
-    let live_page = if page.article.is_live() {
-        match requested_page(query.as_deref()) {
-            Some(number) => number,
-            None => return not_found_page(&state).await,
-        }
-    } else {
-        1
-    };
-    render_article_at(&state, &page, ArticleMode::Public, live_page).await
+    if read.page.article.is_live() && requested.is_none() {
+        return not_found_page(&state).await;
+    }
+    render_article_at(&state, *read, ArticleMode::Public, shown.live_page).await
 }
 
 /// Whether the article page is the public one or the newsroom's preview of unsaved text.
@@ -694,6 +694,13 @@ pub(crate) enum ArticleMode<'a> {
     },
 }
 
+/// How much an article page shows of each list around the story.
+const ARTICLE_SHOWN: ArticleShown = ArticleShown {
+    more_in_section: MORE_IN_SECTION,
+    discussion_threads: super::discussion::THREADS_PER_PAGE,
+    live_page: 1,
+};
+
 /// The article page exactly as readers get it; the newsroom's preview renders through here so
 /// that what an editor checks is what goes out.
 pub(crate) async fn render_article(
@@ -701,29 +708,34 @@ pub(crate) async fn render_article(
     page: &ArticlePage,
     mode: ArticleMode<'_>,
 ) -> Result<Response, WebError> {
-    render_article_at(state, page, mode, 1).await
+    let read = state
+        .store()
+        .public()
+        .around(page.clone(), ARTICLE_SHOWN, Timestamp::now())
+        .await?;
+    render_article_at(state, read, mode, 1).await
 }
 
-/// The article page, showing page `live_page` of its entries when it is live coverage.
+/// The article page from its read model, showing page `live_page` of its entries when it is
+/// live coverage.
 async fn render_article_at(
     state: &AppState,
-    page: &ArticlePage,
+    read: ArticleRead,
     mode: ArticleMode<'_>,
     live_page: i64,
 ) -> Result<Response, WebError> {
-    let mut frame = Frame::load(state).await?;
-    let more = state
-        .store()
-        .public()
-        .stories(
-            StoryFilter::Section(page.section.id),
-            Timestamp::now(),
-            MORE_IN_SECTION,
-            &[page.article.id],
-        )
-        .await?;
+    let ArticleRead {
+        frame,
+        page,
+        more_in_section: more,
+        audio: narration,
+        discussion,
+        live,
+    } = read;
+    let page = &page;
+    let mut frame = Frame::of(frame);
     tag_article(&mut frame, page);
-    let live = super::live::block(state, &mut frame, page, live_page).await?;
+    let live = super::live::block(state, &mut frame, page, live_page, live);
     if page.article.is_live() && live.is_none() {
         return not_found_page(state).await;
     }
@@ -731,7 +743,6 @@ async fn render_article_at(
         feeds::section_links(&frame.settings, &page.section.slug, &page.section.name);
     frame.feeds.extend(section_feeds);
     let view = views::article_view(page, &frame.clock, &state.config().base_url);
-    let narration = article_audio(state, page.article.id).await;
     let audio = narration
         .as_ref()
         .and_then(|audio| audio.playable().cloned());
@@ -750,7 +761,7 @@ async fn render_article_at(
     // The first page of the discussion is part of the cached page; approving a comment drops it.
     frame.tags.insert(cache_tags::discussion(page.article.id));
     let (discussion, comment_count) =
-        super::discussion::article_block(state, page, &frame.clock).await?;
+        super::discussion::article_block(page, discussion, &frame.clock);
     let jsonld = article_jsonld(
         state,
         &frame,
@@ -934,16 +945,6 @@ fn tag_article(frame: &mut Frame, page: &ArticlePage) {
 
 /// The narration readers can play, if there is one. A page without the player beats no page, so
 /// a failed read only leaves the player out.
-async fn article_audio(state: &AppState, article_id: i64) -> Option<dateline_db::ArticleAudio> {
-    match state.store().narration().article_audio(article_id).await {
-        Ok(audio) => audio,
-        Err(error) => {
-            tracing::warn!(%error, article_id, "could not read the article's audio");
-            None
-        }
-    }
-}
-
 fn article_jsonld(
     state: &AppState,
     frame: &Frame,
