@@ -21,6 +21,7 @@ use super::{Answer, article, long_world_section, newsroom};
 
 dateline_db::both_backends!(
     parameters_a_page_does_not_use_neither_split_the_cache_nor_render_it_again,
+    spellings_of_one_path_share_its_cache_entry,
     bad_page_numbers_are_404s_answered_from_the_cache,
     a_miss_is_answered_at_once_and_its_encodings_polished_later,
     past_capacity_uncached_work_is_shed_while_cached_pages_are_served,
@@ -144,6 +145,50 @@ async fn parameters_a_page_does_not_use_neither_split_the_cache_nor_render_it_ag
         StatusCode::OK
     );
     assert!(edge.state.cache().contains("/world?page=2"));
+}
+
+/// Escaped letters are the same path to the router (RFC 3986 §6.2.2.2), so each mix of escapes
+/// in a slug was a new cache entry and a full render: `/feeds/%72ss.xml` was issue 12's feed
+/// attack again, with the page parameter moved into the path.
+async fn spellings_of_one_path_share_its_cache_entry(store: TestStore) {
+    newsroom(&store).await;
+    let edge = edge(store, config()).await;
+    let spellings = [
+        ("/feeds/rss.xml", "/feeds/%72ss.xml"),
+        ("/feeds/rss.xml", "/feeds/%72%73%73%2e%78%6d%6c"),
+        ("/politics/budget-vote", "/%70olitics/budget-vote"),
+        ("/politics/budget-vote", "/politics/%62udget%2Dvote"),
+        ("/politics", "/politic%73"),
+    ];
+    for (path, _) in spellings {
+        assert_eq!(
+            get(&edge.service, path).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let entries = edge.state.cache().len();
+    let stored = edge.state.cache().insertions();
+    for (path, spelt) in spellings {
+        let answer = get(&edge.service, spelt).await;
+        assert_eq!(answer.status, StatusCode::OK, "{spelt}");
+        assert_eq!(
+            answer.body,
+            get(&edge.service, path).await.body,
+            "{spelt} is {path}"
+        );
+    }
+    assert_eq!(edge.state.cache().len(), entries, "no new cache entries");
+    assert_eq!(
+        edge.state.cache().insertions(),
+        stored,
+        "nothing was rendered and stored again"
+    );
+    // Cold, an escaped path is stored under its plain spelling.
+    let cold = get(&edge.service, "/feeds/%61tom.xml").await;
+    assert_eq!(cold.status, StatusCode::OK);
+    assert!(edge.state.cache().contains("/feeds/atom.xml"));
+    assert!(!edge.state.cache().contains("/feeds/%61tom.xml"));
 }
 
 async fn bad_page_numbers_are_404s_answered_from_the_cache(store: TestStore) {
