@@ -25,6 +25,7 @@ dateline_db::both_backends!(
     live_page_lists_entries_newest_first_with_pages_permalinks_and_json_ld,
     live_badge_shows_while_coverage_runs_and_the_page_says_when_it_ended,
     live_fragment_of_new_entries_and_its_visibility,
+    live_fragment_answers_only_the_plain_spelling_of_its_numbers,
     live_hostile_entry_text_renders_inert,
     live_desk_refusal_keeps_what_was_typed_and_writes_nothing,
     live_an_author_cannot_post_on_a_colleagues_live_article,
@@ -267,6 +268,57 @@ async fn live_badge_shows_while_coverage_runs_and_the_page_says_when_it_ended(st
     assert!(
         !page.body.contains("data-live-events"),
         "a frozen page listens to nothing"
+    );
+}
+
+/// Every spelling of the fragment's numbers (`037`, `+37`) reached the same entries and was a
+/// page cache entry of its own: a render per request, and real pages evicted.
+async fn live_fragment_answers_only_the_plain_spelling_of_its_numbers(store: TestStore) {
+    let room = coverage(&store).await;
+    let site = site(store).await;
+    let ctx = site.state.ctx();
+    live::start(ctx, &desk(), room.article_id, Timestamp::now())
+        .await
+        .unwrap();
+    let mut entries = Vec::new();
+    for body in ["Seen.", "New one."] {
+        let entry = live::post(
+            ctx,
+            &desk(),
+            room.article_id,
+            &draft("", body),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        entries.push(entry.id);
+    }
+    let (article, first) = (room.article_id, entries[0]);
+    let plain = get(&site.app, &paths::live_entries_after(article, first)).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(plain.body.contains("New one."));
+    // The 404 page is cached once, whoever asks first.
+    assert_eq!(
+        get(&site.app, "/no-such-section").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let stored = site.state.cache().insertions();
+    for spelt in [
+        format!("/live/0{article}/after/{first}"),
+        format!("/live/{article}/after/0{first}"),
+        format!("/live/+{article}/after/{first}"),
+        format!("/live/{article}/after/+{first}"),
+        format!("/live/{article}/after/%2B{first}"),
+        format!("/live/{article}/after/-0"),
+    ] {
+        let answer = get(&site.app, &spelt).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{spelt}");
+        assert!(!answer.body.contains("New one."), "{spelt}");
+    }
+    assert_eq!(
+        site.state.cache().insertions(),
+        stored,
+        "no spelling was rendered and stored"
     );
 }
 
