@@ -149,6 +149,7 @@ struct Reader {
     sent: String,
     done: bool,
     _slot: OwnedSemaphorePermit,
+    _client: crate::live::ClientStream,
 }
 
 /// The next event for `reader`, or `None` when its stream is over.
@@ -185,7 +186,11 @@ pub async fn events(
     State(state): State<AppState>,
     Path(article_id): Path<i64>,
     Query(query): Query<EventsQuery>,
+    extensions: http::Extensions,
 ) -> Response {
+    let Some(client) = state.client_stream(&extensions) else {
+        return crate::limits::too_many_streams();
+    };
     let feeds = state.live_feeds();
     let Some(slot) = feeds.slot() else {
         let mut busy = StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -208,6 +213,7 @@ pub async fn events(
         sent: String::new(),
         done: false,
         _slot: slot,
+        _client: client,
     };
     Sse::new(futures_util::stream::unfold(reader, next_event))
         .keep_alive(KeepAlive::default())

@@ -31,6 +31,7 @@ dateline_db::both_backends!(
     bodies_are_refused_by_their_declared_size_before_they_are_read,
     anonymous_trickles_to_the_newsroom_hold_no_slot_the_editors_need,
     event_streams_need_a_published_article_and_a_free_slot,
+    one_client_cannot_take_every_event_stream_of_the_node,
     readers_of_one_article_share_one_poll_woken_by_the_changes_log,
     media_and_audio_are_streamed_with_byte_ranges,
     private_objects_are_never_served_however_the_key_is_spelt,
@@ -989,6 +990,69 @@ async fn event_streams_need_a_published_article_and_a_free_slot(store: TestStore
         StatusCode::OK,
         "a closed stream gives its slot back"
     );
+}
+
+/// The attack: one address opened 4,096 live coverage streams, the node's every slot, and every
+/// other reader of a live page got 503 in place of its updates.
+async fn one_client_cannot_take_every_event_stream_of_the_node(store: TestStore) {
+    let room = newsroom(&store).await;
+    let edge = edge(
+        store,
+        WebConfig {
+            max_event_streams_per_client: 3,
+            ..config()
+        },
+    )
+    .await;
+    dateline_usecases::live::start(
+        edge.state.ctx(),
+        &dateline_usecases::Actor::system("live desk"),
+        room.first,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let open_from = |peer: &'static str, uri: String| {
+        let service = edge.service.clone();
+        async move {
+            let mut request = Request::get(uri).body(Body::empty()).unwrap();
+            request.extensions_mut().insert(axum::extract::ConnectInfo(
+                peer.parse::<std::net::SocketAddr>().unwrap(),
+            ));
+            let response = service.oneshot(request).await.unwrap();
+            (
+                response.status(),
+                response.headers().clone(),
+                response.into_body(),
+            )
+        }
+    };
+    let live = format!("/live/{}/events?after=0", room.first);
+    let discussion = format!("/discussion/{}/events?after=0", room.first);
+    let attacker = "203.0.113.9:40000";
+    let mut held = Vec::new();
+    for uri in [&live, &live, &discussion] {
+        let (status, _, body) = open_from(attacker, uri.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        held.push(body);
+    }
+    for uri in [&live, &discussion] {
+        let (status, headers, _) = open_from("203.0.113.9:40001", uri.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{uri} past the client's share"
+        );
+        assert!(headers.contains_key(header::RETRY_AFTER));
+    }
+    // The same client spelt as IPv6 is the same client; a neighbour is not.
+    let (status, _, _) = open_from("[::ffff:203.0.113.9]:40002", live.clone()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, _, _neighbour) = open_from("198.51.100.4:40000", live.clone()).await;
+    assert_eq!(status, StatusCode::OK, "another reader still gets updates");
+    held.pop();
+    let (status, _, _again) = open_from(attacker, live.clone()).await;
+    assert_eq!(status, StatusCode::OK, "a closed stream is given back");
 }
 
 async fn readers_of_one_article_share_one_poll_woken_by_the_changes_log(store: TestStore) {
