@@ -42,6 +42,9 @@ pub struct LiveSnapshot {
     /// Newest first, at most `LiveNews::MAX_NEWER`.
     newest: Vec<i64>,
     ended: bool,
+    /// The article is no longer published: its streams end without another word, as a new
+    /// one would be refused.
+    hidden: bool,
 }
 
 type Feeds = Arc<Mutex<HashMap<i64, watch::Sender<Option<LiveSnapshot>>>>>;
@@ -111,6 +114,7 @@ async fn poll(
                 let snapshot = LiveSnapshot {
                     newest: news.newer,
                     ended: news.ended,
+                    hidden: !news.published,
                 };
                 sender.send_if_modified(|current| {
                     let changed = current.as_ref() != Some(&snapshot);
@@ -160,6 +164,9 @@ async fn next_event(mut reader: Reader) -> Option<(Result<Event, Infallible>, Re
     loop {
         let snapshot = reader.values.borrow_and_update().clone();
         if let Some(snapshot) = snapshot {
+            if snapshot.hidden {
+                return None;
+            }
             if snapshot.ended {
                 reader.done = true;
                 return Some((Ok(Event::default().event("ended").data("ended")), reader));

@@ -30,6 +30,7 @@ dateline_db::both_backends!(
     live_desk_refusal_keeps_what_was_typed_and_writes_nothing,
     live_an_author_cannot_post_on_a_colleagues_live_article,
     live_stream_tells_open_pages_of_new_entries_and_of_the_end,
+    live_stream_closes_when_its_article_is_unpublished,
     live_feeds_carry_the_coverage_and_each_key_event_as_its_own_item,
     live_coverage_stays_in_the_news_sitemap_while_it_runs,
 );
@@ -657,6 +658,59 @@ async fn read_until(body: &mut axum::body::BodyDataStream, seen: &mut String, wa
     });
     wait.await
         .unwrap_or_else(|_| panic!("no {wanted:?} in {seen:?}"));
+}
+
+/// The attack: a stream opened while the article was published went on naming the entries
+/// posted after it was unpublished, which no reader may see.
+async fn live_stream_closes_when_its_article_is_unpublished(store: TestStore) {
+    let room = coverage(&store).await;
+    let site = site(store).await;
+    let ctx = site.state.ctx();
+    live::start(ctx, &desk(), room.article_id, Timestamp::now())
+        .await
+        .unwrap();
+    let response = site
+        .app
+        .clone()
+        .oneshot(
+            Request::get(format!("{}?after=0", paths::live_events(room.article_id)))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body().into_data_stream();
+    site.state
+        .store()
+        .articles()
+        .set_article_status(
+            room.article_id,
+            ArticleStatus::Unpublished,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let hidden = live::post(
+        ctx,
+        &desk(),
+        room.article_id,
+        &draft("", "Not for readers."),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let mut seen = String::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(chunk) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    });
+    closed.await.expect("the stream closes");
+    assert!(
+        !seen.contains(&hidden.id.to_string()),
+        "no word of the hidden entry: {seen}"
+    );
 }
 
 async fn live_stream_tells_open_pages_of_new_entries_and_of_the_end(store: TestStore) {
