@@ -834,7 +834,9 @@ impl Live<'_> {
     /// What readers of `article_id` whose page shows up to entry `since` have not seen yet.
     /// Two small reads, whatever the number of readers: the event hub asks once per interval.
     pub async fn news(&self, article_id: i64, since: i64) -> Result<LiveNews> {
-        let (newer, state): (Vec<i64>, Option<(i64, Option<i64>, String)>) = on_reader!(self.store, pool => {
+        // The article's live revision, when coverage ended, and its status.
+        type Coverage = (i64, Option<i64>, String);
+        let (newer, state): (Vec<i64>, Option<Coverage>) = on_reader!(self.store, pool => {
             let newer = sqlx::query_scalar(
                 "SELECT id FROM live_entries WHERE article_id = $1 AND id > $2 \
                  ORDER BY id DESC LIMIT $3",
