@@ -251,7 +251,7 @@ fn plain_number(text: &str) -> Option<i64> {
 }
 
 /// `/live/{article}/after/{entry}`: the entries newer than `entry` (at most
-/// [`LiveNews::MAX_NEWER`]), as the fragment the reader's script puts above the stream.
+/// [`LiveNews::MAX_NEWER`], else 404), as the fragment the reader's script puts above the stream.
 pub async fn entries_after(
     State(state): State<AppState>,
     Path((article, entry)): Path<(String, String)>,
@@ -275,8 +275,15 @@ pub async fn entries_after(
     let (entries, images) = state
         .store()
         .live()
-        .after(article_id, entry_id, LiveNews::MAX_NEWER)
+        .after(article_id, entry_id, LiveNews::MAX_NEWER + 1)
         .await?;
+    // A page further behind than one fragment brings up to date is better reloaded (the script
+    // says so on a 404). It also bounds the fragments of a live blog, each a page cache entry
+    // of up to `MAX_NEWER` entries, to its newest entries: walking the ids of a long blog
+    // would otherwise push the site's real pages out of the cache.
+    if entries.len() as i64 > LiveNews::MAX_NEWER {
+        return not_found_page(&state).await;
+    }
     let settings = state.store().site().settings().await?;
     let clock = Clock::for_settings(&settings);
     let path = paths::article(&page.section.slug, &page.article.slug);

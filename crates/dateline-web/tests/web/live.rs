@@ -26,6 +26,7 @@ dateline_db::both_backends!(
     live_badge_shows_while_coverage_runs_and_the_page_says_when_it_ended,
     live_fragment_of_new_entries_and_its_visibility,
     live_fragment_answers_only_the_plain_spelling_of_its_numbers,
+    live_fragment_is_only_for_pages_a_few_entries_behind,
     live_hostile_entry_text_renders_inert,
     live_desk_refusal_keeps_what_was_typed_and_writes_nothing,
     live_an_author_cannot_post_on_a_colleagues_live_article,
@@ -321,6 +322,55 @@ async fn live_fragment_answers_only_the_plain_spelling_of_its_numbers(store: Tes
         stored,
         "no spelling was rendered and stored"
     );
+}
+
+/// The attack: every entry of a long live blog was a fragment address of its own, each a render
+/// of up to a hundred entries into the page cache; walking them all pushed the site's real pages
+/// out. A page further behind than the fragment can bring up to date is told to reload instead.
+async fn live_fragment_is_only_for_pages_a_few_entries_behind(store: TestStore) {
+    let room = coverage(&store).await;
+    let site = site(store).await;
+    let ctx = site.state.ctx();
+    live::start(ctx, &desk(), room.article_id, Timestamp::now())
+        .await
+        .unwrap();
+    let mut entries = Vec::new();
+    for n in 0..dateline_db::LiveNews::MAX_NEWER + 2 {
+        let entry = live::post(
+            ctx,
+            &desk(),
+            room.article_id,
+            &draft("", &format!("Entry {n}.")),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        entries.push(entry.id);
+    }
+    assert_eq!(
+        get(&site.app, "/no-such-section").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let stored = site.state.cache().insertions();
+    let too_far = get(
+        &site.app,
+        &paths::live_entries_after(room.article_id, entries[0]),
+    )
+    .await;
+    assert_eq!(too_far.status, StatusCode::NOT_FOUND, "101 entries behind");
+    assert_eq!(
+        site.state.cache().insertions(),
+        stored,
+        "nothing rendered and stored"
+    );
+    let near = get(
+        &site.app,
+        &paths::live_entries_after(room.article_id, entries[1]),
+    )
+    .await;
+    assert_eq!(near.status, StatusCode::OK, "100 entries behind");
+    assert!(near.body.contains("Entry 101."));
+    assert!(!near.body.contains("Entry 1."));
 }
 
 async fn live_fragment_of_new_entries_and_its_visibility(store: TestStore) {
