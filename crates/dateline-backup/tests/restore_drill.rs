@@ -173,7 +173,7 @@ async fn restore_drill(kind: BackendKind) {
     std::fs::write(&identity_file, identity.file_text.as_bytes()).expect("identity");
     store
         .tips()
-        .add_tip_recipient(
+        .add_recipient(
             &NewTipRecipient {
                 staff_id: Some(demo.admin_id),
                 label: "drill".into(),
@@ -196,7 +196,7 @@ async fn restore_drill(kind: BackendKind) {
     let reply = dateline_tips::generate_identity("tipster", "drill");
     let tip = store
         .tips()
-        .create_tip(
+        .create(
             &NewTip {
                 kind: dateline_core::tips::TipKind::Tip,
                 article_id: None,
@@ -224,7 +224,7 @@ async fn restore_drill(kind: BackendKind) {
         .expect("lead path");
     let ArticleLookup::Found(lead) = store
         .articles()
-        .published_article_at(section, slug)
+        .published_at(section, slug)
         .await
         .expect("lead")
     else {
@@ -307,7 +307,7 @@ async fn restore_drill(kind: BackendKind) {
                 n += 1;
                 let comment = store
                     .comments()
-                    .post_comment(
+                    .post(
                         &NewComment {
                             article_id: lead_id,
                             parent_id: None,
@@ -432,7 +432,7 @@ async fn restore_drill(kind: BackendKind) {
     for id in &acknowledged_before_backup {
         let comment = restored_store
             .comments()
-            .comment(*id)
+            .by_id(*id)
             .await
             .expect("comment restored");
         assert_eq!(comment.article_id, lead_id);

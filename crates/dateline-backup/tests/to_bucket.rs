@@ -107,7 +107,7 @@ async fn an_archive_written_to_a_bucket_restores() {
     assert_eq!(
         restored
             .articles()
-            .article(article_id)
+            .by_id(article_id)
             .await
             .expect("article")
             .expect("restored")

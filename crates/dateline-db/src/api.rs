@@ -36,10 +36,7 @@ enum Bind {
 impl Articles<'_> {
     /// The positions of one page of published articles, archive order. The caller loads each
     /// article; asking for `limit + 1` tells it whether another page follows.
-    pub async fn api_article_positions(
-        self,
-        query: &ApiArticleQuery,
-    ) -> Result<Vec<ArchivePosition>> {
+    pub async fn api_positions(self, query: &ApiArticleQuery) -> Result<Vec<ArchivePosition>> {
         let mut conditions: Vec<String> = vec!["a.status = 'published'".to_owned()];
         let mut binds: Vec<Bind> = Vec::new();
         let next = |bind: Bind, binds: &mut Vec<Bind>| {

@@ -1,5 +1,5 @@
 //! The store by area. `Store` opens, migrates and closes the database; everything else is asked
-//! of one area at a time (`store.comments().post_comment(…)`), so a caller names what it touches
+//! of one area at a time (`store.comments().post(…)`), so a caller names what it touches
 //! and each area's methods sit in one place. An area is a borrowed view of the store: it costs
 //! nothing to make and shares its pools. The areas that began as their own modules (`live()`,
 //! `imports()`, `presence()`, `limits()`, `cdn()`, `backup()`) follow the same shape in their

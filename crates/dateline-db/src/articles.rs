@@ -327,15 +327,15 @@ pub(crate) enum StatusOnSave {
 
 impl Articles<'_> {
     /// Writes an article as an import does (status as given; the revision is saved by "import").
-    pub async fn create_article(self, input: &ArticleInput, now: Timestamp) -> Result<Article> {
+    pub async fn create(self, input: &ArticleInput, now: Timestamp) -> Result<Article> {
         self.insert_article(input, &Actor::system(IMPORT_ACTOR), None, now)
             .await
     }
 
     /// A new article from the newsroom: it starts as a draft or in review (publishing and
-    /// scheduling are workflow steps, see `transition_article`), and its first revision is
+    /// scheduling are workflow steps, see `articles().transition`), and its first revision is
     /// `actor`'s.
-    pub async fn create_article_as(
+    pub async fn create_as(
         self,
         input: &ArticleInput,
         actor: &Actor,
@@ -410,12 +410,12 @@ impl Articles<'_> {
             tx.commit().await?;
             id
         });
-        self.article(id).await?.ok_or(DbError::NotFound)
+        self.by_id(id).await?.ok_or(DbError::NotFound)
     }
 
     /// Saves a new version of an article as an import does: the status is set as given and the
-    /// revision is saved by "import". The newsroom uses [`Store::save_article`].
-    pub async fn update_article(
+    /// revision is saved by "import". The newsroom uses [`Articles::save`].
+    pub async fn update(
         self,
         id: i64,
         expected_version: i64,
@@ -437,9 +437,9 @@ impl Articles<'_> {
     /// Saves a new version of an article from the newsroom, as a new revision by `actor`.
     /// `expected_version` is the version the writer started from: if someone saved in between,
     /// nothing is written and `Conflict` carries the current version (load
-    /// [`Store::latest_revision`] to show it next to what was typed). The status is not changed
-    /// by a save (`input.status` is ignored): that is [`Store::transition_article`]'s job.
-    pub async fn save_article(
+    /// [`Articles::latest_revision`] to show it next to what was typed). The status is not changed
+    /// by a save (`input.status` is ignored): that is [`Articles::transition`]'s job.
+    pub async fn save(
         self,
         id: i64,
         expected_version: i64,
@@ -585,22 +585,22 @@ impl Articles<'_> {
             let _queued = queue_narration!(tx, now, id);
             tx.commit().await?;
         });
-        self.article(id).await?.ok_or(DbError::NotFound)
+        self.by_id(id).await?.ok_or(DbError::NotFound)
     }
 
     /// Moves an article to `status` as the platform itself: the workflow rules apply as they do
-    /// to [`Store::transition_article`], which the newsroom calls with its own actor.
-    pub async fn set_article_status(
+    /// to [`Articles::transition`], which the newsroom calls with its own actor.
+    pub async fn set_status(
         self,
         id: i64,
         status: ArticleStatus,
         now: Timestamp,
     ) -> Result<Article> {
-        self.transition_article(id, status, &Actor::system(IMPORT_ACTOR), now)
+        self.transition(id, status, &Actor::system(IMPORT_ACTOR), now)
             .await
     }
 
-    pub async fn article(self, id: i64) -> Result<Option<Article>> {
+    pub async fn by_id(self, id: i64) -> Result<Option<Article>> {
         let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1");
         let row: Option<ArticleRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
@@ -610,7 +610,7 @@ impl Articles<'_> {
 
     /// Everything the article page shows, whatever the article's status.
     pub async fn article_page(self, id: i64) -> Result<Option<ArticlePage>> {
-        let Some(article) = self.article(id).await? else {
+        let Some(article) = self.by_id(id).await? else {
             return Ok(None);
         };
         let (section, authors, tags): (SectionRow, Vec<AuthorRow>, Vec<TagRow>) = on_reader!(self.store, pool => {
@@ -641,7 +641,7 @@ impl Articles<'_> {
             Some(image_id) => self.store.library().image(image_id).await?,
             None => None,
         };
-        let notes = self.article_notes(id).await?;
+        let notes = self.notes(id).await?;
         Ok(Some(ArticlePage {
             notes,
             article,
@@ -654,7 +654,7 @@ impl Articles<'_> {
 
     /// Resolves a public article URL `/{section_slug}/{slug}`: the published article there, or
     /// where it moved, or nothing.
-    pub async fn published_article_at(
+    pub async fn published_at(
         self,
         section_slug: &str,
         article_slug: &str,
@@ -719,7 +719,7 @@ impl Articles<'_> {
         })
     }
 
-    pub async fn article_stats(self) -> Result<ArticleStats> {
+    pub async fn stats(self) -> Result<ArticleStats> {
         let (total, published): (i64, i64) = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT COUNT(*), COUNT(CASE WHEN status = 'published' THEN 1 END) FROM articles",

@@ -131,7 +131,7 @@ const AUDIT_COLUMNS: &str =
 
 impl Audit<'_> {
     /// Appends one entry on its own, for actions that change nothing else in the database.
-    pub async fn append_audit(self, entry: &AuditEntry, at: Timestamp) -> Result<()> {
+    pub async fn append(self, entry: &AuditEntry, at: Timestamp) -> Result<()> {
         on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             record_audit!(tx, at, entry);
@@ -141,7 +141,7 @@ impl Audit<'_> {
     }
 
     /// Newest first; `before_id` pages back through older entries.
-    pub async fn audit_log(self, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditRecord>> {
+    pub async fn log(self, before_id: Option<i64>, limit: i64) -> Result<Vec<AuditRecord>> {
         let sql = format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2"
         );
@@ -156,7 +156,11 @@ impl Audit<'_> {
     }
 
     /// Everything done to one subject, oldest first.
-    pub async fn audit_for(self, subject_kind: &str, subject_id: i64) -> Result<Vec<AuditRecord>> {
+    pub async fn for_subject(
+        self,
+        subject_kind: &str,
+        subject_id: i64,
+    ) -> Result<Vec<AuditRecord>> {
         let sql = format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE subject_kind = $1 AND subject_id = $2 \
              ORDER BY id"

@@ -45,7 +45,7 @@ pub(crate) use record_change;
 
 impl Changes<'_> {
     /// Changes after `after_id`, oldest first, at most `limit`.
-    pub async fn changes_since(self, after_id: i64, limit: i64) -> Result<Vec<Change>> {
+    pub async fn since(self, after_id: i64, limit: i64) -> Result<Vec<Change>> {
         let rows: Vec<ChangeRow> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, kind, entity_id, cache_tags FROM changes WHERE id > $1 ORDER BY id LIMIT $2",
@@ -71,7 +71,7 @@ impl Changes<'_> {
     }
 
     /// Deletes changes older than `before`, always keeping the newest so ids never restart.
-    pub async fn prune_changes(self, before: jiff::Timestamp) -> Result<u64> {
+    pub async fn prune(self, before: jiff::Timestamp) -> Result<u64> {
         let done = crate::on_writer!(self.store, pool => {
             sqlx::query(
                 "DELETE FROM changes WHERE created_at < $1 AND id < (SELECT MAX(id) FROM changes)",
@@ -85,7 +85,7 @@ impl Changes<'_> {
     }
 
     /// The newest change id (0 on an empty log): where a starting node begins following.
-    pub async fn latest_change_id(self) -> Result<i64> {
+    pub async fn latest_id(self) -> Result<i64> {
         let id: Option<i64> = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT MAX(id) FROM changes").fetch_one(pool).await?
         });

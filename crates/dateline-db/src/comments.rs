@@ -125,7 +125,7 @@ const COMMENT_SELECT: &str = "SELECT c.id, c.article_id, c.parent_id, \
 /// [`may_see`] for [`Viewer::Public`] as an SQL condition on the comment aliased `alias`: approved,
 /// on a published article. Every query that shows comments or counts them to readers filters
 /// with it, so the pages, threads, counts and the live count follow the same rule as
-/// [`Store::visible_comment`] (the store tests check that the two agree).
+/// [`Comments::visible`] (the store tests check that the two agree).
 fn shown_to_all(alias: &str) -> String {
     format!(
         "{alias}.status = 'approved' AND EXISTS (SELECT 1 FROM articles pa \
@@ -332,13 +332,13 @@ pub const MODERATION_RULES_ACTOR: &str = "moderation rules";
 impl Comments<'_> {
     // ----- settings -----
 
-    pub async fn comment_settings(self) -> Result<ModerationSettings> {
+    pub async fn settings(self) -> Result<ModerationSettings> {
         Ok(on_reader!(self.store, pool => settings_from!(pool)))
     }
 
     /// Saves the site's moderation settings, as `usecases::comments::save_rules` checked them;
     /// recorded in the audit log.
-    pub async fn save_comment_settings(
+    pub async fn save_settings(
         self,
         settings: &ModerationSettings,
         actor: &Actor,
@@ -467,7 +467,7 @@ impl Comments<'_> {
     /// Closes comments on published articles older than the site's auto-close age (except
     /// those an editor reopened by hand); returns the articles closed.
     pub async fn close_stale_discussions(self, now: Timestamp) -> Result<Vec<i64>> {
-        let settings = self.comment_settings().await?;
+        let settings = self.settings().await?;
         let Some(days) = settings.auto_close_days else {
             return Ok(Vec::new());
         };
@@ -503,7 +503,7 @@ impl Comments<'_> {
     /// Posts a comment after every rule has had its say: the article must be published with
     /// comments open, the parent shown, the author verified and in good standing, the body not a
     /// repeat; then the moderation rules decide whether it is shown, queued or rejected.
-    pub async fn post_comment(self, input: &NewComment, now: Timestamp) -> Result<Comment> {
+    pub async fn post(self, input: &NewComment, now: Timestamp) -> Result<Comment> {
         let body = check_body(&input.body)?.to_owned();
         let body_html = render_comment_html(&body);
         on_writer!(self.store, pool => {
@@ -616,7 +616,7 @@ impl Comments<'_> {
 
     /// The author changes their comment within the edit window. The rules look at it again: an
     /// edit can put a shown comment back in the queue, or reject it.
-    pub async fn edit_comment(
+    pub async fn edit(
         self,
         id: i64,
         reader_id: i64,
@@ -703,7 +703,7 @@ impl Comments<'_> {
     }
 
     /// The author takes their comment back: it becomes a tombstone (its replies keep their place).
-    pub async fn delete_own_comment(self, id: i64, reader_id: i64, now: Timestamp) -> Result<()> {
+    pub async fn delete_own(self, id: i64, reader_id: i64, now: Timestamp) -> Result<()> {
         on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let before = comment_in_tx!(tx, id);
@@ -732,7 +732,7 @@ impl Comments<'_> {
     }
 
     /// A reader reports a shown comment. Reporting the same comment twice counts once.
-    pub async fn report_comment(
+    pub async fn report(
         self,
         comment_id: i64,
         reader_id: i64,
@@ -777,7 +777,7 @@ impl Comments<'_> {
 
     /// Approves or rejects a comment (with a reason for a rejection); open reports on it are
     /// resolved by the decision. Recorded in the audit log.
-    pub async fn moderate_comment(
+    pub async fn moderate(
         self,
         id: i64,
         decision: ModeratorDecision,
@@ -825,7 +825,7 @@ impl Comments<'_> {
     }
 
     /// Makes an approved comment an editor's pick (shown in the Featured tab), or not.
-    pub async fn set_comment_featured(
+    pub async fn set_featured(
         self,
         id: i64,
         featured: bool,
@@ -964,8 +964,8 @@ impl Comments<'_> {
     // ----- reading -----
 
     /// One comment whatever its status or article: for the newsroom. Anything a reader sees
-    /// goes through [`Store::visible_comment`].
-    pub async fn comment(self, id: i64) -> Result<Comment> {
+    /// goes through [`Comments::visible`].
+    pub async fn by_id(self, id: i64) -> Result<Comment> {
         let row: CommentRow = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!("{COMMENT_SELECT} WHERE c.id = $1")))
                 .bind(id)
@@ -977,7 +977,7 @@ impl Comments<'_> {
 
     /// One comment, if `viewer` may see it ([`may_see`]); a hidden comment is
     /// [`DbError::NotFound`], exactly like one that does not exist, so no answer tells them apart.
-    pub async fn visible_comment(self, id: i64, viewer: Viewer) -> Result<Comment> {
+    pub async fn visible(self, id: i64, viewer: Viewer) -> Result<Comment> {
         let (row, article_published): (Option<CommentRow>, bool) = on_reader!(self.store, pool => {
             let row: Option<CommentRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(format!("{COMMENT_SELECT} WHERE c.id = $1")))
@@ -1009,7 +1009,7 @@ impl Comments<'_> {
     }
 
     /// Approved comments per article, for the counts on article pages and cards.
-    pub async fn approved_comment_counts(self, article_ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    pub async fn approved_counts(self, article_ids: &[i64]) -> Result<HashMap<i64, i64>> {
         if article_ids.is_empty() {
             return Ok(HashMap::new());
         }
@@ -1026,7 +1026,7 @@ impl Comments<'_> {
     }
 
     /// Approved comments on an article newer than `after_id`: the "N new comments" of a live page.
-    pub async fn approved_comments_after(self, article_id: i64, after_id: i64) -> Result<i64> {
+    pub async fn approved_after(self, article_id: i64, after_id: i64) -> Result<i64> {
         Ok(on_reader!(self.store, pool => {
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND {} AND c.id > $2",
@@ -1120,11 +1120,11 @@ impl Comments<'_> {
     }
 
     /// A comment and every shown reply under it, depth-first: the page a deep thread continues on.
-    pub async fn comment_thread(self, id: i64) -> Result<Vec<Comment>> {
+    pub async fn thread(self, id: i64) -> Result<Vec<Comment>> {
         // A tombstone may head a thread page; any other head must be one everybody may see.
-        let head = match self.visible_comment(id, Viewer::Public).await {
+        let head = match self.visible(id, Viewer::Public).await {
             Err(DbError::NotFound) => self
-                .visible_comment(id, Viewer::Staff)
+                .visible(id, Viewer::Staff)
                 .await
                 .ok()
                 .filter(|head| head.status == CommentStatus::Deleted)
@@ -1144,11 +1144,7 @@ impl Comments<'_> {
 
     /// A reader's own comments on an article that others do not see yet (waiting or rejected),
     /// for the reader's uncached view of the discussion.
-    pub async fn reader_unshown_comments(
-        self,
-        article_id: i64,
-        reader_id: i64,
-    ) -> Result<Vec<Comment>> {
+    pub async fn unshown_of_reader(self, article_id: i64, reader_id: i64) -> Result<Vec<Comment>> {
         let rows: Vec<CommentRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{COMMENT_SELECT} WHERE c.article_id = $1 AND c.reader_id = $2 \

@@ -17,7 +17,7 @@ pub struct DeskFilter {
     pub author_id: Option<i64>,
     /// Case-insensitive part of the headline.
     pub headline_contains: Option<String>,
-    /// Only this staff member's own work (see [`Store::staff_owns_article`]).
+    /// Only this staff member's own work (see [`Articles::owned_by`]).
     pub owned_by: Option<Owner>,
 }
 
@@ -102,7 +102,7 @@ macro_rules! bind_desk_filter {
 
 impl Articles<'_> {
     /// Articles in any status for the newsroom's list, most recently changed first.
-    pub async fn desk_articles(
+    pub async fn desk(
         self,
         filter: &DeskFilter,
         limit: i64,
@@ -159,8 +159,8 @@ impl Articles<'_> {
             .collect())
     }
 
-    /// How many articles [`Store::desk_articles`] would list without a limit.
-    pub async fn count_desk_articles(self, filter: &DeskFilter) -> Result<i64> {
+    /// How many articles [`Articles::desk`] would list without a limit.
+    pub async fn count_desk(self, filter: &DeskFilter) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM articles a WHERE {DESK_CONDITION}");
         let count: i64 = on_reader!(self.store, pool => {
             bind_desk_filter!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), filter)
@@ -172,7 +172,7 @@ impl Articles<'_> {
 
     /// Whether an article is `owner`'s own work: they started it (saved its first revision) or
     /// their author profile is on its byline. The newsroom and its list use this one rule.
-    pub async fn staff_owns_article(self, article_id: i64, owner: Owner) -> Result<bool> {
+    pub async fn owned_by(self, article_id: i64, owner: Owner) -> Result<bool> {
         let owns: i64 = on_reader!(self.store, pool => {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM articles a WHERE a.id = $1 AND (\

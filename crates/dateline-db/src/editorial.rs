@@ -183,7 +183,7 @@ macro_rules! queue_publication {
 
 impl Articles<'_> {
     /// An article's revisions, newest first.
-    pub async fn article_revisions(self, article_id: i64) -> Result<Vec<RevisionSummary>> {
+    pub async fn revisions(self, article_id: i64) -> Result<Vec<RevisionSummary>> {
         let sql = format!(
             "SELECT {REVISION_COLUMNS} FROM article_revisions WHERE article_id = $1 \
              ORDER BY number DESC"
@@ -197,7 +197,7 @@ impl Articles<'_> {
     }
 
     /// One revision of an article by its number (1 is the first save).
-    pub async fn article_revision(self, article_id: i64, number: i64) -> Result<Option<Revision>> {
+    pub async fn revision(self, article_id: i64, number: i64) -> Result<Option<Revision>> {
         let sql = format!(
             "SELECT {REVISION_COLUMNS} FROM article_revisions WHERE article_id = $1 AND number = $2"
         );
@@ -231,11 +231,11 @@ impl Articles<'_> {
         new: i64,
     ) -> Result<RevisionDiff> {
         let old = self
-            .article_revision(article_id, old)
+            .revision(article_id, old)
             .await?
             .ok_or(DbError::NotFound)?;
         let new = self
-            .article_revision(article_id, new)
+            .revision(article_id, new)
             .await?
             .ok_or(DbError::NotFound)?;
         Ok(compare(&old.snapshot, &new.snapshot))
@@ -252,11 +252,11 @@ impl Articles<'_> {
         now: Timestamp,
     ) -> Result<Article> {
         let revision = self
-            .article_revision(article_id, number)
+            .revision(article_id, number)
             .await?
             .ok_or(DbError::NotFound)?;
         let status = self
-            .article(article_id)
+            .by_id(article_id)
             .await?
             .ok_or(DbError::NotFound)?
             .status;
@@ -276,8 +276,8 @@ impl Articles<'_> {
     /// The one way the newsroom changes an article's status: the workflow rules decide
     /// (`dateline_core::workflow`), publishing sets the first publication time once, public
     /// pages drop what changed, and the audit log records who did it. Scheduling needs a time:
-    /// use [`Store::schedule_article`].
-    pub async fn transition_article(
+    /// use [`Articles::schedule`].
+    pub async fn transition(
         self,
         id: i64,
         to: ArticleStatus,
@@ -349,13 +349,13 @@ impl Articles<'_> {
             record_audit!(tx, now, entry);
             tx.commit().await?;
         });
-        self.article(id).await?.ok_or(DbError::NotFound)
+        self.by_id(id).await?.ok_or(DbError::NotFound)
     }
 
     /// Schedules an article to go out at `publish_at` (its embargo): the status becomes
     /// scheduled and a publication job waits for that time. Rescheduling moves the time.
     /// Resolve a time typed in the newsroom's zone with `workflow::resolve_local_time` first.
-    pub async fn schedule_article(
+    pub async fn schedule(
         self,
         id: i64,
         publish_at: Timestamp,
@@ -416,7 +416,7 @@ impl Articles<'_> {
             record_audit!(tx, now, entry);
             tx.commit().await?;
         });
-        self.article(id).await?.ok_or(DbError::NotFound)
+        self.by_id(id).await?.ok_or(DbError::NotFound)
     }
 
     /// Publishes every scheduled article whose time has come by `now`, oldest embargo first, and
@@ -437,7 +437,7 @@ impl Articles<'_> {
         let mut published = Vec::with_capacity(due.len());
         for id in due {
             match self
-                .transition_article(id, ArticleStatus::Published, &scheduler, now)
+                .transition(id, ArticleStatus::Published, &scheduler, now)
                 .await
             {
                 Ok(article) => published.push(article),
@@ -477,7 +477,7 @@ impl Articles<'_> {
     /// Adds a correction, clarification or update to a published article at `at`. The article's
     /// "updated" time moves to `at` (readers and `dateModified` see the change), its pages and
     /// the corrections log drop from caches, and the audit log records who wrote it.
-    pub async fn add_article_note(
+    pub async fn add_note(
         self,
         article_id: i64,
         kind: NoteKind,
@@ -549,7 +549,7 @@ impl Articles<'_> {
     }
 
     /// An article's notes, newest first.
-    pub async fn article_notes(self, article_id: i64) -> Result<Vec<ArticleNote>> {
+    pub async fn notes(self, article_id: i64) -> Result<Vec<ArticleNote>> {
         let rows: Vec<NoteRow> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, article_id, kind, body, published_at FROM article_notes \
@@ -589,7 +589,7 @@ impl Articles<'_> {
             .collect())
     }
 
-    /// How many entries [`Store::corrections`] pages through.
+    /// How many entries [`Articles::corrections`] pages through.
     pub async fn count_corrections(self) -> Result<i64> {
         let count: i64 = on_reader!(self.store, pool => {
             sqlx::query_scalar(

@@ -2,7 +2,7 @@
 //! a feed reader can show the whole story (RSS `content:encoded`, Atom `content`, JSON Feed
 //! `content_html`) without a second request per article. A feed's whole read model (the list,
 //! its articles, the key events of its live coverage or the narrations of its podcast) is one
-//! store call, [`Store::feed`].
+//! store call, [`Public::feed`].
 
 use std::collections::HashMap;
 

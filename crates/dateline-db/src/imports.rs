@@ -398,7 +398,7 @@ impl Imports<'_> {
         now: Timestamp,
     ) -> Result<Imported> {
         let Some(id) = self.entity(source_id).await? else {
-            // Scheduling is a workflow step of its own (`Store::schedule_article`), after this.
+            // Scheduling is a workflow step of its own (`Articles::schedule`), after this.
             let mut input = input.clone();
             if input.status == ArticleStatus::Scheduled {
                 input.status = ArticleStatus::Draft;
@@ -478,7 +478,7 @@ impl Imports<'_> {
                 .await?;
             return Ok(Imported::Created(page.id));
         };
-        let Some(current) = self.store.static_pages().page(id).await? else {
+        let Some(current) = self.store.static_pages().by_id(id).await? else {
             // The newsroom deleted it since: that decision stands.
             return Err(DbError::NotFound);
         };
@@ -503,7 +503,7 @@ impl Imports<'_> {
         };
         self.store
             .static_pages()
-            .save_page(id, current.version, &input, actor, "page.import", now)
+            .save(id, current.version, &input, actor, "page.import", now)
             .await?;
         Ok(Imported::Updated(id))
     }
@@ -537,7 +537,7 @@ impl Imports<'_> {
         let id = current.image.id;
         let before = &current.image;
         let file_changed = before.original_key != input.original_key;
-        // `updated_at` is set by the newsroom's edits only (`Store::update_library_image`); an
+        // `updated_at` is set by the newsroom's edits only (`Library::update`); an
         // import's update leaves it alone, so the next run can tell the two apart.
         let words_are_the_newsrooms = current.updated_at.is_some();
         let words_changed = !words_are_the_newsrooms

@@ -112,7 +112,7 @@ impl Jobs<'_> {
     }
 
     /// Claims the most urgent due job for `worker`, holding it for `lease`.
-    pub async fn claim_job(
+    pub async fn claim(
         self,
         worker: &str,
         kinds: &[&str],
@@ -160,7 +160,7 @@ impl Jobs<'_> {
         Ok(row.map(Job::from))
     }
 
-    pub async fn complete_job(self, id: i64, now: Timestamp) -> Result<()> {
+    pub async fn complete(self, id: i64, now: Timestamp) -> Result<()> {
         on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, \
@@ -176,7 +176,7 @@ impl Jobs<'_> {
 
     /// Records a failed attempt: retried with exponential backoff (30 s, 1 min, 2 min, … capped at
     /// one hour) until `max_attempts`, then marked failed.
-    pub async fn fail_job(self, id: i64, error: &str, now: Timestamp) -> Result<JobOutcome> {
+    pub async fn fail(self, id: i64, error: &str, now: Timestamp) -> Result<JobOutcome> {
         let (attempts, max_attempts): (i64, i64) = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT attempts, max_attempts FROM jobs WHERE id = $1")
                 .bind(id)
@@ -239,7 +239,7 @@ impl Jobs<'_> {
     /// Gives back the jobs `worker` holds, to be claimed again at once: its process ended (a crash,
     /// a kill, a shutdown that could not wait) and whoever saw it end need not wait for the leases
     /// to run out. Returns how many.
-    pub async fn release_jobs(self, worker: &str, now: Timestamp) -> Result<u64> {
+    pub async fn release(self, worker: &str, now: Timestamp) -> Result<u64> {
         let released = on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, \
@@ -255,7 +255,7 @@ impl Jobs<'_> {
     }
 
     /// Deletes jobs that finished (done or failed) before `before`; returns how many.
-    pub async fn prune_finished_jobs(self, before: Timestamp) -> Result<u64> {
+    pub async fn prune_finished(self, before: Timestamp) -> Result<u64> {
         let done = on_writer!(self.store, pool => {
             sqlx::query("DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at < $1")
                 .bind(to_micros(before))
@@ -267,7 +267,7 @@ impl Jobs<'_> {
     }
 
     /// Counts of jobs by state, for the operator's health view and tests.
-    pub async fn job_counts(self) -> Result<Vec<(String, i64)>> {
+    pub async fn counts(self) -> Result<Vec<(String, i64)>> {
         let rows: Vec<(String, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
                 .fetch_all(pool)

@@ -149,7 +149,7 @@ fn label(source_type: Option<DigitalSourceType>) -> &'static str {
 impl Library<'_> {
     /// Adds an uploaded picture to the library, saying where its source type came from and who
     /// uploaded it, and audits the upload.
-    pub async fn add_library_image(
+    pub async fn add(
         self,
         input: &ImageInput,
         origin: &SourceTypeOrigin,
@@ -160,7 +160,7 @@ impl Library<'_> {
             .await
     }
 
-    /// [`Store::add_library_image`]; with `source` (an import item's id) the picture is
+    /// [`Library::add`]; with `source` (an import item's id) the picture is
     /// remembered as what that item became, in the same transaction.
     pub(crate) async fn insert_library_image(
         self,
@@ -264,7 +264,7 @@ impl Library<'_> {
 
     /// Changes an image's descriptions. A source type that differs from the stored one becomes
     /// the actor's ("set by …"); an unchanged one keeps saying where it came from.
-    pub async fn update_library_image(
+    pub async fn update(
         self,
         id: i64,
         edit: &ImageEdit,

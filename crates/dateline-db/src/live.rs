@@ -333,7 +333,7 @@ impl Live<'_> {
         });
         self.store
             .articles()
-            .article(article_id)
+            .by_id(article_id)
             .await?
             .ok_or(DbError::NotFound)
     }
@@ -376,7 +376,7 @@ impl Live<'_> {
         });
         self.store
             .articles()
-            .article(article_id)
+            .by_id(article_id)
             .await?
             .ok_or(DbError::NotFound)
     }
@@ -972,7 +972,7 @@ impl Live<'_> {
         let stories = self.store.public().stories_by_ids(&article_ids).await?;
         let mut languages = HashMap::new();
         for id in &article_ids {
-            if let Some(article) = self.store.articles().article(*id).await? {
+            if let Some(article) = self.store.articles().by_id(*id).await? {
                 languages.insert(*id, article.language);
             }
         }

@@ -236,7 +236,7 @@ pub use dateline_core::narration::NARRATION_VOICES;
 
 impl Narration<'_> {
     /// The article as the narration job reads it, with the voice that applies.
-    pub async fn narration_article(self, article_id: i64) -> Result<Option<NarrationArticle>> {
+    pub async fn article(self, article_id: i64) -> Result<Option<NarrationArticle>> {
         let row: Option<NarrationArticle> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT a.id, a.headline, a.standfirst, a.body, a.language, \
@@ -299,12 +299,7 @@ impl Narration<'_> {
 
     /// Queues article `article_id`'s narration (the newsroom's "regenerate"); false when it is
     /// not published, opted out, or already waiting.
-    pub async fn queue_narration(
-        self,
-        article_id: i64,
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<bool> {
+    pub async fn queue(self, article_id: i64, actor: &Actor, now: Timestamp) -> Result<bool> {
         let queued = on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let queued = queue_narration!(tx, now, article_id, ANY_AGE);
@@ -325,7 +320,7 @@ impl Narration<'_> {
     ///
     /// Archive articles (`not_archive`) are left to their first listener and `dateline narrate
     /// --archive`.
-    pub async fn queue_all_narration(self, only_fallback: bool, now: Timestamp) -> Result<usize> {
+    pub async fn queue_all(self, only_fallback: bool, now: Timestamp) -> Result<usize> {
         let sql = format!(
             "SELECT a.id FROM articles a LEFT JOIN article_audio au ON au.article_id = a.id \
              WHERE a.status = 'published' AND COALESCE(au.opted_out, FALSE) = FALSE \
@@ -360,12 +355,12 @@ impl Narration<'_> {
         Ok(queued)
     }
 
-    /// The newsroom's "regenerate all": [`Store::queue_all_narration`] of every published
+    /// The newsroom's "regenerate all": [`Narration::queue_all`] of every published
     /// article, then the audit entry with how many were queued. Each article is queued in a
     /// transaction of its own, so the one SQLite writer is never held for the whole archive;
     /// queueing is idempotent, so an entry missing after a crash halfway loses no work.
-    pub async fn regenerate_all_narration(self, actor: &Actor, now: Timestamp) -> Result<usize> {
-        let queued = self.queue_all_narration(false, now).await?;
+    pub async fn regenerate_all(self, actor: &Actor, now: Timestamp) -> Result<usize> {
+        let queued = self.queue_all(false, now).await?;
         on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let entry = AuditEntry {
@@ -384,7 +379,7 @@ impl Narration<'_> {
     /// Queues every archive article that has no narration yet (`dateline narrate --archive`),
     /// newest first, telling `progress` (queued so far, of how many) after each batch; returns
     /// the ids queued, to follow.
-    pub async fn queue_archive_narration(
+    pub async fn queue_archive(
         self,
         mut progress: impl FnMut(usize, usize),
         now: Timestamp,
@@ -444,7 +439,7 @@ impl Narration<'_> {
             };
             if queued {
                 // A reader is waiting for it: ahead of the stories nobody has asked for yet
-                // (still behind the site's own jobs), as `hurry_narration` does for the lead.
+                // (still behind the site's own jobs), as `narration().hurry` does for the lead.
                 sqlx::query("UPDATE jobs SET priority = $1 WHERE dedup_key = $2 AND state = 'queued'")
                     .bind(NARRATE_PRIORITY + 1)
                     .bind(JobKind::NarrateArticle.dedup_key(Some(article_id)))
@@ -460,7 +455,7 @@ impl Narration<'_> {
     }
 
     /// Sets how old an unchanged article must be to count as archive (`narration_archive_days`).
-    pub async fn set_narration_archive_days(self, days: u32) -> Result<()> {
+    pub async fn set_archive_days(self, days: u32) -> Result<()> {
         on_writer!(self.store, pool => {
             sqlx::query("UPDATE narration_settings SET archive_days = $1 WHERE only_row = 1")
                 .bind(i64::from(days))
@@ -472,7 +467,7 @@ impl Narration<'_> {
 
     /// Moves article `article_id`'s waiting narration ahead of the others (the demo's lead story
     /// on a first start, so the page everyone opens first has its audio soonest).
-    pub async fn hurry_narration(self, article_id: i64) -> Result<bool> {
+    pub async fn hurry(self, article_id: i64) -> Result<bool> {
         let moved = on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE jobs SET priority = $1 WHERE dedup_key = $2 AND state = 'queued'",
@@ -487,12 +482,12 @@ impl Narration<'_> {
     }
 
     /// Marks a narration as started; the claim of its job already made it exclusive.
-    pub async fn start_narration(self, article_id: i64, now: Timestamp) -> Result<()> {
+    pub async fn start(self, article_id: i64, now: Timestamp) -> Result<()> {
         self.set_audio_status(article_id, AudioStatus::Generating, None, now)
             .await
     }
 
-    pub async fn fail_narration(self, article_id: i64, reason: &str, now: Timestamp) -> Result<()> {
+    pub async fn fail(self, article_id: i64, reason: &str, now: Timestamp) -> Result<()> {
         let reason: String = reason.chars().take(500).collect();
         self.set_audio_status(article_id, AudioStatus::Failed, Some(&reason), now)
             .await
@@ -523,7 +518,7 @@ impl Narration<'_> {
     }
 
     /// Makes a finished narration the one readers hear, and drops the cached pages that show it.
-    pub async fn finish_narration(
+    pub async fn finish(
         self,
         article_id: i64,
         files: &AudioFiles,
@@ -575,7 +570,7 @@ impl Narration<'_> {
     }
 
     /// Turns narration off (the player disappears) or back on (a narration is queued).
-    pub async fn set_narration_opt_out(
+    pub async fn set_opt_out(
         self,
         article_id: i64,
         opted_out: bool,
@@ -615,7 +610,7 @@ impl Narration<'_> {
     }
 
     /// How many published articles stand where: the backfill's progress.
-    pub async fn narration_progress(self) -> Result<Vec<(String, i64)>> {
+    pub async fn progress(self) -> Result<Vec<(String, i64)>> {
         let rows: Vec<(String, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT COALESCE(au.status, 'none'), COUNT(*) FROM articles a \

@@ -37,7 +37,7 @@ impl Articles<'_> {
 
 impl Tips<'_> {
     /// How many tips have `status` (the dashboard's "unread tips" are the new ones).
-    pub async fn count_tips(self, status: TipStatus) -> Result<i64> {
+    pub async fn count(self, status: TipStatus) -> Result<i64> {
         let count: i64 = on_reader!(self.store, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM tips WHERE status = $1")
                 .bind(status.as_str())

@@ -79,7 +79,7 @@ impl Jobs<'_> {
 
 impl Narration<'_> {
     /// Adds one narration's audio length and synthesis time to the totals.
-    pub async fn add_narration_time(self, audio_ms: i64, synthesis_ms: i64) -> Result<()> {
+    pub async fn add_time(self, audio_ms: i64, synthesis_ms: i64) -> Result<()> {
         on_writer!(self.store, pool => {
             sqlx::query(
                 "UPDATE narration_totals SET narrations = narrations + 1, \
@@ -94,7 +94,7 @@ impl Narration<'_> {
         Ok(())
     }
 
-    pub async fn narration_totals(self) -> Result<NarrationTotals> {
+    pub async fn totals(self) -> Result<NarrationTotals> {
         let row: Option<NarrationTotals> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT narrations, audio_ms, synthesis_ms, last_audio_ms, last_synthesis_ms \

@@ -124,7 +124,7 @@ macro_rules! write_page_revision {
 
 impl StaticPages<'_> {
     /// Every page, in any status, in footer order: for the newsroom's list and for exports.
-    pub async fn pages(self) -> Result<Vec<StaticPage>> {
+    pub async fn all(self) -> Result<Vec<StaticPage>> {
         let sql = format!("SELECT {PAGE_COLUMNS} FROM pages {FOOTER_ORDER}");
         let rows: Vec<PageRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
@@ -133,7 +133,7 @@ impl StaticPages<'_> {
     }
 
     /// One page, in any status.
-    pub async fn page(self, id: i64) -> Result<Option<StaticPage>> {
+    pub async fn by_id(self, id: i64) -> Result<Option<StaticPage>> {
         let sql = format!("SELECT {PAGE_COLUMNS} FROM pages WHERE id = $1");
         let row: Option<PageRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
@@ -142,7 +142,7 @@ impl StaticPages<'_> {
     }
 
     /// The page with this address, in any status.
-    pub async fn page_by_slug(self, slug: &str) -> Result<Option<StaticPage>> {
+    pub async fn by_slug(self, slug: &str) -> Result<Option<StaticPage>> {
         let sql = format!("SELECT {PAGE_COLUMNS} FROM pages WHERE slug = $1");
         let row: Option<PageRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(pool).await?
@@ -151,15 +151,15 @@ impl StaticPages<'_> {
     }
 
     /// The published page readers reach at `/{slug}`; a draft is not there for them.
-    pub async fn published_page_at(self, slug: &str) -> Result<Option<StaticPage>> {
+    pub async fn published_at(self, slug: &str) -> Result<Option<StaticPage>> {
         Ok(self
-            .page_by_slug(slug)
+            .by_slug(slug)
             .await?
             .filter(|page| page.status == PageStatus::Published))
     }
 
     /// The published pages' links, in footer order.
-    pub async fn published_page_links(self) -> Result<Vec<PageLink>> {
+    pub async fn published_links(self) -> Result<Vec<PageLink>> {
         let sql =
             format!("SELECT id, slug, title FROM pages WHERE status = 'published' {FOOTER_ORDER}");
         let rows: Vec<(i64, String, String)> = on_reader!(self.store, pool => {
@@ -172,7 +172,7 @@ impl StaticPages<'_> {
     }
 
     /// A page's saved versions, newest first.
-    pub async fn page_revisions(self, id: i64) -> Result<Vec<PageRevision>> {
+    pub async fn revisions(self, id: i64) -> Result<Vec<PageRevision>> {
         type Row = (i64, i64, String, String, String, String, String);
         let rows: Vec<Row> = on_reader!(self.store, pool => {
             sqlx::query_as(
@@ -200,7 +200,7 @@ impl StaticPages<'_> {
     }
 
     /// Writes a new page, its first revision by `actor`, and the audit entry.
-    pub async fn create_page(
+    pub async fn create(
         self,
         input: &PageInput,
         actor: &Actor,
@@ -252,14 +252,14 @@ impl StaticPages<'_> {
             tx.commit().await?;
             id
         });
-        self.page(id).await?.ok_or(DbError::NotFound)
+        self.by_id(id).await?.ok_or(DbError::NotFound)
     }
 
     /// Saves a new version of page `id` as `input` says, status included, as a new revision by
     /// `actor`. `expected_version` is the version the writer started from: if someone saved in
     /// between, nothing is written and `Conflict` carries the current version. A published
     /// page that moves leaves its old address behind as a redirect.
-    pub async fn save_page(
+    pub async fn save(
         self,
         id: i64,
         expected_version: i64,
@@ -349,11 +349,11 @@ impl StaticPages<'_> {
             record_change!(tx, now, "page", Some(id), change_tags(id, before, Some(input.status)));
             tx.commit().await?;
         });
-        self.page(id).await?.ok_or(DbError::NotFound)
+        self.by_id(id).await?.ok_or(DbError::NotFound)
     }
 
     /// Deletes page `id` and its revisions; old addresses that led to it lead nowhere now.
-    pub async fn delete_page(self, id: i64, actor: &Actor, now: Timestamp) -> Result<()> {
+    pub async fn delete(self, id: i64, actor: &Actor, now: Timestamp) -> Result<()> {
         on_writer!(self.store, pool => {
             let mut tx = pool.begin().await?;
             let found: Option<(String, String, String)> =

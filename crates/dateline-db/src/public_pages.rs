@@ -109,7 +109,7 @@ impl Public<'_> {
     pub async fn site_frame(self) -> Result<SiteFrame> {
         let settings = self.store.site().settings().await?;
         let sections = self.store.site().sections().await?;
-        let pages = self.store.static_pages().published_page_links().await?;
+        let pages = self.store.static_pages().published_links().await?;
         let logo = match settings.logo_image_id {
             Some(id) => self.store.library().image(id).await?,
             None => None,
@@ -235,7 +235,7 @@ impl Public<'_> {
     /// The comment counts and running live coverage among `ids`.
     async fn card_facts(self, ids: &[i64]) -> Result<CardFacts> {
         Ok(CardFacts {
-            comment_counts: self.store.comments().approved_comment_counts(ids).await?,
+            comment_counts: self.store.comments().approved_counts(ids).await?,
             running: self.store.live().running(ids).await?.into_iter().collect(),
         })
     }

@@ -9,7 +9,7 @@ fn only_on_postgres() -> DbError {
 
 impl Search<'_> {
     /// `None` until the shared index was first built.
-    pub async fn shared_search_cursor(self) -> Result<Option<i64>> {
+    pub async fn shared_cursor(self) -> Result<Option<i64>> {
         if self.store.postgres_pool().is_none() {
             return Err(only_on_postgres());
         }
@@ -22,7 +22,7 @@ impl Search<'_> {
     }
 
     /// Moves the cursor to `change_id`, never backwards unless `reset` (a rebuild starts over).
-    pub async fn advance_shared_search_cursor(self, change_id: i64, reset: bool) -> Result<()> {
+    pub async fn advance_shared_cursor(self, change_id: i64, reset: bool) -> Result<()> {
         if self.store.postgres_pool().is_none() {
             return Err(only_on_postgres());
         }

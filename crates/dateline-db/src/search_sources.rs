@@ -54,11 +54,7 @@ const SOURCE_SELECT: &str = "SELECT a.id, a.headline, a.standfirst, a.body, a.fi
 impl Search<'_> {
     /// Published articles with an id above `after_id`, lowest id first, at most `limit`: one
     /// batch of a full reindex (pass the last id of a batch to get the next).
-    pub async fn search_sources_after(
-        self,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<SearchSource>> {
+    pub async fn sources_after(self, after_id: i64, limit: i64) -> Result<Vec<SearchSource>> {
         let sql = format!("{SOURCE_SELECT} AND a.id > $1 ORDER BY a.id LIMIT $2");
         let rows: Vec<SourceRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -72,7 +68,7 @@ impl Search<'_> {
 
     /// The published ones among `ids`; an id missing from the answer is not (or no longer)
     /// published and belongs out of the index.
-    pub async fn search_sources_for(self, ids: &[i64]) -> Result<Vec<SearchSource>> {
+    pub async fn sources_for(self, ids: &[i64]) -> Result<Vec<SearchSource>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -354,7 +354,7 @@ mod tests {
             };
             store
                 .articles()
-                .create_article(&input, jiff::Timestamp::now())
+                .create(&input, jiff::Timestamp::now())
                 .await
                 .unwrap()
                 .id
@@ -449,7 +449,7 @@ mod tests {
 
         store
             .articles()
-            .set_article_status(
+            .set_status(
                 early_january,
                 dateline_core::ArticleStatus::Unpublished,
                 jiff::Timestamp::now(),

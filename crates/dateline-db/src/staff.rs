@@ -1,5 +1,5 @@
 //! Staff accounts. Passwords arrive here already hashed (argon2id, by the caller); the hash is
-//! only ever read back through [`Store::staff_password_hash`], never as part of a [`StaffMember`].
+//! only ever read back through [`People::staff_password_hash`], never as part of a [`StaffMember`].
 
 use dateline_core::{Role, StaffMember};
 use jiff::Timestamp;
@@ -66,7 +66,7 @@ pub(crate) fn check_staff_input(input: &NewStaff) -> Result<()> {
 impl People<'_> {
     /// Creates a staff account without an audit entry (test fixtures); a taken email is
     /// [`DbError::Duplicate`]. Newsroom pages, the command line and the demo use
-    /// [`Store::create_staff_as`], which records who created the account.
+    /// [`People::create_staff_as`], which records who created the account.
     pub async fn create_staff(self, input: &NewStaff, now: Timestamp) -> Result<StaffMember> {
         check_staff_input(input)?;
         let sql = format!(

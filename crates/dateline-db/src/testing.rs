@@ -165,7 +165,7 @@ pub async fn staff_member(
 pub async fn library_picture(store: &Store, uploader: &crate::Actor) -> crate::LibraryImage {
     store
         .library()
-        .add_library_image(
+        .add(
             &crate::ImageInput {
                 original_key: "originals/picture.jpg".into(),
                 original_mime: "image/jpeg".into(),
@@ -262,7 +262,7 @@ pub async fn published_article(store: &Store, body: &str) -> (i64, crate::Articl
     };
     let id = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .expect("article")
         .id;

@@ -304,7 +304,7 @@ const SOURCE_NAME: &str = "Source";
 impl Tips<'_> {
     /// This installation's secret for codename hashes and form tokens; made on first use by
     /// whichever node gets there first.
-    pub async fn tip_install_secret(self, fresh: &[u8]) -> Result<Vec<u8>> {
+    pub async fn install_secret(self, fresh: &[u8]) -> Result<Vec<u8>> {
         on_writer!(self.store, pool => {
             sqlx::query(
                 "INSERT INTO tip_install (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
@@ -322,7 +322,7 @@ impl Tips<'_> {
     /// Keeps (or with `None` forgets) the tips identities newsroom session `session_id` unlocked,
     /// sealed for that session (`dateline_tips::seal_for_session`), so every node can open them
     /// for its editor.
-    pub async fn seal_session_tips(self, session_id: i64, sealed: Option<&[u8]>) -> Result<()> {
+    pub async fn seal_for_session(self, session_id: i64, sealed: Option<&[u8]>) -> Result<()> {
         on_writer!(self.store, pool => {
             sqlx::query("UPDATE staff_sessions SET tips_unlocked = $1 WHERE id = $2")
                 .bind(sealed)
@@ -335,7 +335,7 @@ impl Tips<'_> {
 
     /// Keeps the tips identities newsroom session `session_id` unlocked, sealed for it, with the
     /// audit entry that says so, in one transaction.
-    pub async fn unlock_session_tips(
+    pub async fn unlock_for_session(
         self,
         session_id: i64,
         sealed: &[u8],
@@ -360,7 +360,7 @@ impl Tips<'_> {
     }
 
     /// The sealed identities of session `session_id`, if it unlocked any and is not revoked.
-    pub async fn sealed_session_tips(self, session_id: i64) -> Result<Option<Vec<u8>>> {
+    pub async fn sealed_for_session(self, session_id: i64) -> Result<Option<Vec<u8>>> {
         let sealed: Option<Option<Vec<u8>>> = on_reader!(self.store, pool => {
             sqlx::query_scalar(
                 "SELECT tips_unlocked FROM staff_sessions WHERE id = $1 AND revoked_at IS NULL",
@@ -374,7 +374,7 @@ impl Tips<'_> {
 
     /// Registers a key tips will be encrypted to. An editor has one key at a time: a new one
     /// retires the old (tips already encrypted to it still need the old identity file).
-    pub async fn add_tip_recipient(
+    pub async fn add_recipient(
         self,
         recipient: &NewTipRecipient,
         actor: &Actor,
@@ -420,7 +420,7 @@ impl Tips<'_> {
             tx.commit().await?;
             id
         });
-        self.tip_recipients()
+        self.recipients()
             .await?
             .into_iter()
             .find(|r| r.id == id)
@@ -428,7 +428,7 @@ impl Tips<'_> {
     }
 
     /// The keys new tips are encrypted to.
-    pub async fn tip_recipients(self) -> Result<Vec<TipRecipient>> {
+    pub async fn recipients(self) -> Result<Vec<TipRecipient>> {
         let sql = format!(
             "SELECT {RECIPIENT_COLUMNS} FROM tip_recipients WHERE retired_at IS NULL ORDER BY id"
         );
@@ -440,7 +440,7 @@ impl Tips<'_> {
 
     /// Every key a staff member ever had, newest first: their wrapped identities open tips
     /// encrypted before a new key was made.
-    pub async fn tip_recipients_of(self, staff_id: i64) -> Result<Vec<TipRecipient>> {
+    pub async fn recipients_of(self, staff_id: i64) -> Result<Vec<TipRecipient>> {
         let sql = format!(
             "SELECT {RECIPIENT_COLUMNS} FROM tip_recipients WHERE staff_id = $1 ORDER BY id DESC"
         );
@@ -451,7 +451,7 @@ impl Tips<'_> {
     }
 
     /// Stores a tip with its attachments in one durable transaction.
-    pub async fn create_tip(self, tip: &NewTip, now: Timestamp) -> Result<Tip> {
+    pub async fn create(self, tip: &NewTip, now: Timestamp) -> Result<Tip> {
         let id: i64 = durable_transaction!(self.store, tx => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tips (received_at, kind, article_id, codename_key, \
@@ -482,10 +482,10 @@ impl Tips<'_> {
             }
             id
         });
-        self.tip(id).await?.ok_or(DbError::NotFound)
+        self.by_id(id).await?.ok_or(DbError::NotFound)
     }
 
-    pub async fn tip(self, id: i64) -> Result<Option<Tip>> {
+    pub async fn by_id(self, id: i64) -> Result<Option<Tip>> {
         let sql = format!("SELECT {TIP_COLUMNS} FROM tips WHERE id = $1");
         let row: Option<TipRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
@@ -494,7 +494,7 @@ impl Tips<'_> {
     }
 
     /// The tip a codename opens, found by the codename's lookup key.
-    pub async fn tip_by_codename_key(self, codename_key: &str) -> Result<Option<Tip>> {
+    pub async fn by_codename_key(self, codename_key: &str) -> Result<Option<Tip>> {
         let sql = format!("SELECT {TIP_COLUMNS} FROM tips WHERE codename_key = $1");
         let row: Option<TipRow> = on_reader!(self.store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -520,7 +520,7 @@ impl Tips<'_> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    pub async fn tip_attachments(self, tip_id: i64) -> Result<Vec<TipAttachment>> {
+    pub async fn attachments(self, tip_id: i64) -> Result<Vec<TipAttachment>> {
         let rows: Vec<(i64, i64, i64, String, Vec<u8>, i64)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT id, tip_id, position, object_key, description, size \
@@ -546,7 +546,7 @@ impl Tips<'_> {
     }
 
     /// The conversation with the tipster, oldest first.
-    pub async fn tip_messages(self, tip_id: i64) -> Result<Vec<TipMessage>> {
+    pub async fn messages(self, tip_id: i64) -> Result<Vec<TipMessage>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -580,7 +580,7 @@ impl Tips<'_> {
             .collect())
     }
 
-    pub async fn tip_notes(self, tip_id: i64) -> Result<Vec<TipNote>> {
+    pub async fn notes(self, tip_id: i64) -> Result<Vec<TipNote>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,
@@ -611,7 +611,7 @@ impl Tips<'_> {
     }
 
     /// A tip's history, oldest first.
-    pub async fn tip_events(self, tip_id: i64) -> Result<Vec<TipEvent>> {
+    pub async fn events(self, tip_id: i64) -> Result<Vec<TipEvent>> {
         let rows: Vec<(i64, Option<i64>, String, String, String)> = on_reader!(self.store, pool => {
             sqlx::query_as(
                 "SELECT at, staff_id, actor_name, kind, detail FROM tip_events \
@@ -634,7 +634,7 @@ impl Tips<'_> {
     }
 
     /// Notes that a staff member viewed a tip or downloaded an attachment (history + audit).
-    pub async fn record_tip_access(
+    pub async fn record_access(
         self,
         tip_id: i64,
         action: TipAction<'_>,
@@ -652,7 +652,7 @@ impl Tips<'_> {
 
     /// Adds to the conversation: a newsroom reply (with its staff member) or a follow-up from
     /// the tipster (`actor` is `None`).
-    pub async fn add_tip_message(
+    pub async fn add_message(
         self,
         tip_id: i64,
         body: &[u8],
@@ -694,7 +694,7 @@ impl Tips<'_> {
     }
 
     /// An internal note, encrypted to the newsroom only.
-    pub async fn add_tip_note(
+    pub async fn add_note(
         self,
         tip_id: i64,
         body: &[u8],
@@ -723,7 +723,7 @@ impl Tips<'_> {
     }
 
     /// Moves a tip through triage. Resolving needs a resolution; other statuses clear it.
-    pub async fn set_tip_status(
+    pub async fn set_status(
         self,
         tip_id: i64,
         status: TipStatus,
@@ -765,11 +765,11 @@ impl Tips<'_> {
             record_tip_action!(tx, tip_id, now, actor, action);
             tx.commit().await?;
         });
-        self.tip(tip_id).await?.ok_or(DbError::NotFound)
+        self.by_id(tip_id).await?.ok_or(DbError::NotFound)
     }
 
     /// Assigns a tip to a staff member (with their name for the history), or to nobody.
-    pub async fn assign_tip(
+    pub async fn assign(
         self,
         tip_id: i64,
         assignee: Option<(i64, &str)>,
@@ -796,7 +796,7 @@ impl Tips<'_> {
     }
 
     /// Links a tip to the correction published from it.
-    pub async fn link_tip_correction(
+    pub async fn link_correction(
         self,
         tip_id: i64,
         note_id: i64,
@@ -824,7 +824,7 @@ impl Tips<'_> {
     /// Spends a proof of work (see `dateline_tips::spent_proof_key`) until `expires_at`: true
     /// the first time, false for a replay, on whichever node. A key whose earlier spending has
     /// expired is spent again.
-    pub async fn spend_tip_proof(
+    pub async fn spend_proof(
         self,
         proof_key: &[u8; 32],
         expires_at: Timestamp,
@@ -847,7 +847,7 @@ impl Tips<'_> {
     }
 
     /// Forgets spent proofs whose tokens have expired; returns how many.
-    pub async fn forget_spent_tip_proofs(self, now: Timestamp) -> Result<u64> {
+    pub async fn forget_spent_proofs(self, now: Timestamp) -> Result<u64> {
         let deleted = on_writer!(self.store, pool => {
             sqlx::query("DELETE FROM tip_spent_proofs WHERE expires_at <= $1")
                 .bind(to_micros(now))
@@ -860,7 +860,7 @@ impl Tips<'_> {
 
     /// Which of `object_keys` belong to a stored tip's attachment (the others are leftovers of
     /// uploads that never became a tip).
-    pub async fn known_tip_attachment_keys(
+    pub async fn known_attachment_keys(
         self,
         object_keys: &[String],
     ) -> Result<std::collections::HashSet<String>> {
@@ -879,7 +879,7 @@ impl Tips<'_> {
 
     /// Deletes resolved tips resolved before `resolved_before`, with their history, notes and
     /// messages; returns the attachment objects to delete from storage.
-    pub async fn purge_resolved_tips(
+    pub async fn purge_resolved(
         self,
         resolved_before: Timestamp,
         actor: &Actor,
@@ -896,7 +896,7 @@ impl Tips<'_> {
     }
 
     /// Deletes every tip resolved as spam, at once.
-    pub async fn delete_spam_tips(self, actor: &Actor, now: Timestamp) -> Result<PurgedTips> {
+    pub async fn delete_spam(self, actor: &Actor, now: Timestamp) -> Result<PurgedTips> {
         self.delete_tips_where(
             "status = 'resolved' AND resolution = 'spam'",
             None,

@@ -78,7 +78,7 @@ pub async fn add_generated_articles(
         let published = now - SignedDuration::from_secs(age);
         store
             .articles()
-            .create_article(
+            .create(
                 &ArticleInput {
                     section_id: section.id,
                     slug: slug::slugify(&headline),

@@ -107,7 +107,7 @@ pub(crate) async fn add_discussion(
         };
         let posted = store
             .comments()
-            .post_comment(
+            .post(
                 &NewComment {
                     article_id,
                     parent_id: comment.reply_to.map(|index| ids[index]),
@@ -121,14 +121,14 @@ pub(crate) async fn add_discussion(
         if posted.status != dateline_core::comments::CommentStatus::Approved {
             store
                 .comments()
-                .moderate_comment(posted.id, ModeratorDecision::Approve, "", editor, at)
+                .moderate(posted.id, ModeratorDecision::Approve, "", editor, at)
                 .await?;
         }
         ids.push(posted.id);
     }
     store
         .comments()
-        .set_comment_featured(
+        .set_featured(
             ids[0],
             true,
             editor,

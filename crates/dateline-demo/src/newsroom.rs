@@ -164,7 +164,7 @@ pub async fn load_newsroom(
     for (position, doc) in newsroom.page.iter().enumerate() {
         store
             .static_pages()
-            .create_page(
+            .create(
                 &PageInput {
                     slug: doc.slug.clone(),
                     title: doc.title.clone(),
@@ -277,7 +277,7 @@ pub async fn load_newsroom(
             .map(|hours| published + SignedDuration::from_hours(hours));
         let article = store
             .articles()
-            .create_article(
+            .create(
                 &ArticleInput {
                     section_id: section.id,
                     slug: doc.slug.clone(),
@@ -303,7 +303,7 @@ pub async fn load_newsroom(
             })?;
             store
                 .articles()
-                .add_article_note(
+                .add_note(
                     article.id,
                     kind,
                     &note.text,

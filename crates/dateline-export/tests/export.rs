@@ -50,7 +50,7 @@ async fn demo_site(kind: BackendKind) -> TestSite {
         .expect("attachment");
     site.store
         .tips()
-        .create_tip(
+        .create(
             &NewTip {
                 kind: dateline_core::tips::TipKind::Tip,
                 article_id: None,
@@ -625,7 +625,7 @@ async fn wxr_reads_back_with_the_same_counts() {
         let article = copy
             .store
             .articles()
-            .article(id)
+            .by_id(id)
             .await
             .expect("read")
             .expect("there");

@@ -1,7 +1,7 @@
 //! CDN purges (`cdn.purge` jobs): every configured Varnish is told to drop the pages carrying the
 //! tags of a batch of the `changes` log, by xkey (varnish-modules), the way each node's page
 //! cache drops them. The job queue gives each batch to one node; a CDN that does not answer fails
-//! the job, and the queue tries it again later (see `Store::fail_job`), so nothing is lost while
+//! the job, and the queue tries it again later (see `Jobs::fail`), so nothing is lost while
 //! Varnish restarts.
 
 use std::sync::Arc;
@@ -176,7 +176,7 @@ pub async fn follow_changes(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let latest = match store.changes().latest_change_id().await {
+        let latest = match store.changes().latest_id().await {
             Ok(latest) => latest,
             Err(error) => {
                 tracing::warn!(%error, "could not follow the changes log for the CDN");

@@ -120,7 +120,7 @@ impl Worker {
         let Some(job) = self
             .store
             .jobs()
-            .claim_job(&self.name, &kinds, self.lease, Timestamp::now())
+            .claim(&self.name, &kinds, self.lease, Timestamp::now())
             .await?
         else {
             return Ok(false);
@@ -129,7 +129,7 @@ impl Worker {
             // Claimed only kinds we registered; defensive all the same.
             self.store
                 .jobs()
-                .fail_job(job.id, "no handler for this kind", Timestamp::now())
+                .fail(job.id, "no handler for this kind", Timestamp::now())
                 .await?;
             return Ok(true);
         };
@@ -146,8 +146,8 @@ impl Worker {
         // finished, not from when it was claimed.
         let finished_at = Timestamp::now();
         match error {
-            None => self.store.jobs().complete_job(id, finished_at).await?,
-            Some(error) => match self.store.jobs().fail_job(id, &error, finished_at).await? {
+            None => self.store.jobs().complete(id, finished_at).await?,
+            Some(error) => match self.store.jobs().fail(id, &error, finished_at).await? {
                 JobOutcome::Retrying { at } => {
                     tracing::warn!(job = id, kind, %error, retry_at = %at, "job failed; will retry")
                 }
@@ -167,7 +167,7 @@ impl Worker {
 
     /// Runs until `stop` turns true. A job in progress is finished first, so a shutdown loses no
     /// work (whoever stops the process may cut that short, then release the job:
-    /// `Store::release_jobs`).
+    /// `Jobs::release`).
     pub async fn run_until(self, mut stop: tokio::sync::watch::Receiver<bool>) {
         // Only the worker that does maintenance schedules it.
         let maintains = self.handlers.contains_key(JobKind::Maintenance.name());
@@ -258,7 +258,7 @@ pub async fn purge_resolved_tips(
 ) -> anyhow::Result<PurgedTips> {
     let purged = store
         .tips()
-        .purge_resolved_tips(resolved_before, &Actor::system("tips retention"), now)
+        .purge_resolved(resolved_before, &Actor::system("tips retention"), now)
         .await?;
     for key in &purged.object_keys {
         if let Err(error) = media.delete(key).await {
@@ -298,14 +298,14 @@ pub async fn sweep_tip_leftovers(
     media: &MediaStore,
     now: Timestamp,
 ) -> anyhow::Result<SweptTips> {
-    let spent_proofs = store.tips().forget_spent_tip_proofs(now).await?;
+    let spent_proofs = store.tips().forget_spent_proofs(now).await?;
     let old = media
         .keys_modified_before(
             dateline_core::tips::TIP_ATTACHMENT_PREFIX,
             (now - TIP_LEFTOVER_AGE).as_second(),
         )
         .await?;
-    let known = store.tips().known_tip_attachment_keys(&old).await?;
+    let known = store.tips().known_attachment_keys(&old).await?;
     let mut objects = Vec::new();
     for key in old.into_iter().filter(|key| !known.contains(key)) {
         match media.delete(&key).await {
@@ -328,8 +328,8 @@ pub async fn sweep_tip_leftovers(
 async fn run_maintenance(ctx: &Context) -> anyhow::Result<()> {
     let store = &ctx.store;
     let cutoff = Timestamp::now() - jiff::SignedDuration::try_from(RETENTION)?;
-    let changes = store.changes().prune_changes(cutoff).await?;
-    let jobs = store.jobs().prune_finished_jobs(cutoff).await?;
+    let changes = store.changes().prune(cutoff).await?;
+    let jobs = store.jobs().prune_finished(cutoff).await?;
     // Limit windows are an hour at most; a day back keeps every window still counting.
     let counters = store
         .limits()

@@ -75,10 +75,7 @@ impl EngineProvider {
 
 /// Queues the articles whose audio came from the fallback voice, when a better engine has come.
 pub async fn requeue_fallback_audio(store: &Store) -> anyhow::Result<usize> {
-    let queued = store
-        .narration()
-        .queue_all_narration(true, Timestamp::now())
-        .await?;
+    let queued = store.narration().queue_all(true, Timestamp::now()).await?;
     if queued > 0 {
         tracing::info!(
             articles = queued,
@@ -138,7 +135,7 @@ pub async fn narrate_article(
     engines: &EngineProvider,
     article_id: i64,
 ) -> anyhow::Result<NarrationOutcome> {
-    let Some(article) = store.narration().narration_article(article_id).await? else {
+    let Some(article) = store.narration().article(article_id).await? else {
         return Ok(NarrationOutcome::Skipped);
     };
     if !article.published || article.opted_out {
@@ -147,7 +144,7 @@ pub async fn narrate_article(
     // Synthesis takes minutes: each step is stamped when it happens, as the newsroom shows it.
     store
         .narration()
-        .start_narration(article_id, Timestamp::now())
+        .start(article_id, Timestamp::now())
         .await?;
     match narrate_published(store, media, engines, &article).await {
         Ok(outcome) => Ok(outcome),
@@ -155,7 +152,7 @@ pub async fn narrate_article(
             let reason = format!("{error:#}");
             store
                 .narration()
-                .fail_narration(article_id, &reason, Timestamp::now())
+                .fail(article_id, &reason, Timestamp::now())
                 .await?;
             Err(error)
         }
@@ -208,7 +205,7 @@ async fn narrate_published(
         };
         store
             .narration()
-            .finish_narration(article.id, files, &run, Timestamp::now())
+            .finish(article.id, files, &run, Timestamp::now())
             .await?;
         return Ok(NarrationOutcome::Unchanged);
     }
@@ -268,13 +265,13 @@ async fn narrate_published(
     };
     store
         .narration()
-        .finish_narration(article.id, &files, &run, Timestamp::now())
+        .finish(article.id, &files, &run, Timestamp::now())
         .await?;
     // For `/metrics` (seconds narrated, real-time factor): the audio is already the reader's,
     // so a failure here only costs a sample.
     if let Err(error) = store
         .narration()
-        .add_narration_time(files.duration_ms, synthesis_ms)
+        .add_time(files.duration_ms, synthesis_ms)
         .await
     {
         tracing::warn!(%error, "could not record the narration's timing");

@@ -92,7 +92,7 @@ async fn runs_registered_jobs_and_retries_failures(store: TestStore) {
         "the three registered jobs ran; the unknown kind was left alone"
     );
     assert_eq!(ran.load(Ordering::SeqCst), 1);
-    let counts = store.jobs().job_counts().await.expect("counts");
+    let counts = store.jobs().counts().await.expect("counts");
     let count_of = |state: &str| {
         counts
             .iter()
@@ -134,17 +134,17 @@ async fn maintenance_prunes_old_rows_but_keeps_the_log_head(store: TestStore) {
             .await
             .expect("section");
     }
-    let head = store.changes().latest_change_id().await.expect("head");
+    let head = store.changes().latest_id().await.expect("head");
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
-    let removed = store.changes().prune_changes(later).await.expect("prune");
+    let removed = store.changes().prune(later).await.expect("prune");
     assert_eq!(removed, 1, "all but the newest change go");
     assert_eq!(
-        store.changes().latest_change_id().await.expect("head"),
+        store.changes().latest_id().await.expect("head"),
         head,
         "ids never restart"
     );
     assert!(worker.run_once().await.expect("run"));
-    let counts = store.jobs().job_counts().await.expect("counts");
+    let counts = store.jobs().counts().await.expect("counts");
     assert!(
         counts.iter().any(|(state, n)| state == "done" && *n == 1),
         "{counts:?}"
@@ -164,7 +164,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     for (slug, hours_after_yesterday) in [("early", 2), ("late", 20), ("tomorrow", 48)] {
         let article = store
             .articles()
-            .create_article(
+            .create(
                 &dateline_db::testing::story(
                     section_id,
                     author_id,
@@ -179,7 +179,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
         let at = yesterday + SignedDuration::from_hours(hours_after_yesterday);
         store
             .articles()
-            .schedule_article(article.id, at, &editor, yesterday)
+            .schedule(article.id, at, &editor, yesterday)
             .await
             .expect("schedule");
         ids.push(article.id);
@@ -194,7 +194,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     for id in &ids[..2] {
         let article = store
             .articles()
-            .article(*id)
+            .by_id(*id)
             .await
             .expect("read")
             .expect("exists");
@@ -203,7 +203,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     assert_eq!(
         store
             .articles()
-            .article(ids[2])
+            .by_id(ids[2])
             .await
             .expect("read")
             .expect("exists")
@@ -218,7 +218,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     for id in &ids {
         let publishes = store
             .audit()
-            .audit_for("article", *id)
+            .for_subject("article", *id)
             .await
             .expect("audit")
             .into_iter()
@@ -229,7 +229,7 @@ async fn overdue_scheduled_articles_publish_at_start_up_exactly_once(store: Test
     // The future one still waits for its own job; the two published wait for their narration.
     let queued: i64 = store
         .jobs()
-        .job_counts()
+        .counts()
         .await
         .expect("counts")
         .into_iter()
@@ -267,7 +267,7 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
             .expect("put");
         let tip = store
             .tips()
-            .create_tip(
+            .create(
                 &NewTip {
                     kind: TipKind::Tip,
                     article_id: None,
@@ -289,7 +289,7 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
     }
     store
         .tips()
-        .set_tip_status(
+        .set_status(
             ids[0],
             TipStatus::Resolved,
             Some(TipResolution::NoAction),
@@ -300,7 +300,7 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
         .expect("resolve");
     store
         .tips()
-        .set_tip_status(
+        .set_status(
             ids[1],
             TipStatus::Resolved,
             Some(TipResolution::FollowUpStory),
@@ -313,10 +313,10 @@ async fn retention_deletes_old_resolved_tips_and_their_files(store: TestStore) {
         .await
         .expect("purge");
     assert_eq!(purged.tips, 1);
-    assert!(store.tips().tip(ids[0]).await.expect("read").is_none());
+    assert!(store.tips().by_id(ids[0]).await.expect("read").is_none());
     assert!(!folder.path().join("tips/old.age").exists());
     for (id, name) in [(ids[1], "recent"), (ids[2], "open")] {
-        assert!(store.tips().tip(id).await.expect("read").is_some());
+        assert!(store.tips().by_id(id).await.expect("read").is_some());
         assert!(folder.path().join(format!("tips/{name}.age")).exists());
     }
 }
@@ -348,7 +348,7 @@ async fn the_sweep_removes_uploads_that_never_became_tips(store: TestStore) {
     }
     store
         .tips()
-        .create_tip(
+        .create(
             &NewTip {
                 kind: TipKind::Tip,
                 article_id: None,
@@ -370,14 +370,14 @@ async fn the_sweep_removes_uploads_that_never_became_tips(store: TestStore) {
     assert!(
         store
             .tips()
-            .spend_tip_proof(&[1; 32], now - hour, now - hour * 7)
+            .spend_proof(&[1; 32], now - hour, now - hour * 7)
             .await
             .expect("spend")
     );
     assert!(
         store
             .tips()
-            .spend_tip_proof(&[2; 32], now + hour, now)
+            .spend_proof(&[2; 32], now + hour, now)
             .await
             .expect("spend")
     );
@@ -399,7 +399,7 @@ async fn the_sweep_removes_uploads_that_never_became_tips(store: TestStore) {
     assert!(
         !store
             .tips()
-            .spend_tip_proof(&[2; 32], now + hour, now)
+            .spend_proof(&[2; 32], now + hour, now)
             .await
             .expect("spend")
     );
@@ -417,7 +417,7 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
     for (slug, days_ago) in [("old", 20), ("recent", 2)] {
         let article = store
             .articles()
-            .create_article(
+            .create(
                 &dateline_db::testing::story(
                     section_id,
                     author_id,
@@ -431,11 +431,11 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
             .expect("article");
         ids.push(article.id);
     }
-    let mut rules = store.comments().comment_settings().await.expect("settings");
+    let mut rules = store.comments().settings().await.expect("settings");
     rules.auto_close_days = Some(14);
     store
         .comments()
-        .save_comment_settings(
+        .save_settings(
             &rules,
             &dateline_db::Actor::system("test"),
             Timestamp::now(),

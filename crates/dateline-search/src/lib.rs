@@ -6,9 +6,12 @@
 //! default is [`TantivyIndex`], and [`PostgresIndex`] serves several nodes sharing one PostgreSQL
 //! database. Every method blocks, so async callers wrap them in `tokio::task::spawn_blocking`.
 //!
+//! [`follower`] keeps an index in step with the store's `changes` log.
+//!
 //! Both implementations analyse text with the same analyser and read queries with the same
 //! reader query language, so a query finds the same articles on either.
 
+pub mod follower;
 mod html;
 mod postgres_index;
 mod reader_query;

@@ -1,7 +1,7 @@
 //! Articles: writing them, the editorial workflow, revisions, and the notes a published story
 //! gets when it changes.
 //!
-//! Whose work an article is follows one rule (`Store::staff_owns_article`): the staff member
+//! Whose work an article is follows one rule (`Articles::owned_by`): the staff member
 //! started it or their author profile is on its byline. Whose *name* it carries follows another
 //! ([`dateline_core::may_change_byline`]): an author adds or removes only their own byline.
 
@@ -108,11 +108,7 @@ pub fn transition_action(from: ArticleStatus, to: ArticleStatus) -> Action {
 /// Whether the article is the actor's own work (the platform's is everyone's).
 pub async fn owns(ctx: &Context, actor: &Actor, article_id: i64) -> Result<bool, UseCaseError> {
     match actor.owner() {
-        Some(owner) => Ok(ctx
-            .store
-            .articles()
-            .staff_owns_article(article_id, owner)
-            .await?),
+        Some(owner) => Ok(ctx.store.articles().owned_by(article_id, owner).await?),
         None => Ok(true),
     }
 }
@@ -182,7 +178,7 @@ pub async fn create(
     let input = merge(ctx, actor, fields, base, &[], true).await?;
     ctx.store
         .articles()
-        .create_article_as(&input, &actor.audit(), now)
+        .create_as(&input, &actor.audit(), now)
         .await
         .map_err(slug_taken)
 }
@@ -208,7 +204,7 @@ pub async fn save(
     let input = merge(ctx, actor, fields, input_of(&page), &before, false).await?;
     ctx.store
         .articles()
-        .save_article(id, expected_version, &input, &actor.audit(), now)
+        .save(id, expected_version, &input, &actor.audit(), now)
         .await
         .map_err(slug_taken)
 }
@@ -237,7 +233,7 @@ pub async fn change_status(
     Ok(ctx
         .store
         .articles()
-        .transition_article(id, to, &actor.audit(), now)
+        .transition(id, to, &actor.audit(), now)
         .await?)
 }
 
@@ -280,7 +276,7 @@ pub async fn schedule(
     let article = ctx
         .store
         .articles()
-        .schedule_article(id, at, &actor.audit(), now)
+        .schedule(id, at, &actor.audit(), now)
         .await?;
     Ok(Scheduled { article, notice })
 }
@@ -300,7 +296,7 @@ pub async fn restore_revision(
     let revision = ctx
         .store
         .articles()
-        .article_revision(id, number)
+        .revision(id, number)
         .await?
         .ok_or(UseCaseError::NotFound)?;
     let before: Vec<i64> = page.authors.iter().map(|a| a.id).collect();
@@ -345,18 +341,18 @@ pub async fn add_note(
     let note = ctx
         .store
         .articles()
-        .add_article_note(id, kind, text, &actor.audit(), now)
+        .add_note(id, kind, text, &actor.audit(), now)
         .await?;
     if kind == NoteKind::Correction
         && let Some(tip) = correction_request(ctx, actor, from_tip, id).await?
     {
         ctx.store
             .tips()
-            .link_tip_correction(tip, note.id, &actor.audit(), now)
+            .link_correction(tip, note.id, &actor.audit(), now)
             .await?;
         ctx.store
             .tips()
-            .set_tip_status(
+            .set_status(
                 tip,
                 TipStatus::Resolved,
                 Some(TipResolution::CorrectionPublished),
@@ -379,7 +375,7 @@ pub async fn correction_request(
     let Some(tip_id) = tip.filter(|_| actor.may(Action::TriageTips, false)) else {
         return Ok(None);
     };
-    Ok(ctx.store.tips().tip(tip_id).await?.and_then(|tip| {
+    Ok(ctx.store.tips().by_id(tip_id).await?.and_then(|tip| {
         (tip.kind == TipKind::Correction
             && tip.article_id == Some(article_id)
             && tip.correction_note_id.is_none())

@@ -5,13 +5,11 @@
 //!
 //! Who may: moderation is [`Action::ModerateComments`], the site's rules
 //! [`Action::ConfigureModeration`]. A reader acts on comments they may see, by the one rule
-//! ([`dateline_core::comments::may_see`], applied by [`Store::visible_comment`]): a comment
+//! ([`dateline_core::comments::may_see`], applied by [`dateline_db::Comments::visible`]): a comment
 //! hidden from them is [`UseCaseError::NotFound`], exactly like one that does not exist. The
 //! store's transaction checks again what can change between the check and the write (the
 //! article closing, the reader being banned) and records the audit entry and the `changes` row
 //! of the discussion's pages.
-//!
-//! [`Store::visible_comment`]: dateline_db::Store::visible_comment
 
 use dateline_core::comments::{
     AUTO_CLOSE_DAYS_MAX, CommentError, CommentStatus, ModerationMode, ModerationSettings,
@@ -31,7 +29,7 @@ async fn visible_to(ctx: &Context, reader: &Reader, id: i64) -> Result<Comment, 
     Ok(ctx
         .store
         .comments()
-        .visible_comment(id, Viewer::Reader(reader.id))
+        .visible(id, Viewer::Reader(reader.id))
         .await?)
 }
 
@@ -87,7 +85,7 @@ pub async fn post(
     Ok(ctx
         .store
         .comments()
-        .post_comment(
+        .post(
             &NewComment {
                 article_id,
                 parent_id: parent.map(|parent| parent.id),
@@ -108,11 +106,7 @@ pub async fn edit(
     now: Timestamp,
 ) -> Result<Comment, UseCaseError> {
     visible_to(ctx, reader, id).await?;
-    Ok(ctx
-        .store
-        .comments()
-        .edit_comment(id, reader.id, body, now)
-        .await?)
+    Ok(ctx.store.comments().edit(id, reader.id, body, now).await?)
 }
 
 /// `reader` takes their comment `id` back; it stays as a tombstone where replies hang from it.
@@ -123,11 +117,7 @@ pub async fn delete(
     now: Timestamp,
 ) -> Result<(), UseCaseError> {
     visible_to(ctx, reader, id).await?;
-    Ok(ctx
-        .store
-        .comments()
-        .delete_own_comment(id, reader.id, now)
-        .await?)
+    Ok(ctx.store.comments().delete_own(id, reader.id, now).await?)
 }
 
 /// `reader` reports comment `id` for `reason` (as the form names it), with what they add.
@@ -146,7 +136,7 @@ pub async fn report(
     Ok(ctx
         .store
         .comments()
-        .report_comment(id, reader.id, reason, detail, now)
+        .report(id, reader.id, reason, detail, now)
         .await?)
 }
 
@@ -171,7 +161,7 @@ pub async fn moderate(
     Ok(ctx
         .store
         .comments()
-        .moderate_comment(id, decision, reason, &actor.audit(), now)
+        .moderate(id, decision, reason, &actor.audit(), now)
         .await?)
 }
 
@@ -187,7 +177,7 @@ pub async fn feature(
     Ok(ctx
         .store
         .comments()
-        .set_comment_featured(id, featured, &actor.audit(), now)
+        .set_featured(id, featured, &actor.audit(), now)
         .await?)
 }
 
@@ -207,11 +197,11 @@ pub async fn reply_as_staff(
             role: None,
         });
     };
-    let parent = ctx.store.comments().comment(id).await?;
+    let parent = ctx.store.comments().by_id(id).await?;
     Ok(ctx
         .store
         .comments()
-        .post_comment(
+        .post(
             &NewComment {
                 article_id: parent.article_id,
                 parent_id: Some(parent.id),
@@ -301,7 +291,7 @@ pub async fn set_standing(
 async fn article_exists(ctx: &Context, article_id: i64) -> Result<(), UseCaseError> {
     ctx.store
         .articles()
-        .article(article_id)
+        .by_id(article_id)
         .await?
         .map(|_| ())
         .ok_or(UseCaseError::NotFound)
@@ -437,7 +427,7 @@ pub async fn save_rules(
     let settings = checked_rules(draft)?;
     ctx.store
         .comments()
-        .save_comment_settings(&settings, &actor.audit(), now)
+        .save_settings(&settings, &actor.audit(), now)
         .await?;
     Ok(settings)
 }

@@ -696,11 +696,11 @@ async fn import_article(
     if article.status == ArticleStatus::Scheduled {
         match article.published_at {
             Some(at) if at > now => {
-                let current = ctx.store.articles().article(imported.id()).await?;
+                let current = ctx.store.articles().by_id(imported.id()).await?;
                 if current.map(|a| a.status) != Some(ArticleStatus::Scheduled) {
                     ctx.store
                         .articles()
-                        .schedule_article(imported.id(), at, &actor.audit(), now)
+                        .schedule(imported.id(), at, &actor.audit(), now)
                         .await?;
                 }
             }
@@ -999,11 +999,7 @@ async fn thread_article(ctx: &Context, path: &str) -> Result<Option<i64>, UseCas
         return Ok(None);
     };
     Ok(
-        match store
-            .articles()
-            .published_article_at(&section, &slug)
-            .await?
-        {
+        match store.articles().published_at(&section, &slug).await? {
             dateline_db::ArticleLookup::Found(page) => Some(page.article.id),
             _ => None,
         },
@@ -1390,7 +1386,7 @@ async fn import_page(
     let stored = ctx
         .store
         .static_pages()
-        .page(imported.id())
+        .by_id(imported.id())
         .await?
         .ok_or(UseCaseError::NotFound)?;
     Ok((imported, stored, notes))

@@ -119,7 +119,7 @@ impl Actor {
         }
     }
 
-    /// Whose work "one's own" is, for [`Store::staff_owns_article`].
+    /// Whose work "one's own" is, for [`dateline_db::Articles::owned_by`].
     pub fn owner(&self) -> Option<Owner> {
         match self {
             Self::Staff { member, .. } => Some(Owner {

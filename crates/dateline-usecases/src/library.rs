@@ -110,7 +110,7 @@ pub async fn upload(
         None => (
             ctx.store
                 .library()
-                .add_library_image(&input, &origin, &uploader, now)
+                .add(&input, &origin, &uploader, now)
                 .await?,
             None,
         ),
@@ -168,7 +168,7 @@ pub async fn describe(
     Ok(ctx
         .store
         .library()
-        .update_library_image(id, &edit, &actor.audit(), now)
+        .update(id, &edit, &actor.audit(), now)
         .await?)
 }
 

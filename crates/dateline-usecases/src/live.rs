@@ -39,7 +39,7 @@ async fn permitted_article(
     let article = ctx
         .store
         .articles()
-        .article(article_id)
+        .by_id(article_id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
     let owns = crate::articles::owns(ctx, actor, article_id).await?;

@@ -61,11 +61,7 @@ pub async fn queue_archive(
     now: Timestamp,
 ) -> Result<Vec<i64>, UseCaseError> {
     actor.require(Action::ManageSettings, false)?;
-    Ok(ctx
-        .store
-        .narration()
-        .queue_archive_narration(progress, now)
-        .await?)
+    Ok(ctx.store.narration().queue_archive(progress, now).await?)
 }
 
 /// Article `id`, for someone who may manage its narration: its authors (from author up), or
@@ -73,11 +69,11 @@ pub async fn queue_archive(
 async fn narratable(ctx: &Context, actor: &Actor, id: i64) -> Result<(), UseCaseError> {
     ctx.store
         .articles()
-        .article(id)
+        .by_id(id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
     let own = match actor.owner() {
-        Some(owner) => ctx.store.articles().staff_owns_article(id, owner).await?,
+        Some(owner) => ctx.store.articles().owned_by(id, owner).await?,
         None => false,
     };
     actor.require(Action::NarrateArticle, own)
@@ -92,11 +88,7 @@ pub async fn regenerate(
     now: Timestamp,
 ) -> Result<bool, UseCaseError> {
     narratable(ctx, actor, id).await?;
-    Ok(ctx
-        .store
-        .narration()
-        .queue_narration(id, &actor.audit(), now)
-        .await?)
+    Ok(ctx.store.narration().queue(id, &actor.audit(), now).await?)
 }
 
 /// Takes article `id`'s audio off the site (`opted_out`), or brings narration back, queued.
@@ -111,7 +103,7 @@ pub async fn set_opt_out(
     Ok(ctx
         .store
         .narration()
-        .set_narration_opt_out(id, opted_out, &actor.audit(), now)
+        .set_opt_out(id, opted_out, &actor.audit(), now)
         .await?)
 }
 
@@ -202,6 +194,6 @@ pub async fn regenerate_all(
     Ok(ctx
         .store
         .narration()
-        .regenerate_all_narration(&actor.audit(), now)
+        .regenerate_all(&actor.audit(), now)
         .await?)
 }

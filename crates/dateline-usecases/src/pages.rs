@@ -36,7 +36,7 @@ pub async fn permitted(ctx: &Context, actor: &Actor, id: i64) -> Result<StaticPa
     actor.require(Action::ManagePages, false)?;
     ctx.store
         .static_pages()
-        .page(id)
+        .by_id(id)
         .await?
         .ok_or(UseCaseError::NotFound)
 }
@@ -53,7 +53,7 @@ pub async fn create(
     let input = input_of(checked, PageStatus::Draft);
     ctx.store
         .static_pages()
-        .create_page(&input, &actor.audit(), now)
+        .create(&input, &actor.audit(), now)
         .await
         .map_err(slug_taken)
 }
@@ -79,7 +79,7 @@ pub async fn update(
     let input = input_of(checked, page.status);
     ctx.store
         .static_pages()
-        .save_page(
+        .save(
             id,
             expected_version,
             &input,
@@ -122,7 +122,7 @@ pub async fn delete(
     Ok(ctx
         .store
         .static_pages()
-        .delete_page(id, &actor.audit(), now)
+        .delete(id, &actor.audit(), now)
         .await?)
 }
 
@@ -157,7 +157,7 @@ async fn set_status(
     Ok(ctx
         .store
         .static_pages()
-        .save_page(id, page.version, &input, &actor.audit(), action, now)
+        .save(id, page.version, &input, &actor.audit(), action, now)
         .await?)
 }
 
@@ -213,7 +213,7 @@ pub(crate) async fn address_free(
             name: section.name,
         }));
     }
-    match ctx.store.static_pages().page_by_slug(slug).await? {
+    match ctx.store.static_pages().by_slug(slug).await? {
         Some(other) if Some(other.id) != own_id => {
             Err(UseCaseError::refused(PageRefusal::SlugTaken))
         }

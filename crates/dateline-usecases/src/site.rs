@@ -96,7 +96,7 @@ async fn check_section(
     } else if paths::RESERVED_SECTION_SLUGS.contains(&slug.as_str()) {
         refused.push(SectionRefusal::SlugReserved { slug: slug.clone() }.into());
     } else if current.is_none_or(|section| section.slug != slug)
-        && let Some(page) = ctx.store.static_pages().page_by_slug(&slug).await?
+        && let Some(page) = ctx.store.static_pages().by_slug(&slug).await?
     {
         refused.push(SectionRefusal::SlugIsPage { title: page.title }.into());
     }

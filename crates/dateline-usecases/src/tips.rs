@@ -39,18 +39,14 @@ impl From<dateline_tips::CodenameError> for UseCaseError {
 /// node needs it first; every node reads the same one.
 pub async fn install_secret(ctx: &Context) -> Result<InstallSecret, UseCaseError> {
     let fresh = InstallSecret::generate()?;
-    let secret = ctx
-        .store
-        .tips()
-        .tip_install_secret(fresh.as_bytes())
-        .await?;
+    let secret = ctx.store.tips().install_secret(fresh.as_bytes()).await?;
     Ok(InstallSecret::from_bytes(secret))
 }
 
 /// The newsroom's keys tips are encrypted to; a newsroom without any cannot take a tip
 /// ([`TipRefusal::NoRecipients`]).
 pub async fn recipients(ctx: &Context) -> Result<Recipients, UseCaseError> {
-    let keys = ctx.store.tips().tip_recipients().await?;
+    let keys = ctx.store.tips().recipients().await?;
     if keys.is_empty() {
         return Err(UseCaseError::refused(TipRefusal::NoRecipients));
     }
@@ -142,7 +138,7 @@ pub async fn register_key(
     Ok(ctx
         .store
         .tips()
-        .add_tip_recipient(&recipient, &actor.audit(), now)
+        .add_recipient(&recipient, &actor.audit(), now)
         .await?)
 }
 
@@ -262,7 +258,7 @@ pub async fn submit(
     .await
     .map_err(|failed| UseCaseError::Crypto(failed.to_string()))??;
     let (tip, codename) = sealed;
-    let tip = ctx.store.tips().create_tip(&tip, now).await?;
+    let tip = ctx.store.tips().create(&tip, now).await?;
     Ok(Submitted { tip, codename })
 }
 
@@ -277,7 +273,7 @@ pub async fn spend_proof(
     Ok(ctx
         .store
         .tips()
-        .spend_tip_proof(proof_key, expires_at, now)
+        .spend_proof(proof_key, expires_at, now)
         .await?)
 }
 
@@ -304,7 +300,7 @@ pub async fn follow_up(
     let body = dateline_tips::encrypt(&recipients.with(reply_key), text.as_bytes())?;
     ctx.store
         .tips()
-        .add_tip_message(tip.id, &body, None, now)
+        .add_message(tip.id, &body, None, now)
         .await?;
     Ok(true)
 }
@@ -328,7 +324,7 @@ fn desk_text(text: &str) -> Result<&str, UseCaseError> {
 async fn tip(ctx: &Context, tip_id: i64) -> Result<Tip, UseCaseError> {
     ctx.store
         .tips()
-        .tip(tip_id)
+        .by_id(tip_id)
         .await?
         .ok_or(UseCaseError::NotFound)
 }
@@ -350,7 +346,7 @@ pub async fn reply(
     Ok(ctx
         .store
         .tips()
-        .add_tip_message(tip_id, &body, Some(&actor.audit()), now)
+        .add_message(tip_id, &body, Some(&actor.audit()), now)
         .await?)
 }
 
@@ -369,7 +365,7 @@ pub async fn add_note(
     Ok(ctx
         .store
         .tips()
-        .add_tip_note(tip_id, &body, &actor.audit(), now)
+        .add_note(tip_id, &body, &actor.audit(), now)
         .await?)
 }
 
@@ -395,7 +391,7 @@ pub async fn set_status(
     Ok(ctx
         .store
         .tips()
-        .set_tip_status(tip_id, status, resolution, &actor.audit(), now)
+        .set_status(tip_id, status, resolution, &actor.audit(), now)
         .await?)
 }
 
@@ -427,7 +423,7 @@ pub async fn assign(
     Ok(ctx
         .store
         .tips()
-        .assign_tip(
+        .assign(
             tip_id,
             assignee
                 .as_ref()
@@ -478,7 +474,7 @@ async fn record_access(
     Ok(ctx
         .store
         .tips()
-        .record_tip_access(tip_id, action, &actor.audit(), now)
+        .record_access(tip_id, action, &actor.audit(), now)
         .await?)
 }
 
@@ -510,14 +506,14 @@ pub async fn unlock(
     Ok(ctx
         .store
         .tips()
-        .unlock_session_tips(session_id, sealed, &entry, now)
+        .unlock_for_session(session_id, sealed, &entry, now)
         .await?)
 }
 
 /// Forgets the identities newsroom session `session_id` unlocked, on every node: "lock" in the
 /// inbox, or signing out. Anyone may lock their own session.
 pub async fn lock(ctx: &Context, session_id: i64) -> Result<(), UseCaseError> {
-    Ok(ctx.store.tips().seal_session_tips(session_id, None).await?)
+    Ok(ctx.store.tips().seal_for_session(session_id, None).await?)
 }
 
 /// Deletes every tip resolved as spam, with its attachments in storage; gives how many went.
@@ -527,11 +523,7 @@ pub async fn delete_spam(
     now: Timestamp,
 ) -> Result<usize, UseCaseError> {
     actor.require(Action::TriageTips, false)?;
-    let purged = ctx
-        .store
-        .tips()
-        .delete_spam_tips(&actor.audit(), now)
-        .await?;
+    let purged = ctx.store.tips().delete_spam(&actor.audit(), now).await?;
     delete_attachments(ctx, &purged.object_keys).await;
     Ok(purged.tips)
 }

@@ -95,7 +95,7 @@ async fn reader(ctx: &Context, name: &str) -> Reader {
 async fn article(ctx: &Context, section_id: i64, author_id: i64, slug: &str) -> i64 {
     ctx.store
         .articles()
-        .create_article(
+        .create(
             &ArticleInput {
                 section_id,
                 slug: slug.into(),
@@ -207,7 +207,7 @@ async fn comments_readers_act_only_on_what_they_may_see(store: TestStore) {
         assert!(matches!(result, Err(UseCaseError::NotFound)), "{result:?}");
     }
     assert_eq!(
-        ctx.store.comments().comment(held.id).await.unwrap().body,
+        ctx.store.comments().by_id(held.id).await.unwrap().body,
         "First words."
     );
 
@@ -247,7 +247,7 @@ async fn comments_readers_act_only_on_what_they_may_see(store: TestStore) {
     // Lia takes hers back: a tombstone.
     comments::delete(ctx, &d.lia, held.id, now()).await.unwrap();
     assert_eq!(
-        ctx.store.comments().comment(held.id).await.unwrap().status,
+        ctx.store.comments().by_id(held.id).await.unwrap().status,
         CommentStatus::Deleted
     );
 }
@@ -296,7 +296,7 @@ async fn comments_the_desk_needs_the_moderators_role(store: TestStore) {
             .map(|_| ()),
     );
     assert_eq!(
-        ctx.store.comments().comment(held.id).await.unwrap().status,
+        ctx.store.comments().by_id(held.id).await.unwrap().status,
         CommentStatus::Pending,
         "nothing changed"
     );
@@ -334,14 +334,7 @@ async fn comments_the_desk_needs_the_moderators_role(store: TestStore) {
     comments::feature(ctx, e, held.id, true, now())
         .await
         .unwrap();
-    assert!(
-        ctx.store
-            .comments()
-            .comment(held.id)
-            .await
-            .unwrap()
-            .featured
-    );
+    assert!(ctx.store.comments().by_id(held.id).await.unwrap().featured);
     refused_with(
         comments::set_standing(ctx, e, d.lia.id, "suspended", Some(0), "", now()).await,
         ModerationRefusal::SuspensionDays { max: 365 }.into(),
@@ -358,7 +351,7 @@ async fn comments_the_desk_needs_the_moderators_role(store: TestStore) {
 
 async fn comments_bad_rules_are_refused_all_at_once_and_nothing_is_written(store: TestStore) {
     let d = discussion(store).await;
-    let before = d.ctx.store.comments().comment_settings().await.unwrap();
+    let before = d.ctx.store.comments().settings().await.unwrap();
     let bad = RulesDraft {
         mode: "sometimes".into(),
         premoderate_first: "1001".into(),
@@ -378,10 +371,7 @@ async fn comments_bad_rules_are_refused_all_at_once_and_nothing_is_written(store
         ),
         other => panic!("expected refusals, got {other:?}"),
     }
-    assert_eq!(
-        d.ctx.store.comments().comment_settings().await.unwrap(),
-        before
-    );
+    assert_eq!(d.ctx.store.comments().settings().await.unwrap(), before);
 
     let good = RulesDraft {
         mode: " pre ".into(),
@@ -396,10 +386,7 @@ async fn comments_bad_rules_are_refused_all_at_once_and_nothing_is_written(store
     assert_eq!(saved.mode, ModerationMode::Pre);
     assert_eq!(saved.banned_words, ["scoundrel"]);
     assert_eq!(saved.auto_close_days, Some(3650));
-    assert_eq!(
-        d.ctx.store.comments().comment_settings().await.unwrap(),
-        saved
-    );
+    assert_eq!(d.ctx.store.comments().settings().await.unwrap(), saved);
 }
 
 async fn comments_a_reply_answers_only_a_shown_comment_on_its_article(store: TestStore) {

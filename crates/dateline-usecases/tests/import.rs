@@ -92,7 +92,7 @@ async fn wordpress_theme_unit_data_lands_whole_and_a_second_run_changes_nothing(
     assert_eq!(counts.get("article"), Some(&58));
     assert_eq!(counts.get("comment"), Some(&24));
     assert_eq!(counts.get("author"), Some(&2));
-    let stats = store.articles().article_stats().await.expect("stats");
+    let stats = store.articles().stats().await.expect("stats");
     assert_eq!((stats.total, stats.published), (58, 56));
 
     // Statuses and original dates are kept.
@@ -105,7 +105,7 @@ async fn wordpress_theme_unit_data_lands_whole_and_a_second_run_changes_nothing(
             .expect("imported");
         let article = store
             .articles()
-            .article(id)
+            .by_id(id)
             .await
             .expect("read")
             .expect("there");
@@ -139,7 +139,7 @@ async fn wordpress_theme_unit_data_lands_whole_and_a_second_run_changes_nothing(
         store.imports().redirect_count().await.expect("count"),
         redirects
     );
-    let stats = store.articles().article_stats().await.expect("stats");
+    let stats = store.articles().stats().await.expect("stats");
     assert_eq!((stats.total, stats.published), (58, 56));
 
     // A dry run writes nothing and says every post would update.
@@ -167,13 +167,13 @@ async fn an_edited_export_updates_what_the_first_run_wrote(store: TestStore) {
         .expect("imported");
     let article = store
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("read")
         .expect("there");
     assert_eq!(article.headline, "A headline the old site changed");
     assert_eq!(
-        store.articles().article_stats().await.expect("stats").total,
+        store.articles().stats().await.expect("stats").total,
         created as i64
     );
 }
@@ -192,7 +192,7 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
         .expect("imported");
     let draft = store
         .articles()
-        .article(draft)
+        .by_id(draft)
         .await
         .expect("read")
         .expect("there");
@@ -214,7 +214,7 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
             .await
             .expect("lookup")
         {
-            let stored = store.comments().comment(comment_id).await.expect("comment");
+            let stored = store.comments().by_id(comment_id).await.expect("comment");
             assert_eq!(stored.article_id, id);
             assert_eq!(stored.created_at, comment.posted_at.expect("time"));
             states.push(stored.status);
@@ -246,7 +246,7 @@ async fn hostile_export_keeps_states_and_makes_claimable_readers(store: TestStor
     assert_eq!(
         store
             .comments()
-            .comment(reply)
+            .by_id(reply)
             .await
             .expect("reply")
             .parent_id,
@@ -351,7 +351,7 @@ async fn ghost_exports_from_2_to_4_import_with_their_old_addresses(store: TestSt
         Some(articles as i64)
     );
     assert_eq!(
-        store.articles().article_stats().await.expect("stats").total,
+        store.articles().stats().await.expect("stats").total,
         articles as i64
     );
 }
@@ -405,10 +405,7 @@ async fn only_the_platform_or_an_admin_imports(store: TestStore) {
         "{refused:?}"
     );
     assert!(store.imports().counts().await.expect("counts").is_empty());
-    assert_eq!(
-        store.articles().article_stats().await.expect("stats").total,
-        0
-    );
+    assert_eq!(store.articles().stats().await.expect("stats").total, 0);
 }
 
 /// A small picture file as a camera or an editor would save it.
@@ -476,7 +473,7 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     let dawn = entity(&store, "wordpress:post:30").await;
     let dawn = store
         .articles()
-        .article(dawn)
+        .by_id(dawn)
         .await
         .expect("read")
         .expect("there");
@@ -537,7 +534,7 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     let gone = entity(&store, "wordpress:post:31").await;
     let gone_article = store
         .articles()
-        .article(gone)
+        .by_id(gone)
         .await
         .expect("read")
         .expect("there");
@@ -560,7 +557,7 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
             let id = entity(store, source).await;
             store
                 .static_pages()
-                .page(id)
+                .by_id(id)
                 .await
                 .expect("read")
                 .expect("there")
@@ -607,7 +604,7 @@ async fn wordpress_pages_and_pictures_land_with_heroes_and_library_addresses(sto
     assert_eq!(
         store
             .static_pages()
-            .published_page_links()
+            .published_links()
             .await
             .expect("links")
             .len(),
@@ -677,7 +674,7 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
         .expect("there");
     let dawn_before = store
         .articles()
-        .article(dawn)
+        .by_id(dawn)
         .await
         .expect("read")
         .expect("there");
@@ -700,7 +697,7 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
         .expect("there");
     store
         .library()
-        .update_library_image(
+        .update(
             map,
             &dateline_db::ImageEdit {
                 alt: "Map of the quay with the ferry berths marked".into(),
@@ -768,7 +765,7 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     // The hero is still that picture, and the story's text shows the new file.
     let dawn_after = store
         .articles()
-        .article(dawn)
+        .by_id(dawn)
         .await
         .expect("read")
         .expect("there");
@@ -799,7 +796,7 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     assert_eq!(
         store
             .articles()
-            .article(gone)
+            .by_id(gone)
             .await
             .expect("read")
             .expect("there")
@@ -838,7 +835,7 @@ async fn a_rerun_brings_pictures_and_heroes_up_to_date(store: TestStore) {
     assert_eq!(
         store
             .articles()
-            .article(dawn)
+            .by_id(dawn)
             .await
             .expect("read")
             .expect("there")

@@ -106,7 +106,7 @@ async fn newsroom(store: TestStore) -> Newsroom {
         .unwrap();
     let article_id = store
         .articles()
-        .create_article(
+        .create(
             &ArticleInput {
                 section_id: section.id,
                 slug: "the-phone-call".into(),
@@ -172,7 +172,7 @@ async fn live_an_author_runs_their_own_coverage_but_not_a_colleagues(store: Test
     assert_eq!(posted.byline.name, "Ada");
     assert_eq!(posted.byline.author.as_ref().unwrap().slug, "ada");
 
-    let before = n.ctx.store.changes().latest_change_id().await.unwrap();
+    let before = n.ctx.store.changes().latest_id().await.unwrap();
     not_permitted(live::post(&n.ctx, &n.ben, n.article_id, &draft("Ben's."), now()).await);
     let text = EntryText {
         body: "Ben rewrote it.".into(),
@@ -186,10 +186,7 @@ async fn live_an_author_runs_their_own_coverage_but_not_a_colleagues(store: Test
     not_permitted(live::start(&n.ctx, &n.ben, n.article_id, now()).await);
     // Corrections are the desk's, also on one's own coverage.
     not_permitted(live::correct(&n.ctx, &n.ada, posted.id, "correction", "Fixed.", now()).await);
-    assert_eq!(
-        n.ctx.store.changes().latest_change_id().await.unwrap(),
-        before
-    );
+    assert_eq!(n.ctx.store.changes().latest_id().await.unwrap(), before);
     let kept = n.ctx.store.live().entry(posted.id).await.unwrap().unwrap();
     assert_eq!(
         (kept.body.as_str(), kept.pinned, kept.version),
@@ -255,7 +252,7 @@ async fn live_an_editor_runs_any_coverage_and_corrects_entries(store: TestStore)
 
 async fn live_bad_entries_are_refused_all_at_once_and_nothing_is_written(store: TestStore) {
     let n = newsroom(store).await;
-    let before = n.ctx.store.changes().latest_change_id().await.unwrap();
+    let before = n.ctx.store.changes().latest_id().await.unwrap();
     let bad = EntryDraft {
         text: EntryText {
             headline: "Two\nlines".into(),
@@ -284,22 +281,13 @@ async fn live_bad_entries_are_refused_all_at_once_and_nothing_is_written(store: 
         Err(UseCaseError::Refused(refusals)) => assert_eq!(refusals.codes().len(), 2),
         other => panic!("expected refusals, got {other:?}"),
     }
-    let after_post = n.ctx.store.changes().latest_change_id().await.unwrap();
+    let after_post = n.ctx.store.changes().latest_id().await.unwrap();
     assert_eq!(
-        n.ctx
-            .store
-            .changes()
-            .changes_since(before, 10)
-            .await
-            .unwrap()
-            .len(),
+        n.ctx.store.changes().since(before, 10).await.unwrap().len(),
         1,
         "only the good post was written"
     );
-    assert_eq!(
-        n.ctx.store.changes().latest_change_id().await.unwrap(),
-        after_post
-    );
+    assert_eq!(n.ctx.store.changes().latest_id().await.unwrap(), after_post);
     let kept = n.ctx.store.live().entry(posted.id).await.unwrap().unwrap();
     assert_eq!(
         (kept.body.as_str(), kept.version, kept.notes.len()),
@@ -318,7 +306,7 @@ async fn live_each_change_is_one_logged_change_naming_the_live_page(store: TestS
         cache_tags::live(n.article_id),
         cache_tags::KEY_EVENTS_LIST.to_owned(),
     ]);
-    let before = n.ctx.store.changes().latest_change_id().await.unwrap();
+    let before = n.ctx.store.changes().latest_id().await.unwrap();
     let entry = live::post(&n.ctx, &n.ada, n.article_id, &draft("One."), now())
         .await
         .unwrap();
@@ -346,13 +334,7 @@ async fn live_each_change_is_one_logged_change_naming_the_live_page(store: TestS
     .await
     .unwrap();
     live::delete(&n.ctx, &n.ada, entry.id, now()).await.unwrap();
-    let changes = n
-        .ctx
-        .store
-        .changes()
-        .changes_since(before, 20)
-        .await
-        .unwrap();
+    let changes = n.ctx.store.changes().since(before, 20).await.unwrap();
     let tags: Vec<BTreeSet<String>> = changes
         .iter()
         .map(|c| c.cache_tags.iter().cloned().collect())
@@ -377,7 +359,7 @@ async fn live_a_story_takes_no_entries(store: TestStore) {
         .ctx
         .store
         .articles()
-        .article(n.article_id)
+        .by_id(n.article_id)
         .await
         .unwrap()
         .unwrap();
@@ -385,7 +367,7 @@ async fn live_a_story_takes_no_entries(store: TestStore) {
         .ctx
         .store
         .articles()
-        .create_article(
+        .create(
             &ArticleInput {
                 section_id: story.section_id,
                 slug: "a-story".into(),

@@ -38,7 +38,7 @@ async fn narration_a_reader_asks_only_for_a_story_anyone_may_read(store: TestSto
     let draft = ctx
         .store
         .articles()
-        .create_article(
+        .create(
             &ArticleInput {
                 slug: "vote-delayed-draft".into(),
                 status: ArticleStatus::Draft,
@@ -198,7 +198,7 @@ async fn narration_an_articles_audio_is_its_authors_and_editors(store: TestStore
             .status,
         AudioStatus::Queued
     );
-    let audit = store.audit().audit_for("article", id).await.unwrap();
+    let audit = store.audit().for_subject("article", id).await.unwrap();
     let actions: Vec<(&str, &str)> = audit
         .iter()
         .map(|e| (e.action.as_str(), e.actor.name.as_str()))
@@ -219,7 +219,7 @@ async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestS
     let (id, _) = dateline_db::testing::published_article(&ctx.store, "A paragraph.").await;
     let section_id = store
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .unwrap()
         .unwrap()
@@ -267,26 +267,14 @@ async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestS
         .await
         .unwrap();
     assert_eq!(
-        store
-            .narration()
-            .narration_article(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .voice,
+        store.narration().article(id).await.unwrap().unwrap().voice,
         "en-us"
     );
     narration::set_section_voice(&ctx, &editor, section_id, Some(" "), now)
         .await
         .unwrap();
     assert_eq!(
-        store
-            .narration()
-            .narration_article(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .voice,
+        store.narration().article(id).await.unwrap().unwrap().voice,
         "en-gb",
         "blank follows the site"
     );
@@ -301,7 +289,7 @@ async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestS
         Err(UseCaseError::NotFound)
     ));
     let queued = narration::regenerate_all(&ctx, &editor, now).await.unwrap();
-    let entries = store.audit().audit_log(None, 10).await.unwrap();
+    let entries = store.audit().log(None, 10).await.unwrap();
     let actions: Vec<&str> = entries.iter().rev().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,

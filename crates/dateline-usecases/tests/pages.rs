@@ -73,7 +73,7 @@ async fn pages_are_the_desks_to_manage(store: TestStore) {
             "{role}: {refused:?}"
         );
     }
-    assert!(store.static_pages().pages().await.unwrap().is_empty());
+    assert!(store.static_pages().all().await.unwrap().is_empty());
     let editor = staff(&store, "Eda", Role::Editor).await;
     let page = pages::create(&ctx, &editor, about(), now()).await.unwrap();
     assert_eq!(
@@ -92,7 +92,7 @@ async fn pages_are_the_desks_to_manage(store: TestStore) {
     let admin = staff(&store, "Ada", Role::Admin).await;
     pages::publish(&ctx, &admin, page.id, now()).await.unwrap();
     pages::delete(&ctx, &admin, page.id, now()).await.unwrap();
-    assert!(store.static_pages().page(page.id).await.unwrap().is_none());
+    assert!(store.static_pages().by_id(page.id).await.unwrap().is_none());
 }
 
 async fn pages_refuse_addresses_that_are_not_theirs_to_take(store: TestStore) {
@@ -152,19 +152,19 @@ async fn pages_refuse_addresses_that_are_not_theirs_to_take(store: TestStore) {
     pages::update(&ctx, &editor, first.id, first.version, about(), now())
         .await
         .unwrap();
-    assert_eq!(store.static_pages().pages().await.unwrap().len(), 1);
+    assert_eq!(store.static_pages().all().await.unwrap().len(), 1);
 }
 
 async fn pages_go_on_and_off_the_site_with_revisions_audit_and_changes(store: TestStore) {
     let (ctx, _media) = context(&store);
     let editor = staff(&store, "Eda", Role::Editor).await;
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     let page = pages::create(&ctx, &editor, about(), now()).await.unwrap();
     // A draft: not on the site, not in the footer; the change names only the page.
     assert!(
         store
             .static_pages()
-            .published_page_at("about-us")
+            .published_at("about-us")
             .await
             .unwrap()
             .is_none()
@@ -172,12 +172,12 @@ async fn pages_go_on_and_off_the_site_with_revisions_audit_and_changes(store: Te
     assert!(
         store
             .static_pages()
-            .published_page_links()
+            .published_links()
             .await
             .unwrap()
             .is_empty()
     );
-    let changes = store.changes().changes_since(before, 10).await.unwrap();
+    let changes = store.changes().since(before, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].cache_tags, [cache_tags::page(page.id)]);
 
@@ -187,16 +187,16 @@ async fn pages_go_on_and_off_the_site_with_revisions_audit_and_changes(store: Te
     assert_eq!(
         store
             .static_pages()
-            .published_page_at("about-us")
+            .published_at("about-us")
             .await
             .unwrap()
             .map(|p| p.id),
         Some(page.id)
     );
-    let links = store.static_pages().published_page_links().await.unwrap();
+    let links = store.static_pages().published_links().await.unwrap();
     assert_eq!(links.len(), 1);
     assert_eq!(links[0].title, "About us");
-    let after_publish = store.changes().changes_since(before, 10).await.unwrap();
+    let after_publish = store.changes().since(before, 10).await.unwrap();
     assert!(
         after_publish[1]
             .cache_tags
@@ -206,15 +206,7 @@ async fn pages_go_on_and_off_the_site_with_revisions_audit_and_changes(store: Te
     );
     // Publishing again changes nothing.
     pages::publish(&ctx, &editor, page.id, now()).await.unwrap();
-    assert_eq!(
-        store
-            .changes()
-            .changes_since(before, 10)
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(store.changes().since(before, 10).await.unwrap().len(), 2);
 
     pages::unpublish(&ctx, &editor, page.id, now())
         .await
@@ -222,7 +214,7 @@ async fn pages_go_on_and_off_the_site_with_revisions_audit_and_changes(store: Te
     assert!(
         store
             .static_pages()
-            .published_page_at("about-us")
+            .published_at("about-us")
             .await
             .unwrap()
             .is_none()
@@ -234,17 +226,12 @@ async fn pages_go_on_and_off_the_site_with_revisions_audit_and_changes(store: Te
         "first publication is kept"
     );
     assert_eq!(
-        store
-            .static_pages()
-            .page_revisions(page.id)
-            .await
-            .unwrap()
-            .len(),
+        store.static_pages().revisions(page.id).await.unwrap().len(),
         4
     );
     let audit: Vec<String> = store
         .audit()
-        .audit_for("page", page.id)
+        .for_subject("page", page.id)
         .await
         .unwrap()
         .into_iter()
@@ -256,7 +243,7 @@ async fn pages_go_on_and_off_the_site_with_revisions_audit_and_changes(store: Te
     assert!(
         store
             .audit()
-            .audit_for("page", page.id)
+            .for_subject("page", page.id)
             .await
             .unwrap()
             .iter()

@@ -327,7 +327,12 @@ async fn people_a_password_changes_only_with_the_current_one_and_ends_other_sess
         !live(&ctx, "laptop").await,
         "the other device is signed out"
     );
-    let audit = ctx.store.audit().audit_for("staff", ana.id).await.unwrap();
+    let audit = ctx
+        .store
+        .audit()
+        .for_subject("staff", ana.id)
+        .await
+        .unwrap();
     assert_eq!(
         audit.last().map(|e| e.action.as_str()),
         Some("staff.password")

@@ -91,7 +91,7 @@ async fn site_sections_are_checked_at_once_and_audited_with_their_change(store: 
     // A section at a static page's address would hide the page.
     store
         .static_pages()
-        .create_page(
+        .create(
             &PageInput {
                 slug: "about".into(),
                 title: "About us".into(),
@@ -119,13 +119,13 @@ async fn site_sections_are_checked_at_once_and_audited_with_their_change(store: 
         other => panic!("{other:?}"),
     }
 
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     let politics = site::create_section(&ctx, &admin, &section("Politics", "", "2"), now())
         .await
         .unwrap();
     assert_eq!((politics.slug.as_str(), politics.position), ("politics", 2));
     assert!(
-        store.changes().latest_change_id().await.unwrap() > before,
+        store.changes().latest_id().await.unwrap() > before,
         "pages drop"
     );
     assert_eq!(
@@ -158,7 +158,7 @@ async fn site_sections_are_checked_at_once_and_audited_with_their_change(store: 
     );
     let audit = store
         .audit()
-        .audit_for("section", politics.id)
+        .for_subject("section", politics.id)
         .await
         .unwrap();
     let entries: Vec<(&str, &str)> = audit
@@ -235,16 +235,16 @@ async fn site_settings_are_checked_at_once_and_audited_with_what_changed(store: 
         "nothing saved"
     );
 
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     let saved = site::save_settings(&ctx, &admin, &settings(), now())
         .await
         .unwrap();
     assert_eq!(store.site().settings().await.unwrap(), saved);
     assert!(
-        store.changes().latest_change_id().await.unwrap() > before,
+        store.changes().latest_id().await.unwrap() > before,
         "pages drop"
     );
-    let entry = store.audit().audit_log(None, 1).await.unwrap().remove(0);
+    let entry = store.audit().log(None, 1).await.unwrap().remove(0);
     assert_eq!(entry.action, "settings.update");
     assert_eq!(
         entry.detail,
@@ -345,7 +345,7 @@ async fn site_author_profiles_are_their_writers_and_admins(store: TestStore) {
     assert_eq!(saved.author.slug, "cora-lee");
     let labels: Vec<&str> = saved.links.iter().map(|l| l.label.as_str()).collect();
     assert_eq!(labels, ["Mastodon", "cora.example"]);
-    let audit = store.audit().audit_for("author", own.id).await.unwrap();
+    let audit = store.audit().for_subject("author", own.id).await.unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(
         (audit[0].action.as_str(), audit[0].actor.name.as_str()),

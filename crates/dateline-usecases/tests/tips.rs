@@ -78,7 +78,7 @@ async fn desk(store: &TestStore) -> Desk {
     let key = dateline_tips::generate_identity("Eda Editor", "today");
     ctx.store
         .tips()
-        .add_tip_recipient(
+        .add_recipient(
             &NewTipRecipient {
                 staff_id: Some(editor.id),
                 label: "Eda Editor".into(),
@@ -225,7 +225,7 @@ async fn tips_a_tip_is_stored_encrypted_under_a_codename(store: TestStore) {
         .ctx
         .store
         .tips()
-        .tip(submitted.tip.id)
+        .by_id(submitted.tip.id)
         .await
         .unwrap()
         .unwrap();
@@ -242,13 +242,7 @@ async fn tips_a_tip_is_stored_encrypted_under_a_codename(store: TestStore) {
     );
     // Only the codename finds the tip again: its key is derived, never stored as typed.
     let key = submitted.codename.lookup_key(&desk.sealer.install).unwrap();
-    let found = desk
-        .ctx
-        .store
-        .tips()
-        .tip_by_codename_key(&key)
-        .await
-        .unwrap();
+    let found = desk.ctx.store.tips().by_codename_key(&key).await.unwrap();
     assert_eq!(found.map(|tip| tip.id), Some(tip.id));
     assert!(!key.contains(submitted.codename.as_str()));
 
@@ -308,7 +302,7 @@ async fn tips_follow_ups_and_replies_reach_the_tipster_and_the_newsroom(store: T
         .await
         .unwrap();
 
-    let messages = desk.ctx.store.tips().tip_messages(tip.id).await.unwrap();
+    let messages = desk.ctx.store.tips().messages(tip.id).await.unwrap();
     assert_eq!(messages.len(), 2);
     // The conversation is for both ends: the newsroom and the codename's holder.
     for message in &messages {
@@ -321,7 +315,7 @@ async fn tips_follow_ups_and_replies_reach_the_tipster_and_the_newsroom(store: T
     );
     assert_eq!(read(&tipster, &messages[1].body), "Who signed it?");
     // A note is the newsroom's alone.
-    let notes = desk.ctx.store.tips().tip_notes(tip.id).await.unwrap();
+    let notes = desk.ctx.store.tips().notes(tip.id).await.unwrap();
     assert_eq!(read(&desk.identity, &notes[0].body), "Check the registry");
     assert!(dateline_tips::decrypt(std::slice::from_ref(&tipster), &notes[0].body).is_err());
     assert_eq!(notes[0].staff_name, "Eda Editor");
@@ -353,14 +347,7 @@ async fn tips_the_desk_needs_the_right_and_leaves_a_history(store: TestStore) {
     not_permitted(tips::assign(ctx, contributor, tip.id, "1", now()).await);
     not_permitted(tips::record_view(ctx, contributor, tip.id, now()).await);
     not_permitted(tips::delete_spam(ctx, contributor, now()).await.map(|_| ()));
-    assert!(
-        ctx.store
-            .tips()
-            .tip_events(tip.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(ctx.store.tips().events(tip.id).await.unwrap().is_empty());
 
     let editor = &desk.editor;
     assert_eq!(
@@ -395,7 +382,7 @@ async fn tips_the_desk_needs_the_right_and_leaves_a_history(store: TestStore) {
     let history: Vec<String> = ctx
         .store
         .tips()
-        .tip_events(tip.id)
+        .events(tip.id)
         .await
         .unwrap()
         .into_iter()
@@ -412,7 +399,7 @@ async fn tips_the_desk_needs_the_right_and_leaves_a_history(store: TestStore) {
     let audited: Vec<String> = ctx
         .store
         .audit()
-        .audit_log(None, 10)
+        .log(None, 10)
         .await
         .unwrap()
         .into_iter()
@@ -506,7 +493,7 @@ async fn tips_unlocking_a_session_is_audited_in_the_same_write(store: TestStore)
         async move {
             ctx.store
                 .audit()
-                .audit_log(None, 10)
+                .log(None, 10)
                 .await
                 .unwrap()
                 .iter()
@@ -526,7 +513,7 @@ async fn tips_unlocking_a_session_is_audited_in_the_same_write(store: TestStore)
         desk.ctx
             .store
             .tips()
-            .sealed_session_tips(session)
+            .sealed_for_session(session)
             .await
             .unwrap(),
         Some(b"sealed".to_vec())
@@ -537,7 +524,7 @@ async fn tips_unlocking_a_session_is_audited_in_the_same_write(store: TestStore)
         desk.ctx
             .store
             .tips()
-            .sealed_session_tips(session)
+            .sealed_for_session(session)
             .await
             .unwrap(),
         None
@@ -607,7 +594,7 @@ async fn tips_a_key_is_registered_only_for_someone_who_reads_tips(store: TestSto
     )
     .await;
     assert_eq!(refusal(garbage), Some("tip_key_invalid"));
-    assert_eq!(ctx.store.tips().tip_recipients().await.unwrap().len(), 1);
+    assert_eq!(ctx.store.tips().recipients().await.unwrap().len(), 1);
 
     // The editor's new key replaces their old one, under their name; a recovery key joins.
     let replacement = fresh();
@@ -632,7 +619,7 @@ async fn tips_a_key_is_registered_only_for_someone_who_reads_tips(store: TestSto
     )
     .await
     .unwrap();
-    let keys = ctx.store.tips().tip_recipients().await.unwrap();
+    let keys = ctx.store.tips().recipients().await.unwrap();
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(
         keys.iter()
@@ -642,7 +629,7 @@ async fn tips_a_key_is_registered_only_for_someone_who_reads_tips(store: TestSto
         keys.iter()
             .any(|key| key.recovery && key.staff_id.is_none())
     );
-    let audit = ctx.store.audit().audit_log(None, 50).await.unwrap();
+    let audit = ctx.store.audit().log(None, 50).await.unwrap();
     assert!(
         audit
             .iter()

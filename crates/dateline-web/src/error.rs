@@ -447,6 +447,18 @@ pub(crate) fn in_api_shape(response: Response) -> Response {
     json
 }
 
+impl From<dateline_search::follower::FollowError> for WebError {
+    fn from(error: dateline_search::follower::FollowError) -> Self {
+        use dateline_search::follower::FollowError;
+        match error {
+            FollowError::Store(error) => error.into(),
+            FollowError::Index(error) => Self::Search(error),
+            FollowError::Task(error) => Self::Task(error),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<DbError> for WebError {
     fn from(error: DbError) -> Self {
         match error {

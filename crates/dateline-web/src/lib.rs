@@ -30,6 +30,7 @@ use std::time::Duration;
 
 use axum::Router;
 use dateline_db::Store;
+use dateline_search::follower::SiteSearch;
 use dateline_storage::MediaStore;
 
 pub use access_log::{AccessLog, AccessLogTarget};
@@ -41,7 +42,6 @@ pub use metrics::Metrics;
 pub use newsroom::presence::HEARTBEAT as PRESENCE_HEARTBEAT;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff};
 pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
-pub use search::{SearchCursor, SiteSearch, SyncReport};
 pub use server::{ListenerLimits, Site, bind, serve};
 pub use sitemaps::URLS_PER_SITEMAP;
 pub use theme::{Theme, ThemeError};
@@ -134,7 +134,7 @@ struct Inner {
 impl AppState {
     pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> Result<Self, WebError> {
         let theme = Theme::load(config.theme_folder.as_deref())?;
-        let latest = store.changes().latest_change_id().await?;
+        let latest = store.changes().latest_id().await?;
         let live_feeds = public::LiveFeeds::for_node(store.clone());
         let client_streams = live::ClientStreams::new(config.max_event_streams_per_client);
         let cache = Arc::new(PageCache::new(config.page_cache_bytes));
@@ -259,6 +259,16 @@ impl AppState {
     /// The same site with `search` behind `/search`, the search API and "Related" lists. A
     /// site gets its search once; a second call changes nothing.
     pub fn with_search(self, search: Arc<SiteSearch>) -> Self {
+        // After a rebuild any "Related" list may change, whoever rebuilt (the follower, the
+        // `search.sync` job, `dateline reindex`). Weak: the index must not keep the site alive.
+        let site = Arc::downgrade(&self.inner);
+        search.when_rebuilt(move || {
+            if let Some(inner) = site.upgrade() {
+                inner
+                    .cache
+                    .invalidate(&[dateline_core::cache_tags::RELATED_LISTS]);
+            }
+        });
         if self.inner.search.set(search).is_err() {
             tracing::warn!("the site already has a search index; keeping the first");
         }
@@ -324,7 +334,7 @@ impl AppState {
         let started = std::time::Instant::now();
         let found = search.search(query).await;
         self.metrics().observe_search(started.elapsed());
-        found
+        Ok(found?)
     }
 
     /// Sends reader emails (verification and sign-in links) through `mail` instead of the log.
@@ -339,7 +349,7 @@ impl AppState {
         let mut count = 0;
         let mut articles = Vec::new();
         loop {
-            let changes = self.store().changes().changes_since(*applied, 500).await?;
+            let changes = self.store().changes().since(*applied, 500).await?;
             let Some(last) = changes.last() else {
                 break;
             };
@@ -393,59 +403,6 @@ impl AppState {
                 tracing::warn!(%error, "could not share who is editing with the other nodes");
             }
         }
-    }
-}
-
-impl AppState {
-    /// Brings this node's search index up to date with the `changes` log. After a rebuild the
-    /// cached pages with a "Related" list are dropped, since any of those lists may change.
-    pub async fn sync_search(&self) -> Result<SyncReport, WebError> {
-        let Some(search) = self.search() else {
-            return Ok(SyncReport::default());
-        };
-        let report = search.sync(self.store()).await?;
-        if report.rebuilt {
-            self.cache()
-                .invalidate(&[dateline_core::cache_tags::RELATED_LISTS]);
-        }
-        Ok(report)
-    }
-
-    /// Keeps the search index current, every `interval`, forever. A per-node index is synced
-    /// here; a shared one is synced by whichever node's worker takes the `search.sync` job this
-    /// loop enqueues when the log has moved on (one waiting job at a time).
-    pub async fn follow_search(self, interval: Duration) {
-        let Some(search) = self.search().cloned() else {
-            return;
-        };
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            let outcome = if search.is_shared() {
-                self.enqueue_search_sync(&search).await
-            } else {
-                self.sync_search().await.map(|report| {
-                    if report.rebuilt {
-                        tracing::info!(articles = report.indexed, "search index rebuilt");
-                    }
-                })
-            };
-            if let Err(error) = outcome {
-                tracing::warn!(%error, "could not update the search index");
-            }
-        }
-    }
-
-    async fn enqueue_search_sync(&self, search: &SiteSearch) -> Result<(), WebError> {
-        if search.is_behind(self.store()).await? {
-            let kind = dateline_core::JobKind::SyncSearch;
-            let now = jiff::Timestamp::now();
-            let mut job = dateline_db::NewJob::at(kind.name(), serde_json::Value::Null, now);
-            job.dedup_key = Some(kind.dedup_key(None));
-            self.store().jobs().enqueue(&job, now).await?;
-        }
-        Ok(())
     }
 }
 

@@ -219,7 +219,7 @@ impl Metrics {
         let _one_at_a_time = self.scraping.lock().await;
         let store = state.store();
         let queues = store.jobs().queue_depths(jiff::Timestamp::now()).await?;
-        let narration = store.narration().narration_totals().await?;
+        let narration = store.narration().totals().await?;
         let cache = state.cache();
         let memory = process_memory();
         let sample = Sample {

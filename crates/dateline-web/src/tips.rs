@@ -513,7 +513,7 @@ impl TipsState {
         session_id: i64,
         session_token: &str,
     ) -> Result<Option<Vec<EditorIdentity>>, WebError> {
-        let Some(sealed) = ctx.store.tips().sealed_session_tips(session_id).await? else {
+        let Some(sealed) = ctx.store.tips().sealed_for_session(session_id).await? else {
             self.forget_unlocked(session_id);
             return Ok(None);
         };

@@ -210,7 +210,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         .expect("author");
     let first = store
         .articles()
-        .create_article(
+        .create(
             &article(
                 politics.id,
                 author.id,
@@ -224,7 +224,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         .expect("article");
     store
         .articles()
-        .create_article(
+        .create(
             &article(
                 politics.id,
                 author.id,
@@ -238,7 +238,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         .expect("article");
     store
         .articles()
-        .create_article(
+        .create(
             &article(world.id, author.id, "summit-opens", "Summit opens", 3),
             jiff::Timestamp::now(),
         )
@@ -371,7 +371,7 @@ async fn editing_an_article_drops_exactly_the_pages_that_show_it(store: TestStor
         .state
         .store()
         .articles()
-        .article(room.first)
+        .by_id(room.first)
         .await
         .expect("load")
         .expect("exists");
@@ -386,7 +386,7 @@ async fn editing_an_article_drops_exactly_the_pages_that_show_it(store: TestStor
     site.state
         .store()
         .articles()
-        .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
+        .update(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
     site.state.apply_changes().await.expect("follow changes");
@@ -427,7 +427,7 @@ async fn moving_an_article_redirects_its_old_urls(store: TestStore) {
         .state
         .store()
         .articles()
-        .article(room.first)
+        .by_id(room.first)
         .await
         .expect("load")
         .expect("exists");
@@ -442,7 +442,7 @@ async fn moving_an_article_redirects_its_old_urls(store: TestStore) {
     site.state
         .store()
         .articles()
-        .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
+        .update(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
     let old = get(&site.app, "/politics/budget-vote").await;
@@ -558,7 +558,7 @@ async fn long_world_section(store: &Store, room: &Newsroom) {
     for n in 0..25 {
         store
             .articles()
-            .create_article(
+            .create(
                 &article(
                     room.world,
                     room.author,

@@ -18,9 +18,10 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dateline_db::Store;
+use dateline_search::follower::{SearchCursor, SiteSearch};
 use dateline_search::{PostgresIndex, TantivyIndex};
 use dateline_storage::MediaStore;
-use dateline_web::{AppState, SearchCursor, SiteSearch, WebConfig};
+use dateline_web::{AppState, WebConfig};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, Narration, Overrides, SearchEngine, Storage};
@@ -495,9 +496,9 @@ async fn serve(
         // Readers open the lead story first: its narration goes first.
         if let Some((section, slug)) = report.lead_path.trim_start_matches('/').split_once('/')
             && let dateline_db::ArticleLookup::Found(lead) =
-                store.articles().published_article_at(section, slug).await?
+                store.articles().published_at(section, slug).await?
         {
-            store.narration().hurry_narration(lead.article.id).await?;
+            store.narration().hurry(lead.article.id).await?;
         }
         // The demo admin has no password; a one-time link lets the newcomer choose one.
         let link = dateline_web::newsroom::issue_password_link(
@@ -531,7 +532,7 @@ async fn serve(
     // In the database, so the workers (other processes, other machines) and every node agree.
     store
         .narration()
-        .set_narration_archive_days(config.narration_archive_days)
+        .set_archive_days(config.narration_archive_days)
         .await
         .context("recording narration_archive_days")?;
     let state = AppState::new(
@@ -556,7 +557,7 @@ async fn serve(
         None => state,
     };
     let search = open_search(&config, &store)?;
-    let state = state.with_search(search);
+    let state = state.with_search(search.clone());
     let state = match &config.smtp {
         Some(smtp) => state.with_reader_mail(Arc::new(
             dateline_web::SmtpMail::new(&smtp.url, &smtp.mail_from).map_err(anyhow::Error::msg)?,
@@ -579,7 +580,11 @@ async fn serve(
     }
     // The first round rebuilds a missing or stale index in the background; the site serves
     // meanwhile, its search answering from what is indexed so far.
-    tokio::spawn(state.clone().follow_search(Duration::from_secs(1)));
+    tokio::spawn(dateline_search::follower::follow(
+        search.clone(),
+        store.clone(),
+        Duration::from_secs(1),
+    ));
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     let narration = match config.narration {
         Narration::Worker => Some(worker::NarrationChild::start(
@@ -597,11 +602,11 @@ async fn serve(
         media.clone(),
         Duration::from_secs(u64::from(config.tips_retention_days) * 24 * 3600),
     );
-    let syncing = state.clone();
+    let (syncing, sync_store) = (search.clone(), store.clone());
     worker.register(dateline_core::JobKind::SyncSearch, move |_job| {
-        let state = syncing.clone();
+        let (search, store) = (syncing.clone(), sync_store.clone());
         async move {
-            state.sync_search().await?;
+            search.sync(&store).await?;
             Ok(())
         }
     });
@@ -804,7 +809,7 @@ async fn demo(overrides: &Overrides, articles: usize) -> anyhow::Result<()> {
     if articles > 0 {
         eprintln!();
     }
-    let stats = store.articles().article_stats().await?;
+    let stats = store.articles().stats().await?;
     println!(
         "Added {added} generated articles in {:.1} s; the newsroom now has {} published articles.",
         started.elapsed().as_secs_f64(),

@@ -214,7 +214,7 @@ pub async fn export(
             about.push_str(&format!("Contact: {contact}\n"));
         }
         about.push_str(&format!("\n{message}\n"));
-        for message in store.tips().tip_messages(tip.id).await? {
+        for message in store.tips().messages(tip.id).await? {
             let sender = match message.sender {
                 dateline_db::TipSender::Source => "Source",
                 dateline_db::TipSender::Newsroom => "Newsroom",
@@ -222,21 +222,21 @@ pub async fn export(
             let text = read(&message.body).unwrap_or_else(|| "(unreadable)".to_owned());
             about.push_str(&format!("\n--- {sender}, {}\n{text}\n", message.sent_at));
         }
-        for note in store.tips().tip_notes(tip.id).await? {
+        for note in store.tips().notes(tip.id).await? {
             let text = read(&note.body).unwrap_or_else(|| "(unreadable)".to_owned());
             about.push_str(&format!(
                 "\n--- Internal note by {}, {}\n{text}\n",
                 note.staff_name, note.written_at
             ));
         }
-        for event in store.tips().tip_events(tip.id).await? {
+        for event in store.tips().events(tip.id).await? {
             about.push_str(&format!(
                 "\n[{}] {}: {}",
                 event.at, event.actor_name, event.detail
             ));
         }
         write_secret_file(&folder.join("tip.txt"), about)?;
-        for attachment in store.tips().tip_attachments(tip.id).await? {
+        for attachment in store.tips().attachments(tip.id).await? {
             let description: serde_json::Value = read(&attachment.description)
                 .and_then(|text| serde_json::from_str(&text).ok())
                 .unwrap_or_default();
@@ -316,7 +316,7 @@ mod tests {
                 "only its owner reads the identity file"
             );
         }
-        let recipients = store.tips().tip_recipients().await.expect("recipients");
+        let recipients = store.tips().recipients().await.expect("recipients");
         assert_eq!(recipients.len(), 1);
         assert!(recipients[0].recovery && recipients[0].wrapped_identity.is_none());
         // A second keygen to the same file would destroy the only copy of a key.
@@ -363,7 +363,7 @@ mod tests {
             "the refusal says why"
         );
         assert!(!refused_file.exists());
-        assert_eq!(store.tips().tip_recipients().await.expect("keys").len(), 1);
+        assert_eq!(store.tips().recipients().await.expect("keys").len(), 1);
 
         let keys =
             dateline_tips::Recipients::parse([recipients[0].public_key.as_str()]).expect("keys");
@@ -374,7 +374,7 @@ mod tests {
             .expect("put");
         store
             .tips()
-            .create_tip(
+            .create(
                 &NewTip {
                     kind: TipKind::Tip,
                     article_id: None,

@@ -185,11 +185,7 @@ async fn terminate(child: &mut Child) {
 /// Gives the dead worker's job back at once instead of after its lease.
 async fn release(store: &Store, name: &str) {
     let queue_name = dateline_jobs::narration::queue_name(name);
-    match store
-        .jobs()
-        .release_jobs(&queue_name, Timestamp::now())
-        .await
-    {
+    match store.jobs().release(&queue_name, Timestamp::now()).await {
         Ok(0) => {}
         Ok(jobs) => tracing::info!(jobs, "gave the narration worker's jobs back to the queue"),
         Err(error) => tracing::warn!(%error, "could not give the narration worker's jobs back"),

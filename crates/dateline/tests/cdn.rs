@@ -314,7 +314,7 @@ async fn a_purge_job_waits_out_a_varnish_that_is_down_then_purges_its_tags() {
         .expect("a batch");
     assert!(queued.tags.contains(&"site".to_owned()), "{queued:?}");
     assert!(worker.run_once().await.expect("ran"), "the job was claimed");
-    let counts = store.jobs().job_counts().await.expect("counts");
+    let counts = store.jobs().counts().await.expect("counts");
     assert_eq!(
         counts,
         vec![("queued".to_owned(), 1)],
@@ -332,7 +332,7 @@ async fn a_purge_job_waits_out_a_varnish_that_is_down_then_purges_its_tags() {
     }
     let retry = store
         .jobs()
-        .claim_job(
+        .claim(
             "backoff",
             &[dateline_core::JobKind::PurgeCdn.name()],
             Duration::from_secs(60),
@@ -344,7 +344,7 @@ async fn a_purge_job_waits_out_a_varnish_that_is_down_then_purges_its_tags() {
     assert_eq!(retry.payload["tags"], serde_json::json!(queued.tags));
     store
         .jobs()
-        .release_jobs("backoff", jiff::Timestamp::now())
+        .release("backoff", jiff::Timestamp::now())
         .await
         .expect("due now");
     let mut back = dateline_jobs::Worker::dedicated(store.store.clone(), "purger");
@@ -353,7 +353,7 @@ async fn a_purge_job_waits_out_a_varnish_that_is_down_then_purges_its_tags() {
     );
     assert!(back.run_once().await.expect("ran"));
     assert_eq!(
-        store.jobs().job_counts().await.expect("counts"),
+        store.jobs().counts().await.expect("counts"),
         vec![("done".to_owned(), 1)]
     );
     assert_eq!(get(&varnish, "/site-wide", &[]).await.body, "/site-wide #2");

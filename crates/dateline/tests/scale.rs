@@ -116,7 +116,7 @@ async fn newsroom(store: &Store) {
         input.first_published_at = Some(jiff::Timestamp::now());
         store
             .articles()
-            .create_article(&input, jiff::Timestamp::now())
+            .create(&input, jiff::Timestamp::now())
             .await
             .expect("article");
     }

@@ -150,7 +150,7 @@ async fn sigterm_finishes_what_was_accepted(database_url: String) {
         !std::path::Path::new(&format!("/proc/{worker}")).exists(),
         "the narration worker stopped with serve"
     );
-    let jobs = store.jobs().job_counts().await.expect("job counts");
+    let jobs = store.jobs().counts().await.expect("job counts");
     assert!(
         !jobs
             .iter()
@@ -175,11 +175,7 @@ async fn sigterm_finishes_what_was_accepted(database_url: String) {
     )
     .await;
     site.stop();
-    let totals = store
-        .narration()
-        .narration_totals()
-        .await
-        .expect("narration totals");
+    let totals = store.narration().totals().await.expect("narration totals");
     assert_eq!(
         totals.narrations, 1,
         "the article was synthesised once, not again after the restart"

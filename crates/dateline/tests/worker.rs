@@ -61,7 +61,7 @@ async fn a_killed_narration_worker_leaves_the_site_serving_and_the_article_is_na
     )
     .await;
     assert!(audio.files.is_some(), "the narration has its audio files");
-    let jobs = store.jobs().job_counts().await.expect("job counts");
+    let jobs = store.jobs().counts().await.expect("job counts");
     assert!(
         !jobs
             .iter()

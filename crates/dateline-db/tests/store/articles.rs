@@ -37,7 +37,7 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
     input.hero_image_id = Some(photo.id);
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(article.status, ArticleStatus::Published);
@@ -71,7 +71,7 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
     input.author_ids = vec![bo.id, cy.id];
     store
         .articles()
-        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
+        .update(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     let page = store
@@ -82,7 +82,7 @@ async fn a_published_article_keeps_its_byline_order(store: TestStore) {
         .unwrap();
     assert_eq!(page.authors, vec![bo, cy]);
     assert_eq!(
-        store.articles().article_stats().await.unwrap(),
+        store.articles().stats().await.unwrap(),
         ArticleStats {
             total: 1,
             published: 1
@@ -108,7 +108,7 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     .to_vec();
     let first = store
         .articles()
-        .create_article(&first, jiff::Timestamp::now())
+        .create(&first, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -144,7 +144,7 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     second.tags = ["DIPLOMACY", "Trade"].map(str::to_owned).to_vec();
     let second = store
         .articles()
-        .create_article(&second, jiff::Timestamp::now())
+        .create(&second, jiff::Timestamp::now())
         .await
         .unwrap();
     let trade = store.site().tag_by_slug("trade").await.unwrap().unwrap();
@@ -165,7 +165,7 @@ async fn tags_are_created_on_first_use_and_shared_by_slug(store: TestStore) {
     edit.tags = vec!["Colombia".to_owned()];
     store
         .articles()
-        .update_article(first.id, first.version, &edit, jiff::Timestamp::now())
+        .update(first.id, first.version, &edit, jiff::Timestamp::now())
         .await
         .unwrap();
     let page = store
@@ -194,7 +194,7 @@ async fn reading_minutes_count_words_and_the_hero_picture(store: TestStore) {
     input.hero_image_id = Some(photo.id);
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(article.reading_minutes, 3);
@@ -202,7 +202,7 @@ async fn reading_minutes_count_words_and_the_hero_picture(store: TestStore) {
     input.hero_image_id = None;
     let article = store
         .articles()
-        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
+        .update(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(article.reading_minutes, 2);
@@ -210,7 +210,7 @@ async fn reading_minutes_count_words_and_the_hero_picture(store: TestStore) {
     input.body = "Brief.".to_owned();
     let article = store
         .articles()
-        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
+        .update(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(article.reading_minutes, 1);
@@ -248,7 +248,7 @@ async fn the_reference_article_reads_in_three_minutes(store: TestStore) {
     input.hero_image_id = Some(photo.id);
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(article.reading_minutes, 3);
@@ -264,7 +264,7 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     input.first_published_at = Some(published);
     let v1 = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(v1.version, 1);
@@ -277,7 +277,7 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     input.updated_at = Some(hours_after_base(3));
     let v2 = store
         .articles()
-        .update_article(v1.id, 1, &input, jiff::Timestamp::now())
+        .update(v1.id, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(v2.version, 2);
@@ -289,7 +289,7 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     // Unpublishing and publishing again are saves too, and still keep the first time.
     let v3 = store
         .articles()
-        .set_article_status(v1.id, ArticleStatus::Unpublished, jiff::Timestamp::now())
+        .set_status(v1.id, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(v3.version, 3);
@@ -297,7 +297,7 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     assert_eq!(v3.first_published_at, Some(published));
     let v4 = store
         .articles()
-        .set_article_status(v1.id, ArticleStatus::Published, jiff::Timestamp::now())
+        .set_status(v1.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(v4.version, 4);
@@ -306,12 +306,12 @@ async fn first_publication_time_is_kept_and_version_increments(store: TestStore)
     input.first_published_at = None;
     let v5 = store
         .articles()
-        .update_article(v1.id, 4, &input, jiff::Timestamp::now())
+        .update(v1.id, 4, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(v5.version, 5);
     assert_eq!(v5.first_published_at, Some(published));
-    assert_eq!(store.articles().article(v1.id).await.unwrap(), Some(v5));
+    assert_eq!(store.articles().by_id(v1.id).await.unwrap(), Some(v5));
 }
 
 async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
@@ -322,7 +322,7 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     input.status = ArticleStatus::Draft;
     let draft = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(draft.status, ArticleStatus::Draft);
@@ -334,7 +334,7 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     let before = jiff::Timestamp::now() - SignedDuration::from_secs(1);
     let published = store
         .articles()
-        .update_article(draft.id, 1, &input, jiff::Timestamp::now())
+        .update(draft.id, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     let first = published.first_published_at.unwrap();
@@ -346,20 +346,20 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
     other.status = ArticleStatus::InReview;
     let other = store
         .articles()
-        .create_article(&other, jiff::Timestamp::now())
+        .create(&other, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(other.first_published_at, None);
     let other = store
         .articles()
-        .set_article_status(other.id, ArticleStatus::Published, jiff::Timestamp::now())
+        .set_status(other.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(other.status, ArticleStatus::Published);
     assert_eq!(other.version, 2);
     assert!(other.first_published_at.unwrap() >= before);
     assert_eq!(
-        store.articles().article_stats().await.unwrap(),
+        store.articles().stats().await.unwrap(),
         ArticleStats {
             total: 2,
             published: 2
@@ -368,7 +368,7 @@ async fn a_draft_gets_its_publication_time_when_published(store: TestStore) {
 
     let error = store
         .articles()
-        .set_article_status(9_999, ArticleStatus::Published, jiff::Timestamp::now())
+        .set_status(9_999, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::NotFound), "{error:?}");
@@ -384,17 +384,17 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     input.tags = vec!["Colombia".to_owned()];
     let v1 = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     input.headline = "First editor's headline".to_owned();
     let v2 = store
         .articles()
-        .update_article(v1.id, 1, &input, jiff::Timestamp::now())
+        .update(v1.id, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     let page_before = store.articles().article_page(v1.id).await.unwrap().unwrap();
-    let change_before = store.changes().latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_id().await.unwrap();
 
     // A second editor started from version 1 and changes everything.
     let mut stale = article_input(world.id, "petro-rebuffed", &[bo.id]);
@@ -403,7 +403,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     stale.status = ArticleStatus::Draft;
     let error = store
         .articles()
-        .update_article(v1.id, 1, &stale, jiff::Timestamp::now())
+        .update(v1.id, 1, &stale, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(
@@ -413,7 +413,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
     // A version from the future is just as stale.
     let error = store
         .articles()
-        .update_article(v1.id, 7, &stale, jiff::Timestamp::now())
+        .update(v1.id, 7, &stale, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(
@@ -425,12 +425,9 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
         store.articles().article_page(v1.id).await.unwrap().unwrap(),
         page_before
     );
-    assert_eq!(store.articles().article(v1.id).await.unwrap(), Some(v2));
+    assert_eq!(store.articles().by_id(v1.id).await.unwrap(), Some(v2));
     assert_eq!(store.site().tag_by_slug("venezuela").await.unwrap(), None);
-    assert_eq!(
-        store.changes().latest_change_id().await.unwrap(),
-        change_before
-    );
+    assert_eq!(store.changes().latest_id().await.unwrap(), change_before);
     assert_eq!(
         resolve(&store, "politics", "petro-invited").await,
         At::Found(v1.id)
@@ -442,7 +439,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
 
     let error = store
         .articles()
-        .update_article(9_999, 1, &input, jiff::Timestamp::now())
+        .update(9_999, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::NotFound), "{error:?}");
@@ -450,11 +447,9 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(store: TestStore) {
 
 /// Optimistic locking must hold when saves really overlap, not only one after another.
 ///
-/// BUG (reported to the lead): fails on PostgreSQL. `update_article` (src/articles.rs) checks the
-/// version with a plain `SELECT` and then runs `UPDATE … SET version = version + 1 WHERE id = $14`
-/// without re-checking it; under READ COMMITTED two saves from the same version both pass the
-/// check and both write (a lost update; the losers then see `current_version: 3` or more). SQLite
-/// passes because its single writer connection serialises the transactions.
+/// Regression: `articles().update` once checked the version with a plain `SELECT` and then
+/// updated without re-checking it, so under PostgreSQL's READ COMMITTED two saves from the same
+/// version both passed and both wrote (a lost update). SQLite's single writer hid it.
 async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let ann = author(&store, "ann-lee").await;
@@ -465,7 +460,7 @@ async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore)
         let slug = format!("contested-{round}");
         let article = store
             .articles()
-            .create_article(
+            .create(
                 &article_input(politics.id, &slug, &[ann.id]),
                 jiff::Timestamp::now(),
             )
@@ -482,7 +477,7 @@ async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore)
                 barrier.wait().await;
                 store
                     .articles()
-                    .update_article(article.id, 1, &input, jiff::Timestamp::now())
+                    .update(article.id, 1, &input, jiff::Timestamp::now())
                     .await
             }));
         }
@@ -495,7 +490,7 @@ async fn concurrent_saves_from_one_version_let_exactly_one_win(store: TestStore)
                 Err(other) => panic!("expected a conflict, got {other:?}"),
             }
         }
-        let stored = store.articles().article(article.id).await.unwrap().unwrap();
+        let stored = store.articles().by_id(article.id).await.unwrap().unwrap();
         assert_eq!(
             (winners.len(), stored.version),
             (1, 2),
@@ -531,7 +526,7 @@ async fn invalid_articles_are_refused(store: TestStore) {
     {
         let error = store
             .articles()
-            .create_article(&input, jiff::Timestamp::now())
+            .create(&input, jiff::Timestamp::now())
             .await
             .unwrap_err();
         let DbError::Refused(refusals) = &error else {
@@ -544,26 +539,26 @@ async fn invalid_articles_are_refused(store: TestStore) {
             input.slug
         );
     }
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), 2);
-    assert_eq!(store.articles().article_stats().await.unwrap().total, 0);
+    assert_eq!(store.changes().latest_id().await.unwrap(), 2);
+    assert_eq!(store.articles().stats().await.unwrap().total, 0);
 
     // A draft may wait for its byline; publishing it may not.
     let mut draft = article_input(politics.id, "no-byline-yet", &[]);
     draft.status = ArticleStatus::Draft;
     let draft_article = store
         .articles()
-        .create_article(&draft, jiff::Timestamp::now())
+        .create(&draft, jiff::Timestamp::now())
         .await
         .unwrap();
     draft.status = ArticleStatus::Published;
     let error = store
         .articles()
-        .update_article(draft_article.id, 1, &draft, jiff::Timestamp::now())
+        .update(draft_article.id, 1, &draft, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Refused(_)), "{error:?}");
     assert_eq!(
-        store.articles().article(draft_article.id).await.unwrap(),
+        store.articles().by_id(draft_article.id).await.unwrap(),
         Some(draft_article)
     );
 }
@@ -574,32 +569,29 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let first = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "summit", &[ann.id]),
             jiff::Timestamp::now(),
         )
         .await
         .unwrap();
-    let change_before = store.changes().latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_id().await.unwrap();
 
     let mut again = article_input(politics.id, "summit", &[ann.id]);
     again.tags = vec!["Orphan".to_owned()];
     let error = store
         .articles()
-        .create_article(&again, jiff::Timestamp::now())
+        .create(&again, jiff::Timestamp::now())
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
-    assert_eq!(
-        store.changes().latest_change_id().await.unwrap(),
-        change_before
-    );
+    assert_eq!(store.changes().latest_id().await.unwrap(), change_before);
     assert_eq!(store.site().tag_by_slug("orphan").await.unwrap(), None);
 
     // Another section may use the same slug.
     let elsewhere = store
         .articles()
-        .create_article(
+        .create(
             &article_input(world.id, "summit", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -610,7 +602,7 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
     // Renaming into a taken slug is a duplicate too, and leaves the article as it was.
     let other = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "other", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -618,7 +610,7 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
         .unwrap();
     let error = store
         .articles()
-        .update_article(
+        .update(
             other.id,
             other.version,
             &article_input(politics.id, "summit", &[ann.id]),
@@ -627,10 +619,7 @@ async fn an_article_slug_is_unique_within_its_section(store: TestStore) {
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
-    assert_eq!(
-        store.articles().article(other.id).await.unwrap(),
-        Some(other)
-    );
+    assert_eq!(store.articles().by_id(other.id).await.unwrap(), Some(other));
     assert_eq!(
         resolve(&store, "politics", "summit").await,
         At::Found(first.id)

@@ -472,7 +472,7 @@ async fn password_links_are_single_use_and_expire(store: TestStore) {
 
     let actions: Vec<String> = store
         .audit()
-        .audit_for("staff", ana.id)
+        .for_subject("staff", ana.id)
         .await
         .unwrap()
         .into_iter()
@@ -637,7 +637,7 @@ async fn api_tokens_act_as_their_creator_within_its_role(store: TestStore) {
     );
     let actions: Vec<String> = store
         .audit()
-        .audit_for("api_token", token.id)
+        .for_subject("api_token", token.id)
         .await
         .unwrap()
         .into_iter()
@@ -699,7 +699,7 @@ async fn staff_changes_are_audited_and_keep_one_admin(store: TestStore) {
         .await
         .unwrap();
 
-    let log = store.audit().audit_for("staff", ana.id).await.unwrap();
+    let log = store.audit().for_subject("staff", ana.id).await.unwrap();
     let summary: Vec<(String, String, Option<i64>)> = log
         .iter()
         .map(|e| (e.action.clone(), e.detail.clone(), e.actor.staff_id))
@@ -724,7 +724,7 @@ async fn staff_changes_are_audited_and_keep_one_admin(store: TestStore) {
             ),
         ]
     );
-    let boss_log = store.audit().audit_for("staff", admin.id).await.unwrap();
+    let boss_log = store.audit().for_subject("staff", admin.id).await.unwrap();
     assert_eq!(
         boss_log.len(),
         1,

@@ -71,7 +71,7 @@ async fn authors_are_created_listed_by_name_and_updated(store: TestStore) {
 async fn an_author_slug_must_be_valid_and_free(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let bo = author(&store, "bo-chen").await;
-    let change_before = store.changes().latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_id().await.unwrap();
 
     for invalid in ["", "Ann Lee", "ann--lee"] {
         let error = store
@@ -105,10 +105,7 @@ async fn an_author_slug_must_be_valid_and_free(store: TestStore) {
     assert!(matches!(error, DbError::Duplicate(_)), "{error:?}");
 
     assert_eq!(store.people().authors().await.unwrap(), vec![ann, bo]);
-    assert_eq!(
-        store.changes().latest_change_id().await.unwrap(),
-        change_before
-    );
+    assert_eq!(store.changes().latest_id().await.unwrap(), change_before);
 }
 
 async fn an_image_needs_alt_text(store: TestStore) {
@@ -122,7 +119,7 @@ async fn an_image_needs_alt_text(store: TestStore) {
             .unwrap_err();
         assert!(matches!(error, DbError::Invalid(_)), "{alt:?}: {error:?}");
     }
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), 0);
+    assert_eq!(store.changes().latest_id().await.unwrap(), 0);
     assert_eq!(store.library().image(1).await.unwrap(), None);
 }
 

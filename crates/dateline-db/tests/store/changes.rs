@@ -32,13 +32,13 @@ async fn expect_one_change(
     entity_id: Option<i64>,
     tags: BTreeSet<String>,
 ) -> i64 {
-    let changes = store.changes().changes_since(before, 100).await.unwrap();
+    let changes = store.changes().since(before, 100).await.unwrap();
     assert_eq!(changes.len(), 1, "{changes:#?}");
     let change = &changes[0];
     assert_eq!(change.kind, kind);
     assert_eq!(change.entity_id, entity_id);
     assert_eq!(tag_set(change), tags, "{kind} {entity_id:?}");
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), change.id);
+    assert_eq!(store.changes().latest_id().await.unwrap(), change.id);
     change.id
 }
 
@@ -56,7 +56,7 @@ async fn tag_ids(store: &Store, slugs: &[&str]) -> Vec<i64> {
 }
 
 async fn every_write_appends_one_change_in_order(store: TestStore) {
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), 0);
+    assert_eq!(store.changes().latest_id().await.unwrap(), 0);
     let site = || cache_tags::SITE.to_owned();
     let mut ids = Vec::new();
 
@@ -119,7 +119,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     input.tags = vec!["Colombia".to_owned()];
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let colombia = tag_ids(&store, &["colombia"]).await;
@@ -130,7 +130,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     input.headline = "A sharper headline".to_owned();
     store
         .articles()
-        .update_article(article.id, 1, &input, jiff::Timestamp::now())
+        .update(article.id, 1, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     let only_article = tags([
@@ -142,7 +142,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
 
     store
         .articles()
-        .set_article_status(
+        .set_status(
             article.id,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -153,7 +153,7 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
     ids.push(mark);
 
     // The whole log, oldest first, one entry per write.
-    let log = store.changes().changes_since(0, 100).await.unwrap();
+    let log = store.changes().since(0, 100).await.unwrap();
     assert_eq!(log.iter().map(|change| change.id).collect::<Vec<_>>(), ids);
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
     assert_eq!(
@@ -165,14 +165,14 @@ async fn every_write_appends_one_change_in_order(store: TestStore) {
             "article"
         ]
     );
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), mark);
+    assert_eq!(store.changes().latest_id().await.unwrap(), mark);
 }
 
 async fn changes_since_pages_through_the_log(store: TestStore) {
     for slug in ["politics", "world", "business", "climate", "culture"] {
         section(&store, slug, 1).await;
     }
-    let all = store.changes().changes_since(0, 100).await.unwrap();
+    let all = store.changes().since(0, 100).await.unwrap();
     assert_eq!(all.len(), 5);
     let sections = store.site().sections().await.unwrap();
     let mut section_ids: Vec<i64> = sections.iter().map(|s| s.id).collect();
@@ -182,29 +182,21 @@ async fn changes_since_pages_through_the_log(store: TestStore) {
         section_ids
     );
 
-    let first_page = store.changes().changes_since(0, 2).await.unwrap();
+    let first_page = store.changes().since(0, 2).await.unwrap();
     assert_eq!(first_page, all[..2]);
-    let second_page = store
-        .changes()
-        .changes_since(first_page[1].id, 2)
-        .await
-        .unwrap();
+    let second_page = store.changes().since(first_page[1].id, 2).await.unwrap();
     assert_eq!(second_page, all[2..4]);
-    let last_page = store
-        .changes()
-        .changes_since(second_page[1].id, 2)
-        .await
-        .unwrap();
+    let last_page = store.changes().since(second_page[1].id, 2).await.unwrap();
     assert_eq!(last_page, all[4..]);
     assert!(
         store
             .changes()
-            .changes_since(all[4].id, 2)
+            .since(all[4].id, 2)
             .await
             .unwrap()
             .is_empty()
     );
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), all[4].id);
+    assert_eq!(store.changes().latest_id().await.unwrap(), all[4].id);
 }
 
 async fn a_headline_edit_of_a_published_article_names_only_the_article(store: TestStore) {
@@ -215,7 +207,7 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
     input.tags = vec!["Colombia".to_owned(), "Diplomacy".to_owned()];
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let only_article = tags([
@@ -234,10 +226,10 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
     let mut version = article.version;
     for edit in edits {
         edit(&mut input);
-        let mark = store.changes().latest_change_id().await.unwrap();
+        let mark = store.changes().latest_id().await.unwrap();
         version = store
             .articles()
-            .update_article(article.id, version, &input, jiff::Timestamp::now())
+            .update(article.id, version, &input, jiff::Timestamp::now())
             .await
             .unwrap()
             .version;
@@ -253,10 +245,10 @@ async fn a_headline_edit_of_a_published_article_names_only_the_article(store: Te
 
     // A new hero picture changes the page and the cards, not which lists hold the story.
     input.hero_image_id = Some(photo.id);
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     store
         .articles()
-        .update_article(article.id, version, &input, jiff::Timestamp::now())
+        .update(article.id, version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(&store, mark, "article", Some(article.id), only_article).await;
@@ -271,10 +263,10 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     input.status = ArticleStatus::Draft;
 
     // Created as a draft: no list can show it yet.
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let only_article = tags([
@@ -286,18 +278,18 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     let topic_ids = tag_ids(&store, &["colombia", "diplomacy"]).await;
     let lists = article_and_lists(article.id, &[politics.id], &[ann.id, bo.id], &topic_ids);
 
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     store
         .articles()
-        .set_article_status(article.id, ArticleStatus::Published, jiff::Timestamp::now())
+        .set_status(article.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(&store, mark, "article", Some(article.id), lists.clone()).await;
 
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     let unpublished = store
         .articles()
-        .set_article_status(
+        .set_status(
             article.id,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -308,10 +300,10 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
 
     // Publishing through a save names the same lists.
     input.status = ArticleStatus::Published;
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     store
         .articles()
-        .update_article(
+        .update(
             article.id,
             unpublished.version,
             &input,
@@ -324,10 +316,10 @@ async fn publishing_and_unpublishing_name_the_article_and_its_lists(store: TestS
     // So does creating an article published.
     let mut second = article_input(politics.id, "trade-talks", &[bo.id]);
     second.tags = vec!["Trade".to_owned()];
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     let second = store
         .articles()
-        .create_article(&second, jiff::Timestamp::now())
+        .create(&second, jiff::Timestamp::now())
         .await
         .unwrap();
     let trade = tag_ids(&store, &["trade"]).await;
@@ -349,16 +341,16 @@ async fn moving_a_published_article_names_both_sections(store: TestStore) {
     input.tags = vec!["Colombia".to_owned()];
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let colombia = tag_ids(&store, &["colombia"]).await;
 
     input.section_id = world.id;
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     store
         .articles()
-        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
+        .update(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(
@@ -379,24 +371,19 @@ async fn byline_and_tag_edits_name_the_old_and_new_lists(store: TestStore) {
     input.tags = vec!["Colombia".to_owned()];
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
 
     input.author_ids = vec![bo.id];
     input.tags = vec!["Trade".to_owned()];
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     store
         .articles()
-        .update_article(article.id, article.version, &input, jiff::Timestamp::now())
+        .update(article.id, article.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
-    let change = store
-        .changes()
-        .changes_since(mark, 10)
-        .await
-        .unwrap()
-        .remove(0);
+    let change = store.changes().since(mark, 10).await.unwrap().remove(0);
     let named = tag_set(&change);
     let old_and_new = [
         cache_tags::article(article.id),
@@ -425,7 +412,7 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     input.status = ArticleStatus::Draft;
     let draft = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let only_article = tags([
@@ -442,10 +429,10 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     let mut version = draft.version;
     for edit in edits {
         edit(&mut input);
-        let mark = store.changes().latest_change_id().await.unwrap();
+        let mark = store.changes().latest_id().await.unwrap();
         version = store
             .articles()
-            .update_article(draft.id, version, &input, jiff::Timestamp::now())
+            .update(draft.id, version, &input, jiff::Timestamp::now())
             .await
             .unwrap()
             .version;
@@ -460,10 +447,10 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     }
     input.section_id = world.id;
     input.author_ids = vec![bo.id, ann.id];
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     store
         .articles()
-        .update_article(draft.id, version, &input, jiff::Timestamp::now())
+        .update(draft.id, version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
     expect_one_change(
@@ -478,7 +465,7 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     // An unpublished article is just as invisible.
     let published = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "retracted", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -486,7 +473,7 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
         .unwrap();
     let retracted = store
         .articles()
-        .set_article_status(
+        .set_status(
             published.id,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -495,10 +482,10 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
         .unwrap();
     let mut edit = article_input(world.id, "retracted", &[bo.id]);
     edit.status = ArticleStatus::Unpublished;
-    let mark = store.changes().latest_change_id().await.unwrap();
+    let mark = store.changes().latest_id().await.unwrap();
     store
         .articles()
-        .update_article(
+        .update(
             published.id,
             retracted.version,
             &edit,
@@ -519,14 +506,14 @@ async fn draft_edits_name_only_the_article(store: TestStore) {
     .await;
 }
 
-/// A node follows the log with `changes_since(last id it applied)` (`AppState::apply_changes` in
+/// A node follows the log with `changes().since(last id it applied)` (`AppState::apply_changes` in
 /// dateline-web); that only works if a change never becomes visible after a change with a higher
 /// id did.
 ///
-/// BUG (reported to the lead): fails on PostgreSQL, where ids come from an identity sequence at
-/// INSERT time but transactions commit in any order. A follower that reads id 11 before id 10
-/// commits moves its cursor past 10 and never sees it: that change's pages stay stale on that
-/// node. SQLite passes (one writer, commits in id order).
+/// Regression: on PostgreSQL ids come from an identity sequence at INSERT time while
+/// transactions commit in any order, so a follower that read id 11 before id 10 committed once
+/// moved its cursor past 10 and never saw it (that change's pages stayed stale on that node).
+/// SQLite commits in id order.
 async fn a_follower_never_misses_a_change_under_concurrent_writes(store: TestStore) {
     const WRITERS: usize = 6;
     const WRITES: usize = 40;
@@ -540,7 +527,7 @@ async fn a_follower_never_misses_a_change_under_concurrent_writes(store: TestSto
             loop {
                 // Read the flag first: a batch read after the writers finished sees everything.
                 let finished = done.load(Ordering::SeqCst);
-                for change in store.changes().changes_since(cursor, 1000).await.unwrap() {
+                for change in store.changes().since(cursor, 1000).await.unwrap() {
                     cursor = change.id;
                     seen.insert(change.id);
                 }
@@ -573,7 +560,7 @@ async fn a_follower_never_misses_a_change_under_concurrent_writes(store: TestSto
 
     let logged: BTreeSet<i64> = store
         .changes()
-        .changes_since(0, 10_000)
+        .since(0, 10_000)
         .await
         .unwrap()
         .iter()

@@ -43,20 +43,16 @@ async fn a_change_is_logged_at_the_callers_time(store: TestStore) {
         .create_section(&section_input("business", 1), then)
         .await
         .unwrap();
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), 2);
+    assert_eq!(store.changes().latest_id().await.unwrap(), 2);
     // Pruning drops what is strictly older than its bound and always keeps the newest change:
     // with both changes at `then`, nothing goes at `then` and exactly the first goes a
     // microsecond later. Changes stamped by the machine's clock would survive both.
-    assert_eq!(store.changes().prune_changes(then).await.unwrap(), 0);
+    assert_eq!(store.changes().prune(then).await.unwrap(), 0);
     assert_eq!(
-        store
-            .changes()
-            .prune_changes(then + ONE_MICROSECOND)
-            .await
-            .unwrap(),
+        store.changes().prune(then + ONE_MICROSECOND).await.unwrap(),
         1
     );
-    let left = store.changes().changes_since(0, 10).await.unwrap();
+    let left = store.changes().since(0, 10).await.unwrap();
     assert_eq!(left.iter().map(|c| c.id).collect::<Vec<_>>(), vec![2]);
 }
 
@@ -71,18 +67,14 @@ async fn an_article_is_written_at_the_callers_time(store: TestStore) {
         status: ArticleStatus::Draft,
         ..article_input(section.id, "vote-delayed", &[ada.id])
     };
-    let written = store
-        .articles()
-        .create_article(&draft, far_future())
-        .await
-        .unwrap();
+    let written = store.articles().create(&draft, far_future()).await.unwrap();
     assert_eq!(written.created_at, far_future());
     assert_eq!(written.updated_at, far_future());
 
     let later = far_future() + SignedDuration::from_hours(1);
     let saved = store
         .articles()
-        .update_article(written.id, written.version, &draft, later)
+        .update(written.id, written.version, &draft, later)
         .await
         .unwrap();
     assert_eq!(saved.created_at, far_future());
@@ -105,26 +97,26 @@ async fn a_job_waits_for_its_time_and_ends_at_the_callers_time(store: TestStore)
     assert!(
         store
             .jobs()
-            .claim_job("node", &kinds, lease, early)
+            .claim("node", &kinds, lease, early)
             .await
             .unwrap()
             .is_none()
     );
     let claimed = store
         .jobs()
-        .claim_job("node", &kinds, lease, due)
+        .claim("node", &kinds, lease, due)
         .await
         .unwrap();
     assert_eq!(claimed.map(|job| job.id), Some(id));
 
     let finished = due + SignedDuration::from_secs(5);
-    store.jobs().complete_job(id, finished).await.unwrap();
+    store.jobs().complete(id, finished).await.unwrap();
     // Finished jobs are pruned when they ended strictly before the bound: exactly at `finished`.
-    assert_eq!(store.jobs().prune_finished_jobs(finished).await.unwrap(), 0);
+    assert_eq!(store.jobs().prune_finished(finished).await.unwrap(), 0);
     assert_eq!(
         store
             .jobs()
-            .prune_finished_jobs(finished + ONE_MICROSECOND)
+            .prune_finished(finished + ONE_MICROSECOND)
             .await
             .unwrap(),
         1
@@ -135,7 +127,7 @@ async fn a_narration_is_stamped_at_the_callers_time(store: TestStore) {
     let (article_id, _) = dateline_db::testing::published_article(&store, "One paragraph.").await;
     store
         .narration()
-        .start_narration(article_id, far_past())
+        .start(article_id, far_past())
         .await
         .unwrap();
     let audio = store
@@ -148,7 +140,7 @@ async fn a_narration_is_stamped_at_the_callers_time(store: TestStore) {
 
     store
         .narration()
-        .fail_narration(article_id, "no voice", far_future())
+        .fail(article_id, "no voice", far_future())
         .await
         .unwrap();
     let audio = store

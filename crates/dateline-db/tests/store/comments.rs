@@ -57,7 +57,7 @@ async fn article(store: &Store, slug: &str) -> i64 {
     input.first_published_at = Some(base_time());
     store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap()
         .id
@@ -115,11 +115,11 @@ async fn editor(store: &Store) -> (StaffMember, Actor) {
 }
 
 async fn settings(store: &Store, change: impl FnOnce(&mut ModerationSettings)) {
-    let mut settings = store.comments().comment_settings().await.unwrap();
+    let mut settings = store.comments().settings().await.unwrap();
     change(&mut settings);
     store
         .comments()
-        .save_comment_settings(&settings, &Actor::system("test"), at(0))
+        .save_settings(&settings, &Actor::system("test"), at(0))
         .await
         .unwrap();
 }
@@ -150,7 +150,7 @@ async fn post(
 ) -> Result<Comment, DbError> {
     store
         .comments()
-        .post_comment(
+        .post(
             &NewComment {
                 article_id,
                 parent_id,
@@ -165,7 +165,7 @@ async fn post(
 async fn audit_actions(store: &Store, kind: &str, id: i64) -> Vec<String> {
     store
         .audit()
-        .audit_for(kind, id)
+        .for_subject(kind, id)
         .await
         .unwrap()
         .into_iter()
@@ -176,7 +176,7 @@ async fn audit_actions(store: &Store, kind: &str, id: i64) -> Vec<String> {
 async fn discussion_changes_since(store: &Store, after: i64, article_id: i64) -> usize {
     store
         .changes()
-        .changes_since(after, 1000)
+        .since(after, 1000)
         .await
         .unwrap()
         .iter()
@@ -402,7 +402,7 @@ async fn banned_words_reject_and_are_audited(store: TestStore) {
     settings(&store, |s| s.banned_words = vec!["scumbag".to_owned()]).await;
     let article_id = article(&store, "banned").await;
     let lia = reader(&store, "Lia").await;
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     let comment = post(&store, article_id, &lia, None, "You $CUMBAG.", 2)
         .await
         .unwrap();
@@ -417,7 +417,7 @@ async fn banned_words_reject_and_are_audited(store: TestStore) {
     );
     let entries = store
         .audit()
-        .audit_for("comment", comment.id)
+        .for_subject("comment", comment.id)
         .await
         .unwrap();
     assert_eq!(entries.len(), 1);
@@ -434,7 +434,7 @@ async fn banned_words_reject_and_are_audited(store: TestStore) {
     // The reader sees their own rejected comment; nobody else does.
     let own = store
         .comments()
-        .reader_unshown_comments(article_id, lia.id)
+        .unshown_of_reader(article_id, lia.id)
         .await
         .unwrap();
     assert_eq!(ids(&own), vec![comment.id]);
@@ -530,7 +530,7 @@ async fn new_commenters_wait_until_enough_are_approved(store: TestStore) {
     assert_eq!(first.queue_reason.as_deref(), Some("new commenter"));
     store
         .comments()
-        .moderate_comment(first.id, ModeratorDecision::Approve, "", &moderator, at(3))
+        .moderate(first.id, ModeratorDecision::Approve, "", &moderator, at(3))
         .await
         .unwrap();
     assert_eq!(
@@ -548,7 +548,7 @@ async fn new_commenters_wait_until_enough_are_approved(store: TestStore) {
     assert_eq!(second.status, CommentStatus::Pending);
     store
         .comments()
-        .moderate_comment(second.id, ModeratorDecision::Approve, "", &moderator, at(5))
+        .moderate(second.id, ModeratorDecision::Approve, "", &moderator, at(5))
         .await
         .unwrap();
     let third = post(&store, article_id, &lia, None, "Third, trusted now", 6)
@@ -567,7 +567,7 @@ async fn new_commenters_wait_until_enough_are_approved(store: TestStore) {
     // Taking an approval back takes back the trust it earned.
     store
         .comments()
-        .moderate_comment(
+        .moderate(
             first.id,
             ModeratorDecision::Reject,
             "second thoughts",
@@ -780,7 +780,7 @@ async fn suspended_banned_and_watched_readers(store: TestStore) {
             "reader.reinstate"
         ]
     );
-    let ban = &store.audit().audit_for("reader", lia.id).await.unwrap()[2];
+    let ban = &store.audit().for_subject("reader", lia.id).await.unwrap()[2];
     assert_eq!(ban.actor.name, "Mo Moderator");
     assert_eq!(ban.detail, "Lia → banned: repeated abuse");
 }
@@ -812,10 +812,10 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     );
 
     // pending → approved: shown, counted, the discussion's cached pages dropped.
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     let approved = store
         .comments()
-        .moderate_comment(
+        .moderate(
             comment.id,
             ModeratorDecision::Approve,
             "",
@@ -838,13 +838,13 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     assert!(matches!(
         store
             .comments()
-            .report_comment(comment.id, lia.id, ReportReason::Spam, "", at(4))
+            .report(comment.id, lia.id, ReportReason::Spam, "", at(4))
             .await,
         Err(DbError::Comment(CommentError::OwnReport))
     ));
     store
         .comments()
-        .report_comment(
+        .report(
             comment.id,
             ana.id,
             ReportReason::Abuse,
@@ -855,7 +855,7 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
         .unwrap();
     store
         .comments()
-        .report_comment(comment.id, ana.id, ReportReason::Abuse, "again", at(5))
+        .report(comment.id, ana.id, ReportReason::Abuse, "again", at(5))
         .await
         .unwrap();
     let reported = store
@@ -877,14 +877,14 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     // Feature, then approved → rejected: the decision resolves the reports and drops the pick.
     store
         .comments()
-        .set_comment_featured(comment.id, true, &moderator, at(6))
+        .set_featured(comment.id, true, &moderator, at(6))
         .await
         .unwrap();
-    assert!(store.comments().comment(comment.id).await.unwrap().featured);
-    let before = store.changes().latest_change_id().await.unwrap();
+    assert!(store.comments().by_id(comment.id).await.unwrap().featured);
+    let before = store.changes().latest_id().await.unwrap();
     let rejected = store
         .comments()
-        .moderate_comment(
+        .moderate(
             comment.id,
             ModeratorDecision::Reject,
             "  personal attack ",
@@ -905,7 +905,7 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     assert!(
         store
             .comments()
-            .set_comment_featured(comment.id, true, &moderator, at(8))
+            .set_featured(comment.id, true, &moderator, at(8))
             .await
             .is_err(),
         "only a shown comment can be featured"
@@ -913,7 +913,7 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     // rejected → approved again (a moderator overturns a decision).
     store
         .comments()
-        .moderate_comment(
+        .moderate(
             comment.id,
             ModeratorDecision::Approve,
             "",
@@ -933,7 +933,7 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     );
     let reject_entry = &store
         .audit()
-        .audit_for("comment", comment.id)
+        .for_subject("comment", comment.id)
         .await
         .unwrap()[2];
     assert_eq!(reject_entry.detail, "comment by Lia: personal attack");
@@ -941,13 +941,13 @@ async fn queue_transitions_reports_and_features(store: TestStore) {
     // A deleted comment is beyond moderation.
     store
         .comments()
-        .delete_own_comment(comment.id, lia.id, at(10))
+        .delete_own(comment.id, lia.id, at(10))
         .await
         .unwrap();
     assert!(matches!(
         store
             .comments()
-            .moderate_comment(
+            .moderate(
                 comment.id,
                 ModeratorDecision::Approve,
                 "",
@@ -971,13 +971,13 @@ async fn edits_within_the_window_are_moderated_again(store: TestStore) {
     assert!(matches!(
         store
             .comments()
-            .edit_comment(comment.id, ana.id, "Not mine", at(11))
+            .edit(comment.id, ana.id, "Not mine", at(11))
             .await,
         Err(DbError::NotFound)
     ));
     let edited = store
         .comments()
-        .edit_comment(comment.id, lia.id, "First, *properly*.", at(12))
+        .edit(comment.id, lia.id, "First, *properly*.", at(12))
         .await
         .unwrap();
     assert_eq!(edited.body, "First, *properly*.");
@@ -988,14 +988,14 @@ async fn edits_within_the_window_are_moderated_again(store: TestStore) {
     settings(&store, |s| s.premoderate_first = 5).await;
     let fixed = store
         .comments()
-        .edit_comment(comment.id, lia.id, "First, *properly*, really.", at(12))
+        .edit(comment.id, lia.id, "First, *properly*, really.", at(12))
         .await
         .unwrap();
     assert_eq!(fixed.status, CommentStatus::Approved);
     // …but an edit that adds a suspect word goes back to the queue.
     let requeued = store
         .comments()
-        .edit_comment(comment.id, lia.id, "First, idiot.", at(13))
+        .edit(comment.id, lia.id, "First, idiot.", at(13))
         .await
         .unwrap();
     assert_eq!(requeued.status, CommentStatus::Pending);
@@ -1011,12 +1011,12 @@ async fn edits_within_the_window_are_moderated_again(store: TestStore) {
     assert!(matches!(
         store
             .comments()
-            .edit_comment(comment.id, lia.id, "Too late", at(16))
+            .edit(comment.id, lia.id, "Too late", at(16))
             .await,
         Err(DbError::Comment(CommentError::EditWindowPassed))
     ));
     assert_eq!(
-        store.comments().comment(comment.id).await.unwrap().body,
+        store.comments().by_id(comment.id).await.unwrap().body,
         "First, idiot."
     );
 }
@@ -1050,12 +1050,12 @@ async fn deleted_comments_become_tombstones_in_threads(store: TestStore) {
 
     store
         .comments()
-        .delete_own_comment(root.id, lia.id, at(6))
+        .delete_own(root.id, lia.id, at(6))
         .await
         .unwrap();
     store
         .comments()
-        .delete_own_comment(lonely.id, ana.id, at(6))
+        .delete_own(lonely.id, ana.id, at(6))
         .await
         .unwrap();
     assert!(matches!(
@@ -1087,11 +1087,11 @@ async fn deleted_comments_become_tombstones_in_threads(store: TestStore) {
     assert_eq!(page.approved_count, 2);
     // A deep thread continues on its own page, from any comment in it.
     assert_eq!(
-        ids(&store.comments().comment_thread(reply.id).await.unwrap()),
+        ids(&store.comments().thread(reply.id).await.unwrap()),
         vec![reply.id, deeper.id]
     );
     assert!(matches!(
-        store.comments().comment_thread(lonely.id).await,
+        store.comments().thread(lonely.id).await,
         Err(DbError::NotFound)
     ));
 }
@@ -1103,13 +1103,13 @@ async fn closing_by_hand_and_after_n_days(store: TestStore) {
     let reopened = article(&store, "reopened-story").await;
     let lia = reader(&store, "Lia").await;
 
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     store
         .comments()
         .set_article_comments_open(old, false, &moderator, at(1))
         .await
         .unwrap();
-    let changes = store.changes().changes_since(before, 10).await.unwrap();
+    let changes = store.changes().since(before, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
     assert!(changes[0].cache_tags.contains(&cache_tags::article(old)));
     assert!(
@@ -1204,7 +1204,7 @@ async fn closing_by_hand_and_after_n_days(store: TestStore) {
             "article.comments_close"
         ]
     );
-    let auto = store.audit().audit_for("article", fresh).await.unwrap();
+    let auto = store.audit().for_subject("article", fresh).await.unwrap();
     assert_eq!(auto.len(), 1);
     assert_eq!(auto[0].actor.name, dateline_db::MODERATION_RULES_ACTOR);
     assert_eq!(auto[0].detail, "automatically, 7 days after publication");
@@ -1232,7 +1232,7 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
         .unwrap();
     store
         .comments()
-        .report_comment(reply.id, lia.id, ReportReason::OffTopic, "", at(3))
+        .report(reply.id, lia.id, ReportReason::OffTopic, "", at(3))
         .await
         .unwrap();
     store
@@ -1250,7 +1250,7 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
     let json = serde_json::to_value(&export).unwrap();
     assert_eq!(json["comments"][0]["body"], "My view");
 
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     store.people().delete_reader(lia.id, at(4)).await.unwrap();
     assert_eq!(
         discussion_changes_since(&store, before, article_id).await,
@@ -1281,12 +1281,7 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
             .is_none()
     );
     assert_eq!(
-        store
-            .comments()
-            .comment(reply.id)
-            .await
-            .unwrap()
-            .report_count,
+        store.comments().by_id(reply.id).await.unwrap().report_count,
         1
     );
     assert!(
@@ -1310,7 +1305,7 @@ async fn deleting_an_account_keeps_threads_and_forgets_the_reader(store: TestSto
     assert_eq!(page.approved_count, 1);
     // The address is free to sign up again.
     reader(&store, "Lia").await;
-    let entries = store.audit().audit_for("reader", lia.id).await.unwrap();
+    let entries = store.audit().for_subject("reader", lia.id).await.unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].action, "reader.delete");
     assert!(!entries[0].detail.contains("lia@"));
@@ -1350,12 +1345,12 @@ async fn discussion_pages_sort_paginate_and_count(store: TestStore) {
     .unwrap();
     store
         .comments()
-        .set_comment_featured(roots[3].id, true, &moderator, at(21))
+        .set_featured(roots[3].id, true, &moderator, at(21))
         .await
         .unwrap();
     store
         .comments()
-        .set_comment_featured(reply.id, true, &moderator, at(21))
+        .set_featured(reply.id, true, &moderator, at(21))
         .await
         .unwrap();
 
@@ -1390,14 +1385,14 @@ async fn discussion_pages_sort_paginate_and_count(store: TestStore) {
     assert_eq!(
         featured.threads,
         vec![
-            vec![store.comments().comment(reply.id).await.unwrap()],
-            vec![store.comments().comment(roots[3].id).await.unwrap()]
+            vec![store.comments().by_id(reply.id).await.unwrap()],
+            vec![store.comments().by_id(roots[3].id).await.unwrap()]
         ]
     );
 
     let counts = store
         .comments()
-        .approved_comment_counts(&[article_id, other])
+        .approved_counts(&[article_id, other])
         .await
         .unwrap();
     assert_eq!(counts.get(&article_id), Some(&6));
@@ -1405,7 +1400,7 @@ async fn discussion_pages_sort_paginate_and_count(store: TestStore) {
     assert_eq!(
         store
             .comments()
-            .approved_comments_after(article_id, roots[2].id)
+            .approved_after(article_id, roots[2].id)
             .await
             .unwrap(),
         3
@@ -1427,7 +1422,7 @@ async fn staff_replies_are_shown_at_once_with_their_name(store: TestStore) {
         .unwrap();
     store
         .comments()
-        .moderate_comment(
+        .moderate(
             question.id,
             ModeratorDecision::Approve,
             "",
@@ -1438,7 +1433,7 @@ async fn staff_replies_are_shown_at_once_with_their_name(store: TestStore) {
         .unwrap();
     let answer = store
         .comments()
-        .post_comment(
+        .post(
             &NewComment {
                 article_id,
                 parent_id: Some(question.id),
@@ -1456,7 +1451,7 @@ async fn staff_replies_are_shown_at_once_with_their_name(store: TestStore) {
 }
 
 /// Every comment in every status, on a published and an unpublished article: what the store
-/// hands each viewer one at a time ([`Store::visible_comment`]) is exactly what the core rule
+/// hands each viewer one at a time ([`Comments::visible`]) is exactly what the core rule
 /// says, and what the discussion pages, threads and counts show everyone is exactly what the
 /// rule lets the public see.
 async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
@@ -1497,7 +1492,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
                 "rejected" => {
                     store
                         .comments()
-                        .moderate_comment(
+                        .moderate(
                             reply.id,
                             ModeratorDecision::Reject,
                             "",
@@ -1509,7 +1504,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
                 }
                 "deleted" => store
                     .comments()
-                    .delete_own_comment(reply.id, who.id, at(minute))
+                    .delete_own(reply.id, who.id, at(minute))
                     .await
                     .unwrap(),
                 _ => {}
@@ -1536,7 +1531,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
     }
     store
         .articles()
-        .set_article_status(
+        .set_status(
             pulled_article,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -1546,7 +1541,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
 
     let mut shown_to_public = Vec::new();
     for &id in &everything {
-        let comment = store.comments().comment(id).await.unwrap();
+        let comment = store.comments().by_id(id).await.unwrap();
         let standing = CommentStanding {
             status: comment.status,
             reader_id: comment.reader_id,
@@ -1558,7 +1553,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
             Viewer::Reader(sam.id),
             Viewer::Staff,
         ] {
-            let got = store.comments().visible_comment(id, viewer).await;
+            let got = store.comments().visible(id, viewer).await;
             assert_eq!(
                 got.is_ok(),
                 may_see(viewer, standing),
@@ -1578,7 +1573,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
     assert!(
         store
             .comments()
-            .visible_comment(i64::MAX, Viewer::Staff)
+            .visible(i64::MAX, Viewer::Staff)
             .await
             .is_err()
     );
@@ -1618,12 +1613,12 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
         }
         let counts = store
             .comments()
-            .approved_comment_counts(&[article_id])
+            .approved_counts(&[article_id])
             .await
             .unwrap();
         let live = store
             .comments()
-            .approved_comments_after(article_id, 0)
+            .approved_after(article_id, 0)
             .await
             .unwrap();
         let expected = shown_to_public
@@ -1643,7 +1638,7 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
             assert!(
                 store
                     .comments()
-                    .reader_unshown_comments(article_id, sam.id)
+                    .unshown_of_reader(article_id, sam.id)
                     .await
                     .unwrap()
                     .is_empty(),
@@ -1663,8 +1658,8 @@ async fn one_rule_decides_who_sees_each_comment(store: TestStore) {
     assert_eq!(on_pages, expected);
     // A thread page only opens on something everyone may see.
     for &id in &everything {
-        let comment = store.comments().comment(id).await.unwrap();
-        let thread = store.comments().comment_thread(id).await;
+        let comment = store.comments().by_id(id).await.unwrap();
+        let thread = store.comments().thread(id).await;
         if comment.article_id == pulled_article {
             assert!(matches!(thread, Err(DbError::NotFound)), "thread of {id}");
         }

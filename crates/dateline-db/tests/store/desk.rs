@@ -40,14 +40,14 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     input.status = ArticleStatus::Draft;
     let budget = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let mut input = article_input(world.id, "summit", &[bo.id, ada.id]);
     input.headline = "Summit_opens".into();
     let summit = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let mut input = article_input(world.id, "ports", &[bo.id]);
@@ -55,20 +55,16 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     input.status = ArticleStatus::InReview;
     let ports = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
 
     let ids = |filter: DeskFilter| {
         let store = store.store.clone();
         async move {
-            let list = store
-                .articles()
-                .desk_articles(&filter, 10, 0)
-                .await
-                .unwrap();
+            let list = store.articles().desk(&filter, 10, 0).await.unwrap();
             assert_eq!(
-                store.articles().count_desk_articles(&filter).await.unwrap(),
+                store.articles().count_desk(&filter).await.unwrap(),
                 i64::try_from(list.len()).unwrap()
             );
             list.into_iter().map(|a| a.id).collect::<Vec<_>>()
@@ -105,7 +101,7 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     assert_eq!(ids(text("Summit_")).await, vec![summit.id]);
     let page = store
         .articles()
-        .desk_articles(&DeskFilter::default(), 2, 2)
+        .desk(&DeskFilter::default(), 2, 2)
         .await
         .unwrap();
     assert_eq!(
@@ -114,7 +110,7 @@ async fn the_desk_filters_by_status_section_author_and_headline(store: TestStore
     );
     let summit_line = store
         .articles()
-        .desk_articles(
+        .desk(
             &DeskFilter {
                 section_id: Some(world.id),
                 status: Some(ArticleStatus::Published),
@@ -144,21 +140,21 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     // Started by the unlinked writer, bylined to Ada.
     let started = store
         .articles()
-        .create_article_as(&input, &unlinked, jiff::Timestamp::now())
+        .create_as(&input, &unlinked, jiff::Timestamp::now())
         .await
         .unwrap();
     let mut input = article_input(politics.id, "by-bo", &[bo.id]);
     input.status = ArticleStatus::Draft;
     let others = store
         .articles()
-        .create_article_as(&input, &ada_staff, jiff::Timestamp::now())
+        .create_as(&input, &ada_staff, jiff::Timestamp::now())
         .await
         .unwrap();
     let mut input = article_input(politics.id, "nobodys", &[bo.id]);
     input.status = ArticleStatus::Draft;
     let nobodys = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -173,7 +169,7 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     assert!(
         store
             .articles()
-            .staff_owns_article(started.id, ada_owner)
+            .owned_by(started.id, ada_owner)
             .await
             .unwrap(),
         "on the byline"
@@ -181,7 +177,7 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     assert!(
         store
             .articles()
-            .staff_owns_article(others.id, ada_owner)
+            .owned_by(others.id, ada_owner)
             .await
             .unwrap(),
         "started it"
@@ -189,21 +185,21 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
     assert!(
         !store
             .articles()
-            .staff_owns_article(nobodys.id, ada_owner)
+            .owned_by(nobodys.id, ada_owner)
             .await
             .unwrap()
     );
     assert!(
         store
             .articles()
-            .staff_owns_article(started.id, unlinked_owner)
+            .owned_by(started.id, unlinked_owner)
             .await
             .unwrap()
     );
     assert!(
         !store
             .articles()
-            .staff_owns_article(others.id, unlinked_owner)
+            .owned_by(others.id, unlinked_owner)
             .await
             .unwrap()
     );
@@ -212,18 +208,14 @@ async fn ownership_is_the_byline_or_the_first_revision(store: TestStore) {
         owned_by: Some(owner),
         ..Default::default()
     };
-    let list = store
-        .articles()
-        .desk_articles(&own(ada_owner), 10, 0)
-        .await
-        .unwrap();
+    let list = store.articles().desk(&own(ada_owner), 10, 0).await.unwrap();
     assert_eq!(
         list.iter().map(|a| a.id).collect::<Vec<_>>(),
         vec![others.id, started.id]
     );
     let list = store
         .articles()
-        .desk_articles(&own(unlinked_owner), 10, 0)
+        .desk(&own(unlinked_owner), 10, 0)
         .await
         .unwrap();
     assert_eq!(

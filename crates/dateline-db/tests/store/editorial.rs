@@ -59,7 +59,7 @@ async fn draft(store: &Store, slug: &str) -> (ArticleInput, i64) {
     input.status = ArticleStatus::Draft;
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     (input, article.id)
@@ -77,7 +77,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     let before = Timestamp::now() - SignedDuration::from_secs(1);
     let created = store
         .articles()
-        .create_article_as(&input, &ana, jiff::Timestamp::now())
+        .create_as(&input, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
     input.headline = "Petro invited to the White House".to_owned();
@@ -85,7 +85,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     input.comments_open = false;
     let saved = store
         .articles()
-        .save_article(
+        .save(
             created.id,
             created.version,
             &input,
@@ -98,15 +98,11 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     input.body = "A longer body.".to_owned();
     let imported = store
         .articles()
-        .update_article(created.id, saved.version, &input, jiff::Timestamp::now())
+        .update(created.id, saved.version, &input, jiff::Timestamp::now())
         .await
         .unwrap();
 
-    let revisions = store
-        .articles()
-        .article_revisions(created.id)
-        .await
-        .unwrap();
+    let revisions = store.articles().revisions(created.id).await.unwrap();
     let numbers: Vec<i64> = revisions.iter().map(|r| r.number).collect();
     assert_eq!(numbers, vec![3, 2, 1], "newest first");
     assert_eq!(revisions[2].saved_by, ana);
@@ -127,7 +123,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
 
     let second = store
         .articles()
-        .article_revision(created.id, 2)
+        .revision(created.id, 2)
         .await
         .unwrap()
         .unwrap();
@@ -154,7 +150,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     assert!(
         store
             .articles()
-            .article_revision(created.id, 4)
+            .revision(created.id, 4)
             .await
             .unwrap()
             .is_none()
@@ -179,7 +175,7 @@ async fn every_save_is_a_revision_with_who_and_when(store: TestStore) {
     assert!(matches!(
         store
             .articles()
-            .create_article_as(&published, &ana, jiff::Timestamp::now())
+            .create_as(&published, &ana, jiff::Timestamp::now())
             .await,
         Err(DbError::Refused(_))
     ));
@@ -192,7 +188,7 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
     input.headline = "A worse headline".to_owned();
     let v2 = store
         .articles()
-        .save_article(id, 1, &input, &ana, jiff::Timestamp::now())
+        .save(id, 1, &input, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -204,7 +200,7 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
     assert_eq!(restored.headline, original_headline);
     assert_eq!(restored.version, v2.version + 1);
     assert_eq!(restored.status, ArticleStatus::Draft);
-    let revisions = store.articles().article_revisions(id).await.unwrap();
+    let revisions = store.articles().revisions(id).await.unwrap();
     assert_eq!(
         revisions.len(),
         3,
@@ -224,10 +220,7 @@ async fn restoring_a_revision_saves_it_again_as_a_new_one(store: TestStore) {
         matches!(error, DbError::Conflict { current_version } if current_version == restored.version),
         "{error:?}"
     );
-    assert_eq!(
-        store.articles().article_revisions(id).await.unwrap().len(),
-        3
-    );
+    assert_eq!(store.articles().revisions(id).await.unwrap().len(), 3);
     assert!(matches!(
         store
             .articles()
@@ -246,7 +239,7 @@ async fn a_stale_save_is_a_conflict_and_overwrites_nothing(store: TestStore) {
     anas.body = "Ana's careful rewrite.".to_owned();
     let saved = store
         .articles()
-        .save_article(id, 1, &anas, &ana, jiff::Timestamp::now())
+        .save(id, 1, &anas, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -254,7 +247,7 @@ async fn a_stale_save_is_a_conflict_and_overwrites_nothing(store: TestStore) {
     bos.body = "Bo's rewrite from the old version.".to_owned();
     let error = store
         .articles()
-        .save_article(id, 1, &bos, &bo, jiff::Timestamp::now())
+        .save(id, 1, &bos, &bo, jiff::Timestamp::now())
         .await
         .unwrap_err();
     let DbError::Conflict { current_version } = error else {
@@ -266,16 +259,13 @@ async fn a_stale_save_is_a_conflict_and_overwrites_nothing(store: TestStore) {
     assert_eq!(current.article_version, current_version);
     assert_eq!(current.snapshot.body, "Ana's careful rewrite.");
     assert_eq!(current.saved_by, ana);
-    assert_eq!(store.articles().article(id).await.unwrap().unwrap(), saved);
-    assert_eq!(
-        store.articles().article_revisions(id).await.unwrap().len(),
-        2
-    );
+    assert_eq!(store.articles().by_id(id).await.unwrap().unwrap(), saved);
+    assert_eq!(store.articles().revisions(id).await.unwrap().len(), 2);
 
     // Bo saves again on top of the current version: now it goes through.
     let merged = store
         .articles()
-        .save_article(id, current_version, &bos, &bo, jiff::Timestamp::now())
+        .save(id, current_version, &bos, &bo, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(merged.body, bos.body);
@@ -287,7 +277,7 @@ async fn a_newsroom_save_keeps_the_status(store: TestStore) {
     input.status = ArticleStatus::Published;
     let saved = store
         .articles()
-        .save_article(id, 1, &input, &ana, jiff::Timestamp::now())
+        .save(id, 1, &input, &ana, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(saved.status, ArticleStatus::Draft);
@@ -295,7 +285,7 @@ async fn a_newsroom_save_keeps_the_status(store: TestStore) {
     assert!(
         store
             .audit()
-            .audit_for("article", id)
+            .for_subject("article", id)
             .await
             .unwrap()
             .is_empty(),
@@ -310,7 +300,7 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
 
     let error = store
         .articles()
-        .transition_article(id, ArticleStatus::Unpublished, &ana, now)
+        .transition(id, ArticleStatus::Unpublished, &ana, now)
         .await
         .unwrap_err();
     assert!(
@@ -329,10 +319,10 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
     );
     let published = store
         .articles()
-        .transition_article(id, ArticleStatus::Published, &ana, now)
+        .transition(id, ArticleStatus::Published, &ana, now)
         .await
         .unwrap();
-    let change = store.changes().latest_change_id().await.unwrap();
+    let change = store.changes().latest_id().await.unwrap();
     for to in [
         ArticleStatus::Draft,
         ArticleStatus::InReview,
@@ -340,7 +330,7 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
     ] {
         let error = store
             .articles()
-            .transition_article(id, to, &ana, now)
+            .transition(id, to, &ana, now)
             .await
             .unwrap_err();
         assert!(
@@ -350,28 +340,33 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
     }
     let error = store
         .articles()
-        .schedule_article(id, hours_after_base(5), &ana, now)
+        .schedule(id, hours_after_base(5), &ana, now)
         .await
         .unwrap_err();
     assert!(matches!(error, DbError::Workflow(_)), "{error:?}");
     assert!(matches!(
         store
             .articles()
-            .transition_article(id, ArticleStatus::Scheduled, &ana, now)
+            .transition(id, ArticleStatus::Scheduled, &ana, now)
             .await,
         Err(DbError::Invalid(_))
     ));
     assert_eq!(
-        store.articles().article(id).await.unwrap().unwrap(),
+        store.articles().by_id(id).await.unwrap().unwrap(),
         published
     );
     assert_eq!(
-        store.changes().latest_change_id().await.unwrap(),
+        store.changes().latest_id().await.unwrap(),
         change,
         "no change recorded"
     );
     assert_eq!(
-        store.audit().audit_for("article", id).await.unwrap().len(),
+        store
+            .audit()
+            .for_subject("article", id)
+            .await
+            .unwrap()
+            .len(),
         1
     );
 
@@ -386,20 +381,20 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
     anonymous.status = ArticleStatus::Draft;
     let anonymous = store
         .articles()
-        .create_article(&anonymous, jiff::Timestamp::now())
+        .create(&anonymous, jiff::Timestamp::now())
         .await
         .unwrap();
     assert!(matches!(
         store
             .articles()
-            .transition_article(anonymous.id, ArticleStatus::Published, &ana, now)
+            .transition(anonymous.id, ArticleStatus::Published, &ana, now)
             .await,
         Err(DbError::Refused(_))
     ));
     assert!(matches!(
         store
             .articles()
-            .transition_article(9_999, ArticleStatus::Published, &ana, now)
+            .transition(9_999, ArticleStatus::Published, &ana, now)
             .await,
         Err(DbError::NotFound)
     ));
@@ -408,18 +403,18 @@ async fn illegal_transitions_are_refused_and_change_nothing(store: TestStore) {
 async fn publishing_sets_the_first_publication_time_once_and_is_audited(store: TestStore) {
     let ana = editor(&store, "ana@news.example", "Ana Pérez").await;
     let (_, id) = draft(&store, "petro-invited").await;
-    let created = store.articles().article(id).await.unwrap().unwrap();
+    let created = store.articles().by_id(id).await.unwrap().unwrap();
 
     let in_review = store
         .articles()
-        .transition_article(id, ArticleStatus::InReview, &ana, hours_after_base(1))
+        .transition(id, ArticleStatus::InReview, &ana, hours_after_base(1))
         .await
         .unwrap();
     assert_eq!(in_review.first_published_at, None);
     let first = hours_after_base(2);
     let published = store
         .articles()
-        .transition_article(id, ArticleStatus::Published, &ana, first)
+        .transition(id, ArticleStatus::Published, &ana, first)
         .await
         .unwrap();
     assert_eq!(published.first_published_at, Some(first));
@@ -430,12 +425,12 @@ async fn publishing_sets_the_first_publication_time_once_and_is_audited(store: T
 
     store
         .articles()
-        .transition_article(id, ArticleStatus::Unpublished, &ana, hours_after_base(3))
+        .transition(id, ArticleStatus::Unpublished, &ana, hours_after_base(3))
         .await
         .unwrap();
     let again = store
         .articles()
-        .transition_article(id, ArticleStatus::Published, &ana, hours_after_base(4))
+        .transition(id, ArticleStatus::Published, &ana, hours_after_base(4))
         .await
         .unwrap();
     assert_eq!(
@@ -444,7 +439,7 @@ async fn publishing_sets_the_first_publication_time_once_and_is_audited(store: T
         "set once, never moved"
     );
 
-    let audit = store.audit().audit_for("article", id).await.unwrap();
+    let audit = store.audit().for_subject("article", id).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -469,7 +464,7 @@ async fn unpublishing_hides_the_article_from_public_lists(store: TestStore) {
     let (input, id) = draft(&store, "petro-invited").await;
     store
         .articles()
-        .transition_article(id, ArticleStatus::Published, &ana, base_time())
+        .transition(id, ArticleStatus::Published, &ana, base_time())
         .await
         .unwrap();
     assert_eq!(
@@ -480,11 +475,11 @@ async fn unpublishing_hides_the_article_from_public_lists(store: TestStore) {
             .unwrap(),
         1
     );
-    let change = store.changes().latest_change_id().await.unwrap();
+    let change = store.changes().latest_id().await.unwrap();
 
     store
         .articles()
-        .transition_article(id, ArticleStatus::Unpublished, &ana, hours_after_base(1))
+        .transition(id, ArticleStatus::Unpublished, &ana, hours_after_base(1))
         .await
         .unwrap();
     assert_eq!(
@@ -503,7 +498,7 @@ async fn unpublishing_hides_the_article_from_public_lists(store: TestStore) {
             .unwrap(),
         0
     );
-    let changes = store.changes().changes_since(change, 10).await.unwrap();
+    let changes = store.changes().since(change, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
     let tags = tag_set(&changes[0]);
     for expected in [
@@ -524,14 +519,10 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
 
     // Not in the past.
     assert!(matches!(
-        store.articles().schedule_article(id, now, &ana, now).await,
+        store.articles().schedule(id, now, &ana, now).await,
         Err(DbError::Workflow(WorkflowError::ScheduleInPast { .. }))
     ));
-    let scheduled = store
-        .articles()
-        .schedule_article(id, at, &ana, now)
-        .await
-        .unwrap();
+    let scheduled = store.articles().schedule(id, at, &ana, now).await.unwrap();
     assert_eq!(scheduled.status, ArticleStatus::Scheduled);
     assert_eq!(scheduled.scheduled_for, Some(at));
     assert_eq!(
@@ -546,7 +537,7 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
     // The embargo holds against a person too.
     let error = store
         .articles()
-        .transition_article(
+        .transition(
             id,
             ArticleStatus::Published,
             &ana,
@@ -567,7 +558,7 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
             .is_empty()
     );
     assert_eq!(
-        store.articles().article(id).await.unwrap().unwrap().status,
+        store.articles().by_id(id).await.unwrap().unwrap().status,
         ArticleStatus::Scheduled
     );
 
@@ -584,7 +575,7 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
             .unwrap(),
         1
     );
-    let audit = store.audit().audit_for("article", id).await.unwrap();
+    let audit = store.audit().for_subject("article", id).await.unwrap();
     assert_eq!(audit[0].action, "article.schedule");
     assert_eq!(audit[0].actor, ana);
     assert_eq!(audit[1].action, "article.publish");
@@ -594,12 +585,12 @@ async fn a_scheduled_article_publishes_at_its_time_and_not_before(store: TestSto
     let (_, other) = draft(&store, "pulled-back").await;
     store
         .articles()
-        .schedule_article(other, hours_after_base(8), &ana, now)
+        .schedule(other, hours_after_base(8), &ana, now)
         .await
         .unwrap();
     let back = store
         .articles()
-        .transition_article(other, ArticleStatus::Draft, &ana, now)
+        .transition(other, ArticleStatus::Draft, &ana, now)
         .await
         .unwrap();
     assert_eq!(back.scheduled_for, None);
@@ -630,7 +621,7 @@ async fn bogota_time_is_right_while_new_york_changes_its_clocks(store: TestStore
         assert_eq!(when.repeated, None);
         store
             .articles()
-            .schedule_article(id, when.at, &ana, clock)
+            .schedule(id, when.at, &ana, clock)
             .await
             .unwrap();
         expected.push((id, when.at));
@@ -681,17 +672,17 @@ async fn rescheduling_moves_the_one_waiting_job(store: TestStore) {
     let now = base_time();
     store
         .articles()
-        .schedule_article(id, hours_after_base(6), &ana, now)
+        .schedule(id, hours_after_base(6), &ana, now)
         .await
         .unwrap();
     let moved = store
         .articles()
-        .schedule_article(id, hours_after_base(3), &ana, now)
+        .schedule(id, hours_after_base(3), &ana, now)
         .await
         .unwrap();
     assert_eq!(moved.scheduled_for, Some(hours_after_base(3)));
     assert_eq!(
-        store.jobs().job_counts().await.unwrap(),
+        store.jobs().counts().await.unwrap(),
         vec![("queued".to_owned(), 1)]
     );
     // The job is due at the new, earlier time.
@@ -700,7 +691,7 @@ async fn rescheduling_moves_the_one_waiting_job(store: TestStore) {
     assert!(
         store
             .jobs()
-            .claim_job(
+            .claim(
                 "w",
                 &kinds,
                 lease,
@@ -712,7 +703,7 @@ async fn rescheduling_moves_the_one_waiting_job(store: TestStore) {
     );
     let job = store
         .jobs()
-        .claim_job("w", &kinds, lease, hours_after_base(3))
+        .claim("w", &kinds, lease, hours_after_base(3))
         .await
         .unwrap()
         .unwrap();
@@ -727,7 +718,7 @@ async fn overdue_articles_publish_at_once_and_exactly_once(store: TestStore) {
         let (_, id) = draft(&store, slug).await;
         store
             .articles()
-            .schedule_article(id, hours_after_base(hours), &ana, now)
+            .schedule(id, hours_after_base(hours), &ana, now)
             .await
             .unwrap();
         ids.push(id);
@@ -759,12 +750,12 @@ async fn overdue_articles_publish_at_once_and_exactly_once(store: TestStore) {
             .is_empty()
     );
     for id in &ids[..2] {
-        let article = store.articles().article(*id).await.unwrap().unwrap();
+        let article = store.articles().by_id(*id).await.unwrap().unwrap();
         assert_eq!(article.status, ArticleStatus::Published);
         assert_eq!(article.first_published_at, Some(restart));
         let publishes = store
             .audit()
-            .audit_for("article", *id)
+            .for_subject("article", *id)
             .await
             .unwrap()
             .into_iter()
@@ -775,7 +766,7 @@ async fn overdue_articles_publish_at_once_and_exactly_once(store: TestStore) {
     assert_eq!(
         store
             .articles()
-            .article(ids[2])
+            .by_id(ids[2])
             .await
             .unwrap()
             .unwrap()
@@ -798,29 +789,29 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
     assert!(matches!(
         store
             .articles()
-            .add_article_note(id, NoteKind::Correction, "Wrong date.", &ana, base_time())
+            .add_note(id, NoteKind::Correction, "Wrong date.", &ana, base_time())
             .await,
         Err(DbError::Refused(_))
     ));
     let published = store
         .articles()
-        .transition_article(id, ArticleStatus::Published, &ana, base_time())
+        .transition(id, ArticleStatus::Published, &ana, base_time())
         .await
         .unwrap();
     assert!(matches!(
         store
             .articles()
-            .add_article_note(id, NoteKind::Update, "   ", &ana, base_time())
+            .add_note(id, NoteKind::Update, "   ", &ana, base_time())
             .await,
         Err(DbError::Refused(_))
     ));
-    let change = store.changes().latest_change_id().await.unwrap();
+    let change = store.changes().latest_id().await.unwrap();
 
     // Whole seconds: the store keeps microseconds. After the draft's own "now" time.
     let at = Timestamp::from_second(Timestamp::now().as_second() + 7200).unwrap();
     let note = store
         .articles()
-        .add_article_note(
+        .add_note(
             id,
             NoteKind::Correction,
             "  An earlier version gave the wrong date.  ",
@@ -831,13 +822,13 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
         .unwrap();
     assert_eq!(note.text, "An earlier version gave the wrong date.");
     assert_eq!(note.published_at, at);
-    let article = store.articles().article(id).await.unwrap().unwrap();
+    let article = store.articles().by_id(id).await.unwrap().unwrap();
     assert_eq!(article.updated_at, at);
     assert_eq!(
         article.version, published.version,
         "an open editor form stays valid"
     );
-    let changes = store.changes().changes_since(change, 10).await.unwrap();
+    let changes = store.changes().since(change, 10).await.unwrap();
     let tags = tag_set(&changes[0]);
     assert!(tags.contains(&cache_tags::article(id)));
     assert!(tags.contains(cache_tags::CORRECTIONS_LIST));
@@ -845,7 +836,7 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
     let later = at + SignedDuration::from_hours(1);
     store
         .articles()
-        .add_article_note(id, NoteKind::Update, "Petro accepted.", &ana, later)
+        .add_note(id, NoteKind::Update, "Petro accepted.", &ana, later)
         .await
         .unwrap();
     let page = store.articles().article_page(id).await.unwrap().unwrap();
@@ -856,7 +847,7 @@ async fn notes_go_on_published_articles_and_move_updated_at(store: TestStore) {
         "newest first"
     );
     assert_eq!(page.article.updated_at, later);
-    let audit = store.audit().audit_for("article", id).await.unwrap();
+    let audit = store.audit().for_subject("article", id).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -876,7 +867,7 @@ async fn corrections_are_listed_newest_first_across_the_site(store: TestStore) {
         let (_, id) = draft(&store, slug).await;
         store
             .articles()
-            .transition_article(id, ArticleStatus::Published, &ana, base_time())
+            .transition(id, ArticleStatus::Published, &ana, base_time())
             .await
             .unwrap();
         ids.push(id);
@@ -887,7 +878,7 @@ async fn corrections_are_listed_newest_first_across_the_site(store: TestStore) {
         async move {
             store
                 .articles()
-                .add_article_note(id, kind, text, &ana, hours_after_base(hours))
+                .add_note(id, kind, text, &ana, hours_after_base(hours))
                 .await
                 .unwrap()
         }
@@ -914,10 +905,10 @@ async fn corrections_are_listed_newest_first_across_the_site(store: TestStore) {
     assert_eq!(first.section_name, "Politics");
 
     // An unpublished story's corrections leave the public log with it, and the change says so.
-    let change = store.changes().latest_change_id().await.unwrap();
+    let change = store.changes().latest_id().await.unwrap();
     store
         .articles()
-        .transition_article(
+        .transition(
             ids[0],
             ArticleStatus::Unpublished,
             &ana,
@@ -929,6 +920,6 @@ async fn corrections_are_listed_newest_first_across_the_site(store: TestStore) {
         texts(store.articles().corrections(10, 0).await.unwrap()),
         vec!["newest"]
     );
-    let changes = store.changes().changes_since(change, 10).await.unwrap();
+    let changes = store.changes().since(change, 10).await.unwrap();
     assert!(tag_set(&changes[0]).contains(cache_tags::CORRECTIONS_LIST));
 }

@@ -32,7 +32,7 @@ fn job_at(kind: &str, n: i64, run_at: Timestamp) -> NewJob {
 }
 
 async fn counts(store: &Store) -> Vec<(String, i64)> {
-    store.jobs().job_counts().await.unwrap()
+    store.jobs().counts().await.unwrap()
 }
 
 fn count(state: &str, n: i64) -> (String, i64) {
@@ -53,7 +53,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
 
     let claimed = store
         .jobs()
-        .claim_job("node-a", &["resize"], LEASE, t)
+        .claim("node-a", &["resize"], LEASE, t)
         .await
         .unwrap()
         .unwrap();
@@ -67,7 +67,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
     // Held by its lease: nobody else gets it meanwhile.
     let again = store
         .jobs()
-        .claim_job(
+        .claim(
             "node-b",
             &["resize"],
             LEASE,
@@ -79,7 +79,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
 
     store
         .jobs()
-        .complete_job(id, jiff::Timestamp::now())
+        .complete(id, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(counts(&store).await, vec![count("done", 1)]);
@@ -88,7 +88,7 @@ async fn a_job_is_enqueued_claimed_and_completed(store: TestStore) {
     assert_eq!(
         store
             .jobs()
-            .claim_job("node-b", &["resize"], LEASE, later)
+            .claim("node-b", &["resize"], LEASE, later)
             .await
             .unwrap(),
         None
@@ -159,7 +159,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
     // for it may have come after the worker read its input), but only once.
     let claimed = store
         .jobs()
-        .claim_job("node-a", &["sitemap"], LEASE, t)
+        .claim("node-a", &["sitemap"], LEASE, t)
         .await
         .unwrap()
         .unwrap();
@@ -183,7 +183,7 @@ async fn a_dedup_key_allows_one_waiting_job(store: TestStore) {
 
     store
         .jobs()
-        .complete_job(claimed.id, jiff::Timestamp::now())
+        .complete(claimed.id, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
@@ -228,7 +228,7 @@ async fn higher_priority_runs_first_then_the_earliest(store: TestStore) {
     let mut order = Vec::new();
     while let Some(job) = store
         .jobs()
-        .claim_job("node-a", &["index"], LEASE, now)
+        .claim("node-a", &["index"], LEASE, now)
         .await
         .unwrap()
     {
@@ -252,14 +252,14 @@ async fn a_job_due_later_is_not_claimed_before_its_time(store: TestStore) {
     for early in [t, due - SignedDuration::from_secs(1)] {
         let claimed = store
             .jobs()
-            .claim_job("node-a", &["newsletter"], LEASE, early)
+            .claim("node-a", &["newsletter"], LEASE, early)
             .await
             .unwrap();
         assert_eq!(claimed, None, "claimed at {early}");
     }
     let claimed = store
         .jobs()
-        .claim_job("node-a", &["newsletter"], LEASE, due)
+        .claim("node-a", &["newsletter"], LEASE, due)
         .await
         .unwrap()
         .unwrap();
@@ -284,7 +284,7 @@ async fn workers_claim_only_the_kinds_they_handle(store: TestStore) {
     let claim = async |kinds: &[&str]| {
         store
             .jobs()
-            .claim_job("node-a", kinds, LEASE, t)
+            .claim("node-a", kinds, LEASE, t)
             .await
             .unwrap()
             .map(|job| job.id)
@@ -312,7 +312,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
 
     let first = store
         .jobs()
-        .claim_job("node-a", &["resize"], lease, t)
+        .claim("node-a", &["resize"], lease, t)
         .await
         .unwrap()
         .unwrap();
@@ -322,7 +322,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     for during in [10, 30] {
         let claimed = store
             .jobs()
-            .claim_job(
+            .claim(
                 "node-b",
                 &["resize"],
                 lease,
@@ -337,7 +337,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     let after = t + SignedDuration::from_secs(31);
     let second = store
         .jobs()
-        .claim_job("node-b", &["resize"], lease, after)
+        .claim("node-b", &["resize"], lease, after)
         .await
         .unwrap()
         .unwrap();
@@ -345,7 +345,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
     // And now node-b holds a fresh lease.
     let third = store
         .jobs()
-        .claim_job(
+        .claim(
             "node-c",
             &["resize"],
             lease,
@@ -357,7 +357,7 @@ async fn an_expired_lease_lets_another_worker_reclaim(store: TestStore) {
 
     store
         .jobs()
-        .complete_job(id, jiff::Timestamp::now())
+        .complete(id, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(counts(&store).await, vec![count("done", 1)]);
@@ -381,14 +381,14 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
     // Attempt 1 fails: back in 30 s.
     let job = store
         .jobs()
-        .claim_job("node-a", &["webmention"], LEASE, t)
+        .claim("node-a", &["webmention"], LEASE, t)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((job.attempts, job.max_attempts), (1, 3));
     let outcome = store
         .jobs()
-        .fail_job(id, "connection refused", t)
+        .fail(id, "connection refused", t)
         .await
         .unwrap();
     let retry_at = t + SignedDuration::from_secs(30);
@@ -398,7 +398,7 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
     assert_eq!(
         store
             .jobs()
-            .claim_job("node-a", &["webmention"], LEASE, early)
+            .claim("node-a", &["webmention"], LEASE, early)
             .await
             .unwrap(),
         None
@@ -407,27 +407,27 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
     // Attempt 2 fails: back in 60 s.
     let job = store
         .jobs()
-        .claim_job("node-b", &["webmention"], LEASE, retry_at)
+        .claim("node-b", &["webmention"], LEASE, retry_at)
         .await
         .unwrap()
         .unwrap();
     assert_eq!((job.id, job.attempts), (id, 2));
     let t2 = retry_at + SignedDuration::from_secs(5);
-    let outcome = store.jobs().fail_job(id, "timeout", t2).await.unwrap();
+    let outcome = store.jobs().fail(id, "timeout", t2).await.unwrap();
     let retry_at = t2 + SignedDuration::from_secs(60);
     assert_eq!(outcome, JobOutcome::Retrying { at: retry_at });
 
     // Attempt 3 is the last.
     let job = store
         .jobs()
-        .claim_job("node-a", &["webmention"], LEASE, retry_at)
+        .claim("node-a", &["webmention"], LEASE, retry_at)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(job.attempts, 3);
     let outcome = store
         .jobs()
-        .fail_job(id, &"x".repeat(10_000), retry_at)
+        .fail(id, &"x".repeat(10_000), retry_at)
         .await
         .unwrap();
     assert_eq!(outcome, JobOutcome::Failed);
@@ -436,7 +436,7 @@ async fn a_failed_job_backs_off_then_gives_up(store: TestStore) {
     assert_eq!(
         store
             .jobs()
-            .claim_job("node-a", &["webmention"], LEASE, much_later)
+            .claim("node-a", &["webmention"], LEASE, much_later)
             .await
             .unwrap(),
         None
@@ -462,17 +462,12 @@ async fn backoff_doubles_up_to_an_hour(store: TestStore) {
     loop {
         let job = store
             .jobs()
-            .claim_job("node-a", &["webmention"], LEASE, now)
+            .claim("node-a", &["webmention"], LEASE, now)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(job.id, id);
-        match store
-            .jobs()
-            .fail_job(id, "still failing", now)
-            .await
-            .unwrap()
-        {
+        match store.jobs().fail(id, "still failing", now).await.unwrap() {
             JobOutcome::Retrying { at } => {
                 delays.push(at.duration_since(now).as_secs());
                 now = at;
@@ -510,7 +505,7 @@ async fn concurrent_claims_never_hand_out_a_job_twice(store: TestStore) {
             let mut claimed = Vec::new();
             while let Some(job) = store
                 .jobs()
-                .claim_job(&name, &["resize"], Duration::from_secs(600), t)
+                .claim(&name, &["resize"], Duration::from_secs(600), t)
                 .await
                 .unwrap()
             {
@@ -538,11 +533,9 @@ async fn concurrent_claims_never_hand_out_a_job_twice(store: TestStore) {
 /// A job with a dedup key fails while the same work was queued again after it started (which
 /// `enqueue` allows on purpose). The waiting job already covers the retry.
 ///
-/// BUG (reported to the lead): fails on both backends. `fail_job` (src/jobs.rs) puts the job back
-/// to `queued`, which violates the partial unique index `jobs_waiting_dedup`, so it returns
-/// `DbError::Duplicate` and leaves the job `running`: the worker gets an error, the error text
-/// is lost, and when the lease runs out the job is claimed again with no backoff, running the
-/// same work twice.
+/// Regression: `jobs().fail` once put the job back to `queued`, which broke the partial unique
+/// index `jobs_waiting_dedup`: it returned `DbError::Duplicate`, left the job `running`, lost the
+/// error text, and the job ran again with no backoff once its lease ran out.
 async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
     let t = base_time();
     let sitemap = |n| NewJob {
@@ -557,7 +550,7 @@ async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
         .unwrap();
     let claimed = store
         .jobs()
-        .claim_job("node-a", &["sitemap"], LEASE, t)
+        .claim("node-a", &["sitemap"], LEASE, t)
         .await
         .unwrap()
         .unwrap();
@@ -569,7 +562,7 @@ async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
         .unwrap()
         .unwrap();
 
-    let outcome = store.jobs().fail_job(first, "storage unavailable", t).await;
+    let outcome = store.jobs().fail(first, "storage unavailable", t).await;
     assert!(outcome.is_ok(), "fail_job: {outcome:?}");
     assert_eq!(
         counts(&store)
@@ -583,7 +576,7 @@ async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
     let much_later = t + SignedDuration::from_hours(2);
     let next = store
         .jobs()
-        .claim_job("node-b", &["sitemap"], LEASE, much_later)
+        .claim("node-b", &["sitemap"], LEASE, much_later)
         .await
         .unwrap()
         .unwrap();
@@ -591,7 +584,7 @@ async fn a_retry_while_the_same_work_waits_is_not_an_error(store: TestStore) {
     assert_eq!(
         store
             .jobs()
-            .claim_job("node-b", &["sitemap"], LEASE, much_later)
+            .claim("node-b", &["sitemap"], LEASE, much_later)
             .await
             .unwrap(),
         None

@@ -42,7 +42,7 @@ async fn an_upload_keeps_its_origin_uploader_and_audit_entry(store: TestStore) {
     let origin = SourceTypeOrigin::C2pa("from C2PA manifest, signed by Example Cam".to_owned());
     let added = store
         .library()
-        .add_library_image(&image_input("signed"), &origin, &ana, base_time())
+        .add(&image_input("signed"), &origin, &ana, base_time())
         .await
         .unwrap();
     assert_eq!(added.source_type_origin, origin);
@@ -64,7 +64,7 @@ async fn an_upload_keeps_its_origin_uploader_and_audit_entry(store: TestStore) {
     );
     let audit = store
         .audit()
-        .audit_for("image", added.image.id)
+        .for_subject("image", added.image.id)
         .await
         .unwrap();
     assert_eq!(audit.len(), 1);
@@ -80,7 +80,7 @@ async fn an_upload_keeps_its_origin_uploader_and_audit_entry(store: TestStore) {
     no_alt.alt = "  ".to_owned();
     let refused = store
         .library()
-        .add_library_image(&no_alt, &SourceTypeOrigin::None, &ana, base_time())
+        .add(&no_alt, &SourceTypeOrigin::None, &ana, base_time())
         .await;
     assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
 }
@@ -92,7 +92,7 @@ async fn editing_the_source_type_makes_it_the_editors(store: TestStore) {
     input.source_type = Some(DigitalSourceType::DigitalCapture);
     let added = store
         .library()
-        .add_library_image(&input, &SourceTypeOrigin::Xmp, &ana, base_time())
+        .add(&input, &SourceTypeOrigin::Xmp, &ana, base_time())
         .await
         .unwrap();
 
@@ -105,7 +105,7 @@ async fn editing_the_source_type_makes_it_the_editors(store: TestStore) {
     };
     let kept = store
         .library()
-        .update_library_image(added.image.id, &caption_only, &bo, hours_after_base(1))
+        .update(added.image.id, &caption_only, &bo, hours_after_base(1))
         .await
         .unwrap();
     assert_eq!(kept.source_type_origin, SourceTypeOrigin::Xmp);
@@ -119,7 +119,7 @@ async fn editing_the_source_type_makes_it_the_editors(store: TestStore) {
     };
     let set = store
         .library()
-        .update_library_image(added.image.id, &changed, &bo, hours_after_base(2))
+        .update(added.image.id, &changed, &bo, hours_after_base(2))
         .await
         .unwrap();
     assert_eq!(
@@ -135,7 +135,7 @@ async fn editing_the_source_type_makes_it_the_editors(store: TestStore) {
 
     let audit = store
         .audit()
-        .audit_for("image", added.image.id)
+        .for_subject("image", added.image.id)
         .await
         .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
@@ -162,7 +162,7 @@ async fn the_library_pages_newest_first_and_searches_descriptions(store: TestSto
         let at = hours_after_base(i64::try_from(n).unwrap());
         let added = store
             .library()
-            .add_library_image(&input, &SourceTypeOrigin::None, &ana, at)
+            .add(&input, &SourceTypeOrigin::None, &ana, at)
             .await
             .unwrap();
         ids.push(added.image.id);
@@ -214,7 +214,7 @@ async fn edits_need_alt_text_and_an_existing_image(store: TestStore) {
     let ana = staff_actor(&store, "ana@example.org", "Ana Ruiz").await;
     let added = store
         .library()
-        .add_library_image(
+        .add(
             &image_input("a"),
             &SourceTypeOrigin::None,
             &ana,
@@ -230,7 +230,7 @@ async fn edits_need_alt_text_and_an_existing_image(store: TestStore) {
     };
     let refused = store
         .library()
-        .update_library_image(added.image.id, &edit, &ana, Timestamp::now())
+        .update(added.image.id, &edit, &ana, Timestamp::now())
         .await;
     assert!(matches!(refused, Err(DbError::Invalid(_))), "{refused:?}");
     assert_eq!(
@@ -240,7 +240,7 @@ async fn edits_need_alt_text_and_an_existing_image(store: TestStore) {
     );
     let missing = store
         .library()
-        .update_library_image(
+        .update(
             9_999,
             &ImageEdit {
                 alt: "x".to_owned(),
@@ -258,7 +258,7 @@ async fn author_profiles_keep_a_library_photo_and_links(store: TestStore) {
     let ana = staff_actor(&store, "ana@example.org", "Ana Ruiz").await;
     let photo = store
         .library()
-        .add_library_image(
+        .add(
             &image_input("portrait"),
             &SourceTypeOrigin::None,
             &ana,
@@ -332,7 +332,7 @@ async fn author_profiles_keep_a_library_photo_and_links(store: TestStore) {
     );
     let audit = store
         .audit()
-        .audit_for("author", created.author.id)
+        .for_subject("author", created.author.id)
         .await
         .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();

@@ -61,7 +61,7 @@ async fn story(store: &Store, slug: &str) -> i64 {
     let writer = author(store, &format!("writer-{slug}")).await;
     store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, slug, &[writer.id]),
             jiff::Timestamp::now(),
         )
@@ -79,7 +79,7 @@ async fn narrate_jobs(store: &Store) -> usize {
     let mut count = 0;
     while let Some(job) = store
         .jobs()
-        .claim_job(
+        .claim(
             "test",
             &[dateline_core::JobKind::NarrateArticle.name()],
             Duration::from_secs(60),
@@ -91,7 +91,7 @@ async fn narrate_jobs(store: &Store) -> usize {
         count += 1;
         store
             .jobs()
-            .complete_job(job.id, jiff::Timestamp::now())
+            .complete(job.id, jiff::Timestamp::now())
             .await
             .unwrap();
     }
@@ -100,7 +100,7 @@ async fn narrate_jobs(store: &Store) -> usize {
 
 async fn live_entries_come_newest_first_with_pinned_ones_above(store: TestStore) {
     let id = live_story(&store, "phone-call").await;
-    let article = store.articles().article(id).await.unwrap().unwrap();
+    let article = store.articles().by_id(id).await.unwrap().unwrap();
     assert!(article.is_live_now());
     assert_eq!(article.coverage_start(), Some(at(0)));
 
@@ -172,13 +172,13 @@ async fn live_entry_changes_name_only_the_live_page_and_key_event_feeds(store: T
     let id = live_story(&store, "phone-call").await;
     narrate_jobs(&store).await;
     let live = store.live();
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
 
     let plain = live
         .post(id, &entry("First reactions."), &desk(), at(1))
         .await
         .unwrap();
-    let changes = store.changes().changes_since(before, 10).await.unwrap();
+    let changes = store.changes().since(before, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].entity_id, Some(id));
     assert_eq!(tag_set(&changes[0]), BTreeSet::from([cache_tags::live(id)]));
@@ -188,7 +188,7 @@ async fn live_entry_changes_name_only_the_live_page_and_key_event_feeds(store: T
         "narration never reads the stream"
     );
 
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     live.post(
         id,
         &NewEntry {
@@ -200,19 +200,19 @@ async fn live_entry_changes_name_only_the_live_page_and_key_event_feeds(store: T
     )
     .await
     .unwrap();
-    let changes = store.changes().changes_since(before, 10).await.unwrap();
+    let changes = store.changes().since(before, 10).await.unwrap();
     assert_eq!(
         tag_set(&changes[0]),
         BTreeSet::from([cache_tags::live(id), cache_tags::KEY_EVENTS_LIST.to_owned()])
     );
     assert_eq!(narrate_jobs(&store).await, 1, "a key event is read aloud");
 
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     live.set_pinned(plain.id, true, &desk(), at(3))
         .await
         .unwrap();
     live.delete(plain.id, &desk(), at(4)).await.unwrap();
-    let changes = store.changes().changes_since(before, 10).await.unwrap();
+    let changes = store.changes().since(before, 10).await.unwrap();
     assert_eq!(changes.len(), 2);
     for change in &changes {
         assert_eq!(tag_set(change), BTreeSet::from([cache_tags::live(id)]));
@@ -228,7 +228,7 @@ async fn live_entries_of_a_story_or_of_ended_coverage_are_refused_and_nothing_is
     store: TestStore,
 ) {
     let plain_story = story(&store, "plain-story").await;
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     let refused = store
         .live()
         .post(plain_story, &entry("No."), &desk(), at(1))
@@ -237,7 +237,7 @@ async fn live_entries_of_a_story_or_of_ended_coverage_are_refused_and_nothing_is
         Err(DbError::Refused(refusals)) => assert_eq!(refusals.codes(), ["not_live"]),
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), before);
+    assert_eq!(store.changes().latest_id().await.unwrap(), before);
     assert_eq!(entry_count(&store, plain_story).await, 0);
 
     let id = live_story(&store, "phone-call").await;
@@ -250,7 +250,7 @@ async fn live_entries_of_a_story_or_of_ended_coverage_are_refused_and_nothing_is
     assert_eq!(ended.coverage_end(), Some(at(2)));
     assert!(!ended.is_live_now());
 
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     let refusal_codes = |result: Result<_, DbError>| match result {
         Err(DbError::Refused(refusals)) => refusals.codes().join(","),
         Err(other) => format!("error {other:?}"),
@@ -285,7 +285,7 @@ async fn live_entries_of_a_story_or_of_ended_coverage_are_refused_and_nothing_is
         "coverage_ended"
     );
     assert_eq!(
-        store.changes().latest_change_id().await.unwrap(),
+        store.changes().latest_id().await.unwrap(),
         before,
         "nothing half-written"
     );
@@ -381,7 +381,7 @@ async fn live_pinned_entries_are_limited(store: TestStore) {
         .post(id, &entry("Loose."), &desk(), at(10))
         .await
         .unwrap();
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     for result in [
         store
             .live()
@@ -407,7 +407,7 @@ async fn live_pinned_entries_are_limited(store: TestStore) {
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), before);
+    assert_eq!(store.changes().latest_id().await.unwrap(), before);
     assert_eq!(
         store.live().page(id, 1).await.unwrap().pinned.len() as i64,
         max
@@ -595,7 +595,7 @@ async fn live_a_draft_starts_its_coverage_when_published(store: TestStore) {
     input.status = ArticleStatus::Draft;
     let id = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap()
         .id;

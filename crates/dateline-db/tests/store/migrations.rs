@@ -43,9 +43,9 @@ async fn fresh_store_has_every_table_and_nothing_in_them(store: TestStore) {
             .unwrap()
             .is_empty()
     );
-    assert!(store.articles().article(1).await.unwrap().is_none());
+    assert!(store.articles().by_id(1).await.unwrap().is_none());
     assert_eq!(
-        store.articles().article_stats().await.unwrap(),
+        store.articles().stats().await.unwrap(),
         ArticleStats {
             total: 0,
             published: 0
@@ -67,16 +67,9 @@ async fn fresh_store_has_every_table_and_nothing_in_them(store: TestStore) {
             .unwrap(),
         0
     );
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), 0);
-    assert!(
-        store
-            .changes()
-            .changes_since(0, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(store.jobs().job_counts().await.unwrap().is_empty());
+    assert_eq!(store.changes().latest_id().await.unwrap(), 0);
+    assert!(store.changes().since(0, 10).await.unwrap().is_empty());
+    assert!(store.jobs().counts().await.unwrap().is_empty());
 }
 
 async fn migrating_twice_is_a_no_op(store: TestStore) {
@@ -89,7 +82,7 @@ async fn migrating_twice_is_a_no_op(store: TestStore) {
     input.hero_image_id = Some(photo.id);
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let job = store
@@ -105,7 +98,7 @@ async fn migrating_twice_is_a_no_op(store: TestStore) {
         .await
         .unwrap();
     assert!(job.is_some());
-    let latest = store.changes().latest_change_id().await.unwrap();
+    let latest = store.changes().latest_id().await.unwrap();
 
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
@@ -114,7 +107,7 @@ async fn migrating_twice_is_a_no_op(store: TestStore) {
     assert_eq!(store.people().authors().await.unwrap(), vec![ann]);
     assert_eq!(store.library().image(photo.id).await.unwrap(), Some(photo));
     assert_eq!(
-        store.articles().article(article.id).await.unwrap(),
+        store.articles().by_id(article.id).await.unwrap(),
         Some(article)
     );
     assert!(
@@ -126,10 +119,10 @@ async fn migrating_twice_is_a_no_op(store: TestStore) {
             .is_some()
     );
     assert_eq!(
-        store.jobs().job_counts().await.unwrap(),
+        store.jobs().counts().await.unwrap(),
         // The resize job, and the published article's narration.
         vec![("queued".to_owned(), 2)]
     );
     // Migrating is not a write anybody's cache has to hear about.
-    assert_eq!(store.changes().latest_change_id().await.unwrap(), latest);
+    assert_eq!(store.changes().latest_id().await.unwrap(), latest);
 }

@@ -32,7 +32,7 @@ async fn narrate_jobs(store: &Store) -> Vec<serde_json::Value> {
     let mut payloads = Vec::new();
     while let Some(job) = store
         .jobs()
-        .claim_job(
+        .claim(
             "test",
             &[JobKind::NarrateArticle.name()],
             Duration::from_secs(60),
@@ -44,7 +44,7 @@ async fn narrate_jobs(store: &Store) -> Vec<serde_json::Value> {
         payloads.push(job.payload);
         store
             .jobs()
-            .complete_job(job.id, jiff::Timestamp::now())
+            .complete(job.id, jiff::Timestamp::now())
             .await
             .unwrap();
     }
@@ -59,7 +59,7 @@ async fn published_article(store: &Store, slug: &str) -> i64 {
     let writer = author(store, &format!("writer-{slug}")).await;
     store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, slug, &[writer.id]),
             jiff::Timestamp::now(),
         )
@@ -99,7 +99,7 @@ async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: 
     let audio = store.narration().article_audio(id).await.unwrap().unwrap();
     assert_eq!(audio.status, AudioStatus::Queued);
     assert!(audio.playable().is_none());
-    let article = store.articles().article(id).await.unwrap().unwrap();
+    let article = store.articles().by_id(id).await.unwrap().unwrap();
     let mut edit = article_input(article.section_id, "vote-delayed", &[]);
     edit.author_ids = store
         .articles()
@@ -114,7 +114,7 @@ async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: 
     edit.body = "An edited body.".to_owned();
     store
         .articles()
-        .save_article(
+        .save(
             id,
             article.version,
             &edit,
@@ -126,11 +126,11 @@ async fn publishing_queues_one_narration_and_edits_while_waiting_join_it(store: 
     let jobs = narrate_jobs(&store).await;
     assert_eq!(jobs, vec![serde_json::json!({ "article_id": id })]);
     // Once that job has started, the next edit queues the next narration.
-    let article = store.articles().article(id).await.unwrap().unwrap();
+    let article = store.articles().by_id(id).await.unwrap().unwrap();
     edit.body = "Edited again.".to_owned();
     store
         .articles()
-        .save_article(
+        .save(
             id,
             article.version,
             &edit,
@@ -149,7 +149,7 @@ async fn drafts_are_not_narrated(store: TestStore) {
     input.status = ArticleStatus::Draft;
     let id = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap()
         .id;
@@ -157,14 +157,14 @@ async fn drafts_are_not_narrated(store: TestStore) {
     assert!(
         !store
             .narration()
-            .queue_narration(id, &editor(), Timestamp::now())
+            .queue(id, &editor(), Timestamp::now())
             .await
             .unwrap()
     );
     assert!(narrate_jobs(&store).await.is_empty());
     store
         .articles()
-        .transition_article(id, ArticleStatus::Published, &editor(), Timestamp::now())
+        .transition(id, ArticleStatus::Published, &editor(), Timestamp::now())
         .await
         .unwrap();
     assert_eq!(narrate_jobs(&store).await.len(), 1);
@@ -175,7 +175,7 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
     assert!(
         !store
             .narration()
-            .queue_narration(id, &editor(), Timestamp::now())
+            .queue(id, &editor(), Timestamp::now())
             .await
             .unwrap(),
         "already waiting"
@@ -183,7 +183,7 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
     narrate_jobs(&store).await;
     store
         .narration()
-        .start_narration(id, jiff::Timestamp::now())
+        .start(id, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
@@ -196,13 +196,13 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
             .status,
         AudioStatus::Generating
     );
-    let before = store.changes().latest_change_id().await.unwrap();
+    let before = store.changes().latest_id().await.unwrap();
     store
         .narration()
-        .finish_narration(id, &files("a1", true), &run("h1"), jiff::Timestamp::now())
+        .finish(id, &files("a1", true), &run("h1"), jiff::Timestamp::now())
         .await
         .unwrap();
-    let changes = store.changes().changes_since(before, 10).await.unwrap();
+    let changes = store.changes().since(before, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
     assert!(tag_set(&changes[0]).contains(&cache_tags::article(id)));
     let audio = store.narration().article_audio(id).await.unwrap().unwrap();
@@ -214,13 +214,13 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
     assert!(
         store
             .narration()
-            .queue_narration(id, &editor(), Timestamp::now())
+            .queue(id, &editor(), Timestamp::now())
             .await
             .unwrap()
     );
     store
         .narration()
-        .fail_narration(id, "espeak-ng exited with 1", jiff::Timestamp::now())
+        .fail(id, "espeak-ng exited with 1", jiff::Timestamp::now())
         .await
         .unwrap();
     let audio = store.narration().article_audio(id).await.unwrap().unwrap();
@@ -230,7 +230,7 @@ async fn finished_audio_replaces_the_old_and_drops_the_cached_page(store: TestSt
 
     store
         .narration()
-        .finish_narration(id, &files("a2", false), &run("h2"), jiff::Timestamp::now())
+        .finish(id, &files("a2", false), &run("h2"), jiff::Timestamp::now())
         .await
         .unwrap();
     let audio = store.narration().article_audio(id).await.unwrap().unwrap();
@@ -251,12 +251,12 @@ async fn opting_out_hides_the_player_and_stops_narration(store: TestStore) {
     narrate_jobs(&store).await;
     store
         .narration()
-        .finish_narration(id, &files("a1", false), &run("h1"), jiff::Timestamp::now())
+        .finish(id, &files("a1", false), &run("h1"), jiff::Timestamp::now())
         .await
         .unwrap();
     store
         .narration()
-        .set_narration_opt_out(id, true, &editor(), Timestamp::now())
+        .set_opt_out(id, true, &editor(), Timestamp::now())
         .await
         .unwrap();
     let audio = store.narration().article_audio(id).await.unwrap().unwrap();
@@ -265,25 +265,25 @@ async fn opting_out_hides_the_player_and_stops_narration(store: TestStore) {
     assert!(
         !store
             .narration()
-            .queue_narration(id, &editor(), Timestamp::now())
+            .queue(id, &editor(), Timestamp::now())
             .await
             .unwrap()
     );
     assert!(
         store
             .narration()
-            .narration_article(id)
+            .article(id)
             .await
             .unwrap()
             .unwrap()
             .opted_out
     );
-    let audit = store.audit().audit_for("article", id).await.unwrap();
+    let audit = store.audit().for_subject("article", id).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "article.audio_opt_out"));
 
     store
         .narration()
-        .set_narration_opt_out(id, false, &editor(), Timestamp::now())
+        .set_opt_out(id, false, &editor(), Timestamp::now())
         .await
         .unwrap();
     let audio = store.narration().article_audio(id).await.unwrap().unwrap();
@@ -293,7 +293,7 @@ async fn opting_out_hides_the_player_and_stops_narration(store: TestStore) {
     assert!(
         store
             .narration()
-            .set_narration_opt_out(id + 1000, true, &editor(), Timestamp::now())
+            .set_opt_out(id + 1000, true, &editor(), Timestamp::now())
             .await
             .is_err()
     );
@@ -353,13 +353,7 @@ async fn the_section_voice_overrides_the_site_voice(store: TestStore) {
     let id = published_article(&store, "vote-delayed").await;
     assert_eq!(store.narration().site_voice().await.unwrap(), "en-us");
     assert_eq!(
-        store
-            .narration()
-            .narration_article(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .voice,
+        store.narration().article(id).await.unwrap().unwrap().voice,
         "en-us"
     );
     store
@@ -368,18 +362,12 @@ async fn the_section_voice_overrides_the_site_voice(store: TestStore) {
         .await
         .unwrap();
     assert_eq!(
-        store
-            .narration()
-            .narration_article(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .voice,
+        store.narration().article(id).await.unwrap().unwrap().voice,
         "en-gb"
     );
     let section_id = store
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .unwrap()
         .unwrap()
@@ -389,12 +377,7 @@ async fn the_section_voice_overrides_the_site_voice(store: TestStore) {
         .set_section_voice(section_id, Some("en-us"), &editor(), Timestamp::now())
         .await
         .unwrap();
-    let article = store
-        .narration()
-        .narration_article(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let article = store.narration().article(id).await.unwrap().unwrap();
     assert_eq!(article.voice, "en-us");
     assert!(article.published);
     assert_eq!(article.headline, "Headline of vote-delayed");
@@ -404,13 +387,7 @@ async fn the_section_voice_overrides_the_site_voice(store: TestStore) {
         .await
         .unwrap();
     assert_eq!(
-        store
-            .narration()
-            .narration_article(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .voice,
+        store.narration().article(id).await.unwrap().unwrap().voice,
         "en-gb"
     );
 }
@@ -421,7 +398,7 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
     narrate_jobs(&store).await;
     store
         .narration()
-        .finish_narration(
+        .finish(
             fallback,
             &files("f", true),
             &run("h"),
@@ -431,7 +408,7 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
         .unwrap();
     store
         .narration()
-        .finish_narration(
+        .finish(
             neural,
             &files("n", false),
             &run("h"),
@@ -442,7 +419,7 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
     assert_eq!(
         store
             .narration()
-            .queue_all_narration(true, jiff::Timestamp::now())
+            .queue_all(true, jiff::Timestamp::now())
             .await
             .unwrap(),
         1
@@ -454,19 +431,19 @@ async fn fallback_audio_can_be_queued_again_in_bulk(store: TestStore) {
     assert_eq!(
         store
             .narration()
-            .queue_all_narration(false, jiff::Timestamp::now())
+            .queue_all(false, jiff::Timestamp::now())
             .await
             .unwrap(),
         2
     );
-    let progress = store.narration().narration_progress().await.unwrap();
+    let progress = store.narration().progress().await.unwrap();
     assert_eq!(progress, vec![("queued".to_owned(), 2)]);
 }
 
 async fn a_hurried_narration_runs_first(store: TestStore) {
     let first = published_article(&store, "first").await;
     let lead = published_article(&store, "lead").await;
-    assert!(store.narration().hurry_narration(lead).await.unwrap());
+    assert!(store.narration().hurry(lead).await.unwrap());
     assert_eq!(
         narrate_jobs(&store).await,
         vec![
@@ -475,7 +452,7 @@ async fn a_hurried_narration_runs_first(store: TestStore) {
         ]
     );
     assert!(
-        !store.narration().hurry_narration(lead).await.unwrap(),
+        !store.narration().hurry(lead).await.unwrap(),
         "nothing waiting"
     );
 }
@@ -488,7 +465,7 @@ async fn a_new_voice_reads_the_newest_first_also_what_was_waiting(store: TestSto
     assert_eq!(
         store
             .narration()
-            .queue_all_narration(false, jiff::Timestamp::now())
+            .queue_all(false, jiff::Timestamp::now())
             .await
             .unwrap(),
         0,

@@ -51,7 +51,7 @@ async fn newsroom(store: &Store) -> (Vec<Section>, Vec<i64>) {
         ids.push(
             store
                 .articles()
-                .create_article(&input, jiff::Timestamp::now())
+                .create(&input, jiff::Timestamp::now())
                 .await
                 .unwrap()
                 .id,

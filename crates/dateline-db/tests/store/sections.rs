@@ -78,7 +78,7 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
 
     // Renaming is held to the same rules.
     let politics = section(&store, "politics", 1).await;
-    let change_before = store.changes().latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_id().await.unwrap();
     for refused in ["search", "Not A Slug"] {
         let error = store
             .site()
@@ -93,10 +93,7 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
     }
 
     assert_eq!(store.site().sections().await.unwrap(), vec![politics]);
-    assert_eq!(
-        store.changes().latest_change_id().await.unwrap(),
-        change_before
-    );
+    assert_eq!(store.changes().latest_id().await.unwrap(), change_before);
     assert_eq!(
         store.site().section_by_old_slug("politics").await.unwrap(),
         None
@@ -106,7 +103,7 @@ async fn reserved_and_invalid_section_slugs_are_refused(store: TestStore) {
 async fn a_taken_section_slug_is_a_duplicate(store: TestStore) {
     let politics = section(&store, "politics", 1).await;
     let world = section(&store, "world", 2).await;
-    let change_before = store.changes().latest_change_id().await.unwrap();
+    let change_before = store.changes().latest_id().await.unwrap();
 
     let error = store
         .site()
@@ -135,10 +132,7 @@ async fn a_taken_section_slug_is_a_duplicate(store: TestStore) {
         store.site().section_by_old_slug("world").await.unwrap(),
         None
     );
-    assert_eq!(
-        store.changes().latest_change_id().await.unwrap(),
-        change_before
-    );
+    assert_eq!(store.changes().latest_id().await.unwrap(), change_before);
 }
 
 async fn a_renamed_section_is_found_by_its_old_slugs(store: TestStore) {

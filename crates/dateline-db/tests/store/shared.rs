@@ -27,7 +27,7 @@ async fn purge_jobs(store: &Store) -> Vec<serde_json::Value> {
     let worker = "test";
     while let Some(job) = store
         .jobs()
-        .claim_job(
+        .claim(
             worker,
             &[JobKind::PurgeCdn.name()],
             std::time::Duration::from_secs(60),
@@ -39,7 +39,7 @@ async fn purge_jobs(store: &Store) -> Vec<serde_json::Value> {
         found.push(job.payload.clone());
         store
             .jobs()
-            .complete_job(job.id, jiff::Timestamp::now())
+            .complete(job.id, jiff::Timestamp::now())
             .await
             .unwrap();
     }
@@ -52,10 +52,10 @@ async fn a_batch_of_changes_is_queued_for_purging_once_whoever_asks(store: TestS
     assert_eq!(store.cdn().queue_purge(100, now).await.unwrap(), None);
     section(&store, "politics", 1).await;
     section(&store, "business", 2).await;
-    let latest = store.changes().latest_change_id().await.unwrap();
+    let latest = store.changes().latest_id().await.unwrap();
     let expected: BTreeSet<String> = store
         .changes()
-        .changes_since(0, 100)
+        .since(0, 100)
         .await
         .unwrap()
         .into_iter()
@@ -112,7 +112,7 @@ async fn purging_starts_at_the_newest_change_and_batches_are_bounded(store: Test
     assert!(second.through_change > first.through_change);
     assert_eq!(
         second.through_change,
-        store.changes().latest_change_id().await.unwrap()
+        store.changes().latest_id().await.unwrap()
     );
     assert_eq!(store.cdn().queue_purge(2, now).await.unwrap(), None);
     assert_eq!(purge_jobs(&store).await.len(), 2);

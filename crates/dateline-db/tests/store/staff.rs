@@ -159,28 +159,24 @@ async fn the_audit_log_appends_and_pages_newest_first(store: TestStore) {
         };
         store
             .audit()
-            .append_audit(
+            .append(
                 &entry,
                 start + jiff::SignedDuration::from_secs(index as i64),
             )
             .await
             .unwrap();
     }
-    let newest = store.audit().audit_log(None, 2).await.unwrap();
+    let newest = store.audit().log(None, 2).await.unwrap();
     let actions: Vec<&str> = newest.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, ["article.publish", "staff.role"]);
     assert_eq!(newest[0].actor, Actor::staff(admin.id, "Ana Pérez"));
     assert_eq!(newest[0].at, start + jiff::SignedDuration::from_secs(2));
-    let older = store
-        .audit()
-        .audit_log(Some(newest[1].id), 10)
-        .await
-        .unwrap();
+    let older = store.audit().log(Some(newest[1].id), 10).await.unwrap();
     assert_eq!(older.len(), 1);
     assert_eq!(older[0].action, "staff.create");
     assert_eq!(older[0].detail, "step 0");
 
-    let about_staff = store.audit().audit_for("staff", 7).await.unwrap();
+    let about_staff = store.audit().for_subject("staff", 7).await.unwrap();
     assert_eq!(about_staff.len(), 2);
     assert_eq!(about_staff[0].action, "staff.create");
 }

@@ -57,7 +57,7 @@ async fn newsroom(store: &Store) -> Newsroom {
         input.status = status;
         store
             .articles()
-            .create_article(&input, jiff::Timestamp::now())
+            .create(&input, jiff::Timestamp::now())
             .await
             .unwrap()
             .id
@@ -110,7 +110,7 @@ async fn newsroom(store: &Store) -> Newsroom {
     .await;
     store
         .articles()
-        .set_article_status(gone, ArticleStatus::Unpublished, jiff::Timestamp::now())
+        .set_status(gone, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -309,7 +309,7 @@ async fn unpublished_stories_leave_every_list(store: TestStore) {
     let n = newsroom(&store).await;
     store
         .articles()
-        .set_article_status(n.w1, ArticleStatus::Unpublished, jiff::Timestamp::now())
+        .set_status(n.w1, ArticleStatus::Unpublished, jiff::Timestamp::now())
         .await
         .unwrap();
 
@@ -330,7 +330,7 @@ async fn unpublished_stories_leave_every_list(store: TestStore) {
     // Published again, it returns to its first publication time's place.
     store
         .articles()
-        .set_article_status(n.w1, ArticleStatus::Published, jiff::Timestamp::now())
+        .set_status(n.w1, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
@@ -349,7 +349,7 @@ async fn equal_publication_times_are_ordered_newest_id_first(store: TestStore) {
         created.push(
             store
                 .articles()
-                .create_article(&input, jiff::Timestamp::now())
+                .create(&input, jiff::Timestamp::now())
                 .await
                 .unwrap()
                 .id,
@@ -403,7 +403,7 @@ async fn every_page_of_every_list_cuts_one_order_from_either_end(store: TestStor
         };
         let id = store
             .articles()
-            .create_article(&input, jiff::Timestamp::now())
+            .create(&input, jiff::Timestamp::now())
             .await
             .unwrap()
             .id;
@@ -481,7 +481,7 @@ async fn a_story_listed_before_its_time_waits_for_it(store: TestStore) {
     input.first_published_at = Some(hours_after_base(1));
     let out = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap()
         .id;
@@ -490,7 +490,7 @@ async fn a_story_listed_before_its_time_waits_for_it(store: TestStore) {
     input.first_published_at = Some(hours_after_base(10));
     let coming = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap()
         .id;
@@ -591,7 +591,7 @@ async fn a_new_byline_or_tag_moves_the_story_between_lists(store: TestStore) {
     input.first_published_at = Some(hours_after_base(1));
     let older = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap()
         .id;
@@ -600,7 +600,7 @@ async fn a_new_byline_or_tag_moves_the_story_between_lists(store: TestStore) {
     input.first_published_at = Some(hours_after_base(2));
     let created = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
     let colombia = store
@@ -616,7 +616,7 @@ async fn a_new_byline_or_tag_moves_the_story_between_lists(store: TestStore) {
     input.tags = vec!["Trade".to_owned()];
     store
         .articles()
-        .save_article(
+        .save(
             created.id,
             created.version,
             &input,

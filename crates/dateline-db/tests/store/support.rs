@@ -137,7 +137,7 @@ pub enum At {
 pub async fn resolve(store: &Store, section_slug: &str, article_slug: &str) -> At {
     match store
         .articles()
-        .published_article_at(section_slug, article_slug)
+        .published_at(section_slug, article_slug)
         .await
         .unwrap()
     {

@@ -61,18 +61,18 @@ fn new_tip(codename_key: &str, attachments: &[&str]) -> NewTip {
 }
 
 async fn the_install_secret_is_made_once(store: TestStore) {
-    let first = store.tips().tip_install_secret(&[1u8; 32]).await.unwrap();
+    let first = store.tips().install_secret(&[1u8; 32]).await.unwrap();
     assert_eq!(first, vec![1u8; 32]);
-    let again = store.tips().tip_install_secret(&[2u8; 32]).await.unwrap();
+    let again = store.tips().install_secret(&[2u8; 32]).await.unwrap();
     assert_eq!(again, first, "a second node keeps the first node's secret");
 }
 
 async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestStore) {
     let ana = editor(&store, "ana@example.org", "Ana Ruiz").await;
-    assert!(store.tips().tip_recipients().await.unwrap().is_empty());
+    assert!(store.tips().recipients().await.unwrap().is_empty());
     let first = store
         .tips()
-        .add_tip_recipient(
+        .add_recipient(
             &NewTipRecipient {
                 staff_id: ana.staff_id,
                 label: "Ana Ruiz".to_owned(),
@@ -88,7 +88,7 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
     assert_eq!(first.wrapped_identity.as_deref(), Some(&b"wrapped"[..]));
     store
         .tips()
-        .add_tip_recipient(
+        .add_recipient(
             &NewTipRecipient {
                 staff_id: ana.staff_id,
                 label: "Ana Ruiz".to_owned(),
@@ -103,7 +103,7 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
         .unwrap();
     store
         .tips()
-        .add_tip_recipient(
+        .add_recipient(
             &NewTipRecipient {
                 staff_id: None,
                 label: "Offline safe".to_owned(),
@@ -118,7 +118,7 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
         .unwrap();
     let active: Vec<(String, bool)> = store
         .tips()
-        .tip_recipients()
+        .recipients()
         .await
         .unwrap()
         .into_iter()
@@ -134,14 +134,14 @@ async fn an_editor_has_one_key_at_a_time_and_recovery_keys_add_up(store: TestSto
     // Old keys stay known to their owner: older tips still need them.
     let history: Vec<String> = store
         .tips()
-        .tip_recipients_of(ana.staff_id.unwrap())
+        .recipients_of(ana.staff_id.unwrap())
         .await
         .unwrap()
         .into_iter()
         .map(|r| r.public_key)
         .collect();
     assert_eq!(history, vec!["age1second", "age1first"]);
-    let audit = store.audit().audit_log(None, 10).await.unwrap();
+    let audit = store.audit().log(None, 10).await.unwrap();
     assert_eq!(
         audit
             .iter()
@@ -156,7 +156,7 @@ async fn a_tip_keeps_ciphertext_and_is_found_by_its_codename_key(store: TestStor
     let writer = author(&store, "ada").await;
     let article = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "budget", &[writer.id]),
             jiff::Timestamp::now(),
         )
@@ -165,27 +165,27 @@ async fn a_tip_keeps_ciphertext_and_is_found_by_its_codename_key(store: TestStor
     let mut tip = new_tip("lookup-1", &["tips/a.age", "tips/b.age"]);
     tip.kind = TipKind::Correction;
     tip.article_id = Some(article.id);
-    let stored = store.tips().create_tip(&tip, base_time()).await.unwrap();
+    let stored = store.tips().create(&tip, base_time()).await.unwrap();
     assert_eq!(stored.kind, TipKind::Correction);
     assert_eq!(stored.article_id, Some(article.id));
     assert_eq!(stored.status, TipStatus::New);
     assert_eq!(stored.attachment_count, 2);
     assert_eq!(stored.message, b"ciphertext of the message");
     assert_eq!(stored.received_at, base_time());
-    let found = store.tips().tip_by_codename_key("lookup-1").await.unwrap();
+    let found = store.tips().by_codename_key("lookup-1").await.unwrap();
     assert_eq!(found.as_ref().map(|t| t.id), Some(stored.id));
     assert_eq!(
-        store.tips().tip_by_codename_key("lookup-2").await.unwrap(),
+        store.tips().by_codename_key("lookup-2").await.unwrap(),
         None
     );
-    let attachments = store.tips().tip_attachments(stored.id).await.unwrap();
+    let attachments = store.tips().attachments(stored.id).await.unwrap();
     let keys: Vec<&str> = attachments.iter().map(|a| a.object_key.as_str()).collect();
     assert_eq!(keys, vec!["tips/a.age", "tips/b.age"]);
     // A codename opens one tip only.
     assert!(matches!(
         store
             .tips()
-            .create_tip(&new_tip("lookup-1", &[]), base_time())
+            .create(&new_tip("lookup-1", &[]), base_time())
             .await,
         Err(DbError::Duplicate(_))
     ));
@@ -197,12 +197,12 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
     let ben = editor(&store, "ben@example.org", "Ben Okafor").await;
     let tip = store
         .tips()
-        .create_tip(&new_tip("lookup-1", &[]), base_time())
+        .create(&new_tip("lookup-1", &[]), base_time())
         .await
         .unwrap();
     store
         .tips()
-        .record_tip_access(
+        .record_access(
             tip.id,
             TipAction {
                 kind: "viewed",
@@ -215,22 +215,22 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
         .unwrap();
     store
         .tips()
-        .add_tip_message(tip.id, b"reply ct", Some(&ana), hours_after_base(2))
+        .add_message(tip.id, b"reply ct", Some(&ana), hours_after_base(2))
         .await
         .unwrap();
     store
         .tips()
-        .add_tip_message(tip.id, b"follow-up ct", None, hours_after_base(3))
+        .add_message(tip.id, b"follow-up ct", None, hours_after_base(3))
         .await
         .unwrap();
     store
         .tips()
-        .add_tip_note(tip.id, b"note ct", &ana, hours_after_base(4))
+        .add_note(tip.id, b"note ct", &ana, hours_after_base(4))
         .await
         .unwrap();
     store
         .tips()
-        .assign_tip(
+        .assign(
             tip.id,
             Some((ben.staff_id.unwrap(), "Ben Okafor")),
             &ana,
@@ -240,14 +240,14 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
         .unwrap();
     let triaged = store
         .tips()
-        .set_tip_status(tip.id, TipStatus::Triaged, None, &ana, hours_after_base(6))
+        .set_status(tip.id, TipStatus::Triaged, None, &ana, hours_after_base(6))
         .await
         .unwrap();
     assert_eq!(triaged.status, TipStatus::Triaged);
     assert_eq!(triaged.assignee_staff_id, ben.staff_id);
     let resolved = store
         .tips()
-        .set_tip_status(
+        .set_status(
             tip.id,
             TipStatus::Resolved,
             Some(TipResolution::FollowUpStory),
@@ -259,18 +259,18 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
     assert_eq!(resolved.resolution, Some(TipResolution::FollowUpStory));
     assert_eq!(resolved.resolved_at, Some(hours_after_base(7)));
 
-    let messages = store.tips().tip_messages(tip.id).await.unwrap();
+    let messages = store.tips().messages(tip.id).await.unwrap();
     let senders: Vec<TipSender> = messages.iter().map(|m| m.sender).collect();
     assert_eq!(senders, vec![TipSender::Newsroom, TipSender::Source]);
     assert_eq!(messages[0].staff_id, ana.staff_id);
     assert_eq!(messages[1].body, b"follow-up ct");
-    let notes = store.tips().tip_notes(tip.id).await.unwrap();
+    let notes = store.tips().notes(tip.id).await.unwrap();
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0].staff_name, "Ana Ruiz");
 
     let history: Vec<(String, String, String)> = store
         .tips()
-        .tip_events(tip.id)
+        .events(tip.id)
         .await
         .unwrap()
         .into_iter()
@@ -297,7 +297,7 @@ async fn the_conversation_notes_and_triage_leave_a_history(store: TestStore) {
     // Staff actions reach the audit log; the source's follow-up does not name anyone.
     let audited: Vec<String> = store
         .audit()
-        .audit_for("tip", tip.id)
+        .for_subject("tip", tip.id)
         .await
         .unwrap()
         .into_iter()
@@ -320,38 +320,38 @@ async fn resolving_needs_a_resolution_and_unknown_tips_are_not_found(store: Test
     let ana = editor(&store, "ana@example.org", "Ana Ruiz").await;
     let tip = store
         .tips()
-        .create_tip(&new_tip("lookup-1", &[]), base_time())
+        .create(&new_tip("lookup-1", &[]), base_time())
         .await
         .unwrap();
     assert!(matches!(
         store
             .tips()
-            .set_tip_status(tip.id, TipStatus::Resolved, None, &ana, base_time())
+            .set_status(tip.id, TipStatus::Resolved, None, &ana, base_time())
             .await,
         Err(DbError::Invalid(_))
     ));
     assert_eq!(
-        store.tips().tip(tip.id).await.unwrap().unwrap().status,
+        store.tips().by_id(tip.id).await.unwrap().unwrap().status,
         TipStatus::New
     );
     assert!(matches!(
         store
             .tips()
-            .set_tip_status(tip.id + 100, TipStatus::Triaged, None, &ana, base_time())
+            .set_status(tip.id + 100, TipStatus::Triaged, None, &ana, base_time())
             .await,
         Err(DbError::NotFound)
     ));
     assert!(matches!(
         store
             .tips()
-            .add_tip_message(tip.id + 100, b"x", None, base_time())
+            .add_message(tip.id + 100, b"x", None, base_time())
             .await,
         Err(DbError::NotFound)
     ));
     // Moving a resolved tip back clears how it ended.
     store
         .tips()
-        .set_tip_status(
+        .set_status(
             tip.id,
             TipStatus::Resolved,
             Some(TipResolution::NoAction),
@@ -362,7 +362,7 @@ async fn resolving_needs_a_resolution_and_unknown_tips_are_not_found(store: Test
         .unwrap();
     let reopened = store
         .tips()
-        .set_tip_status(
+        .set_status(
             tip.id,
             TipStatus::InProgress,
             Some(TipResolution::Spam),
@@ -379,22 +379,22 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
     let ana = editor(&store, "ana@example.org", "Ana Ruiz").await;
     let old = store
         .tips()
-        .create_tip(&new_tip("old", &["tips/old-1.age"]), base_time())
+        .create(&new_tip("old", &["tips/old-1.age"]), base_time())
         .await
         .unwrap();
     let recent = store
         .tips()
-        .create_tip(&new_tip("recent", &["tips/recent-1.age"]), base_time())
+        .create(&new_tip("recent", &["tips/recent-1.age"]), base_time())
         .await
         .unwrap();
     let open = store
         .tips()
-        .create_tip(&new_tip("open", &["tips/open-1.age"]), base_time())
+        .create(&new_tip("open", &["tips/open-1.age"]), base_time())
         .await
         .unwrap();
     let spam = store
         .tips()
-        .create_tip(
+        .create(
             &new_tip("spam", &["tips/spam-1.age", "tips/spam-2.age"]),
             base_time(),
         )
@@ -402,7 +402,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .unwrap();
     store
         .tips()
-        .set_tip_status(
+        .set_status(
             old.id,
             TipStatus::Resolved,
             Some(TipResolution::NoAction),
@@ -413,7 +413,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .unwrap();
     store
         .tips()
-        .set_tip_status(
+        .set_status(
             recent.id,
             TipStatus::Resolved,
             Some(TipResolution::FollowUpStory),
@@ -424,7 +424,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .unwrap();
     store
         .tips()
-        .set_tip_status(
+        .set_status(
             spam.id,
             TipStatus::Resolved,
             Some(TipResolution::Spam),
@@ -435,13 +435,13 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .unwrap();
     store
         .tips()
-        .add_tip_note(old.id, b"note", &ana, hours_after_base(2))
+        .add_note(old.id, b"note", &ana, hours_after_base(2))
         .await
         .unwrap();
 
     let purged = store
         .tips()
-        .purge_resolved_tips(
+        .purge_resolved(
             hours_after_base(50),
             &Actor::system("retention"),
             hours_after_base(200),
@@ -450,21 +450,14 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
         .unwrap();
     assert_eq!(purged.tips, 1);
     assert_eq!(purged.object_keys, vec!["tips/old-1.age"]);
-    assert_eq!(store.tips().tip(old.id).await.unwrap(), None);
-    assert!(store.tips().tip_notes(old.id).await.unwrap().is_empty());
-    assert!(store.tips().tip_events(old.id).await.unwrap().is_empty());
-    assert!(
-        store
-            .tips()
-            .tip_attachments(old.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(store.tips().by_id(old.id).await.unwrap(), None);
+    assert!(store.tips().notes(old.id).await.unwrap().is_empty());
+    assert!(store.tips().events(old.id).await.unwrap().is_empty());
+    assert!(store.tips().attachments(old.id).await.unwrap().is_empty());
 
     let spam_deleted = store
         .tips()
-        .delete_spam_tips(&ana, hours_after_base(201))
+        .delete_spam(&ana, hours_after_base(201))
         .await
         .unwrap();
     assert_eq!(spam_deleted.tips, 1);
@@ -488,7 +481,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
     );
     let actions: Vec<String> = store
         .audit()
-        .audit_log(None, 5)
+        .log(None, 5)
         .await
         .unwrap()
         .into_iter()
@@ -503,7 +496,7 @@ async fn retention_purges_resolved_tips_and_spam_with_their_objects(store: TestS
 async fn tips_commit_durably_while_other_writes_go_on(store: TestStore) {
     let first = store
         .tips()
-        .create_tip(&new_tip("first", &[]), base_time())
+        .create(&new_tip("first", &[]), base_time())
         .await
         .unwrap();
     let mut writes = Vec::new();
@@ -513,18 +506,18 @@ async fn tips_commit_durably_while_other_writes_go_on(store: TestStore) {
             match i % 3 {
                 0 => store
                     .tips()
-                    .create_tip(&new_tip(&format!("key-{i}"), &[]), base_time())
+                    .create(&new_tip(&format!("key-{i}"), &[]), base_time())
                     .await
                     .map(drop),
                 1 => {
                     store
                         .tips()
-                        .add_tip_message(first.id, b"ciphertext of a follow-up", None, base_time())
+                        .add_message(first.id, b"ciphertext of a follow-up", None, base_time())
                         .await
                 }
                 _ => store
                     .tips()
-                    .spend_tip_proof(&[i as u8; 32], hours_after_base(6), base_time())
+                    .spend_proof(&[i as u8; 32], hours_after_base(6), base_time())
                     .await
                     .map(drop),
             }
@@ -534,7 +527,7 @@ async fn tips_commit_durably_while_other_writes_go_on(store: TestStore) {
         write.await.unwrap().expect("every write commits");
     }
     assert_eq!(store.tips().list(None).await.unwrap().len(), 9);
-    assert_eq!(store.tips().tip_messages(first.id).await.unwrap().len(), 8);
+    assert_eq!(store.tips().messages(first.id).await.unwrap().len(), 8);
     if let Some(level) = dateline_db::testing::sqlite_writer_synchronous(&store).await {
         assert_eq!(level, 1, "other writes commit under NORMAL again");
     }
@@ -542,7 +535,7 @@ async fn tips_commit_durably_while_other_writes_go_on(store: TestStore) {
     assert!(matches!(
         store
             .tips()
-            .add_tip_message(999_999, b"x", None, base_time())
+            .add_message(999_999, b"x", None, base_time())
             .await,
         Err(DbError::NotFound)
     ));
@@ -554,7 +547,7 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     assert!(
         store
             .tips()
-            .spend_tip_proof(&key, expires, base_time())
+            .spend_proof(&key, expires, base_time())
             .await
             .unwrap()
     );
@@ -562,7 +555,7 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
         assert!(
             !store
                 .tips()
-                .spend_tip_proof(&key, expires, hours_after_base(replay))
+                .spend_proof(&key, expires, hours_after_base(replay))
                 .await
                 .unwrap(),
             "replay {replay}"
@@ -571,7 +564,7 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     assert!(
         store
             .tips()
-            .spend_tip_proof(&[8u8; 32], expires, base_time())
+            .spend_proof(&[8u8; 32], expires, base_time())
             .await
             .unwrap()
     );
@@ -579,19 +572,16 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     assert_eq!(
         store
             .tips()
-            .forget_spent_tip_proofs(hours_after_base(5))
+            .forget_spent_proofs(hours_after_base(5))
             .await
             .unwrap(),
         0
     );
-    assert_eq!(
-        store.tips().forget_spent_tip_proofs(expires).await.unwrap(),
-        2
-    );
+    assert_eq!(store.tips().forget_spent_proofs(expires).await.unwrap(), 2);
     assert!(
         store
             .tips()
-            .spend_tip_proof(&key, hours_after_base(12), expires)
+            .spend_proof(&key, hours_after_base(12), expires)
             .await
             .unwrap()
     );
@@ -599,14 +589,14 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
     assert!(
         store
             .tips()
-            .spend_tip_proof(&key, hours_after_base(20), hours_after_base(12))
+            .spend_proof(&key, hours_after_base(20), hours_after_base(12))
             .await
             .unwrap()
     );
     assert!(
         !store
             .tips()
-            .spend_tip_proof(&key, hours_after_base(20), hours_after_base(13))
+            .spend_proof(&key, hours_after_base(20), hours_after_base(13))
             .await
             .unwrap()
     );
@@ -615,12 +605,12 @@ async fn a_proof_is_spent_once_until_it_expires(store: TestStore) {
 async fn leftover_uploads_are_told_from_attachments(store: TestStore) {
     store
         .tips()
-        .create_tip(&new_tip("key", &["tips/kept.age"]), base_time())
+        .create(&new_tip("key", &["tips/kept.age"]), base_time())
         .await
         .unwrap();
     let known = store
         .tips()
-        .known_tip_attachment_keys(&["tips/kept.age".to_owned(), "tips/left-over.age".to_owned()])
+        .known_attachment_keys(&["tips/kept.age".to_owned(), "tips/left-over.age".to_owned()])
         .await
         .unwrap();
     assert_eq!(known.len(), 1);

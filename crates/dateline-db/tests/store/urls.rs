@@ -37,7 +37,7 @@ async fn move_article(store: &TestStore, article_id: i64, section_id: i64, slug:
     input.status = current.article.status;
     store
         .articles()
-        .update_article(
+        .update(
             article_id,
             current.article.version,
             &input,
@@ -56,13 +56,13 @@ async fn a_published_article_is_found_with_its_page(store: TestStore) {
     input.tags = vec!["Colombia".to_owned()];
     let article = store
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .unwrap();
 
     let lookup = store
         .articles()
-        .published_article_at("politics", "petro-invited")
+        .published_at("politics", "petro-invited")
         .await
         .unwrap();
     let ArticleLookup::Found(page) = lookup else {
@@ -111,7 +111,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
         input.status = status;
         store
             .articles()
-            .create_article(&input, jiff::Timestamp::now())
+            .create(&input, jiff::Timestamp::now())
             .await
             .unwrap();
         assert_eq!(
@@ -123,7 +123,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
 
     let article = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "retracted", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -135,7 +135,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
     );
     store
         .articles()
-        .set_article_status(
+        .set_status(
             article.id,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -153,7 +153,7 @@ async fn drafts_and_unpublished_articles_are_not_found(store: TestStore) {
     );
     store
         .articles()
-        .set_article_status(article.id, ArticleStatus::Published, jiff::Timestamp::now())
+        .set_status(article.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(
@@ -167,7 +167,7 @@ async fn a_slug_change_redirects_the_old_path(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let article = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "petro-invted", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -192,7 +192,7 @@ async fn a_move_to_another_section_redirects_the_old_path(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let article = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "petro-invited", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -226,7 +226,7 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let kept = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "petro-invited", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -235,7 +235,7 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
     // Renamed before the section is: its redirect names the section's old slug.
     let early = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "early-draft-name", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -272,7 +272,7 @@ async fn a_section_rename_redirects_its_old_paths(store: TestStore) {
     // Renamed after the section is: the old section path still finds it.
     let late = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "late-name", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -297,7 +297,7 @@ async fn a_chain_of_renames_redirects_to_the_newest_path(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let article = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "first", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -357,7 +357,7 @@ async fn going_back_to_an_old_slug_makes_it_live_again(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let article = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "original", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -410,7 +410,7 @@ async fn a_new_article_may_take_over_an_old_path(store: TestStore) {
     let ann = author(&store, "ann-lee").await;
     let old = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "summit", &[ann.id]),
             jiff::Timestamp::now(),
         )
@@ -425,7 +425,7 @@ async fn a_new_article_may_take_over_an_old_path(store: TestStore) {
     // A live article at a path wins over a redirect from it.
     let new = store
         .articles()
-        .create_article(
+        .create(
             &article_input(politics.id, "summit", &[ann.id]),
             jiff::Timestamp::now(),
         )

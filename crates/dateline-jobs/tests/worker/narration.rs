@@ -29,14 +29,14 @@ async fn published(store: &Store) -> (i64, ArticleInput) {
 async fn save(store: &Store, id: i64, input: &ArticleInput, editor: &Actor) {
     let version = store
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("reads")
         .expect("article")
         .version;
     store
         .articles()
-        .save_article(id, version, input, editor, jiff::Timestamp::now())
+        .save(id, version, input, editor, jiff::Timestamp::now())
         .await
         .expect("saves");
 }
@@ -176,7 +176,7 @@ async fn an_edit_to_one_paragraph_resynthesises_only_that_paragraph(store: TestS
     // Opted out: nothing to do, and nothing offered.
     store
         .narration()
-        .set_narration_opt_out(id, true, &editor, jiff::Timestamp::now())
+        .set_opt_out(id, true, &editor, jiff::Timestamp::now())
         .await
         .expect("opts out");
     let skipped = narrate_article(&store, &media, &Arc::clone(&engines), id)

@@ -257,11 +257,7 @@ async fn list_articles(
         ));
     };
     let (query, limit) = parse_list_query(&pairs)?;
-    let positions = state
-        .store()
-        .articles()
-        .api_article_positions(&query)
-        .await?;
+    let positions = state.store().articles().api_positions(&query).await?;
     let mut data = Vec::new();
     let mut tags = vec![cache_tags::FRONT_LIST.to_owned()];
     let page_size = usize::try_from(limit).unwrap_or(0);

@@ -322,7 +322,7 @@ pub async fn audit(
     let mut entries = state
         .store()
         .audit()
-        .audit_log(query.before, AUDIT_PAGE + 1)
+        .log(query.before, AUDIT_PAGE + 1)
         .await?;
     let more = entries.len() as i64 > AUDIT_PAGE;
     entries.truncate(AUDIT_PAGE as usize);

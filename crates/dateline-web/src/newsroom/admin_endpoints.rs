@@ -7,7 +7,7 @@
 //!   these answers are for servers and scripts, never for another site's pages.
 //! - An article is "one's own" when the token's account started it (saved its first revision) or
 //!   writes under a byline (its author profile) that is on the article's byline — the one rule
-//!   the newsroom pages use too (`Store::staff_owns_article`). A new draft with no `authors` gets
+//!   the newsroom pages use too (`Articles::owned_by`). A new draft with no `authors` gets
 //!   the account's own byline.
 //! - Reading an article in any status is `UseRevisions` (its working copy is its newest
 //!   revision); editing is `EditDraft` while it is a draft or in review, `EditPublished` after.

@@ -4,7 +4,7 @@
 //!
 //! Whose work an article is follows one rule everywhere (list, edit, workflow): the staff member
 //! started it (saved its first revision) or their linked author profile is on its byline
-//! ([`dateline_db::Store::staff_owns_article`]).
+//! ([`dateline_db::Articles::owned_by`]).
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -91,11 +91,11 @@ pub async fn list(
         .unwrap_or(1)
         .clamp(1, paging::MAX_PAGE);
     let store = state.store();
-    let total = store.articles().count_desk_articles(&filter).await?;
+    let total = store.articles().count_desk(&filter).await?;
     let pages = paging::count(total, PAGE_SIZE);
     let articles = store
         .articles()
-        .desk_articles(
+        .desk(
             &filter,
             PAGE_SIZE,
             paging::offset(page, PAGE_SIZE).unwrap_or(0),
@@ -419,10 +419,7 @@ async fn form_page(
         "editor_js": state.theme().asset_url("newsroom-editor.js"),
     });
     if let (Some(article), Some(object)) = (article, context.as_object_mut()) {
-        let owns = store
-            .articles()
-            .staff_owns_article(article.id, owner(staff))
-            .await?;
+        let owns = store.articles().owned_by(article.id, owner(staff)).await?;
         let buttons: Vec<Value> = next_statuses(article.status)
             .iter()
             .filter(|to| **to != ArticleStatus::Scheduled)
@@ -431,7 +428,7 @@ async fn form_page(
             .collect();
         let may_schedule = next_statuses(article.status).contains(&ArticleStatus::Scheduled)
             && staff.may(Action::Schedule, owns);
-        let notes = store.articles().article_notes(article.id).await?;
+        let notes = store.articles().notes(article.id).await?;
         object.extend([
             (
                 "article".to_owned(),
@@ -1108,16 +1105,13 @@ pub async fn revisions(
     let store = state.store();
     let article = store
         .articles()
-        .article(id)
+        .by_id(id)
         .await?
         .ok_or(WebError::NotFound)?;
-    let owns = store
-        .articles()
-        .staff_owns_article(id, owner(&staff))
-        .await?;
+    let owns = store.articles().owned_by(id, owner(&staff)).await?;
     staff.require_on(Action::UseRevisions, owns)?;
     let zone = Zone::load(&state).await?;
-    let list = store.articles().article_revisions(id).await?;
+    let list = store.articles().revisions(id).await?;
     let comparison = match (query.from.parse::<i64>(), query.to.parse::<i64>()) {
         (Ok(from), Ok(to)) => match store.articles().compare_revisions(id, from, to).await {
             Ok(diff) => Some(json!({ "from": from, "to": to, "diff": diff })),

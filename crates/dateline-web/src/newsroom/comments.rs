@@ -391,7 +391,7 @@ pub async fn settings_form(
     Query(query): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
     staff.require(Action::ConfigureModeration)?;
-    let settings = state.store().comments().comment_settings().await?;
+    let settings = state.store().comments().settings().await?;
     render(
         &state,
         Some(&staff),

@@ -52,23 +52,20 @@ pub async fn dashboard(
     let (my_drafts, my_drafts_total) = if writes {
         let filter = desk(ArticleStatus::Draft, Some(owner(&staff)));
         (
-            store.articles().desk_articles(&filter, SHOWN, 0).await?,
-            store.articles().count_desk_articles(&filter).await?,
+            store.articles().desk(&filter, SHOWN, 0).await?,
+            store.articles().count_desk(&filter).await?,
         )
     } else {
         (Vec::new(), 0)
     };
     let review_filter = desk(ArticleStatus::InReview, only_own);
-    let in_review = store
-        .articles()
-        .desk_articles(&review_filter, SHOWN, 0)
-        .await?;
-    let in_review_total = store.articles().count_desk_articles(&review_filter).await?;
+    let in_review = store.articles().desk(&review_filter, SHOWN, 0).await?;
+    let in_review_total = store.articles().count_desk(&review_filter).await?;
 
     let today = zone.today(now);
     let mut scheduled_today: Vec<DeskArticle> = store
         .articles()
-        .desk_articles(
+        .desk(
             &desk(ArticleStatus::Scheduled, only_own),
             SCHEDULED_LOOKED_AT,
             0,
@@ -110,12 +107,7 @@ pub async fn dashboard(
         None
     };
     let tips = if staff.may(Action::TriageTips, false) {
-        Some(
-            store
-                .tips()
-                .count_tips(dateline_core::TipStatus::New)
-                .await?,
-        )
+        Some(store.tips().count(dateline_core::TipStatus::New).await?)
     } else {
         None
     };

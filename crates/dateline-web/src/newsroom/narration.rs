@@ -144,7 +144,7 @@ async fn settings_page(
             }
         })
         .collect();
-    let progress = store.narration().narration_progress().await?;
+    let progress = store.narration().progress().await?;
     let total: i64 = progress.iter().map(|(_, n)| n).sum();
     let done: i64 = progress
         .iter()

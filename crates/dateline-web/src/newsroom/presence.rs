@@ -402,7 +402,7 @@ pub(crate) async fn announce_saves(
     for id in state.presence().watched(article_ids) {
         let store = state.store();
         let (Some(article), Some(latest)) = (
-            store.articles().article(id).await?,
+            store.articles().by_id(id).await?,
             store.articles().latest_revision(id).await?,
         ) else {
             continue;

@@ -89,7 +89,7 @@ pub async fn list(
     let pages: Vec<Value> = state
         .store()
         .static_pages()
-        .pages()
+        .all()
         .await?
         .iter()
         .map(|page| {
@@ -138,7 +138,7 @@ async fn form_page(
             let revisions: Vec<Value> = state
                 .store()
                 .static_pages()
-                .page_revisions(page.id)
+                .revisions(page.id)
                 .await?
                 .iter()
                 .map(|revision| {

@@ -88,12 +88,8 @@ async fn inbox_page(
             })
         })
         .collect();
-    let my_keys = state
-        .store()
-        .tips()
-        .tip_recipients_of(staff.member.id)
-        .await?;
-    let recipients = state.store().tips().tip_recipients().await?;
+    let my_keys = state.store().tips().recipients_of(staff.member.id).await?;
+    let recipients = state.store().tips().recipients().await?;
     render(
         state,
         Some(staff),
@@ -147,7 +143,7 @@ pub async fn unlock(
     let wrapped: Vec<Vec<u8>> = state
         .store()
         .tips()
-        .tip_recipients_of(staff.member.id)
+        .recipients_of(staff.member.id)
         .await?
         .into_iter()
         .filter_map(|key| key.wrapped_identity)
@@ -231,7 +227,7 @@ async fn load_tip(state: &AppState, id: i64) -> Result<Tip, WebError> {
     state
         .store()
         .tips()
-        .tip(id)
+        .by_id(id)
         .await?
         .ok_or(WebError::NotFound)
 }
@@ -259,7 +255,7 @@ async fn tip_page(
     let identities = unlocked(state, staff).await?;
     let store = state.store();
     let article = match tip.article_id {
-        Some(article_id) => store.articles().article(article_id).await?.map(|a| {
+        Some(article_id) => store.articles().by_id(article_id).await?.map(|a| {
             json!({ "id": a.id, "headline": a.headline, "edit_url": format!("/newsroom/articles/{}/edit", a.id) })
         }),
         None => None,
@@ -280,7 +276,7 @@ async fn tip_page(
     if let Some(identities) = &identities {
         let attachments: Vec<Value> = store
             .tips()
-            .tip_attachments(tip.id)
+            .attachments(tip.id)
             .await?
             .iter()
             .map(|a| {
@@ -297,7 +293,7 @@ async fn tip_page(
             .collect();
         let notes: Vec<Value> = store
             .tips()
-            .tip_notes(tip.id)
+            .notes(tip.id)
             .await?
             .iter()
             .map(|n| {
@@ -319,7 +315,7 @@ async fn tip_page(
     }
     let history: Vec<Value> = store
         .tips()
-        .tip_events(tip.id)
+        .events(tip.id)
         .await?
         .iter()
         .map(|e| {
@@ -392,7 +388,7 @@ pub async fn download(
     let attachment = state
         .store()
         .tips()
-        .tip_attachments(id)
+        .attachments(id)
         .await?
         .into_iter()
         .find(|a| a.id == attachment_id)

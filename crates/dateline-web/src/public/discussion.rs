@@ -171,7 +171,7 @@ async fn visible_on(
     id: i64,
     viewer: Viewer,
 ) -> Result<Option<Comment>, WebError> {
-    match state.store().comments().visible_comment(id, viewer).await {
+    match state.store().comments().visible(id, viewer).await {
         Ok(comment) if comment.article_id == article_id => Ok(Some(comment)),
         Ok(_) | Err(DbError::NotFound) => Ok(None),
         Err(error) => Err(error.into()),
@@ -276,7 +276,7 @@ async fn render_discussion(
         Some(reader) => state
             .store()
             .comments()
-            .reader_unshown_comments(article.id, reader.reader.id)
+            .unshown_of_reader(article.id, reader.reader.id)
             .await?
             .iter()
             .map(|comment| {
@@ -678,7 +678,7 @@ async fn comment_and_article(
     let comment = match state
         .store()
         .comments()
-        .visible_comment(id, viewer(Some(&reader)))
+        .visible(id, viewer(Some(&reader)))
         .await
     {
         Ok(comment) => comment,
@@ -803,7 +803,7 @@ pub async fn thread(
     current: Option<CurrentReader>,
     ReaderCsrf(csrf): ReaderCsrf,
 ) -> Result<Response, WebError> {
-    let thread = match state.store().comments().comment_thread(id).await {
+    let thread = match state.store().comments().thread(id).await {
         Ok(thread) => thread,
         Err(DbError::NotFound) => return not_found(&state).await,
         Err(error) => return Err(error.into()),
@@ -864,7 +864,7 @@ pub(crate) fn live_comment_counts(
         |store, topic| async move {
             store
                 .comments()
-                .approved_comments_after(topic.article_id, topic.since)
+                .approved_after(topic.article_id, topic.since)
                 .await
         },
     )

@@ -206,7 +206,7 @@ pub async fn events(
         return busy;
     };
     // The article page's rule: published live coverage only.
-    match state.store().articles().article(article_id).await {
+    match state.store().articles().by_id(article_id).await {
         Ok(Some(article)) if article.status == ArticleStatus::Published && article.is_live() => {}
         Ok(_) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => {

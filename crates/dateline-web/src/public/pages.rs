@@ -461,12 +461,7 @@ pub async fn section(
         (ListLookup::NoSuchList, _) => {
             // Sections and static pages share the top of the site; sections win, and a page
             // may not take a section's address (`dateline_usecases::pages`).
-            if let Some(page) = state
-                .store()
-                .static_pages()
-                .published_page_at(&slug)
-                .await?
-            {
+            if let Some(page) = state.store().static_pages().published_at(&slug).await? {
                 return super::static_pages::render(
                     &state,
                     &page,
@@ -668,7 +663,7 @@ pub async fn article(
     let page = match state
         .store()
         .articles()
-        .published_article_at(&section_slug, &slug)
+        .published_at(&section_slug, &slug)
         .await?
     {
         ArticleLookup::Found(page) => page,
@@ -1163,7 +1158,7 @@ pub async fn robots(State(state): State<AppState>) -> Response {
 }
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store().changes().latest_change_id().await {
+    match state.store().changes().latest_id().await {
         Ok(_) => (
             [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
             "ok\n",

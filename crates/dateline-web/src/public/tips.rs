@@ -121,7 +121,7 @@ async fn render_form(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let frame = Frame::remembered(state).await?;
-    let ready = !state.store().tips().tip_recipients().await?.is_empty();
+    let ready = !state.store().tips().recipients().await?.is_empty();
     state.tips().note_recipients(ready);
     let install = state.tips().install(state.ctx()).await?;
     let article = article_ref(state, &values.article).await?;
@@ -459,7 +459,7 @@ async fn admit(
     address: std::net::IpAddr,
     sent: SubmitQuery,
 ) -> Result<Result<Recipients, Refusal>, WebError> {
-    let recipients = state.store().tips().tip_recipients().await?;
+    let recipients = state.store().tips().recipients().await?;
     state.tips().note_recipients(!recipients.is_empty());
     if recipients.is_empty() {
         return Ok(Err(Refusal::new(
@@ -1062,7 +1062,7 @@ async fn open_codename(
     Ok(state
         .store()
         .tips()
-        .tip_by_codename_key(&key)
+        .by_codename_key(&key)
         .await?
         .map(|tip| (tip, identity)))
 }
@@ -1076,7 +1076,7 @@ pub(crate) async fn conversation(
     source_name: &str,
 ) -> Result<Vec<Value>, WebError> {
     let frame_clock = Frame::remembered(state).await?.clock;
-    let messages = state.store().tips().tip_messages(tip_id).await?;
+    let messages = state.store().tips().messages(tip_id).await?;
     Ok(messages
         .iter()
         .map(|message| {

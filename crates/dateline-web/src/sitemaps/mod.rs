@@ -94,12 +94,7 @@ async fn index(State(state): State<AppState>) -> Result<Response, WebError> {
         "/sitemaps/news.xml",
     ];
     // Only with a published page: an empty `urlset` is not valid against sitemap.xsd.
-    if !store
-        .static_pages()
-        .published_page_links()
-        .await?
-        .is_empty()
-    {
+    if !store.static_pages().published_links().await?.is_empty() {
         files.push("/sitemaps/pages.xml");
     }
     for path in files {
@@ -205,7 +200,7 @@ async fn articles(state: &AppState, year: i16, month: i8, part: i64) -> Result<R
 
 /// The published static pages (About, the policies).
 async fn static_pages(state: &AppState) -> Result<Response, WebError> {
-    let pages = state.store().static_pages().published_page_links().await?;
+    let pages = state.store().static_pages().published_links().await?;
     if pages.is_empty() {
         return Err(WebError::NotFound);
     }

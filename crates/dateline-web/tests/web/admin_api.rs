@@ -179,7 +179,7 @@ async fn make_article(desk: &Desk, status: ArticleStatus, author: i64, slug: &st
         .state
         .store()
         .articles()
-        .create_article(&input, jiff::Timestamp::now())
+        .create(&input, jiff::Timestamp::now())
         .await
         .expect("article")
         .id
@@ -260,7 +260,7 @@ async fn every_role_gets_exactly_what_the_matrix_allows(store: TestStore) {
                             .state
                             .store()
                             .articles()
-                            .article(id)
+                            .by_id(id)
                             .await
                             .expect("load");
                         Some(article.expect("exists").version)
@@ -390,7 +390,7 @@ async fn every_role_gets_exactly_what_the_matrix_allows(store: TestStore) {
                             .state
                             .store()
                             .articles()
-                            .article(id)
+                            .by_id(id)
                             .await
                             .expect("load");
                         assert_eq!(
@@ -472,7 +472,7 @@ async fn a_stale_version_is_a_conflict_and_overwrites_nothing(store: TestStore) 
         .state
         .store()
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("load")
         .expect("exists");
@@ -563,7 +563,7 @@ async fn a_stale_version_is_a_conflict_and_overwrites_nothing(store: TestStore) 
         .state
         .store()
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("load")
         .expect("exists");
@@ -730,7 +730,7 @@ async fn scheduling_reads_local_times_in_the_newsroom_zone(store: TestStore) {
         .state
         .store()
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("load")
         .expect("exists");

@@ -45,12 +45,12 @@ async fn lists_and_filters_published_articles(store: TestStore) {
     draft.first_published_at = None;
     store
         .articles()
-        .create_article(&draft, jiff::Timestamp::now())
+        .create(&draft, jiff::Timestamp::now())
         .await
         .expect("draft");
     let pulled = store
         .articles()
-        .create_article(
+        .create(
             &article(room.world, room.author, "pulled", "Pulled story", 2),
             jiff::Timestamp::now(),
         )
@@ -58,7 +58,7 @@ async fn lists_and_filters_published_articles(store: TestStore) {
         .expect("article");
     store
         .articles()
-        .set_article_status(
+        .set_status(
             pulled.id,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -157,7 +157,7 @@ async fn cursor_walks_the_whole_archive_once(store: TestStore) {
         }
         store
             .articles()
-            .create_article(&input, jiff::Timestamp::now())
+            .create(&input, jiff::Timestamp::now())
             .await
             .expect("article");
     }
@@ -191,7 +191,7 @@ async fn cursor_walks_the_whole_archive_once(store: TestStore) {
             site.state
                 .store()
                 .articles()
-                .create_article(
+                .create(
                     &article(room.world, room.author, "breaking", "Breaking", 0),
                     jiff::Timestamp::now(),
                 )
@@ -214,7 +214,7 @@ async fn bad_input_is_a_json_4xx(store: TestStore) {
     let room = newsroom(&store).await;
     let pulled = store
         .articles()
-        .create_article(
+        .create(
             &article(room.world, room.author, "pulled", "Pulled story", 2),
             jiff::Timestamp::now(),
         )
@@ -222,7 +222,7 @@ async fn bad_input_is_a_json_4xx(store: TestStore) {
         .expect("article");
     store
         .articles()
-        .set_article_status(
+        .set_status(
             pulled.id,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),

@@ -20,7 +20,7 @@ pub(super) fn json_ld(body: &str) -> serde_json::Value {
 async fn correct(store: &Store, article: i64, kind: NoteKind, text: &str, minutes_ago: i64) {
     store
         .articles()
-        .add_article_note(
+        .add_note(
             article,
             kind,
             text,
@@ -146,7 +146,7 @@ async fn the_corrections_log_lists_every_correction_newest_first(store: TestStor
     let store = site.state.store();
     let senate = store
         .articles()
-        .published_article_at("politics", "senate-race")
+        .published_at("politics", "senate-race")
         .await
         .expect("lookup");
     let dateline_db::ArticleLookup::Found(senate) = senate else {
@@ -225,7 +225,7 @@ async fn the_corrections_log_lists_every_correction_newest_first(store: TestStor
     // Unpublishing a corrected story takes its corrections out of the cached log and feeds.
     store
         .articles()
-        .set_article_status(
+        .set_status(
             room.first,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),

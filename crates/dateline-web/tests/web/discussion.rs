@@ -112,12 +112,12 @@ async fn signed_up(browser: &mut Browser, outbox: &Outbox, email: &str, name: &s
 }
 
 async fn open_rules(store: &dateline_db::Store) {
-    let mut settings = store.comments().comment_settings().await.unwrap();
+    let mut settings = store.comments().settings().await.unwrap();
     settings.premoderate_first = 0;
     settings.premoderate_links = false;
     store
         .comments()
-        .save_comment_settings(&settings, &Actor::system("test"), jiff::Timestamp::now())
+        .save_settings(&settings, &Actor::system("test"), jiff::Timestamp::now())
         .await
         .unwrap();
 }
@@ -223,7 +223,7 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
     state
         .store()
         .comments()
-        .moderate_comment(
+        .moderate(
             first_id,
             ModeratorDecision::Approve,
             "",
@@ -270,7 +270,7 @@ async fn a_reader_signs_up_verifies_and_comments(store: TestStore) {
         state
             .store()
             .comments()
-            .comment(reply_id)
+            .by_id(reply_id)
             .await
             .unwrap()
             .status,
@@ -410,7 +410,7 @@ async fn reader_forms_need_the_token_and_bad_input_keeps_the_text(store: TestSto
         state
             .store()
             .comments()
-            .approved_comment_counts(&[room.first])
+            .approved_counts(&[room.first])
             .await
             .unwrap()
             .is_empty()
@@ -629,7 +629,7 @@ async fn edit_delete_report_and_the_readers_data(store: TestStore) {
         "a deleted comment without replies is not shown"
     );
     assert!(
-        matches!(state.store().comments().comment(id).await, Ok(c) if c.status == CommentStatus::Deleted)
+        matches!(state.store().comments().by_id(id).await, Ok(c) if c.status == CommentStatus::Deleted)
     );
 }
 
@@ -719,7 +719,7 @@ async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
     let reader_id = state
         .store()
         .comments()
-        .comment(id)
+        .by_id(id)
         .await
         .unwrap()
         .reader_id
@@ -742,7 +742,7 @@ async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
     let actions: Vec<String> = state
         .store()
         .audit()
-        .audit_log(None, 20)
+        .log(None, 20)
         .await
         .unwrap()
         .into_iter()
@@ -784,7 +784,7 @@ async fn moderators_approve_feature_ban_and_set_the_rules(store: TestStore) {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    let rules = state.store().comments().comment_settings().await.unwrap();
+    let rules = state.store().comments().settings().await.unwrap();
     assert_eq!(rules.premoderate_first, 2);
     assert_eq!(rules.banned_words, vec!["scumbag".to_owned()]);
     assert_eq!(rules.auto_close_days, Some(14));
@@ -1057,7 +1057,7 @@ async fn the_newsroom_replies_as_staff_reopens_and_sets_the_mode(store: TestStor
         state
             .store()
             .comments()
-            .comment(held_id)
+            .by_id(held_id)
             .await
             .unwrap()
             .status,
@@ -1088,7 +1088,7 @@ async fn hidden_comments_never_leak(store: TestStore) {
     let room = newsroom(&store).await;
     let other_article = store
         .articles()
-        .create_article(
+        .create(
             &super::article(room.world, room.author, "elsewhere", "Elsewhere", 2),
             jiff::Timestamp::now(),
         )
@@ -1097,7 +1097,7 @@ async fn hidden_comments_never_leak(store: TestStore) {
         .id;
     let pulled_article = store
         .articles()
-        .create_article(
+        .create(
             &super::article(room.world, room.author, "pulled", "Pulled", 2),
             jiff::Timestamp::now(),
         )
@@ -1131,7 +1131,7 @@ async fn hidden_comments_never_leak(store: TestStore) {
             state
                 .store()
                 .comments()
-                .post_comment(
+                .post(
                     &dateline_db::NewComment {
                         article_id: article,
                         parent_id: None,
@@ -1147,12 +1147,12 @@ async fn hidden_comments_never_leak(store: TestStore) {
     };
     let moderator = Actor::system("test moderator");
     // Waiting, as on a pre-moderated site.
-    let mut rules = state.store().comments().comment_settings().await.unwrap();
+    let mut rules = state.store().comments().settings().await.unwrap();
     rules.mode = dateline_core::comments::ModerationMode::Pre;
     state
         .store()
         .comments()
-        .save_comment_settings(&rules, &moderator, jiff::Timestamp::now())
+        .save_settings(&rules, &moderator, jiff::Timestamp::now())
         .await
         .unwrap();
     let pending = posted(room.first, "SECRET-WAITING words").await;
@@ -1160,7 +1160,7 @@ async fn hidden_comments_never_leak(store: TestStore) {
         state
             .store()
             .comments()
-            .comment(pending)
+            .by_id(pending)
             .await
             .unwrap()
             .status,
@@ -1170,14 +1170,14 @@ async fn hidden_comments_never_leak(store: TestStore) {
     state
         .store()
         .comments()
-        .save_comment_settings(&rules, &moderator, jiff::Timestamp::now())
+        .save_settings(&rules, &moderator, jiff::Timestamp::now())
         .await
         .unwrap();
     let rejected = posted(room.first, "SECRET-REJECTED words").await;
     state
         .store()
         .comments()
-        .moderate_comment(
+        .moderate(
             rejected,
             ModeratorDecision::Reject,
             "rude",
@@ -1190,7 +1190,7 @@ async fn hidden_comments_never_leak(store: TestStore) {
     state
         .store()
         .articles()
-        .set_article_status(
+        .set_status(
             pulled_article,
             dateline_core::ArticleStatus::Unpublished,
             jiff::Timestamp::now(),

@@ -741,7 +741,7 @@ async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_ful
     let room = newsroom(&store).await;
     let pulled = store
         .articles()
-        .create_article(
+        .create(
             &article(room.world, room.author, "pulled", "Pulled story", 2),
             jiff::Timestamp::now(),
         )
@@ -782,7 +782,7 @@ async fn a_page_a_change_dropped_comes_back_first_and_once_while_the_node_is_ful
     // ordinary uncached work: its readers cannot queue on the re-render slots.
     edge.store
         .articles()
-        .set_article_status(
+        .set_status(
             pulled.id,
             dateline_core::ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -950,7 +950,7 @@ async fn event_streams_need_a_published_article_and_a_free_slot(store: TestStore
     draft.first_published_at = None;
     let draft = store
         .articles()
-        .create_article(&draft, jiff::Timestamp::now())
+        .create(&draft, jiff::Timestamp::now())
         .await
         .unwrap();
     let edge = edge(
@@ -1088,7 +1088,7 @@ async fn readers_of_one_article_share_one_poll_woken_by_the_changes_log(store: T
     edge.state
         .store()
         .comments()
-        .post_comment(
+        .post(
             &NewComment {
                 article_id: room.first,
                 parent_id: None,

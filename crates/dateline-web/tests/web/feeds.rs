@@ -114,7 +114,7 @@ async fn unpublished_articles_leave_the_feeds(store: TestStore) {
     site.state
         .store()
         .articles()
-        .set_article_status(
+        .set_status(
             room.first,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -211,7 +211,7 @@ async fn feeds_escape_text_and_pages_announce_them(store: TestStore) {
     tricky.body = "Cats & mice: <script>alert(1)</script> \u{1}".to_owned();
     store
         .articles()
-        .create_article(&tricky, jiff::Timestamp::now())
+        .create(&tricky, jiff::Timestamp::now())
         .await
         .expect("article");
     let site = site(store).await;

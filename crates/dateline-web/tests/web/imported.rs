@@ -111,7 +111,7 @@ async fn an_old_address_does_not_reveal_an_unpublished_article(store: TestStore)
     site.state
         .store()
         .articles()
-        .set_article_status(
+        .set_status(
             id,
             dateline_core::ArticleStatus::Unpublished,
             jiff::Timestamp::now(),

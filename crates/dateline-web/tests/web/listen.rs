@@ -213,7 +213,7 @@ async fn the_demo_lead_story_lasts_what_its_player_says(store: TestStore) {
         .state
         .store()
         .articles()
-        .published_article_at(section, slug)
+        .published_at(section, slug)
         .await
         .expect("lookup")
     else {
@@ -267,7 +267,7 @@ async fn post(app: &Router, uri: &str) -> Answer {
 async fn archive_story(store: &dateline_db::Store, room: &Newsroom) -> i64 {
     store
         .articles()
-        .create_article(
+        .create(
             &article(
                 room.politics,
                 room.author,
@@ -310,7 +310,7 @@ async fn archive_stories_wait_for_their_first_listener_who_queues_one_narration(
         .state
         .store()
         .jobs()
-        .claim_job(
+        .claim(
             "test-worker",
             &[dateline_core::JobKind::NarrateArticle.name()],
             std::time::Duration::from_secs(60),
@@ -323,7 +323,7 @@ async fn archive_stories_wait_for_their_first_listener_who_queues_one_narration(
     site.state
         .store()
         .jobs()
-        .release_jobs("test-worker", jiff::Timestamp::now())
+        .release("test-worker", jiff::Timestamp::now())
         .await
         .expect("released");
     site.state.apply_changes().await.expect("changes");
@@ -355,7 +355,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     let older_input = article(room.world, room.author, "old-summit", "Old summit", 24 * 60);
     let older = store
         .articles()
-        .create_article(&older_input, jiff::Timestamp::now())
+        .create(&older_input, jiff::Timestamp::now())
         .await
         .expect("archive story");
     // Anything imported is archive, however recent its date.
@@ -387,7 +387,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     assert_eq!(
         store
             .narration()
-            .queue_all_narration(false, jiff::Timestamp::now())
+            .queue_all(false, jiff::Timestamp::now())
             .await
             .expect("requeue"),
         0
@@ -399,7 +399,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     corrected.body = "The summit ended a day early, officials now say.".to_owned();
     store
         .articles()
-        .save_article(
+        .save(
             older.id,
             older.version,
             &corrected,
@@ -414,7 +414,7 @@ async fn the_archive_is_queued_on_request_and_an_update_brings_a_story_back(stor
     let mut reported = Vec::new();
     let queued = store
         .narration()
-        .queue_archive_narration(
+        .queue_archive(
             |done, total| reported.push((done, total)),
             jiff::Timestamp::now(),
         )

@@ -89,7 +89,7 @@ async fn coverage(store: &Store) -> Coverage {
     }
     let article = store
         .articles()
-        .create_article(
+        .create(
             &ArticleInput {
                 section_id: world.id,
                 slug: "the-phone-call".into(),
@@ -426,7 +426,7 @@ async fn live_fragment_of_new_entries_and_its_visibility(store: TestStore) {
     site.state
         .store()
         .articles()
-        .set_article_status(
+        .set_status(
             room.article_id,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -675,7 +675,7 @@ async fn live_an_author_cannot_post_on_a_colleagues_live_article(store: TestStor
         site.state
             .store()
             .articles()
-            .article(room.article_id)
+            .by_id(room.article_id)
             .await
             .unwrap()
             .unwrap()

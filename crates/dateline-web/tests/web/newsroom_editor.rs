@@ -206,7 +206,7 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
     .await;
     let article = db
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("read")
         .expect("stored");
@@ -266,7 +266,7 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
     );
     let now_saved = db
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("read")
         .expect("stored");
@@ -297,7 +297,7 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
     assert_eq!(
         db.articles()
-            .article(id)
+            .by_id(id)
             .await
             .expect("read")
             .expect("stored")
@@ -326,7 +326,7 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
 
     let version = db
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("read")
         .expect("stored")
@@ -351,16 +351,12 @@ async fn write_save_conflict_and_revisions(store: TestStore) {
     assert_eq!(restored.status, StatusCode::SEE_OTHER, "{}", restored.body);
     let back = db
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("read")
         .expect("stored");
     assert_eq!(back.headline, "Budget vote delayed");
-    let revisions = db
-        .articles()
-        .article_revisions(id)
-        .await
-        .expect("revisions");
+    let revisions = db.articles().revisions(id).await.expect("revisions");
     assert_eq!(revisions.len(), 4);
     assert_eq!(revisions[0].restored_from, Some(1));
 }
@@ -416,7 +412,7 @@ async fn a_refused_form_shows_everything_typed(store: TestStore) {
             && !refused.body.contains("comments_open\" checked")
     );
     assert_eq!(
-        db.articles().article_stats().await.expect("stats").total,
+        db.articles().stats().await.expect("stats").total,
         0,
         "nothing saved"
     );
@@ -472,7 +468,7 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
     );
     assert_eq!(
         db.articles()
-            .article(carlas)
+            .by_id(carlas)
             .await
             .expect("ok")
             .expect("ok")
@@ -503,7 +499,7 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
     );
     assert_eq!(
         db.articles()
-            .article(aurelios)
+            .by_id(aurelios)
             .await
             .expect("ok")
             .expect("ok")
@@ -518,7 +514,7 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
     );
     assert_eq!(
         db.articles()
-            .article(carlas)
+            .by_id(carlas)
             .await
             .expect("ok")
             .expect("ok")
@@ -537,7 +533,7 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
     );
     assert_eq!(
         db.articles()
-            .article(carlas)
+            .by_id(carlas)
             .await
             .expect("ok")
             .expect("ok")
@@ -549,7 +545,7 @@ async fn workflow_buttons_and_steps_follow_the_role(store: TestStore) {
     assert_eq!(illegal.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(illegal.body.contains("cannot go from"), "{}", illegal.body);
     // Every step is in the audit log with who did it.
-    let audit = db.audit().audit_log(None, 50).await.expect("audit");
+    let audit = db.audit().log(None, 50).await.expect("audit");
     assert!(
         audit
             .iter()
@@ -603,7 +599,7 @@ async fn scheduling_reads_times_in_the_newsroom_zone(store: TestStore) {
     );
     assert_eq!(
         db.articles()
-            .article(id)
+            .by_id(id)
             .await
             .expect("ok")
             .expect("ok")
@@ -617,7 +613,7 @@ async fn scheduling_reads_times_in_the_newsroom_zone(store: TestStore) {
         .await;
     assert_eq!(twice.status, StatusCode::OK, "{}", twice.body);
     assert!(twice.body.contains("happens twice"), "{}", twice.body);
-    let article = db.articles().article(id).await.expect("ok").expect("ok");
+    let article = db.articles().by_id(id).await.expect("ok").expect("ok");
     assert_eq!(article.status, ArticleStatus::Scheduled);
     assert_eq!(
         article.scheduled_for,
@@ -631,7 +627,7 @@ async fn scheduling_reads_times_in_the_newsroom_zone(store: TestStore) {
     assert_eq!(summer.status, StatusCode::OK);
     assert_eq!(
         db.articles()
-            .article(id)
+            .by_id(id)
             .await
             .expect("ok")
             .expect("ok")
@@ -705,13 +701,7 @@ async fn a_correction_appears_on_the_public_page(store: TestStore) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert!(
-        db.articles()
-            .article_notes(own)
-            .await
-            .expect("ok")
-            .is_empty()
-    );
+    assert!(db.articles().notes(own).await.expect("ok").is_empty());
 }
 
 async fn every_editor_form_needs_the_token(store: TestStore) {
@@ -722,7 +712,7 @@ async fn every_editor_form_needs_the_token(store: TestStore) {
     let id = write(&mut edna, room.politics, author, "Tokens matter", "Text.").await;
     let version = db
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("ok")
         .expect("ok")
@@ -758,10 +748,10 @@ async fn every_editor_form_needs_the_token(store: TestStore) {
             "{action} with a wrong token"
         );
     }
-    let article = db.articles().article(id).await.expect("ok").expect("ok");
+    let article = db.articles().by_id(id).await.expect("ok").expect("ok");
     assert_eq!(article.headline, "Tokens matter");
     assert_eq!(article.version, version);
-    assert_eq!(db.articles().article_stats().await.expect("ok").total, 1);
+    assert_eq!(db.articles().stats().await.expect("ok").total, 1);
 
     // The script's way: the token in a header.
     let token = csrf_in(
@@ -829,7 +819,7 @@ async fn preview_renders_the_body_as_the_public_page_does(store: TestStore) {
     let edit = format!("/newsroom/articles/{id}/edit");
     let version = db
         .articles()
-        .article(id)
+        .by_id(id)
         .await
         .expect("ok")
         .expect("ok")
@@ -854,7 +844,7 @@ async fn preview_renders_the_body_as_the_public_page_does(store: TestStore) {
     );
     assert_eq!(
         db.articles()
-            .article(id)
+            .by_id(id)
             .await
             .expect("ok")
             .expect("ok")
@@ -985,14 +975,14 @@ async fn article_in(
     };
     let id = db
         .articles()
-        .create_article_as(&input, actor, jiff::Timestamp::now())
+        .create_as(&input, actor, jiff::Timestamp::now())
         .await
         .expect("article")
         .id;
     let now = jiff::Timestamp::now();
     if status == ArticleStatus::InReview || status == ArticleStatus::Published {
         db.articles()
-            .transition_article(id, status, actor, now)
+            .transition(id, status, actor, now)
             .await
             .expect("status");
     }
@@ -1044,7 +1034,7 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
             let published_b = fresh(ArticleStatus::Published).await;
             let version = db
                 .articles()
-                .article(draft)
+                .by_id(draft)
                 .await
                 .expect("ok")
                 .expect("ok")
@@ -1111,7 +1101,7 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
                 ),
             ];
             for (method, path, fields, action) in checks {
-                let before = db.audit().audit_log(None, 1).await.expect("audit");
+                let before = db.audit().log(None, 1).await.expect("audit");
                 let answer = if method == "GET" {
                     browser.get(&path).await
                 } else {
@@ -1132,7 +1122,7 @@ async fn every_role_on_own_and_others_articles_gets_what_the_table_allows(store:
                         "{role} {method} {path} ({whose})"
                     );
                     assert_eq!(
-                        db.audit().audit_log(None, 1).await.expect("audit"),
+                        db.audit().log(None, 1).await.expect("audit"),
                         before,
                         "a refusal changes nothing"
                     );

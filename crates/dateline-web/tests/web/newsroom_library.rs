@@ -417,7 +417,7 @@ async fn broken_files_and_missing_alt_text_are_refused_keeping_what_was_typed(st
         site.state
             .store()
             .audit()
-            .audit_log(None, 50)
+            .log(None, 50)
             .await
             .unwrap()
             .iter()
@@ -536,7 +536,7 @@ async fn editing_the_source_type_says_who_set_it_and_roles_are_checked(store: Te
         .state
         .store()
         .audit()
-        .audit_for("image", id)
+        .for_subject("image", id)
         .await
         .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
@@ -640,7 +640,7 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
         .state
         .store()
         .audit()
-        .audit_for("section", section.id)
+        .for_subject("section", section.id)
         .await
         .unwrap();
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
@@ -733,7 +733,7 @@ async fn sections_and_settings_are_managed_with_errors_beside_fields(store: Test
         .state
         .store()
         .audit()
-        .audit_log(None, 50)
+        .log(None, 50)
         .await
         .unwrap()
         .into_iter()
@@ -869,7 +869,7 @@ async fn author_profiles_get_a_photo_and_links_on_the_public_page(store: TestSto
 
     let audit = store
         .audit()
-        .audit_for("author", profile.author.id)
+        .for_subject("author", profile.author.id)
         .await
         .unwrap();
     let actors: Vec<(&str, &str)> = audit

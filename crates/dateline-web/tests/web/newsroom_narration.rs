@@ -37,7 +37,7 @@ async fn the_editor_shows_audio_status_and_its_actions_work(store: TestStore) {
     site.state
         .store()
         .narration()
-        .fail_narration(room.first, failed, jiff::Timestamp::now())
+        .fail(room.first, failed, jiff::Timestamp::now())
         .await
         .expect("fails");
     let page = editor.get(&edit).await;
@@ -78,7 +78,7 @@ async fn the_editor_shows_audio_status_and_its_actions_work(store: TestStore) {
         .state
         .store()
         .audit()
-        .audit_for("article", room.first)
+        .for_subject("article", room.first)
         .await
         .expect("audit");
     assert!(audit.iter().any(|e| e.action == "article.audio_opt_out"));
@@ -171,7 +171,7 @@ async fn the_lexicon_editor_validates_and_keeps_what_was_typed(store: TestStore)
         .state
         .store()
         .jobs()
-        .claim_job(
+        .claim(
             "t",
             &[JobKind::NarrateArticle.name()],
             std::time::Duration::from_secs(9),

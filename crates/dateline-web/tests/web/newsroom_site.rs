@@ -132,7 +132,7 @@ async fn section_and_settings_forms_show_refusals_beside_their_fields(store: Tes
         .state
         .store()
         .audit()
-        .audit_log(None, 10)
+        .log(None, 10)
         .await
         .expect("audit");
     let actions: Vec<(&str, &str)> = audit
@@ -254,7 +254,7 @@ async fn author_and_picture_forms_show_refusals_beside_their_fields(store: TestS
         .state
         .store()
         .audit()
-        .audit_for("author", own.id)
+        .for_subject("author", own.id)
         .await
         .expect("audit");
     assert_eq!(audit.len(), 1);

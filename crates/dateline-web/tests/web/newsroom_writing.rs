@@ -107,7 +107,7 @@ async fn two_editors_hear_of_each_other_and_of_a_save(store: TestStore) {
         "First words.",
     )
     .await;
-    let opened_at = db.articles().article(id).await.unwrap().unwrap().version;
+    let opened_at = db.articles().by_id(id).await.unwrap().unwrap().version;
 
     let mut anas = Events::open(&ana, &format!("/newsroom/articles/{id}/presence?tab=ana1")).await;
     let first = anas.until("event: editors").await;
@@ -268,7 +268,7 @@ async fn editors_on_two_nodes_hear_of_each_other_until_one_leaves_or_its_node_di
         "First words.",
     )
     .await;
-    let opened_at = db.articles().article(id).await.unwrap().unwrap().version;
+    let opened_at = db.articles().by_id(id).await.unwrap().unwrap().version;
     let presence = format!("/newsroom/articles/{id}/presence");
 
     let mut anas = Events::open(&ana, &format!("{presence}?tab=ana1")).await;
@@ -407,7 +407,7 @@ async fn tags_are_offered_most_used_first(store: TestStore) {
     write(&mut ana, room.world, author, "Two", "Words.").await;
     let third = write(&mut ana, room.world, author, "Three", "Words.").await;
     let edit_url = format!("/newsroom/articles/{third}/edit");
-    let version = db.articles().article(third).await.unwrap().unwrap().version;
+    let version = db.articles().by_id(third).await.unwrap().unwrap().version;
     let mut fields = edit_fields(version, room.world, author, "Three", "Words.");
     fields.retain(|(k, _)| k != "tags");
     fields.push(("tags".into(), "Budget Office".into()));
@@ -483,7 +483,7 @@ async fn the_dashboard_shows_each_role_what_waits_for_it(store: TestStore) {
     let soon = write(&mut ana, room.world, ana_author, "Going out soon", "Words.").await;
     let in_an_hour = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(60);
     db.articles()
-        .schedule_article(
+        .schedule(
             soon,
             in_an_hour,
             &Actor::system("test"),
@@ -492,7 +492,7 @@ async fn the_dashboard_shows_each_role_what_waits_for_it(store: TestStore) {
         .await
         .unwrap();
     db.tips()
-        .create_tip(
+        .create(
             &NewTip {
                 kind: TipKind::Tip,
                 article_id: None,

@@ -151,11 +151,7 @@ async fn metrics_parse_and_their_counters_move_with_requests(store: TestStore) {
         .await
         .unwrap();
     // What a narration worker (another process) records.
-    store
-        .narration()
-        .add_narration_time(120_000, 30_000)
-        .await
-        .unwrap();
+    store.narration().add_time(120_000, 30_000).await.unwrap();
 
     let after = scrape(&node).await;
     assert_eq!(

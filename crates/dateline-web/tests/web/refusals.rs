@@ -579,7 +579,7 @@ async fn pending_comment(desk: &Desk) -> (i64, i64, i64) {
         .expect("verified");
     store
         .comments()
-        .save_comment_settings(
+        .save_settings(
             &dateline_core::comments::ModerationSettings {
                 mode: dateline_core::comments::ModerationMode::Pre,
                 premoderate_first: 0,
@@ -595,7 +595,7 @@ async fn pending_comment(desk: &Desk) -> (i64, i64, i64) {
         .expect("rules");
     let comment = store
         .comments()
-        .post_comment(
+        .post(
             &dateline_db::NewComment {
                 article_id,
                 parent_id: None,
@@ -738,7 +738,7 @@ async fn moderation_form_and_api_refuse_the_same_input_the_same_way(store: TestS
         .state
         .store()
         .comments()
-        .comment_settings()
+        .settings()
         .await
         .expect("rules");
     for (what, action, form, method, path, body, field) in table {
@@ -791,11 +791,11 @@ async fn moderation_form_and_api_refuse_the_same_input_the_same_way(store: TestS
 
     // Nothing was written by either door.
     let store = desk.site.state.store();
-    let after = store.comments().comment(comment).await.expect("comment");
+    let after = store.comments().by_id(comment).await.expect("comment");
     assert_eq!(after.status.as_str(), "pending");
     assert!(!after.featured);
     assert_eq!(
-        store.comments().comment_settings().await.expect("rules"),
+        store.comments().settings().await.expect("rules"),
         rules_before
     );
     let lia = store.people().reader_by_id(reader).await.expect("reader");

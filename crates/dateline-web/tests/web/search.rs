@@ -8,7 +8,7 @@ use dateline_core::ArticleStatus;
 use dateline_db::testing::TestStore;
 use dateline_db::{AuthorInput, Store};
 use dateline_search::TantivyIndex;
-use dateline_web::{SearchCursor, SiteSearch};
+use dateline_search::follower::{SearchCursor, SiteSearch};
 use http::{StatusCode, header};
 use serde_json::Value;
 
@@ -89,7 +89,7 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
     let draft = site
         .store
         .articles()
-        .create_article(&draft, jiff::Timestamp::now())
+        .create(&draft, jiff::Timestamp::now())
         .await
         .expect("draft");
     site.search.sync(&site.store).await.expect("sync");
@@ -100,7 +100,7 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
     );
     site.store
         .articles()
-        .set_article_status(draft.id, ArticleStatus::Published, jiff::Timestamp::now())
+        .set_status(draft.id, ArticleStatus::Published, jiff::Timestamp::now())
         .await
         .expect("publish");
     let report = site.search.sync(&site.store).await.expect("sync");
@@ -109,7 +109,7 @@ async fn published_articles_are_found_and_unpublished_ones_disappear(store: Test
 
     site.store
         .articles()
-        .set_article_status(
+        .set_status(
             site.room.first,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -159,7 +159,7 @@ async fn the_search_page_filters_orders_and_paginates(store: TestStore) {
     for n in 0..23 {
         site.store
             .articles()
-            .create_article(
+            .create(
                 &article(
                     site.room.world,
                     site.room.author,
@@ -306,7 +306,7 @@ async fn the_article_page_lists_related_stories_outside_its_section(store: TestS
     let similar = site
         .store
         .articles()
-        .create_article(
+        .create(
             &article(
                 site.room.world,
                 site.room.author,
@@ -350,7 +350,7 @@ async fn a_node_rebuilds_when_it_missed_pruned_changes(store: TestStore) {
     // Simulate a node that was down while the log was pruned past its cursor.
     site.store
         .articles()
-        .create_article(
+        .create(
             &article(
                 site.room.world,
                 site.room.author,
@@ -364,7 +364,7 @@ async fn a_node_rebuilds_when_it_missed_pruned_changes(store: TestStore) {
         .expect("article");
     site.store
         .articles()
-        .create_article(
+        .create(
             &article(site.room.world, site.room.author, "later", "Later story", 1),
             jiff::Timestamp::now(),
         )
@@ -372,7 +372,7 @@ async fn a_node_rebuilds_when_it_missed_pruned_changes(store: TestStore) {
         .expect("article");
     site.store
         .changes()
-        .prune_changes(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1))
+        .prune(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1))
         .await
         .expect("prune");
     let report = site.search.sync(&site.store).await.expect("sync");
@@ -387,7 +387,7 @@ async fn a_rebuild_drops_cached_pages_whose_related_list_may_change(store: TestS
     let site = site(store).await;
     handle
         .articles()
-        .create_article(
+        .create(
             &article(
                 room.world,
                 room.author,
@@ -404,7 +404,7 @@ async fn a_rebuild_drops_cached_pages_whose_related_list_may_change(store: TestS
         Arc::new(TantivyIndex::in_memory().expect("index")),
         SearchCursor::Memory,
     ));
-    let state = site.state.clone().with_search(search);
+    let state = site.state.clone().with_search(search.clone());
     let app = dateline_web::router(state.clone());
     let before = get(&app, "/politics/budget-vote").await;
     assert!(!before.body.contains("related-heading"));
@@ -416,7 +416,8 @@ async fn a_rebuild_drops_cached_pages_whose_related_list_may_change(store: TestS
         "cached"
     );
 
-    let report = state.sync_search().await.expect("sync");
+    // The follower rebuilds on its own; the site hears of it and drops its related lists.
+    let report = search.sync(state.store()).await.expect("sync");
     assert!(report.rebuilt);
     let after = get(&app, "/politics/budget-vote").await;
     assert!(
@@ -456,7 +457,7 @@ async fn nodes_share_a_postgres_index_and_its_cursor() {
     assert!(first_node.is_shared());
     let state = site.state.clone().with_search(first_node.clone());
     assert!(first_node.is_behind(&handle).await.expect("behind?"));
-    let report = state.sync_search().await.expect("first sync");
+    let report = first_node.sync(state.store()).await.expect("first sync");
     assert!(report.rebuilt, "no cursor in the database yet");
     assert_eq!(report.indexed, 3);
 
@@ -467,7 +468,7 @@ async fn nodes_share_a_postgres_index_and_its_cursor() {
     );
     handle
         .articles()
-        .create_article(
+        .create(
             &article(room.world, room.author, "harbour", "Harbour strike ends", 1),
             jiff::Timestamp::now(),
         )
@@ -488,21 +489,17 @@ async fn nodes_share_a_postgres_index_and_its_cursor() {
     // The cursor never moves back when a slower node finishes later.
     let cursor = handle
         .search()
-        .shared_search_cursor()
+        .shared_cursor()
         .await
         .expect("cursor")
         .expect("set");
     handle
         .search()
-        .advance_shared_search_cursor(cursor - 1, false)
+        .advance_shared_cursor(cursor - 1, false)
         .await
         .expect("advance");
     assert_eq!(
-        handle
-            .search()
-            .shared_search_cursor()
-            .await
-            .expect("cursor"),
+        handle.search().shared_cursor().await.expect("cursor"),
         Some(cursor)
     );
 }

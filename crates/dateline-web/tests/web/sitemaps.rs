@@ -84,7 +84,7 @@ async fn published_articles_appear_in_their_month_and_unpublished_disappear(stor
     let room = newsroom(&store).await;
     let first = store
         .articles()
-        .article(room.first)
+        .by_id(room.first)
         .await
         .expect("load")
         .expect("exists");
@@ -132,7 +132,7 @@ async fn published_articles_appear_in_their_month_and_unpublished_disappear(stor
     site.state
         .store()
         .articles()
-        .set_article_status(
+        .set_status(
             room.first,
             ArticleStatus::Unpublished,
             jiff::Timestamp::now(),
@@ -154,7 +154,7 @@ async fn editing_an_article_refreshes_lastmod(store: TestStore) {
     let room = newsroom(&store).await;
     let current = store
         .articles()
-        .article(room.first)
+        .by_id(room.first)
         .await
         .expect("load")
         .expect("exists");
@@ -175,7 +175,7 @@ async fn editing_an_article_refreshes_lastmod(store: TestStore) {
         .state
         .store()
         .articles()
-        .update_article(room.first, current.version, &edit, jiff::Timestamp::now())
+        .update(room.first, current.version, &edit, jiff::Timestamp::now())
         .await
         .expect("edit");
     site.state.apply_changes().await.expect("follow changes");
@@ -228,7 +228,7 @@ async fn hero_images_are_the_largest_jpeg(store: TestStore) {
     with_picture.hero_image_id = Some(image.id);
     let created = store
         .articles()
-        .create_article(&with_picture, jiff::Timestamp::now())
+        .create(&with_picture, jiff::Timestamp::now())
         .await
         .expect("article");
     let site = site(store).await;
@@ -260,7 +260,7 @@ async fn news_sitemap_keeps_47_hours_and_drops_49(store: TestStore) {
         input.first_published_at = Some(now - jiff::SignedDuration::from_hours(hours));
         store
             .articles()
-            .create_article(&input, jiff::Timestamp::now())
+            .create(&input, jiff::Timestamp::now())
             .await
             .expect("article");
     }
@@ -428,7 +428,7 @@ async fn a_busy_month_is_split_into_parts_of_a_thousand(store: TestStore) {
         input.tags = Vec::new();
         store
             .articles()
-            .create_article(&input, jiff::Timestamp::now())
+            .create(&input, jiff::Timestamp::now())
             .await
             .expect("a March story");
     }

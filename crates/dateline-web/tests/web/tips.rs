@@ -46,7 +46,7 @@ pub(crate) async fn register_editor(store: &Store) -> NewIdentity {
     let identity = dateline_tips::generate_identity("Test editor", "today");
     store
         .tips()
-        .add_tip_recipient(
+        .add_recipient(
             &NewTipRecipient {
                 staff_id: None,
                 label: "Test editor".to_owned(),
@@ -324,7 +324,7 @@ async fn a_tip_reaches_the_editor_and_replies_reach_the_codename(store: TestStor
             .as_slice(),
         SECRET_CONTACT.as_bytes()
     );
-    let attachments = store.tips().tip_attachments(tip.id).await.unwrap();
+    let attachments = store.tips().attachments(tip.id).await.unwrap();
     assert_eq!(attachments.len(), 1);
     let description = editor.decrypt(&attachments[0].description).unwrap();
     let description: serde_json::Value = serde_json::from_slice(&description).unwrap();
@@ -352,7 +352,7 @@ async fn a_tip_reaches_the_editor_and_replies_reach_the_codename(store: TestStor
         dateline_tips::encrypt(&recipients.with(reply_key), b"Can you share the tender?").unwrap();
     store
         .tips()
-        .add_tip_message(
+        .add_message(
             tip.id,
             &reply,
             Some(&Actor::system("Test editor")),
@@ -374,7 +374,7 @@ async fn a_tip_reaches_the_editor_and_replies_reach_the_codename(store: TestStor
     assert!(answered.body.contains("Can you share the tender?"));
     assert!(answered.body.contains("Yes, I will send it next week."));
     assert!(answered.body.contains("was encrypted and sent"));
-    let messages = store.tips().tip_messages(tip.id).await.unwrap();
+    let messages = store.tips().messages(tip.id).await.unwrap();
     assert_eq!(messages.len(), 2);
     assert_eq!(
         editor.decrypt(&messages[1].body).unwrap().as_slice(),
@@ -719,7 +719,7 @@ async fn nothing_readable_or_identifying_reaches_the_disk_or_the_log() {
     let key_file = folder.path().join("key.txt");
     std::fs::write(&key_file, identity.file_text.as_bytes()).unwrap();
     let tip = &store.tips().list(None).await.unwrap()[0];
-    let attachment = &store.tips().tip_attachments(tip.id).await.unwrap()[0];
+    let attachment = &store.tips().attachments(tip.id).await.unwrap()[0];
     let object = media_folder.join(&attachment.object_key);
     let output = std::process::Command::new("age")
         .arg("-d")
@@ -1123,7 +1123,7 @@ async fn a_large_attachment_streams_into_storage(store: TestStore) {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let store = site.state.store();
     let tip = &store.tips().list(None).await.unwrap()[0];
-    let attachment = &store.tips().tip_attachments(tip.id).await.unwrap()[0];
+    let attachment = &store.tips().attachments(tip.id).await.unwrap()[0];
     let stored = site
         .state
         .media()

@@ -31,7 +31,7 @@ async fn register_key(
     let wrapped = dateline_tips::wrap_identity(&identity.file_text, PASSPHRASE).unwrap();
     store
         .tips()
-        .add_tip_recipient(
+        .add_recipient(
             &NewTipRecipient {
                 staff_id: Some(editor.id),
                 label: editor.display_name.clone(),
@@ -98,7 +98,7 @@ async fn an_unlocked_key_follows_its_session_to_another_node_and_nowhere_else(st
             .state
             .store()
             .tips()
-            .sealed_session_tips(session_id)
+            .sealed_for_session(session_id)
             .await
             .unwrap()
         {
@@ -384,7 +384,7 @@ async fn a_correction_published_from_a_request_is_linked_and_resolves_it(store: 
         .state
         .store()
         .tips()
-        .tip(tip.id)
+        .by_id(tip.id)
         .await
         .unwrap()
         .unwrap();
