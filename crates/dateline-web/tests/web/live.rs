@@ -734,7 +734,7 @@ async fn live_stream_closes_when_its_article_is_unpublished(store: TestStore) {
     site.state
         .store()
         .articles()
-        .set_article_status(
+        .set_status(
             room.article_id,
             ArticleStatus::Unpublished,
             Timestamp::now(),

@@ -174,7 +174,7 @@ async fn a_disabled_editors_open_tab_hears_nothing_more(store: TestStore) {
     let (mut ana, ana_author) = writer(&db, &site.app, "Ana Editor", Role::Editor).await;
     let (elena, _) = writer(&db, &site.app, "Elena Vasquez", Role::Editor).await;
     let id = write(&mut ana, room.politics, ana_author, "Ferry trial", "First.").await;
-    let opened_at = db.articles().article(id).await.unwrap().unwrap().version;
+    let opened_at = db.articles().by_id(id).await.unwrap().unwrap().version;
     let mut anas = Events::open(&ana, &format!("/newsroom/articles/{id}/presence?tab=ana1")).await;
     anas.until("event: editors").await;
     let mut elenas = Events::open(
