@@ -96,10 +96,18 @@ async function post(path, fields) {
 
 // One reader's stream: resolves once the response head arrived; `arrivals` gets, per entry id,
 // when the first event naming it came.
+// Real readers come from many addresses, and a node lets one address hold only
+// `max_event_streams_per_client` streams: each reader gets a loopback address of its own
+// (Linux routes all of 127.0.0.0/8 to the loopback interface).
+function readerAddress(index) {
+  return `127.1.${Math.floor(index / 250)}.${1 + (index % 250)}`;
+}
+
 function openStream(eventsUrl, reader) {
   return new Promise((resolve) => {
     const attempt = () => {
-      const req = http.get(`${base}${eventsUrl}`, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+      const options = { agent: false, localAddress: reader.address, headers: { accept: 'text/event-stream' } };
+      const req = http.get(`${base}${eventsUrl}`, options, (res) => {
         if (res.statusCode !== 200) {
           reader.refused += 1;
           res.resume();
@@ -186,7 +194,7 @@ function rssKb() {
     if (rss !== null && rss > rssPeak) rssPeak = rss;
   }, 100);
 
-  const readers = Array.from({ length: READERS }, () => ({ arrivals: new Map(), refused: 0, errors: 0, closed: false }));
+  const readers = Array.from({ length: READERS }, (_, index) => ({ address: readerAddress(index), arrivals: new Map(), refused: 0, errors: 0, closed: false }));
   const connectStarted = now();
   for (let i = 0; i < readers.length; i += CONNECT_BATCH) {
     await Promise.all(readers.slice(i, i + CONNECT_BATCH).map((reader) => openStream(eventsUrl, reader)));

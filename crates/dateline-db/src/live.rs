@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use dateline_core::live::{ENTRIES_PER_PAGE, limits};
 use dateline_core::{
-    Article, AuthorRef, EntryByline, EntryNote, Image, LiveEntry, LiveRefusal, NoteKind,
-    StorySummary, cache_tags,
+    Article, ArticleStatus, AuthorRef, EntryByline, EntryNote, Image, LiveEntry, LiveRefusal,
+    NoteKind, StorySummary, cache_tags,
 };
 use jiff::Timestamp;
 
@@ -96,6 +96,8 @@ pub struct LiveNews {
     pub newer: Vec<i64>,
     pub revision: i64,
     pub ended: bool,
+    /// Readers may see the article: once it is not, its open streams must say nothing more.
+    pub published: bool,
 }
 
 impl LiveNews {
@@ -832,7 +834,9 @@ impl Live<'_> {
     /// What readers of `article_id` whose page shows up to entry `since` have not seen yet.
     /// Two small reads, whatever the number of readers: the event hub asks once per interval.
     pub async fn news(&self, article_id: i64, since: i64) -> Result<LiveNews> {
-        let (newer, state): (Vec<i64>, Option<(i64, Option<i64>)>) = on_reader!(self.store, pool => {
+        // The article's live revision, when coverage ended, and its status.
+        type Coverage = (i64, Option<i64>, String);
+        let (newer, state): (Vec<i64>, Option<Coverage>) = on_reader!(self.store, pool => {
             let newer = sqlx::query_scalar(
                 "SELECT id FROM live_entries WHERE article_id = $1 AND id > $2 \
                  ORDER BY id DESC LIMIT $3",
@@ -843,18 +847,19 @@ impl Live<'_> {
             .fetch_all(pool)
             .await?;
             let state = sqlx::query_as(
-                "SELECT live_revision, coverage_ended_at FROM articles WHERE id = $1",
+                "SELECT live_revision, coverage_ended_at, status FROM articles WHERE id = $1",
             )
             .bind(article_id)
             .fetch_optional(pool)
             .await?;
             (newer, state)
         });
-        let (revision, ended) = state.ok_or(DbError::NotFound)?;
+        let (revision, ended, status) = state.ok_or(DbError::NotFound)?;
         Ok(LiveNews {
             newer,
             revision,
             ended: ended.is_some(),
+            published: status == ArticleStatus::Published.as_str(),
         })
     }
 

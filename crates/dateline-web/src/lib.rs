@@ -62,6 +62,9 @@ pub struct WebConfig {
     pub max_uncached_requests: usize,
     /// Live event streams (`/discussion/{id}/events`) open at once on this node.
     pub max_event_streams: usize,
+    /// Event streams (live coverage and the discussion's count together) one client address
+    /// may hold open on this node (see `live::ClientStreams`).
+    pub max_event_streams_per_client: usize,
     /// With a token, `/metrics` on the main listener answers requests bearing it; without,
     /// metrics are only on the metrics listener (`metrics_router`), if there is one.
     pub metrics_token: Option<String>,
@@ -76,6 +79,9 @@ impl Default for WebConfig {
             trusted_proxies: TrustedProxies::default(),
             max_uncached_requests: 64,
             max_event_streams: 4096,
+            // A reader's page holds two; an office or a carrier's NAT puts many readers behind
+            // one address.
+            max_event_streams_per_client: 64,
             metrics_token: None,
         }
     }
@@ -114,6 +120,8 @@ struct Inner {
     readers: public::readers::ReaderState,
     /// Live coverage's event streams: one poller per followed article.
     live_feeds: public::LiveFeeds,
+    /// Each client's share of the event streams above.
+    client_streams: live::ClientStreams,
     /// The last change of the `changes` log this node has applied to its cache.
     applied_change: tokio::sync::Mutex<i64>,
     metrics: Metrics,
@@ -128,6 +136,7 @@ impl AppState {
         let theme = Theme::load(config.theme_folder.as_deref())?;
         let latest = store.changes().latest_id().await?;
         let live_feeds = public::LiveFeeds::for_node(store.clone());
+        let client_streams = live::ClientStreams::new(config.max_event_streams_per_client);
         let cache = Arc::new(PageCache::new(config.page_cache_bytes));
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
@@ -149,6 +158,7 @@ impl AppState {
                 tips: tips::TipsState::new(),
                 readers: public::readers::ReaderState::new(),
                 live_feeds,
+                client_streams,
                 applied_change: tokio::sync::Mutex::new(latest),
                 metrics: Metrics::new(),
                 access_log: std::sync::OnceLock::new(),
@@ -161,6 +171,17 @@ impl AppState {
     /// Live coverage's event streams on this node.
     pub fn live_feeds(&self) -> &public::LiveFeeds {
         &self.inner.live_feeds
+    }
+
+    /// An event stream for the client of a request with these `extensions`, or `None` when it
+    /// already holds as many as a client may.
+    pub(crate) fn client_stream(
+        &self,
+        extensions: &http::Extensions,
+    ) -> Option<live::ClientStream> {
+        self.inner
+            .client_streams
+            .take(newsroom::client_address(extensions))
     }
 
     /// What the use cases need; every handler that changes something passes it on.

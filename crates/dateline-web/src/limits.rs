@@ -448,6 +448,24 @@ pub(crate) fn busy() -> Response {
         .into_response()
 }
 
+/// 429 for a client that already holds as many event streams as one may (`live::ClientStreams`):
+/// its pages still work, with their refresh links.
+pub(crate) fn too_many_streams() -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            (RETRY_AFTER, HeaderValue::from_static("30")),
+            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+        ],
+        "Too many live updates are open from your address. Close some pages, or reload to see what is new.\n",
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -166,5 +167,116 @@ where
                 }
             }
         }
+    }
+}
+
+/// The event streams each client holds open on this node, over every kind (live coverage, the
+/// discussion's count): without it one address could take every stream slot of the node, and
+/// every reader of a live page would get 503 in place of its updates.
+///
+/// A client is its address (`Client`, so behind `trusted_proxies` the forwarded one), an IPv6
+/// client its /64: one machine is handed a whole /64 (RFC 4291 §2.5.4), so counting its single
+/// addresses would count nothing.
+pub(crate) struct ClientStreams {
+    max: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One open stream of a client, given back when the stream ends.
+pub(crate) struct ClientStream {
+    client: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl ClientStreams {
+    pub(crate) fn new(max: usize) -> Self {
+        Self {
+            max,
+            open: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// A stream for `address`, or `None` when it holds as many as a client may.
+    pub(crate) fn take(&self, address: IpAddr) -> Option<ClientStream> {
+        let client = client_of(address);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(client).or_insert(0);
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(ClientStream {
+            client,
+            open: Arc::clone(&self.open),
+        })
+    }
+}
+
+impl Drop for ClientStream {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.client) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// The key a client's streams are counted under: its IPv4 address (also when written as an
+/// IPv4-mapped IPv6 one), or its IPv6 /64.
+fn client_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_holds_at_most_its_streams_and_gets_them_back() {
+        let streams = ClientStreams::new(2);
+        let one: IpAddr = "203.0.113.9".parse().expect("address");
+        let first = streams.take(one).expect("first");
+        let _second = streams.take(one).expect("second");
+        assert!(streams.take(one).is_none(), "past the cap");
+        assert!(
+            streams
+                .take("::ffff:203.0.113.9".parse().expect("mapped"))
+                .is_none(),
+            "the same client written as IPv6"
+        );
+        assert!(
+            streams
+                .take("203.0.113.10".parse().expect("other"))
+                .is_some()
+        );
+        drop(first);
+        assert!(streams.take(one).is_some(), "a closed stream is given back");
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64() {
+        let streams = ClientStreams::new(1);
+        let _held = streams.take("2001:db8:1:2::1".parse().expect("address"));
+        assert!(
+            streams
+                .take("2001:db8:1:2:ffff::9".parse().expect("same /64"))
+                .is_none()
+        );
+        assert!(
+            streams
+                .take("2001:db8:1:3::1".parse().expect("next /64"))
+                .is_some()
+        );
     }
 }

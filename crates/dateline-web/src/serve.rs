@@ -197,6 +197,42 @@ fn list_key(path: &str, page: i64) -> String {
     }
 }
 
+/// `path` as the page cache keys it. An escaped unreserved character is the same path as the
+/// character itself (RFC 3986 §6.2.2.2), and the router decodes both alike, so it is decoded
+/// here too; other escapes get upper-case hex (§6.2.2.1). Without this every mix of escapes in
+/// a slug (`/feeds/%72ss.xml`, `/%70olitics/…`) was an entry of its own and a render.
+pub(crate) fn cache_path(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.contains('%') {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let bytes = path.as_bytes();
+    let mut plain = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let escaped = (bytes[at] == b'%')
+            .then(|| bytes.get(at + 1..at + 3))
+            .flatten()
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(byte) if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) => {
+                plain.push(byte);
+                at += 3;
+            }
+            Some(_) => {
+                plain.push(b'%');
+                plain.extend(bytes[at + 1..at + 3].iter().map(u8::to_ascii_uppercase));
+                at += 3;
+            }
+            None => {
+                plain.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(plain).map_or(std::borrow::Cow::Borrowed(path), std::borrow::Cow::Owned)
+}
+
 /// What the page cache holds for this URL. A page depends on its path alone unless it is a list
 /// (`CachedPage::list_pages`), which depends on its page number too; every other parameter
 /// (tracking tags, cache-busters, `page=` on a page that is not a list) shares the entry, so
@@ -210,7 +246,7 @@ enum Lookup {
 
 fn lookup(state: &AppState, uri: &http::Uri) -> Lookup {
     let cache = state.cache();
-    let path = uri.path();
+    let path = &*cache_path(uri.path());
     let asked = list_page(uri.query());
     let found = match cache.get(path) {
         Some(first) => match (first.list_pages, asked) {
@@ -350,9 +386,10 @@ pub async fn cached_pages(State(state): State<AppState>, request: Request, next:
             return StatusCode::INTERNAL_SERVER_ERROR.into_response_with_headers();
         }
     };
+    let path = cache_path(uri.path());
     let key = match (parts.status, list_pages) {
-        (StatusCode::OK, None) => uri.path().to_owned(),
-        (StatusCode::OK, Some(_)) => list_key(uri.path(), list_page(uri.query()).unwrap_or(1)),
+        (StatusCode::OK, None) => path.into_owned(),
+        (StatusCode::OK, Some(_)) => list_key(&path, list_page(uri.query()).unwrap_or(1)),
         (StatusCode::NOT_FOUND, _) if is_not_found_page => NOT_FOUND_KEY.to_owned(),
         _ => {
             let mut response = Response::from_parts(parts, Body::from(bytes));
@@ -444,6 +481,20 @@ mod tests {
         assert_eq!(negotiate(&headers("br;q=0, gzip;q=0.8")), Encoding::Gzip);
         assert_eq!(negotiate(&headers("identity")), Encoding::Identity);
         assert_eq!(negotiate(&headers("*")), Encoding::Brotli);
+    }
+
+    #[test]
+    fn cache_paths_spell_escapes_one_way() {
+        assert_eq!(cache_path("/politics/budget"), "/politics/budget");
+        assert_eq!(
+            cache_path("/%70olitics/%62udget%2dvote"),
+            "/politics/budget-vote"
+        );
+        assert_eq!(cache_path("/feeds/%72%73%73%2E%78%6D%6C"), "/feeds/rss.xml");
+        assert_eq!(cache_path("/a%2fb%c3%a9"), "/a%2Fb%C3%A9");
+        assert_eq!(cache_path("/100%"), "/100%");
+        assert_eq!(cache_path("/%4"), "/%4");
+        assert_eq!(cache_path("/%zz%+1"), "/%zz%+1");
     }
 
     #[test]

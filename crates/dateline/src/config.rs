@@ -47,6 +47,8 @@ pub struct FileConfig {
     pub max_uncached_requests: Option<usize>,
     /// Live event streams open at once; more are answered 503.
     pub max_event_streams: Option<usize>,
+    /// Live event streams one client address holds at once; more are answered 429.
+    pub max_event_streams_per_client: Option<usize>,
     /// A second, private address serving `/metrics` (no token) and `/readyz`.
     pub metrics_listen: Option<String>,
     /// With it, `/metrics` on the main listener answers `Authorization: Bearer <token>`.
@@ -104,6 +106,7 @@ pub struct Config {
     pub max_connections: usize,
     pub max_uncached_requests: usize,
     pub max_event_streams: usize,
+    pub max_event_streams_per_client: usize,
     pub metrics_listen: Option<SocketAddr>,
     pub metrics_token: Option<String>,
     pub access_log: Option<AccessLogTarget>,
@@ -358,6 +361,12 @@ impl Config {
         let max_event_streams =
             count(&env, "DATELINE_MAX_EVENT_STREAMS", "streams")?.or(file.max_event_streams);
         let max_event_streams = max_event_streams.unwrap_or(web.max_event_streams);
+        let max_event_streams_per_client = positive(
+            count(&env, "DATELINE_MAX_EVENT_STREAMS_PER_CLIENT", "streams")?
+                .or(file.max_event_streams_per_client),
+            "max_event_streams_per_client",
+        )?
+        .unwrap_or(web.max_event_streams_per_client);
         let metrics_listen = env("DATELINE_METRICS_LISTEN")
             .or(file.metrics_listen)
             .map(|text| {
@@ -417,6 +426,7 @@ impl Config {
             max_connections,
             max_uncached_requests,
             max_event_streams,
+            max_event_streams_per_client,
             tips_retention_days,
             neural_voice,
             narration,
@@ -720,6 +730,11 @@ mod tests {
             ),
             ("DATELINE_PROXY_HEADERS", "x-real-ip", "x-real-ip"),
             ("DATELINE_MAX_CONNECTIONS", "0", "max_connections"),
+            (
+                "DATELINE_MAX_EVENT_STREAMS_PER_CLIENT",
+                "0",
+                "max_event_streams_per_client",
+            ),
             ("DATELINE_MAX_CONNECTIONS", "lots", "lots"),
         ] {
             let error = Config::resolve_with(&flags, env(&[(key, value)])).expect_err(value);

@@ -545,6 +545,7 @@ async fn serve(
             trusted_proxies: config.trusted_proxies.clone(),
             max_uncached_requests: config.max_uncached_requests,
             max_event_streams: config.max_event_streams,
+            max_event_streams_per_client: config.max_event_streams_per_client,
             metrics_token: config.metrics_token.clone(),
         },
     )

@@ -39,7 +39,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::CurrentStaff;
+use super::{CurrentStaff, secrets};
 use crate::{AppState, WebError};
 
 /// Open editors of one article, on all nodes (everyone in a newsroom fits; a runaway script
@@ -508,26 +508,71 @@ pub async fn events(
         connection,
         record,
     };
-    Ok(Sse::new(stream(receiver, leave))
+    let session = secrets::token_digest(&staff.session_token);
+    Ok(Sse::new(stream(receiver, leave, session))
         .keep_alive(KeepAlive::default())
         .into_response())
 }
 
+/// The tab's events, while the session that opened it lasts: a tab left open by someone signed
+/// out or disabled since hears nothing more and leaves the article. The session is asked again
+/// before each event (they are few: an editor comes or goes, a save) and at least every
+/// [`SESSION_RECHECK`].
 fn stream(
     receiver: broadcast::Receiver<PresenceEvent>,
     leave: Leave,
+    session: String,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures_util::stream::unfold((receiver, leave), |(mut receiver, leave)| async move {
-        let next = match receiver.recv().await {
-            Ok(found) => found,
-            // Fell behind: what matters is the present, not the backlog.
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                PresenceEvent::Editors(leave.state.presence().editors(leave.article_id))
+    let recheck = tokio::time::interval_at(
+        tokio::time::Instant::now() + SESSION_RECHECK,
+        SESSION_RECHECK,
+    );
+    futures_util::stream::unfold(
+        (receiver, leave, session, recheck),
+        |(mut receiver, leave, session, mut recheck)| async move {
+            let next = loop {
+                tokio::select! {
+                    received = receiver.recv() => break match received {
+                        Ok(found) => found,
+                        // Fell behind: what matters is the present, not the backlog.
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            PresenceEvent::Editors(leave.state.presence().editors(leave.article_id))
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
+                    _ = recheck.tick() => {
+                        if !session_lasts(&leave.state, &session).await {
+                            return None;
+                        }
+                    }
+                }
+            };
+            if !session_lasts(&leave.state, &session).await {
+                return None;
             }
-            Err(broadcast::error::RecvError::Closed) => return None,
-        };
-        Some((Ok(event(&next)), (receiver, leave)))
-    })
+            Some((Ok(event(&next)), (receiver, leave, session, recheck)))
+        },
+    )
+}
+
+/// How long a tab of someone signed out or disabled may stay listed among an article's editors.
+const SESSION_RECHECK: Duration = Duration::from_secs(30);
+
+/// Whether the session with token digest `session` is still signed in. A failing database
+/// keeps the tab: it is the session's end, not a slow round, that closes it.
+async fn session_lasts(state: &AppState, session: &str) -> bool {
+    match state
+        .store()
+        .sessions()
+        .session(session, super::session::SESSION_LIMITS, Timestamp::now())
+        .await
+    {
+        Ok(found) => found.is_some(),
+        Err(error) => {
+            tracing::warn!(%error, "could not check an editor's session");
+            true
+        }
+    }
 }
 
 #[cfg(test)]

@@ -872,7 +872,11 @@ pub async fn events(
     State(state): State<AppState>,
     Path(article_id): Path<i64>,
     Query(query): Query<EventsQuery>,
+    extensions: http::Extensions,
 ) -> Result<Response, WebError> {
+    let Some(client) = state.client_stream(&extensions) else {
+        return Ok(crate::limits::too_many_streams());
+    };
     let Some(slot) = state.live_comments().slot() else {
         return Ok(crate::limits::busy());
     };
@@ -884,17 +888,20 @@ pub async fn events(
         since: query.after,
     };
     let subscription = state.live_comments().open(topic, slot);
-    let counts = futures_util::stream::unfold(subscription, |mut subscription| async move {
-        loop {
-            // Fails when the hub dropped the topic, which it only does with no reader left.
-            subscription.values.changed().await.ok()?;
-            let latest = *subscription.values.borrow_and_update();
-            if let Some(count) = latest {
-                let event = Event::default().event("count").data(count.to_string());
-                return Some((Ok::<_, Infallible>(event), subscription));
+    let counts = futures_util::stream::unfold(
+        (subscription, client),
+        |(mut subscription, client)| async move {
+            loop {
+                // Fails when the hub dropped the topic, which it only does with no reader left.
+                subscription.values.changed().await.ok()?;
+                let latest = *subscription.values.borrow_and_update();
+                if let Some(count) = latest {
+                    let event = Event::default().event("count").data(count.to_string());
+                    return Some((Ok::<_, Infallible>(event), (subscription, client)));
+                }
             }
-        }
-    });
+        },
+    );
     let first = Event::default().retry(Duration::from_millis(RECONNECT_AFTER_MS));
     let stream = futures_util::StreamExt::take_until(
         futures_util::StreamExt::chain(

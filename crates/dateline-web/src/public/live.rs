@@ -242,29 +242,46 @@ async fn published_live(
         .filter(|page| page.article.status == ArticleStatus::Published && page.article.is_live()))
 }
 
+/// `text` if it is a number written the one way we write it: digits, no sign, no leading zero.
+fn plain_number(text: &str) -> Option<i64> {
+    let number: i64 = text.parse().ok()?;
+    (number >= 0 && number.to_string() == text).then_some(number)
+}
+
 /// `/live/{article}/after/{entry}`: the entries newer than `entry` (at most
-/// [`LiveNews::MAX_NEWER`]), as the fragment the reader's script puts above the stream.
+/// [`LiveNews::MAX_NEWER`], else 404), as the fragment the reader's script puts above the stream.
 pub async fn entries_after(
     State(state): State<AppState>,
-    Path((article_id, entry_id)): Path<(i64, i64)>,
+    Path((article, entry)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
+    // The page cache keys this fragment by its path, so only the one spelling of each number
+    // may answer: `037` or `+37` would be another entry and another render.
+    let (Some(article_id), Some(entry_id)) = (plain_number(&article), plain_number(&entry)) else {
+        return not_found_page(&state).await;
+    };
     let Some(page) = published_live(&state, article_id).await? else {
         return not_found_page(&state).await;
     };
-    if entry_id < 0
-        || !state
-            .store()
-            .live()
-            .is_entry_of(article_id, entry_id)
-            .await?
+    if !state
+        .store()
+        .live()
+        .is_entry_of(article_id, entry_id)
+        .await?
     {
         return not_found_page(&state).await;
     }
     let (entries, images) = state
         .store()
         .live()
-        .after(article_id, entry_id, LiveNews::MAX_NEWER)
+        .after(article_id, entry_id, LiveNews::MAX_NEWER + 1)
         .await?;
+    // A page further behind than one fragment brings up to date is better reloaded (the script
+    // says so on a 404). It also bounds the fragments of a live blog, each a page cache entry
+    // of up to `MAX_NEWER` entries, to its newest entries: walking the ids of a long blog
+    // would otherwise push the site's real pages out of the cache.
+    if entries.len() as i64 > LiveNews::MAX_NEWER {
+        return not_found_page(&state).await;
+    }
     let settings = state.store().site().settings().await?;
     let clock = Clock::for_settings(&settings);
     let path = paths::article(&page.section.slug, &page.article.slug);

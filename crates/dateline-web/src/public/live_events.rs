@@ -42,6 +42,9 @@ pub struct LiveSnapshot {
     /// Newest first, at most `LiveNews::MAX_NEWER`.
     newest: Vec<i64>,
     ended: bool,
+    /// The article is no longer published: its streams end without another word, as a new
+    /// one would be refused.
+    hidden: bool,
 }
 
 type Feeds = Arc<Mutex<HashMap<i64, watch::Sender<Option<LiveSnapshot>>>>>;
@@ -111,6 +114,7 @@ async fn poll(
                 let snapshot = LiveSnapshot {
                     newest: news.newer,
                     ended: news.ended,
+                    hidden: !news.published,
                 };
                 sender.send_if_modified(|current| {
                     let changed = current.as_ref() != Some(&snapshot);
@@ -149,6 +153,7 @@ struct Reader {
     sent: String,
     done: bool,
     _slot: OwnedSemaphorePermit,
+    _client: crate::live::ClientStream,
 }
 
 /// The next event for `reader`, or `None` when its stream is over.
@@ -159,6 +164,9 @@ async fn next_event(mut reader: Reader) -> Option<(Result<Event, Infallible>, Re
     loop {
         let snapshot = reader.values.borrow_and_update().clone();
         if let Some(snapshot) = snapshot {
+            if snapshot.hidden {
+                return None;
+            }
             if snapshot.ended {
                 reader.done = true;
                 return Some((Ok(Event::default().event("ended").data("ended")), reader));
@@ -185,7 +193,11 @@ pub async fn events(
     State(state): State<AppState>,
     Path(article_id): Path<i64>,
     Query(query): Query<EventsQuery>,
+    extensions: http::Extensions,
 ) -> Response {
+    let Some(client) = state.client_stream(&extensions) else {
+        return crate::limits::too_many_streams();
+    };
     let feeds = state.live_feeds();
     let Some(slot) = feeds.slot() else {
         let mut busy = StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -208,6 +220,7 @@ pub async fn events(
         sent: String::new(),
         done: false,
         _slot: slot,
+        _client: client,
     };
     Sse::new(futures_util::stream::unfold(reader, next_event))
         .keep_alive(KeepAlive::default())

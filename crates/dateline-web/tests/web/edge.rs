@@ -21,6 +21,7 @@ use super::{Answer, article, long_world_section, newsroom};
 
 dateline_db::both_backends!(
     parameters_a_page_does_not_use_neither_split_the_cache_nor_render_it_again,
+    spellings_of_one_path_share_its_cache_entry,
     bad_page_numbers_are_404s_answered_from_the_cache,
     a_miss_is_answered_at_once_and_its_encodings_polished_later,
     past_capacity_uncached_work_is_shed_while_cached_pages_are_served,
@@ -30,6 +31,7 @@ dateline_db::both_backends!(
     bodies_are_refused_by_their_declared_size_before_they_are_read,
     anonymous_trickles_to_the_newsroom_hold_no_slot_the_editors_need,
     event_streams_need_a_published_article_and_a_free_slot,
+    one_client_cannot_take_every_event_stream_of_the_node,
     readers_of_one_article_share_one_poll_woken_by_the_changes_log,
     media_and_audio_are_streamed_with_byte_ranges,
     private_objects_are_never_served_however_the_key_is_spelt,
@@ -144,6 +146,50 @@ async fn parameters_a_page_does_not_use_neither_split_the_cache_nor_render_it_ag
         StatusCode::OK
     );
     assert!(edge.state.cache().contains("/world?page=2"));
+}
+
+/// Escaped letters are the same path to the router (RFC 3986 §6.2.2.2), so each mix of escapes
+/// in a slug was a new cache entry and a full render: `/feeds/%72ss.xml` was issue 12's feed
+/// attack again, with the page parameter moved into the path.
+async fn spellings_of_one_path_share_its_cache_entry(store: TestStore) {
+    newsroom(&store).await;
+    let edge = edge(store, config()).await;
+    let spellings = [
+        ("/feeds/rss.xml", "/feeds/%72ss.xml"),
+        ("/feeds/rss.xml", "/feeds/%72%73%73%2e%78%6d%6c"),
+        ("/politics/budget-vote", "/%70olitics/budget-vote"),
+        ("/politics/budget-vote", "/politics/%62udget%2Dvote"),
+        ("/politics", "/politic%73"),
+    ];
+    for (path, _) in spellings {
+        assert_eq!(
+            get(&edge.service, path).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let entries = edge.state.cache().len();
+    let stored = edge.state.cache().insertions();
+    for (path, spelt) in spellings {
+        let answer = get(&edge.service, spelt).await;
+        assert_eq!(answer.status, StatusCode::OK, "{spelt}");
+        assert_eq!(
+            answer.body,
+            get(&edge.service, path).await.body,
+            "{spelt} is {path}"
+        );
+    }
+    assert_eq!(edge.state.cache().len(), entries, "no new cache entries");
+    assert_eq!(
+        edge.state.cache().insertions(),
+        stored,
+        "nothing was rendered and stored again"
+    );
+    // Cold, an escaped path is stored under its plain spelling.
+    let cold = get(&edge.service, "/feeds/%61tom.xml").await;
+    assert_eq!(cold.status, StatusCode::OK);
+    assert!(edge.state.cache().contains("/feeds/atom.xml"));
+    assert!(!edge.state.cache().contains("/feeds/%61tom.xml"));
 }
 
 async fn bad_page_numbers_are_404s_answered_from_the_cache(store: TestStore) {
@@ -944,6 +990,69 @@ async fn event_streams_need_a_published_article_and_a_free_slot(store: TestStore
         StatusCode::OK,
         "a closed stream gives its slot back"
     );
+}
+
+/// The attack: one address opened 4,096 live coverage streams, the node's every slot, and every
+/// other reader of a live page got 503 in place of its updates.
+async fn one_client_cannot_take_every_event_stream_of_the_node(store: TestStore) {
+    let room = newsroom(&store).await;
+    let edge = edge(
+        store,
+        WebConfig {
+            max_event_streams_per_client: 3,
+            ..config()
+        },
+    )
+    .await;
+    dateline_usecases::live::start(
+        edge.state.ctx(),
+        &dateline_usecases::Actor::system("live desk"),
+        room.first,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let open_from = |peer: &'static str, uri: String| {
+        let service = edge.service.clone();
+        async move {
+            let mut request = Request::get(uri).body(Body::empty()).unwrap();
+            request.extensions_mut().insert(axum::extract::ConnectInfo(
+                peer.parse::<std::net::SocketAddr>().unwrap(),
+            ));
+            let response = service.oneshot(request).await.unwrap();
+            (
+                response.status(),
+                response.headers().clone(),
+                response.into_body(),
+            )
+        }
+    };
+    let live = format!("/live/{}/events?after=0", room.first);
+    let discussion = format!("/discussion/{}/events?after=0", room.first);
+    let attacker = "203.0.113.9:40000";
+    let mut held = Vec::new();
+    for uri in [&live, &live, &discussion] {
+        let (status, _, body) = open_from(attacker, uri.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        held.push(body);
+    }
+    for uri in [&live, &discussion] {
+        let (status, headers, _) = open_from("203.0.113.9:40001", uri.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{uri} past the client's share"
+        );
+        assert!(headers.contains_key(header::RETRY_AFTER));
+    }
+    // The same client spelt as IPv6 is the same client; a neighbour is not.
+    let (status, _, _) = open_from("[::ffff:203.0.113.9]:40002", live.clone()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, _, _neighbour) = open_from("198.51.100.4:40000", live.clone()).await;
+    assert_eq!(status, StatusCode::OK, "another reader still gets updates");
+    held.pop();
+    let (status, _, _again) = open_from(attacker, live.clone()).await;
+    assert_eq!(status, StatusCode::OK, "a closed stream is given back");
 }
 
 async fn readers_of_one_article_share_one_poll_woken_by_the_changes_log(store: TestStore) {

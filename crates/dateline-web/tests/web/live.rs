@@ -25,10 +25,13 @@ dateline_db::both_backends!(
     live_page_lists_entries_newest_first_with_pages_permalinks_and_json_ld,
     live_badge_shows_while_coverage_runs_and_the_page_says_when_it_ended,
     live_fragment_of_new_entries_and_its_visibility,
+    live_fragment_answers_only_the_plain_spelling_of_its_numbers,
+    live_fragment_is_only_for_pages_a_few_entries_behind,
     live_hostile_entry_text_renders_inert,
     live_desk_refusal_keeps_what_was_typed_and_writes_nothing,
     live_an_author_cannot_post_on_a_colleagues_live_article,
     live_stream_tells_open_pages_of_new_entries_and_of_the_end,
+    live_stream_closes_when_its_article_is_unpublished,
     live_feeds_carry_the_coverage_and_each_key_event_as_its_own_item,
     live_coverage_stays_in_the_news_sitemap_while_it_runs,
 );
@@ -268,6 +271,106 @@ async fn live_badge_shows_while_coverage_runs_and_the_page_says_when_it_ended(st
         !page.body.contains("data-live-events"),
         "a frozen page listens to nothing"
     );
+}
+
+/// Every spelling of the fragment's numbers (`037`, `+37`) reached the same entries and was a
+/// page cache entry of its own: a render per request, and real pages evicted.
+async fn live_fragment_answers_only_the_plain_spelling_of_its_numbers(store: TestStore) {
+    let room = coverage(&store).await;
+    let site = site(store).await;
+    let ctx = site.state.ctx();
+    live::start(ctx, &desk(), room.article_id, Timestamp::now())
+        .await
+        .unwrap();
+    let mut entries = Vec::new();
+    for body in ["Seen.", "New one."] {
+        let entry = live::post(
+            ctx,
+            &desk(),
+            room.article_id,
+            &draft("", body),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        entries.push(entry.id);
+    }
+    let (article, first) = (room.article_id, entries[0]);
+    let plain = get(&site.app, &paths::live_entries_after(article, first)).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert!(plain.body.contains("New one."));
+    // The 404 page is cached once, whoever asks first.
+    assert_eq!(
+        get(&site.app, "/no-such-section").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let stored = site.state.cache().insertions();
+    for spelt in [
+        format!("/live/0{article}/after/{first}"),
+        format!("/live/{article}/after/0{first}"),
+        format!("/live/+{article}/after/{first}"),
+        format!("/live/{article}/after/+{first}"),
+        format!("/live/{article}/after/%2B{first}"),
+        format!("/live/{article}/after/-0"),
+    ] {
+        let answer = get(&site.app, &spelt).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{spelt}");
+        assert!(!answer.body.contains("New one."), "{spelt}");
+    }
+    assert_eq!(
+        site.state.cache().insertions(),
+        stored,
+        "no spelling was rendered and stored"
+    );
+}
+
+/// The attack: every entry of a long live blog was a fragment address of its own, each a render
+/// of up to a hundred entries into the page cache; walking them all pushed the site's real pages
+/// out. A page further behind than the fragment can bring up to date is told to reload instead.
+async fn live_fragment_is_only_for_pages_a_few_entries_behind(store: TestStore) {
+    let room = coverage(&store).await;
+    let site = site(store).await;
+    let ctx = site.state.ctx();
+    live::start(ctx, &desk(), room.article_id, Timestamp::now())
+        .await
+        .unwrap();
+    let mut entries = Vec::new();
+    for n in 0..dateline_db::LiveNews::MAX_NEWER + 2 {
+        let entry = live::post(
+            ctx,
+            &desk(),
+            room.article_id,
+            &draft("", &format!("Entry {n}.")),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        entries.push(entry.id);
+    }
+    assert_eq!(
+        get(&site.app, "/no-such-section").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let stored = site.state.cache().insertions();
+    let too_far = get(
+        &site.app,
+        &paths::live_entries_after(room.article_id, entries[0]),
+    )
+    .await;
+    assert_eq!(too_far.status, StatusCode::NOT_FOUND, "101 entries behind");
+    assert_eq!(
+        site.state.cache().insertions(),
+        stored,
+        "nothing rendered and stored"
+    );
+    let near = get(
+        &site.app,
+        &paths::live_entries_after(room.article_id, entries[1]),
+    )
+    .await;
+    assert_eq!(near.status, StatusCode::OK, "100 entries behind");
+    assert!(near.body.contains("Entry 101."));
+    assert!(!near.body.contains("Entry 1."));
 }
 
 async fn live_fragment_of_new_entries_and_its_visibility(store: TestStore) {
@@ -605,6 +708,59 @@ async fn read_until(body: &mut axum::body::BodyDataStream, seen: &mut String, wa
     });
     wait.await
         .unwrap_or_else(|_| panic!("no {wanted:?} in {seen:?}"));
+}
+
+/// The attack: a stream opened while the article was published went on naming the entries
+/// posted after it was unpublished, which no reader may see.
+async fn live_stream_closes_when_its_article_is_unpublished(store: TestStore) {
+    let room = coverage(&store).await;
+    let site = site(store).await;
+    let ctx = site.state.ctx();
+    live::start(ctx, &desk(), room.article_id, Timestamp::now())
+        .await
+        .unwrap();
+    let response = site
+        .app
+        .clone()
+        .oneshot(
+            Request::get(format!("{}?after=0", paths::live_events(room.article_id)))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body().into_data_stream();
+    site.state
+        .store()
+        .articles()
+        .set_status(
+            room.article_id,
+            ArticleStatus::Unpublished,
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let hidden = live::post(
+        ctx,
+        &desk(),
+        room.article_id,
+        &draft("", "Not for readers."),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let mut seen = String::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(chunk) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    });
+    closed.await.expect("the stream closes");
+    assert!(
+        !seen.contains(&hidden.id.to_string()),
+        "no word of the hidden entry: {seen}"
+    );
 }
 
 async fn live_stream_tells_open_pages_of_new_entries_and_of_the_end(store: TestStore) {

@@ -20,6 +20,7 @@ use super::{another_node_with_state, site};
 
 dateline_db::both_backends!(
     two_editors_hear_of_each_other_and_of_a_save,
+    a_disabled_editors_open_tab_hears_nothing_more,
     editors_on_two_nodes_hear_of_each_other_until_one_leaves_or_its_node_dies,
     presence_follows_the_edit_rule_and_stays_bounded,
     tags_are_offered_most_used_first,
@@ -162,6 +163,67 @@ async fn two_editors_hear_of_each_other_and_of_a_save(store: TestStore) {
         alone.contains("Ana Editor") && !alone.contains("Elena"),
         "{alone}"
     );
+}
+
+/// The attack: an editor disabled while their tab was open went on hearing who opened the article
+/// and who saved which version, and stayed listed as editing it.
+async fn a_disabled_editors_open_tab_hears_nothing_more(store: TestStore) {
+    let room = desk(&store).await;
+    let db = store.store.clone();
+    let site = site(store).await;
+    let (mut ana, ana_author) = writer(&db, &site.app, "Ana Editor", Role::Editor).await;
+    let (elena, _) = writer(&db, &site.app, "Elena Vasquez", Role::Editor).await;
+    let id = write(&mut ana, room.politics, ana_author, "Ferry trial", "First.").await;
+    let opened_at = db.articles().by_id(id).await.unwrap().unwrap().version;
+    let mut anas = Events::open(&ana, &format!("/newsroom/articles/{id}/presence?tab=ana1")).await;
+    anas.until("event: editors").await;
+    let mut elenas = Events::open(
+        &elena,
+        &format!("/newsroom/articles/{id}/presence?tab=elena1"),
+    )
+    .await;
+    elenas.until("event: editors").await;
+    anas.until("Elena Vasquez").await;
+
+    let elena_id = db
+        .people()
+        .staff_by_email("elena-vasquez@example.org")
+        .await
+        .unwrap()
+        .id;
+    db.people()
+        .set_staff_disabled(elena_id, true, &Actor::system("test"), Timestamp::now())
+        .await
+        .unwrap();
+    let edit_url = format!("/newsroom/articles/{id}/edit");
+    let saved = post(
+        &mut ana,
+        &edit_url,
+        &edit_url,
+        &edit_fields(
+            opened_at,
+            room.politics,
+            ana_author,
+            "Ferry trial",
+            "Second.",
+        ),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    site.state.apply_changes().await.unwrap();
+    anas.until("event: saved").await;
+    // Elena's stream ends without a word of the save, and Ana is told she left.
+    let mut heard = String::new();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = elenas.body.next().await {
+            heard.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the disabled editor's stream ends");
+    assert!(!heard.contains("event: saved"), "{heard}");
+    let alone = anas.until("event: editors").await;
+    assert!(!alone.contains("Elena"), "{alone}");
 }
 
 /// Runs `node`'s presence heartbeat at `at` (as `serve` does every second) until `events` gets
