@@ -41,7 +41,7 @@ pub use limits::BodyLimits;
 pub use metrics::Metrics;
 pub use newsroom::presence::HEARTBEAT as PRESENCE_HEARTBEAT;
 pub use newsroom::{ApiCaller, Csrf, CurrentStaff};
-pub use public::{LiveFeeds, LogMail, ReaderMail, ReaderMessage, SmtpMail};
+pub use public::{LogMail, ReaderMail, ReaderMessage, SmtpMail};
 pub use server::{ListenerLimits, Site, bind, serve};
 pub use sitemaps::URLS_PER_SITEMAP;
 pub use theme::{Theme, ThemeError};
@@ -119,7 +119,7 @@ struct Inner {
     tips: tips::TipsState,
     readers: public::readers::ReaderState,
     /// Live coverage's event streams: one poller per followed article.
-    live_feeds: public::LiveFeeds,
+    live_feeds: live::LiveHub<public::LiveSnapshot>,
     /// Each client's share of the event streams above.
     client_streams: live::ClientStreams,
     /// The last change of the `changes` log this node has applied to its cache.
@@ -135,7 +135,7 @@ impl AppState {
     pub async fn new(store: Store, media: MediaStore, config: WebConfig) -> Result<Self, WebError> {
         let theme = Theme::load(config.theme_folder.as_deref())?;
         let latest = store.changes().latest_id().await?;
-        let live_feeds = public::LiveFeeds::for_node(store.clone());
+        let live_feeds = public::live_coverage_news(store.clone(), config.max_event_streams);
         let client_streams = live::ClientStreams::new(config.max_event_streams_per_client);
         let cache = Arc::new(PageCache::new(config.page_cache_bytes));
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -169,8 +169,13 @@ impl AppState {
     }
 
     /// Live coverage's event streams on this node.
-    pub fn live_feeds(&self) -> &public::LiveFeeds {
+    pub(crate) fn live_feeds(&self) -> &live::LiveHub<public::LiveSnapshot> {
         &self.inner.live_feeds
+    }
+
+    /// Articles whose live coverage this node's readers follow now (one poller each).
+    pub fn live_coverage_followed(&self) -> usize {
+        self.inner.live_feeds.topics()
     }
 
     /// An event stream for the client of a request with these `extensions`, or `None` when it
@@ -358,6 +363,7 @@ impl AppState {
                 self.cache().invalidate(&change.cache_tags);
                 self.frame_snapshot().changed(&change.cache_tags);
                 self.live_comments().changed(&change.cache_tags);
+                self.live_feeds().changed(&change.cache_tags);
                 if change.kind == "article" {
                     articles.extend(change.entity_id);
                 }

@@ -21,7 +21,7 @@ use crate::AppState;
 
 pub use audio::audio_url;
 pub(crate) use audio::first_listen_limiter;
-pub use live_events::LiveFeeds;
+pub(crate) use live_events::{LiveSnapshot, live_coverage_news};
 pub use readers::{LogMail, ReaderMail, ReaderMessage};
 pub use smtp::SmtpMail;
 

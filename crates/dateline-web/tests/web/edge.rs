@@ -990,6 +990,27 @@ async fn event_streams_need_a_published_article_and_a_free_slot(store: TestStore
         StatusCode::OK,
         "a closed stream gives its slot back"
     );
+
+    // Live coverage's streams answer to the same setting, with slots of their own.
+    dateline_usecases::live::start(
+        edge.state.ctx(),
+        &dateline_usecases::Actor::system("live desk"),
+        room.first,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let live = format!("/live/{}/events?after=0", room.first);
+    let (status, _live_first) = open_stream(&edge.service, &live).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _live_second) = open_stream(&edge.service, &live).await;
+    assert_eq!(status, StatusCode::OK);
+    let past = get(&edge.service, &live).await;
+    assert_eq!(
+        past.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "max_event_streams holds for live coverage too"
+    );
 }
 
 /// The attack: one address opened 4,096 live coverage streams, the node's every slot, and every

@@ -795,7 +795,7 @@ async fn live_stream_tells_open_pages_of_new_entries_and_of_the_end(store: TestS
     let mut body = response.into_body().into_data_stream();
     // A second reader of the same article shares the first one's poller.
     let other = open(first.id).await.unwrap();
-    assert_eq!(site.state.live_feeds().followed(), 1);
+    assert_eq!(site.state.live_coverage_followed(), 1);
 
     let second = live::post(
         ctx,
