@@ -1039,6 +1039,35 @@ impl Comments<'_> {
         }))
     }
 
+    /// The ids of the newest `limit` comments of `article_id` every reader sees, newest first,
+    /// or `None` when readers cannot see the article (not published): what the live comment
+    /// count of every open page of the article is counted from.
+    pub async fn newest_shown_ids(self, article_id: i64, limit: i64) -> Result<Option<Vec<i64>>> {
+        Ok(on_reader!(self.store, pool => {
+            let published: Option<bool> = sqlx::query_scalar(
+                "SELECT status = 'published' FROM articles WHERE id = $1",
+            )
+            .bind(article_id)
+            .fetch_optional(pool)
+            .await?;
+            if published != Some(true) {
+                None
+            } else {
+                Some(
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT c.id FROM comments c WHERE c.article_id = $1 AND {} \
+                         ORDER BY c.id DESC LIMIT $2",
+                        shown_to_all("c")
+                    )))
+                    .bind(article_id)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?,
+                )
+            }
+        }))
+    }
+
     /// One page of an article's discussion as every reader sees it (no one's pending comments).
     pub async fn discussion_page(
         self,

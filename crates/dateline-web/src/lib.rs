@@ -107,7 +107,7 @@ struct Inner {
     /// Slots for uncached work (load shedding).
     capacity: limits::Capacity,
     /// Live comment counts, one query per article and interval for all its readers.
-    live_comments: live::LiveHub<i64>,
+    live_comments: live::LiveHub<Option<Arc<[i64]>>>,
     /// The masthead and navigation every page shows, for pages rendered without a query.
     frame: public::FrameSnapshot,
     config: WebConfig,
@@ -232,7 +232,7 @@ impl AppState {
         &self.inner.capacity
     }
 
-    pub(crate) fn live_comments(&self) -> &live::LiveHub<i64> {
+    pub(crate) fn live_comments(&self) -> &live::LiveHub<Option<Arc<[i64]>>> {
         &self.inner.live_comments
     }
 

@@ -2,9 +2,10 @@
 //! shows", asked once per interval (or as soon as the `changes` log names the article) for all of
 //! them together, and fanned out through a `tokio::sync::watch` channel.
 //!
-//! A topic is an article and the point the reader's page is at (the newest comment it shows, the
-//! newest live entry): readers of the same cached page share one topic, so 2,000 of them cost one
-//! query per interval. A topic lives while someone listens; its poller ends with its last reader.
+//! A topic is an article: every reader of it shares one poller whatever page they have open (each
+//! stream works out from the shared value what is news to its own page), so 2,000 of them cost
+//! one query per interval, and no value a client makes up starts a poller of its own. A topic
+//! lives while someone listens; its poller ends with its last reader.
 //! The number of open streams is capped per node ([`LiveHub::open`]).
 //!
 //! The hub knows nothing of comments: what it asks is the `load` function it is built with. The
@@ -20,13 +21,8 @@ use std::time::Duration;
 use dateline_db::{DbError, Store};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
-/// What a reader's page is following: an article, from a point on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct Topic {
-    pub article_id: i64,
-    /// The newest thing the page shows (a comment id, an entry id).
-    pub since: i64,
-}
+/// What a reader's page is following: an article (its id).
+pub(crate) type Topic = i64;
 
 type Load<T> = Arc<
     dyn Fn(Store, Topic) -> Pin<Box<dyn Future<Output = Result<T, DbError>> + Send>> + Send + Sync,
@@ -119,7 +115,7 @@ where
             return;
         }
         for (topic, channel) in topics.iter() {
-            let tag = (self.tag_of)(topic.article_id);
+            let tag = (self.tag_of)(*topic);
             if tags.iter().any(|t| t.as_ref() == tag) {
                 channel.wake.notify_one();
             }
@@ -150,7 +146,7 @@ where
                         });
                     }
                     Err(error) => {
-                        tracing::warn!(%error, article_id = topic.article_id, "live update failed");
+                        tracing::warn!(%error, article_id = topic, "live update failed");
                     }
                 }
                 tokio::select! {

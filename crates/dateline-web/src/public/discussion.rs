@@ -39,6 +39,10 @@ use crate::{AppState, WebError};
 pub const THREADS_PER_PAGE: i64 = 20;
 /// How often a live page asks whether new comments arrived.
 const LIVE_EVERY: Duration = Duration::from_secs(5);
+/// New comments a live page counts exactly; past this many its reader is told this many (the
+/// page says to reload long before). It bounds what one poll of an article reads, whatever
+/// point the pages open on it are at.
+const LIVE_COUNT_MAX: i64 = 1_000;
 
 /// One comment as the templates show it; `depth` is relative to the first comment shown.
 fn comment_view(comment: &Comment, clock: &Clock, depth: i64, continue_thread: bool) -> Value {
@@ -845,24 +849,33 @@ const STREAM_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// How long a browser waits before reconnecting, in milliseconds (the SSE `retry` field).
 const RECONNECT_AFTER_MS: u64 = 5_000;
 
-/// The hub behind every live comment count: one count query per article page version and
-/// interval (or per change of the article's discussion), whoever is reading.
+/// The hub behind every live comment count: one poll per article and interval (or per change
+/// of the article's discussion), however many readers and whatever page each has open. The poll
+/// reads the newest comment ids every reader sees (`None` once the article is not published);
+/// each stream counts those newer than its own page. Keyed by the page's point instead, a client
+/// could start a poller per `after` value it makes up.
 pub(crate) fn live_comment_counts(
     store: dateline_db::Store,
     max_streams: usize,
-) -> crate::live::LiveHub<i64> {
+) -> crate::live::LiveHub<Option<Arc<[i64]>>> {
     crate::live::LiveHub::new(
         store,
         LIVE_EVERY,
         max_streams,
         dateline_core::cache_tags::discussion,
-        |store, topic| async move {
-            store
+        |store, article_id| async move {
+            let ids = store
                 .comments()
-                .approved_after(topic.article_id, topic.since)
-                .await
+                .newest_shown_ids(article_id, LIVE_COUNT_MAX)
+                .await?;
+            Ok(ids.map(Arc::from))
         },
     )
+}
+
+/// How many of `newest` (ids, newest first) are newer than `after`.
+fn newer_than(newest: &[i64], after: i64) -> i64 {
+    i64::try_from(newest.partition_point(|id| *id > after)).unwrap_or(i64::MAX)
 }
 
 /// Server-sent events: how many approved comments are newer than the page the reader has, so the
@@ -883,21 +896,30 @@ pub async fn events(
     if published_article(&state, article_id).await?.is_none() {
         return not_found(&state).await;
     }
-    let topic = crate::live::Topic {
-        article_id,
-        since: query.after,
-    };
-    let subscription = state.live_comments().open(topic, slot);
+    let subscription = state.live_comments().open(article_id, slot);
+    let after = query.after;
     let counts = futures_util::stream::unfold(
-        (subscription, client),
-        |(mut subscription, client)| async move {
+        (subscription, client, None),
+        move |(mut subscription, client, mut sent): (_, _, Option<i64>)| async move {
             loop {
                 // Fails when the hub dropped the topic, which it only does with no reader left.
                 subscription.values.changed().await.ok()?;
-                let latest = *subscription.values.borrow_and_update();
-                if let Some(count) = latest {
-                    let event = Event::default().event("count").data(count.to_string());
-                    return Some((Ok::<_, Infallible>(event), (subscription, client)));
+                let latest = subscription.values.borrow_and_update().clone();
+                match latest {
+                    // Not published any more: the stream ends, as a new one would be refused.
+                    Some(None) => return None,
+                    Some(Some(newest)) => {
+                        let count = newer_than(&newest, after);
+                        if sent != Some(count) {
+                            sent = Some(count);
+                            let event = Event::default().event("count").data(count.to_string());
+                            return Some((
+                                Ok::<_, Infallible>(event),
+                                (subscription, client, sent),
+                            ));
+                        }
+                    }
+                    None => {}
                 }
             }
         },

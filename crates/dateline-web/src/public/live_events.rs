@@ -22,7 +22,7 @@ use http::{HeaderValue, StatusCode};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::live::{LiveHub, Subscription, Topic};
+use crate::live::{LiveHub, Subscription};
 
 /// How often a followed article is asked for news besides when the `changes` log names its live
 /// page: what changes under another tag (the article unpublished) reaches readers within this.
@@ -47,8 +47,8 @@ pub(crate) fn live_coverage_news(store: Store, max_streams: usize) -> LiveHub<Li
         POLL_EVERY,
         max_streams,
         dateline_core::cache_tags::live,
-        |store, topic| async move {
-            let news = store.live().news(topic.article_id, 0).await?;
+        |store, article_id| async move {
+            let news = store.live().news(article_id, 0).await?;
             Ok(LiveSnapshot {
                 newest: news.newer,
                 ended: news.ended,
@@ -133,12 +133,8 @@ pub async fn events(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     }
-    let topic = Topic {
-        article_id,
-        since: 0,
-    };
     let reader = Reader {
-        news: feeds.open(topic, slot),
+        news: feeds.open(article_id, slot),
         after: query.after,
         sent: String::new(),
         done: false,

@@ -32,6 +32,7 @@ dateline_db::both_backends!(
     anonymous_trickles_to_the_newsroom_hold_no_slot_the_editors_need,
     event_streams_need_a_published_article_and_a_free_slot,
     one_client_cannot_take_every_event_stream_of_the_node,
+    made_up_points_of_a_discussion_start_no_poll_of_their_own,
     readers_of_one_article_share_one_poll_woken_by_the_changes_log,
     media_and_audio_are_streamed_with_byte_ranges,
     private_objects_are_never_served_however_the_key_is_spelt,
@@ -1377,4 +1378,81 @@ async fn forwarding_headers_are_believed_only_from_trusted_proxies(store: TestSt
             .headers
             .contains_key(header::STRICT_TRANSPORT_SECURITY)
     );
+}
+
+/// The attack: the comment count's poll was keyed by the page's point (`after`), so a client
+/// opening streams with made-up `after` values started one count query per value every 5 s.
+/// Now every page of an article shares one poll, each stream counting from its own point, and
+/// the streams end once the article is not published.
+async fn made_up_points_of_a_discussion_start_no_poll_of_their_own(store: TestStore) {
+    let room = newsroom(&store).await;
+    let editor = store
+        .people()
+        .create_staff(
+            &NewStaff {
+                email: "ed@news.example".into(),
+                display_name: "Ed".into(),
+                role: dateline_core::Role::Editor,
+                password_hash: None,
+                author_id: None,
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    let edge = edge(store, config()).await;
+    let mut readers = Vec::new();
+    for after in [0, 7, 123_456, i64::MAX] {
+        let uri = format!("/discussion/{}/events?after={after}", room.first);
+        let (status, body) = open_stream(&edge.service, &uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        readers.push(body);
+    }
+    for body in &mut readers {
+        assert_eq!(next_event(body, "count").await, "0");
+    }
+    assert_eq!(edge.state.live_topics(), 1, "one poll for every point");
+
+    let comment = edge
+        .state
+        .store()
+        .comments()
+        .post(
+            &NewComment {
+                article_id: room.first,
+                parent_id: None,
+                author: CommentAuthor::Staff(editor.id),
+                body: "The newsroom answers.".into(),
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    edge.state.apply_changes().await.unwrap();
+    // Each page counts from its own point: the new comment is news to a page that shows none.
+    assert_eq!(next_event(&mut readers[0], "count").await, "1");
+    if comment.id > 7 {
+        assert_eq!(next_event(&mut readers[1], "count").await, "1");
+    }
+
+    edge.state
+        .store()
+        .articles()
+        .set_status(
+            room.first,
+            dateline_core::ArticleStatus::Unpublished,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    edge.state.apply_changes().await.unwrap();
+    for mut body in readers {
+        let ended = tokio::time::timeout(Duration::from_secs(15), async {
+            while let Some(chunk) = body.next().await {
+                chunk.unwrap();
+            }
+        })
+        .await;
+        assert!(ended.is_ok(), "the stream of an unpublished article ends");
+    }
 }
