@@ -17,7 +17,8 @@
 # Environment: PHASES ("overload slow"), SECONDS_TO_RUN (30), FACTOR (10: offered load as a
 # multiple of the measured capacity), READERS (100 signed-in commenters), PAGE_FETCHERS (4),
 # SLOW_CONNECTIONS (1000), MAX_IN_FLIGHT (4000 requests of the overload at once), DATELINE_BIN,
-# LOADGEN_BIN (bench/loadgen's binary), KEEP=1 (keep the temporary folder and logs).
+# LOADGEN_BIN (bench/loadgen's binary), KEEP=1 (keep the temporary folder and logs), REFERENCE=0
+# (skip the overload's reference run against nginx answering 503).
 #
 # The kill -9 check is bench/durability.sh (the suite's durability test, run against this binary
 # for SECONDS_TO_RUN on SQLite and PostgreSQL): PHASES="overload slow kill9" runs it last, on its
@@ -124,6 +125,48 @@ check() { # LABEL VALUE LIMIT
 }
 field() { node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1])); console.log(process.argv[2].split(".").reduce((o, k) => (o == null ? null : o[k]), r))' "$1" "$2"; }
 
+# The same offered load against nginx answering 503 to everything at once: the refusal time of a
+# server that does no work at all, on this machine with this generator. What Dateline adds is
+# its excess over this, not its whole p99 (on two shared cores the generator's own connection
+# setup is most of it).
+overload_reference() { # RATE
+  [ "${REFERENCE:-1}" = 1 ] && command -v nginx >/dev/null 2>&1 || return 0
+  local port pid
+  port=$(free_port)
+  mkdir -p "$WORK/nginx/tmp"
+  cat >"$WORK/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/tmp/body;
+  proxy_temp_path $WORK/nginx/tmp/proxy;
+  fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+  uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+  scgi_temp_path $WORK/nginx/tmp/scgi;
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location = /ready { return 204; }
+    location / { return 503; }
+  }
+}
+CONF
+  nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx/stdout.log" 2>&1 &
+  pid=$!
+  wait_http "http://127.0.0.1:$port/ready" "$pid" "$WORK/nginx/error.log"
+  say "reference: the same $1 requests/s against nginx answering 503 to everything"
+  "$LOADGEN" overload "http://127.0.0.1:$port" "$pid" "$WORK/plan.json" "$1" >"$WORK/reference.json"
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  local ours theirs
+  ours=$(field "$WORK/overload.json" excess_ms.p99)
+  theirs=$(field "$WORK/reference.json" excess_ms.p99)
+  echo "    reference: nginx's 503s p50 $(field "$WORK/reference.json" excess_ms.p50) ms, p99 $theirs ms ($(field "$WORK/reference.json" sent_per_second) sent/s)"
+  echo "    refusals p99, Dateline / nginx in the same run: $(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+}
+
 run_phase() {
   case "$1" in
     overload)
@@ -140,6 +183,7 @@ run_phase() {
         echo "    refusals of $kind: p50 $(field "$WORK/overload.json" "excess_ms_by_kind.$kind.p50") ms, p99 $(field "$WORK/overload.json" "excess_ms_by_kind.$kind.p99") ms ($(field "$WORK/overload.json" "excess_ms_by_kind.$kind.count") answers)"
       done
       check "overload: cached article p99 ms" "$(field "$WORK/overload.json" article_ms.p99)" 50
+      overload_reference "$rate"
       ;;
     slow)
       say "slow clients: $SLOW_CONNECTIONS connections trickling heads and bodies for $SECONDS_TO_RUN s; server RSS $(rss_mb) MB"
