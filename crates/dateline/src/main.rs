@@ -480,7 +480,15 @@ async fn serve(
     work: tokio::runtime::Handle,
 ) -> anyhow::Result<()> {
     let config = setup(overrides)?;
-    let (store, media) = open(&config).await?;
+    // Opened from the work runtime: SQLite's connection threads (sqlx starts one per connection,
+    // from the thread that opens it) then inherit its lower CPU priority, so the queries of
+    // admitted work give way to the listener under a flood, as the renders do.
+    let (store, media) = {
+        let config = config.clone();
+        work.spawn(async move { open(&config).await })
+            .await
+            .context("opening the store on the work runtime")??
+    };
     if !no_demo && dateline_demo::store_is_empty(&store).await? {
         tracing::info!("empty database: loading the demo newsroom");
         let report = dateline_demo::load_newsroom(&store, &media, jiff::Timestamp::now())
