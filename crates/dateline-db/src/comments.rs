@@ -1025,20 +1025,6 @@ impl Comments<'_> {
         Ok(rows.into_iter().collect())
     }
 
-    /// Approved comments on an article newer than `after_id`: the "N new comments" of a live page.
-    pub async fn approved_after(self, article_id: i64, after_id: i64) -> Result<i64> {
-        Ok(on_reader!(self.store, pool => {
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM comments c WHERE c.article_id = $1 AND {} AND c.id > $2",
-                shown_to_all("c")
-            )))
-            .bind(article_id)
-            .bind(after_id)
-            .fetch_one(pool)
-            .await?
-        }))
-    }
-
     /// The ids of the newest `limit` comments of `article_id` every reader sees, newest first,
     /// or `None` when readers cannot see the article (not published): what the live comment
     /// count of every open page of the article is counted from.
