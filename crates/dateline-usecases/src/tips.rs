@@ -94,9 +94,7 @@ pub async fn register_key(
             wrapped_identity,
         } => {
             let member = ctx.store.people().staff_by_id(staff_id).await?;
-            if member.disabled_at.is_some()
-                || !dateline_core::permits(member.role, Action::TriageTips, false)
-            {
+            if !reads_tips(&member) {
                 return Err(UseCaseError::refused(TipRefusal::KeyHolderNotEditor {
                     role: if member.disabled_at.is_some() {
                         "disabled".to_owned()
@@ -140,6 +138,12 @@ pub async fn register_key(
         .tips()
         .add_recipient(&recipient, &actor.audit(), now)
         .await?)
+}
+
+/// Whether `member` is among the people who read tips: active, and allowed to triage them.
+/// They alone hold a key and are assigned tips.
+fn reads_tips(member: &dateline_core::StaffMember) -> bool {
+    member.disabled_at.is_none() && dateline_core::permits(member.role, Action::TriageTips, false)
 }
 
 // ----- the tipster -----
@@ -407,12 +411,7 @@ pub async fn assign(
     actor.require(Action::TriageTips, false)?;
     let assignee = match assignee.trim().parse::<i64>() {
         Ok(staff_id) => match ctx.store.people().staff_by_id(staff_id).await {
-            Ok(member)
-                if member.disabled_at.is_none()
-                    && dateline_core::permits(member.role, Action::TriageTips, false) =>
-            {
-                Some(member)
-            }
+            Ok(member) if reads_tips(&member) => Some(member),
             Ok(_) | Err(dateline_db::DbError::NotFound) => {
                 return Err(UseCaseError::refused(TipRefusal::AssigneeNotEditor));
             }
