@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use dateline_db::testing::TestStore;
-use dateline_db::{CommentAuthor, NewComment, NewStaff};
+use dateline_db::{CommentAuthor, NewComment};
 use dateline_storage::MediaStore;
 use dateline_web::{AppState, CacheFirst, ProxyHeaders, TrustedProxies, WebConfig};
 use futures_util::StreamExt;
@@ -1079,20 +1079,8 @@ async fn one_client_cannot_take_every_event_stream_of_the_node(store: TestStore)
 
 async fn readers_of_one_article_share_one_poll_woken_by_the_changes_log(store: TestStore) {
     let room = newsroom(&store).await;
-    let editor = store
-        .people()
-        .create_staff(
-            &NewStaff {
-                email: "ed@news.example".into(),
-                display_name: "Ed".into(),
-                role: dateline_core::Role::Editor,
-                password_hash: None,
-                author_id: None,
-            },
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
+    let editor =
+        dateline_db::testing::staff_member(&store, "Ed", dateline_core::Role::Editor, None).await;
     let edge = edge(store, config()).await;
     let uri = format!("/discussion/{}/events?after=0", room.first);
     let mut readers = Vec::new();
@@ -1386,20 +1374,8 @@ async fn forwarding_headers_are_believed_only_from_trusted_proxies(store: TestSt
 /// the streams end once the article is not published.
 async fn made_up_points_of_a_discussion_start_no_poll_of_their_own(store: TestStore) {
     let room = newsroom(&store).await;
-    let editor = store
-        .people()
-        .create_staff(
-            &NewStaff {
-                email: "ed@news.example".into(),
-                display_name: "Ed".into(),
-                role: dateline_core::Role::Editor,
-                password_hash: None,
-                author_id: None,
-            },
-            jiff::Timestamp::now(),
-        )
-        .await
-        .unwrap();
+    let editor =
+        dateline_db::testing::staff_member(&store, "Ed", dateline_core::Role::Editor, None).await;
     let edge = edge(store, config()).await;
     let mut readers = Vec::new();
     for after in [0, 7, 123_456, i64::MAX] {
