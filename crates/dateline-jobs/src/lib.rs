@@ -202,6 +202,78 @@ impl Worker {
     }
 }
 
+/// A worker running in the background, started by [`Worker::start`], that can be stopped.
+pub struct RunningWorker {
+    store: Store,
+    name: String,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Runs the worker in the background until [`RunningWorker::stop`].
+    pub fn start(self) -> RunningWorker {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (store, name) = (self.store.clone(), self.name.clone());
+        RunningWorker {
+            store,
+            name,
+            stop,
+            task: tokio::spawn(self.run_until(stopped)),
+        }
+    }
+}
+
+impl RunningWorker {
+    /// Tells the worker to take no more jobs; it finishes the one in hand meanwhile. Cheap to
+    /// call as soon as a shutdown begins, before [`RunningWorker::stop`].
+    pub fn stop_taking_jobs(&self) -> StopTakingJobs {
+        StopTakingJobs(self.stop.clone())
+    }
+
+    /// Stops the worker: no more jobs are taken, the one in hand may finish within `grace`, and
+    /// whatever this worker still holds then goes back to the queue at once, for another node or
+    /// the next start, instead of waiting out its lease. Returns how many jobs went back.
+    pub async fn stop(self, grace: Duration) -> u64 {
+        let _ = self.stop.send(true);
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(grace, self.task).await.is_err() {
+            tracing::warn!(worker = self.name, "the job in hand did not finish in time");
+            abort.abort();
+        }
+        match self
+            .store
+            .jobs()
+            .release(&self.name, Timestamp::now())
+            .await
+        {
+            Ok(0) => 0,
+            Ok(jobs) => {
+                tracing::info!(
+                    jobs,
+                    worker = self.name,
+                    "gave unfinished jobs back to the queue"
+                );
+                jobs
+            }
+            Err(error) => {
+                tracing::warn!(%error, worker = self.name, "could not give jobs back to the queue");
+                0
+            }
+        }
+    }
+}
+
+/// Says stop to a [`RunningWorker`] from elsewhere (a shutdown signal's handler).
+#[derive(Clone)]
+pub struct StopTakingJobs(tokio::sync::watch::Sender<bool>);
+
+impl StopTakingJobs {
+    pub fn now(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
 /// Publishes every scheduled article due by `now` and makes sure the rest have their job
 /// waiting; returns how many were published. The worker runs it for each scheduled-publish job,
 /// and the server runs it once at start-up, so articles whose time passed while no node was

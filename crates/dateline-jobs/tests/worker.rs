@@ -246,6 +246,7 @@ dateline_db::both_backends!(
     retention_deletes_old_resolved_tips_and_their_files,
     the_sweep_removes_uploads_that_never_became_tips,
     discussions_close_automatically_n_days_after_publication,
+    a_stopped_worker_finishes_or_gives_back_the_job_in_hand,
 );
 
 /// Tips resolved longer ago than the retention are deleted with their attachment files; newer
@@ -470,4 +471,81 @@ async fn discussions_close_automatically_n_days_after_publication(store: TestSto
     };
     assert!(!open(ids[0]).await, "twenty days old: closed");
     assert!(open(ids[1]).await, "two days old: still open");
+}
+
+/// A shutdown stops the worker: it takes no new job, the job in hand finishes within the grace,
+/// and one that cannot is cut off and goes straight back to the queue, not left held until its
+/// lease runs out.
+async fn a_stopped_worker_finishes_or_gives_back_the_job_in_hand(store: TestStore) {
+    use std::time::Duration;
+
+    let count_of = async |state: &str| {
+        store
+            .jobs()
+            .counts()
+            .await
+            .expect("counts")
+            .into_iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| n)
+    };
+    let enqueue = async |kind: JobKind| {
+        store
+            .jobs()
+            .enqueue(
+                &NewJob::at(kind.name(), serde_json::json!({}), jiff::Timestamp::now()),
+                jiff::Timestamp::now(),
+            )
+            .await
+            .expect("enqueue")
+    };
+    let started = Arc::new(tokio::sync::Notify::new());
+
+    // A job that needs a moment finishes inside the grace, and nothing else is taken.
+    let mut worker = Worker::dedicated(store.store.clone(), "quick-worker")
+        .with_idle_wait(Duration::from_millis(20));
+    let begun = Arc::clone(&started);
+    worker.register(JobKind::SyncSearch, move |_job| {
+        let begun = Arc::clone(&begun);
+        async move {
+            begun.notify_one();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Ok(())
+        }
+    });
+    enqueue(JobKind::SyncSearch).await;
+    let running = worker.start();
+    started.notified().await;
+    enqueue(JobKind::SyncSearch).await;
+    assert_eq!(running.stop(Duration::from_secs(10)).await, 0);
+    assert_eq!(count_of("done").await, 1, "the job in hand finished");
+    assert_eq!(count_of("running").await, 0);
+    assert_eq!(count_of("queued").await, 1, "no new job was taken");
+
+    // A job that outlasts the grace is cut off and given back, ready to run again now.
+    let mut worker = Worker::dedicated(store.store.clone(), "stuck-worker");
+    let begun = Arc::clone(&started);
+    worker.register(JobKind::SyncSearch, move |_job| {
+        let begun = Arc::clone(&begun);
+        async move {
+            begun.notify_one();
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    });
+    let running = worker.start();
+    started.notified().await;
+    assert_eq!(running.stop(Duration::from_millis(200)).await, 1);
+    assert_eq!(count_of("running").await, 0, "nothing is left held");
+    let next = store
+        .jobs()
+        .claim(
+            "next-start",
+            &[JobKind::SyncSearch.name()],
+            Duration::from_secs(60),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("claim");
+    assert!(next.is_some(), "the cut-off job is claimable at once");
 }

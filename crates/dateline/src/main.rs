@@ -631,7 +631,8 @@ async fn serve(
             FOLLOW_CHANGES * 2,
         ));
     }
-    tokio::spawn(worker.run());
+    let jobs = worker.start();
+    let stop_jobs = jobs.stop_taking_jobs();
 
     let listener = dateline_web::bind(config.listen)
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -660,9 +661,12 @@ async fn serve(
     let draining = state.clone();
     // SIGTERM: first /readyz says 503, then the listener stops accepting and lets requests in
     // flight finish.
+    // The job worker stops taking jobs at the same moment, and finishes the one in hand while the
+    // requests drain.
     let shutdown = async move {
         shutdown_signal().await;
         draining.start_draining();
+        stop_jobs.now();
     };
     dateline_web::serve(
         listener,
@@ -675,12 +679,24 @@ async fn serve(
     if let Some(metrics_listener) = metrics_listener {
         metrics_listener.abort();
     }
+    jobs.stop(JOB_GRACE).await;
+    // The CDN purger's jobs are quick and retried; one it held goes back rather than waiting out
+    // its lease.
+    if !config.cdn_purge_urls.is_empty() {
+        let purger = format!("{worker_name}-cdn");
+        if let Err(error) = store.jobs().release(&purger, jiff::Timestamp::now()).await {
+            tracing::warn!(%error, "could not give the CDN purger's jobs back");
+        }
+    }
     if let Some(narration) = narration {
         narration.stop().await;
     }
     store.close().await;
     Ok(())
 }
+
+/// How long a job in hand may still run once the requests have drained.
+const JOB_GRACE: Duration = Duration::from_secs(5);
 
 /// The search index: tantivy in this node's data folder with its `changes` cursor beside it, or
 /// the PostgreSQL full-text index every node shares, with its cursor in the database.
