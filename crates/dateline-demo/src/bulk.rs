@@ -6,12 +6,16 @@ use dateline_db::{Store, StoryFilter};
 use dateline_storage::MediaStore;
 use dateline_usecases::articles::{ArticleChanges, AuthorChoice, SectionChoice};
 use dateline_usecases::{Actor, Context, narration};
+use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::DemoError;
 use crate::newsroom::{DESK, newsroom, store_picture, write_and_publish};
 
 const SHARED_PICTURES: usize = 8;
+
+/// How many generated stories are written at once (`dateline demo --articles`).
+const STORIES_IN_FLIGHT: usize = 4;
 
 /// Adds `count` generated, published articles spread over the existing sections and authors and
 /// over the past three years. Loads the demo newsroom first if the store is empty. `progress` is
@@ -69,7 +73,8 @@ pub async fn add_generated_articles(
         .collect();
     let first_number = store.public().count_stories(StoryFilter::All, now).await? as usize + 1;
     let mut random = SplitMix(0x5eed_0000 + first_number as u64);
-    for n in 0..count {
+    // Drawn in order, so the same store gets the same bulk.
+    let stories = (0..count).map(|n| {
         let number = first_number + n;
         let headline = format!("{} ({})", headlines[random.below(headlines.len())], number);
         let body_len = 4 + random.below(4);
@@ -82,34 +87,41 @@ pub async fn add_generated_articles(
         let picture = &pictures[random.below(pictures.len())];
         let age = 3600 + random.below(span) as i64;
         let published = now - SignedDuration::from_secs(age);
+        let standfirst = standfirsts[random.below(standfirsts.len())].to_owned();
         let tags = vec![
             tags[random.below(tags.len())].to_owned(),
             tags[random.below(tags.len())].to_owned(),
         ];
-        write_and_publish(
-            &ctx,
-            &desk,
-            ArticleChanges {
-                section: Some(SectionChoice::Id(section.id)),
-                standfirst: Some(standfirsts[random.below(standfirsts.len())].to_owned()),
-                headline: Some(headline),
-                // From the headline, as the newsroom's form makes it.
-                slug: None,
-                body: Some(body),
-                dateline_place: None,
-                hero_image: Some(Some(picture.id)),
-                authors: Some(vec![AuthorChoice::Id(author.id)]),
-                tags: Some(tags),
-                language: Some("en".to_owned()),
-                comments_open: Some(true),
-            },
-            published,
-        )
-        .await?;
-        if (n + 1) % 1000 == 0 || n + 1 == count {
-            progress(n + 1);
+        let fields = ArticleChanges {
+            section: Some(SectionChoice::Id(section.id)),
+            headline: Some(headline),
+            // From the headline, as the newsroom's form makes it.
+            slug: None,
+            standfirst: Some(standfirst),
+            body: Some(body),
+            dateline_place: None,
+            hero_image: Some(Some(picture.id)),
+            authors: Some(vec![AuthorChoice::Id(author.id)]),
+            tags: Some(tags),
+            language: Some("en".to_owned()),
+            comments_open: Some(true),
+        };
+        (fields, published)
+    });
+    // A few stories in flight: one's checks read while another's transaction holds the writer,
+    // so the use cases' reads cost little time of their own.
+    let mut written = futures_util::stream::iter(stories)
+        .map(|(fields, published)| write_and_publish(&ctx, &desk, fields, published))
+        .buffer_unordered(STORIES_IN_FLIGHT);
+    let mut done = 0;
+    while let Some(story) = written.next().await {
+        story?;
+        done += 1;
+        if done % 1000 == 0 || done == count {
+            progress(done);
         }
     }
+    drop(written);
     // Each story was queued for its voice when it was new; most are archive now.
     narration::release_archive(&ctx, &desk, now).await?;
     Ok(count)
