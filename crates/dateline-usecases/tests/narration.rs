@@ -315,7 +315,7 @@ async fn narration_archive_stories_nobody_asked_for_are_released_from_the_queue(
     let long_ago = now - jiff::SignedDuration::from_hours(24 * 400);
     let (section_id, author_id) = dateline_db::testing::politics_desk(&ctx.store).await;
     let desk = Actor::system("test");
-    let mut publish = async |slug: &str, at: jiff::Timestamp| {
+    let publish = async |slug: &str, at: jiff::Timestamp| {
         let draft = dateline_usecases::articles::create(
             &ctx,
             &desk,
