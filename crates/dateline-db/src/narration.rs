@@ -420,6 +420,75 @@ impl Narration<'_> {
         Ok(queued)
     }
 
+    /// Takes out of the queue the stories that are archive at `now` and still wait for their
+    /// first narration, which nobody asked for: the reverse of [`Narration::queue_archive`].
+    /// A history replayed at its own times (the demo's, published years back) queues every story
+    /// when it was new; judged at `now` most are archive, and the site should spend no voice on
+    /// them until a reader asks. A reader's first listen (queued ahead, `queue_first_listen`)
+    /// stays. Each batch drops the pages that said "being prepared" from the caches; the count
+    /// released is audited. Returns how many.
+    pub async fn release_archive(self, actor: &Actor, now: Timestamp) -> Result<usize> {
+        let sql = format!(
+            "SELECT a.id FROM articles a JOIN article_audio au ON au.article_id = a.id \
+             WHERE au.status = 'queued' AND au.mp3_key IS NULL AND NOT ({})",
+            not_archive("$1")
+        );
+        let ids: Vec<i64> = on_reader!(self.store, pool => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(to_micros(now))
+                .fetch_all(pool)
+                .await?
+        });
+        let mut released = 0usize;
+        // A transaction per batch, as `queue_archive` writes them, to leave SQLite's writer free.
+        for batch in ids.chunks(500) {
+            on_writer!(self.store, pool => {
+                let mut tx = pool.begin().await?;
+                let mut tags = Vec::new();
+                for &id in batch {
+                    let dropped = sqlx::query(
+                        "DELETE FROM jobs WHERE dedup_key = $1 AND state = 'queued' \
+                         AND priority <= $2",
+                    )
+                    .bind(JobKind::NarrateArticle.dedup_key(Some(id)))
+                    .bind(NARRATE_PRIORITY)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if dropped > 0 {
+                        sqlx::query(
+                            "DELETE FROM article_audio WHERE article_id = $1 AND mp3_key IS NULL",
+                        )
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        tags.push(cache_tags::article(id));
+                    }
+                }
+                if !tags.is_empty() {
+                    released += tags.len();
+                    record_change!(tx, now, "article_audio", None::<i64>, tags);
+                }
+                tx.commit().await?;
+            });
+        }
+        if released > 0 {
+            on_writer!(self.store, pool => {
+                let mut tx = pool.begin().await?;
+                let entry = AuditEntry {
+                    actor: actor.clone(),
+                    action: "narration.release_archive".to_owned(),
+                    subject_kind: "settings".to_owned(),
+                    subject_id: None,
+                    detail: format!("{released} archive articles left the queue"),
+                };
+                record_audit!(tx, now, entry);
+                tx.commit().await?;
+            });
+        }
+        Ok(released)
+    }
+
     /// Queues a reader's first listen to an article without audio, archive or not: one waiting
     /// job at most (the dedup key); `false` when it is not published, opted out, already
     /// narrated or already waiting.

@@ -1,16 +1,21 @@
-//! `dateline demo --articles N`: plausible bulk for benchmarks, written through the same store
-//! API as real articles. Text is recombined from the demo newsroom's own paragraphs, so it reads
+//! `dateline demo --articles N`: plausible bulk for benchmarks, written and published through the
+//! same use cases as real articles, each at its own publication time. Text is recombined from the demo newsroom's own paragraphs, so it reads
 //! like news and has realistic lengths; a small set of pictures is shared, as wire photos are.
 
-use dateline_core::{ArticleStatus, slug};
-use dateline_db::{ArticleInput, Store, StoryFilter};
+use dateline_db::{Store, StoryFilter};
 use dateline_storage::MediaStore;
+use dateline_usecases::articles::{ArticleChanges, AuthorChoice, SectionChoice};
+use dateline_usecases::{Actor, Context, narration};
+use futures_util::StreamExt;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::DemoError;
-use crate::newsroom::{newsroom, store_picture};
+use crate::newsroom::{DESK, newsroom, store_picture, write_and_publish};
 
 const SHARED_PICTURES: usize = 8;
+
+/// How many generated stories are written at once (`dateline demo --articles`).
+const STORIES_IN_FLIGHT: usize = 4;
 
 /// Adds `count` generated, published articles spread over the existing sections and authors and
 /// over the past three years. Loads the demo newsroom first if the store is empty. `progress` is
@@ -33,9 +38,16 @@ pub async fn add_generated_articles(
             "generated articles need at least one section and one author".to_owned(),
         ));
     }
+    let ctx = Context::new(store.clone(), media.clone());
+    let desk = Actor::system(DESK);
+    // Three years, in seconds, never later than an hour before now so demo leads stay on top.
+    let span: usize = 3 * 365 * 24 * 3600;
+    // The wire photos were in the library before the oldest story used one.
+    let library_filled = now - SignedDuration::from_secs(span as i64 + 3600);
     let mut pictures = Vec::with_capacity(SHARED_PICTURES);
     for (index, doc) in newsroom.article.iter().take(SHARED_PICTURES).enumerate() {
-        pictures.push(store_picture(store, media, &doc.image, 10_000 + index as u64, now).await?);
+        pictures
+            .push(store_picture(&ctx, &doc.image, 10_000 + index as u64, library_filled).await?);
     }
     let paragraphs: Vec<&str> = newsroom
         .article
@@ -61,9 +73,8 @@ pub async fn add_generated_articles(
         .collect();
     let first_number = store.public().count_stories(StoryFilter::All, now).await? as usize + 1;
     let mut random = SplitMix(0x5eed_0000 + first_number as u64);
-    // Three years, in seconds, never later than an hour before now so demo leads stay on top.
-    let span = 3 * 365 * 24 * 3600;
-    for n in 0..count {
+    // Drawn in order, so the same store gets the same bulk.
+    let stories = (0..count).map(|n| {
         let number = first_number + n;
         let headline = format!("{} ({})", headlines[random.below(headlines.len())], number);
         let body_len = 4 + random.below(4);
@@ -76,35 +87,43 @@ pub async fn add_generated_articles(
         let picture = &pictures[random.below(pictures.len())];
         let age = 3600 + random.below(span) as i64;
         let published = now - SignedDuration::from_secs(age);
-        store
-            .articles()
-            .create(
-                &ArticleInput {
-                    section_id: section.id,
-                    slug: slug::slugify(&headline),
-                    headline,
-                    standfirst: standfirsts[random.below(standfirsts.len())].to_owned(),
-                    body,
-                    dateline_place: None,
-                    hero_image_id: Some(picture.id),
-                    author_ids: vec![author.id],
-                    tags: vec![
-                        tags[random.below(tags.len())].to_owned(),
-                        tags[random.below(tags.len())].to_owned(),
-                    ],
-                    language: "en".to_owned(),
-                    comments_open: true,
-                    status: ArticleStatus::Published,
-                    first_published_at: Some(published),
-                    updated_at: None,
-                },
-                now,
-            )
-            .await?;
-        if (n + 1) % 1000 == 0 || n + 1 == count {
-            progress(n + 1);
+        let standfirst = standfirsts[random.below(standfirsts.len())].to_owned();
+        let tags = vec![
+            tags[random.below(tags.len())].to_owned(),
+            tags[random.below(tags.len())].to_owned(),
+        ];
+        let fields = ArticleChanges {
+            section: Some(SectionChoice::Id(section.id)),
+            headline: Some(headline),
+            // From the headline, as the newsroom's form makes it.
+            slug: None,
+            standfirst: Some(standfirst),
+            body: Some(body),
+            dateline_place: None,
+            hero_image: Some(Some(picture.id)),
+            authors: Some(vec![AuthorChoice::Id(author.id)]),
+            tags: Some(tags),
+            language: Some("en".to_owned()),
+            comments_open: Some(true),
+        };
+        (fields, published)
+    });
+    // A few stories in flight: one's checks read while another's transaction holds the writer,
+    // so the use cases' reads cost little time of their own.
+    let mut written = futures_util::stream::iter(stories)
+        .map(|(fields, published)| write_and_publish(&ctx, &desk, fields, published))
+        .buffer_unordered(STORIES_IN_FLIGHT);
+    let mut done = 0;
+    while let Some(story) = written.next().await {
+        story?;
+        done += 1;
+        if done % 1000 == 0 || done == count {
+            progress(done);
         }
     }
+    drop(written);
+    // Each story was queued for its voice when it was new; most are archive now.
+    narration::release_archive(&ctx, &desk, now).await?;
     Ok(count)
 }
 

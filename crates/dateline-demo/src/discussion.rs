@@ -1,14 +1,35 @@
 //! The demo discussion under the lead story: a few readers, a threaded exchange, an editor's
 //! pick and a reply from the newsroom, so a newcomer sees moderation and threads working.
 
-use dateline_core::comments::ModeratorDecision;
-use dateline_db::{Actor, CommentAuthor, NewComment, NewReader, ReaderLinkPurpose, Store};
+use dateline_core::comments::CommentStatus;
+use dateline_db::ReaderLinkPurpose;
+use dateline_usecases::readers::{self, ReaderDraft, SignedUp};
+use dateline_usecases::{Actor, Context, Passwords, UseCaseError, comments};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::DemoError;
 
 /// Not an argon2 hash, so no password ever signs in as a demo reader.
 const NO_PASSWORD: &str = "!demo reader: no password";
+
+/// The demo's door for its readers' sign-up: the readers sign up as anyone does, but what it
+/// keeps of their password is [`NO_PASSWORD`], which nothing verifies, so no demo reader can
+/// be signed in as.
+struct NoPasswords;
+
+impl Passwords for NoPasswords {
+    async fn hash(&self, _password: String) -> Result<String, UseCaseError> {
+        Ok(NO_PASSWORD.to_owned())
+    }
+
+    async fn verify(
+        &self,
+        _password: String,
+        _stored: Option<String>,
+    ) -> Result<bool, UseCaseError> {
+        Ok(false)
+    }
+}
 
 struct DemoComment {
     reader: Option<usize>,
@@ -60,80 +81,69 @@ const COMMENTS: [DemoComment; 5] = [
 ];
 
 /// Adds the demo readers and their discussion under `article_id`, published at `published`
-/// (the lead story, two hours before the demo loads: every comment is within that time).
+/// (the lead story, two hours before the demo loads: every comment is within that time). The
+/// readers sign up and confirm their address when the story comes out; `editor` (the demo
+/// admin) moderates, replies and picks, each at its minute.
 pub(crate) async fn add_discussion(
-    store: &Store,
+    ctx: &Context,
     article_id: i64,
-    staff_id: i64,
     editor: &Actor,
     published: Timestamp,
 ) -> Result<(), DemoError> {
     let mut readers = Vec::new();
     for (email, name) in READERS {
-        let reader = store
-            .people()
-            .create_reader(
-                &NewReader {
-                    email: email.to_owned(),
-                    display_name: name.to_owned(),
-                    password_hash: NO_PASSWORD.to_owned(),
-                },
-                published,
-            )
-            .await?;
+        let draft = ReaderDraft {
+            email: email.to_owned(),
+            display_name: name.to_owned(),
+            // Checked like anyone's, then dropped by the door: see `NoPasswords`.
+            password: format!("{NO_PASSWORD} ({name})"),
+        };
+        let SignedUp::New(reader) = readers::sign_up(ctx, &draft, &NoPasswords, published).await?
+        else {
+            return Err(DemoError::Content(format!("reader {email} exists already")));
+        };
         let token = format!("demo-verification-{}", reader.id);
-        store
-            .sessions()
-            .create_reader_link(
-                reader.id,
-                &token,
-                ReaderLinkPurpose::Verify,
-                SignedDuration::from_mins(1),
-                published,
-            )
-            .await?;
-        store
-            .sessions()
-            .use_reader_link(&token, ReaderLinkPurpose::Verify, published)
-            .await?;
-        readers.push(reader.id);
+        readers::issue_link(ctx, &reader, ReaderLinkPurpose::Verify, &token, published).await?;
+        let verified = readers::use_link(ctx, &token, ReaderLinkPurpose::Verify, published).await?;
+        readers.push(verified);
     }
-    let mut ids = Vec::new();
+    let mut ids: Vec<i64> = Vec::new();
     for comment in &COMMENTS {
         let at = published + SignedDuration::from_mins(comment.minutes_after);
-        let author = match comment.reader {
-            Some(index) => CommentAuthor::Reader(readers[index]),
-            None => CommentAuthor::Staff(staff_id),
-        };
-        let posted = store
-            .comments()
-            .post(
-                &NewComment {
+        let parent = comment.reply_to.map(|index| ids[index]);
+        let posted = match comment.reader {
+            Some(index) => {
+                let parent = parent.map(|id| id.to_string());
+                comments::post(
+                    ctx,
+                    &readers[index],
                     article_id,
-                    parent_id: comment.reply_to.map(|index| ids[index]),
-                    author,
-                    body: comment.body.to_owned(),
-                },
-                at,
-            )
-            .await?;
+                    parent.as_deref(),
+                    comment.body,
+                    at,
+                )
+                .await?
+            }
+            None => {
+                let parent = parent.ok_or_else(|| {
+                    DemoError::Content("the newsroom only replies in the demo".to_owned())
+                })?;
+                comments::reply_as_staff(ctx, editor, parent, comment.body, at).await?
+            }
+        };
         // New commenters wait for a moderator under the default rules: the demo editor approves.
-        if posted.status != dateline_core::comments::CommentStatus::Approved {
-            store
-                .comments()
-                .moderate(posted.id, ModeratorDecision::Approve, "", editor, at)
-                .await?;
+        if posted.status != CommentStatus::Approved {
+            comments::moderate(ctx, editor, posted.id, "approve", "", at).await?;
         }
         ids.push(posted.id);
     }
-    store
-        .comments()
-        .set_featured(
-            ids[0],
-            true,
-            editor,
-            published + SignedDuration::from_mins(105),
-        )
-        .await?;
+    comments::feature(
+        ctx,
+        editor,
+        ids[0],
+        true,
+        published + SignedDuration::from_mins(105),
+    )
+    .await?;
     Ok(())
 }

@@ -1,12 +1,16 @@
 //! The demo newsroom: what a newcomer sees on first start, and generated bulk for benchmarks.
 //!
-//! Everything goes through the real paths — pictures through the media store's ingest (variants,
-//! limits), articles through the store's article API (change log, tags, reading time) — so the
-//! demo exercises what a newsroom would.
+//! Every write goes through `dateline-usecases`, as the platform (`Actor::system("demo")`) or the
+//! demo's admin, with the time it happened: the site set up, pictures uploaded to the library
+//! (variants, limits), stories written and published at their publication time, then saved,
+//! corrected and covered live, readers signing up and commenting, the desk moderating. So the
+//! demo exercises what a newsroom would, and its history reads as one that was lived. It reads
+//! through the store (sections, authors, counts).
 
 pub mod art;
 mod bulk;
 mod discussion;
+mod history;
 mod live;
 mod newsroom;
 
@@ -20,7 +24,7 @@ pub enum DemoError {
     #[error(transparent)]
     Store(#[from] dateline_db::DbError),
     #[error(transparent)]
-    Media(#[from] dateline_storage::MediaError),
+    UseCase(#[from] dateline_usecases::UseCaseError),
     #[error("demo picture: {0}")]
     Picture(String),
 }

@@ -1,12 +1,18 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-use dateline_core::provenance::DigitalSourceType;
-use dateline_core::{ArticleStatus, NoteKind, PageStatus, Role, SiteSettings};
-use dateline_db::{
-    Actor, ArticleInput, AuthorInput, ImageInput, NewStaff, PageInput, SectionInput, Store,
-};
+use dateline_core::{ArticleStatus, Role};
+use dateline_db::Store;
 use dateline_storage::{ImageLimits, MediaStore};
+use dateline_usecases::articles::{ArticleChanges, AuthorChoice, SectionChoice};
+use dateline_usecases::authors::AuthorDraft;
+use dateline_usecases::library::ImageWords;
+use dateline_usecases::pages::PageChanges;
+use dateline_usecases::people::AccountDraft;
+use dateline_usecases::site::{SectionDraft, SettingsDraft};
+use dateline_usecases::{
+    Actor, Context, articles, authors, library, narration, pages, people, site,
+};
 use futures_util::{StreamExt, TryStreamExt};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
@@ -135,127 +141,140 @@ const DEMO_TIME_ZONE: &str = "America/New_York";
 const CORRECTIONS_POLICY_SLUG: &str = "corrections-policy";
 
 /// Loads the demo newsroom into an empty store, with times relative to `now`.
+///
+/// It is replayed through the use cases as the newsroom would have lived it, as the platform
+/// ([`DESK`]) and the demo admin: the site set up before its oldest story, each story written
+/// and published at its publication time, then saved, corrected and covered live at the times
+/// it says; the discussion under the lead story posted and moderated as it happened. The static
+/// pages are published `now`, the date they have always shown.
 pub async fn load_newsroom(
     store: &Store,
     media: &MediaStore,
     now: Timestamp,
 ) -> Result<DemoReport, DemoError> {
     let newsroom = newsroom()?;
-    store
-        .site()
-        .save_settings(
-            &SiteSettings {
-                name: newsroom.site.name.clone(),
-                tagline: newsroom.site.tagline.clone(),
-                language: newsroom.site.language.clone(),
-                time_zone: DEMO_TIME_ZONE.to_owned(),
-                // The demo's own policy page (below): articles name it in their JSON-LD and the
-                // corrections log links it.
-                corrections_policy_url: newsroom
-                    .page
-                    .iter()
-                    .find(|page| page.slug == CORRECTIONS_POLICY_SLUG)
-                    .map(|page| dateline_core::paths::page(&page.slug)),
-                ..SiteSettings::default()
-            },
-            now,
-        )
-        .await?;
-    for (position, doc) in newsroom.page.iter().enumerate() {
-        store
-            .static_pages()
-            .create(
-                &PageInput {
-                    slug: doc.slug.clone(),
-                    title: doc.title.clone(),
-                    description: doc.description.clone(),
-                    body: doc.body.clone(),
-                    position: i32::try_from(position).unwrap_or(i32::MAX),
-                    status: PageStatus::Published,
-                    first_published_at: None,
-                    updated_at: None,
-                },
-                &Actor::system("demo"),
-                now,
-            )
-            .await?;
-    }
+    let ctx = Context::new(store.clone(), media.clone());
+    let desk = Actor::system(DESK);
+    let oldest = newsroom
+        .article
+        .iter()
+        .map(|doc| doc.published_hours_ago)
+        .max()
+        .unwrap_or(0);
+    // The day before the first story: sections, bylines and accounts exist by then.
+    let founded = now - SignedDuration::from_hours(oldest + 24);
+    site::save_settings(
+        &ctx,
+        &desk,
+        &SettingsDraft {
+            name: newsroom.site.name.clone(),
+            tagline: newsroom.site.tagline.clone(),
+            language: newsroom.site.language.clone(),
+            time_zone: DEMO_TIME_ZONE.to_owned(),
+            // The demo's own policy page (below): articles name it in their JSON-LD and the
+            // corrections log links it.
+            corrections_policy_url: newsroom
+                .page
+                .iter()
+                .find(|page| page.slug == CORRECTIONS_POLICY_SLUG)
+                .map(|page| dateline_core::paths::page(&page.slug))
+                .unwrap_or_default(),
+            ..SettingsDraft::default()
+        },
+        founded,
+    )
+    .await?;
     let mut sections = HashMap::new();
     for (position, doc) in newsroom.section.iter().enumerate() {
-        let section = store
-            .site()
-            .create_section(
-                &SectionInput {
-                    slug: doc.slug.clone(),
-                    name: doc.name.clone(),
-                    description: doc.description.clone(),
-                    position: i32::try_from(position).unwrap_or(i32::MAX),
-                },
-                now,
-            )
-            .await?;
+        let section = site::create_section(
+            &ctx,
+            &desk,
+            &SectionDraft {
+                name: doc.name.clone(),
+                slug: doc.slug.clone(),
+                description: doc.description.clone(),
+                position: position.to_string(),
+            },
+            founded,
+        )
+        .await?;
         sections.insert(doc.slug.clone(), section);
     }
     let mut authors = HashMap::new();
     for doc in &newsroom.author {
-        let author = store
-            .people()
-            .create_author(
-                &AuthorInput {
-                    slug: doc.slug.clone(),
-                    name: doc.name.clone(),
-                    role: doc.role.clone(),
-                    bio: doc.bio.clone(),
-                },
-                now,
-            )
-            .await?;
-        authors.insert(doc.slug.clone(), author.id);
+        let author = authors::create(
+            &ctx,
+            &desk,
+            &AuthorDraft {
+                name: doc.name.clone(),
+                slug: doc.slug.clone(),
+                role: doc.role.clone(),
+                bio: doc.bio.clone(),
+                ..AuthorDraft::default()
+            },
+            founded,
+        )
+        .await?;
+        authors.insert(doc.slug.clone(), author.author.id);
     }
-    let admin = store
-        .people()
-        .create_staff_as(
-            &Actor::system("demo"),
-            &NewStaff {
-                email: DEMO_ADMIN_EMAIL.to_owned(),
-                display_name: "Demo Editor-in-Chief".to_owned(),
-                role: Role::Admin,
+    let admin = people::create_account(
+        &ctx,
+        &desk,
+        &AccountDraft {
+            email: DEMO_ADMIN_EMAIL.to_owned(),
+            display_name: "Demo Editor-in-Chief".to_owned(),
+            role: Role::Admin.as_str().to_owned(),
+            ..AccountDraft::default()
+        },
+        founded,
+    )
+    .await?;
+    // One reporter with an account under their byline, so the roles can be tried side by side.
+    if let Some(doc) = newsroom.author.first() {
+        people::create_account(
+            &ctx,
+            &desk,
+            &AccountDraft {
+                email: format!("{}@dateline.example", doc.slug),
+                display_name: doc.name.clone(),
+                role: Role::Author.as_str().to_owned(),
+                author_slug: doc.slug.clone(),
                 password_hash: None,
-                author_id: None,
+            },
+            founded,
+        )
+        .await?;
+    }
+    for (position, doc) in newsroom.page.iter().enumerate() {
+        let page = pages::create(
+            &ctx,
+            &desk,
+            PageChanges {
+                title: Some(doc.title.clone()),
+                slug: Some(doc.slug.clone()),
+                description: Some(doc.description.clone()),
+                body: Some(doc.body.clone()),
+                position: Some(i32::try_from(position).unwrap_or(i32::MAX)),
             },
             now,
         )
         .await?;
-    // One reporter with an account under their byline, so the roles can be tried side by side.
-    if let Some(doc) = newsroom.author.first() {
-        store
-            .people()
-            .create_staff_as(
-                &Actor::system("demo"),
-                &NewStaff {
-                    email: format!("{}@dateline.example", doc.slug),
-                    display_name: doc.name.clone(),
-                    role: Role::Author,
-                    password_hash: None,
-                    author_id: authors.get(&doc.slug).copied(),
-                },
-                now,
-            )
-            .await?;
+        pages::publish(&ctx, &desk, page.id, now).await?;
     }
     // Oldest first, so the change log and ids follow publication order like a real newsroom's.
     let mut articles: Vec<(usize, &ArticleDoc)> = newsroom.article.iter().enumerate().collect();
     articles.sort_by_key(|(_, doc)| std::cmp::Reverse(doc.published_hours_ago));
-    // Drawing and encoding pictures is the slow part: use every core.
+    let published_at = |doc: &ArticleDoc| now - SignedDuration::from_hours(doc.published_hours_ago);
+    // Drawing and encoding pictures is the slow part: use every core. Each is uploaded when its
+    // story was written.
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let pictures: Vec<dateline_core::Image> = futures_util::stream::iter(
-        articles
-            .iter()
-            .map(|(index, doc)| store_picture(store, media, &doc.image, *index as u64 + 1, now)),
-    )
-    .buffered(parallel)
-    .try_collect()
-    .await?;
+    let pictures: Vec<dateline_core::Image> =
+        futures_util::stream::iter(articles.iter().map(|(index, doc)| {
+            store_picture(&ctx, &doc.image, *index as u64 + 1, published_at(doc))
+        }))
+        .buffered(parallel)
+        .try_collect()
+        .await?;
     let mut lead_path = String::new();
     let mut lead = None;
     for ((index, doc), image) in articles.into_iter().zip(pictures) {
@@ -266,65 +285,48 @@ pub async fn load_newsroom(
             .authors
             .iter()
             .map(|slug| {
-                authors.get(slug).copied().ok_or_else(|| {
-                    DemoError::Content(format!("{}: unknown author {slug}", doc.slug))
-                })
+                authors
+                    .get(slug)
+                    .copied()
+                    .map(AuthorChoice::Id)
+                    .ok_or_else(|| {
+                        DemoError::Content(format!("{}: unknown author {slug}", doc.slug))
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let published = now - SignedDuration::from_hours(doc.published_hours_ago);
-        let updated = doc
-            .updated_hours_after
-            .map(|hours| published + SignedDuration::from_hours(hours));
-        let article = store
-            .articles()
-            .create(
-                &ArticleInput {
-                    section_id: section.id,
-                    slug: doc.slug.clone(),
-                    headline: doc.headline.clone(),
-                    standfirst: doc.standfirst.clone(),
-                    body: doc.body.trim().to_owned(),
-                    dateline_place: doc.dateline_place.clone(),
-                    hero_image_id: Some(image.id),
-                    author_ids,
-                    tags: doc.tags.clone(),
-                    language: newsroom.site.language.clone(),
-                    comments_open: true,
-                    status: ArticleStatus::Published,
-                    first_published_at: Some(published),
-                    updated_at: updated,
-                },
-                now,
-            )
-            .await?;
-        for note in &doc.note {
-            let kind = NoteKind::parse(&note.kind).ok_or_else(|| {
-                DemoError::Content(format!("{}: unknown note kind {}", doc.slug, note.kind))
-            })?;
-            store
-                .articles()
-                .add_note(
-                    article.id,
-                    kind,
-                    &note.text,
-                    &Actor::system("demo"),
-                    published + SignedDuration::from_hours(note.hours_after),
-                )
-                .await?;
-        }
-        if let Some(live) = &doc.live {
-            crate::live::add_coverage(store, article.id, &doc.slug, live, &authors, published)
-                .await?;
-        }
+        let published = published_at(doc);
+        let article = write_and_publish(
+            &ctx,
+            &desk,
+            ArticleChanges {
+                section: Some(SectionChoice::Id(section.id)),
+                headline: Some(doc.headline.clone()),
+                slug: Some(doc.slug.clone()),
+                standfirst: Some(doc.standfirst.clone()),
+                body: Some(doc.body.trim().to_owned()),
+                dateline_place: Some(doc.dateline_place.clone()),
+                hero_image: Some(Some(image.id)),
+                authors: Some(author_ids),
+                tags: Some(doc.tags.clone()),
+                language: Some(newsroom.site.language.clone()),
+                comments_open: Some(true),
+            },
+            published,
+        )
+        .await?;
+        crate::history::replay(&ctx, &desk, article.id, doc, &authors, published).await?;
         if index == 0 {
             lead_path = dateline_core::paths::article(&section.slug, &doc.slug);
             lead = Some((article.id, published));
         }
     }
     if let Some((article_id, published)) = lead {
-        let editor = Actor::staff(admin.id, admin.display_name.clone());
-        crate::discussion::add_discussion(store, article_id, admin.id, &editor, published).await?;
+        let editor = Actor::staff(admin.clone());
+        crate::discussion::add_discussion(&ctx, article_id, &editor, published).await?;
     }
+    // Every story was queued for its voice when it was new; the ones a reader would now find
+    // in the archive wait for a first listen, as on a site that ran all along.
+    narration::release_archive(&ctx, &desk, now).await?;
     Ok(DemoReport {
         sections: sections.len(),
         authors: authors.len(),
@@ -335,13 +337,26 @@ pub async fn load_newsroom(
     })
 }
 
-/// Draws a demo picture, ingests it like an upload and records it with its provenance.
+/// Who the platform is in the demo's revisions and audit log.
+pub(crate) const DESK: &str = "demo";
+
+/// Writes a story as a draft and publishes it, both at `published`, as a desk does.
+pub(crate) async fn write_and_publish(
+    ctx: &Context,
+    desk: &Actor,
+    fields: ArticleChanges,
+    published: Timestamp,
+) -> Result<dateline_core::Article, DemoError> {
+    let draft = articles::create(ctx, desk, fields, ArticleStatus::Draft, published).await?;
+    Ok(articles::change_status(ctx, desk, draft.id, ArticleStatus::Published, published).await?)
+}
+
+/// Draws a demo picture and uploads it to the library at `at`, as a picture desk would.
 pub(crate) async fn store_picture(
-    store: &Store,
-    media: &MediaStore,
+    ctx: &Context,
     doc: &PictureDoc,
     seed: u64,
-    now: Timestamp,
+    at: Timestamp,
 ) -> Result<dateline_core::Image, DemoError> {
     let motif: art::Motif = doc
         .motif
@@ -365,28 +380,20 @@ pub(crate) async fn store_picture(
     .await
     .map_err(|e| DemoError::Picture(e.to_string()))?
     .map_err(DemoError::Picture)?;
-    let stored = media
-        .ingest_image(Bytes::from(jpeg), &ImageLimits::default())
-        .await?;
-    let source_type = DigitalSourceType::from_uri_or_code(&doc.source_type).ok_or_else(|| {
-        DemoError::Content(format!("unknown digital source type {}", doc.source_type))
-    })?;
-    let image = store
-        .library()
-        .insert_image(
-            &ImageInput {
-                original_key: stored.original_key.clone(),
-                original_mime: stored.original_mime.to_owned(),
-                width: stored.width,
-                height: stored.height,
-                alt: doc.alt.clone(),
-                caption: doc.caption.clone(),
-                credit: Some(doc.credit.clone()),
-                source_type: Some(source_type),
-                variants: stored.recorded_variants(),
-            },
-            now,
-        )
-        .await?;
-    Ok(image)
+    let uploaded = library::upload(
+        ctx,
+        &Actor::system(DESK),
+        Bytes::from(jpeg),
+        &ImageWords {
+            alt: doc.alt.clone(),
+            caption: doc.caption.clone().unwrap_or_default(),
+            credit: doc.credit.clone(),
+            source_type: doc.source_type.clone(),
+        },
+        &ImageLimits::default(),
+        None,
+        at,
+    )
+    .await?;
+    Ok(uploaded.image.image)
 }

@@ -13,7 +13,10 @@
 //! when a key event is involved.
 
 use dateline_core::live::{EntryText, check_entry};
-use dateline_core::{Action, Article, EntryNote, LiveEntry, LiveRefusal, NoteKind, NoteRefusal};
+use dateline_core::{
+    Action, Article, ArticleRefusal, EntryNote, LiveEntry, LiveRefusal, NoteKind, NoteRefusal,
+    may_change_byline,
+};
 use dateline_core::{Refusal, Refusals, notes};
 use dateline_db::NewEntry;
 use jiff::Timestamp;
@@ -133,6 +136,46 @@ pub async fn post(
     now: Timestamp,
 ) -> Result<LiveEntry, UseCaseError> {
     let article = permitted_article(ctx, actor, article_id).await?;
+    write_entry(ctx, actor, &article, draft, actor.own_author(), now).await
+}
+
+/// Posts an entry a colleague filed (a reporter in the field phoning it in to the desk) under
+/// their byline, author `author_id`. Whose name goes on it follows the byline rule of articles
+/// ([`dateline_core::may_change_byline`]): one's own is free, a colleague's takes an editor.
+pub async fn post_filed_by(
+    ctx: &Context,
+    actor: &Actor,
+    article_id: i64,
+    author_id: i64,
+    draft: &EntryDraft,
+    now: Timestamp,
+) -> Result<LiveEntry, UseCaseError> {
+    let article = permitted_article(ctx, actor, article_id).await?;
+    if let Some(role) = actor.role()
+        && !may_change_byline(role, actor.own_author(), &[], &[author_id])
+    {
+        return Err(UseCaseError::refused(ArticleRefusal::BylineNeedsEditor));
+    }
+    if ctx
+        .store
+        .people()
+        .author_profile(author_id)
+        .await?
+        .is_none()
+    {
+        return Err(UseCaseError::refused(ArticleRefusal::AuthorUnknown));
+    }
+    write_entry(ctx, actor, &article, draft, Some(author_id), now).await
+}
+
+async fn write_entry(
+    ctx: &Context,
+    actor: &Actor,
+    article: &Article,
+    draft: &EntryDraft,
+    author_id: Option<i64>,
+    now: Timestamp,
+) -> Result<LiveEntry, UseCaseError> {
     if !article.is_live() {
         return Err(UseCaseError::refused(LiveRefusal::NotLive));
     }
@@ -144,12 +187,12 @@ pub async fn post(
         embed_url: text.embed_url,
         key_event: draft.key_event,
         pinned: draft.pinned,
-        author_id: actor.own_author(),
+        author_id,
     };
     Ok(ctx
         .store
         .live()
-        .post(article_id, &entry, &actor.audit(), now)
+        .post(article.id, &entry, &actor.audit(), now)
         .await?)
 }
 

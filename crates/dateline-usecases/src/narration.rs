@@ -64,6 +64,24 @@ pub async fn queue_archive(
     Ok(ctx.store.narration().queue_archive(progress, now).await?)
 }
 
+/// Takes the archive stories that wait for a first narration nobody asked for out of the
+/// queue, as the budget judges them at `now`; how many. A history replayed at its own times
+/// (the demo loader's) queued each story when it was new; this leaves the queue as a site
+/// running all along would have it. Like [`queue_archive`], it decides how the site's
+/// narration time is spent: the platform's, or an editor's who may change settings.
+pub async fn release_archive(
+    ctx: &Context,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<usize, UseCaseError> {
+    actor.require(Action::ManageSettings, false)?;
+    Ok(ctx
+        .store
+        .narration()
+        .release_archive(&actor.audit(), now)
+        .await?)
+}
+
 /// Article `id`, for someone who may manage its narration: its authors (from author up), or
 /// an editor.
 async fn narratable(ctx: &Context, actor: &Actor, id: i64) -> Result<(), UseCaseError> {

@@ -21,6 +21,7 @@ dateline_db::both_backends!(
     live_bad_entries_are_refused_all_at_once_and_nothing_is_written,
     live_each_change_is_one_logged_change_naming_the_live_page,
     live_a_story_takes_no_entries,
+    live_an_entry_filed_by_a_colleague_goes_out_under_their_byline_from_an_editor,
 );
 
 struct Newsroom {
@@ -396,4 +397,54 @@ async fn live_a_story_takes_no_entries(store: TestStore) {
         live::post(&n.ctx, &n.ada, 9_999_999, &draft("Nowhere."), now()).await,
         Err(UseCaseError::NotFound)
     ));
+}
+
+async fn live_an_entry_filed_by_a_colleague_goes_out_under_their_byline_from_an_editor(
+    store: TestStore,
+) {
+    let n = newsroom(store).await;
+    let ada = n.ada.own_author().unwrap();
+    let ben = n.ben.own_author().unwrap();
+    let before = n.ctx.store.changes().latest_id().await.unwrap();
+    // Ada runs this coverage, but may not put a colleague's name on what she posts.
+    match live::post_filed_by(&n.ctx, &n.ada, n.article_id, ben, &draft("Ben's."), now()).await {
+        Err(UseCaseError::Refused(refusals)) => {
+            assert_eq!(refusals.codes(), ["byline_needs_editor"]);
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    match live::post_filed_by(&n.ctx, &n.cleo, n.article_id, 9_999_999, &draft("?"), now()).await {
+        Err(UseCaseError::Refused(refusals)) => assert_eq!(refusals.codes(), ["author_unknown"]),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(n.ctx.store.changes().latest_id().await.unwrap(), before);
+
+    let own = live::post_filed_by(&n.ctx, &n.ada, n.article_id, ada, &draft("Mine."), now())
+        .await
+        .unwrap();
+    assert_eq!(own.byline.author.as_ref().unwrap().slug, "ada");
+    let filed = live::post_filed_by(
+        &n.ctx,
+        &n.cleo,
+        n.article_id,
+        ben,
+        &draft("Phoned in."),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(filed.byline.name, "Ben");
+    assert_eq!(filed.byline.author.as_ref().unwrap().slug, "ben");
+    // The platform (the demo loader, an import) files for anyone.
+    let system = live::post_filed_by(
+        &n.ctx,
+        &Actor::system("demo"),
+        n.article_id,
+        ben,
+        &draft("From the wire desk."),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(system.byline.author.as_ref().unwrap().slug, "ben");
 }

@@ -21,6 +21,7 @@ dateline_db::both_backends!(
     narration_the_archive_is_queued_by_the_platform_or_a_settings_editor,
     narration_an_articles_audio_is_its_authors_and_editors,
     narration_voices_and_the_lexicon_are_the_desks_and_checked,
+    narration_archive_stories_nobody_asked_for_are_released_from_the_queue,
 );
 
 fn context(store: &TestStore, media: &tempfile::TempDir) -> Context {
@@ -303,4 +304,115 @@ async fn narration_voices_and_the_lexicon_are_the_desks_and_checked(store: TestS
         ]
     );
     assert_eq!(entries[0].detail, format!("{queued} articles queued"));
+}
+
+/// A history replayed at its own times (the demo's) queues each story when it was new;
+/// released at `now`, only the stories still fresh and the ones a reader asked for wait.
+async fn narration_archive_stories_nobody_asked_for_are_released_from_the_queue(store: TestStore) {
+    let media = tempfile::tempdir().unwrap();
+    let ctx = context(&store, &media);
+    let now = jiff::Timestamp::now();
+    let long_ago = now - jiff::SignedDuration::from_hours(24 * 400);
+    let (section_id, author_id) = dateline_db::testing::politics_desk(&ctx.store).await;
+    let desk = Actor::system("test");
+    let publish = async |slug: &str, at: jiff::Timestamp| {
+        let draft = dateline_usecases::articles::create(
+            &ctx,
+            &desk,
+            dateline_usecases::articles::ArticleChanges {
+                section: Some(dateline_usecases::articles::SectionChoice::Id(section_id)),
+                headline: Some(format!("The {slug} story")),
+                slug: Some(slug.to_owned()),
+                body: Some("A paragraph.".to_owned()),
+                authors: Some(vec![dateline_usecases::articles::AuthorChoice::Id(
+                    author_id,
+                )]),
+                ..Default::default()
+            },
+            ArticleStatus::Draft,
+            at,
+        )
+        .await
+        .unwrap();
+        dateline_usecases::articles::change_status(
+            &ctx,
+            &desk,
+            draft.id,
+            ArticleStatus::Published,
+            at,
+        )
+        .await
+        .unwrap()
+        .id
+    };
+    let old = publish("old", long_ago).await;
+    let fresh = publish("fresh", now - jiff::SignedDuration::from_hours(2)).await;
+    // Imported as archive, then asked for by a reader: queued ahead, and it stays.
+    let asked = ctx
+        .store
+        .articles()
+        .create(
+            &dateline_db::testing::story(
+                section_id,
+                author_id,
+                "asked",
+                ArticleStatus::Published,
+                Some(long_ago),
+            ),
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(
+        ctx.store.jobs().counts().await.unwrap(),
+        [("queued".to_owned(), 2)],
+        "archive when it came in: not queued"
+    );
+    narration::request_first_listen(&ctx, asked, || true, now)
+        .await
+        .unwrap();
+    let queued = async |id: i64| {
+        ctx.store
+            .narration()
+            .article_audio(id)
+            .await
+            .unwrap()
+            .map(|audio| audio.status)
+    };
+    for id in [old, fresh, asked] {
+        assert_eq!(queued(id).await, Some(AudioStatus::Queued), "{id}");
+    }
+    let jobs_before = ctx.store.jobs().counts().await.unwrap();
+    assert_eq!(jobs_before, [("queued".to_owned(), 3)]);
+
+    let author = staff(&ctx.store, "Ada", Role::Author, Some(author_id)).await;
+    not_permitted(
+        narration::release_archive(&ctx, &author, now).await,
+        Action::ManageSettings,
+    );
+    assert_eq!(ctx.store.jobs().counts().await.unwrap(), jobs_before);
+
+    let changes_before = ctx.store.changes().latest_id().await.unwrap();
+    let released = narration::release_archive(&ctx, &desk, now).await.unwrap();
+    assert_eq!(released, 1);
+    assert_eq!(queued(old).await, None, "as if never queued");
+    assert_eq!(queued(fresh).await, Some(AudioStatus::Queued));
+    assert_eq!(queued(asked).await, Some(AudioStatus::Queued));
+    assert_eq!(
+        ctx.store.jobs().counts().await.unwrap(),
+        [("queued".to_owned(), 2)]
+    );
+    let changes = ctx.store.changes().since(changes_before, 10).await.unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        changes[0].cache_tags,
+        [dateline_core::cache_tags::article(old)],
+        "the page that said \"being prepared\" is dropped from the caches"
+    );
+    assert_eq!(
+        narration::release_archive(&ctx, &desk, now).await.unwrap(),
+        0,
+        "twice changes nothing"
+    );
 }
