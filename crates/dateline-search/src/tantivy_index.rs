@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery, TermSetQuery,
@@ -38,6 +39,10 @@ const ANALYZER: &str = "dateline_en";
 /// thread): articles arrive one at a time, and a full reindex gets both cores of a small server.
 const WRITER_THREADS: usize = 2;
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
+/// One thread folds segments together in the background (tantivy's default is four): on a small
+/// server more would only compete with the node's own threads, and each thread that has worked
+/// keeps some memory of its own.
+const MERGE_THREADS: usize = 1;
 /// Spellings within one typo whose field matches are scored, and how much they count.
 const MAX_SCORED_TYPOS: usize = 8;
 const TYPO_SCORE_SCALE: Score = 0.05;
@@ -258,7 +263,13 @@ impl TantivyIndex {
     fn with_index(index: Index, fields: Fields) -> Result<Self> {
         // Analysers are not stored in the index: register ours on every open.
         index.tokenizers().register(ANALYZER, analyzer());
-        let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES)?;
+        let writer = index.writer_with_options(
+            IndexWriterOptions::builder()
+                .num_worker_threads(WRITER_THREADS)
+                .memory_budget_per_thread(WRITER_MEMORY_BYTES / WRITER_THREADS)
+                .num_merge_threads(MERGE_THREADS)
+                .build(),
+        )?;
         // Reloaded by `commit`, so a search right after a commit sees it, and again whenever a
         // background merge lands: a reindex leaves dozens of segments that merges fold into a
         // few, and each segment searched costs a dictionary walk per typo-tolerant word.
