@@ -361,18 +361,14 @@ impl Narration<'_> {
     /// queueing is idempotent, so an entry missing after a crash halfway loses no work.
     pub async fn regenerate_all(self, actor: &Actor, now: Timestamp) -> Result<usize> {
         let queued = self.queue_all(false, now).await?;
-        on_writer!(self.store, pool => {
-            let mut tx = pool.begin().await?;
-            let entry = AuditEntry {
-                actor: actor.clone(),
-                action: "narration.regenerate_all".to_owned(),
-                subject_kind: "settings".to_owned(),
-                subject_id: None,
-                detail: format!("{queued} articles queued"),
-            };
-            record_audit!(tx, now, entry);
-            tx.commit().await?;
-        });
+        let entry = AuditEntry {
+            actor: actor.clone(),
+            action: "narration.regenerate_all".to_owned(),
+            subject_kind: "settings".to_owned(),
+            subject_id: None,
+            detail: format!("{queued} articles queued"),
+        };
+        self.store.audit().append(&entry, now).await?;
         Ok(queued)
     }
 
@@ -473,18 +469,14 @@ impl Narration<'_> {
             });
         }
         if released > 0 {
-            on_writer!(self.store, pool => {
-                let mut tx = pool.begin().await?;
-                let entry = AuditEntry {
-                    actor: actor.clone(),
-                    action: "narration.release_archive".to_owned(),
-                    subject_kind: "settings".to_owned(),
-                    subject_id: None,
-                    detail: format!("{released} archive articles left the queue"),
-                };
-                record_audit!(tx, now, entry);
-                tx.commit().await?;
-            });
+            let entry = AuditEntry {
+                actor: actor.clone(),
+                action: "narration.release_archive".to_owned(),
+                subject_kind: "settings".to_owned(),
+                subject_id: None,
+                detail: format!("{released} archive articles left the queue"),
+            };
+            self.store.audit().append(&entry, now).await?;
         }
         Ok(released)
     }
